@@ -1,0 +1,514 @@
+//! The ceremonies: generation (`generate`, `rehearse`), checking one share alone, and
+//! rebuilding the key from a quorum (`combine`). One library function per command.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use sha2::{Digest, Sha256};
+
+use crate::cert::{self, RootCert, RootProfile};
+use crate::error::{Error, Result};
+use crate::fsio;
+use crate::key::{self, RootKey};
+use crate::manifest::{self, CeremonyInfo, Manifest, RootInfo, ShareEntry};
+use crate::plan::Plan;
+use crate::secret::{self, SecretBytes};
+use crate::shamir::{self, SharePoint};
+use crate::share::text::{self, Correction};
+use crate::share::{Envelope, ShareHeader};
+
+/// Largest share file accepted.
+pub const MAX_SHARE_FILE: usize = 16 * 1024;
+
+/// Formats a 32-byte fingerprint as `SHA256:` + hex in groups of 4.
+pub fn fingerprint_display(fp: &[u8; 32]) -> String {
+    let h = hex::encode(fp);
+    let groups: Vec<&str> = (0..h.len()).step_by(4).map(|i| &h[i..i + 4]).collect();
+    format!("SHA256:{}", groups.join(" "))
+}
+
+fn utc(now: SystemTime) -> Result<String> {
+    let t = der::DateTime::from_system_time(now)
+        .map_err(|e| Error::environment(format!("system clock: {e}")))?;
+    Ok(format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minutes(),
+        t.seconds()
+    ))
+}
+
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Everything a generation ceremony writes, still in memory.
+pub struct Outputs {
+    /// root.pem contents.
+    pub root_pem: String,
+    /// The signed manifest.
+    pub manifest: Manifest,
+    /// Per share: file name and file contents (secret).
+    pub shares: Vec<(String, SecretBytes)>,
+}
+
+/// Inputs of [`build_outputs`] that are not secret.
+pub struct BuildParams<'a> {
+    /// The plan.
+    pub plan: &'a Plan,
+    /// The root profile.
+    pub profile: &'a RootProfile,
+    /// Ceremony id.
+    pub ceremony_id: [u8; 16],
+    /// Ceremony time.
+    pub now: SystemTime,
+    /// Whether all secret memory was locked.
+    pub memory_locked: bool,
+}
+
+/// Low-level: builds the root certificate, envelopes, share files and signed manifest from a
+/// key and already-split share points. [`generate`] is the checked entry point; this is public
+/// for test vectors and tests that need a manifest signed over deliberately wrong shares.
+pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) -> Result<Outputs> {
+    let plan = p.plan;
+    let rehearsal = plan.ceremony.rehearsal;
+    let root_pem = cert::build_root(key, p.profile, rehearsal, p.now)?;
+    let root = RootCert::from_pem(root_pem.as_bytes(), "generated root certificate")?;
+    if root.public_key_bytes() != key.public_key_bytes() {
+        return Err(Error::environment(
+            "self-check failed: the root certificate does not carry the generated key",
+        ));
+    }
+    let created = utc(p.now)?;
+    let (k, n) = (plan.quorum.threshold, plan.quorum.shares);
+    let mut entries = Vec::new();
+    let mut shares = Vec::new();
+    for (pt, holder) in points.iter().zip(&plan.holders) {
+        let header = ShareHeader {
+            rehearsal,
+            ceremony_id: p.ceremony_id,
+            root_fingerprint: root.fingerprint[..16].try_into().unwrap_or([0; 16]),
+            k,
+            n,
+            index: pt.x,
+        };
+        let env = Envelope::new(&header, pt.y.as_slice())?;
+        let body = text::encode_file_form(&env)?;
+        // Self-check: the text form decodes to the same envelope.
+        let back = text::parse(body.as_slice())?;
+        if back.envelope.as_bytes() != env.as_bytes() {
+            return Err(Error::environment(
+                "self-check failed: a share's text form does not decode to its envelope",
+            ));
+        }
+        let mut comment = format!(
+            "# ROOTKEY SHARE {} OF {} — threshold {} (any {} shares rebuild the root key)\n",
+            pt.x, n, k, k
+        );
+        if rehearsal {
+            comment.push_str("# REHEARSAL — NOT A REAL SHARE\n");
+        }
+        comment.push_str(&format!(
+            "# Holder: {} ({})\n# Ceremony: {}, id {}, {}\n# Root key: {}\n\
+             # Keep secret: never copy, photograph or send. Lines starting with # are ignored.\n",
+            one_line(&holder.name),
+            one_line(&holder.role),
+            one_line(&plan.ceremony.name),
+            hex::encode(p.ceremony_id),
+            created,
+            fingerprint_display(&root.fingerprint),
+        ));
+        let mut file = SecretBytes::zeroed(comment.len() + body.len())?;
+        file.as_mut_slice()[..comment.len()].copy_from_slice(comment.as_bytes());
+        file.as_mut_slice()[comment.len()..].copy_from_slice(body.as_slice());
+        let name = format!("share-{:02}-{}.txt", pt.x, fsio::slug(&holder.name));
+        entries.push(ShareEntry {
+            index: pt.x,
+            holder: holder.name.clone(),
+            role: holder.role.clone(),
+            medium: holder.medium.as_str().to_string(),
+            envelope_sha256: hex::encode(env.digest()),
+        });
+        shares.push((name, file));
+    }
+    let mut manifest = Manifest {
+        format: manifest::FORMAT.to_string(),
+        ceremony: CeremonyInfo {
+            id: hex::encode(p.ceremony_id),
+            name: plan.ceremony.name.clone(),
+            created,
+            rehearsal,
+            memory_locked: p.memory_locked,
+            plan_sha256: hex::encode(plan.sha256),
+        },
+        root: RootInfo {
+            public_key: hex::encode(root.public_key_bytes()),
+            fingerprint: hex::encode(root.fingerprint),
+            certificate_sha256: hex::encode(Sha256::digest(&root.der)),
+        },
+        threshold: k,
+        shares_total: n,
+        shares: entries,
+        signature: String::new(),
+    };
+    manifest.sign(key)?;
+    manifest.verify(&root, "generated manifest")?;
+    Ok(Outputs {
+        root_pem,
+        manifest,
+        shares,
+    })
+}
+
+/// What [`generate`] wrote.
+#[derive(Debug)]
+pub struct GenerateReport {
+    /// Ceremony id, hex.
+    pub ceremony_id: String,
+    /// Root key fingerprint.
+    pub fingerprint: [u8; 32],
+    /// Root certificate subject.
+    pub subject: String,
+    /// Path of root.pem.
+    pub root_path: PathBuf,
+    /// Path of manifest.json.
+    pub manifest_path: PathBuf,
+    /// (index, holder, path) per share.
+    pub shares: Vec<(u8, String, PathBuf)>,
+    /// k.
+    pub threshold: u8,
+    /// Number of k-subsets checked before writing.
+    pub subsets_checked: usize,
+    /// Rehearsal?
+    pub rehearsal: bool,
+    /// Whether all secret memory was locked.
+    pub memory_locked: bool,
+}
+
+/// Options for [`generate`].
+pub struct GenerateOptions<'a> {
+    /// The plan.
+    pub plan: &'a Plan,
+    /// The root certificate profile.
+    pub profile: &'a RootProfile,
+    /// Output directory (must not hold a ceremony).
+    pub out: &'a Path,
+    /// Normalised dice rolls to mix into the seed.
+    pub dice: Option<&'a SecretBytes>,
+}
+
+/// The generation ceremony: new seed → root key → root certificate → k-of-n split checked on
+/// every k-subset → share files (0600) + root.pem + signed manifest.json. The key is wiped when
+/// this returns. Nothing is written unless every check passed.
+pub fn generate(opts: &GenerateOptions<'_>) -> Result<GenerateReport> {
+    let plan = opts.plan;
+    fsio::prepare_out_dir(opts.out)?;
+    let now = SystemTime::now();
+    let seed = key::generate_seed(opts.dice)?;
+    let key = RootKey::from_seed(&seed)?;
+    let mut ceremony_id = [0u8; 16];
+    getrandom::fill(&mut ceremony_id)
+        .map_err(|e| Error::environment(format!("the OS random number generator failed: {e}")))?;
+    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    let (points, subsets_checked) =
+        shamir::split(&seed, plan.quorum.threshold, plan.quorum.shares, &mut rng)?;
+    drop(seed);
+    let memory_locked = !secret::unlocked_memory_used();
+    let outputs = build_outputs(
+        &key,
+        &points,
+        &BuildParams {
+            plan,
+            profile: opts.profile,
+            ceremony_id,
+            now,
+            memory_locked,
+        },
+    )?;
+    drop(points);
+    drop(key);
+    write_outputs(opts.out, &outputs)?;
+    let root = RootCert::from_pem(outputs.root_pem.as_bytes(), "root.pem")?;
+    Ok(GenerateReport {
+        ceremony_id: outputs.manifest.ceremony.id.clone(),
+        fingerprint: root.fingerprint,
+        subject: root.subject,
+        root_path: opts.out.join("root.pem"),
+        manifest_path: opts.out.join("manifest.json"),
+        shares: outputs
+            .manifest
+            .shares
+            .iter()
+            .zip(&outputs.shares)
+            .map(|(e, (name, _))| (e.index, e.holder.clone(), opts.out.join(name)))
+            .collect(),
+        threshold: plan.quorum.threshold,
+        subsets_checked,
+        rehearsal: plan.ceremony.rehearsal,
+        memory_locked,
+    })
+}
+
+/// Writes shares (0600) first, then root.pem, then manifest.json (the completion marker).
+pub fn write_outputs(out: &Path, o: &Outputs) -> Result<()> {
+    let mut written: Vec<String> = Vec::new();
+    let fail = |e: Error, written: &[String]| {
+        if written.is_empty() {
+            e
+        } else {
+            e.hint(format!(
+                "the ceremony is incomplete; already written: {} — wipe them and run again in a new directory",
+                written.join(", ")
+            ))
+        }
+    };
+    for (name, body) in &o.shares {
+        fsio::write_new(&out.join(name), body.as_slice(), fsio::SECRET_MODE)
+            .map_err(|e| fail(e, &written))?;
+        written.push(name.clone());
+    }
+    fsio::write_new(
+        &out.join("root.pem"),
+        o.root_pem.as_bytes(),
+        fsio::PUBLIC_MODE,
+    )
+    .map_err(|e| fail(e, &written))?;
+    written.push("root.pem".into());
+    fsio::write_new(
+        &out.join("manifest.json"),
+        o.manifest.to_json()?.as_bytes(),
+        fsio::PUBLIC_MODE,
+    )
+    .map_err(|e| fail(e, &written))?;
+    Ok(())
+}
+
+/// The verified public context of a ceremony: its root certificate and signed manifest.
+pub struct Context {
+    /// The root certificate.
+    pub root: RootCert,
+    /// The verified manifest.
+    pub manifest: Manifest,
+}
+
+impl Context {
+    /// Loads root.pem and manifest.json and verifies the manifest's signature.
+    pub fn load(manifest: &Path, root: &Path) -> Result<Context> {
+        let root = RootCert::load(root)?;
+        let m = Manifest::load(manifest)?;
+        m.verify(&root, &manifest.display().to_string())?;
+        Ok(Context { root, manifest: m })
+    }
+}
+
+/// A share read from a file and verified alone against the manifest.
+#[derive(Debug)]
+pub struct VerifiedShare {
+    /// Where it came from.
+    pub origin: String,
+    /// Its manifest entry.
+    pub entry: ShareEntry,
+    /// The envelope.
+    pub envelope: Envelope,
+    /// Rows corrected while decoding.
+    pub corrections: Vec<Correction>,
+}
+
+/// Reads one share file and verifies it alone: text form, checksum, ceremony, root key,
+/// and that its digest is the one the root-signed manifest lists for its index.
+pub fn verify_share_file(path: &Path, ctx: &Context) -> Result<VerifiedShare> {
+    let origin = path.display().to_string();
+    let bytes = fsio::read_secret(path, MAX_SHARE_FILE)?;
+    let decoded =
+        text::parse(bytes.as_slice()).map_err(|e| e.context(format!("share file {origin}")))?;
+    drop(bytes);
+    let h = decoded.envelope.header();
+    let holder = ctx
+        .manifest
+        .shares
+        .iter()
+        .find(|s| s.index == h.index)
+        .map(|s| format!(" (holder \"{}\")", s.holder))
+        .unwrap_or_default();
+    let entry = ctx
+        .manifest
+        .entry_for(&h, &decoded.envelope.digest())
+        .map_err(|e| e.context(format!("share {}{holder}, file {origin}", h.index)))?
+        .clone();
+    Ok(VerifiedShare {
+        origin,
+        entry,
+        envelope: decoded.envelope,
+        corrections: decoded.corrections,
+    })
+}
+
+/// Outcome of [`combine`].
+#[derive(Debug)]
+pub struct CombineReport {
+    /// Shares that formed the quorum (index, holder).
+    pub quorum: Vec<(u8, String)>,
+    /// Shares given beyond the quorum that agree with it.
+    pub agreeing: Vec<(u8, String)>,
+    /// Shares that do not agree with the quorum: (index, holder, origin).
+    pub disagreeing: Vec<(u8, String, String)>,
+    /// Corrections made while decoding, per share index.
+    pub corrections: Vec<(u8, Correction)>,
+    /// Root fingerprint.
+    pub fingerprint: [u8; 32],
+    /// Root subject.
+    pub subject: String,
+    /// Rehearsal ceremony?
+    pub rehearsal: bool,
+    /// Whether all secret memory was locked.
+    pub memory_locked: bool,
+}
+
+fn rebuild_matches(points: &[&SharePoint], k: u8, root: &RootCert) -> Result<bool> {
+    let seed = shamir::combine(points, k)?;
+    let key = RootKey::from_seed(&seed)?;
+    Ok(key.public_key_bytes() == root.public_key_bytes())
+}
+
+/// Rebuilds the root key from share files: each share is verified alone, then a k-subset that
+/// rebuilds the key in root.pem is searched for; remaining shares are checked against it. The
+/// key is wiped before returning; nothing secret is printed or written.
+pub fn combine(ctx: &Context, share_files: &[PathBuf]) -> Result<CombineReport> {
+    let m = &ctx.manifest;
+    let k = m.threshold;
+    let mut shares: Vec<VerifiedShare> = Vec::new();
+    for path in share_files {
+        let s = verify_share_file(path, ctx)?;
+        if let Some(prev) = shares.iter().find(|p| p.entry.index == s.entry.index) {
+            return Err(Error::operator(format!(
+                "share {} (holder \"{}\") is given twice: {} and {}",
+                s.entry.index, s.entry.holder, prev.origin, s.origin
+            ))
+            .hint("each holder presents their share once; ask another holder for theirs"));
+        }
+        shares.push(s);
+    }
+    if shares.len() < k as usize {
+        let have: Vec<String> = shares
+            .iter()
+            .map(|s| format!("{} ({})", s.entry.index, s.entry.holder))
+            .collect();
+        return Err(Error::operator(format!(
+            "{} share(s) given, the threshold is {k}: {} more needed (have: {})",
+            shares.len(),
+            k as usize - shares.len(),
+            if have.is_empty() {
+                "none".into()
+            } else {
+                have.join(", ")
+            }
+        ))
+        .hint("ask further holders to present their shares"));
+    }
+    let points: Vec<SharePoint> = shares
+        .iter()
+        .map(|s| {
+            Ok(SharePoint {
+                x: s.entry.index,
+                y: SecretBytes::copy_from(s.envelope.value())?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let mut quorum: Option<Vec<usize>> = None;
+    let mut err = None;
+    shamir::for_each_subset(points.len(), k as usize, |idx| {
+        if quorum.is_some() || err.is_some() {
+            return;
+        }
+        let subset: Vec<&SharePoint> = idx.iter().map(|&i| &points[i]).collect();
+        match rebuild_matches(&subset, k, &ctx.root) {
+            Ok(true) => quorum = Some(idx.to_vec()),
+            Ok(false) => {}
+            Err(e) => err = Some(e),
+        }
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
+    let name = |i: usize| (shares[i].entry.index, shares[i].entry.holder.clone());
+    let Some(q) = quorum else {
+        let all: Vec<String> = shares
+            .iter()
+            .map(|s| format!("{} ({})", s.entry.index, s.entry.holder))
+            .collect();
+        return Err(Error::verification(format!(
+            "shares {} rebuild a key that does not match root.pem ({}); no {k} of them agree with the root certificate",
+            all.join(", "),
+            fingerprint_display(&ctx.root.fingerprint)
+        ))
+        .hint("the manifest was signed over wrong shares or the root certificate is from another ceremony; stop and investigate"));
+    };
+    let mut agreeing = Vec::new();
+    let mut disagreeing = Vec::new();
+    for i in (0..points.len()).filter(|i| !q.contains(i)) {
+        let mut subset: Vec<&SharePoint> =
+            q[..k as usize - 1].iter().map(|&j| &points[j]).collect();
+        subset.push(&points[i]);
+        if rebuild_matches(&subset, k, &ctx.root)? {
+            agreeing.push(name(i));
+        } else {
+            disagreeing.push((name(i).0, name(i).1, shares[i].origin.clone()));
+        }
+    }
+    Ok(CombineReport {
+        quorum: q.iter().map(|&i| name(i)).collect(),
+        agreeing,
+        disagreeing,
+        corrections: shares
+            .iter()
+            .flat_map(|s| s.corrections.iter().map(|c| (s.entry.index, c.clone())))
+            .collect(),
+        fingerprint: ctx.root.fingerprint,
+        subject: ctx.root.subject.clone(),
+        rehearsal: m.ceremony.rehearsal,
+        memory_locked: !secret::unlocked_memory_used(),
+    })
+}
+
+/// What [`rehearse`] did.
+#[derive(Debug)]
+pub struct RehearsalReport {
+    /// The generation part.
+    pub generated: GenerateReport,
+    /// The rebuild part.
+    pub combined: CombineReport,
+}
+
+/// A whole rehearsal: generate with the bundled rehearsal plan and a throwaway key, then
+/// rebuild from shares 1, 3 and 5 read back from their files.
+pub fn rehearse(out: &Path) -> Result<RehearsalReport> {
+    let plan = Plan::parse(
+        crate::plan::REHEARSAL_PLAN,
+        "ceremony-scripts/rehearsal.toml",
+    )?;
+    let profile = RootProfile::from_toml(cert::DEFAULT_ROOT_PROFILE, "templates/root.toml")?;
+    let generated = generate(&GenerateOptions {
+        plan: &plan,
+        profile: &profile,
+        out,
+        dice: None,
+    })?;
+    let ctx = Context::load(&generated.manifest_path, &generated.root_path)?;
+    let files: Vec<PathBuf> = generated
+        .shares
+        .iter()
+        .filter(|(i, _, _)| i % 2 == 1)
+        .take(plan.quorum.threshold as usize)
+        .map(|(_, _, p)| p.clone())
+        .collect();
+    let combined = combine(&ctx, &files)?;
+    Ok(RehearsalReport {
+        generated,
+        combined,
+    })
+}

@@ -1,0 +1,373 @@
+//! X.509 root certificate: the profile (`templates/root.toml`), building the self-signed
+//! certificate with the root key, and loading/checking `root.pem`.
+//!
+//! Profile decisions (RFC 5280):
+//! * §4.2.1.9 basicConstraints "MUST appear as a critical extension in all CA certificates";
+//!   cA = TRUE, pathLenConstraint from the profile (default 1: root → intermediate → leaf).
+//! * §4.2.1.3 keyUsage: "conforming CAs SHOULD mark this extension as critical"; keyCertSign and
+//!   cRLSign only — the root signs certificates and CRLs and nothing else.
+//! * §4.2.1.2 subjectKeyIdentifier: MUST appear in CA certificates, non-critical; we use the
+//!   RFC 7093 §2 method 1: leftmost 160 bits of SHA-256 of the subjectPublicKey bits.
+//! * §4.1.2.2 serialNumber: positive, at most 20 octets; we draw 128 random bits.
+
+use std::str::FromStr;
+use std::time::SystemTime;
+
+use der::{Decode, DecodePem, Encode, EncodePem, asn1::OctetString, pem::LineEnding};
+use ed25519_dalek::{Signature, VerifyingKey};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use x509_cert::{
+    Certificate,
+    builder::{Builder, CertificateBuilder, profile::BuilderProfile},
+    certificate::TbsCertificate,
+    ext::{
+        Extension, ToExtension,
+        pkix::{BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier},
+    },
+    name::Name,
+    serial_number::SerialNumber,
+    spki::{ObjectIdentifier, SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef},
+    time::{Time, Validity},
+};
+
+use crate::error::{Error, Result};
+use crate::key::RootKey;
+
+/// id-Ed25519 (RFC 8410).
+pub const ED25519_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+/// The default root profile shipped in `templates/root.toml`.
+pub const DEFAULT_ROOT_PROFILE: &str = include_str!("../templates/root.toml");
+
+/// Subject fields of a profile.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectFields {
+    /// CN.
+    pub common_name: String,
+    /// O.
+    pub organization: Option<String>,
+    /// OU.
+    pub organizational_unit: Option<String>,
+    /// C (two letters).
+    pub country: Option<String>,
+}
+
+/// The root certificate profile (`templates/root.toml`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RootProfile {
+    /// Subject (= issuer) distinguished name.
+    pub subject: SubjectFields,
+    /// Validity in whole years from the ceremony time (default 10).
+    #[serde(default = "default_years")]
+    pub validity_years: u16,
+    /// basicConstraints pathLenConstraint (default 1).
+    #[serde(default = "default_path_len")]
+    pub path_len: u8,
+}
+
+fn default_years() -> u16 {
+    10
+}
+fn default_path_len() -> u8 {
+    1
+}
+
+impl RootProfile {
+    /// Parses a profile; `origin` names the file in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<RootProfile> {
+        let p: RootProfile = toml::from_str(text)
+            .map_err(|e| Error::input(format!("root profile {origin}: {}", e.message().trim())))?;
+        if p.validity_years == 0 || p.validity_years > 50 {
+            return Err(Error::input(format!(
+                "root profile {origin}: validity_years = {} must be between 1 and 50",
+                p.validity_years
+            )));
+        }
+        if p.subject.common_name.trim().is_empty() {
+            return Err(Error::input(format!(
+                "root profile {origin}: subject.common_name is empty"
+            )));
+        }
+        if let Some(c) = &p.subject.country
+            && (c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            return Err(Error::input(format!(
+                "root profile {origin}: subject.country must be two capital letters (ISO 3166), got \"{c}\""
+            )));
+        }
+        Ok(p)
+    }
+
+    /// The subject as an X.509 Name; in rehearsals the CN is prefixed with "REHEARSAL ".
+    pub fn subject_name(&self, rehearsal: bool) -> Result<Name> {
+        let s = &self.subject;
+        let cn = if rehearsal {
+            format!("REHEARSAL {}", s.common_name)
+        } else {
+            s.common_name.clone()
+        };
+        // RFC 4514 string, most specific RDN first.
+        let mut parts = vec![format!("CN={}", escape_rdn(&cn))];
+        if let Some(ou) = &s.organizational_unit {
+            parts.push(format!("OU={}", escape_rdn(ou)));
+        }
+        if let Some(o) = &s.organization {
+            parts.push(format!("O={}", escape_rdn(o)));
+        }
+        if let Some(c) = &s.country {
+            parts.push(format!("C={}", escape_rdn(c)));
+        }
+        Name::from_str(&parts.join(","))
+            .map_err(|e| Error::input(format!("root profile: subject is not a valid name: {e}")))
+    }
+}
+
+fn escape_rdn(v: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in v.chars().enumerate() {
+        let special = matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=')
+            || (i == 0 && (c == '#' || c == ' '))
+            || (i == v.chars().count() - 1 && c == ' ');
+        if special {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+struct RootBuilderProfile {
+    subject: Name,
+    path_len: u8,
+}
+
+impl BuilderProfile for RootBuilderProfile {
+    fn get_issuer(&self, subject: &Name) -> Name {
+        subject.clone()
+    }
+    fn get_subject(&self) -> Name {
+        self.subject.clone()
+    }
+    fn build_extensions(
+        &self,
+        spk: SubjectPublicKeyInfoRef<'_>,
+        _issuer_spk: SubjectPublicKeyInfoRef<'_>,
+        tbs: &TbsCertificate,
+    ) -> x509_cert::builder::Result<Vec<Extension>> {
+        let subject = tbs.subject();
+        let bc = BasicConstraints {
+            ca: true,
+            path_len_constraint: Some(self.path_len),
+        };
+        let ku = KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign);
+        let ski = SubjectKeyIdentifier(OctetString::new(key_identifier(
+            spk.subject_public_key.raw_bytes(),
+        ))?);
+        Ok(vec![
+            (true, &bc).to_extension(subject, &[])?,
+            (true, &ku).to_extension(subject, &[])?,
+            (false, &ski).to_extension(subject, &[])?,
+        ])
+    }
+}
+
+/// RFC 7093 §2 method 1: leftmost 160 bits of SHA-256 of the subjectPublicKey bits.
+pub fn key_identifier(public_key_bits: &[u8]) -> Vec<u8> {
+    Sha256::digest(public_key_bits)[..20].to_vec()
+}
+
+/// DER SubjectPublicKeyInfo of an Ed25519 public key (RFC 8410: 12-byte prefix ‖ key).
+pub fn ed25519_spki_der(public_key: &[u8; 32]) -> Vec<u8> {
+    let mut v = hex::decode("302a300506032b6570032100").unwrap_or_default();
+    v.extend_from_slice(public_key);
+    v
+}
+
+/// SHA-256 over the DER SubjectPublicKeyInfo: the root key fingerprint used everywhere.
+pub fn fingerprint(public_key: &[u8; 32]) -> [u8; 32] {
+    Sha256::digest(ed25519_spki_der(public_key)).into()
+}
+
+/// Adds whole years to a date (29 February becomes 28 February in non-leap years).
+fn add_years(t: der::DateTime, years: u16) -> Result<der::DateTime> {
+    let y = t.year() + years;
+    let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
+    let day = if t.month() == 2 && t.day() == 29 && !leap {
+        28
+    } else {
+        t.day()
+    };
+    der::DateTime::new(y, t.month(), day, t.hour(), t.minutes(), t.seconds())
+        .map_err(|e| Error::input(format!("certificate validity end is not a valid date: {e}")))
+}
+
+/// Builds and self-signs the root certificate. Returns PEM.
+pub fn build_root(
+    key: &RootKey,
+    profile: &RootProfile,
+    rehearsal: bool,
+    now: SystemTime,
+) -> Result<String> {
+    let mut serial = [0u8; 16];
+    getrandom::fill(&mut serial)
+        .map_err(|e| Error::environment(format!("the OS random number generator failed: {e}")))?;
+    // 128 random bits; a leading 0x00 is added by DER if the top bit is set, so it stays positive.
+    let serial =
+        SerialNumber::new(&serial).map_err(|e| Error::input(format!("serial number: {e}")))?;
+    let start = der::DateTime::from_system_time(now)
+        .map_err(|e| Error::environment(format!("system clock: {e}")))?;
+    let end = add_years(start, profile.validity_years)?;
+    let validity = Validity::new(Time::from(start), Time::from(end));
+    let spki = SubjectPublicKeyInfoOwned::from_der(&ed25519_spki_der(&key.public_key_bytes()))
+        .map_err(|e| Error::input(format!("public key: {e}")))?;
+    let bp = RootBuilderProfile {
+        subject: profile.subject_name(rehearsal)?,
+        path_len: profile.path_len,
+    };
+    let builder = CertificateBuilder::new(bp, serial, validity, spki)
+        .map_err(|e| Error::input(format!("root certificate: {e}")))?;
+    let cert = builder
+        .build::<_, Signature>(key.signing_key())
+        .map_err(|e| Error::input(format!("root certificate: {e}")))?;
+    crate::secret::scrub_stack();
+    cert.to_pem(LineEnding::LF)
+        .map_err(|e| Error::input(format!("root certificate PEM: {e}")))
+}
+
+/// A loaded and self-verified root certificate.
+#[derive(Clone, Debug)]
+pub struct RootCert {
+    /// DER encoding.
+    pub der: Vec<u8>,
+    /// The Ed25519 public key.
+    pub public_key: VerifyingKey,
+    /// SHA-256 of the SubjectPublicKeyInfo DER.
+    pub fingerprint: [u8; 32],
+    /// Subject, RFC 4514.
+    pub subject: String,
+}
+
+impl RootCert {
+    /// Parses `root.pem` (text before the BEGIN line is ignored) and checks that it is a
+    /// self-signed Ed25519 CA certificate whose signature verifies with its own key.
+    pub fn from_pem(pem: &[u8], origin: &str) -> Result<RootCert> {
+        let text = String::from_utf8_lossy(pem);
+        let start = text.find("-----BEGIN CERTIFICATE-----").ok_or_else(|| {
+            Error::input(format!("{origin}: no \"BEGIN CERTIFICATE\" block found"))
+        })?;
+        let cert = Certificate::from_pem(text[start..].as_bytes())
+            .map_err(|e| Error::input(format!("{origin}: not a valid PEM certificate: {e}")))?;
+        let der = cert
+            .to_der()
+            .map_err(|e| Error::input(format!("{origin}: {e}")))?;
+        let tbs = cert.tbs_certificate();
+        let spki = tbs.subject_public_key_info();
+        if spki.algorithm.oid != ED25519_OID || cert.signature_algorithm().oid != ED25519_OID {
+            return Err(Error::input(format!(
+                "{origin}: not an Ed25519 certificate (key algorithm {})",
+                spki.algorithm.oid
+            )));
+        }
+        let pk: [u8; 32] = spki
+            .subject_public_key
+            .as_bytes()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| Error::input(format!("{origin}: Ed25519 key is not 32 bytes")))?;
+        let public_key = VerifyingKey::from_bytes(&pk)
+            .map_err(|e| Error::input(format!("{origin}: invalid Ed25519 public key: {e}")))?;
+        if tbs.issuer() != tbs.subject() {
+            return Err(Error::input(format!(
+                "{origin}: not a self-signed root (issuer differs from subject)"
+            )));
+        }
+        let tbs_der = tbs
+            .to_der()
+            .map_err(|e| Error::input(format!("{origin}: {e}")))?;
+        let sig = cert
+            .signature()
+            .as_bytes()
+            .and_then(|b| Signature::from_slice(b).ok())
+            .ok_or_else(|| Error::input(format!("{origin}: malformed signature")))?;
+        public_key.verify_strict(&tbs_der, &sig).map_err(|_| {
+            Error::verification(format!(
+                "{origin}: the certificate's self-signature does not verify (modified certificate?)"
+            ))
+        })?;
+        Ok(RootCert {
+            der,
+            fingerprint: fingerprint(&pk),
+            public_key,
+            subject: tbs.subject().to_string(),
+        })
+    }
+
+    /// Loads and checks a root certificate file.
+    pub fn load(path: &std::path::Path) -> Result<RootCert> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::input(format!(
+                "cannot read root certificate {}: {e}",
+                path.display()
+            ))
+        })?;
+        RootCert::from_pem(&bytes, &path.display().to_string())
+    }
+
+    /// Raw public key bytes.
+    pub fn public_key_bytes(&self) -> [u8; 32] {
+        self.public_key.to_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::SecretBytes;
+
+    #[test]
+    fn default_profile_parses_and_builds() {
+        let p = RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "root.toml").unwrap();
+        assert_eq!(p.validity_years, 10);
+        let key = RootKey::from_seed(&SecretBytes::copy_from(&[4u8; 32]).unwrap()).unwrap();
+        let pem = build_root(&key, &p, true, SystemTime::now()).unwrap();
+        let root = RootCert::from_pem(pem.as_bytes(), "test").unwrap();
+        assert_eq!(root.public_key_bytes(), key.public_key_bytes());
+        assert!(root.subject.contains("REHEARSAL"), "{}", root.subject);
+    }
+
+    #[test]
+    fn tampered_certificate_rejected() {
+        let p = RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "root.toml").unwrap();
+        let key = RootKey::from_seed(&SecretBytes::copy_from(&[5u8; 32]).unwrap()).unwrap();
+        let pem = build_root(&key, &p, false, SystemTime::now()).unwrap();
+        let cert = Certificate::from_pem(pem.as_bytes()).unwrap();
+        let mut der = cert.to_der().unwrap();
+        // Flip a bit of the serial number (version [0] INTEGER 2, then serial INTEGER).
+        let pos = der
+            .windows(6)
+            .position(|w| w == [0xa0, 3, 2, 1, 2, 2])
+            .unwrap();
+        der[pos + 8] ^= 0x01;
+        let bad = Certificate::from_der(&der)
+            .unwrap()
+            .to_pem(LineEnding::LF)
+            .unwrap();
+        let err = RootCert::from_pem(bad.as_bytes(), "x").unwrap_err();
+        assert!(err.message.contains("does not verify"), "{}", err.message);
+    }
+
+    #[test]
+    fn leap_day_years() {
+        let d = der::DateTime::new(2028, 2, 29, 1, 2, 3).unwrap();
+        let e = add_years(d, 10).unwrap();
+        assert_eq!((e.year(), e.month(), e.day()), (2038, 2, 28));
+    }
+
+    #[test]
+    fn bad_country_rejected() {
+        let t = "validity_years = 10\n[subject]\ncommon_name = \"X\"\ncountry = \"usa\"\n";
+        let e = RootProfile::from_toml(t, "p.toml").unwrap_err();
+        assert!(e.message.contains("country"));
+    }
+}

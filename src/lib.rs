@@ -1,0 +1,24 @@
+//! rootkey — air-gapped Shamir ceremonies for an offline Ed25519 root CA key.
+//!
+//! Modules follow the ceremony concepts: [`secret`] (locked memory, process hardening),
+//! [`key`] (seed and root key), [`shamir`] (split/combine), [`share`] (envelope and text form),
+//! [`manifest`] (root-signed share list), [`cert`] (root certificate), [`plan`] (ceremony
+//! plans), [`ceremony`] (the commands), [`fsio`] (atomic, non-overwriting output).
+#![deny(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod ceremony;
+pub mod cert;
+pub mod error;
+pub mod fsio;
+pub mod jcs;
+pub mod key;
+pub mod manifest;
+pub mod plan;
+pub mod secret;
+pub mod shamir;
+pub mod share;
+pub mod summary;
+
+pub use error::{Error, Result};

@@ -1,0 +1,157 @@
+//! Ceremony plans (`ceremony-scripts/*.toml`; `docs/formats.md`, "Ceremony plan").
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::share::check_k_n;
+
+/// The bundled rehearsal plan (`ceremony-scripts/rehearsal.toml`).
+pub const REHEARSAL_PLAN: &str = include_str!("../ceremony-scripts/rehearsal.toml");
+
+/// Where a holder's share goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Medium {
+    /// A text file holding the share's text form (0600), for typing or printing by hand.
+    Text,
+}
+
+impl Medium {
+    /// The name used in plans and manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Medium::Text => "text",
+        }
+    }
+}
+
+/// One share holder.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Holder {
+    /// Person's name.
+    pub name: String,
+    /// Role in the ceremony / organisation.
+    pub role: String,
+    /// Medium for the share.
+    pub medium: Medium,
+}
+
+/// `[ceremony]` table.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CeremonySection {
+    /// Ceremony name.
+    pub name: String,
+    /// Throwaway rehearsal?
+    #[serde(default)]
+    pub rehearsal: bool,
+}
+
+/// `[quorum]` table.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuorumSection {
+    /// k.
+    pub threshold: u8,
+    /// n.
+    pub shares: u8,
+}
+
+/// A generation ceremony plan.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// Ceremony facts.
+    pub ceremony: CeremonySection,
+    /// k and n.
+    pub quorum: QuorumSection,
+    /// Exactly n holders, share i goes to holder i.
+    pub holders: Vec<Holder>,
+    /// SHA-256 of the plan file's bytes (not part of the TOML).
+    #[serde(skip)]
+    pub sha256: [u8; 32],
+}
+
+impl Plan {
+    /// Parses and validates a plan; `origin` names the file in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Plan> {
+        let mut plan: Plan = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let at = line.map(|l| format!(", line {l}")).unwrap_or_default();
+            Error::input(format!("plan {origin}{at}: {}", e.message().trim()))
+        })?;
+        plan.sha256 = Sha256::digest(text.as_bytes()).into();
+        let q = &plan.quorum;
+        if q.shares > crate::share::MAX_SHARES || q.threshold > q.shares || q.threshold < 2 {
+            check_k_n(q.threshold, q.shares).map_err(|e| e.context(format!("plan {origin}")))?;
+        }
+        if plan.holders.len() != q.shares as usize {
+            return Err(Error::input(format!(
+                "plan {origin}: [quorum] shares = {} but {} holders are listed",
+                q.shares,
+                plan.holders.len()
+            )));
+        }
+        if plan.ceremony.name.trim().is_empty() {
+            return Err(Error::input(format!(
+                "plan {origin}: ceremony.name is empty"
+            )));
+        }
+        for (i, h) in plan.holders.iter().enumerate() {
+            if h.name.trim().is_empty() {
+                return Err(Error::input(format!(
+                    "plan {origin}: holder {} has an empty name",
+                    i + 1
+                )));
+            }
+            if let Some(j) = plan.holders[..i].iter().position(|o| o.name == h.name) {
+                return Err(Error::input(format!(
+                    "plan {origin}: holders {} and {} are both named \"{}\"; each share needs its own holder",
+                    j + 1,
+                    i + 1,
+                    h.name
+                )));
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Loads a plan file.
+    pub fn load(path: &std::path::Path) -> Result<Plan> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::input(format!("cannot read plan {}: {e}", path.display())))?;
+        Plan::parse(&text, &path.display().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_plans_parse() {
+        let p = Plan::parse(REHEARSAL_PLAN, "rehearsal.toml").unwrap();
+        assert!(p.ceremony.rehearsal);
+        assert_eq!((p.quorum.threshold, p.quorum.shares), (3, 5));
+        let real = include_str!("../ceremony-scripts/root-generation.toml");
+        let p = Plan::parse(real, "root-generation.toml").unwrap();
+        assert!(!p.ceremony.rehearsal);
+        assert_eq!(p.holders.len(), 5);
+    }
+
+    #[test]
+    fn unknown_medium_names_line() {
+        let t = REHEARSAL_PLAN.replacen("medium = \"text\"", "medium = \"carrier-pigeon\"", 1);
+        let e = Plan::parse(&t, "p.toml").unwrap_err();
+        assert!(e.message.starts_with("plan p.toml, line "), "{}", e.message);
+        assert!(
+            e.message.contains("carrier-pigeon") || e.message.contains("variant"),
+            "{}",
+            e.message
+        );
+    }
+}

@@ -1,0 +1,217 @@
+//! Shamir k-of-n split and combine of the 32-byte root seed over GF(256), using `blahaj`.
+//!
+//! Low-level, checked operations only: [`split`] refuses to return shares unless every
+//! k-subset rebuilds the seed; [`combine`] refuses duplicate or missing x coordinates (blahaj
+//! silently returns a wrong secret for duplicates). Callers must still check a rebuilt seed
+//! against the root certificate, because a corrupted share value also rebuilds a wrong seed.
+//!
+//! Memory: blahaj's `Share` and coefficient vectors zeroize on drop but live on the ordinary
+//! heap; every value we keep is moved into [`SecretBytes`] at once and the plain vectors blahaj
+//! returns are zeroized immediately.
+
+use blahaj::{Share, Sharks};
+use zeroize::Zeroize;
+
+use crate::error::{Error, Result};
+use crate::secret::SecretBytes;
+use crate::share::check_k_n;
+
+/// Length of the secret being shared.
+pub const SECRET_LEN: usize = 32;
+
+/// One share point: x (1..=255) and 32 y bytes in locked memory.
+pub struct SharePoint {
+    /// x coordinate (the share index).
+    pub x: u8,
+    /// y values, one per secret byte.
+    pub y: SecretBytes,
+}
+
+impl std::fmt::Debug for SharePoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SharePoint {{ x: {}, y: [REDACTED] }}", self.x)
+    }
+}
+
+/// Splits `secret` into `n` shares with threshold `k` (x = 1..=n), then checks that every one
+/// of the C(n, k) k-subsets rebuilds the secret. Returns the shares and the number of subsets
+/// checked.
+pub fn split<R: rand_core::CryptoRng>(
+    secret: &SecretBytes,
+    k: u8,
+    n: u8,
+    rng: &mut R,
+) -> Result<(Vec<SharePoint>, usize)> {
+    check_k_n(k, n)?;
+    if secret.len() != SECRET_LEN {
+        return Err(Error::input("the secret to split must be 32 bytes"));
+    }
+    let sharks = Sharks(k);
+    let mut points = Vec::with_capacity(n as usize);
+    for share in sharks.dealer_rng(secret.as_slice(), rng).take(n as usize) {
+        let mut raw = Vec::from(&share);
+        let x = raw[0];
+        let y = SecretBytes::copy_from(&raw[1..]);
+        raw.zeroize();
+        points.push(SharePoint { x, y: y? });
+    }
+    let checked = verify_all_subsets(secret, &points, k)?;
+    Ok((points, checked))
+}
+
+/// Checks that every k-subset of `points` rebuilds `secret`; returns the number of subsets.
+pub fn verify_all_subsets(secret: &SecretBytes, points: &[SharePoint], k: u8) -> Result<usize> {
+    let mut count = 0usize;
+    let mut failed = None;
+    for_each_subset(points.len(), k as usize, |idx| {
+        if failed.is_some() {
+            return;
+        }
+        let subset: Vec<&SharePoint> = idx.iter().map(|&i| &points[i]).collect();
+        match combine(&subset, k) {
+            Ok(s) if s.ct_eq(secret.as_slice()) => count += 1,
+            _ => failed = Some(idx.iter().map(|&i| points[i].x).collect::<Vec<_>>()),
+        }
+    });
+    if let Some(xs) = failed {
+        return Err(Error::environment(format!(
+            "self-check failed: shares {xs:?} do not rebuild the secret; nothing was written"
+        )));
+    }
+    Ok(count)
+}
+
+/// Calls `f` with every k-subset of 0..n (as sorted indices), in lexicographic order.
+pub fn for_each_subset(n: usize, k: usize, mut f: impl FnMut(&[usize])) {
+    if k == 0 || k > n {
+        return;
+    }
+    let mut idx: Vec<usize> = (0..k).collect();
+    loop {
+        f(&idx);
+        // Advance to the next combination.
+        let mut i = k;
+        while i > 0 && idx[i - 1] == n - k + (i - 1) {
+            i -= 1;
+        }
+        if i == 0 {
+            return;
+        }
+        idx[i - 1] += 1;
+        for j in i..k {
+            idx[j] = idx[j - 1] + 1;
+        }
+    }
+}
+
+/// Rebuilds the secret from at least `k` points with distinct x (uses all points given).
+pub fn combine(points: &[&SharePoint], k: u8) -> Result<SecretBytes> {
+    if points.len() < k as usize {
+        return Err(Error::operator(format!(
+            "{} shares given, {k} needed",
+            points.len()
+        )));
+    }
+    for (i, p) in points.iter().enumerate() {
+        if p.x == 0 {
+            return Err(Error::input("share x coordinate 0 is invalid"));
+        }
+        if p.y.len() != SECRET_LEN {
+            return Err(Error::input(format!("share {} has a wrong length", p.x)));
+        }
+        if points[..i].iter().any(|q| q.x == p.x) {
+            return Err(Error::operator(format!("share {} is given twice", p.x)));
+        }
+    }
+    let mut shares = Vec::with_capacity(points.len());
+    let mut buf = SecretBytes::zeroed(1 + SECRET_LEN)?;
+    for p in points {
+        buf.as_mut_slice()[0] = p.x;
+        buf.as_mut_slice()[1..].copy_from_slice(p.y.as_slice());
+        let s = Share::try_from(buf.as_slice())
+            .map_err(|e| Error::input(format!("share {}: {e}", p.x)))?;
+        shares.push(s);
+    }
+    let mut raw = Sharks(k)
+        .recover(shares.iter())
+        .map_err(|e| Error::operator(e.to_string()))?;
+    drop(shares);
+    Ok(SecretBytes::take_from(&mut raw)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rand_core::SeedableRng;
+
+    fn rng(seed: u64) -> rand::rngs::StdRng {
+        rand::rngs::StdRng::seed_from_u64(seed)
+    }
+
+    fn binom(n: usize, k: usize) -> usize {
+        (0..k).fold(1, |acc, i| acc * (n - i) / (i + 1))
+    }
+
+    #[test]
+    fn subsets_enumerated_once_each() {
+        for n in 1..=10 {
+            for k in 1..=n {
+                let mut seen = std::collections::HashSet::new();
+                for_each_subset(n, k, |s| {
+                    assert!(s.windows(2).all(|w| w[0] < w[1]));
+                    assert!(seen.insert(s.to_vec()));
+                });
+                assert_eq!(seen.len(), binom(n, k));
+            }
+        }
+    }
+
+    #[test]
+    fn split_checks_all_subsets() {
+        let secret = SecretBytes::copy_from(&[0x5a; 32]).unwrap();
+        let (pts, checked) = split(&secret, 3, 5, &mut rng(1)).unwrap();
+        assert_eq!(checked, 10);
+        assert_eq!(
+            pts.iter().map(|p| p.x).collect::<Vec<_>>(),
+            vec![1, 2, 3, 4, 5]
+        );
+    }
+
+    #[test]
+    fn too_few_and_duplicates_refused() {
+        let secret = SecretBytes::copy_from(&[1; 32]).unwrap();
+        let (pts, _) = split(&secret, 3, 5, &mut rng(2)).unwrap();
+        assert!(combine(&[&pts[0], &pts[1]], 3).is_err());
+        let err = combine(&[&pts[0], &pts[1], &pts[1]], 3).unwrap_err();
+        assert!(err.message.contains("twice"));
+    }
+
+    #[test]
+    fn bad_parameters_refused() {
+        let secret = SecretBytes::copy_from(&[1; 32]).unwrap();
+        assert!(split(&secret, 4, 3, &mut rng(3)).is_err());
+        assert!(split(&secret, 2, 17, &mut rng(3)).is_err());
+        assert!(split(&secret, 1, 3, &mut rng(3)).is_err());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn split_combine_round_trip(seed in any::<[u8; 32]>(), rs in any::<u64>()) {
+            let secret = SecretBytes::copy_from(&seed).unwrap();
+            for n in 2..=8u8 {
+                for k in 2..=n {
+                    let (pts, checked) = split(&secret, k, n, &mut rng(rs)).unwrap();
+                    prop_assert_eq!(checked, binom(n as usize, k as usize));
+                    // k - 1 shares must not give the secret back (with overwhelming probability).
+                    let few: Vec<&SharePoint> = pts.iter().take(k as usize - 1).collect();
+                    prop_assert!(combine(&few, k).is_err());
+                    // The last k shares rebuild it.
+                    let last: Vec<&SharePoint> = pts.iter().skip((n - k) as usize).collect();
+                    prop_assert!(combine(&last, k).unwrap().ct_eq(&seed));
+                }
+            }
+        }
+    }
+}

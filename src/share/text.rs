@@ -1,0 +1,416 @@
+//! Text form of a share (`docs/formats.md`, "Share text form v1"): what is printed on paper,
+//! typed back in, and put in a QR code.
+//!
+//! The 73-byte envelope is read as a big-endian bit string, padded with one zero bit to 585
+//! bits, and cut into 117 five-bit symbols written in Crockford's base-32 alphabet
+//! `0123456789ABCDEFGHJKMNPQRSTVWXYZ`. The symbols are laid out in 13 rows of 9; each row gets 3
+//! Reed–Solomon parity symbols ([`super::rs32`]) that also cover the row number, so a row with
+//! one wrong character is corrected, two wrong characters are detected, and a row typed in the
+//! wrong place is recognised. The envelope checksum covers the whole share.
+//!
+//! File form (one share per file; lines starting with `#` are comments):
+//! ```text
+//! ROOTKEY SHARE V1
+//! 01 ABCD EFGH JKMN
+//! …
+//! 13 ABCD EFGH JKMN
+//! ```
+//! Compact form (one line, uppercase, QR alphanumeric mode): `RKS1:` followed by the 156
+//! symbols of the 13 rows in order.
+
+use zeroize::Zeroize;
+
+use super::rs32::{self, DATA_LEN, PARITY_LEN, RowCheck};
+use super::{ENVELOPE_LEN, Envelope};
+use crate::error::{Error, Result};
+use crate::secret::SecretBytes;
+
+/// Number of rows.
+pub const ROWS: usize = 13;
+/// Printed symbols per row.
+pub const ROW_LEN: usize = DATA_LEN + PARITY_LEN;
+/// The header line of the file form.
+pub const HEADER: &str = "ROOTKEY SHARE V1";
+/// The prefix of the compact form.
+pub const COMPACT_PREFIX: &str = "RKS1:";
+/// Crockford base-32 alphabet.
+pub const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const SYMBOLS: usize = ROWS * DATA_LEN; // 117
+/// Length of the canonical file form in bytes.
+pub const FILE_FORM_LEN: usize = HEADER.len() + 1 + ROWS * (3 + ROW_LEN + 2 + 1);
+/// Length of the compact form in bytes.
+pub const COMPACT_LEN: usize = COMPACT_PREFIX.len() + ROWS * ROW_LEN;
+
+/// Maps a typed character to its symbol value (case-insensitive; `O`→0, `I`/`L`→1 as in
+/// Crockford's base 32). `None` for anything else.
+pub fn symbol_value(c: u8) -> Option<u8> {
+    let c = c.to_ascii_uppercase();
+    match c {
+        b'O' => Some(0),
+        b'I' | b'L' => Some(1),
+        _ => ALPHABET.iter().position(|&a| a == c).map(|p| p as u8),
+    }
+}
+
+/// A correction made while decoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Correction {
+    /// Row number, 1..=13.
+    pub row: u8,
+    /// Character position within the row, 1..=12.
+    pub column: u8,
+}
+
+/// A decoded share and the corrections that were needed.
+#[derive(Debug)]
+pub struct Decoded {
+    /// The checked envelope.
+    pub envelope: Envelope,
+    /// Rows where one character was corrected.
+    pub corrections: Vec<Correction>,
+}
+
+fn all_symbols(env: &Envelope) -> Result<SecretBytes> {
+    // 585 bits: the envelope's 584 bits followed by one zero bit.
+    let mut syms = SecretBytes::zeroed(ROWS * ROW_LEN)?;
+    let bytes = env.as_bytes();
+    let out = syms.as_mut_slice();
+    for r in 0..ROWS {
+        let mut data = [0u8; DATA_LEN];
+        for (j, d) in data.iter_mut().enumerate() {
+            let i = r * DATA_LEN + j;
+            let mut v = 0u8;
+            for b in 0..5 {
+                let bit = i * 5 + b;
+                let set = bit < ENVELOPE_LEN * 8 && bytes[bit / 8] & (0x80 >> (bit % 8)) != 0;
+                v = (v << 1) | u8::from(set);
+            }
+            *d = v;
+        }
+        let mut par = rs32::parity((r + 1) as u8, &data);
+        let row = &mut out[r * ROW_LEN..(r + 1) * ROW_LEN];
+        row[..DATA_LEN].copy_from_slice(&data);
+        row[DATA_LEN..].copy_from_slice(&par);
+        data.zeroize();
+        par.zeroize();
+    }
+    Ok(syms)
+}
+
+/// Encodes the canonical file form (header line plus 13 numbered rows, each ending in `\n`).
+pub fn encode_file_form(env: &Envelope) -> Result<SecretBytes> {
+    let syms = all_symbols(env)?;
+    let mut out = SecretBytes::zeroed(FILE_FORM_LEN)?;
+    let o = out.as_mut_slice();
+    let mut p = 0;
+    let mut put = |b: u8| {
+        o[p] = b;
+        p += 1;
+    };
+    HEADER.bytes().for_each(&mut put);
+    put(b'\n');
+    for r in 0..ROWS {
+        let n = r + 1;
+        put(b'0' + (n / 10) as u8);
+        put(b'0' + (n % 10) as u8);
+        put(b' ');
+        for (c, &s) in syms.as_slice()[r * ROW_LEN..(r + 1) * ROW_LEN]
+            .iter()
+            .enumerate()
+        {
+            if c > 0 && c % 4 == 0 {
+                put(b' ');
+            }
+            put(ALPHABET[s as usize]);
+        }
+        put(b'\n');
+    }
+    Ok(out)
+}
+
+/// Encodes the compact one-line form `RKS1:` + 156 symbols (for QR codes).
+pub fn encode_compact(env: &Envelope) -> Result<SecretBytes> {
+    let syms = all_symbols(env)?;
+    let mut out = SecretBytes::zeroed(COMPACT_LEN)?;
+    let o = out.as_mut_slice();
+    o[..COMPACT_PREFIX.len()].copy_from_slice(COMPACT_PREFIX.as_bytes());
+    for (d, &s) in o[COMPACT_PREFIX.len()..].iter_mut().zip(syms.as_slice()) {
+        *d = ALPHABET[s as usize];
+    }
+    Ok(out)
+}
+
+/// Reads the 12 symbols of one row from typed text (spaces and `-` ignored), checks and if
+/// needed corrects it. Returns the 12 corrected symbols and whether a correction was made.
+pub fn decode_row(row: u8, typed: &[u8]) -> Result<([u8; ROW_LEN], Option<Correction>)> {
+    let mut syms = [0u8; ROW_LEN];
+    let mut count = 0usize;
+    for &c in typed {
+        if c == b' ' || c == b'-' || c == b'\t' {
+            continue;
+        }
+        let Some(v) = symbol_value(c) else {
+            syms.zeroize();
+            return Err(Error::input(format!(
+                "row {row}, character {}: not a share character (rows use 0-9 and A-Z without U)",
+                count + 1
+            ))
+            .hint("re-type that row from the paper"));
+        };
+        if count < ROW_LEN {
+            syms[count] = v;
+        }
+        count += 1;
+    }
+    if count != ROW_LEN {
+        syms.zeroize();
+        return Err(Error::input(format!(
+            "row {row}: has {count} characters, expected {ROW_LEN}"
+        ))
+        .hint("re-type that row from the paper"));
+    }
+    match rs32::check_and_correct(row, &mut syms) {
+        RowCheck::Valid => Ok((syms, None)),
+        RowCheck::Corrected { column } => Ok((
+            syms,
+            Some(Correction {
+                row,
+                column: (column + 1) as u8,
+            }),
+        )),
+        RowCheck::OtherRow { row: other } => {
+            syms.zeroize();
+            Err(Error::input(format!(
+                "row {row}: this is the text of row {other}, not row {row} — rows entered in the wrong order?"
+            ))
+            .hint(format!("enter row {row} from the paper")))
+        }
+        RowCheck::Uncorrectable => {
+            syms.zeroize();
+            Err(Error::input(format!(
+                "row {row}: more than one character is wrong; the row cannot be corrected"
+            ))
+            .hint("re-type that row carefully from the paper"))
+        }
+    }
+}
+
+/// Assembles an envelope from the 117 data symbols of 13 decoded rows.
+fn assemble(rows: &SecretBytes, corrections: Vec<Correction>) -> Result<Decoded> {
+    let mut bytes = SecretBytes::zeroed(ENVELOPE_LEN)?;
+    let syms = rows.as_slice();
+    let out = bytes.as_mut_slice();
+    let mut pad_ok = true;
+    for i in 0..SYMBOLS {
+        let s = syms[(i / DATA_LEN) * ROW_LEN + i % DATA_LEN];
+        for b in 0..5 {
+            let bit = i * 5 + b;
+            let set = s & (0x10 >> b) != 0;
+            if bit < ENVELOPE_LEN * 8 {
+                if set {
+                    out[bit / 8] |= 0x80 >> (bit % 8);
+                }
+            } else if set {
+                pad_ok = false;
+            }
+        }
+    }
+    if !pad_ok {
+        return Err(Error::input(
+            "row 13: the last character is not canonical (padding bit set); the share was mistyped",
+        )
+        .hint("re-type row 13"));
+    }
+    let envelope = Envelope::from_bytes(bytes).map_err(|e| {
+        if corrections.is_empty() {
+            e
+        } else {
+            let rows: Vec<String> = corrections.iter().map(|c| c.row.to_string()).collect();
+            e.hint(format!(
+                "rows {} were auto-corrected; one of them probably had several errors — re-type them",
+                rows.join(", ")
+            ))
+        }
+    })?;
+    Ok(Decoded {
+        envelope,
+        corrections,
+    })
+}
+
+fn trim(line: &[u8]) -> &[u8] {
+    let start = line
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(line.len());
+    let end = line
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &line[start..end.max(start)]
+}
+
+/// Parses a share in file form or compact form (comments and blank lines ignored).
+pub fn parse(input: &[u8]) -> Result<Decoded> {
+    let mut lines = input
+        .split(|&c| c == b'\n')
+        .enumerate()
+        .map(|(i, l)| (i + 1, trim(l)))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with(b"#"));
+    let Some((_, first)) = lines.next() else {
+        return Err(Error::input("no share found (the input is empty)"));
+    };
+    let mut rows = SecretBytes::zeroed(ROWS * ROW_LEN)?;
+    let mut corrections = Vec::new();
+    let prefix = COMPACT_PREFIX.as_bytes();
+    if first.len() >= prefix.len() && first[..prefix.len()].eq_ignore_ascii_case(prefix) {
+        if let Some((n, _)) = lines.next() {
+            return Err(Error::input(format!(
+                "line {n}: unexpected text after the one-line (RKS1:) share"
+            )));
+        }
+        let body: Vec<usize> = (prefix.len()..first.len())
+            .filter(|&i| !matches!(first[i], b' ' | b'-'))
+            .collect();
+        if body.len() != ROWS * ROW_LEN {
+            return Err(Error::input(format!(
+                "one-line share has {} characters after RKS1:, expected {}",
+                body.len(),
+                ROWS * ROW_LEN
+            )));
+        }
+        let mut row_text = [0u8; ROW_LEN];
+        for r in 0..ROWS {
+            for (j, t) in row_text.iter_mut().enumerate() {
+                *t = first[body[r * ROW_LEN + j]];
+            }
+            let (syms, corr) = decode_row((r + 1) as u8, &row_text)?;
+            rows.as_mut_slice()[r * ROW_LEN..(r + 1) * ROW_LEN].copy_from_slice(&syms);
+            corrections.extend(corr);
+        }
+        row_text.zeroize();
+        return assemble(&rows, corrections);
+    }
+    let header_ok = first
+        .split(|c| c.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_ascii_uppercase())
+        .eq(HEADER.split(' ').map(|w| w.as_bytes().to_vec()));
+    if !header_ok {
+        return Err(Error::input(format!(
+            "not a rootkey share: the first line must be \"{HEADER}\" (or a one-line RKS1: share)"
+        )));
+    }
+    for r in 1..=ROWS {
+        let Some((line_no, line)) = lines.next() else {
+            return Err(Error::input(format!(
+                "row {r} is missing (the share ends after row {})",
+                r - 1
+            )));
+        };
+        let digits = line.iter().take_while(|c| c.is_ascii_digit()).count();
+        let number = std::str::from_utf8(&line[..digits])
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok());
+        if number != Some(r) {
+            return Err(Error::input(format!(
+                "line {line_no}: expected row {r:02} (a row starts with its two-digit number)"
+            )));
+        }
+        let (syms, corr) = decode_row(r as u8, &line[digits..])?;
+        rows.as_mut_slice()[(r - 1) * ROW_LEN..r * ROW_LEN].copy_from_slice(&syms);
+        corrections.extend(corr);
+    }
+    if let Some((n, _)) = lines.next() {
+        return Err(Error::input(format!(
+            "line {n}: unexpected text after row {ROWS}"
+        )));
+    }
+    assemble(&rows, corrections)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ShareHeader;
+    use super::*;
+
+    fn env(seed: u8) -> Envelope {
+        let h = ShareHeader {
+            rehearsal: false,
+            ceremony_id: [seed; 16],
+            root_fingerprint: [0xab; 16],
+            k: 3,
+            n: 5,
+            index: 4,
+        };
+        let v: Vec<u8> = (0..32).map(|i| i as u8 ^ seed).collect();
+        Envelope::new(&h, &v).unwrap()
+    }
+
+    #[test]
+    fn file_and_compact_round_trip() {
+        let e = env(7);
+        let f = encode_file_form(&e).unwrap();
+        assert_eq!(f.len(), FILE_FORM_LEN);
+        let d = parse(f.as_slice()).unwrap();
+        assert_eq!(d.envelope.as_bytes(), e.as_bytes());
+        assert!(d.corrections.is_empty());
+        let c = encode_compact(&e).unwrap();
+        assert_eq!(c.len(), COMPACT_LEN);
+        let d = parse(c.as_slice()).unwrap();
+        assert_eq!(d.envelope.as_bytes(), e.as_bytes());
+    }
+
+    #[test]
+    fn lowercase_and_confusables_accepted() {
+        let e = env(9);
+        let f = encode_file_form(&e).unwrap();
+        let text = String::from_utf8(f.as_slice().to_vec()).unwrap();
+        let (head, rows) = text.split_at(HEADER.len() + 1);
+        let rows: String = rows
+            .lines()
+            .map(|l| {
+                format!(
+                    "{} {}\n",
+                    &l[..2],
+                    l[3..].to_lowercase().replace('0', "o").replace('1', "l")
+                )
+            })
+            .collect();
+        let lower = format!("{}{rows}", head.to_lowercase());
+        let d = parse(lower.as_bytes()).unwrap();
+        assert_eq!(d.envelope.as_bytes(), e.as_bytes());
+    }
+
+    #[test]
+    fn swapped_rows_are_named() {
+        let e = env(3);
+        let f = String::from_utf8(encode_file_form(&e).unwrap().as_slice().to_vec()).unwrap();
+        let mut lines: Vec<String> = f.lines().map(str::to_string).collect();
+        let (a, b) = (lines[4][3..].to_string(), lines[5][3..].to_string());
+        lines[4] = format!("04 {b}");
+        lines[5] = format!("05 {a}");
+        let err = parse(lines.join("\n").as_bytes()).unwrap_err();
+        assert!(
+            err.message.contains("row 4: this is the text of row 5"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn missing_row_and_bad_char_named() {
+        let e = env(5);
+        let f = String::from_utf8(encode_file_form(&e).unwrap().as_slice().to_vec()).unwrap();
+        let cut: Vec<&str> = f.lines().take(10).collect();
+        let err = parse(cut.join("\n").as_bytes()).unwrap_err();
+        assert!(err.message.contains("row 10 is missing"), "{}", err.message);
+        let bad = f.replacen("\n03 ", "\n03 U", 1);
+        let err = parse(bad.as_bytes()).unwrap_err();
+        assert!(
+            err.message.starts_with("row 3, character 1"),
+            "{}",
+            err.message
+        );
+    }
+}

@@ -1,0 +1,106 @@
+//! Human-readable summaries printed by the commands. Public facts only: never a secret.
+
+use std::fmt::Write;
+
+use crate::ceremony::{CombineReport, GenerateReport, VerifiedShare, fingerprint_display};
+
+const BANNER: &str = "*** REHEARSAL — throwaway key, NOT A REAL ROOT ***";
+
+/// Summary of a generation ceremony.
+pub fn generated(r: &GenerateReport) -> String {
+    let mut s = String::new();
+    if r.rehearsal {
+        let _ = writeln!(s, "{BANNER}");
+    }
+    let _ = writeln!(s, "Generated root key and certificate");
+    let _ = writeln!(s, "  ceremony id   {}", r.ceremony_id);
+    let _ = writeln!(s, "  subject       {}", r.subject);
+    let _ = writeln!(s, "  fingerprint   {}", fingerprint_display(&r.fingerprint));
+    let _ = writeln!(s, "  certificate   {}", r.root_path.display());
+    let _ = writeln!(s, "  manifest      {}", r.manifest_path.display());
+    let _ = writeln!(
+        s,
+        "Split {}-of-{}: all {} subsets of {} shares were recombined and rebuild the key",
+        r.threshold,
+        r.shares.len(),
+        r.subsets_checked,
+        r.threshold
+    );
+    for (i, holder, path) in &r.shares {
+        let _ = writeln!(s, "  share {i:>2}  {holder:<28} {} (0600)", path.display());
+    }
+    if !r.memory_locked {
+        let _ = writeln!(
+            s,
+            "WARNING: secret memory was NOT locked (--allow-unlocked-memory); recorded in the manifest"
+        );
+    }
+    let _ = writeln!(s, "The root key has been wiped from memory.");
+    s
+}
+
+fn corrections(s: &mut String, list: &[(u8, crate::share::text::Correction)]) {
+    for (i, c) in list {
+        let _ = writeln!(
+            s,
+            "  note: share {i}, row {} — character {} was wrong and has been corrected; check the paper",
+            c.row, c.column
+        );
+    }
+}
+
+/// Summary of a combine.
+pub fn combined(r: &CombineReport) -> String {
+    let mut s = String::new();
+    if r.rehearsal {
+        let _ = writeln!(s, "{BANNER}");
+    }
+    let q: Vec<String> = r.quorum.iter().map(|(i, h)| format!("{i} ({h})")).collect();
+    let _ = writeln!(s, "Quorum: shares {} rebuilt the root key", q.join(", "));
+    let _ = writeln!(
+        s,
+        "  it matches the root certificate {} ({})",
+        r.subject,
+        fingerprint_display(&r.fingerprint)
+    );
+    for (i, h) in &r.agreeing {
+        let _ = writeln!(s, "  share {i} ({h}) also agrees");
+    }
+    for (i, h, origin) in &r.disagreeing {
+        let _ = writeln!(
+            s,
+            "  PROBLEM: share {i} ({h}, {origin}) does NOT agree with the quorum — it would rebuild another key"
+        );
+    }
+    corrections(&mut s, &r.corrections);
+    if !r.memory_locked {
+        let _ = writeln!(
+            s,
+            "WARNING: secret memory was NOT locked (--allow-unlocked-memory)"
+        );
+    }
+    let _ = writeln!(s, "The rebuilt key has been wiped from memory.");
+    s
+}
+
+/// Summary of a single-share verification.
+pub fn verified(v: &VerifiedShare, rehearsal: bool, fp: &[u8; 32]) -> String {
+    let mut s = String::new();
+    if rehearsal {
+        let _ = writeln!(s, "{BANNER}");
+    }
+    let h = v.envelope.header();
+    let _ = writeln!(
+        s,
+        "OK: share {} of {} (threshold {}) of holder \"{}\" ({}) is authentic",
+        h.index, h.n, h.k, v.entry.holder, v.entry.role
+    );
+    let _ = writeln!(
+        s,
+        "  its digest is listed in the manifest signed by the root key {}",
+        fingerprint_display(fp)
+    );
+    let list: Vec<_> = v.corrections.iter().map(|c| (h.index, c.clone())).collect();
+    corrections(&mut s, &list);
+    s
+}
