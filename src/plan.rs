@@ -86,9 +86,7 @@ impl Plan {
         })?;
         plan.sha256 = Sha256::digest(text.as_bytes()).into();
         let q = &plan.quorum;
-        if q.shares > crate::share::MAX_SHARES || q.threshold > q.shares || q.threshold < 2 {
-            check_k_n(q.threshold, q.shares).map_err(|e| e.context(format!("plan {origin}")))?;
-        }
+        check_k_n(q.threshold, q.shares).map_err(|e| e.context(format!("plan {origin}")))?;
         if plan.holders.len() != q.shares as usize {
             return Err(Error::input(format!(
                 "plan {origin}: [quorum] shares = {} but {} holders are listed",
