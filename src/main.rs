@@ -163,8 +163,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 )
                 .hint("raise RLIMIT_MEMLOCK instead (ulimit -l) for a real ceremony"));
             }
-            rootkey::fsio::prepare_out_dir(&out)?;
             harden(allow_unlocked_memory)?;
+            rootkey::fsio::prepare_out_dir(&out)?;
             let dice = if dice { Some(read_dice()?) } else { None };
             let report = ceremony::generate(&GenerateOptions {
                 plan: &plan,
@@ -179,8 +179,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
             out,
             allow_unlocked_memory,
         } => {
-            rootkey::fsio::prepare_out_dir(&out)?;
             harden(allow_unlocked_memory)?;
+            rootkey::fsio::prepare_out_dir(&out)?;
             let r = ceremony::rehearse(&out)?;
             print!("{}", summary::generated(&r.generated));
             println!();

@@ -413,4 +413,76 @@ mod tests {
             err.message
         );
     }
+
+    fn env_from(value: &[u8; 32], index: u8) -> Envelope {
+        let h = ShareHeader {
+            rehearsal: index % 2 == 0,
+            ceremony_id: [value[0]; 16],
+            root_fingerprint: [value[1]; 16],
+            k: 2,
+            n: 16,
+            index,
+        };
+        Envelope::new(&h, value).unwrap()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// One random wrong character in every row (any row subset) is corrected and reported.
+        #[test]
+        fn one_error_per_row_is_corrected(
+            value in proptest::prelude::any::<[u8; 32]>(),
+            index in 1u8..=16,
+            errors in proptest::collection::vec((proptest::prelude::any::<bool>(), 0usize..ROW_LEN, 1u8..32), ROWS),
+            compact in proptest::prelude::any::<bool>(),
+        ) {
+            let e = env_from(&value, index);
+            let mut text = if compact {
+                encode_compact(&e).unwrap().as_slice().to_vec()
+            } else {
+                encode_file_form(&e).unwrap().as_slice().to_vec()
+            };
+            let mut expected = Vec::new();
+            for (r, &(hit, col, delta)) in errors.iter().enumerate() {
+                if !hit {
+                    continue;
+                }
+                let pos = if compact {
+                    COMPACT_PREFIX.len() + r * ROW_LEN + col
+                } else {
+                    // header + newline, then per row: "NN " + groups of 4 separated by spaces.
+                    HEADER.len() + 1 + r * 18 + 3 + col + col / 4
+                };
+                let old = symbol_value(text[pos]).unwrap();
+                text[pos] = ALPHABET[((old ^ delta) & 31) as usize];
+                expected.push(Correction { row: (r + 1) as u8, column: (col + 1) as u8 });
+            }
+            let d = parse(&text).unwrap();
+            proptest::prop_assert_eq!(d.envelope.as_bytes(), e.as_bytes());
+            proptest::prop_assert_eq!(d.corrections, expected);
+        }
+
+        /// Two wrong characters in one row are never silently accepted.
+        #[test]
+        fn two_errors_in_a_row_are_refused(
+            value in proptest::prelude::any::<[u8; 32]>(),
+            row in 0usize..ROWS,
+            c1 in 0usize..ROW_LEN,
+            c2 in 0usize..ROW_LEN,
+            d1 in 1u8..32,
+            d2 in 1u8..32,
+        ) {
+            proptest::prop_assume!(c1 != c2);
+            let e = env_from(&value, 3);
+            let mut text = encode_compact(&e).unwrap().as_slice().to_vec();
+            for (c, d) in [(c1, d1), (c2, d2)] {
+                let pos = COMPACT_PREFIX.len() + row * ROW_LEN + c;
+                let old = symbol_value(text[pos]).unwrap();
+                text[pos] = ALPHABET[((old ^ d) & 31) as usize];
+            }
+            let err = parse(&text).unwrap_err();
+            let row_name = format!("row {}", row + 1);
+            proptest::prop_assert!(err.message.contains(&row_name), "{}", err.message);
+        }
+    }
 }
