@@ -416,7 +416,7 @@ mod tests {
 
     fn env_from(value: &[u8; 32], index: u8) -> Envelope {
         let h = ShareHeader {
-            rehearsal: index % 2 == 0,
+            rehearsal: index.is_multiple_of(2),
             ceremony_id: [value[0]; 16],
             root_fingerprint: [value[1]; 16],
             k: 2,
