@@ -75,17 +75,20 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         f.write_all(bytes).map_err(|e| io("write failed", e))?;
         f.sync_all().map_err(|e| io("fsync failed", e))?;
         drop(f);
-        fs::hard_link(&tmp, path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::operator(format!(
-                    "{} already exists; refusing to overwrite it",
-                    path.display()
-                ))
-            } else {
-                io("cannot move into place", e)
-            }
-        })?;
-        Ok(())
+        let exists = || {
+            Error::operator(format!(
+                "{} already exists; refusing to overwrite it",
+                path.display()
+            ))
+        };
+        match fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists()),
+            // File systems without hard links (FAT on a USB stick): check, then rename. Only
+            // this process writes into a ceremony directory, so the window is harmless.
+            Err(_) if fs::symlink_metadata(path).is_ok() => Err(exists()),
+            Err(_) => fs::rename(&tmp, path).map_err(|e| io("cannot move into place", e)),
+        }
     })();
     if let Err(e) = fs::remove_file(&tmp)
         && e.kind() != std::io::ErrorKind::NotFound
