@@ -178,9 +178,15 @@ pub fn key_identifier(public_key_bits: &[u8]) -> Vec<u8> {
     Sha256::digest(public_key_bits)[..20].to_vec()
 }
 
+/// DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4): SEQUENCE { SEQUENCE { OID
+/// 1.3.101.112 }, BIT STRING (0 unused bits) } followed by the 32 key bytes.
+pub const ED25519_SPKI_PREFIX: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
+
 /// DER SubjectPublicKeyInfo of an Ed25519 public key (RFC 8410: 12-byte prefix ‖ key).
 pub fn ed25519_spki_der(public_key: &[u8; 32]) -> Vec<u8> {
-    let mut v = hex::decode("302a300506032b6570032100").unwrap_or_default();
+    let mut v = ED25519_SPKI_PREFIX.to_vec();
     v.extend_from_slice(public_key);
     v
 }

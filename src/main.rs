@@ -1,5 +1,6 @@
 //! rootkey command line: every flag is defined here; each subcommand calls one library function.
 #![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
