@@ -323,16 +323,25 @@ pub struct VerifiedShare {
 /// and that its digest is the one the root-signed manifest lists for its index.
 pub fn verify_share_file(path: &Path, ctx: &Context) -> Result<VerifiedShare> {
     let origin = path.display().to_string();
-    let bytes = fsio::read_secret(path, MAX_SHARE_FILE)?;
+    let bytes = fsio::read_secret(path, MAX_SHARE_FILE)
+        .map_err(|e| e.context(format!("share file {origin}")))?;
     let decoded =
         text::parse(bytes.as_slice()).map_err(|e| e.context(format!("share file {origin}")))?;
     drop(bytes);
     let h = decoded.envelope.header();
+    // Name the holder only when the share claims this ceremony; a foreign share's index means
+    // nothing here.
+    let same_ceremony = h.ceremony_id == ctx.manifest.ceremony_id()
+        && ctx
+            .manifest
+            .root
+            .fingerprint
+            .starts_with(&hex::encode(h.root_fingerprint));
     let holder = ctx
         .manifest
         .shares
         .iter()
-        .find(|s| s.index == h.index)
+        .find(|s| s.index == h.index && same_ceremony)
         .map(|s| format!(" (holder \"{}\")", s.holder))
         .unwrap_or_default();
     let entry = ctx
@@ -385,9 +394,14 @@ pub fn combine(ctx: &Context, share_files: &[PathBuf]) -> Result<CombineReport> 
     for path in share_files {
         let s = verify_share_file(path, ctx)?;
         if let Some(prev) = shares.iter().find(|p| p.entry.index == s.entry.index) {
+            let files = if prev.origin == s.origin {
+                format!("the same file {} was given twice", s.origin)
+            } else {
+                format!("files {} and {} hold the same share", prev.origin, s.origin)
+            };
             return Err(Error::operator(format!(
-                "share {} (holder \"{}\") is given twice: {} and {}",
-                s.entry.index, s.entry.holder, prev.origin, s.origin
+                "share {} (holder \"{}\") is given twice: {files}",
+                s.entry.index, s.entry.holder
             ))
             .hint("each holder presents their share once; ask another holder for theirs"));
         }

@@ -66,7 +66,10 @@ enum Command {
         allow_unlocked_memory: bool,
     },
     /// Operations on a single share
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  rootkey share verify out/share-02-bob.txt --manifest out/manifest.json --root out/root.pem"
+    )]
     Share(ShareCommand),
     /// Rebuild the root key from k or more shares and check it against root.pem
     #[command(after_help = "Examples:\n  \
@@ -139,6 +142,22 @@ fn read_dice() -> Result<SecretBytes, Error> {
     key::parse_dice(&s)
 }
 
+/// Exit code of a combine: a share that does not agree with the quorum is a verification
+/// failure, reported on stderr too.
+fn disagreement_exit(r: &ceremony::CombineReport) -> i32 {
+    for (i, holder, origin) in &r.disagreeing {
+        eprintln!(
+            "error: share {i} (holder \"{holder}\", file {origin}) does not agree with the quorum: \
+             it would rebuild another key\n  next step: do not use this share; investigate how it was altered"
+        );
+    }
+    if r.disagreeing.is_empty() {
+        exit::OK
+    } else {
+        exit::VERIFICATION
+    }
+}
+
 fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Generate {
@@ -190,11 +209,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 "\nREHEARSAL complete. Check the certificate yourself:\n  openssl verify -CAfile {0} {0}\n  openssl x509 -in {0} -noout -text",
                 r.generated.root_path.display()
             );
-            Ok(if r.combined.disagreeing.is_empty() {
-                exit::OK
-            } else {
-                exit::VERIFICATION
-            })
+            Ok(disagreement_exit(&r.combined))
         }
         Command::Share(ShareCommand::Verify {
             share,
@@ -225,11 +240,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             harden(allow_unlocked_memory)?;
             let r = ceremony::combine(&ctx, &shares)?;
             print!("{}", summary::combined(&r));
-            Ok(if r.disagreeing.is_empty() {
-                exit::OK
-            } else {
-                exit::VERIFICATION
-            })
+            Ok(disagreement_exit(&r))
         }
     }
 }

@@ -252,6 +252,8 @@ fn trim(line: &[u8]) -> &[u8] {
 
 /// Parses a share in file form or compact form (comments and blank lines ignored).
 pub fn parse(input: &[u8]) -> Result<Decoded> {
+    // A UTF-8 byte-order mark (some editors add one) is not part of the text.
+    let input = input.strip_prefix(b"\xef\xbb\xbf").unwrap_or(input);
     let mut lines = input
         .split(|&c| c == b'\n')
         .enumerate()

@@ -1,0 +1,234 @@
+//! Helpers shared by the integration tests: running the real binary, snapshots of output
+//! directories, and the secret payloads of share files (for leak checks).
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+/// Path of a file in the package (plans under `ceremony-scripts/`, …).
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Exit code, stdout and stderr of one run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    /// What was run (for failure messages).
+    pub what: String,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Both streams, for leak checks.
+    pub fn all_output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "`{}` exited with {}\n--- stdout ---\n{}--- stderr ---\n{}",
+            self.what, self.code, self.stdout, self.stderr
+        )
+    }
+
+    /// Asserts the exit code.
+    pub fn code(&self, code: i32) -> &Run {
+        assert_eq!(self.code, code, "unexpected exit code: {}", self.describe());
+        self
+    }
+
+    /// Asserts success (exit 0).
+    pub fn ok(&self) -> &Run {
+        self.code(0)
+    }
+
+    /// Asserts that stderr contains every needle.
+    pub fn stderr_has(&self, needles: &[&str]) -> &Run {
+        for n in needles {
+            assert!(
+                self.stderr.contains(n),
+                "stderr does not contain {n:?}: {}",
+                self.describe()
+            );
+        }
+        self
+    }
+
+    /// Asserts that stdout contains every needle.
+    pub fn stdout_has(&self, needles: &[&str]) -> &Run {
+        for n in needles {
+            assert!(
+                self.stdout.contains(n),
+                "stdout does not contain {n:?}: {}",
+                self.describe()
+            );
+        }
+        self
+    }
+
+    /// Asserts that stdout contains none of the needles.
+    pub fn stdout_lacks(&self, needles: &[&str]) -> &Run {
+        for n in needles {
+            assert!(
+                !self.stdout.contains(n),
+                "stdout unexpectedly contains {n:?}: {}",
+                self.describe()
+            );
+        }
+        self
+    }
+
+    /// Asserts that a failing run printed exactly one error (the `error: ` line and its hint)
+    /// and nothing on stdout that could be mistaken for success.
+    pub fn single_error(&self) -> &Run {
+        assert_eq!(
+            self.stderr.matches("error: ").count(),
+            1,
+            "expected exactly one error message: {}",
+            self.describe()
+        );
+        self.stdout_lacks(&["OK:", "rebuilt the root key", "Generated root key"])
+    }
+
+    /// Asserts that neither stream contains any of the secret row payloads.
+    pub fn no_secrets(&self, secrets: &Secrets) -> &Run {
+        let out = self.all_output();
+        for p in &secrets.0 {
+            assert!(
+                !out.contains(p.as_str()),
+                "output contains a secret share row {p:?}: {}",
+                self.describe()
+            );
+        }
+        self
+    }
+}
+
+/// Runs the built `rootkey` binary with `args` (30 s timeout, no stdin).
+pub fn rootkey<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    let what = std::iter::once("rootkey".to_string())
+        .chain(args.iter().map(|a| a.to_string_lossy().into_owned()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let out = Command::cargo_bin("rootkey")
+        .unwrap()
+        .args(&args)
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    Run {
+        what,
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Every file and directory under `root` with its contents and mode. Two equal snapshots mean
+/// nothing was created, removed, modified or re-permissioned.
+pub type Snapshot = BTreeMap<PathBuf, (Vec<u8>, u32)>;
+
+pub fn snapshot(root: &Path) -> Snapshot {
+    fn walk(p: &Path, out: &mut Snapshot) {
+        let meta = fs::symlink_metadata(p).unwrap();
+        let mode = meta.permissions().mode();
+        if meta.is_dir() {
+            out.insert(p.to_path_buf(), (Vec::new(), mode));
+            let mut entries: Vec<PathBuf> = fs::read_dir(p)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            entries.sort();
+            for e in entries {
+                walk(&e, out);
+            }
+        } else {
+            out.insert(p.to_path_buf(), (fs::read(p).unwrap(), mode));
+        }
+    }
+    let mut out = Snapshot::new();
+    walk(root, &mut out);
+    out
+}
+
+/// Asserts that `root` still matches `before`, naming the first difference.
+pub fn assert_unchanged(root: &Path, before: &Snapshot) {
+    let after = snapshot(root);
+    for (p, v) in before {
+        match after.get(p) {
+            None => panic!("{} was removed", p.display()),
+            Some(a) => {
+                assert!(a.0 == v.0, "{} was modified", p.display());
+                assert_eq!(a.1, v.1, "{}: mode changed", p.display());
+            }
+        }
+    }
+    for p in after.keys() {
+        assert!(before.contains_key(p), "{} was created", p.display());
+    }
+}
+
+/// The share files of a ceremony directory, by index.
+pub fn share_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with("share-") && n.ends_with(".txt")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The 13 row payloads of a share file: the 12 symbols of each row, without the row number
+/// and without spaces.
+pub fn row_payloads(share: &Path) -> Vec<String> {
+    let text = fs::read_to_string(share).unwrap();
+    let rows: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.len() > 3 && l.as_bytes()[..2].iter().all(u8::is_ascii_digit))
+        .map(|l| l[3..].chars().filter(|c| !c.is_whitespace()).collect())
+        .collect();
+    assert_eq!(rows.len(), 13, "{}: expected 13 rows", share.display());
+    assert!(rows.iter().all(|r| r.len() == 12), "{rows:?}");
+    rows
+}
+
+/// Secret strings that must never appear in any output.
+#[derive(Default, Clone)]
+pub struct Secrets(pub Vec<String>);
+
+impl Secrets {
+    /// Adds the rows of a share file, both as printed (`ABCD EFGH JKMN`) and without spaces.
+    pub fn add_share(&mut self, share: &Path) {
+        for r in row_payloads(share) {
+            self.0.push(format!("{} {} {}", &r[..4], &r[4..8], &r[8..]));
+            self.0.push(r);
+        }
+    }
+
+    /// The secrets of every share file in a ceremony directory.
+    pub fn of_dir(dir: &Path) -> Secrets {
+        let mut s = Secrets::default();
+        for f in share_files(dir) {
+            s.add_share(&f);
+        }
+        s
+    }
+}

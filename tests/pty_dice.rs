@@ -1,0 +1,179 @@
+//! `rootkey generate --dice` driven through a pseudo-terminal: the rolls are typed at a hidden
+//! prompt, exactly as an operator would.
+//!
+//! The pty is put into echo mode (`stty echo`) before rootkey starts, like an ordinary
+//! terminal, so that the "rolls are not echoed" checks are meaningful: only rootkey's own
+//! hidden-input handling can keep them off the screen. Input is typed once rootkey has turned
+//! echo off, i.e. once it is actually reading the hidden prompt.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::{Eof, Expect, Session};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use tempfile::TempDir;
+
+use common::{Secrets, repo_path, share_files};
+
+const PROMPT: &str = "dice rolls (hidden): ";
+
+/// What the operator saw and how the process ended.
+struct Transcript {
+    code: i32,
+    screen: String,
+}
+
+/// Runs `rootkey generate --dice --plan rehearsal.toml --out OUT` in a pty and types `rolls`
+/// at the hidden prompt.
+fn generate_with_dice(out: &Path, rolls: &str) -> Transcript {
+    let plan = repo_path("ceremony-scripts/rehearsal.toml");
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("stty echo && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_rootkey"))
+        .arg("generate")
+        .arg("--dice")
+        .arg("--plan")
+        .arg(&plan)
+        .arg("--out")
+        .arg(out);
+    let mut session = Session::spawn(cmd).unwrap();
+    session.set_expect_timeout(Some(Duration::from_secs(30)));
+
+    let before = session.expect(PROMPT).unwrap();
+    let mut screen = before.as_bytes().to_vec();
+    let shown = String::from_utf8_lossy(&screen).into_owned();
+    assert!(
+        shown.contains("Roll a six-sided die at least 99 times"),
+        "the prompt explains what to type: {shown:?}"
+    );
+
+    // Wait until rootkey has switched the terminal to hidden input.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while session.get_process().get_echo().unwrap() {
+        assert!(
+            Instant::now() < deadline,
+            "the terminal still echoes after the hidden prompt was shown"
+        );
+        sleep(Duration::from_millis(5));
+    }
+    session.send_line(rolls).unwrap();
+
+    let rest = session.expect(Eof).unwrap();
+    screen.extend_from_slice(rest.as_bytes());
+    let code = match session.get_process().wait().unwrap() {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("rootkey did not exit normally: {other:?}"),
+    };
+    Transcript {
+        code,
+        screen: String::from_utf8_lossy(&screen).into_owned(),
+    }
+}
+
+/// `n` rolls from a fixed seed, in groups of ten separated by spaces.
+fn rolls(n: usize, seed: u64) -> String {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let digits: Vec<char> = (0..n)
+        .map(|_| char::from(b'0' + rng.random_range(1..=6u8)))
+        .collect();
+    digits
+        .chunks(10)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Asserts that no run of 10 typed characters (with or without the spaces) appears on screen.
+fn assert_not_echoed(screen: &str, typed: &str) {
+    let compact: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    for source in [typed, compact.as_str()] {
+        let chars: Vec<char> = source.chars().collect();
+        for w in chars.windows(10) {
+            let w: String = w.iter().collect();
+            assert!(
+                !screen.contains(&w),
+                "typed rolls {w:?} appear on the screen:\n{screen}"
+            );
+        }
+    }
+}
+
+#[test]
+fn dice_rolls_at_a_hidden_prompt_generate_a_ceremony() {
+    let t = TempDir::new().unwrap();
+    let out = t.path().join("out");
+    let typed = rolls(123, 1);
+    let r = generate_with_dice(&out, &typed);
+    assert_eq!(r.code, 0, "{}", r.screen);
+    assert!(r.screen.contains("REHEARSAL"), "{}", r.screen);
+    assert!(r.screen.contains("Split 3-of-5"), "{}", r.screen);
+    assert_not_echoed(&r.screen, &typed);
+
+    assert!(out.join("root.pem").is_file());
+    assert!(out.join("manifest.json").is_file());
+    let shares = share_files(&out);
+    assert_eq!(shares.len(), 5);
+    let secrets = Secrets::of_dir(&out);
+    for p in &secrets.0 {
+        assert!(!r.screen.contains(p.as_str()), "share row {p:?} on screen");
+    }
+}
+
+#[test]
+fn exactly_99_rolls_are_enough() {
+    let t = TempDir::new().unwrap();
+    let out = t.path().join("out");
+    let typed = rolls(99, 2);
+    let r = generate_with_dice(&out, &typed);
+    assert_eq!(r.code, 0, "{}", r.screen);
+    assert_eq!(share_files(&out).len(), 5);
+    assert_not_echoed(&r.screen, &typed);
+}
+
+#[test]
+fn too_few_rolls_say_how_many_more_are_needed() {
+    let t = TempDir::new().unwrap();
+    let out = t.path().join("out");
+    let typed = rolls(50, 3);
+    let r = generate_with_dice(&out, &typed);
+    assert_eq!(r.code, 1, "{}", r.screen);
+    assert!(
+        r.screen
+            .contains("error: dice rolls: got 50 rolls, at least 99 are needed (49 more)"),
+        "{}",
+        r.screen
+    );
+    assert_not_echoed(&r.screen, &typed);
+    assert!(
+        !out.join("manifest.json").exists() && share_files(&out).is_empty(),
+        "nothing may be written"
+    );
+}
+
+#[test]
+fn a_seven_is_refused_by_position() {
+    let t = TempDir::new().unwrap();
+    let out = t.path().join("out");
+    // 30 valid rolls, then a '7' as the 31st character, then more valid rolls.
+    let typed = format!("{}7{}", "123456".repeat(5), "654321".repeat(20));
+    let r = generate_with_dice(&out, &typed);
+    assert_eq!(r.code, 1, "{}", r.screen);
+    assert!(
+        r.screen
+            .contains("error: dice rolls, character 31: not a d6 roll"),
+        "{}",
+        r.screen
+    );
+    assert_not_echoed(&r.screen, &typed);
+    assert!(
+        !out.join("manifest.json").exists() && share_files(&out).is_empty(),
+        "nothing may be written"
+    );
+}
