@@ -17,6 +17,12 @@ use crate::shamir::{self, SharePoint};
 use crate::share::text::{self, Correction};
 use crate::share::{Envelope, ShareHeader};
 
+/// Upper bound of the locked pages a generation ceremony with `n` shares holds at once (seed,
+/// key, dice, and per share its point, envelope, text form and file; plus working buffers).
+pub fn locked_pages_needed(n: u8) -> usize {
+    16 + 6 * n as usize
+}
+
 /// Largest share file accepted.
 pub const MAX_SHARE_FILE: usize = 16 * 1024;
 
@@ -75,6 +81,7 @@ pub struct BuildParams<'a> {
 /// key and already-split share points. [`generate`] is the checked entry point; this is public
 /// for test vectors and tests that need a manifest signed over deliberately wrong shares.
 pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) -> Result<Outputs> {
+    let _scrub = secret::ScrubOnDrop;
     let plan = p.plan;
     let rehearsal = plan.ceremony.rehearsal;
     let root_pem = cert::build_root(key, p.profile, rehearsal, p.now)?;
@@ -101,7 +108,7 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
         let body = text::encode_file_form(&env)?;
         // Self-check: the text form decodes to the same envelope.
         let back = text::parse(body.as_slice())?;
-        if back.envelope.as_bytes() != env.as_bytes() {
+        if !back.envelope.ct_eq(&env) {
             return Err(Error::environment(
                 "self-check failed: a share's text form does not decode to its envelope",
             ));
@@ -206,6 +213,7 @@ pub struct GenerateOptions<'a> {
 /// every k-subset → share files (0600) + root.pem + signed manifest.json. The key is wiped when
 /// this returns. Nothing is written unless every check passed.
 pub fn generate(opts: &GenerateOptions<'_>) -> Result<GenerateReport> {
+    let _scrub = secret::ScrubOnDrop;
     let plan = opts.plan;
     fsio::prepare_out_dir(opts.out)?;
     let now = SystemTime::now();
@@ -279,9 +287,10 @@ pub fn write_outputs(out: &Path, o: &Outputs) -> Result<()> {
     )
     .map_err(|e| fail(e, &written))?;
     written.push("root.pem".into());
+    let json = o.manifest.to_json().map_err(|e| fail(e, &written))?;
     fsio::write_new(
         &out.join("manifest.json"),
-        o.manifest.to_json()?.as_bytes(),
+        json.as_bytes(),
         fsio::PUBLIC_MODE,
     )
     .map_err(|e| fail(e, &written))?;
@@ -322,6 +331,7 @@ pub struct VerifiedShare {
 /// Reads one share file and verifies it alone: text form, checksum, ceremony, root key,
 /// and that its digest is the one the root-signed manifest lists for its index.
 pub fn verify_share_file(path: &Path, ctx: &Context) -> Result<VerifiedShare> {
+    let _scrub = secret::ScrubOnDrop;
     let origin = path.display().to_string();
     let bytes = fsio::read_secret(path, MAX_SHARE_FILE)
         .map_err(|e| e.context(format!("share file {origin}")))?;
@@ -379,6 +389,7 @@ pub struct CombineReport {
 }
 
 fn rebuild_matches(points: &[&SharePoint], k: u8, root: &RootCert) -> Result<bool> {
+    let _scrub = secret::ScrubOnDrop;
     let seed = shamir::combine(points, k)?;
     let key = RootKey::from_seed(&seed)?;
     Ok(key.public_key_bytes() == root.public_key_bytes())
@@ -388,6 +399,7 @@ fn rebuild_matches(points: &[&SharePoint], k: u8, root: &RootCert) -> Result<boo
 /// rebuilds the key in root.pem is searched for; remaining shares are checked against it. The
 /// key is wiped before returning; nothing secret is printed or written.
 pub fn combine(ctx: &Context, share_files: &[PathBuf]) -> Result<CombineReport> {
+    let _scrub = secret::ScrubOnDrop;
     let m = &ctx.manifest;
     let k = m.threshold;
     let mut shares: Vec<VerifiedShare> = Vec::new();

@@ -10,7 +10,6 @@
 //!   RFC 7093 §2 method 1: leftmost 160 bits of SHA-256 of the subjectPublicKey bits.
 //! * §4.1.2.2 serialNumber: positive, at most 20 octets; we draw 128 random bits.
 
-use std::str::FromStr;
 use std::time::SystemTime;
 
 use der::{Decode, DecodePem, Encode, EncodePem, asn1::OctetString, pem::LineEnding};
@@ -90,6 +89,26 @@ impl RootProfile {
                 "root profile {origin}: subject.common_name is empty"
             )));
         }
+        let s = &p.subject;
+        // RFC 5280 Appendix A upper bounds: ub-common-name, ub-organization-name and
+        // ub-organizational-unit-name are 64 characters.
+        for (field, value) in [
+            ("common_name", Some(&s.common_name)),
+            ("organization", s.organization.as_ref()),
+            ("organizational_unit", s.organizational_unit.as_ref()),
+        ] {
+            let Some(v) = value else { continue };
+            let limit = if field == "common_name" {
+                64 - "REHEARSAL ".len()
+            } else {
+                64
+            };
+            if v.trim().is_empty() || v.chars().count() > limit || v.chars().any(char::is_control) {
+                return Err(Error::input(format!(
+                    "root profile {origin}: subject.{field} must be 1 to {limit} characters without control characters"
+                )));
+            }
+        }
         if let Some(c) = &p.subject.country
             && (c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()))
         {
@@ -108,34 +127,54 @@ impl RootProfile {
         } else {
             s.common_name.clone()
         };
-        // RFC 4514 string, most specific RDN first.
-        let mut parts = vec![format!("CN={}", escape_rdn(&cn))];
-        if let Some(ou) = &s.organizational_unit {
-            parts.push(format!("OU={}", escape_rdn(ou)));
+        // DER order is most general first: C, O, OU, CN (RFC 5280 §4.1.2.4). Values are
+        // UTF8String, except countryName which X.520 fixes as PrintableString.
+        let mut rdns = Vec::new();
+        if let Some(c) = &s.country {
+            rdns.push(rdn(OID_C, 0x13, c));
         }
         if let Some(o) = &s.organization {
-            parts.push(format!("O={}", escape_rdn(o)));
+            rdns.push(rdn(OID_O, 0x0c, o));
         }
-        if let Some(c) = &s.country {
-            parts.push(format!("C={}", escape_rdn(c)));
+        if let Some(ou) = &s.organizational_unit {
+            rdns.push(rdn(OID_OU, 0x0c, ou));
         }
-        Name::from_str(&parts.join(","))
+        rdns.push(rdn(OID_CN, 0x0c, &cn));
+        let der = tlv(0x30, &rdns.concat());
+        Name::from_der(&der)
             .map_err(|e| Error::input(format!("root profile: subject is not a valid name: {e}")))
     }
 }
 
-fn escape_rdn(v: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in v.chars().enumerate() {
-        let special = matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=')
-            || (i == 0 && (c == '#' || c == ' '))
-            || (i == v.chars().count() - 1 && c == ' ');
-        if special {
-            out.push('\\');
-        }
-        out.push(c);
+/// Attribute type OIDs (X.520), DER content bytes: 2.5.4.6 C, .10 O, .11 OU, .3 CN.
+const OID_C: &[u8] = &[0x55, 0x04, 0x06];
+const OID_O: &[u8] = &[0x55, 0x04, 0x0a];
+const OID_OU: &[u8] = &[0x55, 0x04, 0x0b];
+const OID_CN: &[u8] = &[0x55, 0x04, 0x03];
+
+/// One DER TLV (definite length, short or long form).
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
     }
+    out.extend_from_slice(content);
     out
+}
+
+/// RelativeDistinguishedName ::= SET { AttributeTypeAndValue ::= SEQUENCE { type, value } }.
+fn rdn(oid: &[u8], string_tag: u8, value: &str) -> Vec<u8> {
+    let atv = [tlv(0x06, oid), tlv(string_tag, value.as_bytes())].concat();
+    tlv(0x31, &tlv(0x30, &atv))
 }
 
 struct RootBuilderProfile {
@@ -283,6 +322,23 @@ impl RootCert {
             .ok_or_else(|| Error::input(format!("{origin}: Ed25519 key is not 32 bytes")))?;
         let public_key = VerifyingKey::from_bytes(&pk)
             .map_err(|e| Error::input(format!("{origin}: invalid Ed25519 public key: {e}")))?;
+        // A root must be a v3 CA certificate allowed to sign certificates (RFC 5280 §4.2.1.9,
+        // §4.2.1.3).
+        let ca = tbs
+            .get_extension::<BasicConstraints>()
+            .ok()
+            .flatten()
+            .is_some_and(|(critical, bc)| critical && bc.ca);
+        let cert_sign = tbs
+            .get_extension::<KeyUsage>()
+            .ok()
+            .flatten()
+            .is_some_and(|(_, ku)| ku.key_cert_sign());
+        if tbs.version() != x509_cert::certificate::Version::V3 || !ca || !cert_sign {
+            return Err(Error::input(format!(
+                "{origin}: not a root CA certificate (needs X.509 v3, critical basicConstraints cA=TRUE and keyUsage keyCertSign)"
+            )));
+        }
         if tbs.issuer() != tbs.subject() {
             return Err(Error::input(format!(
                 "{origin}: not a self-signed root (issuer differs from subject)"
@@ -311,13 +367,8 @@ impl RootCert {
 
     /// Loads and checks a root certificate file.
     pub fn load(path: &std::path::Path) -> Result<RootCert> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            Error::input(format!(
-                "cannot read root certificate {}: {e}",
-                path.display()
-            ))
-        })?;
-        RootCert::from_pem(&bytes, &path.display().to_string())
+        let bytes = crate::fsio::read_public(path, 64 * 1024, "root certificate")?;
+        RootCert::from_pem(&bytes, &format!("root certificate {}", path.display()))
     }
 
     /// Raw public key bytes.

@@ -92,11 +92,25 @@ impl Error {
     }
 }
 
+/// Writes `s` with control characters escaped, so that text taken from input files (names,
+/// parser messages) can never drive the terminal.
+fn write_clean(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    for c in s.chars() {
+        if c.is_control() {
+            write!(f, "{}", c.escape_default())?;
+        } else {
+            write!(f, "{c}")?;
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
+        write_clean(f, &self.message)?;
         if let Some(h) = &self.hint {
-            write!(f, "\n  next step: {h}")?;
+            f.write_str("\n  next step: ")?;
+            write_clean(f, h)?;
         }
         Ok(())
     }
@@ -107,5 +121,16 @@ impl std::error::Error for Error {}
 impl From<crate::secret::SecretError> for Error {
     fn from(e: crate::secret::SecretError) -> Error {
         Error::environment(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        let e = Error::input("holder \u{1b}[2K\rOK").hint("x\ny");
+        assert_eq!(e.to_string(), "holder \\u{1b}[2K\\rOK\n  next step: x\\ny");
     }
 }

@@ -16,36 +16,103 @@ pub const PUBLIC_MODE: u32 = 0o644;
 /// File names that mark a directory as holding a ceremony.
 pub const CEREMONY_MARKERS: &[&str] = &["manifest.json", "root.pem"];
 
-/// Creates `dir` if needed and refuses it if it already holds a ceremony's outputs.
+/// True for names rootkey writes into a ceremony directory, including leftover temporary files
+/// (`.NAME.tmp-XXXX`, which may hold a share if a run was killed).
+fn is_ceremony_output(name: &str) -> bool {
+    CEREMONY_MARKERS.contains(&name)
+        || (name.starts_with("share-") && name.ends_with(".txt"))
+        || (name.starts_with('.') && name.contains(".tmp-"))
+}
+
+/// Creates `dir` (mode 0700) if needed and refuses it if it already holds a ceremony's outputs,
+/// is writable by other users, belongs to another user, or sits on a file system that does not
+/// keep file modes (a share must be 0600).
 pub fn prepare_out_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let shown = dir.display();
     if dir.exists() && !dir.is_dir() {
         return Err(Error::operator(format!(
-            "--out {}: exists and is not a directory",
-            dir.display()
+            "--out {shown}: exists and is not a directory"
         )));
     }
     if dir.is_dir() {
-        let entries = fs::read_dir(dir).map_err(|e| {
-            Error::environment(format!("--out {}: cannot list: {e}", dir.display()))
-        })?;
+        let entries = fs::read_dir(dir)
+            .map_err(|e| Error::environment(format!("--out {shown}: cannot list: {e}")))?;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if CEREMONY_MARKERS.contains(&name.as_str())
-                || (name.starts_with("share-") && name.ends_with(".txt"))
-            {
+            if is_ceremony_output(&name) {
                 return Err(Error::operator(format!(
-                    "--out {}: already holds a ceremony ({name} exists); nothing was written",
-                    dir.display()
+                    "--out {shown}: already holds a ceremony ({name} exists); nothing was written"
                 ))
                 .hint("choose a new, empty output directory — earlier ceremony outputs are never overwritten"));
             }
         }
     } else {
-        fs::create_dir_all(dir).map_err(|e| {
-            Error::environment(format!("--out {}: cannot create: {e}", dir.display()))
-        })?;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::environment(format!("--out {shown}: cannot create: {e}")))?;
+        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            File::open(parent)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| Error::environment(format!("--out {shown}: fsync of parent: {e}")))?;
+        }
+    }
+    let meta = fs::metadata(dir).map_err(|e| Error::environment(format!("--out {shown}: {e}")))?;
+    if meta.mode() & 0o022 != 0 {
+        return Err(Error::operator(format!(
+            "--out {shown}: the directory is writable by other users (mode {:04o}); they could replace or remove shares",
+            meta.mode() & 0o7777
+        ))
+        .hint("use a new directory, or one only you can write (chmod 700)"));
+    }
+    // Probe: a 0600 file must come out 0600 and owned by the directory's owner.
+    let probe = dir.join(format!(".rootkey-probe.tmp-{}", std::process::id()));
+    let created = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(SECRET_MODE)
+        .open(&probe)
+        .and_then(|f| f.metadata());
+    let _ = fs::remove_file(&probe);
+    let pm =
+        created.map_err(|e| Error::environment(format!("--out {shown}: cannot write: {e}")))?;
+    if pm.mode() & 0o777 != SECRET_MODE {
+        return Err(Error::environment(format!(
+            "--out {shown}: this file system does not keep file permissions (a share would be mode {:04o}, not 0600)",
+            pm.mode() & 0o777
+        ))
+        .hint("write the ceremony to a Linux file system, e.g. tmpfs under /dev/shm"));
+    }
+    if pm.uid() != meta.uid() {
+        return Err(Error::operator(format!(
+            "--out {shown}: the directory belongs to another user (uid {})",
+            meta.uid()
+        ))
+        .hint("use a directory of your own"));
     }
     Ok(())
+}
+
+/// Reads a public input file (manifest, certificate, plan, profile): must be a regular file of
+/// at most `max` bytes. `what` names it in errors ("manifest", "root certificate", …).
+pub fn read_public(path: &Path, max: u64, what: &str) -> Result<Vec<u8>> {
+    let shown = path.display();
+    let meta =
+        fs::metadata(path).map_err(|e| Error::input(format!("cannot read {what} {shown}: {e}")))?;
+    if !meta.is_file() {
+        return Err(Error::input(format!(
+            "{what} {shown} is not a regular file"
+        )));
+    }
+    if meta.len() > max {
+        return Err(Error::input(format!(
+            "{what} {shown} is {} bytes, more than the {max} a {what} can be",
+            meta.len()
+        )));
+    }
+    fs::read(path).map_err(|e| Error::input(format!("cannot read {what} {shown}: {e}")))
 }
 
 /// Writes `bytes` to `path` atomically with `mode`, refusing to replace an existing file.
@@ -81,13 +148,13 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
                 path.display()
             ))
         };
+        // link(2) fails if the target exists: an atomic "create, never replace". A plain
+        // rename would silently replace a file, so there is no fallback: file systems without
+        // hard links are already refused by prepare_out_dir (they do not keep modes either).
         match fs::hard_link(&tmp, path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists()),
-            // File systems without hard links (FAT on a USB stick): check, then rename. Only
-            // this process writes into a ceremony directory, so the window is harmless.
-            Err(_) if fs::symlink_metadata(path).is_ok() => Err(exists()),
-            Err(_) => fs::rename(&tmp, path).map_err(|e| io("cannot move into place", e)),
+            Err(e) => Err(io("cannot move into place (hard link)", e)),
         }
     })();
     if let Err(e) = fs::remove_file(&tmp)
@@ -113,34 +180,39 @@ pub fn slug(s: &str) -> String {
             out.push('-');
         }
     }
-    let t = out.trim_end_matches('-');
+    let cut: String = out.chars().take(40).collect();
+    let t = cut.trim_end_matches('-');
     if t.is_empty() {
         "holder".into()
     } else {
-        t.chars().take(40).collect()
+        t.to_string()
     }
 }
 
-/// Reads a file into locked memory (at most `max` bytes).
+/// Reads a regular file into locked memory (at most `max` bytes). Errors do not repeat the
+/// path: callers add it as context.
 pub fn read_secret(path: &Path, max: usize) -> Result<crate::secret::SecretBytes> {
     use std::io::Read;
-    let mut f = File::open(path)
-        .map_err(|e| Error::input(format!("cannot read {}: {e}", path.display())))?;
+    let meta = fs::metadata(path).map_err(|e| Error::input(format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(Error::input("not a regular file"));
+    }
+    let mut f = File::open(path).map_err(|e| Error::input(format!("cannot read: {e}")))?;
     let mut buf = crate::secret::SecretBytes::zeroed(max + 1)?;
     let mut n = 0;
     loop {
         let r = f
             .read(&mut buf.as_mut_slice()[n..])
-            .map_err(|e| Error::input(format!("cannot read {}: {e}", path.display())))?;
+            .map_err(|e| Error::input(format!("cannot read: {e}")))?;
         if r == 0 {
             break;
         }
         n += r;
         if n > max {
-            return Err(Error::input(format!(
-                "{}: file is larger than {max} bytes; not a share",
-                path.display()
-            )));
+            return Err(
+                Error::input(format!("larger than {max} bytes, so not a share file"))
+                    .hint("give the share's text file as written by rootkey"),
+            );
         }
     }
     buf.truncate(n);

@@ -8,11 +8,9 @@
 //!   least 256 bits of entropy (99 rolls × log2 6 ≈ 255.9 bits), so either alone is enough.
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use sha2::{Digest, Sha256};
-use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
-use crate::secret::{LockedBox, SecretBytes, scrub_stack};
+use crate::secret::{LockedBox, SecretBytes, scrub_stack, sha256_parts};
 
 /// Minimum number of d6 rolls accepted with `--dice`.
 pub const MIN_DICE_ROLLS: usize = 99;
@@ -57,18 +55,17 @@ pub fn generate_seed(dice: Option<&SecretBytes>) -> Result<SecretBytes> {
     let mut os = SecretBytes::zeroed(32)?;
     getrandom::fill(os.as_mut_slice())
         .map_err(|e| Error::environment(format!("the OS random number generator failed: {e}")))?;
-    let Some(dice) = dice else {
-        return Ok(os);
-    };
-    let mut h = Sha256::new();
-    h.update(SEED_DOMAIN);
-    h.update([0u8]);
-    h.update(os.as_slice());
-    h.update(dice.as_slice());
-    let mut out = SecretBytes::zeroed(32)?;
-    let mut digest: [u8; 32] = h.finalize().into();
-    out.as_mut_slice().copy_from_slice(&digest);
-    digest.zeroize();
+    match dice {
+        None => Ok(os),
+        Some(dice) => mix_dice(&os, dice),
+    }
+}
+
+/// seed = SHA-256("rootkey seed v1" ‖ 0x00 ‖ os32 ‖ rolls) (`docs/formats.md`, "Seed
+/// derivation"); `rolls` are the normalised ASCII digits returned by [`parse_dice`].
+pub fn mix_dice(os: &SecretBytes, rolls: &SecretBytes) -> Result<SecretBytes> {
+    let mut digest = sha256_parts(&[SEED_DOMAIN, &[0u8], os.as_slice(), rolls.as_slice()]);
+    let out = SecretBytes::take_from(&mut digest)?;
     scrub_stack();
     Ok(out)
 }
@@ -95,8 +92,10 @@ impl RootKey {
             .as_slice()
             .try_into()
             .map_err(|_| Error::input("an Ed25519 seed must be 32 bytes"))?;
-        let key = LockedBox::new_with(|| SigningKey::from_bytes(bytes))?;
-        Ok(RootKey { key })
+        let key = LockedBox::new_with(|| SigningKey::from_bytes(bytes));
+        // The SigningKey was built in new_with's frame, below ours: wipe it.
+        scrub_stack();
+        Ok(RootKey { key: key? })
     }
 
     /// The signing key, for certificate builders. Do not copy it out.
@@ -140,6 +139,18 @@ mod tests {
     }
 
     #[test]
+    fn mix_dice_formula() {
+        let os = SecretBytes::copy_from(&[0xaa; 32]).unwrap();
+        let rolls = SecretBytes::copy_from("6".repeat(99).as_bytes()).unwrap();
+        let mut msg = b"rootkey seed v1\0".to_vec();
+        msg.extend_from_slice(&[0xaa; 32]);
+        msg.extend_from_slice("6".repeat(99).as_bytes());
+        use sha2::Digest;
+        let want = sha2::Sha256::digest(&msg);
+        assert!(mix_dice(&os, &rolls).unwrap().ct_eq(&want));
+    }
+
+    #[test]
     fn seeds_differ_and_dice_mix() {
         let a = generate_seed(None).unwrap();
         let b = generate_seed(None).unwrap();
@@ -161,6 +172,6 @@ mod tests {
         let k = RootKey::from_seed(&seed).unwrap();
         let sig = k.sign(b"hello");
         assert!(k.verifying_key().verify(b"hello", &sig).is_ok());
-        assert!(!format!("{k:?}").contains("0909"));
+        assert!(!format!("{k:?}").contains(&"09".repeat(32)));
     }
 }

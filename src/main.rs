@@ -135,11 +135,10 @@ fn read_dice() -> Result<SecretBytes, Error> {
         "Roll a six-sided die at least {} times and type the results (digits 1-6, spaces allowed).",
         key::MIN_DICE_ROLLS
     );
-    let typed = rpassword::prompt_password("dice rolls (hidden): ")
-        .map_err(|e| Error::input(format!("cannot read dice rolls from the terminal: {e}")))?;
-    let mut typed = typed.into_bytes();
-    let s = SecretBytes::take_from(&mut typed)?;
-    key::parse_dice(&s)
+    // Read straight into locked memory with echo off (no intermediate heap buffers).
+    let typed = secret::read_hidden_line("dice rolls (hidden): ", 4096)
+        .map_err(|e| Error::input(format!("cannot read dice rolls: {e}")))?;
+    key::parse_dice(&typed)
 }
 
 /// Exit code of a combine: a share that does not agree with the quorum is a verification
@@ -170,9 +169,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
             let plan = Plan::load(&plan)?;
             let profile = match &profile {
                 Some(p) => {
-                    let text = std::fs::read_to_string(p).map_err(|e| {
-                        Error::input(format!("cannot read profile {}: {e}", p.display()))
-                    })?;
+                    let bytes = rootkey::fsio::read_public(p, 1 << 20, "root profile")?;
+                    let text = String::from_utf8_lossy(&bytes);
                     RootProfile::from_toml(&text, &p.display().to_string())?
                 }
                 None => RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "templates/root.toml")?,
@@ -184,6 +182,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 .hint("raise RLIMIT_MEMLOCK instead (ulimit -l) for a real ceremony"));
             }
             harden(allow_unlocked_memory)?;
+            // Every secret takes at least a page; check the whole need before anyone types.
+            secret::probe_lock(ceremony::locked_pages_needed(plan.quorum.shares))?;
             rootkey::fsio::prepare_out_dir(&out)?;
             let dice = if dice { Some(read_dice()?) } else { None };
             let report = ceremony::generate(&GenerateOptions {

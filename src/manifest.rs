@@ -4,7 +4,7 @@
 //! The signature is Ed25519 by the root key over the RFC 8785 canonical JSON of the manifest
 //! object without its `signature` member.
 
-use ed25519_dalek::{Signature, Verifier};
+use ed25519_dalek::Signature;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -12,7 +12,7 @@ use crate::cert::RootCert;
 use crate::error::{Error, Result};
 use crate::jcs;
 use crate::key::RootKey;
-use crate::share::{ShareHeader, check_k_n};
+use crate::share::{MAX_SHARES, ShareHeader};
 
 /// The `format` value of this version.
 pub const FORMAT: &str = "rootkey-share-manifest-v1";
@@ -83,6 +83,11 @@ pub struct Manifest {
     pub signature: String,
 }
 
+/// The first 16 characters of a hex string (all of it if shorter), for messages.
+fn short(s: &str) -> &str {
+    s.get(..16).unwrap_or(s)
+}
+
 fn is_hex(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
@@ -127,21 +132,40 @@ impl Manifest {
 
     /// Loads a manifest file.
     pub fn load(path: &std::path::Path) -> Result<Manifest> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| Error::input(format!("cannot read manifest {}: {e}", path.display())))?;
+        let bytes = crate::fsio::read_public(path, 1 << 20, "manifest")?;
         Manifest::from_json(&bytes, &path.display().to_string())
     }
 
     fn check_structure(&self, origin: &str) -> Result<()> {
         let bad = |what: String| Error::input(format!("manifest {origin}: {what}"));
         if self.format != FORMAT {
+            return Err(bad(format!("format {:?} is not \"{FORMAT}\"", self.format)));
+        }
+        let (k, n) = (self.threshold, self.shares_total);
+        if k < 2 || n > MAX_SHARES || k > n {
             return Err(bad(format!(
-                "format \"{}\" is not \"{FORMAT}\"",
-                self.format
+                "threshold {k} of {n} shares is outside 2 <= threshold <= shares_total <= {MAX_SHARES}"
             )));
         }
-        check_k_n(self.threshold, self.shares_total)
-            .map_err(|e| e.context(format!("manifest {origin}")))?;
+        let texts = [
+            ("ceremony.name", &self.ceremony.name),
+            ("ceremony.created", &self.ceremony.created),
+        ];
+        let entry_texts = self.shares.iter().flat_map(|s| {
+            [
+                ("holder", &s.holder),
+                ("role", &s.role),
+                ("medium", &s.medium),
+            ]
+        });
+        for (field, value) in texts.into_iter().chain(entry_texts) {
+            if value.chars().any(char::is_control) {
+                return Err(bad(format!(
+                    "{field} {:?} contains control characters",
+                    value
+                )));
+            }
+        }
         if !is_hex(&self.ceremony.id, 32) {
             return Err(bad("ceremony.id must be 32 lowercase hex digits".into()));
         }
@@ -185,11 +209,12 @@ impl Manifest {
     /// Verifies the manifest against the root certificate: same key, same certificate, and a
     /// valid root signature.
     pub fn verify(&self, root: &RootCert, origin: &str) -> Result<()> {
+        self.check_structure(origin)?;
         if self.root.public_key != hex::encode(root.public_key_bytes()) {
             return Err(Error::verification(format!(
                 "manifest {origin} belongs to another root key than the root certificate ({} vs {})",
-                &self.root.fingerprint[..16],
-                &hex::encode(root.fingerprint)[..16]
+                short(&self.root.fingerprint),
+                short(&hex::encode(root.fingerprint))
             ))
             .hint("use the manifest.json written by the same ceremony as root.pem"));
         }
@@ -205,7 +230,7 @@ impl Manifest {
             .and_then(|b| Signature::from_slice(&b).ok())
             .ok_or_else(|| Error::input(format!("manifest {origin}: malformed signature")))?;
         root.public_key
-            .verify(&self.signed_bytes()?, &sig_bytes)
+            .verify_strict(&self.signed_bytes()?, &sig_bytes)
             .map_err(|_| {
                 Error::verification(format!(
                     "manifest {origin}: the root key's signature does not verify — the manifest was modified"
@@ -218,8 +243,10 @@ impl Manifest {
     /// The ceremony id as bytes.
     pub fn ceremony_id(&self) -> [u8; 16] {
         let mut id = [0u8; 16];
-        if let Ok(b) = hex::decode(&self.ceremony.id) {
-            id.copy_from_slice(&b[..16.min(b.len())]);
+        if let Ok(b) = hex::decode(&self.ceremony.id)
+            && b.len() == 16
+        {
+            id.copy_from_slice(&b);
         }
         id
     }
@@ -234,7 +261,11 @@ impl Manifest {
             ))
             .hint("use shares and manifest from the same ceremony"));
         }
-        if hex::encode(header.root_fingerprint) != self.root.fingerprint[..32] {
+        if !self
+            .root
+            .fingerprint
+            .starts_with(&hex::encode(header.root_fingerprint))
+        {
             return Err(Error::verification(
                 "was made for another root key (fingerprint differs from the manifest)",
             ));
@@ -262,8 +293,8 @@ impl Manifest {
                 "its digest is not in the manifest (expected share {} of holder \"{}\" to have digest {}…, got {}…)",
                 entry.index,
                 entry.holder,
-                &entry.envelope_sha256[..16],
-                &hex::encode(digest)[..16]
+                short(&entry.envelope_sha256),
+                short(&hex::encode(digest))
             ))
             .hint("this share was altered or comes from a different split; do not use it"));
         }

@@ -94,6 +94,11 @@ impl Plan {
                 plan.holders.len()
             )));
         }
+        if plan.ceremony.name.chars().any(char::is_control) {
+            return Err(Error::input(format!(
+                "plan {origin}: ceremony.name must be a single line without control characters"
+            )));
+        }
         if plan.ceremony.name.trim().is_empty() {
             return Err(Error::input(format!(
                 "plan {origin}: ceremony.name is empty"
@@ -104,6 +109,13 @@ impl Plan {
                 return Err(Error::input(format!(
                     "plan {origin}: holder {} has an empty name",
                     i + 1
+                )));
+            }
+            if h.name.chars().chain(h.role.chars()).any(char::is_control) {
+                return Err(Error::input(format!(
+                    "plan {origin}: holder {} ({:?}): name and role must be single lines without control characters",
+                    i + 1,
+                    h.name
                 )));
             }
             if let Some(j) = plan.holders[..i].iter().position(|o| o.name == h.name) {
@@ -120,8 +132,14 @@ impl Plan {
 
     /// Loads a plan file.
     pub fn load(path: &std::path::Path) -> Result<Plan> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::input(format!("cannot read plan {}: {e}", path.display())))?;
+        let bytes = crate::fsio::read_public(path, 1 << 20, "plan")?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Error::input(format!(
+                "plan {}: not UTF-8 text (byte {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
         Plan::parse(&text, &path.display().to_string())
     }
 }

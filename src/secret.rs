@@ -76,6 +76,8 @@ pub enum SecretError {
     },
     /// Process hardening failed.
     Harden(&'static str, std::io::Error),
+    /// Hidden terminal input failed.
+    Terminal(&'static str, std::io::Error),
 }
 
 impl fmt::Display for SecretError {
@@ -96,10 +98,11 @@ impl fmt::Display for SecretError {
                     "could not lock secret memory into RAM (mlock: {source}; RLIMIT_MEMLOCK is {limit}). \
                      Raise the limit before the ceremony, e.g. `ulimit -l 65536` in the shell that runs \
                      rootkey (or `LimitMEMLOCK=` / `memlock` in /etc/security/limits.conf), or run as a \
-                     user with CAP_IPC_LOCK. Rehearsals may pass --allow-unlocked-memory instead."
+                     user with CAP_IPC_LOCK. Rehearsals (rehearse, and generate/combine of a rehearsal) may pass --allow-unlocked-memory instead."
                 )
             }
             SecretError::Harden(what, e) => write!(f, "could not harden the process ({what}): {e}"),
+            SecretError::Terminal(what, e) => write!(f, "hidden input: {what}: {e}"),
         }
     }
 }
@@ -132,7 +135,11 @@ struct Region {
 impl Region {
     fn new(len: usize) -> Result<Region, SecretError> {
         let ps = page_size();
-        let map_len = len.max(1).div_ceil(ps) * ps;
+        let Some(map_len) = len.max(1).div_ceil(ps).checked_mul(ps) else {
+            return Err(SecretError::MapFailed(std::io::Error::other(
+                "requested secret size is too large",
+            )));
+        };
         // SAFETY: anonymous private mapping with no address hint; the kernel chooses the address
         // and returns MAP_FAILED on error, which we check before using the pointer.
         let p = unsafe {
@@ -385,6 +392,128 @@ pub fn scrub_stack() {
     std::hint::black_box(&mut buf);
     buf.zeroize();
     std::hint::black_box(&buf);
+}
+
+/// Wipes the stack below the current frame when dropped: put `let _scrub = ScrubOnDrop;` first
+/// in a function whose callees handle secrets, so their dead frames are overwritten on return.
+pub struct ScrubOnDrop;
+
+impl Drop for ScrubOnDrop {
+    fn drop(&mut self) {
+        scrub_stack();
+    }
+}
+
+#[inline(never)]
+fn sha256_parts_inner(parts: &[&[u8]], out: &mut [u8; 32]) {
+    use sha2::Digest;
+    // sha2's `zeroize` feature wipes the hasher's buffer when it is dropped.
+    let mut h = sha2::Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize_into(out.into());
+}
+
+/// SHA-256 over the concatenation of `parts`, some of which are secret: the hasher lives in a
+/// callee frame that is scrubbed before returning. Returns the digest (which may itself be
+/// secret — callers move it into locked memory or use it as a public digest).
+pub fn sha256_parts(parts: &[&[u8]]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    sha256_parts_inner(parts, &mut out);
+    scrub_stack();
+    out
+}
+
+/// Checks, before a ceremony prompts anyone or computes anything, that `pages` pages of secret
+/// memory can be locked at once (each secret takes at least one page). Fails per the current
+/// [`MemoryPolicy`], naming the amount needed.
+pub fn probe_lock(pages: usize) -> Result<(), SecretError> {
+    let region = Region::new(pages.saturating_mul(page_size()));
+    match region {
+        Err(SecretError::LockFailed {
+            source,
+            memlock_limit,
+        }) => Err(SecretError::LockFailed {
+            source: std::io::Error::new(
+                source.kind(),
+                format!(
+                    "{source}; this ceremony needs about {} KiB of locked memory",
+                    pages * page_size() / 1024
+                ),
+            ),
+            memlock_limit,
+        }),
+        Err(e) => Err(e),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// Reads one line typed at the controlling terminal with echo off, straight into locked memory
+/// (no intermediate heap buffers), at most `max` bytes. The prompt is written to the terminal.
+/// Each typed line ends with Enter; the trailing newline is not included.
+pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretError> {
+    use std::io::{Read, Write};
+    use std::os::fd::AsRawFd;
+    let tty_err = |what: &'static str, e: std::io::Error| SecretError::Terminal(what, e);
+    let mut tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|e| tty_err("cannot open the terminal /dev/tty", e))?;
+    let fd = tty.as_raw_fd();
+    // SAFETY: all-zero is a valid bit pattern for the plain-data termios struct, which
+    // tcgetattr then fills in.
+    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: `fd` is an open terminal descriptor owned by `tty`; `saved` is writable.
+    if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
+        return Err(tty_err("not a terminal", std::io::Error::last_os_error()));
+    }
+    let mut quiet = saved;
+    quiet.c_lflag &= !(libc::ECHO | libc::ECHONL);
+    quiet.c_lflag |= libc::ICANON;
+    tty.write_all(prompt.as_bytes())
+        .and_then(|_| tty.flush())
+        .map_err(|e| tty_err("cannot write the prompt", e))?;
+    // SAFETY: as above; `quiet` is a valid termios derived from the current settings.
+    if unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &quiet) } != 0 {
+        return Err(tty_err(
+            "cannot turn echo off",
+            std::io::Error::last_os_error(),
+        ));
+    }
+    let mut buf = SecretBytes::zeroed(max + 1);
+    let mut result = Ok(());
+    let mut n = 0usize;
+    if let Ok(b) = buf.as_mut() {
+        let mut byte = [0u8; 1];
+        loop {
+            match tty.read(&mut byte) {
+                Ok(0) => break,
+                Ok(_) if byte[0] == b'\n' => break,
+                Ok(_) if n < max => {
+                    b.as_mut_slice()[n] = byte[0];
+                    n += 1;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    result = Err(tty_err("cannot read from the terminal", e));
+                    break;
+                }
+            }
+        }
+        byte.zeroize();
+    }
+    // SAFETY: restores the settings saved above on the same descriptor.
+    unsafe {
+        libc::tcsetattr(fd, libc::TCSAFLUSH, &saved);
+    }
+    let _ = tty.write_all(b"\n");
+    result?;
+    let mut buf = buf?;
+    buf.truncate(n);
+    Ok(buf)
 }
 
 /// What [`harden_process`] found and did; recorded by ceremonies.

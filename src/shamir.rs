@@ -76,7 +76,8 @@ pub fn verify_all_subsets(secret: &SecretBytes, points: &[SharePoint], k: u8) ->
     if let Some(xs) = failed {
         return Err(Error::environment(format!(
             "self-check failed: shares {xs:?} do not rebuild the secret; nothing was written"
-        )));
+        ))
+        .hint("this points to faulty hardware or software: stop, and rerun the ceremony on another machine"));
     }
     Ok(count)
 }

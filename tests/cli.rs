@@ -717,11 +717,14 @@ fn files_that_are_not_shares_are_named() {
         (
             &huge,
             vec![format!(
-                "{}: file is larger than 16384 bytes; not a share",
+                "share file {}: larger than 16384 bytes, so not a share file",
                 s(&huge)
             )],
         ),
-        (&missing, vec![format!("cannot read {}", s(&missing))]),
+        (
+            &missing,
+            vec![format!("share file {}: cannot read", s(&missing))],
+        ),
         (
             &truncated,
             vec![format!("share file {}: row 13 is missing", s(&truncated))],

@@ -895,12 +895,9 @@ fn seed_vectors() {
                     d.as_slice(),
                     s(exp, "dice_normalised").as_bytes(),
                 )?;
-                let mut h = Sha256::new();
-                h.update(b"rootkey seed v1");
-                h.update([0u8]);
-                h.update(unhex(s(&v, "os_random_hex")));
-                h.update(d.as_slice());
-                derived = Some(h.finalize().to_vec());
+                let os = secret(&unhex(s(&v, "os_random_hex")));
+                let seed = key::mix_dice(&os, &d).map_err(|e| e.to_string())?;
+                derived = Some(seed.as_slice().to_vec());
                 Ok(())
             })?;
             match derived {
@@ -1763,8 +1760,8 @@ fn build_vectors() -> Out {
     );
     o.expect_error(
         "share_row-of-row-20",
-        "Row 4's text is a codeword for row number 20 (which no share has). Reported as a misplaced row; see docs/formats.md on this case.",
-        "row 4: this is the text of row 20",
+        "Row 4's text is a codeword for row number 20 (which no share has). A row number outside 1..13 means at least three errors: reported as uncorrectable.",
+        "row 4: more than one character is wrong",
     );
     // Padding bit set (row 13 recomputed so it is a valid codeword).
     let mut pad_rows = rows_of(env1);
@@ -1780,7 +1777,7 @@ fn build_vectors() -> Out {
     o.expect_error(
         "share_padding-bit",
         "The 585th bit (padding) must be 0.",
-        "padding bit set",
+        "row 13, character 9: not canonical",
     );
     // Envelope field errors carried in otherwise valid text.
     let field_errors: Vec<(&str, Vec<u8>, &str, &str)> = vec![
@@ -1808,7 +1805,7 @@ fn build_vectors() -> Out {
             "index-out-of-range",
             raw_envelope(1, &CEREMONY_ID, &fp, 3, 5, 6, points[0].y.as_slice()),
             "index 6 with n = 5",
-            "share index 6 is outside 1..=5",
+            "share says k = 3, n = 5, index = 6: outside",
         ),
     ];
     for (cond, b, desc, msg) in &field_errors {
@@ -1936,31 +1933,31 @@ fn build_vectors() -> Out {
             "k-below-2",
             raw_envelope(1, &CEREMONY_ID, &fp, 1, 5, 1, v),
             "k = 1",
-            "threshold k = 1 is below 2",
+            "share says k = 1, n = 5, index = 1: outside",
         ),
         (
             "k-greater-than-n",
             raw_envelope(1, &CEREMONY_ID, &fp, 4, 3, 1, v),
             "k = 4 > n = 3",
-            "threshold k = 4 is greater than the number of shares n = 3",
+            "share says k = 4, n = 3, index = 1: outside",
         ),
         (
             "n-above-16",
             raw_envelope(1, &CEREMONY_ID, &fp, 3, 17, 1, v),
             "n = 17",
-            "17 shares requested, but at most 16 are supported",
+            "share says k = 3, n = 17, index = 1: outside",
         ),
         (
             "index-0",
             raw_envelope(1, &CEREMONY_ID, &fp, 3, 5, 0, v),
             "index 0 (the secret's own x)",
-            "share index 0 is outside 1..=5",
+            "share says k = 3, n = 5, index = 0: outside",
         ),
         (
             "index-above-n",
             raw_envelope(1, &CEREMONY_ID, &fp, 3, 5, 6, v),
             "index 6 > n = 5",
-            "share index 6 is outside 1..=5",
+            "share says k = 3, n = 5, index = 6: outside",
         ),
         (
             "short",
@@ -2232,7 +2229,7 @@ fn build_vectors() -> Out {
             "k-greater-than-n",
             text_edit("\"threshold\": 3,", "\"threshold\": 6,"),
             "threshold 6 of 5",
-            "is greater than the number of shares",
+            "threshold 6 of 5 shares is outside",
         ),
         (
             "share-count",

@@ -18,10 +18,10 @@
 pub mod rs32;
 pub mod text;
 
-use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use crate::error::{Error, Result};
-use crate::secret::SecretBytes;
+use crate::secret::{SecretBytes, sha256_parts};
 
 /// Envelope length in bytes.
 pub const ENVELOPE_LEN: usize = 73;
@@ -124,7 +124,7 @@ impl Envelope {
         b[35] = header.n;
         b[36] = header.index;
         b[VALUE_OFFSET..BODY_LEN].copy_from_slice(value);
-        let sum = Sha256::digest(&b[..BODY_LEN]);
+        let sum = sha256_parts(&[&b[..BODY_LEN]]);
         b[BODY_LEN..].copy_from_slice(&sum[..4]);
         Ok(Envelope { bytes })
     }
@@ -140,11 +140,12 @@ impl Envelope {
         }
         // formats.md "Share envelope v1": the checksum is checked first, so that a corrupted
         // share is reported as corrupted rather than as carrying odd field values.
-        let sum = Sha256::digest(&b[..BODY_LEN]);
-        if sum[..4] != b[BODY_LEN..] {
+        let sum = sha256_parts(&[&b[..BODY_LEN]]);
+        if !bool::from(sum[..4].ct_eq(&b[BODY_LEN..])) {
             return Err(Error::input(
                 "share checksum mismatch: the share is damaged or was typed wrongly",
-            ));
+            )
+            .hint("compare every row with the paper (or re-scan it) and try again"));
         }
         if b[0] != VERSION {
             return Err(Error::input(format!(
@@ -159,7 +160,13 @@ impl Envelope {
             )));
         }
         let env = Envelope { bytes };
-        env.header().check()?;
+        let h = env.header();
+        if h.k < 2 || h.n > MAX_SHARES || h.k > h.n || h.index == 0 || h.index > h.n {
+            return Err(Error::input(format!(
+                "share says k = {}, n = {}, index = {}: outside 2 <= k <= n <= {MAX_SHARES}, 1 <= index <= n",
+                h.k, h.n, h.index
+            )));
+        }
         Ok(env)
     }
 
@@ -190,9 +197,14 @@ impl Envelope {
         self.bytes.as_slice()
     }
 
+    /// Constant-time equality of two envelopes.
+    pub fn ct_eq(&self, other: &Envelope) -> bool {
+        self.bytes.ct_eq(other.bytes.as_slice())
+    }
+
     /// SHA-256 of the envelope, as listed in the share manifest.
     pub fn digest(&self) -> [u8; 32] {
-        Sha256::digest(self.bytes.as_slice()).into()
+        sha256_parts(&[self.bytes.as_slice()])
     }
 }
 

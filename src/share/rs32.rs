@@ -89,6 +89,15 @@ pub fn parity(row: u8, data: &[u8; DATA_LEN]) -> [u8; PARITY_LEN] {
     rem
 }
 
+/// A stack buffer that is zeroized when it goes out of scope (rows are secret).
+struct Wiped([u8; CODE_LEN]);
+
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
 /// The result of checking one row.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RowCheck {
@@ -112,7 +121,8 @@ pub enum RowCheck {
 
 /// Checks (and if possible corrects in place) a printed row of 12 symbols for row number `row`.
 pub fn check_and_correct(row: u8, printed: &mut [u8; DATA_LEN + PARITY_LEN]) -> RowCheck {
-    let mut code = [0u8; CODE_LEN];
+    let mut code = Wiped([0u8; CODE_LEN]);
+    let code = &mut code.0;
     code[0] = row;
     code[1..].copy_from_slice(printed);
     // Syndromes S_j = c(α^j), j = 0, 1, 2 (Horner, highest power first).

@@ -52,6 +52,11 @@ pub fn symbol_value(c: u8) -> Option<u8> {
     }
 }
 
+/// Characters ignored inside rows and the compact form: space, tab and `-`.
+fn is_separator(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'-')
+}
+
 /// A correction made while decoding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Correction {
@@ -140,17 +145,26 @@ pub fn encode_compact(env: &Envelope) -> Result<SecretBytes> {
     Ok(out)
 }
 
-/// Reads the 12 symbols of one row from typed text (spaces and `-` ignored), checks and if
-/// needed corrects it. Returns the 12 corrected symbols and whether a correction was made.
-pub fn decode_row(row: u8, typed: &[u8]) -> Result<([u8; ROW_LEN], Option<Correction>)> {
+/// Reads the 12 symbols of one row from typed text (spaces, tabs and `-` ignored), checks and
+/// if needed corrects it, and writes the 12 corrected symbol values into `out` (which should be
+/// locked memory). Returns the correction made, if any.
+pub fn decode_row(row: u8, typed: &[u8], out: &mut [u8]) -> Result<Option<Correction>> {
     let mut syms = [0u8; ROW_LEN];
+    let result = decode_row_inner(row, typed, &mut syms);
+    if result.is_ok() && out.len() == ROW_LEN {
+        out.copy_from_slice(&syms);
+    }
+    syms.zeroize();
+    result
+}
+
+fn decode_row_inner(row: u8, typed: &[u8], syms: &mut [u8; ROW_LEN]) -> Result<Option<Correction>> {
     let mut count = 0usize;
     for &c in typed {
-        if c == b' ' || c == b'-' || c == b'\t' {
+        if is_separator(c) {
             continue;
         }
         let Some(v) = symbol_value(c) else {
-            syms.zeroize();
             return Err(Error::input(format!(
                 "row {row}, character {}: not a share character (rows use 0-9 and A-Z without U)",
                 count + 1
@@ -163,35 +177,27 @@ pub fn decode_row(row: u8, typed: &[u8]) -> Result<([u8; ROW_LEN], Option<Correc
         count += 1;
     }
     if count != ROW_LEN {
-        syms.zeroize();
         return Err(Error::input(format!(
             "row {row}: has {count} characters, expected {ROW_LEN}"
         ))
         .hint("re-type that row from the paper"));
     }
-    match rs32::check_and_correct(row, &mut syms) {
-        RowCheck::Valid => Ok((syms, None)),
-        RowCheck::Corrected { column } => Ok((
-            syms,
-            Some(Correction {
-                row,
-                column: (column + 1) as u8,
-            }),
-        )),
-        RowCheck::OtherRow { row: other } => {
-            syms.zeroize();
+    match rs32::check_and_correct(row, syms) {
+        RowCheck::Valid => Ok(None),
+        RowCheck::Corrected { column } => Ok(Some(Correction {
+            row,
+            column: (column + 1) as u8,
+        })),
+        RowCheck::OtherRow { row: other } if (1..=ROWS as u8).contains(&other) => {
             Err(Error::input(format!(
                 "row {row}: this is the text of row {other}, not row {row} — rows entered in the wrong order?"
             ))
             .hint(format!("enter row {row} from the paper")))
         }
-        RowCheck::Uncorrectable => {
-            syms.zeroize();
-            Err(Error::input(format!(
-                "row {row}: more than one character is wrong; the row cannot be corrected"
-            ))
-            .hint("re-type that row carefully from the paper"))
-        }
+        RowCheck::Uncorrectable | RowCheck::OtherRow { .. } => Err(Error::input(format!(
+            "row {row}: more than one character is wrong; the row cannot be corrected"
+        ))
+        .hint("re-type that row carefully from the paper")),
     }
 }
 
@@ -217,7 +223,7 @@ fn assemble(rows: &SecretBytes, corrections: Vec<Correction>) -> Result<Decoded>
     }
     if !pad_ok {
         return Err(Error::input(
-            "row 13: the last character is not canonical (padding bit set); the share was mistyped",
+            "row 13, character 9: not canonical (its last bit is padding and must be 0); the share was mistyped",
         )
         .hint("re-type row 13"));
     }
@@ -226,8 +232,13 @@ fn assemble(rows: &SecretBytes, corrections: Vec<Correction>) -> Result<Decoded>
             e
         } else {
             let rows: Vec<String> = corrections.iter().map(|c| c.row.to_string()).collect();
+            let (which, were) = if rows.len() == 1 {
+                ("row", "was")
+            } else {
+                ("rows", "were")
+            };
             e.hint(format!(
-                "rows {} were auto-corrected; one of them probably had several errors — re-type them",
+                "{which} {} {were} auto-corrected; one of them probably had several errors — re-type them",
                 rows.join(", ")
             ))
         }
@@ -272,7 +283,7 @@ pub fn parse(input: &[u8]) -> Result<Decoded> {
             )));
         }
         let body: Vec<usize> = (prefix.len()..first.len())
-            .filter(|&i| !matches!(first[i], b' ' | b'-'))
+            .filter(|&i| !is_separator(first[i]))
             .collect();
         if body.len() != ROWS * ROW_LEN {
             return Err(Error::input(format!(
@@ -286,18 +297,24 @@ pub fn parse(input: &[u8]) -> Result<Decoded> {
             for (j, t) in row_text.iter_mut().enumerate() {
                 *t = first[body[r * ROW_LEN + j]];
             }
-            let (syms, corr) = decode_row((r + 1) as u8, &row_text)?;
-            rows.as_mut_slice()[r * ROW_LEN..(r + 1) * ROW_LEN].copy_from_slice(&syms);
-            corrections.extend(corr);
+            let out = &mut rows.as_mut_slice()[r * ROW_LEN..(r + 1) * ROW_LEN];
+            let corr = decode_row((r + 1) as u8, &row_text, out);
+            if corr.is_err() {
+                row_text.zeroize();
+            }
+            corrections.extend(corr?);
         }
         row_text.zeroize();
         return assemble(&rows, corrections);
     }
-    let header_ok = first
+    let mut words = first
         .split(|c| c.is_ascii_whitespace())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_ascii_uppercase())
-        .eq(HEADER.split(' ').map(|w| w.as_bytes().to_vec()));
+        .filter(|w| !w.is_empty());
+    let header_ok = HEADER.split(' ').all(|h| {
+        words
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case(h.as_bytes()))
+    }) && words.next().is_none();
     if !header_ok {
         return Err(Error::input(format!(
             "not a rootkey share: the first line must be \"{HEADER}\" (or a one-line RKS1: share)"
@@ -310,18 +327,20 @@ pub fn parse(input: &[u8]) -> Result<Decoded> {
                 r - 1
             )));
         };
+        // formats.md "Share text form v1": a row line is its number, whitespace, then the row.
         let digits = line.iter().take_while(|c| c.is_ascii_digit()).count();
+        let spaced = line.get(digits).is_some_and(u8::is_ascii_whitespace);
         let number = std::str::from_utf8(&line[..digits])
             .ok()
             .and_then(|s| s.parse::<usize>().ok());
-        if number != Some(r) {
+        if number != Some(r) || !spaced {
             return Err(Error::input(format!(
-                "line {line_no}: expected row {r:02} (a row starts with its two-digit number)"
-            )));
+                "line {line_no}: expected row {r:02} (a row starts with its two-digit number and a space)"
+            ))
+            .hint(format!("type row {r:02} as on the paper, e.g. \"{r:02} XXXX XXXX XXXX\"")));
         }
-        let (syms, corr) = decode_row(r as u8, &line[digits..])?;
-        rows.as_mut_slice()[(r - 1) * ROW_LEN..r * ROW_LEN].copy_from_slice(&syms);
-        corrections.extend(corr);
+        let out = &mut rows.as_mut_slice()[(r - 1) * ROW_LEN..r * ROW_LEN];
+        corrections.extend(decode_row(r as u8, &line[digits..], out)?);
     }
     if let Some((n, _)) = lines.next() {
         return Err(Error::input(format!(

@@ -347,14 +347,8 @@ def parse_envelope(b):
     if b[1] & 0xFE:
         raise Reject(f"flags 0x{b[1]:02x} has unknown bits")
     k, n, idx = b[34], b[35], b[36]
-    if n > 16:
-        raise Reject("at most 16")
-    if k > n:
-        raise Reject("greater than the number of shares")
-    if k < 2:
-        raise Reject("below 2")
-    if idx == 0 or idx > n:
-        raise Reject(f"share index {idx} is outside 1..={n}")
+    if k < 2 or n > 16 or k > n or idx == 0 or idx > n:
+        raise Reject(f"share says k = {k}, n = {n}, index = {idx}: outside")
     return {
         "rehearsal": bool(b[1] & 1), "ceremony_id": b[2:18], "root_fingerprint": b[18:34],
         "k": k, "n": n, "index": idx, "value": b[37:69],
@@ -380,7 +374,7 @@ def decode_row(r, typed):
         return syms, None
     if res[0] == "corrected":
         return res[2], {"row": r, "column": res[1]}
-    if res[0] == "other_row":
+    if res[0] == "other_row" and 1 <= res[1] <= 13:
         raise Reject(f"row {r}: this is the text of row {res[1]}")
     raise Reject(f"row {r}: more than one character is wrong")
 
@@ -422,7 +416,7 @@ def parse_share_text(data):
             raise Reject("unexpected text after row 13")
     bits = "".join(f"{s:05b}" for row in rows for s in row[:9])
     if bits[584] != "0":
-        raise Reject("padding bit set")
+        raise Reject("row 13, character 9: not canonical")
     env = bytes(int(bits[i:i + 8], 2) for i in range(0, 584, 8))
     return env, parse_envelope(env), corrections
 
@@ -719,7 +713,9 @@ def parse_manifest(b):
         members(e, entry)
     if m["format"] != "rootkey-share-manifest-v1":
         raise Reject(f"format \"{m['format']}\" is not")
-    check_k_n(m["threshold"], m["shares_total"])
+    k, n = m["threshold"], m["shares_total"]
+    if k < 2 or n > 16 or k > n:
+        raise Reject(f"threshold {k} of {n} shares is outside")
     if not is_hex(m["ceremony"]["id"], 32):
         raise Reject("ceremony.id must be 32 lowercase hex digits")
     for field, v, n in (("root.public_key", m["root"]["public_key"], 64),
