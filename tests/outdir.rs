@@ -19,6 +19,33 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+fn share_verify(share: &Path, ceremony: &Path, manifest: &Path) -> Output {
+    let root = ceremony.join("root.pem");
+    rootkey(&[
+        "share",
+        "verify",
+        share.to_str().unwrap(),
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+    ])
+}
+
+fn share_file(dir: &Path, index: u8) -> std::path::PathBuf {
+    let prefix = format!("share-{index:02}");
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&prefix)
+        })
+        .unwrap()
+}
+
 fn rehearse(out: &Path) {
     let o = rootkey(&["rehearse", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -92,17 +119,8 @@ fn fifo_and_directory_as_share_are_refused_without_hanging() {
             .success()
     );
     let manifest = c.join("manifest.json");
-    let root = c.join("root.pem");
     for bad in [fifo.as_path(), t.path()] {
-        let o = rootkey(&[
-            "share",
-            "verify",
-            bad.to_str().unwrap(),
-            "--manifest",
-            manifest.to_str().unwrap(),
-            "--root",
-            root.to_str().unwrap(),
-        ]);
+        let o = share_verify(bad, &c, &manifest);
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
     }
@@ -110,25 +128,7 @@ fn fifo_and_directory_as_share_are_refused_without_hanging() {
     let big = t.path().join("big.json");
     let f = fs::File::create(&big).unwrap();
     f.set_len(2 << 20).unwrap();
-    let share = fs::read_dir(&c)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("share-01")
-        })
-        .unwrap();
-    let o = rootkey(&[
-        "share",
-        "verify",
-        share.to_str().unwrap(),
-        "--manifest",
-        big.to_str().unwrap(),
-        "--root",
-        root.to_str().unwrap(),
-    ]);
+    let o = share_verify(&share_file(&c, 1), &c, &big);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("more than the 1048576"),
@@ -143,17 +143,7 @@ fn control_characters_from_input_files_are_escaped() {
     let c = t.path().join("c");
     rehearse(&c);
     let manifest = c.join("manifest.json");
-    let root = c.join("root.pem");
-    let share = fs::read_dir(&c)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("share-01")
-        })
-        .unwrap();
+    let share = share_file(&c, 1);
     // An attacker-controlled manifest trying to paint a fake "OK" line over the error.
     let text = fs::read_to_string(&manifest).unwrap();
     for (from, to) in [
@@ -165,15 +155,7 @@ fn control_characters_from_input_files_are_escaped() {
     ] {
         let evil = t.path().join("evil.json");
         fs::write(&evil, text.replacen(from, to, 1)).unwrap();
-        let o = rootkey(&[
-            "share",
-            "verify",
-            share.to_str().unwrap(),
-            "--manifest",
-            evil.to_str().unwrap(),
-            "--root",
-            root.to_str().unwrap(),
-        ]);
+        let o = share_verify(&share, &c, &evil);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(1), "{err}");
         assert!(
