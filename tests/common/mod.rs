@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: running the real binary, snapshots of output
-//! directories, and the secret payloads of share files (for leak checks).
+//! directories, the secret payloads of share files (for leak checks), and ceremony
+//! directories with the `share verify` and `combine` runs against them.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use assert_cmd::Command;
+use rootkey::secret::{self, MemoryPolicy};
 
 /// Path of a file in the package (plans under `ceremony-scripts/`, …).
 pub fn repo_path(rel: &str) -> PathBuf {
@@ -231,4 +233,145 @@ impl Secrets {
         }
         s
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ceremonies through the command line
+// ---------------------------------------------------------------------------------------------
+
+/// Exit code of operator mistakes and bad inputs (`src/error.rs`).
+pub const INPUT: i32 = 1;
+/// Exit code of command-line usage errors.
+pub const USAGE: i32 = 2;
+/// Exit code of verification failures.
+pub const VERIFICATION: i32 = 3;
+
+/// The holders of the rehearsal plan (`rootkey rehearse`), by share index.
+pub const REHEARSAL_HOLDERS: [&str; 5] = [
+    "Alice Rehearsal",
+    "Bob Rehearsal",
+    "Carol Rehearsal",
+    "Dave Rehearsal",
+    "Erin Rehearsal",
+];
+
+/// A ceremony directory on disk and the secrets its shares hold.
+pub struct Ceremony {
+    pub manifest: PathBuf,
+    pub root: PathBuf,
+    pub shares: Vec<PathBuf>,
+    pub secrets: Secrets,
+}
+
+impl Ceremony {
+    /// Reads an existing ceremony directory.
+    pub fn open(dir: &Path) -> Ceremony {
+        let shares = share_files(dir);
+        Ceremony {
+            manifest: dir.join("manifest.json"),
+            root: dir.join("root.pem"),
+            secrets: Secrets::of_dir(dir),
+            shares,
+        }
+    }
+
+    /// `rootkey rehearse --out DIR`, asserted successful.
+    pub fn rehearse(dir: &Path) -> Ceremony {
+        let r = rootkey(["rehearse".as_ref(), "--out".as_ref(), dir.as_os_str()]);
+        r.ok();
+        let c = Ceremony::open(dir);
+        r.no_secrets(&c.secrets);
+        c
+    }
+
+    /// `rootkey generate --plan PLAN --out DIR`, asserted successful.
+    pub fn generate(plan: &Path, dir: &Path) -> (Ceremony, Run) {
+        let r = rootkey([
+            "generate".as_ref(),
+            "--plan".as_ref(),
+            plan.as_os_str(),
+            "--out".as_ref(),
+            dir.as_os_str(),
+        ]);
+        r.ok();
+        let c = Ceremony::open(dir);
+        r.no_secrets(&c.secrets);
+        (c, r)
+    }
+
+    pub fn share(&self, index: usize) -> &Path {
+        &self.shares[index - 1]
+    }
+
+    /// `rootkey share verify SHARE` against this ceremony; checked for leaks.
+    pub fn verify(&self, share: &Path) -> Run {
+        verify_with(&self.manifest, &self.root, share, &self.secrets)
+    }
+
+    /// `rootkey combine SHARES…` against this ceremony; checked for leaks.
+    pub fn combine(&self, shares: &[&Path]) -> Run {
+        combine_with(&self.manifest, &self.root, shares, &self.secrets)
+    }
+}
+
+/// `rootkey share verify SHARE --manifest MANIFEST --root ROOT`; checked for leaks.
+pub fn verify_with(manifest: &Path, root: &Path, share: &Path, secrets: &Secrets) -> Run {
+    let r = rootkey([
+        "share".as_ref(),
+        "verify".as_ref(),
+        share.as_os_str(),
+        "--manifest".as_ref(),
+        manifest.as_os_str(),
+        "--root".as_ref(),
+        root.as_os_str(),
+    ]);
+    r.no_secrets(secrets);
+    r
+}
+
+/// `rootkey combine --manifest MANIFEST --root ROOT SHARES…`; checked for leaks.
+pub fn combine_with(manifest: &Path, root: &Path, shares: &[&Path], secrets: &Secrets) -> Run {
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "combine".as_ref(),
+        "--manifest".as_ref(),
+        manifest.as_os_str(),
+        "--root".as_ref(),
+        root.as_os_str(),
+    ];
+    args.extend(shares.iter().map(|s| s.as_os_str()));
+    let r = rootkey(args);
+    r.no_secrets(secrets);
+    r
+}
+
+/// A path as messages show it.
+pub fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// How messages name share `index` of a rehearsal.
+pub fn holder_of(index: usize) -> String {
+    format!(
+        "share {index} (holder \"{}\")",
+        REHEARSAL_HOLDERS[index - 1]
+    )
+}
+
+/// Secret memory in this test process: library fixtures in the tests allocate secrets, and CI
+/// machines may have a small RLIMIT_MEMLOCK. Only the test process is affected.
+pub fn allow_unlocked_in_tests() {
+    secret::set_memory_policy(MemoryPolicy::AllowUnlocked);
+}
+
+/// A plan with `holders` holders named `Holder NN`.
+pub fn plan_toml(name: &str, rehearsal: bool, k: u8, n: u8, holders: usize) -> String {
+    let mut t = format!(
+        "[ceremony]\nname = \"{name}\"\nrehearsal = {rehearsal}\n\n[quorum]\nthreshold = {k}\nshares = {n}\n"
+    );
+    for i in 1..=holders {
+        t.push_str(&format!(
+            "\n[[holders]]\nname = \"Holder {i:02}\"\nrole = \"officer {i}\"\nmedium = \"text\"\n"
+        ));
+    }
+    t
 }
