@@ -49,14 +49,37 @@ pub struct CeremonySection {
     pub rehearsal: bool,
 }
 
-/// `[quorum]` table.
+/// `[quorum]` table; the whole table and each key default to the policy's 3-of-5.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuorumSection {
-    /// k.
+    /// k (default 3).
+    #[serde(default = "default_threshold")]
     pub threshold: u8,
-    /// n.
+    /// n (default 5).
+    #[serde(default = "default_shares")]
     pub shares: u8,
+}
+
+/// Default threshold k.
+pub const DEFAULT_THRESHOLD: u8 = 3;
+/// Default number of shares n.
+pub const DEFAULT_SHARES: u8 = 5;
+
+fn default_threshold() -> u8 {
+    DEFAULT_THRESHOLD
+}
+fn default_shares() -> u8 {
+    DEFAULT_SHARES
+}
+
+impl Default for QuorumSection {
+    fn default() -> Self {
+        QuorumSection {
+            threshold: DEFAULT_THRESHOLD,
+            shares: DEFAULT_SHARES,
+        }
+    }
 }
 
 /// A generation ceremony plan.
@@ -65,7 +88,8 @@ pub struct QuorumSection {
 pub struct Plan {
     /// Ceremony facts.
     pub ceremony: CeremonySection,
-    /// k and n.
+    /// k and n (default 3-of-5).
+    #[serde(default)]
     pub quorum: QuorumSection,
     /// Exactly n holders, share i goes to holder i.
     pub holders: Vec<Holder>,
@@ -157,6 +181,16 @@ mod tests {
         let p = Plan::parse(real, "root-generation.toml").unwrap();
         assert!(!p.ceremony.rehearsal);
         assert_eq!(p.holders.len(), 5);
+    }
+
+    #[test]
+    fn quorum_defaults_to_3_of_5() {
+        let t = REHEARSAL_PLAN.replace("[quorum]\nthreshold = 3\nshares = 5\n", "");
+        assert!(!t.contains("[quorum]"));
+        let p = Plan::parse(&t, "p.toml").unwrap();
+        assert_eq!((p.quorum.threshold, p.quorum.shares), (3, 5));
+        let t = REHEARSAL_PLAN.replace("threshold = 3\n", "");
+        assert_eq!(Plan::parse(&t, "p.toml").unwrap().quorum.threshold, 3);
     }
 
     #[test]

@@ -98,6 +98,24 @@ pub fn plan(o: &mut Out) {
             "holders": holders,
         }),
     );
+    // Without a [quorum] table the policy's 3-of-5 applies.
+    let default_quorum = PLAN_TOML.replacen("[quorum]\nthreshold = 3\nshares = 5\n", "", 1);
+    assert_ne!(default_quorum, PLAN_TOML);
+    let dq = Plan::parse(&default_quorum, "plan_default-quorum.toml").expect("plan");
+    o.put("plan_default-quorum.toml", default_quorum.clone());
+    o.json(
+        "plan_default-quorum.expect.json",
+        &json!({
+            "description": "No [quorum] table: threshold 3 and shares 5 (the policy's 3-of-5) apply.",
+            "outcome": "ok",
+            "sha256": hex::encode(dq.sha256),
+            "name": dq.ceremony.name,
+            "rehearsal": true,
+            "threshold": 3,
+            "shares": 5,
+            "holders": holders,
+        }),
+    );
     let plan_variants: &[(&str, &str, &str, &str, &str)] = &[
         (
             "k-greater-than-n",
@@ -161,13 +179,6 @@ pub fn plan(o: &mut Out) {
             "name = \"\"",
             "an empty ceremony name",
             "ceremony.name is empty",
-        ),
-        (
-            "missing-quorum",
-            "[quorum]\nthreshold = 3\nshares = 5\n",
-            "",
-            "no [quorum] table",
-            "missing field `quorum`",
         ),
     ];
     for (cond, from, to, desc, msg) in plan_variants {

@@ -608,9 +608,13 @@ def parse_plan(b):
         doc = tomllib.loads(b.decode("utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise Reject(f"TOML: {e}")
-    exact_keys(doc, ["ceremony", "quorum", "holders"], [], "plan")
+    exact_keys(doc, ["ceremony", "holders"], ["quorum"], "plan")
     exact_keys(doc["ceremony"], ["name"], ["rehearsal"], "[ceremony]")
-    exact_keys(doc["quorum"], ["threshold", "shares"], [], "[quorum]")
+    # No [quorum] table, or a missing key in it: the policy's 3-of-5 applies.
+    doc.setdefault("quorum", {})
+    exact_keys(doc["quorum"], [], ["threshold", "shares"], "[quorum]")
+    doc["quorum"].setdefault("threshold", 3)
+    doc["quorum"].setdefault("shares", 5)
     name = typed(doc["ceremony"]["name"], str)
     typed(doc["ceremony"].get("rehearsal", False), bool)
     k = typed(doc["quorum"]["threshold"], int, 0, 255)
@@ -887,6 +891,7 @@ def run():
             check(doc["ceremony"]["name"] == exp["name"], "name")
             check(doc["ceremony"].get("rehearsal", False) == exp["rehearsal"], "rehearsal")
             check(doc["quorum"]["threshold"] == exp["threshold"], "threshold")
+            check(doc["quorum"]["shares"] == exp["shares"], "shares")
             check(doc["holders"] == exp["holders"], "holders")
         agree(n, f)
 
