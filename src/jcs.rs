@@ -14,6 +14,12 @@ use crate::error::{Error, Result};
 const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// Serialises `v` canonically.
+///
+/// ```
+/// let v = serde_json::json!({"b": 1, "a": "é\n"});
+/// assert_eq!(rootkey::jcs::canonicalize(&v).unwrap(), "{\"a\":\"é\\n\",\"b\":1}".as_bytes());
+/// assert!(rootkey::jcs::canonicalize(&serde_json::json!(0.5)).is_err());
+/// ```
 pub fn canonicalize(v: &Value) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     write(v, &mut out)?;

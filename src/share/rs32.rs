@@ -74,6 +74,17 @@ const fn generator() -> [u8; PARITY_LEN + 1] {
 const GEN: [u8; PARITY_LEN + 1] = generator();
 
 /// Computes the 3 parity symbols for `row` (1..=31) and its 9 data symbols.
+///
+/// ```
+/// use rootkey::share::rs32::{check_and_correct, parity, RowCheck};
+/// let data = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+/// let mut row = [0u8; 12];
+/// row[..9].copy_from_slice(&data);
+/// row[9..].copy_from_slice(&parity(4, &data));
+/// row[2] ^= 7; // one wrong character
+/// assert_eq!(check_and_correct(4, &mut row), RowCheck::Corrected { column: 2 });
+/// assert_eq!(row[2], 3);
+/// ```
 pub fn parity(row: u8, data: &[u8; DATA_LEN]) -> [u8; PARITY_LEN] {
     // Remainder of m(x)·x^3 mod g(x), by long division (g is monic).
     let mut rem = [0u8; PARITY_LEN];
