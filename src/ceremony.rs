@@ -33,10 +33,9 @@ pub fn fingerprint_display(fp: &[u8; 32]) -> String {
     format!("SHA256:{}", groups.join(" "))
 }
 
-fn utc(now: SystemTime) -> Result<String> {
-    let t = der::DateTime::from_system_time(now)
-        .map_err(|e| Error::environment(format!("system clock: {e}")))?;
-    Ok(format!(
+/// Formats a time as `YYYY-MM-DDTHH:MM:SSZ` (the manifest's `created`).
+pub fn utc_string(t: der::DateTime) -> String {
+    format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         t.year(),
         t.month(),
@@ -44,7 +43,13 @@ fn utc(now: SystemTime) -> Result<String> {
         t.hour(),
         t.minutes(),
         t.seconds()
-    ))
+    )
+}
+
+fn utc(now: SystemTime) -> Result<String> {
+    let t = der::DateTime::from_system_time(now)
+        .map_err(|e| Error::environment(format!("system clock: {e}")))?;
+    Ok(utc_string(t))
 }
 
 fn one_line(s: &str) -> String {

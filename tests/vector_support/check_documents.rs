@@ -120,17 +120,7 @@ fn cert_vectors() {
             }
             eq("issuer = subject", tbs.issuer(), tbs.subject())?;
             let v = tbs.validity();
-            let fmt = |t: der::DateTime| {
-                format!(
-                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                    t.year(),
-                    t.month(),
-                    t.day(),
-                    t.hour(),
-                    t.minutes(),
-                    t.seconds()
-                )
-            };
+            let fmt = rootkey::ceremony::utc_string;
             eq(
                 "notBefore",
                 fmt(v.not_before.to_date_time()),
