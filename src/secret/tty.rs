@@ -10,6 +10,8 @@ use super::{SecretBytes, SecretError};
 pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretError> {
     use std::io::{Read, Write};
     use std::os::fd::AsRawFd;
+    // The buffer exists before the prompt, so nobody types into a failure.
+    let mut buf = SecretBytes::zeroed(max + 1)?;
     let tty_err = |what: &'static str, e: std::io::Error| SecretError::Terminal(what, e);
     let mut tty = std::fs::OpenOptions::new()
         .read(true)
@@ -37,10 +39,11 @@ pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretE
             std::io::Error::last_os_error(),
         ));
     }
-    let mut buf = SecretBytes::zeroed(max + 1);
     let mut result = Ok(());
     let mut n = 0usize;
-    if let Ok(b) = buf.as_mut() {
+    let mut too_long = false;
+    {
+        let b = &mut buf;
         let mut byte = [0u8; 1];
         loop {
             match tty.read(&mut byte) {
@@ -50,7 +53,8 @@ pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretE
                     b.as_mut_slice()[n] = byte[0];
                     n += 1;
                 }
-                Ok(_) => {}
+                // Keep reading to the end of the line, but refuse the input afterwards.
+                Ok(_) => too_long = true,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     result = Err(tty_err("cannot read from the terminal", e));
@@ -66,7 +70,12 @@ pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretE
     }
     let _ = tty.write_all(b"\n");
     result?;
-    let mut buf = buf?;
+    if too_long {
+        return Err(SecretError::Terminal(
+            "input too long",
+            std::io::Error::other(format!("more than {max} characters were typed")),
+        ));
+    }
     buf.truncate(n);
     Ok(buf)
 }
