@@ -12,7 +12,7 @@
 
 use std::time::SystemTime;
 
-use der::{Decode, DecodePem, Encode, EncodePem, asn1::OctetString, pem::LineEnding};
+use der::{Decode, Encode, EncodePem, asn1::OctetString, pem::LineEnding};
 use ed25519_dalek::{Signature, VerifyingKey};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -302,11 +302,26 @@ impl RootCert {
         let start = text.find("-----BEGIN CERTIFICATE-----").ok_or_else(|| {
             Error::input(format!("{origin}: no \"BEGIN CERTIFICATE\" block found"))
         })?;
-        let cert = Certificate::from_pem(text[start..].as_bytes())
-            .map_err(|e| Error::input(format!("{origin}: not a valid PEM certificate: {e}")))?;
-        let der = cert
-            .to_der()
-            .map_err(|e| Error::input(format!("{origin}: {e}")))?;
+        let (label, der) = der::pem::decode_vec(text[start..].as_bytes()).map_err(|e| {
+            Error::input(format!(
+                "{origin}: not a valid PEM certificate ({e}); it must hold exactly one certificate"
+            ))
+        })?;
+        if label != "CERTIFICATE" {
+            return Err(Error::input(format!(
+                "{origin}: PEM label is {label:?}, not CERTIFICATE"
+            )));
+        }
+        // Strict DER: the certificate must re-encode to exactly the bytes in the file, so that
+        // the certificate hash in the manifest pins the file itself (formats.md, "Loading
+        // root.pem").
+        let cert = Certificate::from_der(&der)
+            .map_err(|e| Error::input(format!("{origin}: not a valid DER certificate: {e}")))?;
+        if cert.to_der().ok().as_deref() != Some(der.as_slice()) {
+            return Err(Error::input(format!(
+                "{origin}: the certificate is not in canonical DER (it re-encodes differently)"
+            )));
+        }
         let tbs = cert.tbs_certificate();
         let spki = tbs.subject_public_key_info();
         if spki.algorithm.oid != ED25519_OID || cert.signature_algorithm().oid != ED25519_OID {
@@ -334,6 +349,20 @@ impl RootCert {
             .ok()
             .flatten()
             .is_some_and(|(_, ku)| ku.key_cert_sign());
+        let known = [
+            <BasicConstraints as der::oid::AssociatedOid>::OID,
+            <KeyUsage as der::oid::AssociatedOid>::OID,
+        ];
+        let unknown_critical = tbs
+            .extensions()
+            .into_iter()
+            .flatten()
+            .any(|e| e.critical && !known.contains(&e.extn_id));
+        if unknown_critical {
+            return Err(Error::input(format!(
+                "{origin}: carries a critical extension rootkey does not know; refusing it as a root"
+            )));
+        }
         if tbs.version() != x509_cert::certificate::Version::V3 || !ca || !cert_sign {
             return Err(Error::input(format!(
                 "{origin}: not a root CA certificate (needs X.509 v3, critical basicConstraints cA=TRUE and keyUsage keyCertSign)"
@@ -381,6 +410,7 @@ impl RootCert {
 mod tests {
     use super::*;
     use crate::secret::SecretBytes;
+    use der::DecodePem;
 
     #[test]
     fn default_profile_parses_and_builds() {
@@ -412,6 +442,30 @@ mod tests {
             .unwrap();
         let err = RootCert::from_pem(bad.as_bytes(), "x").unwrap_err();
         assert!(err.message.contains("does not verify"), "{}", err.message);
+    }
+
+    #[test]
+    fn non_canonical_der_rejected() {
+        let p = RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "root.toml").unwrap();
+        let key = RootKey::from_seed(&SecretBytes::copy_from(&[6u8; 32]).unwrap()).unwrap();
+        let pem = build_root(&key, &p, false, SystemTime::now()).unwrap();
+        let (_, mut der) = der::pem::decode_vec(pem.as_bytes()).unwrap();
+        // Long-form length for the version [0] (a0 03 → a0 81 03): BER, not DER.
+        let pos = der
+            .windows(3)
+            .position(|w| w == [0xa0, 0x03, 0x02])
+            .unwrap();
+        der.insert(pos + 1, 0x81);
+        let bad = pem_of(&der);
+        let err = RootCert::from_pem(bad.as_bytes(), "x").unwrap_err();
+        assert!(err.message.contains("DER"), "{}", err.message);
+        // Two certificates in one file are refused.
+        let two = format!("{pem}{pem}");
+        assert!(RootCert::from_pem(two.as_bytes(), "x").is_err());
+    }
+
+    fn pem_of(der: &[u8]) -> String {
+        der::pem::encode_string("CERTIFICATE", LineEnding::LF, der).unwrap()
     }
 
     #[test]

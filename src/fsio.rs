@@ -3,7 +3,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -68,13 +68,17 @@ pub fn prepare_out_dir(dir: &Path) -> Result<()> {
         .hint("use a new directory, or one only you can write (chmod 700)"));
     }
     // Probe: a 0600 file must come out 0600 and owned by the directory's owner.
-    let probe = dir.join(format!(".rootkey-probe.tmp-{}", std::process::id()));
+    let probe = dir.join(format!(".rootkey-probe-{}", std::process::id()));
     let created = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(SECRET_MODE)
         .open(&probe)
-        .and_then(|f| f.metadata());
+        .and_then(|f| {
+            // Explicit chmod: the umask must not decide a share's mode.
+            f.set_permissions(fs::Permissions::from_mode(SECRET_MODE))?;
+            f.metadata()
+        });
     let _ = fs::remove_file(&probe);
     let pm =
         created.map_err(|e| Error::environment(format!("--out {shown}: cannot write: {e}")))?;
@@ -98,21 +102,42 @@ pub fn prepare_out_dir(dir: &Path) -> Result<()> {
 /// Reads a public input file (manifest, certificate, plan, profile): must be a regular file of
 /// at most `max` bytes. `what` names it in errors ("manifest", "root certificate", …).
 pub fn read_public(path: &Path, max: u64, what: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
     let shown = path.display();
-    let meta =
-        fs::metadata(path).map_err(|e| Error::input(format!("cannot read {what} {shown}: {e}")))?;
+    let f = open_regular(path, &format!("{what} {shown}"))?;
+    let mut out = Vec::new();
+    f.take(max + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::input(format!("cannot read {what} {shown}: {e}")))?;
+    if out.len() as u64 > max {
+        return Err(Error::input(format!(
+            "{what} {shown} is more than the {max} bytes a {what} can be"
+        )));
+    }
+    Ok(out)
+}
+
+/// Opens `path` once (non-blocking, so a FIFO cannot hang us) and checks on the open file that
+/// it is a regular file; reads then go through the same descriptor, so the file cannot be
+/// swapped between the check and the read.
+/// `label` names the file in messages ("plan p.toml"); empty when the caller adds context.
+fn open_regular(path: &Path, label: &str) -> Result<File> {
+    let (sp, prefix) = if label.is_empty() {
+        ("", String::new())
+    } else {
+        (" ", format!("{label} "))
+    };
+    let cannot = |e: std::io::Error| Error::input(format!("cannot read{sp}{label}: {e}"));
+    let f = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(cannot)?;
+    let meta = f.metadata().map_err(cannot)?;
     if !meta.is_file() {
-        return Err(Error::input(format!(
-            "{what} {shown} is not a regular file"
-        )));
+        return Err(Error::input(format!("{prefix}is not a regular file")));
     }
-    if meta.len() > max {
-        return Err(Error::input(format!(
-            "{what} {shown} is {} bytes, more than the {max} a {what} can be",
-            meta.len()
-        )));
-    }
-    fs::read(path).map_err(|e| Error::input(format!("cannot read {what} {shown}: {e}")))
+    Ok(f)
 }
 
 /// Writes `bytes` to `path` atomically with `mode`, refusing to replace an existing file.
@@ -139,6 +164,9 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
             .mode(mode)
             .open(&tmp)
             .map_err(|e| io("cannot create temporary file", e))?;
+        // Explicit chmod: the umask must not decide the mode.
+        f.set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(|e| io("cannot set the file mode", e))?;
         f.write_all(bytes).map_err(|e| io("write failed", e))?;
         f.sync_all().map_err(|e| io("fsync failed", e))?;
         drop(f);
@@ -159,9 +187,25 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     })();
     if let Err(e) = fs::remove_file(&tmp)
         && e.kind() != std::io::ErrorKind::NotFound
-        && result.is_ok()
     {
-        return Err(io("cannot remove temporary file", e));
+        // The temporary file may hold a share: never leave it behind silently.
+        let written = if result.is_ok() {
+            format!("{} was written, but ", path.display())
+        } else {
+            String::new()
+        };
+        let err = Error::environment(format!(
+            "{written}its temporary copy {} could not be removed: {e}",
+            tmp.display()
+        ))
+        .hint("remove that file by hand (it may hold a secret share)");
+        return Err(match result {
+            Err(first) => first.hint(format!(
+                "also remove the temporary file {} by hand (it may hold a secret share)",
+                tmp.display()
+            )),
+            Ok(()) => err,
+        });
     }
     result?;
     File::open(dir)
@@ -193,11 +237,7 @@ pub fn slug(s: &str) -> String {
 /// path: callers add it as context.
 pub fn read_secret(path: &Path, max: usize) -> Result<crate::secret::SecretBytes> {
     use std::io::Read;
-    let meta = fs::metadata(path).map_err(|e| Error::input(format!("cannot read: {e}")))?;
-    if !meta.is_file() {
-        return Err(Error::input("not a regular file"));
-    }
-    let mut f = File::open(path).map_err(|e| Error::input(format!("cannot read: {e}")))?;
+    let mut f = open_regular(path, "")?;
     let mut buf = crate::secret::SecretBytes::zeroed(max + 1)?;
     let mut n = 0;
     loop {

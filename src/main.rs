@@ -136,7 +136,7 @@ fn read_dice() -> Result<SecretBytes, Error> {
         key::MIN_DICE_ROLLS
     );
     // Read straight into locked memory with echo off (no intermediate heap buffers).
-    let typed = secret::read_hidden_line("dice rolls (hidden): ", 4096)
+    let typed = secret::read_hidden_line("dice rolls (hidden): ", 1024)
         .map_err(|e| Error::input(format!("cannot read dice rolls: {e}")))?;
     key::parse_dice(&typed)
 }

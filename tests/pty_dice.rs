@@ -177,3 +177,25 @@ fn a_seven_is_refused_by_position() {
         "nothing may be written"
     );
 }
+
+#[test]
+fn over_long_input_is_refused_not_cut_off() {
+    let t = TempDir::new().unwrap();
+    let out = t.path().join("out");
+    // 1100 valid rolls then garbage: past the 1024-character limit, so refused as a whole
+    // instead of being silently truncated to its valid prefix.
+    let typed = format!("{}xyz", "1".repeat(1100));
+    let r = generate_with_dice(&out, &typed);
+    assert_eq!(r.code, 1, "{}", r.screen);
+    assert!(r.screen.contains("input too long"), "{}", r.screen);
+    assert!(
+        r.screen.contains("more than 1024 characters"),
+        "{}",
+        r.screen
+    );
+    assert_not_echoed(&r.screen, &typed);
+    assert!(
+        !out.join("manifest.json").exists() && share_files(&out).is_empty(),
+        "nothing may be written"
+    );
+}

@@ -1,15 +1,34 @@
 //! Hidden input from the controlling terminal, read straight into locked memory.
 
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
+
 use zeroize::Zeroize;
 
 use super::{SecretBytes, SecretError};
 
+/// Restores the saved terminal settings when dropped, on every return path.
+struct EchoGuard {
+    fd: RawFd,
+    saved: libc::termios,
+}
+
+impl Drop for EchoGuard {
+    fn drop(&mut self) {
+        // SAFETY: `fd` is the terminal descriptor kept open by the caller for the guard's whole
+        // life; `saved` is the termios read from it by tcgetattr.
+        unsafe {
+            libc::tcsetattr(self.fd, libc::TCSAFLUSH, &self.saved);
+        }
+    }
+}
+
 /// Reads one line typed at the controlling terminal with echo off, straight into locked memory
-/// (no intermediate heap buffers), at most `max` bytes. The prompt is written to the terminal.
-/// Each typed line ends with Enter; the trailing newline is not included.
+/// (no intermediate heap buffers), at most `max` bytes (keep `max` well below the kernel's
+/// 4095-byte canonical line limit, so that over-long input is refused rather than cut off by
+/// the kernel). The prompt is written to the terminal. Enter ends the line; Ctrl-C (which does
+/// not raise SIGINT while echo is off, so the settings are always restored) cancels.
 pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretError> {
-    use std::io::{Read, Write};
-    use std::os::fd::AsRawFd;
     // The buffer exists before the prompt, so nobody types into a failure.
     let mut buf = SecretBytes::zeroed(max + 1)?;
     let tty_err = |what: &'static str, e: std::io::Error| SecretError::Terminal(what, e);
@@ -27,11 +46,15 @@ pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretE
         return Err(tty_err("not a terminal", std::io::Error::last_os_error()));
     }
     let mut quiet = saved;
-    quiet.c_lflag &= !(libc::ECHO | libc::ECHONL);
+    // No echo; line editing (backspace) by the kernel; Enter as newline even if the terminal
+    // sends CR; Ctrl-C arrives as a byte instead of a signal.
+    quiet.c_lflag &= !(libc::ECHO | libc::ECHONL | libc::ISIG);
     quiet.c_lflag |= libc::ICANON;
+    quiet.c_iflag |= libc::ICRNL;
     tty.write_all(prompt.as_bytes())
         .and_then(|_| tty.flush())
         .map_err(|e| tty_err("cannot write the prompt", e))?;
+    let guard = EchoGuard { fd, saved };
     // SAFETY: as above; `quiet` is a valid termios derived from the current settings.
     if unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &quiet) } != 0 {
         return Err(tty_err(
@@ -42,36 +65,37 @@ pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretE
     let mut result = Ok(());
     let mut n = 0usize;
     let mut too_long = false;
-    {
-        let b = &mut buf;
-        let mut byte = [0u8; 1];
-        loop {
-            match tty.read(&mut byte) {
-                Ok(0) => break,
-                Ok(_) if byte[0] == b'\n' => break,
-                Ok(_) if n < max => {
-                    b.as_mut_slice()[n] = byte[0];
-                    n += 1;
-                }
-                // Keep reading to the end of the line, but refuse the input afterwards.
-                Ok(_) => too_long = true,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    result = Err(tty_err("cannot read from the terminal", e));
-                    break;
-                }
+    let mut byte = [0u8; 1];
+    loop {
+        match tty.read(&mut byte) {
+            Ok(0) => break,
+            Ok(_) if byte[0] == b'\n' || byte[0] == b'\r' => break,
+            Ok(_) if byte[0] == 0x03 => {
+                result = Err(tty_err(
+                    "cancelled",
+                    std::io::Error::other("Ctrl-C was pressed"),
+                ));
+                break;
+            }
+            Ok(_) if n < max => {
+                buf.as_mut_slice()[n] = byte[0];
+                n += 1;
+            }
+            // Keep reading to the end of the line, but refuse the input afterwards.
+            Ok(_) => too_long = true,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                result = Err(tty_err("cannot read from the terminal", e));
+                break;
             }
         }
-        byte.zeroize();
     }
-    // SAFETY: restores the settings saved above on the same descriptor.
-    unsafe {
-        libc::tcsetattr(fd, libc::TCSAFLUSH, &saved);
-    }
+    byte.zeroize();
+    drop(guard);
     let _ = tty.write_all(b"\n");
     result?;
     if too_long {
-        return Err(SecretError::Terminal(
+        return Err(tty_err(
             "input too long",
             std::io::Error::other(format!("more than {max} characters were typed")),
         ));
