@@ -103,7 +103,10 @@ impl RootProfile {
             } else {
                 64
             };
-            if v.trim().is_empty() || v.chars().count() > limit || v.chars().any(char::is_control) {
+            if v.trim().is_empty()
+                || v.chars().count() > limit
+                || v.chars().any(crate::error::is_unsafe_char)
+            {
                 return Err(Error::input(format!(
                     "root profile {origin}: subject.{field} must be 1 to {limit} characters without control characters"
                 )));

@@ -92,11 +92,37 @@ impl Error {
     }
 }
 
-/// Writes `s` with control characters escaped, so that text taken from input files (names,
-/// parser messages) can never drive the terminal.
+/// Characters that may not appear in names from plans, profiles and manifests, and that are
+/// escaped whenever text from input files is printed: control characters (Unicode Cc, which
+/// include the C1 controls such as CSI U+009B) and invisible formatting characters that can
+/// reorder or hide text (soft hyphen, bidi marks and overrides, zero-width characters, BOM).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}')
+}
+
+/// `s` with every [`is_unsafe_char`] except line feeds escaped (`\u{1b}`), for printing
+/// multi-line summaries that contain names and paths from input.
+pub fn clean_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c != '\n' && is_unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Writes `s` with unsafe characters escaped, so that text taken from input files (names,
+/// paths, parser messages) can never drive the terminal.
 fn write_clean(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
     for c in s.chars() {
-        if c.is_control() {
+        if is_unsafe_char(c) {
             write!(f, "{}", c.escape_default())?;
         } else {
             write!(f, "{c}")?;
@@ -127,6 +153,15 @@ impl From<crate::secret::SecretError> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invisible_and_c1_characters_are_escaped() {
+        assert!(
+            is_unsafe_char('\u{202E}') && is_unsafe_char('\u{200B}') && is_unsafe_char('\u{9B}')
+        );
+        assert!(!is_unsafe_char('é') && !is_unsafe_char('€') && !is_unsafe_char(' '));
+        assert_eq!(clean_lines("a\u{202E}b\nc\u{9b}"), "a\\u{202e}b\nc\\u{9b}");
+    }
 
     #[test]
     fn control_characters_are_escaped() {

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use rootkey::ceremony::{self, Context, GenerateOptions};
 use rootkey::cert::{DEFAULT_ROOT_PROFILE, RootProfile};
-use rootkey::error::{Error, exit};
+use rootkey::error::{Error, clean_lines, exit};
 use rootkey::plan::Plan;
 use rootkey::secret::{self, MemoryPolicy, SecretBytes};
 use rootkey::{key, summary};
@@ -145,10 +145,11 @@ fn read_dice() -> Result<SecretBytes, Error> {
 /// failure, reported on stderr too.
 fn disagreement_exit(r: &ceremony::CombineReport) -> i32 {
     for (i, holder, origin) in &r.disagreeing {
-        eprintln!(
-            "error: share {i} (holder \"{holder}\", file {origin}) does not agree with the quorum: \
-             it would rebuild another key\n  next step: do not use this share; investigate how it was altered"
-        );
+        let e = Error::verification(format!(
+            "share {i} (holder \"{holder}\", file {origin}) does not agree with the quorum: it would rebuild another key"
+        ))
+        .hint("do not use this share; investigate how it was altered");
+        eprintln!("error: {e}");
     }
     if r.disagreeing.is_empty() {
         exit::OK
@@ -192,7 +193,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 out: &out,
                 dice: dice.as_ref(),
             })?;
-            print!("{}", summary::generated(&report));
+            print!("{}", clean_lines(&summary::generated(&report)));
             Ok(exit::OK)
         }
         Command::Rehearse {
@@ -200,14 +201,18 @@ fn run(cli: Cli) -> Result<i32, Error> {
             allow_unlocked_memory,
         } => {
             harden(allow_unlocked_memory)?;
+            secret::probe_lock(ceremony::locked_pages_needed(rootkey::plan::DEFAULT_SHARES))?;
             rootkey::fsio::prepare_out_dir(&out)?;
             let r = ceremony::rehearse(&out)?;
-            print!("{}", summary::generated(&r.generated));
+            print!("{}", clean_lines(&summary::generated(&r.generated)));
             println!();
-            print!("{}", summary::combined(&r.combined));
-            println!(
-                "\nREHEARSAL complete. Check the certificate yourself:\n  openssl verify -CAfile {0} {0}\n  openssl x509 -in {0} -noout -text",
-                r.generated.root_path.display()
+            print!("{}", clean_lines(&summary::combined(&r.combined)));
+            print!(
+                "{}",
+                clean_lines(&format!(
+                    "\nREHEARSAL complete. Check the certificate yourself:\n  openssl verify -CAfile {0} {0}\n  openssl x509 -in {0} -noout -text\n",
+                    r.generated.root_path.display()
+                ))
             );
             Ok(disagreement_exit(&r.combined))
         }
@@ -221,7 +226,11 @@ fn run(cli: Cli) -> Result<i32, Error> {
             let v = ceremony::verify_share_file(&share, &ctx)?;
             print!(
                 "{}",
-                summary::verified(&v, ctx.manifest.ceremony.rehearsal, &ctx.root.fingerprint)
+                clean_lines(&summary::verified(
+                    &v,
+                    ctx.manifest.ceremony.rehearsal,
+                    &ctx.root.fingerprint
+                ))
             );
             Ok(exit::OK)
         }
@@ -239,7 +248,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             }
             harden(allow_unlocked_memory)?;
             let r = ceremony::combine(&ctx, &shares)?;
-            print!("{}", summary::combined(&r));
+            print!("{}", clean_lines(&summary::combined(&r)));
             Ok(disagreement_exit(&r))
         }
     }

@@ -159,7 +159,7 @@ impl Manifest {
             ]
         });
         for (field, value) in texts.into_iter().chain(entry_texts) {
-            if value.chars().any(char::is_control) {
+            if value.chars().any(crate::error::is_unsafe_char) {
                 return Err(bad(format!(
                     "{field} {:?} contains control characters",
                     value

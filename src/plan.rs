@@ -118,7 +118,7 @@ impl Plan {
                 plan.holders.len()
             )));
         }
-        if plan.ceremony.name.chars().any(char::is_control) {
+        if plan.ceremony.name.chars().any(crate::error::is_unsafe_char) {
             return Err(Error::input(format!(
                 "plan {origin}: ceremony.name must be a single line without control characters"
             )));
@@ -135,7 +135,11 @@ impl Plan {
                     i + 1
                 )));
             }
-            if h.name.chars().chain(h.role.chars()).any(char::is_control) {
+            if h.name
+                .chars()
+                .chain(h.role.chars())
+                .any(crate::error::is_unsafe_char)
+            {
                 return Err(Error::input(format!(
                     "plan {origin}: holder {} ({:?}): name and role must be single lines without control characters",
                     i + 1,

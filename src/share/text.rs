@@ -148,10 +148,10 @@ pub fn encode_compact(env: &Envelope) -> Result<SecretBytes> {
 /// Reads the 12 symbols of one row from typed text (spaces, tabs and `-` ignored), checks and
 /// if needed corrects it, and writes the 12 corrected symbol values into `out` (which should be
 /// locked memory). Returns the correction made, if any.
-pub fn decode_row(row: u8, typed: &[u8], out: &mut [u8]) -> Result<Option<Correction>> {
+pub fn decode_row(row: u8, typed: &[u8], out: &mut [u8; ROW_LEN]) -> Result<Option<Correction>> {
     let mut syms = [0u8; ROW_LEN];
     let result = decode_row_inner(row, typed, &mut syms);
-    if result.is_ok() && out.len() == ROW_LEN {
+    if result.is_ok() {
         out.copy_from_slice(&syms);
     }
     syms.zeroize();
@@ -199,6 +199,13 @@ fn decode_row_inner(row: u8, typed: &[u8], syms: &mut [u8; ROW_LEN]) -> Result<O
         ))
         .hint("re-type that row carefully from the paper")),
     }
+}
+
+/// The 12 symbols of 0-based row `r` inside the locked row buffer.
+fn row_slot(rows: &mut SecretBytes, r: usize) -> &mut [u8; ROW_LEN] {
+    let slot = &mut rows.as_mut_slice()[r * ROW_LEN..(r + 1) * ROW_LEN];
+    // The slice is exactly ROW_LEN long by construction.
+    <&mut [u8; ROW_LEN]>::try_from(slot).unwrap_or_else(|_| unreachable!())
 }
 
 /// Assembles an envelope from the 117 data symbols of 13 decoded rows.
@@ -297,8 +304,7 @@ pub fn parse(input: &[u8]) -> Result<Decoded> {
             for (j, t) in row_text.iter_mut().enumerate() {
                 *t = first[body[r * ROW_LEN + j]];
             }
-            let out = &mut rows.as_mut_slice()[r * ROW_LEN..(r + 1) * ROW_LEN];
-            let corr = decode_row((r + 1) as u8, &row_text, out);
+            let corr = decode_row((r + 1) as u8, &row_text, row_slot(&mut rows, r));
             if corr.is_err() {
                 row_text.zeroize();
             }
@@ -339,8 +345,11 @@ pub fn parse(input: &[u8]) -> Result<Decoded> {
             ))
             .hint(format!("type row {r:02} as on the paper, e.g. \"{r:02} XXXX XXXX XXXX\"")));
         }
-        let out = &mut rows.as_mut_slice()[(r - 1) * ROW_LEN..r * ROW_LEN];
-        corrections.extend(decode_row(r as u8, &line[digits..], out)?);
+        corrections.extend(decode_row(
+            r as u8,
+            &line[digits..],
+            row_slot(&mut rows, r - 1),
+        )?);
     }
     if let Some((n, _)) = lines.next() {
         return Err(Error::input(format!(
