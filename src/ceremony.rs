@@ -436,7 +436,7 @@ pub fn combine(ctx: &Context, share_files: &[PathBuf]) -> Result<CombineReport> 
             .map(|s| format!("{} ({})", s.entry.index, s.entry.holder))
             .collect();
         return Err(Error::operator(format!(
-            "{} share(s) given, the threshold is {k}: {} more needed (have: {})",
+            "{} share(s) given, the threshold is {k}: {} more needed (have: share {})",
             shares.len(),
             k as usize - shares.len(),
             if have.is_empty() {
