@@ -151,10 +151,7 @@ fn too_few_rolls_say_how_many_more_are_needed() {
         r.screen
     );
     assert_not_echoed(&r.screen, &typed);
-    assert!(
-        !out.join("manifest.json").exists() && share_files(&out).is_empty(),
-        "nothing may be written"
-    );
+    assert_nothing_written(&out);
 }
 
 #[test]
@@ -172,10 +169,7 @@ fn a_seven_is_refused_by_position() {
         r.screen
     );
     assert_not_echoed(&r.screen, &typed);
-    assert!(
-        !out.join("manifest.json").exists() && share_files(&out).is_empty(),
-        "nothing may be written"
-    );
+    assert_nothing_written(&out);
 }
 
 #[test]
@@ -194,8 +188,13 @@ fn over_long_input_is_refused_not_cut_off() {
         r.screen
     );
     assert_not_echoed(&r.screen, &typed);
+    assert_nothing_written(&out);
+}
+
+/// A refused run leaves no manifest and no share behind.
+fn assert_nothing_written(out: &Path) {
     assert!(
-        !out.join("manifest.json").exists() && share_files(&out).is_empty(),
+        !out.join("manifest.json").exists() && share_files(out).is_empty(),
         "nothing may be written"
     );
 }
