@@ -38,14 +38,22 @@ pub fn prepare_out_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         let entries = fs::read_dir(dir)
             .map_err(|e| Error::environment(format!("--out {shown}: cannot list: {e}")))?;
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if is_ceremony_output(&name) {
-                return Err(Error::operator(format!(
-                    "--out {shown}: already holds a ceremony ({name} exists); nothing was written"
-                ))
-                .hint("choose a new, empty output directory — earlier ceremony outputs are never overwritten"));
-            }
+        let mut found: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| is_ceremony_output(name))
+            .collect();
+        found.sort();
+        if let Some(name) = found.first() {
+            let what = match found.len() {
+                1 => format!("{name} exists"),
+                2 => format!("{name} and 1 more file exist"),
+                n => format!("{name} and {} more files exist", n - 1),
+            };
+            return Err(Error::operator(format!(
+                "--out {shown}: already holds a ceremony ({what}); nothing was written"
+            ))
+            .hint("choose a new, empty output directory — earlier ceremony outputs are never overwritten"));
         }
     } else {
         fs::DirBuilder::new()

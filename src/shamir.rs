@@ -180,6 +180,17 @@ mod tests {
     }
 
     #[test]
+    fn corrupted_share_fails_the_subset_check() {
+        let secret = SecretBytes::copy_from(&[0x33; 32]).unwrap();
+        let (mut pts, _) = split(&secret, 3, 5, &mut rng(9)).unwrap();
+        pts[3].y.as_mut_slice()[0] ^= 1;
+        let err = verify_all_subsets(&secret, &pts, 3).unwrap_err();
+        // The first subset in lexicographic order that contains share 4 is {1, 2, 4}.
+        assert!(err.message.contains("shares [1, 2, 4]"), "{}", err.message);
+        assert!(err.message.contains("nothing was written"));
+    }
+
+    #[test]
     fn too_few_and_duplicates_refused() {
         let secret = SecretBytes::copy_from(&[1; 32]).unwrap();
         let (pts, _) = split(&secret, 3, 5, &mut rng(2)).unwrap();
