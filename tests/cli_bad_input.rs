@@ -17,7 +17,8 @@ use rootkey::share::text;
 use tempfile::TempDir;
 
 use common::{
-    Ceremony, INPUT, Run, assert_unchanged, holder_of, plan_toml, repo_path, rootkey, s, snapshot,
+    Ceremony, INPUT, Run, assert_unchanged, generate_run, holder_of, plan_toml, repo_path, rootkey,
+    s, snapshot,
 };
 
 /// Replaces the characters at `columns` (0-based among the 12 symbols) of `row` in a share's
@@ -145,16 +146,10 @@ fn out_directory_holding_a_ceremony_is_refused() {
         ]);
     let plan = repo_path("ceremony-scripts/root-generation.toml");
     for out in [&dir, &partial] {
-        rootkey([
-            "generate".as_ref(),
-            "--plan".as_ref(),
-            plan.as_os_str(),
-            "--out".as_ref(),
-            out.as_os_str(),
-        ])
-        .code(INPUT)
-        .single_error()
-        .stderr_has(&[&format!("--out {}: already holds a ceremony", s(out))]);
+        generate_run(&plan, out, &[])
+            .code(INPUT)
+            .single_error()
+            .stderr_has(&[&format!("--out {}: already holds a ceremony", s(out))]);
     }
     rootkey(["rehearse".as_ref(), "--out".as_ref(), not_a_dir.as_os_str()])
         .code(INPUT)
@@ -174,16 +169,10 @@ fn bad_plan(toml: &str, needle: &str) {
     fs::write(&plan, toml).unwrap();
     let out = t.path().join("out");
     let before = snapshot(t.path());
-    rootkey([
-        "generate".as_ref(),
-        "--plan".as_ref(),
-        plan.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ])
-    .code(INPUT)
-    .single_error()
-    .stderr_has(&[&format!("plan {}", s(&plan)), needle]);
+    generate_run(&plan, &out, &[])
+        .code(INPUT)
+        .single_error()
+        .stderr_has(&[&format!("plan {}", s(&plan)), needle]);
     assert_unchanged(t.path(), &before);
 }
 
@@ -234,16 +223,10 @@ fn plan_with_other_mistakes_is_refused() {
     let t = TempDir::new().unwrap();
     let plan = t.path().join("no-such-plan.toml");
     let out = t.path().join("out");
-    rootkey([
-        "generate".as_ref(),
-        "--plan".as_ref(),
-        plan.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ])
-    .code(INPUT)
-    .single_error()
-    .stderr_has(&[&format!("cannot read plan {}", s(&plan))]);
+    generate_run(&plan, &out, &[])
+        .code(INPUT)
+        .single_error()
+        .stderr_has(&[&format!("cannot read plan {}", s(&plan))]);
     assert!(!out.exists());
 }
 
@@ -252,14 +235,7 @@ fn allow_unlocked_memory_is_refused_for_real_ceremonies() {
     let t = TempDir::new().unwrap();
     let out = t.path().join("out");
     let plan = repo_path("ceremony-scripts/root-generation.toml");
-    let r = rootkey([
-        "generate".as_ref(),
-        "--plan".as_ref(),
-        plan.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--allow-unlocked-memory".as_ref(),
-    ]);
+    let r = generate_run(&plan, &out, &["--allow-unlocked-memory"]);
     r.code(INPUT).single_error().stderr_has(&[
         "--allow-unlocked-memory is only allowed for rehearsal plans",
         "ulimit -l",

@@ -115,6 +115,20 @@ impl Run {
 }
 
 /// Runs the built `rootkey` binary with `args` (30 s timeout, no stdin).
+/// Runs `rootkey generate --plan PLAN --out OUT` followed by `extra` arguments.
+#[allow(dead_code)] // not every test binary uses it
+pub fn generate_run(plan: &Path, out: &Path, extra: &[&str]) -> Run {
+    let mut args: Vec<&OsStr> = vec![
+        "generate".as_ref(),
+        "--plan".as_ref(),
+        plan.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ];
+    args.extend(extra.iter().map(|e| OsStr::new(*e)));
+    rootkey(args)
+}
+
 pub fn rootkey<I, S>(args: I) -> Run
 where
     I: IntoIterator<Item = S>,
@@ -286,13 +300,7 @@ impl Ceremony {
 
     /// `rootkey generate --plan PLAN --out DIR`, asserted successful.
     pub fn generate(plan: &Path, dir: &Path) -> (Ceremony, Run) {
-        let r = rootkey([
-            "generate".as_ref(),
-            "--plan".as_ref(),
-            plan.as_os_str(),
-            "--out".as_ref(),
-            dir.as_os_str(),
-        ]);
+        let r = generate_run(plan, dir, &[]);
         r.ok();
         let c = Ceremony::open(dir);
         r.no_secrets(&c.secrets);
