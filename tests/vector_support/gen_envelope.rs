@@ -8,7 +8,7 @@ use rootkey::share::rs32;
 
 use crate::fixture::{CEREMONY_ID, COEFF_LABELS, SEED, coefficients};
 use crate::generator::{Out, VectorCeremony};
-use crate::reference::{gf256_mul, raw_envelope, rows_of, with_checksum};
+use crate::reference::{gf256_mul, raw_envelope, rows_of, with_byte, with_checksum};
 
 /// `shamir_*`: the 3-of-5 split of the fixed seed and refused point sets.
 pub fn shamir(o: &mut Out, cx: &VectorCeremony) {
@@ -128,31 +128,19 @@ pub fn envelope(o: &mut Out, cx: &VectorCeremony) {
         ),
         (
             "bad-checksum-and-version",
-            {
-                let mut b = env1.clone();
-                b[0] = 9;
-                b
-            },
+            with_byte(env1, 0, 9),
             "version 9 and a stale checksum: the checksum is checked first",
             "share checksum mismatch",
         ),
         (
             "bad-version",
-            {
-                let mut b = env1.clone();
-                b[0] = 0;
-                with_checksum(b)
-            },
+            with_checksum(with_byte(env1, 0, 0)),
             "version 0",
             "share format version 0 is not supported",
         ),
         (
             "unknown-flags",
-            {
-                let mut b = env1.clone();
-                b[1] = 0x80;
-                with_checksum(b)
-            },
+            with_checksum(with_byte(env1, 1, 0x80)),
             "flag bit 7",
             "share flags 0x80 has unknown bits set",
         ),

@@ -11,7 +11,8 @@ use rootkey::share::text;
 use crate::fixture::CEREMONY_ID;
 use crate::generator::{Out, VectorCeremony};
 use crate::reference::{
-    compact_of, file_form_of, raw_envelope, row_string, rows_of, symbol_char, with_checksum,
+    compact_of, file_form_of, raw_envelope, row_string, rows_of, symbol_char, with_byte,
+    with_checksum,
 };
 
 /// The expectation of a share text that decodes to `env`.
@@ -363,21 +364,13 @@ pub fn share(o: &mut Out, cx: &VectorCeremony) {
     let field_errors: Vec<(&str, Vec<u8>, &str, &str)> = vec![
         (
             "bad-version",
-            {
-                let mut b = env1.clone();
-                b[0] = 2;
-                with_checksum(b)
-            },
+            with_checksum(with_byte(env1, 0, 2)),
             "version byte 2 (checksum recomputed)",
             "share format version 2 is not supported",
         ),
         (
             "unknown-flags",
-            {
-                let mut b = env1.clone();
-                b[1] = 0x03;
-                with_checksum(b)
-            },
+            with_checksum(with_byte(env1, 1, 0x03)),
             "flags 0x03: bit 1 is not defined",
             "share flags 0x03 has unknown bits set",
         ),

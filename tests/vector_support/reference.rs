@@ -58,6 +58,13 @@ pub fn raw_envelope(
     b
 }
 
+/// A copy of `env` with byte `at` set to `value` (checksum not updated).
+pub fn with_byte(env: &[u8], at: usize, value: u8) -> Vec<u8> {
+    let mut b = env.to_vec();
+    b[at] = value;
+    b
+}
+
 pub fn with_checksum(mut b: Vec<u8>) -> Vec<u8> {
     let sum = Sha256::digest(&b[..69]);
     b[69..].copy_from_slice(&sum[..4]);
