@@ -1,5 +1,5 @@
 //! Benchmarks named in the issues: split + verify-all-subsets, combine, and the whole
-//! `generate` for 3-of-5 with the text medium (target < 50 ms).
+//! `generate` for 3-of-5 with the text medium and its transcript (target < 50 ms).
 //!
 //! Run: `cargo bench --bench ceremony` (ROOTKEY_BENCH_DIR=/dev/shm to put outputs on tmpfs).
 
@@ -11,6 +11,7 @@ use rootkey::cert::{DEFAULT_ROOT_PROFILE, RootProfile};
 use rootkey::plan::{Plan, REHEARSAL_PLAN};
 use rootkey::secret::SecretBytes;
 use rootkey::shamir;
+use rootkey::transcript::{Kind, Recorder};
 
 fn bench(c: &mut Criterion) {
     let seed = SecretBytes::copy_from(&[0x42; 32]).expect("locked memory");
@@ -44,12 +45,26 @@ fn bench(c: &mut Criterion) {
                 root.path().join(format!("c{n}"))
             },
             |out| {
-                ceremony::generate(&GenerateOptions {
-                    plan: &plan,
-                    profile: &profile,
-                    out: &out,
-                    dice: None,
-                })
+                // As `rootkey generate` does it: prepare the directory, start the transcript
+                // (its header hashes this executable), generate, seal.
+                rootkey::fsio::prepare_out_dir(&out).expect("out dir");
+                let header = ceremony::plan_header(
+                    &plan,
+                    "rehearsal.toml",
+                    Kind::Generation,
+                    [7; 16],
+                    serde_json::json!({}),
+                );
+                let mut rec = Recorder::create(&out, &header).expect("transcript");
+                ceremony::generate(
+                    &GenerateOptions {
+                        plan: &plan,
+                        profile: &profile,
+                        out: &out,
+                        dice: None,
+                    },
+                    &mut rec,
+                )
                 .expect("generate")
             },
             BatchSize::PerIteration,

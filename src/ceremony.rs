@@ -16,6 +16,8 @@ use crate::secret::{self, SecretBytes};
 use crate::shamir::{self, SharePoint};
 use crate::share::text::{self, Correction};
 use crate::share::{Envelope, ShareHeader};
+use crate::transcript::{HeaderInfo, Kind, Participant, Recorder, TOOL_ACTOR};
+use serde_json::json;
 
 /// Upper bound of the locked pages a generation ceremony with `n` shares holds at once (seed,
 /// key, dice, and per share its point, envelope, text form and file; plus working buffers).
@@ -220,23 +222,50 @@ pub struct GenerateOptions<'a> {
     pub dice: Option<&'a SecretBytes>,
 }
 
-/// The generation ceremony: new seed → root key → root certificate → k-of-n split checked on
-/// every k-subset → share files (0600) + root.pem + signed manifest.json. The key is wiped when
-/// this returns. Nothing is written unless every check passed.
-pub fn generate(opts: &GenerateOptions<'_>) -> Result<GenerateReport> {
+/// The generation ceremony: new seed → root key → k-of-n split checked on every k-subset →
+/// root certificate → share files (0600) + root.pem + signed manifest.json, each step recorded
+/// in `rec` as it happens. A generation transcript is sealed by the root key before the key is
+/// wiped; in a rehearsal the key is wiped (and recorded so) for the rebuild that follows.
+/// Nothing is written unless every check passed. The caller prepares `opts.out`
+/// ([`fsio::prepare_out_dir`]) and creates the transcript there.
+pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<GenerateReport> {
     let _scrub = secret::ScrubOnDrop;
     let plan = opts.plan;
-    fsio::prepare_out_dir(opts.out)?;
     let now = SystemTime::now();
     let seed = key::generate_seed(opts.dice)?;
+    let dice_rolls = opts.dice.map(|d| d.len()).unwrap_or(0);
+    rec.record(
+        &[TOOL_ACTOR],
+        "entropy",
+        json!({
+            "dice_rolls": dice_rolls,
+            "source": if opts.dice.is_some() { "os+dice" } else { "os" },
+        }),
+    )?;
     let key = RootKey::from_seed(&seed)?;
-    let mut ceremony_id = [0u8; 16];
-    getrandom::fill(&mut ceremony_id)
-        .map_err(|e| Error::environment(format!("the OS random number generator failed: {e}")))?;
+    let pk = key.public_key_bytes();
+    rec.record(
+        &[TOOL_ACTOR],
+        "key-generated",
+        json!({
+            "fingerprint": hex::encode(cert::fingerprint(&pk)),
+            "public_key": hex::encode(pk),
+        }),
+    )?;
+    let ceremony_id = rec.ceremony_id();
     let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
     let (points, subsets_checked) =
         shamir::split(&seed, plan.quorum.threshold, plan.quorum.shares, &mut rng)?;
     drop(seed);
+    rec.record(
+        &[TOOL_ACTOR],
+        "shares-split",
+        json!({
+            "shares": plan.quorum.shares,
+            "subsets_checked": subsets_checked,
+            "threshold": plan.quorum.threshold,
+        }),
+    )?;
     let memory_locked = !secret::unlocked_memory_used();
     let outputs = build_outputs(
         &key,
@@ -250,9 +279,27 @@ pub fn generate(opts: &GenerateOptions<'_>) -> Result<GenerateReport> {
         },
     )?;
     drop(points);
-    drop(key);
-    write_outputs(opts.out, &outputs)?;
     let root = RootCert::from_pem(outputs.root_pem.as_bytes(), "root.pem")?;
+    rec.record(
+        &[TOOL_ACTOR],
+        "certificate-signed",
+        json!({
+            "certificate_sha256": hex::encode(Sha256::digest(&root.der)),
+            "fingerprint": hex::encode(root.fingerprint),
+            "not_after": root.not_after,
+            "not_before": root.not_before,
+            "serial": root.serial_hex,
+            "subject": root.subject,
+        }),
+    )?;
+    write_outputs(opts.out, &outputs, rec)?;
+    if rec.kind() == Kind::Generation {
+        rec.seal(&key)?;
+        drop(key);
+    } else {
+        drop(key);
+        rec.record(&[TOOL_ACTOR], "key-wiped", json!({}))?;
+    }
     Ok(GenerateReport {
         ceremony_id: outputs.manifest.ceremony.id.clone(),
         fingerprint: root.fingerprint,
@@ -273,8 +320,9 @@ pub fn generate(opts: &GenerateOptions<'_>) -> Result<GenerateReport> {
     })
 }
 
-/// Writes shares (0600) first, then root.pem, then manifest.json (the completion marker).
-pub fn write_outputs(out: &Path, o: &Outputs) -> Result<()> {
+/// Writes shares (0600) first, then root.pem, then manifest.json (the completion marker),
+/// recording each file in the transcript once it is on disk.
+pub fn write_outputs(out: &Path, o: &Outputs, rec: &mut Recorder) -> Result<()> {
     let mut written: Vec<String> = Vec::new();
     let fail = |e: Error, written: &[String]| {
         if written.is_empty() {
@@ -286,26 +334,117 @@ pub fn write_outputs(out: &Path, o: &Outputs) -> Result<()> {
             ))
         }
     };
-    for (name, body) in &o.shares {
+    for ((name, body), entry) in o.shares.iter().zip(&o.manifest.shares) {
         fsio::write_new(&out.join(name), body.as_slice(), fsio::SECRET_MODE)
             .map_err(|e| fail(e, &written))?;
         written.push(name.clone());
+        rec.record(
+            &[TOOL_ACTOR, &entry.holder],
+            "share-written",
+            json!({
+                "envelope_sha256": entry.envelope_sha256,
+                "file": name,
+                "holder": entry.holder,
+                "index": entry.index,
+                "medium": entry.medium,
+                "role": entry.role,
+            }),
+        )
+        .map_err(|e| fail(e, &written))?;
     }
-    fsio::write_new(
-        &out.join("root.pem"),
-        o.root_pem.as_bytes(),
-        fsio::PUBLIC_MODE,
-    )
-    .map_err(|e| fail(e, &written))?;
-    written.push("root.pem".into());
     let json = o.manifest.to_json().map_err(|e| fail(e, &written))?;
-    fsio::write_new(
-        &out.join("manifest.json"),
-        json.as_bytes(),
-        fsio::PUBLIC_MODE,
-    )
-    .map_err(|e| fail(e, &written))?;
+    for (name, bytes) in [
+        ("root.pem", o.root_pem.as_bytes()),
+        ("manifest.json", json.as_bytes()),
+    ] {
+        fsio::write_new(&out.join(name), bytes, fsio::PUBLIC_MODE)
+            .map_err(|e| fail(e, &written))?;
+        written.push(name.into());
+        rec.record(
+            &[TOOL_ACTOR],
+            "artifact-written",
+            json!({"file": name, "sha256": hex::encode(Sha256::digest(bytes))}),
+        )
+        .map_err(|e| fail(e, &written))?;
+    }
     Ok(())
+}
+
+/// The transcript header of a generation or rehearsal run from `plan` (`plan_file` is the
+/// plan's file name as recorded).
+pub fn plan_header(
+    plan: &Plan,
+    plan_file: &str,
+    kind: Kind,
+    ceremony_id: [u8; 16],
+    preflight: serde_json::Value,
+) -> HeaderInfo {
+    let mut participants: Vec<Participant> = plan
+        .participants
+        .iter()
+        .map(|p| Participant {
+            name: p.name.clone(),
+            role: p.role.clone(),
+            share: None,
+        })
+        .collect();
+    participants.extend(plan.holders.iter().enumerate().map(|(i, h)| Participant {
+        name: h.name.clone(),
+        role: h.role.clone(),
+        share: Some(i as u8 + 1),
+    }));
+    HeaderInfo {
+        ceremony_id,
+        kind,
+        name: plan.ceremony.name.clone(),
+        rehearsal: plan.ceremony.rehearsal,
+        plan: Some((plan_file.to_string(), plan.sha256)),
+        quorum: (plan.quorum.threshold, plan.quorum.shares),
+        participants,
+        preflight,
+    }
+}
+
+/// The transcript header of a quorum check (`combine`) against `ctx`.
+pub fn quorum_header(
+    ctx: &Context,
+    ceremony_id: [u8; 16],
+    preflight: serde_json::Value,
+) -> HeaderInfo {
+    let m = &ctx.manifest;
+    HeaderInfo {
+        ceremony_id,
+        kind: Kind::QuorumCheck,
+        name: format!("quorum check of {}", m.ceremony.name),
+        rehearsal: m.ceremony.rehearsal,
+        plan: None,
+        quorum: (m.threshold, m.shares_total),
+        participants: m
+            .shares
+            .iter()
+            .map(|s| Participant {
+                name: s.holder.clone(),
+                role: s.role.clone(),
+                share: Some(s.index),
+            })
+            .collect(),
+        preflight,
+    }
+}
+
+/// A new random ceremony id.
+pub fn new_ceremony_id() -> Result<[u8; 16]> {
+    let mut id = [0u8; 16];
+    getrandom::fill(&mut id)
+        .map_err(|e| Error::environment(format!("the OS random number generator failed: {e}")))?;
+    Ok(id)
+}
+
+/// The base name of `p`, for transcripts.
+fn base_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
 }
 
 /// The verified public context of a ceremony: its root certificate and signed manifest.
@@ -314,15 +453,27 @@ pub struct Context {
     pub root: RootCert,
     /// The verified manifest.
     pub manifest: Manifest,
+    /// root.pem's file name and SHA-256 of its bytes.
+    pub root_file: (String, [u8; 32]),
+    /// manifest.json's file name and SHA-256 of its bytes.
+    pub manifest_file: (String, [u8; 32]),
 }
 
 impl Context {
-    /// Loads root.pem and manifest.json and verifies the manifest's signature.
+    /// Loads root.pem and manifest.json (each read once) and verifies the manifest's signature.
     pub fn load(manifest: &Path, root: &Path) -> Result<Context> {
-        let root = RootCert::load(root)?;
-        let m = Manifest::load(manifest)?;
-        m.verify(&root, &manifest.display().to_string())?;
-        Ok(Context { root, manifest: m })
+        let root_bytes = fsio::read_public(root, 64 * 1024, "root certificate")?;
+        let root_cert =
+            RootCert::from_pem(&root_bytes, &format!("root certificate {}", root.display()))?;
+        let m_bytes = fsio::read_public(manifest, 1 << 20, "manifest")?;
+        let m = Manifest::from_json(&m_bytes, &manifest.display().to_string())?;
+        m.verify(&root_cert, &manifest.display().to_string())?;
+        Ok(Context {
+            root: root_cert,
+            manifest: m,
+            root_file: (base_name(root), Sha256::digest(&root_bytes).into()),
+            manifest_file: (base_name(manifest), Sha256::digest(&m_bytes).into()),
+        })
     }
 }
 
@@ -399,20 +550,46 @@ pub struct CombineReport {
     pub memory_locked: bool,
 }
 
-fn rebuild_matches(points: &[&SharePoint], k: u8, root: &RootCert) -> Result<bool> {
+fn rebuild(points: &[&SharePoint], k: u8) -> Result<RootKey> {
     let _scrub = secret::ScrubOnDrop;
     let seed = shamir::combine(points, k)?;
-    let key = RootKey::from_seed(&seed)?;
-    Ok(key.public_key_bytes() == root.public_key_bytes())
+    RootKey::from_seed(&seed)
+}
+
+fn rebuild_matches(points: &[&SharePoint], k: u8, root: &RootCert) -> Result<bool> {
+    Ok(rebuild(points, k)?.public_key_bytes() == root.public_key_bytes())
 }
 
 /// Rebuilds the root key from share files: each share is verified alone, then a k-subset that
-/// rebuilds the key in root.pem is searched for; remaining shares are checked against it. The
-/// key is wiped before returning; nothing secret is printed or written.
-pub fn combine(ctx: &Context, share_files: &[PathBuf]) -> Result<CombineReport> {
+/// rebuilds the key in root.pem is searched for; remaining shares are checked against it. Each
+/// step is recorded in `rec`, which the rebuilt key seals before it is wiped; nothing secret is
+/// printed or written.
+pub fn combine(
+    ctx: &Context,
+    share_files: &[PathBuf],
+    rec: &mut Recorder,
+) -> Result<CombineReport> {
     let _scrub = secret::ScrubOnDrop;
     let m = &ctx.manifest;
     let k = m.threshold;
+    rec.record(
+        &[TOOL_ACTOR],
+        "context-loaded",
+        json!({
+            "manifest": {
+                "ceremony_id": m.ceremony.id,
+                "file": ctx.manifest_file.0,
+                "sha256": hex::encode(ctx.manifest_file.1),
+            },
+            "root": {
+                "certificate_sha256": hex::encode(Sha256::digest(&ctx.root.der)),
+                "file": ctx.root_file.0,
+                "fingerprint": hex::encode(ctx.root.fingerprint),
+                "public_key": hex::encode(ctx.root.public_key_bytes()),
+                "sha256": hex::encode(ctx.root_file.1),
+            },
+        }),
+    )?;
     let mut shares: Vec<VerifiedShare> = Vec::new();
     for path in share_files {
         let s = verify_share_file(path, ctx)?;
@@ -428,6 +605,17 @@ pub fn combine(ctx: &Context, share_files: &[PathBuf]) -> Result<CombineReport> 
             ))
             .hint("each holder presents their share once; ask another holder for theirs"));
         }
+        rec.record(
+            &[&s.entry.holder],
+            "share-presented",
+            json!({
+                "corrections": s.corrections.len(),
+                "envelope_sha256": s.entry.envelope_sha256,
+                "file": base_name(path),
+                "holder": s.entry.holder,
+                "index": s.entry.index,
+            }),
+        )?;
         shares.push(s);
     }
     if shares.len() < k as usize {
@@ -485,18 +673,42 @@ pub fn combine(ctx: &Context, share_files: &[PathBuf]) -> Result<CombineReport> 
         ))
         .hint("the manifest was signed over wrong shares or the root certificate is from another ceremony; stop and investigate"));
     };
+    let key = rebuild(&q.iter().map(|&i| &points[i]).collect::<Vec<_>>(), k)?;
+    if key.public_key_bytes() != ctx.root.public_key_bytes() {
+        return Err(Error::environment(
+            "internal error: the quorum no longer rebuilds the root key",
+        ));
+    }
+    let mut quorum_idx: Vec<u8> = q.iter().map(|&i| shares[i].entry.index).collect();
+    quorum_idx.sort_unstable();
+    rec.record(
+        &[TOOL_ACTOR],
+        "key-rebuilt",
+        json!({
+            "public_key": hex::encode(key.public_key_bytes()),
+            "quorum": quorum_idx,
+        }),
+    )?;
     let mut agreeing = Vec::new();
     let mut disagreeing = Vec::new();
     for i in (0..points.len()).filter(|i| !q.contains(i)) {
         let mut subset: Vec<&SharePoint> =
             q[..k as usize - 1].iter().map(|&j| &points[j]).collect();
         subset.push(&points[i]);
-        if rebuild_matches(&subset, k, &ctx.root)? {
+        let agrees = rebuild_matches(&subset, k, &ctx.root)?;
+        rec.record(
+            &[TOOL_ACTOR],
+            "share-checked",
+            json!({"agrees": agrees, "index": shares[i].entry.index}),
+        )?;
+        if agrees {
             agreeing.push(name(i));
         } else {
             disagreeing.push((name(i).0, name(i).1, shares[i].origin.clone()));
         }
     }
+    rec.seal(&key)?;
+    drop(key);
     Ok(CombineReport {
         quorum: q.iter().map(|&i| name(i)).collect(),
         agreeing,
@@ -521,20 +733,28 @@ pub struct RehearsalReport {
     pub combined: CombineReport,
 }
 
-/// A whole rehearsal: generate with the bundled rehearsal plan and a throwaway key, then
-/// rebuild from shares 1, 3 and 5 read back from their files.
-pub fn rehearse(out: &Path) -> Result<RehearsalReport> {
-    let plan = Plan::parse(
+/// The bundled rehearsal plan, parsed.
+pub fn rehearsal_plan() -> Result<Plan> {
+    Plan::parse(
         crate::plan::REHEARSAL_PLAN,
         "ceremony-scripts/rehearsal.toml",
-    )?;
+    )
+}
+
+/// A whole rehearsal: generate with the bundled rehearsal plan and a throwaway key, then
+/// rebuild from shares 1, 3 and 5 read back from their files; one transcript (kind
+/// `rehearsal`) records both halves and is sealed by the rebuilt key.
+pub fn rehearse(out: &Path, plan: &Plan, rec: &mut Recorder) -> Result<RehearsalReport> {
     let profile = RootProfile::from_toml(cert::DEFAULT_ROOT_PROFILE, "templates/root.toml")?;
-    let generated = generate(&GenerateOptions {
-        plan: &plan,
-        profile: &profile,
-        out,
-        dice: None,
-    })?;
+    let generated = generate(
+        &GenerateOptions {
+            plan,
+            profile: &profile,
+            out,
+            dice: None,
+        },
+        rec,
+    )?;
     let ctx = Context::load(&generated.manifest_path, &generated.root_path)?;
     let files: Vec<PathBuf> = generated
         .shares
@@ -543,7 +763,7 @@ pub fn rehearse(out: &Path) -> Result<RehearsalReport> {
         .take(plan.quorum.threshold as usize)
         .map(|(_, _, p)| p.clone())
         .collect();
-    let combined = combine(&ctx, &files)?;
+    let combined = combine(&ctx, &files, rec)?;
     Ok(RehearsalReport {
         generated,
         combined,

@@ -295,6 +295,12 @@ pub struct RootCert {
     pub fingerprint: [u8; 32],
     /// Subject, RFC 4514.
     pub subject: String,
+    /// Serial number: the DER INTEGER's content bytes, hex.
+    pub serial_hex: String,
+    /// notBefore, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub not_before: String,
+    /// notAfter, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub not_after: String,
 }
 
 impl RootCert {
@@ -389,11 +395,16 @@ impl RootCert {
                 "{origin}: the certificate's self-signature does not verify (modified certificate?)"
             ))
         })?;
+        let validity = tbs.validity();
+        let time = |t: &x509_cert::time::Time| crate::ceremony::utc_string(t.to_date_time());
         Ok(RootCert {
-            der,
             fingerprint: fingerprint(&pk),
             public_key,
             subject: tbs.subject().to_string(),
+            serial_hex: hex::encode(tbs.serial_number().as_bytes()),
+            not_before: time(&validity.not_before),
+            not_after: time(&validity.not_after),
+            der,
         })
     }
 

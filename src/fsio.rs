@@ -14,7 +14,12 @@ pub const SECRET_MODE: u32 = 0o600;
 pub const PUBLIC_MODE: u32 = 0o644;
 
 /// File names that mark a directory as holding a ceremony.
-pub const CEREMONY_MARKERS: &[&str] = &["manifest.json", "root.pem"];
+pub const CEREMONY_MARKERS: &[&str] = &[
+    "manifest.json",
+    "root.pem",
+    "transcript.jsonl",
+    "transcript.attestations",
+];
 
 /// True for names rootkey writes into a ceremony directory, including leftover temporary files
 /// (`.NAME.tmp-XXXX`, which may hold a share if a run was killed).

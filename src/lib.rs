@@ -3,7 +3,8 @@
 //! Modules follow the ceremony concepts: [`secret`] (locked memory, process hardening),
 //! [`key`] (seed and root key), [`shamir`] (split/combine), [`share`] (envelope and text form),
 //! [`manifest`] (root-signed share list), [`cert`] (root certificate), [`plan`] (ceremony
-//! plans), [`ceremony`] (the commands), [`fsio`] (atomic, non-overwriting output).
+//! plans), [`ceremony`] (the commands), [`fsio`] (atomic, non-overwriting output), [`transcript`] (the
+//! hash-chained, root-sealed ceremony log and its replay).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
@@ -20,5 +21,6 @@ pub mod secret;
 pub mod shamir;
 pub mod share;
 pub mod summary;
+pub mod transcript;
 
 pub use error::{Error, Result};

@@ -11,7 +11,8 @@ use rootkey::ceremony::{self, Context, GenerateOptions};
 use rootkey::cert::{DEFAULT_ROOT_PROFILE, RootProfile};
 use rootkey::error::{Error, clean_lines, exit};
 use rootkey::plan::Plan;
-use rootkey::secret::{self, MemoryPolicy, SecretBytes};
+use rootkey::secret::{self, HardeningReport, MemoryPolicy, SecretBytes};
+use rootkey::transcript::{self, Kind, Recorder, verify};
 use rootkey::{key, summary};
 
 #[derive(Parser)]
@@ -22,9 +23,13 @@ use rootkey::{key, summary};
     long_about = "rootkey generates an offline Ed25519 root key in locked memory, self-signs the root \
 certificate, splits the key k-of-n with Shamir's scheme into checksummed, self-verifying shares, and \
 lets a quorum prove that their shares rebuild that exact key.\n\n\
+Every ceremony writes a hash-chained transcript (transcript.jsonl) into its output directory; \
+auditors replay it with `rootkey transcript verify`.\n\n\
 Exit codes: 0 success; 1 bad input or operator mistake (nothing done); 2 usage error; \
 3 verification failed (signature, digest or rebuilt key does not match: possible tampering); \
-4 environment refused (memory locking, file system, randomness)."
+4 environment refused (memory locking, file system, randomness). \
+`transcript verify` and `transcript report` use their own: 0 valid and sealed, 1 invalid, \
+2 usage error, 3 valid but unsealed (aborted or interrupted)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -71,10 +76,18 @@ enum Command {
         after_help = "Example:\n  rootkey share verify out/share-02-bob.txt --manifest out/manifest.json --root out/root.pem"
     )]
     Share(ShareCommand),
-    /// Rebuild the root key from k or more shares and check it against root.pem
+    /// Ceremony transcripts: verify (replay), attest (witness signature), report
+    #[command(subcommand)]
+    Transcript(TranscriptCommand),
+    /// Rebuild the root key from k or more shares and check it against root.pem (a quorum
+    /// check, recorded and sealed in DIR/transcript.jsonl)
     #[command(after_help = "Examples:\n  \
-        rootkey combine --manifest out/manifest.json --root out/root.pem out/share-01-*.txt out/share-03-*.txt out/share-05-*.txt")]
+        rootkey combine --manifest out/manifest.json --root out/root.pem --out check-2026 out/share-01-*.txt out/share-03-*.txt out/share-05-*.txt")]
     Combine {
+        /// Output directory for the transcript; created if missing, refused if it already
+        /// holds a ceremony
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
         /// The ceremony's manifest.json
         #[arg(long, value_name = "manifest.json")]
         manifest: PathBuf,
@@ -88,6 +101,72 @@ enum Command {
         #[arg(long)]
         allow_unlocked_memory: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum TranscriptCommand {
+    /// Replay a transcript: hash chain, script, seal, attestations, artifacts and plan
+    #[command(
+        after_help = "Exit codes: 0 valid and sealed; 1 invalid (tampered, or a check failed); \
+2 usage error; 3 valid but unsealed (the ceremony was aborted or interrupted).\n\n\
+Example:\n  rootkey transcript verify out/transcript.jsonl --root out/root.pem --artifacts out \\\n      \
+--plan ceremony-scripts/root-generation.toml --witnesses carol.pub.pem dave.pub.pem"
+    )]
+    Verify {
+        /// The transcript (transcript.jsonl); its .attestations file is read if present
+        #[arg(value_name = "TRANSCRIPT")]
+        transcript: PathBuf,
+        #[command(flatten)]
+        against: Against,
+    },
+    /// Sign the sealed head of a transcript as a witness (appends to TRANSCRIPT's
+    /// .attestations file)
+    #[command(after_help = "Example:\n  \
+        openssl genpkey -algorithm ed25519 -out carol.pem && openssl pkey -in carol.pem -pubout -out carol.pub.pem\n  \
+        rootkey transcript attest out/transcript.jsonl --key carol.pem --name \"Carol Witness\"")]
+    Attest {
+        /// The sealed transcript
+        #[arg(value_name = "TRANSCRIPT")]
+        transcript: PathBuf,
+        /// The witness's Ed25519 private key, unencrypted PKCS#8 PEM
+        #[arg(long, value_name = "KEY.pem")]
+        key: PathBuf,
+        /// The witness's name, as recorded
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+    /// Replay a transcript and write the auditor's report (Markdown, optionally PDF)
+    #[command(
+        after_help = "Exit codes as for `transcript verify`; the report is written in every case.\n\n\
+Example:\n  rootkey transcript report out/transcript.jsonl --root out/root.pem --artifacts out --out report.md --pdf report.pdf"
+    )]
+    Report {
+        /// The transcript
+        #[arg(value_name = "TRANSCRIPT")]
+        transcript: PathBuf,
+        /// Markdown report to write (refused if it exists)
+        #[arg(long, value_name = "report.md")]
+        out: PathBuf,
+        #[command(flatten)]
+        against: Against,
+    },
+}
+
+/// What a transcript is checked against.
+#[derive(clap::Args)]
+struct Against {
+    /// The ceremony's root certificate: the seal must be by its key
+    #[arg(long, value_name = "root.pem")]
+    root: Option<PathBuf>,
+    /// Directory holding the artifacts the transcript names (root.pem, manifest.json)
+    #[arg(long, value_name = "DIR")]
+    artifacts: Option<PathBuf>,
+    /// The ceremony plan: must be the one recorded, and the transcript must follow it
+    #[arg(long, value_name = "PLAN.toml")]
+    plan: Option<PathBuf>,
+    /// Public keys (PEM) of the witnesses you know; any other attestation is refused
+    #[arg(long, value_name = "KEY.pub.pem", num_args = 1..)]
+    witnesses: Option<Vec<PathBuf>>,
 }
 
 #[derive(Subcommand)]
@@ -109,7 +188,7 @@ enum ShareCommand {
 }
 
 /// Hardens the process before any secret exists and applies the memory policy.
-fn harden(allow_unlocked: bool) -> Result<(), Error> {
+fn harden(allow_unlocked: bool) -> Result<HardeningReport, Error> {
     secret::set_memory_policy(if allow_unlocked {
         MemoryPolicy::AllowUnlocked
     } else {
@@ -127,7 +206,63 @@ fn harden(allow_unlocked: bool) -> Result<(), Error> {
             "warning: secret memory could not be locked (--allow-unlocked-memory): rehearsal only"
         );
     }
-    Ok(())
+    Ok(report)
+}
+
+/// Pre-flight facts for the transcript header; warns about network interfaces that are up
+/// (real ceremonies only: a rehearsal may run anywhere).
+fn preflight(h: &HardeningReport, rehearsal: bool) -> Result<serde_json::Value, Error> {
+    let p = transcript::preflight(h, std::time::SystemTime::now())?;
+    let up = transcript::network_interfaces_up();
+    if !up.is_empty() && !rehearsal {
+        eprintln!(
+            "warning: network interface(s) up: {} — a ceremony machine should be air-gapped (recorded in the transcript)",
+            up.join(", ")
+        );
+    }
+    Ok(p)
+}
+
+fn base_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn load_against(a: &Against) -> Result<(Option<rootkey::cert::RootCert>, Vec<[u8; 32]>), Error> {
+    let root = a
+        .root
+        .as_deref()
+        .map(rootkey::cert::RootCert::load)
+        .transpose()?;
+    let mut keys = Vec::new();
+    for p in a.witnesses.iter().flatten() {
+        let b = rootkey::fsio::read_public(p, 64 * 1024, "witness key")?;
+        keys.push(verify::witness_key_from_pem(&b, &p.display().to_string())?);
+    }
+    Ok((root, keys))
+}
+
+fn replay(t: &std::path::Path, a: &Against) -> Result<verify::Replay, Error> {
+    let (root, keys) = load_against(a)?;
+    verify::replay(
+        t,
+        &verify::ReplayOptions {
+            root: root.as_ref(),
+            artifacts: a.artifacts.as_deref(),
+            plan: a.plan.as_deref(),
+            witnesses: a.witnesses.as_ref().map(|_| keys.as_slice()),
+        },
+    )
+}
+
+/// Prints the outcome of a replay and returns the exit code of `transcript verify`.
+fn print_replay(r: &verify::Replay) -> i32 {
+    print!("{}", clean_lines(&summary::replayed(r)));
+    if let verify::Verdict::Invalid(e) = &r.verdict {
+        eprintln!("error: {e}");
+    }
+    r.exit_code()
 }
 
 fn read_dice() -> Result<SecretBytes, Error> {
@@ -160,14 +295,15 @@ fn disagreement_exit(r: &ceremony::CombineReport) -> i32 {
 
 fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
+        Command::Transcript(cmd) => run_transcript(cmd),
         Command::Generate {
-            plan,
+            plan: plan_path,
             out,
             profile,
             dice,
             allow_unlocked_memory,
         } => {
-            let plan = Plan::load(&plan)?;
+            let plan = Plan::load(&plan_path)?;
             let profile = match &profile {
                 Some(p) => {
                     let bytes = rootkey::fsio::read_public(p, 1 << 20, "root profile")?;
@@ -182,16 +318,29 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 )
                 .hint("raise RLIMIT_MEMLOCK instead (ulimit -l) for a real ceremony"));
             }
-            harden(allow_unlocked_memory)?;
+            let hardening = harden(allow_unlocked_memory)?;
             // Every secret takes at least a page; check the whole need before anyone types.
             secret::probe_lock(ceremony::locked_pages_needed(plan.quorum.shares))?;
             rootkey::fsio::prepare_out_dir(&out)?;
-            let dice = if dice { Some(read_dice()?) } else { None };
-            let report = ceremony::generate(&GenerateOptions {
-                plan: &plan,
-                profile: &profile,
-                out: &out,
-                dice: dice.as_ref(),
+            let header = ceremony::plan_header(
+                &plan,
+                &base_name(&plan_path),
+                Kind::Generation,
+                ceremony::new_ceremony_id()?,
+                preflight(&hardening, plan.ceremony.rehearsal)?,
+            );
+            let mut rec = Recorder::create(&out, &header)?;
+            let report = transcript::recorded(&mut rec, |rec| {
+                let dice = if dice { Some(read_dice()?) } else { None };
+                ceremony::generate(
+                    &GenerateOptions {
+                        plan: &plan,
+                        profile: &profile,
+                        out: &out,
+                        dice: dice.as_ref(),
+                    },
+                    rec,
+                )
             })?;
             print!("{}", clean_lines(&summary::generated(&report)));
             Ok(exit::OK)
@@ -200,18 +349,29 @@ fn run(cli: Cli) -> Result<i32, Error> {
             out,
             allow_unlocked_memory,
         } => {
-            harden(allow_unlocked_memory)?;
-            secret::probe_lock(ceremony::locked_pages_needed(rootkey::plan::DEFAULT_SHARES))?;
+            let hardening = harden(allow_unlocked_memory)?;
+            let plan = ceremony::rehearsal_plan()?;
+            secret::probe_lock(ceremony::locked_pages_needed(plan.quorum.shares))?;
             rootkey::fsio::prepare_out_dir(&out)?;
-            let r = ceremony::rehearse(&out)?;
+            let header = ceremony::plan_header(
+                &plan,
+                "rehearsal.toml",
+                Kind::Rehearsal,
+                ceremony::new_ceremony_id()?,
+                preflight(&hardening, true)?,
+            );
+            let mut rec = Recorder::create(&out, &header)?;
+            let r = transcript::recorded(&mut rec, |rec| ceremony::rehearse(&out, &plan, rec))?;
             print!("{}", clean_lines(&summary::generated(&r.generated)));
             println!();
             print!("{}", clean_lines(&summary::combined(&r.combined)));
             print!(
                 "{}",
                 clean_lines(&format!(
-                    "\nREHEARSAL complete. Check the certificate yourself:\n  openssl verify -CAfile {0} {0}\n  openssl x509 -in {0} -noout -text\n",
-                    r.generated.root_path.display()
+                    "\nREHEARSAL complete. Transcript: {1}\nCheck it and the certificate yourself:\n  rootkey transcript verify {1} --root {0} --artifacts {2}\n  openssl verify -CAfile {0} {0}\n  openssl x509 -in {0} -noout -text\n",
+                    r.generated.root_path.display(),
+                    out.join(transcript::FILE_NAME).display(),
+                    out.display()
                 ))
             );
             Ok(disagreement_exit(&r.combined))
@@ -235,6 +395,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             Ok(exit::OK)
         }
         Command::Combine {
+            out,
             manifest,
             root,
             shares,
@@ -246,21 +407,79 @@ fn run(cli: Cli) -> Result<i32, Error> {
                     "--allow-unlocked-memory is only allowed for rehearsal ceremonies",
                 ));
             }
-            harden(allow_unlocked_memory)?;
-            let r = ceremony::combine(&ctx, &shares)?;
+            let hardening = harden(allow_unlocked_memory)?;
+            rootkey::fsio::prepare_out_dir(&out)?;
+            let header = ceremony::quorum_header(
+                &ctx,
+                ceremony::new_ceremony_id()?,
+                preflight(&hardening, ctx.manifest.ceremony.rehearsal)?,
+            );
+            let mut rec = Recorder::create(&out, &header)?;
+            let r = transcript::recorded(&mut rec, |rec| ceremony::combine(&ctx, &shares, rec))?;
+            println!(
+                "Transcript: {} (sealed by the rebuilt key)",
+                out.join(transcript::FILE_NAME).display()
+            );
             print!("{}", clean_lines(&summary::combined(&r)));
             Ok(disagreement_exit(&r))
         }
     }
 }
 
+fn run_transcript(cmd: TranscriptCommand) -> Result<i32, Error> {
+    match cmd {
+        TranscriptCommand::Verify {
+            transcript,
+            against,
+        } => {
+            let r = replay(&transcript, &against)?;
+            Ok(print_replay(&r))
+        }
+        TranscriptCommand::Attest {
+            transcript,
+            key,
+            name,
+        } => {
+            harden(false)?;
+            let pem = rootkey::fsio::read_secret(&key, 16 * 1024)
+                .map_err(|e| e.context(format!("witness key {}", key.display())))?;
+            let a = transcript::attest(&transcript, &pem, &name)?;
+            print!("{}", clean_lines(&summary::attested(&a, &name)));
+            Ok(exit::OK)
+        }
+        TranscriptCommand::Report {
+            transcript,
+            out,
+            against,
+        } => {
+            let r = replay(&transcript, &against)?;
+            let rep = transcript::report::build(&r);
+            let md = transcript::report::markdown(&rep);
+            rootkey::fsio::write_new(&out, md.as_bytes(), rootkey::fsio::PUBLIC_MODE)?;
+            println!("report written: {}", out.display());
+            Ok(print_replay(&r))
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `transcript verify` and `transcript report` have their own exit codes: every failure
+    // to read or check the transcript is "invalid" (1).
+    let own_codes = matches!(
+        &cli.command,
+        Command::Transcript(TranscriptCommand::Verify { .. } | TranscriptCommand::Report { .. })
+    );
     match run(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(e.exit_code() as u8)
+            let code = if own_codes {
+                verify::INVALID
+            } else {
+                e.exit_code()
+            };
+            ExitCode::from(code as u8)
         }
     }
 }

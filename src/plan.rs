@@ -38,6 +38,16 @@ pub struct Holder {
     pub medium: Medium,
 }
 
+/// A person taking part without holding a share (ceremony officer, witness, auditor).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanParticipant {
+    /// Person's name.
+    pub name: String,
+    /// Role in the ceremony.
+    pub role: String,
+}
+
 /// `[ceremony]` table.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,6 +101,9 @@ pub struct Plan {
     /// k and n (default 3-of-5).
     #[serde(default)]
     pub quorum: QuorumSection,
+    /// People taking part who hold no share (optional; recorded in the transcript).
+    #[serde(default)]
+    pub participants: Vec<PlanParticipant>,
     /// Exactly n holders, share i goes to holder i.
     pub holders: Vec<Holder>,
     /// SHA-256 of the plan file's bytes (not part of the TOML).
@@ -127,6 +140,27 @@ impl Plan {
             return Err(Error::input(format!(
                 "plan {origin}: ceremony.name is empty"
             )));
+        }
+        for (i, p) in plan.participants.iter().enumerate() {
+            if p.name.trim().is_empty()
+                || p.name
+                    .chars()
+                    .chain(p.role.chars())
+                    .any(crate::error::is_unsafe_char)
+            {
+                return Err(Error::input(format!(
+                    "plan {origin}: participant {}: name must not be empty, and name and role must be single lines without control characters",
+                    i + 1
+                )));
+            }
+            if let Some(j) = plan.participants[..i].iter().position(|o| o.name == p.name) {
+                return Err(Error::input(format!(
+                    "plan {origin}: participants {} and {} are both named \"{}\"",
+                    j + 1,
+                    i + 1,
+                    p.name
+                )));
+            }
         }
         for (i, h) in plan.holders.iter().enumerate() {
             if h.name.trim().is_empty() {

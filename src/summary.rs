@@ -104,3 +104,51 @@ pub fn verified(v: &VerifiedShare, rehearsal: bool, fp: &[u8; 32]) -> String {
     corrections(&mut s, &list);
     s
 }
+
+/// Summary of a transcript replay (`transcript verify`).
+pub fn replayed(r: &crate::transcript::verify::Replay) -> String {
+    let mut s = String::new();
+    if let Some(h) = &r.header {
+        if h.rehearsal {
+            let _ = writeln!(s, "{BANNER}");
+        }
+        let _ = writeln!(
+            s,
+            "Transcript {} — {} ceremony \"{}\", id {}",
+            r.path,
+            h.kind.as_str(),
+            h.name,
+            h.id
+        );
+        let _ = writeln!(
+            s,
+            "  recorded by rootkey {}, binary SHA-256 {}",
+            h.tool_version, h.binary_sha256
+        );
+    } else {
+        let _ = writeln!(s, "Transcript {}", r.path);
+    }
+    let _ = writeln!(
+        s,
+        "  {} entries, file SHA-256 {}",
+        r.entries.len(),
+        hex::encode(r.file_sha256)
+    );
+    for (what, outcome) in &r.checks {
+        let _ = writeln!(s, "  {what:<17} {outcome}");
+    }
+    let _ = writeln!(s, "Result: {}", crate::transcript::report::verdict_line(r));
+    s
+}
+
+/// Summary of `transcript attest`.
+pub fn attested(a: &crate::transcript::AttestReport, name: &str) -> String {
+    format!(
+        "Attested by \"{name}\" (key {})\n  sealed head {} ({} entries)\n  attestation seq {} appended to {}\n",
+        fingerprint_display(&crate::cert::fingerprint(&a.public_key)),
+        hex::encode(a.head),
+        a.entries,
+        a.seq,
+        a.path.display()
+    )
+}

@@ -18,7 +18,7 @@ use tempfile::TempDir;
 
 use common::{
     Ceremony, INPUT, Run, assert_unchanged, generate_run, holder_of, plan_toml, repo_path, rootkey,
-    s, snapshot,
+    s, snapshot, transcript_dir,
 };
 
 /// Replaces the characters at `columns` (0-based among the 12 symbols) of `row` in a share's
@@ -245,8 +245,11 @@ fn allow_unlocked_memory_is_refused_for_real_ceremonies() {
     // combine on a real ceremony refuses it as well.
     let (c, _) = Ceremony::generate(&plan, &t.path().join("real"));
     let before = snapshot(t.path());
+    let chk = transcript_dir();
     let mut args: Vec<&std::ffi::OsStr> = vec![
         "combine".as_ref(),
+        "--out".as_ref(),
+        chk.as_os_str(),
         "--manifest".as_ref(),
         c.manifest.as_os_str(),
         "--root".as_ref(),

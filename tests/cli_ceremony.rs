@@ -63,8 +63,14 @@ fn rehearse_writes_a_complete_marked_ceremony() {
             "share-03-carol-rehearsal.txt",
             "share-04-dave-rehearsal.txt",
             "share-05-erin-rehearsal.txt",
+            "transcript.jsonl",
         ],
         "exactly the ceremony outputs, no temporary files left behind"
+    );
+    assert_eq!(
+        mode(&dir.join("transcript.jsonl")),
+        0o644,
+        "the transcript is public"
     );
     let c = Ceremony::open(&dir);
     r.no_secrets(&c.secrets);
@@ -276,6 +282,8 @@ fn usage_errors_exit_2() {
     // combine without any share.
     rootkey([
         "combine".as_ref(),
+        "--out".as_ref(),
+        "chk".as_ref(),
         "--manifest".as_ref(),
         m.as_os_str(),
         "--root".as_ref(),

@@ -219,7 +219,15 @@ fn ceremony_with_a_bad_share(dir: &Path, bad: usize) {
     )
     .unwrap();
     fs::create_dir_all(dir).unwrap();
-    ceremony::write_outputs(dir, &outputs).unwrap();
+    let header = ceremony::plan_header(
+        &plan,
+        "rehearsal.toml",
+        rootkey::transcript::Kind::Generation,
+        [0x5e; 16],
+        serde_json::json!({}),
+    );
+    let mut rec = rootkey::transcript::Recorder::in_memory(&header).unwrap();
+    ceremony::write_outputs(dir, &outputs, &mut rec).unwrap();
 }
 
 #[test]

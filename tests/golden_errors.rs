@@ -37,6 +37,8 @@ fn exact_messages_for_common_mistakes() {
         d,
         &[
             "combine",
+            "--out",
+            "chk",
             "--manifest",
             "c/manifest.json",
             "--root",
@@ -85,7 +87,7 @@ fn exact_messages_for_common_mistakes() {
         d,
         &["rehearse", "--out", "c"],
         1,
-        "error: --out c: already holds a ceremony (manifest.json and 6 more files exist); \
+        "error: --out c: already holds a ceremony (manifest.json and 7 more files exist); \
          nothing was written\n  next step: choose a new, empty output directory — earlier \
          ceremony outputs are never overwritten\n",
     );

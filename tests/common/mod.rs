@@ -337,10 +337,24 @@ pub fn verify_with(manifest: &Path, root: &Path, share: &Path, secrets: &Secrets
     r
 }
 
-/// `rootkey combine --manifest MANIFEST --root ROOT SHARES…`; checked for leaks.
+/// A fresh output directory for a quorum check's transcript, outside the directory a test
+/// snapshots (kept for inspection; the OS cleans its temporary directory).
+pub fn transcript_dir() -> std::path::PathBuf {
+    tempfile::Builder::new()
+        .prefix("rootkey-check-")
+        .tempdir()
+        .unwrap()
+        .keep()
+        .join("check")
+}
+
+/// `rootkey combine --manifest MANIFEST --root ROOT --out FRESH SHARES…`; checked for leaks.
 pub fn combine_with(manifest: &Path, root: &Path, shares: &[&Path], secrets: &Secrets) -> Run {
+    let out = transcript_dir();
     let mut args: Vec<&std::ffi::OsStr> = vec![
         "combine".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
         "--manifest".as_ref(),
         manifest.as_os_str(),
         "--root".as_ref(),

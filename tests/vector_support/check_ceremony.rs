@@ -105,8 +105,13 @@ fn combine_vectors() {
             .iter()
             .map(|f| dir().join(f.as_str().unwrap_or("")))
             .collect();
-        let r = Context::load(&dir().join(s(&v, "manifest")), &dir().join(s(&v, "root")))
-            .and_then(|ctx| ceremony::combine(&ctx, &files));
+        let r = Context::load(&dir().join(s(&v, "manifest")), &dir().join(s(&v, "root"))).and_then(
+            |ctx| {
+                let header = ceremony::quorum_header(&ctx, [0; 16], serde_json::json!({}));
+                let mut rec = rootkey::transcript::Recorder::in_memory(&header)?;
+                ceremony::combine(&ctx, &files, &mut rec)
+            },
+        );
         outcome(r, exp, |c| {
             let q: Vec<u64> = c.quorum.iter().map(|(i, _)| u64::from(*i)).collect();
             let want: Vec<u64> = exp["quorum"]

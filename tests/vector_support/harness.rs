@@ -20,7 +20,11 @@ pub const DESCRIPTION_AREAS: &[&str] = &[
 pub const ARTIFACT_AREAS: &[&str] = &[
     "envelope", "share", "manifest", "jcs", "cert", "profile", "plan",
 ];
-pub const NOT_VECTORS: &[&str] = &["README.md", "independent_check.py"];
+pub const NOT_VECTORS: &[&str] = &[
+    "README.md",
+    "independent_check.py",
+    "independent_transcript_check.py",
+];
 
 pub fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")

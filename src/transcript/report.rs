@@ -1,0 +1,478 @@
+//! The auditor's report of a replayed transcript (`rootkey transcript report`): verification
+//! result, ceremony facts, participants, pre-flight facts, the timeline, artifacts, quorum,
+//! attestations and blank signature lines, as Markdown (and as PDF through
+//! [`crate::pdfdoc`]).
+
+use serde_json::Value;
+
+use super::verify::{Entry, Replay, Verdict};
+use crate::ceremony::fingerprint_display;
+use crate::cert;
+
+/// One section of the report.
+#[derive(Debug)]
+pub enum Section {
+    /// Label: value pairs.
+    Facts(Vec<(String, String)>),
+    /// A table.
+    Table {
+        /// Column headers.
+        headers: Vec<String>,
+        /// Relative column widths (PDF).
+        widths: Vec<f32>,
+        /// Rows.
+        rows: Vec<Vec<String>>,
+    },
+    /// A paragraph.
+    Text(String),
+    /// Blank signature lines, one per label.
+    Signatures(Vec<String>),
+}
+
+/// The report's content, independent of its rendering.
+#[derive(Debug)]
+pub struct Report {
+    /// Title.
+    pub title: String,
+    /// The one-line verdict.
+    pub verdict: String,
+    /// (heading, sections).
+    pub parts: Vec<(String, Vec<Section>)>,
+    /// Footer (transcript file and its SHA-256).
+    pub footer: String,
+    /// Rehearsal?
+    pub rehearsal: bool,
+}
+
+/// The verdict line for people.
+pub fn verdict_line(r: &Replay) -> String {
+    match &r.verdict {
+        Verdict::Sealed => "VALID and SEALED".into(),
+        Verdict::Unsealed(w) => format!("VALID but UNSEALED — {w}"),
+        Verdict::Invalid(e) => format!("INVALID — {}", e.message),
+    }
+}
+
+fn s(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(x)) => x.clone(),
+        Some(Value::Null) | None => "—".into(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn short(h: &str) -> String {
+    if h.len() > 16 {
+        format!("{}…", &h[..16])
+    } else {
+        h.to_string()
+    }
+}
+
+fn fp_of_hex(h: &str) -> String {
+    let mut k = [0u8; 32];
+    if hex::decode_to_slice(h, &mut k).is_ok() {
+        fingerprint_display(&cert::fingerprint(&k))
+    } else {
+        h.to_string()
+    }
+}
+
+/// A one-line description of an entry's public facts.
+pub fn describe(e: &Entry) -> String {
+    let d = &e.details;
+    let g = |k: &str| s(d.get(k));
+    let sub = |o: &str, k: &str| s(d.get(o).and_then(|v| v.get(k)));
+    match e.action.as_str() {
+        "header" => format!(
+            "{} ceremony \"{}\" started (rootkey {})",
+            sub("ceremony", "kind"),
+            sub("ceremony", "name"),
+            sub("tool", "version")
+        ),
+        "entropy" => {
+            if g("source") == "os+dice" {
+                format!(
+                    "seed from the OS generator mixed with {} dice rolls",
+                    g("dice_rolls")
+                )
+            } else {
+                "seed from the OS random generator".into()
+            }
+        }
+        "key-generated" => format!("root key generated: {}", fp_of_hex(&g("public_key"))),
+        "shares-split" => format!(
+            "seed split {}-of-{}; all {} subsets recombined",
+            g("threshold"),
+            g("shares"),
+            g("subsets_checked")
+        ),
+        "certificate-signed" => format!(
+            "root certificate \"{}\", serial {}, valid {} to {}, DER SHA-256 {}",
+            g("subject"),
+            g("serial"),
+            g("not_before"),
+            g("not_after"),
+            short(&g("certificate_sha256"))
+        ),
+        "share-written" => format!(
+            "share {} for {} ({}) written to {} ({}), envelope SHA-256 {}",
+            g("index"),
+            g("holder"),
+            g("role"),
+            g("file"),
+            g("medium"),
+            short(&g("envelope_sha256"))
+        ),
+        "artifact-written" => format!("{} written, SHA-256 {}", g("file"), short(&g("sha256"))),
+        "key-wiped" => "generated key wiped before the rebuild".into(),
+        "context-loaded" => format!(
+            "{} and {} loaded and verified; root key {}",
+            sub("root", "file"),
+            sub("manifest", "file"),
+            fp_of_hex(&sub("root", "public_key"))
+        ),
+        "share-presented" => format!(
+            "{} presented share {} ({}), envelope SHA-256 {}{}",
+            g("holder"),
+            g("index"),
+            g("file"),
+            short(&g("envelope_sha256")),
+            match d.get("corrections").and_then(Value::as_u64) {
+                Some(0) | None => String::new(),
+                Some(c) => format!(", {c} character(s) corrected"),
+            }
+        ),
+        "key-rebuilt" => format!(
+            "root key rebuilt from shares {} and matches the root certificate",
+            g("quorum")
+        ),
+        "share-checked" => format!(
+            "share {} {}",
+            g("index"),
+            if d.get("agrees") == Some(&Value::Bool(true)) {
+                "agrees with the quorum"
+            } else {
+                "DOES NOT agree with the quorum"
+            }
+        ),
+        "seal" => format!(
+            "transcript sealed by root key {}",
+            fp_of_hex(&g("public_key"))
+        ),
+        "aborted" => format!("ABORTED: {}", g("reason")),
+        other => format!("(unknown action `{other}`)"),
+    }
+}
+
+/// Builds the report's content from a replay.
+pub fn build(r: &Replay) -> Report {
+    let mut parts = Vec::new();
+    let h = r.header.as_ref();
+    let mut result = vec![Section::Facts(vec![("Result".into(), verdict_line(r))])];
+    result.push(Section::Table {
+        headers: vec!["Check".into(), "Outcome".into()],
+        widths: vec![1.0, 4.0],
+        rows: r
+            .checks
+            .iter()
+            .map(|(a, b)| vec![a.clone(), b.clone()])
+            .collect(),
+    });
+    parts.push(("Verification".to_string(), result));
+    let mut facts = vec![
+        ("Transcript".to_string(), r.path.clone()),
+        ("Transcript SHA-256".to_string(), hex::encode(r.file_sha256)),
+        ("Entries".to_string(), r.entries.len().to_string()),
+    ];
+    if let Some(h) = h {
+        facts.extend([
+            (
+                "Ceremony".to_string(),
+                format!("{} ({})", h.name, h.kind.as_str()),
+            ),
+            ("Ceremony id".to_string(), h.id.clone()),
+            (
+                "Rehearsal".to_string(),
+                if h.rehearsal {
+                    "yes — throwaway key"
+                } else {
+                    "no"
+                }
+                .to_string(),
+            ),
+            (
+                "Quorum".to_string(),
+                format!("{} of {}", h.quorum.0, h.quorum.1),
+            ),
+            (
+                "Plan".to_string(),
+                h.plan
+                    .as_ref()
+                    .map(|(f, s)| format!("{f}, SHA-256 {s}"))
+                    .unwrap_or_else(|| "none (quorum check)".into()),
+            ),
+            (
+                "Tool".to_string(),
+                format!(
+                    "rootkey {}, binary SHA-256 {}",
+                    h.tool_version, h.binary_sha256
+                ),
+            ),
+        ]);
+        if let (Some(first), Some(last)) = (r.entries.first(), r.entries.last()) {
+            facts.push((
+                "Time".to_string(),
+                format!("{} to {} (UTC)", first.time, last.time),
+            ));
+        }
+    }
+    if let Some(k) = r.seal_key {
+        facts.push((
+            "Sealed by".to_string(),
+            fingerprint_display(&cert::fingerprint(&k)),
+        ));
+        if let Some(head) = r.sealed_head {
+            facts.push(("Sealed head".to_string(), hex::encode(head)));
+        }
+    }
+    parts.push(("Ceremony".to_string(), vec![Section::Facts(facts)]));
+    if let Some(h) = h {
+        parts.push((
+            "Participants".to_string(),
+            vec![Section::Table {
+                headers: vec!["Name".into(), "Role".into(), "Share".into()],
+                widths: vec![2.0, 3.0, 0.7],
+                rows: h
+                    .participants
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            p.name.clone(),
+                            p.role.clone(),
+                            p.share.map(|s| s.to_string()).unwrap_or_else(|| "—".into()),
+                        ]
+                    })
+                    .collect(),
+            }],
+        ));
+        parts.push((
+            "Pre-flight checks".to_string(),
+            vec![Section::Facts(
+                h.preflight
+                    .iter()
+                    .map(|(k, v)| {
+                        let shown = match v {
+                            Value::Array(a) if a.is_empty() => "none".to_string(),
+                            Value::Array(a) => {
+                                a.iter().map(|x| s(Some(x))).collect::<Vec<_>>().join(", ")
+                            }
+                            other => s(Some(other)),
+                        };
+                        (k.replace('_', " "), shown)
+                    })
+                    .collect(),
+            )],
+        ));
+    }
+    parts.push((
+        "Timeline".to_string(),
+        vec![Section::Table {
+            headers: vec![
+                "Step".into(),
+                "Time (UTC)".into(),
+                "Who".into(),
+                "What".into(),
+            ],
+            widths: vec![0.5, 1.9, 1.4, 5.0],
+            rows: r
+                .entries
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.seq.to_string(),
+                        e.time.clone(),
+                        e.actors.join(", "),
+                        describe(e),
+                    ]
+                })
+                .collect(),
+        }],
+    ));
+    let mut artifacts = Vec::new();
+    for e in &r.entries {
+        let d = &e.details;
+        match e.action.as_str() {
+            "artifact-written" => artifacts.push(vec![
+                s(d.get("file")),
+                s(d.get("sha256")),
+                format!("{} (written)", e.seq),
+            ]),
+            "context-loaded" => {
+                for k in ["root", "manifest"] {
+                    artifacts.push(vec![
+                        s(d.get(k).and_then(|v| v.get("file"))),
+                        s(d.get(k).and_then(|v| v.get("sha256"))),
+                        format!("{} (read)", e.seq),
+                    ]);
+                }
+            }
+            _ => {}
+        }
+    }
+    parts.push((
+        "Artifacts".to_string(),
+        vec![Section::Table {
+            headers: vec!["File".into(), "SHA-256".into(), "Step".into()],
+            widths: vec![1.3, 4.5, 0.9],
+            rows: artifacts,
+        }],
+    ));
+    let shares: Vec<Vec<String>> = r
+        .entries
+        .iter()
+        .filter(|e| matches!(e.action.as_str(), "share-written" | "share-presented"))
+        .map(|e| {
+            vec![
+                s(e.details.get("index")),
+                s(e.details.get("holder")),
+                if e.action == "share-written" {
+                    "written".to_string()
+                } else {
+                    "presented".to_string()
+                },
+                s(e.details.get("envelope_sha256")),
+            ]
+        })
+        .collect();
+    let mut quorum = vec![Section::Table {
+        headers: vec![
+            "Share".into(),
+            "Holder".into(),
+            "Event".into(),
+            "Envelope SHA-256".into(),
+        ],
+        widths: vec![0.6, 2.0, 1.0, 4.5],
+        rows: shares,
+    }];
+    if let Some(e) = r.entries.iter().find(|e| e.action == "key-rebuilt") {
+        quorum.push(Section::Text(format!(
+            "Quorum that rebuilt the key: shares {}.",
+            s(e.details.get("quorum"))
+        )));
+    }
+    parts.push(("Shares and quorum".to_string(), quorum));
+    parts.push((
+        "Witness attestations".to_string(),
+        if r.attestations.is_empty() {
+            vec![Section::Text("None.".into())]
+        } else {
+            vec![Section::Table {
+                headers: vec![
+                    "Witness".into(),
+                    "Key fingerprint".into(),
+                    "Time (UTC)".into(),
+                    "In witness list".into(),
+                ],
+                widths: vec![1.6, 4.0, 1.9, 1.0],
+                rows: r
+                    .attestations
+                    .iter()
+                    .map(|a| {
+                        vec![
+                            a.name.clone(),
+                            fingerprint_display(&cert::fingerprint(&a.public_key)),
+                            a.time.clone(),
+                            match a.known {
+                                Some(true) => "yes".into(),
+                                Some(false) => "NO".into(),
+                                None => "not checked".into(),
+                            },
+                        ]
+                    })
+                    .collect(),
+            }]
+        },
+    ));
+    parts.push((
+        "Auditors".to_string(),
+        vec![
+            Section::Text(
+                "We replayed this transcript with rootkey and checked the result above.".into(),
+            ),
+            Section::Signatures(vec![
+                "Auditor 1 — name and signature".into(),
+                "Auditor 2 — name and signature".into(),
+            ]),
+        ],
+    ));
+    Report {
+        title: "Ceremony transcript report".into(),
+        verdict: verdict_line(r),
+        parts,
+        footer: format!("{} — SHA-256 {}", r.path, hex::encode(r.file_sha256)),
+        rehearsal: h.is_some_and(|h| h.rehearsal),
+    }
+}
+
+/// Escapes text for a Markdown table cell or line: no markup, no line breaks, no HTML, and
+/// no unsafe characters.
+fn md(t: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    for c in t.chars() {
+        match c {
+            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c if crate::error::is_unsafe_char(c) => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Renders the report as Markdown.
+pub fn markdown(rep: &Report) -> String {
+    let mut o = String::new();
+    o.push_str(&format!("# {}\n\n", md(&rep.title)));
+    if rep.rehearsal {
+        o.push_str("**REHEARSAL — throwaway key, not a real ceremony.**\n\n");
+    }
+    o.push_str(&format!("**Result: {}**\n\n", md(&rep.verdict)));
+    for (heading, sections) in &rep.parts {
+        o.push_str(&format!("## {}\n\n", md(heading)));
+        for sec in sections {
+            match sec {
+                Section::Facts(kv) => {
+                    for (k, v) in kv {
+                        o.push_str(&format!("- **{}:** {}\n", md(k), md(v)));
+                    }
+                    o.push('\n');
+                }
+                Section::Table { headers, rows, .. } => {
+                    let hs: Vec<String> = headers.iter().map(|h| md(h)).collect();
+                    o.push_str(&format!("| {} |\n", hs.join(" | ")));
+                    o.push_str(&format!("|{}\n", "---|".repeat(headers.len())));
+                    for r in rows {
+                        let cells: Vec<String> = r.iter().map(|c| md(c)).collect();
+                        o.push_str(&format!("| {} |\n", cells.join(" | ")));
+                    }
+                    o.push('\n');
+                }
+                Section::Text(t) => o.push_str(&format!("{}\n\n", md(t))),
+                Section::Signatures(labels) => {
+                    for l in labels {
+                        o.push_str(&format!(
+                            "{}:\n\nName: ______________________________\n\nSignature: __________________________    Date: ______________\n\n",
+                            md(l)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    o.push_str(&format!("---\n\n{}\n", md(&rep.footer)));
+    o
+}
