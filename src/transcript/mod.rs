@@ -257,6 +257,9 @@ pub fn signed_message(domain: &[u8], unsigned: &Value) -> Result<Vec<u8>> {
     Ok(m)
 }
 
+/// Where entry times come from.
+pub type Clock = Box<dyn FnMut() -> SystemTime + Send>;
+
 enum Sink {
     File(File, PathBuf),
     Memory(Vec<u8>),
@@ -272,6 +275,7 @@ pub struct Recorder {
     prev: [u8; 32],
     last_time: String,
     closed: bool,
+    clock: Clock,
 }
 
 impl Recorder {
@@ -314,6 +318,20 @@ impl Recorder {
         Ok(r)
     }
 
+    /// An in-memory recorder with a given clock and binary hash, for reproducible transcripts
+    /// (test vectors, benchmarks).
+    pub fn in_memory_with(
+        info: &HeaderInfo,
+        binary_sha256: [u8; 32],
+        clock: Clock,
+    ) -> Result<Recorder> {
+        let mut r = Recorder::new(Sink::Memory(Vec::new()), info);
+        r.clock = clock;
+        let details = header_details(info, &binary_sha256);
+        r.record(&[TOOL_ACTOR], "header", details)?;
+        Ok(r)
+    }
+
     fn new(sink: Sink, info: &HeaderInfo) -> Recorder {
         Recorder {
             sink,
@@ -323,6 +341,7 @@ impl Recorder {
             prev: ZERO_HASH,
             last_time: String::new(),
             closed: false,
+            clock: Box::new(SystemTime::now),
         }
     }
 
@@ -388,7 +407,7 @@ impl Recorder {
                 "internal error: transcript entry `{action}` after the transcript was closed"
             )));
         }
-        let mut time = time_string(SystemTime::now())?;
+        let mut time = time_string((self.clock)())?;
         // Never go backwards (the verifier refuses that); a clock step shows as equal times.
         if time < self.last_time {
             time.clone_from(&self.last_time);

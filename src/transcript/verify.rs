@@ -600,6 +600,14 @@ fn check_chain(es: &[Entry]) -> Result<()> {
             ));
         }
         // The link into line i is broken.
+        if i + 1 < n && e.prev == es[i + 1].hash {
+            return Err(bad(format!(
+                "lines {line} and {}: reordered: entry seq {} comes before entry seq {} (the entries were swapped)",
+                line + 1,
+                e.seq,
+                es[i + 1].seq
+            )));
+        }
         if i + 1 < n && es[i + 1].prev == es[i - 1].hash {
             return Err(at(
                 e,
@@ -612,14 +620,6 @@ fn check_chain(es: &[Entry]) -> Result<()> {
             ));
         }
         match line_of_hash(&e.prev) {
-            Some(j) if j == i + 1 => {
-                return Err(bad(format!(
-                    "lines {line} and {}: reordered: entry seq {} comes before entry seq {} (the entries were swapped)",
-                    line + 1,
-                    e.seq,
-                    es[i + 1].seq
-                )));
-            }
             Some(j) if j + 1 < i => {
                 return Err(bad(format!(
                     "line{} {}: inserted: entry seq {} (line {line}) links to line {}, so the line{} in between {} not part of the chain",
