@@ -372,7 +372,12 @@ fn run(
                 ));
             }
         }
-        let names: Vec<&str> = facts.artifacts.iter().map(|(_, f, _)| f.as_str()).collect();
+        let mut names: Vec<&str> = Vec::new();
+        for (_, f, _) in &facts.artifacts {
+            if !names.contains(&f.as_str()) {
+                names.push(f);
+            }
+        }
         r.checks.push((
             "artifacts".into(),
             format!("ok: {} in {} match", names.join(", "), dir.display()),
