@@ -415,7 +415,7 @@ pub fn quorum_header(
     HeaderInfo {
         ceremony_id,
         kind: Kind::QuorumCheck,
-        name: format!("quorum check of {}", m.ceremony.name),
+        name: m.ceremony.name.clone(),
         rehearsal: m.ceremony.rehearsal,
         plan: None,
         quorum: (m.threshold, m.shares_total),

@@ -71,6 +71,9 @@ pub struct QuorumSection {
     pub shares: u8,
 }
 
+/// Longest ceremony name, person name or role accepted (characters).
+pub const MAX_NAME: usize = 200;
+
 /// Default threshold k.
 pub const DEFAULT_THRESHOLD: u8 = 3;
 /// Default number of shares n.
@@ -139,6 +142,20 @@ impl Plan {
         if plan.ceremony.name.trim().is_empty() {
             return Err(Error::input(format!(
                 "plan {origin}: ceremony.name is empty"
+            )));
+        }
+        // Names are recorded in transcripts, whose readers accept at most 200 characters.
+        let too_long = |s: &str| s.chars().count() > MAX_NAME;
+        if too_long(&plan.ceremony.name)
+            || plan
+                .participants
+                .iter()
+                .map(|p| (&p.name, &p.role))
+                .chain(plan.holders.iter().map(|h| (&h.name, &h.role)))
+                .any(|(n, r)| too_long(n) || too_long(r))
+        {
+            return Err(Error::input(format!(
+                "plan {origin}: names and roles are limited to {MAX_NAME} characters"
             )));
         }
         for (i, p) in plan.participants.iter().enumerate() {
