@@ -2,7 +2,9 @@
 //!
 //! Every file in `tests/vectors/` is a vector named `AREA_CONDITION.EXT`. Artifact vectors (a
 //! share text, an envelope in hex, a manifest, a certificate, a TOML file, a JSON document to
-//! canonicalise) carry their expected outcome in a sibling `AREA_CONDITION.expect.json`;
+//! canonicalise, a ceremony transcript) carry their expected outcome in a sibling
+//! `AREA_CONDITION.expect.json` (a transcript's witness attestations are in a sibling
+//! `AREA_CONDITION.attestations`);
 //! description vectors (areas `rowcode`, `shamir`, `seed`, `filename`, `shareverify`,
 //! `combine`) are JSON files with an `expect` member. `*.canonical.json` files hold exact
 //! canonical bytes referenced by an expectation. The test list is read from the directory:
@@ -27,6 +29,8 @@ mod check_ceremony;
 mod check_documents;
 #[path = "vector_support/check_share.rs"]
 mod check_share;
+#[path = "vector_support/check_transcript.rs"]
+mod check_transcript;
 #[path = "vector_support/fixture.rs"]
 mod fixture;
 #[path = "vector_support/gen_cert.rs"]
@@ -39,6 +43,8 @@ mod gen_inputs;
 mod gen_manifest;
 #[path = "vector_support/gen_share.rs"]
 mod gen_share;
+#[path = "vector_support/gen_transcript.rs"]
+mod gen_transcript;
 #[path = "vector_support/generator.rs"]
 mod generator;
 #[path = "vector_support/harness.rs"]
@@ -69,6 +75,7 @@ fn every_vector_has_an_expectation() {
             let base = n
                 .strip_suffix(".expect.json")
                 .or_else(|| n.strip_suffix(".canonical.json"))
+                .or_else(|| n.strip_suffix(".attestations"))
                 .unwrap_or(n);
             if !names.iter().any(|o| !is_auxiliary(o) && stem_of(o) == base) {
                 problems.push(format!("{n}: no vector file {base}.* for it"));
@@ -133,5 +140,7 @@ fn generate_vectors() {
     for (name, bytes) in &out.files {
         fs::write(dir().join(name), bytes).expect("write");
     }
-    println!("wrote {} files", out.files.len());
+    // The transcript vectors record the files just written (see gen_transcript.rs).
+    let transcripts = gen_transcript::write_transcript_vectors();
+    println!("wrote {} files", out.files.len() + transcripts);
 }

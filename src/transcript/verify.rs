@@ -347,7 +347,7 @@ fn run(
     }
     // 6. Artifacts.
     if let Some(dir) = opts.artifacts {
-        for (e, file, sha) in &facts.artifacts {
+        for (e, file, sha, role) in &facts.artifacts {
             let p = dir.join(file);
             let b = fsio::read_public(&p, 64 << 20, "artifact").map_err(|err| {
                 at(
@@ -371,9 +371,10 @@ fn run(
                     ),
                 ));
             }
+            check_artifact_content(e, &p, &b, *role, &facts, &header)?;
         }
         let mut names: Vec<&str> = Vec::new();
-        for (_, f, _) in &facts.artifacts {
+        for (_, f, _, _) in &facts.artifacts {
             if !names.contains(&f.as_str()) {
                 names.push(f);
             }
@@ -599,7 +600,7 @@ fn check_chain(es: &[Entry]) -> Result<()> {
                     "lines 1 and 2: reordered: entry seq 1 comes before entry seq 0 (the header)",
                 ));
             }
-            if es[0].seq == 1 {
+            if es[0].seq == 1 && es[0].prev != ZERO_HASH {
                 return Err(bad(
                     "line 1: deleted: entry seq 0 (the header) is missing; the file starts with entry seq 1",
                 ));
@@ -620,7 +621,23 @@ fn check_chain(es: &[Entry]) -> Result<()> {
             ));
         }
         // The link into line i is broken.
-        if i + 1 < n && e.prev == es[i + 1].hash {
+        if es[i - 1].action == "seal" {
+            return Err(at(
+                e,
+                "inserted",
+                format!(
+                    "entries follow the seal (line {}); nothing may be added to a sealed transcript",
+                    line - 1
+                ),
+            ));
+        }
+        // Swapped with the next entry: it links to the next one, the next one links to the
+        // entry before, and the chain continues from it (or it was the last pair).
+        if i + 1 < n
+            && e.prev == es[i + 1].hash
+            && es[i + 1].prev == es[i - 1].hash
+            && (i + 2 == n || es[i + 2].prev == e.hash)
+        {
             return Err(bad(format!(
                 "lines {line} and {}: reordered: entry seq {} comes before entry seq {} (the entries were swapped)",
                 line + 1,
@@ -937,8 +954,18 @@ struct Facts<'a> {
     root_keys: Vec<(&'a Entry, [u8; 32])>,
     /// Every entry that states the root certificate's DER hash.
     certificate_hashes: Vec<(&'a Entry, String)>,
-    /// (entry, file, sha256) of every artifact.
-    artifacts: Vec<(&'a Entry, String, String)>,
+    /// (entry, file, sha256, what it is) of every artifact.
+    artifacts: Vec<(&'a Entry, String, String, Artifact)>,
+    /// (entry, share index, envelope SHA-256 hex) of every share written or presented.
+    envelopes: Vec<(&'a Entry, u8, String)>,
+    /// The ceremony id the manifest must carry.
+    manifest_ceremony_id: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Artifact {
+    Root,
+    Manifest,
 }
 
 struct Cursor<'a> {
@@ -957,9 +984,15 @@ impl<'a> Cursor<'a> {
             return Ok(None);
         }
         if e.action != action {
+            // Where the seal belongs, anything else is a damaged (or replaced) seal.
+            let kind = if action == "seal" {
+                "bad seal"
+            } else {
+                "script"
+            };
             return Err(at(
                 e,
-                "script",
+                kind,
                 format!("expected `{action}` ({why}), found `{}`", e.action),
             ));
         }
@@ -1001,9 +1034,13 @@ fn check_script<'a>(es: &'a [Entry], h: &Header) -> Result<Facts<'a>> {
     let mut cur = Cursor { es, pos: 1 };
     let res = script_steps(&mut cur, h, &mut facts);
     res?;
+    let sealed = es[..cur.pos].last().is_some_and(|p| p.action == "seal");
+    // The script may stop at a final `aborted` entry (not after a seal).
+    if !sealed && cur.pos + 1 == es.len() && es[cur.pos].action == "aborted" {
+        cur.pos += 1;
+    }
     if cur.pos < es.len() {
         let e = &es[cur.pos];
-        let sealed = es[..cur.pos].last().is_some_and(|p| p.action == "seal");
         let what = if sealed {
             format!(
                 "`{}` after the seal: nothing may follow the seal (an entry was inserted after sealing)",
@@ -1029,6 +1066,7 @@ fn check_script<'a>(es: &'a [Entry], h: &Header) -> Result<Facts<'a>> {
 fn script_steps<'a>(cur: &mut Cursor<'a>, h: &Header, facts: &mut Facts<'a>) -> Result<()> {
     let (k, n) = h.quorum;
     if matches!(h.kind, Kind::Generation | Kind::Rehearsal) {
+        facts.manifest_ceremony_id = Some(h.id.clone());
         let e = step!(cur, "entropy", "the seed is made first");
         actors_are(e, &[TOOL_ACTOR])?;
         let d = D::of(e);
@@ -1139,7 +1177,9 @@ fn script_steps<'a>(cur: &mut Cursor<'a>, h: &Header, facts: &mut Facts<'a>) -> 
                 ));
             }
             actors_are(e, &[TOOL_ACTOR, holder])?;
-            d.hex32("envelope_sha256")?;
+            facts
+                .envelopes
+                .push((e, idx, d.hex_str("envelope_sha256")?));
             d.file("file")?;
             d.name("medium")?;
         }
@@ -1151,9 +1191,14 @@ fn script_steps<'a>(cur: &mut Cursor<'a>, h: &Header, facts: &mut Facts<'a>) -> 
             if d.file("file")? != file {
                 return Err(d.err("file", &format!("must be {file} at this step")));
             }
+            let role = if file == "root.pem" {
+                Artifact::Root
+            } else {
+                Artifact::Manifest
+            };
             facts
                 .artifacts
-                .push((e, file.to_string(), d.hex_str("sha256")?));
+                .push((e, file.to_string(), d.hex_str("sha256")?, role));
         }
         if h.kind == Kind::Generation {
             step!(cur, "seal", "a generation ends with the seal");
@@ -1186,7 +1231,10 @@ fn script_steps<'a>(cur: &mut Cursor<'a>, h: &Header, facts: &mut Facts<'a>) -> 
         return Err(m.err("ceremony_id", "must be this rehearsal's id"));
     }
     let mfile = m.file("file")?.to_string();
-    facts.artifacts.push((e, mfile, m.hex_str("sha256")?));
+    facts
+        .artifacts
+        .push((e, mfile, m.hex_str("sha256")?, Artifact::Manifest));
+    facts.manifest_ceremony_id = Some(mid.to_string());
     let r = d.obj("root")?;
     r.keys(&[
         "certificate_sha256",
@@ -1219,7 +1267,9 @@ fn script_steps<'a>(cur: &mut Cursor<'a>, h: &Header, facts: &mut Facts<'a>) -> 
         .certificate_hashes
         .push((e, r.hex_str("certificate_sha256")?));
     let rfile = r.file("file")?.to_string();
-    facts.artifacts.push((e, rfile, r.hex_str("sha256")?));
+    facts
+        .artifacts
+        .push((e, rfile, r.hex_str("sha256")?, Artifact::Root));
     let mut presented: Vec<u8> = Vec::new();
     while cur.peek_is("share-presented") {
         let e = step!(cur, "share-presented", "holders present their shares");
@@ -1246,7 +1296,9 @@ fn script_steps<'a>(cur: &mut Cursor<'a>, h: &Header, facts: &mut Facts<'a>) -> 
         }
         actors_are(e, &[holder])?;
         d.u64("corrections")?;
-        d.hex32("envelope_sha256")?;
+        facts
+            .envelopes
+            .push((e, idx, d.hex_str("envelope_sha256")?));
         d.file("file")?;
     }
     let e = step!(
@@ -1339,7 +1391,20 @@ fn seal_signature_ok(e: &Entry) -> Option<bool> {
     Some(verify_sig(SEAL_DOMAIN, &unsigned, &pk, &sig))
 }
 
+/// Checks the seal; every defect of the seal entry is reported as a bad seal.
 fn check_seal(e: &Entry, facts: &Facts<'_>) -> Result<[u8; 32]> {
+    check_seal_entry(e, facts).map_err(|mut err| {
+        for kind in [": malformed: ", ": script: "] {
+            if let Some(i) = err.message.find(kind) {
+                err.message.replace_range(i..i + kind.len(), ": bad seal: ");
+                break;
+            }
+        }
+        err
+    })
+}
+
+fn check_seal_entry(e: &Entry, facts: &Facts<'_>) -> Result<[u8; 32]> {
     actors_are(e, &[TOOL_ACTOR])?;
     let d = D::of(e);
     d.keys(&["head", "public_key", "signature"])?;
@@ -1485,6 +1550,78 @@ fn check_attestations(
         prev = Sha256::digest(l).into();
     }
     Ok(out)
+}
+
+fn h_is_generation(h: &Header) -> bool {
+    matches!(h.kind, Kind::Generation | Kind::Rehearsal)
+}
+
+/// An artifact whose hash matches must also say what the transcript says: root.pem holds the
+/// recorded root key; manifest.json names that key, this ceremony and the recorded envelopes.
+/// (Catches a transcript re-forged around genuine artifacts.)
+fn check_artifact_content(
+    e: &Entry,
+    p: &Path,
+    bytes: &[u8],
+    role: Artifact,
+    facts: &Facts<'_>,
+    h: &Header,
+) -> Result<()> {
+    let shown = p.display().to_string();
+    let keys: Vec<[u8; 32]> = facts.root_keys.iter().map(|(_, k)| *k).collect();
+    let fail = |what: String| at(e, "artifact", format!("{shown}: {what}"));
+    match role {
+        Artifact::Root => {
+            let c = RootCert::from_pem(bytes, &shown).map_err(|x| fail(x.message))?;
+            if keys.iter().any(|k| *k != c.public_key_bytes()) {
+                return Err(fail(format!(
+                    "holds root key {}, but the transcript records another root key",
+                    crate::ceremony::fingerprint_display(&c.fingerprint)
+                )));
+            }
+            let der = hex::encode(Sha256::digest(&c.der));
+            if facts.certificate_hashes.iter().any(|(_, h)| *h != der) {
+                return Err(fail(
+                    "is not the certificate whose SHA-256 the transcript records".into(),
+                ));
+            }
+        }
+        Artifact::Manifest => {
+            let m =
+                crate::manifest::Manifest::from_json(bytes, &shown).map_err(|x| fail(x.message))?;
+            if keys.iter().any(|k| hex::encode(k) != m.root.public_key) {
+                return Err(fail(
+                    "names another root key than the one the transcript records".into(),
+                ));
+            }
+            if let Some(id) = &facts.manifest_ceremony_id
+                && *id != m.ceremony.id
+            {
+                return Err(fail(format!(
+                    "belongs to ceremony {}, the transcript records ceremony {id}",
+                    m.ceremony.id
+                )));
+            }
+            if let (true, Some((_, sha))) = (h_is_generation(h), &h.plan)
+                && *sha != m.ceremony.plan_sha256
+            {
+                return Err(fail("records another plan than the transcript".into()));
+            }
+            for (ee, idx, digest) in &facts.envelopes {
+                let listed = m.shares.iter().find(|s| s.index == *idx);
+                if listed.is_none_or(|s| s.envelope_sha256 != *digest) {
+                    return Err(at(
+                        ee,
+                        "artifact",
+                        format!(
+                            "share {idx}'s envelope SHA-256 differs from the one {shown} lists"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_plan(path: &Path, e: &Entry, h: &Header) -> Result<()> {

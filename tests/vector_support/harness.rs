@@ -18,7 +18,14 @@ pub const DESCRIPTION_AREAS: &[&str] = &[
 ];
 /// Areas whose vectors are artifacts with a sibling `.expect.json`.
 pub const ARTIFACT_AREAS: &[&str] = &[
-    "envelope", "share", "manifest", "jcs", "cert", "profile", "plan",
+    "envelope",
+    "share",
+    "manifest",
+    "jcs",
+    "cert",
+    "profile",
+    "plan",
+    "transcript",
 ];
 pub const NOT_VECTORS: &[&str] = &[
     "README.md",
@@ -46,6 +53,7 @@ pub fn file_names() -> Vec<String> {
 pub fn is_auxiliary(name: &str) -> bool {
     name.ends_with(".expect.json")
         || name.ends_with(".canonical.json")
+        || name.ends_with(".attestations")
         || NOT_VECTORS.contains(&name)
 }
 

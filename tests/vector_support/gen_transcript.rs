@@ -1,0 +1,716 @@
+//! Vectors of the ceremony transcript (`transcript_*`): reproducible transcripts of the vector
+//! ceremony (generation, rehearsal, quorum checks), unsealed ones, tampered copies of the
+//! generation transcript, and witness attestations.
+//!
+//! Everything is fixed: the root key is the public vector seed 00 01 … 1f, entry `i` of every
+//! transcript is recorded at 2028-02-29T12:34:56.000Z + i ms, the binary hash is SHA-256 of
+//! [`BINARY_LABEL`], the pre-flight facts are [`preflight`], and the witnesses' Ed25519 seeds
+//! are 32 × 0x11 and 32 × 0x22. The ceremony facts (plan, certificate, manifest, share files)
+//! are read from the vector files already in `tests/vectors/`, so these vectors must be written
+//! after the others (`generate_vectors` does that). Only the header's `tool.version` depends on
+//! the build (rootkey's crate version).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use rootkey::ceremony::{self, Context};
+use rootkey::cert::{self, RootCert};
+use rootkey::fsio;
+use rootkey::jcs;
+use rootkey::key::RootKey;
+use rootkey::manifest::Manifest;
+use rootkey::plan::Plan;
+use rootkey::transcript::{
+    ATTESTATION_DOMAIN, Clock, HeaderInfo, Kind, Recorder, TOOL_ACTOR, signed_message, time_string,
+};
+
+use crate::fixture::{CEREMONY_ID, CEREMONY_UNIX, root_key};
+use crate::generator::Out;
+use crate::harness::{dir, secret};
+
+/// `tool.binary_sha256` of every vector transcript is SHA-256 of this label.
+pub const BINARY_LABEL: &str = "rootkey test vectors: binary";
+/// Ceremony id of the vector quorum checks: d0 d1 … df.
+pub const QUORUM_CHECK_ID: [u8; 16] = {
+    let mut s = [0u8; 16];
+    let mut i = 0;
+    while i < 16 {
+        s[i] = 0xd0 + i as u8;
+        i += 1;
+    }
+    s
+};
+/// Seed of the key that re-seals `transcript_foreign-seal` (not the ceremony's key).
+pub const FOREIGN_SEED: [u8; 32] = [0x33; 32];
+/// The two witnesses: name and Ed25519 seed (public test keys).
+pub const WITNESSES: [(&str, [u8; 32]); 2] = [
+    ("Wendy Witness (internal audit)", [0x11; 32]),
+    ("Walter Witness (external auditor)", [0x22; 32]),
+];
+/// The plan file as recorded in the header.
+pub const PLAN_FILE: &str = "plan_valid.toml";
+
+/// The fixed pre-flight facts of every vector transcript.
+pub fn preflight() -> Value {
+    json!({
+        "clock": "2028-02-29T12:34:56.000Z",
+        "core_dumps_disabled": true,
+        "host": "vector-host",
+        "kernel": "6.1.0-vector",
+        "memory_locked": true,
+        "network_interfaces_up": [],
+        "process_dumpable": false,
+        "swap_active": false,
+    })
+}
+
+/// The time of entry `i`: 2028-02-29T12:34:56.000Z + i ms.
+pub fn entry_time(i: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(CEREMONY_UNIX) + Duration::from_millis(i)
+}
+
+fn clock() -> Clock {
+    let mut i = 0;
+    Box::new(move || {
+        let t = entry_time(i);
+        i += 1;
+        t
+    })
+}
+
+fn recorder(info: &HeaderInfo) -> Recorder {
+    let binary: [u8; 32] = Sha256::digest(BINARY_LABEL.as_bytes()).into();
+    Recorder::in_memory_with(info, binary, clock()).expect("recorder")
+}
+
+fn sha_hex(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
+}
+
+/// The vector ceremony's files, as they are in `tests/vectors/`.
+pub struct Inputs {
+    pub plan: Plan,
+    pub root_pem: Vec<u8>,
+    pub root: RootCert,
+    pub manifest_bytes: Vec<u8>,
+    pub manifest: Manifest,
+}
+
+impl Inputs {
+    pub fn read() -> Inputs {
+        let read = |n: &str| fs::read(dir().join(n)).unwrap_or_else(|e| panic!("{n}: {e}"));
+        let plan_bytes = read(PLAN_FILE);
+        let plan =
+            Plan::parse(std::str::from_utf8(&plan_bytes).expect("utf-8"), PLAN_FILE).expect("plan");
+        let root_pem = read("cert_valid.pem");
+        let root = RootCert::from_pem(&root_pem, "cert_valid.pem").expect("root");
+        let manifest_bytes = read("manifest_valid.json");
+        let manifest = Manifest::from_json(&manifest_bytes, "manifest_valid.json").expect("json");
+        manifest
+            .verify(&root, "manifest_valid.json")
+            .expect("manifest");
+        assert_eq!(root.public_key_bytes(), root_key().public_key_bytes());
+        Inputs {
+            plan,
+            root_pem,
+            root,
+            manifest_bytes,
+            manifest,
+        }
+    }
+}
+
+/// Variants of the generation steps.
+#[derive(Clone, Copy, PartialEq)]
+enum Steps {
+    AsRootkey,
+    /// `certificate-signed` before `shares-split` (a script violation).
+    CertificateBeforeSplit,
+}
+
+/// Records the generation steps as `rootkey generate` does (see `ceremony::generate` and
+/// `ceremony::write_outputs`), with the vector ceremony's facts.
+fn record_generation(rec: &mut Recorder, inp: &Inputs, steps: Steps) {
+    let pk = root_key().public_key_bytes();
+    let (k, n) = (inp.plan.quorum.threshold, inp.plan.quorum.shares);
+    let tool = &[TOOL_ACTOR];
+    rec.record(tool, "entropy", json!({"dice_rolls": 0, "source": "os"}))
+        .expect("entropy");
+    rec.record(
+        tool,
+        "key-generated",
+        json!({"fingerprint": hex::encode(cert::fingerprint(&pk)), "public_key": hex::encode(pk)}),
+    )
+    .expect("key-generated");
+    let split = json!({"shares": n, "subsets_checked": 10, "threshold": k});
+    let r = &inp.root;
+    let signed = json!({
+        "certificate_sha256": sha_hex(&r.der),
+        "fingerprint": hex::encode(r.fingerprint),
+        "not_after": r.not_after,
+        "not_before": r.not_before,
+        "serial": r.serial_hex,
+        "subject": r.subject,
+    });
+    let order = match steps {
+        Steps::AsRootkey => [("shares-split", split), ("certificate-signed", signed)],
+        Steps::CertificateBeforeSplit => [("certificate-signed", signed), ("shares-split", split)],
+    };
+    for (action, details) in order {
+        rec.record(tool, action, details).expect("step");
+    }
+    for e in &inp.manifest.shares {
+        rec.record(
+            &[TOOL_ACTOR, &e.holder],
+            "share-written",
+            json!({
+                "envelope_sha256": e.envelope_sha256,
+                "file": format!("share-{:02}-{}.txt", e.index, fsio::slug(&e.holder)),
+                "holder": e.holder,
+                "index": e.index,
+                "medium": e.medium,
+                "role": e.role,
+            }),
+        )
+        .expect("share-written");
+    }
+    for (file, bytes) in [
+        ("root.pem", &inp.root_pem),
+        ("manifest.json", &inp.manifest_bytes),
+    ] {
+        rec.record(
+            tool,
+            "artifact-written",
+            json!({"file": file, "sha256": sha_hex(bytes)}),
+        )
+        .expect("artifact-written");
+    }
+}
+
+fn plan_header(inp: &Inputs, kind: Kind) -> HeaderInfo {
+    ceremony::plan_header(&inp.plan, PLAN_FILE, kind, CEREMONY_ID, preflight())
+}
+
+/// The generation transcript, sealed by `seal_key`.
+fn generation(inp: &Inputs, steps: Steps, seal_key: &RootKey) -> Vec<u8> {
+    let mut rec = recorder(&plan_header(inp, Kind::Generation));
+    record_generation(&mut rec, inp, steps);
+    rec.seal(seal_key).expect("seal");
+    rec.bytes().expect("memory").to_vec()
+}
+
+/// A quorum check (`rootkey combine`) of the vector ceremony run by rootkey's own code on
+/// files in `dir` (aborted, with the error as reason, if it fails).
+fn quorum_check(dir: &Path, manifest: &str, root: &str, shares: &[&str]) -> Vec<u8> {
+    let ctx = Context::load(&dir.join(manifest), &dir.join(root)).expect("context");
+    let mut rec = recorder(&ceremony::quorum_header(&ctx, QUORUM_CHECK_ID, preflight()));
+    let files: Vec<PathBuf> = shares.iter().map(|s| dir.join(s)).collect();
+    let _ = rootkey::transcript::recorded(&mut rec, |rec| ceremony::combine(&ctx, &files, rec));
+    rec.bytes().expect("memory").to_vec()
+}
+
+/// A rehearsal of the vector plan: the generation steps, `key-wiped`, then rootkey's quorum
+/// check on a directory laid out as `rootkey rehearse` leaves it (shares 1, 3 and 5).
+fn rehearsal(inp: &Inputs) -> Vec<u8> {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let copy = |from: &str, to: String| {
+        fs::copy(dir().join(from), tmp.path().join(to)).expect("copy");
+    };
+    copy("cert_valid.pem", "root.pem".into());
+    copy("manifest_valid.json", "manifest.json".into());
+    let mut names = Vec::new();
+    for (i, from) in [
+        (1, "share_valid.txt"),
+        (3, "share_valid-3.txt"),
+        (5, "share_valid-5.txt"),
+    ] {
+        let e = &inp.manifest.shares[i - 1];
+        let name = format!("share-{:02}-{}.txt", e.index, fsio::slug(&e.holder));
+        copy(from, name.clone());
+        names.push(name);
+    }
+    let ctx = Context::load(
+        &tmp.path().join("manifest.json"),
+        &tmp.path().join("root.pem"),
+    )
+    .expect("context");
+    let mut rec = recorder(&plan_header(inp, Kind::Rehearsal));
+    record_generation(&mut rec, inp, Steps::AsRootkey);
+    rec.record(&[TOOL_ACTOR], "key-wiped", json!({}))
+        .expect("key-wiped");
+    let files: Vec<PathBuf> = names.iter().map(|n| tmp.path().join(n)).collect();
+    ceremony::combine(&ctx, &files, &mut rec).expect("combine");
+    rec.bytes().expect("memory").to_vec()
+}
+
+/// The lines of a transcript, without their line ends.
+pub fn lines(b: &[u8]) -> Vec<Vec<u8>> {
+    let body = b.strip_suffix(b"\n").unwrap_or(b);
+    body.split(|&c| c == b'\n').map(<[u8]>::to_vec).collect()
+}
+
+fn join(lines: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for l in lines {
+        out.extend_from_slice(l);
+        out.push(b'\n');
+    }
+    out
+}
+
+fn parse(line: &[u8]) -> Value {
+    serde_json::from_slice(line).expect("json line")
+}
+
+fn canonical(v: &Value) -> Vec<u8> {
+    jcs::canonicalize(v).expect("canonical")
+}
+
+/// A chained entry line made by hand (the recorder refuses to write after its seal).
+fn entry_line(seq: u64, time: u64, action: &str, details: Value, prev: &[u8]) -> Vec<u8> {
+    canonical(&json!({
+        "action": action,
+        "actors": [TOOL_ACTOR],
+        "details": details,
+        "prev": sha_hex(prev),
+        "seq": seq,
+        "time": time_string(entry_time(time)).expect("time"),
+    }))
+}
+
+/// The attestations file over the sealed transcript `t`, one line per witness, recorded at
+/// the entry times following the seal.
+fn attestations(t: &[u8]) -> Vec<u8> {
+    let ls = lines(t);
+    let head = Sha256::digest(ls.last().expect("seal"));
+    let mut prev = head;
+    let mut out = Vec::new();
+    for (seq, (name, seed)) in WITNESSES.iter().enumerate() {
+        let key = RootKey::from_seed(&secret(seed)).expect("witness key");
+        let mut a = json!({
+            "head": hex::encode(head),
+            "prev": hex::encode(prev),
+            "seq": seq,
+            "time": time_string(entry_time((ls.len() + seq) as u64)).expect("time"),
+            "witness": {"name": name, "public_key": hex::encode(key.public_key_bytes())},
+        });
+        let sig = key.sign(&signed_message(ATTESTATION_DOMAIN, &a).expect("message"));
+        a["signature"] = json!(hex::encode(sig.to_bytes()));
+        let line = canonical(&a);
+        prev = Sha256::digest(&line);
+        out.extend_from_slice(&line);
+        out.push(b'\n');
+    }
+    out
+}
+
+fn witness_keys() -> Vec<String> {
+    WITNESSES
+        .iter()
+        .map(|(_, seed)| {
+            let k = RootKey::from_seed(&secret(seed)).expect("witness key");
+            hex::encode(k.public_key_bytes())
+        })
+        .collect()
+}
+
+/// The expectation members of a valid, sealed transcript.
+fn sealed(t: &[u8], description: &str, kind: Kind, extra: Value) -> Value {
+    let ls = lines(t);
+    let seal = parse(ls.last().expect("seal"));
+    let mut v = json!({
+        "outcome": "sealed",
+        "description": description,
+        "ceremony_kind": kind.as_str(),
+        "entries": ls.len(),
+        "sealed_head": sha_hex(ls.last().expect("seal")),
+        "seal_public_key": seal["details"]["public_key"],
+        "seal_signature": seal["details"]["signature"],
+    });
+    for (k, x) in extra.as_object().expect("object") {
+        v[k] = x.clone();
+    }
+    v
+}
+
+fn invalid(description: &str, message: &str, failure: &str, seq: u64, line: u64) -> Value {
+    json!({
+        "outcome": "invalid",
+        "description": description,
+        "message_contains": message,
+        "failure": failure,
+        "seq": seq,
+        "line": line,
+    })
+}
+
+/// Every `transcript_*` file.
+pub fn transcript(o: &mut Out) {
+    let inp = Inputs::read();
+    let key = root_key();
+    let gen_bytes = generation(&inp, Steps::AsRootkey, &key);
+    let gen_lines = lines(&gen_bytes);
+    assert_eq!(gen_lines.len(), 13, "generation transcript has 13 entries");
+    let artifacts_gen =
+        json!({"manifest.json": "manifest_valid.json", "root.pem": "cert_valid.pem"});
+    let checks = json!({
+        "root": "cert_valid.pem",
+        "plan": PLAN_FILE,
+        "manifest": "manifest_valid.json",
+        "artifacts": artifacts_gen,
+    });
+
+    // Valid, sealed.
+    o.put("transcript_valid-generation.jsonl", gen_bytes.clone());
+    o.json(
+        "transcript_valid-generation.expect.json",
+        &sealed(
+            &gen_bytes,
+            "`rootkey generate` of the vector ceremony (plan_valid.toml, key from seed 00..1f, cert_valid.pem, the envelopes of manifest_valid.json, share files named as rootkey names them; cert_valid.pem and manifest_valid.json recorded as root.pem and manifest.json), sealed by the vector key. Verify with root = cert_valid.pem, plan = plan_valid.toml and an artifacts directory holding cert_valid.pem as root.pem and manifest_valid.json as manifest.json.",
+            Kind::Generation,
+            checks.clone(),
+        ),
+    );
+
+    let reh = rehearsal(&inp);
+    o.put("transcript_valid-rehearsal.jsonl", reh.clone());
+    o.json(
+        "transcript_valid-rehearsal.expect.json",
+        &sealed(
+            &reh,
+            "`rootkey rehearse` of the vector plan: the generation steps, key-wiped, then the quorum check of root.pem and manifest.json with shares 1, 3 and 5 (rootkey's combine code on share_valid.txt, share_valid-3.txt, share_valid-5.txt under their ceremony names), sealed by the rebuilt key.",
+            Kind::Rehearsal,
+            checks.clone(),
+        ),
+    );
+
+    let qc_checks = json!({
+        "root": "cert_valid.pem",
+        "manifest": "manifest_valid.json",
+        "artifacts": {"cert_valid.pem": "cert_valid.pem", "manifest_valid.json": "manifest_valid.json"},
+    });
+    let qc = quorum_check(
+        &dir(),
+        "manifest_valid.json",
+        "cert_valid.pem",
+        &[
+            "share_valid-2.txt",
+            "share_valid-4.txt",
+            "share_valid-5.txt",
+        ],
+    );
+    o.put("transcript_valid-quorum-check.jsonl", qc.clone());
+    o.json(
+        "transcript_valid-quorum-check.expect.json",
+        &sealed(
+            &qc,
+            "`rootkey combine --manifest manifest_valid.json --root cert_valid.pem share_valid-2.txt share_valid-4.txt share_valid-5.txt` (ceremony id d0..df): context-loaded, three share-presented, key-rebuilt (quorum 2, 4, 5), sealed by the rebuilt key.",
+            Kind::QuorumCheck,
+            qc_checks.clone(),
+        ),
+    );
+    let qc5 = quorum_check(
+        &dir(),
+        "manifest_valid.json",
+        "cert_valid.pem",
+        &[
+            "share_valid-2.txt",
+            "share_valid-4.txt",
+            "share_valid-5.txt",
+            "share_valid.txt",
+            "share_valid-3.txt",
+        ],
+    );
+    o.put("transcript_valid-quorum-check-all-five.jsonl", qc5.clone());
+    o.json(
+        "transcript_valid-quorum-check-all-five.expect.json",
+        &sealed(
+            &qc5,
+            "A quorum check with all five shares given in the order 2, 4, 5, 1, 3: quorum 2, 4, 5, then share-checked for 1 and 3 (both agree), sealed.",
+            Kind::QuorumCheck,
+            qc_checks,
+        ),
+    );
+
+    // Valid, unsealed.
+    let ab = quorum_check(
+        &dir(),
+        "manifest_valid.json",
+        "cert_valid.pem",
+        &["share_valid-2.txt", "share_valid-4.txt"],
+    );
+    o.put("transcript_aborted.jsonl", ab.clone());
+    o.json(
+        "transcript_aborted.expect.json",
+        &json!({
+            "outcome": "unsealed",
+            "description": "A quorum check given only shares 2 and 4 (threshold 3): rootkey's combine fails after the two share-presented entries and the transcript ends with `aborted` giving the error. Valid but unsealed (exit 3).",
+            "ceremony_kind": "quorum-check",
+            "entries": lines(&ab).len(),
+            "reason_contains": "aborted at entry seq 4 (line 5): 2 share(s) given, the threshold is 3",
+        }),
+    );
+    let cut = join(&gen_lines[..8]);
+    o.put("transcript_interrupted.jsonl", cut);
+    o.json(
+        "transcript_interrupted.expect.json",
+        &json!({
+            "outcome": "unsealed",
+            "description": "The first 8 entries of transcript_valid-generation.jsonl (up to share-written 3): the ceremony stopped without `aborted` or seal. Valid but unsealed (exit 3).",
+            "ceremony_kind": "generation",
+            "entries": 8,
+            "reason_contains": "ends at entry seq 7 (line 8) (`share-written`) without a seal",
+        }),
+    );
+
+    // Tampered copies of the generation transcript.
+    let from = "transcript_valid-generation.jsonl";
+    let mut put_invalid = |cond: &str, bytes: Vec<u8>, exp: Value| {
+        o.put(&format!("transcript_{cond}.jsonl"), bytes);
+        o.json(&format!("transcript_{cond}.expect.json"), &exp);
+    };
+
+    let mut ls = gen_lines.clone();
+    let mut e5 = parse(&ls[5]);
+    let d = e5["details"]["envelope_sha256"].as_str().expect("digest");
+    let changed = format!("{}{}", if d.starts_with('0') { "1" } else { "0" }, &d[1..]);
+    e5["details"]["envelope_sha256"] = json!(changed);
+    ls[5] = canonical(&e5);
+    put_invalid(
+        "modified",
+        join(&ls),
+        invalid(
+            &format!(
+                "{from} with the first hex digit of entry 5's (share-written 1) envelope_sha256 changed; the line is still canonical but entry 6's prev no longer matches its hash."
+            ),
+            "entry seq 5 (line 6): modified",
+            "modified",
+            5,
+            6,
+        ),
+    );
+
+    let mut ls = gen_lines.clone();
+    ls.remove(6);
+    put_invalid(
+        "deleted",
+        join(&ls),
+        invalid(
+            &format!(
+                "{from} without entry 6 (share-written 2): line 7 holds entry seq 7, which links to an entry that is not in the file."
+            ),
+            "line 7: deleted: entry seq 6 is missing",
+            "deleted",
+            6,
+            7,
+        ),
+    );
+
+    let mut ls = gen_lines.clone();
+    ls.swap(6, 7);
+    put_invalid(
+        "reordered",
+        join(&ls),
+        invalid(
+            &format!("{from} with entries 6 and 7 (share-written 2 and 3) swapped."),
+            "lines 7 and 8: reordered: entry seq 7 comes before entry seq 6",
+            "reordered",
+            6,
+            7,
+        ),
+    );
+
+    let mut ls = gen_lines.clone();
+    let mallory = entry_line(
+        7,
+        7,
+        "share-written",
+        json!({
+            "envelope_sha256": sha_hex(b"rootkey test vectors: inserted share"),
+            "file": "share-06-mallory-example.txt",
+            "holder": "Mallory Example",
+            "index": 6,
+            "medium": "text",
+            "role": "intruder",
+        }),
+        &ls[6],
+    );
+    ls.insert(7, mallory);
+    put_invalid(
+        "inserted",
+        join(&ls),
+        invalid(
+            &format!(
+                "{from} with a share-written entry for a sixth holder inserted as line 8 (seq 7, chained to line 7); the original entry seq 7 (now line 9) still links to line 7, skipping it."
+            ),
+            "line 8: inserted: entry seq 7 (line 9) links to line 7",
+            "inserted",
+            7,
+            8,
+        ),
+    );
+
+    let mut t = join(&gen_lines[..12]);
+    let seal = &gen_lines[12];
+    t.extend_from_slice(&seal[..seal.len() / 2]);
+    put_invalid(
+        "truncated",
+        t,
+        invalid(
+            &format!("{from} cut in the middle of its last line (the seal), without a line end."),
+            "line 13 (entry seq 12): truncated",
+            "truncated",
+            12,
+            13,
+        ),
+    );
+
+    let mut ls = gen_lines.clone();
+    let mut s = parse(&ls[12]);
+    let mut sig = hex::decode(s["details"]["signature"].as_str().expect("sig")).expect("hex");
+    sig[0] ^= 0x01;
+    s["details"]["signature"] = json!(hex::encode(sig));
+    ls[12] = canonical(&s);
+    put_invalid(
+        "bad-seal",
+        join(&ls),
+        invalid(
+            &format!(
+                "{from} with the lowest bit of the seal signature's first byte flipped: chain and script hold, the signature does not verify."
+            ),
+            "entry seq 12 (line 13): bad seal: the root key's signature does not verify",
+            "bad-seal",
+            12,
+            13,
+        ),
+    );
+
+    let foreign = RootKey::from_seed(&secret(&FOREIGN_SEED)).expect("foreign key");
+    let fs_bytes = generation(&inp, Steps::AsRootkey, &foreign);
+    assert_eq!(lines(&fs_bytes)[..12], gen_lines[..12]);
+    put_invalid(
+        "foreign-seal",
+        fs_bytes,
+        invalid(
+            &format!(
+                "{from} with its seal replaced by a valid seal of another key (Ed25519 seed 32 × 0x33): the signature verifies under the seal's public_key, which is not the generated root key."
+            ),
+            "entry seq 12 (line 13): bad seal: sealed by key",
+            "bad-seal",
+            12,
+            13,
+        ),
+    );
+
+    let mut ls = gen_lines.clone();
+    let l = String::from_utf8(ls[5].clone()).expect("utf-8");
+    ls[5] = l.replacen("\":", "\": ", 1).into_bytes();
+    put_invalid(
+        "non-canonical",
+        join(&ls),
+        invalid(
+            &format!(
+                "{from} with a space inserted after the first colon of line 6: same JSON value, but not its canonical encoding."
+            ),
+            "line 6 (entry seq 5): modified: not in canonical form",
+            "modified",
+            5,
+            6,
+        ),
+    );
+
+    let so = generation(&inp, Steps::CertificateBeforeSplit, &key);
+    put_invalid(
+        "script-order",
+        so,
+        invalid(
+            "The vector generation with certificate-signed recorded before shares-split: correctly chained and sealed by the vector key, but the steps are out of the script's order.",
+            "entry seq 3 (line 4): script: expected `shares-split`",
+            "script",
+            3,
+            4,
+        ),
+    );
+
+    let mut ls = gen_lines.clone();
+    let extra = entry_line(
+        13,
+        13,
+        "artifact-written",
+        json!({"file": "extra.pem", "sha256": sha_hex(b"rootkey test vectors: after the seal")}),
+        &ls[12],
+    );
+    ls.push(extra);
+    put_invalid(
+        "after-seal",
+        join(&ls),
+        invalid(
+            &format!(
+                "{from} with an artifact-written entry appended after the seal, correctly chained to it (seq 13, prev = the sealed head)."
+            ),
+            "entry seq 13 (line 14): script: `artifact-written` after the seal",
+            "script",
+            13,
+            14,
+        ),
+    );
+
+    // Witness attestations.
+    let att = attestations(&gen_bytes);
+    let wk = witness_keys();
+    let seeds: Vec<String> = WITNESSES.iter().map(|(_, s)| hex::encode(s)).collect();
+    let names: Vec<&str> = WITNESSES.iter().map(|(n, _)| *n).collect();
+    o.put("transcript_attested.jsonl", gen_bytes.clone());
+    o.put("transcript_attested.attestations", att.clone());
+    let mut exp = sealed(
+        &gen_bytes,
+        "transcript_valid-generation.jsonl attested by two witnesses (Ed25519 seeds 32 × 0x11 and 32 × 0x22) in transcript_attested.attestations, times following the seal. Verify with the witness list `witnesses`.",
+        Kind::Generation,
+        json!({}),
+    );
+    exp["witnesses"] = json!(wk);
+    exp["attestations"] = json!(
+        names
+            .iter()
+            .zip(&wk)
+            .zip(&seeds)
+            .enumerate()
+            .map(|(i, ((n, k), s))| json!({"seq": i, "name": n, "public_key": k, "seed_hex": s}))
+            .collect::<Vec<_>>()
+    );
+    o.json("transcript_attested.expect.json", &exp);
+
+    o.put("transcript_attested-unknown.jsonl", gen_bytes.clone());
+    o.put("transcript_attested-unknown.attestations", att);
+    let mut exp = invalid(
+        "transcript_attested with its attestations, verified with a witness list holding only the first witness's key: the second attestation is by an unknown witness. `seq` and `line` are the attestation's.",
+        "attestation seq 1 (line 2): unknown witness",
+        "unknown-witness",
+        1,
+        2,
+    );
+    exp["location"] = json!("attestations");
+    exp["witnesses"] = json!([wk[0]]);
+    o.json("transcript_attested-unknown.expect.json", &exp);
+}
+
+/// Writes every `transcript_*` vector into `tests/vectors/` (they read the other vectors).
+pub fn write_transcript_vectors() -> usize {
+    let mut o = Out { files: Vec::new() };
+    transcript(&mut o);
+    for (name, bytes) in &o.files {
+        fs::write(dir().join(name), bytes).expect("write");
+    }
+    o.files.len()
+}
+
+/// Writes the transcript vectors only (`generate_vectors` writes them too).
+#[test]
+#[ignore = "writes tests/vectors/transcript_*; run explicitly to regenerate"]
+fn generate_transcript_vectors() {
+    println!("wrote {} files", write_transcript_vectors());
+}
