@@ -724,6 +724,16 @@ fn a_wholly_reforged_transcript_is_caught_by_the_root_certificate() {
         .culprit_is("entry seq 2 (line 3)")
         .kind_in(&["bad seal"])
         .says(&["not the key of the given root certificate"]);
+    // The genuine artifacts expose it too: their hashes match, but root.pem holds another key.
+    let r = verify(
+        &c.transcript,
+        &[OsStr::new("--artifacts"), f.dir.as_os_str()],
+    );
+    invalid(&r, &c.transcript).kind_in(&["artifact"]).says(&[
+        "root.pem",
+        "holds root key",
+        "another root key",
+    ]);
 }
 
 // ---------------------------------------------------------------------------------------------
