@@ -124,6 +124,15 @@ fn dice_rolls_at_a_hidden_prompt_generate_a_ceremony() {
     for p in &secrets.0 {
         assert!(!r.screen.contains(p.as_str()), "share row {p:?} on screen");
     }
+    // The transcript records how the seed was made and how many rolls, never the rolls.
+    let transcript = std::fs::read_to_string(out.join("transcript.jsonl")).unwrap();
+    assert!(
+        transcript.contains(r#""details":{"dice_rolls":123,"source":"os+dice"}"#),
+        "{transcript}"
+    );
+    for w in typed.split(' ').filter(|w| w.len() == 10) {
+        assert!(!transcript.contains(w), "typed rolls {w:?} in the transcript");
+    }
 }
 
 #[test]
@@ -191,10 +200,18 @@ fn over_long_input_is_refused_not_cut_off() {
     assert_nothing_written(&out);
 }
 
-/// A refused run leaves no manifest and no share behind.
+/// A refused run leaves no manifest and no share behind; its transcript ends with an
+/// `aborted` entry that gives the reason and holds no roll.
 fn assert_nothing_written(out: &Path) {
     assert!(
         !out.join("manifest.json").exists() && share_files(out).is_empty(),
         "nothing may be written"
     );
+    let transcript = std::fs::read_to_string(out.join("transcript.jsonl")).unwrap();
+    let last = transcript.lines().last().unwrap();
+    assert!(
+        last.contains(r#""action":"aborted""#) && last.contains("dice rolls"),
+        "{last}"
+    );
+    assert_eq!(transcript.lines().count(), 2, "header and aborted only");
 }
