@@ -55,15 +55,7 @@ fn utc(now: SystemTime) -> Result<String> {
 }
 
 fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if crate::error::is_unsafe_char(c) {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
+    crate::error::replace_unsafe(s, ' ')
 }
 
 /// Everything a generation ceremony writes, still in memory.
@@ -379,20 +371,7 @@ pub fn plan_header(
     ceremony_id: [u8; 16],
     preflight: serde_json::Value,
 ) -> HeaderInfo {
-    let mut participants: Vec<Participant> = plan
-        .participants
-        .iter()
-        .map(|p| Participant {
-            name: p.name.clone(),
-            role: p.role.clone(),
-            share: None,
-        })
-        .collect();
-    participants.extend(plan.holders.iter().enumerate().map(|(i, h)| Participant {
-        name: h.name.clone(),
-        role: h.role.clone(),
-        share: Some(i as u8 + 1),
-    }));
+    let participants = crate::transcript::plan_participants(plan);
     HeaderInfo {
         ceremony_id,
         kind,

@@ -104,6 +104,13 @@ pub fn is_unsafe_char(c: char) -> bool {
             | '\u{FEFF}')
 }
 
+/// `s` with every [`is_unsafe_char`] replaced by `with` (for one-line facts shown in files).
+pub fn replace_unsafe(s: &str, with: char) -> String {
+    s.chars()
+        .map(|c| if is_unsafe_char(c) { with } else { c })
+        .collect()
+}
+
 /// `s` with every [`is_unsafe_char`] except line feeds escaped (`\u{1b}`), for printing
 /// multi-line summaries that contain names and paths from input.
 pub fn clean_lines(s: &str) -> String {

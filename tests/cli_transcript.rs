@@ -24,8 +24,8 @@ use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 use common::{
-    Ceremony, INPUT, REHEARSAL_HOLDERS, Run, Secrets, assert_unchanged, repo_path, rootkey,
-    snapshot,
+    Ceremony, INPUT, REHEARSAL_HOLDERS, Run, Secrets, assert_unchanged, combine_into, repo_path,
+    rootkey, snapshot,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1002,19 +1002,7 @@ fn the_rehearsal_verifies_against_everything_it_names() {
 // ---------------------------------------------------------------------------------------------
 
 fn combine(out: &Path, manifest: &Path, root: &Path, shares: &[&Path]) -> Run {
-    let mut args: Vec<&OsStr> = vec![
-        "combine".as_ref(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--manifest".as_ref(),
-        manifest.as_os_str(),
-        "--root".as_ref(),
-        root.as_os_str(),
-    ];
-    args.extend(shares.iter().map(|s| s.as_os_str()));
-    let r = rootkey(args);
-    r.no_secrets(&fixture().secrets);
-    r
+    combine_into(out, manifest, root, shares, &fixture().secrets)
 }
 
 fn actions(t: &Path) -> Vec<String> {

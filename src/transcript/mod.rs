@@ -80,6 +80,26 @@ pub struct Participant {
     pub share: Option<u8>,
 }
 
+/// The participants a plan names: its `[[participants]]`, then its holders with their share
+/// index (the order of the transcript header).
+pub fn plan_participants(plan: &crate::plan::Plan) -> Vec<Participant> {
+    let mut list: Vec<Participant> = plan
+        .participants
+        .iter()
+        .map(|p| Participant {
+            name: p.name.clone(),
+            role: p.role.clone(),
+            share: None,
+        })
+        .collect();
+    list.extend(plan.holders.iter().enumerate().map(|(i, h)| Participant {
+        name: h.name.clone(),
+        role: h.role.clone(),
+        share: Some(i as u8 + 1),
+    }));
+    list
+}
+
 /// Everything the header entry records besides the pre-flight facts.
 #[derive(Clone, Debug)]
 pub struct HeaderInfo {
@@ -186,15 +206,7 @@ fn read_proc(path: &str) -> String {
 
 /// `s` with unsafe characters replaced by `?` (for facts read from the system).
 fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if crate::error::is_unsafe_char(c) {
-                '?'
-            } else {
-                c
-            }
-        })
-        .collect()
+    crate::error::replace_unsafe(s, '?')
 }
 
 /// The header's `preflight` object: facts about the machine when the ceremony started.

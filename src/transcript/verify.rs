@@ -1647,20 +1647,7 @@ fn check_plan(path: &Path, e: &Entry, h: &Header) -> Result<()> {
     }
     let text = String::from_utf8_lossy(&bytes);
     let plan = Plan::parse(&text, &path.display().to_string())?;
-    let mut want: Vec<Participant> = plan
-        .participants
-        .iter()
-        .map(|p| Participant {
-            name: p.name.clone(),
-            role: p.role.clone(),
-            share: None,
-        })
-        .collect();
-    want.extend(plan.holders.iter().enumerate().map(|(i, p)| Participant {
-        name: p.name.clone(),
-        role: p.role.clone(),
-        share: Some(i as u8 + 1),
-    }));
+    let want = super::plan_participants(&plan);
     let same = plan.ceremony.name == h.name
         && plan.ceremony.rehearsal == h.rehearsal
         && (plan.quorum.threshold, plan.quorum.shares) == h.quorum

@@ -350,7 +350,17 @@ pub fn transcript_dir() -> std::path::PathBuf {
 
 /// `rootkey combine --manifest MANIFEST --root ROOT --out FRESH SHARES…`; checked for leaks.
 pub fn combine_with(manifest: &Path, root: &Path, shares: &[&Path], secrets: &Secrets) -> Run {
-    let out = transcript_dir();
+    combine_into(&transcript_dir(), manifest, root, shares, secrets)
+}
+
+/// `rootkey combine --out OUT --manifest MANIFEST --root ROOT SHARES…`; checked for leaks.
+pub fn combine_into(
+    out: &Path,
+    manifest: &Path,
+    root: &Path,
+    shares: &[&Path],
+    secrets: &Secrets,
+) -> Run {
     let mut args: Vec<&std::ffi::OsStr> = vec![
         "combine".as_ref(),
         "--out".as_ref(),
