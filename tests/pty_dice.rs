@@ -131,7 +131,10 @@ fn dice_rolls_at_a_hidden_prompt_generate_a_ceremony() {
         "{transcript}"
     );
     for w in typed.split(' ').filter(|w| w.len() == 10) {
-        assert!(!transcript.contains(w), "typed rolls {w:?} in the transcript");
+        assert!(
+            !transcript.contains(w),
+            "typed rolls {w:?} in the transcript"
+        );
     }
 }
 
