@@ -1,0 +1,313 @@
+//! The seal, witness attestations, artifacts and plan.
+
+use super::chain::{exact_keys, hex32, parse_canonical, safe_text};
+use super::script::{Artifact, D, Facts, actors_are};
+use super::*;
+
+/// The seal's unsigned form and signature; None if the shape is wrong.
+pub(super) fn seal_parts(e: &Entry) -> Option<(Value, [u8; 32], [u8; 64])> {
+    let sig_hex = e.details.get("signature")?.as_str()?;
+    if sig_hex.len() != 128 || sig_hex.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    let mut sig = [0u8; 64];
+    hex::decode_to_slice(sig_hex, &mut sig).ok()?;
+    let pk = hex32(e.details.get("public_key")?.as_str()?)?;
+    let mut details = e.details.clone();
+    details.remove("signature");
+    let mut m = Map::new();
+    m.insert("action".into(), Value::from(e.action.clone()));
+    m.insert("actors".into(), Value::from(e.actors.clone()));
+    m.insert("details".into(), Value::Object(details));
+    m.insert("prev".into(), Value::from(hex::encode(e.prev)));
+    m.insert("seq".into(), Value::from(e.seq));
+    m.insert("time".into(), Value::from(e.time.clone()));
+    Some((Value::Object(m), pk, sig))
+}
+
+pub(super) fn verify_sig(domain: &[u8], unsigned: &Value, pk: &[u8; 32], sig: &[u8; 64]) -> bool {
+    let Ok(msg) = signed_message(domain, unsigned) else {
+        return false;
+    };
+    let Ok(vk) = VerifyingKey::from_bytes(pk) else {
+        return false;
+    };
+    vk.verify_strict(&msg, &Signature::from_bytes(sig)).is_ok()
+}
+
+/// Some(valid?) for a seal entry with a well-formed signature.
+pub(super) fn seal_signature_ok(e: &Entry) -> Option<bool> {
+    let (unsigned, pk, sig) = seal_parts(e)?;
+    Some(verify_sig(SEAL_DOMAIN, &unsigned, &pk, &sig))
+}
+
+/// Checks the seal; every defect of the seal entry is reported as a bad seal.
+pub(super) fn check_seal(e: &Entry, facts: &Facts<'_>) -> Result<[u8; 32]> {
+    check_seal_entry(e, facts).map_err(|mut err| {
+        for kind in [": malformed: ", ": script: "] {
+            if let Some(i) = err.message.find(kind) {
+                err.message.replace_range(i..i + kind.len(), ": bad seal: ");
+                break;
+            }
+        }
+        err
+    })
+}
+
+pub(super) fn check_seal_entry(e: &Entry, facts: &Facts<'_>) -> Result<[u8; 32]> {
+    actors_are(e, &[TOOL_ACTOR])?;
+    let d = D::of(e);
+    d.keys(&["head", "public_key", "signature"])?;
+    if d.hex32("head")? != e.prev {
+        return Err(at(
+            e,
+            "bad seal",
+            "`head` is not the hash of the entry before the seal",
+        ));
+    }
+    let Some((unsigned, pk, sig)) = seal_parts(e) else {
+        return Err(d.err("signature", "is not 128 lower-case hex digits"));
+    };
+    if let Some((first, k)) = facts.root_keys.first()
+        && *k != pk
+    {
+        return Err(at(
+            e,
+            "bad seal",
+            format!(
+                "sealed by key {}, which is not the root key recorded at {} ({}): the seal was replaced",
+                crate::ceremony::fingerprint_display(&cert::fingerprint(&pk)),
+                first.at(),
+                crate::ceremony::fingerprint_display(&cert::fingerprint(k)),
+            ),
+        ));
+    }
+    if !verify_sig(SEAL_DOMAIN, &unsigned, &pk, &sig) {
+        return Err(at(
+            e,
+            "bad seal",
+            "the root key's signature does not verify: the seal entry was modified or forged",
+        ));
+    }
+    Ok(pk)
+}
+
+pub(super) fn check_attestations(
+    path: &Path,
+    bytes: &[u8],
+    head: &[u8; 32],
+    witnesses: Option<&[[u8; 32]]>,
+) -> Result<Vec<Attestation>> {
+    let file = path.display().to_string();
+    let mut out: Vec<Attestation> = Vec::new();
+    if bytes.is_empty() {
+        return Ok(out);
+    }
+    if bytes.last() != Some(&b'\n') {
+        let line = bytes.split(|&b| b == b'\n').count();
+        return Err(bad(format!(
+            "{file}, line {line}: truncated: the last attestation has no line end"
+        )));
+    }
+    let mut prev = *head;
+    for (i, l) in bytes[..bytes.len() - 1].split(|&b| b == b'\n').enumerate() {
+        let line = i + 1;
+        let here = format!("{file}, attestation seq {i} (line {line})");
+        let m = parse_canonical(l).map_err(|w| bad(format!("{here}: modified: {w}")))?;
+        exact_keys(
+            &m,
+            &["head", "prev", "seq", "signature", "time", "witness"],
+            "the attestation",
+        )
+        .map_err(|w| bad(format!("{here}: malformed: {w}")))?;
+        let malformed = |w: &str| bad(format!("{here}: malformed: {w}"));
+        if m["seq"].as_u64() != Some(i as u64) {
+            return Err(bad(format!(
+                "{here}: reordered or deleted: its seq is {}, expected {i}",
+                m["seq"]
+            )));
+        }
+        let time = m["time"]
+            .as_str()
+            .filter(|t| is_time_string(t))
+            .ok_or_else(|| malformed("`time` is not YYYY-MM-DDTHH:MM:SS.sssZ"))?;
+        if m["head"].as_str().and_then(hex32) != Some(*head) {
+            return Err(bad(format!(
+                "{here}: attests another transcript head, not this transcript's seal"
+            )));
+        }
+        if m["prev"].as_str().and_then(hex32) != Some(prev) {
+            return Err(bad(format!(
+                "{here}: modified, deleted or reordered: `prev` does not link to the {}",
+                if i == 0 {
+                    "sealed head".to_string()
+                } else {
+                    format!("attestation on line {}", line - 1)
+                }
+            )));
+        }
+        let w = m["witness"]
+            .as_object()
+            .ok_or_else(|| malformed("`witness` is not an object"))?;
+        exact_keys(w, &["name", "public_key"], "`witness`").map_err(|x| malformed(&x))?;
+        let name = w["name"]
+            .as_str()
+            .filter(|s| !s.trim().is_empty() && safe_text(s, 200))
+            .ok_or_else(|| {
+                malformed("`witness.name` must be a name of 1 to 200 safe characters")
+            })?;
+        let pk = w["public_key"]
+            .as_str()
+            .and_then(hex32)
+            .ok_or_else(|| malformed("`witness.public_key` is not 64 lower-case hex digits"))?;
+        let sig_hex = m["signature"].as_str().unwrap_or_default();
+        let mut sig = [0u8; 64];
+        if sig_hex.len() != 128
+            || sig_hex.bytes().any(|b| b.is_ascii_uppercase())
+            || hex::decode_to_slice(sig_hex, &mut sig).is_err()
+        {
+            return Err(malformed("`signature` is not 128 lower-case hex digits"));
+        }
+        let mut unsigned = m.clone();
+        unsigned.remove("signature");
+        if !verify_sig(ATTESTATION_DOMAIN, &Value::Object(unsigned), &pk, &sig) {
+            return Err(bad(format!(
+                "{here}: bad signature: the attestation by \"{name}\" does not verify under its key (modified or forged)"
+            )));
+        }
+        if let Some(o) = out.iter().find(|a| a.public_key == pk) {
+            return Err(bad(format!(
+                "{here}: the key of \"{name}\" already attested on line {}",
+                o.line
+            )));
+        }
+        let known = witnesses.map(|list| list.contains(&pk));
+        if known == Some(false) {
+            return Err(bad(format!(
+                "{here}: unknown witness: \"{name}\" signed with key {}, which is not in the witness list",
+                crate::ceremony::fingerprint_display(&cert::fingerprint(&pk))
+            )));
+        }
+        out.push(Attestation {
+            seq: i as u64,
+            line,
+            time: time.to_string(),
+            name: name.to_string(),
+            public_key: pk,
+            known,
+            hash: Sha256::digest(l).into(),
+        });
+        prev = Sha256::digest(l).into();
+    }
+    Ok(out)
+}
+
+pub(super) fn h_is_generation(h: &Header) -> bool {
+    matches!(h.kind, Kind::Generation | Kind::Rehearsal)
+}
+
+/// An artifact whose hash matches must also say what the transcript says: root.pem holds the
+/// recorded root key; manifest.json names that key, this ceremony and the recorded envelopes.
+/// (Catches a transcript re-forged around genuine artifacts.)
+pub(super) fn check_artifact_content(
+    e: &Entry,
+    p: &Path,
+    bytes: &[u8],
+    role: Artifact,
+    facts: &Facts<'_>,
+    h: &Header,
+) -> Result<()> {
+    let shown = p.display().to_string();
+    let keys: Vec<[u8; 32]> = facts.root_keys.iter().map(|(_, k)| *k).collect();
+    let fail = |what: String| at(e, "artifact", format!("{shown}: {what}"));
+    match role {
+        Artifact::Root => {
+            let c = RootCert::from_pem(bytes, &shown).map_err(|x| fail(x.message))?;
+            if keys.iter().any(|k| *k != c.public_key_bytes()) {
+                return Err(fail(format!(
+                    "holds root key {}, but the transcript records another root key",
+                    crate::ceremony::fingerprint_display(&c.fingerprint)
+                )));
+            }
+            let der = hex::encode(Sha256::digest(&c.der));
+            if facts.certificate_hashes.iter().any(|(_, h)| *h != der) {
+                return Err(fail(
+                    "is not the certificate whose SHA-256 the transcript records".into(),
+                ));
+            }
+        }
+        Artifact::Manifest => {
+            let m =
+                crate::manifest::Manifest::from_json(bytes, &shown).map_err(|x| fail(x.message))?;
+            if keys.iter().any(|k| hex::encode(k) != m.root.public_key) {
+                return Err(fail(
+                    "names another root key than the one the transcript records".into(),
+                ));
+            }
+            if let Some(id) = &facts.manifest_ceremony_id
+                && *id != m.ceremony.id
+            {
+                return Err(fail(format!(
+                    "belongs to ceremony {}, the transcript records ceremony {id}",
+                    m.ceremony.id
+                )));
+            }
+            if let (true, Some((_, sha))) = (h_is_generation(h), &h.plan)
+                && *sha != m.ceremony.plan_sha256
+            {
+                return Err(fail("records another plan than the transcript".into()));
+            }
+            for (ee, idx, digest) in &facts.envelopes {
+                let listed = m.shares.iter().find(|s| s.index == *idx);
+                if listed.is_none_or(|s| s.envelope_sha256 != *digest) {
+                    return Err(at(
+                        ee,
+                        "artifact",
+                        format!(
+                            "share {idx}'s envelope SHA-256 differs from the one {shown} lists"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn check_plan(path: &Path, e: &Entry, h: &Header) -> Result<()> {
+    let Some((file, sha)) = &h.plan else {
+        return Err(bad(format!(
+            "{}: plan: a {} runs no plan, but --plan {} was given",
+            e.at(),
+            h.kind.as_str(),
+            path.display()
+        )));
+    };
+    let bytes = fsio::read_public(path, 1 << 20, "plan")?;
+    let got = hex::encode(Sha256::digest(&bytes));
+    if got != *sha {
+        return Err(at(
+            e,
+            "plan",
+            format!(
+                "{} has SHA-256 {got}, but the ceremony ran plan {file} with SHA-256 {sha}",
+                path.display()
+            ),
+        ));
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let plan = Plan::parse(&text, &path.display().to_string())?;
+    let want = crate::transcript::plan_participants(&plan);
+    let same = plan.ceremony.name == h.name
+        && plan.ceremony.rehearsal == h.rehearsal
+        && (plan.quorum.threshold, plan.quorum.shares) == h.quorum
+        && want == h.participants;
+    if !same {
+        return Err(at(
+            e,
+            "plan",
+            "the header's ceremony name, rehearsal flag, quorum or participants differ from the plan",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,438 @@
+//! Replaying a transcript (`rootkey transcript verify`): lines, chain, script, seal,
+//! attestations, artifacts and plan, in the order `docs/formats.md` ("Replay") gives. The first
+//! failure is reported with the entry's `seq` and line and what kind of tampering it shows.
+//!
+//! [`chain`] parses lines and diagnoses breaks in the hash chain; [`script`] checks the header
+//! and the order of actions; [`checks`] holds the seal, attestation, artifact and plan checks.
+
+mod chain;
+mod checks;
+mod script;
+#[cfg(test)]
+mod tests;
+
+pub use chain::verify_chain;
+use chain::{check_chain, parse_lines};
+use checks::{check_artifact_content, check_attestations, check_plan, check_seal};
+use script::{check_script, parse_header};
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::{Signature, VerifyingKey};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::{
+    ATTESTATION_DOMAIN, FORMAT, Kind, MAX_FILE, MAX_LINE, Participant, SEAL_DOMAIN, TOOL_ACTOR,
+    ZERO_HASH, attestations_path, is_time_string, signed_message,
+};
+use crate::cert::{self, RootCert};
+use crate::error::{Error, Result, is_unsafe_char};
+use crate::fsio;
+use crate::jcs;
+use crate::plan::Plan;
+
+/// One parsed transcript line.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// `seq`.
+    pub seq: u64,
+    /// 1-based line number in the file.
+    pub line: usize,
+    /// `time`.
+    pub time: String,
+    /// `actors`.
+    pub actors: Vec<String>,
+    /// `action`.
+    pub action: String,
+    /// `details`.
+    pub details: Map<String, Value>,
+    /// `prev`.
+    pub prev: [u8; 32],
+    /// SHA-256 of the line.
+    pub hash: [u8; 32],
+}
+
+impl Entry {
+    /// `entry seq N (line L)`.
+    pub fn at(&self) -> String {
+        format!("entry seq {} (line {})", self.seq, self.line)
+    }
+}
+
+/// The header's facts.
+#[derive(Clone, Debug)]
+pub struct Header {
+    /// Ceremony kind.
+    pub kind: Kind,
+    /// Ceremony id (hex).
+    pub id: String,
+    /// Ceremony name.
+    pub name: String,
+    /// Rehearsal?
+    pub rehearsal: bool,
+    /// Plan file and SHA-256 (hex).
+    pub plan: Option<(String, String)>,
+    /// (threshold, shares).
+    pub quorum: (u8, u8),
+    /// Participants.
+    pub participants: Vec<Participant>,
+    /// Tool version.
+    pub tool_version: String,
+    /// SHA-256 of the binary that ran (hex).
+    pub binary_sha256: String,
+    /// The pre-flight facts.
+    pub preflight: Map<String, Value>,
+}
+
+/// One witness attestation.
+#[derive(Clone, Debug)]
+pub struct Attestation {
+    /// `seq`.
+    pub seq: u64,
+    /// Line in the attestations file.
+    pub line: usize,
+    /// `time`.
+    pub time: String,
+    /// Witness name.
+    pub name: String,
+    /// Witness public key.
+    pub public_key: [u8; 32],
+    /// Whether the key is in the auditor's witness list (None: no list given).
+    pub known: Option<bool>,
+    /// SHA-256 of the attestation line.
+    pub hash: [u8; 32],
+}
+
+/// The outcome of a replay.
+#[derive(Debug)]
+pub enum Verdict {
+    /// Every check passed and the last entry is a valid seal.
+    Sealed,
+    /// Every check passed but the ceremony was not sealed; the reason.
+    Unsealed(String),
+    /// A check failed.
+    Invalid(Error),
+}
+
+/// Everything a replay found.
+#[derive(Debug)]
+pub struct Replay {
+    /// The transcript path as given.
+    pub path: String,
+    /// SHA-256 of the whole transcript file.
+    pub file_sha256: [u8; 32],
+    /// Lines that parsed, in file order.
+    pub entries: Vec<Entry>,
+    /// The header, if it parsed.
+    pub header: Option<Header>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Hash of the seal entry, when sealed.
+    pub sealed_head: Option<[u8; 32]>,
+    /// The key that sealed, when sealed.
+    pub seal_key: Option<[u8; 32]>,
+    /// Valid attestations.
+    pub attestations: Vec<Attestation>,
+    /// What was checked, in order: (check, outcome).
+    pub checks: Vec<(String, String)>,
+}
+
+/// `transcript verify` exit code: valid and sealed.
+pub const SEALED: i32 = 0;
+/// `transcript verify` exit code: invalid, or an input could not be read.
+pub const INVALID: i32 = 1;
+/// `transcript verify` exit code: valid but unsealed (aborted or interrupted).
+pub const UNSEALED: i32 = 3;
+
+impl Replay {
+    /// Exit code of `transcript verify`: 0 sealed, 1 invalid, 3 unsealed.
+    pub fn exit_code(&self) -> i32 {
+        match self.verdict {
+            Verdict::Sealed => SEALED,
+            Verdict::Invalid(_) => INVALID,
+            Verdict::Unsealed(_) => UNSEALED,
+        }
+    }
+}
+
+/// What to check the transcript against (all optional).
+#[derive(Default)]
+pub struct ReplayOptions<'a> {
+    /// The root certificate.
+    pub root: Option<&'a RootCert>,
+    /// Directory holding the artifacts.
+    pub artifacts: Option<&'a Path>,
+    /// The plan file.
+    pub plan: Option<&'a Path>,
+    /// Public keys of the witnesses the auditor knows.
+    pub witnesses: Option<&'a [[u8; 32]]>,
+}
+
+fn bad(what: impl Into<String>) -> Error {
+    Error::verification(what.into())
+}
+
+fn at(e: &Entry, kind: &str, what: impl std::fmt::Display) -> Error {
+    bad(format!("{}: {kind}: {what}", e.at()))
+}
+
+/// Reads and replays the transcript at `path`. `Err` only when an input (the transcript, the
+/// plan, the certificate) cannot be read at all; every finding is in [`Replay::verdict`].
+pub fn replay(path: &Path, opts: &ReplayOptions<'_>) -> Result<Replay> {
+    let bytes = fsio::read_public(path, MAX_FILE, "transcript")?;
+    let att_path = attestations_path(path);
+    let att_bytes = if att_path.exists() {
+        Some(fsio::read_public(&att_path, 16 << 20, "attestations file")?)
+    } else {
+        None
+    };
+    Ok(replay_bytes(
+        &path.display().to_string(),
+        &bytes,
+        att_bytes.as_deref().map(|b| (att_path, b)),
+        opts,
+    ))
+}
+
+/// Replays transcript bytes (and the attestations file's bytes, if any).
+pub fn replay_bytes(
+    origin: &str,
+    bytes: &[u8],
+    attestations: Option<(PathBuf, &[u8])>,
+    opts: &ReplayOptions<'_>,
+) -> Replay {
+    let mut r = Replay {
+        path: origin.to_string(),
+        file_sha256: Sha256::digest(bytes).into(),
+        entries: Vec::new(),
+        header: None,
+        verdict: Verdict::Sealed,
+        sealed_head: None,
+        seal_key: None,
+        attestations: Vec::new(),
+        checks: Vec::new(),
+    };
+    if let Err(e) = run(&mut r, bytes, attestations, opts) {
+        r.verdict = Verdict::Invalid(e.context(format!("transcript {origin}")));
+    }
+    r
+}
+
+fn run(
+    r: &mut Replay,
+    bytes: &[u8],
+    attestations: Option<(PathBuf, &[u8])>,
+    opts: &ReplayOptions<'_>,
+) -> Result<()> {
+    // 1. Lines.
+    let truncated = parse_lines(bytes, &mut r.entries)?;
+    // 2. Chain.
+    check_chain(&r.entries)?;
+    if let Some(line) = truncated {
+        let seq = line - 1;
+        return Err(bad(format!(
+            "line {line} (entry seq {seq}): truncated: the last line has no line end — the file was cut off in the middle of an entry"
+        )));
+    }
+    r.checks.push((
+        "chain".into(),
+        format!(
+            "ok: {} entries, each linked to the one before by SHA-256",
+            r.entries.len()
+        ),
+    ));
+    // 3. Header and script.
+    let header = parse_header(&r.entries[0])?;
+    r.header = Some(header.clone());
+    let facts = check_script(&r.entries, &header)?;
+    r.checks.push((
+        "script".into(),
+        format!("ok: the {} steps happened in order", header.kind.as_str()),
+    ));
+    // 4. Seal (or why there is none).
+    let last = &r.entries[r.entries.len() - 1];
+    let mut unsealed = None;
+    match last.action.as_str() {
+        "seal" => {
+            let key = check_seal(last, &facts)?;
+            r.sealed_head = Some(last.hash);
+            r.seal_key = Some(key);
+            r.checks.push((
+                "seal".into(),
+                format!(
+                    "ok: {} signed by root key {}",
+                    last.at(),
+                    crate::ceremony::fingerprint_display(&cert::fingerprint(&key))
+                ),
+            ));
+        }
+        "aborted" => {
+            let reason = last
+                .details
+                .get("reason")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            unsealed = Some(format!(
+                "the ceremony was aborted at {}: {reason}",
+                last.at()
+            ));
+        }
+        other => {
+            unsealed = Some(format!(
+                "the transcript ends at {} (`{other}`) without a seal or an `aborted` entry: the ceremony was interrupted, or its last entries were cut off",
+                last.at()
+            ));
+        }
+    }
+    if let Some(u) = &unsealed {
+        r.checks.push(("seal".into(), format!("NONE: {u}")));
+    }
+    // Root certificate.
+    if let Some(root) = opts.root {
+        let pk = root.public_key_bytes();
+        for (e, key) in &facts.root_keys {
+            if *key != pk {
+                return Err(at(
+                    e,
+                    "bad seal",
+                    format!(
+                        "the root key recorded here ({}) is not the key of the given root certificate ({})",
+                        crate::ceremony::fingerprint_display(&cert::fingerprint(key)),
+                        crate::ceremony::fingerprint_display(&root.fingerprint)
+                    ),
+                ));
+            }
+        }
+        let der_hash = hex::encode(Sha256::digest(&root.der));
+        for (e, h) in &facts.certificate_hashes {
+            if *h != der_hash {
+                return Err(at(
+                    e,
+                    "root mismatch",
+                    format!(
+                        "recorded certificate SHA-256 {h} differs from the given root certificate's {der_hash}"
+                    ),
+                ));
+            }
+        }
+        r.checks.push((
+            "root certificate".into(),
+            format!(
+                "ok: the recorded root key and certificate are those of the given root.pem ({})",
+                crate::ceremony::fingerprint_display(&root.fingerprint)
+            ),
+        ));
+    } else {
+        r.checks.push((
+            "root certificate".into(),
+            "not checked: the seal was checked against the key recorded in the transcript only (pass --root)".into(),
+        ));
+    }
+    // 5. Attestations.
+    match attestations {
+        Some((p, b)) => {
+            let Some(head) = r.sealed_head else {
+                return Err(bad(format!(
+                    "{}: attestations exist but the transcript is not sealed",
+                    p.display()
+                )));
+            };
+            r.attestations = check_attestations(&p, b, &head, opts.witnesses)?;
+            let names: Vec<String> = r.attestations.iter().map(|a| a.name.clone()).collect();
+            r.checks.push((
+                "attestations".into(),
+                format!(
+                    "ok: {} valid ({}){}",
+                    r.attestations.len(),
+                    names.join(", "),
+                    if opts.witnesses.is_some() {
+                        ", every key in the witness list"
+                    } else {
+                        "; keys not checked against a witness list (pass --witnesses)"
+                    }
+                ),
+            ));
+        }
+        None => r
+            .checks
+            .push(("attestations".into(), "none (no .attestations file)".into())),
+    }
+    // 6. Artifacts.
+    if let Some(dir) = opts.artifacts {
+        for (e, file, sha, role) in &facts.artifacts {
+            let p = dir.join(file);
+            let b = fsio::read_public(&p, 64 << 20, "artifact").map_err(|err| {
+                at(
+                    e,
+                    "artifact",
+                    format!(
+                        "{file} cannot be checked in {}: {}",
+                        dir.display(),
+                        err.message
+                    ),
+                )
+            })?;
+            let got = hex::encode(Sha256::digest(&b));
+            if got != *sha {
+                return Err(at(
+                    e,
+                    "artifact",
+                    format!(
+                        "{} has SHA-256 {got}, but the transcript recorded {sha}: the file was modified after the ceremony",
+                        p.display()
+                    ),
+                ));
+            }
+            check_artifact_content(e, &p, &b, *role, &facts, &header)?;
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for (_, f, _, _) in &facts.artifacts {
+            if !names.contains(&f.as_str()) {
+                names.push(f);
+            }
+        }
+        r.checks.push((
+            "artifacts".into(),
+            format!("ok: {} in {} match", names.join(", "), dir.display()),
+        ));
+    } else {
+        r.checks.push((
+            "artifacts".into(),
+            "not checked (pass --artifacts DIR)".into(),
+        ));
+    }
+    // 7. Plan.
+    if let Some(plan_path) = opts.plan {
+        check_plan(plan_path, &r.entries[0], &header)?;
+        r.checks.push((
+            "plan".into(),
+            format!(
+                "ok: {} is the recorded plan and matches the header",
+                plan_path.display()
+            ),
+        ));
+    } else {
+        r.checks
+            .push(("plan".into(), "not checked (pass --plan PLAN.toml)".into()));
+    }
+    if let Some(u) = unsealed {
+        r.verdict = Verdict::Unsealed(u);
+    }
+    Ok(())
+}
+
+/// Parses an Ed25519 public key from SubjectPublicKeyInfo PEM (`openssl pkey -pubout`).
+pub fn witness_key_from_pem(pem: &[u8], origin: &str) -> Result<[u8; 32]> {
+    use ed25519_dalek::pkcs8::DecodePublicKey;
+    let text = std::str::from_utf8(pem)
+        .map_err(|_| Error::input(format!("witness key {origin}: not a PEM text file")))?;
+    let vk = VerifyingKey::from_public_key_pem(text).map_err(|e| {
+        Error::input(format!(
+            "witness key {origin}: not an Ed25519 public key in PEM (\"BEGIN PUBLIC KEY\"): {e}"
+        ))
+        .hint("export it with: openssl pkey -in witness.pem -pubout -out witness.pub.pem")
+    })?;
+    Ok(vk.to_bytes())
+}
