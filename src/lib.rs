@@ -3,8 +3,9 @@
 //! Modules follow the ceremony concepts: [`secret`] (locked memory, process hardening),
 //! [`key`] (seed and root key), [`shamir`] (split/combine), [`share`] (envelope and text form),
 //! [`manifest`] (root-signed share list), [`cert`] (root certificate), [`plan`] (ceremony
-//! plans), [`ceremony`] (the commands), [`fsio`] (atomic, non-overwriting output), [`transcript`] (the
-//! hash-chained, root-sealed ceremony log and its replay).
+//! plans), [`ceremony`] (the commands), [`fsio`] (atomic, non-overwriting output),
+//! [`transcript`] (the hash-chained, root-sealed ceremony log and its replay), [`pdfdoc`]
+//! (printed documents).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
@@ -16,6 +17,7 @@ pub mod fsio;
 pub mod jcs;
 pub mod key;
 pub mod manifest;
+pub mod pdfdoc;
 pub mod plan;
 pub mod secret;
 pub mod shamir;

@@ -147,9 +147,24 @@ Example:\n  rootkey transcript report out/transcript.jsonl --root out/root.pem -
         /// Markdown report to write (refused if it exists)
         #[arg(long, value_name = "report.md")]
         out: PathBuf,
+        /// Also write the report as PDF (refused if it exists)
+        #[arg(long, value_name = "report.pdf")]
+        pdf: Option<PathBuf>,
+        /// Paper size of the PDF
+        #[arg(long, value_enum, default_value_t = Paper::A4)]
+        paper: Paper,
         #[command(flatten)]
         against: Against,
     },
+}
+
+/// Paper sizes for printed documents.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Paper {
+    /// ISO A4 (210 × 297 mm)
+    A4,
+    /// US Letter (8.5 × 11 in)
+    Letter,
 }
 
 /// What a transcript is checked against.
@@ -450,13 +465,38 @@ fn run_transcript(cmd: TranscriptCommand) -> Result<i32, Error> {
         TranscriptCommand::Report {
             transcript,
             out,
+            pdf,
+            paper,
             against,
         } => {
             let r = replay(&transcript, &against)?;
             let rep = transcript::report::build(&r);
             let md = transcript::report::markdown(&rep);
+            // Render the PDF first: nothing is written if it cannot be made.
+            let pdf_bytes = match &pdf {
+                Some(_) => Some(transcript::report::pdf(
+                    &rep,
+                    match paper {
+                        Paper::A4 => rootkey::pdfdoc::PaperSize::A4,
+                        Paper::Letter => rootkey::pdfdoc::PaperSize::Letter,
+                    },
+                )?),
+                None => None,
+            };
+            if let Some(p) = &pdf
+                && p.exists()
+            {
+                return Err(Error::operator(format!(
+                    "{} already exists; refusing to overwrite it",
+                    p.display()
+                )));
+            }
             rootkey::fsio::write_new(&out, md.as_bytes(), rootkey::fsio::PUBLIC_MODE)?;
             println!("report written: {}", out.display());
+            if let (Some(p), Some(bytes)) = (&pdf, &pdf_bytes) {
+                rootkey::fsio::write_new(p, bytes, rootkey::fsio::PUBLIC_MODE)?;
+                println!("report written: {}", p.display());
+            }
             Ok(print_replay(&r))
         }
     }

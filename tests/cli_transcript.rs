@@ -1378,3 +1378,79 @@ fn no_share_row_appears_in_any_transcript_attestation_or_report() {
         assert_no_secret(&p, &f.secrets);
     }
 }
+
+fn pdftotext(pdf: &Path, extra: &[&str]) -> String {
+    let out = StdCommand::new("pdftotext")
+        .args(extra)
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed to run these tests");
+    assert!(out.status.success(), "pdftotext failed: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The PDF report, read back by poppler (an independent PDF reader), says what the Markdown
+/// report says, on every page of a rehearsal carries the REHEARSAL watermark, and is the same
+/// bytes when rendered twice.
+#[test]
+fn the_pdf_report_reads_back_with_pdftotext() {
+    let f = fixture();
+    let t = TempDir::new().unwrap();
+    let pdf = t.path().join("report.pdf");
+    let root = f.dir.join("root.pem");
+    let args = [
+        OsStr::new("--root"),
+        root.as_os_str(),
+        OsStr::new("--pdf"),
+        pdf.as_os_str(),
+    ];
+    report(&f.transcript(), &t.path().join("report.md"), &args)
+        .ok()
+        .stdout_has(&["report.pdf"]);
+    assert_eq!(mode(&pdf), 0o644);
+    let text = pdftotext(&pdf, &["-layout"]);
+    for needle in [
+        "Ceremony transcript report",
+        "Result: VALID and SEALED",
+        "Timeline",
+        "Witness attestations",
+        "Auditor 1",
+        "Auditor 2",
+        "page 1 of",
+    ] {
+        assert!(text.contains(needle), "PDF lacks {needle:?}:\n{text}");
+    }
+    for h in REHEARSAL_HOLDERS {
+        assert!(text.contains(h), "PDF lacks holder {h}:\n{text}");
+    }
+    let pages = text.matches('\u{c}').count();
+    assert!(pages >= 2, "expected a multi-page report, got {pages}");
+    for page in 1..=pages {
+        // The diagonal watermark comes out one letter per line, first on each page.
+        let p = page.to_string();
+        let raw = pdftotext(&pdf, &["-raw", "-f", &p, "-l", &p]);
+        let letters: String = raw.split_whitespace().take(9).collect();
+        assert_eq!(letters, "REHEARSAL", "watermark on page {page}");
+    }
+
+    // Rendering again gives the same bytes (the report can be hashed and signed).
+    let pdf2 = t.path().join("report2.pdf");
+    let args2 = [
+        OsStr::new("--root"),
+        root.as_os_str(),
+        OsStr::new("--pdf"),
+        pdf2.as_os_str(),
+    ];
+    report(&f.transcript(), &t.path().join("report2.md"), &args2).ok();
+    assert_eq!(fs::read(&pdf).unwrap(), fs::read(&pdf2).unwrap());
+
+    // An existing PDF is never overwritten, and then no Markdown is written either.
+    let md3 = t.path().join("report3.md");
+    let before = fs::read(&pdf).unwrap();
+    let r = report(&f.transcript(), &md3, &args);
+    assert_ne!(r.code, 0);
+    r.single_error().stderr_has(&["already exists"]);
+    assert_eq!(fs::read(&pdf).unwrap(), before);
+    assert!(!md3.exists());
+}

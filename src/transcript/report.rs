@@ -56,6 +56,7 @@ pub fn verdict_line(r: &Replay) -> String {
 fn s(v: Option<&Value>) -> String {
     match v {
         Some(Value::String(x)) => x.clone(),
+        Some(Value::Array(a)) => a.iter().map(|x| s(Some(x))).collect::<Vec<_>>().join(", "),
         Some(Value::Null) | None => "—".into(),
         Some(other) => other.to_string(),
     }
@@ -284,7 +285,7 @@ pub fn build(r: &Replay) -> Report {
                 "Who".into(),
                 "What".into(),
             ],
-            widths: vec![0.5, 1.9, 1.4, 5.0],
+            widths: vec![0.45, 2.5, 1.5, 4.6],
             rows: r
                 .entries
                 .iter()
@@ -374,7 +375,7 @@ pub fn build(r: &Replay) -> Report {
                     "Time (UTC)".into(),
                     "In witness list".into(),
                 ],
-                widths: vec![1.6, 4.0, 1.9, 1.0],
+                widths: vec![1.6, 3.6, 2.5, 1.0],
                 rows: r
                     .attestations
                     .iter()
@@ -475,4 +476,40 @@ pub fn markdown(rep: &Report) -> String {
     }
     o.push_str(&format!("---\n\n{}\n", md(&rep.footer)));
     o
+}
+
+/// Renders the report as a printable PDF (`pdfdoc`; a REHEARSAL watermark on rehearsals).
+pub fn pdf(rep: &Report, paper: crate::pdfdoc::PaperSize) -> crate::error::Result<Vec<u8>> {
+    use crate::pdfdoc::{Block, Document};
+    let mut blocks = Vec::new();
+    for (heading, sections) in &rep.parts {
+        blocks.push(Block::Heading(heading.clone()));
+        for sec in sections {
+            blocks.push(match sec {
+                Section::Facts(kv) => Block::KeyValue(kv.clone()),
+                Section::Table {
+                    headers,
+                    widths,
+                    rows,
+                } => Block::Table {
+                    headers: headers.clone(),
+                    widths: widths.clone(),
+                    rows: rows.clone(),
+                },
+                Section::Text(t) => Block::Paragraph(t.clone()),
+                Section::Signatures(labels) => Block::SignatureLines(labels.clone()),
+            });
+        }
+        blocks.push(Block::Spacer(3.0));
+    }
+    let doc = Document {
+        title: rep.title.clone(),
+        subtitle: Some(format!("Result: {}", rep.verdict)),
+        blocks,
+        footer: rep.footer.clone(),
+        watermark: rep
+            .rehearsal
+            .then(|| "REHEARSAL — NOT A REAL CEREMONY".to_string()),
+    };
+    crate::pdfdoc::render(&doc, paper)
 }
