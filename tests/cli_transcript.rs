@@ -1454,3 +1454,72 @@ fn the_pdf_report_reads_back_with_pdftotext() {
     assert_eq!(fs::read(&pdf).unwrap(), before);
     assert!(!md3.exists());
 }
+
+/// The independent Python verifier (written from docs/formats.md alone) accepts the real
+/// rehearsal transcript and blames the same line as rootkey for tampered copies.
+#[test]
+fn the_independent_python_verifier_agrees_on_real_transcripts() {
+    let f = fixture();
+    let script = repo_path("tests/vectors/independent_transcript_check.py");
+    let py = |t: &Path, extra: &[&OsStr]| -> Option<(i32, String)> {
+        let out = StdCommand::new("python3")
+            .arg(&script)
+            .arg(t)
+            .args(extra)
+            .output()
+            .ok()?;
+        Some((
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ))
+    };
+    let plan = repo_path("ceremony-scripts/rehearsal.toml");
+    let root = f.dir.join("root.pem");
+    let Some((code, out)) = py(
+        &f.transcript(),
+        &[
+            OsStr::new("--root"),
+            root.as_os_str(),
+            OsStr::new("--artifacts"),
+            f.dir.as_os_str(),
+            OsStr::new("--plan"),
+            plan.as_os_str(),
+        ],
+    ) else {
+        println!("note: python3 not available; independent check skipped");
+        return;
+    };
+    assert_eq!((code, out.trim()), (0, "VALID SEALED"));
+    // Deleting, swapping and flipping: both tools refuse, naming the same line.
+    let mut cases: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
+    for i in [1, 7, 12] {
+        let mut l = f.lines.clone();
+        l.remove(i);
+        cases.push((format!("delete {i}"), l));
+        let mut l = f.lines.clone();
+        l.swap(i, i + 1);
+        cases.push((format!("swap {i}"), l));
+        let mut l = f.lines.clone();
+        let mid = l[i].len() / 2;
+        l[i][mid] ^= 1;
+        cases.push((format!("flip {i}"), l));
+    }
+    for (what, lines) in cases {
+        let c = tampered(&lines);
+        assert_eq!(c.run.code, 1, "{what}: rootkey");
+        let (code, out) = py(&c.transcript, &[]).unwrap();
+        assert_eq!(code, 1, "{what}: python says {out}");
+        let line: usize = out
+            .split("line=")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("{what}: no line in {out}"));
+        assert!(
+            c.run.stderr.contains(&format!("line {line}"))
+                || c.run.stderr.contains(&format!("lines {line} and")),
+            "{what}: python blames line {line} ({out}), rootkey says {}",
+            c.run.stderr
+        );
+    }
+}

@@ -144,3 +144,31 @@ fn generate_vectors() {
     let transcripts = gen_transcript::write_transcript_vectors();
     println!("wrote {} files", out.files.len() + transcripts);
 }
+
+/// Runs `tests/vectors/independent_transcript_check.py` (an independent transcript verifier,
+/// written from docs/formats.md alone) on every transcript vector, and its quick self-test
+/// (tampering built from the spec), when python3 is installed.
+#[test]
+fn independent_python_transcript_check() {
+    let script = dir().join("independent_transcript_check.py");
+    for args in [
+        vec!["--vectors".to_string(), dir().display().to_string()],
+        vec!["--self-test".to_string(), "--quick".to_string()],
+    ] {
+        match Command::new("python3").arg(&script).args(&args).output() {
+            Err(e) => {
+                println!("note: python3 not available ({e}); independent check skipped");
+                return;
+            }
+            Ok(out) => {
+                let stdout = String::from_utf8_lossy(&out.stdout);
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                println!("{stdout}");
+                assert!(
+                    out.status.success(),
+                    "independent transcript check {args:?} failed:\n{stdout}\n{stderr}"
+                );
+            }
+        }
+    }
+}

@@ -189,6 +189,16 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
         let e = &es[i];
         let line = i + 1;
         if i == 0 {
+            // The header is on line 2 and the chain continues from it: line 1 was added.
+            if n > 1
+                && es[1].prev == ZERO_HASH
+                && es[1].seq == 0
+                && (n == 2 || es[2].prev == es[1].hash)
+            {
+                return Err(bad(
+                    "line 1: inserted: a line was added before the header (line 2 is entry seq 0)",
+                ));
+            }
             if n > 1 && es[0].seq == 1 && es[1].seq == 0 {
                 return Err(bad(
                     "lines 1 and 2: reordered: entry seq 1 comes before entry seq 0 (the header)",
@@ -199,23 +209,22 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
                     "line 1: deleted: entry seq 0 (the header) is missing; the file starts with entry seq 1",
                 ));
             }
-            return Err(at(
-                e,
-                "modified",
-                "the first entry must have seq 0 and a `prev` of 64 zeros",
-            ));
+            return Err(bad(format!(
+                "line 1 (entry seq 0): modified: the first entry must have seq 0 and a `prev` of 64 zeros (it has seq {})",
+                e.seq
+            )));
         }
         if link_ok(i) {
             // Linked, but numbered wrongly: its seq was changed (which also breaks the next
             // link) or it was written so.
-            return Err(at(
-                e,
-                "modified",
-                format!("its seq is {}, but it is entry {} of the chain", e.seq, i),
-            ));
+            return Err(bad(format!(
+                "line {line} (entry seq {i}): modified: its seq says {}",
+                e.seq
+            )));
         }
-        // The link into line i is broken.
-        if es[i - 1].action == "seal" {
+        // The link into line i is broken. After a genuine seal nothing may follow: the entry
+        // is an addition, whatever it links to.
+        if es[i - 1].action == "seal" && seal_signature_ok(&es[i - 1]) == Some(true) {
             return Err(at(
                 e,
                 "inserted",

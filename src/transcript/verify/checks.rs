@@ -65,6 +65,7 @@ pub(super) fn check_seal_entry(e: &Entry, facts: &Facts<'_>) -> Result<[u8; 32]>
             "`head` is not the hash of the entry before the seal",
         ));
     }
+    d.hex32("public_key")?;
     let Some((unsigned, pk, sig)) = seal_parts(e) else {
         return Err(d.err("signature", "is not 128 lower-case hex digits"));
     };

@@ -335,7 +335,7 @@ fn run(
         Some((p, b)) => {
             let Some(head) = r.sealed_head else {
                 return Err(bad(format!(
-                    "{}: attestations exist but the transcript is not sealed",
+                    "{}, line 1: attestations exist but the transcript is not sealed: they attest a seal that is not in the transcript (was it cut off?)",
                     p.display()
                 )));
             };

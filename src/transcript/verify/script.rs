@@ -1,6 +1,9 @@
 //! The header and the ceremony scripts: which actions, in which order, with which details.
 
 use super::chain::{exact_keys, hex32, safe_text};
+
+/// Longest string in `details` (characters, i.e. Unicode code points).
+pub(super) const MAX_TEXT: usize = 2000;
 use super::*;
 
 // ---------------------------------------------------------------------------------------
@@ -32,7 +35,10 @@ impl<'a> D<'a> {
     }
     pub(super) fn str(&self, key: &str) -> Result<&'a str> {
         match self.get(key)?.as_str() {
-            Some(s) if safe_text(s, 2000) => Ok(s),
+            Some(s) if s.chars().count() > MAX_TEXT => {
+                Err(self.err(key, &format!("is longer than {MAX_TEXT} characters")))
+            }
+            Some(s) if safe_text(s, MAX_TEXT) => Ok(s),
             Some(_) => Err(self.err(key, "holds control or invisible characters")),
             None => Err(self.err(key, "is not a string")),
         }
@@ -432,8 +438,15 @@ pub(super) fn script_steps<'a>(
             }
         }
         let serial = d.str("serial")?;
-        if serial.is_empty() || serial.len() > 42 || hex::decode(serial).is_err() {
-            return Err(d.err("serial", "is not a hex serial number"));
+        if serial.is_empty()
+            || serial.len() > 42
+            || hex::decode(serial).is_err()
+            || serial.bytes().any(|b| b.is_ascii_uppercase())
+        {
+            return Err(d.err(
+                "serial",
+                "is not 2 to 42 lower-case hex digits (the serial's DER content bytes)",
+            ));
         }
         d.str("subject")?;
         for idx in 1..=n {

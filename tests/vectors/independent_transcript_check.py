@@ -1,0 +1,861 @@
+#!/usr/bin/env python3
+"""Independent verifier for rootkey ceremony transcripts, written from docs/formats.md alone
+("Ceremony transcript v1", with the canonical JSON of "Share manifest v1" → "Signature").
+
+    python3 independent_transcript_check.py TRANSCRIPT.jsonl [--root root.pem]
+        [--artifacts DIR] [--plan PLAN.toml] [--witnesses PUB.pem ...]
+    python3 independent_transcript_check.py --self-test [--quick]
+    python3 independent_transcript_check.py --vectors [DIR]     (transcript_* vectors)
+
+Performs the checks of the spec's "Replay" section in order and prints one line:
+    VALID SEALED                                   exit 0
+    VALID UNSEALED <reason>                        exit 3
+    INVALID seq=<n> line=<l> <kind>: <what>        exit 1  (seq=- line=-: not tied to an entry)
+    usage error                                    exit 2
+kind: modified deleted reordered inserted truncated bad-seal unknown-witness script artifact
+plan malformed. seq/line name the entry position a failure is about (line = seq + 1); for a
+failure in `transcript.attestations` they are the attestation's seq and line in that file.
+Choices the spec leaves open are marked "GAP:". Standard library only (Python >= 3.11); the
+primitives (RFC 8785 subset, Ed25519, X.509 loading) come from independent_check.py.
+"""
+
+import argparse
+import base64
+import datetime
+import hashlib
+import json
+import math
+import os
+import re
+import sys
+import tempfile
+import tomllib
+
+sys.dont_write_bytecode = True          # keep tests/vectors free of __pycache__
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import independent_check as ic  # noqa: E402  (its main() only runs as a script)
+
+ZERO = "0" * 64
+SEAL_DOMAIN = b"rootkey-transcript-seal-v1\x00"
+ATTEST_DOMAIN = b"rootkey-transcript-attestation-v1\x00"
+MAX_LINE, MAX_FILE = 65536, 268435456   # GAP: whether the line limit counts the 0A (it does here)
+# The generation steps, in the order of the spec's table ("Actions" → "Generation").
+GENERATION = ("entropy", "key-generated", "shares-split", "certificate-signed", "share-written",
+              "artifact-written")
+
+
+class Invalid(Exception):
+    def __init__(self, seq, line, kind, what):
+        super().__init__(f"INVALID seq={seq} line={line} {kind}: {what}")
+        self.seq, self.line, self.kind = seq, line, kind
+
+
+def fail_at(pos, kind, what):
+    """A failure about the entry at 0-based position pos."""
+    raise Invalid(pos, pos + 1, kind, what)
+
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+def canon(v):
+    return ic.jcs(v).encode("utf-8")
+
+
+def fp(pub_hex):
+    return ic.fingerprint(bytes.fromhex(pub_hex)).hex()
+
+
+# ---------------------------------------------------------------------------------------------
+# Value checks (names follow the spec's placeholders)
+# ---------------------------------------------------------------------------------------------
+
+_UNSAFE = [(0x00, 0x1F), (0x7F, 0x9F), (0xAD, 0xAD), (0x61C, 0x61C), (0x180E, 0x180E),
+           (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x2069),
+           (0xFEFF, 0xFEFF)]
+
+
+def unsafe(s):
+    return any(lo <= ord(c) <= hi for c in s for lo, hi in _UNSAFE)
+
+
+def hexn(n):  # n lower-case hex digits; n = None: a non-empty even number of them
+    return lambda v: (isinstance(v, str) and (len(v) == n if n else len(v) % 2 == 0 < len(v))
+                      and all(c in "0123456789abcdef" for c in v))
+
+
+def timefmt(frac):  # YYYY-MM-DDTHH:MM:SS.sssZ (frac) or YYYY-MM-DDTHH:MM:SSZ, a real date/time
+    d2 = "[0-9][0-9]"
+    rx = f"{d2}{d2}-{d2}-{d2}T{d2}:{d2}:{d2}" + (r"\.[0-9]{3}Z" if frac else "Z")
+
+    def check(v):
+        try:
+            return bool(isinstance(v, str) and re.fullmatch(rx, v)
+                        and datetime.datetime.strptime(v[:19], "%Y-%m-%dT%H:%M:%S"))
+        except ValueError:
+            return False
+    return check
+
+
+HEX32, HEX64, HEX128, SERIAL = hexn(32), hexn(64), hexn(128), hexn(None)
+TIME, TIME20 = timefmt(True), timefmt(False)
+NAT = lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0  # noqa: E731
+BOOL = lambda v: isinstance(v, bool)  # noqa: E731
+STR = lambda v: isinstance(v, str)  # noqa: E731
+FILE = lambda v: STR(v) and v not in ("", ".", "..") and "/" not in v  # noqa: E731
+LIST = lambda f: lambda v: isinstance(v, list) and all(map(f, v))  # noqa: E731
+IS = lambda *ok: lambda v: v in ok  # noqa: E731
+
+
+def obj(spec):
+    """An object with exactly the members of spec, each passing its check."""
+    return lambda v: isinstance(v, dict) and set(v) == set(spec) and all(
+        f(v[k]) for k, f in spec.items())
+
+
+def strings_in(v):
+    if isinstance(v, str):
+        yield v
+    elif isinstance(v, (list, dict)):
+        for k in v:
+            yield from strings_in(k)
+            if isinstance(v, dict):
+                yield from strings_in(v[k])
+
+
+def strict_verify(pub_hex, msg, sig_hex):
+    """Ed25519 verify_strict: S < L (checked by ic), A and R not of small order."""
+    pub, sig = bytes.fromhex(pub_hex), bytes.fromhex(sig_hex)
+    for enc in (pub, sig[:32]):
+        pt = ic._decompress(enc)
+        if pt is None:
+            return False
+        for _ in range(3):
+            pt = ic._add(pt, pt)
+        if pt[0] % ic.P == 0 and (pt[1] - pt[2]) % ic.P == 0:      # [8]P is the identity
+            return False
+    return ic.ed25519_verify(pub, msg, sig)
+
+
+def pem_public_key(pem):
+    """An Ed25519 SubjectPublicKeyInfo PEM (openssl pkey -pubout) -> 64-hex raw key."""
+    m = re.search(r"-----BEGIN PUBLIC KEY-----(.*?)-----END PUBLIC KEY-----",
+                  pem.decode("ascii"), re.S)
+    der = base64.b64decode("".join(m.group(1).split()), validate=True) if m else b""
+    if len(der) != 44 or not der.startswith(ic.SPKI_PREFIX):
+        raise ValueError("not an Ed25519 SubjectPublicKeyInfo PEM")
+    return der[12:].hex()
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 1: lines (the transcript, and the attestations file)
+# ---------------------------------------------------------------------------------------------
+
+def parse_lines(data, label, shape):
+    """Every line `C ‖ 0A` is canonical JSON of the right shape (shape(obj) -> None or what is
+    wrong); a last line without 0A is truncated. -> list of (object, entry hash).
+    GAP: step 1 names no kind for a bad line; rootkey writes only canonical lines, so a bad
+    one was changed: modified (as transcript_non-canonical.expect.json has it)."""
+    if len(data) > MAX_FILE:
+        raise Invalid("-", "-", "malformed", f"{label} is larger than {MAX_FILE} bytes")
+    parts = data.split(b"\n")
+    tail = parts.pop()                  # b"" when the file ends with 0A
+    out = []
+    for i, c in enumerate(parts + ([tail] if tail else [])):
+        if i == len(parts):
+            fail_at(i, "truncated", f"{label}: the last line has no line feed")
+        if len(c) + 1 > MAX_LINE:
+            fail_at(i, "modified", f"{label}: line longer than {MAX_LINE} bytes")
+        try:
+            c.decode("utf-8")
+            v = ic.strict_json(c)
+            ok = canon(v) == c
+        except (ic.Reject, UnicodeError) as e:
+            fail_at(i, "modified", f"{label}: not JSON ({e})")
+        if not ok:
+            fail_at(i, "modified", f"{label}: not in canonical form")
+        bad = shape(v)
+        if bad:
+            fail_at(i, "modified", f"{label}: {bad}")
+        out.append((v, sha(c)))
+    return out
+
+
+ACTOR = lambda x: STR(x) and 1 <= len(x) <= 200 and not unsafe(x)  # noqa: E731
+ENTRY = {"seq": NAT, "time": TIME, "action": STR, "details": lambda v: isinstance(v, dict),
+         "prev": HEX64, "actors": lambda v: LIST(ACTOR)(v) and 1 <= len(v) <= 32}
+ATTESTATION = {"head": HEX64, "prev": HEX64, "seq": NAT, "signature": HEX128,
+               "time": TIME,    # GAP: the attestation's TIME is taken to be the entry form
+               "witness": obj({"name": lambda v: STR(v) and not unsafe(v), "public_key": HEX64})}
+
+
+def shape_of(spec, scan_details=False):
+    def shape(v):
+        if not isinstance(v, dict) or set(v) != set(spec):
+            return f"members are not exactly {', '.join(sorted(spec))}"
+        for k, f in spec.items():
+            if not f(v[k]):
+                return f"`{k}` has the wrong type or form"
+        # GAP: "Strings inside details contain no unsafe character": checked in step 1 here.
+        if scan_details and any(unsafe(s) for s in strings_in(v["details"])):
+            return "a string in `details` contains an unsafe character"
+        return None
+    return shape
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 2: the chain, and the classification of a break
+# ---------------------------------------------------------------------------------------------
+
+def check_chain(recs, hashes, base, last_hint, label, times=True):
+    for i, r in enumerate(recs):
+        if r["seq"] != i or r["prev"] != (base if i == 0 else hashes[i - 1]):
+            pos, kind, what = classify(recs, hashes, base, i, last_hint)
+            fail_at(pos, kind, f"{label}: {what}")
+        if times and i and r["time"] < recs[i - 1]["time"]:
+            # GAP: no kind is named for a time going backwards; it is a chain check: modified.
+            fail_at(i, "modified", f"{label}: time goes backwards")
+
+
+def classify(recs, hashes, base, i, last_hint):
+    """The first break is at position i: look at the links around it (Replay, step 2).
+    last_hint(i) for a break at the last line: "bad" (its own signature fails), "inserted"
+    (it follows the seal) or "ok". Returns (position, kind, what)."""
+    n, p, s = len(recs), recs[i]["prev"], recs[i]["seq"]
+    expect = base if i == 0 else hashes[i - 1]
+    targets = ([-1] if p == base else []) + [k for k, h in enumerate(hashes) if h == p]
+    later = [k for k in targets if k >= i]
+    if later:                                         # links forward: entries swapped or moved
+        return i, "reordered", f"line {i + 1} (seq {s}) links to line {later[0] + 1}, after it"
+    if targets and max(targets) < i - 1:              # links back past lines: they were added
+        k = max(targets) + 1
+        return k, "inserted", f"line {i + 1} links to line {k}, skipping line {k + 1}"
+    if i + 1 < n and recs[i + 1]["prev"] == expect:   # the next entry skips this one
+        return i, "inserted", f"line {i + 2} links past line {i + 1}"
+    if not targets and s > i:                         # a seq gap, linking to a missing hash
+        return i, "deleted", (f"seq {i} is missing" if s == i + 1 else
+                              f"seq {i} to {s - 1} are missing") + f" (line {i + 1} has seq {s})"
+    if p == expect:
+        return i, "modified", f"seq is {s}, expected {i}"
+    if i + 1 < n:                 # the successor's link holds: the predecessor was changed
+        j = i - 1 if recs[i + 1]["prev"] == hashes[i] else i
+    elif last_hint(i) == "inserted":
+        return i, "inserted", f"line {i + 1} follows the seal"
+    else:
+        j = i if last_hint(i) == "bad" else i - 1
+    j = max(j, 0)
+    return j, "modified", f"the hash of line {j + 1} does not match the next link"
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 3: the action script
+# ---------------------------------------------------------------------------------------------
+
+class Stop(Exception):
+    """The transcript ends before the script does (aborted or interrupted)."""
+
+
+ROOTKEY = ["rootkey"]
+HEADER = {
+    "ceremony": obj({"id": HEX32, "kind": IS("generation", "rehearsal", "quorum-check"),
+                     "name": STR, "rehearsal": BOOL}),
+    "format": IS("rootkey-transcript-v1"),
+    "participants": LIST(obj({"name": STR, "role": STR, "share": lambda x: x is None or NAT(x)})),
+    "plan": lambda v: v is None or obj({"file": FILE, "sha256": HEX64})(v),
+    # GAP: preflight.clock is "TIME", taken to be the 24-character form of `time`.
+    "preflight": obj({"clock": TIME, "core_dumps_disabled": BOOL, "host": STR, "kernel": STR,
+                      "memory_locked": BOOL, "network_interfaces_up": LIST(STR),
+                      "process_dumpable": BOOL, "swap_active": BOOL}),
+    "quorum": obj({"shares": NAT, "threshold": NAT}),
+    "tool": obj({"binary_sha256": HEX64, "name": IS("rootkey"), "version": STR})}
+
+
+class Script:
+    """Walks the entries through the kind's script. Afterwards: status ("sealed", "aborted",
+    "interrupted"), reason, header, keys [(pos, root public key)], artifacts [(pos, file,
+    sha256)], cert_sha [(pos, certificate_sha256)], seal (position)."""
+
+    def __init__(self, entries):
+        self.e, self.pos = entries, 0
+        self.keys, self.artifacts, self.cert_sha, self.written = [], [], [], {}
+        self.kind = None
+        try:
+            self.run()
+            self.status, self.seal = "sealed", self.pos - 1
+            if self.pos < len(entries):
+                # GAP: "an entry inserted after sealing" (step 4), but the kind is script in
+                # transcript_after-seal.expect.json: script.
+                fail_at(self.pos, "script", "an entry follows the seal")
+        except Stop as stop:
+            self.status, self.reason = str(stop).split(":")[0], str(stop)
+
+    def take(self, action, spec, actors=ROOTKEY):
+        """The next entry must be `action` with details matching spec; `aborted` may stand
+        anywhere after the header and must be last; the end of the file stops the script."""
+        i, n = self.pos, len(self.e)
+        if i == n:
+            raise Stop(f"interrupted: after seq {n - 1} ({self.e[-1]['action']})")
+        e = self.e[i]
+        if e["action"] == "aborted" and i > 0:
+            d = self.details(i, e, {"reason": STR}, ROOTKEY)
+            if i != n - 1:
+                fail_at(i + 1, "script", "an entry follows `aborted`")
+            raise Stop(f"aborted: {d['reason']}")
+        self.need(i, e["action"] == action, f"expected `{action}`, found `{e['action']}`")
+        self.pos += 1
+        return i, self.details(i, e, spec, actors)
+
+    @staticmethod
+    def details(i, e, spec, actors):
+        """The actors, and the details' members and their forms (GAP: no kind is named for
+        details that do not fit their action: malformed)."""
+        if actors is not None:
+            Script.need(i, e["actors"] == actors, f"{e['action']}: actors must be {actors}")
+        d = e["details"]
+        Script.need(i, set(d) == set(spec), f"{e['action']}: details members are {sorted(d)}, "
+                                            f"expected {sorted(spec)}", "malformed")
+        for k, ok in spec.items():
+            Script.need(i, ok(d[k]), f"{e['action']}: details.{k} is not valid", "malformed")
+        return d
+
+    @staticmethod
+    def need(i, cond, what, kind="script"):
+        if not cond:
+            fail_at(i, kind, what)
+
+    def add_key(self, i, key):
+        """Every root public key recorded must equal the first one."""
+        self.need(i, not self.keys or key == self.keys[0][1],
+                  f"root public key differs from the one at seq {self.keys and self.keys[0][0]}")
+        self.keys.append((i, key))
+
+    def run(self):
+        _, h = self.take("header", HEADER)
+        self.header, self.kind = h, h["ceremony"]["kind"]
+        self.k, self.n = h["quorum"]["threshold"], h["quorum"]["shares"]
+        self.need(0, 2 <= self.k <= self.n <= 16, "header: not 2 <= threshold <= shares <= 16")
+        self.need(0, (h["plan"] is None) == (self.kind == "quorum-check"),
+                  "header: `plan` must be null exactly for a quorum-check")
+        people = h["participants"]
+        holders = [p for p in people if p["share"] is not None]
+        # GAP: for a quorum-check, the `share` of the manifest's holders is not stated (taken
+        # as their index); and whether people without a share may follow the holders.
+        self.need(0, people[len(people) - len(holders):] == holders,
+                  "header: participants without a share must come before the holders")
+        self.need(0, [p["share"] for p in holders] == list(range(1, self.n + 1)),
+                  "header: the holders' shares must be 1..n in order")
+        self.holders = {p["share"]: p for p in holders}
+        if self.kind != "quorum-check":
+            for action in GENERATION:
+                getattr(self, "step_" + action.replace("-", "_"))()
+        if self.kind == "rehearsal":
+            self.take("key-wiped", {})
+        if self.kind != "generation":
+            self.quorum_steps()
+        self.take("seal", {"head": HEX64, "public_key": HEX64, "signature": HEX128})
+
+    # -- generation ---------------------------------------------------------------------------
+    def step_entropy(self):
+        i, d = self.take("entropy", {"dice_rolls": NAT, "source": IS("os", "os+dice")})
+        # GAP: implied only: "os" has 0 rolls, "os+dice" at least 99.
+        self.need(i, (d["dice_rolls"] == 0) if d["source"] == "os" else d["dice_rolls"] >= 99,
+                  "entropy: dice_rolls does not fit source")
+
+    def step_key_generated(self):
+        i, d = self.take("key-generated", {"fingerprint": HEX64, "public_key": HEX64})
+        self.need(i, d["fingerprint"] == fp(d["public_key"]),
+                  "key-generated: fingerprint is not SHA-256 of the key's SPKI")
+        self.add_key(i, d["public_key"])
+
+    def step_certificate_signed(self):
+        i, d = self.take("certificate-signed", {
+            "certificate_sha256": HEX64, "fingerprint": HEX64, "not_after": TIME20,
+            "not_before": TIME20, "serial": SERIAL, "subject": STR})
+        self.need(i, d["fingerprint"] == fp(self.keys[0][1]),
+                  "certificate-signed: not the generated key's fingerprint")
+        self.cert_sha.append((i, d["certificate_sha256"]))
+
+    def step_shares_split(self):
+        i, d = self.take("shares-split", {"shares": NAT, "subsets_checked": NAT, "threshold": NAT})
+        self.need(i, (d["shares"], d["threshold"], d["subsets_checked"]) ==
+                  (self.n, self.k, math.comb(self.n, self.k)),
+                  "shares-split: shares, threshold or subsets_checked do not fit the quorum")
+
+    def step_share_written(self):
+        for index in range(1, self.n + 1):
+            h = self.holders[index]
+            i, d = self.take("share-written", {"envelope_sha256": HEX64, "file": FILE,
+                                               "holder": STR, "index": NAT, "medium": STR,
+                                               "role": STR}, ["rootkey", h["name"]])
+            self.need(i, (d["index"], d["holder"], d["role"]) == (index, h["name"], h["role"]),
+                      f"share-written: expected index {index} for {h['name']!r} ({h['role']})")
+            self.written[index] = d["envelope_sha256"]
+
+    def step_artifact_written(self):
+        for name in ("root.pem", "manifest.json"):
+            i, d = self.take("artifact-written", {"file": IS(name), "sha256": HEX64})
+            self.artifacts.append((i, name, d["sha256"]))
+
+    # -- quorum check -------------------------------------------------------------------------
+    def quorum_steps(self):
+        i, d = self.take("context-loaded", {"manifest": obj({
+            "ceremony_id": HEX32, "file": FILE, "sha256": HEX64}), "root": obj({
+                "certificate_sha256": HEX64, "file": FILE, "fingerprint": HEX64,
+                "public_key": HEX64, "sha256": HEX64})})
+        root, man = d["root"], d["manifest"]
+        self.need(i, root["fingerprint"] == fp(root["public_key"]),
+                  "context-loaded: root fingerprint is not SHA-256 of the key's SPKI")
+        self.add_key(i, root["public_key"])
+        self.cert_sha.append((i, root["certificate_sha256"]))
+        self.artifacts += [(i, root["file"], root["sha256"]), (i, man["file"], man["sha256"])]
+        if self.kind == "rehearsal":    # GAP: inferred: a rehearsal reads back what it wrote
+            self.need(i, man["ceremony_id"] == self.header["ceremony"]["id"],
+                      "context-loaded: not the manifest of this rehearsal")
+        presented = []
+        while self.pos < len(self.e) and self.e[self.pos]["action"] == "share-presented":
+            i, d = self.take("share-presented", {"corrections": NAT, "envelope_sha256": HEX64,
+                                                 "file": FILE, "holder": STR, "index": NAT},
+                             [self.e[self.pos]["details"].get("holder")])
+            x = d["index"]
+            self.need(i, 1 <= x <= self.n and x not in presented,
+                      f"share-presented: index {x} is out of range or presented twice")
+            # GAP: inferred: the holder is the participant holding that share, and a rehearsal
+            # presents the very envelopes it wrote.
+            self.need(i, d["holder"] == self.holders[x]["name"],
+                      "share-presented: holder is not the participant holding that share")
+            self.need(i, d["envelope_sha256"] == self.written.get(x, d["envelope_sha256"]),
+                      "share-presented: not the envelope this rehearsal wrote")
+            presented.append(x)
+        i, d = self.take("key-rebuilt", {"public_key": HEX64, "quorum": LIST(NAT)})
+        q = d["quorum"]
+        self.need(i, len(q) == len(set(q)) == self.k and set(q) <= set(presented),
+                  "key-rebuilt: quorum is not `threshold` distinct presented shares")
+        self.add_key(i, d["public_key"])
+        rest = [x for x in presented if x not in q]
+        for _ in range(len(rest)):      # GAP: the order of share-checked is not stated: any
+            i, d = self.take("share-checked", {"agrees": BOOL, "index": NAT})
+            self.need(i, d["index"] in rest, f"share-checked: index {d['index']} is not a "
+                                             "presented share outside the quorum (or twice)")
+            rest.remove(d["index"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Steps 4-7, and the whole replay
+# ---------------------------------------------------------------------------------------------
+
+def signed_ok(pub, domain, body, sig):
+    return strict_verify(pub, domain + hashlib.sha256(canon(body)).digest(), sig)
+
+
+def seal_ok(e):
+    """Does a seal entry's signature verify under its own details.public_key?"""
+    d = e["details"]
+    return (HEX64(d.get("public_key")) and HEX128(d.get("signature")) and signed_ok(
+        d["public_key"], SEAL_DOMAIN, dict(e, details={k: v for k, v in d.items()
+                                                       if k != "signature"}), d["signature"]))
+
+
+def attestation_ok(a):
+    return signed_ok(a["witness"]["public_key"], ATTEST_DOMAIN,
+                     {k: v for k, v in a.items() if k != "signature"}, a["signature"])
+
+
+def verify(data, attestations=None, cert=None, artifacts=None, plan=None, witnesses=None):
+    """data: transcript bytes; attestations: bytes of the .attestations file or None; cert:
+    ic.load_cert() result; artifacts: a directory; plan: bytes; witnesses: set of 64-hex keys.
+    Returns the verdict line or raises Invalid."""
+    parsed = parse_lines(data, "transcript", shape_of(ENTRY, True))                  # 1.
+    if not parsed:     # GAP: no kind is named for an empty transcript: truncated
+        raise Invalid(0, 1, "truncated", "transcript is empty (no header)")
+    entries, hashes = [p[0] for p in parsed], [p[1] for p in parsed]
+
+    def last_hint(i):
+        if i > 0 and entries[i - 1]["action"] == "seal":
+            return "inserted"
+        return "bad" if entries[i]["action"] == "seal" and not seal_ok(entries[i]) else "ok"
+    check_chain(entries, hashes, ZERO, last_hint, "transcript")                       # 2.
+    s = Script(entries)                                                               # 3.
+    if s.status == "sealed":                                                          # 4.
+        e = entries[s.seal]
+        d = e["details"]
+        if d["head"] != e["prev"]:
+            fail_at(s.seal, "bad-seal", "details.head is not the entry's prev")
+        # GAP: "all root public keys equal" (step 3) is applied to the seal here, in step 4.
+        if d["public_key"] != s.keys[0][1]:
+            fail_at(s.seal, "bad-seal", "the seal's key is not the ceremony's root key")
+        if cert and d["public_key"] != cert["pub"].hex():
+            fail_at(s.seal, "bad-seal", "the seal's key is not the --root certificate's key")
+        if not seal_ok(e):
+            fail_at(s.seal, "bad-seal", "the seal signature does not verify")
+    if attestations is not None:                                                      # 5.
+        check_attestations(attestations, len(entries), hashes[-1], s, witnesses)
+    if artifacts is not None:                                                         # 6.
+        for i, name, digest in s.artifacts:
+            path = os.path.join(artifacts, name)
+            if not os.path.isfile(path):
+                fail_at(i, "artifact", f"{name} is missing from {artifacts}")
+            with open(path, "rb") as f:
+                if sha(f.read()) != digest:
+                    fail_at(i, "artifact", f"{name} does not have the recorded sha256")
+    if cert:    # GAP: taken to apply with --root alone too
+        for i, digest in s.cert_sha:
+            if sha(cert["der"]) != digest:
+                fail_at(i, "artifact", "the --root certificate's DER hash is not the recorded one")
+    if plan is not None:                                                              # 7.
+        check_plan(plan, s.header)
+    return "VALID SEALED" if s.status == "sealed" else "VALID UNSEALED " + s.reason
+
+
+def check_attestations(data, n_entries, head, s, witnesses):
+    label = "transcript.attestations"
+    recs = parse_lines(data, label, shape_of(ATTESTATION))
+    if not recs:
+        return
+    if s.status != "sealed":    # GAP: not covered by the spec; the seal must have been removed
+        fail_at(n_entries, "deleted", f"{label} attests a seal the transcript does not have")
+    atts, hashes = [r[0] for r in recs], [r[1] for r in recs]
+    # GAP: the attestations' time order is not specified (not checked).
+    check_chain(atts, hashes, head, lambda i: "ok" if attestation_ok(atts[i]) else "bad",
+                label, times=False)
+    # GAP: no kind is named for a wrong head or a bad attestation signature: bad-seal; nor for
+    # a key attesting twice: inserted (rootkey refuses to write a second one).
+    checks = [(lambda i, a: a["head"] == head, "bad-seal", "head is not the sealed head"),
+              (lambda i, a: attestation_ok(a), "bad-seal", "signature does not verify"),
+              (lambda i, a: a["witness"]["public_key"] not in
+               [b["witness"]["public_key"] for b in atts[:i]], "inserted", "a key attests twice")]
+    if witnesses is not None:
+        checks.append((lambda i, a: a["witness"]["public_key"] in witnesses, "unknown-witness",
+                       "the witness key is not in --witnesses"))
+    for ok, kind, what in checks:
+        for i, a in enumerate(atts):
+            if not ok(i, a):
+                fail_at(i, kind, f"{label}: {what} ({a['witness']['name']!r})")
+
+
+def check_plan(plan, h):
+    def bad(what):
+        raise Invalid(0, 1, "plan", what)
+    if h["plan"] is None:
+        bad("a quorum-check transcript records no plan")
+    if sha(plan) != h["plan"]["sha256"]:
+        bad("SHA-256 of the plan file is not the header's plan.sha256")
+    try:
+        doc = tomllib.loads(plan.decode("utf-8").removeprefix("\ufeff"))
+        c, q = doc["ceremony"], doc.get("quorum", {})
+        people = [{"name": p["name"], "role": p["role"], "share": None}
+                  for p in doc.get("participants", [])]
+        people += [{"name": x["name"], "role": x["role"], "share": j + 1}
+                   for j, x in enumerate(doc["holders"])]
+        mine = (c["name"], c.get("rehearsal", False),
+                {"shares": q.get("shares", 5), "threshold": q.get("threshold", 3)}, people)
+    except (UnicodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as e:
+        bad(f"cannot read the plan ({e})")
+    theirs = (h["ceremony"]["name"], h["ceremony"]["rehearsal"], h["quorum"], h["participants"])
+    for what, a, b in zip(("ceremony name", "rehearsal flag", "quorum", "participants"),
+                          mine, theirs):
+        if a != b:
+            bad(f"the plan's {what} differs from the header's")
+
+
+# ---------------------------------------------------------------------------------------------
+# Self-test: synthetic transcripts written from the spec, then every tamper kind
+# ---------------------------------------------------------------------------------------------
+
+SEED = bytes(range(32))                 # the public vector seed: cert_valid.pem's key
+
+
+def vector(name):
+    with open(os.path.join(HERE, name), "rb") as f:
+        return f.read()
+
+
+def write(steps, seed=SEED):
+    """[(actors, action, details)] -> transcript bytes; a `seal` step is signed with seed."""
+    lines, prev = [], ZERO
+    for seq, (actors, action, d) in enumerate(steps):
+        e = {"seq": seq, "time": f"2028-02-29T12:34:{seq:02d}.{seq:03d}Z", "actors": actors,
+             "action": action, "details": d, "prev": prev}
+        if action == "seal":
+            e["details"] = {"head": prev, "public_key": ic.ed25519_public(seed).hex()}
+            e["details"]["signature"] = ic.ed25519_sign(
+                seed, SEAL_DOMAIN + hashlib.sha256(canon(e)).digest()).hex()
+        lines.append(canon(e))
+        prev = sha(lines[-1])
+    return b"".join(c + b"\n" for c in lines)
+
+
+def scenario(kind, presented=(2, 4, 5, 1, 3), quorum=(2, 4, 5)):
+    """A ceremony of plan_valid.toml with the vectors' root.pem and manifest.json."""
+    plan = vector("plan_valid.toml")
+    people = [{"name": x["name"], "role": x["role"], "share": j + 1}
+              for j, x in enumerate(tomllib.loads(plan.decode())["holders"])]
+    pub, cid = ic.ed25519_public(SEED).hex(), "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+    cert = sha(ic.load_cert(vector("cert_valid.pem"))["der"])
+    root, man = sha(vector("cert_valid.pem")), sha(vector("manifest_valid.json"))
+    env = {j: sha(bytes([j]) * 73) for j in range(1, 6)}
+    s = [(ROOTKEY, "header", {
+        "ceremony": {"id": cid, "kind": kind, "name": "Test vector ceremony", "rehearsal": True},
+        "format": "rootkey-transcript-v1", "participants": people,
+        "plan": None if kind == "quorum-check" else {"file": "p.toml", "sha256": sha(plan)},
+        "preflight": {"clock": "2028-02-29T12:33:59.000Z", "core_dumps_disabled": True,
+                      "host": "vault", "kernel": "6.1.0", "memory_locked": True,
+                      "network_interfaces_up": [], "process_dumpable": False,
+                      "swap_active": False},
+        "quorum": {"shares": 5, "threshold": 3},
+        "tool": {"binary_sha256": sha(b"rootkey"), "name": "rootkey", "version": "0.1.0"}})]
+    gen = {"entropy": [{"dice_rolls": 99, "source": "os+dice"}],
+           "key-generated": [{"fingerprint": fp(pub), "public_key": pub}],
+           "certificate-signed": [{"certificate_sha256": cert, "fingerprint": fp(pub),
+                                   "not_after": "2053-02-28T12:34:56Z", "serial": "01ab",
+                                   "not_before": "2028-02-29T12:34:56Z", "subject": "CN=T"}],
+           "shares-split": [{"shares": 5, "subsets_checked": 10, "threshold": 3}],
+           "share-written": [{"envelope_sha256": env[p["share"]], "file": f"s{p['share']}.txt",
+                              "holder": p["name"], "index": p["share"], "medium": "text",
+                              "role": p["role"]} for p in people],
+           "artifact-written": [{"file": "root.pem", "sha256": root},
+                                {"file": "manifest.json", "sha256": man}]}
+    if kind != "quorum-check":
+        s += [(["rootkey", d["holder"]] if a == "share-written" else ROOTKEY, a, d)
+              for a in GENERATION for d in gen[a]]
+    if kind == "rehearsal":
+        s.append((ROOTKEY, "key-wiped", {}))
+    if kind != "generation":
+        s.append((ROOTKEY, "context-loaded", {
+            "manifest": {"ceremony_id": cid, "file": "manifest.json", "sha256": man},
+            "root": {"certificate_sha256": cert, "file": "root.pem", "fingerprint": fp(pub),
+                     "public_key": pub, "sha256": root}}))
+        s += [([people[j - 1]["name"]], "share-presented", {
+            "corrections": j % 2, "envelope_sha256": env[j], "file": f"s{j}.txt",
+            "holder": people[j - 1]["name"], "index": j}) for j in presented]
+        s.append((ROOTKEY, "key-rebuilt", {"public_key": pub, "quorum": list(quorum)}))
+        s += [(ROOTKEY, "share-checked", {"agrees": True, "index": j})
+              for j in presented if j not in quorum]
+    return s + [(ROOTKEY, "seal", {})]
+
+
+def attestations(transcript, seeds, head=None, prev=None):
+    head = head or sha(transcript.rstrip(b"\n").split(b"\n")[-1])
+    out, prev = [], prev or head
+    for j, seed in enumerate(seeds):
+        a = {"head": head, "prev": prev, "seq": j, "time": "2028-03-01T00:00:00.000Z",
+             "witness": {"name": f"Witness {j}", "public_key": ic.ed25519_public(seed).hex()}}
+        a["signature"] = ic.ed25519_sign(seed, ATTEST_DOMAIN + hashlib.sha256(
+            canon(a)).digest()).hex()
+        out.append(canon(a))
+        prev = sha(out[-1])
+    return b"".join(c + b"\n" for c in out)
+
+
+def self_test(quick=False):
+    tmp = tempfile.mkdtemp(prefix="itc-selftest-")
+    for src, dst in (("cert_valid.pem", "root.pem"), ("manifest_valid.json", "manifest.json")):
+        with open(os.path.join(tmp, dst), "wb") as f:
+            f.write(vector(src))
+    cert, plan = ic.load_cert(vector("cert_valid.pem")), vector("plan_valid.toml")
+    other_cert = dict(cert, pub=ic.ed25519_public(bytes([9]) * 32))
+    W = [bytes([0xA0 + j]) * 32 for j in range(3)]
+    wkeys = {ic.ed25519_public(w).hex() for w in W[:2]}
+    passed, failed = [0], []
+
+    def run(label, data, expect, att=None, **kw):
+        """expect: "SEALED", "UNSEALED", or (kinds, position)."""
+        kw = {"cert": cert, "artifacts": tmp, "plan": plan, **kw}
+        try:
+            got = verify(data, att, **kw)
+            ok = isinstance(expect, str) and got.split()[1] == expect
+        except Invalid as e:
+            got = str(e)
+            ok = not isinstance(expect, str) and e.kind in expect[0] and \
+                (e.seq, e.line) == (expect[1], expect[1] + 1)
+        if ok:
+            passed[0] += 1
+        else:
+            failed.append(f"{label}: expected {expect}, got {got}")
+
+    def join(ls):
+        return b"".join(x + b"\n" for x in ls)
+
+    for kind in ("generation", "rehearsal", "quorum-check"):
+        good = write(scenario(kind))
+        lines, qc = good.split(b"\n")[:-1], {"plan": None} if kind == "quorum-check" else {}
+        n = len(lines)
+        run(f"{kind}: valid", good, "SEALED", **qc)
+        run(f"{kind}: valid, no options", good, "SEALED", cert=None, artifacts=None, plan=None)
+        for j, line in enumerate(lines):         # flip (XOR 01) every byte of every entry
+            kinds = {"modified"} | ({"bad-seal", "malformed", "script", "truncated"}
+                                    if j == n - 1 else set())
+            off = sum(len(x) + 1 for x in lines[:j])
+            for b in range(0, len(line) + 1, 7 if quick else 1):
+                t = bytearray(good)
+                t[off + b] ^= 1
+                run(f"{kind}: flip line {j + 1} byte {b}", bytes(t), (kinds, j), **qc)
+        for j in range(n):                      # delete each entry
+            run(f"{kind}: delete seq {j}", join(lines[:j] + lines[j + 1:]),
+                "UNSEALED" if j == n - 1 else ({"deleted"}, j), **qc)
+        for j in range(n - 1):                  # swap adjacent entries
+            run(f"{kind}: swap {j}/{j + 1}", join(lines[:j] + [lines[j + 1], lines[j]] +
+                                                  lines[j + 2:]), ({"reordered"}, j), **qc)
+        for j in range(n + 1):                  # insert a forged entry, well or badly linked
+            f = ic.strict_json(lines[(j + 3) % n])      # unlike its neighbours
+            f["time"] = ic.strict_json(lines[max(j - 1, 0)])["time"]
+            for prev in ((sha(lines[j - 1]) if j else ZERO), "ab" * 32):
+                run(f"{kind}: insert at {j}", join(lines[:j] + [canon(dict(f, seq=j, prev=prev))]
+                                                   + lines[j:]),
+                    ({"script" if j == n and prev != "ab" * 32 else "inserted"}, j), **qc)
+        for cut in (1, 2, len(lines[-1]) // 2):  # truncate the last entry
+            run(f"{kind}: truncate {cut}", good[:-cut], ({"truncated"}, n - 1), **qc)
+        # a seal by another key (naming that key), and one naming the root key
+        other = bytes([7]) * 32
+        run(f"{kind}: seal by another key", write(scenario(kind), seed=other),
+            ({"bad-seal"}, n - 1), **qc)
+        last = ic.strict_json(lines[-1])
+        del last["details"]["signature"]
+        last["details"]["signature"] = ic.ed25519_sign(
+            other, SEAL_DOMAIN + hashlib.sha256(canon(last)).digest()).hex()
+        run(f"{kind}: seal signature by another key", join(lines[:-1] + [canon(last)]),
+            ({"bad-seal"}, n - 1), **qc)
+        run(f"{kind}: --root of another key", good, ({"bad-seal"}, n - 1), cert=other_cert, **qc)
+        # attestations
+        att = attestations(good, W[:2])
+        a0 = att.index(b"\n") + 1
+        run(f"{kind}: two attestations", good, "SEALED", att=att, witnesses=wkeys, **qc)
+        bad, at = bytearray(att), a0 + att[a0:].index(b'"signature":"') + 14
+        bad[at] = ord("1") if bad[at] == ord("0") else ord("0")        # another hex digit
+        run(f"{kind}: bad attestation signature", good, ({"bad-seal"}, 1), att=bytes(bad), **qc)
+        run(f"{kind}: attestation naming another head", good, ({"bad-seal"}, 0),
+            att=attestations(good, W[:1], head="ab" * 32, prev=sha(lines[-1])), **qc)
+        run(f"{kind}: attestation of another transcript", good, ({"modified"}, 0),
+            att=attestations(good, W[:1], head="ab" * 32), **qc)
+        run(f"{kind}: unknown witness", good, ({"unknown-witness"}, 2),
+            att=attestations(good, W), witnesses=wkeys, **qc)
+        run(f"{kind}: same witness twice", good, ({"inserted"}, 1),
+            att=attestations(good, [W[0], W[0]]), **qc)
+        run(f"{kind}: attestation deleted", good, ({"deleted"}, 0), att=att[a0:], **qc)
+        run(f"{kind}: attestations swapped", good, ({"reordered"}, 0),
+            att=att[a0:] + att[:a0], **qc)
+        run(f"{kind}: attestations, seal cut off", join(lines[:-1]), ({"deleted"}, n - 1),
+            att=att, **qc)
+        # artifacts and plan
+        manifest = next(i for i, x in enumerate(lines) if b'"manifest.json","sha256"' in x or
+                        b'"context-loaded"' in x)
+        with open(os.path.join(tmp, "manifest.json"), "ab") as f:
+            f.write(b" ")
+        run(f"{kind}: manifest.json changed", good, ({"artifact"}, manifest), **qc)
+        with open(os.path.join(tmp, "manifest.json"), "wb") as f:
+            f.write(vector("manifest_valid.json"))
+        run(f"{kind}: other plan bytes", good, ({"plan"}, 0), plan=plan + b"\n")
+    # script violations, with an intact chain and seal
+    s = scenario("generation")
+    run("shares written out of order", write(s[:6] + [s[7], s[6]] + s[8:]), ({"script"}, 6))
+    abort = (ROOTKEY, "aborted", {"reason": "disk full"})
+    run("aborted", write(s[:5] + [abort]), "UNSEALED")
+    run("entry after aborted", write(s[:5] + [abort] + s[5:6]), ({"script"}, 6))
+    run("interrupted", write(s[:5]), "UNSEALED")
+    run("quorum not presented", write(scenario("rehearsal", (1, 2, 3), (1, 2, 4))),
+        ({"script"}, 17))
+    run("only k presented", write(scenario("rehearsal", (3, 1, 2), (1, 2, 3))), "SEALED")
+    run("seal too early", write(s[:5] + s[-1:]), ({"script"}, 5))
+    r = scenario("rehearsal")
+    k = next(i for i, x in enumerate(r) if x[1] == "key-rebuilt")
+    r[k] = (ROOTKEY, "key-rebuilt", dict(r[k][2], public_key="ab" * 32))
+    run("another key rebuilt, interrupted", write(r[:k + 1]), ({"script"}, k))
+    print(f"self-test: {passed[0]} checks passed, {len(failed)} failed")
+    for f in failed:
+        print("  FAIL", f)
+    return 1 if failed else 0
+
+
+def check_vectors(vdir):
+    """Every transcript_*.jsonl vector against its .expect.json: the outcome, and for an
+    invalid one its seq and line, must agree ("need only agree on accept/reject and on the row
+    named", docs/formats.md, Errors); another kind is only noted."""
+    failed, notes, names = [], [], sorted(f[:-12] for f in os.listdir(vdir)
+                                          if f.startswith("transcript_") and f.endswith(".expect.json"))
+
+    def read(name):
+        with open(os.path.join(vdir, name), "rb") as f:
+            return f.read()
+    for name in names:
+        exp, art = json.loads(read(name + ".expect.json")), None
+        if exp.get("artifacts"):
+            art = tempfile.mkdtemp(prefix="itc-vector-")
+            for dst, src in exp["artifacts"].items():
+                with open(os.path.join(art, dst), "wb") as f:
+                    f.write(read(src))
+        att = name + ".attestations"
+        try:
+            got = verify(read(name + ".jsonl"),
+                         read(att) if os.path.exists(os.path.join(vdir, att)) else None,
+                         ic.load_cert(read(exp["root"])) if exp.get("root") else None, art,
+                         read(exp["plan"]) if exp.get("plan") else None,
+                         set(exp["witnesses"]) if exp.get("witnesses") else None)
+            outcome, where = got.split()[1].lower(), ()
+        except Invalid as e:
+            got, outcome, where = str(e), "invalid", (e.seq, e.line)
+            if e.kind != exp.get("failure"):
+                notes.append(f"{name}: kind {e.kind}, the vector says {exp.get('failure')}")
+        if (outcome, where) != (exp["outcome"], tuple(exp[k] for k in ("seq", "line") if k in exp)):
+            failed.append(f"{name}: expected {exp['outcome']} {exp.get('seq', '')} "
+                          f"{exp.get('line', '')}, got {got}")
+    print(f"transcript vectors: {len(names) - len(failed)} of {len(names)} agree")
+    for line in [f"  FAIL {f}" for f in failed] + [f"  note {n}" for n in notes]:
+        print(line)
+    return 1 if failed or not names else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------------------------
+
+def main(argv):
+    ap = argparse.ArgumentParser(description="Independent rootkey transcript verifier "
+                                             "(docs/formats.md, Ceremony transcript v1)")
+    ap.add_argument("transcript", nargs="?")
+    ap.add_argument("--root")
+    ap.add_argument("--artifacts")
+    ap.add_argument("--plan")
+    ap.add_argument("--witnesses", nargs="+")
+    ap.add_argument("--self-test", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="self-test: flip every 7th byte only")
+    ap.add_argument("--vectors", nargs="?", const=HERE, metavar="DIR",
+                    help="check the transcript_* vectors (default: this file's directory)")
+    args = ap.parse_args(argv)
+    if args.self_test:
+        return self_test(args.quick)
+    if args.vectors:
+        return check_vectors(args.vectors)
+    if not args.transcript:
+        ap.error("a transcript is required")
+
+    def read(p):
+        with open(p, "rb") as f:
+            return f.read()
+    try:
+        data = read(args.transcript)
+        # GAP: the sibling of a transcript not named *.jsonl is not defined.
+        apath = re.sub(r"\.jsonl$", "", args.transcript) + ".attestations"
+        att = read(apath) if os.path.exists(apath) else None
+        try:
+            cert = ic.load_cert(read(args.root)) if args.root else None
+        except (ic.Reject, AssertionError, IndexError, ValueError) as e:
+            raise ValueError(f"--root: {e}")
+        plan = read(args.plan) if args.plan else None
+        wit = {pem_public_key(read(p)) for p in args.witnesses} if args.witnesses else None
+        if args.artifacts and not os.path.isdir(args.artifacts):
+            raise ValueError(f"--artifacts {args.artifacts} is not a directory")
+    except (OSError, ValueError) as e:
+        print(f"INVALID seq=- line=- malformed: cannot read the input: {e}")
+        return 1
+    try:
+        verdict = verify(data, att, cert, args.artifacts, plan, wit)
+    except Invalid as e:
+        print(e)
+        return 1
+    print(verdict)
+    return 0 if verdict == "VALID SEALED" else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
