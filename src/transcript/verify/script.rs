@@ -629,12 +629,13 @@ pub(super) fn script_steps<'a>(
             .as_u64()
             .and_then(|i| u8::try_from(i).ok())
             .ok_or_else(|| d.err("quorum", "holds something other than share indices"))?;
-        if !presented.contains(&i) || !quorum.insert(i) {
+        if !presented.contains(&i) || quorum.last().is_some_and(|&l| l >= i) {
             return Err(d.err(
                 "quorum",
-                &format!("lists share {i}, which was not presented or is listed twice"),
+                &format!("lists share {i}, which was not presented or is not in increasing order"),
             ));
         }
+        quorum.insert(i);
     }
     if quorum.len() != k as usize {
         return Err(d.err("quorum", &format!("must list exactly {k} shares")));
