@@ -123,11 +123,15 @@ Example:\n  rootkey transcript verify out/transcript.jsonl --root out/root.pem -
     /// .attestations file)
     #[command(after_help = "Example:\n  \
         openssl genpkey -algorithm ed25519 -out carol.pem && openssl pkey -in carol.pem -pubout -out carol.pub.pem\n  \
-        rootkey transcript attest out/transcript.jsonl --key carol.pem --name \"Carol Witness\"")]
+        rootkey transcript attest out/transcript.jsonl --root out/root.pem --key carol.pem --name \"Carol Witness\"")]
     Attest {
         /// The sealed transcript
         #[arg(value_name = "TRANSCRIPT")]
         transcript: PathBuf,
+        /// The ceremony's root certificate, as the witness saw it at the ceremony: the
+        /// transcript must be sealed by its key
+        #[arg(long, value_name = "root.pem")]
+        root: PathBuf,
         /// The witness's Ed25519 private key, unencrypted PKCS#8 PEM
         #[arg(long, value_name = "KEY.pem")]
         key: PathBuf,
@@ -182,6 +186,9 @@ struct Against {
     /// Public keys (PEM) of the witnesses you know; any other attestation is refused
     #[arg(long, value_name = "KEY.pub.pem", num_args = 1..)]
     witnesses: Option<Vec<PathBuf>>,
+    /// Require an attestation by every key given with --witnesses
+    #[arg(long, requires = "witnesses")]
+    all_witnesses: bool,
 }
 
 #[derive(Subcommand)]
@@ -244,7 +251,9 @@ fn base_name(p: &std::path::Path) -> String {
         .unwrap_or_default()
 }
 
-fn load_against(a: &Against) -> Result<(Option<rootkey::cert::RootCert>, Vec<[u8; 32]>), Error> {
+type WitnessList = Vec<(String, [u8; 32])>;
+
+fn load_against(a: &Against) -> Result<(Option<rootkey::cert::RootCert>, WitnessList), Error> {
     let root = a
         .root
         .as_deref()
@@ -253,7 +262,10 @@ fn load_against(a: &Against) -> Result<(Option<rootkey::cert::RootCert>, Vec<[u8
     let mut keys = Vec::new();
     for p in a.witnesses.iter().flatten() {
         let b = rootkey::fsio::read_public(p, 64 * 1024, "witness key")?;
-        keys.push(verify::witness_key_from_pem(&b, &p.display().to_string())?);
+        keys.push((
+            p.display().to_string(),
+            verify::witness_key_from_pem(&b, &p.display().to_string())?,
+        ));
     }
     Ok((root, keys))
 }
@@ -267,6 +279,7 @@ fn replay(t: &std::path::Path, a: &Against) -> Result<verify::Replay, Error> {
             artifacts: a.artifacts.as_deref(),
             plan: a.plan.as_deref(),
             witnesses: a.witnesses.as_ref().map(|_| keys.as_slice()),
+            all_witnesses: a.all_witnesses,
         },
     )
 }
@@ -274,6 +287,12 @@ fn replay(t: &std::path::Path, a: &Against) -> Result<verify::Replay, Error> {
 /// Prints the outcome of a replay and returns the exit code of `transcript verify`.
 fn print_replay(r: &verify::Replay) -> i32 {
     print!("{}", clean_lines(&summary::replayed(r)));
+    if !r.root_checked && matches!(r.verdict, verify::Verdict::Sealed) {
+        eprintln!(
+            "warning: no --root given: the seal was checked only against the key recorded in the transcript; \
+             a transcript forged and sealed with another key would pass"
+        );
+    }
     if let verify::Verdict::Invalid(e) = &r.verdict {
         eprintln!("error: {e}");
     }
@@ -318,6 +337,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             dice,
             allow_unlocked_memory,
         } => {
+            transcript::check_recordable_name(&plan_path, "plan")?;
             let plan = Plan::load(&plan_path)?;
             let profile = match &profile {
                 Some(p) => {
@@ -416,6 +436,11 @@ fn run(cli: Cli) -> Result<i32, Error> {
             shares,
             allow_unlocked_memory,
         } => {
+            transcript::check_recordable_name(&manifest, "manifest")?;
+            transcript::check_recordable_name(&root, "root certificate")?;
+            for s in &shares {
+                transcript::check_recordable_name(s, "share file")?;
+            }
             let ctx = Context::load(&manifest, &root)?;
             if allow_unlocked_memory && !ctx.manifest.ceremony.rehearsal {
                 return Err(Error::operator(
@@ -452,13 +477,15 @@ fn run_transcript(cmd: TranscriptCommand) -> Result<i32, Error> {
         }
         TranscriptCommand::Attest {
             transcript,
+            root,
             key,
             name,
         } => {
             harden(false)?;
+            let root = rootkey::cert::RootCert::load(&root)?;
             let pem = rootkey::fsio::read_secret(&key, 16 * 1024)
                 .map_err(|e| e.context(format!("witness key {}", key.display())))?;
-            let a = transcript::attest(&transcript, &pem, &name)?;
+            let a = transcript::attest(&transcript, &root, &pem, &name)?;
             print!("{}", clean_lines(&summary::attested(&a, &name)));
             Ok(exit::OK)
         }

@@ -144,8 +144,12 @@ pub fn replayed(r: &crate::transcript::verify::Replay) -> String {
 /// Summary of `transcript attest`.
 pub fn attested(a: &crate::transcript::AttestReport, name: &str) -> String {
     format!(
-        "Attested by \"{name}\" (key {})\n  sealed head {} ({} entries)\n  attestation seq {} appended to {}\n",
+        "Attested by \"{name}\" (key {})\n  {} ceremony \"{}\", id {}\n  sealed by root key {} (the given root.pem)\n  sealed head {} ({} entries)\n  attestation seq {} appended to {}\n",
         fingerprint_display(&crate::cert::fingerprint(&a.public_key)),
+        a.ceremony.0,
+        a.ceremony.1,
+        a.ceremony.2,
+        fingerprint_display(&crate::cert::fingerprint(&a.seal_key)),
         hex::encode(a.head),
         a.entries,
         a.seq,

@@ -24,8 +24,8 @@ use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 use common::{
-    Ceremony, INPUT, REHEARSAL_HOLDERS, Run, Secrets, assert_unchanged, combine_into, repo_path,
-    rootkey, snapshot,
+    Ceremony, INPUT, REHEARSAL_HOLDERS, Run, Secrets, VERIFICATION, assert_unchanged, combine_into,
+    repo_path, rootkey, snapshot,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -775,10 +775,13 @@ fn witness_key(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
 }
 
 fn attest(t: &Path, key: &Path, name: &str) -> Run {
+    let root = fixture().dir.join("root.pem");
     let r = rootkey([
         "transcript".as_ref(),
         "attest".as_ref(),
         t.as_os_str(),
+        "--root".as_ref(),
+        root.as_os_str(),
         "--key".as_ref(),
         key.as_os_str(),
         "--name".as_ref(),
@@ -825,8 +828,28 @@ fn two_witnesses_attest_and_only_known_witnesses_are_accepted() {
     ];
     verify(&tr, &both).ok().stdout_has(&[
         "Result: VALID and SEALED",
-        "2 valid (Carol Witness, Dave Witness)",
+        "2 valid: \"Carol Witness\" with key SHA256:",
+        &format!("= {}; \"Dave Witness\"", carol_pub.display()),
+        &format!("= {} — every key in the witness list", dave_pub.display()),
     ]);
+    // --all-witnesses: both attested; with a third listed key that did not, it is refused.
+    let (_, erin_pub) = witness_key(t.path(), "erin");
+    let mut all = both.to_vec();
+    all.push(OsStr::new("--all-witnesses"));
+    verify(&tr, &all)
+        .ok()
+        .stdout_has(&["all 2 listed witnesses attested"]);
+    let three = [
+        OsStr::new("--all-witnesses"),
+        OsStr::new("--witnesses"),
+        carol_pub.as_os_str(),
+        dave_pub.as_os_str(),
+        erin_pub.as_os_str(),
+    ];
+    let r = verify(&tr, &three);
+    r.code(INPUT)
+        .single_error()
+        .stderr_has(&["missing witness", &erin_pub.display().to_string()]);
 
     // Only Carol known: Dave's attestation (seq 1, line 2) is refused, and vice versa.
     let r = verify(&tr, &[OsStr::new("--witnesses"), carol_pub.as_os_str()]);
@@ -1522,4 +1545,137 @@ fn the_independent_python_verifier_agrees_on_real_transcripts() {
             c.run.stderr
         );
     }
+}
+
+/// Re-chains `lines` after `edit` changed some of them, and re-seals with another key, the
+/// way a forger would: the chain is then consistent and only the checks after it can object.
+fn reforged(edit: impl Fn(&mut Value)) -> Vec<Vec<u8>> {
+    let key = other_key();
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    for l in &fixture().lines {
+        let mut v = json(l);
+        edit(&mut v);
+        if let Some(p) = out.last() {
+            v["prev"] = sha256_hex(p).into();
+        }
+        if v["action"] == "seal" {
+            v["details"]["head"] = v["prev"].clone();
+            v["details"]["public_key"] = hex::encode(key.verifying_key().to_bytes()).into();
+            out.push(sign_seal(v, &key));
+        } else {
+            out.push(canonical(&v));
+        }
+    }
+    out
+}
+
+/// Hostile strings in fields the verifier slices or shortens never crash it (exit 101): a
+/// multi-byte character where a time's `Z` belongs, a non-hex digest in the report.
+#[test]
+fn hostile_field_contents_are_refused_without_a_crash() {
+    for bad in ["2036-11-23T01:46:3é", "2036-11-23T01:46:32X"] {
+        let lines = reforged(|v| {
+            if v["action"] == "certificate-signed" {
+                v["details"]["not_after"] = bad.into();
+            }
+        });
+        let c = tampered(&lines);
+        c.invalid()
+            .culprit_is("entry seq 4 (line 5)")
+            .kind_in(&["malformed"])
+            .says(&["not_after", "YYYY-MM-DDTHH:MM:SSZ"]);
+    }
+    // The report of a transcript with a non-hex, non-ASCII digest is still written.
+    let mut lines = fixture().lines.clone();
+    let mut v = json(&lines[5]);
+    v["details"]["envelope_sha256"] = format!("{}é{}", "a".repeat(15), "b".repeat(48)).into();
+    lines[5] = canonical(&v);
+    let c = tampered(&lines);
+    let out = c.transcript.with_file_name("report.md");
+    let r = report(&c.transcript, &out, &[]);
+    r.code(1);
+    assert!(fs::read_to_string(&out).unwrap().contains("INVALID"));
+}
+
+/// A witness attests only a transcript sealed by the root certificate they were shown: a
+/// consistent forgery sealed by another key is refused, and nothing is written.
+#[test]
+fn a_witness_never_attests_a_transcript_sealed_by_another_key() {
+    let t = TempDir::new().unwrap();
+    let tr = t.path().join("transcript.jsonl");
+    let lines = reforged(|v| {
+        let pk = hex::encode(other_key().verifying_key().to_bytes());
+        let fp = fingerprint_hex(&other_key().verifying_key().to_bytes());
+        let act = v["action"].as_str().unwrap_or_default().to_string();
+        let d = &mut v["details"];
+        match act.as_str() {
+            "key-generated" => {
+                d["public_key"] = pk.into();
+                d["fingerprint"] = fp.into();
+            }
+            "certificate-signed" => d["fingerprint"] = fp.into(),
+            "context-loaded" => {
+                d["root"]["public_key"] = pk.into();
+                d["root"]["fingerprint"] = fp.into();
+            }
+            "key-rebuilt" => d["public_key"] = pk.into(),
+            _ => {}
+        }
+    });
+    let joined: Vec<u8> = lines
+        .iter()
+        .flat_map(|l| l.iter().copied().chain([b'\n']))
+        .collect();
+    fs::write(&tr, joined).unwrap();
+    // Self-consistent: without a root certificate it verifies (with a warning).
+    verify(&tr, &[])
+        .ok()
+        .stderr_has(&["warning: no --root given"]);
+    let (carol, _) = witness_key(t.path(), "carol");
+    let r = attest(&tr, &carol, "Carol Witness");
+    r.code(VERIFICATION).single_error().stderr_has(&[
+        "refusing to attest",
+        "not the key of the given root certificate",
+    ]);
+    assert!(!t.path().join("transcript.attestations").exists());
+}
+
+/// The attestations file is never written through a symbolic link.
+#[test]
+fn attest_refuses_an_attestations_file_that_is_a_symlink() {
+    let (t, tr, att) = transcript_copy();
+    let target = t.path().join("elsewhere");
+    std::os::unix::fs::symlink(&target, &att).unwrap();
+    let (carol, _) = witness_key(t.path(), "carol");
+    let r = attest(&tr, &carol, "Carol Witness");
+    assert_ne!(r.code, 0, "{r:#?}");
+    r.single_error().stderr_has(&["not a link"]);
+    assert!(!target.exists(), "nothing may be written through the link");
+}
+
+/// A file name the transcript could not record (a control character) is refused before the
+/// ceremony starts, so that no ceremony writes a transcript its verifier refuses.
+#[test]
+fn combine_refuses_share_file_names_the_transcript_cannot_record() {
+    let f = fixture();
+    let t = TempDir::new().unwrap();
+    let share = |i: usize| {
+        f.dir.join(format!(
+            "share-0{i}-{}-rehearsal.txt",
+            ["alice", "bob", "carol", "dave", "erin"][i - 1]
+        ))
+    };
+    let odd = t.path().join("share\tone.txt");
+    fs::copy(share(1), &odd).unwrap();
+    let out = t.path().join("check");
+    let r = combine(
+        &out,
+        &f.dir.join("manifest.json"),
+        &f.dir.join("root.pem"),
+        &[&odd, &share(3), &share(5)],
+    );
+    r.code(INPUT)
+        .single_error()
+        .stderr_has(&["cannot be recorded in the transcript"]);
+    assert!(!out.exists(), "no transcript is started");
 }

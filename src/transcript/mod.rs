@@ -223,6 +223,29 @@ pub fn preflight(h: &HardeningReport, now: SystemTime) -> Result<Value> {
     }))
 }
 
+/// Checks that the file name of `path` can be recorded in a transcript (a bare name of at most
+/// 2 000 characters without control or invisible characters), so that a ceremony never writes
+/// a transcript its verifier refuses. `what` names the file in the error.
+pub fn check_recordable_name(path: &Path, what: &str) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.chars().count() > 2000
+        || name.chars().any(crate::error::is_unsafe_char)
+    {
+        return Err(Error::operator(format!(
+            "{what} {}: its file name cannot be recorded in the transcript (control or invisible characters, or not a file name)",
+            path.display()
+        ))
+        .hint("rename the file"));
+    }
+    Ok(())
+}
+
 /// The header entry's `details`.
 pub fn header_details(info: &HeaderInfo, binary_sha256: &[u8; 32]) -> Value {
     let participants: Vec<Value> = info
@@ -287,6 +310,8 @@ pub struct Recorder {
     prev: [u8; 32],
     last_time: String,
     closed: bool,
+    /// A write failed: the file may end in a partial line, so nothing more is written.
+    broken: bool,
     clock: Clock,
 }
 
@@ -353,6 +378,7 @@ impl Recorder {
             prev: ZERO_HASH,
             last_time: String::new(),
             closed: false,
+            broken: false,
             clock: Box::new(SystemTime::now),
         }
     }
@@ -414,6 +440,11 @@ impl Recorder {
         action: &str,
         details: Value,
     ) -> Result<Map<String, Value>> {
+        if self.broken {
+            return Err(Error::environment(format!(
+                "transcript entry `{action}` not written: an earlier write to the transcript failed"
+            )));
+        }
         if self.closed {
             return Err(Error::environment(format!(
                 "internal error: transcript entry `{action}` after the transcript was closed"
@@ -452,15 +483,17 @@ impl Recorder {
         match &mut self.sink {
             Sink::Memory(b) => b.extend_from_slice(&line),
             Sink::File(f, path) => {
-                f.write_all(&line)
-                    .and_then(|()| f.sync_data())
-                    .map_err(|e| {
-                        Error::environment(format!(
-                            "transcript {}: cannot append entry {}: {e}",
-                            path.display(),
-                            self.seq
-                        ))
-                    })?;
+                if let Err(e) = f.write_all(&line).and_then(|()| f.sync_data()) {
+                    // After a failed write or fsync the file's end is unknown: never append
+                    // after it (an entry after a partial line would look like tampering).
+                    self.broken = true;
+                    return Err(Error::environment(format!(
+                        "transcript {}: cannot append entry {}: {e}",
+                        path.display(),
+                        self.seq
+                    ))
+                    .hint("the transcript is incomplete: keep it as evidence and run the ceremony again"));
+                }
             }
         }
         self.prev = Sha256::digest(&c).into();
@@ -536,12 +569,19 @@ pub struct AttestReport {
     pub head: [u8; 32],
     /// Number of entries in the transcript.
     pub entries: usize,
+    /// The root key that sealed the transcript.
+    pub seal_key: [u8; 32],
+    /// Ceremony kind, name and id (from the header).
+    pub ceremony: (String, String, String),
 }
 
-/// Appends a witness attestation over the sealed head of `transcript`, which must verify and
-/// be sealed. `key_pem` is the witness's unencrypted PKCS#8 Ed25519 private key (PEM).
+/// Appends a witness attestation over the sealed head of `transcript`, which must verify, be
+/// sealed, and be sealed by the key of `root` (a witness never signs a self-consistent forgery
+/// sealed by some other key). `key_pem` is the witness's unencrypted PKCS#8 Ed25519 private key
+/// (PEM). The attestations file is locked while it is checked and appended to.
 pub fn attest(
     transcript: &Path,
+    root: &crate::cert::RootCert,
     key_pem: &crate::secret::SecretBytes,
     name: &str,
 ) -> Result<AttestReport> {
@@ -572,8 +612,79 @@ pub fn attest(
         )
         .hint("create one with: openssl genpkey -algorithm ed25519 -out witness.pem"));
     };
+    let path = attestations_path(transcript);
+    let io = |what: &str, e: std::io::Error| {
+        Error::environment(format!("{}: {what}: {e}", path.display()))
+    };
+    // Open (never through a symlink) and lock the attestations file first, so that two
+    // witnesses attesting at once are serialised instead of both writing seq N.
+    let created = std::fs::symlink_metadata(&path).is_err();
+    let mut f = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(fsio::PUBLIC_MODE)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)
+        .map_err(|e| {
+            io(
+                "cannot open for appending (it must be a regular file, not a link)",
+                e,
+            )
+        })?;
+    if !f.metadata().map(|m| m.is_file()).unwrap_or(false) {
+        return Err(Error::operator(format!(
+            "{} is not a regular file",
+            path.display()
+        )));
+    }
+    f.lock().map_err(|e| io("cannot lock", e))?;
+    if created {
+        f.set_permissions(std::fs::Permissions::from_mode(fsio::PUBLIC_MODE))
+            .map_err(|e| io("cannot set the file mode", e))?;
+    }
+    let result = append_attestation(transcript, root, key, name, &mut f, &io);
+    let _ = f.unlock();
+    match result {
+        Ok(mut report) => {
+            if created {
+                let dir = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                File::open(dir)
+                    .and_then(|d| d.sync_all())
+                    .map_err(|e| io("fsync of directory failed", e))?;
+            }
+            report.path = path;
+            Ok(report)
+        }
+        Err(e) => {
+            // Leave no empty attestations file behind.
+            if created && f.metadata().map(|m| m.len() == 0).unwrap_or(false) {
+                let _ = std::fs::remove_file(&path);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The checks and the append of [`attest`], with the attestations file open and locked.
+fn append_attestation(
+    transcript: &Path,
+    root: &crate::cert::RootCert,
+    key: &ed25519_dalek::SigningKey,
+    name: &str,
+    f: &mut File,
+    io: &dyn Fn(&str, std::io::Error) -> Error,
+) -> Result<AttestReport> {
     let public_key = key.verifying_key().to_bytes();
-    let r = verify::replay(transcript, &verify::ReplayOptions::default())?;
+    let r = verify::replay(
+        transcript,
+        &verify::ReplayOptions {
+            root: Some(root),
+            ..verify::ReplayOptions::default()
+        },
+    )?;
     let head = match (&r.verdict, r.sealed_head) {
         (verify::Verdict::Sealed, Some(h)) => h,
         (verify::Verdict::Invalid(e), _) => {
@@ -617,39 +728,22 @@ pub fn attest(
     m.insert("signature".into(), json!(hex::encode(sig.to_bytes())));
     let mut line = jcs::canonicalize(&Value::Object(m))?;
     line.push(b'\n');
-    let path = attestations_path(transcript);
-    let io = |what: &str, e: std::io::Error| {
-        Error::environment(format!("{}: {what}: {e}", path.display()))
-    };
-    let created = !path.exists();
-    let mut f = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(fsio::PUBLIC_MODE)
-        .open(&path)
-        .map_err(|e| io("cannot open for appending", e))?;
-    if created {
-        f.set_permissions(std::fs::Permissions::from_mode(fsio::PUBLIC_MODE))
-            .map_err(|e| io("cannot set the file mode", e))?;
-    }
     f.write_all(&line)
         .and_then(|()| f.sync_data())
         .map_err(|e| io("cannot append the attestation", e))?;
-    if created {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| io("fsync of directory failed", e))?;
-    }
+    let (kind, cname, id) = r
+        .header
+        .as_ref()
+        .map(|h| (h.kind.as_str().to_string(), h.name.clone(), h.id.clone()))
+        .unwrap_or_default();
     Ok(AttestReport {
-        path,
+        path: PathBuf::new(),
         seq,
         public_key,
         head,
         entries: r.entries.len(),
+        seal_key: r.seal_key.unwrap_or_default(),
+        ceremony: (kind, cname, id),
     })
 }
 

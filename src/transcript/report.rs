@@ -63,8 +63,8 @@ fn s(v: Option<&Value>) -> String {
 }
 
 fn short(h: &str) -> String {
-    if h.len() > 16 {
-        format!("{}…", &h[..16])
+    if h.chars().count() > 16 {
+        format!("{}…", h.chars().take(16).collect::<String>())
     } else {
         h.to_string()
     }
@@ -373,7 +373,7 @@ pub fn build(r: &Replay) -> Report {
                     "Witness".into(),
                     "Key fingerprint".into(),
                     "Time (UTC)".into(),
-                    "In witness list".into(),
+                    "Witness list entry".into(),
                 ],
                 widths: vec![1.6, 3.6, 2.5, 1.0],
                 rows: r
@@ -384,11 +384,7 @@ pub fn build(r: &Replay) -> Report {
                             a.name.clone(),
                             fingerprint_display(&cert::fingerprint(&a.public_key)),
                             a.time.clone(),
-                            match a.known {
-                                Some(true) => "yes".into(),
-                                Some(false) => "NO".into(),
-                                None => "not checked".into(),
-                            },
+                            a.listed_as.clone().unwrap_or_else(|| "not checked".into()),
                         ]
                     })
                     .collect(),

@@ -67,8 +67,13 @@ fn replay(name: &str, exp: &Value) -> Result<Replay, String> {
         }
         None => None,
     };
-    let witnesses: Option<Vec<[u8; 32]>> = match exp["witnesses"].as_array() {
-        Some(a) => Some(a.iter().map(hex32).collect::<Result<_, _>>()?),
+    let witnesses: Option<Vec<(String, [u8; 32])>> = match exp["witnesses"].as_array() {
+        Some(a) => Some(
+            a.iter()
+                .enumerate()
+                .map(|(i, k)| Ok((format!("witness {i}"), hex32(k)?)))
+                .collect::<Result<_, String>>()?,
+        ),
         None => None,
     };
     let opts = ReplayOptions {
@@ -76,6 +81,7 @@ fn replay(name: &str, exp: &Value) -> Result<Replay, String> {
         artifacts,
         plan: plan.as_deref(),
         witnesses: witnesses.as_deref(),
+        all_witnesses: witnesses.is_some(),
     };
     Ok(replay_bytes(
         name,
@@ -205,8 +211,11 @@ fn check_attestations(name: &str, exp: &Value, r: &Replay, head: &[u8; 32]) -> R
         )?;
         eq(
             "replayed witness",
-            (r.attestations[i].name.as_str(), r.attestations[i].known),
-            (s(w, "name"), Some(true)),
+            (
+                r.attestations[i].name.as_str(),
+                r.attestations[i].listed_as.is_some(),
+            ),
+            (s(w, "name"), true),
         )?;
         let mut unsigned = v.clone();
         unsigned

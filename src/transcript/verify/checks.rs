@@ -97,7 +97,7 @@ pub(super) fn check_attestations(
     path: &Path,
     bytes: &[u8],
     head: &[u8; 32],
-    witnesses: Option<&[[u8; 32]]>,
+    witnesses: Option<&[(String, [u8; 32])]>,
 ) -> Result<Vec<Attestation>> {
     let file = path.display().to_string();
     let mut out: Vec<Attestation> = Vec::new();
@@ -134,7 +134,7 @@ pub(super) fn check_attestations(
             .ok_or_else(|| malformed("`time` is not YYYY-MM-DDTHH:MM:SS.sssZ"))?;
         if m["head"].as_str().and_then(hex32) != Some(*head) {
             return Err(bad(format!(
-                "{here}: attests another transcript head, not this transcript's seal"
+                "{here}: modified: it attests another transcript head, not this transcript's seal"
             )));
         }
         if m["prev"].as_str().and_then(hex32) != Some(prev) {
@@ -178,12 +178,13 @@ pub(super) fn check_attestations(
         }
         if let Some(o) = out.iter().find(|a| a.public_key == pk) {
             return Err(bad(format!(
-                "{here}: the key of \"{name}\" already attested on line {}",
+                "{here}: inserted: the key of \"{name}\" already attested on line {}",
                 o.line
             )));
         }
-        let known = witnesses.map(|list| list.contains(&pk));
-        if known == Some(false) {
+        let listed_as =
+            witnesses.map(|list| list.iter().find(|(_, k)| *k == pk).map(|(l, _)| l.clone()));
+        if listed_as == Some(None) {
             return Err(bad(format!(
                 "{here}: unknown witness: \"{name}\" signed with key {}, which is not in the witness list",
                 crate::ceremony::fingerprint_display(&cert::fingerprint(&pk))
@@ -195,7 +196,7 @@ pub(super) fn check_attestations(
             time: time.to_string(),
             name: name.to_string(),
             public_key: pk,
-            known,
+            listed_as: listed_as.flatten(),
             hash: Sha256::digest(l).into(),
         });
         prev = Sha256::digest(l).into();

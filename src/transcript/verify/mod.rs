@@ -56,8 +56,9 @@ pub struct Entry {
 
 impl Entry {
     /// `entry seq N (line L)`.
+    /// The position is what counts: the `seq` written in a damaged entry may be wrong.
     pub fn at(&self) -> String {
-        format!("entry seq {} (line {})", self.seq, self.line)
+        format!("entry seq {} (line {})", self.line - 1, self.line)
     }
 }
 
@@ -99,8 +100,9 @@ pub struct Attestation {
     pub name: String,
     /// Witness public key.
     pub public_key: [u8; 32],
-    /// Whether the key is in the auditor's witness list (None: no list given).
-    pub known: Option<bool>,
+    /// The witness-list entry (e.g. the public key file) whose key this is; None when no
+    /// list was given.
+    pub listed_as: Option<String>,
     /// SHA-256 of the attestation line.
     pub hash: [u8; 32],
 }
@@ -137,6 +139,8 @@ pub struct Replay {
     pub attestations: Vec<Attestation>,
     /// What was checked, in order: (check, outcome).
     pub checks: Vec<(String, String)>,
+    /// Whether the root keys were checked against a root certificate.
+    pub root_checked: bool,
 }
 
 /// `transcript verify` exit code: valid and sealed.
@@ -166,8 +170,10 @@ pub struct ReplayOptions<'a> {
     pub artifacts: Option<&'a Path>,
     /// The plan file.
     pub plan: Option<&'a Path>,
-    /// Public keys of the witnesses the auditor knows.
-    pub witnesses: Option<&'a [[u8; 32]]>,
+    /// The witnesses the auditor knows: (label, e.g. the key file, and public key).
+    pub witnesses: Option<&'a [(String, [u8; 32])]>,
+    /// Require an attestation by every listed witness.
+    pub all_witnesses: bool,
 }
 
 fn bad(what: impl Into<String>) -> Error {
@@ -183,8 +189,9 @@ fn at(e: &Entry, kind: &str, what: impl std::fmt::Display) -> Error {
 pub fn replay(path: &Path, opts: &ReplayOptions<'_>) -> Result<Replay> {
     let bytes = fsio::read_public(path, MAX_FILE, "transcript")?;
     let att_path = attestations_path(path);
+    // An empty attestations file (a witness's attempt that was refused) holds nothing.
     let att_bytes = if att_path.exists() {
-        Some(fsio::read_public(&att_path, 16 << 20, "attestations file")?)
+        Some(fsio::read_public(&att_path, 16 << 20, "attestations file")?).filter(|b| !b.is_empty())
     } else {
         None
     };
@@ -213,6 +220,7 @@ pub fn replay_bytes(
         seal_key: None,
         attestations: Vec::new(),
         checks: Vec::new(),
+        root_checked: opts.root.is_some(),
     };
     if let Err(e) = run(&mut r, bytes, attestations, opts) {
         r.verdict = Verdict::Invalid(e.context(format!("transcript {origin}")));
@@ -251,6 +259,8 @@ fn run(
         "script".into(),
         format!("ok: the {} steps happened in order", header.kind.as_str()),
     ));
+    r.checks
+        .push(("findings".into(), findings(&r.entries, &header)));
     // 4. Seal (or why there is none).
     let last = &r.entries[r.entries.len() - 1];
     let mut unsealed = None;
@@ -340,17 +350,31 @@ fn run(
                 )));
             };
             r.attestations = check_attestations(&p, b, &head, opts.witnesses)?;
-            let names: Vec<String> = r.attestations.iter().map(|a| a.name.clone()).collect();
+            let names: Vec<String> = r
+                .attestations
+                .iter()
+                .map(|a| {
+                    format!(
+                        "\"{}\" with key {}{}",
+                        a.name,
+                        crate::ceremony::fingerprint_display(&cert::fingerprint(&a.public_key)),
+                        a.listed_as
+                            .as_ref()
+                            .map(|l| format!(" = {l}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
             r.checks.push((
                 "attestations".into(),
                 format!(
-                    "ok: {} valid ({}){}",
+                    "ok: {} valid: {}{}",
                     r.attestations.len(),
-                    names.join(", "),
+                    names.join("; "),
                     if opts.witnesses.is_some() {
-                        ", every key in the witness list"
+                        " — every key in the witness list (names are as each witness typed them; the key is what counts)"
                     } else {
-                        "; keys not checked against a witness list (pass --witnesses)"
+                        " — keys not checked against a witness list (pass --witnesses)"
                     }
                 ),
             ));
@@ -358,6 +382,21 @@ fn run(
         None => r
             .checks
             .push(("attestations".into(), "none (no .attestations file)".into())),
+    }
+    if let Some(list) = opts.witnesses.filter(|_| opts.all_witnesses) {
+        for (label, key) in list {
+            if !r.attestations.iter().any(|a| a.public_key == *key) {
+                return Err(bad(format!(
+                    "{}: missing witness: {label} (key {}) did not attest this transcript (--all-witnesses)",
+                    attestations_path(Path::new(&r.path)).display(),
+                    crate::ceremony::fingerprint_display(&cert::fingerprint(key))
+                )));
+            }
+        }
+        r.checks.push((
+            "witnesses".into(),
+            format!("ok: all {} listed witnesses attested", list.len()),
+        ));
     }
     // 6. Artifacts.
     if let Some(dir) = opts.artifacts {
@@ -421,6 +460,50 @@ fn run(
         r.verdict = Verdict::Unsealed(u);
     }
     Ok(())
+}
+
+/// Facts recorded faithfully that an auditor must not miss although the transcript is valid:
+/// shares that disagreed with the quorum, and weak pre-flight conditions.
+fn findings(es: &[Entry], h: &Header) -> String {
+    let mut f = Vec::new();
+    for e in es.iter().filter(|e| e.action == "share-checked") {
+        if e.details.get("agrees") == Some(&Value::Bool(false)) {
+            f.push(format!(
+                "ATTENTION: share {} did NOT agree with the quorum ({})",
+                e.details.get("index").and_then(Value::as_u64).unwrap_or(0),
+                e.at()
+            ));
+        }
+    }
+    let flag = |k: &str| h.preflight.get(k).and_then(Value::as_bool);
+    if flag("swap_active") == Some(true) {
+        f.push("swap was active".into());
+    }
+    if flag("memory_locked") == Some(false) {
+        f.push("secret memory was NOT locked".into());
+    }
+    if flag("core_dumps_disabled") == Some(false) || flag("process_dumpable") == Some(true) {
+        f.push("core dumps were possible".into());
+    }
+    let up = h
+        .preflight
+        .get("network_interfaces_up")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    if !up.is_empty() {
+        f.push(format!("network interface(s) up: {up}"));
+    }
+    if f.is_empty() {
+        "none: pre-flight clean, every share agreed".into()
+    } else {
+        f.join("; ")
+    }
 }
 
 /// Parses an Ed25519 public key from SubjectPublicKeyInfo PEM (`openssl pkey -pubout`).

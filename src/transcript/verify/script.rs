@@ -433,7 +433,11 @@ pub(super) fn script_steps<'a>(
             .push((e, d.hex_str("certificate_sha256")?));
         for t in ["not_after", "not_before"] {
             let s = d.str(t)?;
-            if s.len() != 20 || !is_time_string(&format!("{}.000Z", &s[..19.min(s.len())])) {
+            let ok = s.len() == 20
+                && s.is_ascii()
+                && s.ends_with('Z')
+                && is_time_string(&format!("{}.000Z", &s[..19]));
+            if !ok {
                 return Err(d.err(t, "is not YYYY-MM-DDTHH:MM:SSZ"));
             }
         }
@@ -530,7 +534,7 @@ pub(super) fn script_steps<'a>(
     let m = d.obj("manifest")?;
     m.keys(&["ceremony_id", "file", "sha256"])?;
     let mid = m.str("ceremony_id")?;
-    if mid.len() != 32 || hex::decode(mid).is_err() {
+    if mid.len() != 32 || hex::decode(mid).is_err() || mid.bytes().any(|b| b.is_ascii_uppercase()) {
         return Err(m.err("ceremony_id", "is not 32 lower-case hex digits"));
     }
     if h.kind == Kind::Rehearsal && mid != h.id {
