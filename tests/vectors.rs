@@ -112,23 +112,29 @@ fn every_vector_has_an_expectation() {
     assert!(count > 50, "only {count} vectors found");
 }
 
-/// Runs `tests/vectors/independent_check.py` (a verifier written from docs/formats.md alone)
-/// when python3 is installed.
-#[test]
-fn independent_python_check() {
-    let script = dir().join("independent_check.py");
-    match Command::new("python3").arg(&script).arg(dir()).output() {
-        Err(e) => println!("note: python3 not available ({e}); independent check skipped"),
+/// Runs a Python verifier from `tests/vectors/` with `args` (skipped with a note when python3
+/// is not installed) and asserts that it succeeds.
+fn run_python(script: &str, args: &[String]) {
+    let path = dir().join(script);
+    match Command::new("python3").arg(&path).args(args).output() {
+        Err(e) => println!("note: python3 not available ({e}); {script} skipped"),
         Ok(out) => {
             let stdout = String::from_utf8_lossy(&out.stdout);
             let stderr = String::from_utf8_lossy(&out.stderr);
             println!("{stdout}");
             assert!(
                 out.status.success(),
-                "independent check failed:\n{stdout}\n{stderr}"
+                "{script} {args:?} failed:\n{stdout}\n{stderr}"
             );
         }
     }
+}
+
+/// Runs `tests/vectors/independent_check.py` (a verifier written from docs/formats.md alone)
+/// when python3 is installed.
+#[test]
+fn independent_python_check() {
+    run_python("independent_check.py", &[dir().display().to_string()]);
 }
 
 /// Writes all vectors (run explicitly; see the module documentation).
@@ -150,25 +156,7 @@ fn generate_vectors() {
 /// (tampering built from the spec), when python3 is installed.
 #[test]
 fn independent_python_transcript_check() {
-    let script = dir().join("independent_transcript_check.py");
-    for args in [
-        vec!["--vectors".to_string(), dir().display().to_string()],
-        vec!["--self-test".to_string(), "--quick".to_string()],
-    ] {
-        match Command::new("python3").arg(&script).args(&args).output() {
-            Err(e) => {
-                println!("note: python3 not available ({e}); independent check skipped");
-                return;
-            }
-            Ok(out) => {
-                let stdout = String::from_utf8_lossy(&out.stdout);
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                println!("{stdout}");
-                assert!(
-                    out.status.success(),
-                    "independent transcript check {args:?} failed:\n{stdout}\n{stderr}"
-                );
-            }
-        }
-    }
+    let script = "independent_transcript_check.py";
+    run_python(script, &["--vectors".into(), dir().display().to_string()]);
+    run_python(script, &["--self-test".into(), "--quick".into()]);
 }
