@@ -190,6 +190,10 @@ pub struct GenerateReport {
     pub root_path: PathBuf,
     /// Path of manifest.json.
     pub manifest_path: PathBuf,
+    /// Path of the transcript (None for an in-memory transcript).
+    pub transcript_path: Option<PathBuf>,
+    /// Whether the root key sealed the transcript (generation; a rehearsal seals later).
+    pub sealed: bool,
     /// (index, holder, path) per share.
     pub shares: Vec<(u8, String, PathBuf)>,
     /// k.
@@ -298,6 +302,8 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
         subject: root.subject,
         root_path: opts.out.join("root.pem"),
         manifest_path: opts.out.join("manifest.json"),
+        transcript_path: rec.path().map(Path::to_path_buf),
+        sealed: rec.kind() == Kind::Generation,
         shares: outputs
             .manifest
             .shares

@@ -18,6 +18,9 @@ pub fn generated(r: &GenerateReport) -> String {
     let _ = writeln!(s, "  fingerprint   {}", fingerprint_display(&r.fingerprint));
     let _ = writeln!(s, "  certificate   {}", r.root_path.display());
     let _ = writeln!(s, "  manifest      {}", r.manifest_path.display());
+    if let Some(t) = &r.transcript_path {
+        let _ = writeln!(s, "  transcript    {}", t.display());
+    }
     let _ = writeln!(
         s,
         "Split {}-of-{}: all {} subsets of {} shares were recombined and rebuild the key",
@@ -35,7 +38,14 @@ pub fn generated(r: &GenerateReport) -> String {
             "WARNING: secret memory was NOT locked (--allow-unlocked-memory); recorded in the manifest"
         );
     }
-    let _ = writeln!(s, "The root key has been wiped from memory.");
+    if r.sealed {
+        let _ = writeln!(
+            s,
+            "The root key sealed the transcript and has been wiped from memory."
+        );
+    } else {
+        let _ = writeln!(s, "The root key has been wiped from memory.");
+    }
     s
 }
 
