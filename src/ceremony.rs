@@ -14,6 +14,7 @@ use crate::manifest::{self, CeremonyInfo, Manifest, RootInfo, ShareEntry};
 use crate::plan::Plan;
 use crate::secret::{self, SecretBytes};
 use crate::shamir::{self, SharePoint};
+use crate::share::input::{self, ShareText, Source};
 use crate::share::text::{self, Correction};
 use crate::share::{Envelope, ShareHeader};
 use crate::transcript::{HeaderInfo, Kind, Participant, Recorder, TOOL_ACTOR};
@@ -24,9 +25,6 @@ use serde_json::json;
 pub fn locked_pages_needed(n: u8) -> usize {
     16 + 6 * n as usize
 }
-
-/// Largest share file accepted.
-pub const MAX_SHARE_FILE: usize = 16 * 1024;
 
 /// Formats a 32-byte fingerprint as `SHA256:` + hex in groups of 4.
 pub fn fingerprint_display(fp: &[u8; 32]) -> String {
@@ -465,8 +463,10 @@ impl Context {
 /// A share read from a file and verified alone against the manifest.
 #[derive(Debug)]
 pub struct VerifiedShare {
-    /// Where it came from.
+    /// Where it came from (`share file PATH`, `QR image PATH`, `share 3 typed at the keyboard`).
     pub origin: String,
+    /// What the transcript records: the file's name, or `-` for the keyboard.
+    pub file: String,
     /// Its manifest entry.
     pub entry: ShareEntry,
     /// The envelope.
@@ -478,13 +478,16 @@ pub struct VerifiedShare {
 /// Reads one share file and verifies it alone: text form, checksum, ceremony, root key,
 /// and that its digest is the one the root-signed manifest lists for its index.
 pub fn verify_share_file(path: &Path, ctx: &Context) -> Result<VerifiedShare> {
+    verify_share_text(input::read_file(path)?, ctx)
+}
+
+/// Verifies a share read from any source alone (see [`verify_share_file`]).
+pub fn verify_share_text(st: ShareText, ctx: &Context) -> Result<VerifiedShare> {
     let _scrub = secret::ScrubOnDrop;
-    let origin = path.display().to_string();
-    let bytes = fsio::read_secret(path, MAX_SHARE_FILE)
-        .map_err(|e| e.context(format!("share file {origin}")))?;
+    let origin = st.origin;
     let decoded =
-        text::parse(bytes.as_slice()).map_err(|e| e.context(format!("share file {origin}")))?;
-    drop(bytes);
+        text::parse(st.text.as_slice()).map_err(|e| e.context(format!("share {origin}")))?;
+    drop(st.text);
     let h = decoded.envelope.header();
     // Name the holder only when the share claims this ceremony; a foreign share's index means
     // nothing here.
@@ -504,13 +507,16 @@ pub fn verify_share_file(path: &Path, ctx: &Context) -> Result<VerifiedShare> {
     let entry = ctx
         .manifest
         .entry_for(&h, &decoded.envelope.digest())
-        .map_err(|e| e.context(format!("share {}{holder}, file {origin}", h.index)))?
+        .map_err(|e| e.context(format!("share {}{holder}, {origin}", h.index)))?
         .clone();
+    let mut corrections = st.corrections;
+    corrections.extend(decoded.corrections);
     Ok(VerifiedShare {
         origin,
+        file: st.file,
         entry,
         envelope: decoded.envelope,
-        corrections: decoded.corrections,
+        corrections,
     })
 }
 
@@ -549,11 +555,7 @@ fn rebuild_matches(points: &[&SharePoint], k: u8, root: &RootCert) -> Result<boo
 /// rebuilds the key in root.pem is searched for; remaining shares are checked against it. Each
 /// step is recorded in `rec`, which the rebuilt key seals before it is wiped; nothing secret is
 /// printed or written.
-pub fn combine(
-    ctx: &Context,
-    share_files: &[PathBuf],
-    rec: &mut Recorder,
-) -> Result<CombineReport> {
+pub fn combine(ctx: &Context, sources: &[Source], rec: &mut Recorder) -> Result<CombineReport> {
     let _scrub = secret::ScrubOnDrop;
     let m = &ctx.manifest;
     let k = m.threshold;
@@ -576,13 +578,13 @@ pub fn combine(
         }),
     )?;
     let mut shares: Vec<VerifiedShare> = Vec::new();
-    for path in share_files {
-        let s = verify_share_file(path, ctx)?;
+    for (i, source) in sources.iter().enumerate() {
+        let s = verify_share_text(input::read(source, i + 1)?, ctx)?;
         if let Some(prev) = shares.iter().find(|p| p.entry.index == s.entry.index) {
             let files = if prev.origin == s.origin {
-                format!("the same file {} was given twice", s.origin)
+                format!("the same {} was given twice", s.origin)
             } else {
-                format!("files {} and {} hold the same share", prev.origin, s.origin)
+                format!("{} and {} hold the same share", prev.origin, s.origin)
             };
             return Err(Error::operator(format!(
                 "share {} (holder \"{}\") is given twice: {files}",
@@ -596,7 +598,7 @@ pub fn combine(
             json!({
                 "corrections": s.corrections.len(),
                 "envelope_sha256": s.entry.envelope_sha256,
-                "file": base_name(path),
+                "file": s.file,
                 "holder": s.entry.holder,
                 "index": s.entry.index,
             }),
@@ -741,14 +743,14 @@ pub fn rehearse(out: &Path, plan: &Plan, rec: &mut Recorder) -> Result<Rehearsal
         rec,
     )?;
     let ctx = Context::load(&generated.manifest_path, &generated.root_path)?;
-    let files: Vec<PathBuf> = generated
+    let sources: Vec<Source> = generated
         .shares
         .iter()
         .filter(|(i, _, _)| i % 2 == 1)
         .take(plan.quorum.threshold as usize)
-        .map(|(_, _, p)| p.clone())
+        .map(|(_, _, p)| Source::File(p.clone()))
         .collect();
-    let combined = combine(&ctx, &files, rec)?;
+    let combined = combine(&ctx, &sources, rec)?;
     Ok(RehearsalReport {
         generated,
         combined,

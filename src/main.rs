@@ -12,6 +12,7 @@ use rootkey::cert::{DEFAULT_ROOT_PROFILE, RootProfile};
 use rootkey::error::{Error, clean_lines, exit};
 use rootkey::plan::Plan;
 use rootkey::secret::{self, HardeningReport, MemoryPolicy, SecretBytes};
+use rootkey::share::input::Source;
 use rootkey::transcript::{self, Kind, Recorder, verify};
 use rootkey::{key, summary};
 
@@ -82,7 +83,9 @@ enum Command {
     /// Rebuild the root key from k or more shares and check it against root.pem (a quorum
     /// check, recorded and sealed in DIR/transcript.jsonl)
     #[command(after_help = "Examples:\n  \
-        rootkey combine --manifest out/manifest.json --root out/root.pem --out check-2026 out/share-01-*.txt out/share-03-*.txt out/share-05-*.txt")]
+        rootkey combine --manifest out/manifest.json --root out/root.pem --out check-2026 out/share-01-*.txt out/share-03-*.txt out/share-05-*.txt\n  \
+        rootkey combine --manifest M --root R --out check share-01.txt --qr-image carol.jpg --type    (the third typed or scanned)\n  \
+        rootkey combine --manifest M --root R --out check    (all shares typed or scanned)")]
     Combine {
         /// Output directory for the transcript; created if missing, refused if it already
         /// holds a ceremony
@@ -94,9 +97,16 @@ enum Command {
         /// The ceremony's root certificate
         #[arg(long, value_name = "root.pem")]
         root: PathBuf,
-        /// Share files (text form), at least k
-        #[arg(value_name = "SHARE", required = true)]
+        /// Share files (text form)
+        #[arg(value_name = "SHARE")]
         shares: Vec<PathBuf>,
+        /// A photo or scan (PNG or JPEG) of a paper shard's QR code; repeat for each
+        #[arg(long = "qr-image", value_name = "PHOTO")]
+        qr_images: Vec<PathBuf>,
+        /// Then ask at the keyboard (typed rows, or a USB QR scanner) for shares until the
+        /// threshold is reached; the default when no SHARE and no --qr-image is given
+        #[arg(long = "type")]
+        keyboard: bool,
         /// Continue if secret memory cannot be locked (rehearsal ceremonies only)
         #[arg(long)]
         allow_unlocked_memory: bool,
@@ -315,7 +325,7 @@ fn read_dice() -> Result<SecretBytes, Error> {
 fn disagreement_exit(r: &ceremony::CombineReport) -> i32 {
     for (i, holder, origin) in &r.disagreeing {
         let e = Error::verification(format!(
-            "share {i} (holder \"{holder}\", file {origin}) does not agree with the quorum: it would rebuild another key"
+            "share {i} (holder \"{holder}\", {origin}) does not agree with the quorum: it would rebuild another key"
         ))
         .hint("do not use this share; investigate how it was altered");
         eprintln!("error: {e}");
@@ -434,12 +444,17 @@ fn run(cli: Cli) -> Result<i32, Error> {
             manifest,
             root,
             shares,
+            qr_images,
+            keyboard,
             allow_unlocked_memory,
         } => {
             transcript::check_recordable_name(&manifest, "manifest")?;
             transcript::check_recordable_name(&root, "root certificate")?;
             for s in &shares {
                 transcript::check_recordable_name(s, "share file")?;
+            }
+            for s in &qr_images {
+                transcript::check_recordable_name(s, "QR image")?;
             }
             let ctx = Context::load(&manifest, &root)?;
             if allow_unlocked_memory && !ctx.manifest.ceremony.rehearsal {
@@ -455,12 +470,19 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 preflight(&hardening, ctx.manifest.ceremony.rehearsal)?,
             );
             let mut rec = Recorder::create(&out, &header)?;
-            let r = transcript::recorded(&mut rec, |rec| ceremony::combine(&ctx, &shares, rec))?;
+            let mut sources: Vec<Source> = shares.into_iter().map(Source::File).collect();
+            sources.extend(qr_images.into_iter().map(Source::QrImage));
+            if keyboard || sources.is_empty() {
+                let k = ctx.manifest.threshold as usize;
+                let more = k.saturating_sub(sources.len()).max(1);
+                sources.extend(std::iter::repeat_n(Source::Keyboard, more));
+            }
+            let r = transcript::recorded(&mut rec, |rec| ceremony::combine(&ctx, &sources, rec))?;
+            print!("{}", clean_lines(&summary::combined(&r)));
             println!(
                 "Transcript: {} (sealed by the rebuilt key)",
                 out.join(transcript::FILE_NAME).display()
             );
-            print!("{}", clean_lines(&summary::combined(&r)));
             Ok(disagreement_exit(&r))
         }
     }

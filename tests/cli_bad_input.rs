@@ -120,7 +120,7 @@ fn combine_refuses_a_share_given_twice() {
         .single_error()
         .stderr_has(&[
             &format!("{} is given twice", holder_of(2)),
-            &format!("{} and {}", s(c.share(2)), s(&copy)),
+            &format!("file {} and file {}", s(c.share(2)), s(&copy)),
         ]);
     assert_unchanged(t.path(), &before);
 }

@@ -279,18 +279,17 @@ fn usage_errors_exit_2() {
     let before = snapshot(t.path());
     let m = t.path().join("manifest.json");
     let r = t.path().join("root.pem");
-    // combine without any share.
+    // combine without --out (where its transcript goes).
     rootkey([
         "combine".as_ref(),
-        "--out".as_ref(),
-        "chk".as_ref(),
         "--manifest".as_ref(),
         m.as_os_str(),
         "--root".as_ref(),
         r.as_os_str(),
+        "s.txt".as_ref(),
     ])
     .code(USAGE)
-    .stderr_has(&["<SHARE>"]);
+    .stderr_has(&["--out"]);
     rootkey(["generate", "--plan", "p.toml"])
         .code(USAGE)
         .stderr_has(&["--out"]);

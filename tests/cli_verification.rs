@@ -259,7 +259,7 @@ fn shares_that_rebuild_another_key_are_refused() {
             "Quorum: shares 1 (Alice Rehearsal), 3 (Carol Rehearsal), 4 (Dave Rehearsal) rebuilt the root key",
             "share 5 (Erin Rehearsal) also agrees",
             &format!(
-                "PROBLEM: share 2 (Bob Rehearsal, {}) does NOT agree with the quorum",
+                "PROBLEM: share 2 (Bob Rehearsal, file {}) does NOT agree with the quorum",
                 s(c.share(2))
             ),
         ]);

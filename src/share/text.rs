@@ -104,7 +104,17 @@ fn all_symbols(env: &Envelope) -> Result<SecretBytes> {
 
 /// Encodes the canonical file form (header line plus 13 numbered rows, each ending in `\n`).
 pub fn encode_file_form(env: &Envelope) -> Result<SecretBytes> {
-    let syms = all_symbols(env)?;
+    file_form_from_symbols(&all_symbols(env)?)
+}
+
+/// The canonical file form from the 13 × 12 symbol values (row by row, parity included), e.g.
+/// rows checked one by one as they were typed.
+pub fn file_form_from_symbols(syms: &SecretBytes) -> Result<SecretBytes> {
+    if syms.len() != ROWS * ROW_LEN || syms.as_slice().iter().any(|&s| s >= 32) {
+        return Err(Error::input(
+            "internal error: not 13 rows of 12 share symbols",
+        ));
+    }
     let mut out = SecretBytes::zeroed(FILE_FORM_LEN)?;
     let o = out.as_mut_slice();
     let mut p = 0;
