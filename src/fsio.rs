@@ -297,6 +297,38 @@ mod tests {
     }
 
     #[test]
+    fn file_system_types_come_from_mountinfo() {
+        assert_eq!(filesystem_type(Path::new("/proc/self")).unwrap(), "proc");
+        if Path::new("/dev/shm").is_dir() {
+            let t = filesystem_type(Path::new("/dev/shm")).unwrap();
+            assert!(is_ram_backed(&t), "/dev/shm is {t}");
+        }
+        assert!(!is_ram_backed("ext4") && is_ram_backed("ramfs"));
+        assert_eq!(unescape_mount("/mnt/a\\040b"), "/mnt/a b");
+        assert_eq!(unescape_mount("/x\\0"), "/x\\0");
+    }
+
+    #[test]
+    fn overwrite_and_remove_leaves_nothing() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("share-01.pdf");
+        fs::write(&p, vec![7u8; 100_000]).unwrap();
+        let link = d.path().join("link.pdf");
+        std::os::unix::fs::symlink(&p, &link).unwrap();
+        assert!(overwrite_and_remove(std::slice::from_ref(&link)).is_err());
+        assert_eq!(
+            fs::read(&p).unwrap(),
+            vec![7u8; 100_000],
+            "not through a link"
+        );
+        assert_eq!(
+            overwrite_and_remove(std::slice::from_ref(&p)).unwrap(),
+            vec![p.clone()]
+        );
+        assert!(!p.exists());
+    }
+
+    #[test]
     fn slugs() {
         assert_eq!(slug("Alice Rehearsal"), "alice-rehearsal");
         assert_eq!(
@@ -306,4 +338,123 @@ mod tests {
         assert_eq!(slug("Ünïcode!!"), "n-code");
         assert_eq!(slug("???"), "holder");
     }
+}
+
+/// The file system type of the mount holding `dir` (`tmpfs`, `ext4`, …), from
+/// `/proc/self/mountinfo`: the mount whose device is the directory's, else the mount point that
+/// is the longest prefix of its canonical path.
+pub fn filesystem_type(dir: &Path) -> Result<String> {
+    use std::os::unix::fs::MetadataExt;
+    let shown = dir.display();
+    let canon = fs::canonicalize(dir)
+        .map_err(|e| Error::environment(format!("{shown}: cannot resolve: {e}")))?;
+    let dev = fs::metadata(&canon)
+        .map_err(|e| Error::environment(format!("{shown}: cannot stat: {e}")))?
+        .dev();
+    let (major, minor) = (
+        ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff),
+        (dev & 0xff) | ((dev >> 12) & !0xff),
+    );
+    let info = fs::read_to_string("/proc/self/mountinfo").map_err(|e| {
+        Error::environment(format!(
+            "cannot read /proc/self/mountinfo to check {shown}: {e}"
+        ))
+    })?;
+    let mut by_dev = None;
+    let mut by_prefix: Option<(usize, String)> = None;
+    for line in info.lines() {
+        let Some((left, right)) = line.split_once(" - ") else {
+            continue;
+        };
+        let f: Vec<&str> = left.split(' ').collect();
+        let Some(fstype) = right.split(' ').next() else {
+            continue;
+        };
+        if f.len() < 5 {
+            continue;
+        }
+        if f[2] == format!("{major}:{minor}") {
+            by_dev = Some(fstype.to_string());
+        }
+        let mount = unescape_mount(f[4]);
+        if canon.starts_with(&mount) && by_prefix.as_ref().is_none_or(|(l, _)| mount.len() >= *l) {
+            by_prefix = Some((mount.len(), fstype.to_string()));
+        }
+    }
+    by_dev.or(by_prefix.map(|(_, t)| t)).ok_or_else(|| {
+        Error::environment(format!(
+            "{shown}: its file system is not in /proc/self/mountinfo"
+        ))
+    })
+}
+
+/// Mount points in mountinfo escape space, tab, newline and backslash as `\ooo`.
+fn unescape_mount(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 4 <= b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 4], 8)
+        {
+            out.push(v);
+            i += 4;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// True for file systems whose contents live only in RAM (`tmpfs`, `ramfs`).
+pub fn is_ram_backed(fstype: &str) -> bool {
+    matches!(fstype, "tmpfs" | "ramfs")
+}
+
+/// Overwrites each file with zeros (same length, fsync'ed), then removes it and fsyncs its
+/// directory. Returns the files wiped. On a RAM-backed file system this leaves nothing behind;
+/// on flash or copy-on-write storage old blocks may survive (which is why shards must be
+/// written to RAM-backed storage).
+pub fn overwrite_and_remove(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut done = Vec::new();
+    for p in files {
+        let io = |what: &str, e: std::io::Error| {
+            Error::environment(format!("{}: {what}: {e}", p.display()))
+        };
+        let mut f = OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(p)
+            .map_err(|e| io("cannot open to overwrite", e))?;
+        let meta = f.metadata().map_err(|e| io("cannot stat", e))?;
+        if !meta.is_file() {
+            return Err(Error::operator(format!(
+                "{} is not a regular file",
+                p.display()
+            )));
+        }
+        let zeros = vec![0u8; 64 * 1024];
+        let mut left = meta.len();
+        while left > 0 {
+            let n = left.min(zeros.len() as u64) as usize;
+            f.write_all(&zeros[..n])
+                .map_err(|e| io("overwrite failed", e))?;
+            left -= n as u64;
+        }
+        f.sync_all().map_err(|e| io("fsync failed", e))?;
+        drop(f);
+        fs::remove_file(p).map_err(|e| io("cannot remove", e))?;
+        let dir = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io("fsync of directory failed", e))?;
+        done.push(p.clone());
+    }
+    Ok(done)
 }
