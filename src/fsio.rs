@@ -272,74 +272,6 @@ pub fn read_secret(path: &Path, max: usize) -> Result<crate::secret::SecretBytes
     Ok(buf)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::os::unix::fs::PermissionsExt;
-
-    #[test]
-    fn write_new_is_0600_and_never_overwrites() {
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("s.txt");
-        write_new(&p, b"one", SECRET_MODE).unwrap();
-        assert_eq!(
-            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
-        let e = write_new(&p, b"two", SECRET_MODE).unwrap_err();
-        assert!(e.message.contains("refusing to overwrite"));
-        assert_eq!(fs::read(&p).unwrap(), b"one");
-        assert_eq!(
-            fs::read_dir(d.path()).unwrap().count(),
-            1,
-            "temp file left behind"
-        );
-    }
-
-    #[test]
-    fn file_system_types_come_from_mountinfo() {
-        assert_eq!(filesystem_type(Path::new("/proc/self")).unwrap(), "proc");
-        if Path::new("/dev/shm").is_dir() {
-            let t = filesystem_type(Path::new("/dev/shm")).unwrap();
-            assert!(is_ram_backed(&t), "/dev/shm is {t}");
-        }
-        assert!(!is_ram_backed("ext4") && is_ram_backed("ramfs"));
-        assert_eq!(unescape_mount("/mnt/a\\040b"), "/mnt/a b");
-        assert_eq!(unescape_mount("/x\\0"), "/x\\0");
-    }
-
-    #[test]
-    fn overwrite_and_remove_leaves_nothing() {
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("share-01.pdf");
-        fs::write(&p, vec![7u8; 100_000]).unwrap();
-        let link = d.path().join("link.pdf");
-        std::os::unix::fs::symlink(&p, &link).unwrap();
-        assert!(overwrite_and_remove(std::slice::from_ref(&link)).is_err());
-        assert_eq!(
-            fs::read(&p).unwrap(),
-            vec![7u8; 100_000],
-            "not through a link"
-        );
-        assert_eq!(
-            overwrite_and_remove(std::slice::from_ref(&p)).unwrap(),
-            vec![p.clone()]
-        );
-        assert!(!p.exists());
-    }
-
-    #[test]
-    fn slugs() {
-        assert_eq!(slug("Alice Rehearsal"), "alice-rehearsal");
-        assert_eq!(
-            slug("Chief information security officer"),
-            "chief-information-security-officer"
-        );
-        assert_eq!(slug("Ünïcode!!"), "n-code");
-        assert_eq!(slug("???"), "holder");
-    }
-}
-
 /// The file system type of the mount holding `dir` (`tmpfs`, `ext4`, …), from
 /// `/proc/self/mountinfo`: the mount whose device is the directory's, else the mount point that
 /// is the longest prefix of its canonical path.
@@ -457,4 +389,72 @@ pub fn overwrite_and_remove(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
         done.push(p.clone());
     }
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn write_new_is_0600_and_never_overwrites() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("s.txt");
+        write_new(&p, b"one", SECRET_MODE).unwrap();
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let e = write_new(&p, b"two", SECRET_MODE).unwrap_err();
+        assert!(e.message.contains("refusing to overwrite"));
+        assert_eq!(fs::read(&p).unwrap(), b"one");
+        assert_eq!(
+            fs::read_dir(d.path()).unwrap().count(),
+            1,
+            "temp file left behind"
+        );
+    }
+
+    #[test]
+    fn file_system_types_come_from_mountinfo() {
+        assert_eq!(filesystem_type(Path::new("/proc/self")).unwrap(), "proc");
+        if Path::new("/dev/shm").is_dir() {
+            let t = filesystem_type(Path::new("/dev/shm")).unwrap();
+            assert!(is_ram_backed(&t), "/dev/shm is {t}");
+        }
+        assert!(!is_ram_backed("ext4") && is_ram_backed("ramfs"));
+        assert_eq!(unescape_mount("/mnt/a\\040b"), "/mnt/a b");
+        assert_eq!(unescape_mount("/x\\0"), "/x\\0");
+    }
+
+    #[test]
+    fn overwrite_and_remove_leaves_nothing() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("share-01.pdf");
+        fs::write(&p, vec![7u8; 100_000]).unwrap();
+        let link = d.path().join("link.pdf");
+        std::os::unix::fs::symlink(&p, &link).unwrap();
+        assert!(overwrite_and_remove(std::slice::from_ref(&link)).is_err());
+        assert_eq!(
+            fs::read(&p).unwrap(),
+            vec![7u8; 100_000],
+            "not through a link"
+        );
+        assert_eq!(
+            overwrite_and_remove(std::slice::from_ref(&p)).unwrap(),
+            vec![p.clone()]
+        );
+        assert!(!p.exists());
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("Alice Rehearsal"), "alice-rehearsal");
+        assert_eq!(
+            slug("Chief information security officer"),
+            "chief-information-security-officer"
+        );
+        assert_eq!(slug("Ünïcode!!"), "n-code");
+        assert_eq!(slug("???"), "holder");
+    }
 }
