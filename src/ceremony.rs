@@ -415,6 +415,29 @@ pub fn quorum_header(
     }
 }
 
+/// The paper shard files (`share-NN-*.pdf`) in a ceremony directory, sorted; an error if
+/// there are none.
+pub fn paper_shards(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::operator(format!("{}: cannot list: {e}", dir.display())))?;
+    let mut shards: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.starts_with("share-") && n.ends_with(".pdf")
+        })
+        .map(|e| e.path())
+        .collect();
+    shards.sort();
+    if shards.is_empty() {
+        return Err(Error::operator(format!(
+            "{}: no paper shard files (share-NN-*.pdf) to wipe",
+            dir.display()
+        )));
+    }
+    Ok(shards)
+}
+
 /// A new random ceremony id.
 pub fn new_ceremony_id() -> Result<[u8; 16]> {
     let mut id = [0u8; 16];

@@ -80,6 +80,9 @@ enum Command {
     /// Ceremony transcripts: verify (replay), attest (witness signature), report
     #[command(subcommand)]
     Transcript(TranscriptCommand),
+    /// Paper shards: wipe the shard PDFs once they are printed
+    #[command(subcommand)]
+    Paper(PaperCommand),
     /// Rebuild the root key from k or more shares and check it against root.pem (a quorum
     /// check, recorded and sealed in DIR/transcript.jsonl)
     #[command(after_help = "Examples:\n  \
@@ -199,6 +202,17 @@ struct Against {
     /// Require an attestation by every key given with --witnesses
     #[arg(long, requires = "witnesses")]
     all_witnesses: bool,
+}
+
+#[derive(Subcommand)]
+enum PaperCommand {
+    /// Overwrite and remove the paper shard PDFs (share-*.pdf) in DIR after printing
+    #[command(after_help = "Example:\n  rootkey paper wipe /dev/shm/root-2026")]
+    Wipe {
+        /// The ceremony output directory holding share-NN-*.pdf
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -340,6 +354,18 @@ fn disagreement_exit(r: &ceremony::CombineReport) -> i32 {
 fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Transcript(cmd) => run_transcript(cmd),
+        Command::Paper(PaperCommand::Wipe { dir }) => {
+            let shards = ceremony::paper_shards(&dir)?;
+            for p in rootkey::fsio::overwrite_and_remove(&shards)? {
+                println!("wiped {}", p.display());
+            }
+            println!(
+                "{} paper shard file(s) overwritten and removed from {}",
+                shards.len(),
+                dir.display()
+            );
+            Ok(exit::OK)
+        }
         Command::Generate {
             plan: plan_path,
             out,
