@@ -98,6 +98,7 @@ fn bench(c: &mut Criterion) {
         json!({
             "clock": "2026-01-01T00:00:00.000Z", "core_dumps_disabled": true, "host": "bench",
             "kernel": "bench", "memory_locked": true, "network_interfaces_up": [],
+            "output_filesystem": "tmpfs", "persistent_output_allowed": true, "printer": null,
             "process_dumpable": false, "swap_active": false
         }),
     );

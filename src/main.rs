@@ -257,8 +257,12 @@ fn harden(allow_unlocked: bool) -> Result<HardeningReport, Error> {
 
 /// Pre-flight facts for the transcript header; warns about network interfaces that are up
 /// (real ceremonies only: a rehearsal may run anywhere).
-fn preflight(h: &HardeningReport, rehearsal: bool) -> Result<serde_json::Value, Error> {
-    let p = transcript::preflight(h, std::time::SystemTime::now())?;
+fn preflight(
+    h: &HardeningReport,
+    rehearsal: bool,
+    out: &transcript::OutputFacts,
+) -> Result<serde_json::Value, Error> {
+    let p = transcript::preflight(h, out, std::time::SystemTime::now())?;
     let up = transcript::network_interfaces_up();
     if !up.is_empty() && !rehearsal {
         eprintln!(
@@ -267,6 +271,20 @@ fn preflight(h: &HardeningReport, rehearsal: bool) -> Result<serde_json::Value, 
         );
     }
     Ok(p)
+}
+
+/// Where the outputs go: the output directory's file system, whether secret outputs may sit
+/// on persistent storage, and the printer for paper shards.
+fn output_facts(
+    out: &std::path::Path,
+    persistent_allowed: bool,
+    printer: Option<&str>,
+) -> Result<transcript::OutputFacts, Error> {
+    Ok(transcript::OutputFacts {
+        filesystem: rootkey::fsio::filesystem_type(out)?,
+        persistent_allowed,
+        printer: printer.map(str::to_string),
+    })
 }
 
 fn base_name(p: &std::path::Path) -> String {
@@ -398,7 +416,11 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 &base_name(&plan_path),
                 Kind::Generation,
                 ceremony::new_ceremony_id()?,
-                preflight(&hardening, plan.ceremony.rehearsal)?,
+                preflight(
+                    &hardening,
+                    plan.ceremony.rehearsal,
+                    &output_facts(&out, plan.ceremony.rehearsal, None)?,
+                )?,
             );
             let mut rec = Recorder::create(&out, &header)?;
             let report = transcript::recorded(&mut rec, |rec| {
@@ -429,7 +451,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 "rehearsal.toml",
                 Kind::Rehearsal,
                 ceremony::new_ceremony_id()?,
-                preflight(&hardening, true)?,
+                preflight(&hardening, true, &output_facts(&out, true, None)?)?,
             );
             let mut rec = Recorder::create(&out, &header)?;
             let r = transcript::recorded(&mut rec, |rec| ceremony::rehearse(&out, &plan, rec))?;
@@ -493,7 +515,11 @@ fn run(cli: Cli) -> Result<i32, Error> {
             let header = ceremony::quorum_header(
                 &ctx,
                 ceremony::new_ceremony_id()?,
-                preflight(&hardening, ctx.manifest.ceremony.rehearsal)?,
+                preflight(
+                    &hardening,
+                    ctx.manifest.ceremony.rehearsal,
+                    &output_facts(&out, false, None)?,
+                )?,
             );
             let mut rec = Recorder::create(&out, &header)?;
             let mut sources: Vec<Source> = shares.into_iter().map(Source::File).collect();

@@ -209,8 +209,20 @@ fn clean(s: &str) -> String {
     crate::error::replace_unsafe(s, '?')
 }
 
+/// Where a ceremony's outputs go, for the header's pre-flight facts.
+#[derive(Clone, Debug)]
+pub struct OutputFacts {
+    /// File system type of the output directory (`tmpfs`, `ext4`, …).
+    pub filesystem: String,
+    /// Whether secret outputs were allowed on persistent storage (rehearsal, or
+    /// `--allow-persistent-output`).
+    pub persistent_allowed: bool,
+    /// The `lp` destination paper shards were printed to, if any.
+    pub printer: Option<String>,
+}
+
 /// The header's `preflight` object: facts about the machine when the ceremony started.
-pub fn preflight(h: &HardeningReport, now: SystemTime) -> Result<Value> {
+pub fn preflight(h: &HardeningReport, out: &OutputFacts, now: SystemTime) -> Result<Value> {
     Ok(json!({
         "clock": time_string(now)?,
         "core_dumps_disabled": h.core_dumps_disabled,
@@ -218,6 +230,9 @@ pub fn preflight(h: &HardeningReport, now: SystemTime) -> Result<Value> {
         "kernel": read_proc("/proc/sys/kernel/osrelease"),
         "memory_locked": h.memory_locked,
         "network_interfaces_up": network_interfaces_up(),
+        "output_filesystem": clean(&out.filesystem),
+        "persistent_output_allowed": out.persistent_allowed,
+        "printer": out.printer.as_deref().map(clean),
         "process_dumpable": !h.not_dumpable,
         "swap_active": h.swap_active,
     }))

@@ -63,6 +63,9 @@ pub fn preflight() -> Value {
         "kernel": "6.1.0-vector",
         "memory_locked": true,
         "network_interfaces_up": [],
+        "output_filesystem": "tmpfs",
+        "persistent_output_allowed": true,
+        "printer": null,
         "process_dumpable": false,
         "swap_active": false,
     })

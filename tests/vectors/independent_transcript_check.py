@@ -267,6 +267,8 @@ HEADER = {
     # GAP: preflight.clock is "TIME", taken to be the 24-character form of `time`.
     "preflight": obj({"clock": TIME, "core_dumps_disabled": BOOL, "host": STR, "kernel": STR,
                       "memory_locked": BOOL, "network_interfaces_up": LIST(STR),
+                      "output_filesystem": STR, "persistent_output_allowed": BOOL,
+                      "printer": lambda x: x is None or STR(x),
                       "process_dumpable": BOOL, "swap_active": BOOL}),
     "quorum": obj({"shares": NAT, "threshold": NAT}),
     "tool": obj({"binary_sha256": HEX64, "name": IS("rootkey"), "version": STR})}
@@ -601,8 +603,9 @@ def scenario(kind, presented=(2, 4, 5, 1, 3), quorum=(2, 4, 5)):
         "plan": None if kind == "quorum-check" else {"file": "p.toml", "sha256": sha(plan)},
         "preflight": {"clock": "2028-02-29T12:33:59.000Z", "core_dumps_disabled": True,
                       "host": "vault", "kernel": "6.1.0", "memory_locked": True,
-                      "network_interfaces_up": [], "process_dumpable": False,
-                      "swap_active": False},
+                      "network_interfaces_up": [], "output_filesystem": "tmpfs",
+                      "persistent_output_allowed": False, "printer": None,
+                      "process_dumpable": False, "swap_active": False},
         "quorum": {"shares": 5, "threshold": 3},
         "tool": {"binary_sha256": sha(b"rootkey"), "name": "rootkey", "version": "0.1.0"}})]
     gen = {"entropy": [{"dice_rolls": 99, "source": "os+dice"}],

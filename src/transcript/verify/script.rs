@@ -167,6 +167,9 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
         "kernel",
         "memory_locked",
         "network_interfaces_up",
+        "output_filesystem",
+        "persistent_output_allowed",
+        "printer",
         "process_dumpable",
         "swap_active",
     ])?;
@@ -176,6 +179,7 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
     for b in [
         "core_dumps_disabled",
         "memory_locked",
+        "persistent_output_allowed",
         "process_dumpable",
         "swap_active",
     ] {
@@ -183,6 +187,10 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
     }
     p.str("host")?;
     p.str("kernel")?;
+    p.name("output_filesystem")?;
+    if !p.get("printer")?.is_null() {
+        p.name("printer")?;
+    }
     for v in p.arr("network_interfaces_up")? {
         if !v.as_str().is_some_and(|s| safe_text(s, 200)) {
             return Err(p.err("network_interfaces_up", "holds something other than names"));

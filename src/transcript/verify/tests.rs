@@ -15,7 +15,8 @@ fn preflight() -> Value {
     json!({
         "clock": "2028-02-29T12:34:56.000Z", "core_dumps_disabled": true, "host": "h",
         "kernel": "k", "memory_locked": true, "network_interfaces_up": [],
-        "process_dumpable": false, "swap_active": false
+        "output_filesystem": "tmpfs", "persistent_output_allowed": true, "printer": null,
+            "process_dumpable": false, "swap_active": false
     })
 }
 
