@@ -1,7 +1,9 @@
-//! Page layout: the cursor, page breaks, and every block except tables (see [`table`]).
+//! Page layout: the cursor, page breaks, and every block except tables (see [`table`]) and
+//! QR codes and fields (see [`qr`]).
 //!
 //! All lengths are PDF points (1/72 in); y grows upwards from the bottom edge of the page.
 
+mod qr;
 mod table;
 #[cfg(test)]
 pub(super) mod testutil;
@@ -274,6 +276,8 @@ impl Layout {
             Block::SignatureLines(labels) => self.signatures(labels),
             Block::Spacer(v) if v.is_nan() => {}
             Block::Spacer(v) => self.gap(mm(v.min(1000.0))),
+            Block::QrCode(q) => self.qr(q)?,
+            Block::Fields(labels) => self.fields(labels),
         }
         Ok(())
     }
@@ -300,6 +304,8 @@ impl Layout {
                     heights.first().copied().unwrap_or(0.0)
                 }
             }
+            Some(Block::QrCode(q)) => self.qr_plan(q).map_or(0.0, |p| p.height()),
+            Some(Block::Fields(labels)) => labels.len().min(1) as f32 * self.field_height(),
             Some(Block::Heading(_) | Block::Spacer(_)) | None => 0.0,
         }
     }
