@@ -335,7 +335,8 @@ pub fn qr_modules(compact: &[u8], ec: QrEc) -> Result<(usize, Vec<bool>)> {
     }
     for version in 1..=40 {
         let mut bits = qrcode::bits::Bits::new(qrcode::Version::Normal(version));
-        if bits.push_alphanumeric_data(compact).is_err() || bits.push_terminator(ec.level()).is_err()
+        if bits.push_alphanumeric_data(compact).is_err()
+            || bits.push_terminator(ec.level()).is_err()
         {
             continue;
         }
@@ -427,6 +428,13 @@ fn page(
         .lines()
         .map(str::to_owned)
         .collect();
+    let under = if layout.print_compact_form {
+        let c = std::str::from_utf8(compact.as_slice())
+            .map_err(|_| Error::environment("share compact form is not text"))?;
+        vec![s(c)]
+    } else {
+        Vec::new()
+    };
     let mut blocks = vec![
         Block::KeyValue(vec![
             (s("Holder"), cut(&info.holder, limit)),
@@ -447,15 +455,10 @@ fn page(
                 "QR code {version}-{}: the one-line form ({COMPACT_PREFIX}...)",
                 layout.qr_ec.letter()
             )],
+            under,
             beside,
         }),
     ];
-    if layout.print_compact_form {
-        let c = std::str::from_utf8(compact.as_slice())
-            .map_err(|_| Error::environment("share compact form is not text"))?;
-        let (a, b) = c.split_at(c.len().min(COMPACT_PREFIX.len() + 78));
-        blocks.push(Block::Mono(vec![s(a), s(b)]));
-    }
     if !layout.instructions.is_empty() {
         blocks.push(Block::Heading(s("Instructions for the holder")));
         let text: Vec<String> = layout
@@ -504,6 +507,7 @@ fn wipe(doc: &mut Document) {
             Block::QrCode(q) => {
                 q.modules.zeroize();
                 q.beside.zeroize();
+                q.under.zeroize();
             }
             Block::Mono(lines) => lines.zeroize(),
             _ => {}

@@ -102,6 +102,9 @@ pub struct QrCode {
     pub size_mm: f32,
     /// Small text under the code, wrapped to the width of the code and its quiet zone.
     pub caption: Vec<String>,
+    /// Preformatted lines (Courier 7 pt) under the caption, each cut into pieces as wide as
+    /// the code and its quiet zone.
+    pub under: Vec<String>,
     /// Preformatted lines (Courier 11 pt) to the right of the code, centred on it
     /// vertically; each is cut to half the text width.
     pub beside: Vec<String>,

@@ -48,7 +48,10 @@ fn the_shipped_layout_parses_with_its_documented_defaults() {
 #[test]
 fn layout_errors_name_the_file_and_line() {
     let cases = [
-        ("paper = \"a4\"\n[qr]\nsize_mm = 55.0\ncolour = 1\n", "x.toml, line 4"),
+        (
+            "paper = \"a4\"\n[qr]\nsize_mm = 55.0\ncolour = 1\n",
+            "x.toml, line 4",
+        ),
         ("\n\n[qr]\nsize_mm = 120.0\n", "x.toml, line 4"),
         ("paper = \"a3\"\n", "x.toml, line 1"),
         ("[qr]\nerror_correction = \"L\"\n", "x.toml, line 2"),
@@ -104,7 +107,11 @@ fn the_page_must_match_the_share() {
     });
     for i in bad {
         let e = shard_pdf(&i, &env, &layout, PaperSize::A4).unwrap_err();
-        assert!(e.message.contains("does not match the share"), "{}", e.message);
+        assert!(
+            e.message.contains("does not match the share"),
+            "{}",
+            e.message
+        );
     }
 }
 
@@ -138,7 +145,8 @@ fn long_names_stay_on_one_page() {
             )
             .unwrap();
             assert!(pdfdoc::page_count(&full, size).unwrap() > 1);
-            let pdf = shard_pdf(&i, &env, &layout, size).unwrap();
+            let pdf = shard_pdf(&i, &env, &layout, size)
+                .unwrap_or_else(|e| panic!("{size:?} compact={compact}: {e:?}"));
             assert_eq!(count_pages(pdf.as_slice()), 1, "{size:?}");
         }
     }

@@ -6,10 +6,12 @@ use printpdf::{PaintMode, Polygon, PolygonRing, Rect, WindingOrder};
 use super::*;
 use crate::error::Error;
 use crate::pdfdoc::QrCode;
-use crate::pdfdoc::text::{clean_line, fit, wrap};
+use crate::pdfdoc::text::{clean_line, fit, mono_lines, wrap};
 
 /// Lines beside a QR code: large enough to read back and type without strain.
 const BESIDE: Style = style(Font::Mono, 11.0, 14.5, BLACK);
+/// Preformatted text under a QR code (after its caption).
+const UNDER: Style = style(Font::Mono, 7.0, 8.5, BLACK);
 /// Quiet zone around a QR code, in modules (ISO/IEC 18004: 4).
 const QUIET: usize = 4;
 /// Space between the quiet zone and the lines beside the code.
@@ -26,6 +28,7 @@ pub(super) struct QrPlan {
     /// Side of the symbol with its quiet zone.
     total: f32,
     caption: Vec<String>,
+    under: Vec<String>,
     beside: Vec<String>,
     /// Height of the code and its caption.
     code_h: f32,
@@ -73,20 +76,27 @@ impl Layout {
         let with_quiet = (n + 2 * QUIET) as f32 / n as f32;
         let widest = (tw - beside_w - gap).max(0.0);
         let mut total = (mm(q.size_mm) * with_quiet).min(widest);
-        let mut caption = caption_lines(&q.caption, total);
-        // Shrink (rarely needed) until code and caption fit on an empty page.
+        let text_h = |total: f32| {
+            let caption = caption_lines(&q.caption, total);
+            let under = under_lines(&q.under, total);
+            let h = caption.len() as f32 * SMALL.leading + under.len() as f32 * UNDER.leading;
+            (caption, under, h)
+        };
+        let (mut caption, mut under, mut below) = text_h(total);
+        // Shrink (rarely needed) until code and text fit on an empty page.
         let room = self.body_height();
-        if total + caption.len() as f32 * SMALL.leading > room {
-            total = (room - caption.len() as f32 * SMALL.leading).max(0.0);
-            caption = caption_lines(&q.caption, total);
+        if total + below > room {
+            total = (room - below).max(0.0);
+            (caption, under, below) = text_h(total);
         }
         let module = total / (n + 2 * QUIET) as f32;
-        let code_h = total + caption.len() as f32 * SMALL.leading;
+        let code_h = total + below;
         let beside_h = beside.len() as f32 * BESIDE.leading;
         Ok(QrPlan {
             module,
             total,
             caption,
+            under,
             beside,
             code_h,
             beside_h,
@@ -160,9 +170,14 @@ impl Layout {
             ]);
         }
         self.fresh = false;
-        for (i, line) in plan.caption.iter().enumerate() {
-            let line_top = code_top - plan.total - i as f32 * SMALL.leading;
+        let mut line_top = code_top - plan.total;
+        for line in &plan.caption {
             self.text_at(left, line_top, SMALL, line);
+            line_top -= SMALL.leading;
+        }
+        for line in &plan.under {
+            self.text_at(left, line_top, UNDER, line);
+            line_top -= UNDER.leading;
         }
         let x = left + plan.total + mm(BESIDE_GAP_MM);
         let beside_top = top - (h - plan.beside_h) / 2.0;
@@ -188,7 +203,10 @@ impl Layout {
         let tw = self.text_width();
         let gutter = mm(FIELD_GUTTER_MM);
         let half = (tw - gutter) / 2.0;
-        let labels: Vec<String> = labels.iter().map(|l| clean_line(l).trim().to_owned()).collect();
+        let labels: Vec<String> = labels
+            .iter()
+            .map(|l| clean_line(l).trim().to_owned())
+            .collect();
         let two = labels.len() > 1
             && labels
                 .iter()
@@ -216,6 +234,16 @@ impl Layout {
         }
         self.gap(BLOCK_GAP);
     }
+}
+
+/// Preformatted lines cut into pieces of the width of the code.
+fn under_lines(under: &[String], width: f32) -> Vec<String> {
+    let cols = (width / Font::Mono.char_width(' ', UNDER.size)).floor() as usize;
+    under
+        .iter()
+        .flat_map(|l| mono_lines(l, cols))
+        .map(|(_, piece)| piece)
+        .collect()
 }
 
 /// Caption lines wrapped to `width`.
