@@ -8,18 +8,7 @@ use rootkey::share::{Envelope, ShareHeader};
 
 fn main() -> rootkey::Result<()> {
     let out = std::env::args().nth(1).unwrap_or_else(|| ".".into());
-    let layout = PaperLayout {
-        qr_ec: std::env::var("EC")
-            .map(|e| {
-                if e == "M" {
-                    rootkey::paper::QrEc::M
-                } else {
-                    rootkey::paper::QrEc::Q
-                }
-            })
-            .unwrap_or(rootkey::paper::QrEc::Q),
-        ..PaperLayout::default()
-    };
+    let layout = PaperLayout::default();
     for (name, rehearsal, size, holder) in [
         ("rehearsal-a4", true, PaperSize::A4, "Alice Example"),
         ("real-letter", false, PaperSize::Letter, "Bob Example"),
