@@ -5,7 +5,7 @@
 //! [`manifest`] (root-signed share list), [`cert`] (root certificate), [`plan`] (ceremony
 //! plans), [`ceremony`] (the commands), [`fsio`] (atomic, non-overwriting output),
 //! [`transcript`] (the hash-chained, root-sealed ceremony log and its replay), [`pdfdoc`]
-//! (printed documents).
+//! (printed documents), [`paper`] (the paper shard each holder keeps).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
@@ -17,6 +17,7 @@ pub mod fsio;
 pub mod jcs;
 pub mod key;
 pub mod manifest;
+pub mod paper;
 pub mod pdfdoc;
 pub mod plan;
 pub mod secret;

@@ -80,6 +80,34 @@ pub enum Block {
     SignatureLines(Vec<String>),
     /// Vertical space in millimetres (dropped at the top of a page).
     Spacer(f32),
+    /// A QR code (any square module matrix), with optional lines beside and under it.
+    QrCode(QrCode),
+    /// Fill-in fields: for each label, the bold label and a line to write on (e.g. "Envelope
+    /// serial no."); two to a row when the labels are short. A group that fits on a page is
+    /// not split.
+    Fields(Vec<String>),
+}
+
+/// A square matrix of modules drawn as filled vector rectangles (crisp at any resolution;
+/// no image is embedded), on a white square that also keeps the 4-module quiet zone clear
+/// of anything drawn under it (such as the watermark). The whole block stays on one page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QrCode {
+    /// Modules per side.
+    pub width: usize,
+    /// `width × width` modules, row by row from the top left; `true` is dark.
+    pub modules: Vec<bool>,
+    /// Side of the symbol without its quiet zone, in millimetres. Shrunk if the code, its
+    /// quiet zone and the lines beside it do not fit the text width or the page.
+    pub size_mm: f32,
+    /// Small text under the code, wrapped to the width of the code and its quiet zone.
+    pub caption: Vec<String>,
+    /// Preformatted lines (Courier 7 pt) under the caption, each cut into pieces as wide as
+    /// the code and its quiet zone.
+    pub under: Vec<String>,
+    /// Preformatted lines (Courier 11 pt) to the right of the code, centred on it
+    /// vertically; each is cut to half the text width.
+    pub beside: Vec<String>,
 }
 
 /// A document to render with [`render`].
@@ -115,6 +143,14 @@ pub fn render(doc: &Document, size: PaperSize) -> Result<Vec<u8>> {
         .map(|ops| PdfPage::new(Mm(w_mm), Mm(h_mm), ops))
         .collect();
     serialize(&pdf)
+}
+
+/// The number of pages `doc` takes on `size` (laid out, not rendered).
+///
+/// # Errors
+/// As [`render`], for invalid blocks.
+pub fn page_count(doc: &Document, size: PaperSize) -> Result<usize> {
+    Ok(lay_out(doc, size)?.len())
 }
 
 /// The drawing operations of each page.

@@ -1,7 +1,9 @@
-//! Page layout: the cursor, page breaks, and every block except tables (see [`table`]).
+//! Page layout: the cursor, page breaks, and every block except tables (see [`table`]) and
+//! QR codes and fields (see [`qr`]).
 //!
 //! All lengths are PDF points (1/72 in); y grows upwards from the bottom edge of the page.
 
+mod qr;
 mod table;
 #[cfg(test)]
 pub(super) mod testutil;
@@ -274,6 +276,8 @@ impl Layout {
             Block::SignatureLines(labels) => self.signatures(labels),
             Block::Spacer(v) if v.is_nan() => {}
             Block::Spacer(v) => self.gap(mm(v.min(1000.0))),
+            Block::QrCode(q) => self.qr(q)?,
+            Block::Fields(labels) => self.fields(labels),
         }
         Ok(())
     }
@@ -300,6 +304,8 @@ impl Layout {
                     heights.first().copied().unwrap_or(0.0)
                 }
             }
+            Some(Block::QrCode(q)) => self.qr_plan(q).map_or(0.0, |p| p.height()),
+            Some(Block::Fields(labels)) => labels.len().min(1) as f32 * self.field_height(),
             Some(Block::Heading(_) | Block::Spacer(_)) | None => 0.0,
         }
     }
@@ -583,6 +589,80 @@ mod tests {
                 watermark: None,
             };
             assert_inside_margins(&lay_out(&d, size).unwrap(), size);
+        }
+    }
+
+    fn qr(width: usize, size_mm: f32, beside: usize) -> Block {
+        Block::QrCode(crate::pdfdoc::QrCode {
+            width,
+            modules: (0..width * width).map(|i| i % 3 == 0).collect(),
+            size_mm,
+            caption: vec!["caption".into()],
+            under: vec!["U".repeat(100)],
+            beside: (0..beside)
+                .map(|i| format!("{i:02} ABCD EFGH JKMN"))
+                .collect(),
+        })
+    }
+
+    #[test]
+    fn a_qr_code_is_vector_runs_inside_the_margins() {
+        let p = pages(&doc(vec![
+            qr(21, 50.0, 14),
+            Block::Fields(vec!["A".into(), "B".into()]),
+        ]));
+        assert_eq!(p.len(), 1);
+        let polygons: Vec<&printpdf::Polygon> = p[0]
+            .iter()
+            .filter_map(|op| match op {
+                Op::DrawPolygon { polygon } => Some(polygon),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(polygons.len(), 1);
+        // Every third module dark: in a row of 21 no two dark modules touch, so one ring each.
+        assert_eq!(polygons[0].rings.len(), 21 * 7);
+        let xs = polygons[0]
+            .rings
+            .iter()
+            .flat_map(|r| r.points.iter().map(|q| q.p.x.0));
+        let (lo, hi) = xs.fold((f32::MAX, f32::MIN), |(a, b), x| (a.min(x), b.max(x)));
+        // 50 mm of symbol after a 4-module quiet zone at the left margin; dark modules in
+        // columns 0 to 18.
+        let module = mm(50.0) / 21.0;
+        assert!((lo - (mm(MARGIN_MM) + 4.0 * module)).abs() < 0.01, "{lo}");
+        assert!((hi - lo - 19.0 * module).abs() < 0.01, "{hi}");
+        let texts = texts_on(&p, 0);
+        assert!(texts.contains(&"13 ABCD EFGH JKMN".to_string()));
+        assert!(texts.contains(&"caption".to_string()));
+        assert!(texts.iter().filter(|t| t.starts_with("UUU")).count() >= 2);
+        assert_eq!(texts.iter().filter(|t| *t == "A" || *t == "B").count(), 2);
+        assert_inside_margins(&p, PaperSize::A4);
+    }
+
+    #[test]
+    fn an_oversized_qr_code_shrinks_and_a_bad_one_is_refused() {
+        let p = pages(&doc(vec![qr(25, 1000.0, 0)]));
+        assert_eq!(p.len(), 1);
+        assert_inside_margins(&p, PaperSize::A4);
+        for bad in [
+            Block::QrCode(crate::pdfdoc::QrCode {
+                width: 3,
+                modules: vec![true; 8],
+                size_mm: 10.0,
+                caption: vec![],
+                under: vec![],
+                beside: vec![],
+            }),
+            qr(21, f32::NAN, 0),
+            qr(21, -1.0, 0),
+        ] {
+            let e = lay_out(&doc(vec![bad]), PaperSize::A4).unwrap_err();
+            assert!(
+                e.message.starts_with("PDF block 1: QR code"),
+                "{}",
+                e.message
+            );
         }
     }
 
