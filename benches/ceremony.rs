@@ -37,6 +37,7 @@ fn bench(c: &mut Criterion) {
         .map(PathBuf::from)
         .unwrap_or_else(std::env::temp_dir);
     let root = tempfile::tempdir_in(base).expect("temp dir");
+    let layout = rootkey::paper::PaperLayout::default();
     let mut n = 0u64;
     c.bench_function("generate 3-of-5 text (files + fsync)", |b| {
         b.iter_batched(
@@ -62,6 +63,9 @@ fn bench(c: &mut Criterion) {
                         profile: &profile,
                         out: &out,
                         dice: None,
+                        paper: &layout,
+                        paper_size: layout.paper,
+                        printer: None,
                     },
                     &mut rec,
                 )

@@ -103,7 +103,13 @@ fn bench(c: &mut Criterion) {
         }),
     );
     let mut rec = Recorder::create(&out, &header).expect("transcript");
-    rootkey::ceremony::rehearse(&out, &plan, &mut rec).expect("rehearsal");
+    rootkey::ceremony::rehearse(
+        &out,
+        &plan,
+        &rootkey::paper::PaperLayout::default(),
+        &mut rec,
+    )
+    .expect("rehearsal");
     let t = std::fs::read(out.join("transcript.jsonl")).expect("read");
     let lines = t.iter().filter(|&&b| b == b'\n').count();
     let r = verify::replay_bytes("t", &t, None, &ReplayOptions::default());

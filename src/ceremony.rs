@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::fsio;
 use crate::key::{self, RootKey};
 use crate::manifest::{self, CeremonyInfo, Manifest, RootInfo, ShareEntry};
-use crate::plan::Plan;
+use crate::plan::{Medium, Plan};
 use crate::secret::{self, SecretBytes};
 use crate::shamir::{self, SharePoint};
 use crate::share::input::{self, ShareText, Source};
@@ -62,8 +62,11 @@ pub struct Outputs {
     pub root_pem: String,
     /// The signed manifest.
     pub manifest: Manifest,
-    /// Per share: file name and file contents (secret).
+    /// Per share: file name and file contents (secret): the text form, or a paper shard PDF.
     pub shares: Vec<(String, SecretBytes)>,
+    /// Per paper share: its index and compact form (what its QR code holds; secret), so a
+    /// rehearsal can read the printed code back.
+    pub paper_qr: Vec<(u8, SecretBytes)>,
 }
 
 /// Inputs of [`build_outputs`] that are not secret.
@@ -78,6 +81,10 @@ pub struct BuildParams<'a> {
     pub now: SystemTime,
     /// Whether all secret memory was locked.
     pub memory_locked: bool,
+    /// Layout and paper size of paper shards.
+    pub paper: &'a crate::paper::PaperLayout,
+    /// Paper size of paper shards.
+    pub paper_size: crate::pdfdoc::PaperSize,
 }
 
 /// Low-level: builds the root certificate, envelopes, share files and signed manifest from a
@@ -98,6 +105,7 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
     let (k, n) = (plan.quorum.threshold, plan.quorum.shares);
     let mut entries = Vec::new();
     let mut shares = Vec::new();
+    let mut paper_qr = Vec::new();
     for (pt, holder) in points.iter().zip(&plan.holders) {
         let header = ShareHeader {
             rehearsal,
@@ -133,10 +141,32 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
             created,
             fingerprint_display(&root.fingerprint),
         ));
-        let mut file = SecretBytes::zeroed(comment.len() + body.len())?;
-        file.as_mut_slice()[..comment.len()].copy_from_slice(comment.as_bytes());
-        file.as_mut_slice()[comment.len()..].copy_from_slice(body.as_slice());
-        let name = format!("share-{:02}-{}.txt", pt.x, fsio::slug(&holder.name));
+        let slug = fsio::slug(&holder.name);
+        let (name, file) = match holder.medium {
+            Medium::Text => {
+                let mut file = SecretBytes::zeroed(comment.len() + body.len())?;
+                file.as_mut_slice()[..comment.len()].copy_from_slice(comment.as_bytes());
+                file.as_mut_slice()[comment.len()..].copy_from_slice(body.as_slice());
+                (format!("share-{:02}-{slug}.txt", pt.x), file)
+            }
+            Medium::Paper => {
+                let info = crate::paper::ShardInfo {
+                    index: pt.x,
+                    n,
+                    threshold: k,
+                    holder: holder.name.clone(),
+                    role: holder.role.clone(),
+                    ceremony_name: plan.ceremony.name.clone(),
+                    ceremony_id: hex::encode(p.ceremony_id),
+                    created: created.clone(),
+                    root_fingerprint: root.fingerprint,
+                    rehearsal,
+                };
+                let pdf = crate::paper::shard_pdf(&info, &env, p.paper, p.paper_size)?;
+                paper_qr.push((pt.x, text::encode_compact(&env)?));
+                (format!("share-{:02}-{slug}.pdf", pt.x), pdf)
+            }
+        };
         entries.push(ShareEntry {
             index: pt.x,
             holder: holder.name.clone(),
@@ -172,6 +202,7 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
         root_pem,
         manifest,
         shares,
+        paper_qr,
     })
 }
 
@@ -192,6 +223,10 @@ pub struct GenerateReport {
     pub transcript_path: Option<PathBuf>,
     /// Whether the root key sealed the transcript (generation; a rehearsal seals later).
     pub sealed: bool,
+    /// Paper shards sent to a printer (index, holder).
+    pub printed: Vec<(u8, String)>,
+    /// Rehearsals only: each paper share's compact form, to read its QR code back.
+    pub paper_qr: Vec<(u8, SecretBytes)>,
     /// (index, holder, path) per share.
     pub shares: Vec<(u8, String, PathBuf)>,
     /// k.
@@ -214,6 +249,12 @@ pub struct GenerateOptions<'a> {
     pub out: &'a Path,
     /// Normalised dice rolls to mix into the seed.
     pub dice: Option<&'a SecretBytes>,
+    /// Layout of paper shards.
+    pub paper: &'a crate::paper::PaperLayout,
+    /// Paper size of paper shards.
+    pub paper_size: crate::pdfdoc::PaperSize,
+    /// Send paper shards to this `lp` destination instead of writing them.
+    pub printer: Option<&'a str>,
 }
 
 /// The generation ceremony: new seed → root key → k-of-n split checked on every k-subset →
@@ -270,6 +311,8 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
             ceremony_id,
             now,
             memory_locked,
+            paper: opts.paper,
+            paper_size: opts.paper_size,
         },
     )?;
     drop(points);
@@ -286,7 +329,7 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
             "subject": root.subject,
         }),
     )?;
-    write_outputs(opts.out, &outputs, rec)?;
+    let printed = write_outputs(opts.out, &outputs, rec, opts.printer)?;
     if rec.kind() == Kind::Generation {
         rec.seal(&key)?;
         drop(key);
@@ -302,6 +345,12 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
         manifest_path: opts.out.join("manifest.json"),
         transcript_path: rec.path().map(Path::to_path_buf),
         sealed: rec.kind() == Kind::Generation,
+        printed,
+        paper_qr: if plan.ceremony.rehearsal {
+            outputs.paper_qr
+        } else {
+            Vec::new()
+        },
         shares: outputs
             .manifest
             .shares
@@ -316,30 +365,48 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
     })
 }
 
-/// Writes shares (0600) first, then root.pem, then manifest.json (the completion marker),
-/// recording each file in the transcript once it is on disk.
-pub fn write_outputs(out: &Path, o: &Outputs, rec: &mut Recorder) -> Result<()> {
+/// Writes shares (0600) first — or, with a printer, sends paper shards to it through `lp`
+/// without writing them — then root.pem, then manifest.json (the completion marker), recording
+/// each in the transcript once it is done. Returns the shares printed.
+pub fn write_outputs(
+    out: &Path,
+    o: &Outputs,
+    rec: &mut Recorder,
+    printer: Option<&str>,
+) -> Result<Vec<(u8, String)>> {
     let mut written: Vec<String> = Vec::new();
+    let mut printed = Vec::new();
     let fail = |e: Error, written: &[String]| {
         if written.is_empty() {
             e
         } else {
             e.hint(format!(
-                "the ceremony is incomplete; already written: {} — wipe them and run again in a new directory",
+                "the ceremony is incomplete; already done: {} — wipe them and run again in a new directory",
                 written.join(", ")
             ))
         }
     };
     for ((name, body), entry) in o.shares.iter().zip(&o.manifest.shares) {
-        fsio::write_new(&out.join(name), body.as_slice(), fsio::SECRET_MODE)
-            .map_err(|e| fail(e, &written))?;
-        written.push(name.clone());
+        let file = match printer.filter(|_| entry.medium == Medium::Paper.as_str()) {
+            Some(dest) => {
+                print_pdf(dest, body, entry.index).map_err(|e| fail(e, &written))?;
+                written.push(format!("share {} printed", entry.index));
+                printed.push((entry.index, entry.holder.clone()));
+                "-".to_string()
+            }
+            None => {
+                fsio::write_new(&out.join(name), body.as_slice(), fsio::SECRET_MODE)
+                    .map_err(|e| fail(e, &written))?;
+                written.push(name.clone());
+                name.clone()
+            }
+        };
         rec.record(
             &[TOOL_ACTOR, &entry.holder],
             "share-written",
             json!({
                 "envelope_sha256": entry.envelope_sha256,
-                "file": name,
+                "file": file,
                 "holder": entry.holder,
                 "index": entry.index,
                 "medium": entry.medium,
@@ -362,6 +429,41 @@ pub fn write_outputs(out: &Path, o: &Outputs, rec: &mut Recorder) -> Result<()> 
             json!({"file": name, "sha256": hex::encode(Sha256::digest(bytes))}),
         )
         .map_err(|e| fail(e, &written))?;
+    }
+    Ok(printed)
+}
+
+/// Sends a PDF to `lp -d DEST` through its standard input (no file is written) and waits for
+/// `lp` to accept the job.
+fn print_pdf(dest: &str, pdf: &SecretBytes, index: u8) -> Result<()> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let what = format!("printing paper shard {index} with `lp -d {dest}`");
+    let mut child = Command::new("lp")
+        .args(["-d", dest, "-t", &format!("rootkey share {index}"), "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            Error::environment(format!("{what}: cannot run lp: {e}"))
+                .hint("install the CUPS client (lp) on the ceremony machine, or write the shards to a RAM-backed directory")
+        })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(pdf.as_slice())
+            .map_err(|e| Error::environment(format!("{what}: {e}")))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::environment(format!("{what}: {e}")))?;
+    if !out.status.success() {
+        return Err(Error::environment(format!(
+            "{what}: lp failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+        .hint("check the printer name with `lpstat -p`"));
     }
     Ok(())
 }
@@ -578,7 +680,7 @@ fn rebuild_matches(points: &[&SharePoint], k: u8, root: &RootCert) -> Result<boo
 /// rebuilds the key in root.pem is searched for; remaining shares are checked against it. Each
 /// step is recorded in `rec`, which the rebuilt key seals before it is wiped; nothing secret is
 /// printed or written.
-pub fn combine(ctx: &Context, sources: &[Source], rec: &mut Recorder) -> Result<CombineReport> {
+pub fn combine(ctx: &Context, sources: Vec<Source>, rec: &mut Recorder) -> Result<CombineReport> {
     let _scrub = secret::ScrubOnDrop;
     let m = &ctx.manifest;
     let k = m.threshold;
@@ -601,7 +703,7 @@ pub fn combine(ctx: &Context, sources: &[Source], rec: &mut Recorder) -> Result<
         }),
     )?;
     let mut shares: Vec<VerifiedShare> = Vec::new();
-    for (i, source) in sources.iter().enumerate() {
+    for (i, source) in sources.into_iter().enumerate() {
         let s = verify_share_text(input::read(source, i + 1)?, ctx)?;
         if let Some(prev) = shares.iter().find(|p| p.entry.index == s.entry.index) {
             let files = if prev.origin == s.origin {
@@ -751,29 +853,52 @@ pub fn rehearsal_plan() -> Result<Plan> {
     )
 }
 
-/// A whole rehearsal: generate with the bundled rehearsal plan and a throwaway key, then
-/// rebuild from shares 1, 3 and 5 read back from their files; one transcript (kind
-/// `rehearsal`) records both halves and is sealed by the rebuilt key.
-pub fn rehearse(out: &Path, plan: &Plan, rec: &mut Recorder) -> Result<RehearsalReport> {
+/// A whole rehearsal: generate with the bundled rehearsal plan and a throwaway key (text
+/// shares and paper shard PDFs), then rebuild from shares 1, 3 and 5 — text shares read back
+/// from their files, paper shares from their QR codes (rendered and decoded as a photo would
+/// be); one transcript (kind `rehearsal`) records both halves and is sealed by the rebuilt key.
+pub fn rehearse(
+    out: &Path,
+    plan: &Plan,
+    paper: &crate::paper::PaperLayout,
+    rec: &mut Recorder,
+) -> Result<RehearsalReport> {
     let profile = RootProfile::from_toml(cert::DEFAULT_ROOT_PROFILE, "templates/root.toml")?;
-    let generated = generate(
+    let mut generated = generate(
         &GenerateOptions {
             plan,
             profile: &profile,
             out,
             dice: None,
+            paper,
+            paper_size: paper.paper,
+            printer: None,
         },
         rec,
     )?;
     let ctx = Context::load(&generated.manifest_path, &generated.root_path)?;
-    let sources: Vec<Source> = generated
+    let mut paper_qr = std::mem::take(&mut generated.paper_qr);
+    let mut sources: Vec<Source> = Vec::new();
+    for (i, _, p) in generated
         .shares
         .iter()
         .filter(|(i, _, _)| i % 2 == 1)
         .take(plan.quorum.threshold as usize)
-        .map(|(_, _, p)| Source::File(p.clone()))
-        .collect();
-    let combined = combine(&ctx, &sources, rec)?;
+    {
+        match paper_qr.iter().position(|(j, _)| j == i) {
+            Some(at) => {
+                let (_, compact) = paper_qr.swap_remove(at);
+                sources.push(Source::Read(input::read_rendered_qr(
+                    &compact,
+                    paper.qr_ec,
+                    &format!("QR code of paper shard {i}"),
+                )?));
+            }
+            None => sources.push(Source::File(p.clone())),
+        }
+    }
+    drop(paper_qr);
+    let combined = combine(&ctx, sources, rec)?;
     Ok(RehearsalReport {
         generated,
         combined,

@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 use rootkey::ceremony::{self, Context, GenerateOptions};
 use rootkey::cert::{DEFAULT_ROOT_PROFILE, RootProfile};
 use rootkey::error::{Error, clean_lines, exit};
-use rootkey::plan::Plan;
+use rootkey::paper::{DEFAULT_PAPER_LAYOUT, PaperLayout};
+use rootkey::plan::{Medium, Plan};
 use rootkey::secret::{self, HardeningReport, MemoryPolicy, SecretBytes};
 use rootkey::share::input::Source;
 use rootkey::transcript::{self, Kind, Recorder, verify};
@@ -56,6 +57,20 @@ enum Command {
         /// Also mix at least 99 typed d6 rolls into the seed (prompted, hidden input)
         #[arg(long)]
         dice: bool,
+        /// Send paper shards straight to this printer (`lp -d PRINTER`, through stdin; no
+        /// file is written)
+        #[arg(long, value_name = "PRINTER")]
+        print_to: Option<String>,
+        /// Allow paper shard PDFs on a persistent (not RAM-backed) file system; recorded
+        /// (always allowed for rehearsal plans)
+        #[arg(long)]
+        allow_persistent_output: bool,
+        /// Paper shard layout (default: the bundled templates/paper.toml)
+        #[arg(long, value_name = "PAPER.toml")]
+        paper_layout: Option<PathBuf>,
+        /// Paper size of the shards (default: the layout's)
+        #[arg(long, value_enum)]
+        paper: Option<Paper>,
         /// Continue if secret memory cannot be locked (rehearsal plans only; recorded)
         #[arg(long)]
         allow_unlocked_memory: bool,
@@ -182,6 +197,15 @@ enum Paper {
     A4,
     /// US Letter (8.5 × 11 in)
     Letter,
+}
+
+impl Paper {
+    fn size(self) -> rootkey::pdfdoc::PaperSize {
+        match self {
+            Paper::A4 => rootkey::pdfdoc::PaperSize::A4,
+            Paper::Letter => rootkey::pdfdoc::PaperSize::Letter,
+        }
+    }
 }
 
 /// What a transcript is checked against.
@@ -389,6 +413,10 @@ fn run(cli: Cli) -> Result<i32, Error> {
             out,
             profile,
             dice,
+            print_to,
+            allow_persistent_output,
+            paper_layout,
+            paper,
             allow_unlocked_memory,
         } => {
             transcript::check_recordable_name(&plan_path, "plan")?;
@@ -407,20 +435,40 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 )
                 .hint("raise RLIMIT_MEMLOCK instead (ulimit -l) for a real ceremony"));
             }
+            let layout = match &paper_layout {
+                Some(p) => {
+                    let bytes = rootkey::fsio::read_public(p, 1 << 20, "paper layout")?;
+                    let text = String::from_utf8_lossy(&bytes);
+                    PaperLayout::from_toml(&text, &p.display().to_string())?
+                }
+                None => PaperLayout::from_toml(DEFAULT_PAPER_LAYOUT, "templates/paper.toml")?,
+            };
+            let paper_size = paper.map(Paper::size).unwrap_or(layout.paper);
+            let persistent_allowed = allow_persistent_output || plan.ceremony.rehearsal;
             let hardening = harden(allow_unlocked_memory)?;
             // Every secret takes at least a page; check the whole need before anyone types.
             secret::probe_lock(ceremony::locked_pages_needed(plan.quorum.shares))?;
             rootkey::fsio::prepare_out_dir(&out)?;
+            let facts = output_facts(&out, persistent_allowed, print_to.as_deref())?;
+            let paper_files =
+                print_to.is_none() && plan.holders.iter().any(|h| h.medium == Medium::Paper);
+            if paper_files
+                && !persistent_allowed
+                && !rootkey::fsio::is_ram_backed(&facts.filesystem)
+            {
+                return Err(Error::operator(format!(
+                    "--out {}: paper shards must not land on a persistent disk, but this directory is on {}",
+                    out.display(),
+                    facts.filesystem
+                ))
+                .hint("use a RAM-backed directory (e.g. --out /dev/shm/ceremony), print directly with --print-to PRINTER, or pass --allow-persistent-output (recorded)"));
+            }
             let header = ceremony::plan_header(
                 &plan,
                 &base_name(&plan_path),
                 Kind::Generation,
                 ceremony::new_ceremony_id()?,
-                preflight(
-                    &hardening,
-                    plan.ceremony.rehearsal,
-                    &output_facts(&out, plan.ceremony.rehearsal, None)?,
-                )?,
+                preflight(&hardening, plan.ceremony.rehearsal, &facts)?,
             );
             let mut rec = Recorder::create(&out, &header)?;
             let report = transcript::recorded(&mut rec, |rec| {
@@ -431,6 +479,9 @@ fn run(cli: Cli) -> Result<i32, Error> {
                         profile: &profile,
                         out: &out,
                         dice: dice.as_ref(),
+                        paper: &layout,
+                        paper_size,
+                        printer: print_to.as_deref(),
                     },
                     rec,
                 )
@@ -454,7 +505,10 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 preflight(&hardening, true, &output_facts(&out, true, None)?)?,
             );
             let mut rec = Recorder::create(&out, &header)?;
-            let r = transcript::recorded(&mut rec, |rec| ceremony::rehearse(&out, &plan, rec))?;
+            let layout = PaperLayout::from_toml(DEFAULT_PAPER_LAYOUT, "templates/paper.toml")?;
+            let r = transcript::recorded(&mut rec, |rec| {
+                ceremony::rehearse(&out, &plan, &layout, rec)
+            })?;
             print!("{}", clean_lines(&summary::generated(&r.generated)));
             println!();
             print!("{}", clean_lines(&summary::combined(&r.combined)));
@@ -527,9 +581,9 @@ fn run(cli: Cli) -> Result<i32, Error> {
             if keyboard || sources.is_empty() {
                 let k = ctx.manifest.threshold as usize;
                 let more = k.saturating_sub(sources.len()).max(1);
-                sources.extend(std::iter::repeat_n(Source::Keyboard, more));
+                sources.extend((0..more).map(|_| Source::Keyboard));
             }
-            let r = transcript::recorded(&mut rec, |rec| ceremony::combine(&ctx, &sources, rec))?;
+            let r = transcript::recorded(&mut rec, |rec| ceremony::combine(&ctx, sources, rec))?;
             print!("{}", clean_lines(&summary::combined(&r)));
             println!(
                 "Transcript: {} (sealed by the rebuilt key)",
@@ -575,13 +629,7 @@ fn run_transcript(cmd: TranscriptCommand) -> Result<i32, Error> {
             let md = transcript::report::markdown(&rep);
             // Render the PDF first: nothing is written if it cannot be made.
             let pdf_bytes = match &pdf {
-                Some(_) => Some(transcript::report::pdf(
-                    &rep,
-                    match paper {
-                        Paper::A4 => rootkey::pdfdoc::PaperSize::A4,
-                        Paper::Letter => rootkey::pdfdoc::PaperSize::Letter,
-                    },
-                )?),
+                Some(_) => Some(transcript::report::pdf(&rep, paper.size())?),
                 None => None,
             };
             if let Some(p) = &pdf

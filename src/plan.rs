@@ -15,6 +15,9 @@ pub const REHEARSAL_PLAN: &str = include_str!("../ceremony-scripts/rehearsal.tom
 pub enum Medium {
     /// A text file holding the share's text form (0600), for typing or printing by hand.
     Text,
+    /// A one-page PDF paper shard with a QR code (`templates/paper.toml`), written to a
+    /// RAM-backed directory or sent straight to a printer.
+    Paper,
 }
 
 impl Medium {
@@ -22,6 +25,7 @@ impl Medium {
     pub fn as_str(self) -> &'static str {
         match self {
             Medium::Text => "text",
+            Medium::Paper => "paper",
         }
     }
 }

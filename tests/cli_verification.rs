@@ -215,6 +215,8 @@ fn ceremony_with_a_bad_share(dir: &Path, bad: usize) {
             ceremony_id: [0x5e; 16],
             now: SystemTime::now(),
             memory_locked: true,
+            paper: &rootkey::paper::PaperLayout::default(),
+            paper_size: rootkey::pdfdoc::PaperSize::A4,
         },
     )
     .unwrap();
@@ -227,7 +229,7 @@ fn ceremony_with_a_bad_share(dir: &Path, bad: usize) {
         serde_json::json!({}),
     );
     let mut rec = rootkey::transcript::Recorder::in_memory(&header).unwrap();
-    ceremony::write_outputs(dir, &outputs, &mut rec).unwrap();
+    ceremony::write_outputs(dir, &outputs, &mut rec, None).unwrap();
 }
 
 #[test]

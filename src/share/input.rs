@@ -25,7 +25,6 @@ pub const MAX_IMAGE_FILE: u64 = 32 * 1024 * 1024;
 pub const ROW_TRIES: usize = 5;
 
 /// Where a share comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
     /// A share file (text form, file or compact).
     File(PathBuf),
@@ -33,6 +32,8 @@ pub enum Source {
     QrImage(PathBuf),
     /// The keyboard: typed rows, or one line from a USB QR scanner.
     Keyboard,
+    /// Already read (e.g. a rehearsal reading back the QR code it printed).
+    Read(ShareText),
 }
 
 /// A share's text as read, before decoding.
@@ -54,11 +55,12 @@ fn base_name(p: &Path) -> String {
 }
 
 /// Reads a share from `source`; `ordinal` numbers keyboard prompts ("share 3").
-pub fn read(source: &Source, ordinal: usize) -> Result<ShareText> {
+pub fn read(source: Source, ordinal: usize) -> Result<ShareText> {
     match source {
-        Source::File(p) => read_file(p),
-        Source::QrImage(p) => read_qr_image(p),
+        Source::File(p) => read_file(&p),
+        Source::QrImage(p) => read_qr_image(&p),
         Source::Keyboard => read_keyboard(ordinal),
+        Source::Read(t) => Ok(t),
     }
 }
 
@@ -76,7 +78,8 @@ pub fn read_file(path: &Path) -> Result<ShareText> {
 }
 
 /// Decodes the QR code in a photo or scan of a paper shard. Refuses an image without a QR
-/// code, with a QR code that is not a rootkey share, and with several shares.
+/// code, with a QR code that is not a rootkey share, and with several shares. rqrr sometimes
+/// misses a code in a whole page at some scales, so halves and rescaled copies are tried too.
 pub fn read_qr_image(path: &Path) -> Result<ShareText> {
     let origin = format!("QR image {}", path.display());
     let mut bytes = fsio::read_public(path, MAX_IMAGE_FILE, "QR image")?;
@@ -89,48 +92,120 @@ pub fn read_qr_image(path: &Path) -> Result<ShareText> {
             ))
         })?
         .to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare(img);
-    let grids = prepared.detect_grids();
-    if grids.is_empty() {
-        return Err(Error::input(format!("{origin}: no QR code found"))
-            .hint("photograph the whole QR code, flat, sharp and well lit; or type the rows"));
+    let text = decode_gray(img, &origin)?;
+    Ok(ShareText {
+        text,
+        origin,
+        file: base_name(path),
+        corrections: Vec::new(),
+    })
+}
+
+/// Reads back a share's QR code as it is drawn on a paper shard (the module matrix of its
+/// compact form, rendered and decoded like a photo): used by rehearsals, which prove that the
+/// printed code decodes to the share.
+pub fn read_rendered_qr(
+    compact: &SecretBytes,
+    ec: crate::paper::QrEc,
+    origin: &str,
+) -> Result<ShareText> {
+    let (w, modules) = crate::paper::qr_modules(compact.as_slice(), ec)?;
+    let (px, quiet) = (6u32, 4u32);
+    let size = (w as u32 + 2 * quiet) * px;
+    let mut img = image::GrayImage::from_pixel(size, size, image::Luma([255]));
+    for (i, dark) in modules.iter().enumerate() {
+        if *dark {
+            let (x, y) = ((i % w) as u32 + quiet, (i / w) as u32 + quiet);
+            for dy in 0..px {
+                for dx in 0..px {
+                    img.put_pixel(x * px + dx, y * px + dy, image::Luma([0]));
+                }
+            }
+        }
     }
-    let mut shares: Vec<SecretBytes> = Vec::new();
-    let mut unreadable = 0;
-    let mut other = 0;
-    for g in &grids {
+    let text = decode_gray(img, origin)?;
+    Ok(ShareText {
+        text,
+        origin: origin.to_string(),
+        file: "-".into(),
+        corrections: Vec::new(),
+    })
+}
+
+/// What one decoding attempt found.
+#[derive(Default)]
+struct Found {
+    shares: Vec<SecretBytes>,
+    other: usize,
+    unreadable: usize,
+}
+
+fn decode_once(img: image::GrayImage, found: &mut Found) -> Result<()> {
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    for g in prepared.detect_grids() {
         match g.decode() {
             Ok((_, mut content)) => {
                 let is_share = content
                     .get(..COMPACT_PREFIX.len())
                     .is_some_and(|p| p.eq_ignore_ascii_case(COMPACT_PREFIX));
                 if is_share {
-                    shares.push(SecretBytes::copy_from(content.as_bytes())?);
+                    let new = SecretBytes::copy_from(content.as_bytes())?;
+                    if !found.shares.iter().any(|s| s.ct_eq(new.as_slice())) {
+                        found.shares.push(new);
+                    }
                 } else {
-                    other += 1;
+                    found.other += 1;
                 }
                 content.zeroize();
             }
-            Err(_) => unreadable += 1,
+            Err(_) => found.unreadable += 1,
         }
     }
-    match shares.len() {
-        1 => Ok(ShareText {
-            text: shares.remove(0),
-            origin,
-            file: base_name(path),
-            corrections: Vec::new(),
-        }),
-        0 if other > 0 => Err(Error::input(format!(
+    Ok(())
+}
+
+/// Decodes the share QR code in a grey image: the whole image first, then its halves and
+/// rescaled copies until a share is found.
+fn decode_gray(img: image::GrayImage, origin: &str) -> Result<SecretBytes> {
+    use image::imageops::{self, FilterType};
+    let mut found = Found::default();
+    let (w, h) = img.dimensions();
+    decode_once(img.clone(), &mut found)?;
+    let attempts: [&dyn Fn(&image::GrayImage) -> image::GrayImage; 6] = [
+        &|i| imageops::crop_imm(i, 0, 0, w, h.div_ceil(2)).to_image(),
+        &|i| imageops::crop_imm(i, 0, h / 2, w, h - h / 2).to_image(),
+        &|i| imageops::crop_imm(i, 0, 0, w.div_ceil(2), h).to_image(),
+        &|i| imageops::crop_imm(i, w / 2, 0, w - w / 2, h).to_image(),
+        &|i| {
+            imageops::resize(
+                i,
+                (w * 3 / 4).max(1),
+                (h * 3 / 4).max(1),
+                FilterType::Triangle,
+            )
+        },
+        &|i| imageops::resize(i, (w / 2).max(1), (h / 2).max(1), FilterType::Triangle),
+    ];
+    for attempt in attempts {
+        if !found.shares.is_empty() {
+            break;
+        }
+        decode_once(attempt(&img), &mut found)?;
+    }
+    match found.shares.len() {
+        1 => Ok(found.shares.remove(0)),
+        0 if found.other > 0 => Err(Error::input(format!(
             "{origin}: the QR code is not a rootkey share (it does not start with {COMPACT_PREFIX})"
         ))
         .hint("photograph the QR code on the paper shard itself")),
-        0 => Err(Error::input(format!(
-            "{origin}: found {unreadable} QR code(s) but could not read them"
+        0 if found.unreadable > 0 => Err(Error::input(format!(
+            "{origin}: found a QR code but could not read it"
         ))
         .hint("take a sharper, flatter photo of the QR code, or type the rows")),
+        0 => Err(Error::input(format!("{origin}: no QR code found"))
+            .hint("photograph the whole QR code, flat, sharp and well lit; or type the rows")),
         n => Err(Error::input(format!(
-            "{origin}: holds {n} share QR codes; photograph one share at a time"
+            "{origin}: holds {n} different share QR codes; photograph one share at a time"
         ))),
     }
 }

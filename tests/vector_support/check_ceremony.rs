@@ -109,7 +109,7 @@ fn combine_vectors() {
             |ctx| {
                 let header = ceremony::quorum_header(&ctx, [0; 16], serde_json::json!({}));
                 let mut rec = rootkey::transcript::Recorder::in_memory(&header)?;
-                ceremony::combine(&ctx, &sources(&files), &mut rec)
+                ceremony::combine(&ctx, sources(&files), &mut rec)
             },
         );
         outcome(r, exp, |c| {

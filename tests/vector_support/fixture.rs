@@ -117,6 +117,8 @@ pub fn rebuild_ceremony() -> Outputs {
             ceremony_id: CEREMONY_ID,
             now: ceremony_time(),
             memory_locked: true,
+            paper: &rootkey::paper::PaperLayout::default(),
+            paper_size: rootkey::pdfdoc::PaperSize::A4,
         },
     )
     .expect("build_outputs")
