@@ -111,12 +111,13 @@ fn rehearse_writes_a_complete_marked_ceremony() {
 
 #[test]
 fn generate_with_the_real_plan_then_verify_and_combine() {
-    let t = TempDir::new().unwrap();
+    // The real plan prints holders 3–5 on paper: shard PDFs must go to a RAM-backed directory.
+    let t = tempfile::tempdir_in("/dev/shm").unwrap();
     let plan = repo_path("ceremony-scripts/root-generation.toml");
     let (c, r) = Ceremony::generate(&plan, &t.path().join("ceremony"));
     r.stdout_has(&["Split 3-of-5", "all 10 subsets"])
         .stdout_lacks(&["REHEARSAL"]);
-    assert_eq!(c.shares.len(), 5);
+    assert_eq!(c.shares.len(), 2, "holders 1 and 2 get text shares");
     for share in &c.shares {
         assert_eq!(mode(share), 0o600);
         assert!(!fs::read_to_string(share).unwrap().contains("REHEARSAL"));
@@ -130,9 +131,6 @@ fn generate_with_the_real_plan_then_verify_and_combine() {
     let holders = [
         "Security officer, jurisdiction A",
         "Security officer, jurisdiction B",
-        "Legal counsel",
-        "Chief technology officer",
-        "Chief information security officer",
     ];
     for (i, h) in holders.iter().enumerate() {
         c.verify(c.share(i + 1))
@@ -143,21 +141,29 @@ fn generate_with_the_real_plan_then_verify_and_combine() {
             ])
             .stdout_lacks(&["REHEARSAL"]);
     }
-
-    c.combine(&[c.share(2), c.share(4), c.share(5)])
-        .ok()
-        .stdout_has(&[
-            "Quorum: shares 2 (Security officer, jurisdiction B), 4 (Chief technology officer), 5 (Chief information security officer) rebuilt the root key",
-            "it matches the root certificate",
-        ])
-        .stdout_lacks(&["also agrees", "PROBLEM", "REHEARSAL"]);
-
-    let all: Vec<&Path> = c.shares.iter().map(PathBuf::as_path).collect();
-    c.combine(&all).ok().stdout_has(&[
-        "rebuilt the root key",
-        "share 4 (Chief technology officer) also agrees",
-        "share 5 (Chief information security officer) also agrees",
-    ]);
+    // Paper shards 3–5 are PDFs (0600) — combined from photos of their QR codes in
+    // tests/cli_paper.rs; here the two text shares alone are too few.
+    for i in 3..=5 {
+        let pdf = fs::read_dir(t.path().join("ceremony"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(&format!("share-0{i}-"))
+            })
+            .unwrap();
+        assert!(
+            pdf.extension().is_some_and(|e| e == "pdf"),
+            "{}",
+            pdf.display()
+        );
+        assert_eq!(mode(&pdf), 0o600);
+    }
+    c.combine(&[c.share(1), c.share(2)])
+        .code(common::INPUT)
+        .stderr_has(&["2 share(s) given, the threshold is 3: 1 more needed"]);
 }
 
 /// Generates a k-of-n ceremony from a plan file written for the test, then verifies every
