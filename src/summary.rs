@@ -30,7 +30,24 @@ pub fn generated(r: &GenerateReport) -> String {
         r.threshold
     );
     for (i, holder, path) in &r.shares {
-        let _ = writeln!(s, "  share {i:>2}  {holder:<28} {} (0600)", path.display());
+        if r.printed.iter().any(|(p, _)| p == i) {
+            let _ = writeln!(
+                s,
+                "  share {i:>2}  {holder:<28} paper shard sent to the printer (no file)"
+            );
+        } else {
+            let _ = writeln!(s, "  share {i:>2}  {holder:<28} {} (0600)", path.display());
+        }
+    }
+    if r.shares
+        .iter()
+        .any(|(_, _, p)| p.extension().is_some_and(|e| e == "pdf"))
+        && r.printed.is_empty()
+    {
+        let _ = writeln!(
+            s,
+            "Print the paper shards (share-NN-*.pdf) at 100 %, then run: rootkey paper wipe DIR"
+        );
     }
     if !r.memory_locked {
         let _ = writeln!(

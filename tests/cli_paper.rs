@@ -220,6 +220,11 @@ fn print_to_sends_the_pdfs_to_lp_and_writes_none() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{o:?}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("paper shard sent to the printer (no file)"),
+        "{stdout}"
+    );
     assert!(pdfs(&out).is_empty(), "no shard PDF is written");
     let mut jobs: Vec<PathBuf> = pdfs(&spool);
     jobs.sort();
