@@ -25,7 +25,7 @@ pub const CEREMONY_MARKERS: &[&str] = &[
 /// (`.NAME.tmp-XXXX`, which may hold a share if a run was killed).
 fn is_ceremony_output(name: &str) -> bool {
     CEREMONY_MARKERS.contains(&name)
-        || (name.starts_with("share-") && name.ends_with(".txt"))
+        || (name.starts_with("share-") && (name.ends_with(".txt") || name.ends_with(".pdf")))
         || (name.starts_with('.') && name.contains(".tmp-"))
 }
 

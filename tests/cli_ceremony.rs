@@ -60,13 +60,21 @@ fn rehearse_writes_a_complete_marked_ceremony() {
             "root.pem",
             "share-01-alice-rehearsal.txt",
             "share-02-bob-rehearsal.txt",
-            "share-03-carol-rehearsal.txt",
-            "share-04-dave-rehearsal.txt",
-            "share-05-erin-rehearsal.txt",
+            "share-03-carol-rehearsal.pdf",
+            "share-04-dave-rehearsal.pdf",
+            "share-05-erin-rehearsal.pdf",
             "transcript.jsonl",
         ],
-        "exactly the ceremony outputs, no temporary files left behind"
+        "exactly the ceremony outputs (shares 1–2 text, 3–5 paper), no temporary files left behind"
     );
+    for i in 3..=5 {
+        let pdf = dir.join(format!(
+            "share-0{i}-{}-rehearsal.pdf",
+            ["carol", "dave", "erin"][i - 3]
+        ));
+        assert_eq!(mode(&pdf), 0o600, "{}", pdf.display());
+        assert!(fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    }
     assert_eq!(
         mode(&dir.join("transcript.jsonl")),
         0o644,

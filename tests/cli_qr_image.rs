@@ -32,7 +32,7 @@ fn fixture() -> &'static Fixture {
         let a = dir.path().join("a");
         let b = dir.path().join("b");
         for d in [&a, &b] {
-            rootkey(["rehearse".as_ref(), "--out".as_ref(), d.as_os_str()]).ok();
+            common::Ceremony::rehearse(d);
         }
         Fixture { _dir: dir, a, b }
     })

@@ -64,7 +64,12 @@ fn fixture() -> &'static Fixture {
             .unwrap()
             .keep()
             .join("rehearsal");
-        let c = Ceremony::rehearse(&dir);
+        // `rootkey rehearse` itself: shares 1–2 text, 3–5 paper (read back from their QR
+        // codes), one 19-entry transcript.
+        let r = rootkey(["rehearse".as_ref(), "--out".as_ref(), dir.as_os_str()]);
+        r.ok();
+        let c = Ceremony::open(&dir);
+        r.no_secrets(&c.secrets);
         let bytes = fs::read(dir.join("transcript.jsonl")).unwrap();
         assert_eq!(bytes.last(), Some(&b'\n'));
         let lines: Vec<Vec<u8>> = bytes[..bytes.len() - 1]
@@ -79,6 +84,20 @@ fn fixture() -> &'static Fixture {
             lines,
             secrets: c.secrets,
         }
+    })
+}
+
+/// A rehearsal ceremony with all five shares as text files (for quorum checks from files).
+fn text_ceremony() -> &'static Ceremony {
+    static C: OnceLock<Ceremony> = OnceLock::new();
+    C.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("rootkey-text-")
+            .tempdir()
+            .unwrap()
+            .keep()
+            .join("ceremony");
+        Ceremony::rehearse(&dir)
     })
 }
 
@@ -1088,8 +1107,7 @@ fn generation_and_quorum_check_transcripts_are_sealed() {
         .kind_in(&["plan"]);
 
     // A quorum check of the rehearsal, all five shares: sealed by the rebuilt key.
-    let f = fixture();
-    let rc = Ceremony::open(&f.dir);
+    let rc = text_ceremony();
     let out = t.path().join("check");
     let shares: Vec<&Path> = rc.shares.iter().map(PathBuf::as_path).collect();
     combine(&out, &rc.manifest, &rc.root, &shares).ok();
@@ -1107,7 +1125,7 @@ fn generation_and_quorum_check_transcripts_are_sealed() {
             OsStr::new("--root"),
             rc.root.as_os_str(),
             OsStr::new("--artifacts"),
-            f.dir.as_os_str(),
+            rc.root.parent().unwrap().as_os_str(),
         ],
     )
     .ok()
@@ -1194,7 +1212,7 @@ fn an_aborted_transcript_cannot_be_attested() {
 #[test]
 fn a_combine_refused_before_it_starts_writes_no_transcript() {
     let t = TempDir::new().unwrap();
-    let c = Ceremony::open(&fixture().dir);
+    let c = text_ceremony();
     let out = t.path().join("never");
     let missing = t.path().join("no-such-manifest.json");
     let r = combine(
@@ -1227,7 +1245,7 @@ fn a_second_ceremony_in_the_same_directory_is_refused_and_changes_nothing() {
         &dir,
         &c.manifest,
         &c.root,
-        &[c.share(1), c.share(3), c.share(5)],
+        &[c.share(1), c.share(2), c.share(1)],
     );
     r.code(INPUT)
         .single_error()
@@ -1658,10 +1676,11 @@ fn attest_refuses_an_attestations_file_that_is_a_symlink() {
 /// ceremony starts, so that no ceremony writes a transcript its verifier refuses.
 #[test]
 fn combine_refuses_share_file_names_the_transcript_cannot_record() {
-    let f = fixture();
+    let c = text_ceremony();
+    let dir = c.root.parent().unwrap();
     let t = TempDir::new().unwrap();
     let share = |i: usize| {
-        f.dir.join(format!(
+        dir.join(format!(
             "share-0{i}-{}-rehearsal.txt",
             ["alice", "bob", "carol", "dave", "erin"][i - 1]
         ))
@@ -1671,8 +1690,8 @@ fn combine_refuses_share_file_names_the_transcript_cannot_record() {
     let out = t.path().join("check");
     let r = combine(
         &out,
-        &f.dir.join("manifest.json"),
-        &f.dir.join("root.pem"),
+        &dir.join("manifest.json"),
+        &dir.join("root.pem"),
         &[&odd, &share(3), &share(5)],
     );
     r.code(INPUT)

@@ -204,7 +204,8 @@ fn ceremony_with_a_bad_share(dir: &Path, bad: usize) {
         *w ^= *y;
     }
     points[bad - 1].y = SecretBytes::copy_from(&wrong).unwrap();
-    let plan = Plan::parse(REHEARSAL_PLAN, "ceremony-scripts/rehearsal.toml").unwrap();
+    let text_plan = REHEARSAL_PLAN.replace("medium = \"paper\"", "medium = \"text\"");
+    let plan = Plan::parse(&text_plan, "ceremony-scripts/rehearsal.toml").unwrap();
     let profile = RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "templates/root.toml").unwrap();
     let outputs = ceremony::build_outputs(
         &key,

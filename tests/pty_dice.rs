@@ -19,7 +19,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use tempfile::TempDir;
 
-use common::{Secrets, repo_path, share_files};
+use common::{Secrets, share_files};
 
 const PROMPT: &str = "dice rolls (hidden): ";
 
@@ -32,7 +32,7 @@ struct Transcript {
 /// Runs `rootkey generate --dice --plan rehearsal.toml --out OUT` in a pty and types `rolls`
 /// at the hidden prompt.
 fn generate_with_dice(out: &Path, rolls: &str) -> Transcript {
-    let plan = repo_path("ceremony-scripts/rehearsal.toml");
+    let plan = common::text_rehearsal_plan();
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg("stty echo && exec \"$0\" \"$@\"")

@@ -30,7 +30,7 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let dir = TempDir::new().unwrap();
         let out = dir.path().join("rehearsal");
-        rootkey(["rehearse".as_ref(), "--out".as_ref(), out.as_os_str()]).ok();
+        common::Ceremony::rehearse(&out);
         Fixture { _dir: dir, out }
     })
 }

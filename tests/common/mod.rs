@@ -289,9 +289,11 @@ impl Ceremony {
         }
     }
 
-    /// `rootkey rehearse --out DIR`, asserted successful.
+    /// A rehearsal ceremony whose five shares are all text files (`rootkey generate` with the
+    /// bundled rehearsal plan, every medium set to text), asserted successful. `rootkey
+    /// rehearse` itself puts shares 3–5 on paper; tests that work on share files use this.
     pub fn rehearse(dir: &Path) -> Ceremony {
-        let r = rootkey(["rehearse".as_ref(), "--out".as_ref(), dir.as_os_str()]);
+        let r = generate_run(&text_rehearsal_plan(), dir, &[]);
         r.ok();
         let c = Ceremony::open(dir);
         r.no_secrets(&c.secrets);
@@ -406,4 +408,18 @@ pub fn plan_toml(name: &str, rehearsal: bool, k: u8, n: u8, holders: usize) -> S
         ));
     }
     t
+}
+
+/// The bundled rehearsal plan with every holder on text (written once to a temporary file).
+pub fn text_rehearsal_plan() -> PathBuf {
+    static PLAN: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    PLAN.get_or_init(|| {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("rehearsal.toml");
+        let text = rootkey::plan::REHEARSAL_PLAN.replace("medium = \"paper\"", "medium = \"text\"");
+        fs::write(&p, text).unwrap();
+        (d, p)
+    })
+    .1
+    .clone()
 }
