@@ -109,7 +109,7 @@ fn combine_vectors() {
             |ctx| {
                 let header = ceremony::quorum_header(&ctx, [0; 16], serde_json::json!({}));
                 let mut rec = rootkey::transcript::Recorder::in_memory(&header)?;
-                ceremony::combine(&ctx, sources(&files), &mut rec)
+                ceremony::combine(&ctx, crate::harness::file_sources(&files), &mut rec)
             },
         );
         outcome(r, exp, |c| {
@@ -124,12 +124,4 @@ fn combine_vectors() {
             eq("disagreeing", c.disagreeing.len(), 0)
         })
     });
-}
-
-fn sources(files: &[std::path::PathBuf]) -> Vec<rootkey::share::input::Source> {
-    files
-        .iter()
-        .cloned()
-        .map(rootkey::share::input::Source::File)
-        .collect()
 }

@@ -213,7 +213,7 @@ fn quorum_check(dir: &Path, manifest: &str, root: &str, shares: &[&str]) -> Vec<
     let mut rec = recorder(&ceremony::quorum_header(&ctx, QUORUM_CHECK_ID, preflight()));
     let files: Vec<PathBuf> = shares.iter().map(|s| dir.join(s)).collect();
     let _ = rootkey::transcript::recorded(&mut rec, |rec| {
-        ceremony::combine(&ctx, sources(&files), rec)
+        ceremony::combine(&ctx, crate::harness::file_sources(&files), rec)
     });
     rec.bytes().expect("memory").to_vec()
 }
@@ -248,7 +248,7 @@ fn rehearsal(inp: &Inputs) -> Vec<u8> {
     rec.record(&[TOOL_ACTOR], "key-wiped", json!({}))
         .expect("key-wiped");
     let files: Vec<PathBuf> = names.iter().map(|n| tmp.path().join(n)).collect();
-    ceremony::combine(&ctx, sources(&files), &mut rec).expect("combine");
+    ceremony::combine(&ctx, crate::harness::file_sources(&files), &mut rec).expect("combine");
     rec.bytes().expect("memory").to_vec()
 }
 
@@ -718,12 +718,4 @@ pub fn write_transcript_vectors() -> usize {
 #[ignore = "writes tests/vectors/transcript_*; run explicitly to regenerate"]
 fn generate_transcript_vectors() {
     println!("wrote {} files", write_transcript_vectors());
-}
-
-fn sources(files: &[std::path::PathBuf]) -> Vec<rootkey::share::input::Source> {
-    files
-        .iter()
-        .cloned()
-        .map(rootkey::share::input::Source::File)
-        .collect()
 }

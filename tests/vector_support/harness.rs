@@ -175,3 +175,12 @@ pub fn extension_json(e: &x509_cert::ext::Extension) -> Value {
 pub fn holder_json(h: &rootkey::plan::Holder) -> Value {
     json!({"name": h.name, "role": h.role, "medium": h.medium.as_str()})
 }
+
+/// Share files as `combine` sources.
+pub fn file_sources(files: &[PathBuf]) -> Vec<rootkey::share::input::Source> {
+    files
+        .iter()
+        .cloned()
+        .map(rootkey::share::input::Source::File)
+        .collect()
+}
