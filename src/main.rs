@@ -242,12 +242,20 @@ enum PaperCommand {
 #[derive(Subcommand)]
 enum ShareCommand {
     /// Check one share alone against the root-signed manifest, without any other share
-    #[command(after_help = "Example:\n  \
-        rootkey share verify out/share-02-bob.txt --manifest out/manifest.json --root out/root.pem")]
+    #[command(after_help = "Examples:\n  \
+        rootkey share verify out/share-02-bob.txt --manifest out/manifest.json --root out/root.pem\n  \
+        rootkey share verify --qr-image carol.jpg --manifest out/manifest.json --root out/root.pem\n  \
+        rootkey share verify --type --manifest out/manifest.json --root out/root.pem")]
     Verify {
         /// The share file (text form)
-        #[arg(value_name = "SHARE")]
-        share: PathBuf,
+        #[arg(value_name = "SHARE", required_unless_present_any = ["qr_image", "keyboard"], conflicts_with_all = ["qr_image", "keyboard"])]
+        share: Option<PathBuf>,
+        /// A photo or scan (PNG or JPEG) of a paper shard's QR code instead of a file
+        #[arg(long = "qr-image", value_name = "PHOTO", conflicts_with = "keyboard")]
+        qr_image: Option<PathBuf>,
+        /// Type the share's rows (or scan its QR code with a USB scanner) at the keyboard
+        #[arg(long = "type")]
+        keyboard: bool,
         /// The ceremony's manifest.json
         #[arg(long, value_name = "manifest.json")]
         manifest: PathBuf,
@@ -525,12 +533,20 @@ fn run(cli: Cli) -> Result<i32, Error> {
         }
         Command::Share(ShareCommand::Verify {
             share,
+            qr_image,
+            keyboard,
             manifest,
             root,
         }) => {
             harden(false)?;
             let ctx = Context::load(&manifest, &root)?;
-            let v = ceremony::verify_share_file(&share, &ctx)?;
+            let source = match (share, qr_image) {
+                (Some(p), _) => Source::File(p),
+                (None, Some(p)) => Source::QrImage(p),
+                (None, None) => Source::Keyboard,
+            };
+            let _ = keyboard;
+            let v = ceremony::verify_share_text(rootkey::share::input::read(source, 1)?, &ctx)?;
             print!(
                 "{}",
                 clean_lines(&summary::verified(

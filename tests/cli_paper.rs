@@ -111,6 +111,19 @@ fn paper_shards_decode_with_zbarimg_and_a_quorum_presents_them_as_photos() {
         );
         photos.push(png);
     }
+    // A holder checks their paper shard alone, from a photo of it.
+    rootkey([
+        "share".as_ref(),
+        "verify".as_ref(),
+        "--qr-image".as_ref(),
+        photos[0].as_os_str(),
+        "--manifest".as_ref(),
+        out.join("manifest.json").as_os_str(),
+        "--root".as_ref(),
+        out.join("root.pem").as_os_str(),
+    ])
+    .ok()
+    .stdout_has(&["OK: share 3 of 5 (threshold 3) of holder \"Legal counsel\""]);
     // A quorum: text share 1, photos of paper shards 4 and 5.
     let chk = t.path().join("check");
     let r = rootkey([
