@@ -21,9 +21,10 @@ use crate::transcript::{HeaderInfo, Kind, Participant, Recorder, TOOL_ACTOR};
 use serde_json::json;
 
 /// Upper bound of the locked pages a generation ceremony with `n` shares holds at once (seed,
-/// key, dice, and per share its point, envelope, text form and file; plus working buffers).
+/// key, dice, and per share its point, envelope, text and compact forms and its file — a
+/// paper shard PDF takes about four pages; plus working buffers).
 pub fn locked_pages_needed(n: u8) -> usize {
-    16 + 6 * n as usize
+    16 + 12 * n as usize
 }
 
 /// Formats a 32-byte fingerprint as `SHA256:` + hex in groups of 4.

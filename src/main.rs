@@ -543,9 +543,12 @@ fn run(cli: Cli) -> Result<i32, Error> {
             let source = match (share, qr_image) {
                 (Some(p), _) => Source::File(p),
                 (None, Some(p)) => Source::QrImage(p),
-                (None, None) => Source::Keyboard,
+                // clap lets only `--type` through here.
+                (None, None) => {
+                    debug_assert!(keyboard);
+                    Source::Keyboard
+                }
             };
-            let _ = keyboard;
             let v = ceremony::verify_share_text(rootkey::share::input::read(source, 1)?, &ctx)?;
             print!(
                 "{}",
