@@ -210,3 +210,43 @@ fn pictures_that_are_not_this_ceremonys_share_are_refused() {
         r.code(code).single_error().stderr_has(&[want]);
     }
 }
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut c = 0xffff_ffffu32;
+    for &b in data {
+        c ^= u32::from(b);
+        for _ in 0..8 {
+            c = if c & 1 != 0 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+        }
+    }
+    !c
+}
+
+/// A PNG header announcing 16000 × 16000 pixels (a decompression bomb needs little more) is
+/// refused at once, without allocating the image.
+#[test]
+fn an_oversized_picture_is_refused_without_decoding_it() {
+    let f = fixture();
+    let t = TempDir::new().unwrap();
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&16000u32.to_be_bytes());
+    ihdr.extend_from_slice(&16000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+    png.extend_from_slice(&13u32.to_be_bytes());
+    png.extend_from_slice(&ihdr);
+    png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+    png.extend_from_slice(&[0, 0, 0, 0]);
+    png.extend_from_slice(b"IEND");
+    png.extend_from_slice(&crc32(b"IEND").to_be_bytes());
+    let bomb = t.path().join("bomb.png");
+    std::fs::write(&bomb, png).unwrap();
+    let (r, _) = combine(&[&share(&f.a, 1), &share(&f.a, 3)], &[&bomb]);
+    r.code(INPUT)
+        .single_error()
+        .stderr_has(&["bomb.png: not a PNG or JPEG image rootkey can read"]);
+}

@@ -4,9 +4,10 @@
 //! as one line from a USB QR scanner that acts as a keyboard. All of them end in the same
 //! share text, which [`super::text::parse`] then decodes; nothing read is ever echoed.
 //!
-//! Limits: a photo is decoded on the ordinary heap (the `image` and `rqrr` crates); the decoded
-//! text is moved into locked memory and the crates' buffers that rootkey owns are zeroized, but
-//! their internal copies are not.
+//! Limits: a photo is decoded on the ordinary heap (the `image` and `rqrr` crates): the file's
+//! bytes are zeroized after decoding and the decoded text is moved into locked memory, but the
+//! decoded pixels and the crates' internal copies are freed without being wiped. Photos are
+//! limited to 8000 × 8000 pixels and 256 MiB of decoder memory.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,10 @@ use crate::secret::{self, SecretBytes};
 pub const MAX_SHARE_FILE: usize = 16 * 1024;
 /// Largest photo accepted.
 pub const MAX_IMAGE_FILE: u64 = 32 * 1024 * 1024;
+/// Largest photo side accepted, in pixels.
+pub const MAX_IMAGE_SIDE: u32 = 8000;
+/// Photos larger than this many pixels are scaled down before the retries.
+const RETRY_PIXELS: u64 = 4_000_000;
 /// Tries per row before typing a share is given up.
 pub const ROW_TRIES: usize = 5;
 
@@ -83,7 +88,17 @@ pub fn read_file(path: &Path) -> Result<ShareText> {
 pub fn read_qr_image(path: &Path) -> Result<ShareText> {
     let origin = format!("QR image {}", path.display());
     let mut bytes = fsio::read_public(path, MAX_IMAGE_FILE, "QR image")?;
-    let decoded = image::load_from_memory(&bytes);
+    let decoded = (|| {
+        let mut reader = image::ImageReader::new(std::io::Cursor::new(&bytes[..]))
+            .with_guessed_format()
+            .map_err(image::ImageError::IoError)?;
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(MAX_IMAGE_SIDE);
+        limits.max_image_height = Some(MAX_IMAGE_SIDE);
+        limits.max_alloc = Some(256 * 1024 * 1024);
+        reader.limits(limits);
+        reader.decode()
+    })();
     bytes.zeroize();
     let img = decoded
         .map_err(|e| {
@@ -141,10 +156,26 @@ struct Found {
 }
 
 fn decode_once(img: image::GrayImage, found: &mut Found) -> Result<()> {
-    let mut prepared = rqrr::PreparedImage::prepare(img);
-    for g in prepared.detect_grids() {
-        match g.decode() {
-            Ok((_, mut content)) => {
+    // rqrr has a reachable assertion (upstream issue 54): a panic in it is an unreadable image,
+    // not a crash, and its message is not printed.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut prepared = rqrr::PreparedImage::prepare(img);
+        prepared
+            .detect_grids()
+            .iter()
+            .map(|g| g.decode().map(|(_, content)| content))
+            .collect::<Vec<_>>()
+    }));
+    std::panic::set_hook(hook);
+    let Ok(results) = results else {
+        found.unreadable += 1;
+        return Ok(());
+    };
+    for r in results {
+        match r {
+            Ok(mut content) => {
                 let is_share = content
                     .get(..COMPACT_PREFIX.len())
                     .is_some_and(|p| p.eq_ignore_ascii_case(COMPACT_PREFIX));
@@ -167,24 +198,31 @@ fn decode_once(img: image::GrayImage, found: &mut Found) -> Result<()> {
 /// Decodes the share QR code in a grey image: the whole image first, then its halves and
 /// rescaled copies until a share is found.
 fn decode_gray(img: image::GrayImage, origin: &str) -> Result<SecretBytes> {
-    use image::imageops::{self, FilterType};
+    use image::imageops;
     let mut found = Found::default();
-    let (w, h) = img.dimensions();
     decode_once(img.clone(), &mut found)?;
+    // Retries work on a copy of at most RETRY_PIXELS (box-filtered, 8-bit), so that a large
+    // photo cannot make them allocate gigabytes.
+    let (w0, h0) = img.dimensions();
+    let pixels = u64::from(w0) * u64::from(h0);
+    let img = if pixels > RETRY_PIXELS {
+        let f = (RETRY_PIXELS as f64 / pixels as f64).sqrt();
+        let (w, h) = (
+            ((f64::from(w0) * f).floor() as u32).max(1),
+            ((f64::from(h0) * f).floor() as u32).max(1),
+        );
+        imageops::thumbnail(&img, w, h)
+    } else {
+        img
+    };
+    let (w, h) = img.dimensions();
     let attempts: [&dyn Fn(&image::GrayImage) -> image::GrayImage; 6] = [
         &|i| imageops::crop_imm(i, 0, 0, w, h.div_ceil(2)).to_image(),
         &|i| imageops::crop_imm(i, 0, h / 2, w, h - h / 2).to_image(),
         &|i| imageops::crop_imm(i, 0, 0, w.div_ceil(2), h).to_image(),
         &|i| imageops::crop_imm(i, w / 2, 0, w - w / 2, h).to_image(),
-        &|i| {
-            imageops::resize(
-                i,
-                (w * 3 / 4).max(1),
-                (h * 3 / 4).max(1),
-                FilterType::Triangle,
-            )
-        },
-        &|i| imageops::resize(i, (w / 2).max(1), (h / 2).max(1), FilterType::Triangle),
+        &|i| imageops::thumbnail(i, (w * 3 / 4).max(1), (h * 3 / 4).max(1)),
+        &|i| imageops::thumbnail(i, (w / 2).max(1), (h / 2).max(1)),
     ];
     for attempt in attempts {
         if !found.shares.is_empty() {
