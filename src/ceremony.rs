@@ -518,17 +518,37 @@ pub fn quorum_header(
     }
 }
 
-/// The paper shard files (`share-NN-*.pdf`) in a ceremony directory, sorted; an error if
-/// there are none.
+/// True for a paper shard's name (`share-NN-SLUG.pdf`) or a temporary copy of one left by an
+/// interrupted run (`.share-NN-SLUG.pdf.tmp-XXXX`).
+fn is_shard_name(n: &str) -> bool {
+    let shard = |s: &str| {
+        s.strip_prefix("share-").is_some_and(|r| {
+            r.len() > 3
+                && r.as_bytes()[..2].iter().all(u8::is_ascii_digit)
+                && r.as_bytes()[2] == b'-'
+        })
+    };
+    (shard(n) && n.ends_with(".pdf"))
+        || n.strip_prefix('.')
+            .and_then(|r| r.split_once(".pdf.tmp-"))
+            .is_some_and(|(base, _)| shard(base))
+}
+
+/// The paper shard files of a ceremony directory (`share-NN-*.pdf`, and temporary copies left
+/// by an interrupted run), sorted. The directory must hold a ceremony (`manifest.json` or
+/// `transcript.jsonl`), so that no other PDF is ever wiped; an error if there are none.
 pub fn paper_shards(dir: &Path) -> Result<Vec<PathBuf>> {
+    if !dir.join("manifest.json").exists() && !dir.join(crate::transcript::FILE_NAME).exists() {
+        return Err(Error::operator(format!(
+            "{}: not a ceremony directory (no manifest.json or transcript.jsonl); nothing wiped",
+            dir.display()
+        )));
+    }
     let entries = std::fs::read_dir(dir)
         .map_err(|e| Error::operator(format!("{}: cannot list: {e}", dir.display())))?;
     let mut shards: Vec<PathBuf> = entries
         .flatten()
-        .filter(|e| {
-            let n = e.file_name().to_string_lossy().into_owned();
-            n.starts_with("share-") && n.ends_with(".pdf")
-        })
+        .filter(|e| is_shard_name(&e.file_name().to_string_lossy()))
         .map(|e| e.path())
         .collect();
     shards.sort();

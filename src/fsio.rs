@@ -356,9 +356,10 @@ pub fn overwrite_and_remove(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
         let io = |what: &str, e: std::io::Error| {
             Error::environment(format!("{}: {what}: {e}", p.display()))
         };
+        // Never through a link, and never blocking on a FIFO.
         let mut f = OpenOptions::new()
             .write(true)
-            .custom_flags(libc::O_NOFOLLOW)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(p)
             .map_err(|e| io("cannot open to overwrite", e))?;
         let meta = f.metadata().map_err(|e| io("cannot stat", e))?;

@@ -406,15 +406,32 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Transcript(cmd) => run_transcript(cmd),
         Command::Paper(PaperCommand::Wipe { dir }) => {
             let shards = ceremony::paper_shards(&dir)?;
-            for p in rootkey::fsio::overwrite_and_remove(&shards)? {
-                println!("wiped {}", p.display());
+            // Every file is tried; each outcome is reported.
+            let mut failed = Vec::new();
+            for p in &shards {
+                match rootkey::fsio::overwrite_and_remove(std::slice::from_ref(p)) {
+                    Ok(_) => println!("wiped {}", p.display()),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        failed.push(p.display().to_string());
+                    }
+                }
             }
             println!(
                 "{} paper shard file(s) overwritten and removed from {}",
-                shards.len(),
+                shards.len() - failed.len(),
                 dir.display()
             );
-            Ok(exit::OK)
+            if failed.is_empty() {
+                Ok(exit::OK)
+            } else {
+                Err(Error::environment(format!(
+                    "{} file(s) could not be wiped: {}",
+                    failed.len(),
+                    failed.join(", ")
+                ))
+                .hint("they may still hold shares: remove them by hand"))
+            }
         }
         Command::Generate {
             plan: plan_path,

@@ -168,6 +168,33 @@ fn paper_shards_decode_with_zbarimg_and_a_quorum_presents_them_as_photos() {
     rootkey(["paper".as_ref(), "wipe".as_ref(), out.as_os_str()])
         .code(INPUT)
         .stderr_has(&["no paper shard files"]);
+    // Only a ceremony directory's shard files are ever wiped; a FIFO does not hang it.
+    let other = t.path().join("documents");
+    fs::create_dir_all(&other).unwrap();
+    fs::write(
+        other.join("share-price-report.pdf"),
+        b"%PDF-1.4 not a shard",
+    )
+    .unwrap();
+    rootkey(["paper".as_ref(), "wipe".as_ref(), other.as_os_str()])
+        .code(INPUT)
+        .stderr_has(&["not a ceremony directory"]);
+    assert!(other.join("share-price-report.pdf").exists());
+    let fifo = out.join("share-09-fifo.pdf");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let left = out.join(".share-03-legal-counsel.pdf.tmp-abcdef");
+    fs::write(&left, b"%PDF leftover").unwrap();
+    let r = rootkey(["paper".as_ref(), "wipe".as_ref(), out.as_os_str()]);
+    assert_ne!(r.code, 0);
+    r.stdout_has(&["wiped", ".share-03-legal-counsel.pdf.tmp-abcdef"])
+        .stderr_has(&["share-09-fifo.pdf"]);
+    assert!(!left.exists(), "a leftover temporary shard is wiped too");
 }
 
 #[test]
