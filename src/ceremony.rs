@@ -441,7 +441,7 @@ fn print_pdf(dest: &str, pdf: &SecretBytes, index: u8) -> Result<()> {
     use std::process::{Command, Stdio};
     let what = format!("printing paper shard {index} with `lp -d {dest}`");
     let mut child = Command::new("lp")
-        .args(["-d", dest, "-t", &format!("rootkey share {index}"), "-"])
+        .args(["-d", dest, "-n", "1", "-t", &format!("rootkey share {index}"), "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -559,6 +559,46 @@ pub fn paper_shards(dir: &Path) -> Result<Vec<PathBuf>> {
         )));
     }
     Ok(shards)
+}
+
+/// Lays out a stand-in paper shard for every paper holder of `plan` (with the holder's real
+/// name and role), so that a layout that cannot fit is refused before any key exists.
+pub fn check_paper_layout(
+    plan: &Plan,
+    layout: &crate::paper::PaperLayout,
+    size: crate::pdfdoc::PaperSize,
+) -> Result<()> {
+    let (k, n) = (plan.quorum.threshold, plan.quorum.shares);
+    for (i, h) in plan.holders.iter().enumerate() {
+        if h.medium != Medium::Paper {
+            continue;
+        }
+        let index = i as u8 + 1;
+        let header = ShareHeader {
+            rehearsal: plan.ceremony.rehearsal,
+            ceremony_id: [0; 16],
+            root_fingerprint: [0; 16],
+            k,
+            n,
+            index,
+        };
+        let env = Envelope::new(&header, &[0u8; 32])?;
+        let info = crate::paper::ShardInfo {
+            index,
+            n,
+            threshold: k,
+            holder: h.name.clone(),
+            role: h.role.clone(),
+            ceremony_name: plan.ceremony.name.clone(),
+            ceremony_id: hex::encode([0u8; 16]),
+            created: "2000-01-01T00:00:00Z".into(),
+            root_fingerprint: [0; 32],
+            rehearsal: plan.ceremony.rehearsal,
+        };
+        crate::paper::shard_pdf(&info, &env, layout, size)
+            .map_err(|e| e.context(format!("paper layout, holder {index} (\"{}\")", h.name)))?;
+    }
+    Ok(())
 }
 
 /// A new random ceremony id.

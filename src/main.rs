@@ -475,8 +475,24 @@ fn run(cli: Cli) -> Result<i32, Error> {
             secret::probe_lock(ceremony::locked_pages_needed(plan.quorum.shares))?;
             rootkey::fsio::prepare_out_dir(&out)?;
             let facts = output_facts(&out, persistent_allowed, print_to.as_deref())?;
+            if let Some(p) = print_to.as_deref()
+                && (p.is_empty() || p.contains('/') || p.starts_with('-'))
+            {
+                return Err(Error::operator(format!(
+                    "--print-to {p:?}: not a printer name (no `/` instances, no leading `-`)"
+                ))
+                .hint("list printers with: lpstat -p"));
+            }
+            // A layout that cannot fit is refused before any key exists.
+            ceremony::check_paper_layout(&plan, &layout, paper_size)?;
             let paper_files =
                 print_to.is_none() && plan.holders.iter().any(|h| h.medium == Medium::Paper);
+            if paper_files && !persistent_allowed && hardening.swap_active {
+                return Err(Error::operator(
+                    "swap is active: paper shards on tmpfs could be swapped to disk",
+                )
+                .hint("turn swap off (swapoff -a), print directly with --print-to PRINTER, or pass --allow-persistent-output (recorded)"));
+            }
             if paper_files
                 && !persistent_allowed
                 && !rootkey::fsio::is_ram_backed(&facts.filesystem)

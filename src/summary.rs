@@ -44,9 +44,14 @@ pub fn generated(r: &GenerateReport) -> String {
         .any(|(_, _, p)| p.extension().is_some_and(|e| e == "pdf"))
         && r.printed.is_empty()
     {
+        let dir = r
+            .root_path
+            .parent()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
         let _ = writeln!(
             s,
-            "Print the paper shards (share-NN-*.pdf) at 100 %, then run: rootkey paper wipe DIR"
+            "Print the paper shards (share-NN-*.pdf) at 100 %, then run: rootkey paper wipe {dir}"
         );
     }
     if !r.memory_locked {

@@ -272,7 +272,7 @@ fn print_to_sends_the_pdfs_to_lp_and_writes_none() {
     for j in &jobs {
         assert!(fs::read(j).unwrap().starts_with(b"%PDF-"));
         let args = fs::read_to_string(j.with_extension("args")).unwrap();
-        assert!(args.starts_with("-d vault-printer"), "{args}");
+        assert!(args.starts_with("-d vault-printer -n 1"), "{args}");
     }
     let tr = transcript(&out);
     assert_eq!(tr[0]["details"]["preflight"]["printer"], "vault-printer");
@@ -290,4 +290,33 @@ fn print_to_sends_the_pdfs_to_lp_and_writes_none() {
         out.join("root.pem").as_os_str(),
     ])
     .ok();
+}
+
+/// Mistakes in how paper is produced are refused before any key exists.
+#[test]
+fn bad_printer_names_and_layouts_that_cannot_fit_are_refused_first() {
+    let t = tempfile::tempdir_in("/dev/shm").unwrap();
+    let out = t.path().join("a");
+    generate_run(&plan(), &out, &["--print-to", "office/duplex"])
+        .code(INPUT)
+        .single_error()
+        .stderr_has(&["not a printer name"]);
+    assert!(!out.join("transcript.jsonl").exists());
+    let layout = t.path().join("paper.toml");
+    let long = "Keep this sheet safe. ".repeat(18);
+    let text = rootkey::paper::DEFAULT_PAPER_LAYOUT.replacen(
+        "instructions = [",
+        &format!("instructions = [\n  \"{long}\", \"{long}\", \"{long}\", \"{long}\", \"{long}\", \"{long}\", \"{long}\", \"{long}\",\n "),
+        1,
+    );
+    fs::write(&layout, text).unwrap();
+    let out = t.path().join("b");
+    generate_run(&plan(), &out, &["--paper-layout", layout.to_str().unwrap()])
+        .code(INPUT)
+        .single_error()
+        .stderr_has(&["paper layout, holder 3", "do not fit on one page"]);
+    assert!(
+        !out.join("transcript.jsonl").exists(),
+        "no key was generated"
+    );
 }
