@@ -264,8 +264,22 @@ pub fn read_keyboard(ordinal: usize) -> Result<ShareText> {
     let mut row = 1usize;
     let mut tries = 0usize;
     while row <= ROWS {
-        let line = secret::read_hidden_line(&format!("  row {row:>2}/{ROWS}: "), 512)
-            .map_err(|e| Error::input(format!("{origin}: {e}")))?;
+        let line = match secret::read_hidden_line(&format!("  row {row:>2}/{ROWS}: "), 512) {
+            Ok(l) => l,
+            // An over-long line is a typing mistake: ask for the row again.
+            Err(secret::SecretError::Terminal("input too long", _)) => {
+                tries += 1;
+                eprintln!("  row {row}: far too long (more than 512 characters)");
+                if tries >= ROW_TRIES {
+                    return Err(Error::operator(format!(
+                        "{origin}: row {row} was refused {ROW_TRIES} times; giving up on this share"
+                    )));
+                }
+                eprintln!("  type row {row} again");
+                continue;
+            }
+            Err(e) => return Err(Error::input(format!("{origin}: {e}"))),
+        };
         let typed = trim(line.as_slice());
         if row == 1 && is_compact(typed) {
             let mut text = SecretBytes::zeroed(typed.len())?;
