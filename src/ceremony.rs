@@ -916,8 +916,10 @@ pub fn rehearsal_plan() -> Result<Plan> {
 
 /// A whole rehearsal: generate with the bundled rehearsal plan and a throwaway key (text
 /// shares and paper shard PDFs), then rebuild from shares 1, 3 and 5 — text shares read back
-/// from their files, paper shares from their QR codes (rendered and decoded as a photo would
-/// be); one transcript (kind `rehearsal`) records both halves and is sealed by the rebuilt key.
+/// from their files, paper shares from their QR codes: the code's module matrix (the one drawn
+/// on the shard) is rendered to an image and decoded with the `--qr-image` decoder; the PDF
+/// itself is not rasterised. One transcript (kind `rehearsal`) records both halves and is
+/// sealed by the rebuilt key.
 pub fn rehearse(
     out: &Path,
     plan: &Plan,

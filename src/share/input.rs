@@ -116,9 +116,9 @@ pub fn read_qr_image(path: &Path) -> Result<ShareText> {
     })
 }
 
-/// Reads back a share's QR code as it is drawn on a paper shard (the module matrix of its
-/// compact form, rendered and decoded like a photo): used by rehearsals, which prove that the
-/// printed code decodes to the share.
+/// Reads back a share's QR code from the module matrix a paper shard draws (its compact form's
+/// code, rendered to an image and decoded like a photo): used by rehearsals. The PDF itself is
+/// not rasterised; `tests/cli_paper.rs` checks real printouts' renderings with zbarimg.
 pub fn read_rendered_qr(
     compact: &SecretBytes,
     ec: crate::paper::QrEc,
