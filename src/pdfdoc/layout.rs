@@ -505,26 +505,21 @@ mod tests {
 
     #[test]
     fn a_heading_stays_with_the_start_of_the_next_block() {
-        let p = pages(&doc(vec![
-            filler(47),
-            Block::Heading("Timeline".into()),
-            table(5),
-        ]));
-        let heading = shown(&p)
-            .into_iter()
-            .find(|s| s.text == "Timeline")
-            .unwrap();
-        assert_eq!(heading.page, 1);
-        let p = pages(&doc(vec![
-            filler(30),
-            Block::Heading("Timeline".into()),
-            table(5),
-        ]));
-        let heading = shown(&p)
-            .into_iter()
-            .find(|s| s.text == "Timeline")
-            .unwrap();
-        assert_eq!(heading.page, 0);
+        // The page a "Timeline" heading lands on after `lines` lines of filler.
+        let heading_page = |lines| {
+            let p = pages(&doc(vec![
+                filler(lines),
+                Block::Heading("Timeline".into()),
+                table(5),
+            ]));
+            shown(&p)
+                .into_iter()
+                .find(|s| s.text == "Timeline")
+                .unwrap()
+                .page
+        };
+        assert_eq!(heading_page(47), 1);
+        assert_eq!(heading_page(30), 0);
     }
 
     #[test]
