@@ -36,7 +36,7 @@ use crate::key::RootKey;
 /// id-Ed25519 (RFC 8410).
 pub const ED25519_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 /// The default root profile shipped in `templates/root.toml`.
-pub const DEFAULT_ROOT_PROFILE: &str = include_str!("../templates/root.toml");
+pub const DEFAULT_ROOT_PROFILE: &str = include_str!("../../templates/root.toml");
 
 /// Subject fields of a profile.
 #[derive(Clone, Debug, Deserialize)]
