@@ -12,6 +12,9 @@
 
 use std::time::SystemTime;
 
+pub mod intermediate;
+pub mod profile;
+
 use der::{Decode, Encode, EncodePem, asn1::OctetString, pem::LineEnding};
 use ed25519_dalek::{Signature, VerifyingKey};
 use serde::Deserialize;
@@ -156,7 +159,7 @@ const OID_OU: &[u8] = &[0x55, 0x04, 0x0b];
 const OID_CN: &[u8] = &[0x55, 0x04, 0x03];
 
 /// One DER TLV (definite length, short or long form).
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
     let len = content.len();
     if len < 0x80 {
