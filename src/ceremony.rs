@@ -742,9 +742,16 @@ fn rebuild_matches(points: &[&SharePoint], k: u8, root: &RootCert) -> Result<boo
 /// step is recorded in `rec`, which the rebuilt key seals before it is wiped; nothing secret is
 /// printed or written.
 pub fn combine(ctx: &Context, sources: Vec<Source>, rec: &mut Recorder) -> Result<CombineReport> {
-    let _scrub = secret::ScrubOnDrop;
+    record_context(ctx, rec)?;
+    let (key, report) = rebuild_quorum(ctx, sources, rec)?;
+    rec.seal(&key)?;
+    drop(key);
+    Ok(report)
+}
+
+/// Records the `context-loaded` entry: which root.pem and manifest.json this ceremony uses.
+pub fn record_context(ctx: &Context, rec: &mut Recorder) -> Result<()> {
     let m = &ctx.manifest;
-    let k = m.threshold;
     rec.record(
         &[TOOL_ACTOR],
         "context-loaded",
@@ -762,7 +769,21 @@ pub fn combine(ctx: &Context, sources: Vec<Source>, rec: &mut Recorder) -> Resul
                 "sha256": hex::encode(ctx.root_file.1),
             },
         }),
-    )?;
+    )
+}
+
+/// The quorum part of a ceremony: reads and verifies each share alone (recording
+/// `share-presented`), rebuilds the key from a k-subset that matches root.pem (`key-rebuilt`)
+/// and checks the remaining shares against it (`share-checked`). Returns the rebuilt key, in
+/// locked memory, for the caller to use, seal with and drop.
+pub fn rebuild_quorum(
+    ctx: &Context,
+    sources: Vec<Source>,
+    rec: &mut Recorder,
+) -> Result<(RootKey, CombineReport)> {
+    let _scrub = secret::ScrubOnDrop;
+    let m = &ctx.manifest;
+    let k = m.threshold;
     let mut shares: Vec<VerifiedShare> = Vec::new();
     for (i, source) in sources.into_iter().enumerate() {
         let s = verify_share_text(input::read(source, i + 1)?, ctx)?;
@@ -880,9 +901,7 @@ pub fn combine(ctx: &Context, sources: Vec<Source>, rec: &mut Recorder) -> Resul
             disagreeing.push((name(i).0, name(i).1, shares[i].origin.clone()));
         }
     }
-    rec.seal(&key)?;
-    drop(key);
-    Ok(CombineReport {
+    let report = CombineReport {
         quorum: q.iter().map(|&i| name(i)).collect(),
         agreeing,
         disagreeing,
@@ -894,7 +913,8 @@ pub fn combine(ctx: &Context, sources: Vec<Source>, rec: &mut Recorder) -> Resul
         subject: ctx.root.subject.clone(),
         rehearsal: m.ceremony.rehearsal,
         memory_locked: !secret::unlocked_memory_used(),
-    })
+    };
+    Ok((key, report))
 }
 
 /// What [`rehearse`] did.

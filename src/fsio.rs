@@ -19,6 +19,10 @@ pub const CEREMONY_MARKERS: &[&str] = &[
     "root.pem",
     "transcript.jsonl",
     "transcript.attestations",
+    "intermediate.pem",
+    "intermediate-chain.pem",
+    "root.crl",
+    "root.crl.pem",
 ];
 
 /// True for names rootkey writes into a ceremony directory, including leftover temporary files

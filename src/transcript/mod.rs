@@ -46,6 +46,10 @@ pub enum Kind {
     Rehearsal,
     /// `rootkey combine`.
     QuorumCheck,
+    /// `rootkey intermediate sign`: a quorum signs an intermediate CA certificate.
+    Rotation,
+    /// `rootkey crl sign`: a quorum signs a certificate revocation list.
+    Crl,
 }
 
 impl Kind {
@@ -55,6 +59,8 @@ impl Kind {
             Kind::Generation => "generation",
             Kind::Rehearsal => "rehearsal",
             Kind::QuorumCheck => "quorum-check",
+            Kind::Rotation => "rotation",
+            Kind::Crl => "crl",
         }
     }
 
@@ -64,6 +70,8 @@ impl Kind {
             "generation" => Some(Kind::Generation),
             "rehearsal" => Some(Kind::Rehearsal),
             "quorum-check" => Some(Kind::QuorumCheck),
+            "rotation" => Some(Kind::Rotation),
+            "crl" => Some(Kind::Crl),
             _ => None,
         }
     }

@@ -215,7 +215,7 @@ pub(super) fn check_artifact_content(
     e: &Entry,
     p: &Path,
     bytes: &[u8],
-    role: Artifact,
+    role: &Artifact,
     facts: &Facts<'_>,
     h: &Header,
 ) -> Result<()> {
@@ -235,6 +235,23 @@ pub(super) fn check_artifact_content(
             if facts.certificate_hashes.iter().any(|(_, h)| *h != der) {
                 return Err(fail(
                     "is not the certificate whose SHA-256 the transcript records".into(),
+                ));
+            }
+        }
+        Artifact::Input => {}
+        Artifact::Issued(sha) => {
+            // PEM (the first block, any label) or DER: its DER must be what was issued.
+            let text = String::from_utf8_lossy(bytes);
+            let der = match text.find("-----BEGIN ") {
+                Some(start) => der::pem::decode_vec(text[start..].as_bytes())
+                    .map(|(_, d)| d)
+                    .map_err(|x| fail(format!("not valid PEM: {x}")))?,
+                None => bytes.to_vec(),
+            };
+            if hex::encode(Sha256::digest(&der)) != *sha {
+                return Err(fail(
+                    "does not hold the object whose SHA-256 the transcript records as issued"
+                        .into(),
                 ));
             }
         }

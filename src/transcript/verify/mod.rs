@@ -8,6 +8,7 @@
 mod chain;
 mod checks;
 mod script;
+mod signing;
 #[cfg(test)]
 mod tests;
 
@@ -424,7 +425,7 @@ fn run(
                     ),
                 ));
             }
-            check_artifact_content(e, &p, &b, *role, &facts, &header)?;
+            check_artifact_content(e, &p, &b, role, &facts, &header)?;
         }
         let mut names: Vec<&str> = Vec::new();
         for (_, f, _, _) in &facts.artifacts {

@@ -127,8 +127,12 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
     if id.len() != 32 || hex::decode(id).is_err() || id.bytes().any(|b| b.is_ascii_uppercase()) {
         return Err(c.err("id", "is not 32 lower-case hex digits"));
     }
-    let kind = Kind::parse(c.str("kind")?)
-        .ok_or_else(|| c.err("kind", "is not generation, rehearsal or quorum-check"))?;
+    let kind = Kind::parse(c.str("kind")?).ok_or_else(|| {
+        c.err(
+            "kind",
+            "is not generation, rehearsal, quorum-check, rotation or crl",
+        )
+    })?;
     let name = c.name("name")?.to_string();
     let rehearsal = c.bool("rehearsal")?;
     if kind == Kind::Rehearsal && !rehearsal {
@@ -146,10 +150,10 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
             Some((p.file("file")?.to_string(), p.hex_str("sha256")?))
         }
     };
-    if (kind == Kind::QuorumCheck) != plan.is_none() {
+    if matches!(kind, Kind::Generation | Kind::Rehearsal) == plan.is_none() {
         return Err(d.err(
             "plan",
-            "must be null exactly for a quorum check (generation and rehearsal run a plan)",
+            "must be null exactly for a quorum check, rotation or CRL (generation and rehearsal run a plan)",
         ));
     }
     let t = d.obj("tool")?;
@@ -265,10 +269,14 @@ pub(super) struct Facts<'a> {
     pub(super) manifest_ceremony_id: Option<String>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(super) enum Artifact {
     Root,
     Manifest,
+    /// An input copied into the output directory (CSR, previous certificate or CRL): hash only.
+    Input,
+    /// A certificate or CRL the ceremony issued (PEM or DER) whose DER has this SHA-256 (hex).
+    Issued(String),
 }
 
 pub(super) struct Cursor<'a> {
@@ -530,8 +538,52 @@ pub(super) fn script_steps<'a>(
         actors_are(e, &[TOOL_ACTOR])?;
         D::of(e).keys(&[])?;
     }
-    // Quorum check (also the second half of a rehearsal).
-    let e = step!(
+    // Quorum check (also the second half of a rehearsal, and the core of rotation and CRL
+    // ceremonies).
+    let Some(pk) = context_step(cur, h, facts)? else {
+        return Ok(());
+    };
+    let confirmed = match h.kind {
+        Kind::Rotation => match super::signing::rotation_prelude(cur, facts)? {
+            Some(t) => Some(t),
+            None => return Ok(()),
+        },
+        Kind::Crl => match super::signing::crl_prelude(cur, facts)? {
+            Some(t) => Some(t),
+            None => return Ok(()),
+        },
+        _ => None,
+    };
+    if quorum_steps(cur, h, facts, pk)?.is_none() {
+        return Ok(());
+    }
+    if let Some(prepared) = confirmed
+        && super::signing::issued_steps(cur, h, facts, &prepared)?.is_none()
+    {
+        return Ok(());
+    }
+    step!(cur, "seal", "the ceremony ends with the seal");
+    Ok(())
+}
+
+/// Like `step!`, for helpers returning `Result<Option<T>>`: `Ok(None)` when the transcript ends.
+macro_rules! step_o {
+    ($cur:expr, $action:expr, $why:expr) => {
+        match $cur.next($action, $why)? {
+            Some(e) => e,
+            None => return Ok(None),
+        }
+    };
+}
+pub(super) use step_o;
+
+/// `context-loaded`; returns the root public key it records.
+fn context_step<'a>(
+    cur: &mut Cursor<'a>,
+    h: &Header,
+    facts: &mut Facts<'a>,
+) -> Result<Option<[u8; 32]>> {
+    let e = step_o!(
         cur,
         "context-loaded",
         "the root certificate and manifest are loaded first"
@@ -588,9 +640,20 @@ pub(super) fn script_steps<'a>(
     facts
         .artifacts
         .push((e, rfile, r.hex_str("sha256")?, Artifact::Root));
+    Ok(Some(pk))
+}
+
+/// `share-presented` …, `key-rebuilt`, `share-checked` …
+fn quorum_steps<'a>(
+    cur: &mut Cursor<'a>,
+    h: &Header,
+    facts: &mut Facts<'a>,
+    pk: [u8; 32],
+) -> Result<Option<()>> {
+    let (k, n) = h.quorum;
     let mut presented: Vec<u8> = Vec::new();
     while cur.peek_is("share-presented") {
-        let e = step!(cur, "share-presented", "holders present their shares");
+        let e = step_o!(cur, "share-presented", "holders present their shares");
         let d = D::of(e);
         d.keys(&["corrections", "envelope_sha256", "file", "holder", "index"])?;
         let idx = d.u8("index")?;
@@ -619,7 +682,7 @@ pub(super) fn script_steps<'a>(
             .push((e, idx, d.hex_str("envelope_sha256")?));
         d.file("file")?;
     }
-    let e = step!(
+    let e = step_o!(
         cur,
         "key-rebuilt",
         "the quorum rebuilds the key after the shares"
@@ -653,7 +716,7 @@ pub(super) fn script_steps<'a>(
         return Err(d.err("quorum", &format!("must list exactly {k} shares")));
     }
     for &idx in presented.iter().filter(|i| !quorum.contains(i)) {
-        let e = step!(
+        let e = step_o!(
             cur,
             "share-checked",
             "each further share is checked against the quorum"
@@ -669,6 +732,5 @@ pub(super) fn script_steps<'a>(
         }
         d.bool("agrees")?;
     }
-    step!(cur, "seal", "the ceremony ends with the seal");
-    Ok(())
+    Ok(Some(()))
 }

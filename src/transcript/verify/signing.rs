@@ -1,0 +1,367 @@
+//! The signing ceremonies' scripts (docs/formats.md, "Rotation and CRL ceremonies"): what
+//! comes between `context-loaded` and the shares (the request, what will be signed, two
+//! confirmations), and what follows the rebuilt key (the issued object and its files).
+
+use super::script::{Artifact, Cursor, D, Facts, actors_are, step_o};
+use super::*;
+
+/// Longest validity of an intermediate (8 years: 8 × 365 + 2 days).
+const MAX_INTERMEDIATE_SECS: u64 = crate::cert::profile::MAX_VALIDITY_DAYS as u64 * 86_400;
+/// Longest CRL validity, thisUpdate to nextUpdate, in days (docs/formats.md, "Certificate
+/// revocation list").
+pub(crate) const MAX_CRL_DAYS: u64 = 366;
+const MAX_CRL_SECS: u64 = MAX_CRL_DAYS * 86_400;
+
+/// What the confirmers approved.
+pub(super) struct Prepared {
+    tbs_sha256: [u8; 32],
+    /// The certificate serial or CRL number (hex).
+    number: String,
+}
+
+/// Seconds since the epoch of a `YYYY-MM-DDTHH:MM:SSZ` string.
+fn seconds(d: &D<'_>, key: &str) -> Result<u64> {
+    let s = d.str(key)?;
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u16>().ok());
+    let shape = b.len() == 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'Z';
+    let t = match (
+        shape,
+        num(0..4),
+        num(5..7),
+        num(8..10),
+        num(11..13),
+        num(14..16),
+        num(17..19),
+    ) {
+        (true, Some(y), Some(mo), Some(da), Some(h), Some(mi), Some(se)) => {
+            der::DateTime::new(y, mo as u8, da as u8, h as u8, mi as u8, se as u8).ok()
+        }
+        _ => None,
+    };
+    t.map(|t| t.unix_duration().as_secs())
+        .ok_or_else(|| d.err(key, "is not YYYY-MM-DDTHH:MM:SSZ"))
+}
+
+/// A serial or CRL number: 2 to 42 lower-case hex digits (DER INTEGER content bytes).
+fn number(d: &D<'_>, key: &str) -> Result<String> {
+    let s = d.str(key)?;
+    if s.len() < 2
+        || s.len() > 42
+        || hex::decode(s).is_err()
+        || s.bytes().any(|b| b.is_ascii_uppercase())
+    {
+        return Err(d.err(
+            key,
+            "is not 2 to 42 lower-case hex digits (the DER INTEGER's content bytes)",
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// Compares two numbers given as DER INTEGER content bytes in hex (both positive).
+fn greater(a: &str, b: &str) -> bool {
+    let a = a.trim_start_matches('0');
+    let b = b.trim_start_matches('0');
+    (a.len(), a) > (b.len(), b)
+}
+
+/// `csr-checked`, optional `previous-checked`, `certificate-prepared`, two `confirmed`.
+pub(super) fn rotation_prelude<'a>(
+    cur: &mut Cursor<'a>,
+    facts: &mut Facts<'a>,
+) -> Result<Option<Prepared>> {
+    let e = step_o!(
+        cur,
+        "csr-checked",
+        "the CSR is checked before anything else"
+    );
+    actors_are(e, &[TOOL_ACTOR])?;
+    let d = D::of(e);
+    d.keys(&[
+        "csr_sha256",
+        "file",
+        "hash_source",
+        "key_type",
+        "profile",
+        "requested_extensions",
+        "sha256",
+        "spki_sha256",
+        "subject",
+    ])?;
+    d.hex32("csr_sha256")?;
+    let file = d.file("file")?.to_string();
+    facts
+        .artifacts
+        .push((e, file, d.hex_str("sha256")?, Artifact::Input));
+    if !matches!(d.str("hash_source")?, "command-line" | "typed") {
+        return Err(d.err("hash_source", "must be \"command-line\" or \"typed\""));
+    }
+    d.name("key_type")?;
+    let p = d.obj("profile")?;
+    p.keys(&["file", "name", "sha256"])?;
+    p.file("file")?;
+    p.name("name")?;
+    p.hex32("sha256")?;
+    for v in d.arr("requested_extensions")? {
+        if !v.as_str().is_some_and(|s| super::chain::safe_text(s, 200)) {
+            return Err(d.err("requested_extensions", "holds something other than names"));
+        }
+    }
+    let spki = d.hex32("spki_sha256")?;
+    let subject = d.str("subject")?;
+    if cur.peek_is("previous-checked") {
+        let e = step_o!(cur, "previous-checked", "the previous intermediate");
+        actors_are(e, &[TOOL_ACTOR])?;
+        let d = D::of(e);
+        d.keys(&[
+            "file",
+            "not_after",
+            "overlap_days",
+            "serial",
+            "sha256",
+            "warnings",
+        ])?;
+        let file = d.file("file")?.to_string();
+        facts
+            .artifacts
+            .push((e, file, d.hex_str("sha256")?, Artifact::Input));
+        seconds(&d, "not_after")?;
+        if d.get("overlap_days")?.as_i64().is_none() {
+            return Err(d.err("overlap_days", "is not an integer"));
+        }
+        number(&d, "serial")?;
+        for v in d.arr("warnings")? {
+            if !v.as_str().is_some_and(|s| super::chain::safe_text(s, 2000)) {
+                return Err(d.err("warnings", "holds something other than text"));
+            }
+        }
+    }
+    let e = step_o!(
+        cur,
+        "certificate-prepared",
+        "the certificate is laid out before anyone confirms it"
+    );
+    actors_are(e, &[TOOL_ACTOR])?;
+    let d = D::of(e);
+    d.keys(&[
+        "issuer",
+        "not_after",
+        "not_before",
+        "serial",
+        "spki_sha256",
+        "subject",
+        "tbs_sha256",
+    ])?;
+    d.str("issuer")?;
+    let (nb, na) = (seconds(&d, "not_before")?, seconds(&d, "not_after")?);
+    if na <= nb || na - nb > MAX_INTERMEDIATE_SECS {
+        return Err(d.err(
+            "not_after",
+            "must be after not_before and at most 8 years (2922 days) later",
+        ));
+    }
+    if d.hex32("spki_sha256")? != spki || d.str("subject")? != subject {
+        return Err(at(
+            e,
+            "script",
+            "the prepared certificate's key or subject differs from the checked CSR's",
+        ));
+    }
+    let prepared = Prepared {
+        tbs_sha256: d.hex32("tbs_sha256")?,
+        number: number(&d, "serial")?,
+    };
+    confirmations(cur, &prepared)
+}
+
+/// Optional `previous-crl-checked`, `crl-prepared`, two `confirmed`.
+pub(super) fn crl_prelude<'a>(
+    cur: &mut Cursor<'a>,
+    facts: &mut Facts<'a>,
+) -> Result<Option<Prepared>> {
+    let mut previous: Option<(String, u64)> = None;
+    if cur.peek_is("previous-crl-checked") {
+        let e = step_o!(cur, "previous-crl-checked", "the previous CRL");
+        actors_are(e, &[TOOL_ACTOR])?;
+        let d = D::of(e);
+        d.keys(&["crl_number", "file", "sha256", "this_update"])?;
+        let file = d.file("file")?.to_string();
+        facts
+            .artifacts
+            .push((e, file, d.hex_str("sha256")?, Artifact::Input));
+        previous = Some((number(&d, "crl_number")?, seconds(&d, "this_update")?));
+    }
+    let e = step_o!(
+        cur,
+        "crl-prepared",
+        "the CRL is laid out before anyone confirms it"
+    );
+    actors_are(e, &[TOOL_ACTOR])?;
+    let d = D::of(e);
+    d.keys(&[
+        "carried_forward",
+        "crl_number",
+        "next_update",
+        "revoked",
+        "tbs_sha256",
+        "this_update",
+    ])?;
+    let (tu, nu) = (seconds(&d, "this_update")?, seconds(&d, "next_update")?);
+    if nu <= tu || nu - tu > MAX_CRL_SECS {
+        return Err(d.err(
+            "next_update",
+            &format!("must be after this_update and at most {MAX_CRL_DAYS} days later"),
+        ));
+    }
+    let num = number(&d, "crl_number")?;
+    let revoked = d.arr("revoked")?;
+    let carried = d.u64("carried_forward")?;
+    if carried > revoked.len() as u64 {
+        return Err(d.err("carried_forward", "is larger than the revoked list"));
+    }
+    let mut serials = BTreeSet::new();
+    for (i, v) in revoked.iter().enumerate() {
+        let m = v
+            .as_object()
+            .ok_or_else(|| d.err("revoked", "holds something other than objects"))?;
+        let r = D {
+            e,
+            m,
+            path: format!("details.revoked[{i}]"),
+        };
+        r.keys(&["reason", "serial"])?;
+        if !r.get("reason")?.is_null() {
+            r.name("reason")?;
+        }
+        if !serials.insert(number(&r, "serial")?) {
+            return Err(r.err("serial", "is listed twice"));
+        }
+    }
+    match previous {
+        Some((pn, ptu)) if !greater(&num, &pn) || tu <= ptu => {
+            return Err(at(
+                e,
+                "script",
+                "the CRL number and thisUpdate must both be greater than the previous CRL's",
+            ));
+        }
+        None if carried != 0 => {
+            return Err(d.err("carried_forward", "must be 0 without a previous CRL"));
+        }
+        _ => {}
+    }
+    let prepared = Prepared {
+        tbs_sha256: d.hex32("tbs_sha256")?,
+        number: num,
+    };
+    confirmations(cur, &prepared)
+}
+
+/// Two `confirmed` entries by distinct people for the prepared TBS hash.
+fn confirmations(cur: &mut Cursor<'_>, p: &Prepared) -> Result<Option<Prepared>> {
+    let mut names: Vec<String> = Vec::new();
+    for n in 1..=2 {
+        let e = step_o!(
+            cur,
+            "confirmed",
+            "two people confirm what will be signed before any share is asked for"
+        );
+        let d = D::of(e);
+        d.keys(&["method", "name", "tbs_sha256"])?;
+        let name = d.name("name")?;
+        actors_are(e, &[name])?;
+        if !matches!(d.str("method")?, "typed-code" | "command-line") {
+            return Err(d.err("method", "must be \"typed-code\" or \"command-line\""));
+        }
+        if d.hex32("tbs_sha256")? != p.tbs_sha256 {
+            return Err(at(
+                e,
+                "script",
+                format!("confirmation {n} is for another TBS hash than the one prepared"),
+            ));
+        }
+        let key = name.trim().to_lowercase();
+        if names.contains(&key) {
+            return Err(at(
+                e,
+                "script",
+                format!("\"{name}\" confirmed twice: two distinct people must confirm"),
+            ));
+        }
+        names.push(key);
+    }
+    Ok(Some(Prepared {
+        tbs_sha256: p.tbs_sha256,
+        number: p.number.clone(),
+    }))
+}
+
+/// `certificate-issued` or `crl-issued`, then its two files.
+pub(super) fn issued_steps<'a>(
+    cur: &mut Cursor<'a>,
+    h: &Header,
+    facts: &mut Facts<'a>,
+    p: &Prepared,
+) -> Result<Option<()>> {
+    let (action, number_key, sha_key, files) = if h.kind == Kind::Rotation {
+        (
+            "certificate-issued",
+            "serial",
+            "certificate_sha256",
+            ["intermediate.pem", "intermediate-chain.pem"],
+        )
+    } else {
+        (
+            "crl-issued",
+            "crl_number",
+            "crl_sha256",
+            ["root.crl", "root.crl.pem"],
+        )
+    };
+    let e = step_o!(cur, action, "the rebuilt key signs what was confirmed");
+    actors_are(e, &[TOOL_ACTOR])?;
+    let d = D::of(e);
+    d.keys(&[number_key, sha_key, "tbs_sha256"])?;
+    if d.hex32("tbs_sha256")? != p.tbs_sha256 || number(&d, number_key)? != p.number {
+        return Err(at(
+            e,
+            "script",
+            "what was signed is not what the confirmers approved (TBS hash or number differs)",
+        ));
+    }
+    let issued = d.hex_str(sha_key)?;
+    for file in files {
+        let e = step_o!(cur, "artifact-written", "the issued object's files");
+        actors_are(e, &[TOOL_ACTOR])?;
+        let d = D::of(e);
+        d.keys(&["file", "sha256"])?;
+        if d.file("file")? != file {
+            return Err(d.err("file", &format!("must be {file} at this step")));
+        }
+        facts.artifacts.push((
+            e,
+            file.to_string(),
+            d.hex_str("sha256")?,
+            Artifact::Issued(issued.clone()),
+        ));
+    }
+    Ok(Some(()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn number_order() {
+        assert!(super::greater("02", "01"));
+        assert!(super::greater("0100", "ff"));
+        assert!(!super::greater("01", "01"));
+        assert!(!super::greater("00ff", "0100"));
+    }
+}
