@@ -491,16 +491,18 @@ pub fn plan_header(
     }
 }
 
-/// The transcript header of a quorum check (`combine`) against `ctx`.
+/// The transcript header of a ceremony run against `ctx` (`combine`, `intermediate sign`,
+/// `crl sign`): no plan; the participants are the manifest's holders.
 pub fn quorum_header(
     ctx: &Context,
+    kind: Kind,
     ceremony_id: [u8; 16],
     preflight: serde_json::Value,
 ) -> HeaderInfo {
     let m = &ctx.manifest;
     HeaderInfo {
         ceremony_id,
-        kind: Kind::QuorumCheck,
+        kind,
         name: m.ceremony.name.clone(),
         rehearsal: m.ceremony.rehearsal,
         plan: None,
@@ -616,6 +618,11 @@ fn base_name(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
+/// Largest root.pem read.
+pub const MAX_ROOT_BYTES: u64 = 64 * 1024;
+/// Largest manifest.json read.
+pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
+
 /// The verified public context of a ceremony: its root certificate and signed manifest.
 pub struct Context {
     /// The root certificate.
@@ -631,17 +638,27 @@ pub struct Context {
 impl Context {
     /// Loads root.pem and manifest.json (each read once) and verifies the manifest's signature.
     pub fn load(manifest: &Path, root: &Path) -> Result<Context> {
-        let root_bytes = fsio::read_public(root, 64 * 1024, "root certificate")?;
+        let root_bytes = fsio::read_public(root, MAX_ROOT_BYTES, "root certificate")?;
+        let m_bytes = fsio::read_public(manifest, MAX_MANIFEST_BYTES, "manifest")?;
+        Context::from_bytes(&m_bytes, manifest, &root_bytes, root)
+    }
+
+    /// As [`Context::load`], from bytes already read (`manifest` and `root` name the files).
+    pub fn from_bytes(
+        m_bytes: &[u8],
+        manifest: &Path,
+        root_bytes: &[u8],
+        root: &Path,
+    ) -> Result<Context> {
         let root_cert =
-            RootCert::from_pem(&root_bytes, &format!("root certificate {}", root.display()))?;
-        let m_bytes = fsio::read_public(manifest, 1 << 20, "manifest")?;
-        let m = Manifest::from_json(&m_bytes, &manifest.display().to_string())?;
+            RootCert::from_pem(root_bytes, &format!("root certificate {}", root.display()))?;
+        let m = Manifest::from_json(m_bytes, &manifest.display().to_string())?;
         m.verify(&root_cert, &manifest.display().to_string())?;
         Ok(Context {
             root: root_cert,
             manifest: m,
-            root_file: (base_name(root), Sha256::digest(&root_bytes).into()),
-            manifest_file: (base_name(manifest), Sha256::digest(&m_bytes).into()),
+            root_file: (base_name(root), Sha256::digest(root_bytes).into()),
+            manifest_file: (base_name(manifest), Sha256::digest(m_bytes).into()),
         })
     }
 }

@@ -620,6 +620,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             rootkey::fsio::prepare_out_dir(&out)?;
             let header = ceremony::quorum_header(
                 &ctx,
+                Kind::QuorumCheck,
                 ceremony::new_ceremony_id()?,
                 preflight(
                     &hardening,
