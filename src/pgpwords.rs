@@ -1,12 +1,13 @@
 //! The PGP word list ("biometric word list", PGPfone 1995; Juola & Zimmermann), used to read
-//! hashes aloud: each byte becomes one word, so two people can compare a fingerprint or a TBS hash
-//! by voice without misreading hex.
+//! hashes aloud: each byte becomes one word, so two people can compare a fingerprint or a TBS
+//! hash by voice without misreading hex.
 //!
-//! There are two lists of 256 words each, in the published order (index = byte value):
-//! bytes at even positions (0, 2, 4, …) take a two-syllable word from [`EVEN`], bytes at odd
-//! positions (1, 3, 5, …) a three-syllable word from [`ODD`]. Alternating the lists makes a
-//! swapped, repeated or skipped word audible. Spelling and capitalisation follow the published
-//! list (PGPfone; also on Wikipedia, "PGP word list"); `docs/formats.md`, "PGP words".
+//! There are two lists of 256 words each, in the published order (index = byte value): bytes
+//! at even positions (0, 2, 4, …) take a two-syllable word from
+//! [`EVEN`](crate::pgpwords::EVEN), bytes at odd positions (1, 3, 5, …) a three-syllable word
+//! from [`ODD`](crate::pgpwords::ODD). Alternating the lists makes a swapped, repeated or
+//! skipped word audible. Spelling and capitalisation follow the published list (PGPfone; also
+//! on Wikipedia, "PGP word list"); `docs/formats.md`, "PGP words".
 
 /// The words for `bytes`, one per byte: [`EVEN`] at even positions, [`ODD`] at odd positions.
 pub fn encode(bytes: &[u8]) -> Vec<&'static str> {
