@@ -19,6 +19,8 @@ pub mod key;
 pub mod manifest;
 pub mod paper;
 pub mod pdfdoc;
+/// The PGP word list: hashes as words to read aloud (`docs/formats.md`, "PGP words").
+pub mod pgpwords;
 pub mod plan;
 pub mod secret;
 pub mod shamir;

@@ -1,8 +1,8 @@
 //! Test vectors for `docs/formats.md`.
 //!
 //! Every file in `tests/vectors/` is a vector named `AREA_CONDITION.EXT`. Artifact vectors (a
-//! share text, an envelope in hex, a manifest, a certificate, a TOML file, a JSON document to
-//! canonicalise, a ceremony transcript) carry their expected outcome in a sibling
+//! share text, an envelope in hex, a manifest, a certificate, a CRL, a TOML file, a JSON
+//! document to canonicalise, a ceremony transcript) carry their expected outcome in a sibling
 //! `AREA_CONDITION.expect.json` (a transcript's witness attestations are in a sibling
 //! `AREA_CONDITION.attestations`);
 //! description vectors (areas `rowcode`, `shamir`, `seed`, `filename`, `shareverify`,
@@ -25,6 +25,8 @@
 
 #[path = "vector_support/check_ceremony.rs"]
 mod check_ceremony;
+#[path = "vector_support/check_crl.rs"]
+mod check_crl;
 #[path = "vector_support/check_documents.rs"]
 mod check_documents;
 #[path = "vector_support/check_share.rs"]
@@ -35,6 +37,8 @@ mod check_transcript;
 mod fixture;
 #[path = "vector_support/gen_cert.rs"]
 mod gen_cert;
+#[path = "vector_support/gen_crl.rs"]
+mod gen_crl;
 #[path = "vector_support/gen_envelope.rs"]
 mod gen_envelope;
 #[path = "vector_support/gen_inputs.rs"]

@@ -16,7 +16,7 @@ use rootkey::share::{Envelope, ShareHeader};
 use crate::fixture::{CEREMONY_ID, rebuild_ceremony, root_key, vector_points};
 use crate::harness::dir;
 use crate::reference::{raw_envelope, rows_of};
-use crate::{gen_cert, gen_envelope, gen_inputs, gen_manifest, gen_share};
+use crate::{gen_cert, gen_crl, gen_envelope, gen_inputs, gen_manifest, gen_share};
 
 /// The files to write, in order.
 pub struct Out {
@@ -147,6 +147,7 @@ pub fn build_vectors() -> Out {
     gen_inputs::profile(&mut o);
     gen_envelope::shamir(&mut o, &cx);
     gen_cert::cert(&mut o, &cx);
+    gen_crl::crl(&mut o, &cx);
     gen_share::share(&mut o, &cx);
     gen_envelope::envelope(&mut o, &cx);
     gen_envelope::rowcode(&mut o, &cx);

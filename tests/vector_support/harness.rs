@@ -23,6 +23,7 @@ pub const ARTIFACT_AREAS: &[&str] = &[
     "manifest",
     "jcs",
     "cert",
+    "crl",
     "profile",
     "plan",
     "transcript",

@@ -1,0 +1,93 @@
+//! Vectors of the certificate revocation list: the first CRL of the vector ceremony's root, and
+//! a copy with a broken signature.
+
+use std::str::FromStr;
+
+use der::DateTime;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use rootkey::cert::crl::{self, CrlParams, Revocation};
+
+use crate::fixture::root_key;
+use crate::generator::{Out, VectorCeremony};
+
+/// thisUpdate of `crl_valid.pem`.
+pub const THIS_UPDATE: &str = "2029-02-01T00:00:00Z";
+/// nextUpdate − thisUpdate of `crl_valid.pem`, in days.
+pub const NEXT_UPDATE_DAYS: u32 = 365;
+/// The `--revoke` arguments of `crl_valid.pem` and their revocation dates.
+pub const REVOKE: [(&str, &str); 3] = [
+    (
+        "01:23:45:67:89:AB:CD:EF:keyCompromise",
+        "2029-01-15T10:20:30Z",
+    ),
+    ("9F00FF:superseded", "2029-01-20T00:00:00Z"),
+    ("0x0a", "2029-01-31T23:59:59Z"),
+];
+
+pub fn time(s: &str) -> DateTime {
+    DateTime::from_str(s).expect("date")
+}
+
+/// A revocation as it appears in a `crl` expectation.
+pub fn revocation_json(r: &Revocation) -> Value {
+    json!({
+        "serial_hex": r.serial_hex(),
+        "revoked_at": rootkey::ceremony::utc_string(r.revoked_at),
+        "reason": r.reason.map(|x| x.as_str()),
+    })
+}
+
+/// `crl_*`: the first CRL of the vector root, and one with a flipped bit in a revoked serial.
+pub fn crl(o: &mut Out, cx: &VectorCeremony) {
+    let root = &cx.root;
+    let revoke: Vec<Revocation> = REVOKE
+        .iter()
+        .map(|(arg, at)| crl::parse_revoke_arg(arg, time(at)).expect("revoke"))
+        .collect();
+    let draft = crl::prepare(&CrlParams {
+        root,
+        previous: None,
+        revoke: &revoke,
+        this_update: time(THIS_UPDATE).to_system_time(),
+        next_update_days: NEXT_UPDATE_DAYS,
+    })
+    .expect("prepare");
+    let der = crl::assemble(&draft, &root_key().sign(&draft.tbs_der), root).expect("assemble");
+    let parsed = crl::load_previous(&der, "crl_valid.pem", root).expect("load");
+    o.put("crl_valid.pem", crl::to_pem(&der).expect("pem"));
+    o.json(
+        "crl_valid.expect.json",
+        &json!({
+            "description": "First CRL of the vector ceremony's root (cert_valid.pem), signed with the vector key: thisUpdate 2029-02-01T00:00:00Z, nextUpdate 365 days later, three revocations given as --revoke arguments (colon form with a reason, a serial with its top bit set, a 0x form without a reason).",
+            "outcome": "ok",
+            "root": "cert_valid.pem",
+            "revoke_args": REVOKE.iter().map(|(a, _)| *a).collect::<Vec<_>>(),
+            "number_hex": parsed.number_hex(),
+            "issuer": parsed.issuer.to_string(),
+            "this_update": THIS_UPDATE,
+            "next_update_days": NEXT_UPDATE_DAYS,
+            "next_update": parsed.next_update.map(rootkey::ceremony::utc_string),
+            "revoked": parsed.revoked.iter().map(revocation_json).collect::<Vec<_>>(),
+            "aki_hex": parsed.aki.as_deref().map(hex::encode),
+            "tbs_sha256": hex::encode(draft.tbs_sha256),
+            "crl_sha256": hex::encode(Sha256::digest(&der)),
+            "signature_hex": hex::encode(&parsed.signature),
+        }),
+    );
+    // Flip the last bit of the first revoked serial (inside the signed part).
+    let mut bad = der.clone();
+    let serial = &revoke[0].serial;
+    let pos = bad
+        .windows(serial.len())
+        .position(|w| w == &serial[..])
+        .expect("serial in DER");
+    bad[pos + serial.len() - 1] ^= 1;
+    o.put("crl_bad-signature.pem", crl::to_pem(&bad).expect("pem"));
+    o.expect_error(
+        "crl_bad-signature",
+        "crl_valid.pem with one bit of the first revoked serial flipped: still a well-formed CRL, but the root's signature no longer verifies.",
+        "signature does not verify with the root key",
+    );
+}
