@@ -9,7 +9,7 @@ use super::*;
 const MAX_INTERMEDIATE_SECS: u64 = crate::cert::profile::MAX_VALIDITY_DAYS as u64 * 86_400;
 /// Longest CRL validity, thisUpdate to nextUpdate, in days (docs/formats.md, "Certificate
 /// revocation list").
-pub(crate) const MAX_CRL_DAYS: u64 = 366;
+pub(crate) const MAX_CRL_DAYS: u64 = crate::cert::crl::MAX_NEXT_UPDATE_DAYS as u64;
 const MAX_CRL_SECS: u64 = MAX_CRL_DAYS * 86_400;
 
 /// What the confirmers approved.
