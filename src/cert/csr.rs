@@ -491,6 +491,11 @@ mod tests {
             "not a DER PKCS#10",
         );
         refused(&der[..der.len() - 1], Fault::Input, "not a DER PKCS#10");
+        refused(
+            &[&der[..], &[0]].concat(),
+            Fault::Input,
+            "not a DER PKCS#10",
+        );
     }
 
     #[test]
