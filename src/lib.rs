@@ -2,8 +2,9 @@
 //!
 //! Modules follow the ceremony concepts: [`secret`] (locked memory, process hardening),
 //! [`key`] (seed and root key), [`shamir`] (split/combine), [`share`] (envelope and text form),
-//! [`manifest`] (root-signed share list), [`cert`] (root certificate), [`plan`] (ceremony
-//! plans), [`ceremony`] (the commands), [`fsio`] (atomic, non-overwriting output),
+//! [`manifest`] (root-signed share list), [`cert`] (root and intermediate certificates, CSRs,
+//! CRLs, chain checks), [`plan`] (ceremony plans), [`ceremony`] (the commands), [`signing`]
+//! (rotation and CRL ceremonies), [`fsio`] (atomic, non-overwriting output),
 //! [`transcript`] (the hash-chained, root-sealed ceremony log and its replay), [`pdfdoc`]
 //! (printed documents), [`paper`] (the paper shard each holder keeps).
 #![deny(unsafe_code)]
@@ -25,6 +26,7 @@ pub mod plan;
 pub mod secret;
 pub mod shamir;
 pub mod share;
+pub mod signing;
 pub mod summary;
 pub mod transcript;
 

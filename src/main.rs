@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use rootkey::ceremony::{self, Context, GenerateOptions};
+use rootkey::cert::profile::IntermediateProfile;
 use rootkey::cert::{DEFAULT_ROOT_PROFILE, RootProfile};
 use rootkey::error::{Error, clean_lines, exit};
 use rootkey::paper::{DEFAULT_PAPER_LAYOUT, PaperLayout};
@@ -15,7 +16,7 @@ use rootkey::plan::{Medium, Plan};
 use rootkey::secret::{self, HardeningReport, MemoryPolicy, SecretBytes};
 use rootkey::share::input::Source;
 use rootkey::transcript::{self, Kind, Recorder, verify};
-use rootkey::{key, summary};
+use rootkey::{key, signing, summary};
 
 #[derive(Parser)]
 #[command(
@@ -98,6 +99,16 @@ enum Command {
     /// Paper shards: wipe the shard PDFs once they are printed
     #[command(subcommand)]
     Paper(PaperCommand),
+    /// Rotation: a quorum signs the yearly intermediate CA certificate from a CSR (e.g. from
+    /// HashiCorp Vault PKI)
+    #[command(subcommand)]
+    Intermediate(IntermediateCommand),
+    /// Revocation: a quorum signs a certificate revocation list (CRL)
+    #[command(subcommand)]
+    Crl(CrlCommand),
+    /// Customer side: check certificates against the root (and a CRL), offline
+    #[command(subcommand)]
+    Chain(ChainCommand),
     /// Rebuild the root key from k or more shares and check it against root.pem (a quorum
     /// check, recorded and sealed in DIR/transcript.jsonl)
     #[command(after_help = "Examples:\n  \
@@ -128,6 +139,143 @@ enum Command {
         /// Continue if secret memory cannot be locked (rehearsal ceremonies only)
         #[arg(long)]
         allow_unlocked_memory: bool,
+    },
+}
+
+/// Where the shares of a signing ceremony come from, and who confirms.
+#[derive(clap::Args)]
+struct Quorum {
+    /// Share file (text form); repeat for each
+    #[arg(long = "share", value_name = "FILE")]
+    shares: Vec<PathBuf>,
+    /// Photo (PNG/JPEG) of a paper shard's QR code; repeat for each
+    #[arg(long = "qr-image", value_name = "PHOTO")]
+    qr_images: Vec<PathBuf>,
+    /// Also type or scan shares at the keyboard (the default when no share is given)
+    #[arg(long = "type")]
+    keyboard: bool,
+    /// Name of a person confirming what will be signed; give it twice with two distinct
+    /// names for a scripted run (default: both confirm interactively by typing the code shown)
+    #[arg(long = "confirm", value_name = "NAME")]
+    confirm: Vec<String>,
+    /// Continue if secret memory cannot be locked (rehearsal roots only; recorded)
+    #[arg(long)]
+    allow_unlocked_memory: bool,
+}
+
+#[derive(Subcommand)]
+enum IntermediateCommand {
+    /// Check a CSR, show the certificate for two-person confirmation, rebuild the root key from
+    /// k shares, sign, and write DIR/intermediate.pem and DIR/intermediate-chain.pem
+    #[command(
+        after_help = "Output: DIR/intermediate.pem, DIR/intermediate-chain.pem (intermediate then root, for \
+Vault's pki/intermediate/set-signed), DIR/transcript.jsonl, and copies of the inputs.\n\n\
+Examples:\n  \
+rootkey intermediate sign --csr prod-2026.csr --profile templates/intermediate.toml --root root.pem \\\n      \
+--manifest manifest.json --previous prod-2025.pem --out rotation-2026\n  \
+rootkey intermediate sign --csr prod-2026.csr --csr-sha256 3f9a… --profile templates/intermediate.toml \\\n      \
+--root root.pem --manifest manifest.json --out rotation-2026 --confirm \"Ann Officer\" --confirm \"Bob Officer\" \\\n      \
+--share alice.txt --share bob.txt --qr-image carol.jpg"
+    )]
+    Sign {
+        /// The certificate signing request (PKCS#10, PEM or DER)
+        #[arg(long, value_name = "REQ.pem")]
+        csr: PathBuf,
+        /// SHA-256 of the CSR's DER as delivered out of band (default: typed at the prompt)
+        #[arg(long, value_name = "HEX")]
+        csr_sha256: Option<String>,
+        /// Intermediate certificate profile
+        #[arg(long, value_name = "PROFILE.toml")]
+        profile: PathBuf,
+        /// The root certificate
+        #[arg(long, value_name = "root.pem")]
+        root: PathBuf,
+        /// The root ceremony's manifest.json
+        #[arg(long, value_name = "manifest.json")]
+        manifest: PathBuf,
+        /// Output directory; created if missing, refused if it already holds a ceremony
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The previous intermediate: warn on a gap or short overlap, refuse a reused key
+        #[arg(long, value_name = "PREV.pem")]
+        previous: Option<PathBuf>,
+        /// notBefore (default: now), as YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD (midnight UTC)
+        #[arg(long, value_name = "TIME")]
+        not_before: Option<String>,
+        #[command(flatten)]
+        quorum: Quorum,
+    },
+}
+
+#[derive(Subcommand)]
+enum CrlCommand {
+    /// Build the next CRL (previous entries carried forward, CRL number + 1), show it for
+    /// two-person confirmation, rebuild the root key from k shares, sign, and write DIR/root.crl
+    #[command(
+        after_help = "Output: DIR/root.crl (DER), DIR/root.crl.pem, DIR/transcript.jsonl, and copies of the inputs.\n\n\
+Examples:\n  \
+rootkey crl sign --root root.pem --manifest manifest.json --previous-crl crl-2026/root.crl \\\n      \
+--revoke 5f:3a:…:91:keyCompromise --out crl-2027\n  \
+rootkey crl sign --root root.pem --manifest manifest.json --first-crl --out crl-first"
+    )]
+    Sign {
+        /// The root certificate
+        #[arg(long, value_name = "root.pem")]
+        root: PathBuf,
+        /// The root ceremony's manifest.json
+        #[arg(long, value_name = "manifest.json")]
+        manifest: PathBuf,
+        /// Revoke a certificate: serial in hex (colons allowed), optionally with a reason
+        /// (keyCompromise, cACompromise, affiliationChanged, superseded,
+        /// cessationOfOperation, privilegeWithdrawn, unspecified); repeat for each
+        #[arg(long, value_name = "SERIAL[:REASON]")]
+        revoke: Vec<String>,
+        /// The previous CRL signed by this root: its entries are carried forward and the CRL
+        /// number continues from it
+        #[arg(
+            long,
+            value_name = "CRL",
+            conflicts_with = "first_crl",
+            required_unless_present = "first_crl"
+        )]
+        previous_crl: Option<PathBuf>,
+        /// There is no previous CRL: this one gets CRL number 1
+        #[arg(long)]
+        first_crl: bool,
+        /// Days from thisUpdate (now) to nextUpdate, 1 to 365
+        #[arg(long, value_name = "DAYS", default_value_t = 180)]
+        next_update_days: u32,
+        /// Output directory; created if missing, refused if it already holds a ceremony
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        quorum: Quorum,
+    },
+}
+
+#[derive(Subcommand)]
+enum ChainCommand {
+    /// Verify certificates against the root, offline: signatures up the chain, validity at a
+    /// time, CA constraints and (with --crl) revocation
+    #[command(
+        after_help = "Exit codes: 0 every certificate verifies; 1 bad input; 2 usage error; 3 a certificate does not verify.\n\n\
+Examples:\n  \
+rootkey chain verify --root root.pem intermediate.pem\n  \
+rootkey chain verify --root root.pem --crl root.crl --at 2027-01-01 intermediate.pem leaf.pem"
+    )]
+    Verify {
+        /// The trusted root certificate
+        #[arg(long, value_name = "root.pem")]
+        root: PathBuf,
+        /// A CRL signed by the root
+        #[arg(long, value_name = "CRL")]
+        crl: Option<PathBuf>,
+        /// Check validity at this time instead of now (YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD)
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Certificates (PEM, possibly several per file, or DER), issuer first or in any order
+        #[arg(value_name = "CERT", required = true)]
+        certs: Vec<PathBuf>,
     },
 }
 
@@ -401,9 +549,362 @@ fn disagreement_exit(r: &ceremony::CombineReport) -> i32 {
     }
 }
 
+/// The share sources of a signing ceremony: files, photos, then the keyboard (the default
+/// when nothing else is given) for as many as the threshold still needs.
+fn quorum_sources(q: &Quorum, threshold: u8) -> Result<Vec<Source>, Error> {
+    for s in &q.shares {
+        transcript::check_recordable_name(s, "share file")?;
+    }
+    for s in &q.qr_images {
+        transcript::check_recordable_name(s, "QR image")?;
+    }
+    let mut sources: Vec<Source> = q.shares.iter().cloned().map(Source::File).collect();
+    sources.extend(q.qr_images.iter().cloned().map(Source::QrImage));
+    if q.keyboard || sources.is_empty() {
+        let more = (threshold as usize).saturating_sub(sources.len()).max(1);
+        sources.extend((0..more).map(|_| Source::Keyboard));
+    }
+    Ok(sources)
+}
+
+fn confirmer(q: &Quorum) -> Result<Box<dyn signing::Confirm>, Error> {
+    match q.confirm.len() {
+        0 => Ok(Box::new(signing::TerminalConfirm)),
+        2 => {
+            for n in &q.confirm {
+                signing::check_confirmer_name(n)?;
+            }
+            Ok(Box::new(signing::ScriptedConfirm {
+                names: q.confirm.clone(),
+            }))
+        }
+        n => Err(Error::operator(format!(
+            "--confirm given {n} time(s): the two-person rule needs two distinct names (or none, to confirm interactively)"
+        ))
+        .hint("--confirm \"First Person\" --confirm \"Second Person\"")),
+    }
+}
+
+/// Loads root.pem and manifest.json once, for the context and for the copies.
+fn load_context(
+    manifest: &std::path::Path,
+    root: &std::path::Path,
+) -> Result<(Context, signing::InputFile, signing::InputFile), Error> {
+    let r = signing::InputFile::read(root, ceremony::MAX_ROOT_BYTES, "root certificate")?;
+    let m = signing::InputFile::read(manifest, ceremony::MAX_MANIFEST_BYTES, "manifest")?;
+    let ctx = Context::from_bytes(&m.bytes, manifest, &r.bytes, root)?;
+    Ok((ctx, r, m))
+}
+
+/// Hardening, the locked-memory probe and the output directory for a ceremony against `ctx`.
+fn start_signing(
+    ctx: &Context,
+    kind: Kind,
+    out: &std::path::Path,
+    allow_unlocked: bool,
+) -> Result<Recorder, Error> {
+    if allow_unlocked && !ctx.manifest.ceremony.rehearsal {
+        return Err(Error::operator(
+            "--allow-unlocked-memory is only allowed for rehearsal ceremonies",
+        ));
+    }
+    let hardening = harden(allow_unlocked)?;
+    secret::probe_lock(ceremony::locked_pages_needed(ctx.manifest.shares_total))?;
+    rootkey::fsio::prepare_out_dir(out)?;
+    let header = ceremony::quorum_header(
+        ctx,
+        kind,
+        ceremony::new_ceremony_id()?,
+        preflight(
+            &hardening,
+            ctx.manifest.ceremony.rehearsal,
+            &output_facts(out, false, None)?,
+        )?,
+    );
+    Recorder::create(out, &header)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn intermediate_sign(
+    csr: PathBuf,
+    csr_sha256: Option<String>,
+    profile: PathBuf,
+    root: PathBuf,
+    manifest: PathBuf,
+    out: PathBuf,
+    previous: Option<PathBuf>,
+    not_before: Option<String>,
+    quorum: Quorum,
+) -> Result<i32, Error> {
+    // Everything public is checked before any share is asked for.
+    let given_hash = csr_sha256
+        .as_deref()
+        .map(|h| signing::parse_sha256(h, "--csr-sha256"))
+        .transpose()?;
+    let not_before = not_before
+        .as_deref()
+        .map(|t| signing::parse_time(t, "--not-before"))
+        .transpose()?
+        .unwrap_or_else(std::time::SystemTime::now);
+    let mut confirm = confirmer(&quorum)?;
+    let (ctx, root_file, manifest_file) = load_context(&manifest, &root)?;
+    let csr_file = signing::InputFile::read(&csr, 64 * 1024, "CSR")?;
+    let csr_origin = format!("CSR {}", csr.display());
+    let request = rootkey::cert::csr::parse(&csr_file.bytes, &csr_origin)?;
+    let profile_file = signing::InputFile::read(&profile, 1 << 20, "intermediate profile")?;
+    let profile_obj = IntermediateProfile::from_toml(
+        &String::from_utf8_lossy(&profile_file.bytes),
+        &profile.display().to_string(),
+    )?;
+    let requested: Vec<_> = request.extensions.iter().map(|e| e.extn_id).collect();
+    profile_obj.check_request(&request.subject_text, &requested, &csr_origin)?;
+    let prev = match &previous {
+        Some(p) => {
+            let mut f = signing::InputFile::read(p, 64 * 1024, "previous intermediate")?;
+            // Last year's file is usually called intermediate.pem too: its copy gets a prefix.
+            f.name = format!("previous-{}", f.name);
+            let c = rootkey::cert::intermediate::load_certificate(
+                &f.bytes,
+                &format!("previous intermediate {}", p.display()),
+            )?;
+            Some((f, c))
+        }
+        None => None,
+    };
+    print!(
+        "{}",
+        clean_lines(&format!(
+            "CSR {}\n  Subject: {}\n  Key type: {}\n  SHA-256 of the CSR (DER):\n{}",
+            csr.display(),
+            request.subject_text,
+            request.key_type,
+            signing::hash_display(&request.sha256)
+        ))
+    );
+    let (expected, hash_source) = match given_hash {
+        Some(h) => (h, signing::HashSource::CommandLine),
+        None => {
+            let typed = signing::read_visible_line(
+                "Type the CSR's SHA-256 as delivered out of band (64 hex digits): ",
+            )?;
+            (
+                signing::parse_sha256(&typed, "the typed CSR hash")?,
+                signing::HashSource::Typed,
+            )
+        }
+    };
+    signing::check_out_of_band(&request, &expected, &csr_origin)?;
+    println!("The CSR's SHA-256 matches the hash delivered out of band.");
+    let job = signing::IntermediateJob {
+        ctx: &ctx,
+        context_files: [&root_file, &manifest_file],
+        csr_file: &csr_file,
+        csr: &request,
+        hash_source,
+        profile: &profile_obj,
+        profile_file: &profile_file.name,
+        previous: prev.as_ref().map(|(f, c)| (f, c)),
+        not_before,
+    };
+    // The validity, the root's limits and the previous intermediate are checked before the
+    // ceremony starts.
+    signing::prepare_intermediate(&job)?;
+    let sources = quorum_sources(&quorum, ctx.manifest.threshold)?;
+    let mut rec = start_signing(&ctx, Kind::Rotation, &out, quorum.allow_unlocked_memory)?;
+    let r = transcript::recorded(&mut rec, |rec| {
+        signing::sign_intermediate(&job, confirm.as_mut(), sources, &out, rec)
+    })?;
+    if let Some(p) = &r.previous {
+        for w in &p.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    print!("{}", clean_lines(&summary::combined(&r.quorum)));
+    print!(
+        "{}",
+        clean_lines(&format!(
+            "\nINTERMEDIATE SIGNED: {}\n  serial {}\n  valid {} to {}\n  certificate SHA-256 {}\n  confirmed by {}\n\
+Written:\n  {}\n  {}  (for Vault: pki/intermediate/set-signed certificate=@{})\n  {}  (sealed by the root key)\n\
+Check it:\n  openssl verify -CAfile {} {}\n  rootkey chain verify --root {} {}\n  rootkey transcript verify {} --root {} --artifacts {}\n",
+            r.draft.subject,
+            hex::encode(&r.draft.serial),
+            r.draft.not_before,
+            r.draft.not_after,
+            hex::encode(r.certificate_sha256),
+            r.confirmations
+                .iter()
+                .map(|c| format!("\"{}\"", c.name))
+                .collect::<Vec<_>>()
+                .join(" and "),
+            out.join(signing::INTERMEDIATE_FILE).display(),
+            out.join(signing::CHAIN_FILE).display(),
+            signing::CHAIN_FILE,
+            out.join(transcript::FILE_NAME).display(),
+            out.join(&root_file.name).display(),
+            out.join(signing::INTERMEDIATE_FILE).display(),
+            out.join(&root_file.name).display(),
+            out.join(signing::INTERMEDIATE_FILE).display(),
+            out.join(transcript::FILE_NAME).display(),
+            out.join(&root_file.name).display(),
+            out.display(),
+        ))
+    );
+    Ok(disagreement_exit(&r.quorum))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn crl_sign(
+    root: PathBuf,
+    manifest: PathBuf,
+    revoke: Vec<String>,
+    previous_crl: Option<PathBuf>,
+    next_update_days: u32,
+    out: PathBuf,
+    quorum: Quorum,
+) -> Result<i32, Error> {
+    let now = std::time::SystemTime::now();
+    let revoked_at = der::DateTime::from_system_time(now)
+        .map_err(|e| Error::environment(format!("system clock: {e}")))?;
+    let revocations = revoke
+        .iter()
+        .map(|a| rootkey::cert::crl::parse_revoke_arg(a, revoked_at))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let mut confirm = confirmer(&quorum)?;
+    let (ctx, root_file, manifest_file) = load_context(&manifest, &root)?;
+    let prev = match &previous_crl {
+        Some(p) => {
+            let mut f = signing::InputFile::read(p, 16 << 20, "previous CRL")?;
+            f.name = format!("previous-{}", f.name);
+            let c = rootkey::cert::crl::load_previous(
+                &f.bytes,
+                &format!("previous CRL {}", p.display()),
+                &ctx.root,
+            )?;
+            Some((f, c))
+        }
+        None => None,
+    };
+    let job = signing::CrlJob {
+        ctx: &ctx,
+        context_files: [&root_file, &manifest_file],
+        previous: prev.as_ref().map(|(f, c)| (f, c)),
+        revoke: &revocations,
+        this_update: now,
+        next_update_days,
+    };
+    signing::prepare_crl(&job)?;
+    let sources = quorum_sources(&quorum, ctx.manifest.threshold)?;
+    let mut rec = start_signing(&ctx, Kind::Crl, &out, quorum.allow_unlocked_memory)?;
+    let r = transcript::recorded(&mut rec, |rec| {
+        signing::sign_crl(&job, confirm.as_mut(), sources, &out, rec)
+    })?;
+    print!("{}", clean_lines(&summary::combined(&r.quorum)));
+    print!(
+        "{}",
+        clean_lines(&format!(
+            "\nCRL SIGNED: number {}, {} revoked certificate(s), next update {}\n  CRL SHA-256 {}\n  confirmed by {}\n\
+Written:\n  {}\n  {}\n  {}  (sealed by the root key)\n\
+Check it:\n  openssl crl -in {} -noout -verify -CAfile {}\n  rootkey transcript verify {} --root {} --artifacts {}\n",
+            hex::encode(&r.draft.number),
+            r.draft.revoked.len(),
+            rootkey::ceremony::utc_string(r.draft.next_update),
+            hex::encode(r.crl_sha256),
+            r.confirmations
+                .iter()
+                .map(|c| format!("\"{}\"", c.name))
+                .collect::<Vec<_>>()
+                .join(" and "),
+            out.join(signing::CRL_FILE).display(),
+            out.join(signing::CRL_PEM_FILE).display(),
+            out.join(transcript::FILE_NAME).display(),
+            out.join(signing::CRL_PEM_FILE).display(),
+            out.join(&root_file.name).display(),
+            out.join(transcript::FILE_NAME).display(),
+            out.join(&root_file.name).display(),
+            out.display(),
+        ))
+    );
+    Ok(disagreement_exit(&r.quorum))
+}
+
+fn chain_verify(
+    root: PathBuf,
+    crl: Option<PathBuf>,
+    at: Option<String>,
+    certs: Vec<PathBuf>,
+) -> Result<i32, Error> {
+    use rootkey::cert::chain;
+    let at = at
+        .as_deref()
+        .map(|t| signing::parse_time(t, "--at"))
+        .transpose()?
+        .unwrap_or_else(std::time::SystemTime::now);
+    let root_cert = rootkey::cert::RootCert::load(&root)?;
+    let crl = match &crl {
+        Some(p) => {
+            let b = rootkey::fsio::read_public(p, 16 << 20, "CRL")?;
+            Some(rootkey::cert::crl::load_previous(
+                &b,
+                &format!("CRL {}", p.display()),
+                &root_cert,
+            )?)
+        }
+        None => None,
+    };
+    let mut given = Vec::new();
+    for p in &certs {
+        let b = rootkey::fsio::read_public(p, 1 << 20, "certificate")?;
+        given.extend(chain::load_certificates(&b, &p.display().to_string())?);
+    }
+    let report = chain::verify(&root_cert, crl.as_ref(), at, &given)?;
+    print!("{}", clean_lines(&summary::chain(&report, &root_cert)));
+    Ok(if report.all_valid() {
+        exit::OK
+    } else {
+        exit::VERIFICATION
+    })
+}
+
 fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Transcript(cmd) => run_transcript(cmd),
+        Command::Intermediate(IntermediateCommand::Sign {
+            csr,
+            csr_sha256,
+            profile,
+            root,
+            manifest,
+            out,
+            previous,
+            not_before,
+            quorum,
+        }) => intermediate_sign(
+            csr, csr_sha256, profile, root, manifest, out, previous, not_before, quorum,
+        ),
+        Command::Crl(CrlCommand::Sign {
+            root,
+            manifest,
+            revoke,
+            previous_crl,
+            first_crl: _,
+            next_update_days,
+            out,
+            quorum,
+        }) => crl_sign(
+            root,
+            manifest,
+            revoke,
+            previous_crl,
+            next_update_days,
+            out,
+            quorum,
+        ),
+        Command::Chain(ChainCommand::Verify {
+            root,
+            crl,
+            at,
+            certs,
+        }) => chain_verify(root, crl, at, certs),
         Command::Paper(PaperCommand::Wipe { dir }) => {
             let shards = ceremony::paper_shards(&dir)?;
             // Every file is tried; each outcome is reported.

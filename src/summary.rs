@@ -188,3 +188,48 @@ pub fn attested(a: &crate::transcript::AttestReport, name: &str) -> String {
         a.path.display()
     )
 }
+
+/// What `chain verify` prints.
+pub fn chain(r: &crate::cert::chain::Report, root: &crate::cert::RootCert) -> String {
+    let mut s = format!(
+        "Trusted root: {}\n  {}\nTime checked: {}\n",
+        root.subject,
+        fingerprint_display(&root.fingerprint),
+        r.at
+    );
+    if let Some(c) = &r.crl {
+        s.push_str(&format!("CRL: {c}\n"));
+    }
+    for v in &r.verdicts {
+        match &v.failure {
+            None => s.push_str(&format!(
+                "OK       {} ({})\n  subject {}, serial {}\n  path: {}\n",
+                v.origin,
+                "verifies",
+                v.subject,
+                v.serial,
+                v.path.join(" <- ")
+            )),
+            Some(f) => s.push_str(&format!(
+                "INVALID  {}\n  subject {}, serial {}\n  {f}\n",
+                v.origin, v.subject, v.serial
+            )),
+        }
+        for n in &v.notes {
+            s.push_str(&format!("  note: {n}\n"));
+        }
+    }
+    let bad = r.verdicts.iter().filter(|v| v.failure.is_some()).count();
+    if bad == 0 {
+        s.push_str(&format!(
+            "All {} certificate(s) verify.\n",
+            r.verdicts.len()
+        ));
+    } else {
+        s.push_str(&format!(
+            "{bad} of {} certificate(s) do NOT verify.\n",
+            r.verdicts.len()
+        ));
+    }
+    s
+}

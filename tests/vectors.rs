@@ -22,11 +22,17 @@
 //! The root certificate has a random serial number, so the generator keeps an existing
 //! `cert_valid.pem` (and everything signed over its hash) when it carries the same key.
 //! `tests/vectors/independent_check.py` re-derives the key numbers without rootkey's code.
+//!
+//! The certificate requests (`csr_*`, checked in `vector_support/check_csr.rs`) are not made
+//! by the generator: they were made once with real `openssl req` by
+//! `tests/vectors/make_csr_vectors.sh` (throwaway keys, not kept) and are committed as they are.
 
 #[path = "vector_support/check_ceremony.rs"]
 mod check_ceremony;
 #[path = "vector_support/check_crl.rs"]
 mod check_crl;
+#[path = "vector_support/check_csr.rs"]
+mod check_csr;
 #[path = "vector_support/check_documents.rs"]
 mod check_documents;
 #[path = "vector_support/check_share.rs"]

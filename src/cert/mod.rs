@@ -36,7 +36,10 @@ use x509_cert::{
 use crate::error::{Error, Result};
 use crate::key::RootKey;
 
+pub mod chain;
 pub mod crl;
+pub mod csr;
+pub mod sigverify;
 
 /// id-Ed25519 (RFC 8410).
 pub const ED25519_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");

@@ -107,7 +107,12 @@ fn combine_vectors() {
             .collect();
         let r = Context::load(&dir().join(s(&v, "manifest")), &dir().join(s(&v, "root"))).and_then(
             |ctx| {
-                let header = ceremony::quorum_header(&ctx, rootkey::transcript::Kind::QuorumCheck, [0; 16], serde_json::json!({}));
+                let header = ceremony::quorum_header(
+                    &ctx,
+                    rootkey::transcript::Kind::QuorumCheck,
+                    [0; 16],
+                    serde_json::json!({}),
+                );
                 let mut rec = rootkey::transcript::Recorder::in_memory(&header)?;
                 ceremony::combine(&ctx, crate::harness::file_sources(&files), &mut rec)
             },

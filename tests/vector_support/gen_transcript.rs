@@ -210,7 +210,12 @@ fn generation(inp: &Inputs, steps: Steps, seal_key: &RootKey) -> Vec<u8> {
 /// files in `dir` (aborted, with the error as reason, if it fails).
 fn quorum_check(dir: &Path, manifest: &str, root: &str, shares: &[&str]) -> Vec<u8> {
     let ctx = Context::load(&dir.join(manifest), &dir.join(root)).expect("context");
-    let mut rec = recorder(&ceremony::quorum_header(&ctx, Kind::QuorumCheck, QUORUM_CHECK_ID, preflight()));
+    let mut rec = recorder(&ceremony::quorum_header(
+        &ctx,
+        Kind::QuorumCheck,
+        QUORUM_CHECK_ID,
+        preflight(),
+    ));
     let files: Vec<PathBuf> = shares.iter().map(|s| dir.join(s)).collect();
     let _ = rootkey::transcript::recorded(&mut rec, |rec| {
         ceremony::combine(&ctx, crate::harness::file_sources(&files), rec)

@@ -27,11 +27,13 @@ pub const ARTIFACT_AREAS: &[&str] = &[
     "profile",
     "plan",
     "transcript",
+    "csr",
 ];
 pub const NOT_VECTORS: &[&str] = &[
     "README.md",
     "independent_check.py",
     "independent_transcript_check.py",
+    "make_csr_vectors.sh",
 ];
 
 pub fn dir() -> PathBuf {

@@ -242,8 +242,15 @@ pub(super) fn check_artifact_content(
         Artifact::Issued(sha) => {
             // PEM (the first block, any label) or DER: its DER must be what was issued.
             let text = String::from_utf8_lossy(bytes);
-            let der = match text.find("-----BEGIN ") {
-                Some(start) => der::pem::decode_vec(text[start..].as_bytes())
+            let first_block = text.find("-----BEGIN ").map(|start| {
+                let end = text[start..]
+                    .find("-----END ")
+                    .and_then(|e| text[start + e..].find('\n').map(|n| start + e + n + 1))
+                    .unwrap_or(text.len());
+                &text[start..end]
+            });
+            let der = match first_block {
+                Some(block) => der::pem::decode_vec(block.as_bytes())
                     .map(|(_, d)| d)
                     .map_err(|x| fail(format!("not valid PEM: {x}")))?,
                 None => bytes.to_vec(),

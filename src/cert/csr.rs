@@ -1,0 +1,697 @@
+//! PKCS#10 certificate requests (RFC 2986) as input: the CSR Vault PKI writes for a new
+//! intermediate CA (`pki/intermediate/generate/internal`), parsed strictly and checked before
+//! anything is signed for it.
+//!
+//! Checks, in this order (docs/formats.md, "Certificate signing request (input)"):
+//! * at most [`MAX_CSR_BYTES`]; one PEM block labelled `CERTIFICATE REQUEST` or
+//!   `NEW CERTIFICATE REQUEST` (RFC 7468 §7; text around it ignored), or raw DER;
+//! * a CertificationRequest (RFC 2986 §4) in canonical DER: it re-encodes to the same bytes,
+//!   so [`Csr::sha256`] pins exactly one request;
+//! * version v1 (0) (RFC 2986 §4.1);
+//! * a supported key ([`sigverify::key_type`]);
+//! * the self-signature verifies over the DER of certificationRequestInfo (RFC 2986 §3, §4.2);
+//! * a non-empty subject (RFC 5280 §4.1.2.6: a CA's subject MUST be non-empty);
+//! * at most one extensionRequest attribute (RFC 2985 §5.4.2, single-valued) holding
+//!   extensions (RFC 5272 §3.1: SIZE (1..MAX)) with no OID twice (RFC 5280 §4.2).
+//!
+//! The requested extensions are only reported: what goes into the certificate is decided by
+//! the intermediate profile, not by the request.
+
+use der::{
+    Decode, Encode, Header, SliceReader, Tag, Tagged,
+    asn1::{AnyRef, ObjectIdentifier},
+};
+use sha2::{Digest, Sha256};
+use x509_cert::{
+    ext::Extension,
+    name::Name,
+    request::{CertReq, ExtensionReq},
+    spki::SubjectPublicKeyInfoOwned,
+};
+
+use super::sigverify::{self, KeyType};
+use crate::error::{Error, Fault, Result};
+
+/// Largest accepted input (PEM or DER). Vault's RSA 4096 CSR is under 2 KiB.
+pub const MAX_CSR_BYTES: usize = 64 * 1024;
+
+/// PKCS#9 extensionRequest (RFC 2985 §5.4.2).
+const OID_EXTENSION_REQUEST: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.14");
+
+/// A parsed, self-signature-checked PKCS#10 certificate request.
+#[derive(Clone, Debug)]
+pub struct Csr {
+    /// The exact DER bytes of the CertificationRequest.
+    pub der: Vec<u8>,
+    /// SHA-256 of `der`: the out-of-band hash of the request (PEM input hashes its decoded
+    /// DER, so the PEM and DER forms of one request have the same hash).
+    pub sha256: [u8; 32],
+    /// Subject name.
+    pub subject: Name,
+    /// Subject, RFC 4514 string (`Name`'s Display). It comes from the request: it may hold
+    /// any character, so escape it before printing ([`crate::error::clean_lines`]).
+    pub subject_text: String,
+    /// The subject public key.
+    pub spki: SubjectPublicKeyInfoOwned,
+    /// DER of the SubjectPublicKeyInfo, byte-exact as in the request.
+    pub spki_der: Vec<u8>,
+    /// The key's type.
+    pub key_type: KeyType,
+    /// Extensions from the PKCS#9 extensionRequest attribute, in request order (empty if none).
+    pub extensions: Vec<Extension>,
+    /// OIDs of the other attributes (e.g. challengePassword 1.2.840.113549.1.9.7), in order.
+    pub other_attributes: Vec<ObjectIdentifier>,
+}
+
+/// Parses PEM or raw DER and checks the request (see the module documentation). `origin`
+/// (e.g. `CSR req.pem`) prefixes every message.
+pub fn parse(bytes: &[u8], origin: &str) -> Result<Csr> {
+    let fail = |msg: String| Error::input(format!("{origin}: {msg}"));
+    if bytes.len() > MAX_CSR_BYTES {
+        return Err(fail(format!(
+            "{} bytes is more than the 64 KiB a certificate request may have",
+            bytes.len()
+        )));
+    }
+    let der = der_of(bytes).map_err(fail)?;
+    let req = decode(&der).map_err(fail)?;
+    let info = &req.info;
+    let key_type = sigverify::key_type(&info.public_key).map_err(|e| e.context(origin))?;
+
+    // RFC 2986 §3: the signature is over the DER encoding of certificationRequestInfo. The
+    // request is canonical DER (checked in `decode`), so this re-encoding is byte-exact the
+    // certificationRequestInfo in `der`.
+    let signed = info.to_der().map_err(|e| fail(format!("{e}")))?;
+    let signature = req.signature.as_bytes().ok_or_else(|| {
+        fail("the signature BIT STRING has unused bits (not a whole number of octets)".into())
+    })?;
+    sigverify::verify(&info.public_key, &req.algorithm, &signed, signature).map_err(|e| {
+        if e.fault != Fault::Verification {
+            return e.context(origin);
+        }
+        let mut msg = format!(
+            "{origin}: the self-signature does not verify (the request was modified or is not from this key)"
+        );
+        if e.message != sigverify::DOES_NOT_VERIFY {
+            msg.push_str(&format!("; {}", e.message));
+        }
+        Error::verification(msg)
+            .hint("ask the requester for the CSR again and compare its SHA-256 with the hash they sent out of band")
+    })?;
+
+    // RFC 5280 §4.1.2.6: "If the subject is a CA ..., then the subject field MUST be populated
+    // with a non-empty distinguished name".
+    if info.subject.is_empty() {
+        return Err(fail(
+            "the subject is empty; a CA certificate needs a non-empty subject (RFC 5280 §4.1.2.6)"
+                .into(),
+        ));
+    }
+    let (extensions, other_attributes) = attributes(info).map_err(fail)?;
+    let spki_der = info.public_key.to_der().map_err(|e| fail(format!("{e}")))?;
+    Ok(Csr {
+        sha256: Sha256::digest(&der).into(),
+        subject: info.subject.clone(),
+        subject_text: info.subject.to_string(),
+        spki: info.public_key.clone(),
+        spki_der,
+        key_type,
+        extensions,
+        other_attributes,
+        der,
+    })
+}
+
+/// The PEM labels of a PKCS#10 request (RFC 7468 §7: "CERTIFICATE REQUEST"; parsers "MAY
+/// treat 'NEW CERTIFICATE REQUEST' as equivalent", a label still in wide use).
+const PEM_LABELS: [&str; 2] = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
+
+/// The DER of the request: the one PEM block in `bytes` if it has a BEGIN line, else `bytes`
+/// itself when it starts like a DER SEQUENCE (0x30, which is also ASCII "0": PEM comes first
+/// so that text before a block may start with a zero).
+fn der_of(bytes: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    let neither = || "neither a PEM \"CERTIFICATE REQUEST\" block nor DER".to_string();
+    let text = String::from_utf8_lossy(bytes);
+    const BEGIN: &str = "-----BEGIN ";
+    let begins: Vec<usize> = text.match_indices(BEGIN).map(|(i, _)| i).collect();
+    let start = match begins.as_slice() {
+        [] if bytes.first() == Some(&0x30) => return Ok(bytes.to_vec()),
+        [] => return Err(neither()),
+        [one] => *one,
+        more => {
+            return Err(format!(
+                "holds {} PEM blocks; exactly one certificate request is expected",
+                more.len()
+            ));
+        }
+    };
+    let block = &text[start..];
+    let label = block[BEGIN.len()..]
+        .split_once("-----")
+        .map(|(label, _)| label)
+        .filter(|label| !label.contains('\n'))
+        .ok_or_else(neither)?;
+    if !PEM_LABELS.contains(&label) {
+        return Err(format!(
+            "the PEM label \"{label}\" is not \"CERTIFICATE REQUEST\""
+        ));
+    }
+    let end_line = format!("-----END {label}-----");
+    let end = block
+        .find(&end_line)
+        .ok_or_else(|| format!("the PEM block has no \"{end_line}\" line"))?;
+    let (_, der) =
+        der::pem::decode_vec(&block.as_bytes()[..end + end_line.len()]).map_err(|e| {
+            format!(
+                "the PEM block is not strict RFC 7468 base64 (64-character lines, no spaces): {e}"
+            )
+        })?;
+    Ok(der)
+}
+
+/// Decodes the CertificationRequest and checks that it is canonical DER and version v1.
+fn decode(der: &[u8]) -> std::result::Result<CertReq, String> {
+    let req = CertReq::from_der(der).map_err(|e| match declared_version(der) {
+        // RFC 2986 §4.1: "version is the version number, for compatibility with future
+        // revisions of this document. It shall be 0 for this version of the standard."
+        Some(v) if v != [0] => format!(
+            "version {} is not v1 (0) (RFC 2986 §4.1)",
+            if v.len() <= 4 {
+                v.iter()
+                    .fold(0i64, |a, b| (a << 8) | i64::from(*b))
+                    .to_string()
+            } else {
+                format!("0x{}", hex::encode(&v))
+            }
+        ),
+        _ => format!("not a DER PKCS#10 certificate request (RFC 2986 §4): {e}"),
+    })?;
+    // The hash of a request must pin one encoding: the bytes must be the DER encoding
+    // (X.690 §10), which is what re-encoding the decoded value gives.
+    if req.to_der().ok().as_deref() != Some(der) {
+        return Err(
+            "the request is not in canonical DER (it re-encodes differently, RFC 2986 §4 requires DER)"
+                .into(),
+        );
+    }
+    Ok(req)
+}
+
+/// The content octets of certificationRequestInfo's version INTEGER, if the input gets that
+/// far (for a precise message when the decoder refuses the request).
+fn declared_version(der: &[u8]) -> Option<Vec<u8>> {
+    let mut r = SliceReader::new(der).ok()?;
+    let outer = Header::decode(&mut r).ok()?;
+    let info = Header::decode(&mut r).ok()?;
+    if outer.tag() != Tag::Sequence || info.tag() != Tag::Sequence {
+        return None;
+    }
+    let version = AnyRef::decode(&mut r).ok()?;
+    (version.tag() == Tag::Integer).then(|| version.value().to_vec())
+}
+
+/// The requested extensions and the OIDs of the other attributes.
+fn attributes(
+    info: &x509_cert::request::CertReqInfo,
+) -> std::result::Result<(Vec<Extension>, Vec<ObjectIdentifier>), String> {
+    let mut extensions: Option<Vec<Extension>> = None;
+    let mut others = Vec::new();
+    for attr in info.attributes.iter() {
+        if attr.oid != OID_EXTENSION_REQUEST {
+            others.push(attr.oid);
+            continue;
+        }
+        // RFC 2985 §5.4.2: extensionRequest is single-valued.
+        if extensions.is_some() {
+            return Err(
+                "more than one extensionRequest attribute (RFC 2985 §5.4.2 allows one)".into(),
+            );
+        }
+        let value = match attr.values.as_slice() {
+            [one] => one,
+            more => {
+                return Err(format!(
+                    "the extensionRequest attribute has {} values; it must have exactly one (RFC 2985 §5.4.2)",
+                    more.len()
+                ));
+            }
+        };
+        // Attribute values are kept as raw DER by the request decoder: decode this one and
+        // check that it too is canonical (e.g. no explicit critical FALSE, X.690 §11.5).
+        let raw = value.to_der().map_err(|e| format!("{e}"))?;
+        let list = ExtensionReq::from_der(&raw).map_err(|e| {
+            format!("the extensionRequest attribute is not a list of extensions: {e}")
+        })?;
+        if list.to_der().ok().as_deref() != Some(raw.as_slice()) {
+            return Err(
+                "the extensionRequest attribute is not in canonical DER (it re-encodes differently)"
+                    .into(),
+            );
+        }
+        let list = list.0;
+        // RFC 5272 §3.1: ExtensionReq ::= SEQUENCE SIZE (1..MAX) OF Extension.
+        if list.is_empty() {
+            return Err(
+                "the extensionRequest attribute holds no extension (RFC 5272 §3.1: SIZE (1..MAX))"
+                    .into(),
+            );
+        }
+        // RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a
+        // particular extension."
+        for (i, ext) in list.iter().enumerate() {
+            if list[..i].iter().any(|e| e.extn_id == ext.extn_id) {
+                return Err(format!(
+                    "the request asks for extension {} twice (RFC 5280 §4.2)",
+                    ext.extn_id
+                ));
+            }
+        }
+        extensions = Some(list);
+    }
+    Ok((extensions.unwrap_or_default(), others))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    use der::{
+        EncodePem,
+        asn1::{Any, BitString, OctetString, SetOfVec},
+        pem::LineEnding,
+    };
+    use ed25519_dalek::Signer;
+    use x509_cert::{
+        attr::Attribute,
+        request::{CertReqInfo, Version},
+        spki::AlgorithmIdentifierOwned,
+    };
+
+    const VAULT_CN: &str = "CN=Example Corp Intermediate CA prod/2026";
+
+    fn key() -> ed25519_dalek::SigningKey {
+        ed25519_dalek::SigningKey::from_bytes(&[11u8; 32])
+    }
+
+    fn ext(oid: &str, critical: bool, value: &[u8]) -> Extension {
+        Extension {
+            extn_id: ObjectIdentifier::new_unwrap(oid),
+            critical,
+            extn_value: OctetString::new(value).unwrap(),
+        }
+    }
+
+    /// An extensionRequest attribute with one value per list.
+    fn ext_request(lists: &[Vec<Extension>]) -> Attribute {
+        let values: Vec<Any> = lists.iter().map(|l| Any::encode_from(l).unwrap()).collect();
+        Attribute {
+            oid: OID_EXTENSION_REQUEST,
+            values: SetOfVec::try_from(values).unwrap(),
+        }
+    }
+
+    /// challengePassword (RFC 2985 §5.4.1), a UTF8String.
+    fn challenge_password() -> Attribute {
+        let value = Any::new(Tag::Utf8String, b"not-a-secret".to_vec()).unwrap();
+        Attribute {
+            oid: ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.7"),
+            values: SetOfVec::try_from(vec![value]).unwrap(),
+        }
+    }
+
+    fn info(subject: &str, attributes: Vec<Attribute>) -> CertReqInfo {
+        let pk = key().verifying_key().to_bytes();
+        CertReqInfo {
+            version: Version::V1,
+            subject: match subject {
+                "" => Name::default(),
+                s => Name::from_str(s).unwrap(),
+            },
+            public_key: SubjectPublicKeyInfoOwned::from_der(&super::super::ed25519_spki_der(&pk))
+                .unwrap(),
+            attributes: SetOfVec::try_from(attributes).unwrap(),
+        }
+    }
+
+    /// The DER of a request for `info`, signed with [`key`] under `alg_oid`.
+    fn signed_as(info: CertReqInfo, alg_oid: &str) -> Vec<u8> {
+        let sig = key().sign(&info.to_der().unwrap()).to_bytes();
+        CertReq {
+            info,
+            algorithm: AlgorithmIdentifierOwned {
+                oid: ObjectIdentifier::new_unwrap(alg_oid),
+                parameters: None,
+            },
+            signature: BitString::from_bytes(&sig).unwrap(),
+        }
+        .to_der()
+        .unwrap()
+    }
+
+    fn signed(info: CertReqInfo) -> Vec<u8> {
+        signed_as(info, "1.3.101.112")
+    }
+
+    fn pem(der: &[u8]) -> String {
+        der::pem::encode_string("CERTIFICATE REQUEST", LineEnding::LF, der).unwrap()
+    }
+
+    fn refused(bytes: &[u8], fault: Fault, want: &str) {
+        let e = parse(bytes, "CSR req.pem").unwrap_err();
+        assert_eq!(e.fault, fault, "{}", e.message);
+        assert!(e.message.starts_with("CSR req.pem: "), "{}", e.message);
+        assert!(e.message.contains(want), "{:?} lacks {want:?}", e.message);
+    }
+
+    #[test]
+    fn round_trip_pem_and_der() {
+        let der = signed(info(VAULT_CN, vec![]));
+        let c = parse(pem(&der).as_bytes(), "CSR req.pem").unwrap();
+        assert_eq!(c.der, der);
+        assert_eq!(c.sha256, <[u8; 32]>::from(Sha256::digest(&der)));
+        assert_eq!(c.subject_text, "CN=Example Corp Intermediate CA prod/2026");
+        assert_eq!(c.subject.to_string(), c.subject_text);
+        assert_eq!(c.key_type, KeyType::Ed25519);
+        assert_eq!(
+            c.spki_der,
+            super::super::ed25519_spki_der(&key().verifying_key().to_bytes())
+        );
+        assert!(c.extensions.is_empty() && c.other_attributes.is_empty());
+        // Raw DER, CRLF line endings, the old label and text around the block: one request.
+        assert_eq!(parse(&der, "x").unwrap().sha256, c.sha256);
+        let crlf = pem(&der).replace('\n', "\r\n");
+        assert_eq!(parse(crlf.as_bytes(), "x").unwrap().der, der);
+        let old = pem(&der).replace("CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST");
+        assert_eq!(parse(old.as_bytes(), "x").unwrap().der, der);
+        let wrapped = format!("Vault said:\n\n{}\nthanks\n", pem(&der));
+        assert_eq!(parse(wrapped.as_bytes(), "x").unwrap().der, der);
+        // Text starting with "0" (0x30, like DER) before the block.
+        let zero = format!("0 warnings\n{}", pem(&der));
+        assert_eq!(parse(zero.as_bytes(), "x").unwrap().der, der);
+    }
+
+    #[test]
+    fn openssl_vault_like_request() {
+        let c = parse(
+            include_bytes!("../../tests/vectors/csr_rsa2048.pem"),
+            "CSR csr_rsa2048.pem",
+        )
+        .unwrap();
+        assert_eq!(c.key_type, KeyType::Rsa { bits: 2048 });
+        assert_eq!(c.subject_text, "CN=Example Corp Intermediate CA prod/2026");
+    }
+
+    #[test]
+    fn flipped_signature_or_subject_fails_verification() {
+        let der = signed(info(VAULT_CN, vec![]));
+        let mut bad_sig = der.clone();
+        *bad_sig.last_mut().unwrap() ^= 0x01;
+        refused(
+            &bad_sig,
+            Fault::Verification,
+            "CSR req.pem: the self-signature does not verify (the request was modified or is not from this key)",
+        );
+        let e = parse(&bad_sig, "x").unwrap_err();
+        assert!(e.hint.is_some_and(|h| h.contains("SHA-256")));
+        let mut bad_subject = der.clone();
+        let at = der.windows(4).position(|w| w == b"prod").unwrap();
+        bad_subject[at] = b'P';
+        refused(
+            &bad_subject,
+            Fault::Verification,
+            "self-signature does not verify",
+        );
+    }
+
+    #[test]
+    fn algorithm_not_fitting_the_key_refused() {
+        let der = signed_as(info(VAULT_CN, vec![]), "1.2.840.10045.4.3.2");
+        refused(
+            &der,
+            Fault::Input,
+            "CSR req.pem: signature algorithm ecdsa-with-SHA256 does not fit the Ed25519 key",
+        );
+        let der = signed_as(info(VAULT_CN, vec![]), "1.2.840.113549.1.1.10");
+        refused(
+            &der,
+            Fault::Input,
+            "RSASSA-PSS signatures are not supported",
+        );
+    }
+
+    #[test]
+    fn garbage_and_pem_framing_refused() {
+        let msg = "CSR req.pem: neither a PEM \"CERTIFICATE REQUEST\" block nor DER";
+        refused(b"hello\n", Fault::Input, msg);
+        refused(b"", Fault::Input, msg);
+        refused(b"-----BEGIN \n", Fault::Input, msg);
+        let der = signed(info(VAULT_CN, vec![]));
+        let one = pem(&der);
+        refused(
+            format!("{one}{one}").as_bytes(),
+            Fault::Input,
+            "holds 2 PEM blocks; exactly one certificate request is expected",
+        );
+        refused(
+            one.replace("CERTIFICATE REQUEST", "CERTIFICATE").as_bytes(),
+            Fault::Input,
+            "the PEM label \"CERTIFICATE\" is not \"CERTIFICATE REQUEST\"",
+        );
+        refused(
+            one.replace("-----END CERTIFICATE REQUEST-----", "")
+                .as_bytes(),
+            Fault::Input,
+            "no \"-----END CERTIFICATE REQUEST-----\" line",
+        );
+        let broken = one.replacen("\nMI", "\nM*", 1);
+        refused(
+            broken.as_bytes(),
+            Fault::Input,
+            "not strict RFC 7468 base64",
+        );
+        // Base64 in 76-character lines (MIME style) is not RFC 7468's strict form.
+        let body: String = one.lines().filter(|l| !l.starts_with("-----")).collect();
+        let lines: Vec<&str> = body
+            .as_bytes()
+            .chunks(76)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let mime = format!(
+            "-----BEGIN CERTIFICATE REQUEST-----\n{}\n-----END CERTIFICATE REQUEST-----\n",
+            lines.join("\n")
+        );
+        assert!(lines.len() > 1 && lines[0].len() == 76);
+        refused(mime.as_bytes(), Fault::Input, "64-character lines");
+        // Valid base64 of something else.
+        refused(
+            pem(b"\x04\x01\x00").as_bytes(),
+            Fault::Input,
+            "not a DER PKCS#10",
+        );
+        refused(&der[..der.len() - 1], Fault::Input, "not a DER PKCS#10");
+        refused(
+            &[&der[..], &[0]].concat(),
+            Fault::Input,
+            "not a DER PKCS#10",
+        );
+    }
+
+    #[test]
+    fn oversized_input_refused() {
+        let der = signed(info(VAULT_CN, vec![]));
+        let mut big = b"x".repeat(MAX_CSR_BYTES);
+        big.extend_from_slice(pem(&der).as_bytes());
+        refused(&big, Fault::Input, "more than the 64 KiB");
+    }
+
+    #[test]
+    fn non_canonical_der_refused() {
+        let der = signed(info(VAULT_CN, vec![]));
+        // Outer SEQUENCE length in the long form with a superfluous octet: BER, not DER.
+        assert_eq!(der[1], 0x81);
+        let mut ber = der.clone();
+        ber.splice(1..2, [0x82, 0x00]);
+        refused(&ber, Fault::Input, "DER");
+    }
+
+    #[test]
+    fn version_other_than_v1_refused() {
+        let der = signed(info(VAULT_CN, vec![]));
+        // certificationRequestInfo starts with version INTEGER 0: 02 01 00.
+        let at = der.windows(3).position(|w| w == [2, 1, 0]).unwrap();
+        let mut v2 = der.clone();
+        v2[at + 2] = 1;
+        refused(
+            &v2,
+            Fault::Input,
+            "CSR req.pem: version 1 is not v1 (0) (RFC 2986 §4.1)",
+        );
+    }
+
+    #[test]
+    fn requested_extensions_and_other_attributes_reported() {
+        let bc = ext(
+            "2.5.29.19",
+            true,
+            &[0x30, 0x06, 0x01, 0x01, 0xff, 0x02, 0x01, 0x00],
+        );
+        let ku = ext("2.5.29.15", true, &[0x03, 0x02, 0x01, 0x06]);
+        let attrs = vec![
+            ext_request(&[vec![bc.clone(), ku.clone()]]),
+            challenge_password(),
+        ];
+        let c = parse(&signed(info(VAULT_CN, attrs)), "x").unwrap();
+        assert_eq!(c.extensions, vec![bc, ku]);
+        assert_eq!(
+            c.other_attributes,
+            vec![ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.7")]
+        );
+    }
+
+    #[test]
+    fn bad_extension_requests_refused() {
+        let bc = ext("2.5.29.19", true, &[0x30, 0x03, 0x01, 0x01, 0xff]);
+        let ku = ext("2.5.29.15", true, &[0x03, 0x02, 0x01, 0x06]);
+        let twice = vec![ext_request(&[vec![bc.clone(), ku.clone(), bc.clone()]])];
+        refused(
+            &signed(info(VAULT_CN, twice)),
+            Fault::Input,
+            "the request asks for extension 2.5.29.19 twice (RFC 5280 §4.2)",
+        );
+        let two_attrs = vec![
+            ext_request(&[vec![bc.clone()]]),
+            ext_request(&[vec![ku.clone()]]),
+        ];
+        refused(
+            &signed(info(VAULT_CN, two_attrs)),
+            Fault::Input,
+            "more than one extensionRequest attribute",
+        );
+        let two_values = vec![ext_request(&[vec![bc.clone()], vec![ku.clone()]])];
+        refused(
+            &signed(info(VAULT_CN, two_values)),
+            Fault::Input,
+            "the extensionRequest attribute has 2 values; it must have exactly one",
+        );
+        refused(
+            &signed(info(VAULT_CN, vec![ext_request(&[vec![]])])),
+            Fault::Input,
+            "holds no extension",
+        );
+        let not_extensions = Attribute {
+            oid: OID_EXTENSION_REQUEST,
+            values: SetOfVec::try_from(vec![Any::null()]).unwrap(),
+        };
+        refused(
+            &signed(info(VAULT_CN, vec![not_extensions])),
+            Fault::Input,
+            "the extensionRequest attribute is not a list of extensions",
+        );
+    }
+
+    /// A request whose certificationRequestInfo is `info_der` as given, signed with [`key`].
+    fn signed_raw(info_der: &[u8]) -> Vec<u8> {
+        let sig = key().sign(info_der).to_bytes();
+        let alg = AlgorithmIdentifierOwned {
+            oid: super::super::ED25519_OID,
+            parameters: None,
+        };
+        let body = [
+            info_der.to_vec(),
+            alg.to_der().unwrap(),
+            BitString::from_bytes(&sig).unwrap().to_der().unwrap(),
+        ]
+        .concat();
+        Any::new(Tag::Sequence, body).unwrap().to_der().unwrap()
+    }
+
+    #[test]
+    fn signed_raw_builds_what_signed_builds() {
+        let i = info(VAULT_CN, vec![challenge_password()]);
+        assert_eq!(signed_raw(&i.to_der().unwrap()), signed(i));
+    }
+
+    #[test]
+    fn unsorted_attribute_set_refused() {
+        // Two attributes in DER order [first, second]; written as [second, first] (X.690
+        // §11.6: the elements of a SET OF are sorted).
+        let a = challenge_password();
+        let b = Attribute {
+            oid: ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.2"),
+            values: SetOfVec::try_from(vec![
+                Any::new(Tag::Ia5String, b"unstructured".to_vec()).unwrap(),
+            ])
+            .unwrap(),
+        };
+        let sorted = info(VAULT_CN, vec![a.clone(), b.clone()]).to_der().unwrap();
+        let (a_der, b_der) = (a.to_der().unwrap(), b.to_der().unwrap());
+        let find = |needle: &[u8]| sorted.windows(needle.len()).position(|w| w == needle);
+        let (first, second) = if find(&a_der) < find(&b_der) {
+            (a_der, b_der)
+        } else {
+            (b_der, a_der)
+        };
+        let both = [first.clone(), second.clone()].concat();
+        let at = find(&both).unwrap();
+        let mut unsorted = sorted.clone();
+        unsorted[at..at + both.len()].copy_from_slice(&[second, first].concat());
+        assert!(parse(&signed_raw(&sorted), "x").is_ok());
+        refused(&signed_raw(&unsorted), Fault::Input, "DER");
+    }
+
+    #[test]
+    fn explicit_default_in_requested_extension_refused() {
+        // keyUsage with critical FALSE written out: BER, not DER (X.690 §11.5).
+        let ext_ber: &[u8] = &[
+            0x30, 0x0e, 0x06, 0x03, 0x55, 0x1d, 0x0f, 0x01, 0x01, 0x00, 0x04, 0x04, 0x03, 0x02,
+            0x01, 0x06,
+        ];
+        let list = Any::new(Tag::Sequence, ext_ber.to_vec()).unwrap();
+        let attr = Attribute {
+            oid: OID_EXTENSION_REQUEST,
+            values: SetOfVec::try_from(vec![list]).unwrap(),
+        };
+        refused(
+            &signed(info(VAULT_CN, vec![attr])),
+            Fault::Input,
+            "extensionRequest attribute is not",
+        );
+    }
+
+    #[test]
+    fn empty_subject_refused() {
+        refused(
+            &signed(info("", vec![])),
+            Fault::Input,
+            "the subject is empty; a CA certificate needs a non-empty subject",
+        );
+    }
+
+    #[test]
+    fn signature_with_unused_bits_refused() {
+        let i = info(VAULT_CN, vec![]);
+        let sig = key().sign(&i.to_der().unwrap()).to_bytes();
+        let der = CertReq {
+            info: i,
+            algorithm: AlgorithmIdentifierOwned {
+                oid: super::super::ED25519_OID,
+                parameters: None,
+            },
+            signature: BitString::new(1, sig.to_vec()).unwrap(),
+        }
+        .to_der()
+        .unwrap();
+        refused(&der, Fault::Input, "signature BIT STRING has unused bits");
+    }
+
+    #[test]
+    fn pem_of_parsed_request_round_trips() {
+        let c = parse(&signed(info(VAULT_CN, vec![])), "x").unwrap();
+        let req = CertReq::from_der(&c.der).unwrap();
+        let again = parse(req.to_pem(LineEnding::CRLF).unwrap().as_bytes(), "x").unwrap();
+        assert_eq!(again.der, c.der);
+        assert_eq!(again.sha256, c.sha256);
+    }
+}
