@@ -282,6 +282,21 @@ fn every_key_type_signs_and_openssl_verifies() {
         let cert_tbs = tbs_of(&der);
         assert_eq!(hex::encode(Sha256::digest(cert_tbs)), tbs);
         assert_eq!(es[4]["actors"][0], "Ann Officer");
+        // The auditor's report describes every step.
+        let report = work.join("report.md");
+        rootkey([
+            "transcript",
+            "report",
+            &s(&out.join("transcript.jsonl")),
+            "--root",
+            &root,
+            "--out",
+            &s(&report),
+        ])
+        .ok();
+        let md = fs::read_to_string(&report).unwrap();
+        assert!(!md.contains("unknown action"), "{md}");
+        assert!(md.contains("Bob Witness confirmed TBS SHA-256"), "{md}");
         assert_eq!(es[5]["details"]["tbs_sha256"], tbs.as_str());
     }
 }

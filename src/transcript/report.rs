@@ -162,6 +162,81 @@ pub fn describe(e: &Entry) -> String {
             fp_of_hex(&g("public_key"))
         ),
         "aborted" => format!("ABORTED: {}", g("reason")),
+        "csr-checked" => format!(
+            "CSR {} checked: {}, {} key; SHA-256 {} matches the out-of-band hash ({}); profile \"{}\"",
+            g("file"),
+            g("subject"),
+            g("key_type"),
+            short(&g("csr_sha256")),
+            if g("hash_source") == "typed" {
+                "typed"
+            } else {
+                "given on the command line"
+            },
+            sub("profile", "name")
+        ),
+        "previous-checked" => {
+            let warnings = d
+                .get("warnings")
+                .and_then(Value::as_array)
+                .map(|w| w.iter().map(|x| s(Some(x))).collect::<Vec<_>>().join("; "))
+                .unwrap_or_default();
+            format!(
+                "previous intermediate {} (serial {}, until {}): overlap {} day(s){}",
+                g("file"),
+                g("serial"),
+                g("not_after"),
+                g("overlap_days"),
+                if warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — WARNING: {warnings}")
+                }
+            )
+        }
+        "certificate-prepared" => format!(
+            "certificate prepared: {}, serial {}, valid {} to {}, TBS SHA-256 {}",
+            g("subject"),
+            g("serial"),
+            g("not_before"),
+            g("not_after"),
+            short(&g("tbs_sha256"))
+        ),
+        "previous-crl-checked" => format!(
+            "previous CRL {} (number {}, thisUpdate {})",
+            g("file"),
+            g("crl_number"),
+            g("this_update")
+        ),
+        "crl-prepared" => format!(
+            "CRL prepared: number {}, {} revoked ({} carried forward), {} to {}, TBS SHA-256 {}",
+            g("crl_number"),
+            d.get("revoked").and_then(Value::as_array).map_or(0, Vec::len),
+            g("carried_forward"),
+            g("this_update"),
+            g("next_update"),
+            short(&g("tbs_sha256"))
+        ),
+        "confirmed" => format!(
+            "{} confirmed TBS SHA-256 {} ({})",
+            g("name"),
+            short(&g("tbs_sha256")),
+            if g("method") == "typed-code" {
+                "typed the code"
+            } else {
+                "named on the command line"
+            }
+        ),
+        "certificate-issued" => format!(
+            "intermediate signed: serial {}, certificate SHA-256 {}",
+            g("serial"),
+            short(&g("certificate_sha256"))
+        ),
+        "crl-issued" => format!(
+            "CRL signed: number {}, SHA-256 {}",
+            g("crl_number"),
+            short(&g("crl_sha256"))
+        ),
         other => format!("(unknown action `{other}`)"),
     }
 }
