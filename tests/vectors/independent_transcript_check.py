@@ -7,7 +7,9 @@
     python3 independent_transcript_check.py --self-test [--quick]
     python3 independent_transcript_check.py --vectors [DIR]     (transcript_* vectors)
 
-Performs the checks of the spec's "Replay" section in order and prints one line:
+Kinds generation, rehearsal, quorum-check, rotation and crl (the last two as in "Rotation
+and CRL ceremonies"). Performs the checks of the spec's "Replay" section in order and prints
+one line:
     VALID SEALED                                   exit 0
     VALID UNSEALED <reason>                        exit 3
     INVALID seq=<n> line=<l> <kind>: <what>        exit 1  (seq=- line=-: not tied to an entry)
@@ -21,6 +23,7 @@ primitives (RFC 8785 subset, Ed25519, X.509 loading) come from independent_check
 
 import argparse
 import base64
+import calendar
 import datetime
 import hashlib
 import json
@@ -43,6 +46,12 @@ MAX_LINE, MAX_FILE = 65536, 268435456   # GAP: whether the line limit counts the
 # The generation steps, in the order of the spec's table ("Actions" → "Generation").
 GENERATION = ("entropy", "key-generated", "shares-split", "certificate-signed", "share-written",
               "artifact-written")
+# Kinds that run no plan (header `plan` null), and the signing kinds' issued files, in order
+# ("Rotation and CRL ceremonies").
+NO_PLAN = ("quorum-check", "rotation", "crl")
+ISSUED_FILES = {"rotation": ("intermediate.pem", "intermediate-chain.pem"),
+                "crl": ("root.crl", "root.crl.pem")}
+MAX_INTERMEDIATE_DAYS, MAX_CRL_DAYS = 8 * 365 + 2, 366
 
 
 class Invalid(Exception):
@@ -102,8 +111,35 @@ def timefmt(frac):  # YYYY-MM-DDTHH:MM:SS.sssZ (frac) or YYYY-MM-DDTHH:MM:SSZ, a
 HEX32, HEX64, HEX128, SERIAL = hexn(32), hexn(64), hexn(128), hexn(None)
 TIME, TIME20 = timefmt(True), timefmt(False)
 NAT = lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0  # noqa: E731
+INT = lambda v: isinstance(v, int) and not isinstance(v, bool)  # noqa: E731
 BOOL = lambda v: isinstance(v, bool)  # noqa: E731
 STR = lambda v: isinstance(v, str)  # noqa: E731
+
+# -- the signing ceremonies' forms ("Rotation and CRL ceremonies": NUMBER, TIME20, TEXT, NAME) --
+# Unicode White_Space (what "blank" and the confirmers' trimming remove).
+WHITE_SPACE = "".join(map(chr, [*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680,
+                                *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000]))
+NUMBER = lambda v: hexn(None)(v) and 2 <= len(v) <= 42  # noqa: E731
+TEXT = lambda v: STR(v) and len(v) <= 2000  # noqa: E731
+NAME = lambda v: TEXT(v) and len(v) <= 200 and v.strip(WHITE_SPACE) != ""  # noqa: E731
+
+
+def instant(v):
+    """A strict TIME20 (a real date, year 1970-9999, second 00-59) -> seconds since the epoch,
+    or None."""
+    if not (isinstance(v, str) and
+            re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", v)):
+        return None
+    y, mo, d, h, mi, se = (int(v[a:b]) for a, b in ((0, 4), (5, 7), (8, 10), (11, 13),
+                                                    (14, 16), (17, 19)))
+    try:
+        t = datetime.datetime(y, mo, d, h, mi, se)   # rejects second 60, 30 February, ...
+    except ValueError:
+        return None
+    return calendar.timegm(t.timetuple()) if y >= 1970 else None
+
+
+INSTANT = lambda v: instant(v) is not None  # noqa: E731
 FILE = lambda v: STR(v) and v not in ("", ".", "..") and "/" not in v  # noqa: E731
 LIST = lambda f: lambda v: isinstance(v, list) and all(map(f, v))  # noqa: E731
 IS = lambda *ok: lambda v: v in ok  # noqa: E731
@@ -259,7 +295,8 @@ class Stop(Exception):
 
 ROOTKEY = ["rootkey"]
 HEADER = {
-    "ceremony": obj({"id": HEX32, "kind": IS("generation", "rehearsal", "quorum-check"),
+    "ceremony": obj({"id": HEX32, "kind": IS("generation", "rehearsal", "quorum-check",
+                                             "rotation", "crl"),
                      "name": STR, "rehearsal": BOOL}),
     "format": IS("rootkey-transcript-v1"),
     "participants": LIST(obj({"name": STR, "role": STR, "share": lambda x: x is None or NAT(x)})),
@@ -277,7 +314,8 @@ HEADER = {
 class Script:
     """Walks the entries through the kind's script. Afterwards: status ("sealed", "aborted",
     "interrupted"), reason, header, keys [(pos, root public key)], artifacts [(pos, file,
-    sha256)], cert_sha [(pos, certificate_sha256)], seal (position)."""
+    sha256, issued)] (issued: the SHA-256 the file's DER must have, or None), cert_sha [(pos,
+    certificate_sha256)], seal (position)."""
 
     def __init__(self, entries):
         self.e, self.pos = entries, 0
@@ -338,8 +376,9 @@ class Script:
         self.header, self.kind = h, h["ceremony"]["kind"]
         self.k, self.n = h["quorum"]["threshold"], h["quorum"]["shares"]
         self.need(0, 2 <= self.k <= self.n <= 16, "header: not 2 <= threshold <= shares <= 16")
-        self.need(0, (h["plan"] is None) == (self.kind == "quorum-check"),
-                  "header: `plan` must be null exactly for a quorum-check")
+        self.need(0, (h["plan"] is None) == (self.kind in NO_PLAN),
+                  "header: `plan` must be null exactly for a quorum-check, rotation or crl",
+                  "malformed")
         people = h["participants"]
         holders = [p for p in people if p["share"] is not None]
         # GAP: for a quorum-check, the `share` of the manifest's holders is not stated (taken
@@ -349,14 +388,22 @@ class Script:
         self.need(0, [p["share"] for p in holders] == list(range(1, self.n + 1)),
                   "header: the holders' shares must be 1..n in order")
         self.holders = {p["share"]: p for p in holders}
-        if self.kind != "quorum-check":
+        if self.kind in ("generation", "rehearsal"):
             for action in GENERATION:
                 getattr(self, "step_" + action.replace("-", "_"))()
         if self.kind == "rehearsal":
             self.take("key-wiped", {})
         if self.kind != "generation":
+            self.context_step()
+            prepared = (self.rotation_prelude() if self.kind == "rotation" else
+                        self.crl_prelude() if self.kind == "crl" else None)
             self.quorum_steps()
+            if prepared:
+                self.issued_steps(prepared)
         self.take("seal", {"head": HEX64, "public_key": HEX64, "signature": HEX128})
+
+    def peek(self, action):
+        return self.pos < len(self.e) and self.e[self.pos]["action"] == action
 
     # -- generation ---------------------------------------------------------------------------
     def step_entropy(self):
@@ -398,10 +445,10 @@ class Script:
     def step_artifact_written(self):
         for name in ("root.pem", "manifest.json"):
             i, d = self.take("artifact-written", {"file": IS(name), "sha256": HEX64})
-            self.artifacts.append((i, name, d["sha256"]))
+            self.artifacts.append((i, name, d["sha256"], None))
 
     # -- quorum check -------------------------------------------------------------------------
-    def quorum_steps(self):
+    def context_step(self):
         i, d = self.take("context-loaded", {"manifest": obj({
             "ceremony_id": HEX32, "file": FILE, "sha256": HEX64}), "root": obj({
                 "certificate_sha256": HEX64, "file": FILE, "fingerprint": HEX64,
@@ -411,10 +458,13 @@ class Script:
                   "context-loaded: root fingerprint is not SHA-256 of the key's SPKI")
         self.add_key(i, root["public_key"])
         self.cert_sha.append((i, root["certificate_sha256"]))
-        self.artifacts += [(i, root["file"], root["sha256"]), (i, man["file"], man["sha256"])]
+        self.artifacts += [(i, man["file"], man["sha256"], None),
+                           (i, root["file"], root["sha256"], None)]
         if self.kind == "rehearsal":    # GAP: inferred: a rehearsal reads back what it wrote
             self.need(i, man["ceremony_id"] == self.header["ceremony"]["id"],
                       "context-loaded: not the manifest of this rehearsal")
+
+    def quorum_steps(self):
         presented = []
         while self.pos < len(self.e) and self.e[self.pos]["action"] == "share-presented":
             i, d = self.take("share-presented", {"corrections": NAT, "envelope_sha256": HEX64,
@@ -441,6 +491,114 @@ class Script:
             self.need(i, d["index"] in rest, f"share-checked: index {d['index']} is not a "
                                              "presented share outside the quorum (or twice)")
             rest.remove(d["index"])
+
+    # -- rotation and crl ("Rotation and CRL ceremonies") -------------------------------------
+    def rotation_prelude(self):
+        """csr-checked, [previous-checked], certificate-prepared, confirmed x 2 -> (tbs, serial)"""
+        i, csr = self.take("csr-checked", {
+            "csr_sha256": HEX64, "file": FILE, "hash_source": IS("command-line", "typed"),
+            "key_type": NAME, "profile": obj({"file": FILE, "name": NAME, "sha256": HEX64}),
+            "requested_extensions": LIST(lambda x: STR(x) and len(x) <= 200),
+            "sha256": HEX64, "spki_sha256": HEX64, "subject": TEXT})
+        self.artifacts.append((i, csr["file"], csr["sha256"], None))
+        if self.peek("previous-checked"):
+            i, d = self.take("previous-checked", {
+                "file": FILE, "not_after": INSTANT, "overlap_days": INT, "serial": NUMBER,
+                "sha256": HEX64, "warnings": LIST(TEXT)})
+            self.artifacts.append((i, d["file"], d["sha256"], None))
+        i, d = self.take("certificate-prepared", {
+            "issuer": TEXT, "not_after": INSTANT, "not_before": INSTANT, "serial": NUMBER,
+            "spki_sha256": HEX64, "subject": TEXT, "tbs_sha256": HEX64})
+        span = instant(d["not_after"]) - instant(d["not_before"])
+        self.need(i, 0 < span <= MAX_INTERMEDIATE_DAYS * 86400,
+                  "certificate-prepared: not_after must be after not_before and at most "
+                  f"{MAX_INTERMEDIATE_DAYS} days later", "malformed")
+        self.need(i, (d["spki_sha256"], d["subject"]) == (csr["spki_sha256"], csr["subject"]),
+                  "certificate-prepared: the key or subject differs from the checked CSR's")
+        return self.confirmations(d["tbs_sha256"], d["serial"])
+
+    def crl_prelude(self):
+        """[previous-crl-checked], crl-prepared, confirmed x 2 -> (tbs, crl number)"""
+        prev = None
+        if self.peek("previous-crl-checked"):
+            i, prev = self.take("previous-crl-checked", {
+                "crl_number": NUMBER, "file": FILE, "sha256": HEX64, "this_update": INSTANT})
+            self.artifacts.append((i, prev["file"], prev["sha256"], None))
+        i, d = self.take("crl-prepared", {
+            "carried_forward": NAT, "crl_number": NUMBER, "next_update": INSTANT,
+            "revoked": LIST(obj({"reason": lambda x: x is None or NAME(x), "serial": NUMBER})),
+            "tbs_sha256": HEX64, "this_update": INSTANT})
+        span = instant(d["next_update"]) - instant(d["this_update"])
+        self.need(i, 0 < span <= MAX_CRL_DAYS * 86400, "crl-prepared: next_update must be "
+                  f"after this_update and at most {MAX_CRL_DAYS} days later", "malformed")
+        serials = [r["serial"] for r in d["revoked"]]
+        self.need(i, d["carried_forward"] <= len(serials),
+                  "crl-prepared: carried_forward is larger than the revoked list", "malformed")
+        self.need(i, len(set(serials)) == len(serials),
+                  "crl-prepared: a revoked serial is listed twice", "malformed")
+        if prev is None:
+            self.need(i, d["carried_forward"] == 0,
+                      "crl-prepared: carried_forward must be 0 without a previous CRL",
+                      "malformed")
+        else:   # NUMBERs compare as unsigned big-endian integers
+            self.need(i, int(d["crl_number"], 16) > int(prev["crl_number"], 16) and
+                      instant(d["this_update"]) > instant(prev["this_update"]),
+                      "crl-prepared: the CRL number and this_update must both be greater "
+                      "than the previous CRL's")
+        return self.confirmations(d["tbs_sha256"], d["crl_number"])
+
+    def confirmations(self, tbs, number):
+        """Two `confirmed` by distinct people (names trimmed, lower-cased) for the TBS hash."""
+        names = []
+        for n in (1, 2):
+            actors = self.e[self.pos]["actors"] if self.pos < len(self.e) else None
+            i, d = self.take("confirmed", {"method": IS("typed-code", "command-line"),
+                                           "name": NAME, "tbs_sha256": HEX64}, None)
+            self.need(i, actors == [d["name"]], "confirmed: actors must be [name]")
+            self.need(i, d["tbs_sha256"] == tbs,
+                      f"confirmed: confirmation {n} is for another TBS hash than the prepared one")
+            key = d["name"].strip(WHITE_SPACE).lower()
+            self.need(i, key not in names, f"confirmed: {d['name']!r} confirmed twice: two "
+                                           "distinct people must confirm")
+            names.append(key)
+        return tbs, number
+
+    def issued_steps(self, prepared):
+        """certificate-issued / crl-issued, then the two issued files."""
+        tbs, number = prepared
+        action, num, digest = (("certificate-issued", "serial", "certificate_sha256")
+                               if self.kind == "rotation" else
+                               ("crl-issued", "crl_number", "crl_sha256"))
+        i, d = self.take(action, {num: NUMBER, digest: HEX64, "tbs_sha256": HEX64})
+        self.need(i, (d["tbs_sha256"], d[num]) == (tbs, number),
+                  f"{action}: what was signed is not what the confirmers approved")
+        for name in ISSUED_FILES[self.kind]:
+            i, a = self.take("artifact-written", {"file": IS(name), "sha256": HEX64})
+            self.artifacts.append((i, name, a["sha256"], d[digest]))
+
+
+def issued_der(b):
+    """The DER of an issued file: the first PEM block (any label) if the file holds
+    `-----BEGIN `, else the file itself. Raises ValueError for a broken PEM block.
+    NOTE: rootkey (pem-rfc7468 decode_vec) rejects anything after the first block's END line,
+    so it refuses intermediate-chain.pem (two certificates); the spec says the first block."""
+    text = b.decode("utf-8", "replace")
+    start = text.find("-----BEGIN ")
+    if start < 0:
+        return b
+    lines = text[start:].split("\n")
+    m = re.fullmatch(r"-----BEGIN ([^\r]*)-----\r?", lines[0])
+    if not m:
+        raise ValueError("no PEM pre-encapsulation boundary")
+    body = []
+    for line in lines[1:]:
+        line = line.removesuffix("\r")
+        if line == f"-----END {m.group(1)}-----":
+            return base64.b64decode("".join(body), validate=True)
+        if not re.fullmatch(r"[A-Za-z0-9+/=]+", line):
+            raise ValueError("not base64 inside the PEM block")
+        body.append(line)
+    raise ValueError(f"no -----END {m.group(1)}----- line")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -494,13 +652,21 @@ def verify(data, attestations=None, cert=None, artifacts=None, plan=None, witnes
     if attestations is not None:                                                      # 5.
         check_attestations(attestations, len(entries), hashes[-1], s, witnesses)
     if artifacts is not None:                                                         # 6.
-        for i, name, digest in s.artifacts:
+        for i, name, digest, issued in s.artifacts:
             path = os.path.join(artifacts, name)
             if not os.path.isfile(path):
                 fail_at(i, "artifact", f"{name} is missing from {artifacts}")
             with open(path, "rb") as f:
-                if sha(f.read()) != digest:
-                    fail_at(i, "artifact", f"{name} does not have the recorded sha256")
+                data = f.read()
+            if sha(data) != digest:
+                fail_at(i, "artifact", f"{name} does not have the recorded sha256")
+            if issued is not None:      # a rotation's or CRL's issued file: its DER
+                try:
+                    ok = sha(issued_der(data)) == issued
+                except ValueError as e:
+                    fail_at(i, "artifact", f"{name}: not valid PEM ({e})")
+                if not ok:
+                    fail_at(i, "artifact", f"{name} does not hold the issued object")
     if cert:    # GAP: taken to apply with --root alone too
         for i, digest in s.cert_sha:
             if sha(cert["der"]) != digest:
@@ -540,7 +706,7 @@ def check_plan(plan, h):
     def bad(what):
         raise Invalid(0, 1, "plan", what)
     if h["plan"] is None:
-        bad("a quorum-check transcript records no plan")
+        bad(f"a {h['ceremony']['kind']} transcript records no plan")
     if sha(plan) != h["plan"]["sha256"]:
         bad("SHA-256 of the plan file is not the header's plan.sha256")
     try:
@@ -588,19 +754,90 @@ def write(steps, seed=SEED):
     return b"".join(c + b"\n" for c in lines)
 
 
-def scenario(kind, presented=(2, 4, 5, 1, 3), quorum=(2, 4, 5)):
-    """A ceremony of plan_valid.toml with the vectors' root.pem and manifest.json."""
+def pem(label, der):
+    b64 = base64.b64encode(der).decode()
+    body = "".join(b64[j:j + 64] + "\n" for j in range(0, len(b64), 64))
+    return f"-----BEGIN {label}-----\n{body}-----END {label}-----\n".encode()
+
+
+# Stand-ins for the signing ceremonies' objects (the verifier hashes them, never parses them).
+INTERMEDIATE_DER = bytes.fromhex("3012") + b"intermediate cert"
+CRL_DER = bytes.fromhex("300f") + b"root crl bytes"
+
+
+def signing_files():
+    """The files a rotation's and a CRL ceremony's output directory hold besides root.pem and
+    manifest.json: input copies and issued files."""
+    return {"request.csr": pem("CERTIFICATE REQUEST", b"0\x0bcsr request"),
+            "previous.pem": pem("CERTIFICATE", b"0\x0cprevious one"),
+            "previous.crl": b"0\x0aprev crl..",
+            "intermediate.pem": pem("CERTIFICATE", INTERMEDIATE_DER),
+            "intermediate-chain.pem": pem("CERTIFICATE", INTERMEDIATE_DER) +
+            vector("cert_valid.pem"),
+            "root.crl": CRL_DER, "root.crl.pem": pem("X509 CRL", CRL_DER)}
+
+
+def signing_steps(kind, previous=True):
+    """(prelude, issued): the steps a rotation or CRL ceremony adds after context-loaded and
+    before the seal, for the files of signing_files()."""
+    f = {k: sha(v) for k, v in signing_files().items()}
+    tbs = sha(kind.encode() + b" tbs")
+    people = [(["Carol Confirmer"], "confirmed", {"method": "typed-code",
+                                                  "name": "Carol Confirmer", "tbs_sha256": tbs}),
+              (["Dave Checker"], "confirmed", {"method": "command-line", "name": "Dave Checker",
+                                               "tbs_sha256": tbs})]
+    if kind == "rotation":
+        spki, subject, serial = sha(b"intermediate key"), "CN=Test Intermediate CA,O=Example", \
+            "5a" * 16
+        pre = [(ROOTKEY, "csr-checked", {
+            "csr_sha256": sha(b"csr der"), "file": "request.csr", "hash_source": "typed",
+            "key_type": "Ed25519", "profile": {"file": "intermediate.toml",
+                                               "name": "Intermediate CA", "sha256": sha(b"p")},
+            "requested_extensions": ["basicConstraints"], "sha256": f["request.csr"],
+            "spki_sha256": spki, "subject": subject})]
+        if previous:
+            pre.append((ROOTKEY, "previous-checked", {
+                "file": "previous.pem", "not_after": "2028-05-29T12:34:56Z", "overlap_days": 90,
+                "serial": "00c1d2", "sha256": f["previous.pem"], "warnings": []}))
+        pre.append((ROOTKEY, "certificate-prepared", {
+            "issuer": "CN=T", "not_after": "2029-05-28T12:34:56Z",
+            "not_before": "2028-02-29T12:34:56Z", "serial": serial, "spki_sha256": spki,
+            "subject": subject, "tbs_sha256": tbs}))
+        issued = [(ROOTKEY, "certificate-issued", {"certificate_sha256": sha(INTERMEDIATE_DER),
+                                                   "serial": serial, "tbs_sha256": tbs})]
+    else:
+        pre = [(ROOTKEY, "previous-crl-checked", {
+            "crl_number": "ff", "file": "previous.crl", "sha256": f["previous.crl"],
+            "this_update": "2027-03-01T00:00:00Z"})] if previous else []
+        pre.append((ROOTKEY, "crl-prepared", {
+            "carried_forward": 1 if previous else 0, "crl_number": "0100" if previous else "01",
+            "next_update": "2029-02-28T12:34:56Z",
+            "revoked": [{"reason": "keyCompromise", "serial": "0a0b"},
+                        {"reason": None, "serial": "0c0d"}],
+            "tbs_sha256": tbs, "this_update": "2028-02-29T12:34:56Z"}))
+        issued = [(ROOTKEY, "crl-issued", {"crl_number": "0100" if previous else "01",
+                                           "crl_sha256": sha(CRL_DER), "tbs_sha256": tbs})]
+    issued += [(ROOTKEY, "artifact-written", {"file": name, "sha256": f[name]})
+               for name in ISSUED_FILES[kind]]
+    return pre + people, issued
+
+
+def scenario(kind, presented=(2, 4, 5, 1, 3), quorum=(2, 4, 5), previous=True):
+    """A ceremony of plan_valid.toml with the vectors' root.pem and manifest.json (a rotation
+    or CRL ceremony also with the files of signing_files(); previous: with a previous
+    intermediate or CRL)."""
     plan = vector("plan_valid.toml")
     people = [{"name": x["name"], "role": x["role"], "share": j + 1}
               for j, x in enumerate(tomllib.loads(plan.decode())["holders"])]
     pub, cid = ic.ed25519_public(SEED).hex(), "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
     cert = sha(ic.load_cert(vector("cert_valid.pem"))["der"])
     root, man = sha(vector("cert_valid.pem")), sha(vector("manifest_valid.json"))
-    env = {j: sha(bytes([j]) * 73) for j in range(1, 6)}
+    env = {x["index"]: x["envelope_sha256"]      # the manifest's, so that rootkey agrees too
+           for x in json.loads(vector("manifest_valid.json"))["shares"]}
     s = [(ROOTKEY, "header", {
         "ceremony": {"id": cid, "kind": kind, "name": "Test vector ceremony", "rehearsal": True},
         "format": "rootkey-transcript-v1", "participants": people,
-        "plan": None if kind == "quorum-check" else {"file": "p.toml", "sha256": sha(plan)},
+        "plan": None if kind in NO_PLAN else {"file": "p.toml", "sha256": sha(plan)},
         "preflight": {"clock": "2028-02-29T12:33:59.000Z", "core_dumps_disabled": True,
                       "host": "vault", "kernel": "6.1.0", "memory_locked": True,
                       "network_interfaces_up": [], "output_filesystem": "tmpfs",
@@ -619,7 +856,7 @@ def scenario(kind, presented=(2, 4, 5, 1, 3), quorum=(2, 4, 5)):
                               "role": p["role"]} for p in people],
            "artifact-written": [{"file": "root.pem", "sha256": root},
                                 {"file": "manifest.json", "sha256": man}]}
-    if kind != "quorum-check":
+    if kind in ("generation", "rehearsal"):
         s += [(["rootkey", d["holder"]] if a == "share-written" else ROOTKEY, a, d)
               for a in GENERATION for d in gen[a]]
     if kind == "rehearsal":
@@ -629,12 +866,15 @@ def scenario(kind, presented=(2, 4, 5, 1, 3), quorum=(2, 4, 5)):
             "manifest": {"ceremony_id": cid, "file": "manifest.json", "sha256": man},
             "root": {"certificate_sha256": cert, "file": "root.pem", "fingerprint": fp(pub),
                      "public_key": pub, "sha256": root}}))
+        prelude, issued = signing_steps(kind, previous) if kind in ISSUED_FILES else ([], [])
+        s += prelude
         s += [([people[j - 1]["name"]], "share-presented", {
             "corrections": j % 2, "envelope_sha256": env[j], "file": f"s{j}.txt",
             "holder": people[j - 1]["name"], "index": j}) for j in presented]
         s.append((ROOTKEY, "key-rebuilt", {"public_key": pub, "quorum": list(quorum)}))
         s += [(ROOTKEY, "share-checked", {"agrees": True, "index": j})
               for j in presented if j not in quorum]
+        s += issued
     return s + [(ROOTKEY, "seal", {})]
 
 
@@ -651,11 +891,259 @@ def attestations(transcript, seeds, head=None, prev=None):
     return b"".join(c + b"\n" for c in out)
 
 
+def signing_self_test(run, tmp):
+    """The rules of "Rotation and CRL ceremonies", each broken once in a transcript that is
+    otherwise valid, chained and sealed. run(label, data, expect, **kw) as in self_test; tmp
+    holds signing_files()."""
+    S, M = {"script"}, {"malformed"}
+
+    def where(steps, action, n=0):
+        return [j for j, x in enumerate(steps) if x[1] == action][n]
+
+    def change(steps, action, n=0, actors=None, **members):
+        steps, j = list(steps), where(steps, action, n)
+        steps[j] = (actors or steps[j][0], action, dict(steps[j][2], **members))
+        return steps
+
+    def drop(steps, action, member, n=0):
+        steps, j = list(steps), where(steps, action, n)
+        steps[j] = (steps[j][0], action, {k: v for k, v in steps[j][2].items() if k != member})
+        return steps
+
+    def go(label, steps, expect, **kw):
+        run(label, write(steps), expect, **{"plan": None, **kw})
+
+    def later(t, seconds):
+        return (datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ") +
+                datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def other_dir(files):
+        d = tempfile.mkdtemp(prefix="itc-selftest-")
+        for name, data in {**{n: vector(v) for n, v in (("root.pem", "cert_valid.pem"), (
+                "manifest.json", "manifest_valid.json"))}, **signing_files(), **files}.items():
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+        return d
+
+    for kind in ("rotation", "crl"):
+        good, lone = scenario(kind), scenario(kind, previous=False)
+        c0, c1 = where(good, "confirmed"), where(good, "confirmed", 1)
+        go(f"{kind}: valid, previous given", good, "SEALED")
+        go(f"{kind}: valid without a previous {'intermediate' if kind == 'rotation' else 'CRL'}",
+           lone, "SEALED")
+        go(f"{kind}: plan not null", [(ROOTKEY, "header", dict(good[0][2], plan={
+            "file": "p.toml", "sha256": sha(b"plan")}))] + good[1:], (M, 0))
+        run(f"{kind}: --plan given", write(good), ({"plan"}, 0))
+        go(f"{kind}: the quorum-check script", good[:1] + scenario("quorum-check")[1:], (S, 2))
+        # two confirmations by distinct people, for the prepared TBS
+        go(f"{kind}: a single confirmer", good[:c1] + good[c1 + 1:], (S, c1))
+        go(f"{kind}: a single confirmer, interrupted", good[:c1], "UNSEALED")
+        go(f"{kind}: no confirmer", good[:c0] + good[c1 + 1:], (S, c0))
+        go(f"{kind}: three confirmers", good[:c1 + 1] + [(["Erin"], "confirmed", dict(
+            good[c1][2], name="Erin"))] + good[c1 + 1:], (S, c1 + 1))
+        go(f"{kind}: the same name twice", change(good, "confirmed", 1, ["Carol Confirmer"],
+                                                  name="Carol Confirmer"), (S, c1))
+        twin = "  CAROL confirmer\u3000"
+        go(f"{kind}: the same name twice, case and spaces", change(
+            good, "confirmed", 1, [twin], name=twin), (S, c1))
+        go(f"{kind}: names differing inside", change(good, "confirmed", 1, ["Carol  Confirmer"],
+                                                     name="Carol  Confirmer"), "SEALED")
+        go(f"{kind}: actors are not [name]", change(good, "confirmed", 0, ["Mallory"]), (S, c0))
+        go(f"{kind}: actors name the tool too", change(
+            good, "confirmed", 0, ["rootkey", "Carol Confirmer"]), (S, c0))
+        go(f"{kind}: blank confirmer name", change(good, "confirmed", 0, ["\u00a0"],
+                                                   name="\u00a0"), (M | S, c0))
+        go(f"{kind}: confirmation method email", change(good, "confirmed", 1, method="email"),
+           (M, c1))
+        go(f"{kind}: confirmation method missing", drop(good, "confirmed", "method", 1), (M, c1))
+        go(f"{kind}: confirmed another TBS", change(good, "confirmed", 1, tbs_sha256="ab" * 32),
+           (S, c1))
+        go(f"{kind}: confirmation before the preparation", good[:c0 - 1] + [good[c0],
+                                                                         good[c0 - 1]] +
+           good[c0 + 1:], (S, c0 - 1))
+        # the issued object is what was confirmed, and its files
+        act, num, dig = (("certificate-issued", "serial", "certificate_sha256")
+                         if kind == "rotation" else ("crl-issued", "crl_number", "crl_sha256"))
+        iss, names = where(good, act), ISSUED_FILES[kind]
+        go(f"{kind}: issued another TBS", change(good, act, tbs_sha256="cd" * 32), (S, iss))
+        go(f"{kind}: issued another number", change(good, act, **{num: "7f" * 16}), (S, iss))
+        go(f"{kind}: issued the number with a leading 00", change(
+            good, act, **{num: "00" + good[iss][2][num]}), (S, iss))
+        go(f"{kind}: issued number in upper case", change(good, act, **{num: "5A" * 16}),
+           (M, iss))
+        go(f"{kind}: issued before the quorum", good[:c1 + 1] + [good[iss]] + [
+            x for j, x in enumerate(good) if j > c1 and j != iss], (S, c1 + 1))
+        go(f"{kind}: files in the other order", good[:iss + 1] + [good[iss + 2], good[iss + 1]]
+           + good[iss + 3:], (M, iss + 1))
+        go(f"{kind}: wrong file name", change(good, "artifact-written", 0, file=names[0] + ".txt"),
+           (M, iss + 1))
+        go(f"{kind}: second file not recorded", good[:iss + 2] + good[-1:], (S, iss + 2))
+        go(f"{kind}: interrupted before the files", good[:iss + 1], "UNSEALED")
+        go(f"{kind}: aborted after the preparation", good[:c0] + [
+            (ROOTKEY, "aborted", {"reason": "cancelled"})], "UNSEALED")
+        # --artifacts: input copies by hash, issued files by hash and DER
+        inputs = [(where(good, a), f) for a, f in (
+            ("csr-checked", "request.csr"), ("previous-checked", "previous.pem"),
+            ("previous-crl-checked", "previous.crl")) if a in [x[1] for x in good]]
+        for pos, name in inputs:
+            go(f"{kind}: input copy {name} changed", good, ({"artifact"}, pos),
+               artifacts=other_dir({name: signing_files()[name] + b"\n"}))
+            d = other_dir({})
+            os.remove(os.path.join(d, name))
+            go(f"{kind}: input copy {name} missing", good, ({"artifact"}, pos), artifacts=d)
+        go(f"{kind}: issued files hold another object", change(good, act, **{dig: sha(b"x")}),
+           ({"artifact"}, iss + 1))
+        for j, name in enumerate(names):
+            go(f"{kind}: issued file {name} changed", good, ({"artifact"}, iss + 1 + j),
+               artifacts=other_dir({name: signing_files()[name] + b"\n"}))
+        der = INTERMEDIATE_DER if kind == "rotation" else CRL_DER
+        for label, data, expect in (
+                ("raw DER", der, "SEALED"),
+                ("PEM with CRLF", pem("ANY LABEL", der).replace(b"\n", b"\r\n"), "SEALED"),
+                ("PEM after text", b"issued:\n" + pem("X", der), "SEALED"),
+                ("two PEM blocks, issued first", pem("X", der) + pem("Y", b"other"), "SEALED"),
+                ("two PEM blocks, issued second", pem("Y", b"other") + pem("X", der),
+                 ({"artifact"}, iss + 1)),
+                ("PEM without END", pem("X", der)[:-14], ({"artifact"}, iss + 1)),
+                ("PEM with END of another label", pem("X", der).replace(b"END X", b"END Y"),
+                 ({"artifact"}, iss + 1))):
+            f = change(good, "artifact-written", 0, sha256=sha(data))
+            go(f"{kind}: {names[0]} as {label}", f, expect,
+               artifacts=other_dir({names[0]: data}))
+
+    # rotation: the request, the previous intermediate, the prepared certificate
+    R = scenario("rotation")
+    csr, prv, cp = where(R, "csr-checked"), where(R, "previous-checked"), \
+        where(R, "certificate-prepared")
+    nb = R[cp][2]["not_before"]
+    for label, steps, expect in (
+            ("CSR hash source email", change(R, "csr-checked", hash_source="email"), (M, csr)),
+            ("CSR key type blank", change(R, "csr-checked", key_type=" "), (M, csr)),
+            ("CSR key type missing", drop(R, "csr-checked", "key_type"), (M, csr)),
+            ("CSR with an extra member", change(R, "csr-checked", url="http://x"), (M, csr)),
+            ("CSR profile without sha256", change(R, "csr-checked", profile={
+                "file": "p.toml", "name": "P"}), (M, csr)),
+            ("CSR file with a slash", change(R, "csr-checked", file="in/request.csr"), (M, csr)),
+            ("CSR requested extension of 201 characters", change(
+                R, "csr-checked", requested_extensions=["x" * 201]), (M, csr)),
+            ("CSR requested extensions empty string", change(
+                R, "csr-checked", requested_extensions=[""]), "SEALED"),
+            ("CSR subject empty (both)", change(change(R, "csr-checked", subject=""),
+                                                "certificate-prepared", subject=""), "SEALED"),
+            ("CSR actors", change(R, "csr-checked", actors=["Carol Confirmer"]), (S, csr)),
+            ("previous overlap negative, warned", change(R, "previous-checked", overlap_days=-3,
+                                                         warnings=["gap: 3 days"]), "SEALED"),
+            ("previous overlap a string", change(R, "previous-checked", overlap_days="90"),
+             (M, prv)),
+            ("previous serial odd", change(R, "previous-checked", serial="abc"), (M, prv)),
+            ("previous not_after with ms", change(R, "previous-checked",
+                                                  not_after="2028-05-29T12:34:56.000Z"), (M, prv)),
+            ("previous after the preparation", R[:prv] + [R[cp], R[prv]] + R[cp + 1:],
+             (S, prv + 1)),
+            ("previous twice", R[:cp] + [R[prv]] + R[cp:], (S, cp)),
+            ("prepared for another key", change(R, "certificate-prepared", spki_sha256="ef" * 32),
+             (S, cp)),
+            ("prepared for another subject", change(R, "certificate-prepared",
+                                                    subject="CN=Test Intermediate CA,O=example"),
+             (S, cp)),
+            ("prepared not_after = not_before", change(R, "certificate-prepared", not_after=nb),
+             (M, cp)),
+            ("prepared not_after before not_before", change(
+                R, "certificate-prepared", not_after=later(nb, -1)), (M, cp)),
+            ("prepared for 2922 days", change(R, "certificate-prepared",
+                                              not_after=later(nb, 2922 * 86400)), "SEALED"),
+            ("prepared for 2922 days and a second", change(
+                R, "certificate-prepared", not_after=later(nb, 2922 * 86400 + 1)), (M, cp)),
+            ("prepared on 29 February 2029", change(R, "certificate-prepared",
+                                                    not_after="2029-02-29T12:34:56Z"), (M, cp)),
+            ("prepared at second 60", change(R, "certificate-prepared",
+                                             not_after="2029-05-28T12:34:60Z"), (M, cp)),
+            ("prepared at hour 24", change(R, "certificate-prepared",
+                                           not_after="2029-05-28T24:00:00Z"), (M, cp)),
+            ("prepared with a sign in the month", change(R, "certificate-prepared",
+                                                         not_after="2029-+5-28T12:34:56Z"),
+             (M, cp)),
+            ("prepared before 1970", change(R, "certificate-prepared", not_after=(
+                "1970-06-01T00:00:00Z"), not_before="1969-12-31T23:59:59Z"), (M, cp)),
+            ("prepared serial of 44 digits", change(change(
+                R, "certificate-prepared", serial="5a" * 22), "certificate-issued",
+                serial="5a" * 22), (M, cp)),
+            ("prepared serial of 42 digits", change(change(
+                R, "certificate-prepared", serial="5a" * 21), "certificate-issued",
+                serial="5a" * 21), "SEALED"),
+            ("prepared issuer not a string", change(R, "certificate-prepared", issuer=None),
+             (M, cp)),
+            ("CRL steps in a rotation", R[:csr] + scenario("crl")[csr:], (S, csr))):
+        go(f"rotation: {label}", steps, expect)
+
+    # CRL: the previous CRL and the prepared list
+    C = scenario("crl")
+    pc, cr = where(C, "previous-crl-checked"), where(C, "crl-prepared")
+    tu = C[cr][2]["this_update"]
+
+    def number(n, steps=C):
+        return change(change(steps, "crl-prepared", crl_number=n), "crl-issued", crl_number=n)
+    for label, steps, expect in (
+            ("number equal to the previous", number("ff"), (S, cr)),
+            ("number smaller than the previous", number("fe"), (S, cr)),
+            ("number equal with a leading 00", number("00ff"), (S, cr)),
+            ("number 0101 after ff", number("0101"), "SEALED"),
+            ("number of 42 digits", number("7f" * 21), "SEALED"),
+            ("number of 44 digits", number("7f" * 22), (M, cr)),
+            ("previous number of 42 digits", change(number("7f" * 21), "previous-crl-checked",
+                                                    crl_number="7e" + "ff" * 20), "SEALED"),
+            ("previous number larger by digits", change(C, "previous-crl-checked",
+                                                        crl_number="010000"), (S, cr)),
+            ("this_update equal to the previous", change(C, "previous-crl-checked",
+                                                         this_update=tu), (S, cr)),
+            ("this_update a second after the previous", change(
+                C, "previous-crl-checked", this_update=later(tu, -1)), "SEALED"),
+            ("this_update before the previous", change(C, "previous-crl-checked",
+                                                       this_update=later(tu, 1)), (S, cr)),
+            ("previous this_update not a time", change(C, "previous-crl-checked",
+                                                       this_update="yesterday"), (M, pc)),
+            ("next_update 366 days later", change(C, "crl-prepared",
+                                                  next_update=later(tu, 366 * 86400)), "SEALED"),
+            ("next_update 366 days and a second later", change(
+                C, "crl-prepared", next_update=later(tu, 366 * 86400 + 1)), (M, cr)),
+            ("next_update = this_update", change(C, "crl-prepared", next_update=tu), (M, cr)),
+            ("carried_forward = all revoked", change(C, "crl-prepared", carried_forward=2),
+             "SEALED"),
+            ("carried_forward > revoked", change(C, "crl-prepared", carried_forward=3), (M, cr)),
+            ("carried_forward without a previous CRL", change(
+                scenario("crl", previous=False), "crl-prepared", carried_forward=1), (M, cr - 1)),
+            ("carried_forward negative", change(C, "crl-prepared", carried_forward=-1), (M, cr)),
+            ("revoked serial twice", change(C, "crl-prepared", revoked=[
+                {"reason": None, "serial": "0a0b"}, {"reason": "superseded", "serial": "0a0b"}]),
+             (M, cr)),
+            ("revoked serials equal as numbers only", change(C, "crl-prepared", revoked=[
+                {"reason": None, "serial": "0a0b"}, {"reason": None, "serial": "000a0b"}]),
+             "SEALED"),
+            ("revoked list empty", change(C, "crl-prepared", carried_forward=0, revoked=[]),
+             "SEALED"),
+            ("revoked reason empty", change(C, "crl-prepared", revoked=[
+                {"reason": "", "serial": "0a0b"}]), (M, cr)),
+            ("revoked entry with a date", change(C, "crl-prepared", revoked=[
+                {"date": "2028-01-01T00:00:00Z", "reason": None, "serial": "0a0b"}]), (M, cr)),
+            ("revoked not a list", change(C, "crl-prepared", revoked={"serial": "0a0b"}),
+             (M, cr)),
+            ("prepared before the previous (it carries an entry forward)",
+             C[:pc] + [C[cr], C[pc]] + C[cr + 1:], (M, pc)),
+            ("prepared before the previous", C[:pc] + [change(C, "crl-prepared",
+                                                               carried_forward=0)[cr], C[pc]]
+             + C[cr + 1:], (S, pc + 1)),
+            ("rotation steps in a CRL", C[:pc] + scenario("rotation")[pc:], (S, pc))):
+        go(f"crl: {label}", steps, expect)
+
+
 def self_test(quick=False):
     tmp = tempfile.mkdtemp(prefix="itc-selftest-")
     for src, dst in (("cert_valid.pem", "root.pem"), ("manifest_valid.json", "manifest.json")):
         with open(os.path.join(tmp, dst), "wb") as f:
             f.write(vector(src))
+    for name, data in signing_files().items():
+        with open(os.path.join(tmp, name), "wb") as f:
+            f.write(data)
     cert, plan = ic.load_cert(vector("cert_valid.pem")), vector("plan_valid.toml")
     other_cert = dict(cert, pub=ic.ed25519_public(bytes([9]) * 32))
     W = [bytes([0xA0 + j]) * 32 for j in range(3)]
@@ -680,9 +1168,9 @@ def self_test(quick=False):
     def join(ls):
         return b"".join(x + b"\n" for x in ls)
 
-    for kind in ("generation", "rehearsal", "quorum-check"):
+    for kind in ("generation", "rehearsal", "quorum-check", "rotation", "crl"):
         good = write(scenario(kind))
-        lines, qc = good.split(b"\n")[:-1], {"plan": None} if kind == "quorum-check" else {}
+        lines, qc = good.split(b"\n")[:-1], {"plan": None} if kind in NO_PLAN else {}
         n = len(lines)
         run(f"{kind}: valid", good, "SEALED", **qc)
         run(f"{kind}: valid, no options", good, "SEALED", cert=None, artifacts=None, plan=None)
@@ -764,6 +1252,7 @@ def self_test(quick=False):
     k = next(i for i, x in enumerate(r) if x[1] == "key-rebuilt")
     r[k] = (ROOTKEY, "key-rebuilt", dict(r[k][2], public_key="ab" * 32))
     run("another key rebuilt, interrupted", write(r[:k + 1]), ({"script"}, k))
+    signing_self_test(run, tmp)
     print(f"self-test: {passed[0]} checks passed, {len(failed)} failed")
     for f in failed:
         print("  FAIL", f)
