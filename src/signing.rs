@@ -251,7 +251,11 @@ pub fn parse_time(s: &str, what: &str) -> Result<SystemTime> {
         t.to_string()
     };
     let b = full.as_bytes();
-    let num = |r: std::ops::Range<usize>| full.get(r).and_then(|x| x.parse::<u16>().ok());
+    let num = |r: std::ops::Range<usize>| {
+        full.get(r)
+            .filter(|x| x.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|x| x.parse::<u16>().ok())
+    };
     let shape = b.len() == 20
         && b[4] == b'-'
         && b[7] == b'-'
@@ -790,7 +794,13 @@ mod tests {
             1_798_848_000
         );
         assert!(parse_time("2027-01-02T03:04:05Z", "--at").is_ok());
-        for bad in ["2027-13-01", "yesterday", "2027-01-02 03:04:05", ""] {
+        for bad in [
+            "2027-13-01",
+            "yesterday",
+            "2027-01-02 03:04:05",
+            "",
+            "2027-+1-02",
+        ] {
             let e = parse_time(bad, "--at").unwrap_err();
             assert!(e.message.contains("--at"), "{}", e.message);
         }

@@ -211,7 +211,9 @@ pub fn describe(e: &Entry) -> String {
         "crl-prepared" => format!(
             "CRL prepared: number {}, {} revoked ({} carried forward), {} to {}, TBS SHA-256 {}",
             g("crl_number"),
-            d.get("revoked").and_then(Value::as_array).map_or(0, Vec::len),
+            d.get("revoked")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len),
             g("carried_forward"),
             g("this_update"),
             g("next_update"),

@@ -23,7 +23,12 @@ pub(super) struct Prepared {
 fn seconds(d: &D<'_>, key: &str) -> Result<u64> {
     let s = d.str(key)?;
     let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u16>().ok());
+    // ASCII digits only (`parse` alone would accept a sign).
+    let num = |r: std::ops::Range<usize>| {
+        s.get(r)
+            .filter(|x| x.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|x| x.parse::<u16>().ok())
+    };
     let shape = b.len() == 20
         && b[4] == b'-'
         && b[7] == b'-'
