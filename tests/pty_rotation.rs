@@ -1,0 +1,398 @@
+//! Rotation and revocation confirmed at the keyboard, through a pseudo-terminal: without
+//! `--csr-sha256` `rootkey intermediate sign` asks for the CSR hash delivered out of band, and
+//! without `--confirm` two people each type their name and the confirmation code shown in the
+//! summary (a wrong code is asked for again, at most 3 times; the same person cannot confirm
+//! twice). `rootkey crl sign` confirms the same way. The pty echoes like an ordinary terminal
+//! (`stty echo`); shares come from files, so only the visible prompts are exercised.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::session::OsSession;
+use expectrl::{Eof, Expect, Session};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+
+use common::{Ceremony, rootkey, s};
+
+const SUBJECT: &str = "/CN=Example Corp Intermediate CA prod\\/2026";
+
+const HASH_PROMPT: &str = "Type the CSR's SHA-256 as delivered out of band (64 hex digits): ";
+
+struct Fixture {
+    _dir: TempDir,
+    c: Ceremony,
+    /// A P-256 CSR made by openssl, and the SHA-256 of its DER.
+    csr: PathBuf,
+    csr_sha256: String,
+}
+
+/// One rehearsal ceremony with five text shares and one CSR, shared by the tests.
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let d = TempDir::new().unwrap();
+        let c = Ceremony::rehearse(&d.path().join("root"));
+        let work = d.path().join("csr");
+        fs::create_dir_all(&work).unwrap();
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out p256.key 2>/dev/null \
+                 && openssl req -new -key p256.key -subj '{SUBJECT}' -out p256.csr"
+            ))
+            .current_dir(&work)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "openssl: {o:?}");
+        let csr = work.join("p256.csr");
+        let der = Command::new("openssl")
+            .args(["req", "-outform", "DER", "-in"])
+            .arg(&csr)
+            .output()
+            .unwrap();
+        assert!(der.status.success(), "openssl req -outform DER: {der:?}");
+        let csr_sha256 = hex::encode(Sha256::digest(&der.stdout));
+        Fixture {
+            _dir: d,
+            c,
+            csr,
+            csr_sha256,
+        }
+    })
+}
+
+/// A `rootkey` run in a pty that echoes, with everything it has shown so far.
+struct Pty {
+    s: OsSession,
+    screen: Vec<u8>,
+}
+
+impl Pty {
+    /// Starts `rootkey ARGS… --share 1 --share 2 --share 3` against the fixture.
+    fn spawn(args: &[String]) -> Pty {
+        let f = fixture();
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg("stty echo && exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_rootkey"))
+            .args(args)
+            .arg("--root")
+            .arg(&f.c.root)
+            .arg("--manifest")
+            .arg(&f.c.manifest);
+        for i in 1..=3 {
+            cmd.arg("--share").arg(f.c.share(i));
+        }
+        let mut s = Session::spawn(cmd).unwrap();
+        // A hang fails the test instead of blocking it.
+        s.set_expect_timeout(Some(Duration::from_secs(30)));
+        Pty {
+            s,
+            screen: Vec::new(),
+        }
+    }
+
+    /// Waits for `text` on the screen.
+    fn expect(&mut self, text: &str) {
+        match self.s.expect(text) {
+            Ok(c) => self.screen.extend_from_slice(c.as_bytes()),
+            Err(e) => panic!(
+                "waiting for {text:?}: {e}\n--- screen so far ---\n{}",
+                self.screen()
+            ),
+        }
+    }
+
+    /// Waits for `prompt`, then types `line` and Enter.
+    fn answer(&mut self, prompt: &str, line: &str) {
+        self.expect(prompt);
+        self.s.send_line(line).unwrap();
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.screen).into_owned()
+    }
+
+    /// The confirmation code shown at the end of the summary.
+    fn code(&self) -> String {
+        let screen = self.screen();
+        let at = screen
+            .rfind("Confirmation code: ")
+            .unwrap_or_else(|| panic!("no confirmation code on screen:\n{screen}"));
+        let code = screen[at + "Confirmation code: ".len()..][..9].to_string();
+        let b = code.as_bytes();
+        assert!(
+            b[4] == b'-'
+                && b.iter()
+                    .enumerate()
+                    .all(|(i, c)| i == 4 || matches!(c, b'0'..=b'9' | b'A'..=b'F')),
+            "{code:?} is not a code XXXX-XXXX"
+        );
+        code
+    }
+
+    /// Reads the rest of the output; returns the exit code and the whole screen.
+    fn finish(mut self) -> (i32, String) {
+        match self.s.expect(Eof) {
+            Ok(c) => self.screen.extend_from_slice(c.as_bytes()),
+            Err(e) => panic!(
+                "waiting for the end: {e}\n--- screen so far ---\n{}",
+                self.screen()
+            ),
+        }
+        let code = match self.s.get_process().wait().unwrap() {
+            WaitStatus::Exited(_, code) => code,
+            other => panic!("rootkey did not exit normally: {other:?}"),
+        };
+        (code, self.screen())
+    }
+}
+
+/// The arguments of `intermediate sign` for the fixture's CSR, without `--csr-sha256` and
+/// `--confirm` (the hash and the confirmations are typed).
+fn sign_args(out: &Path) -> Vec<String> {
+    let f = fixture();
+    vec![
+        "intermediate".into(),
+        "sign".into(),
+        "--csr".into(),
+        s(&f.csr),
+        "--profile".into(),
+        s(&common::repo_path("templates/intermediate.toml")),
+        "--out".into(),
+        s(out),
+    ]
+}
+
+/// The fixture's CSR hash as shown on screen: groups of four hex digits separated by spaces,
+/// in upper case.
+fn hash_in_groups() -> String {
+    let h = fixture().csr_sha256.to_uppercase();
+    (0..16)
+        .map(|i| &h[i * 4..i * 4 + 4])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A code that is not `code` (first digit changed).
+fn wrong_code(code: &str) -> String {
+    let first = if code.starts_with('0') { '1' } else { '0' };
+    format!("{first}{}", &code[1..])
+}
+
+fn transcript(out: &Path) -> Vec<Value> {
+    fs::read_to_string(out.join("transcript.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .collect()
+}
+
+fn actions(es: &[Value]) -> Vec<&str> {
+    es.iter().map(|e| e["action"].as_str().unwrap()).collect()
+}
+
+/// Runs a shell command; returns (success, stdout + stderr).
+fn sh(script: &str) -> (bool, String) {
+    let o = Command::new("sh").arg("-c").arg(script).output().unwrap();
+    (
+        o.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+/// Asserts the transcript's last entry is `aborted` and that no share was asked for.
+fn aborted_before_shares(out: &Path) {
+    let es = transcript(out);
+    let a = actions(&es);
+    assert_eq!(a.last(), Some(&"aborted"), "{a:?}");
+    assert!(!a.contains(&"share-presented"), "{a:?}");
+    assert!(!a.contains(&"confirmed"), "{a:?}");
+    assert!(!out.join("intermediate.pem").exists());
+    assert!(!out.join("intermediate-chain.pem").exists());
+}
+
+#[test]
+fn typed_hash_and_two_typed_confirmations_sign_the_intermediate() {
+    let t = TempDir::new().unwrap();
+    let out = t.path().join("rotation");
+    let root = s(&fixture().c.root);
+    let mut p = Pty::spawn(&sign_args(&out));
+    // The hash with spaces between the groups, as it is read out.
+    p.answer(HASH_PROMPT, &hash_in_groups());
+    p.expect("The CSR's SHA-256 matches the hash delivered out of band.");
+    p.expect("confirmer 1 of 2, your name: ");
+    let code = p.code();
+    p.s.send_line("Ann Officer").unwrap();
+    let prompt = format!("Ann Officer, type the code {code}: ");
+    p.answer(&prompt, &wrong_code(&code));
+    p.expect("that is not the code shown (try 1 of 3)");
+    p.answer(&prompt, &code.to_lowercase());
+    p.answer("confirmer 2 of 2, your name: ", "Bob Witness");
+    p.answer(&format!("Bob Witness, type the code {code}: "), &code);
+    let (exit, screen) = p.finish();
+    assert_eq!(exit, 0, "{screen}");
+    for want in [
+        "Two people must confirm.",
+        "INTERMEDIATE CA CERTIFICATE TO BE SIGNED",
+        "INTERMEDIATE SIGNED",
+        "confirmed by \"Ann Officer\" and \"Bob Witness\"",
+    ] {
+        assert!(screen.contains(want), "screen lacks {want:?}:\n{screen}");
+    }
+    assert!(!screen.contains("try 2 of 3"), "{screen}");
+    assert!(!screen.contains("error:"), "{screen}");
+
+    let inter = s(&out.join("intermediate.pem"));
+    let (ok, v) = sh(&format!("openssl verify -CAfile {root} {inter}"));
+    assert!(ok && v.trim().ends_with(": OK"), "openssl verify: {v}");
+
+    let es = transcript(&out);
+    let a = actions(&es);
+    let checked = &es[a.iter().position(|x| *x == "csr-checked").unwrap()];
+    assert_eq!(checked["details"]["hash_source"], "typed");
+    assert_eq!(checked["details"]["csr_sha256"], fixture().csr_sha256);
+    // The code shown is the one of the prepared certificate.
+    let prepared = &es[a.iter().position(|x| *x == "certificate-prepared").unwrap()];
+    let tbs = prepared["details"]["tbs_sha256"].as_str().unwrap();
+    assert_eq!(
+        code,
+        format!("{}-{}", &tbs[..4], &tbs[4..8]).to_uppercase(),
+        "{tbs}"
+    );
+    let confirmed: Vec<usize> = (0..a.len()).filter(|&i| a[i] == "confirmed").collect();
+    assert_eq!(confirmed.len(), 2, "{a:?}");
+    let first_share = a.iter().position(|x| *x == "share-presented").unwrap();
+    assert!(confirmed.iter().all(|&i| i < first_share), "{a:?}");
+    for (i, name) in confirmed.iter().zip(["Ann Officer", "Bob Witness"]) {
+        let e = &es[*i];
+        assert_eq!(e["details"]["method"], "typed-code", "{e}");
+        assert_eq!(e["details"]["name"], name, "{e}");
+        assert_eq!(e["actors"][0], name, "{e}");
+        assert_eq!(e["details"]["tbs_sha256"], tbs, "{e}");
+    }
+    rootkey([
+        "transcript",
+        "verify",
+        &s(&out.join("transcript.jsonl")),
+        "--root",
+        &root,
+        "--artifacts",
+        &s(&out),
+    ])
+    .ok();
+}
+
+#[test]
+fn a_wrong_typed_hash_stops_before_the_ceremony() {
+    let t = TempDir::new().unwrap();
+    let out = t.path().join("rotation");
+    let h = fixture().csr_sha256.clone();
+    let wrong = format!("{}{}", if h.starts_with('0') { '1' } else { '0' }, &h[1..]);
+    let mut p = Pty::spawn(&sign_args(&out));
+    p.answer(HASH_PROMPT, &wrong);
+    let (exit, screen) = p.finish();
+    assert_eq!(exit, common::VERIFICATION, "{screen}");
+    assert!(
+        screen.contains("does not match the hash delivered out of band"),
+        "{screen}"
+    );
+    assert!(!screen.contains("confirmer 1 of 2"), "{screen}");
+    assert!(!out.exists(), "{} was created", out.display());
+}
+
+#[test]
+fn the_same_person_cannot_confirm_twice() {
+    let t = TempDir::new().unwrap();
+    let out = t.path().join("rotation");
+    let mut p = Pty::spawn(&sign_args(&out));
+    p.answer(HASH_PROMPT, &fixture().csr_sha256);
+    p.expect("confirmer 1 of 2, your name: ");
+    let code = p.code();
+    p.s.send_line("Ann").unwrap();
+    p.answer(&format!("Ann, type the code {code}: "), &code);
+    p.answer("confirmer 2 of 2, your name: ", " ann ");
+    let (exit, screen) = p.finish();
+    assert_eq!(exit, common::INPUT, "{screen}");
+    assert!(screen.contains("two distinct people"), "{screen}");
+    assert!(!screen.contains("ann, type the code"), "{screen}");
+    aborted_before_shares(&out);
+}
+
+#[test]
+fn three_wrong_codes_sign_nothing() {
+    let t = TempDir::new().unwrap();
+    let out = t.path().join("rotation");
+    let mut p = Pty::spawn(&sign_args(&out));
+    p.answer(HASH_PROMPT, &fixture().csr_sha256);
+    p.expect("confirmer 1 of 2, your name: ");
+    let code = p.code();
+    let wrong = wrong_code(&code);
+    p.s.send_line("Ann Officer").unwrap();
+    let prompt = format!("Ann Officer, type the code {code}: ");
+    for n in 1..=3 {
+        p.answer(&prompt, &wrong);
+        p.expect(&format!("that is not the code shown (try {n} of 3)"));
+    }
+    let (exit, screen) = p.finish();
+    assert_eq!(exit, common::INPUT, "{screen}");
+    assert!(
+        screen.contains("Ann Officer did not type the confirmation code"),
+        "{screen}"
+    );
+    assert!(!screen.contains("confirmer 2 of 2"), "{screen}");
+    assert!(!screen.contains("INTERMEDIATE SIGNED"), "{screen}");
+    aborted_before_shares(&out);
+}
+
+#[test]
+fn a_first_crl_is_confirmed_at_the_keyboard() {
+    let t = TempDir::new().unwrap();
+    let out = t.path().join("crl");
+    let root = s(&fixture().c.root);
+    let mut p = Pty::spawn(&[
+        "crl".into(),
+        "sign".into(),
+        "--first-crl".into(),
+        "--out".into(),
+        s(&out),
+    ]);
+    p.expect("CERTIFICATE REVOCATION LIST TO BE SIGNED");
+    p.expect("confirmer 1 of 2, your name: ");
+    let code = p.code();
+    p.s.send_line("Ann Officer").unwrap();
+    p.answer(&format!("Ann Officer, type the code {code}: "), &code);
+    p.answer("confirmer 2 of 2, your name: ", "Bob Witness");
+    p.answer(&format!("Bob Witness, type the code {code}: "), &code);
+    let (exit, screen) = p.finish();
+    assert_eq!(exit, 0, "{screen}");
+    assert!(
+        screen.contains("confirmed by \"Ann Officer\" and \"Bob Witness\""),
+        "{screen}"
+    );
+    let (ok, v) = sh(&format!(
+        "openssl crl -in {} -noout -verify -CAfile {root}",
+        s(&out.join("root.crl.pem"))
+    ));
+    assert!(ok && v.contains("verify OK"), "openssl crl -verify: {v}");
+    let es = transcript(&out);
+    let confirmed: Vec<&Value> = es.iter().filter(|e| e["action"] == "confirmed").collect();
+    assert_eq!(confirmed.len(), 2);
+    assert!(
+        confirmed
+            .iter()
+            .all(|e| e["details"]["method"] == "typed-code")
+    );
+}
