@@ -241,21 +241,10 @@ impl InputFile {
     }
 }
 
-/// Parses a time given on the command line: `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DD` (midnight
-/// UTC).
-pub fn parse_time(s: &str, what: &str) -> Result<SystemTime> {
-    let t = s.trim();
-    let full = if t.len() == 10 {
-        format!("{t}T00:00:00Z")
-    } else {
-        t.to_string()
-    };
-    let b = full.as_bytes();
-    let num = |r: std::ops::Range<usize>| {
-        full.get(r)
-            .filter(|x| x.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|x| x.parse::<u16>().ok())
-    };
+/// Parses `YYYY-MM-DDTHH:MM:SSZ` (UTC, ASCII digits only), the form certificates' times take in
+/// summaries and transcripts.
+pub fn parse_utc(s: &str) -> Option<der::DateTime> {
+    let b = s.as_bytes();
     let shape = b.len() == 20
         && b[4] == b'-'
         && b[7] == b'-'
@@ -263,7 +252,13 @@ pub fn parse_time(s: &str, what: &str) -> Result<SystemTime> {
         && b[13] == b':'
         && b[16] == b':'
         && b[19] == b'Z';
-    let parsed = match (
+    // ASCII digits only (`parse` alone would accept a sign).
+    let num = |r: std::ops::Range<usize>| {
+        s.get(r)
+            .filter(|x| x.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|x| x.parse::<u16>().ok())
+    };
+    match (
         shape,
         num(0..4),
         num(5..7),
@@ -276,8 +271,19 @@ pub fn parse_time(s: &str, what: &str) -> Result<SystemTime> {
             der::DateTime::new(y, mo as u8, d as u8, h as u8, mi as u8, se as u8).ok()
         }
         _ => None,
+    }
+}
+
+/// Parses a time given on the command line: `YYYY-MM-DDTHH:MM:SSZ` (UTC) or `YYYY-MM-DD`
+/// (midnight UTC).
+pub fn parse_time(s: &str, what: &str) -> Result<SystemTime> {
+    let t = s.trim();
+    let full = if t.len() == 10 {
+        format!("{t}T00:00:00Z")
+    } else {
+        t.to_string()
     };
-    parsed.map(|d| d.to_system_time()).ok_or_else(|| {
+    parse_utc(&full).map(|d| d.to_system_time()).ok_or_else(|| {
         Error::operator(format!(
             "{what} {s:?}: not a time; use YYYY-MM-DDTHH:MM:SSZ (UTC) or YYYY-MM-DD"
         ))

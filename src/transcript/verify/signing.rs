@@ -21,36 +21,8 @@ pub(super) struct Prepared {
 
 /// Seconds since the epoch of a `YYYY-MM-DDTHH:MM:SSZ` string.
 fn seconds(d: &D<'_>, key: &str) -> Result<u64> {
-    let s = d.str(key)?;
-    let b = s.as_bytes();
-    // ASCII digits only (`parse` alone would accept a sign).
-    let num = |r: std::ops::Range<usize>| {
-        s.get(r)
-            .filter(|x| x.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|x| x.parse::<u16>().ok())
-    };
-    let shape = b.len() == 20
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b[10] == b'T'
-        && b[13] == b':'
-        && b[16] == b':'
-        && b[19] == b'Z';
-    let t = match (
-        shape,
-        num(0..4),
-        num(5..7),
-        num(8..10),
-        num(11..13),
-        num(14..16),
-        num(17..19),
-    ) {
-        (true, Some(y), Some(mo), Some(da), Some(h), Some(mi), Some(se)) => {
-            der::DateTime::new(y, mo as u8, da as u8, h as u8, mi as u8, se as u8).ok()
-        }
-        _ => None,
-    };
-    t.map(|t| t.unix_duration().as_secs())
+    crate::signing::parse_utc(d.str(key)?)
+        .map(|t| t.unix_duration().as_secs())
         .ok_or_else(|| d.err(key, "is not YYYY-MM-DDTHH:MM:SSZ"))
 }
 
