@@ -27,6 +27,7 @@ use crate::cert::intermediate::{self, Draft, PreviousCheck, Request};
 use crate::cert::profile::{IntermediateProfile, extension_name};
 use crate::error::{Error, Result};
 use crate::fsio;
+use crate::key::RootKey;
 use crate::share::input::Source;
 use crate::transcript::{Recorder, TOOL_ACTOR};
 
@@ -519,6 +520,45 @@ fn record_confirmations(rec: &mut Recorder, list: &[Confirmation], tbs: &[u8; 32
     Ok(())
 }
 
+/// Steps 3 and 4 of both ceremonies: shows `summary`, takes two confirmations of `tbs_sha256`
+/// and records them, then rebuilds the key from the shares (recorded by
+/// [`ceremony::rebuild_quorum`]).
+fn confirm_then_rebuild(
+    ctx: &Context,
+    confirm: &mut dyn Confirm,
+    summary: &str,
+    tbs_sha256: &[u8; 32],
+    sources: Vec<Source>,
+    rec: &mut Recorder,
+) -> Result<(Vec<Confirmation>, RootKey, CombineReport)> {
+    let confirmations = confirm.confirm(summary, tbs_sha256)?;
+    check_two(&confirmations)?;
+    record_confirmations(rec, &confirmations, tbs_sha256)?;
+    let (key, quorum) = ceremony::rebuild_quorum(ctx, sources, rec)?;
+    Ok((confirmations, key, quorum))
+}
+
+/// Step 6 of both ceremonies: writes each issued file (recording `artifact-written`), seals the
+/// transcript with the key and wipes it.
+fn write_and_seal(
+    out: &Path,
+    files: &[(&str, &[u8])],
+    key: RootKey,
+    rec: &mut Recorder,
+) -> Result<()> {
+    for (file, bytes) in files {
+        fsio::write_new(&out.join(file), bytes, fsio::PUBLIC_MODE)?;
+        rec.record(
+            &[TOOL_ACTOR],
+            "artifact-written",
+            json!({"file": file, "sha256": hex::encode(Sha256::digest(bytes))}),
+        )?;
+    }
+    rec.seal(&key)?;
+    drop(key);
+    Ok(())
+}
+
 /// The rotation ceremony (see the module documentation). `out` must have been prepared with
 /// [`fsio::prepare_out_dir`]; `rec` writes its transcript there.
 pub fn sign_intermediate(
@@ -587,10 +627,8 @@ pub fn sign_intermediate(
         }),
     )?;
     let summary = intermediate_summary(job, &draft, previous.as_ref());
-    let confirmations = confirm.confirm(&summary, &draft.tbs_sha256)?;
-    check_two(&confirmations)?;
-    record_confirmations(rec, &confirmations, &draft.tbs_sha256)?;
-    let (key, quorum) = ceremony::rebuild_quorum(job.ctx, sources, rec)?;
+    let (confirmations, key, quorum) =
+        confirm_then_rebuild(job.ctx, confirm, &summary, &draft.tbs_sha256, sources, rec)?;
     let signature = key.sign(&draft.tbs_der);
     let der = intermediate::assemble(&draft, &signature, &job.ctx.root)?;
     let certificate_sha256: [u8; 32] = Sha256::digest(&der).into();
@@ -605,19 +643,15 @@ pub fn sign_intermediate(
     )?;
     let pem = intermediate::to_pem(&der)?;
     let chain = format!("{pem}{}", intermediate::to_pem(&job.ctx.root.der)?);
-    for (file, bytes) in [
-        (INTERMEDIATE_FILE, pem.as_bytes()),
-        (CHAIN_FILE, chain.as_bytes()),
-    ] {
-        fsio::write_new(&out.join(file), bytes, fsio::PUBLIC_MODE)?;
-        rec.record(
-            &[TOOL_ACTOR],
-            "artifact-written",
-            json!({"file": file, "sha256": hex::encode(Sha256::digest(bytes))}),
-        )?;
-    }
-    rec.seal(&key)?;
-    drop(key);
+    write_and_seal(
+        out,
+        &[
+            (INTERMEDIATE_FILE, pem.as_bytes()),
+            (CHAIN_FILE, chain.as_bytes()),
+        ],
+        key,
+        rec,
+    )?;
     Ok(IntermediateReport {
         draft,
         previous,
@@ -753,10 +787,8 @@ pub fn sign_crl(
         }),
     )?;
     let summary = crl_summary(job, &draft);
-    let confirmations = confirm.confirm(&summary, &draft.tbs_sha256)?;
-    check_two(&confirmations)?;
-    record_confirmations(rec, &confirmations, &draft.tbs_sha256)?;
-    let (key, quorum) = ceremony::rebuild_quorum(job.ctx, sources, rec)?;
+    let (confirmations, key, quorum) =
+        confirm_then_rebuild(job.ctx, confirm, &summary, &draft.tbs_sha256, sources, rec)?;
     let signature = key.sign(&draft.tbs_der);
     let der = crl::assemble(&draft, &signature, &job.ctx.root)?;
     let crl_sha256: [u8; 32] = Sha256::digest(&der).into();
@@ -770,16 +802,12 @@ pub fn sign_crl(
         }),
     )?;
     let pem = crl::to_pem(&der)?;
-    for (file, bytes) in [(CRL_FILE, der.as_slice()), (CRL_PEM_FILE, pem.as_bytes())] {
-        fsio::write_new(&out.join(file), bytes, fsio::PUBLIC_MODE)?;
-        rec.record(
-            &[TOOL_ACTOR],
-            "artifact-written",
-            json!({"file": file, "sha256": hex::encode(Sha256::digest(bytes))}),
-        )?;
-    }
-    rec.seal(&key)?;
-    drop(key);
+    write_and_seal(
+        out,
+        &[(CRL_FILE, der.as_slice()), (CRL_PEM_FILE, pem.as_bytes())],
+        key,
+        rec,
+    )?;
     Ok(CrlReport {
         draft,
         confirmations,

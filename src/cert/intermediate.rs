@@ -442,34 +442,17 @@ pub fn code_matches(typed: &str, tbs_sha256: &[u8; 32]) -> bool {
     norm(typed) == norm(&short_code(tbs_sha256))
 }
 
-/// A certificate read from a file: parsed, in canonical DER.
+/// Exactly one certificate read from a file (PEM or DER, canonical DER; see
+/// [`super::chain::load_certificates`]).
 pub fn load_certificate(bytes: &[u8], origin: &str) -> Result<Certificate> {
-    let text = String::from_utf8_lossy(bytes);
-    let der = match text.find("-----BEGIN CERTIFICATE-----") {
-        Some(start) => {
-            let (label, der) = der::pem::decode_vec(text[start..].as_bytes()).map_err(|e| {
-                Error::input(format!(
-                    "{origin}: not a valid PEM certificate ({e}); it must hold exactly one certificate"
-                ))
-            })?;
-            if label != "CERTIFICATE" {
-                return Err(Error::input(format!("{origin}: PEM label is {label:?}")));
-            }
-            der
-        }
-        None => bytes.to_vec(),
-    };
-    let cert = Certificate::from_der(&der).map_err(|e| {
-        Error::input(format!(
-            "{origin}: neither a PEM certificate nor a DER certificate ({e})"
-        ))
-    })?;
-    if cert.to_der().ok().as_deref() != Some(der.as_slice()) {
+    let mut certs = super::chain::load_certificates(bytes, origin)?;
+    if certs.len() != 1 {
         return Err(Error::input(format!(
-            "{origin}: the certificate is not in canonical DER"
+            "{origin}: holds {} certificates; it must hold exactly one",
+            certs.len()
         )));
     }
-    Ok(cert)
+    Ok(certs.remove(0).cert)
 }
 
 /// What `--previous` found.
