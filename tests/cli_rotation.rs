@@ -17,7 +17,7 @@ use tempfile::TempDir;
 
 use common::{Ceremony, Run, rootkey, s};
 
-const SUBJECT: &str = "/CN=Example Corp Intermediate CA prod\\/2026";
+const SUBJECT: &str = common::CSR_SUBJECT;
 
 struct Fixture {
     _dir: TempDir,
@@ -68,57 +68,27 @@ fn sh_ok(script: &str, dir: &Path) -> String {
     out
 }
 
-/// A fresh key and CSR made by openssl in `dir`: `name.key`, `name.csr`.
-fn openssl_csr(dir: &Path, name: &str, alg: &str, subject: &str) -> PathBuf {
-    let genpkey = match alg {
-        "rsa2048" => "-algorithm RSA -pkeyopt rsa_keygen_bits:2048",
-        "rsa1024" => "-algorithm RSA -pkeyopt rsa_keygen_bits:1024",
-        "p256" => "-algorithm EC -pkeyopt ec_paramgen_curve:P-256",
-        "p384" => "-algorithm EC -pkeyopt ec_paramgen_curve:P-384",
-        "ed25519" => "-algorithm ED25519",
-        other => panic!("{other}"),
-    };
-    sh_ok(
-        &format!(
-            "openssl genpkey {genpkey} -out {name}.key 2>/dev/null && openssl req -new -key {name}.key -subj '{subject}' -out {name}.csr"
-        ),
-        dir,
-    );
-    dir.join(format!("{name}.csr"))
-}
-
-/// SHA-256 of the CSR's DER, computed with openssl converting the PEM.
-fn der_sha256(csr: &Path) -> String {
-    let bytes = fs::read(csr).unwrap();
-    if !bytes.starts_with(b"-----") {
-        return hex::encode(Sha256::digest(&bytes));
-    }
-    let o = Command::new("openssl")
-        .args(["req", "-outform", "DER", "-in"])
-        .arg(csr)
-        .output()
-        .unwrap();
-    assert!(o.status.success());
-    hex::encode(Sha256::digest(&o.stdout))
-}
-
 /// `rootkey intermediate sign` against the fixture with shares 1, 2, 3 and two confirmers.
 fn sign(csr: &Path, out: &Path, extra: &[&str]) -> Run {
-    let f = fixture();
-    let hash = der_sha256(csr);
+    sign_as(&fixture().c, csr, &common::csr_der_sha256(csr), out, extra)
+}
+
+/// `rootkey intermediate sign` against ceremony `c` with the out-of-band hash `hash`; shares
+/// 1, 2, 3 and two confirmers unless `extra` gives `--share` or `--confirm`. Checked for leaks.
+fn sign_as(c: &Ceremony, csr: &Path, hash: &str, out: &Path, extra: &[&str]) -> Run {
     let mut args: Vec<String> = vec![
         "intermediate".into(),
         "sign".into(),
         "--csr".into(),
         s(csr),
         "--csr-sha256".into(),
-        hash,
+        hash.into(),
         "--profile".into(),
         s(&profile()),
         "--root".into(),
-        s(&f.c.root),
+        s(&c.root),
         "--manifest".into(),
-        s(&f.c.manifest),
+        s(&c.manifest),
         "--out".into(),
         s(out),
     ];
@@ -127,7 +97,7 @@ fn sign(csr: &Path, out: &Path, extra: &[&str]) -> Run {
     if !has_shares {
         for i in 1..=3 {
             args.push("--share".into());
-            args.push(s(f.c.share(i)));
+            args.push(s(c.share(i)));
         }
     }
     if !has_confirm {
@@ -139,7 +109,7 @@ fn sign(csr: &Path, out: &Path, extra: &[&str]) -> Run {
     }
     args.extend(extra.iter().map(|a| a.to_string()));
     let r = rootkey(&args);
-    r.no_secrets(&f.c.secrets);
+    r.no_secrets(&c.secrets);
     r
 }
 
@@ -164,7 +134,7 @@ fn every_key_type_signs_and_openssl_verifies() {
     for alg in ["rsa2048", "p256", "p384", "ed25519"] {
         let work = f.dir.join(format!("w-{alg}"));
         fs::create_dir_all(&work).unwrap();
-        let csr = openssl_csr(&work, alg, alg, SUBJECT);
+        let csr = common::openssl_csr(&work, alg, alg, SUBJECT);
         let out = work.join("out");
         let r = sign(&csr, &out, &[]);
         r.ok().stdout_has(&[
@@ -342,7 +312,7 @@ fn bad_csrs_and_wrong_hashes_are_refused_before_any_share() {
     let f = fixture();
     let work = f.dir.join("bad");
     fs::create_dir_all(&work).unwrap();
-    let good = openssl_csr(&work, "good", "p256", SUBJECT);
+    let good = common::openssl_csr(&work, "good", "p256", SUBJECT);
     // Tampered signature: flip the last byte of the DER (inside the signature).
     let mut der = sh_ok_bytes("openssl req -in good.csr -outform DER", &work);
     let last = der.len() - 1;
@@ -356,7 +326,7 @@ fn bad_csrs_and_wrong_hashes_are_refused_before_any_share() {
         &["tampered.der", "self-signature does not verify"],
     );
     // A subject the profile does not allow.
-    let evil = openssl_csr(&work, "evil", "p256", "/CN=Mallory Intermediate CA");
+    let evil = common::openssl_csr(&work, "evil", "p256", "/CN=Mallory Intermediate CA");
     let out = work.join("o2");
     refused_before_start(
         &sign(&evil, &out, &[]),
@@ -365,7 +335,7 @@ fn bad_csrs_and_wrong_hashes_are_refused_before_any_share() {
         &["\"CN=Mallory Intermediate CA\" is not allowed by the profile"],
     );
     // RSA 1024.
-    let weak = openssl_csr(&work, "weak", "rsa1024", SUBJECT);
+    let weak = common::openssl_csr(&work, "weak", "rsa1024", SUBJECT);
     let out = work.join("o3");
     refused_before_start(
         &sign(&weak, &out, &[]),
@@ -376,53 +346,37 @@ fn bad_csrs_and_wrong_hashes_are_refused_before_any_share() {
     // Garbage.
     fs::write(work.join("garbage.csr"), b"\x00\x01 this is not a CSR \xff").unwrap();
     let out = work.join("o4");
-    let r = rootkey([
-        "intermediate",
-        "sign",
-        "--csr",
-        &s(&work.join("garbage.csr")),
-        "--csr-sha256",
+    let r = sign_as(
+        &f.c,
+        &work.join("garbage.csr"),
         &"00".repeat(32),
-        "--profile",
-        &s(&profile()),
-        "--root",
-        &s(&f.c.root),
-        "--manifest",
-        &s(&f.c.manifest),
-        "--out",
-        &s(&out),
-        "--confirm",
-        "A",
-        "--confirm",
-        "B",
-        "--share",
-        &s(f.c.share(1)),
-    ]);
+        &out,
+        &[
+            "--confirm",
+            "A",
+            "--confirm",
+            "B",
+            "--share",
+            &s(f.c.share(1)),
+        ],
+    );
     refused_before_start(&r, &out, common::INPUT, &["garbage.csr"]);
     // A wrong out-of-band hash.
     let out = work.join("o5");
-    let r = rootkey([
-        "intermediate",
-        "sign",
-        "--csr",
-        &s(&good),
-        "--csr-sha256",
+    let r = sign_as(
+        &f.c,
+        &good,
         &"ab".repeat(32),
-        "--profile",
-        &s(&profile()),
-        "--root",
-        &s(&f.c.root),
-        "--manifest",
-        &s(&f.c.manifest),
-        "--out",
-        &s(&out),
-        "--confirm",
-        "A",
-        "--confirm",
-        "B",
-        "--share",
-        &s(f.c.share(1)),
-    ]);
+        &out,
+        &[
+            "--confirm",
+            "A",
+            "--confirm",
+            "B",
+            "--share",
+            &s(f.c.share(1)),
+        ],
+    );
     refused_before_start(
         &r,
         &out,
@@ -460,7 +414,7 @@ fn too_few_or_foreign_shares_abort_and_sign_nothing() {
     let f = fixture();
     let work = f.dir.join("shares");
     fs::create_dir_all(&work).unwrap();
-    let csr = openssl_csr(&work, "k", "ed25519", SUBJECT);
+    let csr = common::openssl_csr(&work, "k", "ed25519", SUBJECT);
     // Two shares for a threshold of 3.
     let out = work.join("few");
     let r = sign(
@@ -514,34 +468,15 @@ fn a_profile_outliving_the_root_is_refused() {
     let plan = common::text_rehearsal_plan();
     common::generate_run(&plan, &work.join("root"), &["--profile", &s(&rp)]).ok();
     let c = Ceremony::open(&work.join("root"));
-    let csr = openssl_csr(&work, "k", "p256", SUBJECT);
+    let csr = common::openssl_csr(&work, "k", "p256", SUBJECT);
     let out = work.join("out");
-    let r = rootkey([
-        "intermediate",
-        "sign",
-        "--csr",
-        &s(&csr),
-        "--csr-sha256",
-        &der_sha256(&csr),
-        "--profile",
-        &s(&profile()),
-        "--root",
-        &s(&c.root),
-        "--manifest",
-        &s(&c.manifest),
-        "--out",
-        &s(&out),
-        "--confirm",
-        "A",
-        "--confirm",
-        "B",
-        "--share",
-        &s(c.share(1)),
-        "--share",
-        &s(c.share(2)),
-        "--share",
-        &s(c.share(3)),
-    ]);
+    let r = sign_as(
+        &c,
+        &csr,
+        &common::csr_der_sha256(&csr),
+        &out,
+        &["--confirm", "A", "--confirm", "B"],
+    );
     refused_before_start(
         &r,
         &out,
@@ -555,7 +490,7 @@ fn previous_intermediate_overlap_and_key_reuse() {
     let f = fixture();
     let work = f.dir.join("prev");
     fs::create_dir_all(&work).unwrap();
-    let csr = openssl_csr(&work, "y1", "p256", SUBJECT);
+    let csr = common::openssl_csr(&work, "y1", "p256", SUBJECT);
     let out1 = work.join("y1");
     sign(&csr, &out1, &[]).ok();
     let prev = out1.join("intermediate.pem");
@@ -568,7 +503,7 @@ fn previous_intermediate_overlap_and_key_reuse() {
         &["reuses the previous intermediate's key"],
     );
     // A new key starting 400 days later: 55 days of overlap, less than the profile's 90.
-    let csr2 = openssl_csr(&work, "y2", "p256", SUBJECT);
+    let csr2 = common::openssl_csr(&work, "y2", "p256", SUBJECT);
     let later = |days: u64| {
         let t = std::time::SystemTime::now() + std::time::Duration::from_secs(days * 86_400);
         let secs = t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
@@ -614,7 +549,7 @@ fn crl_revokes_and_openssl_and_chain_verify_agree() {
     let root = s(&f.c.root);
     let work = f.dir.join("crl");
     fs::create_dir_all(&work).unwrap();
-    let csr = openssl_csr(&work, "k", "rsa2048", SUBJECT);
+    let csr = common::openssl_csr(&work, "k", "rsa2048", SUBJECT);
     let out = work.join("inter");
     sign(&csr, &out, &[]).ok();
     let inter = s(&out.join("intermediate.pem"));
@@ -752,7 +687,7 @@ fn chain_verify_agrees_with_openssl_on_time_and_foreign_roots() {
     let root = s(&f.c.root);
     let work = f.dir.join("chain");
     fs::create_dir_all(&work).unwrap();
-    let csr = openssl_csr(&work, "k", "p384", SUBJECT);
+    let csr = common::openssl_csr(&work, "k", "p384", SUBJECT);
     let out = work.join("inter");
     sign(&csr, &out, &[]).ok();
     let inter = s(&out.join("intermediate.pem"));

@@ -17,12 +17,11 @@ use expectrl::process::unix::WaitStatus;
 use expectrl::session::OsSession;
 use expectrl::{Eof, Expect, Session};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 use common::{Ceremony, rootkey, s};
 
-const SUBJECT: &str = "/CN=Example Corp Intermediate CA prod\\/2026";
+const SUBJECT: &str = common::CSR_SUBJECT;
 
 const HASH_PROMPT: &str = "Type the CSR's SHA-256 as delivered out of band (64 hex digits): ";
 
@@ -42,24 +41,8 @@ fn fixture() -> &'static Fixture {
         let c = Ceremony::rehearse(&d.path().join("root"));
         let work = d.path().join("csr");
         fs::create_dir_all(&work).unwrap();
-        let o = Command::new("sh")
-            .arg("-c")
-            .arg(format!(
-                "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out p256.key 2>/dev/null \
-                 && openssl req -new -key p256.key -subj '{SUBJECT}' -out p256.csr"
-            ))
-            .current_dir(&work)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "openssl: {o:?}");
-        let csr = work.join("p256.csr");
-        let der = Command::new("openssl")
-            .args(["req", "-outform", "DER", "-in"])
-            .arg(&csr)
-            .output()
-            .unwrap();
-        assert!(der.status.success(), "openssl req -outform DER: {der:?}");
-        let csr_sha256 = hex::encode(Sha256::digest(&der.stdout));
+        let csr = common::openssl_csr(&work, "p256", "p256", SUBJECT);
+        let csr_sha256 = common::csr_der_sha256(&csr);
         Fixture {
             _dir: d,
             c,

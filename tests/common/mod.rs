@@ -423,3 +423,46 @@ pub fn text_rehearsal_plan() -> PathBuf {
     .1
     .clone()
 }
+
+/// The subject of the test CSRs, in `openssl req -subj` syntax (`\/` is a `/` inside the CN).
+pub const CSR_SUBJECT: &str = "/CN=Example Corp Intermediate CA prod\\/2026";
+
+/// A fresh key and CSR made by openssl in `dir`: `NAME.key`, `NAME.csr`. `alg` is one of
+/// rsa2048, rsa1024, p256, p384, ed25519.
+pub fn openssl_csr(dir: &Path, name: &str, alg: &str, subject: &str) -> PathBuf {
+    let genpkey = match alg {
+        "rsa2048" => "-algorithm RSA -pkeyopt rsa_keygen_bits:2048",
+        "rsa1024" => "-algorithm RSA -pkeyopt rsa_keygen_bits:1024",
+        "p256" => "-algorithm EC -pkeyopt ec_paramgen_curve:P-256",
+        "p384" => "-algorithm EC -pkeyopt ec_paramgen_curve:P-384",
+        "ed25519" => "-algorithm ED25519",
+        other => panic!("unknown key algorithm {other}"),
+    };
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "openssl genpkey {genpkey} -out {name}.key 2>/dev/null && openssl req -new -key {name}.key -subj '{subject}' -out {name}.csr"
+        ))
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "openssl: {o:?}");
+    dir.join(format!("{name}.csr"))
+}
+
+/// SHA-256 of a CSR's DER (the out-of-band hash): a PEM file is converted by openssl, anything
+/// else is hashed as it is.
+pub fn csr_der_sha256(csr: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = fs::read(csr).unwrap();
+    if !bytes.starts_with(b"-----") {
+        return hex::encode(Sha256::digest(&bytes));
+    }
+    let o = std::process::Command::new("openssl")
+        .args(["req", "-outform", "DER", "-in"])
+        .arg(csr)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "openssl req -outform DER: {o:?}");
+    hex::encode(Sha256::digest(&o.stdout))
+}
