@@ -612,7 +612,7 @@ pub fn new_ceremony_id() -> Result<[u8; 16]> {
 }
 
 /// The base name of `p`, for transcripts.
-fn base_name(p: &Path) -> String {
+pub fn base_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| p.display().to_string())

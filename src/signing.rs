@@ -231,11 +231,10 @@ impl InputFile {
     pub fn read(path: &Path, max: u64, what: &str) -> Result<InputFile> {
         crate::transcript::check_recordable_name(path, what)?;
         let bytes = fsio::read_public(path, max, what)?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        Ok(InputFile { name, bytes })
+        Ok(InputFile {
+            name: ceremony::base_name(path),
+            bytes,
+        })
     }
     fn sha256(&self) -> String {
         hex::encode(Sha256::digest(&self.bytes))
