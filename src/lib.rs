@@ -3,7 +3,7 @@
 //! Modules follow the ceremony concepts: [`secret`] (locked memory, process hardening),
 //! [`key`] (seed and root key), [`shamir`] (split/combine), [`share`] (envelope and text form),
 //! [`manifest`] (root-signed share list), [`cert`] (root and intermediate certificates, CSRs,
-//! CRLs, chain checks), [`plan`] (ceremony plans), [`ceremony`] (the commands), [`signing`]
+//! CRLs, chain checks), [`console`] (output to the operator's terminal), [`plan`] (ceremony plans), [`ceremony`] (the commands), [`signing`]
 //! (rotation and CRL ceremonies), [`fsio`] (atomic, non-overwriting output),
 //! [`transcript`] (the hash-chained, root-sealed ceremony log and its replay), [`pdfdoc`]
 //! (printed documents), [`paper`] (the paper shard each holder keeps).
@@ -13,6 +13,7 @@
 
 pub mod ceremony;
 pub mod cert;
+pub mod console;
 pub mod error;
 pub mod fsio;
 pub mod jcs;

@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 use rootkey::ceremony::{self, Context, GenerateOptions};
 use rootkey::cert::profile::IntermediateProfile;
 use rootkey::cert::{DEFAULT_ROOT_PROFILE, RootProfile};
-use rootkey::error::{Error, clean_lines, exit};
+use rootkey::console;
+use rootkey::error::{Error, exit};
 use rootkey::paper::{DEFAULT_PAPER_LAYOUT, PaperLayout};
 use rootkey::plan::{Medium, Plan};
 use rootkey::secret::{self, HardeningReport, MemoryPolicy, SecretBytes};
@@ -422,15 +423,15 @@ fn harden(allow_unlocked: bool) -> Result<HardeningReport, Error> {
     });
     let report = secret::harden_process()?;
     if report.swap_active {
-        eprintln!(
-            "warning: swap is active on this machine. Secrets stay in locked memory, but a ceremony \
-             machine should run without swap (swapoff -a)."
-        );
+        console::warn(
+            "swap is active on this machine. Secrets stay in locked memory, but a ceremony \
+             machine should run without swap (swapoff -a).",
+        )?;
     }
     if !report.memory_locked {
-        eprintln!(
-            "warning: secret memory could not be locked (--allow-unlocked-memory): rehearsal only"
-        );
+        console::warn(
+            "secret memory could not be locked (--allow-unlocked-memory): rehearsal only",
+        )?;
     }
     Ok(report)
 }
@@ -445,10 +446,10 @@ fn preflight(
     let p = transcript::preflight(h, out, std::time::SystemTime::now())?;
     let up = transcript::network_interfaces_up();
     if !up.is_empty() && !rehearsal {
-        eprintln!(
-            "warning: network interface(s) up: {} — a ceremony machine should be air-gapped (recorded in the transcript)",
+        console::warn(&format!(
+            "network interface(s) up: {} — a ceremony machine should be air-gapped (recorded in the transcript)",
             up.join(", ")
-        );
+        ))?;
     }
     Ok(p)
 }
@@ -506,26 +507,39 @@ fn replay(t: &std::path::Path, a: &Against) -> Result<verify::Replay, Error> {
     )
 }
 
-/// Prints the outcome of a replay and returns the exit code of `transcript verify`.
-fn print_replay(r: &verify::Replay) -> i32 {
-    print!("{}", clean_lines(&summary::replayed(r)));
+/// Prints the outcome of a replay and returns the exit code of `transcript verify`. A failed
+/// write of the summary or the warning is an error (exit 4: the answer was not delivered); the
+/// error that explains an invalid verdict is the answer's last line, and if standard error
+/// refuses it the verdict's exit code still stands.
+fn print_replay(r: &verify::Replay) -> Result<i32, Error> {
+    console::out("the replay summary", &summary::replayed(r))?;
     if !r.root_checked && matches!(r.verdict, verify::Verdict::Sealed) {
-        eprintln!(
-            "warning: no --root given: the seal was checked only against the key recorded in the transcript; \
-             a transcript forged and sealed with another key would pass"
-        );
+        console::warn(
+            "no --root given: the seal was checked only against the key recorded in the transcript; \
+             a transcript forged and sealed with another key would pass",
+        )?;
     }
     if let verify::Verdict::Invalid(e) = &r.verdict {
-        eprintln!("error: {e}");
+        let _ = console::report_error(e);
     }
-    r.exit_code()
+    Ok(r.exit_code())
+}
+
+/// `transcript verify` and `report` when the transcript or what it is checked against cannot
+/// be read: the answer is "invalid" (1), whether or not standard error takes the reason.
+fn unreadable(e: &Error) -> Result<i32, Error> {
+    let _ = console::report_error(e);
+    Ok(verify::INVALID)
 }
 
 fn read_dice() -> Result<SecretBytes, Error> {
-    eprintln!(
-        "Roll a six-sided die at least {} times and type the results (digits 1-6, spaces allowed).",
-        key::MIN_DICE_ROLLS
-    );
+    console::err(
+        "the dice instructions",
+        &format!(
+            "Roll a six-sided die at least {} times and type the results (digits 1-6, spaces allowed).\n",
+            key::MIN_DICE_ROLLS
+        ),
+    )?;
     // Read straight into locked memory with echo off (no intermediate heap buffers).
     let typed = secret::read_hidden_line("dice rolls (hidden): ", 1024)
         .map_err(|e| Error::input(format!("cannot read dice rolls: {e}")))?;
@@ -534,19 +548,28 @@ fn read_dice() -> Result<SecretBytes, Error> {
 
 /// Exit code of a combine: a share that does not agree with the quorum is a verification
 /// failure, reported on stderr too.
-fn disagreement_exit(r: &ceremony::CombineReport) -> i32 {
+fn disagreement_exit(r: &ceremony::CombineReport) -> Result<i32, Error> {
     for (i, holder, origin) in &r.disagreeing {
         let e = Error::verification(format!(
             "share {i} (holder \"{holder}\", {origin}) does not agree with the quorum: it would rebuild another key"
         ))
         .hint("do not use this share; investigate how it was altered");
-        eprintln!("error: {e}");
+        console::report_error(&e)?;
     }
-    if r.disagreeing.is_empty() {
+    Ok(if r.disagreeing.is_empty() {
         exit::OK
     } else {
         exit::VERIFICATION
-    }
+    })
+}
+
+/// Shows the outcome of a ceremony whose transcript in `out` is sealed; if it cannot be shown,
+/// the error says that the ceremony is complete and sealed, and only its summary was lost.
+fn after_seal(
+    out: &std::path::Path,
+    show: impl FnOnce() -> Result<i32, Error>,
+) -> Result<i32, Error> {
+    show().map_err(|e| console::after_seal(e, &out.join(transcript::FILE_NAME)))
 }
 
 /// The share sources of a signing ceremony: files, photos, then the keyboard (the default
@@ -671,19 +694,22 @@ fn intermediate_sign(
         }
         None => None,
     };
-    print!(
-        "{}",
-        clean_lines(&format!(
-            "CSR {}\n  Subject: {}\n  Key type: {}\n  SHA-256 of the CSR (DER):\n{}",
-            csr.display(),
-            request.subject_text,
-            request.key_type,
-            signing::hash_display(&request.sha256)
-        ))
-    );
+    // With --csr-sha256 the comparison is automatic and the confirmation summary shows the
+    // CSR and its hash; without it, the CSR is shown before its hash is asked for.
     let (expected, hash_source) = match given_hash {
         Some(h) => (h, signing::HashSource::CommandLine),
         None => {
+            console::out(
+                "the CSR summary",
+                &format!(
+                    "CSR {}\n  Subject: {}\n  Key type: {}\n  SHA-256 of the CSR (DER):\n{}",
+                    csr.display(),
+                    request.subject_text,
+                    request.key_type,
+                    signing::hash_display(&request.sha256)
+                ),
+            )
+            .map_err(|e| e.context("nothing was signed"))?;
             let typed = signing::read_visible_line(
                 "Type the CSR's SHA-256 as delivered out of band (64 hex digits): ",
             )?;
@@ -694,7 +720,13 @@ fn intermediate_sign(
         }
     };
     signing::check_out_of_band(&request, &expected, &csr_origin)?;
-    println!("The CSR's SHA-256 matches the hash delivered out of band.");
+    if hash_source == signing::HashSource::Typed {
+        console::out(
+            "the CSR hash check",
+            "The CSR's SHA-256 matches the hash delivered out of band.\n",
+        )
+        .map_err(|e| e.context("nothing was signed"))?;
+    }
     let job = signing::IntermediateJob {
         ctx: &ctx,
         context_files: [&root_file, &manifest_file],
@@ -714,42 +746,44 @@ fn intermediate_sign(
     let r = transcript::recorded(&mut rec, |rec| {
         signing::sign_intermediate(&job, confirm.as_mut(), sources, &out, rec)
     })?;
-    if let Some(p) = &r.previous {
-        for w in &p.warnings {
-            eprintln!("warning: {w}");
+    after_seal(&out, || {
+        if let Some(p) = &r.previous {
+            for w in &p.warnings {
+                console::warn(w)?;
+            }
         }
-    }
-    print!("{}", clean_lines(&summary::combined(&r.quorum)));
-    print!(
-        "{}",
-        clean_lines(&format!(
-            "\nINTERMEDIATE SIGNED: {}\n  serial {}\n  valid {} to {}\n  certificate SHA-256 {}\n  confirmed by {}\n\
+        console::out(
+            "the summary",
+            &format!(
+                "{}\nINTERMEDIATE SIGNED: {}\n  serial {}\n  valid {} to {}\n  certificate SHA-256 {}\n  confirmed by {}\n\
 Written:\n  {}\n  {}  (for Vault: pki/intermediate/set-signed certificate=@{})\n  {}  (sealed by the root key)\n\
 Check it:\n  openssl verify -CAfile {} {}\n  rootkey chain verify --root {} {}\n  rootkey transcript verify {} --root {} --artifacts {}\n",
-            r.draft.subject,
-            hex::encode(&r.draft.serial),
-            r.draft.not_before,
-            r.draft.not_after,
-            hex::encode(r.certificate_sha256),
-            r.confirmations
-                .iter()
-                .map(|c| format!("\"{}\"", c.name))
-                .collect::<Vec<_>>()
-                .join(" and "),
-            out.join(signing::INTERMEDIATE_FILE).display(),
-            out.join(signing::CHAIN_FILE).display(),
-            signing::CHAIN_FILE,
-            out.join(transcript::FILE_NAME).display(),
-            out.join(&root_file.name).display(),
-            out.join(signing::INTERMEDIATE_FILE).display(),
-            out.join(&root_file.name).display(),
-            out.join(signing::INTERMEDIATE_FILE).display(),
-            out.join(transcript::FILE_NAME).display(),
-            out.join(&root_file.name).display(),
-            out.display(),
-        ))
-    );
-    Ok(disagreement_exit(&r.quorum))
+                summary::combined(&r.quorum),
+                r.draft.subject,
+                hex::encode(&r.draft.serial),
+                r.draft.not_before,
+                r.draft.not_after,
+                hex::encode(r.certificate_sha256),
+                r.confirmations
+                    .iter()
+                    .map(|c| format!("\"{}\"", c.name))
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                out.join(signing::INTERMEDIATE_FILE).display(),
+                out.join(signing::CHAIN_FILE).display(),
+                signing::CHAIN_FILE,
+                out.join(transcript::FILE_NAME).display(),
+                out.join(&root_file.name).display(),
+                out.join(signing::INTERMEDIATE_FILE).display(),
+                out.join(&root_file.name).display(),
+                out.join(signing::INTERMEDIATE_FILE).display(),
+                out.join(transcript::FILE_NAME).display(),
+                out.join(&root_file.name).display(),
+                out.display(),
+            ),
+        )?;
+        disagreement_exit(&r.quorum)
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -798,33 +832,35 @@ fn crl_sign(
     let r = transcript::recorded(&mut rec, |rec| {
         signing::sign_crl(&job, confirm.as_mut(), sources, &out, rec)
     })?;
-    print!("{}", clean_lines(&summary::combined(&r.quorum)));
-    print!(
-        "{}",
-        clean_lines(&format!(
-            "\nCRL SIGNED: number {}, {} revoked certificate(s), next update {}\n  CRL SHA-256 {}\n  confirmed by {}\n\
+    after_seal(&out, || {
+        console::out(
+            "the summary",
+            &format!(
+                "{}\nCRL SIGNED: number {}, {} revoked certificate(s), next update {}\n  CRL SHA-256 {}\n  confirmed by {}\n\
 Written:\n  {}\n  {}\n  {}  (sealed by the root key)\n\
 Check it:\n  openssl crl -in {} -noout -verify -CAfile {}\n  rootkey transcript verify {} --root {} --artifacts {}\n",
-            hex::encode(&r.draft.number),
-            r.draft.revoked.len(),
-            rootkey::ceremony::utc_string(r.draft.next_update),
-            hex::encode(r.crl_sha256),
-            r.confirmations
-                .iter()
-                .map(|c| format!("\"{}\"", c.name))
-                .collect::<Vec<_>>()
-                .join(" and "),
-            out.join(signing::CRL_FILE).display(),
-            out.join(signing::CRL_PEM_FILE).display(),
-            out.join(transcript::FILE_NAME).display(),
-            out.join(signing::CRL_PEM_FILE).display(),
-            out.join(&root_file.name).display(),
-            out.join(transcript::FILE_NAME).display(),
-            out.join(&root_file.name).display(),
-            out.display(),
-        ))
-    );
-    Ok(disagreement_exit(&r.quorum))
+                summary::combined(&r.quorum),
+                hex::encode(&r.draft.number),
+                r.draft.revoked.len(),
+                rootkey::ceremony::utc_string(r.draft.next_update),
+                hex::encode(r.crl_sha256),
+                r.confirmations
+                    .iter()
+                    .map(|c| format!("\"{}\"", c.name))
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                out.join(signing::CRL_FILE).display(),
+                out.join(signing::CRL_PEM_FILE).display(),
+                out.join(transcript::FILE_NAME).display(),
+                out.join(signing::CRL_PEM_FILE).display(),
+                out.join(&root_file.name).display(),
+                out.join(transcript::FILE_NAME).display(),
+                out.join(&root_file.name).display(),
+                out.display(),
+            ),
+        )?;
+        disagreement_exit(&r.quorum)
+    })
 }
 
 fn chain_verify(
@@ -857,7 +893,7 @@ fn chain_verify(
         given.extend(chain::load_certificates(&b, &p.display().to_string())?);
     }
     let report = chain::verify(&root_cert, crl.as_ref(), at, &given)?;
-    print!("{}", clean_lines(&summary::chain(&report, &root_cert)));
+    console::out("the summary", &summary::chain(&report, &root_cert))?;
     Ok(if report.all_valid() {
         exit::OK
     } else {
@@ -907,31 +943,52 @@ fn run(cli: Cli) -> Result<i32, Error> {
         }) => chain_verify(root, crl, at, certs),
         Command::Paper(PaperCommand::Wipe { dir }) => {
             let shards = ceremony::paper_shards(&dir)?;
-            // Every file is tried; each outcome is reported.
+            // Every file is tried, even when its outcome cannot be shown; each outcome is
+            // reported.
             let mut failed = Vec::new();
+            let mut lost: Option<Error> = None;
             for p in &shards {
-                match rootkey::fsio::overwrite_and_remove(std::slice::from_ref(p)) {
-                    Ok(_) => println!("wiped {}", p.display()),
+                let shown = match rootkey::fsio::overwrite_and_remove(std::slice::from_ref(p)) {
+                    Ok(_) => console::out(
+                        "the list of wiped files",
+                        &format!("wiped {}\n", p.display()),
+                    ),
                     Err(e) => {
-                        eprintln!("error: {e}");
                         failed.push(p.display().to_string());
+                        console::report_error(&e)
                     }
+                };
+                if let Err(e) = shown {
+                    lost.get_or_insert(e);
                 }
             }
-            println!(
-                "{} paper shard file(s) overwritten and removed from {}",
-                shards.len() - failed.len(),
-                dir.display()
-            );
-            if failed.is_empty() {
-                Ok(exit::OK)
-            } else {
+            if failed.is_empty() && lost.is_none() {
+                lost = console::out(
+                    "the list of wiped files",
+                    &format!(
+                        "{} paper shard file(s) overwritten and removed from {}\n",
+                        shards.len(),
+                        dir.display()
+                    ),
+                )
+                .err();
+            }
+            if !failed.is_empty() {
                 Err(Error::environment(format!(
                     "{} file(s) could not be wiped: {}",
                     failed.len(),
                     failed.join(", ")
                 ))
                 .hint("they may still hold shares: remove them by hand"))
+            } else if let Some(e) = lost {
+                Err(Error::environment(format!(
+                    "{} — every one of the {} paper shard file(s) in {} was overwritten and removed",
+                    e.message,
+                    shards.len(),
+                    dir.display()
+                )))
+            } else {
+                Ok(exit::OK)
             }
         }
         Command::Generate {
@@ -1028,8 +1085,10 @@ fn run(cli: Cli) -> Result<i32, Error> {
                     rec,
                 )
             })?;
-            print!("{}", clean_lines(&summary::generated(&report)));
-            Ok(exit::OK)
+            after_seal(&out, || {
+                console::out("the summary", &summary::generated(&report))?;
+                Ok(exit::OK)
+            })
         }
         Command::Rehearse {
             out,
@@ -1051,19 +1110,20 @@ fn run(cli: Cli) -> Result<i32, Error> {
             let r = transcript::recorded(&mut rec, |rec| {
                 ceremony::rehearse(&out, &plan, &layout, rec)
             })?;
-            print!("{}", clean_lines(&summary::generated(&r.generated)));
-            println!();
-            print!("{}", clean_lines(&summary::combined(&r.combined)));
-            print!(
-                "{}",
-                clean_lines(&format!(
-                    "\nREHEARSAL complete. Transcript: {1}\nCheck it and the certificate yourself:\n  rootkey transcript verify {1} --root {0} --artifacts {2}\n  openssl verify -CAfile {0} {0}\n  openssl x509 -in {0} -noout -text\n",
-                    r.generated.root_path.display(),
-                    out.join(transcript::FILE_NAME).display(),
-                    out.display()
-                ))
-            );
-            Ok(disagreement_exit(&r.combined))
+            after_seal(&out, || {
+                console::out(
+                    "the summary",
+                    &format!(
+                        "{3}\n{4}\nREHEARSAL complete. Transcript: {1}\nCheck it and the certificate yourself:\n  rootkey transcript verify {1} --root {0} --artifacts {2}\n  openssl verify -CAfile {0} {0}\n  openssl x509 -in {0} -noout -text\n",
+                        r.generated.root_path.display(),
+                        out.join(transcript::FILE_NAME).display(),
+                        out.display(),
+                        summary::generated(&r.generated),
+                        summary::combined(&r.combined),
+                    ),
+                )?;
+                disagreement_exit(&r.combined)
+            })
         }
         Command::Share(ShareCommand::Verify {
             share,
@@ -1084,14 +1144,10 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 }
             };
             let v = ceremony::verify_share_text(rootkey::share::input::read(source, 1)?, &ctx)?;
-            print!(
-                "{}",
-                clean_lines(&summary::verified(
-                    &v,
-                    ctx.manifest.ceremony.rehearsal,
-                    &ctx.root.fingerprint
-                ))
-            );
+            console::out(
+                "the summary",
+                &summary::verified(&v, ctx.manifest.ceremony.rehearsal, &ctx.root.fingerprint),
+            )?;
             Ok(exit::OK)
         }
         Command::Combine {
@@ -1138,14 +1194,34 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 sources.extend((0..more).map(|_| Source::Keyboard));
             }
             let r = transcript::recorded(&mut rec, |rec| ceremony::combine(&ctx, sources, rec))?;
-            print!("{}", clean_lines(&summary::combined(&r)));
-            println!(
-                "Transcript: {} (sealed by the rebuilt key)",
-                out.join(transcript::FILE_NAME).display()
-            );
-            Ok(disagreement_exit(&r))
+            after_seal(&out, || {
+                console::out(
+                    "the summary",
+                    &format!(
+                        "{}Transcript: {} (sealed by the rebuilt key)\n",
+                        summary::combined(&r),
+                        out.join(transcript::FILE_NAME).display()
+                    ),
+                )?;
+                disagreement_exit(&r)
+            })
         }
     }
+}
+
+/// A report file that could not be written: the file system's fault (exit 4), never a verdict
+/// on the transcript. `written` is the Markdown report if it was written before the PDF failed.
+fn report_not_written(e: Error, written: Option<&std::path::Path>) -> Error {
+    if e.fault != rootkey::error::Fault::Environment || e.hint.is_some() {
+        return e;
+    }
+    let done = match written {
+        Some(md) => format!("{} was written; ", md.display()),
+        None => String::new(),
+    };
+    e.hint(format!(
+        "{done}free space or choose a writable place for the report, then run `transcript report` again (the transcript was not changed)"
+    ))
 }
 
 fn run_transcript(cmd: TranscriptCommand) -> Result<i32, Error> {
@@ -1153,10 +1229,10 @@ fn run_transcript(cmd: TranscriptCommand) -> Result<i32, Error> {
         TranscriptCommand::Verify {
             transcript,
             against,
-        } => {
-            let r = replay(&transcript, &against)?;
-            Ok(print_replay(&r))
-        }
+        } => match replay(&transcript, &against) {
+            Ok(r) => print_replay(&r),
+            Err(e) => unreadable(&e),
+        },
         TranscriptCommand::Attest {
             transcript,
             root,
@@ -1168,7 +1244,12 @@ fn run_transcript(cmd: TranscriptCommand) -> Result<i32, Error> {
             let pem = rootkey::fsio::read_secret(&key, 16 * 1024)
                 .map_err(|e| e.context(format!("witness key {}", key.display())))?;
             let a = transcript::attest(&transcript, &root, &pem, &name)?;
-            print!("{}", clean_lines(&summary::attested(&a, &name)));
+            console::out("the summary", &summary::attested(&a, &name)).map_err(|e| {
+                e.context(format!(
+                    "the attestation was appended to {}, but",
+                    a.path.display()
+                ))
+            })?;
             Ok(exit::OK)
         }
         TranscriptCommand::Report {
@@ -1178,7 +1259,10 @@ fn run_transcript(cmd: TranscriptCommand) -> Result<i32, Error> {
             paper,
             against,
         } => {
-            let r = replay(&transcript, &against)?;
+            let r = match replay(&transcript, &against) {
+                Ok(r) => r,
+                Err(e) => return unreadable(&e),
+            };
             let rep = transcript::report::build(&r);
             let md = transcript::report::markdown(&rep);
             // Render the PDF first: nothing is written if it cannot be made.
@@ -1194,35 +1278,71 @@ fn run_transcript(cmd: TranscriptCommand) -> Result<i32, Error> {
                     p.display()
                 )));
             }
-            rootkey::fsio::write_new(&out, md.as_bytes(), rootkey::fsio::PUBLIC_MODE)?;
-            println!("report written: {}", out.display());
+            // From here on a failure is the environment's (exit 4), never "invalid".
+            rootkey::fsio::write_new(&out, md.as_bytes(), rootkey::fsio::PUBLIC_MODE)
+                .map_err(|e| report_not_written(e, None))?;
+            console::out(
+                "the list of reports written",
+                &format!("report written: {}\n", out.display()),
+            )?;
             if let (Some(p), Some(bytes)) = (&pdf, &pdf_bytes) {
-                rootkey::fsio::write_new(p, bytes, rootkey::fsio::PUBLIC_MODE)?;
-                println!("report written: {}", p.display());
+                rootkey::fsio::write_new(p, bytes, rootkey::fsio::PUBLIC_MODE)
+                    .map_err(|e| report_not_written(e, Some(&out)))?;
+                console::out(
+                    "the list of reports written",
+                    &format!("report written: {}\n", p.display()),
+                )?;
             }
-            Ok(print_replay(&r))
+            print_replay(&r)
         }
     }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    // `transcript verify` and `transcript report` have their own exit codes: every failure
-    // to read or check the transcript is "invalid" (1).
-    let own_codes = matches!(
-        &cli.command,
-        Command::Transcript(TranscriptCommand::Verify { .. } | TranscriptCommand::Report { .. })
-    );
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
     match run(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("error: {e}");
-            let code = if own_codes {
-                verify::INVALID
+            // If standard error refuses the message too, nothing more can be shown: the exit
+            // code still says what happened.
+            let _ = console::report_error(&e);
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+/// Help, version and usage errors: printed by clap (in its colours), but a page that cannot
+/// be written is an environment failure (exit 4), never a panic or a silent success.
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    use std::io::Write;
+    let printed = e.print().and_then(|()| {
+        if e.use_stderr() {
+            std::io::stderr().flush()
+        } else {
+            std::io::stdout().flush()
+        }
+    });
+    match printed {
+        Ok(()) => ExitCode::from(e.exit_code() as u8),
+        // A usage error whose message cannot be shown is still a usage error.
+        Err(_) if e.use_stderr() => ExitCode::from(exit::USAGE as u8),
+        Err(io) => {
+            let what = if e.kind() == clap::error::ErrorKind::DisplayVersion {
+                "the version"
             } else {
-                e.exit_code()
+                "the help"
             };
-            ExitCode::from(code as u8)
+            let _ = console::report_error(
+                &Error::environment(format!(
+                    "could not write {what} to standard output: {}",
+                    console::io_reason(&io)
+                ))
+                .hint("make room where standard output goes, or keep the reading end of its pipe open until rootkey exits"),
+            );
+            ExitCode::from(exit::ENVIRONMENT as u8)
         }
     }
 }

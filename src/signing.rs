@@ -109,8 +109,9 @@ fn check_two(list: &[Confirmation]) -> Result<()> {
     Ok(())
 }
 
-/// Scripted confirmations (`--confirm NAME` twice): the summary is printed, the names are
-/// taken as given.
+/// Scripted confirmations (`--confirm NAME` twice): the summary is printed on standard output,
+/// the names are taken as given. If the summary cannot be printed nobody has seen what they
+/// confirm: the ceremony stops (and its transcript records why) before any share is read.
 pub struct ScriptedConfirm {
     /// The names.
     pub names: Vec<String>,
@@ -118,7 +119,12 @@ pub struct ScriptedConfirm {
 
 impl Confirm for ScriptedConfirm {
     fn confirm(&mut self, summary: &str, _tbs: &[u8; 32]) -> Result<Vec<Confirmation>> {
-        print!("{}", crate::error::clean_lines(summary));
+        crate::console::out("the confirmation summary", summary).map_err(|e| {
+            let hint = e.hint.clone().unwrap_or_default();
+            e.hint(format!(
+                "nothing was signed and no share was read; {hint}, then run the ceremony again with a new --out directory"
+            ))
+        })?;
         let list: Vec<Confirmation> = self
             .names
             .iter()
@@ -199,7 +205,8 @@ impl Confirm for TerminalConfirm {
                     ok = true;
                     break;
                 }
-                let _ = writeln!(w, "that is not the code shown (try {attempt} of 3)");
+                writeln!(w, "that is not the code shown (try {attempt} of 3)")
+                    .map_err(|e| Error::environment(format!("terminal: {e}")))?;
             }
             if !ok {
                 return Err(Error::operator(format!(

@@ -255,10 +255,10 @@ fn decode_gray(img: image::GrayImage, origin: &str) -> Result<SecretBytes> {
 pub fn read_keyboard(ordinal: usize) -> Result<ShareText> {
     let _scrub = secret::ScrubOnDrop;
     let origin = format!("keyboard entry {ordinal}");
-    eprintln!(
+    progress(&format!(
         "Share {ordinal}: scan its QR code with the scanner, or type its {ROWS} rows from the paper \
          (input is hidden; spaces do not matter)."
-    );
+    ))?;
     let mut syms = SecretBytes::zeroed(ROWS * ROW_LEN)?;
     let mut corrections = Vec::new();
     let mut row = 1usize;
@@ -269,13 +269,15 @@ pub fn read_keyboard(ordinal: usize) -> Result<ShareText> {
             // An over-long line is a typing mistake: ask for the row again.
             Err(secret::SecretError::Terminal("input too long", _)) => {
                 tries += 1;
-                eprintln!("  row {row}: far too long (more than 512 characters)");
+                progress(&format!(
+                    "  row {row}: far too long (more than 512 characters)"
+                ))?;
                 if tries >= ROW_TRIES {
                     return Err(Error::operator(format!(
                         "{origin}: row {row} was refused {ROW_TRIES} times; giving up on this share"
                     )));
                 }
-                eprintln!("  type row {row} again");
+                progress(&format!("  type row {row} again"))?;
                 continue;
             }
             Err(e) => return Err(Error::input(format!("{origin}: {e}"))),
@@ -284,7 +286,7 @@ pub fn read_keyboard(ordinal: usize) -> Result<ShareText> {
         if row == 1 && is_compact(typed) {
             let mut text = SecretBytes::zeroed(typed.len())?;
             text.as_mut_slice().copy_from_slice(typed);
-            eprintln!("  scanned: {} characters read", typed.len());
+            progress(&format!("  scanned: {} characters read", typed.len()))?;
             return Ok(ShareText {
                 text,
                 origin: format!("keyboard entry {ordinal} (scanned)"),
@@ -300,29 +302,29 @@ pub fn read_keyboard(ordinal: usize) -> Result<ShareText> {
         out.zeroize();
         match result {
             Ok(None) => {
-                eprintln!("  row {row:>2}/{ROWS} ok");
+                progress(&format!("  row {row:>2}/{ROWS} ok"))?;
                 row += 1;
                 tries = 0;
             }
             Ok(Some(c)) => {
-                eprintln!(
+                progress(&format!(
                     "  row {row:>2}/{ROWS} ok — character {} was wrong and has been corrected; check the paper",
                     c.column
-                );
+                ))?;
                 corrections.push(c);
                 row += 1;
                 tries = 0;
             }
             Err(e) => {
                 tries += 1;
-                eprintln!("  {}", crate::error::clean_lines(&e.message));
+                progress(&format!("  {}", e.message))?;
                 if tries >= ROW_TRIES {
                     return Err(Error::operator(format!(
                         "{origin}: row {row} was refused {ROW_TRIES} times; giving up on this share"
                     ))
                     .hint("check the paper, then run the command again"));
                 }
-                eprintln!("  type row {row} again");
+                progress(&format!("  type row {row} again"))?;
             }
         }
     }
@@ -332,6 +334,11 @@ pub fn read_keyboard(ordinal: usize) -> Result<ShareText> {
         file: "-".into(),
         corrections,
     })
+}
+
+/// One line of keyboard-entry progress on standard error (never what was typed).
+fn progress(line: &str) -> Result<()> {
+    crate::console::err("the share entry progress", &format!("{line}\n"))
 }
 
 fn trim(b: &[u8]) -> &[u8] {

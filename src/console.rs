@@ -1,0 +1,150 @@
+//! The operator's terminal, output side: every byte rootkey prints to standard output or
+//! standard error goes through [`out`] or [`err`].
+//!
+//! `print!` and friends panic when a write fails (a full disk behind `> file`, a pipe whose
+//! reader has gone, `2> /dev/full`; Rust ignores SIGPIPE, so a closed pipe is an `EPIPE` error,
+//! not a signal). Here a failed write is an [`Error`] of the environment (exit 4) naming the
+//! output that was lost, so that a ceremony can record it as the reason of its `aborted` entry
+//! before the point of no return, or say that it is already sealed after it
+//! ([`after_seal`]). Text is written with unsafe characters escaped
+//! ([`crate::error::clean_lines`]) and flushed at once, so a failure is seen where it happens
+//! rather than lost at exit.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result, clean_lines};
+
+/// Which standard stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stream {
+    Out,
+    Err,
+}
+
+impl Stream {
+    fn name(self) -> &'static str {
+        match self {
+            Stream::Out => "standard output",
+            Stream::Err => "standard error",
+        }
+    }
+}
+
+/// An I/O error as people read it: `No space left on device`, without ` (os error 28)`.
+pub fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" (os error ") {
+        Some(i) if s.ends_with(')') => s[..i].to_string(),
+        _ => s,
+    }
+}
+
+/// The error for a failed write of `what` (e.g. "the summary") to `stream`.
+fn write_failed(stream: Stream, what: &str, e: &std::io::Error) -> Error {
+    Error::environment(format!(
+        "could not write {what} to {}: {}",
+        stream.name(),
+        io_reason(e)
+    ))
+    .hint(match stream {
+        Stream::Out => {
+            "make room where standard output goes, or keep the reading end of its pipe open until rootkey exits"
+        }
+        Stream::Err => {
+            "make room where standard error goes, or keep the reading end of its pipe open until rootkey exits"
+        }
+    })
+}
+
+fn write(stream: Stream, what: &str, text: &str) -> Result<()> {
+    let text = clean_lines(text);
+    let r = match stream {
+        Stream::Out => {
+            let mut o = std::io::stdout().lock();
+            o.write_all(text.as_bytes()).and_then(|()| o.flush())
+        }
+        Stream::Err => {
+            let mut o = std::io::stderr().lock();
+            o.write_all(text.as_bytes()).and_then(|()| o.flush())
+        }
+    };
+    r.map_err(|e| write_failed(stream, what, &e))
+}
+
+/// Writes `text` (escaped, see the module documentation) to standard output. `what` names it
+/// in the error ("the summary").
+pub fn out(what: &str, text: &str) -> Result<()> {
+    write(Stream::Out, what, text)
+}
+
+/// Writes `text` (escaped) to standard error. `what` names it in the error ("a warning").
+pub fn err(what: &str, text: &str) -> Result<()> {
+    write(Stream::Err, what, text)
+}
+
+/// Writes `warning: TEXT` and a line end to standard error.
+pub fn warn(text: &str) -> Result<()> {
+    err("a warning", &format!("warning: {text}\n"))
+}
+
+/// Writes a failed command's error (`error: …` and its next step) to standard error. Nothing
+/// more can be done if standard error itself fails, so that failure is only returned for the
+/// caller to note; the exit code stays the error's.
+pub fn report_error(e: &Error) -> Result<()> {
+    err("the error message", &format!("error: {e}\n"))
+}
+
+/// Restates a failure to show the outcome of a ceremony whose transcript is already sealed:
+/// the ceremony is complete and nothing must be done again; only its summary on screen was
+/// lost.
+pub fn after_seal(e: Error, transcript: &Path) -> Error {
+    Error::environment(format!(
+        "{} — the ceremony completed and its transcript is sealed at {}; only its summary on screen was lost",
+        e.message,
+        transcript.display()
+    ))
+    .hint(format!(
+        "do not run the ceremony again; read what was done with: rootkey transcript report {} --out report.md",
+        transcript.display()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_reasons_drop_the_os_error_number() {
+        let e = std::io::Error::from_raw_os_error(libc::ENOSPC);
+        assert_eq!(io_reason(&e), "No space left on device");
+        let e = std::io::Error::other("plain");
+        assert_eq!(io_reason(&e), "plain");
+    }
+
+    #[test]
+    fn messages_name_the_output_and_the_stream() {
+        let e = write_failed(
+            Stream::Out,
+            "the summary",
+            &std::io::Error::from_raw_os_error(libc::EPIPE),
+        );
+        assert_eq!(e.exit_code(), crate::error::exit::ENVIRONMENT);
+        assert_eq!(
+            e.message,
+            "could not write the summary to standard output: Broken pipe"
+        );
+        let s = after_seal(e, Path::new("out/transcript.jsonl"));
+        assert!(
+            s.message
+                .ends_with("sealed at out/transcript.jsonl; only its summary on screen was lost"),
+            "{}",
+            s.message
+        );
+        assert!(
+            s.hint
+                .unwrap_or_default()
+                .contains("do not run the ceremony again")
+        );
+    }
+}
