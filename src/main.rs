@@ -1245,9 +1245,14 @@ fn run_transcript(cmd: TranscriptCommand) -> Result<i32, Error> {
                 .map_err(|e| e.context(format!("witness key {}", key.display())))?;
             let a = transcript::attest(&transcript, &root, &pem, &name)?;
             console::out("the summary", &summary::attested(&a, &name)).map_err(|e| {
-                e.context(format!(
-                    "the attestation was appended to {}, but",
+                Error::environment(format!(
+                    "{} — the attestation was appended to {}; only its summary on screen was lost",
+                    e.message,
                     a.path.display()
+                ))
+                .hint(format!(
+                    "do not attest again; `rootkey transcript verify {}` lists the attestations",
+                    transcript.display()
                 ))
             })?;
             Ok(exit::OK)

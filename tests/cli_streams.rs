@@ -1,0 +1,637 @@
+//! Output that cannot be written, through the real binary: for every command family, standard
+//! output to `/dev/full` (ENOSPC), standard error to `/dev/full`, and either stream to a pipe
+//! whose reading end is closed before the child starts (EPIPE, deterministic; Rust ignores
+//! SIGPIPE, so this is an error, not a signal). No run panics (exit 101, "panicked"); a lost
+//! result is exit 4 with a message naming the output; a ceremony whose summary is lost after
+//! the seal says it is sealed (and the transcript verifies sealed); a ceremony whose
+//! confirmation summary cannot be shown aborts (transcript ends with `aborted`, exit 3 from
+//! `transcript verify`, nothing signed); when only standard error fails, the exit code is the
+//! one the command would have had, or 4 if what was lost was a warning.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+use common::{Ceremony, Run, rootkey, s};
+
+/// Exit code of an environment failure.
+const ENVIRONMENT: i32 = 4;
+
+/// Where the child's output goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sink {
+    /// Standard output is `/dev/full`.
+    OutFull,
+    /// Standard error is `/dev/full`.
+    ErrFull,
+    /// Standard output is a pipe whose reader is already closed.
+    OutClosed,
+    /// Standard error is a pipe whose reader is already closed.
+    ErrClosed,
+}
+
+const ALL: [Sink; 4] = [
+    Sink::OutFull,
+    Sink::ErrFull,
+    Sink::OutClosed,
+    Sink::ErrClosed,
+];
+
+/// The message for a failed write of `what` to standard output through `sink`.
+fn lost(what: &str, sink: Sink) -> String {
+    let reason = match sink {
+        Sink::OutFull => "No space left on device",
+        Sink::OutClosed => "Broken pipe",
+        _ => unreachable!("only standard output failures can be read"),
+    };
+    format!("could not write {what} to standard output: {reason}")
+}
+
+const OUT_HINT: &str = "make room where standard output goes, or keep the reading end of its pipe open until rootkey exits";
+
+/// Runs `rootkey ARGS` with one stream broken as `sink` (the other captured, stdin empty).
+/// Asserts that it exited normally and did not panic.
+fn run_to<S: AsRef<std::ffi::OsStr>>(sink: Sink, args: &[S]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rootkey"));
+    cmd.args(args).stdin(Stdio::null());
+    let full = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let closed = || {
+        let (r, w) = std::io::pipe().unwrap();
+        drop(r);
+        w
+    };
+    match sink {
+        Sink::OutFull => cmd.stdout(full()),
+        Sink::ErrFull => cmd.stderr(full()),
+        Sink::OutClosed => cmd.stdout(closed()),
+        Sink::ErrClosed => cmd.stderr(closed()),
+    };
+    let o = cmd.output().unwrap();
+    let what = format!(
+        "rootkey {} ({sink:?})",
+        args.iter()
+            .map(|a| a.as_ref().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let code = o
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("{what}: killed by a signal: {:?}", o.status));
+    let r = Run {
+        what,
+        code,
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    };
+    assert_ne!(r.code, 101, "{}: panicked: {}", r.what, r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}: {}", r.what, r.stderr);
+    r
+}
+
+fn args(v: &[&str]) -> Vec<String> {
+    v.iter().map(|a| a.to_string()).collect()
+}
+
+struct Fixture {
+    dir: PathBuf,
+    c: Ceremony,
+    csr: PathBuf,
+    csr_sha256: String,
+    /// A signed intermediate (its rotation directory).
+    rotation: PathBuf,
+    /// A witness's Ed25519 key (PKCS#8 PEM).
+    witness: PathBuf,
+    _keep: TempDir,
+}
+
+/// One rehearsal ceremony with five text shares, a CSR, one intermediate signed from it and a
+/// witness key, shared by the tests.
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let keep = TempDir::new().unwrap();
+        let dir = keep.path().to_path_buf();
+        let c = Ceremony::rehearse(&dir.join("root"));
+        let csr = common::openssl_csr(&dir, "p256", "p256", common::CSR_SUBJECT);
+        let csr_sha256 = common::csr_der_sha256(&csr);
+        let rotation = dir.join("rotation");
+        let mut a = sign_args(&c, &csr, &csr_sha256, &rotation);
+        a.extend(confirmers());
+        rootkey(&a).ok();
+        let witness = dir.join("witness.pem");
+        let o = Command::new("openssl")
+            .args(["genpkey", "-algorithm", "ed25519", "-out"])
+            .arg(&witness)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "openssl genpkey: {o:?}");
+        Fixture {
+            dir,
+            c,
+            csr,
+            csr_sha256,
+            rotation,
+            witness,
+            _keep: keep,
+        }
+    })
+}
+
+/// A fresh, not yet existing directory in the fixture.
+fn fresh(name: &str) -> PathBuf {
+    let d = tempfile::Builder::new()
+        .prefix(name)
+        .tempdir_in(&fixture().dir)
+        .unwrap()
+        .keep();
+    d.join("out")
+}
+
+fn confirmers() -> Vec<String> {
+    args(&["--confirm", "Ann Officer", "--confirm", "Bob Witness"])
+}
+
+fn shares(c: &Ceremony, flag: Option<&str>) -> Vec<String> {
+    let mut v = Vec::new();
+    for i in 1..=3 {
+        if let Some(f) = flag {
+            v.push(f.to_string());
+        }
+        v.push(s(c.share(i)));
+    }
+    v
+}
+
+fn sign_args(c: &Ceremony, csr: &Path, hash: &str, out: &Path) -> Vec<String> {
+    let mut a = args(&["intermediate", "sign", "--csr"]);
+    a.extend([
+        s(csr),
+        "--csr-sha256".into(),
+        hash.into(),
+        "--profile".into(),
+        s(&common::repo_path("templates/intermediate.toml")),
+        "--root".into(),
+        s(&c.root),
+        "--manifest".into(),
+        s(&c.manifest),
+        "--out".into(),
+        s(out),
+    ]);
+    a.extend(shares(c, Some("--share")));
+    a
+}
+
+fn combine_args(out: &Path) -> Vec<String> {
+    let c = &fixture().c;
+    let mut a = args(&["combine", "--out"]);
+    a.extend([
+        s(out),
+        "--manifest".into(),
+        s(&c.manifest),
+        "--root".into(),
+        s(&c.root),
+    ]);
+    a.extend(shares(c, None));
+    a
+}
+
+fn entries(out: &Path) -> Vec<Value> {
+    fs::read_to_string(out.join("transcript.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// `rootkey transcript verify` of the transcript in `out` against the fixture's root.
+fn verify_code(out: &Path) -> i32 {
+    verify_against(out, &fixture().c.root)
+}
+
+fn verify_against(out: &Path, root: &Path) -> i32 {
+    rootkey([
+        "transcript",
+        "verify",
+        &s(&out.join("transcript.jsonl")),
+        "--root",
+        &s(root),
+    ])
+    .code
+}
+
+/// The stderr of a ceremony whose summary was lost after the seal.
+fn sealed_message(what: &str, sink: Sink, out: &Path) -> String {
+    let t = s(&out.join("transcript.jsonl"));
+    format!(
+        "error: {} — the ceremony completed and its transcript is sealed at {t}; only its summary on screen was lost\n  \
+next step: do not run the ceremony again; read what was done with: rootkey transcript report {t} --out report.md\n",
+        lost(what, sink)
+    )
+}
+
+#[test]
+fn help_version_and_usage_errors() {
+    for a in [
+        &["--help"][..],
+        &["--version"],
+        &["share", "verify", "--help"],
+    ] {
+        let what = if a == ["--version"] {
+            "the version"
+        } else {
+            "the help"
+        };
+        for sink in ALL {
+            let r = run_to(sink, a);
+            match sink {
+                Sink::OutFull | Sink::OutClosed => {
+                    r.code(ENVIRONMENT);
+                    assert_eq!(
+                        r.stderr,
+                        format!("error: {}\n  next step: {OUT_HINT}\n", lost(what, sink)),
+                        "{}",
+                        r.what
+                    );
+                }
+                Sink::ErrFull | Sink::ErrClosed => {
+                    r.ok();
+                    assert!(r.stdout.contains("rootkey"), "{}", r.stdout);
+                }
+            }
+        }
+    }
+    // A usage error whose message cannot be shown is still a usage error.
+    for sink in [Sink::ErrFull, Sink::ErrClosed] {
+        run_to(sink, &["share", "verify", "--bogus"]).code(common::USAGE);
+    }
+    run_to(Sink::OutFull, &["share", "verify", "--bogus"])
+        .code(common::USAGE)
+        .stderr_has(&["--bogus"]);
+}
+
+#[test]
+fn chain_verify_golden_message_and_codes() {
+    let f = fixture();
+    let inter = s(&f.rotation.join("intermediate.pem"));
+    let root = s(&f.c.root);
+    let ok = ["chain", "verify", "--root", &root, &inter];
+    // The golden message of a lost summary, exactly.
+    let r = run_to(Sink::OutFull, &ok);
+    r.code(ENVIRONMENT);
+    assert_eq!(
+        r.stderr,
+        "error: could not write the summary to standard output: No space left on device\n  \
+next step: make room where standard output goes, or keep the reading end of its pipe open until rootkey exits\n"
+    );
+    run_to(Sink::OutClosed, &ok)
+        .code(ENVIRONMENT)
+        .stderr_has(&[&lost("the summary", Sink::OutClosed)]);
+    for sink in [Sink::ErrFull, Sink::ErrClosed] {
+        run_to(sink, &ok).ok().stdout_has(&["verify"]);
+    }
+    // A certificate that does not verify: the answer (3) stands when only stderr fails; when
+    // the answer itself cannot be shown, 4.
+    let late = [
+        "chain",
+        "verify",
+        "--root",
+        &root,
+        "--at",
+        "2100-01-01",
+        &inter,
+    ];
+    rootkey(late).code(common::VERIFICATION);
+    for sink in [Sink::ErrFull, Sink::ErrClosed] {
+        run_to(sink, &late).code(common::VERIFICATION);
+    }
+    run_to(Sink::OutFull, &late).code(ENVIRONMENT);
+}
+
+#[test]
+fn share_verify() {
+    let c = &fixture().c;
+    let a = [
+        "share",
+        "verify",
+        &s(c.share(2)),
+        "--manifest",
+        &s(&c.manifest),
+        "--root",
+        &s(&c.root),
+    ];
+    for sink in ALL {
+        let r = run_to(sink, &a);
+        r.no_secrets(&c.secrets);
+        match sink {
+            Sink::OutFull | Sink::OutClosed => {
+                r.code(ENVIRONMENT)
+                    .stderr_has(&[&lost("the summary", sink), OUT_HINT]);
+            }
+            _ => {
+                r.ok();
+            }
+        }
+    }
+    // An error that cannot be shown keeps its exit code.
+    let missing = s(&fixture().dir.join("no-such-share.txt"));
+    let bad = [
+        "share",
+        "verify",
+        &missing,
+        "--manifest",
+        &s(&c.manifest),
+        "--root",
+        &s(&c.root),
+    ];
+    for sink in [Sink::ErrFull, Sink::ErrClosed] {
+        run_to(sink, &bad).code(common::INPUT);
+    }
+}
+
+#[test]
+fn combine_says_it_is_sealed_when_its_summary_is_lost() {
+    let c = &fixture().c;
+    for sink in ALL {
+        let out = fresh("combine-");
+        let r = run_to(sink, &combine_args(&out));
+        r.no_secrets(&c.secrets);
+        match sink {
+            Sink::OutFull | Sink::OutClosed => {
+                r.code(ENVIRONMENT);
+                assert_eq!(r.stderr, sealed_message("the summary", sink, &out));
+            }
+            _ => {
+                r.ok();
+            }
+        }
+        // Sealed in every case.
+        assert_eq!(verify_code(&out), 0, "{sink:?}");
+        assert_eq!(entries(&out).last().unwrap()["action"], "seal");
+    }
+}
+
+#[test]
+fn rehearse_and_paper_wipe() {
+    for sink in ALL {
+        let out = fresh("rehearse-");
+        let r = run_to(sink, &["rehearse", "--out", &s(&out)]);
+        match sink {
+            Sink::OutFull | Sink::OutClosed => {
+                r.code(ENVIRONMENT);
+                assert_eq!(r.stderr, sealed_message("the summary", sink, &out));
+            }
+            _ => {
+                r.ok();
+            }
+        }
+        assert_eq!(verify_against(&out, &out.join("root.pem")), 0, "{sink:?}");
+        // The wipe goes on when its list cannot be shown, and says it finished.
+        let pdfs = || {
+            fs::read_dir(&out)
+                .unwrap()
+                .filter(|e| e.as_ref().unwrap().path().extension() == Some("pdf".as_ref()))
+                .count()
+        };
+        assert_eq!(pdfs(), 3);
+        let w = run_to(sink, &["paper", "wipe", &s(&out)]);
+        assert_eq!(pdfs(), 0, "{sink:?}: shards left behind");
+        match sink {
+            Sink::OutFull | Sink::OutClosed => {
+                w.code(ENVIRONMENT).stderr_has(&[&format!(
+                    "{} — every one of the 3 paper shard file(s) in {} was overwritten and removed",
+                    lost("the list of wiped files", sink),
+                    s(&out)
+                )]);
+            }
+            _ => {
+                w.ok();
+            }
+        }
+    }
+}
+
+/// Asserts that the ceremony in `out` stopped before anything was signed or any share read,
+/// with an `aborted` entry naming the lost confirmation summary.
+fn assert_aborted_before_signing(out: &Path, issued: &[&str], sink: Sink) {
+    let es = entries(out);
+    let last = es.last().unwrap();
+    assert_eq!(last["action"], "aborted", "{sink:?}: {last}");
+    let reason = last["details"]["reason"].as_str().unwrap();
+    assert_eq!(reason, lost("the confirmation summary", sink));
+    for e in &es {
+        let a = e["action"].as_str().unwrap();
+        assert!(
+            !matches!(a, "confirmed" | "share-checked" | "quorum" | "seal"),
+            "{sink:?}: {a} recorded before the summary was shown"
+        );
+    }
+    assert_eq!(verify_code(out), 3, "{sink:?}: not valid-and-unsealed");
+    for f in issued {
+        assert!(!out.join(f).exists(), "{sink:?}: {f} was written");
+    }
+}
+
+fn confirmation_lost_stderr(sink: Sink) -> String {
+    format!(
+        "error: {}\n  next step: nothing was signed and no share was read; {OUT_HINT}, then run the ceremony again with a new --out directory\n",
+        lost("the confirmation summary", sink)
+    )
+}
+
+/// `intermediate sign --csr-sha256 … --confirm A --confirm B`: the first thing it writes to
+/// standard output is the confirmation summary (the CSR is shown before the hash prompt only
+/// when the hash is typed), so a broken standard output fails exactly there.
+#[test]
+fn intermediate_sign_aborts_when_the_confirmation_summary_is_lost() {
+    let f = fixture();
+    for sink in ALL {
+        let out = fresh("rotation-");
+        let mut a = sign_args(&f.c, &f.csr, &f.csr_sha256, &out);
+        a.extend(confirmers());
+        let r = run_to(sink, &a);
+        r.no_secrets(&f.c.secrets);
+        match sink {
+            Sink::OutFull | Sink::OutClosed => {
+                r.code(ENVIRONMENT);
+                assert_eq!(r.stderr, confirmation_lost_stderr(sink));
+                assert_aborted_before_signing(
+                    &out,
+                    &["intermediate.pem", "intermediate-chain.pem"],
+                    sink,
+                );
+            }
+            _ => {
+                r.ok();
+                assert!(out.join("intermediate.pem").exists());
+                assert_eq!(verify_code(&out), 0);
+            }
+        }
+    }
+}
+
+#[test]
+fn crl_sign_aborts_when_the_confirmation_summary_is_lost() {
+    let c = &fixture().c;
+    for sink in ALL {
+        let out = fresh("crl-");
+        let mut a = args(&["crl", "sign", "--first-crl", "--root"]);
+        a.extend([
+            s(&c.root),
+            "--manifest".into(),
+            s(&c.manifest),
+            "--out".into(),
+            s(&out),
+        ]);
+        a.extend(shares(c, Some("--share")));
+        a.extend(confirmers());
+        let r = run_to(sink, &a);
+        r.no_secrets(&c.secrets);
+        match sink {
+            Sink::OutFull | Sink::OutClosed => {
+                r.code(ENVIRONMENT);
+                assert_eq!(r.stderr, confirmation_lost_stderr(sink));
+                assert_aborted_before_signing(&out, &["root.crl", "root.crl.pem"], sink);
+            }
+            _ => {
+                r.ok();
+                assert!(out.join("root.crl").exists());
+            }
+        }
+    }
+}
+
+#[test]
+fn transcript_verify_codes() {
+    let f = fixture();
+    let t = s(&f.rotation.join("transcript.jsonl"));
+    let root = s(&f.c.root);
+    let with_root = ["transcript", "verify", &t, "--root", &root];
+    for sink in ALL {
+        let r = run_to(sink, &with_root);
+        match sink {
+            Sink::OutFull | Sink::OutClosed => {
+                r.code(ENVIRONMENT)
+                    .stderr_has(&[&lost("the replay summary", sink)]);
+            }
+            _ => {
+                r.ok();
+            }
+        }
+    }
+    // Without --root a sealed transcript comes with a warning: if it cannot be shown, the
+    // answer is incomplete (4), not "valid and sealed".
+    for sink in [Sink::ErrFull, Sink::ErrClosed] {
+        run_to(sink, &["transcript", "verify", &t]).code(ENVIRONMENT);
+    }
+    // Invalid and unreadable transcripts stay invalid (1) when the reason cannot be shown.
+    let bad = f.dir.join("tampered.jsonl");
+    let text = fs::read_to_string(&t).unwrap();
+    fs::write(&bad, text.replacen("Ann Officer", "Eve Officer", 1)).unwrap();
+    let missing = s(&f.dir.join("missing.jsonl"));
+    for path in [s(&bad), missing] {
+        rootkey(["transcript", "verify", &path]).code(1);
+        for sink in [Sink::ErrFull, Sink::ErrClosed] {
+            run_to(sink, &["transcript", "verify", &path]).code(1);
+        }
+    }
+}
+
+#[test]
+fn transcript_report_write_failures_are_the_environments() {
+    let f = fixture();
+    let t = s(&f.rotation.join("transcript.jsonl"));
+    let root = s(&f.c.root);
+    let report = |out: &Path, extra: &[&str]| {
+        let mut a = args(&["transcript", "report", &t, "--root", &root, "--out"]);
+        a.push(s(out));
+        a.extend(extra.iter().map(|x| x.to_string()));
+        a
+    };
+    // The report is written; only the summary on screen is lost.
+    for sink in ALL {
+        let out = fresh("report-").with_extension("md");
+        let r = run_to(sink, &report(&out, &[]));
+        assert!(out.exists(), "{sink:?}: report not written");
+        match sink {
+            Sink::OutFull | Sink::OutClosed => {
+                r.code(ENVIRONMENT)
+                    .stderr_has(&[&lost("the list of reports written", sink)]);
+            }
+            _ => {
+                r.ok();
+            }
+        }
+    }
+    // A report that cannot be written: 4, never 1 ("invalid transcript").
+    let nowhere = f.dir.join("no-such-dir").join("report.md");
+    rootkey(report(&nowhere, &[])).code(ENVIRONMENT).stderr_has(&[
+        &format!("{}: cannot create temporary file", s(&nowhere)),
+        "next step: free space or choose a writable place for the report, then run `transcript report` again (the transcript was not changed)",
+    ]);
+    let md = fresh("report-").with_extension("md");
+    let pdf = f.dir.join("no-such-dir").join("report.pdf");
+    rootkey(report(&md, &["--pdf", &s(&pdf)]))
+        .code(ENVIRONMENT)
+        .stderr_has(&[&format!(
+            "next step: {} was written; free space or choose a writable place for the report",
+            s(&md)
+        )]);
+    assert!(md.exists());
+}
+
+#[test]
+fn transcript_attest() {
+    let f = fixture();
+    for sink in ALL {
+        let out = fresh("attest-");
+        rootkey(combine_args(&out)).ok();
+        let t = out.join("transcript.jsonl");
+        let r = run_to(
+            sink,
+            &[
+                "transcript",
+                "attest",
+                &s(&t),
+                "--root",
+                &s(&f.c.root),
+                "--key",
+                &s(&f.witness),
+                "--name",
+                "Wendy Witness",
+            ],
+        );
+        let att = out.join("transcript.attestations");
+        assert_eq!(
+            fs::read_to_string(&att).unwrap().lines().count(),
+            1,
+            "{sink:?}"
+        );
+        match sink {
+            Sink::OutFull | Sink::OutClosed => {
+                r.code(ENVIRONMENT).stderr_has(&[
+                    &format!(
+                        "{} — the attestation was appended to {}; only its summary on screen was lost",
+                        lost("the summary", sink),
+                        s(&att)
+                    ),
+                    "next step: do not attest again",
+                ]);
+            }
+            _ => {
+                r.ok();
+            }
+        }
+    }
+}
