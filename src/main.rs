@@ -31,9 +31,10 @@ Every ceremony writes a hash-chained transcript (transcript.jsonl) into its outp
 auditors replay it with `rootkey transcript verify`.\n\n\
 Exit codes: 0 success; 1 bad input or operator mistake (nothing done); 2 usage error; \
 3 verification failed (signature, digest or rebuilt key does not match: possible tampering); \
-4 environment refused (memory locking, file system, randomness). \
-`transcript verify` and `transcript report` use their own: 0 valid and sealed, 1 invalid, \
-2 usage error, 3 valid but unsealed (aborted or interrupted)."
+4 environment refused (memory locking, file system, randomness, output that could not be \
+written). `transcript verify` and `transcript report` use their own: 0 valid and sealed, \
+1 invalid, 2 usage error, 3 valid but unsealed (aborted or interrupted), 4 the report or the \
+answer could not be written."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -259,7 +260,7 @@ enum ChainCommand {
     /// Verify certificates against the root, offline: signatures up the chain, validity at a
     /// time, CA constraints and (with --crl) revocation
     #[command(
-        after_help = "Exit codes: 0 every certificate verifies; 1 bad input; 2 usage error; 3 a certificate does not verify.\n\n\
+        after_help = "Exit codes: 0 every certificate verifies; 1 bad input; 2 usage error; 3 a certificate does not verify; 4 the answer could not be written.\n\n\
 Examples:\n  \
 rootkey chain verify --root root.pem intermediate.pem\n  \
 rootkey chain verify --root root.pem --crl root.crl --at 2027-01-01 intermediate.pem leaf.pem"
@@ -285,7 +286,8 @@ enum TranscriptCommand {
     /// Replay a transcript: hash chain, script, seal, attestations, artifacts and plan
     #[command(
         after_help = "Exit codes: 0 valid and sealed; 1 invalid (tampered, or a check failed); \
-2 usage error; 3 valid but unsealed (the ceremony was aborted or interrupted).\n\n\
+2 usage error; 3 valid but unsealed (the ceremony was aborted or interrupted); 4 the answer \
+could not be written (standard output failed).\n\n\
 Example:\n  rootkey transcript verify out/transcript.jsonl --root out/root.pem --artifacts out \\\n      \
 --plan ceremony-scripts/root-generation.toml --witnesses carol.pub.pem dave.pub.pem"
     )]
@@ -318,7 +320,8 @@ Example:\n  rootkey transcript verify out/transcript.jsonl --root out/root.pem -
     },
     /// Replay a transcript and write the auditor's report (Markdown, optionally PDF)
     #[command(
-        after_help = "Exit codes as for `transcript verify`; the report is written in every case.\n\n\
+        after_help = "Exit codes as for `transcript verify` (4 also when the report file cannot be \
+written); the report is written in every case.\n\n\
 Example:\n  rootkey transcript report out/transcript.jsonl --root out/root.pem --artifacts out --out report.md --pdf report.pdf"
     )]
     Report {
