@@ -450,14 +450,25 @@ fn print_pdf(dest: &str, pdf: &SecretBytes, index: u8) -> Result<()> {
             Error::environment(format!("{what}: cannot run lp: {e}"))
                 .hint("install the CUPS client (lp) on the ceremony machine, or write the shards to a RAM-backed directory")
         })?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(pdf.as_slice())
-            .map_err(|e| Error::environment(format!("{what}: {e}")))?;
-    }
+    // The pipe is closed (stdin dropped) before waiting. If `lp` exits without reading it all
+    // (a wrong printer name), the write fails with a broken pipe; `lp`'s own reason is the
+    // better message, so its exit status is looked at first.
+    let sent = match child.stdin.take() {
+        Some(mut stdin) => stdin.write_all(pdf.as_slice()),
+        None => Ok(()),
+    };
     let out = child
         .wait_with_output()
         .map_err(|e| Error::environment(format!("{what}: {e}")))?;
+    if out.status.success()
+        && let Err(e) = sent
+    {
+        return Err(Error::environment(format!(
+            "{what}: the shard could not be sent to lp: {}",
+            crate::console::io_reason(&e)
+        ))
+        .hint("check the printer queue with `lpstat -o` and cancel a partial job"));
+    }
     if !out.status.success() {
         return Err(Error::environment(format!(
             "{what}: lp failed ({}): {}",

@@ -635,3 +635,51 @@ fn transcript_attest() {
         }
     }
 }
+
+/// `--print-to`: an `lp` that exits without reading the shard (an unknown printer) may break
+/// the pipe rootkey writes the PDF into (or the PDF may already sit in the pipe's buffer: the
+/// order is the scheduler's); either way the error is `lp`'s own reason, never a panic or a
+/// bare "Broken pipe", and the generation is aborted in its transcript.
+#[test]
+fn print_to_an_lp_that_refuses_the_job() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = TempDir::new().unwrap();
+    let bin = t.path().join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let lp = bin.join("lp");
+    fs::write(
+        &lp,
+        "#!/bin/sh\necho 'lp: The printer or class does not exist.' >&2\nexit 1\n",
+    )
+    .unwrap();
+    fs::set_permissions(&lp, fs::Permissions::from_mode(0o755)).unwrap();
+    let out = t.path().join("printed");
+    let o = Command::new(env!("CARGO_BIN_EXE_rootkey"))
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .arg("generate")
+        .arg("--plan")
+        .arg(common::repo_path("ceremony-scripts/rehearsal.toml"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--print-to", "no-such-printer"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(ENVIRONMENT), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: printing paper shard 3 with `lp -d no-such-printer`: lp failed (exit status: 1): lp: The printer or class does not exist.\n  next step: the ceremony is incomplete"
+        ),
+        "{stderr}"
+    );
+    let es = entries(&out);
+    assert_eq!(es.last().unwrap()["action"], "aborted");
+}

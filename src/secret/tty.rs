@@ -92,8 +92,10 @@ pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretE
     }
     byte.zeroize();
     drop(guard);
-    let _ = tty.write_all(b"\n");
+    // The line end the hidden input did not echo; a terminal that refuses it is gone.
+    let newline = tty.write_all(b"\n");
     result?;
+    newline.map_err(|e| tty_err("cannot write to the terminal", e))?;
     if too_long {
         return Err(tty_err(
             "input too long",
