@@ -683,3 +683,46 @@ fn print_to_an_lp_that_refuses_the_job() {
     let es = entries(&out);
     assert_eq!(es.last().unwrap()["action"], "aborted");
 }
+
+/// No `print!` family macro (they panic when the write fails) outside `src/console.rs`, except
+/// in test code: every byte to the operator goes through the console.
+#[test]
+fn no_print_macros_outside_the_console() {
+    fn walk(dir: &Path, found: &mut Vec<String>) {
+        for e in fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, found);
+                continue;
+            }
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if p.extension() != Some("rs".as_ref()) || name == "console.rs" || name == "tests.rs" {
+                continue;
+            }
+            let text = fs::read_to_string(&p).unwrap();
+            // Test modules sit at the end of a file.
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            for (i, line) in code.lines().enumerate() {
+                let l = line.trim_start();
+                if l.starts_with("//") {
+                    continue;
+                }
+                for m in ["print!(", "println!(", "eprint!(", "eprintln!(", "dbg!("] {
+                    let hit = l
+                        .match_indices(m)
+                        .any(|(at, _)| at == 0 || !l.as_bytes()[at - 1].is_ascii_alphanumeric());
+                    if hit {
+                        found.push(format!("{}:{}: {}", p.display(), i + 1, l));
+                    }
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&common::repo_path("src"), &mut found);
+    assert!(
+        found.is_empty(),
+        "print macros outside src/console.rs:\n{}",
+        found.join("\n")
+    );
+}
