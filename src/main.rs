@@ -650,6 +650,17 @@ fn start_signing(
     Recorder::create(out, &header)
 }
 
+/// A failure before the ceremony started (no transcript, no output directory yet).
+fn nothing_started(e: Error) -> Error {
+    Error {
+        message: format!(
+            "{} — the ceremony did not start; nothing was signed",
+            e.message
+        ),
+        ..e
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn intermediate_sign(
     csr: PathBuf,
@@ -712,7 +723,7 @@ fn intermediate_sign(
                     signing::hash_display(&request.sha256)
                 ),
             )
-            .map_err(|e| e.context("nothing was signed"))?;
+            .map_err(nothing_started)?;
             let typed = signing::read_visible_line(
                 "Type the CSR's SHA-256 as delivered out of band (64 hex digits): ",
             )?;
@@ -728,7 +739,7 @@ fn intermediate_sign(
             "the CSR hash check",
             "The CSR's SHA-256 matches the hash delivered out of band.\n",
         )
-        .map_err(|e| e.context("nothing was signed"))?;
+        .map_err(nothing_started)?;
     }
     let job = signing::IntermediateJob {
         ctx: &ctx,

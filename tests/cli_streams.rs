@@ -481,6 +481,43 @@ fn intermediate_sign_aborts_when_the_confirmation_summary_is_lost() {
     }
 }
 
+/// Without `--csr-sha256` the CSR is shown before its hash is asked for: if it cannot be shown,
+/// the ceremony does not start (no output directory, no terminal prompt).
+#[test]
+fn intermediate_sign_does_not_start_when_the_csr_cannot_be_shown() {
+    let f = fixture();
+    for sink in [Sink::OutFull, Sink::OutClosed] {
+        let out = fresh("rotation-typed-");
+        let mut a = sign_args(&f.c, &f.csr, &f.csr_sha256, &out);
+        let at = a.iter().position(|x| x == "--csr-sha256").unwrap();
+        a.drain(at..at + 2);
+        a.extend(confirmers());
+        let r = run_to(sink, &a);
+        r.code(ENVIRONMENT);
+        assert_eq!(
+            r.stderr,
+            format!(
+                "error: {} — the ceremony did not start; nothing was signed\n  next step: {OUT_HINT}\n",
+                lost("the CSR summary", sink)
+            )
+        );
+        assert!(!out.exists(), "{sink:?}: the output directory was created");
+    }
+}
+
+#[test]
+fn generate_says_it_is_sealed_when_its_summary_is_lost() {
+    for sink in [Sink::OutFull, Sink::OutClosed] {
+        let out = fresh("generate-");
+        let plan = common::text_rehearsal_plan();
+        let r = run_to(sink, &["generate", "--plan", &s(&plan), "--out", &s(&out)]);
+        r.code(ENVIRONMENT);
+        assert_eq!(r.stderr, sealed_message("the summary", sink, &out));
+        assert_eq!(verify_against(&out, &out.join("root.pem")), 0);
+        assert_eq!(common::share_files(&out).len(), 5);
+    }
+}
+
 #[test]
 fn crl_sign_aborts_when_the_confirmation_summary_is_lost() {
     let c = &fixture().c;
