@@ -344,7 +344,11 @@ fn leftovers_of_a_killed_generation_are_named_secret_and_wipeable() {
             out.join(".share-03-carol-rehearsal.txt.tmp-0123456789ab"),
         )
         .unwrap();
-        fs::write(out.join("transcript.jsonl"), b"").unwrap();
+        fs::write(
+            out.join("transcript.jsonl"),
+            b"{\"action\":\"header\",\"details\":{\"ceremony\":{\"kind\":\"generation\"}}}\n",
+        )
+        .unwrap();
     }
     let tmp = temp_share(&out);
     assert!(
@@ -439,6 +443,36 @@ fn a_finished_ceremony_with_a_temporary_share_names_it_secret() {
         )
     );
     assert_eq!(listing(&out), [tmp, "manifest.json"]);
+}
+
+#[test]
+fn share_files_gathered_for_a_quorum_are_never_called_leftovers() {
+    let f = fixture();
+    let out = f.dir.join("gathered");
+    private_dir(&out);
+    for i in 1..=3 {
+        let name = f.c.share(i).file_name().unwrap().to_owned();
+        fs::copy(f.c.share(i), out.join(name)).unwrap();
+    }
+    let before = listing(&out);
+    let mut args: Vec<String> = vec!["combine".into(), "--out".into(), s(&out)];
+    args.extend([
+        "--root".into(),
+        s(&f.c.root),
+        "--manifest".into(),
+        s(&f.c.manifest),
+    ]);
+    args.extend(before.iter().map(|n| s(&out.join(n))));
+    let r = rootkey(&args);
+    r.code(1);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "error: --out {}: already holds a ceremony (share-01-alice-rehearsal.txt and 2 more files exist); nothing was written\n  next step: choose a new, empty output directory — earlier ceremony outputs are never overwritten\n",
+            out.display()
+        )
+    );
+    assert_eq!(listing(&out), before);
 }
 
 #[test]

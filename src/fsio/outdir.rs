@@ -75,6 +75,28 @@ fn listed(names: &[String]) -> String {
     s
 }
 
+/// True if `dir/transcript.jsonl` starts with the header of a generation or rehearsal.
+fn generation_transcript(dir: &Path) -> bool {
+    use std::io::{BufRead, Read};
+    let Ok(f) = fs::File::open(dir.join("transcript.jsonl")) else {
+        return false;
+    };
+    let mut first = String::new();
+    if std::io::BufReader::new(f.take(1 << 16))
+        .read_line(&mut first)
+        .is_err()
+    {
+        return false;
+    }
+    serde_json::from_str::<serde_json::Value>(&first).is_ok_and(|v| {
+        v["action"] == "header"
+            && matches!(
+                v["details"]["ceremony"]["kind"].as_str(),
+                Some("generation" | "rehearsal")
+            )
+    })
+}
+
 /// Refuses a directory that holds a ceremony's outputs (regular files and directories only:
 /// a symbolic link is judged by [`check_names_free`]) or a killed run's secret leftovers.
 fn check_no_ceremony(dir: &Path) -> Result<()> {
@@ -96,9 +118,13 @@ fn check_no_ceremony(dir: &Path) -> Result<()> {
         .filter(|n| is_secret_leftover(n))
         .cloned()
         .collect();
-    // manifest.json is written last: share files without it are a generation that never
-    // completed, and nobody holds them.
-    if !found.iter().any(|n| n == "manifest.json") && !secrets.is_empty() {
+    // manifest.json is written last: share files beside a generation's transcript without it
+    // are a generation that never completed, and nobody holds them. (Share files elsewhere may
+    // be real shares gathered for a quorum: never called leftovers.)
+    if !found.iter().any(|n| n == "manifest.json")
+        && !secrets.is_empty()
+        && generation_transcript(dir)
+    {
         return Err(Error::operator(format!(
             "--out {shown}: an interrupted run left secret share files here (no manifest.json): {}; nothing was written",
             listed(&secrets)
