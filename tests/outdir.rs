@@ -98,7 +98,7 @@ fn leftover_temporary_share_marks_a_ceremony() {
     let o = rootkey(&["rehearse", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("an interrupted run left secret share files here"),
+        stderr(&o).contains("already holds a ceremony"),
         "{}",
         stderr(&o)
     );
