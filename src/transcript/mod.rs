@@ -338,14 +338,6 @@ pub struct Recorder {
     clock: Clock,
 }
 
-/// Sets the transcript file's mode explicitly (the umask must not decide it).
-fn f_mode(r: &Recorder) -> std::io::Result<()> {
-    match &r.sink {
-        Sink::File(f, _) => f.set_permissions(std::fs::Permissions::from_mode(fsio::PUBLIC_MODE)),
-        Sink::Memory(_) => Ok(()),
-    }
-}
-
 impl Recorder {
     /// Creates `dir/transcript.jsonl` (0644, never replacing a file) holding the header: the
     /// header is written to a temporary file that is then linked into place, so that a run
@@ -362,23 +354,24 @@ impl Recorder {
             .mode(fsio::PUBLIC_MODE)
             .open(&tmp)
             .map_err(|e| io("cannot create", e))?;
+        // Explicit chmod: the umask must not decide the mode.
+        let placed = f
+            .set_permissions(std::fs::Permissions::from_mode(fsio::PUBLIC_MODE))
+            .map_err(|e| io("cannot set the file mode", e));
         let mut r = Recorder::new(Sink::File(f, tmp.clone()), info);
-        let placed = f_mode(&r)
-            .map_err(|e| io("cannot set the file mode", e))
-            .and_then(|()| r.write_header(info))
-            .and_then(|()| {
-                std::fs::hard_link(&tmp, &path).map_err(|e| {
-                    if e.kind() == std::io::ErrorKind::AlreadyExists {
-                        Error::operator(format!(
-                            "{} already exists; a directory holds one ceremony",
-                            path.display()
-                        ))
-                        .hint("use a new, empty output directory")
-                    } else {
-                        io("cannot move into place (hard link)", e)
-                    }
-                })
-            });
+        let placed = placed.and_then(|()| r.write_header(info)).and_then(|()| {
+            std::fs::hard_link(&tmp, &path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    Error::operator(format!(
+                        "{} already exists; a directory holds one ceremony",
+                        path.display()
+                    ))
+                    .hint("use a new, empty output directory")
+                } else {
+                    io("cannot move into place (hard link)", e)
+                }
+            })
+        });
         let removed = std::fs::remove_file(&tmp);
         placed?;
         removed.map_err(|e| io(&format!("cannot remove {}", tmp.display()), e))?;
