@@ -874,3 +874,33 @@ fn fat_is_refused_with_the_documented_message_and_no_directory_is_left() {
         listing(&fat.mnt)
     );
 }
+
+#[test]
+fn a_file_system_without_hard_links_is_refused_and_no_directory_is_left() {
+    if !strace_works() {
+        return;
+    }
+    // A kernel FAT mount with umask=077 keeps mode 0600 but refuses link(2) with EPERM: the
+    // first link(2) of a run is the output-directory probe's.
+    let w = fixture().dir.join("no-links");
+    private_dir(&w);
+    let out = w.join("new/ceremony");
+    let o = under_strace(
+        &[
+            "-e",
+            "trace=linkat",
+            "-e",
+            "inject=linkat:error=EPERM:when=1",
+        ],
+        &generate(&out),
+    );
+    assert_eq!(o.status.code(), Some(4), "{o:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        format!(
+            "error: --out {}: this file system has no hard links (link: Operation not permitted (os error 1)), which rootkey needs to put each file in place without ever replacing one — FAT, as on a USB stick, is like that\n  next step: write to a Linux file system, e.g. tmpfs under /dev/shm (copy public files elsewhere afterwards)\n",
+            out.display()
+        )
+    );
+    assert!(listing(&w).is_empty(), "left behind: {:?}", listing(&w));
+}
