@@ -400,11 +400,13 @@ pub fn prepare_out_dir(dir: &Path, writes: &[&str]) -> Result<()> {
     probe(dir).inspect_err(|_| remove_created(&created))
 }
 
-/// Removes the (empty) directories `prepare_out_dir` created, deepest first.
+/// Removes the (empty) directories `prepare_out_dir` created, deepest first (one that was
+/// never made is skipped; one that cannot be removed stops it).
 fn remove_created(created: &[PathBuf]) {
     for d in created {
-        if fs::remove_dir(d).is_err() {
-            break;
+        match fs::remove_dir(d) {
+            Err(e) if e.kind() != ErrorKind::NotFound => break,
+            _ => {}
         }
     }
 }
@@ -492,6 +494,7 @@ mod tests {
         fs::create_dir_all(t.path().join("n/m/l")).unwrap();
         fs::write(t.path().join("n/keep"), b"").unwrap();
         remove_created(&[
+            t.path().join("n/m/l/never-made"),
             t.path().join("n/m/l"),
             t.path().join("n/m"),
             t.path().join("n"),
