@@ -48,7 +48,9 @@ fn bench(c: &mut Criterion) {
             |out| {
                 // As `rootkey generate` does it: prepare the directory, start the transcript
                 // (its header hashes this executable), generate, seal.
-                rootkey::fsio::prepare_out_dir(&out).expect("out dir");
+                let writes = ceremony::generation_writes(&plan);
+                let writes: Vec<&str> = writes.iter().map(String::as_str).collect();
+                rootkey::fsio::prepare_out_dir(&out, &writes).expect("out dir");
                 let header = ceremony::plan_header(
                     &plan,
                     "rehearsal.toml",

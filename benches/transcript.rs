@@ -88,8 +88,10 @@ fn bench(c: &mut Criterion) {
     // A real rehearsal transcript through the whole replay (script, seal, root).
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("r");
-    rootkey::fsio::prepare_out_dir(&out).expect("out dir");
     let plan = rootkey::ceremony::rehearsal_plan().expect("plan");
+    let writes = rootkey::ceremony::generation_writes(&plan);
+    let writes: Vec<&str> = writes.iter().map(String::as_str).collect();
+    rootkey::fsio::prepare_out_dir(&out, &writes).expect("out dir");
     let header = rootkey::ceremony::plan_header(
         &plan,
         "rehearsal.toml",

@@ -142,13 +142,13 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
             created,
             fingerprint_display(&root.fingerprint),
         ));
-        let slug = fsio::slug(&holder.name);
+        let name = share_file_name(pt.x, holder);
         let (name, file) = match holder.medium {
             Medium::Text => {
                 let mut file = SecretBytes::zeroed(comment.len() + body.len())?;
                 file.as_mut_slice()[..comment.len()].copy_from_slice(comment.as_bytes());
                 file.as_mut_slice()[comment.len()..].copy_from_slice(body.as_slice());
-                (format!("share-{:02}-{slug}.txt", pt.x), file)
+                (name, file)
             }
             Medium::Paper => {
                 let info = crate::paper::ShardInfo {
@@ -165,7 +165,7 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
                 };
                 let pdf = crate::paper::shard_pdf(&info, &env, p.paper, p.paper_size)?;
                 paper_qr.push((pt.x, text::encode_compact(&env)?));
-                (format!("share-{:02}-{slug}.pdf", pt.x), pdf)
+                (name, pdf)
             }
         };
         entries.push(ShareEntry {
@@ -256,6 +256,27 @@ pub struct GenerateOptions<'a> {
     pub paper_size: crate::pdfdoc::PaperSize,
     /// Send paper shards to this `lp` destination instead of writing them.
     pub printer: Option<&'a str>,
+}
+
+/// The file name of share `index`, held by `holder`: `share-NN-SLUG.txt` or `.pdf`.
+fn share_file_name(index: u8, holder: &crate::plan::Holder) -> String {
+    let ext = match holder.medium {
+        Medium::Text => "txt",
+        Medium::Paper => "pdf",
+    };
+    format!("share-{index:02}-{}.{ext}", fsio::slug(&holder.name))
+}
+
+/// Every file a generation (or rehearsal) from `plan` writes into its output directory, for
+/// [`fsio::prepare_out_dir`]: the shares (index `i` for the `i`-th holder), root.pem,
+/// manifest.json and the transcript.
+pub fn generation_writes(plan: &Plan) -> Vec<String> {
+    let mut names: Vec<String> = (1..=u8::MAX)
+        .zip(&plan.holders)
+        .map(|(i, h)| share_file_name(i, h))
+        .collect();
+    names.extend(["root.pem", "manifest.json", crate::transcript::FILE_NAME].map(String::from));
+    names
 }
 
 /// The generation ceremony: new seed → root key → k-of-n split checked on every k-subset →
@@ -377,8 +398,20 @@ pub fn write_outputs(
 ) -> Result<Vec<(u8, String)>> {
     let mut written: Vec<String> = Vec::new();
     let mut printed = Vec::new();
+    // The hint names every secret file on disk at the time of the failure: the shares written,
+    // the current one if it was linked into place, and a temporary copy that could not be
+    // removed.
     let fail = |e: Error, written: &[String]| {
-        if written.is_empty() {
+        let secrets = fsio::secret_leftovers(out);
+        if !secrets.is_empty() {
+            e.hint(format!(
+                "the ceremony is incomplete; {} in {} {} SECRET (shares of a key whose ceremony never completed): wipe them with {}, then run again in a new, empty directory",
+                secrets.join(", "),
+                out.display(),
+                if secrets.len() == 1 { "is" } else { "are" },
+                fsio::wipe_command(out, &secrets)
+            ))
+        } else if written.is_empty() {
             e
         } else {
             e.hint(format!(

@@ -8,6 +8,11 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+mod outdir;
+pub use outdir::{
+    check_new_file, is_secret_leftover, prepare_out_dir, secret_leftovers, wipe_command,
+};
+
 /// Mode for secret files (shares).
 pub const SECRET_MODE: u32 = 0o600;
 /// Mode for public files (certificates, manifests, transcripts).
@@ -24,97 +29,6 @@ pub const CEREMONY_MARKERS: &[&str] = &[
     "root.crl",
     "root.crl.pem",
 ];
-
-/// True for names rootkey writes into a ceremony directory, including leftover temporary files
-/// (`.NAME.tmp-XXXX`, which may hold a share if a run was killed).
-fn is_ceremony_output(name: &str) -> bool {
-    CEREMONY_MARKERS.contains(&name)
-        || (name.starts_with("share-") && (name.ends_with(".txt") || name.ends_with(".pdf")))
-        || (name.starts_with('.') && name.contains(".tmp-"))
-}
-
-/// Creates `dir` (mode 0700) if needed and refuses it if it already holds a ceremony's outputs,
-/// is writable by other users, belongs to another user, or sits on a file system that does not
-/// keep file modes (a share must be 0600).
-pub fn prepare_out_dir(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
-    let shown = dir.display();
-    if dir.exists() && !dir.is_dir() {
-        return Err(Error::operator(format!(
-            "--out {shown}: exists and is not a directory"
-        )));
-    }
-    if dir.is_dir() {
-        let entries = fs::read_dir(dir)
-            .map_err(|e| Error::environment(format!("--out {shown}: cannot list: {e}")))?;
-        let mut found: Vec<String> = entries
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|name| is_ceremony_output(name))
-            .collect();
-        found.sort();
-        if let Some(name) = found.first() {
-            let what = match found.len() {
-                1 => format!("{name} exists"),
-                2 => format!("{name} and 1 more file exist"),
-                n => format!("{name} and {} more files exist", n - 1),
-            };
-            return Err(Error::operator(format!(
-                "--out {shown}: already holds a ceremony ({what}); nothing was written"
-            ))
-            .hint("choose a new, empty output directory — earlier ceremony outputs are never overwritten"));
-        }
-    } else {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|e| Error::environment(format!("--out {shown}: cannot create: {e}")))?;
-        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-            File::open(parent)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| Error::environment(format!("--out {shown}: fsync of parent: {e}")))?;
-        }
-    }
-    let meta = fs::metadata(dir).map_err(|e| Error::environment(format!("--out {shown}: {e}")))?;
-    if meta.mode() & 0o022 != 0 {
-        return Err(Error::operator(format!(
-            "--out {shown}: the directory is writable by other users (mode {:04o}); they could replace or remove shares",
-            meta.mode() & 0o7777
-        ))
-        .hint("use a new directory, or one only you can write (chmod 700)"));
-    }
-    // Probe: a 0600 file must come out 0600 and owned by the directory's owner.
-    let probe = dir.join(format!(".rootkey-probe-{}", std::process::id()));
-    let created = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(SECRET_MODE)
-        .open(&probe)
-        .and_then(|f| {
-            // Explicit chmod: the umask must not decide a share's mode.
-            f.set_permissions(fs::Permissions::from_mode(SECRET_MODE))?;
-            f.metadata()
-        });
-    let _ = fs::remove_file(&probe);
-    let pm =
-        created.map_err(|e| Error::environment(format!("--out {shown}: cannot write: {e}")))?;
-    if pm.mode() & 0o777 != SECRET_MODE {
-        return Err(Error::environment(format!(
-            "--out {shown}: this file system does not keep file permissions (a share would be mode {:04o}, not 0600)",
-            pm.mode() & 0o777
-        ))
-        .hint("write the ceremony to a Linux file system, e.g. tmpfs under /dev/shm"));
-    }
-    if pm.uid() != meta.uid() {
-        return Err(Error::operator(format!(
-            "--out {shown}: the directory belongs to another user (uid {})",
-            meta.uid()
-        ))
-        .hint("use a directory of your own"));
-    }
-    Ok(())
-}
 
 /// Reads a public input file (manifest, certificate, plan, profile): must be a regular file of
 /// at most `max` bytes. `what` names it in errors ("manifest", "root certificate", …).
@@ -157,8 +71,9 @@ fn open_regular(path: &Path, label: &str) -> Result<File> {
     Ok(f)
 }
 
-/// Writes `bytes` to `path` atomically with `mode`, refusing to replace an existing file.
-pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+/// A fresh temporary name next to `path`: `.NAME.tmp-` and 12 random hex digits (the form
+/// [`prepare_out_dir`] recognises as a leftover).
+pub fn temp_path(path: &Path) -> Result<PathBuf> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -170,7 +85,16 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let mut rnd = [0u8; 6];
     getrandom::fill(&mut rnd)
         .map_err(|e| Error::environment(format!("OS random number generator: {e}")))?;
-    let tmp: PathBuf = dir.join(format!(".{name}.tmp-{}", hex::encode(rnd)));
+    Ok(dir.join(format!(".{name}.tmp-{}", hex::encode(rnd))))
+}
+
+/// Writes `bytes` to `path` atomically with `mode`, refusing to replace an existing file.
+pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = temp_path(path)?;
     let io = |what: &str, e: std::io::Error| {
         Error::environment(format!("{}: {what}: {e}", path.display()))
     };
@@ -183,7 +107,16 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
             .map_err(|e| io("cannot create temporary file", e))?;
         // Explicit chmod: the umask must not decide the mode.
         f.set_permissions(fs::Permissions::from_mode(mode))
-            .map_err(|e| io("cannot set the file mode", e))?;
+            .map_err(|e| {
+                if outdir::unsupported(&e) {
+                    outdir::no_modes(
+                        &path.display().to_string(),
+                        &format!("setting mode {mode:04o} failed: {e}"),
+                    )
+                } else {
+                    io("cannot set the file mode", e)
+                }
+            })?;
         f.write_all(bytes).map_err(|e| io("write failed", e))?;
         f.sync_all().map_err(|e| io("fsync failed", e))?;
         drop(f);
@@ -199,6 +132,9 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         match fs::hard_link(&tmp, path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists()),
+            Err(e) if outdir::unsupported(&e) => {
+                Err(outdir::no_links(&path.display().to_string(), &e))
+            }
             Err(e) => Err(io("cannot move into place (hard link)", e)),
         }
     })();
@@ -350,8 +286,57 @@ pub fn is_ram_backed(fstype: &str) -> bool {
     matches!(fstype, "tmpfs" | "ramfs")
 }
 
+/// Opens a file to overwrite it, refusing (with the reason, nothing written) a symbolic link,
+/// anything but a regular file, and a file with more than one hard link: zeroing it would also
+/// zero the same data under its other names.
+fn open_to_wipe(p: &Path) -> Result<File> {
+    use std::os::unix::fs::MetadataExt;
+    let shown = p.display();
+    let io = |what: &str, e: std::io::Error| Error::environment(format!("{shown}: {what}: {e}"));
+    let lm = fs::symlink_metadata(p).map_err(|e| io("cannot check", e))?;
+    if lm.file_type().is_symlink() {
+        let target = fs::read_link(p)
+            .map(|t| t.display().to_string())
+            .unwrap_or_else(|_| "?".into());
+        return Err(Error::operator(format!(
+            "{shown} is a symbolic link to {target}, not a shard file: not wiped, and nothing was written through it"
+        ))
+        .hint(format!("remove the link (rm {shown}); if {target} is a shard, wipe it where it is")));
+    }
+    if !lm.is_file() {
+        return Err(Error::operator(format!(
+            "{shown} is not a regular file: not wiped"
+        )));
+    }
+    // Never through a link, and never blocking on a FIFO (the name may change after the
+    // check above: the open file is checked again).
+    let f = OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(p)
+        .map_err(|e| io("cannot open to overwrite", e))?;
+    let meta = f.metadata().map_err(|e| io("cannot stat", e))?;
+    if !meta.is_file() || meta.ino() != lm.ino() || meta.dev() != lm.dev() {
+        return Err(Error::operator(format!(
+            "{shown} changed while it was being checked: not wiped"
+        ))
+        .hint("make sure nothing else uses the directory, then run again"));
+    }
+    if meta.nlink() != 1 {
+        return Err(Error::operator(format!(
+            "{shown} has {} hard links: not wiped — overwriting it would also zero the same data under its other name(s)",
+            meta.nlink()
+        ))
+        .hint(format!(
+            "find the other names (find / -xdev -samefile {shown}), remove the ones that are not shards (rm), then run again"
+        )));
+    }
+    Ok(f)
+}
+
 /// Overwrites each file with zeros (same length, fsync'ed), then removes it and fsyncs its
-/// directory. Returns the files wiped. On a RAM-backed file system this leaves nothing behind;
+/// directory. Refuses a symbolic link, a non-regular file or a file with other hard links
+/// (see `open_to_wipe`). Returns the files wiped. On a RAM-backed file system this leaves nothing behind;
 /// on flash or copy-on-write storage old blocks may survive (which is why shards must be
 /// written to RAM-backed storage).
 pub fn overwrite_and_remove(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
@@ -360,19 +345,8 @@ pub fn overwrite_and_remove(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
         let io = |what: &str, e: std::io::Error| {
             Error::environment(format!("{}: {what}: {e}", p.display()))
         };
-        // Never through a link, and never blocking on a FIFO.
-        let mut f = OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(p)
-            .map_err(|e| io("cannot open to overwrite", e))?;
+        let mut f = open_to_wipe(p)?;
         let meta = f.metadata().map_err(|e| io("cannot stat", e))?;
-        if !meta.is_file() {
-            return Err(Error::operator(format!(
-                "{} is not a regular file",
-                p.display()
-            )));
-        }
         let zeros = vec![0u8; 64 * 1024];
         let mut left = meta.len();
         while left > 0 {

@@ -627,6 +627,7 @@ fn start_signing(
     ctx: &Context,
     kind: Kind,
     out: &std::path::Path,
+    writes: &[String],
     allow_unlocked: bool,
 ) -> Result<Recorder, Error> {
     if allow_unlocked && !ctx.manifest.ceremony.rehearsal {
@@ -636,7 +637,8 @@ fn start_signing(
     }
     let hardening = harden(allow_unlocked)?;
     secret::probe_lock(ceremony::locked_pages_needed(ctx.manifest.shares_total))?;
-    rootkey::fsio::prepare_out_dir(out)?;
+    let writes: Vec<&str> = writes.iter().map(String::as_str).collect();
+    rootkey::fsio::prepare_out_dir(out, &writes)?;
     let header = ceremony::quorum_header(
         ctx,
         kind,
@@ -755,8 +757,15 @@ fn intermediate_sign(
     // The validity, the root's limits and the previous intermediate are checked before the
     // ceremony starts.
     signing::prepare_intermediate(&job)?;
+    let writes = signing::intermediate_writes(&job)?;
     let sources = quorum_sources(&quorum, ctx.manifest.threshold)?;
-    let mut rec = start_signing(&ctx, Kind::Rotation, &out, quorum.allow_unlocked_memory)?;
+    let mut rec = start_signing(
+        &ctx,
+        Kind::Rotation,
+        &out,
+        &writes,
+        quorum.allow_unlocked_memory,
+    )?;
     let r = transcript::recorded(&mut rec, |rec| {
         signing::sign_intermediate(&job, confirm.as_mut(), sources, &out, rec)
     })?;
@@ -841,8 +850,9 @@ fn crl_sign(
         next_update_days,
     };
     signing::prepare_crl(&job)?;
+    let writes = signing::crl_writes(&job)?;
     let sources = quorum_sources(&quorum, ctx.manifest.threshold)?;
-    let mut rec = start_signing(&ctx, Kind::Crl, &out, quorum.allow_unlocked_memory)?;
+    let mut rec = start_signing(&ctx, Kind::Crl, &out, &writes, quorum.allow_unlocked_memory)?;
     let r = transcript::recorded(&mut rec, |rec| {
         signing::sign_crl(&job, confirm.as_mut(), sources, &out, rec)
     })?;
@@ -961,6 +971,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             // reported.
             let mut failed = Vec::new();
             let mut lost: Option<Error> = None;
+            let mut refused_only = true;
             for p in &shards {
                 let shown = match rootkey::fsio::overwrite_and_remove(std::slice::from_ref(p)) {
                     Ok(_) => console::out(
@@ -968,6 +979,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
                         &format!("wiped {}\n", p.display()),
                     ),
                     Err(e) => {
+                        refused_only &= e.fault == rootkey::error::Fault::Operator;
                         failed.push(p.display().to_string());
                         console::report_error(&e)
                     }
@@ -976,24 +988,31 @@ fn run(cli: Cli) -> Result<i32, Error> {
                     lost.get_or_insert(e);
                 }
             }
-            if failed.is_empty() && lost.is_none() {
-                lost = console::out(
-                    "the list of wiped files",
-                    &format!(
-                        "{} paper shard file(s) overwritten and removed from {}\n",
-                        shards.len(),
-                        dir.display()
-                    ),
-                )
-                .err();
+            let summary = console::out(
+                "the list of wiped files",
+                &format!(
+                    "{} paper shard file(s) overwritten and removed from {}\n",
+                    shards.len() - failed.len(),
+                    dir.display()
+                ),
+            );
+            if let Err(e) = summary {
+                lost.get_or_insert(e);
             }
             if !failed.is_empty() {
-                Err(Error::environment(format!(
+                let msg = format!(
                     "{} file(s) could not be wiped: {}",
                     failed.len(),
                     failed.join(", ")
-                ))
-                .hint("they may still hold shares: remove them by hand"))
+                );
+                // A refused file (a link, not a regular file, other hard links) is the
+                // operator's to sort out (exit 1); anything else is the machine's (exit 4).
+                let e = if refused_only {
+                    Error::operator(msg)
+                } else {
+                    Error::environment(msg)
+                };
+                Err(e.hint("they may still hold shares: deal with each as its error says"))
             } else if let Some(e) = lost {
                 Err(Error::environment(format!(
                     "{} — every one of the {} paper shard file(s) in {} was overwritten and removed",
@@ -1045,7 +1064,11 @@ fn run(cli: Cli) -> Result<i32, Error> {
             let hardening = harden(allow_unlocked_memory)?;
             // Every secret takes at least a page; check the whole need before anyone types.
             secret::probe_lock(ceremony::locked_pages_needed(plan.quorum.shares))?;
-            rootkey::fsio::prepare_out_dir(&out)?;
+            let writes = ceremony::generation_writes(&plan);
+            rootkey::fsio::prepare_out_dir(
+                &out,
+                &writes.iter().map(String::as_str).collect::<Vec<_>>(),
+            )?;
             let facts = output_facts(&out, persistent_allowed, print_to.as_deref())?;
             if let Some(p) = print_to.as_deref()
                 && (p.is_empty() || p.contains('/') || p.starts_with('-'))
@@ -1111,7 +1134,11 @@ fn run(cli: Cli) -> Result<i32, Error> {
             let hardening = harden(allow_unlocked_memory)?;
             let plan = ceremony::rehearsal_plan()?;
             secret::probe_lock(ceremony::locked_pages_needed(plan.quorum.shares))?;
-            rootkey::fsio::prepare_out_dir(&out)?;
+            let writes = ceremony::generation_writes(&plan);
+            rootkey::fsio::prepare_out_dir(
+                &out,
+                &writes.iter().map(String::as_str).collect::<Vec<_>>(),
+            )?;
             let header = ceremony::plan_header(
                 &plan,
                 "rehearsal.toml",
@@ -1188,7 +1215,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 ));
             }
             let hardening = harden(allow_unlocked_memory)?;
-            rootkey::fsio::prepare_out_dir(&out)?;
+            rootkey::fsio::prepare_out_dir(&out, &[transcript::FILE_NAME])?;
             let header = ceremony::quorum_header(
                 &ctx,
                 Kind::QuorumCheck,
@@ -1289,13 +1316,10 @@ fn run_transcript(cmd: TranscriptCommand) -> Result<i32, Error> {
                 Some(_) => Some(transcript::report::pdf(&rep, paper.size())?),
                 None => None,
             };
-            if let Some(p) = &pdf
-                && p.exists()
-            {
-                return Err(Error::operator(format!(
-                    "{} already exists; refusing to overwrite it",
-                    p.display()
-                )));
+            // Both names are checked before the first is written.
+            rootkey::fsio::check_new_file(&out, "--out")?;
+            if let Some(p) = &pdf {
+                rootkey::fsio::check_new_file(p, "--pdf")?;
             }
             // From here on a failure is the environment's (exit 4), never "invalid".
             rootkey::fsio::write_new(&out, md.as_bytes(), rootkey::fsio::PUBLIC_MODE)

@@ -383,35 +383,61 @@ pub struct IntermediateReport {
     pub certificate_sha256: [u8; 32],
 }
 
+/// Writes the copies of the ceremony's inputs (one per name; [`writes`] has checked that equal
+/// names mean equal bytes). Called before the first transcript entry that names any of them,
+/// so that an interrupted ceremony never records a file its directory does not hold.
 fn copy_inputs(out: &Path, files: &[&InputFile]) -> Result<()> {
     for (i, f) in files.iter().enumerate() {
-        if files[..i].iter().any(|g| g.name == f.name) {
-            if files[..i]
-                .iter()
-                .any(|g| g.name == f.name && g.bytes != f.bytes)
-            {
-                return Err(Error::operator(format!(
-                    "two different input files are both named {}; rename one",
-                    f.name
-                )));
-            }
-            continue;
+        if !files[..i].iter().any(|g| g.name == f.name) {
+            fsio::write_new(&out.join(&f.name), &f.bytes, fsio::PUBLIC_MODE)?;
         }
-        fsio::write_new(&out.join(&f.name), &f.bytes, fsio::PUBLIC_MODE)?;
     }
     Ok(())
 }
 
-fn check_input_names(files: &[&InputFile], outputs: &[&str]) -> Result<()> {
-    for f in files {
+/// Every name a ceremony writes into its output directory: the copies of `inputs`, `outputs`
+/// and the transcript. Refuses an input named like an output and two different inputs with
+/// the same name, before anything is written.
+fn writes(inputs: &[&InputFile], outputs: &[&str]) -> Result<Vec<String>> {
+    let mut names: Vec<String> = Vec::new();
+    for (i, f) in inputs.iter().enumerate() {
         if outputs.contains(&f.name.as_str()) || f.name == crate::transcript::FILE_NAME {
             return Err(Error::operator(format!(
                 "an input file is named {}, like a file this ceremony writes; rename it",
                 f.name
             )));
         }
+        if inputs[..i]
+            .iter()
+            .any(|g| g.name == f.name && g.bytes != f.bytes)
+        {
+            return Err(Error::operator(format!(
+                "two different input files are both named {}; rename one",
+                f.name
+            )));
+        }
+        if !names.contains(&f.name) {
+            names.push(f.name.clone());
+        }
     }
-    Ok(())
+    names.extend(outputs.iter().map(|o| o.to_string()));
+    names.push(crate::transcript::FILE_NAME.to_string());
+    Ok(names)
+}
+
+fn intermediate_inputs<'a>(job: &IntermediateJob<'a>) -> Vec<&'a InputFile> {
+    let mut inputs: Vec<&InputFile> =
+        vec![job.context_files[0], job.context_files[1], job.csr_file];
+    if let Some((f, _)) = job.previous {
+        inputs.push(f);
+    }
+    inputs
+}
+
+/// Every file `intermediate sign` writes into its output directory (input copies, outputs,
+/// transcript), for [`fsio::prepare_out_dir`]; refuses clashing input names.
+pub fn intermediate_writes(job: &IntermediateJob<'_>) -> Result<Vec<String>> {
+    writes(&intermediate_inputs(job), &[INTERMEDIATE_FILE, CHAIN_FILE])
 }
 
 /// Prepares the intermediate's TBS and checks the previous intermediate — everything the
@@ -574,12 +600,9 @@ pub fn sign_intermediate(
     out: &Path,
     rec: &mut Recorder,
 ) -> Result<IntermediateReport> {
-    let mut inputs: Vec<&InputFile> =
-        vec![job.context_files[0], job.context_files[1], job.csr_file];
-    if let Some((f, _)) = job.previous {
-        inputs.push(f);
-    }
-    check_input_names(&inputs, &[INTERMEDIATE_FILE, CHAIN_FILE])?;
+    let inputs = intermediate_inputs(job);
+    writes(&inputs, &[INTERMEDIATE_FILE, CHAIN_FILE])?;
+    copy_inputs(out, &inputs)?;
     ceremony::record_context(job.ctx, rec)?;
     rec.record(
         &[TOOL_ACTOR],
@@ -603,7 +626,6 @@ pub fn sign_intermediate(
             "subject": job.csr.subject_text,
         }),
     )?;
-    copy_inputs(out, &inputs)?;
     let (draft, previous) = prepare_intermediate(job)?;
     if let (Some((f, _)), Some(p)) = (job.previous, &previous) {
         rec.record(
@@ -696,6 +718,20 @@ pub struct CrlReport {
     pub crl_sha256: [u8; 32],
 }
 
+fn crl_inputs<'a>(job: &CrlJob<'a>) -> Vec<&'a InputFile> {
+    let mut inputs: Vec<&InputFile> = vec![job.context_files[0], job.context_files[1]];
+    if let Some((f, _)) = job.previous {
+        inputs.push(f);
+    }
+    inputs
+}
+
+/// Every file `crl sign` writes into its output directory (input copies, outputs,
+/// transcript), for [`fsio::prepare_out_dir`]; refuses clashing input names.
+pub fn crl_writes(job: &CrlJob<'_>) -> Result<Vec<String>> {
+    writes(&crl_inputs(job), &[CRL_FILE, CRL_PEM_FILE])
+}
+
 /// Prepares the CRL's TBS (no key).
 pub fn prepare_crl(job: &CrlJob<'_>) -> Result<CrlDraft> {
     crl::prepare(&CrlParams {
@@ -757,13 +793,10 @@ pub fn sign_crl(
     out: &Path,
     rec: &mut Recorder,
 ) -> Result<CrlReport> {
-    let mut inputs: Vec<&InputFile> = vec![job.context_files[0], job.context_files[1]];
-    if let Some((f, _)) = job.previous {
-        inputs.push(f);
-    }
-    check_input_names(&inputs, &[CRL_FILE, CRL_PEM_FILE])?;
-    ceremony::record_context(job.ctx, rec)?;
+    let inputs = crl_inputs(job);
+    writes(&inputs, &[CRL_FILE, CRL_PEM_FILE])?;
     copy_inputs(out, &inputs)?;
+    ceremony::record_context(job.ctx, rec)?;
     if let Some((f, p)) = job.previous {
         rec.record(
             &[TOOL_ACTOR],

@@ -339,18 +339,28 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Creates `dir/transcript.jsonl` (0644, never replacing a file) and writes the header.
+    /// Creates `dir/transcript.jsonl` (0644, never replacing a file) holding the header: the
+    /// header is written to a temporary file that is then linked into place, so that a run
+    /// killed at any point never leaves an empty or headless transcript behind.
     pub fn create(dir: &Path, info: &HeaderInfo) -> Result<Recorder> {
         let path = dir.join(FILE_NAME);
         let io = |what: &str, e: std::io::Error| {
             Error::environment(format!("transcript {}: {what}: {e}", path.display()))
         };
+        let tmp = fsio::temp_path(&path)?;
         let f = OpenOptions::new()
             .append(true)
             .create_new(true)
             .mode(fsio::PUBLIC_MODE)
-            .open(&path)
-            .map_err(|e| {
+            .open(&tmp)
+            .map_err(|e| io("cannot create", e))?;
+        // Explicit chmod: the umask must not decide the mode.
+        let placed = f
+            .set_permissions(std::fs::Permissions::from_mode(fsio::PUBLIC_MODE))
+            .map_err(|e| io("cannot set the file mode", e));
+        let mut r = Recorder::new(Sink::File(f, tmp.clone()), info);
+        let placed = placed.and_then(|()| r.write_header(info)).and_then(|()| {
+            std::fs::hard_link(&tmp, &path).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
                     Error::operator(format!(
                         "{} already exists; a directory holds one ceremony",
@@ -358,16 +368,19 @@ impl Recorder {
                     ))
                     .hint("use a new, empty output directory")
                 } else {
-                    io("cannot create", e)
+                    io("cannot move into place (hard link)", e)
                 }
-            })?;
-        f.set_permissions(std::fs::Permissions::from_mode(fsio::PUBLIC_MODE))
-            .map_err(|e| io("cannot set the file mode", e))?;
+            })
+        });
+        let removed = std::fs::remove_file(&tmp);
+        placed?;
+        removed.map_err(|e| io(&format!("cannot remove {}", tmp.display()), e))?;
         File::open(dir)
             .and_then(|d| d.sync_all())
             .map_err(|e| io("fsync of directory failed", e))?;
-        let mut r = Recorder::new(Sink::File(f, path), info);
-        r.write_header(info)?;
+        if let Sink::File(_, p) = &mut r.sink {
+            *p = path;
+        }
         Ok(r)
     }
 

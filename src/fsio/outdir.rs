@@ -1,0 +1,505 @@
+//! A ceremony's output directory (README "Security properties"): created 0700 and refused —
+//! before the command writes anything — when it already holds a ceremony or the secret
+//! leftovers of an interrupted run, when other users can write it or it belongs to another
+//! user, when its file system cannot keep a share private (no Unix file modes or no hard links:
+//! FAT on a USB stick), when it is a dangling symbolic link, and when any file the command will
+//! write already exists there under that name (a file, a directory or a symbolic link).
+
+use std::fs::{self, OpenOptions};
+use std::io::ErrorKind;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use super::{CEREMONY_MARKERS, SECRET_MODE};
+use crate::error::{Error, Result};
+
+/// A share file's name as rootkey writes it (`share-NN-SLUG.txt` or `.pdf`).
+fn is_share_name(name: &str) -> bool {
+    name.starts_with("share-") && (name.ends_with(".txt") || name.ends_with(".pdf"))
+}
+
+/// True for a share file or the temporary copy of one (`.share-NN-SLUG.txt.tmp-XXXX`, left
+/// when a run is killed or its removal fails): each holds a share, so each is secret.
+pub fn is_secret_leftover(name: &str) -> bool {
+    is_share_name(name) || (name.starts_with(".share-") && name.contains(".tmp-"))
+}
+
+/// True for names rootkey writes into a ceremony directory, including leftover temporary files
+/// (`.NAME.tmp-XXXX`).
+fn is_ceremony_output(name: &str) -> bool {
+    CEREMONY_MARKERS.contains(&name)
+        || is_share_name(name)
+        || (name.starts_with('.') && name.contains(".tmp-"))
+}
+
+/// The share files and temporary share copies in `dir` (symbolic links excluded), sorted.
+pub fn secret_leftovers(dir: &Path) -> Vec<String> {
+    let mut found: Vec<String> = fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| !t.is_symlink()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| is_secret_leftover(n))
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+/// How to wipe the secret files `names` of `dir`: one `shred -u` line with a glob per kind of
+/// file present, and `rootkey paper wipe` for paper shards.
+pub fn wipe_command(dir: &Path, names: &[String]) -> String {
+    let d = dir.display();
+    let mut globs = Vec::new();
+    if names.iter().any(|n| is_share_name(n)) {
+        globs.push(format!("{d}/share-*"));
+    }
+    if names.iter().any(|n| n.starts_with(".share-")) {
+        globs.push(format!("{d}/.share-*.tmp-*"));
+    }
+    let mut s = format!("`shred -u {}`", globs.join(" "));
+    if names.iter().any(|n| n.contains(".pdf")) {
+        s.push_str(&format!(" (paper shards: `rootkey paper wipe {d}`)"));
+    }
+    s
+}
+
+/// `names`, at most six of them, then how many more.
+fn listed(names: &[String]) -> String {
+    let mut s = names.iter().take(6).cloned().collect::<Vec<_>>().join(", ");
+    if names.len() > 6 {
+        s.push_str(&format!(" and {} more", names.len() - 6));
+    }
+    s
+}
+
+/// True if `dir/transcript.jsonl` starts with the header of a generation or rehearsal.
+fn generation_transcript(dir: &Path) -> bool {
+    use std::io::{BufRead, Read};
+    let Ok(f) = fs::File::open(dir.join("transcript.jsonl")) else {
+        return false;
+    };
+    let mut first = String::new();
+    if std::io::BufReader::new(f.take(1 << 16))
+        .read_line(&mut first)
+        .is_err()
+    {
+        return false;
+    }
+    serde_json::from_str::<serde_json::Value>(&first).is_ok_and(|v| {
+        v["action"] == "header"
+            && matches!(
+                v["details"]["ceremony"]["kind"].as_str(),
+                Some("generation" | "rehearsal")
+            )
+    })
+}
+
+/// Refuses a directory that holds a ceremony's outputs (regular files and directories only:
+/// a symbolic link is judged by [`check_names_free`]) or a killed run's secret leftovers.
+fn check_no_ceremony(dir: &Path) -> Result<()> {
+    let shown = dir.display();
+    let entries = fs::read_dir(dir)
+        .map_err(|e| Error::environment(format!("--out {shown}: cannot list: {e}")))?;
+    let mut found: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| !t.is_symlink()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| is_ceremony_output(name))
+        .collect();
+    found.sort();
+    let Some(name) = found.first() else {
+        return Ok(());
+    };
+    let secrets: Vec<String> = found
+        .iter()
+        .filter(|n| is_secret_leftover(n))
+        .cloned()
+        .collect();
+    // manifest.json is written last: share files beside a generation's transcript without it
+    // are a generation that never completed, and nobody holds them. (Share files elsewhere may
+    // be real shares gathered for a quorum: never called leftovers.)
+    if !found.iter().any(|n| n == "manifest.json")
+        && !secrets.is_empty()
+        && generation_transcript(dir)
+    {
+        return Err(Error::operator(format!(
+            "--out {shown}: an interrupted run left secret share files here (no manifest.json): {}; nothing was written",
+            listed(&secrets)
+        ))
+        .hint(format!(
+            "these files are SECRET (each holds a share of a key whose ceremony never completed): wipe them with {}, then run again in a new, empty directory",
+            wipe_command(dir, &secrets)
+        )));
+    }
+    let what = match found.len() {
+        1 => format!("{name} exists"),
+        2 => format!("{name} and 1 more file exist"),
+        n => format!("{name} and {} more files exist", n - 1),
+    };
+    let temps: Vec<String> = secrets.into_iter().filter(|n| n.starts_with('.')).collect();
+    let mut hint =
+        "choose a new, empty output directory — earlier ceremony outputs are never overwritten"
+            .to_string();
+    if !temps.is_empty() {
+        let what = if temps.len() == 1 {
+            "is a SECRET temporary copy of a share"
+        } else {
+            "are SECRET temporary copies of shares"
+        };
+        hint.push_str(&format!(
+            "; {} {what}, left by an interrupted write: wipe {} with {}",
+            listed(&temps),
+            if temps.len() == 1 { "it" } else { "them" },
+            wipe_command(dir, &temps)
+        ));
+    }
+    Err(Error::operator(format!(
+        "--out {shown}: already holds a ceremony ({what}); nothing was written"
+    ))
+    .hint(hint))
+}
+
+/// What is at `p`, for messages: "a symbolic link to T[, which does not exist]", "a
+/// directory", "a file"; `None` if nothing is there.
+fn what_is(p: &Path) -> std::io::Result<Option<String>> {
+    let m = match fs::symlink_metadata(p) {
+        Ok(m) => m,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(Some(if m.file_type().is_symlink() {
+        let target = fs::read_link(p)
+            .map(|t| t.display().to_string())
+            .unwrap_or_else(|_| "?".into());
+        if fs::metadata(p).is_err() {
+            format!("a symbolic link to {target}, which does not exist")
+        } else {
+            format!("a symbolic link to {target}")
+        }
+    } else if m.is_dir() {
+        "a directory".to_string()
+    } else {
+        "a file".to_string()
+    }))
+}
+
+/// Refuses to start if any file the command will write (`writes`: output names and the names
+/// of input copies) already exists in `dir`, as anything: rootkey never replaces a file and
+/// never writes through a link, and finding out after the first write would leave a
+/// half-written ceremony behind.
+fn check_names_free(dir: &Path, writes: &[&str]) -> Result<()> {
+    let shown = dir.display();
+    let mut taken = Vec::new();
+    for name in writes {
+        let p = dir.join(name);
+        match what_is(&p) {
+            Ok(None) => {}
+            Ok(Some(what)) => taken.push(format!("{name} ({what})")),
+            Err(e) => {
+                return Err(Error::environment(format!(
+                    "--out {shown}: cannot check {name}: {e}"
+                )));
+            }
+        }
+    }
+    if taken.is_empty() {
+        return Ok(());
+    }
+    Err(Error::operator(format!(
+        "--out {shown}: {} already {}, and this command writes a file of that name; nothing was written",
+        taken.join(", "),
+        if taken.len() == 1 { "exists" } else { "exist" }
+    ))
+    .hint("use a new, empty output directory — rootkey never replaces a file and never writes through a link"))
+}
+
+/// Refuses `path` (given with `flag`) if anything is there already, a dangling symbolic link
+/// included: for single-file outputs (`transcript report --out`, `--pdf`), checked before the
+/// first of them is written.
+pub fn check_new_file(path: &Path, flag: &str) -> Result<()> {
+    let shown = path.display();
+    match what_is(path) {
+        Ok(None) => Ok(()),
+        Ok(Some(what)) => Err(Error::operator(format!(
+            "{flag} {shown}: already exists ({what}); refusing to overwrite it — nothing was written"
+        ))
+        .hint("give a file name that does not exist yet")),
+        Err(e) => Err(Error::environment(format!(
+            "{flag} {shown}: cannot check: {e}"
+        ))),
+    }
+}
+
+/// The first of `dir` and its ancestors that is a symbolic link to nothing, with its target.
+fn dangling_link(dir: &Path) -> Option<(PathBuf, PathBuf)> {
+    dir.ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .find(|a| {
+            fs::symlink_metadata(a).is_ok_and(|m| m.file_type().is_symlink())
+                && fs::metadata(a).is_err_and(|e| e.kind() == ErrorKind::NotFound)
+        })
+        .map(|a| {
+            let t = fs::read_link(a).unwrap_or_default();
+            (a.to_path_buf(), t)
+        })
+}
+
+/// The error for a file system that does not keep Unix file modes; `what` names the directory
+/// or file ("--out DIR").
+pub(super) fn no_modes(what: &str, why: &str) -> Error {
+    Error::environment(format!(
+        "{what}: this file system does not keep file permissions ({why}); rootkey writes only where it can set each file's mode (a share must be 0600) — FAT, as on a USB stick, is like that"
+    ))
+    .hint("write to a Linux file system, e.g. tmpfs under /dev/shm (copy public files elsewhere afterwards)")
+}
+
+/// The error for a file system without hard links: rootkey puts every file in place with
+/// link(2), which never replaces an existing file.
+pub(super) fn no_links(what: &str, e: &std::io::Error) -> Error {
+    Error::environment(format!(
+        "{what}: this file system has no hard links (link: {e}), which rootkey needs to put each file in place without ever replacing one — FAT, as on a USB stick, is like that"
+    ))
+    .hint("write to a Linux file system, e.g. tmpfs under /dev/shm (copy public files elsewhere afterwards)")
+}
+
+/// True for the errors a file system gives for an operation it does not have (`chmod` or
+/// `link` on FAT: EPERM, ENOTSUP/EOPNOTSUPP, or ENOSYS through FUSE).
+pub(super) fn unsupported(e: &std::io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EPERM | libc::ENOTSUP | libc::ENOSYS)
+    ) || e.raw_os_error() == Some(libc::EOPNOTSUPP)
+}
+
+/// Probes that a 0600 file comes out 0600, owned by the directory's owner, and can be hard
+/// linked (the atomic write needs link(2)).
+fn probe(dir: &Path) -> Result<()> {
+    let shown = dir.display();
+    let meta = fs::metadata(dir).map_err(|e| Error::environment(format!("--out {shown}: {e}")))?;
+    if meta.mode() & 0o022 != 0 {
+        return Err(Error::operator(format!(
+            "--out {shown}: the directory is writable by other users (mode {:04o}); they could replace or remove shares",
+            meta.mode() & 0o7777
+        ))
+        .hint("use a new directory, or one only you can write (chmod 700)"));
+    }
+    let probe = dir.join(format!(".rootkey-probe-{}", std::process::id()));
+    let link = dir.join(format!(".rootkey-probe-{}-link", std::process::id()));
+    let f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(SECRET_MODE)
+        .open(&probe)
+        .map_err(|e| Error::environment(format!("--out {shown}: cannot write: {e}")))?;
+    let checked = (|| {
+        // Explicit chmod: the umask must not decide a share's mode.
+        match f.set_permissions(fs::Permissions::from_mode(SECRET_MODE)) {
+            Err(e) if unsupported(&e) => {
+                return Err(no_modes(
+                    &format!("--out {shown}"),
+                    &format!("setting mode 0600 failed: {e}"),
+                ));
+            }
+            Err(e) => {
+                return Err(Error::environment(format!(
+                    "--out {shown}: cannot set a file mode: {e}"
+                )));
+            }
+            Ok(()) => {}
+        }
+        let pm = f
+            .metadata()
+            .map_err(|e| Error::environment(format!("--out {shown}: cannot write: {e}")))?;
+        if pm.mode() & 0o777 != SECRET_MODE {
+            return Err(no_modes(
+                &format!("--out {shown}"),
+                &format!("a share would be mode {:04o}, not 0600", pm.mode() & 0o777),
+            ));
+        }
+        if pm.uid() != meta.uid() {
+            return Err(Error::operator(format!(
+                "--out {shown}: the directory belongs to another user (uid {})",
+                meta.uid()
+            ))
+            .hint("use a directory of your own"));
+        }
+        fs::hard_link(&probe, &link).map_err(|e| {
+            if unsupported(&e) {
+                no_links(&format!("--out {shown}"), &e)
+            } else {
+                Error::environment(format!("--out {shown}: cannot make a hard link: {e}"))
+            }
+        })
+    })();
+    drop(f);
+    let _ = fs::remove_file(&link);
+    let _ = fs::remove_file(&probe);
+    checked
+}
+
+/// Creates `dir` (mode 0700) if needed and refuses it (see the module documentation) before
+/// anything is written. `writes` names every file the command will put there: its outputs,
+/// the copies of its inputs and `transcript.jsonl`. Directories this call created are removed
+/// again when it refuses.
+pub fn prepare_out_dir(dir: &Path, writes: &[&str]) -> Result<()> {
+    let shown = dir.display();
+    if let Some((link, target)) = dangling_link(dir) {
+        let which = if link == dir {
+            String::new()
+        } else {
+            format!(" {}", link.display())
+        };
+        return Err(Error::operator(format!(
+            "--out {shown}:{which} is a symbolic link to {}, which does not exist; nothing was written",
+            target.display()
+        ))
+        .hint(format!(
+            "create the directory it points to (mkdir -m 700 {}) or remove the link (rm {}), then run again",
+            target.display(),
+            link.display()
+        )));
+    }
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::operator(format!(
+            "--out {shown}: exists and is not a directory"
+        )));
+    }
+    let mut created: Vec<PathBuf> = Vec::new();
+    if dir.is_dir() {
+        check_no_ceremony(dir)?;
+        check_names_free(dir, writes)?;
+    } else {
+        created = dir
+            .ancestors()
+            .filter(|a| !a.as_os_str().is_empty())
+            .take_while(|a| fs::symlink_metadata(a).is_err())
+            .map(Path::to_path_buf)
+            .collect();
+        let made = fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::environment(format!("--out {shown}: cannot create: {e}")))
+            .and_then(|()| {
+                let parent = dir
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                fs::File::open(parent)
+                    .and_then(|d| d.sync_all())
+                    .map_err(|e| Error::environment(format!("--out {shown}: fsync of parent: {e}")))
+            });
+        if let Err(e) = made {
+            remove_created(&created);
+            return Err(e);
+        }
+    }
+    probe(dir).inspect_err(|_| remove_created(&created))
+}
+
+/// Removes the (empty) directories `prepare_out_dir` created, deepest first (one that was
+/// never made is skipped; one that cannot be removed stops it).
+fn remove_created(created: &[PathBuf]) {
+    for d in created {
+        match fs::remove_dir(d) {
+            Err(e) if e.kind() != ErrorKind::NotFound => break,
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsupported_operations_are_the_fat_errors() {
+        for code in [libc::EPERM, libc::ENOTSUP, libc::EOPNOTSUPP, libc::ENOSYS] {
+            assert!(
+                unsupported(&std::io::Error::from_raw_os_error(code)),
+                "{code}"
+            );
+        }
+        for code in [libc::EACCES, libc::ENOSPC, libc::EROFS, libc::EEXIST] {
+            assert!(
+                !unsupported(&std::io::Error::from_raw_os_error(code)),
+                "{code}"
+            );
+        }
+        let e = no_modes(
+            "--out /media/usb/c",
+            &format!(
+                "setting mode 0600 failed: {}",
+                std::io::Error::from_raw_os_error(libc::ENOSYS)
+            ),
+        );
+        assert_eq!(
+            e.to_string(),
+            "--out /media/usb/c: this file system does not keep file permissions (setting mode 0600 failed: Function not implemented (os error 38)); rootkey writes only where it can set each file's mode (a share must be 0600) — FAT, as on a USB stick, is like that\n  next step: write to a Linux file system, e.g. tmpfs under /dev/shm (copy public files elsewhere afterwards)"
+        );
+        assert_eq!(e.exit_code(), crate::error::exit::ENVIRONMENT);
+        let e = no_links(
+            "--out /media/usb/c",
+            &std::io::Error::from_raw_os_error(libc::EPERM),
+        );
+        assert_eq!(
+            e.message,
+            "--out /media/usb/c: this file system has no hard links (link: Operation not permitted (os error 1)), which rootkey needs to put each file in place without ever replacing one — FAT, as on a USB stick, is like that"
+        );
+    }
+
+    #[test]
+    fn secret_leftovers_are_shares_and_their_temporary_copies() {
+        for n in [
+            "share-01-a.txt",
+            "share-02-b.pdf",
+            ".share-03-c.txt.tmp-0a1b2c3d4e5f",
+        ] {
+            assert!(is_secret_leftover(n), "{n}");
+        }
+        for n in [
+            "root.pem",
+            ".root.pem.tmp-0a1b2c3d4e5f",
+            "transcript.jsonl",
+            "shares.txt",
+        ] {
+            assert!(!is_secret_leftover(n), "{n}");
+        }
+        let d = Path::new("/dev/shm/x");
+        assert_eq!(
+            wipe_command(
+                d,
+                &["share-01-a.pdf".into(), ".share-02-b.pdf.tmp-00".into()]
+            ),
+            "`shred -u /dev/shm/x/share-* /dev/shm/x/.share-*.tmp-*` (paper shards: `rootkey paper wipe /dev/shm/x`)"
+        );
+        assert_eq!(
+            wipe_command(d, &["share-01-a.txt".into()]),
+            "`shred -u /dev/shm/x/share-*`"
+        );
+    }
+
+    #[test]
+    fn a_refusal_removes_only_the_directories_it_created() {
+        let t = tempfile::tempdir().unwrap();
+        // A file where a directory is needed: creating a/b/c fails at b; a stays.
+        fs::create_dir(t.path().join("a")).unwrap();
+        fs::write(t.path().join("a/b"), b"").unwrap();
+        assert!(prepare_out_dir(&t.path().join("a/b/c"), &[]).is_err());
+        assert!(t.path().join("a/b").is_file());
+        // Deepest first, stopping at the first directory that is not empty.
+        fs::create_dir_all(t.path().join("n/m/l")).unwrap();
+        fs::write(t.path().join("n/keep"), b"").unwrap();
+        remove_created(&[
+            t.path().join("n/m/l/never-made"),
+            t.path().join("n/m/l"),
+            t.path().join("n/m"),
+            t.path().join("n"),
+        ]);
+        assert!(!t.path().join("n/m").exists());
+        assert!(t.path().join("n/keep").exists());
+    }
+}
