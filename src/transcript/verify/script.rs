@@ -267,7 +267,14 @@ pub(super) struct Facts<'a> {
     pub(super) envelopes: Vec<(&'a Entry, u8, String)>,
     /// The ceremony id the manifest must carry.
     pub(super) manifest_ceremony_id: Option<String>,
+    /// `certificate-signed` and its `certificate_sha256` (generation and rehearsal).
+    pub(super) root_certificate: Option<(&'a Entry, String)>,
+    /// (file, sha256) of each `artifact-written` of the generation steps.
+    pub(super) written: Vec<(&'static str, String)>,
 }
+
+/// The media a share is written to (`share-written.medium`; docs/formats.md, "Ceremony plan").
+pub(super) const MEDIA: &[&str] = &["text", "paper"];
 
 #[derive(Clone, PartialEq, Eq)]
 pub(super) enum Artifact {
@@ -291,8 +298,27 @@ impl<'a> Cursor<'a> {
         let Some(e) = self.es.get(self.pos) else {
             return Ok(None);
         };
-        if e.action == "aborted" && self.pos + 1 == self.es.len() {
-            return Ok(None);
+        if e.action == "aborted" {
+            if self.pos + 1 == self.es.len() {
+                return Ok(None);
+            }
+            // Nothing may follow `aborted`: the entry after it is the one that does not
+            // belong (docs/formats.md, "Replay", step 3).
+            return Err(after_end(
+                &self.es[self.pos + 1],
+                "`aborted`",
+                self.es[self.pos].line,
+            ));
+        }
+        if !ACTIONS.contains(&e.action.as_str()) && action != "seal" {
+            return Err(at(
+                e,
+                "script",
+                format!(
+                    "`{}` is not an action of this format (expected `{action}`: {why})",
+                    e.action
+                ),
+            ));
         }
         if e.action != action {
             // Where the seal belongs, anything else is a damaged (or replaced) seal.
@@ -314,6 +340,45 @@ impl<'a> Cursor<'a> {
     pub(super) fn peek_is(&self, action: &str) -> bool {
         self.es.get(self.pos).is_some_and(|e| e.action == action)
     }
+}
+
+/// Every action of the format (docs/formats.md, "Actions" and "Rotation and CRL ceremonies").
+pub(super) const ACTIONS: &[&str] = &[
+    "header",
+    "entropy",
+    "key-generated",
+    "shares-split",
+    "certificate-signed",
+    "share-written",
+    "artifact-written",
+    "key-wiped",
+    "context-loaded",
+    "share-presented",
+    "key-rebuilt",
+    "share-checked",
+    "csr-checked",
+    "previous-checked",
+    "certificate-prepared",
+    "previous-crl-checked",
+    "crl-prepared",
+    "confirmed",
+    "certificate-issued",
+    "crl-issued",
+    "seal",
+    "aborted",
+];
+
+/// The finding for entry `e`, which follows the end of the ceremony (`aborted` or the seal)
+/// on line `end_line`: it is the entry that does not belong.
+pub(super) fn after_end(e: &Entry, end: &str, end_line: usize) -> Error {
+    at(
+        e,
+        "script",
+        format!(
+            "`{}` after {end} (line {end_line}): nothing may follow {end}",
+            e.action
+        ),
+    )
 }
 
 pub(super) fn actors_are(e: &Entry, want: &[&str]) -> Result<()> {
@@ -352,17 +417,13 @@ pub(super) fn check_script<'a>(es: &'a [Entry], h: &Header) -> Result<Facts<'a>>
     }
     if cur.pos < es.len() {
         let e = &es[cur.pos];
-        let what = if sealed {
-            format!(
-                "`{}` after the seal: nothing may follow the seal (an entry was inserted after sealing)",
-                e.action
-            )
-        } else if e.action == "aborted" {
-            "`aborted` must be the last entry".to_string()
-        } else {
-            format!("unexpected `{}` here", e.action)
-        };
-        return Err(at(e, "script", what));
+        if sealed {
+            return Err(after_end(e, "the seal", es[cur.pos - 1].line));
+        }
+        if e.action == "aborted" {
+            return Err(after_end(&es[cur.pos + 1], "`aborted`", e.line));
+        }
+        return Err(at(e, "script", format!("unexpected `{}` here", e.action)));
     }
     // The script may stop early; an `aborted` entry is checked for shape.
     if let Some(last) = es.last().filter(|e| e.action == "aborted") {
@@ -447,16 +508,12 @@ pub(super) fn script_steps<'a>(
         facts
             .certificate_hashes
             .push((e, d.hex_str("certificate_sha256")?));
-        for t in ["not_after", "not_before"] {
-            let s = d.str(t)?;
-            let ok = s.len() == 20
-                && s.is_ascii()
-                && s.ends_with('Z')
-                && is_time_string(&format!("{}.000Z", &s[..19]));
-            if !ok {
-                return Err(d.err(t, "is not YYYY-MM-DDTHH:MM:SSZ"));
-            }
+        // Strict TIME20 (a real date and time), and a validity that is not empty.
+        let not_before = super::signing::seconds(&d, "not_before")?;
+        if super::signing::seconds(&d, "not_after")? <= not_before {
+            return Err(d.err("not_after", "must be later than not_before"));
         }
+        facts.root_certificate = Some((e, d.hex_str("certificate_sha256")?));
         let serial = d.str("serial")?;
         if serial.is_empty()
             || serial.len() > 42
@@ -507,7 +564,12 @@ pub(super) fn script_steps<'a>(
                 .envelopes
                 .push((e, idx, d.hex_str("envelope_sha256")?));
             d.file("file")?;
-            d.name("medium")?;
+            if !MEDIA.contains(&d.name("medium")?) {
+                return Err(d.err(
+                    "medium",
+                    &format!("is not a known medium ({})", MEDIA.join(" or ")),
+                ));
+            }
         }
         for file in ["root.pem", "manifest.json"] {
             let e = step!(cur, "artifact-written", "root.pem, then manifest.json");
@@ -522,9 +584,9 @@ pub(super) fn script_steps<'a>(
             } else {
                 Artifact::Manifest
             };
-            facts
-                .artifacts
-                .push((e, file.to_string(), d.hex_str("sha256")?, role));
+            let sha = d.hex_str("sha256")?;
+            facts.written.push((file, sha.clone()));
+            facts.artifacts.push((e, file.to_string(), sha, role));
         }
         if h.kind == Kind::Generation {
             step!(cur, "seal", "a generation ends with the seal");
@@ -600,7 +662,7 @@ fn context_step<'a>(
     if h.kind == Kind::Rehearsal && mid != h.id {
         return Err(m.err("ceremony_id", "must be this rehearsal's id"));
     }
-    let mfile = m.file("file")?.to_string();
+    let mfile = mfile_ref(&m)?;
     facts
         .artifacts
         .push((e, mfile, m.hex_str("sha256")?, Artifact::Manifest));
@@ -633,14 +695,64 @@ fn context_step<'a>(
         ));
     }
     facts.root_keys.push((e, pk));
-    facts
-        .certificate_hashes
-        .push((e, r.hex_str("certificate_sha256")?));
+    let cert_sha = r.hex_str("certificate_sha256")?;
+    facts.certificate_hashes.push((e, cert_sha.clone()));
     let rfile = r.file("file")?.to_string();
+    if h.kind == Kind::Rehearsal {
+        // A rehearsal reads back exactly what it wrote (docs/formats.md, "Quorum check").
+        rehearsal_reads_back(
+            e,
+            facts,
+            &cert_sha,
+            [
+                ("manifest.json", mfile_ref(&m)?, m.hex_str("sha256")?),
+                ("root.pem", rfile.clone(), r.hex_str("sha256")?),
+            ],
+        )?;
+    }
     facts
         .artifacts
         .push((e, rfile, r.hex_str("sha256")?, Artifact::Root));
     Ok(Some(pk))
+}
+
+fn mfile_ref(m: &D<'_>) -> Result<String> {
+    Ok(m.file("file")?.to_string())
+}
+
+/// In a rehearsal, `context-loaded` names the files the generation steps wrote, with the
+/// hashes recorded then, and the certificate `certificate-signed` recorded (**script**).
+fn rehearsal_reads_back(
+    e: &Entry,
+    facts: &Facts<'_>,
+    cert_sha: &str,
+    files: [(&str, String, String); 2],
+) -> Result<()> {
+    if let Some((signed, want)) = &facts.root_certificate
+        && want != cert_sha
+    {
+        return Err(at(
+            e,
+            "script",
+            format!(
+                "the loaded root certificate is not the one signed at {} (certificate SHA-256 differs)",
+                signed.at()
+            ),
+        ));
+    }
+    for (name, file, sha) in files {
+        let written = facts.written.iter().find(|(f, _)| *f == name);
+        if file != name || written.is_none_or(|(_, w)| *w != sha) {
+            return Err(at(
+                e,
+                "script",
+                format!(
+                    "a rehearsal must load the {name} it wrote (same name and SHA-256 as its `artifact-written`), not {file} with SHA-256 {sha}"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `share-presented` …, `key-rebuilt`, `share-checked` …
@@ -677,9 +789,23 @@ fn quorum_steps<'a>(
         }
         actors_are(e, &[holder])?;
         d.u64("corrections")?;
-        facts
+        let envelope = d.hex_str("envelope_sha256")?;
+        if let Some((w, _, written)) = facts
             .envelopes
-            .push((e, idx, d.hex_str("envelope_sha256")?));
+            .iter()
+            .find(|(w, i, _)| *i == idx && w.action == "share-written")
+            && *written != envelope
+        {
+            return Err(at(
+                e,
+                "script",
+                format!(
+                    "share {idx} presented is not the share written at {} (envelope SHA-256 differs)",
+                    w.at()
+                ),
+            ));
+        }
+        facts.envelopes.push((e, idx, envelope));
         d.file("file")?;
     }
     let e = step_o!(
