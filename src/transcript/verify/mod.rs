@@ -6,6 +6,8 @@
 //! and the order of actions; [`checks`] holds the seal, attestation, artifact and plan checks.
 
 mod chain;
+#[cfg(test)]
+mod chain_tests;
 mod checks;
 mod script;
 mod signing;
