@@ -375,8 +375,7 @@ class Script:
             self.run()
             self.status, self.seal = "sealed", self.pos - 1
             if self.pos < len(entries):
-                # GAP: "an entry inserted after sealing" (step 4), but the kind is script in
-                # transcript_after-seal.expect.json: script.
+                # The entry after the seal is named, as script (docs/formats.md, "Abort").
                 fail_at(self.pos, "script", "an entry follows the seal")
         except Stop as stop:
             self.status, self.reason = str(stop).split(":")[0], str(stop)
@@ -537,8 +536,8 @@ class Script:
             x = d["index"]
             self.need(i, 1 <= x <= self.n and x not in presented,
                       f"share-presented: index {x} is out of range or presented twice")
-            # GAP: inferred: the holder is the participant holding that share, and a rehearsal
-            # presents the very envelopes it wrote.
+            # The holder is the participant holding that share, and a rehearsal presents the
+            # very envelopes it wrote (docs/formats.md, "Quorum check", relations).
             self.need(i, d["holder"] == self.holders[x]["name"],
                       "share-presented: holder is not the participant holding that share")
             self.need(i, d["envelope_sha256"] == self.written.get(x, d["envelope_sha256"]),
@@ -547,15 +546,14 @@ class Script:
             self.envelopes.append((i, x, d["envelope_sha256"]))
         i, d = self.take("key-rebuilt", {"public_key": HEX64, "quorum": LIST(NAT)})
         q = d["quorum"]
-        self.need(i, len(q) == len(set(q)) == self.k and set(q) <= set(presented),
-                  "key-rebuilt: quorum is not `threshold` distinct presented shares")
+        self.need(i, len(q) == self.k and q == sorted(set(q)) and set(q) <= set(presented),
+                  "key-rebuilt: quorum is not `threshold` presented shares in increasing order")
         self.add_key(i, d["public_key"])
         rest = [x for x in presented if x not in q]
-        for _ in range(len(rest)):      # GAP: the order of share-checked is not stated: any
+        for x in rest:                  # in the order they were presented
             i, d = self.take("share-checked", {"agrees": BOOL, "index": NAT})
-            self.need(i, d["index"] in rest, f"share-checked: index {d['index']} is not a "
-                                             "presented share outside the quorum (or twice)")
-            rest.remove(d["index"])
+            self.need(i, d["index"] == x, f"share-checked: index {d['index']}, expected {x} "
+                                          "(further shares in the order presented)")
 
     # -- rotation and crl ("Rotation and CRL ceremonies") -------------------------------------
     def rotation_prelude(self):

@@ -9,6 +9,7 @@ mod chain;
 #[cfg(test)]
 mod chain_tests;
 mod checks;
+mod quorum;
 mod script;
 mod signing;
 #[cfg(test)]
