@@ -151,6 +151,25 @@ pub fn gaps(o: &mut Out, inp: &Inputs, gen_bytes: &[u8], reh: &[u8], ab: &[u8]) 
         ),
     );
 
+    let presented = ctx_at + 1;
+    assert_eq!(parse(&reh_lines[presented])["action"], "share-presented");
+    put(
+        o,
+        "rehearsal-other-share",
+        with_details(&reh_lines, presented, |d| {
+            d["envelope_sha256"] = json!(sha_hex(b"another share"));
+        }),
+        invalid(
+            &format!(
+                "{reh_from} with the first share-presented's envelope_sha256 replaced, re-sealed: a rehearsal presents the very shares it wrote."
+            ),
+            "entry seq 14 (line 15): script: share 1 presented is not the share written at entry seq 5 (line 6)",
+            "script",
+            14,
+            15,
+        ),
+    );
+
     // c. The entry after `aborted` is the one blamed.
     let ab_lines = lines(ab);
     assert_eq!(parse(&ab_lines[4])["action"], "aborted");

@@ -14,8 +14,8 @@ one line:
     VALID UNSEALED <reason>                        exit 3
     INVALID seq=<n> line=<l> <kind>: <what>        exit 1  (seq=- line=-: not tied to an entry)
     usage error                                    exit 2
-kind: modified deleted reordered inserted truncated bad-seal unknown-witness script artifact
-plan malformed. seq/line name the entry position a failure is about (line = seq + 1); for a
+kind: modified deleted reordered inserted truncated bad-seal root-mismatch unknown-witness script
+artifact plan malformed (the kinds are specified; the vectors pin them). seq/line name the entry position a failure is about (line = seq + 1); for a
 failure in `transcript.attestations` they are the attestation's seq and line in that file.
 Choices the spec leaves open are marked "GAP:". Standard library only (Python >= 3.11); the
 primitives (RFC 8785 subset, Ed25519, X.509 loading) come from independent_check.py.
