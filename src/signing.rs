@@ -17,7 +17,7 @@ use std::io::{BufRead, Read, Write};
 use std::path::Path;
 use std::time::SystemTime;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::ceremony::{self, CombineReport, Context};
@@ -810,21 +810,28 @@ pub fn sign_crl(
         )?;
     }
     let draft = prepare_crl(job)?;
-    rec.record(
-        &[TOOL_ACTOR],
-        "crl-prepared",
+    // The list by count and digest (and in full while short): any CRL fits one entry.
+    let mut details = crate::transcript::crl_list::members(crate::transcript::crl_list::list(
+        draft.revoked.iter().map(|r| {
+            (
+                r.reason.map(|x| x.as_str().to_string()),
+                hex::encode(&r.serial),
+            )
+        }),
+    ))?;
+    details.extend(
         json!({
             "carried_forward": draft.carried_forward,
             "crl_number": hex::encode(&draft.number),
             "next_update": crate::ceremony::utc_string(draft.next_update),
-            "revoked": draft.revoked.iter().map(|r| json!({
-                "reason": r.reason.map(|x| x.as_str()),
-                "serial": hex::encode(&r.serial),
-            })).collect::<Vec<_>>(),
             "tbs_sha256": hex::encode(draft.tbs_sha256),
             "this_update": crate::ceremony::utc_string(draft.this_update),
-        }),
-    )?;
+        })
+        .as_object()
+        .cloned()
+        .unwrap_or_default(),
+    );
+    rec.record(&[TOOL_ACTOR], "crl-prepared", Value::Object(details))?;
     let summary = crl_summary(job, &draft);
     let (confirmations, key, quorum) =
         confirm_then_rebuild(job.ctx, confirm, &summary, &draft.tbs_sha256, sources, rec)?;

@@ -501,7 +501,7 @@ fn each_deleted_entry_is_named_by_its_missing_seq() {
         let c = tampered(&lines);
         let found = c.invalid();
         found
-            .culprit_is(&format!("line {}", i + 1))
+            .culprit_is(&format!("entry seq {i} (line {})", i + 1))
             .kind_in(&["deleted"])
             .says(&[&format!("entry seq {i} "), "missing"]);
     }
@@ -533,7 +533,12 @@ fn each_swapped_pair_is_reported_as_reordered_naming_both_lines() {
         c.invalid()
             .culprit_is(&format!("lines {} and {}", i + 1, i + 2))
             .kind_in(&["reordered"])
-            .says(&[&format!("entry seq {} comes before entry seq {i}", i + 1)]);
+            .says(&[&format!(
+                "line {} holds seq {} and line {} holds seq {i}",
+                i + 1,
+                i + 1,
+                i + 2
+            )]);
     }
 }
 
@@ -618,7 +623,7 @@ fn a_transcript_cut_inside_its_last_entry_is_truncated_at_that_line() {
     for cut in [1, last_len / 2 + 1, last_len] {
         let c = tampered_bytes(&whole[..whole.len() - cut]);
         c.invalid()
-            .culprit_is(&format!("line {REHEARSAL_ENTRIES} (entry seq 18)"))
+            .culprit_is(&format!("entry seq 18 (line {REHEARSAL_ENTRIES})"))
             .kind_in(&["truncated"]);
     }
     // Cut inside an earlier entry: that line is the truncated one.
@@ -626,7 +631,7 @@ fn a_transcript_cut_inside_its_last_entry_is_truncated_at_that_line() {
     bytes.extend_from_slice(&f.lines[10][..50]);
     tampered_bytes(&bytes)
         .invalid()
-        .culprit_is("line 11 (entry seq 10)")
+        .culprit_is("entry seq 10 (line 11)")
         .kind_in(&["truncated"]);
 }
 
@@ -1376,10 +1381,12 @@ fn the_report_of_a_tampered_transcript_is_written_and_says_invalid() {
     let out = t.path().join("report.md");
     let r = report(&tr, &out, &[]);
     r.stdout_has(&["report written"]);
-    invalid(&r, &tr).culprit_is("line 5").kind_in(&["deleted"]);
+    invalid(&r, &tr)
+        .culprit_is("entry seq 4 (line 5)")
+        .kind_in(&["deleted"]);
     let md = fs::read_to_string(&out).unwrap();
     assert!(md.contains("INVALID"), "{md}");
-    assert!(md.contains("line 5: deleted"), "{md}");
+    assert!(md.contains("(line 5): deleted"), "{md}");
     assert!(!md.contains("VALID and SEALED"), "{md}");
 }
 

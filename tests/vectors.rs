@@ -55,6 +55,10 @@ mod gen_manifest;
 mod gen_share;
 #[path = "vector_support/gen_transcript.rs"]
 mod gen_transcript;
+#[path = "vector_support/gen_transcript_gaps.rs"]
+mod gen_transcript_gaps;
+#[path = "vector_support/gen_transcript_signing.rs"]
+mod gen_transcript_signing;
 #[path = "vector_support/generator.rs"]
 mod generator;
 #[path = "vector_support/harness.rs"]

@@ -2,6 +2,7 @@
 //! Lines log that every ceremony command appends to as things happen, sealed by the root key,
 //! attested by witnesses, and replayed by auditors ([`verify`], [`report`]).
 
+pub mod crl_list;
 pub mod report;
 pub mod verify;
 

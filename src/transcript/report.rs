@@ -211,9 +211,12 @@ pub fn describe(e: &Entry) -> String {
         "crl-prepared" => format!(
             "CRL prepared: number {}, {} revoked ({} carried forward), {} to {}, TBS SHA-256 {}",
             g("crl_number"),
-            d.get("revoked")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len),
+            d.get("revoked_count")
+                .and_then(Value::as_u64)
+                .unwrap_or_else(|| d
+                    .get("revoked")
+                    .and_then(Value::as_array)
+                    .map_or(0, |a| a.len() as u64)),
             g("carried_forward"),
             g("this_update"),
             g("next_update"),

@@ -85,12 +85,12 @@ fn clock() -> Clock {
     })
 }
 
-fn recorder(info: &HeaderInfo) -> Recorder {
+pub fn recorder(info: &HeaderInfo) -> Recorder {
     let binary: [u8; 32] = Sha256::digest(BINARY_LABEL.as_bytes()).into();
     Recorder::in_memory_with(info, binary, clock()).expect("recorder")
 }
 
-fn sha_hex(b: &[u8]) -> String {
+pub fn sha_hex(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
 
@@ -208,7 +208,7 @@ fn generation(inp: &Inputs, steps: Steps, seal_key: &RootKey) -> Vec<u8> {
 
 /// A quorum check (`rootkey combine`) of the vector ceremony run by rootkey's own code on
 /// files in `dir` (aborted, with the error as reason, if it fails).
-fn quorum_check(dir: &Path, manifest: &str, root: &str, shares: &[&str]) -> Vec<u8> {
+pub fn quorum_check(dir: &Path, manifest: &str, root: &str, shares: &[&str]) -> Vec<u8> {
     let ctx = Context::load(&dir.join(manifest), &dir.join(root)).expect("context");
     let mut rec = recorder(&ceremony::quorum_header(
         &ctx,
@@ -225,7 +225,7 @@ fn quorum_check(dir: &Path, manifest: &str, root: &str, shares: &[&str]) -> Vec<
 
 /// A rehearsal of the vector plan: the generation steps, `key-wiped`, then rootkey's quorum
 /// check on a directory laid out as `rootkey rehearse` leaves it (shares 1, 3 and 5).
-fn rehearsal(inp: &Inputs) -> Vec<u8> {
+pub fn rehearsal(inp: &Inputs) -> Vec<u8> {
     let tmp = tempfile::tempdir().expect("tempdir");
     let copy = |from: &str, to: String| {
         fs::copy(dir().join(from), tmp.path().join(to)).expect("copy");
@@ -263,7 +263,7 @@ pub fn lines(b: &[u8]) -> Vec<Vec<u8>> {
     body.split(|&c| c == b'\n').map(<[u8]>::to_vec).collect()
 }
 
-fn join(lines: &[Vec<u8>]) -> Vec<u8> {
+pub fn join(lines: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::new();
     for l in lines {
         out.extend_from_slice(l);
@@ -272,16 +272,16 @@ fn join(lines: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
-fn parse(line: &[u8]) -> Value {
+pub fn parse(line: &[u8]) -> Value {
     serde_json::from_slice(line).expect("json line")
 }
 
-fn canonical(v: &Value) -> Vec<u8> {
+pub fn canonical(v: &Value) -> Vec<u8> {
     jcs::canonicalize(v).expect("canonical")
 }
 
 /// A chained entry line made by hand (the recorder refuses to write after its seal).
-fn entry_line(seq: u64, time: u64, action: &str, details: Value, prev: &[u8]) -> Vec<u8> {
+pub fn entry_line(seq: u64, time: u64, action: &str, details: Value, prev: &[u8]) -> Vec<u8> {
     canonical(&json!({
         "action": action,
         "actors": [TOOL_ACTOR],
@@ -294,7 +294,7 @@ fn entry_line(seq: u64, time: u64, action: &str, details: Value, prev: &[u8]) ->
 
 /// The attestations file over the sealed transcript `t`, one line per witness, recorded at
 /// the entry times following the seal.
-fn attestations(t: &[u8]) -> Vec<u8> {
+pub fn attestations(t: &[u8]) -> Vec<u8> {
     let ls = lines(t);
     let head = Sha256::digest(ls.last().expect("seal"));
     let mut prev = head;
@@ -318,7 +318,7 @@ fn attestations(t: &[u8]) -> Vec<u8> {
     out
 }
 
-fn witness_keys() -> Vec<String> {
+pub fn witness_keys() -> Vec<String> {
     WITNESSES
         .iter()
         .map(|(_, seed)| {
@@ -329,7 +329,7 @@ fn witness_keys() -> Vec<String> {
 }
 
 /// The expectation members of a valid, sealed transcript.
-fn sealed(t: &[u8], description: &str, kind: Kind, extra: Value) -> Value {
+pub fn sealed(t: &[u8], description: &str, kind: Kind, extra: Value) -> Value {
     let ls = lines(t);
     let seal = parse(ls.last().expect("seal"));
     let mut v = json!({
@@ -347,7 +347,7 @@ fn sealed(t: &[u8], description: &str, kind: Kind, extra: Value) -> Value {
     v
 }
 
-fn invalid(description: &str, message: &str, failure: &str, seq: u64, line: u64) -> Value {
+pub fn invalid(description: &str, message: &str, failure: &str, seq: u64, line: u64) -> Value {
     json!({
         "outcome": "invalid",
         "description": description,
@@ -513,7 +513,7 @@ pub fn transcript(o: &mut Out) {
             &format!(
                 "{from} without entry 6 (share-written 2): line 7 holds entry seq 7, which links to an entry that is not in the file."
             ),
-            "line 7: deleted: entry seq 6 is missing",
+            "entry seq 6 (line 7): deleted: entry seq 6 is missing",
             "deleted",
             6,
             7,
@@ -527,7 +527,7 @@ pub fn transcript(o: &mut Out) {
         join(&ls),
         invalid(
             &format!("{from} with entries 6 and 7 (share-written 2 and 3) swapped."),
-            "lines 7 and 8: reordered: entry seq 7 comes before entry seq 6",
+            "lines 7 and 8: reordered: line 7 holds seq 7 and line 8 holds seq 6",
             "reordered",
             6,
             7,
@@ -557,7 +557,7 @@ pub fn transcript(o: &mut Out) {
             &format!(
                 "{from} with a share-written entry for a sixth holder inserted as line 8 (seq 7, chained to line 7); the original entry seq 7 (now line 9) still links to line 7, skipping it."
             ),
-            "line 8: inserted: entry seq 7 (line 9) links to line 7",
+            "entry seq 7 (line 8): inserted: line 9 links to line 7, so line 8 is not part of the chain",
             "inserted",
             7,
             8,
@@ -572,7 +572,7 @@ pub fn transcript(o: &mut Out) {
         t,
         invalid(
             &format!("{from} cut in the middle of its last line (the seal), without a line end."),
-            "line 13 (entry seq 12): truncated",
+            "entry seq 12 (line 13): truncated",
             "truncated",
             12,
             13,
@@ -626,7 +626,7 @@ pub fn transcript(o: &mut Out) {
             &format!(
                 "{from} with a space inserted after the first colon of line 6: same JSON value, but not its canonical encoding."
             ),
-            "line 6 (entry seq 5): modified: not in canonical form",
+            "entry seq 5 (line 6): modified: not in canonical form",
             "modified",
             5,
             6,
@@ -706,6 +706,9 @@ pub fn transcript(o: &mut Out) {
     exp["location"] = json!("attestations");
     exp["witnesses"] = json!([wk[0]]);
     o.json("transcript_attested-unknown.expect.json", &exp);
+
+    crate::gen_transcript_gaps::gaps(o, &inp, &gen_bytes, &reh, &ab);
+    crate::gen_transcript_signing::signing(o);
 }
 
 /// Writes every `transcript_*` vector into `tests/vectors/` (they read the other vectors).

@@ -11,7 +11,10 @@ pub fn verify_chain(bytes: &[u8]) -> Result<Vec<Entry>> {
     let truncated = parse_lines(bytes, &mut entries)?;
     check_chain(&entries)?;
     if let Some(line) = truncated {
-        return Err(bad(format!("line {line}: truncated")));
+        return Err(bad(format!(
+            "entry seq {} (line {line}): truncated",
+            line - 1
+        )));
     }
     Ok(entries)
 }
@@ -20,7 +23,7 @@ pub fn verify_chain(bytes: &[u8]) -> Result<Vec<Entry>> {
 pub(super) fn parse_lines(bytes: &[u8], out: &mut Vec<Entry>) -> Result<Option<usize>> {
     if bytes.is_empty() {
         return Err(bad(
-            "line 1: truncated: the file is empty (no header entry)",
+            "entry seq 0 (line 1): truncated: the file is empty (no header entry)",
         ));
     }
     let mut truncated = None;
@@ -40,15 +43,14 @@ pub(super) fn parse_lines(bytes: &[u8], out: &mut Vec<Entry>) -> Result<Option<u
             Ok(e) => out.push(e),
             Err(what) => {
                 return Err(bad(format!(
-                    "line {line} (entry seq {}): modified: {what}",
-                    i
+                    "entry seq {i} (line {line}): modified: {what}"
                 )));
             }
         }
     }
     if out.is_empty() {
         return Err(bad(
-            "line 1: truncated: the header entry is incomplete (no line end)",
+            "entry seq 0 (line 1): truncated: the header entry is incomplete (no line end)",
         ));
     }
     Ok(truncated)
@@ -159,158 +161,169 @@ pub(super) fn parse_entry(l: &[u8], line: usize) -> std::result::Result<Entry, S
     })
 }
 
-/// Checks `seq` and `prev` of every entry; on the first break, works out what happened from
-/// the links around it.
+/// Checks `seq`, `prev` and `time` of every entry; on the first break, works out what happened
+/// from the links around it (docs/formats.md, "Replay", step 2 — the rules are numbered there
+/// and here alike). Lines are numbered from 1 as an editor shows them; the entry on line L
+/// must have seq L − 1, and every finding names its line as `entry seq L−1 (line L)`.
 pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
     let n = es.len();
-    let link_ok = |i: usize| {
-        if i == 0 {
-            es[0].prev == ZERO_HASH
-        } else {
-            es[i].prev == es[i - 1].hash
-        }
-    };
-    let line_of_hash = |h: &[u8; 32]| es.iter().position(|e| e.hash == *h);
-    for i in 0..n {
-        if link_ok(i) && es[i].seq == i as u64 {
-            if i > 0 && es[i].time < es[i - 1].time {
-                return Err(at(
-                    &es[i],
+    // 1-based accessors: line L is es[L - 1].
+    let e = |l: usize| &es[l - 1];
+    let h = |l: usize| es[l - 1].hash;
+    let p = |l: usize| es[l - 1].prev;
+    let s = |l: usize| es[l - 1].seq;
+    let expected_prev = |l: usize| if l == 1 { ZERO_HASH } else { h(l - 1) };
+    let intact = |l: usize| s(l) == l as u64 - 1 && p(l) == expected_prev(l);
+    let loc = |l: usize| format!("entry seq {} (line {l})", l - 1);
+    let fail = |l: usize, kind: &str, what: String| bad(format!("{}: {kind}: {what}", loc(l)));
+    for l in 1..=n {
+        if intact(l) {
+            // Rule 0: an intact link whose time goes backwards: this line was modified.
+            if l > 1 && e(l).time < e(l - 1).time {
+                return Err(fail(
+                    l,
                     "modified",
                     format!(
-                        "its time {} is earlier than the previous entry's {}",
-                        es[i].time,
-                        es[i - 1].time
+                        "its time {} is earlier than the time {} of line {}",
+                        e(l).time,
+                        e(l - 1).time,
+                        l - 1
                     ),
                 ));
             }
             continue;
         }
-        let e = &es[i];
-        let line = i + 1;
-        if i == 0 {
-            // The header is on line 2 and the chain continues from it: line 1 was added.
-            if n > 1
-                && es[1].prev == ZERO_HASH
-                && es[1].seq == 0
-                && (n == 2 || es[2].prev == es[1].hash)
-            {
-                return Err(bad(
-                    "line 1: inserted: a line was added before the header (line 2 is entry seq 0)",
+        if l == 1 {
+            // Rule 1a: the header is on line 2 and the chain continues from it.
+            if n > 1 && s(2) == 0 && p(2) == ZERO_HASH && (n == 2 || p(3) == h(2)) {
+                return Err(fail(
+                    1,
+                    "inserted",
+                    "a line was added before the header (line 2 holds the header, seq 0)".into(),
                 ));
             }
-            if n > 1 && es[0].seq == 1 && es[1].seq == 0 {
+            // Rule 1b.
+            if n > 1 && s(1) == 1 && s(2) == 0 {
                 return Err(bad(
-                    "lines 1 and 2: reordered: entry seq 1 comes before entry seq 0 (the header)",
+                    "lines 1 and 2: reordered: line 1 holds seq 1 and line 2 holds seq 0 (the header)",
                 ));
             }
-            if es[0].seq == 1 && es[0].prev != ZERO_HASH {
-                return Err(bad(
-                    "line 1: deleted: entry seq 0 (the header) is missing; the file starts with entry seq 1",
+            // Rule 1c.
+            if s(1) == 1 && p(1) != ZERO_HASH {
+                return Err(fail(
+                    1,
+                    "deleted",
+                    "entry seq 0 (the header) is missing: line 1 holds seq 1".into(),
                 ));
             }
-            return Err(bad(format!(
-                "line 1 (entry seq 0): modified: the first entry must have seq 0 and a `prev` of 64 zeros (it has seq {})",
-                e.seq
-            )));
-        }
-        if link_ok(i) {
-            // Linked, but numbered wrongly: its seq was changed (which also breaks the next
-            // link) or it was written so.
-            return Err(bad(format!(
-                "line {line} (entry seq {i}): modified: its seq says {}",
-                e.seq
-            )));
-        }
-        // The link into line i is broken. After a genuine seal nothing may follow: the entry
-        // is an addition, whatever it links to.
-        if es[i - 1].action == "seal" && seal_signature_ok(&es[i - 1]) == Some(true) {
-            return Err(at(
-                e,
-                "inserted",
-                format!(
-                    "entries follow the seal (line {}); nothing may be added to a sealed transcript",
-                    line - 1
-                ),
-            ));
-        }
-        // Swapped with the next entry: it links to the next one, the next one links to the
-        // entry before, and the chain continues from it (or it was the last pair).
-        if i + 1 < n
-            && e.prev == es[i + 1].hash
-            && es[i + 1].prev == es[i - 1].hash
-            && (i + 2 == n || es[i + 2].prev == e.hash)
-        {
-            return Err(bad(format!(
-                "lines {line} and {}: reordered: entry seq {} comes before entry seq {} (the entries were swapped)",
-                line + 1,
-                e.seq,
-                es[i + 1].seq
-            )));
-        }
-        if i + 1 < n && es[i + 1].prev == es[i - 1].hash {
-            return Err(at(
-                e,
-                "inserted",
-                format!(
-                    "this entry is not part of the chain: the next entry (line {}) links to line {}, skipping it",
-                    line + 1,
-                    line - 1
-                ),
-            ));
-        }
-        match line_of_hash(&e.prev) {
-            Some(j) if j + 1 < i => {
-                return Err(bad(format!(
-                    "line{} {}: inserted: entry seq {} (line {line}) links to line {}, so the line{} in between {} not part of the chain",
-                    if i - j > 2 { "s" } else { "" },
-                    if i - j > 2 {
-                        format!("{}–{}", j + 2, line - 1)
-                    } else {
-                        format!("{}", j + 2)
-                    },
-                    e.seq,
-                    j + 1,
-                    if i - j > 2 { "s" } else { "" },
-                    if i - j > 2 { "are" } else { "is" },
-                )));
-            }
-            Some(j) => {
-                return Err(bad(format!(
-                    "line {line}: reordered: entry seq {} links to line {}, which comes after it",
-                    e.seq,
-                    j + 1
-                )));
-            }
-            None => {}
-        }
-        if e.seq == i as u64 + 1 && es[i - 1].seq == i as u64 - 1 {
-            return Err(bad(format!(
-                "line {line}: deleted: entry seq {i} is missing — line {} holds entry seq {} and line {line} holds entry seq {}, which links to an entry that is not in the file",
-                line - 1,
-                i - 1,
-                e.seq
-            )));
-        }
-        let next_broken = i + 1 < n && es[i + 1].prev != e.hash;
-        let seal_broken = i + 1 == n && e.action == "seal" && seal_signature_ok(e) == Some(false);
-        if next_broken || seal_broken {
-            return Err(at(
-                e,
+            // Rule 1d.
+            return Err(fail(
+                1,
                 "modified",
                 format!(
-                    "its link to the previous entry (line {}) was altered",
-                    line - 1
+                    "the first entry must have seq 0 and a `prev` of 64 zeros (it holds seq {})",
+                    s(1)
                 ),
             ));
         }
-        let p = &es[i - 1];
-        return Err(at(
-            p,
+        // Rule 2: linked, but numbered wrongly: its seq was changed.
+        if p(l) == h(l - 1) {
+            return Err(fail(
+                l,
+                "modified",
+                format!("it holds seq {}, its position says {}", s(l), l - 1),
+            ));
+        }
+        // Rule 3: after a genuine seal nothing may follow, whatever it links to.
+        if e(l - 1).action == "seal" && seal_signature_ok(e(l - 1)) == Some(true) {
+            return Err(fail(
+                l,
+                "inserted",
+                format!(
+                    "it follows the seal on line {}: nothing may be added to a sealed transcript",
+                    l - 1
+                ),
+            ));
+        }
+        // Rule 4: swapped with the next line.
+        if l < n && p(l) == h(l + 1) && p(l + 1) == h(l - 1) && (l + 1 == n || p(l + 2) == h(l)) {
+            return Err(bad(format!(
+                "lines {l} and {}: reordered: line {l} holds seq {} and line {} holds seq {} (the two entries were swapped)",
+                l + 1,
+                s(l),
+                l + 1,
+                s(l + 1)
+            )));
+        }
+        // Rule 5: the next line links past this one.
+        if l < n && p(l + 1) == h(l - 1) {
+            return Err(fail(
+                l,
+                "inserted",
+                format!(
+                    "it is not part of the chain: line {} links to line {}, skipping it",
+                    l + 1,
+                    l - 1
+                ),
+            ));
+        }
+        // Rule 6: it links to another line J of the file, or to the start of the chain
+        // (J = 0: 64 zeros).
+        let start = p(l) == ZERO_HASH;
+        if let Some(j) = (1..=n).find(|&j| h(j) == p(l)).or(start.then_some(0)) {
+            if j + 1 < l {
+                let first = j + 1;
+                let lines = if first + 1 == l {
+                    format!("line {first} is")
+                } else {
+                    format!("lines {first}–{} are", l - 1)
+                };
+                return Err(fail(
+                    first,
+                    "inserted",
+                    if j == 0 {
+                        format!(
+                            "line {l} starts the chain again (its `prev` is 64 zeros), so {lines} not part of the chain"
+                        )
+                    } else {
+                        format!("line {l} links to line {j}, so {lines} not part of the chain")
+                    },
+                ));
+            }
+            return Err(fail(
+                l,
+                "reordered",
+                format!("it links to line {j}, which comes after it"),
+            ));
+        }
+        // Rule 7: a gap in the numbering, linking to an entry that is not in the file.
+        if s(l) == l as u64 && s(l - 1) == l as u64 - 2 {
+            return Err(fail(
+                l,
+                "deleted",
+                format!(
+                    "entry seq {} is missing: line {l} holds seq {l} and links to an entry that is not in the file",
+                    l - 1
+                ),
+            ));
+        }
+        // Rule 8: its own link was altered (the next link still holds, or it is a last seal
+        // whose signature fails).
+        let next_broken = l < n && p(l + 1) != h(l);
+        let seal_broken = l == n && e(l).action == "seal" && seal_signature_ok(e(l)) == Some(false);
+        if next_broken || seal_broken {
+            return Err(fail(
+                l,
+                "modified",
+                format!("its link to line {} was altered", l - 1),
+            ));
+        }
+        // Rule 9: the line before was changed after it was written.
+        return Err(fail(
+            l - 1,
             "modified",
             format!(
-                "its SHA-256 no longer matches the link recorded in the next entry (seq {}, line {line}): it was changed after it was written",
-                e.seq
+                "its SHA-256 no longer matches the link recorded on line {l}: it was changed after it was written"
             ),
         ));
     }

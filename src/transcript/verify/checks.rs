@@ -270,6 +270,7 @@ pub(super) fn check_artifact_content(
                     "names another root key than the one the transcript records".into(),
                 ));
             }
+            manifest_signed_by_root(&m, facts).map_err(fail)?;
             if let Some(id) = &facts.manifest_ceremony_id
                 && *id != m.ceremony.id
             {
@@ -296,6 +297,43 @@ pub(super) fn check_artifact_content(
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// The manifest names the recorded root certificate and its signature verifies strictly
+/// under the recorded root key (which root.pem was checked to hold): a manifest edited after
+/// the ceremony, or re-signed by another key, is refused.
+fn manifest_signed_by_root(
+    m: &crate::manifest::Manifest,
+    facts: &Facts<'_>,
+) -> std::result::Result<(), String> {
+    let Some((_, key)) = facts.root_keys.first() else {
+        return Ok(());
+    };
+    if m.root.fingerprint != hex::encode(cert::fingerprint(key))
+        || facts
+            .certificate_hashes
+            .iter()
+            .any(|(_, h)| *h != m.root.certificate_sha256)
+    {
+        return Err(
+            "names another root certificate than the one the transcript records (fingerprint or certificate SHA-256 differs)".into(),
+        );
+    }
+    let sig = hex::decode(&m.signature)
+        .ok()
+        .and_then(|b| Signature::from_slice(&b).ok());
+    let msg = m.signed_bytes().map_err(|e| e.message)?;
+    let ok = match (VerifyingKey::from_bytes(key), sig) {
+        (Ok(vk), Some(sig)) => vk.verify_strict(&msg, &sig).is_ok(),
+        _ => false,
+    };
+    if !ok {
+        return Err(format!(
+            "its signature does not verify under the root key {}: the manifest was modified after the ceremony",
+            crate::ceremony::fingerprint_display(&cert::fingerprint(key))
+        ));
     }
     Ok(())
 }

@@ -6,7 +6,10 @@
 //! and the order of actions; [`checks`] holds the seal, attestation, artifact and plan checks.
 
 mod chain;
+#[cfg(test)]
+mod chain_tests;
 mod checks;
+mod quorum;
 mod script;
 mod signing;
 #[cfg(test)]
@@ -242,7 +245,7 @@ fn run(
     if let Some(line) = truncated {
         let seq = line - 1;
         return Err(bad(format!(
-            "line {line} (entry seq {seq}): truncated: the last line has no line end — the file was cut off in the middle of an entry"
+            "entry seq {seq} (line {line}): truncated: the last line has no line end — the file was cut off in the middle of an entry"
         )));
     }
     r.checks.push((

@@ -267,7 +267,14 @@ pub(super) struct Facts<'a> {
     pub(super) envelopes: Vec<(&'a Entry, u8, String)>,
     /// The ceremony id the manifest must carry.
     pub(super) manifest_ceremony_id: Option<String>,
+    /// `certificate-signed` and its `certificate_sha256` (generation and rehearsal).
+    pub(super) root_certificate: Option<(&'a Entry, String)>,
+    /// (file, sha256) of each `artifact-written` of the generation steps.
+    pub(super) written: Vec<(&'static str, String)>,
 }
+
+/// The media a share is written to (`share-written.medium`; docs/formats.md, "Ceremony plan").
+pub(super) const MEDIA: &[&str] = &["text", "paper"];
 
 #[derive(Clone, PartialEq, Eq)]
 pub(super) enum Artifact {
@@ -291,8 +298,27 @@ impl<'a> Cursor<'a> {
         let Some(e) = self.es.get(self.pos) else {
             return Ok(None);
         };
-        if e.action == "aborted" && self.pos + 1 == self.es.len() {
-            return Ok(None);
+        if e.action == "aborted" {
+            if self.pos + 1 == self.es.len() {
+                return Ok(None);
+            }
+            // Nothing may follow `aborted`: the entry after it is the one that does not
+            // belong (docs/formats.md, "Replay", step 3).
+            return Err(after_end(
+                &self.es[self.pos + 1],
+                "`aborted`",
+                self.es[self.pos].line,
+            ));
+        }
+        if !ACTIONS.contains(&e.action.as_str()) && action != "seal" {
+            return Err(at(
+                e,
+                "script",
+                format!(
+                    "`{}` is not an action of this format (expected `{action}`: {why})",
+                    e.action
+                ),
+            ));
         }
         if e.action != action {
             // Where the seal belongs, anything else is a damaged (or replaced) seal.
@@ -314,6 +340,45 @@ impl<'a> Cursor<'a> {
     pub(super) fn peek_is(&self, action: &str) -> bool {
         self.es.get(self.pos).is_some_and(|e| e.action == action)
     }
+}
+
+/// Every action of the format (docs/formats.md, "Actions" and "Rotation and CRL ceremonies").
+pub(super) const ACTIONS: &[&str] = &[
+    "header",
+    "entropy",
+    "key-generated",
+    "shares-split",
+    "certificate-signed",
+    "share-written",
+    "artifact-written",
+    "key-wiped",
+    "context-loaded",
+    "share-presented",
+    "key-rebuilt",
+    "share-checked",
+    "csr-checked",
+    "previous-checked",
+    "certificate-prepared",
+    "previous-crl-checked",
+    "crl-prepared",
+    "confirmed",
+    "certificate-issued",
+    "crl-issued",
+    "seal",
+    "aborted",
+];
+
+/// The finding for entry `e`, which follows the end of the ceremony (`aborted` or the seal)
+/// on line `end_line`: it is the entry that does not belong.
+pub(super) fn after_end(e: &Entry, end: &str, end_line: usize) -> Error {
+    at(
+        e,
+        "script",
+        format!(
+            "`{}` after {end} (line {end_line}): nothing may follow {end}",
+            e.action
+        ),
+    )
 }
 
 pub(super) fn actors_are(e: &Entry, want: &[&str]) -> Result<()> {
@@ -352,17 +417,13 @@ pub(super) fn check_script<'a>(es: &'a [Entry], h: &Header) -> Result<Facts<'a>>
     }
     if cur.pos < es.len() {
         let e = &es[cur.pos];
-        let what = if sealed {
-            format!(
-                "`{}` after the seal: nothing may follow the seal (an entry was inserted after sealing)",
-                e.action
-            )
-        } else if e.action == "aborted" {
-            "`aborted` must be the last entry".to_string()
-        } else {
-            format!("unexpected `{}` here", e.action)
-        };
-        return Err(at(e, "script", what));
+        if sealed {
+            return Err(after_end(e, "the seal", es[cur.pos - 1].line));
+        }
+        if e.action == "aborted" {
+            return Err(after_end(&es[cur.pos + 1], "`aborted`", e.line));
+        }
+        return Err(at(e, "script", format!("unexpected `{}` here", e.action)));
     }
     // The script may stop early; an `aborted` entry is checked for shape.
     if let Some(last) = es.last().filter(|e| e.action == "aborted") {
@@ -447,16 +508,12 @@ pub(super) fn script_steps<'a>(
         facts
             .certificate_hashes
             .push((e, d.hex_str("certificate_sha256")?));
-        for t in ["not_after", "not_before"] {
-            let s = d.str(t)?;
-            let ok = s.len() == 20
-                && s.is_ascii()
-                && s.ends_with('Z')
-                && is_time_string(&format!("{}.000Z", &s[..19]));
-            if !ok {
-                return Err(d.err(t, "is not YYYY-MM-DDTHH:MM:SSZ"));
-            }
+        // Strict TIME20 (a real date and time), and a validity that is not empty.
+        let not_before = super::signing::seconds(&d, "not_before")?;
+        if super::signing::seconds(&d, "not_after")? <= not_before {
+            return Err(d.err("not_after", "must be later than not_before"));
         }
+        facts.root_certificate = Some((e, d.hex_str("certificate_sha256")?));
         let serial = d.str("serial")?;
         if serial.is_empty()
             || serial.len() > 42
@@ -507,7 +564,12 @@ pub(super) fn script_steps<'a>(
                 .envelopes
                 .push((e, idx, d.hex_str("envelope_sha256")?));
             d.file("file")?;
-            d.name("medium")?;
+            if !MEDIA.contains(&d.name("medium")?) {
+                return Err(d.err(
+                    "medium",
+                    &format!("is not a known medium ({})", MEDIA.join(" or ")),
+                ));
+            }
         }
         for file in ["root.pem", "manifest.json"] {
             let e = step!(cur, "artifact-written", "root.pem, then manifest.json");
@@ -522,9 +584,9 @@ pub(super) fn script_steps<'a>(
             } else {
                 Artifact::Manifest
             };
-            facts
-                .artifacts
-                .push((e, file.to_string(), d.hex_str("sha256")?, role));
+            let sha = d.hex_str("sha256")?;
+            facts.written.push((file, sha.clone()));
+            facts.artifacts.push((e, file.to_string(), sha, role));
         }
         if h.kind == Kind::Generation {
             step!(cur, "seal", "a generation ends with the seal");
@@ -540,7 +602,7 @@ pub(super) fn script_steps<'a>(
     }
     // Quorum check (also the second half of a rehearsal, and the core of rotation and CRL
     // ceremonies).
-    let Some(pk) = context_step(cur, h, facts)? else {
+    let Some(pk) = super::quorum::context_step(cur, h, facts)? else {
         return Ok(());
     };
     let confirmed = match h.kind {
@@ -554,7 +616,7 @@ pub(super) fn script_steps<'a>(
         },
         _ => None,
     };
-    if quorum_steps(cur, h, facts, pk)?.is_none() {
+    if super::quorum::quorum_steps(cur, h, facts, pk)?.is_none() {
         return Ok(());
     }
     if let Some(prepared) = confirmed
@@ -576,161 +638,3 @@ macro_rules! step_o {
     };
 }
 pub(super) use step_o;
-
-/// `context-loaded`; returns the root public key it records.
-fn context_step<'a>(
-    cur: &mut Cursor<'a>,
-    h: &Header,
-    facts: &mut Facts<'a>,
-) -> Result<Option<[u8; 32]>> {
-    let e = step_o!(
-        cur,
-        "context-loaded",
-        "the root certificate and manifest are loaded first"
-    );
-    actors_are(e, &[TOOL_ACTOR])?;
-    let d = D::of(e);
-    d.keys(&["manifest", "root"])?;
-    let m = d.obj("manifest")?;
-    m.keys(&["ceremony_id", "file", "sha256"])?;
-    let mid = m.str("ceremony_id")?;
-    if mid.len() != 32 || hex::decode(mid).is_err() || mid.bytes().any(|b| b.is_ascii_uppercase()) {
-        return Err(m.err("ceremony_id", "is not 32 lower-case hex digits"));
-    }
-    if h.kind == Kind::Rehearsal && mid != h.id {
-        return Err(m.err("ceremony_id", "must be this rehearsal's id"));
-    }
-    let mfile = m.file("file")?.to_string();
-    facts
-        .artifacts
-        .push((e, mfile, m.hex_str("sha256")?, Artifact::Manifest));
-    facts.manifest_ceremony_id = Some(mid.to_string());
-    let r = d.obj("root")?;
-    r.keys(&[
-        "certificate_sha256",
-        "file",
-        "fingerprint",
-        "public_key",
-        "sha256",
-    ])?;
-    let pk = r.hex32("public_key")?;
-    if r.hex32("fingerprint")? != cert::fingerprint(&pk) {
-        return Err(r.err(
-            "fingerprint",
-            "is not the SHA-256 of the key's SubjectPublicKeyInfo",
-        ));
-    }
-    if let Some((first, k0)) = facts.root_keys.first()
-        && *k0 != pk
-    {
-        return Err(at(
-            e,
-            "script",
-            format!(
-                "the loaded root key differs from the one generated at {}",
-                first.at()
-            ),
-        ));
-    }
-    facts.root_keys.push((e, pk));
-    facts
-        .certificate_hashes
-        .push((e, r.hex_str("certificate_sha256")?));
-    let rfile = r.file("file")?.to_string();
-    facts
-        .artifacts
-        .push((e, rfile, r.hex_str("sha256")?, Artifact::Root));
-    Ok(Some(pk))
-}
-
-/// `share-presented` …, `key-rebuilt`, `share-checked` …
-fn quorum_steps<'a>(
-    cur: &mut Cursor<'a>,
-    h: &Header,
-    facts: &mut Facts<'a>,
-    pk: [u8; 32],
-) -> Result<Option<()>> {
-    let (k, n) = h.quorum;
-    let mut presented: Vec<u8> = Vec::new();
-    while cur.peek_is("share-presented") {
-        let e = step_o!(cur, "share-presented", "holders present their shares");
-        let d = D::of(e);
-        d.keys(&["corrections", "envelope_sha256", "file", "holder", "index"])?;
-        let idx = d.u8("index")?;
-        if idx == 0 || idx > n {
-            return Err(d.err("index", &format!("must be within 1…{n}")));
-        }
-        if presented.contains(&idx) {
-            return Err(at(e, "script", format!("share {idx} was presented twice")));
-        }
-        presented.push(idx);
-        let holder = d.name("holder")?;
-        let p = h.participants.iter().find(|p| p.share == Some(idx));
-        if p.is_none_or(|p| p.name != holder) {
-            return Err(at(
-                e,
-                "script",
-                format!(
-                    "share {idx} is presented by \"{holder}\", who does not hold it per the header"
-                ),
-            ));
-        }
-        actors_are(e, &[holder])?;
-        d.u64("corrections")?;
-        facts
-            .envelopes
-            .push((e, idx, d.hex_str("envelope_sha256")?));
-        d.file("file")?;
-    }
-    let e = step_o!(
-        cur,
-        "key-rebuilt",
-        "the quorum rebuilds the key after the shares"
-    );
-    actors_are(e, &[TOOL_ACTOR])?;
-    let d = D::of(e);
-    d.keys(&["public_key", "quorum"])?;
-    if d.hex32("public_key")? != pk {
-        return Err(at(
-            e,
-            "script",
-            "the rebuilt key is not the loaded root key",
-        ));
-    }
-    facts.root_keys.push((e, pk));
-    let mut quorum = BTreeSet::new();
-    for v in d.arr("quorum")? {
-        let i = v
-            .as_u64()
-            .and_then(|i| u8::try_from(i).ok())
-            .ok_or_else(|| d.err("quorum", "holds something other than share indices"))?;
-        if !presented.contains(&i) || quorum.last().is_some_and(|&l| l >= i) {
-            return Err(d.err(
-                "quorum",
-                &format!("lists share {i}, which was not presented or is not in increasing order"),
-            ));
-        }
-        quorum.insert(i);
-    }
-    if quorum.len() != k as usize {
-        return Err(d.err("quorum", &format!("must list exactly {k} shares")));
-    }
-    for &idx in presented.iter().filter(|i| !quorum.contains(i)) {
-        let e = step_o!(
-            cur,
-            "share-checked",
-            "each further share is checked against the quorum"
-        );
-        actors_are(e, &[TOOL_ACTOR])?;
-        let d = D::of(e);
-        d.keys(&["agrees", "index"])?;
-        if d.u8("index")? != idx {
-            return Err(d.err(
-                "index",
-                &format!("must be {idx} (further shares in the order presented)"),
-            ));
-        }
-        d.bool("agrees")?;
-    }
-    Ok(Some(()))
-}

@@ -7,9 +7,10 @@ use super::*;
 
 /// Longest validity of an intermediate (8 years: 8 × 365 + 2 days).
 const MAX_INTERMEDIATE_SECS: u64 = crate::cert::profile::MAX_VALIDITY_DAYS as u64 * 86_400;
-/// Longest CRL validity, thisUpdate to nextUpdate, in days (docs/formats.md, "Certificate
-/// revocation list").
-pub(crate) const MAX_CRL_DAYS: u64 = crate::cert::crl::MAX_NEXT_UPDATE_DAYS as u64;
+/// Longest CRL validity, thisUpdate to nextUpdate, in days, that a transcript may record
+/// (docs/formats.md, "Rotation and CRL ceremonies": 366; rootkey itself signs at most
+/// [`crate::cert::crl::MAX_NEXT_UPDATE_DAYS`]).
+pub(crate) const MAX_CRL_DAYS: u64 = 366;
 const MAX_CRL_SECS: u64 = MAX_CRL_DAYS * 86_400;
 
 /// What the confirmers approved.
@@ -20,10 +21,15 @@ pub(super) struct Prepared {
 }
 
 /// Seconds since the epoch of a `YYYY-MM-DDTHH:MM:SSZ` string.
-fn seconds(d: &D<'_>, key: &str) -> Result<u64> {
+pub(super) fn seconds(d: &D<'_>, key: &str) -> Result<u64> {
     crate::signing::parse_utc(d.str(key)?)
         .map(|t| t.unix_duration().as_secs())
-        .ok_or_else(|| d.err(key, "is not YYYY-MM-DDTHH:MM:SSZ"))
+        .ok_or_else(|| {
+            d.err(
+                key,
+                "is not a real date and time YYYY-MM-DDTHH:MM:SSZ (1970–9999)",
+            )
+        })
 }
 
 /// A serial or CRL number: 2 to 42 lower-case hex digits (DER INTEGER content bytes).
@@ -182,14 +188,30 @@ pub(super) fn crl_prelude<'a>(
     );
     actors_are(e, &[TOOL_ACTOR])?;
     let d = D::of(e);
-    d.keys(&[
-        "carried_forward",
-        "crl_number",
-        "next_update",
-        "revoked",
-        "tbs_sha256",
-        "this_update",
-    ])?;
+    // Two forms: the list by count and digest (written since rootkey 0.x, any size), and the
+    // first form of version 1 transcripts, the list alone (still read).
+    let by_digest = d.m.contains_key("revoked_sha256");
+    if by_digest {
+        d.keys(&[
+            "carried_forward",
+            "crl_number",
+            "next_update",
+            "revoked",
+            "revoked_count",
+            "revoked_sha256",
+            "tbs_sha256",
+            "this_update",
+        ])?;
+    } else {
+        d.keys(&[
+            "carried_forward",
+            "crl_number",
+            "next_update",
+            "revoked",
+            "tbs_sha256",
+            "this_update",
+        ])?;
+    }
     let (tu, nu) = (seconds(&d, "this_update")?, seconds(&d, "next_update")?);
     if nu <= tu || nu - tu > MAX_CRL_SECS {
         return Err(d.err(
@@ -198,13 +220,18 @@ pub(super) fn crl_prelude<'a>(
         ));
     }
     let num = number(&d, "crl_number")?;
-    let revoked = d.arr("revoked")?;
     let carried = d.u64("carried_forward")?;
-    if carried > revoked.len() as u64 {
+    let (count, listed) = if by_digest {
+        revoked_by_digest(&d)?
+    } else {
+        let r = d.arr("revoked")?;
+        (r.len() as u64, Some(r))
+    };
+    if carried > count {
         return Err(d.err("carried_forward", "is larger than the revoked list"));
     }
     let mut serials = BTreeSet::new();
-    for (i, v) in revoked.iter().enumerate() {
+    for (i, v) in listed.into_iter().flatten().enumerate() {
         let m = v
             .as_object()
             .ok_or_else(|| d.err("revoked", "holds something other than objects"))?;
@@ -239,6 +266,44 @@ pub(super) fn crl_prelude<'a>(
         number: num,
     };
     confirmations(cur, &prepared)
+}
+
+/// `revoked_count`, `revoked_sha256` and `revoked` (the list while it has at most
+/// [`crl_list::MAX_LISTED`] elements, `null` above): the count, and the list if recorded.
+fn revoked_by_digest<'a>(d: &D<'a>) -> Result<(u64, Option<&'a Vec<Value>>)> {
+    use crate::transcript::crl_list;
+    let count = d.u64("revoked_count")?;
+    let digest = d.hex32("revoked_sha256")?;
+    match d.get("revoked")? {
+        Value::Null if count > crl_list::MAX_LISTED as u64 => Ok((count, None)),
+        Value::Null => Err(d.err(
+            "revoked",
+            &format!(
+                "is null, but a list of {count} (at most {}) must be recorded in full",
+                crl_list::MAX_LISTED
+            ),
+        )),
+        _ => {
+            let list = d.arr("revoked")?;
+            if list.len() as u64 != count || count > crl_list::MAX_LISTED as u64 {
+                return Err(d.err(
+                    "revoked",
+                    &format!(
+                        "must list exactly `revoked_count` = {count} elements when that is at most {} (and be null above)",
+                        crl_list::MAX_LISTED
+                    ),
+                ));
+            }
+            let v = Value::Array(list.clone());
+            if crl_list::digest(&v).ok() != Some(digest) {
+                return Err(d.err(
+                    "revoked_sha256",
+                    "is not the SHA-256 of the canonical JSON of `revoked`",
+                ));
+            }
+            Ok((count, Some(list)))
+        }
+    }
 }
 
 /// Two `confirmed` entries by distinct people for the prepared TBS hash.

@@ -7,7 +7,7 @@ use crate::transcript::{HeaderInfo, Recorder};
 use serde_json::json;
 use std::time::{Duration, UNIX_EPOCH};
 
-fn key(b: u8) -> RootKey {
+pub(super) fn key(b: u8) -> RootKey {
     RootKey::from_seed(&SecretBytes::copy_from(&[b; 32]).unwrap()).unwrap()
 }
 
@@ -21,7 +21,7 @@ fn preflight() -> Value {
 }
 
 /// A complete, sealed quorum-check transcript built in memory.
-fn quorum_check(k: &RootKey) -> Vec<u8> {
+pub(super) fn quorum_check(k: &RootKey) -> Vec<u8> {
     crate::secret::set_memory_policy(crate::secret::MemoryPolicy::AllowUnlocked);
     let info = HeaderInfo {
         ceremony_id: [1; 16],
