@@ -4,7 +4,7 @@
 //! [`key`] (seed and root key), [`shamir`] (split/combine), [`share`] (envelope and text form),
 //! [`manifest`] (root-signed share list), [`cert`] (root and intermediate certificates, CSRs,
 //! CRLs, chain checks), [`plan`] (ceremony plans), [`ceremony`] (the commands), [`signing`]
-//! (rotation and CRL ceremonies), [`fsio`] (atomic, non-overwriting output),
+//! (rotation and CRL ceremonies), [`fsio`] (atomic, non-overwriting output), [`pem`] (the one strict PEM reader),
 //! [`transcript`] (the hash-chained, root-sealed ceremony log and its replay), [`pdfdoc`]
 //! (printed documents), [`paper`] (the paper shard each holder keeps).
 #![deny(unsafe_code)]
@@ -20,6 +20,7 @@ pub mod key;
 pub mod manifest;
 pub mod paper;
 pub mod pdfdoc;
+pub mod pem;
 /// The PGP word list: hashes as words to read aloud (`docs/formats.md`, "PGP words").
 pub mod pgpwords;
 pub mod plan;

@@ -39,6 +39,7 @@ use crate::key::RootKey;
 pub mod chain;
 pub mod crl;
 pub mod csr;
+pub mod der_offset;
 pub mod sigverify;
 
 /// id-Ed25519 (RFC 8410).
@@ -311,29 +312,29 @@ pub struct RootCert {
     pub not_after: String,
 }
 
+/// What `root.pem` must hold: exactly one PEM `CERTIFICATE` block (no DER).
+const ROOT_PEM: crate::pem::Expect<'static> = crate::pem::Expect {
+    labels: &["CERTIFICATE"],
+    what: "root certificate",
+    one: true,
+    der: false,
+};
+
 impl RootCert {
-    /// Parses `root.pem` (text before the BEGIN line is ignored) and checks that it is a
+    /// Parses `root.pem` (exactly one PEM `CERTIFICATE` block, read by the strict PEM reader:
+    /// docs/formats.md, "PEM (all PEM inputs)") and checks that it is a
     /// self-signed Ed25519 CA certificate whose signature verifies with its own key.
     pub fn from_pem(pem: &[u8], origin: &str) -> Result<RootCert> {
-        let text = String::from_utf8_lossy(pem);
-        let start = text.find("-----BEGIN CERTIFICATE-----").ok_or_else(|| {
-            Error::input(format!("{origin}: no \"BEGIN CERTIFICATE\" block found"))
-        })?;
-        let (label, der) = der::pem::decode_vec(text[start..].as_bytes()).map_err(|e| {
-            Error::input(format!(
-                "{origin}: not a valid PEM certificate ({e}); it must hold exactly one certificate"
-            ))
-        })?;
-        if label != "CERTIFICATE" {
-            return Err(Error::input(format!(
-                "{origin}: PEM label is {label:?}, not CERTIFICATE"
-            )));
-        }
+        let der = crate::pem::read(pem, origin, &ROOT_PEM)?.remove(0).der;
         // Strict DER: the certificate must re-encode to exactly the bytes in the file, so that
         // the certificate hash in the manifest pins the file itself (formats.md, "Loading
         // root.pem").
-        let cert = Certificate::from_der(&der)
-            .map_err(|e| Error::input(format!("{origin}: not a valid DER certificate: {e}")))?;
+        let cert = Certificate::from_der(&der).map_err(|e| {
+            Error::input(format!(
+                "{origin}: not a valid DER certificate: {}",
+                der_offset::describe(e, &der, &|d| Certificate::from_der(d).err())
+            ))
+        })?;
         if cert.to_der().ok().as_deref() != Some(der.as_slice()) {
             return Err(Error::input(format!(
                 "{origin}: the certificate is not in canonical DER (it re-encodes differently)"

@@ -519,13 +519,109 @@ def der_time(tag, b):
     return f"{s[0:4]}-{s[4:6]}-{s[6:8]}T{s[8:10]}:{s[10:12]}:{s[12:14]}Z"
 
 
+def _pem_label(line, kind):
+    """The label of `-----KIND LABEL-----` (RFC 7468 label grammar, non-empty), else None."""
+    pre = "-----" + kind + " "
+    if not (line.startswith(pre) and line.endswith("-----")) or len(line) < len(pre) + 5:
+        return None
+    label = line[len(pre):-5]
+    labelchar = lambda c: "\x21" <= c <= "\x7e" and c != "-"
+    if (not label or not labelchar(label[0]) or not labelchar(label[-1])
+            or any(not (labelchar(c) or c in " -") for c in label)
+            or any(not labelchar(a) and not labelchar(b) for a, b in zip(label, label[1:]))):
+        return None
+    return label
+
+
+def _boundary_like(line):
+    s = line.lstrip(" \t-")
+    return "----" in line or s.startswith("BEGIN ") or s.startswith("END ")
+
+
+def is_der(b):
+    """Exactly one DER SEQUENCE (tag 30, short or long length) covering all of b."""
+    if len(b) < 2 or b[0] != 0x30:
+        return False
+    if b[1] < 0x80:
+        return 2 + b[1] == len(b)
+    n = b[1] & 0x7F
+    if n == 0 or n > 4 or len(b) < 2 + n:
+        return False
+    return 2 + n + int.from_bytes(b[2:2 + n], "big") == len(b)
+
+
+def pem_read(b, labels, one, der_ok):
+    """docs/formats.md, "PEM (all PEM inputs)": -> list of (label, der). Raises Reject."""
+    if der_ok and is_der(b):
+        return [("", b)]
+    text = b.decode("utf-8", "replace")
+    # str.splitlines would also split at U+2028 etc.; lines end at LF only (CR before it dropped).
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    blocks, cur = [], None
+    for n, raw in enumerate(lines, 1):
+        line = raw.removesuffix("\r").rstrip(" \t")
+        if cur is None:
+            if _pem_label(line, "BEGIN") is not None:
+                cur = (_pem_label(line, "BEGIN"), n, [], [])
+            elif _boundary_like(line):
+                if _pem_label(line, "END") is not None:
+                    raise Reject(f"line {n}: is an END line outside any block")
+                raise Reject(f"line {n}: looks like a PEM boundary but is not a well-formed")
+            continue
+        if line == "":
+            cur[3].append(n)
+            continue
+        if cur[3]:
+            raise Reject(f"line {cur[3][0]}: empty line inside PEM block {len(blocks) + 1}")
+        if _pem_label(line, "END") is not None:
+            if _pem_label(line, "END") != cur[0]:
+                raise Reject(f"line {n}: END line of block {len(blocks) + 1} does not match")
+            blocks.append(cur)
+            cur = None
+        elif _pem_label(line, "BEGIN") is not None:
+            raise Reject(f"has no END line before this BEGIN line")
+        elif _boundary_like(line):
+            raise Reject(f"line {n}: looks like a PEM boundary but is not a well-formed")
+        elif any(c not in B64_CHARS for c in line):
+            if ":" in line:
+                raise Reject("encapsulated headers")
+            raise Reject("is not a base64 character")
+        else:
+            cur[2].append(line)
+    if cur is not None:
+        raise Reject(f"PEM block {len(blocks) + 1} (BEGIN at line {cur[1]}) has no")
+    if not blocks and der_ok and b[:1] == b"\x30":
+        return [("", b)]      # starts like DER: the DER reader says what is wrong
+    if not blocks:
+        raise Reject(f'no PEM "{labels[0]}" block')
+    for i, (label, line, _, _) in enumerate(blocks, 1):
+        if label not in labels:
+            raise Reject(f"PEM block {i} (line {line}) is labelled {json.dumps(label)}")
+    if one and len(blocks) != 1:
+        raise Reject(f"holds {len(blocks)} PEM blocks; exactly one")
+    out = []
+    for i, (label, line, body, _) in enumerate(blocks, 1):
+        s = "".join(body)
+        if not s:
+            raise Reject("holds no data")
+        if len(s) % 4:
+            raise Reject("not a multiple of 4")
+        if "=" in s.rstrip("=") or len(s) - len(s.rstrip("=")) > 2:
+            raise Reject("padding inside")
+        der = base64.b64decode(s, validate=True)
+        if base64.b64encode(der).decode() != s:
+            raise Reject("not canonical")
+        out.append((label, der))
+    return out
+
+
+B64_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
 def load_cert(pem):
-    text = pem.decode("latin-1")
-    start = text.find("-----BEGIN CERTIFICATE-----")
-    end = text.find("-----END CERTIFICATE-----")
-    if start < 0 or end < 0:
-        raise Reject('no "BEGIN CERTIFICATE" block')
-    der = base64.b64decode("".join(text[start + 27:end].split()))
+    _, der = pem_read(pem, ["CERTIFICATE"], True, False)[0]
     _, _, cert, _ = der_read(der)
     tbs, alg, sig = der_children(cert)
     f = der_children(tbs[2])
