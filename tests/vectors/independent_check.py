@@ -567,8 +567,8 @@ def pem_read(b, labels, one, der_ok):
                 cur = (_pem_label(line, "BEGIN"), n, [], [])
             elif _boundary_like(line):
                 if _pem_label(line, "END") is not None:
-                    raise Reject(f"line {n}: is an END line outside any block")
-                raise Reject(f"line {n}: looks like a PEM boundary but is not a well-formed")
+                    raise Reject(f"line {n}: {json.dumps(line)} is an END line outside any block")
+                raise Reject(f"line {n}: {json.dumps(line)} looks like a PEM boundary but is not a well-formed")
             continue
         if line == "":
             cur[3].append(n)
@@ -577,42 +577,44 @@ def pem_read(b, labels, one, der_ok):
             raise Reject(f"line {cur[3][0]}: empty line inside PEM block {len(blocks) + 1}")
         if _pem_label(line, "END") is not None:
             if _pem_label(line, "END") != cur[0]:
-                raise Reject(f"line {n}: END line of block {len(blocks) + 1} does not match")
+                raise Reject(f"line {n}: {json.dumps(line)} END line of block {len(blocks) + 1} does not match its BEGIN line")
             blocks.append(cur)
             cur = None
         elif _pem_label(line, "BEGIN") is not None:
-            raise Reject(f"has no END line before this BEGIN line")
+            raise Reject(f"line {n}: {json.dumps(line)} block {len(blocks) + 1} (BEGIN at line {cur[1]}) has no END line before this BEGIN line")
         elif _boundary_like(line):
-            raise Reject(f"line {n}: looks like a PEM boundary but is not a well-formed")
+            raise Reject(f"line {n}: {json.dumps(line)} looks like a PEM boundary but is not a well-formed")
         elif any(c not in B64_CHARS for c in line):
             if ":" in line:
-                raise Reject("encapsulated headers")
-            raise Reject("is not a base64 character")
+                raise Reject(f"line {n}: PEM block {len(blocks) + 1}: encapsulated headers (such as Proc-Type) are not supported")
+            bad = next(c for c in line if c not in B64_CHARS)
+            raise Reject(f"line {n}: PEM block {len(blocks) + 1}: '{bad}' is not a base64 character")
         else:
             cur[2].append(line)
     if cur is not None:
-        raise Reject(f"PEM block {len(blocks) + 1} (BEGIN at line {cur[1]}) has no")
+        raise Reject(f'PEM block {len(blocks) + 1} (BEGIN at line {cur[1]}) has no "-----END {cur[0]}-----" line')
     if not blocks and der_ok and b[:1] == b"\x30":
         return [("", b)]      # starts like DER: the DER reader says what is wrong
     if not blocks:
         raise Reject(f'no PEM "{labels[0]}" block')
     for i, (label, line, _, _) in enumerate(blocks, 1):
         if label not in labels:
-            raise Reject(f"PEM block {i} (line {line}) is labelled {json.dumps(label)}")
+            raise Reject(f"PEM block {i} (line {line}) is labelled {json.dumps(label)}; only "
+                         + " or ".join(json.dumps(x) for x in labels) + " is accepted here")
     if one and len(blocks) != 1:
-        raise Reject(f"holds {len(blocks)} PEM blocks; exactly one")
+        raise Reject(f"holds {len(blocks)} PEM blocks; exactly one")   # "… <what> is expected"
     out = []
     for i, (label, line, body, _) in enumerate(blocks, 1):
         s = "".join(body)
         if not s:
             raise Reject("holds no data")
         if len(s) % 4:
-            raise Reject("not a multiple of 4")
+            raise Reject("the base64 text is not a multiple of 4 characters")
         if "=" in s.rstrip("=") or len(s) - len(s.rstrip("=")) > 2:
-            raise Reject("padding inside")
+            raise Reject('"=" padding inside the base64 text')
         der = base64.b64decode(s, validate=True)
         if base64.b64encode(der).decode() != s:
-            raise Reject("not canonical")
+            raise Reject("the base64 text is not canonical")
         out.append((label, der))
     return out
 
@@ -1018,6 +1020,16 @@ def run():
             check(1 <= len(c["serial"]) <= 17 and c["serial"][0] < 0x80, "serial")
             years, _, subj = parse_profile(read("profile_default.toml"))
             check(c["subject_der"] == name_der(subj, True), "subject is the profile's")
+        agree(n, f)
+
+    # pem: the strict PEM reader at each place (formats.md, "PEM (all PEM inputs)")
+    for n in names("pem"):
+        data = read(n)
+
+        def f(exp, data=data):
+            blocks = pem_read(data, exp["labels"], exp["one"], exp["der"])
+            got = [{"label": label, "der_sha256": sha256(der).hex()} for label, der in blocks]
+            check(got == exp["blocks"], f"blocks {got}")
         agree(n, f)
 
     # jcs
