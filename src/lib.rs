@@ -29,6 +29,7 @@ pub mod shamir;
 pub mod share;
 pub mod signing;
 pub mod summary;
+pub mod tomlpos;
 pub mod transcript;
 
 pub use error::{Error, Result};

@@ -228,7 +228,9 @@ fn signed_by(c: &Certificate, issuer: &Certificate) -> bool {
     .is_ok()
 }
 
-fn is_ca(c: &Certificate) -> bool {
+/// True when `c` has basicConstraints cA = TRUE (formats.md, "Chain verification" step 4
+/// without keyUsage).
+pub(crate) fn is_ca(c: &Certificate) -> bool {
     c.tbs_certificate()
         .get_extension::<BasicConstraints>()
         .ok()

@@ -181,8 +181,11 @@ fn date(t: SystemTime, what: &str) -> Result<der::DateTime> {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_err(|_| Error::operator(format!("{what} is before 1970")))?
         .as_secs();
-    der::DateTime::from_unix_duration(Duration::from_secs(secs))
-        .map_err(|e| Error::operator(format!("{what}: {e}")))
+    der::DateTime::from_unix_duration(Duration::from_secs(secs)).map_err(|_| {
+        Error::operator(format!(
+            "{what} is after 9999-12-31T23:59:59Z, the last time a certificate can express"
+        ))
+    })
 }
 
 /// Builds the TBSCertificate from the profile. Checks the validity against the profile's 8-year
@@ -195,10 +198,20 @@ pub fn prepare(
 ) -> Result<Draft> {
     let start = date(not_before, "notBefore")?;
     let total = u64::from(profile.total_days());
-    let end_t = not_before
+    let end = not_before
         .checked_add(Duration::from_secs(total * 86_400))
-        .ok_or_else(|| Error::operator("notAfter is out of range"))?;
-    let end = date(end_t, "notAfter")?;
+        .and_then(|t| date(t, "notAfter").ok())
+        .ok_or_else(|| {
+            Error::operator(format!(
+                "notBefore {} + {total} days (validity.days + validity.overlap_days of the profile \"{}\") gives a notAfter after 9999-12-31T23:59:59Z, the last time a certificate can express",
+                utc_string(start),
+                profile.name
+            ))
+            .hint(format!(
+                "give an earlier --not-before (or none, for now): the intermediate must also end by the root certificate's notAfter {}",
+                root.not_after
+            ))
+        })?;
     let root_cert = Certificate::from_der(&root.der)
         .map_err(|e| Error::input(format!("root certificate: {e}")))?;
     let rv = root_cert.tbs_certificate().validity();
@@ -455,6 +468,28 @@ pub fn load_certificate(bytes: &[u8], origin: &str) -> Result<Certificate> {
     Ok(certs.remove(0).cert)
 }
 
+const NOT_INTERMEDIATE_HINT: &str = "give last year's intermediate certificate (intermediate.pem from the previous rotation), not root.pem";
+
+/// A certificate signed by the root must still be an intermediate to be `--previous`: not
+/// self-issued (a re-issued root) and a CA (formats.md, "Previous intermediate").
+fn refuse_not_intermediate(prev: &Certificate, origin: &str) -> Result<()> {
+    let tbs = prev.tbs_certificate();
+    if tbs.subject() == tbs.issuer() {
+        return Err(Error::input(format!(
+            "{origin}: a self-issued certificate (subject = issuer = {}) is not a previous intermediate",
+            tbs.subject()
+        ))
+        .hint(NOT_INTERMEDIATE_HINT));
+    }
+    if !super::chain::is_ca(prev) {
+        return Err(Error::input(format!(
+            "{origin}: not a CA certificate (no basicConstraints cA = TRUE), so not a previous intermediate"
+        ))
+        .hint(NOT_INTERMEDIATE_HINT));
+    }
+    Ok(())
+}
+
 /// What `--previous` found.
 #[derive(Debug, Default)]
 pub struct PreviousCheck {
@@ -479,6 +514,12 @@ pub fn check_previous(
     profile: &IntermediateProfile,
 ) -> Result<PreviousCheck> {
     let tbs = prev.tbs_certificate();
+    if prev.to_der().ok().as_deref() == Some(root.der.as_slice()) {
+        return Err(Error::input(format!(
+            "{origin}: this is the root certificate itself (root.pem), not a previous intermediate"
+        ))
+        .hint(NOT_INTERMEDIATE_HINT));
+    }
     let tbs_der = tbs
         .to_der()
         .map_err(|e| Error::input(format!("{origin}: {e}")))?;
@@ -494,6 +535,7 @@ pub fn check_previous(
         ))
         .hint("give the intermediate this root issued last year"));
     }
+    refuse_not_intermediate(prev, origin)?;
     let prev_spki = tbs
         .subject_public_key_info()
         .to_der()

@@ -85,17 +85,24 @@ fn default_path_len() -> u8 {
 impl RootProfile {
     /// Parses a profile; `origin` names the file in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<RootProfile> {
-        let p: RootProfile = toml::from_str(text)
-            .map_err(|e| Error::input(format!("root profile {origin}: {}", e.message().trim())))?;
+        let p: RootProfile = toml::from_str(text).map_err(|e| {
+            Error::input(format!(
+                "root profile {}",
+                crate::tomlpos::describe(origin, text, &e)
+            ))
+        })?;
+        let at = |key: &str| crate::tomlpos::at(origin, text, key);
         if p.validity_years == 0 || p.validity_years > 50 {
             return Err(Error::input(format!(
-                "root profile {origin}: validity_years = {} must be between 1 and 50",
+                "root profile {}: validity_years = {} must be between 1 and 50",
+                at("validity_years"),
                 p.validity_years
             )));
         }
         if p.subject.common_name.trim().is_empty() {
             return Err(Error::input(format!(
-                "root profile {origin}: subject.common_name is empty"
+                "root profile {}: subject.common_name is empty",
+                at("subject.common_name")
             )));
         }
         let s = &p.subject;
@@ -117,7 +124,8 @@ impl RootProfile {
                 || v.chars().any(crate::error::is_unsafe_char)
             {
                 return Err(Error::input(format!(
-                    "root profile {origin}: subject.{field} must be 1 to {limit} characters without control characters"
+                    "root profile {}: subject.{field} must be 1 to {limit} characters without control characters",
+                    at(&format!("subject.{field}"))
                 )));
             }
         }
@@ -125,7 +133,8 @@ impl RootProfile {
             && (c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()))
         {
             return Err(Error::input(format!(
-                "root profile {origin}: subject.country must be two capital letters (ISO 3166), got \"{c}\""
+                "root profile {}: subject.country must be two capital letters (ISO 3166), got \"{c}\"",
+                at("subject.country")
             )));
         }
         Ok(p)
