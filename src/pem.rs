@@ -363,7 +363,7 @@ fn decode_body(r: &Raw<'_>, number: usize, origin: &str, out: &mut Vec<u8>) -> R
     if total == 0 {
         return Err(bad("holds no data"));
     }
-    if total % 4 != 0 {
+    if !total.is_multiple_of(4) {
         return Err(bad(
             "the base64 text is not a multiple of 4 characters (truncated or padding missing)",
         ));
