@@ -24,7 +24,14 @@ CHECKED = {}
 
 
 class Reject(Exception):
-    """A reader must refuse the input; the message carries a short reason."""
+    """A reader must refuse the input; the message carries a short reason. `code` is the exit
+    code of `share verify` / `combine` (formats.md): 1 malformed input or operator mistake."""
+    code = 1
+
+
+class Mismatch(Reject):
+    """Well-formed input that does not verify (possible tampering): exit 3."""
+    code = 3
 
 
 def sha256(b):
@@ -61,6 +68,8 @@ def agree(name, fn):
         if exp["outcome"] not in ("ok", "valid", "corrected", "other_row", "uncorrectable"):
             FAILURES.append(f"{name}: accepted, but expected {exp['outcome']}: {exp.get('message_contains')}")
     except Reject as e:
+        if "exit_code" in exp and exp["exit_code"] != e.code:
+            FAILURES.append(f"{name}: exit code {e.code}, expected {exp['exit_code']} ({e})")
         if exp["outcome"] != "error":
             FAILURES.append(f"{name}: refused ({e}), but expected {exp['outcome']}")
         elif str(e) not in exp["message_contains"] and exp["message_contains"] not in str(e):
@@ -379,6 +388,10 @@ def decode_row(r, typed):
     raise Reject(f"row {r}: more than one character is wrong")
 
 
+def ascii_upper(s):
+    return "".join(chr(ord(c) - 32) if "a" <= c <= "z" else c for c in s)
+
+
 def parse_share_text(data):
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -388,7 +401,7 @@ def parse_share_text(data):
         raise Reject("no share found")
     first = lines[0][1]
     rows, corrections = [], []
-    if first[:5].upper() == "RKS1:":
+    if ascii_upper(first[:5]) == "RKS1:":
         if len(lines) > 1:
             raise Reject("unexpected text after the one-line")
         body = [c for c in first[5:] if c not in " -"]
@@ -399,7 +412,10 @@ def parse_share_text(data):
             rows.append(syms)
             corrections += [corr] if corr else []
     else:
-        if [w.upper() for w in first.split()] != ["ROOTKEY", "SHARE", "V1"]:
+        # ASCII only: words split at space, TAB, LF, FF, CR (not VT, U+0085, U+00A0, ...),
+        # compared after ASCII upper-casing (formats.md, "Reading (both forms)" step 3).
+        words = [w for w in first.replace("\t", " ").replace("\x0c", " ").replace("\r", " ").split(" ") if w]
+        if [ascii_upper(w) for w in words] != ["ROOTKEY", "SHARE", "V1"]:
             raise Reject("not a rootkey share")
         rest = lines[1:]
         for r in range(1, 14):
@@ -409,6 +425,8 @@ def parse_share_text(data):
             nd = len(line) - len(line.lstrip("0123456789"))
             if nd == 0 or int(line[:nd]) != r:
                 raise Reject(f"expected row {r:02}")
+            if line[nd:nd + 1] not in (" ", "\t", "\x0c"):
+                raise Reject(f"row {r}: the row number must be followed by whitespace")
             syms, corr = decode_row(r, line[nd:])
             rows.append(syms)
             corrections += [corr] if corr else []
@@ -834,6 +852,8 @@ def parse_manifest(b):
             raise Reject(f"share entry {i + 1} has index {e['index']}, expected {i + 1}")
         if not is_hex(e["envelope_sha256"], 64):
             raise Reject("envelope_sha256 must be 64 lowercase hex digits")
+        if e["medium"] not in ("text", "paper"):
+            raise Reject(f"share {e['index']}: medium {json.dumps(e['medium'])} is not a known medium")
     return m
 
 
@@ -843,12 +863,12 @@ def signed_bytes(m):
 
 def verify_manifest(m, cert):
     if m["root"]["public_key"] != cert["pub"].hex():
-        raise Reject("belongs to another root key than the root certificate")
+        raise Mismatch("belongs to another root key than the root certificate")
     if m["root"]["fingerprint"] != fingerprint(cert["pub"]).hex() or \
             m["root"]["certificate_sha256"] != sha256(cert["der"]).hex():
-        raise Reject("names another root certificate")
+        raise Mismatch("names another root certificate")
     if not ed25519_verify(cert["pub"], signed_bytes(m), bytes.fromhex(m["signature"])):
-        raise Reject("signature does not verify")
+        raise Mismatch("signature does not verify")
 
 
 def load_context(manifest_name, root_name):
@@ -861,18 +881,18 @@ def load_context(manifest_name, root_name):
 def verify_share_alone(share_name, m):
     env, h, corrections = parse_share_text(read(share_name))
     if h["ceremony_id"].hex() != m["ceremony"]["id"]:
-        raise Reject("belongs to another ceremony")
+        raise Mismatch("belongs to another ceremony")
     if h["root_fingerprint"].hex() != m["root"]["fingerprint"][:32]:
-        raise Reject("was made for another root key")
+        raise Mismatch("was made for another root key")
     if (h["k"], h["n"]) != (m["threshold"], m["shares_total"]):
-        raise Reject("says k-of-n")
+        raise Mismatch("says k-of-n")
     if h["rehearsal"] != m["ceremony"]["rehearsal"]:
-        raise Reject("rehearsal flag differs")
+        raise Mismatch("rehearsal flag differs")
     entry = next((e for e in m["shares"] if e["index"] == h["index"]), None)
     if entry is None:
-        raise Reject("index is not in the manifest")
+        raise Mismatch("index is not in the manifest")
     if entry["envelope_sha256"] != sha256(env).hex():
-        raise Reject("its digest is not in the manifest")
+        raise Mismatch("its digest is not in the manifest")
     return entry, h
 
 
@@ -1125,7 +1145,8 @@ def run():
                 if ed25519_public(shamir_combine([pts[i] for i in sub], k)) == c["pub"]:
                     quorum = sub
                     break
-            check(quorum is not None, "no quorum rebuilds the key")
+            if quorum is None:
+                raise Mismatch("no quorum rebuilds the key")
             check([pts[i][0] for i in quorum] == exp["quorum"], "quorum")
             for i in range(len(pts)):
                 if i not in quorum:
