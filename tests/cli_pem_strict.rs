@@ -360,7 +360,7 @@ fn every_pem_reader_refuses_an_unrecognised_or_damaged_block() {
         &r,
         INPUT,
         &format!(
-            "error: previous intermediate {}: holds 2 certificates; it must hold exactly one\n",
+            "error: previous intermediate {}: holds 2 certificates; it must hold exactly one\n  next step: give last year's intermediate.pem alone (not intermediate-chain.pem or a bundle)\n",
             s(&prev)
         ),
     );
@@ -515,7 +515,7 @@ fn der_errors_name_a_byte_offset() {
         &rootkey(["chain", "verify", "--root", &s(&f.c.root), &s(&p)]),
         INPUT,
         &format!(
-            "error: {}: not a DER certificate (unexpected ASN.1 DER tag: expected INTEGER, got OCTET STRING at DER byte 13)\n",
+            "error: {}: not a DER certificate (unexpected ASN.1 DER tag: expected INTEGER, got OCTET STRING at DER byte 13)\n  next step: the file is damaged or is not a certificate: get an intact copy from its source\n",
             s(&p)
         ),
     );

@@ -124,6 +124,7 @@ fn decode(der: &[u8], origin: &str) -> Result<Given> {
             "{origin}: not a DER certificate ({})",
             super::der_offset::describe(e, der, &|d| Certificate::from_der(d).err())
         ))
+        .hint("the file is damaged or is not a certificate: get an intact copy from its source")
     })?;
     if cert.to_der().ok().as_deref() != Some(der) {
         return Err(Error::input(format!(

@@ -40,6 +40,7 @@ pub mod chain;
 pub mod crl;
 pub mod csr;
 pub mod der_offset;
+mod previous;
 pub mod sigverify;
 
 /// id-Ed25519 (RFC 8410).
