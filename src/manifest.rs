@@ -47,6 +47,9 @@ pub struct RootInfo {
     pub certificate_sha256: String,
 }
 
+/// The media a manifest entry may name: `plan::Medium` as text.
+const MEDIA: [&str; 2] = ["text", "paper"];
+
 /// One share.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -57,7 +60,7 @@ pub struct ShareEntry {
     pub holder: String,
     /// Holder's role.
     pub role: String,
-    /// Medium: `text` (later `paper`, `yubikey`, `pkcs11`).
+    /// Medium: `text` or `paper` (the plan's medium for the holder).
     pub medium: String,
     /// SHA-256 of the 73-byte envelope, lowercase hex.
     pub envelope_sha256: String,
@@ -200,6 +203,14 @@ impl Manifest {
                 return Err(bad(format!(
                     "share {}: envelope_sha256 must be 64 lowercase hex digits",
                     s.index
+                )));
+            }
+            // formats.md, "Share manifest v1", Reading step 3: the media this version writes
+            // (`plan::Medium`).
+            if !MEDIA.contains(&s.medium.as_str()) {
+                return Err(bad(format!(
+                    "share {}: medium {:?} is not a known medium (\"text\" or \"paper\")",
+                    s.index, s.medium
                 )));
             }
         }

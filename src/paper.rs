@@ -133,8 +133,12 @@ impl PaperLayout {
             Some(r) => format!("paper layout {origin}, line {}", line_of(text, r.start)),
             None => format!("paper layout {origin}"),
         };
-        let raw: RawLayout = toml::from_str(text)
-            .map_err(|e| Error::input(format!("{}: {}", at(e.span()), e.message().trim())))?;
+        let raw: RawLayout = toml::from_str(text).map_err(|e| {
+            Error::input(format!(
+                "paper layout {}",
+                crate::tomlpos::describe(origin, text, &e)
+            ))
+        })?;
         let defaults = default_raw()?;
         let paper = match &raw.paper {
             None => defaults.paper,

@@ -122,11 +122,10 @@ impl Plan {
     /// Parses and validates a plan; `origin` names the file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Plan> {
         let mut plan: Plan = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
-            let at = line.map(|l| format!(", line {l}")).unwrap_or_default();
-            Error::input(format!("plan {origin}{at}: {}", e.message().trim()))
+            Error::input(format!(
+                "plan {}",
+                crate::tomlpos::describe(origin, text, &e)
+            ))
         })?;
         plan.sha256 = Sha256::digest(text.as_bytes()).into();
         let q = &plan.quorum;

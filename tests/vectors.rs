@@ -26,6 +26,9 @@
 //! The certificate requests (`csr_*`, checked in `vector_support/check_csr.rs`) are not made
 //! by the generator: they were made once with real `openssl req` by
 //! `tests/vectors/make_csr_vectors.sh` (throwaway keys, not kept) and are committed as they are.
+//! The strict-PEM vectors (`pem_*`, checked in `vector_support/check_pem.rs`, also through
+//! `rootkey chain verify`) are written by `tests/vectors/make_pem_vectors.py` from
+//! `cert_valid.pem` and `crl_valid.pem`.
 
 #[path = "vector_support/check_ceremony.rs"]
 mod check_ceremony;
@@ -35,6 +38,8 @@ mod check_crl;
 mod check_csr;
 #[path = "vector_support/check_documents.rs"]
 mod check_documents;
+#[path = "vector_support/check_pem.rs"]
+mod check_pem;
 #[path = "vector_support/check_share.rs"]
 mod check_share;
 #[path = "vector_support/check_transcript.rs"]

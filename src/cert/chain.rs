@@ -87,43 +87,33 @@ impl Report {
     }
 }
 
-/// Reads every certificate in a file: one or more PEM `CERTIFICATE` blocks (other text is
-/// ignored), or one DER certificate. Each must be canonical DER.
+/// What a certificate file may hold (docs/formats.md, "PEM (all PEM inputs)"): one or more
+/// PEM `CERTIFICATE` blocks, or one DER certificate.
+pub const CERTIFICATES: crate::pem::Expect<'static> = crate::pem::Expect {
+    labels: &["CERTIFICATE"],
+    what: "certificate",
+    one: false,
+    der: true,
+};
+
+/// Reads every certificate in a file: one or more PEM `CERTIFICATE` blocks, or one DER
+/// certificate, through the strict PEM reader (an unrecognised or damaged block is refused,
+/// never skipped). Each must be canonical DER.
 pub fn load_certificates(bytes: &[u8], origin: &str) -> Result<Vec<Given>> {
-    let text = String::from_utf8_lossy(bytes);
-    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
-    const END: &str = "-----END CERTIFICATE-----";
-    let mut out = Vec::new();
-    if text.contains(BEGIN) {
-        let mut rest = &text[..];
-        while let Some(s) = rest.find(BEGIN) {
-            let block_end = rest[s..].find(END).ok_or_else(|| {
-                Error::input(format!(
-                    "{origin}: certificate {} has no END line",
-                    out.len() + 1
-                ))
-            })? + s
-                + END.len();
-            let n = out.len() + 1;
-            let (label, der) =
-                der::pem::decode_vec(&rest.as_bytes()[s..block_end]).map_err(|e| {
-                    Error::input(format!("{origin}: certificate {n} is not valid PEM: {e}"))
-                })?;
-            if label != "CERTIFICATE" {
-                return Err(Error::input(format!(
-                    "{origin}: block {n} is {label:?}, not CERTIFICATE"
-                )));
-            }
-            out.push(decode(&der, &format!("{origin} (certificate {n})"))?);
-            rest = &rest[block_end..];
+    let blocks = crate::pem::read(bytes, origin, &CERTIFICATES)?;
+    let many = blocks.len() > 1;
+    let mut out = Vec::with_capacity(blocks.len());
+    for b in &blocks {
+        let at = if b.line == 0 {
+            origin.to_string()
+        } else {
+            format!("{origin} (certificate {}, line {})", b.number, b.line)
+        };
+        let mut g = decode(&b.der, &at)?;
+        if many {
+            g.origin = format!("{origin} #{}", b.number);
         }
-    } else {
-        out.push(decode(bytes, origin)?);
-    }
-    if out.len() > 1 {
-        for (i, g) in out.iter_mut().enumerate() {
-            g.origin = format!("{origin} #{}", i + 1);
-        }
+        out.push(g);
     }
     Ok(out)
 }
@@ -131,8 +121,10 @@ pub fn load_certificates(bytes: &[u8], origin: &str) -> Result<Vec<Given>> {
 fn decode(der: &[u8], origin: &str) -> Result<Given> {
     let cert = Certificate::from_der(der).map_err(|e| {
         Error::input(format!(
-            "{origin}: neither a PEM certificate nor a DER certificate ({e})"
+            "{origin}: not a DER certificate ({})",
+            super::der_offset::describe(e, der, &|d| Certificate::from_der(d).err())
         ))
+        .hint("the file is damaged or is not a certificate: get an intact copy from its source")
     })?;
     if cert.to_der().ok().as_deref() != Some(der) {
         return Err(Error::input(format!(
@@ -237,7 +229,9 @@ fn signed_by(c: &Certificate, issuer: &Certificate) -> bool {
     .is_ok()
 }
 
-fn is_ca(c: &Certificate) -> bool {
+/// True when `c` has basicConstraints cA = TRUE (formats.md, "Chain verification" step 4
+/// without keyUsage).
+pub(crate) fn is_ca(c: &Certificate) -> bool {
     c.tbs_certificate()
         .get_extension::<BasicConstraints>()
         .ok()

@@ -74,7 +74,7 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<Csr> {
             bytes.len()
         )));
     }
-    let der = der_of(bytes).map_err(fail)?;
+    let der = crate::pem::read(bytes, origin, &CSR_PEM)?.remove(0).der;
     let req = decode(&der).map_err(fail)?;
     let info = &req.info;
     let key_type = sigverify::key_type(&info.public_key).map_err(|e| e.context(origin))?;
@@ -123,52 +123,15 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<Csr> {
     })
 }
 
-/// The PEM labels of a PKCS#10 request (RFC 7468 §7: "CERTIFICATE REQUEST"; parsers "MAY
-/// treat 'NEW CERTIFICATE REQUEST' as equivalent", a label still in wide use).
-const PEM_LABELS: [&str; 2] = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
-
-/// The DER of the request: the one PEM block in `bytes` if it has a BEGIN line, else `bytes`
-/// itself when it starts like a DER SEQUENCE (0x30, which is also ASCII "0": PEM comes first
-/// so that text before a block may start with a zero).
-fn der_of(bytes: &[u8]) -> std::result::Result<Vec<u8>, String> {
-    let neither = || "neither a PEM \"CERTIFICATE REQUEST\" block nor DER".to_string();
-    let text = String::from_utf8_lossy(bytes);
-    const BEGIN: &str = "-----BEGIN ";
-    let begins: Vec<usize> = text.match_indices(BEGIN).map(|(i, _)| i).collect();
-    let start = match begins.as_slice() {
-        [] if bytes.first() == Some(&0x30) => return Ok(bytes.to_vec()),
-        [] => return Err(neither()),
-        [one] => *one,
-        more => {
-            return Err(format!(
-                "holds {} PEM blocks; exactly one certificate request is expected",
-                more.len()
-            ));
-        }
-    };
-    let block = &text[start..];
-    let label = block[BEGIN.len()..]
-        .split_once("-----")
-        .map(|(label, _)| label)
-        .filter(|label| !label.contains('\n'))
-        .ok_or_else(neither)?;
-    if !PEM_LABELS.contains(&label) {
-        return Err(format!(
-            "the PEM label \"{label}\" is not \"CERTIFICATE REQUEST\""
-        ));
-    }
-    let end_line = format!("-----END {label}-----");
-    let end = block
-        .find(&end_line)
-        .ok_or_else(|| format!("the PEM block has no \"{end_line}\" line"))?;
-    let (_, der) =
-        der::pem::decode_vec(&block.as_bytes()[..end + end_line.len()]).map_err(|e| {
-            format!(
-                "the PEM block is not strict RFC 7468 base64 (64-character lines, no spaces): {e}"
-            )
-        })?;
-    Ok(der)
-}
+/// What a request file may hold (docs/formats.md, "PEM (all PEM inputs)"): exactly one PEM
+/// block labelled `CERTIFICATE REQUEST` (RFC 7468 §7; parsers "MAY treat 'NEW CERTIFICATE
+/// REQUEST' as equivalent", a label still in wide use), or DER.
+const CSR_PEM: crate::pem::Expect<'static> = crate::pem::Expect {
+    labels: &["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"],
+    what: "certificate request",
+    one: true,
+    der: true,
+};
 
 /// Decodes the CertificationRequest and checks that it is canonical DER and version v1.
 fn decode(der: &[u8]) -> std::result::Result<CertReq, String> {
@@ -185,7 +148,10 @@ fn decode(der: &[u8]) -> std::result::Result<CertReq, String> {
                 format!("0x{}", hex::encode(&v))
             }
         ),
-        _ => format!("not a DER PKCS#10 certificate request (RFC 2986 §4): {e}"),
+        _ => format!(
+            "not a DER PKCS#10 certificate request (RFC 2986 §4): {}",
+            super::der_offset::describe(e, der, &|d| CertReq::from_der(d).err())
+        ),
     })?;
     // The hash of a request must pin one encoding: the bytes must be the DER encoding
     // (X.690 §10), which is what re-encoding the decoded value gives.
@@ -443,10 +409,14 @@ mod tests {
 
     #[test]
     fn garbage_and_pem_framing_refused() {
-        let msg = "CSR req.pem: neither a PEM \"CERTIFICATE REQUEST\" block nor DER";
+        let msg = "CSR req.pem: no PEM \"CERTIFICATE REQUEST\" block and not DER";
         refused(b"hello\n", Fault::Input, msg);
         refused(b"", Fault::Input, msg);
-        refused(b"-----BEGIN \n", Fault::Input, msg);
+        refused(
+            b"-----BEGIN \n",
+            Fault::Input,
+            "CSR req.pem: line 1: \"-----BEGIN\" looks like a PEM boundary",
+        );
         let der = signed(info(VAULT_CN, vec![]));
         let one = pem(&der);
         refused(
@@ -457,21 +427,21 @@ mod tests {
         refused(
             one.replace("CERTIFICATE REQUEST", "CERTIFICATE").as_bytes(),
             Fault::Input,
-            "the PEM label \"CERTIFICATE\" is not \"CERTIFICATE REQUEST\"",
+            "PEM block 1 (line 1) is labelled \"CERTIFICATE\"; only \"CERTIFICATE REQUEST\" or \"NEW CERTIFICATE REQUEST\" is accepted here",
         );
         refused(
             one.replace("-----END CERTIFICATE REQUEST-----", "")
                 .as_bytes(),
             Fault::Input,
-            "no \"-----END CERTIFICATE REQUEST-----\" line",
+            "PEM block 1 (BEGIN at line 1) has no \"-----END CERTIFICATE REQUEST-----\" line",
         );
         let broken = one.replacen("\nMI", "\nM*", 1);
         refused(
             broken.as_bytes(),
             Fault::Input,
-            "not strict RFC 7468 base64",
+            "PEM block 1: '*' is not a base64 character",
         );
-        // Base64 in 76-character lines (MIME style) is not RFC 7468's strict form.
+        // Base64 in 76-character lines (MIME style) is read (formats.md, "PEM": any wrapping).
         let body: String = one.lines().filter(|l| !l.starts_with("-----")).collect();
         let lines: Vec<&str> = body
             .as_bytes()
@@ -483,7 +453,7 @@ mod tests {
             lines.join("\n")
         );
         assert!(lines.len() > 1 && lines[0].len() == 76);
-        refused(mime.as_bytes(), Fault::Input, "64-character lines");
+        assert_eq!(parse(mime.as_bytes(), "CSR req.pem").unwrap().der, der);
         // Valid base64 of something else.
         refused(
             pem(b"\x04\x01\x00").as_bytes(),

@@ -53,6 +53,8 @@ use super::{ED25519_OID, RootCert, key_identifier};
 use crate::ceremony::utc_string;
 use crate::error::{Error, Result};
 
+pub use super::previous::{PreviousCheck, check_previous, load_certificate};
+
 /// id-ad-caIssuers (RFC 5280 §4.2.2.1).
 const ID_AD_CA_ISSUERS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.2");
 
@@ -172,7 +174,7 @@ fn ia5(uri: &str) -> Result<Ia5String> {
     Ia5String::new(uri).map_err(|e| Error::input(format!("URI {uri:?}: {e}")))
 }
 
-fn unix(t: &Time) -> u64 {
+pub(super) fn unix(t: &Time) -> u64 {
     t.to_unix_duration().as_secs()
 }
 
@@ -181,8 +183,11 @@ fn date(t: SystemTime, what: &str) -> Result<der::DateTime> {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_err(|_| Error::operator(format!("{what} is before 1970")))?
         .as_secs();
-    der::DateTime::from_unix_duration(Duration::from_secs(secs))
-        .map_err(|e| Error::operator(format!("{what}: {e}")))
+    der::DateTime::from_unix_duration(Duration::from_secs(secs)).map_err(|_| {
+        Error::operator(format!(
+            "{what} is after 9999-12-31T23:59:59Z, the last time a certificate can express"
+        ))
+    })
 }
 
 /// Builds the TBSCertificate from the profile. Checks the validity against the profile's 8-year
@@ -195,10 +200,20 @@ pub fn prepare(
 ) -> Result<Draft> {
     let start = date(not_before, "notBefore")?;
     let total = u64::from(profile.total_days());
-    let end_t = not_before
+    let end = not_before
         .checked_add(Duration::from_secs(total * 86_400))
-        .ok_or_else(|| Error::operator("notAfter is out of range"))?;
-    let end = date(end_t, "notAfter")?;
+        .and_then(|t| date(t, "notAfter").ok())
+        .ok_or_else(|| {
+            Error::operator(format!(
+                "notBefore {} + {total} days (validity.days + validity.overlap_days of the profile \"{}\") gives a notAfter after 9999-12-31T23:59:59Z, the last time a certificate can express",
+                utc_string(start),
+                profile.name
+            ))
+            .hint(format!(
+                "give an earlier --not-before (or none, for now): the intermediate must also end by the root certificate's notAfter {}",
+                root.not_after
+            ))
+        })?;
     let root_cert = Certificate::from_der(&root.der)
         .map_err(|e| Error::input(format!("root certificate: {e}")))?;
     let rv = root_cert.tbs_certificate().validity();
@@ -442,94 +457,6 @@ pub fn code_matches(typed: &str, tbs_sha256: &[u8; 32]) -> bool {
     norm(typed) == norm(&short_code(tbs_sha256))
 }
 
-/// Exactly one certificate read from a file (PEM or DER, canonical DER; see
-/// [`super::chain::load_certificates`]).
-pub fn load_certificate(bytes: &[u8], origin: &str) -> Result<Certificate> {
-    let mut certs = super::chain::load_certificates(bytes, origin)?;
-    if certs.len() != 1 {
-        return Err(Error::input(format!(
-            "{origin}: holds {} certificates; it must hold exactly one",
-            certs.len()
-        )));
-    }
-    Ok(certs.remove(0).cert)
-}
-
-/// What `--previous` found.
-#[derive(Debug, Default)]
-pub struct PreviousCheck {
-    /// Previous serial (content bytes, hex).
-    pub serial: String,
-    /// Previous notAfter.
-    pub not_after: String,
-    /// Days during which both are valid (negative: a gap).
-    pub overlap_days: i64,
-    /// Warnings for the operator (also recorded).
-    pub warnings: Vec<String>,
-}
-
-/// Checks the new draft against the previous intermediate: it must have been issued by this
-/// root (signature verified), and must not share the new key; a gap or an overlap shorter than
-/// the profile's gives a warning.
-pub fn check_previous(
-    prev: &Certificate,
-    origin: &str,
-    root: &RootCert,
-    draft: &Draft,
-    profile: &IntermediateProfile,
-) -> Result<PreviousCheck> {
-    let tbs = prev.tbs_certificate();
-    let tbs_der = tbs
-        .to_der()
-        .map_err(|e| Error::input(format!("{origin}: {e}")))?;
-    let sig = prev
-        .signature()
-        .as_bytes()
-        .and_then(|b| Signature::from_slice(b).ok());
-    let signed = prev.signature_algorithm().oid == ED25519_OID
-        && sig.is_some_and(|s| root.public_key.verify_strict(&tbs_der, &s).is_ok());
-    if !signed {
-        return Err(Error::verification(format!(
-            "{origin}: the previous intermediate was not signed by this root (root.pem)"
-        ))
-        .hint("give the intermediate this root issued last year"));
-    }
-    let prev_spki = tbs
-        .subject_public_key_info()
-        .to_der()
-        .map_err(|e| Error::input(format!("{origin}: {e}")))?;
-    if <[u8; 32]>::from(Sha256::digest(&prev_spki)) == draft.spki_sha256 {
-        return Err(Error::input(format!(
-            "the CSR reuses the previous intermediate's key ({origin}, serial {}): each year's intermediate needs a new key",
-            hex::encode(tbs.serial_number().as_bytes())
-        ))
-        .hint("have Vault generate a new key (pki/intermediate/generate/internal) and a new CSR"));
-    }
-    let prev_end = unix(&tbs.validity().not_after) as i64;
-    let overlap_secs = prev_end - draft.not_before_unix as i64;
-    let overlap_days = overlap_secs.div_euclid(86_400);
-    let mut warnings = Vec::new();
-    let not_after = utc_string(tbs.validity().not_after.to_date_time());
-    if overlap_secs < 0 {
-        warnings.push(format!(
-            "gap: the previous intermediate expires {not_after}, {} day(s) before the new one starts {}; clients will have no valid intermediate in between",
-            (-overlap_secs + 86_399) / 86_400,
-            draft.not_before
-        ));
-    } else if overlap_days < i64::from(profile.overlap_days) {
-        warnings.push(format!(
-            "short overlap: the previous intermediate expires {not_after}, only {overlap_days} day(s) after the new one starts {} (the profile asks for {})",
-            draft.not_before, profile.overlap_days
-        ));
-    }
-    Ok(PreviousCheck {
-        serial: hex::encode(tbs.serial_number().as_bytes()),
-        not_after,
-        overlap_days,
-        warnings,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -684,6 +611,29 @@ mod tests {
         let e = check_previous(&prev, "prev.pem", &other_root, &d2, &profile).unwrap_err();
         assert!(
             e.message.contains("not signed by this root"),
+            "{}",
+            e.message
+        );
+        // The root itself, and a re-issued root (same key, self-issued, signed by the root):
+        // refused as not an intermediate (exit 1).
+        let itself = Certificate::from_der(&root.der).unwrap();
+        let e = check_previous(&itself, "root.pem", &root, &d2, &profile).unwrap_err();
+        assert_eq!(e.fault, crate::error::Fault::Input);
+        assert!(
+            e.message.contains("the root certificate itself"),
+            "{}",
+            e.message
+        );
+        let p = RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "root.toml").unwrap();
+        let again = build_root(&key, &p, false, SystemTime::now()).unwrap();
+        let again = RootCert::from_pem(again.as_bytes(), "again").unwrap();
+        assert_ne!(again.der, root.der);
+        let reissued = Certificate::from_der(&again.der).unwrap();
+        let e = check_previous(&reissued, "again.pem", &root, &d2, &profile).unwrap_err();
+        assert_eq!(e.fault, crate::error::Fault::Input);
+        assert!(
+            e.message.contains("a self-issued certificate")
+                && e.message.contains("is not a previous intermediate"),
             "{}",
             e.message
         );

@@ -39,6 +39,8 @@ use crate::key::RootKey;
 pub mod chain;
 pub mod crl;
 pub mod csr;
+pub mod der_offset;
+mod previous;
 pub mod sigverify;
 
 /// id-Ed25519 (RFC 8410).
@@ -84,17 +86,24 @@ fn default_path_len() -> u8 {
 impl RootProfile {
     /// Parses a profile; `origin` names the file in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<RootProfile> {
-        let p: RootProfile = toml::from_str(text)
-            .map_err(|e| Error::input(format!("root profile {origin}: {}", e.message().trim())))?;
+        let p: RootProfile = toml::from_str(text).map_err(|e| {
+            Error::input(format!(
+                "root profile {}",
+                crate::tomlpos::describe(origin, text, &e)
+            ))
+        })?;
+        let at = |key: &str| crate::tomlpos::at(origin, text, key);
         if p.validity_years == 0 || p.validity_years > 50 {
             return Err(Error::input(format!(
-                "root profile {origin}: validity_years = {} must be between 1 and 50",
+                "root profile {}: validity_years = {} must be between 1 and 50",
+                at("validity_years"),
                 p.validity_years
             )));
         }
         if p.subject.common_name.trim().is_empty() {
             return Err(Error::input(format!(
-                "root profile {origin}: subject.common_name is empty"
+                "root profile {}: subject.common_name is empty",
+                at("subject.common_name")
             )));
         }
         let s = &p.subject;
@@ -116,7 +125,8 @@ impl RootProfile {
                 || v.chars().any(crate::error::is_unsafe_char)
             {
                 return Err(Error::input(format!(
-                    "root profile {origin}: subject.{field} must be 1 to {limit} characters without control characters"
+                    "root profile {}: subject.{field} must be 1 to {limit} characters without control characters",
+                    at(&format!("subject.{field}"))
                 )));
             }
         }
@@ -124,7 +134,8 @@ impl RootProfile {
             && (c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()))
         {
             return Err(Error::input(format!(
-                "root profile {origin}: subject.country must be two capital letters (ISO 3166), got \"{c}\""
+                "root profile {}: subject.country must be two capital letters (ISO 3166), got \"{c}\"",
+                at("subject.country")
             )));
         }
         Ok(p)
@@ -311,29 +322,29 @@ pub struct RootCert {
     pub not_after: String,
 }
 
+/// What `root.pem` must hold: exactly one PEM `CERTIFICATE` block (no DER).
+const ROOT_PEM: crate::pem::Expect<'static> = crate::pem::Expect {
+    labels: &["CERTIFICATE"],
+    what: "root certificate",
+    one: true,
+    der: false,
+};
+
 impl RootCert {
-    /// Parses `root.pem` (text before the BEGIN line is ignored) and checks that it is a
+    /// Parses `root.pem` (exactly one PEM `CERTIFICATE` block, read by the strict PEM reader:
+    /// docs/formats.md, "PEM (all PEM inputs)") and checks that it is a
     /// self-signed Ed25519 CA certificate whose signature verifies with its own key.
     pub fn from_pem(pem: &[u8], origin: &str) -> Result<RootCert> {
-        let text = String::from_utf8_lossy(pem);
-        let start = text.find("-----BEGIN CERTIFICATE-----").ok_or_else(|| {
-            Error::input(format!("{origin}: no \"BEGIN CERTIFICATE\" block found"))
-        })?;
-        let (label, der) = der::pem::decode_vec(text[start..].as_bytes()).map_err(|e| {
-            Error::input(format!(
-                "{origin}: not a valid PEM certificate ({e}); it must hold exactly one certificate"
-            ))
-        })?;
-        if label != "CERTIFICATE" {
-            return Err(Error::input(format!(
-                "{origin}: PEM label is {label:?}, not CERTIFICATE"
-            )));
-        }
+        let der = crate::pem::read(pem, origin, &ROOT_PEM)?.remove(0).der;
         // Strict DER: the certificate must re-encode to exactly the bytes in the file, so that
         // the certificate hash in the manifest pins the file itself (formats.md, "Loading
         // root.pem").
-        let cert = Certificate::from_der(&der)
-            .map_err(|e| Error::input(format!("{origin}: not a valid DER certificate: {e}")))?;
+        let cert = Certificate::from_der(&der).map_err(|e| {
+            Error::input(format!(
+                "{origin}: not a valid DER certificate: {}",
+                der_offset::describe(e, &der, &|d| Certificate::from_der(d).err())
+            ))
+        })?;
         if cert.to_der().ok().as_deref() != Some(der.as_slice()) {
             return Err(Error::input(format!(
                 "{origin}: the certificate is not in canonical DER (it re-encodes differently)"

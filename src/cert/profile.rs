@@ -110,7 +110,9 @@ pub struct IntermediateProfile {
 }
 
 fn bad(origin: &str, what: impl std::fmt::Display) -> Error {
-    Error::input(format!("intermediate profile {origin}: {what}"))
+    Error::input(format!("intermediate profile {origin}: {what}")).hint(
+        "correct that line of the profile (docs/formats.md, \"Intermediate certificate profile\")",
+    )
 }
 
 /// A URI for cRLDistributionPoints / caIssuers: `http://` (RFC 5280 §4.2.1.13 and §4.2.2.1
@@ -149,19 +151,26 @@ fn parse_oid(origin: &str, field: &str, s: &str) -> Result<ObjectIdentifier> {
 impl IntermediateProfile {
     /// Parses and checks a profile; `origin` names the file in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<IntermediateProfile> {
-        let raw: Raw = toml::from_str(text).map_err(|e| bad(origin, e.message().trim()))?;
+        let raw: Raw = toml::from_str(text).map_err(|e| {
+            Error::input(format!(
+                "intermediate profile {}",
+                crate::tomlpos::describe(origin, text, &e)
+            ))
+            .hint("correct that line of the profile (docs/formats.md, \"Intermediate certificate profile\")")
+        })?;
+        let at = |key: &str| crate::tomlpos::at(origin, text, key);
         if raw.name.trim().is_empty()
             || raw.name.chars().count() > 200
             || raw.name.chars().any(crate::error::is_unsafe_char)
         {
             return Err(bad(
-                origin,
+                &at("name"),
                 "name must be 1 to 200 characters without control characters",
             ));
         }
         if raw.subject.allowed.is_empty() {
             return Err(bad(
-                origin,
+                &at("subject.allowed"),
                 "subject.allowed is empty: no CSR could be signed",
             ));
         }
@@ -171,7 +180,7 @@ impl IntermediateProfile {
                 || p.chars().any(crate::error::is_unsafe_char)
             {
                 return Err(bad(
-                    origin,
+                    &at("subject.allowed"),
                     format!(
                         "subject.allowed: {p:?} is not an RFC 4514 pattern such as \"CN=Example Intermediate *\""
                     ),
@@ -180,12 +189,15 @@ impl IntermediateProfile {
         }
         let v = &raw.validity;
         if v.days == 0 {
-            return Err(bad(origin, "validity.days must be at least 1"));
+            return Err(bad(
+                &at("validity.days"),
+                "validity.days must be at least 1",
+            ));
         }
         let total = v.days.saturating_add(v.overlap_days);
         if total > MAX_VALIDITY_DAYS {
             return Err(bad(
-                origin,
+                &at("validity.overlap_days"),
                 format!(
                     "validity.days + validity.overlap_days = {total} days is more than 8 years ({MAX_VALIDITY_DAYS} days)"
                 ),
@@ -193,10 +205,14 @@ impl IntermediateProfile {
         }
         let x = &raw.extensions;
         for u in &x.crl_distribution_points {
-            check_uri(origin, "crl_distribution_points", u)?;
+            check_uri(
+                &at("extensions.crl_distribution_points"),
+                "crl_distribution_points",
+                u,
+            )?;
         }
         for u in &x.ca_issuers {
-            check_uri(origin, "ca_issuers", u)?;
+            check_uri(&at("extensions.ca_issuers"), "ca_issuers", u)?;
         }
         let policies = x
             .policies
@@ -204,7 +220,7 @@ impl IntermediateProfile {
             .map(|p| {
                 ObjectIdentifier::new(p).map_err(|_| {
                     bad(
-                        origin,
+                        &at("extensions.policies"),
                         format!("extensions.policies: {p:?} is not a dotted OID"),
                     )
                 })
@@ -214,7 +230,13 @@ impl IntermediateProfile {
             .request
             .allowed_extensions
             .iter()
-            .map(|s| parse_oid(origin, "request.allowed_extensions", s))
+            .map(|s| {
+                parse_oid(
+                    &at("request.allowed_extensions"),
+                    "request.allowed_extensions",
+                    s,
+                )
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(IntermediateProfile {
             name: raw.name,

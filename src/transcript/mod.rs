@@ -632,17 +632,24 @@ pub fn attest(
             "--name must be the witness's name: 1 to 200 characters, without control or invisible characters",
         ));
     }
-    let text = std::str::from_utf8(key_pem.as_slice())
-        .map_err(|_| Error::input("witness key: not a PEM text file"))?;
-    if text.contains("ENCRYPTED PRIVATE KEY") {
+    // The strict PEM reader, never quoting a line of the key file; the DER is zeroized.
+    let expect = crate::pem::Expect {
+        labels: &["PRIVATE KEY", "ENCRYPTED PRIVATE KEY"],
+        what: "private key",
+        one: true,
+        der: false,
+    };
+    let (label, der) = crate::pem::read_secret(key_pem.as_slice(), "witness key", &expect)?;
+    if label == "ENCRYPTED PRIVATE KEY" {
         return Err(Error::input(
             "witness key: the key is encrypted; rootkey reads unencrypted PKCS#8 keys only",
         )
         .hint("decrypt it into RAM-backed storage, e.g. openssl pkey -in key.pem -out /dev/shm/key.pem"));
     }
     let key = crate::secret::LockedBox::new_with(|| {
-        ed25519_dalek::SigningKey::from_pkcs8_pem(text).ok()
+        ed25519_dalek::SigningKey::from_pkcs8_der(&der).ok()
     })?;
+    drop(der);
     let Some(key) = key.as_ref() else {
         return Err(Error::input(
             "witness key: not an Ed25519 private key in PKCS#8 PEM (\"BEGIN PRIVATE KEY\")",

@@ -78,12 +78,24 @@ fn filename_vectors() {
     });
 }
 
+/// The exit code `share verify` / `combine` give for this outcome (formats.md, "Exit codes of
+/// share verify and combine"): the error's, or 0.
+fn exit_code<T>(r: &rootkey::Result<T>, exp: &serde_json::Value) -> Result<(), String> {
+    let got = r.as_ref().map_or_else(|e| e.exit_code(), |_| 0);
+    eq(
+        "exit code",
+        i64::from(got),
+        exp["exit_code"].as_i64().unwrap_or(-1),
+    )
+}
+
 #[test]
 fn shareverify_vectors() {
     run_area("shareverify", |name, exp| {
         let v = read_json(name);
         let r = Context::load(&dir().join(s(&v, "manifest")), &dir().join(s(&v, "root")))
             .and_then(|ctx| ceremony::verify_share_file(&dir().join(s(&v, "share")), &ctx));
+        exit_code(&r, exp)?;
         outcome(r, exp, |vs| {
             eq(
                 "index",
@@ -117,6 +129,7 @@ fn combine_vectors() {
                 ceremony::combine(&ctx, crate::harness::file_sources(&files), &mut rec)
             },
         );
+        exit_code(&r, exp)?;
         outcome(r, exp, |c| {
             let q: Vec<u64> = c.quorum.iter().map(|(i, _)| u64::from(*i)).collect();
             let want: Vec<u64> = exp["quorum"]

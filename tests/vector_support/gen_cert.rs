@@ -62,6 +62,6 @@ pub fn cert(o: &mut Out, cx: &VectorCeremony) {
     o.expect_error(
         "cert_not-pem",
         "No PEM certificate block.",
-        "no \"BEGIN CERTIFICATE\" block",
+        "no PEM \"CERTIFICATE\" block",
     );
 }

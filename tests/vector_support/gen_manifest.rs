@@ -159,6 +159,12 @@ pub fn manifest(o: &mut Out, cx: &VectorCeremony) {
             "share entry 1 has index 2, expected 1",
         ),
         (
+            "unknown-medium",
+            text_edit("\"medium\": \"text\"", "\"medium\": \"vellum\""),
+            "entry 1 names the medium vellum",
+            "share 1: medium \"vellum\" is not a known medium",
+        ),
+        (
             "other-root-key",
             text_edit(
                 &manifest.root.public_key,
@@ -204,7 +210,7 @@ pub fn shareverify_and_combine(o: &mut Out) {
         "valid",
         "share_valid.txt",
         "manifest_valid.json",
-        json!({"outcome": "ok", "index": 1, "holder": "Alice Example"}),
+        json!({"outcome": "ok", "exit_code": 0, "index": 1, "holder": "Alice Example"}),
         "Share 1 verified alone against the root-signed manifest.",
     );
     sv(
@@ -212,7 +218,7 @@ pub fn shareverify_and_combine(o: &mut Out) {
         "corrected",
         "share_row4-one-typo.txt",
         "manifest_valid.json",
-        json!({"outcome": "ok", "index": 1, "holder": "Alice Example"}),
+        json!({"outcome": "ok", "exit_code": 0, "index": 1, "holder": "Alice Example"}),
         "A share with a corrected typo verifies (the correction is reported).",
     );
     sv(
@@ -220,7 +226,7 @@ pub fn shareverify_and_combine(o: &mut Out) {
         "valid-5",
         "share_valid-5.txt",
         "manifest_valid.json",
-        json!({"outcome": "ok", "index": 5, "holder": "Zoë O'Neil"}),
+        json!({"outcome": "ok", "exit_code": 0, "index": 5, "holder": "Zoë O'Neil"}),
         "Share 5 verified alone.",
     );
     sv(
@@ -228,7 +234,7 @@ pub fn shareverify_and_combine(o: &mut Out) {
         "forged-value",
         "share_forged-value.txt",
         "manifest_valid.json",
-        json!({"outcome": "error", "message_contains": "its digest is not in the manifest"}),
+        json!({"outcome": "error", "exit_code": 3, "message_contains": "its digest is not in the manifest"}),
         "A well-formed share 3 whose value differs from the one the manifest lists.",
     );
     sv(
@@ -236,7 +242,7 @@ pub fn shareverify_and_combine(o: &mut Out) {
         "other-ceremony",
         "share_other-ceremony.txt",
         "manifest_valid.json",
-        json!({"outcome": "error", "message_contains": "belongs to another ceremony"}),
+        json!({"outcome": "error", "exit_code": 3, "message_contains": "belongs to another ceremony"}),
         "A share of another ceremony.",
     );
     sv(
@@ -244,7 +250,7 @@ pub fn shareverify_and_combine(o: &mut Out) {
         "tampered-manifest",
         "share_valid.txt",
         "manifest_bad-signature.json",
-        json!({"outcome": "error", "message_contains": "signature does not verify"}),
+        json!({"outcome": "error", "exit_code": 3, "message_contains": "signature does not verify"}),
         "The manifest is checked before any share.",
     );
     sv(
@@ -252,8 +258,16 @@ pub fn shareverify_and_combine(o: &mut Out) {
         "not-a-share",
         "share_rows-swapped.txt",
         "manifest_valid.json",
-        json!({"outcome": "error", "message_contains": "this is the text of row 5"}),
+        json!({"outcome": "error", "exit_code": 1, "message_contains": "this is the text of row 5"}),
         "Decoding errors are reported with the file name.",
+    );
+    sv(
+        o,
+        "unknown-medium",
+        "share_valid.txt",
+        "manifest_unknown-medium.json",
+        json!({"outcome": "error", "exit_code": 1, "message_contains": "medium \"vellum\" is not a known medium"}),
+        "A manifest entry naming an unknown medium is malformed (exit 1), checked before its signature.",
     );
     let cb = |o: &mut Out, cond: &str, shares: &[&str], exp: Value, desc: &str| {
         o.json(
@@ -269,7 +283,7 @@ pub fn shareverify_and_combine(o: &mut Out) {
             "share_valid-4.txt",
             "share_valid-5.txt",
         ],
-        json!({"outcome": "ok", "quorum": [2, 4, 5]}),
+        json!({"outcome": "ok", "exit_code": 0, "quorum": [2, 4, 5]}),
         "Shares 2, 4, 5 rebuild the seed 00..1f; its public key matches cert_valid.pem.",
     );
     cb(
@@ -282,21 +296,21 @@ pub fn shareverify_and_combine(o: &mut Out) {
             "share_valid-4.txt",
             "share_valid-5.txt",
         ],
-        json!({"outcome": "ok", "quorum": [1, 2, 3]}),
+        json!({"outcome": "ok", "exit_code": 0, "quorum": [1, 2, 3]}),
         "All five shares: the first k-subset in lexicographic order that rebuilds the certificate's key is the quorum; shares 4 and 5 are then checked to agree with it.",
     );
     cb(
         o,
         "duplicate",
         &["share_valid.txt", "share_compact.txt", "share_valid-3.txt"],
-        json!({"outcome": "error", "message_contains": "share 1 (holder \"Alice Example\") is given twice"}),
+        json!({"outcome": "error", "exit_code": 1, "message_contains": "share 1 (holder \"Alice Example\") is given twice"}),
         "share_compact.txt is share 1 again.",
     );
     cb(
         o,
         "too-few",
         &["share_valid.txt", "share_valid-3.txt"],
-        json!({"outcome": "error", "message_contains": "2 share(s) given, the threshold is 3"}),
+        json!({"outcome": "error", "exit_code": 1, "message_contains": "2 share(s) given, the threshold is 3"}),
         "Two shares of a 3-of-5.",
     );
     cb(
@@ -307,7 +321,7 @@ pub fn shareverify_and_combine(o: &mut Out) {
             "share_valid-2.txt",
             "share_forged-value.txt",
         ],
-        json!({"outcome": "error", "message_contains": "its digest is not in the manifest"}),
+        json!({"outcome": "error", "exit_code": 3, "message_contains": "its digest is not in the manifest"}),
         "A forged share is refused before interpolation.",
     );
 }

@@ -288,6 +288,46 @@ pub fn share(o: &mut Out, cx: &VectorCeremony) {
         "Unknown header line.",
         "not a rootkey share",
     );
+    // The header is ASCII: words split at ASCII whitespace only (space, TAB, FF, CR), compared
+    // ASCII case-insensitively; Unicode spaces, VT, a lone byte 85 (NEL in Latin-1) and
+    // non-ASCII letters that upper-case to S are not folded.
+    for (cond, header, desc) in [
+        (
+            "header-nbsp",
+            "ROOTKEY\u{a0}SHARE V1",
+            "U+00A0 NO-BREAK SPACE between the header words.",
+        ),
+        (
+            "header-ideographic-space",
+            "ROOTKEY\u{3000}SHARE V1",
+            "U+3000 IDEOGRAPHIC SPACE between the header words.",
+        ),
+        (
+            "header-vertical-tab",
+            "ROOTKEY\u{b}SHARE V1",
+            "VT (0b) between the header words: not ASCII whitespace here.",
+        ),
+        (
+            "header-long-s",
+            "ROOTKEY \u{17f}HARE V1",
+            "U+017F LATIN SMALL LETTER LONG S, which Unicode upper-cases to S.",
+        ),
+    ] {
+        o.put(
+            &format!("share_{cond}.txt"),
+            canon.replacen("ROOTKEY SHARE V1", header, 1),
+        );
+        o.expect_error(&format!("share_{cond}"), desc, "not a rootkey share");
+    }
+    let mut nel = canon.clone().into_bytes();
+    let at = nel.iter().position(|&b| b == b' ').expect("space");
+    nel[at] = 0x85;
+    o.put("share_header-byte-85.txt", nel);
+    o.expect_error(
+        "share_header-byte-85",
+        "A lone byte 85 (NEL in Latin-1, not UTF-8) between the header words.",
+        "not a rootkey share",
+    );
     o.put("share_empty.txt", "# only a comment\n\n");
     o.expect_error(
         "share_empty",

@@ -28,12 +28,14 @@ pub const ARTIFACT_AREAS: &[&str] = &[
     "plan",
     "transcript",
     "csr",
+    "pem",
 ];
 pub const NOT_VECTORS: &[&str] = &[
     "README.md",
     "independent_check.py",
     "independent_transcript_check.py",
     "make_csr_vectors.sh",
+    "make_pem_vectors.py",
 ];
 
 pub fn dir() -> PathBuf {

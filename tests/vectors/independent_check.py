@@ -24,7 +24,14 @@ CHECKED = {}
 
 
 class Reject(Exception):
-    """A reader must refuse the input; the message carries a short reason."""
+    """A reader must refuse the input; the message carries a short reason. `code` is the exit
+    code of `share verify` / `combine` (formats.md): 1 malformed input or operator mistake."""
+    code = 1
+
+
+class Mismatch(Reject):
+    """Well-formed input that does not verify (possible tampering): exit 3."""
+    code = 3
 
 
 def sha256(b):
@@ -61,6 +68,8 @@ def agree(name, fn):
         if exp["outcome"] not in ("ok", "valid", "corrected", "other_row", "uncorrectable"):
             FAILURES.append(f"{name}: accepted, but expected {exp['outcome']}: {exp.get('message_contains')}")
     except Reject as e:
+        if "exit_code" in exp and exp["exit_code"] != e.code:
+            FAILURES.append(f"{name}: exit code {e.code}, expected {exp['exit_code']} ({e})")
         if exp["outcome"] != "error":
             FAILURES.append(f"{name}: refused ({e}), but expected {exp['outcome']}")
         elif str(e) not in exp["message_contains"] and exp["message_contains"] not in str(e):
@@ -379,6 +388,10 @@ def decode_row(r, typed):
     raise Reject(f"row {r}: more than one character is wrong")
 
 
+def ascii_upper(s):
+    return "".join(chr(ord(c) - 32) if "a" <= c <= "z" else c for c in s)
+
+
 def parse_share_text(data):
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -388,7 +401,7 @@ def parse_share_text(data):
         raise Reject("no share found")
     first = lines[0][1]
     rows, corrections = [], []
-    if first[:5].upper() == "RKS1:":
+    if ascii_upper(first[:5]) == "RKS1:":
         if len(lines) > 1:
             raise Reject("unexpected text after the one-line")
         body = [c for c in first[5:] if c not in " -"]
@@ -399,7 +412,10 @@ def parse_share_text(data):
             rows.append(syms)
             corrections += [corr] if corr else []
     else:
-        if [w.upper() for w in first.split()] != ["ROOTKEY", "SHARE", "V1"]:
+        # ASCII only: words split at space, TAB, LF, FF, CR (not VT, U+0085, U+00A0, ...),
+        # compared after ASCII upper-casing (formats.md, "Reading (both forms)" step 3).
+        words = [w for w in first.replace("\t", " ").replace("\x0c", " ").replace("\r", " ").split(" ") if w]
+        if [ascii_upper(w) for w in words] != ["ROOTKEY", "SHARE", "V1"]:
             raise Reject("not a rootkey share")
         rest = lines[1:]
         for r in range(1, 14):
@@ -409,6 +425,8 @@ def parse_share_text(data):
             nd = len(line) - len(line.lstrip("0123456789"))
             if nd == 0 or int(line[:nd]) != r:
                 raise Reject(f"expected row {r:02}")
+            if line[nd:nd + 1] not in (" ", "\t", "\x0c"):
+                raise Reject(f"row {r}: the row number must be followed by whitespace")
             syms, corr = decode_row(r, line[nd:])
             rows.append(syms)
             corrections += [corr] if corr else []
@@ -519,13 +537,111 @@ def der_time(tag, b):
     return f"{s[0:4]}-{s[4:6]}-{s[6:8]}T{s[8:10]}:{s[10:12]}:{s[12:14]}Z"
 
 
+def _pem_label(line, kind):
+    """The label of `-----KIND LABEL-----` (RFC 7468 label grammar, non-empty), else None."""
+    pre = "-----" + kind + " "
+    if not (line.startswith(pre) and line.endswith("-----")) or len(line) < len(pre) + 5:
+        return None
+    label = line[len(pre):-5]
+    labelchar = lambda c: "\x21" <= c <= "\x7e" and c != "-"
+    if (not label or not labelchar(label[0]) or not labelchar(label[-1])
+            or any(not (labelchar(c) or c in " -") for c in label)
+            or any(not labelchar(a) and not labelchar(b) for a, b in zip(label, label[1:]))):
+        return None
+    return label
+
+
+def _boundary_like(line):
+    s = line.lstrip(" \t-")
+    return "----" in line or s.startswith("BEGIN ") or s.startswith("END ")
+
+
+def is_der(b):
+    """Exactly one DER SEQUENCE (tag 30, short or long length) covering all of b."""
+    if len(b) < 2 or b[0] != 0x30:
+        return False
+    if b[1] < 0x80:
+        return 2 + b[1] == len(b)
+    n = b[1] & 0x7F
+    if n == 0 or n > 4 or len(b) < 2 + n:
+        return False
+    return 2 + n + int.from_bytes(b[2:2 + n], "big") == len(b)
+
+
+def pem_read(b, labels, one, der_ok):
+    """docs/formats.md, "PEM (all PEM inputs)": -> list of (label, der). Raises Reject."""
+    if der_ok and is_der(b):
+        return [("", b)]
+    text = b.decode("utf-8", "replace")
+    # str.splitlines would also split at U+2028 etc.; lines end at LF only (CR before it dropped).
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    blocks, cur = [], None
+    for n, raw in enumerate(lines, 1):
+        line = raw.removesuffix("\r").rstrip(" \t")
+        if cur is None:
+            if _pem_label(line, "BEGIN") is not None:
+                cur = (_pem_label(line, "BEGIN"), n, [], [])
+            elif _boundary_like(line):
+                if _pem_label(line, "END") is not None:
+                    raise Reject(f"line {n}: {json.dumps(line)} is an END line outside any block")
+                raise Reject(f"line {n}: {json.dumps(line)} looks like a PEM boundary but is not a well-formed")
+            continue
+        if line == "":
+            cur[3].append(n)
+            continue
+        if cur[3]:
+            raise Reject(f"line {cur[3][0]}: empty line inside PEM block {len(blocks) + 1}")
+        if _pem_label(line, "END") is not None:
+            if _pem_label(line, "END") != cur[0]:
+                raise Reject(f"line {n}: {json.dumps(line)} END line of block {len(blocks) + 1} does not match its BEGIN line")
+            blocks.append(cur)
+            cur = None
+        elif _pem_label(line, "BEGIN") is not None:
+            raise Reject(f"line {n}: {json.dumps(line)} block {len(blocks) + 1} (BEGIN at line {cur[1]}) has no END line before this BEGIN line")
+        elif _boundary_like(line):
+            raise Reject(f"line {n}: {json.dumps(line)} looks like a PEM boundary but is not a well-formed")
+        elif any(c not in B64_CHARS for c in line):
+            if ":" in line:
+                raise Reject(f"line {n}: PEM block {len(blocks) + 1}: encapsulated headers (such as Proc-Type) are not supported")
+            bad = next(c for c in line if c not in B64_CHARS)
+            raise Reject(f"line {n}: PEM block {len(blocks) + 1}: '{bad}' is not a base64 character")
+        else:
+            cur[2].append(line)
+    if cur is not None:
+        raise Reject(f'PEM block {len(blocks) + 1} (BEGIN at line {cur[1]}) has no "-----END {cur[0]}-----" line')
+    if not blocks and der_ok and b[:1] == b"\x30":
+        return [("", b)]      # starts like DER: the DER reader says what is wrong
+    if not blocks:
+        raise Reject(f'no PEM "{labels[0]}" block')
+    for i, (label, line, _, _) in enumerate(blocks, 1):
+        if label not in labels:
+            raise Reject(f"PEM block {i} (line {line}) is labelled {json.dumps(label)}; only "
+                         + " or ".join(json.dumps(x) for x in labels) + " is accepted here")
+    if one and len(blocks) != 1:
+        raise Reject(f"holds {len(blocks)} PEM blocks; exactly one")   # "… <what> is expected"
+    out = []
+    for i, (label, line, body, _) in enumerate(blocks, 1):
+        s = "".join(body)
+        if not s:
+            raise Reject("holds no data")
+        if len(s) % 4:
+            raise Reject("the base64 text is not a multiple of 4 characters")
+        if "=" in s.rstrip("=") or len(s) - len(s.rstrip("=")) > 2:
+            raise Reject('"=" padding inside the base64 text')
+        der = base64.b64decode(s, validate=True)
+        if base64.b64encode(der).decode() != s:
+            raise Reject("the base64 text is not canonical")
+        out.append((label, der))
+    return out
+
+
+B64_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
 def load_cert(pem):
-    text = pem.decode("latin-1")
-    start = text.find("-----BEGIN CERTIFICATE-----")
-    end = text.find("-----END CERTIFICATE-----")
-    if start < 0 or end < 0:
-        raise Reject('no "BEGIN CERTIFICATE" block')
-    der = base64.b64decode("".join(text[start + 27:end].split()))
+    _, der = pem_read(pem, ["CERTIFICATE"], True, False)[0]
     _, _, cert, _ = der_read(der)
     tbs, alg, sig = der_children(cert)
     f = der_children(tbs[2])
@@ -736,6 +852,8 @@ def parse_manifest(b):
             raise Reject(f"share entry {i + 1} has index {e['index']}, expected {i + 1}")
         if not is_hex(e["envelope_sha256"], 64):
             raise Reject("envelope_sha256 must be 64 lowercase hex digits")
+        if e["medium"] not in ("text", "paper"):
+            raise Reject(f"share {e['index']}: medium {json.dumps(e['medium'])} is not a known medium")
     return m
 
 
@@ -745,12 +863,12 @@ def signed_bytes(m):
 
 def verify_manifest(m, cert):
     if m["root"]["public_key"] != cert["pub"].hex():
-        raise Reject("belongs to another root key than the root certificate")
+        raise Mismatch("belongs to another root key than the root certificate")
     if m["root"]["fingerprint"] != fingerprint(cert["pub"]).hex() or \
             m["root"]["certificate_sha256"] != sha256(cert["der"]).hex():
-        raise Reject("names another root certificate")
+        raise Mismatch("names another root certificate")
     if not ed25519_verify(cert["pub"], signed_bytes(m), bytes.fromhex(m["signature"])):
-        raise Reject("signature does not verify")
+        raise Mismatch("signature does not verify")
 
 
 def load_context(manifest_name, root_name):
@@ -763,18 +881,18 @@ def load_context(manifest_name, root_name):
 def verify_share_alone(share_name, m):
     env, h, corrections = parse_share_text(read(share_name))
     if h["ceremony_id"].hex() != m["ceremony"]["id"]:
-        raise Reject("belongs to another ceremony")
+        raise Mismatch("belongs to another ceremony")
     if h["root_fingerprint"].hex() != m["root"]["fingerprint"][:32]:
-        raise Reject("was made for another root key")
+        raise Mismatch("was made for another root key")
     if (h["k"], h["n"]) != (m["threshold"], m["shares_total"]):
-        raise Reject("says k-of-n")
+        raise Mismatch("says k-of-n")
     if h["rehearsal"] != m["ceremony"]["rehearsal"]:
-        raise Reject("rehearsal flag differs")
+        raise Mismatch("rehearsal flag differs")
     entry = next((e for e in m["shares"] if e["index"] == h["index"]), None)
     if entry is None:
-        raise Reject("index is not in the manifest")
+        raise Mismatch("index is not in the manifest")
     if entry["envelope_sha256"] != sha256(env).hex():
-        raise Reject("its digest is not in the manifest")
+        raise Mismatch("its digest is not in the manifest")
     return entry, h
 
 
@@ -924,6 +1042,16 @@ def run():
             check(c["subject_der"] == name_der(subj, True), "subject is the profile's")
         agree(n, f)
 
+    # pem: the strict PEM reader at each place (formats.md, "PEM (all PEM inputs)")
+    for n in names("pem"):
+        data = read(n)
+
+        def f(exp, data=data):
+            blocks = pem_read(data, exp["labels"], exp["one"], exp["der"])
+            got = [{"label": label, "der_sha256": sha256(der).hex()} for label, der in blocks]
+            check(got == exp["blocks"], f"blocks {got}")
+        agree(n, f)
+
     # jcs
     for n in names("jcs"):
         data = read(n)
@@ -1017,7 +1145,8 @@ def run():
                 if ed25519_public(shamir_combine([pts[i] for i in sub], k)) == c["pub"]:
                     quorum = sub
                     break
-            check(quorum is not None, "no quorum rebuilds the key")
+            if quorum is None:
+                raise Mismatch("no quorum rebuilds the key")
             check([pts[i][0] for i in quorum] == exp["quorum"], "quorum")
             for i in range(len(pts)):
                 if i not in quorum:

@@ -178,10 +178,12 @@ def strict_verify(pub_hex, msg, sig_hex):
 
 
 def pem_public_key(pem):
-    """An Ed25519 SubjectPublicKeyInfo PEM (openssl pkey -pubout) -> 64-hex raw key."""
-    m = re.search(r"-----BEGIN PUBLIC KEY-----(.*?)-----END PUBLIC KEY-----",
-                  pem.decode("ascii"), re.S)
-    der = base64.b64decode("".join(m.group(1).split()), validate=True) if m else b""
+    """An Ed25519 SubjectPublicKeyInfo PEM (openssl pkey -pubout) -> 64-hex raw key; the file is
+    read by the strict PEM rules (formats.md, "PEM (all PEM inputs)")."""
+    try:
+        _, der = ic.pem_read(pem, ["PUBLIC KEY"], True, False)[0]
+    except ic.Reject as e:
+        raise ValueError(str(e))
     if len(der) != 44 or not der.startswith(ic.SPKI_PREFIX):
         raise ValueError("not an Ed25519 SubjectPublicKeyInfo PEM")
     return der[12:].hex()
@@ -657,27 +659,13 @@ class Script:
 
 
 def issued_der(b):
-    """The DER of an issued file: the first PEM block (any label) if the file holds
-    `-----BEGIN `, else the file itself. Raises ValueError for a broken PEM block.
-    NOTE: rootkey (pem-rfc7468 decode_vec) rejects anything after the first block's END line,
-    so it refuses intermediate-chain.pem (two certificates); the spec says the first block."""
-    text = b.decode("utf-8", "replace")
-    start = text.find("-----BEGIN ")
-    if start < 0:
-        return b
-    lines = text[start:].split("\n")
-    m = re.fullmatch(r"-----BEGIN ([^\r]*)-----\r?", lines[0])
-    if not m:
-        raise ValueError("no PEM pre-encapsulation boundary")
-    body = []
-    for line in lines[1:]:
-        line = line.removesuffix("\r")
-        if line == f"-----END {m.group(1)}-----":
-            return base64.b64decode("".join(body), validate=True)
-        if not re.fullmatch(r"[A-Za-z0-9+/=]+", line):
-            raise ValueError("not base64 inside the PEM block")
-        body.append(line)
-    raise ValueError(f"no -----END {m.group(1)}----- line")
+    """The DER of an issued file: DER, or the first block of a PEM file read by the strict PEM
+    rules (formats.md, "PEM (all PEM inputs)"; CERTIFICATE or X509 CRL blocks only).
+    Raises ValueError for a malformed file."""
+    try:
+        return ic.pem_read(b, ["CERTIFICATE", "X509 CRL"], False, True)[0][1]
+    except ic.Reject as e:
+        raise ValueError(str(e))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1115,16 +1103,21 @@ def signing_self_test(run, tmp):
             go(f"{kind}: issued file {name} changed", good, ({"artifact"}, iss + 1 + j),
                artifacts=other_dir({name: signing_files()[name] + b"\n"}))
         der = INTERMEDIATE_DER if kind == "rotation" else CRL_DER
+        X = "CERTIFICATE" if kind == "rotation" else "X509 CRL"
+        Y = "X509 CRL" if kind == "rotation" else "CERTIFICATE"
+        bad = ({"artifact"}, iss + 1)
         for label, data, expect in (
                 ("raw DER", der, "SEALED"),
-                ("PEM with CRLF", pem("ANY LABEL", der).replace(b"\n", b"\r\n"), "SEALED"),
-                ("PEM after text", b"issued:\n" + pem("X", der), "SEALED"),
-                ("two PEM blocks, issued first", pem("X", der) + pem("Y", b"other"), "SEALED"),
-                ("two PEM blocks, issued second", pem("Y", b"other") + pem("X", der),
-                 ({"artifact"}, iss + 1)),
-                ("PEM without END", pem("X", der)[:-14], ({"artifact"}, iss + 1)),
-                ("PEM with END of another label", pem("X", der).replace(b"END X", b"END Y"),
-                 ({"artifact"}, iss + 1))):
+                ("PEM with CRLF", pem(X, der).replace(b"\n", b"\r\n"), "SEALED"),
+                ("PEM after text", b"issued:\n" + pem(X, der), "SEALED"),
+                ("two PEM blocks, issued first", pem(X, der) + pem(Y, b"other"), "SEALED"),
+                ("two PEM blocks, issued second", pem(Y, b"other") + pem(X, der), bad),
+                ("PEM under another label", pem("X509 CERTIFICATE", der), bad),
+                ("PEM under a damaged BEGIN line", pem(X, der).replace(b"-----BEGIN", b"----BEGIN"),
+                 bad),
+                ("PEM without END", pem(X, der)[:-14], bad),
+                ("PEM with END of another label", pem(X, der).replace(b"END " + X.encode(), b"END Y"),
+                 bad)):
             f = change(good, "artifact-written", 0, sha256=sha(data))
             go(f"{kind}: {names[0]} as {label}", f, expect,
                artifacts=other_dir({names[0]: data}))

@@ -189,12 +189,12 @@ expect_error non-canonical "csr_ed25519.pem with the outer length written in 2 b
     input "DER"
 
 printf 'This is not a certificate request.\n\x00\x01\x02 binary noise\n' >csr_garbage.pem
-expect_error garbage "Text that is neither PEM nor DER." input 'neither a PEM "CERTIFICATE REQUEST" block nor DER'
+expect_error garbage "Text that is neither PEM nor DER." input 'no PEM "CERTIFICATE REQUEST" block and not DER'
 
 cat csr_p256.pem csr_p384.pem >csr_two-blocks.pem
 expect_error two-blocks "Two PEM requests in one file." input "exactly one"
 
 sed 's/CERTIFICATE REQUEST/CERTIFICATE/' csr_p256.pem >csr_wrong-label.pem
-expect_error wrong-label "csr_p256.pem under the PEM label CERTIFICATE." input 'label "CERTIFICATE"'
+expect_error wrong-label "csr_p256.pem under the PEM label CERTIFICATE." input 'is labelled "CERTIFICATE"'
 
 echo "wrote $(ls csr_* | wc -l) files"

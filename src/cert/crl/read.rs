@@ -53,35 +53,14 @@ impl ParsedCrl {
     }
 }
 
-/// The DER inside `bytes`: a PEM block labelled `X509 CRL` (text before it is ignored, nothing
-/// but whitespace after it), or DER as is.
-fn container(bytes: &[u8], origin: &str) -> Result<Vec<u8>> {
-    if bytes.first() == Some(&0x30) {
-        return Ok(bytes.to_vec());
-    }
-    let text = std::str::from_utf8(bytes).map_err(|_| {
-        Error::input(format!(
-            "{origin}: neither DER nor a PEM CRL (\"-----BEGIN X509 CRL-----\")"
-        ))
-    })?;
-    let begin = format!("-----BEGIN {PEM_LABEL}-----");
-    let start = text.find(&begin).ok_or_else(|| {
-        Error::input(format!(
-            "{origin}: no \"BEGIN {PEM_LABEL}\" block and not DER"
-        ))
-    })?;
-    let (label, der) = der::pem::decode_vec(&text.as_bytes()[start..]).map_err(|e| {
-        Error::input(format!(
-            "{origin}: not a valid PEM CRL ({e}); the file must hold exactly one CRL"
-        ))
-    })?;
-    if label != PEM_LABEL {
-        return Err(Error::input(format!(
-            "{origin}: PEM label is {label:?}, not {PEM_LABEL}"
-        )));
-    }
-    Ok(der)
-}
+/// What a CRL file may hold (docs/formats.md, "PEM (all PEM inputs)"): exactly one PEM block
+/// labelled `X509 CRL`, or DER.
+const CRL_PEM: crate::pem::Expect<'static> = crate::pem::Expect {
+    labels: &[PEM_LABEL],
+    what: "CRL",
+    one: true,
+    der: true,
+};
 
 /// The DateTime of `t`, checking the RFC 5280 §5.1.2.4 encoding rule (UTCTime through 2049,
 /// GeneralizedTime from 2050).
@@ -143,10 +122,13 @@ fn revocation_of(rc: &RevokedCert, origin: &str) -> Result<Revocation> {
 /// other than the two rootkey writes (§5.2), and no entry extension but reasonCode. The
 /// signature is NOT checked (see [`load_previous`]).
 pub fn parse(bytes: &[u8], origin: &str) -> Result<ParsedCrl> {
-    let der = container(bytes, origin)?;
+    let der = crate::pem::read(bytes, origin, &CRL_PEM)?.remove(0).der;
     let crl = CertificateList::from_der(&der).map_err(|e| {
         Error::input(format!(
-            "{origin}: not a DER certificate revocation list: {e}"
+            "{origin}: not a DER certificate revocation list: {}",
+            crate::cert::der_offset::describe(e, &der, &|d| {
+                CertificateList::<x509_cert::certificate::Rfc5280>::from_der(d).err()
+            })
         ))
     })?;
     if crl.to_der().ok().as_deref() != Some(der.as_slice()) {

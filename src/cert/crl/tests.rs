@@ -542,9 +542,12 @@ fn malformed_crls_are_refused() {
             e.message
         );
     };
-    refused(b"hello", "no \"BEGIN X509 CRL\" block and not DER");
-    refused(root_pem.as_bytes(), "no \"BEGIN X509 CRL\" block");
-    refused(&[0xff, 0xfe], "neither DER nor a PEM CRL");
+    refused(b"hello", "no PEM \"X509 CRL\" block and not DER");
+    refused(
+        root_pem.as_bytes(),
+        "PEM block 1 (line 1) is labelled \"CERTIFICATE\"; only \"X509 CRL\" is accepted here",
+    );
+    refused(&[0xff, 0xfe], "no PEM \"X509 CRL\" block and not DER");
     refused(
         &first[..first.len() - 1],
         "not a DER certificate revocation list",
@@ -552,7 +555,7 @@ fn malformed_crls_are_refused() {
     let relabelled = der::pem::encode_string("X509 CRL", LineEnding::LF, &first).unwrap();
     refused(
         relabelled.replace("X509 CRL", "X509  CRL").as_bytes(),
-        "no \"BEGIN X509 CRL\" block",
+        "crl.x: line 1: \"-----BEGIN X509  CRL-----\" looks like a PEM boundary",
     );
     let two = format!("{0}{0}", to_pem(&first).unwrap());
     refused(two.as_bytes(), "exactly one CRL");

@@ -240,21 +240,19 @@ pub(super) fn check_artifact_content(
         }
         Artifact::Input => {}
         Artifact::Issued(sha) => {
-            // PEM (the first block, any label) or DER: its DER must be what was issued.
-            let text = String::from_utf8_lossy(bytes);
-            let first_block = text.find("-----BEGIN ").map(|start| {
-                let end = text[start..]
-                    .find("-----END ")
-                    .and_then(|e| text[start + e..].find('\n').map(|n| start + e + n + 1))
-                    .unwrap_or(text.len());
-                &text[start..end]
-            });
-            let der = match first_block {
-                Some(block) => der::pem::decode_vec(block.as_bytes())
-                    .map(|(_, d)| d)
-                    .map_err(|x| fail(format!("not valid PEM: {x}")))?,
-                None => bytes.to_vec(),
+            // DER, or PEM read by the strict PEM reader (CERTIFICATE or X509 CRL blocks only):
+            // the first block's DER must be what was issued (formats.md, "Rotation and CRL
+            // ceremonies").
+            let expect = crate::pem::Expect {
+                labels: &["CERTIFICATE", "X509 CRL"],
+                what: "issued certificate or CRL",
+                one: false,
+                der: true,
             };
+            let der = crate::pem::read(bytes, &shown, &expect)
+                .map_err(|x| at(e, "artifact", x.message))?
+                .remove(0)
+                .der;
             if hex::encode(Sha256::digest(&der)) != *sha {
                 return Err(fail(
                     "does not hold the object whose SHA-256 the transcript records as issued"

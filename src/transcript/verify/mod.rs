@@ -510,14 +510,21 @@ fn findings(es: &[Entry], h: &Header) -> String {
     }
 }
 
-/// Parses an Ed25519 public key from SubjectPublicKeyInfo PEM (`openssl pkey -pubout`).
+/// Parses an Ed25519 public key from SubjectPublicKeyInfo PEM (`openssl pkey -pubout`):
+/// exactly one `PUBLIC KEY` block, read by the strict PEM reader (docs/formats.md, "PEM").
 pub fn witness_key_from_pem(pem: &[u8], origin: &str) -> Result<[u8; 32]> {
     use ed25519_dalek::pkcs8::DecodePublicKey;
-    let text = std::str::from_utf8(pem)
-        .map_err(|_| Error::input(format!("witness key {origin}: not a PEM text file")))?;
-    let vk = VerifyingKey::from_public_key_pem(text).map_err(|e| {
+    let origin = format!("witness key {origin}");
+    let expect = crate::pem::Expect {
+        labels: &["PUBLIC KEY"],
+        what: "public key",
+        one: true,
+        der: false,
+    };
+    let der = crate::pem::read(pem, &origin, &expect)?.remove(0).der;
+    let vk = VerifyingKey::from_public_key_der(&der).map_err(|e| {
         Error::input(format!(
-            "witness key {origin}: not an Ed25519 public key in PEM (\"BEGIN PUBLIC KEY\"): {e}"
+            "{origin}: not an Ed25519 public key (SubjectPublicKeyInfo): {e}"
         ))
         .hint("export it with: openssl pkey -in witness.pem -pubout -out witness.pub.pem")
     })?;
