@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 
 mod outdir;
 pub use outdir::{
-    check_new_file, is_secret_leftover, prepare_out_dir, secret_leftovers, wipe_command,
+    check_new_file, is_secret_leftover, name_secret_leftovers, prepare_out_dir, secret_leftovers,
+    wipe_command,
 };
 
 /// Mode for secret files (shares).

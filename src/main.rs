@@ -1121,7 +1121,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
                     },
                     rec,
                 )
-            })?;
+            })
+            .map_err(|e| rootkey::fsio::name_secret_leftovers(&out, e))?;
             after_seal(&out, || {
                 console::out("the summary", &summary::generated(&report))?;
                 Ok(exit::OK)
@@ -1150,7 +1151,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
             let layout = PaperLayout::from_toml(DEFAULT_PAPER_LAYOUT, "templates/paper.toml")?;
             let r = transcript::recorded(&mut rec, |rec| {
                 ceremony::rehearse(&out, &plan, &layout, rec)
-            })?;
+            })
+            .map_err(|e| rootkey::fsio::name_secret_leftovers(&out, e))?;
             after_seal(&out, || {
                 console::out(
                     "the summary",

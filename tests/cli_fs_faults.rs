@@ -402,7 +402,7 @@ fn leftovers_of_a_killed_generation_are_named_secret_and_wipeable() {
         assert_eq!(
             r.stderr,
             format!(
-                "error: --out {o}: an interrupted run left secret share files here (no manifest.json): {tmp}, share-01-alice-rehearsal.txt, share-02-bob-rehearsal.txt; nothing was written\n  next step: these files are SECRET (each holds a share of a key whose ceremony never completed): wipe them with `shred -u {o}/share-* {o}/.share-*.tmp-*`, then run again in a new, empty directory\n"
+                "error: --out {o}: an interrupted run left secret share files here (its transcript is not sealed): {tmp}, share-01-alice-rehearsal.txt, share-02-bob-rehearsal.txt; nothing was written\n  next step: these files are SECRET (each holds a share of a key whose ceremony never completed): wipe them with `shred -u {o}/share-* {o}/.share-*.tmp-*`, then run again in a new, empty directory\n"
             )
         );
     }
@@ -443,7 +443,7 @@ fn leftover_paper_shards_point_to_paper_wipe() {
     assert_eq!(
         r.stderr,
         format!(
-            "error: --out {o}: an interrupted run left secret share files here (no manifest.json): {tmp}, share-01-alice-rehearsal.txt, share-02-bob-rehearsal.txt, share-03-carol-rehearsal.pdf; nothing was written\n  next step: these files are SECRET (each holds a share of a key whose ceremony never completed): wipe them with `shred -u {o}/share-* {o}/.share-*.tmp-*` (paper shards: `rootkey paper wipe {o}`), then run again in a new, empty directory\n"
+            "error: --out {o}: an interrupted run left secret share files here (its transcript is not sealed): {tmp}, share-01-alice-rehearsal.txt, share-02-bob-rehearsal.txt, share-03-carol-rehearsal.pdf; nothing was written\n  next step: these files are SECRET (each holds a share of a key whose ceremony never completed): wipe them with `shred -u {o}/share-* {o}/.share-*.tmp-*` (paper shards: `rootkey paper wipe {o}`), then run again in a new, empty directory\n"
         )
     );
     rootkey(["paper", "wipe", o.as_str()]).ok().stdout_has(&[

@@ -75,26 +75,62 @@ fn listed(names: &[String]) -> String {
     s
 }
 
-/// True if `dir/transcript.jsonl` starts with the header of a generation or rehearsal.
-fn generation_transcript(dir: &Path) -> bool {
-    use std::io::{BufRead, Read};
+/// Whether `dir` holds the transcript of a generation (or rehearsal) that was never sealed:
+/// share files beside it belong to a key whose ceremony did not complete, and nobody holds them.
+/// Only the header (first line) and the last line are parsed; a sealed generation's last entry is
+/// its `seal` (`docs/formats.md`, "Seal"). Anything unreadable counts as "not such a
+/// transcript" (the share files are then never called leftovers).
+fn unsealed_generation(dir: &Path) -> bool {
+    use std::io::Read;
     let Ok(f) = fs::File::open(dir.join("transcript.jsonl")) else {
         return false;
     };
-    let mut first = String::new();
-    if std::io::BufReader::new(f.take(1 << 16))
-        .read_line(&mut first)
-        .is_err()
-    {
+    // A generation's transcript is a few dozen short lines; 16 MiB is far beyond any of them.
+    let mut text = String::new();
+    if f.take(16 << 20).read_to_string(&mut text).is_err() {
         return false;
     }
-    serde_json::from_str::<serde_json::Value>(&first).is_ok_and(|v| {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let Some(first) = lines.next() else {
+        return false;
+    };
+    let generation = serde_json::from_str::<serde_json::Value>(first).is_ok_and(|v| {
         v["action"] == "header"
             && matches!(
                 v["details"]["ceremony"]["kind"].as_str(),
                 Some("generation" | "rehearsal")
             )
-    })
+    });
+    let sealed = lines
+        .next_back()
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .is_some_and(|v| v["action"] == "seal");
+    generation && !sealed
+}
+
+/// Adds to the error of a failed generation (or rehearsal) in `dir` what every such failure
+/// must say when share files are left on disk and the transcript was not sealed: that they are
+/// SECRET and how to wipe them. Any hint the error already had (e.g. that the transcript could
+/// not record the abort) is kept after it; an error whose hint already names the secret files
+/// is returned unchanged.
+pub fn name_secret_leftovers(dir: &Path, e: Error) -> Error {
+    let secrets = secret_leftovers(dir);
+    let named = e.hint.as_deref().is_some_and(|h| h.contains("SECRET"));
+    if secrets.is_empty() || named || !unsealed_generation(dir) {
+        return e;
+    }
+    let mut hint = format!(
+        "the ceremony is incomplete; {} in {} {} SECRET (shares of a key whose ceremony never completed): wipe them with {}, then run again in a new, empty directory",
+        listed(&secrets),
+        dir.display(),
+        if secrets.len() == 1 { "is" } else { "are" },
+        wipe_command(dir, &secrets)
+    );
+    if let Some(h) = &e.hint {
+        hint.push_str("; ");
+        hint.push_str(h);
+    }
+    e.hint(hint)
 }
 
 /// Refuses a directory that holds a ceremony's outputs (regular files and directories only:
@@ -118,15 +154,13 @@ fn check_no_ceremony(dir: &Path) -> Result<()> {
         .filter(|n| is_secret_leftover(n))
         .cloned()
         .collect();
-    // manifest.json is written last: share files beside a generation's transcript without it
-    // are a generation that never completed, and nobody holds them. (Share files elsewhere may
-    // be real shares gathered for a quorum: never called leftovers.)
-    if !found.iter().any(|n| n == "manifest.json")
-        && !secrets.is_empty()
-        && generation_transcript(dir)
-    {
+    // Share files beside a generation's transcript that was never sealed belong to a ceremony
+    // that did not complete (killed even after manifest.json was written: the seal comes
+    // last), and nobody holds them. Share files elsewhere may be real shares gathered for a
+    // quorum: never called leftovers.
+    if !secrets.is_empty() && unsealed_generation(dir) {
         return Err(Error::operator(format!(
-            "--out {shown}: an interrupted run left secret share files here (no manifest.json): {}; nothing was written",
+            "--out {shown}: an interrupted run left secret share files here (its transcript is not sealed): {}; nothing was written",
             listed(&secrets)
         ))
         .hint(format!(
