@@ -1,6 +1,6 @@
-//! Witness attestations (`docs/formats.md`, "Witness attestations"): a witness signs the sealed head of
-//! a transcript that verifies and was sealed by the root certificate they were shown; the
-//! attestations file is locked while it is checked and appended to.
+//! Witness attestations (`docs/formats.md`, "Witness attestations"): a witness signs the
+//! sealed head of a transcript that verifies and was sealed by the root certificate they were
+//! shown; the attestations file is locked while it is checked and appended to.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
