@@ -2,11 +2,12 @@
 //! and what is wrong with it, as a `malformed` finding at the entry.
 
 use super::chain::{exact_keys, hex32, safe_text};
+use super::*;
 
 /// Longest string in `details` (characters, i.e. Unicode code points).
 pub(super) const MAX_TEXT: usize = 2000;
-use super::*;
 
+/// The `details` object (or one nested in it) of an entry, with its path for messages.
 pub(super) struct D<'a> {
     pub(super) e: &'a Entry,
     pub(super) m: &'a Map<String, Value>,

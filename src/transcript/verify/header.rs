@@ -1,5 +1,5 @@
 //! The header entry (`docs/formats.md`, "Actions", `header`): the first entry, its ceremony,
-//! participants, plan, tool and pre-flight facts.
+//! quorum, participants, plan, tool and pre-flight facts.
 
 use super::chain::safe_text;
 use super::details::D;
