@@ -5,7 +5,6 @@ use std::fs;
 use std::path::Path;
 
 use crate::common::s;
-
 use crate::fixture::*;
 
 // (a) An interrupted rotation or CRL ceremony verifies as valid but unsealed.

@@ -7,7 +7,6 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::common::{rootkey, s};
-
 use crate::fixture::*;
 
 // (b) Secret leftovers are named, with the command that wipes them.

@@ -6,7 +6,6 @@ use std::os::unix::fs::symlink;
 use std::path::Path;
 
 use crate::common::{rootkey, s};
-
 use crate::fixture::*;
 
 // (c) A link named like any file a command writes is refused before the first write.

@@ -9,7 +9,6 @@ use std::process::Command;
 use tempfile::TempDir;
 
 use crate::common::{rootkey, s};
-
 use crate::fixture::*;
 
 // (e) A dangling --out link and a FAT file system.
