@@ -5,7 +5,6 @@
 mod common;
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
@@ -13,7 +12,7 @@ use rootkey::share::text;
 use tempfile::TempDir;
 
 use common::{
-    Ceremony, REHEARSAL_HOLDERS, USAGE, allow_unlocked_in_tests, assert_unchanged, plan_toml,
+    Ceremony, REHEARSAL_HOLDERS, USAGE, allow_unlocked_in_tests, assert_unchanged, mode, plan_toml,
     repo_path, rootkey, s, snapshot,
 };
 
@@ -29,10 +28,6 @@ fn openssl(args: &[&str]) -> String {
     );
     assert!(out.status.success(), "openssl {args:?} failed: {text}");
     text
-}
-
-fn mode(p: &Path) -> u32 {
-    fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
 #[test]

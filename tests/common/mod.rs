@@ -466,3 +466,8 @@ pub fn csr_der_sha256(csr: &Path) -> String {
     assert!(o.status.success(), "openssl req -outform DER: {o:?}");
     hex::encode(Sha256::digest(&o.stdout))
 }
+
+/// The permission bits of a file (`0o600` for secrets).
+pub fn mode(p: &Path) -> u32 {
+    fs::metadata(p).unwrap().permissions().mode() & 0o777
+}

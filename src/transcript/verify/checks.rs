@@ -1,7 +1,8 @@
 //! The seal, witness attestations, artifacts and plan.
 
 use super::chain::{exact_keys, hex32, parse_canonical, safe_text};
-use super::script::{Artifact, D, Facts, actors_are};
+use super::details::D;
+use super::script::{Artifact, Facts, actors_are};
 use super::*;
 
 /// The seal's unsigned form and signature; None if the shape is wrong.

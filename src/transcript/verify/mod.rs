@@ -2,13 +2,16 @@
 //! attestations, artifacts and plan, in the order `docs/formats.md` ("Replay") gives. The first
 //! failure is reported with the entry's `seq` and line and what kind of tampering it shows.
 //!
-//! [`chain`] parses lines and diagnoses breaks in the hash chain; [`script`] checks the header
-//! and the order of actions; [`checks`] holds the seal, attestation, artifact and plan checks.
+//! [`chain`] parses lines and diagnoses breaks in the hash chain; [`header`] checks the header
+//! and [`script`] the order of actions ([`details`] reads their members); [`checks`] holds the
+//! seal, attestation, artifact and plan checks.
 
 mod chain;
 #[cfg(test)]
 mod chain_tests;
 mod checks;
+mod details;
+mod header;
 mod quorum;
 mod script;
 mod signing;
@@ -18,7 +21,8 @@ mod tests;
 pub use chain::verify_chain;
 use chain::{check_chain, parse_lines};
 use checks::{check_artifact_content, check_attestations, check_plan, check_seal};
-use script::{check_script, parse_header};
+use header::parse_header;
+use script::check_script;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,8 @@
 //! `key-rebuilt`, `share-checked` … — the second half of a rehearsal and the core of every
 //! ceremony that rebuilds the key — and what a rehearsal must read back.
 
-use super::script::{Artifact, Cursor, D, Facts, actors_are, step_o};
+use super::details::D;
+use super::script::{Artifact, Cursor, Facts, actors_are, step_o};
 use super::*;
 
 /// `context-loaded`; returns the root public key it records.

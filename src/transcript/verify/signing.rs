@@ -2,7 +2,8 @@
 //! comes between `context-loaded` and the shares (the request, what will be signed, two
 //! confirmations), and what follows the rebuilt key (the issued object and its files).
 
-use super::script::{Artifact, Cursor, D, Facts, actors_are, step_o};
+use super::details::D;
+use super::script::{Artifact, Cursor, Facts, actors_are, step_o};
 use super::*;
 
 /// Longest validity of an intermediate (8 years: 8 × 365 + 2 days).

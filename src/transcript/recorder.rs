@@ -1,0 +1,299 @@
+//! The recorder: appends entries to a transcript as a ceremony runs, each canonicalised,
+//! chained to the previous one and synced before the next step; seals it with the root key or
+//! ends it with an `aborted` entry.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use super::facts::{binary_sha256, clean};
+use super::{
+    FILE_NAME, HeaderInfo, Kind, MAX_LINE, SEAL_DOMAIN, TOOL_ACTOR, ZERO_HASH, header_details,
+    signed_message, time_string,
+};
+use crate::error::{Error, Result};
+use crate::fsio;
+use crate::jcs;
+use crate::key::RootKey;
+
+/// Where entry times come from.
+pub type Clock = Box<dyn FnMut() -> SystemTime + Send>;
+
+enum Sink {
+    File(File, PathBuf),
+    Memory(Vec<u8>),
+}
+
+/// Appends entries to a transcript: each entry is canonicalised, chained to the previous one,
+/// written in one `write` and `fdatasync`ed before the next step of the ceremony.
+pub struct Recorder {
+    sink: Sink,
+    kind: Kind,
+    ceremony_id: [u8; 16],
+    seq: u64,
+    prev: [u8; 32],
+    last_time: String,
+    closed: bool,
+    /// A write failed: the file may end in a partial line, so nothing more is written.
+    broken: bool,
+    clock: Clock,
+}
+
+impl Recorder {
+    /// Creates `dir/transcript.jsonl` (0644, never replacing a file) holding the header: the
+    /// header is written to a temporary file that is then linked into place, so that a run
+    /// killed at any point never leaves an empty or headless transcript behind.
+    pub fn create(dir: &Path, info: &HeaderInfo) -> Result<Recorder> {
+        let path = dir.join(FILE_NAME);
+        let io = |what: &str, e: std::io::Error| {
+            Error::environment(format!("transcript {}: {what}: {e}", path.display()))
+        };
+        let tmp = fsio::temp_path(&path)?;
+        let f = OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .mode(fsio::PUBLIC_MODE)
+            .open(&tmp)
+            .map_err(|e| io("cannot create", e))?;
+        // Explicit chmod: the umask must not decide the mode.
+        let placed = f
+            .set_permissions(std::fs::Permissions::from_mode(fsio::PUBLIC_MODE))
+            .map_err(|e| io("cannot set the file mode", e));
+        let mut r = Recorder::new(Sink::File(f, tmp.clone()), info);
+        let placed = placed.and_then(|()| r.write_header(info)).and_then(|()| {
+            std::fs::hard_link(&tmp, &path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    Error::operator(format!(
+                        "{} already exists; a directory holds one ceremony",
+                        path.display()
+                    ))
+                    .hint("use a new, empty output directory")
+                } else {
+                    io("cannot move into place (hard link)", e)
+                }
+            })
+        });
+        let removed = std::fs::remove_file(&tmp);
+        placed?;
+        removed.map_err(|e| io(&format!("cannot remove {}", tmp.display()), e))?;
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io("fsync of directory failed", e))?;
+        if let Sink::File(_, p) = &mut r.sink {
+            *p = path;
+        }
+        Ok(r)
+    }
+
+    /// A recorder that keeps the transcript in memory (tests, benchmarks, vectors).
+    pub fn in_memory(info: &HeaderInfo) -> Result<Recorder> {
+        let mut r = Recorder::new(Sink::Memory(Vec::new()), info);
+        r.write_header(info)?;
+        Ok(r)
+    }
+
+    /// An in-memory recorder with a given clock and binary hash, for reproducible transcripts
+    /// (test vectors, benchmarks).
+    pub fn in_memory_with(
+        info: &HeaderInfo,
+        binary_sha256: [u8; 32],
+        clock: Clock,
+    ) -> Result<Recorder> {
+        let mut r = Recorder::new(Sink::Memory(Vec::new()), info);
+        r.clock = clock;
+        let details = header_details(info, &binary_sha256);
+        r.record(&[TOOL_ACTOR], "header", details)?;
+        Ok(r)
+    }
+
+    fn new(sink: Sink, info: &HeaderInfo) -> Recorder {
+        Recorder {
+            sink,
+            kind: info.kind,
+            ceremony_id: info.ceremony_id,
+            seq: 0,
+            prev: ZERO_HASH,
+            last_time: String::new(),
+            closed: false,
+            broken: false,
+            clock: Box::new(SystemTime::now),
+        }
+    }
+
+    fn write_header(&mut self, info: &HeaderInfo) -> Result<()> {
+        let details = header_details(info, &binary_sha256()?);
+        self.record(&[TOOL_ACTOR], "header", details)
+    }
+
+    /// The ceremony kind.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The ceremony id.
+    pub fn ceremony_id(&self) -> [u8; 16] {
+        self.ceremony_id
+    }
+
+    /// The transcript's path (None in memory).
+    pub fn path(&self) -> Option<&Path> {
+        match &self.sink {
+            Sink::File(_, p) => Some(p),
+            Sink::Memory(_) => None,
+        }
+    }
+
+    /// Hash of the last entry written.
+    pub fn head(&self) -> [u8; 32] {
+        self.prev
+    }
+
+    /// Number of entries written.
+    pub fn len(&self) -> u64 {
+        self.seq
+    }
+
+    /// True before the header is written (never, for a constructed recorder).
+    pub fn is_empty(&self) -> bool {
+        self.seq == 0
+    }
+
+    /// True once sealed or aborted.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// The bytes written so far (in-memory recorders only).
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match &self.sink {
+            Sink::Memory(b) => Some(b),
+            Sink::File(..) => None,
+        }
+    }
+
+    fn entry(
+        &mut self,
+        actors: &[&str],
+        action: &str,
+        details: Value,
+    ) -> Result<Map<String, Value>> {
+        if self.broken {
+            return Err(Error::environment(format!(
+                "transcript entry `{action}` not written: an earlier write to the transcript failed"
+            )));
+        }
+        if self.closed {
+            return Err(Error::environment(format!(
+                "internal error: transcript entry `{action}` after the transcript was closed"
+            )));
+        }
+        let mut time = time_string((self.clock)())?;
+        // Never go backwards (the verifier refuses that); a clock step shows as equal times.
+        if time < self.last_time {
+            time.clone_from(&self.last_time);
+        }
+        let mut m = Map::new();
+        m.insert("action".into(), json!(action));
+        m.insert("actors".into(), json!(actors));
+        m.insert("details".into(), details);
+        m.insert("prev".into(), json!(hex::encode(self.prev)));
+        m.insert("seq".into(), json!(self.seq));
+        m.insert("time".into(), json!(time));
+        Ok(m)
+    }
+
+    fn append(&mut self, entry: Map<String, Value>) -> Result<()> {
+        let time = entry
+            .get("time")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let c = jcs::canonicalize(&Value::Object(entry))?;
+        if c.len() > MAX_LINE {
+            return Err(Error::environment(format!(
+                "internal error: transcript entry {} is longer than {MAX_LINE} bytes",
+                self.seq
+            )));
+        }
+        let mut line = c.clone();
+        line.push(b'\n');
+        match &mut self.sink {
+            Sink::Memory(b) => b.extend_from_slice(&line),
+            Sink::File(f, path) => {
+                if let Err(e) = f.write_all(&line).and_then(|()| f.sync_data()) {
+                    // After a failed write or fsync the file's end is unknown: never append
+                    // after it (an entry after a partial line would look like tampering).
+                    self.broken = true;
+                    return Err(Error::environment(format!(
+                        "transcript {}: cannot append entry {}: {e}",
+                        path.display(),
+                        self.seq
+                    ))
+                    .hint("the transcript is incomplete: keep it as evidence and run the ceremony again"));
+                }
+            }
+        }
+        self.prev = Sha256::digest(&c).into();
+        self.seq += 1;
+        self.last_time = time;
+        Ok(())
+    }
+
+    /// Appends one entry.
+    pub fn record(&mut self, actors: &[&str], action: &str, details: Value) -> Result<()> {
+        let e = self.entry(actors, action, details)?;
+        self.append(e)
+    }
+
+    /// Seals the transcript with the root key (before it is wiped): the last entry.
+    /// Returns the sealed head (the seal entry's hash).
+    pub fn seal(&mut self, key: &RootKey) -> Result<[u8; 32]> {
+        let details = json!({
+            "head": hex::encode(self.prev),
+            "public_key": hex::encode(key.public_key_bytes()),
+        });
+        let mut e = self.entry(&[TOOL_ACTOR], "seal", details)?;
+        let msg = signed_message(SEAL_DOMAIN, &Value::Object(e.clone()))?;
+        let sig = key.sign(&msg);
+        if let Some(Value::Object(d)) = e.get_mut("details") {
+            d.insert("signature".into(), json!(hex::encode(sig.to_bytes())));
+        }
+        self.append(e)?;
+        self.closed = true;
+        Ok(self.prev)
+    }
+
+    /// Ends an unfinished ceremony with an `aborted` entry (no seal). Does nothing if the
+    /// transcript is already closed.
+    pub fn abort(&mut self, reason: &str) -> Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let reason: String = clean(reason).chars().take(2000).collect();
+        self.record(&[TOOL_ACTOR], "aborted", json!({ "reason": reason }))?;
+        self.closed = true;
+        Ok(())
+    }
+}
+
+/// Runs `f`; if it fails and the transcript is still open, records an `aborted` entry with the
+/// error message first. A failure to record the abort is added to the error's hint.
+pub fn recorded<T>(rec: &mut Recorder, f: impl FnOnce(&mut Recorder) -> Result<T>) -> Result<T> {
+    match f(rec) {
+        Ok(v) => {
+            if !rec.is_closed() {
+                rec.abort("the ceremony ended without sealing its transcript")?;
+            }
+            Ok(v)
+        }
+        Err(e) => match rec.abort(&e.message) {
+            Ok(()) => Err(e),
+            Err(w) => Err(e.hint(format!("the transcript could not record the abort: {w}"))),
+        },
+    }
+}

@@ -1,0 +1,97 @@
+//! Typed access to an entry's `details`: each accessor names the member (`details.quorum.k`)
+//! and what is wrong with it, as a `malformed` finding at the entry.
+
+use super::chain::{exact_keys, hex32, safe_text};
+use super::*;
+
+/// Longest string in `details` (characters, i.e. Unicode code points).
+pub(super) const MAX_TEXT: usize = 2000;
+
+/// The `details` object (or one nested in it) of an entry, with its path for messages.
+pub(super) struct D<'a> {
+    pub(super) e: &'a Entry,
+    pub(super) m: &'a Map<String, Value>,
+    pub(super) path: String,
+}
+
+impl<'a> D<'a> {
+    pub(super) fn of(e: &'a Entry) -> D<'a> {
+        D {
+            e,
+            m: &e.details,
+            path: "details".into(),
+        }
+    }
+    pub(super) fn err(&self, key: &str, what: &str) -> Error {
+        at(self.e, "malformed", format!("`{}.{key}` {what}", self.path))
+    }
+    pub(super) fn keys(&self, keys: &[&str]) -> Result<()> {
+        exact_keys(self.m, keys, &format!("`{}`", self.path))
+            .map_err(|w| at(self.e, "malformed", w))
+    }
+    pub(super) fn get(&self, key: &str) -> Result<&'a Value> {
+        self.m.get(key).ok_or_else(|| self.err(key, "is missing"))
+    }
+    pub(super) fn str(&self, key: &str) -> Result<&'a str> {
+        match self.get(key)?.as_str() {
+            Some(s) if s.chars().count() > MAX_TEXT => {
+                Err(self.err(key, &format!("is longer than {MAX_TEXT} characters")))
+            }
+            Some(s) if safe_text(s, MAX_TEXT) => Ok(s),
+            Some(_) => Err(self.err(key, "holds control or invisible characters")),
+            None => Err(self.err(key, "is not a string")),
+        }
+    }
+    pub(super) fn name(&self, key: &str) -> Result<&'a str> {
+        let s = self.str(key)?;
+        if s.trim().is_empty() || s.chars().count() > 200 {
+            return Err(self.err(key, "must be a name of 1 to 200 characters"));
+        }
+        Ok(s)
+    }
+    pub(super) fn file(&self, key: &str) -> Result<&'a str> {
+        let s = self.str(key)?;
+        if s.is_empty() || s == "." || s == ".." || s.contains('/') || s.contains('\0') {
+            return Err(self.err(key, "must be a bare file name"));
+        }
+        Ok(s)
+    }
+    pub(super) fn hex32(&self, key: &str) -> Result<[u8; 32]> {
+        self.get(key)?
+            .as_str()
+            .and_then(hex32)
+            .ok_or_else(|| self.err(key, "is not 64 lower-case hex digits"))
+    }
+    pub(super) fn hex_str(&self, key: &str) -> Result<String> {
+        Ok(hex::encode(self.hex32(key)?))
+    }
+    pub(super) fn u64(&self, key: &str) -> Result<u64> {
+        self.get(key)?
+            .as_u64()
+            .ok_or_else(|| self.err(key, "is not a non-negative integer"))
+    }
+    pub(super) fn u8(&self, key: &str) -> Result<u8> {
+        u8::try_from(self.u64(key)?).map_err(|_| self.err(key, "is larger than 255"))
+    }
+    pub(super) fn bool(&self, key: &str) -> Result<bool> {
+        self.get(key)?
+            .as_bool()
+            .ok_or_else(|| self.err(key, "is not true or false"))
+    }
+    pub(super) fn obj(&self, key: &str) -> Result<D<'a>> {
+        let m = self
+            .get(key)?
+            .as_object()
+            .ok_or_else(|| self.err(key, "is not an object"))?;
+        Ok(D {
+            e: self.e,
+            m,
+            path: format!("{}.{key}", self.path),
+        })
+    }
+    pub(super) fn arr(&self, key: &str) -> Result<&'a Vec<Value>> {
+        self.get(key)?
+            .as_array()
+            .ok_or_else(|| self.err(key, "is not an array"))
+    }
+}

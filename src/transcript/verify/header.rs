@@ -1,0 +1,163 @@
+//! The header entry (`docs/formats.md`, "Actions", `header`): the first entry, its ceremony,
+//! quorum, participants, plan, tool and pre-flight facts.
+
+use super::chain::safe_text;
+use super::details::D;
+use super::*;
+
+pub(super) fn parse_header(e: &Entry) -> Result<Header> {
+    if e.action != "header" {
+        return Err(at(
+            e,
+            "script",
+            format!("the first entry must be `header`, found `{}`", e.action),
+        ));
+    }
+    if e.actors != [TOOL_ACTOR] {
+        return Err(at(e, "script", "the header's actors must be [\"rootkey\"]"));
+    }
+    let d = D::of(e);
+    d.keys(&[
+        "ceremony",
+        "format",
+        "participants",
+        "plan",
+        "preflight",
+        "quorum",
+        "tool",
+    ])?;
+    if d.str("format")? != FORMAT {
+        return Err(d.err("format", &format!("is not \"{FORMAT}\"")));
+    }
+    let c = d.obj("ceremony")?;
+    c.keys(&["id", "kind", "name", "rehearsal"])?;
+    let id = c.str("id")?;
+    if id.len() != 32 || hex::decode(id).is_err() || id.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(c.err("id", "is not 32 lower-case hex digits"));
+    }
+    let kind = Kind::parse(c.str("kind")?).ok_or_else(|| {
+        c.err(
+            "kind",
+            "is not generation, rehearsal, quorum-check, rotation or crl",
+        )
+    })?;
+    let name = c.name("name")?.to_string();
+    let rehearsal = c.bool("rehearsal")?;
+    if kind == Kind::Rehearsal && !rehearsal {
+        return Err(c.err("rehearsal", "must be true for a rehearsal"));
+    }
+    let q = d.obj("quorum")?;
+    q.keys(&["shares", "threshold"])?;
+    let (k, n) = (q.u8("threshold")?, q.u8("shares")?);
+    crate::share::check_k_n(k, n).map_err(|x| at(e, "malformed", x.message))?;
+    let plan = match d.get("plan")? {
+        Value::Null => None,
+        _ => {
+            let p = d.obj("plan")?;
+            p.keys(&["file", "sha256"])?;
+            Some((p.file("file")?.to_string(), p.hex_str("sha256")?))
+        }
+    };
+    if matches!(kind, Kind::Generation | Kind::Rehearsal) == plan.is_none() {
+        return Err(d.err(
+            "plan",
+            "must be null exactly for a quorum check, rotation or CRL (generation and rehearsal run a plan)",
+        ));
+    }
+    let t = d.obj("tool")?;
+    t.keys(&["binary_sha256", "name", "version"])?;
+    if t.str("name")? != "rootkey" {
+        return Err(t.err("name", "is not \"rootkey\""));
+    }
+    let tool_version = t.name("version")?.to_string();
+    let binary_sha256 = t.hex_str("binary_sha256")?;
+    let p = d.obj("preflight")?;
+    p.keys(&[
+        "clock",
+        "core_dumps_disabled",
+        "host",
+        "kernel",
+        "memory_locked",
+        "network_interfaces_up",
+        "output_filesystem",
+        "persistent_output_allowed",
+        "printer",
+        "process_dumpable",
+        "swap_active",
+    ])?;
+    if !is_time_string(p.str("clock")?) {
+        return Err(p.err("clock", "is not YYYY-MM-DDTHH:MM:SS.sssZ"));
+    }
+    for b in [
+        "core_dumps_disabled",
+        "memory_locked",
+        "persistent_output_allowed",
+        "process_dumpable",
+        "swap_active",
+    ] {
+        p.bool(b)?;
+    }
+    p.str("host")?;
+    p.str("kernel")?;
+    p.name("output_filesystem")?;
+    if !p.get("printer")?.is_null() {
+        p.name("printer")?;
+    }
+    for v in p.arr("network_interfaces_up")? {
+        if !v.as_str().is_some_and(|s| safe_text(s, 200)) {
+            return Err(p.err("network_interfaces_up", "holds something other than names"));
+        }
+    }
+    let mut participants = Vec::new();
+    for (i, v) in d.arr("participants")?.iter().enumerate() {
+        let m = v
+            .as_object()
+            .ok_or_else(|| d.err("participants", "holds something other than objects"))?;
+        let pd = D {
+            e,
+            m,
+            path: format!("details.participants[{i}]"),
+        };
+        pd.keys(&["name", "role", "share"])?;
+        let share = match pd.get("share")? {
+            Value::Null => None,
+            _ => Some(pd.u8("share")?),
+        };
+        participants.push(Participant {
+            name: pd.name("name")?.to_string(),
+            role: pd.str("role")?.to_string(),
+            share,
+        });
+    }
+    // Each share index 1..n is held by exactly one listed participant.
+    for idx in 1..=n {
+        let c = participants.iter().filter(|p| p.share == Some(idx)).count();
+        if c != 1 {
+            return Err(d.err(
+                "participants",
+                &format!("must list exactly one holder of share {idx} (found {c})"),
+            ));
+        }
+    }
+    if let Some(p) = participants
+        .iter()
+        .find(|p| p.share.is_some_and(|s| s == 0 || s > n))
+    {
+        return Err(d.err(
+            "participants",
+            &format!("lists a share index outside 1…{n} for {}", p.name),
+        ));
+    }
+    Ok(Header {
+        kind,
+        id: id.to_string(),
+        name,
+        rehearsal,
+        plan,
+        quorum: (k, n),
+        participants,
+        tool_version,
+        binary_sha256,
+        preflight: p.m.clone(),
+    })
+}
