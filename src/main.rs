@@ -1258,13 +1258,15 @@ fn report_not_written(e: Error, written: Option<&std::path::Path>) -> Error {
     if e.fault != rootkey::error::Fault::Environment || e.hint.is_some() {
         return e;
     }
-    let done = match written {
-        Some(md) => format!("{} was written; ", md.display()),
-        None => String::new(),
-    };
-    e.hint(format!(
-        "{done}free space or choose a writable place for the report, then run `transcript report` again (the transcript was not changed)"
-    ))
+    e.hint(match written {
+        // The Markdown report is complete and is never overwritten: a second run needs
+        // another --out name.
+        Some(md) => format!(
+            "{} was written and is complete; to get the PDF, free space or choose a writable place for it, then run `transcript report` again with another --out name (the transcript was not changed)",
+            md.display()
+        ),
+        None => "free space or choose a writable place for the report, then run `transcript report` again (the transcript was not changed)".to_string(),
+    })
 }
 
 fn run_transcript(cmd: TranscriptCommand) -> Result<i32, Error> {
@@ -1326,18 +1328,27 @@ fn run_transcript(cmd: TranscriptCommand) -> Result<i32, Error> {
             // From here on a failure is the environment's (exit 4), never "invalid".
             rootkey::fsio::write_new(&out, md.as_bytes(), rootkey::fsio::PUBLIC_MODE)
                 .map_err(|e| report_not_written(e, None))?;
-            console::out(
-                "the list of reports written",
-                &format!("report written: {}\n", out.display()),
-            )?;
+            let mut written = vec![out.clone()];
             if let (Some(p), Some(bytes)) = (&pdf, &pdf_bytes) {
                 rootkey::fsio::write_new(p, bytes, rootkey::fsio::PUBLIC_MODE)
                     .map_err(|e| report_not_written(e, Some(&out)))?;
-                console::out(
-                    "the list of reports written",
-                    &format!("report written: {}\n", p.display()),
-                )?;
+                written.push(p.clone());
             }
+            // Every file is in place before anything is printed: a lost list on screen never
+            // leaves a report half written.
+            let list: String = written
+                .iter()
+                .map(|p| format!("report written: {}\n", p.display()))
+                .collect();
+            console::out("the list of reports written", &list).map_err(|e| {
+                let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+                Error::environment(format!(
+                    "{} — {} written; only the list on screen was lost",
+                    e.message,
+                    names.join(" and ")
+                ))
+                .hint("do not run the report again: the files are complete")
+            })?;
             print_replay(&r)
         }
     }

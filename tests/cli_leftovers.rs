@@ -140,3 +140,67 @@ fn a_sealed_generation_is_a_finished_ceremony_not_leftovers() {
             s(&out)
         )]);
 }
+
+#[test]
+fn an_out_path_through_a_file_or_a_link_loop_is_the_operators_to_fix() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::write(d.join("afile"), b"x").unwrap();
+    std::os::unix::fs::symlink(d.join("loop2"), d.join("loop1")).unwrap();
+    std::os::unix::fs::symlink(d.join("loop1"), d.join("loop2")).unwrap();
+    let sub = d.join("afile/sub");
+    rootkey(["rehearse", "--out", &s(&sub)]).code(1).stderr_has(&[&format!(
+        "error: --out {}: cannot create: a part of the path is a file, not a directory\n  next step: choose a path whose every parent is a directory\n",
+        s(&sub)
+    )]);
+    for out in [d.join("loop1"), d.join("loop1/x")] {
+        rootkey(["rehearse", "--out", &s(&out)]).code(1).stderr_has(&[&format!(
+            "error: --out {}: cannot create: the path goes round a loop of symbolic links\n  next step: remove the symbolic link loop or choose another path\n",
+            s(&out)
+        )]);
+    }
+    assert_eq!(std::fs::read(d.join("afile")).unwrap(), b"x");
+}
+
+#[test]
+fn a_probe_file_that_cannot_be_removed_is_reported() {
+    if !strace_works() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("p");
+    let o = assert_cmd::Command::new("strace")
+        .args([
+            "-f",
+            "-qq",
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=unlink,unlinkat",
+        ])
+        .args(["-e", "inject=unlink,unlinkat:error=EIO:when=1"])
+        .arg(BIN)
+        .args(["rehearse", "--out", &s(&out), "--allow-unlocked-memory"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains(&format!(
+            "error: --out {}: cannot remove the probe file {}/.rootkey-probe-",
+            s(&out),
+            s(&out)
+        )) && err.contains("next step: remove it by hand (it holds nothing secret)"),
+        "{err}"
+    );
+    // Nothing else was written: the refusal came before the ceremony.
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| n.starts_with(".rootkey-probe-")),
+        "{names:?}"
+    );
+}

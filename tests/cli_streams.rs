@@ -400,10 +400,27 @@ fn transcript_report_write_failures_are_the_environments() {
     rootkey(report(&md, &["--pdf", &s(&pdf)]))
         .code(ENVIRONMENT)
         .stderr_has(&[&format!(
-            "next step: {} was written; free space or choose a writable place for the report",
+            "next step: {} was written and is complete; to get the PDF, free space or choose a writable place for it, then run `transcript report` again with another --out name (the transcript was not changed)",
             s(&md)
         )]);
     assert!(md.exists());
+    // With --pdf and the list on screen lost, both reports are complete: nothing is left half
+    // done for a second run to trip over.
+    for sink in [Sink::OutFull, Sink::OutClosed] {
+        let md = fresh("report-").with_extension("md");
+        let pdf = md.with_extension("pdf");
+        run_to(sink, &report(&md, &["--pdf", &s(&pdf)]))
+            .code(ENVIRONMENT)
+            .stderr_has(&[
+                &format!(
+                    "— {} and {} written; only the list on screen was lost",
+                    s(&md),
+                    s(&pdf)
+                ),
+                "next step: do not run the report again: the files are complete",
+            ]);
+        assert!(md.exists() && pdf.exists(), "{sink:?}: a report is missing");
+    }
 }
 
 #[test]

@@ -133,6 +133,23 @@ pub fn name_secret_leftovers(dir: &Path, e: Error) -> Error {
     e.hint(hint)
 }
 
+/// Why `--out` could not be created. A path the operator mistyped (a part of it is a file, or
+/// symbolic links that point at each other) is theirs to fix (exit 1); anything else is the
+/// machine's (exit 4).
+fn create_failed(shown: &str, e: &std::io::Error) -> Error {
+    match e.raw_os_error() {
+        Some(libc::ENOTDIR) => Error::operator(format!(
+            "--out {shown}: cannot create: a part of the path is a file, not a directory"
+        ))
+        .hint("choose a path whose every parent is a directory"),
+        Some(libc::ELOOP) => Error::operator(format!(
+            "--out {shown}: cannot create: the path goes round a loop of symbolic links"
+        ))
+        .hint("remove the symbolic link loop or choose another path"),
+        _ => Error::environment(format!("--out {shown}: cannot create: {e}")),
+    }
+}
+
 /// Refuses a directory that holds a ceremony's outputs (regular files and directories only:
 /// a symbolic link is judged by [`check_names_free`]) or a killed run's secret leftovers.
 fn check_no_ceremony(dir: &Path) -> Result<()> {
@@ -369,9 +386,29 @@ fn probe(dir: &Path) -> Result<()> {
         })
     })();
     drop(f);
-    let _ = fs::remove_file(&link);
-    let _ = fs::remove_file(&probe);
-    checked
+    // The probe is removed whatever the checks said; a probe that stays behind is reported
+    // (it holds nothing secret, but the directory must be left as it was found).
+    let mut left = Vec::new();
+    for p in [&link, &probe] {
+        match fs::remove_file(p) {
+            Err(e) if e.kind() != ErrorKind::NotFound => {
+                left.push(format!("{} ({e})", p.display()))
+            }
+            _ => {}
+        }
+    }
+    checked?;
+    if left.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::environment(format!(
+            "--out {shown}: cannot remove the probe file {}",
+            left.join(", ")
+        ))
+        .hint(
+            "remove it by hand (it holds nothing secret) and check the file system, then run again",
+        ))
+    }
 }
 
 /// Creates `dir` (mode 0700) if needed and refuses it (see the module documentation) before
@@ -396,6 +433,12 @@ pub fn prepare_out_dir(dir: &Path, writes: &[&str]) -> Result<()> {
             link.display()
         )));
     }
+    if fs::metadata(dir).is_err_and(|e| e.raw_os_error() == Some(libc::ELOOP)) {
+        return Err(create_failed(
+            &shown.to_string(),
+            &std::io::Error::from_raw_os_error(libc::ELOOP),
+        ));
+    }
     if dir.exists() && !dir.is_dir() {
         return Err(Error::operator(format!(
             "--out {shown}: exists and is not a directory"
@@ -416,7 +459,7 @@ pub fn prepare_out_dir(dir: &Path, writes: &[&str]) -> Result<()> {
             .recursive(true)
             .mode(0o700)
             .create(dir)
-            .map_err(|e| Error::environment(format!("--out {shown}: cannot create: {e}")))
+            .map_err(|e| create_failed(&shown.to_string(), &e))
             .and_then(|()| {
                 let parent = dir
                     .parent()
