@@ -7,6 +7,9 @@ use std::time::SystemTime;
 use sha2::{Digest, Sha256};
 
 use crate::cert::{self, RootCert, RootProfile};
+use crate::encoding::hexfmt::fingerprint_display;
+use crate::encoding::names::base_name;
+use crate::encoding::time::system_utc_string;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::key::{self, RootKey};
@@ -25,32 +28,6 @@ use serde_json::json;
 /// paper shard PDF takes about four pages; plus working buffers).
 pub fn locked_pages_needed(n: u8) -> usize {
     16 + 12 * n as usize
-}
-
-/// Formats a 32-byte fingerprint as `SHA256:` + hex in groups of 4.
-pub fn fingerprint_display(fp: &[u8; 32]) -> String {
-    let h = hex::encode(fp);
-    let groups: Vec<&str> = (0..h.len()).step_by(4).map(|i| &h[i..i + 4]).collect();
-    format!("SHA256:{}", groups.join(" "))
-}
-
-/// Formats a time as `YYYY-MM-DDTHH:MM:SSZ` (the manifest's `created`).
-pub fn utc_string(t: der::DateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minutes(),
-        t.seconds()
-    )
-}
-
-fn utc(now: SystemTime) -> Result<String> {
-    let t = der::DateTime::from_system_time(now)
-        .map_err(|e| Error::environment(format!("system clock: {e}")))?;
-    Ok(utc_string(t))
 }
 
 fn one_line(s: &str) -> String {
@@ -102,7 +79,7 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
             "self-check failed: the root certificate does not carry the generated key",
         ));
     }
-    let created = utc(p.now)?;
+    let created = system_utc_string(p.now)?;
     let (k, n) = (plan.quorum.threshold, plan.quorum.shares);
     let mut entries = Vec::new();
     let mut shares = Vec::new();
@@ -653,13 +630,6 @@ pub fn new_ceremony_id() -> Result<[u8; 16]> {
     getrandom::fill(&mut id)
         .map_err(|e| Error::environment(format!("the OS random number generator failed: {e}")))?;
     Ok(id)
-}
-
-/// The base name of `p`, for transcripts.
-pub fn base_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| p.display().to_string())
 }
 
 /// Largest root.pem read.

@@ -16,6 +16,7 @@
 pub mod ceremony;
 pub mod cert;
 pub mod console;
+pub mod encoding;
 pub mod error;
 pub mod fsio;
 pub mod jcs;

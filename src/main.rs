@@ -471,12 +471,6 @@ fn output_facts(
     })
 }
 
-fn base_name(p: &std::path::Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
 type WitnessList = Vec<(String, [u8; 32])>;
 
 fn load_against(a: &Against) -> Result<(Option<rootkey::cert::RootCert>, WitnessList), Error> {
@@ -678,11 +672,11 @@ fn intermediate_sign(
     // Everything public is checked before any share is asked for.
     let given_hash = csr_sha256
         .as_deref()
-        .map(|h| signing::parse_sha256(h, "--csr-sha256"))
+        .map(|h| rootkey::encoding::hexfmt::parse_sha256(h, "--csr-sha256"))
         .transpose()?;
     let not_before = not_before
         .as_deref()
-        .map(|t| signing::parse_time(t, "--not-before"))
+        .map(|t| rootkey::encoding::time::parse_time(t, "--not-before"))
         .transpose()?
         .unwrap_or_else(std::time::SystemTime::now);
     let mut confirm = confirmer(&quorum)?;
@@ -722,7 +716,7 @@ fn intermediate_sign(
                     csr.display(),
                     request.subject_text,
                     request.key_type,
-                    signing::hash_display(&request.sha256)
+                    rootkey::encoding::hexfmt::hash_display(&request.sha256)
                 ),
             )
             .map_err(nothing_started)?;
@@ -730,7 +724,7 @@ fn intermediate_sign(
                 "Type the CSR's SHA-256 as delivered out of band (64 hex digits): ",
             )?;
             (
-                signing::parse_sha256(&typed, "the typed CSR hash")?,
+                rootkey::encoding::hexfmt::parse_sha256(&typed, "the typed CSR hash")?,
                 signing::HashSource::Typed,
             )
         }
@@ -820,8 +814,7 @@ fn crl_sign(
     quorum: Quorum,
 ) -> Result<i32, Error> {
     let now = std::time::SystemTime::now();
-    let revoked_at = der::DateTime::from_system_time(now)
-        .map_err(|e| Error::environment(format!("system clock: {e}")))?;
+    let revoked_at = rootkey::encoding::time::datetime(now)?;
     let revocations = revoke
         .iter()
         .map(|a| rootkey::cert::crl::parse_revoke_arg(a, revoked_at))
@@ -866,7 +859,7 @@ Check it:\n  openssl crl -in {} -noout -verify -CAfile {}\n  rootkey transcript 
                 summary::combined(&r.quorum),
                 hex::encode(&r.draft.number),
                 r.draft.revoked.len(),
-                rootkey::ceremony::utc_string(r.draft.next_update),
+                rootkey::encoding::time::utc_string(r.draft.next_update),
                 hex::encode(r.crl_sha256),
                 r.confirmations
                     .iter()
@@ -896,7 +889,7 @@ fn chain_verify(
     use rootkey::cert::chain;
     let at = at
         .as_deref()
-        .map(|t| signing::parse_time(t, "--at"))
+        .map(|t| rootkey::encoding::time::parse_time(t, "--at"))
         .transpose()?
         .unwrap_or_else(std::time::SystemTime::now);
     let root_cert = rootkey::cert::RootCert::load(&root)?;
@@ -1101,7 +1094,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             }
             let header = ceremony::plan_header(
                 &plan,
-                &base_name(&plan_path),
+                &rootkey::encoding::names::base_name(&plan_path),
                 Kind::Generation,
                 ceremony::new_ceremony_id()?,
                 preflight(&hardening, plan.ceremony.rehearsal, &facts)?,

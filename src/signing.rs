@@ -25,6 +25,9 @@ use crate::cert::crl::{self, CrlDraft, CrlParams, ParsedCrl, Revocation};
 use crate::cert::csr::Csr;
 use crate::cert::intermediate::{self, Draft, PreviousCheck, Request};
 use crate::cert::profile::{IntermediateProfile, extension_name};
+use crate::encoding::hexfmt::hash_display;
+use crate::encoding::names::base_name;
+use crate::encoding::time::utc_string;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::key::RootKey;
@@ -239,62 +242,13 @@ impl InputFile {
         crate::transcript::check_recordable_name(path, what)?;
         let bytes = fsio::read_public(path, max, what)?;
         Ok(InputFile {
-            name: ceremony::base_name(path),
+            name: base_name(path),
             bytes,
         })
     }
     fn sha256(&self) -> String {
         hex::encode(Sha256::digest(&self.bytes))
     }
-}
-
-/// Parses `YYYY-MM-DDTHH:MM:SSZ` (UTC, ASCII digits only), the form certificates' times take in
-/// summaries and transcripts.
-pub fn parse_utc(s: &str) -> Option<der::DateTime> {
-    let b = s.as_bytes();
-    let shape = b.len() == 20
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b[10] == b'T'
-        && b[13] == b':'
-        && b[16] == b':'
-        && b[19] == b'Z';
-    // ASCII digits only (`parse` alone would accept a sign).
-    let num = |r: std::ops::Range<usize>| {
-        s.get(r)
-            .filter(|x| x.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|x| x.parse::<u16>().ok())
-    };
-    match (
-        shape,
-        num(0..4),
-        num(5..7),
-        num(8..10),
-        num(11..13),
-        num(14..16),
-        num(17..19),
-    ) {
-        (true, Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(se)) => {
-            der::DateTime::new(y, mo as u8, d as u8, h as u8, mi as u8, se as u8).ok()
-        }
-        _ => None,
-    }
-}
-
-/// Parses a time given on the command line: `YYYY-MM-DDTHH:MM:SSZ` (UTC) or `YYYY-MM-DD`
-/// (midnight UTC).
-pub fn parse_time(s: &str, what: &str) -> Result<SystemTime> {
-    let t = s.trim();
-    let full = if t.len() == 10 {
-        format!("{t}T00:00:00Z")
-    } else {
-        t.to_string()
-    };
-    parse_utc(&full).map(|d| d.to_system_time()).ok_or_else(|| {
-        Error::operator(format!(
-            "{what} {s:?}: not a time; use YYYY-MM-DDTHH:MM:SSZ (UTC) or YYYY-MM-DD"
-        ))
-    })
 }
 
 /// How the out-of-band CSR hash was given.
@@ -304,33 +258,6 @@ pub enum HashSource {
     CommandLine,
     /// Typed at the prompt.
     Typed,
-}
-
-/// Parses a SHA-256 given as hex (spaces, colons and dashes ignored, any case).
-pub fn parse_sha256(s: &str, what: &str) -> Result<[u8; 32]> {
-    let h: String = s
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != ':' && *c != '-')
-        .collect();
-    let mut out = [0u8; 32];
-    if h.len() != 64 || hex::decode_to_slice(&h, &mut out).is_err() {
-        return Err(Error::operator(format!(
-            "{what}: not a SHA-256 (64 hex digits; spaces and colons are ignored)"
-        )));
-    }
-    Ok(out)
-}
-
-/// The CSR hash in the two forms people compare: hex in groups, and PGP words.
-pub fn hash_display(h: &[u8; 32]) -> String {
-    let hex = hex::encode(h);
-    let groups: Vec<&str> = (0..16).map(|i| &hex[i * 4..i * 4 + 4]).collect();
-    format!(
-        "  {}\n  {}\n  PGP words:\n    {}\n",
-        groups[..8].join(" "),
-        groups[8..].join(" "),
-        crate::pgpwords::grouped(h, 8).join("\n    ")
-    )
 }
 
 /// Compares the CSR's hash with the one delivered out of band.
@@ -754,8 +681,8 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
     s.push_str(&format!("  CRL number:   {}\n", hex::encode(&d.number)));
     s.push_str(&format!(
         "  thisUpdate:   {}\n  nextUpdate:   {}\n",
-        crate::ceremony::utc_string(d.this_update),
-        crate::ceremony::utc_string(d.next_update)
+        utc_string(d.this_update),
+        utc_string(d.next_update)
     ));
     match job.previous {
         Some((f, p)) => s.push_str(&format!(
@@ -772,7 +699,7 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
         s.push_str(&format!(
             "    serial {}  revoked {}  reason {}{}\n",
             hex::encode(&r.serial),
-            crate::ceremony::utc_string(r.revoked_at),
+            utc_string(r.revoked_at),
             r.reason.map(|x| x.as_str()).unwrap_or("(none)"),
             if i < d.carried_forward { "" } else { "  NEW" }
         ));
@@ -805,7 +732,7 @@ pub fn sign_crl(
                 "crl_number": hex::encode(&p.number),
                 "file": f.name,
                 "sha256": f.sha256(),
-                "this_update": crate::ceremony::utc_string(p.this_update),
+                "this_update": utc_string(p.this_update),
             }),
         )?;
     }
@@ -823,9 +750,9 @@ pub fn sign_crl(
         json!({
             "carried_forward": draft.carried_forward,
             "crl_number": hex::encode(&draft.number),
-            "next_update": crate::ceremony::utc_string(draft.next_update),
+            "next_update": utc_string(draft.next_update),
             "tbs_sha256": hex::encode(draft.tbs_sha256),
-            "this_update": crate::ceremony::utc_string(draft.this_update),
+            "this_update": utc_string(draft.this_update),
         })
         .as_object()
         .cloned()
@@ -867,30 +794,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn times() {
-        let t = parse_time("2027-01-02", "--at").unwrap();
-        assert_eq!(
-            t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs(),
-            1_798_848_000
-        );
-        assert!(parse_time("2027-01-02T03:04:05Z", "--at").is_ok());
-        for bad in [
-            "2027-13-01",
-            "yesterday",
-            "2027-01-02 03:04:05",
-            "",
-            "2027-+1-02",
-        ] {
-            let e = parse_time(bad, "--at").unwrap_err();
-            assert!(e.message.contains("--at"), "{}", e.message);
-        }
-    }
-
-    #[test]
-    fn hashes_and_names() {
-        let h = parse_sha256(&"ab".repeat(32), "x").unwrap();
-        assert_eq!(h, [0xab; 32]);
-        assert!(parse_sha256("AB:AB", "x").is_err());
+    fn two_distinct_names() {
         let two = |a: &str, b: &str| {
             check_two(&[
                 Confirmation {

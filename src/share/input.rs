@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroize;
 
 use super::text::{self, COMPACT_PREFIX, Correction, ROW_LEN, ROWS};
+use crate::encoding::names::base_name;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::secret::{self, SecretBytes};
@@ -51,12 +52,6 @@ pub struct ShareText {
     pub file: String,
     /// Corrections already made while it was typed (rows are corrected as they are entered).
     pub corrections: Vec<Correction>,
-}
-
-fn base_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| p.display().to_string())
 }
 
 /// Reads a share from `source`; `ordinal` numbers keyboard prompts ("share 3").

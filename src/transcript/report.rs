@@ -6,8 +6,8 @@
 use serde_json::Value;
 
 use super::verify::{Entry, Replay, Verdict};
-use crate::ceremony::fingerprint_display;
 use crate::cert;
+use crate::encoding::hexfmt::fingerprint_display;
 
 /// One section of the report.
 #[derive(Debug)]

@@ -278,7 +278,7 @@ fn run(
                 format!(
                     "ok: {} signed by root key {}",
                     last.at(),
-                    crate::ceremony::fingerprint_display(&cert::fingerprint(&key))
+                    crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(&key))
                 ),
             ));
         }
@@ -313,8 +313,8 @@ fn run(
                     "bad seal",
                     format!(
                         "the root key recorded here ({}) is not the key of the given root certificate ({})",
-                        crate::ceremony::fingerprint_display(&cert::fingerprint(key)),
-                        crate::ceremony::fingerprint_display(&root.fingerprint)
+                        crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(key)),
+                        crate::encoding::hexfmt::fingerprint_display(&root.fingerprint)
                     ),
                 ));
             }
@@ -335,7 +335,7 @@ fn run(
             "root certificate".into(),
             format!(
                 "ok: the recorded root key and certificate are those of the given root.pem ({})",
-                crate::ceremony::fingerprint_display(&root.fingerprint)
+                crate::encoding::hexfmt::fingerprint_display(&root.fingerprint)
             ),
         ));
     } else {
@@ -361,7 +361,9 @@ fn run(
                     format!(
                         "\"{}\" with key {}{}",
                         a.name,
-                        crate::ceremony::fingerprint_display(&cert::fingerprint(&a.public_key)),
+                        crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(
+                            &a.public_key
+                        )),
                         a.listed_as
                             .as_ref()
                             .map(|l| format!(" = {l}"))
@@ -393,7 +395,7 @@ fn run(
                 return Err(bad(format!(
                     "{}: missing witness: {label} (key {}) did not attest this transcript (--all-witnesses)",
                     attestations_path(Path::new(&r.path)).display(),
-                    crate::ceremony::fingerprint_display(&cert::fingerprint(key))
+                    crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(key))
                 )));
             }
         }
