@@ -2,7 +2,7 @@
 //! photo of a paper shard's QR code (`--qr-image`), or at the keyboard — typed row by row from
 //! the paper (each row checked, and corrected if one character is wrong, as it is entered) or
 //! as one line from a USB QR scanner that acts as a keyboard. All of them end in the same
-//! share text, which [`super::text::parse`] then decodes; nothing read is ever echoed.
+//! share text, which [`crate::share::text::parse`] then decodes; nothing read is ever echoed.
 //!
 //! Limits: a photo is decoded on the ordinary heap (the `image` and `rqrr` crates): the file's
 //! bytes are zeroized after decoding and the decoded text is moved into locked memory, but the
@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroize;
 
-use super::text::{self, COMPACT_PREFIX, Correction, ROW_LEN, ROWS};
 use crate::encoding::names::base_name;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::secret::{self, SecretBytes};
+use crate::share::text::{self, COMPACT_PREFIX, Correction, ROW_LEN, ROWS};
 
 /// Largest share file accepted.
 pub const MAX_SHARE_FILE: usize = 16 * 1024;
