@@ -199,3 +199,90 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+    use crate::error::exit::{self, transcript as verdict};
+
+    fn has_all(text: &str, phrases: &[String]) {
+        for p in phrases {
+            assert!(text.contains(p.as_str()), "{p:?} is not in:\n{text}");
+        }
+    }
+
+    /// The exit codes are defined once, in `error::exit`; the help texts and README's tables
+    /// describe them and must agree with those numbers.
+    #[test]
+    fn help_and_readme_state_the_exit_codes_of_error_exit() {
+        let cmd = Cli::command();
+        let about = cmd.get_long_about().unwrap().to_string();
+        has_all(
+            &about,
+            &[
+                format!("{} success; ", exit::OK),
+                format!("{} bad input or operator mistake", exit::INPUT),
+                format!("{} usage error; ", exit::USAGE),
+                format!("{} verification failed", exit::VERIFICATION),
+                format!("{} environment refused", exit::ENVIRONMENT),
+                format!("{} valid and sealed, ", verdict::SEALED),
+                format!("{} invalid, ", verdict::INVALID),
+                format!("{} valid but unsealed", verdict::UNSEALED),
+                format!(
+                    "{} the report or the answer could not be written",
+                    exit::ENVIRONMENT
+                ),
+            ],
+        );
+        let sub = |a: &str, b: &str| {
+            cmd.find_subcommand(a)
+                .and_then(|c| c.find_subcommand(b))
+                .and_then(|c| c.get_after_help())
+                .unwrap()
+                .to_string()
+        };
+        has_all(
+            &sub("transcript", "verify"),
+            &[
+                format!("{} valid and sealed; ", verdict::SEALED),
+                format!("{} invalid (", verdict::INVALID),
+                format!("{} usage error; ", exit::USAGE),
+                format!("{} valid but unsealed", verdict::UNSEALED),
+                format!("{} the answer could not be written", exit::ENVIRONMENT),
+            ],
+        );
+        has_all(
+            &sub("chain", "verify"),
+            &[
+                format!("{} every certificate verifies; ", exit::OK),
+                format!("{} bad input; ", exit::INPUT),
+                format!("{} usage error; ", exit::USAGE),
+                format!("{} a certificate does not verify; ", exit::VERIFICATION),
+                format!("{} the answer could not be written", exit::ENVIRONMENT),
+            ],
+        );
+        let readme = include_str!("../../README.md");
+        has_all(
+            readme,
+            &[
+                format!("| {} | success |", exit::OK),
+                format!("| {} | bad input or operator mistake", exit::INPUT),
+                format!("| {} | usage error", exit::USAGE),
+                format!("| {} | verification failed", exit::VERIFICATION),
+                format!("| {} | the environment refused", exit::ENVIRONMENT),
+                format!(
+                    "| {} | the transcript is valid and sealed |",
+                    verdict::SEALED
+                ),
+                format!("| {} | invalid: tampered", verdict::INVALID),
+                format!("| {} | valid but unsealed", verdict::UNSEALED),
+                format!(
+                    "| {} | the answer could not be delivered",
+                    exit::ENVIRONMENT
+                ),
+            ],
+        );
+    }
+}

@@ -147,12 +147,7 @@ pub struct Replay {
     pub root_checked: bool,
 }
 
-/// `transcript verify` exit code: valid and sealed.
-pub const SEALED: i32 = 0;
-/// `transcript verify` exit code: invalid, or an input could not be read.
-pub const INVALID: i32 = 1;
-/// `transcript verify` exit code: valid but unsealed (aborted or interrupted).
-pub const UNSEALED: i32 = 3;
+pub use crate::error::exit::transcript::{INVALID, SEALED, UNSEALED};
 
 impl Replay {
     /// Exit code of `transcript verify`: 0 sealed, 1 invalid, 3 unsealed.
