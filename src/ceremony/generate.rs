@@ -61,6 +61,17 @@ pub fn run(args: Args) -> Result<i32> {
         paper,
         allow_unlocked_memory,
     } = args;
+    // Every argument is checked before anything is created: a refused `generate` leaves no
+    // --out directory behind. First what needs no file at all, then the inputs, then the
+    // machine and where the outputs would go.
+    if let Some(p) = print_to.as_deref()
+        && (p.is_empty() || p.contains('/') || p.starts_with('-'))
+    {
+        return Err(Error::operator(format!(
+            "--print-to {p:?}: not a printer name (no `/` instances, no leading `-`)"
+        ))
+        .hint("list printers with: lpstat -p"));
+    }
     transcript::check_recordable_name(&plan_path, "plan")?;
     let plan = Plan::load(&plan_path)?;
     let profile = match &profile {
@@ -86,23 +97,12 @@ pub fn run(args: Args) -> Result<i32> {
         None => PaperLayout::from_toml(DEFAULT_PAPER_LAYOUT, "templates/paper.toml")?,
     };
     let paper_size = paper.unwrap_or(layout.paper);
+    // A layout that cannot fit is refused before any key exists.
+    check_paper_layout(&plan, &layout, paper_size)?;
     let persistent_allowed = allow_persistent_output || plan.ceremony.rehearsal;
     let hardening = harden(allow_unlocked_memory)?;
     // Every secret takes at least a page; check the whole need before anyone types.
     secret::probe_lock(locked_pages_needed(plan.quorum.shares))?;
-    let writes = generation_writes(&plan);
-    crate::fsio::prepare_out_dir(&out, &writes.iter().map(String::as_str).collect::<Vec<_>>())?;
-    let facts = output_facts(&out, persistent_allowed, print_to.as_deref())?;
-    if let Some(p) = print_to.as_deref()
-        && (p.is_empty() || p.contains('/') || p.starts_with('-'))
-    {
-        return Err(Error::operator(format!(
-            "--print-to {p:?}: not a printer name (no `/` instances, no leading `-`)"
-        ))
-        .hint("list printers with: lpstat -p"));
-    }
-    // A layout that cannot fit is refused before any key exists.
-    check_paper_layout(&plan, &layout, paper_size)?;
     let paper_files = print_to.is_none() && plan.holders.iter().any(|h| h.medium == Medium::Paper);
     if paper_files && !persistent_allowed && hardening.swap_active {
         return Err(Error::operator(
@@ -110,13 +110,17 @@ pub fn run(args: Args) -> Result<i32> {
             )
             .hint("turn swap off (swapoff -a), print directly with --print-to PRINTER, or pass --allow-persistent-output (recorded)"));
     }
-    if paper_files && !persistent_allowed && !crate::fsio::is_ram_backed(&facts.filesystem) {
-        return Err(Error::operator(format!(
-                "--out {}: paper shards must not land on a persistent disk, but this directory is on {}",
-                out.display(),
-                facts.filesystem
-            ))
-            .hint("use a RAM-backed directory (e.g. --out /dev/shm/ceremony), print directly with --print-to PRINTER, or pass --allow-persistent-output (recorded)"));
+    if paper_files && !persistent_allowed {
+        // Before a missing --out is created, the file system it would be created on.
+        if let Some(fs) = future_filesystem(&out)? {
+            refuse_persistent(&out, &fs)?;
+        }
+    }
+    let writes = generation_writes(&plan);
+    crate::fsio::prepare_out_dir(&out, &writes.iter().map(String::as_str).collect::<Vec<_>>())?;
+    let facts = output_facts(&out, persistent_allowed, print_to.as_deref())?;
+    if paper_files && !persistent_allowed {
+        refuse_persistent(&out, &facts.filesystem)?;
     }
     let header = plan_header(
         &plan,
@@ -145,6 +149,46 @@ pub fn run(args: Args) -> Result<i32> {
         console::out("the summary", &summary::generated(&report))?;
         Ok(exit::OK)
     })
+}
+
+/// Paper shards (not allowed on persistent storage) must not go to `out` on file system `fs`
+/// unless it is RAM-backed.
+fn refuse_persistent(out: &Path, fs: &str) -> Result<()> {
+    if crate::fsio::is_ram_backed(fs) {
+        return Ok(());
+    }
+    Err(Error::operator(format!(
+        "--out {}: paper shards must not land on a persistent disk, but this directory is on {fs}",
+        out.display(),
+    ))
+    .hint("use a RAM-backed directory (e.g. --out /dev/shm/ceremony), print directly with --print-to PRINTER, or pass --allow-persistent-output (recorded)"))
+}
+
+/// The file system a missing `out` will be created on: its nearest existing ancestor's.
+/// `None` when something is at `out` already — prepare_out_dir creates nothing then and its
+/// own checks (a ceremony there, not a directory, a dangling link) come first, as ever.
+fn future_filesystem(out: &Path) -> Result<Option<String>> {
+    if std::fs::symlink_metadata(out).is_ok() {
+        return Ok(None);
+    }
+    // The nearest ancestor that exists (`.` for a relative path); if it is not a directory,
+    // --out cannot be created there and prepare_out_dir says so.
+    let parent = out
+        .ancestors()
+        .skip(1)
+        .find(|a| a.as_os_str().is_empty() || std::fs::symlink_metadata(a).is_ok())
+        .map(|a| {
+            if a.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                a
+            }
+        })
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Ok(None);
+    }
+    crate::fsio::filesystem_type(parent).map(Some)
 }
 
 fn read_dice() -> Result<SecretBytes> {
