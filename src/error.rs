@@ -34,8 +34,8 @@ pub mod exit {
     pub const ENVIRONMENT: i32 = 4;
 
     /// The codes of `transcript verify` and `transcript report`, which answer an auditor's
-    /// question (the transcript specification's verdicts); usage errors stay [`super::USAGE`]
-    /// and an answer that could not be delivered [`super::ENVIRONMENT`].
+    /// question (the transcript specification's verdicts); usage errors stay [`crate::error::exit::USAGE`]
+    /// and an answer that could not be delivered [`crate::error::exit::ENVIRONMENT`].
     pub mod transcript {
         /// Valid and sealed.
         pub const SEALED: i32 = 0;

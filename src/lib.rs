@@ -5,13 +5,14 @@
 //! 1. foundation — [`secret`] (locked memory, process hardening, hidden terminal reads),
 //!    [`encoding`] (UTC time, hash display, file names), [`jcs`] (canonical JSON),
 //!    [`pgpwords`], [`pem`] (the one strict PEM reader), [`tomlpos`] (where in a TOML file an
-//!    error is), [`error`] (the error type and the exit codes);
+//!    error is), [`fsio`] (size-capped reads, atomic non-overwriting writes, file system
+//!    facts), [`error`] (the error type and the exit codes);
 //! 2. formats — [`key`] (seed and root key), [`shamir`] (split/combine), [`share`] (envelope
 //!    and text form), [`manifest`] (root-signed share list), [`cert`] (root and intermediate
 //!    certificates, CSRs, CRLs, chain checks), [`transcript`] (the hash-chained, root-sealed
 //!    ceremony log and its replay), [`plan`] (ceremony plans);
 //! 3. media and output — [`paper`] (the paper shard each holder keeps), [`pdfdoc`] (printed
-//!    documents), [`fsio`] (atomic, non-overwriting output);
+//!    documents);
 //! 4. [`console`] — the operator's terminal (output, visible lines, share entry);
 //! 5. [`ceremony`] — one file per ceremony kind, and the other commands' flows;
 //! 6. [`cli`] — the clap definitions and the mapping of each command onto [`ceremony`];

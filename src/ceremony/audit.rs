@@ -8,7 +8,8 @@ use super::session::harden;
 use super::summary;
 use crate::console;
 use crate::error::{Error, Result, exit};
-use crate::pdfdoc::PaperSize;
+use crate::pdfdoc::{self, Block, Document, PaperSize};
+use crate::transcript::report::{Report, Section};
 use crate::transcript::{self, verify};
 
 /// What a transcript is checked against (`--root`, `--artifacts`, `--plan`, `--witnesses`,
@@ -74,13 +75,13 @@ pub fn report(
     let md = transcript::report::markdown(&rep);
     // Render the PDF first: nothing is written if it cannot be made.
     let pdf_bytes = match &pdf {
-        Some(_) => Some(transcript::report::pdf(&rep, paper)?),
+        Some(_) => Some(report_pdf(&rep, paper)?),
         None => None,
     };
     // Both names are checked before the first is written.
-    crate::fsio::check_new_file(&out, "--out")?;
+    super::outdir::check_new_file(&out, "--out")?;
     if let Some(p) = &pdf {
-        crate::fsio::check_new_file(p, "--pdf")?;
+        super::outdir::check_new_file(p, "--pdf")?;
     }
     // From here on a failure is the environment's (exit 4), never "invalid".
     crate::fsio::write_new(&out, md.as_bytes(), crate::fsio::PUBLIC_MODE)
@@ -171,4 +172,39 @@ fn report_not_written(e: Error, written: Option<&Path>) -> Error {
     e.hint(format!(
         "{done}free space or choose a writable place for the report, then run `transcript report` again (the transcript was not changed)"
     ))
+}
+
+/// Renders the report as a printable PDF (`pdfdoc`; a REHEARSAL watermark on rehearsals).
+fn report_pdf(rep: &Report, paper: PaperSize) -> Result<Vec<u8>> {
+    let mut blocks = Vec::new();
+    for (heading, sections) in &rep.parts {
+        blocks.push(Block::Heading(heading.clone()));
+        for sec in sections {
+            blocks.push(match sec {
+                Section::Facts(kv) => Block::KeyValue(kv.clone()),
+                Section::Table {
+                    headers,
+                    widths,
+                    rows,
+                } => Block::Table {
+                    headers: headers.clone(),
+                    widths: widths.clone(),
+                    rows: rows.clone(),
+                },
+                Section::Text(t) => Block::Paragraph(t.clone()),
+                Section::Signatures(labels) => Block::SignatureLines(labels.clone()),
+            });
+        }
+        blocks.push(Block::Spacer(3.0));
+    }
+    let doc = Document {
+        title: rep.title.clone(),
+        subtitle: Some(format!("Result: {}", rep.verdict)),
+        blocks,
+        footer: rep.footer.clone(),
+        watermark: rep
+            .rehearsal
+            .then(|| "REHEARSAL — NOT A REAL CEREMONY".to_string()),
+    };
+    pdfdoc::render(&doc, paper)
 }

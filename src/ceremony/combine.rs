@@ -100,7 +100,7 @@ pub fn run(args: Args) -> Result<i32> {
         ));
     }
     let hardening = harden(allow_unlocked_memory)?;
-    crate::fsio::prepare_out_dir(&out, &[transcript::FILE_NAME])?;
+    super::outdir::prepare_out_dir(&out, &[transcript::FILE_NAME])?;
     let header = quorum_header(
         &ctx,
         Kind::QuorumCheck,

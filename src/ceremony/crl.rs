@@ -66,7 +66,7 @@ fn crl_inputs<'a>(job: &CrlJob<'a>) -> Vec<&'a InputFile> {
 }
 
 /// Every file `crl sign` writes into its output directory (input copies, outputs,
-/// transcript), for [`crate::fsio::prepare_out_dir`]; refuses clashing input names.
+/// transcript), for [`super::outdir::prepare_out_dir`]; refuses clashing input names.
 pub fn crl_writes(job: &CrlJob<'_>) -> Result<Vec<String>> {
     writes(&crl_inputs(job), &[CRL_FILE, CRL_PEM_FILE])
 }

@@ -117,7 +117,7 @@ pub fn run(args: Args) -> Result<i32> {
         }
     }
     let writes = generation_writes(&plan);
-    crate::fsio::prepare_out_dir(&out, &writes.iter().map(String::as_str).collect::<Vec<_>>())?;
+    super::outdir::prepare_out_dir(&out, &writes.iter().map(String::as_str).collect::<Vec<_>>())?;
     let facts = output_facts(&out, persistent_allowed, print_to.as_deref())?;
     if paper_files && !persistent_allowed {
         refuse_persistent(&out, &facts.filesystem)?;
@@ -261,7 +261,7 @@ pub struct GenerateOptions<'a> {
 /// in `rec` as it happens. A generation transcript is sealed by the root key before the key is
 /// wiped; in a rehearsal the key is wiped (and recorded so) for the rebuild that follows.
 /// Nothing is written unless every check passed. The caller prepares `opts.out`
-/// ([`crate::fsio::prepare_out_dir`]) and creates the transcript there.
+/// ([`super::outdir::prepare_out_dir`]) and creates the transcript there.
 pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<GenerateReport> {
     let _scrub = secret::ScrubOnDrop;
     let plan = opts.plan;

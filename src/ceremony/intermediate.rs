@@ -99,7 +99,7 @@ fn intermediate_inputs<'a>(job: &IntermediateJob<'a>) -> Vec<&'a InputFile> {
 }
 
 /// Every file `intermediate sign` writes into its output directory (input copies, outputs,
-/// transcript), for [`crate::fsio::prepare_out_dir`]; refuses clashing input names.
+/// transcript), for [`super::outdir::prepare_out_dir`]; refuses clashing input names.
 pub fn intermediate_writes(job: &IntermediateJob<'_>) -> Result<Vec<String>> {
     writes(&intermediate_inputs(job), &[INTERMEDIATE_FILE, CHAIN_FILE])
 }
@@ -202,7 +202,7 @@ pub fn intermediate_summary(
 }
 
 /// The rotation ceremony (see the module documentation). `out` must have been prepared with
-/// [`crate::fsio::prepare_out_dir`]; `rec` writes its transcript there.
+/// [`super::outdir::prepare_out_dir`]; `rec` writes its transcript there.
 pub fn sign_intermediate(
     job: &IntermediateJob<'_>,
     confirm: &mut dyn Confirm,

@@ -2,7 +2,8 @@
 //! media, console): [`generate`] (generation), [`rehearse`] (rehearsal), [`combine`] (quorum
 //! check, and one share alone), [`intermediate`] (rotation) and [`crl`] (revocation), with
 //! the steps they share — [`context`] (root.pem, manifest.json, transcript header),
-//! [`outputs`] (the generation's files), [`quorum`] and [`confirm`] (confirm → rebuild → sign →
+//! [`outdir`] (the output directory, refused before anything is written), [`outputs`] (the
+//! generation's files), [`quorum`] and [`confirm`] (confirm → rebuild → sign →
 //! seal), [`session`] (hardening, pre-flight, the outcome after the seal) and [`summary`] (what
 //! the operator reads). The commands that are not ceremonies live here too, as flows over the
 //! same layers: [`chain`] (customer check), [`audit`] (transcript verify, attest, report) and
@@ -18,6 +19,7 @@ pub mod context;
 pub mod crl;
 pub mod generate;
 pub mod intermediate;
+pub mod outdir;
 pub mod outputs;
 pub mod paper_wipe;
 pub mod quorum;

@@ -186,7 +186,7 @@ fn share_file_name(index: u8, holder: &crate::plan::Holder) -> String {
 }
 
 /// Every file a generation (or rehearsal) from `plan` writes into its output directory, for
-/// [`crate::fsio::prepare_out_dir`]: the shares (index `i` for the `i`-th holder), root.pem,
+/// [`super::outdir::prepare_out_dir`]: the shares (index `i` for the `i`-th holder), root.pem,
 /// manifest.json and the transcript.
 pub fn generation_writes(plan: &Plan) -> Vec<String> {
     let mut names: Vec<String> = (1..=u8::MAX)
@@ -212,14 +212,14 @@ pub fn write_outputs(
     // the current one if it was linked into place, and a temporary copy that could not be
     // removed.
     let fail = |e: Error, written: &[String]| {
-        let secrets = fsio::secret_leftovers(out);
+        let secrets = super::outdir::secret_leftovers(out);
         if !secrets.is_empty() {
             e.hint(format!(
                 "the ceremony is incomplete; {} in {} {} SECRET (shares of a key whose ceremony never completed): wipe them with {}, then run again in a new, empty directory",
                 secrets.join(", "),
                 out.display(),
                 if secrets.len() == 1 { "is" } else { "are" },
-                fsio::wipe_command(out, &secrets)
+                super::outdir::wipe_command(out, &secrets)
             ))
         } else if written.is_empty() {
             e

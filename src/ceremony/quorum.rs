@@ -212,7 +212,7 @@ pub fn start_signing(
     let hardening = harden(allow_unlocked)?;
     secret::probe_lock(locked_pages_needed(ctx.manifest.shares_total))?;
     let writes: Vec<&str> = writes.iter().map(String::as_str).collect();
-    crate::fsio::prepare_out_dir(out, &writes)?;
+    super::outdir::prepare_out_dir(out, &writes)?;
     let header = quorum_header(
         ctx,
         kind,

@@ -26,7 +26,7 @@ pub fn run(out: PathBuf, allow_unlocked_memory: bool) -> Result<i32> {
     let plan = rehearsal_plan()?;
     secret::probe_lock(locked_pages_needed(plan.quorum.shares))?;
     let writes = generation_writes(&plan);
-    crate::fsio::prepare_out_dir(&out, &writes.iter().map(String::as_str).collect::<Vec<_>>())?;
+    super::outdir::prepare_out_dir(&out, &writes.iter().map(String::as_str).collect::<Vec<_>>())?;
     let header = plan_header(
         &plan,
         "rehearsal.toml",
