@@ -112,13 +112,7 @@ pub fn run(args: Args) -> Result<i32> {
         )?,
     );
     let mut rec = Recorder::create(&out, &header)?;
-    let mut sources: Vec<Source> = shares.into_iter().map(Source::File).collect();
-    sources.extend(qr_images.into_iter().map(Source::QrImage));
-    if keyboard || sources.is_empty() {
-        let k = ctx.manifest.threshold as usize;
-        let more = k.saturating_sub(sources.len()).max(1);
-        sources.extend((0..more).map(|_| Source::Keyboard));
-    }
+    let sources = input::sources(&shares, &qr_images, keyboard, ctx.manifest.threshold);
     let r = transcript::recorded(&mut rec, |rec| combine(&ctx, sources, rec))?;
     after_seal(&out, || {
         console::out(

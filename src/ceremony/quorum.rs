@@ -26,7 +26,7 @@ use super::combine::{CombineReport, rebuild_quorum};
 use super::confirm::{Confirm, Confirmation, check_two};
 use super::session::{harden, output_facts, preflight};
 use super::{Context, locked_pages_needed, new_ceremony_id, quorum_header};
-use crate::console::share_input::Source;
+use crate::console::share_input::{self, Source};
 use crate::encoding::names::base_name;
 use crate::error::{Error, Result};
 use crate::fsio;
@@ -179,13 +179,12 @@ pub fn quorum_sources(q: &QuorumArgs, threshold: u8) -> Result<Vec<Source>> {
     for s in &q.qr_images {
         transcript::check_recordable_name(s, "QR image")?;
     }
-    let mut sources: Vec<Source> = q.shares.iter().cloned().map(Source::File).collect();
-    sources.extend(q.qr_images.iter().cloned().map(Source::QrImage));
-    if q.keyboard || sources.is_empty() {
-        let more = (threshold as usize).saturating_sub(sources.len()).max(1);
-        sources.extend((0..more).map(|_| Source::Keyboard));
-    }
-    Ok(sources)
+    Ok(share_input::sources(
+        &q.shares,
+        &q.qr_images,
+        q.keyboard,
+        threshold,
+    ))
 }
 
 /// Loads root.pem and manifest.json once, for the context and for the copies.
