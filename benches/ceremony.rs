@@ -50,7 +50,7 @@ fn bench(c: &mut Criterion) {
                 // (its header hashes this executable), generate, seal.
                 let writes = ceremony::generation_writes(&plan);
                 let writes: Vec<&str> = writes.iter().map(String::as_str).collect();
-                rootkey::fsio::prepare_out_dir(&out, &writes).expect("out dir");
+                rootkey::ceremony::outdir::prepare_out_dir(&out, &writes).expect("out dir");
                 let header = ceremony::plan_header(
                     &plan,
                     "rehearsal.toml",

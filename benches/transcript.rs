@@ -91,7 +91,7 @@ fn bench(c: &mut Criterion) {
     let plan = rootkey::ceremony::rehearsal_plan().expect("plan");
     let writes = rootkey::ceremony::generation_writes(&plan);
     let writes: Vec<&str> = writes.iter().map(String::as_str).collect();
-    rootkey::fsio::prepare_out_dir(&out, &writes).expect("out dir");
+    rootkey::ceremony::outdir::prepare_out_dir(&out, &writes).expect("out dir");
     let header = rootkey::ceremony::plan_header(
         &plan,
         "rehearsal.toml",

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-/// Whose fault an error is; decides the exit code (see `docs/cli.md`).
+/// Whose fault an error is; decides the exit code ([`exit`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
     /// The operator asked for something impossible (bad flag combination, k > n, …).
@@ -19,7 +19,8 @@ pub enum Fault {
     Environment,
 }
 
-/// Process exit codes, documented in `docs/cli.md`.
+/// Process exit codes: the one definition. README.md, "Exit codes", is their documentation
+/// for people; the `--help` texts summarise them (a test in `cli` checks that they agree).
 pub mod exit {
     /// Success.
     pub const OK: i32 = 0;
@@ -31,6 +32,18 @@ pub mod exit {
     pub const VERIFICATION: i32 = 3;
     /// The environment refused (memory locking, file system, randomness).
     pub const ENVIRONMENT: i32 = 4;
+
+    /// The codes of `transcript verify` and `transcript report`, which answer an auditor's
+    /// question (the transcript specification's verdicts); usage errors stay [`crate::error::exit::USAGE`]
+    /// and an answer that could not be delivered [`crate::error::exit::ENVIRONMENT`].
+    pub mod transcript {
+        /// Valid and sealed.
+        pub const SEALED: i32 = 0;
+        /// Invalid, or an input could not be read.
+        pub const INVALID: i32 = 1;
+        /// Valid but unsealed (aborted or interrupted).
+        pub const UNSEALED: i32 = 3;
+    }
 }
 
 /// A user-facing error.

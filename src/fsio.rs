@@ -8,28 +8,10 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-mod outdir;
-pub use outdir::{
-    check_new_file, is_secret_leftover, name_secret_leftovers, prepare_out_dir, secret_leftovers,
-    wipe_command,
-};
-
 /// Mode for secret files (shares).
 pub const SECRET_MODE: u32 = 0o600;
 /// Mode for public files (certificates, manifests, transcripts).
 pub const PUBLIC_MODE: u32 = 0o644;
-
-/// File names that mark a directory as holding a ceremony.
-pub const CEREMONY_MARKERS: &[&str] = &[
-    "manifest.json",
-    "root.pem",
-    "transcript.jsonl",
-    "transcript.attestations",
-    "intermediate.pem",
-    "intermediate-chain.pem",
-    "root.crl",
-    "root.crl.pem",
-];
 
 /// Reads a public input file (manifest, certificate, plan, profile): must be a regular file of
 /// at most `max` bytes. `what` names it in errors ("manifest", "root certificate", …).
@@ -73,7 +55,7 @@ fn open_regular(path: &Path, label: &str) -> Result<File> {
 }
 
 /// A fresh temporary name next to `path`: `.NAME.tmp-` and 12 random hex digits (the form
-/// [`prepare_out_dir`] recognises as a leftover).
+/// `ceremony::outdir::prepare_out_dir` recognises as a leftover).
 pub fn temp_path(path: &Path) -> Result<PathBuf> {
     let dir = path
         .parent()
@@ -109,8 +91,8 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         // Explicit chmod: the umask must not decide the mode.
         f.set_permissions(fs::Permissions::from_mode(mode))
             .map_err(|e| {
-                if outdir::unsupported(&e) {
-                    outdir::no_modes(
+                if unsupported(&e) {
+                    no_modes(
                         &path.display().to_string(),
                         &format!("setting mode {mode:04o} failed: {e}"),
                     )
@@ -133,9 +115,7 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         match fs::hard_link(&tmp, path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists()),
-            Err(e) if outdir::unsupported(&e) => {
-                Err(outdir::no_links(&path.display().to_string(), &e))
-            }
+            Err(e) if unsupported(&e) => Err(no_links(&path.display().to_string(), &e)),
             Err(e) => Err(io("cannot move into place (hard link)", e)),
         }
     })();
@@ -371,9 +351,72 @@ pub fn overwrite_and_remove(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(done)
 }
 
+/// The error for a file system that does not keep Unix file modes; `what` names the directory
+/// or file ("--out DIR").
+pub(crate) fn no_modes(what: &str, why: &str) -> Error {
+    Error::environment(format!(
+        "{what}: this file system does not keep file permissions ({why}); rootkey writes only where it can set each file's mode (a share must be 0600) — FAT, as on a USB stick, is like that"
+    ))
+    .hint("write to a Linux file system, e.g. tmpfs under /dev/shm (copy public files elsewhere afterwards)")
+}
+
+/// The error for a file system without hard links: rootkey puts every file in place with
+/// link(2), which never replaces an existing file.
+pub(crate) fn no_links(what: &str, e: &std::io::Error) -> Error {
+    Error::environment(format!(
+        "{what}: this file system has no hard links (link: {e}), which rootkey needs to put each file in place without ever replacing one — FAT, as on a USB stick, is like that"
+    ))
+    .hint("write to a Linux file system, e.g. tmpfs under /dev/shm (copy public files elsewhere afterwards)")
+}
+
+/// True for the errors a file system gives for an operation it does not have (`chmod` or
+/// `link` on FAT: EPERM, ENOTSUP/EOPNOTSUPP, or ENOSYS through FUSE).
+pub(crate) fn unsupported(e: &std::io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EPERM | libc::ENOTSUP | libc::ENOSYS)
+    ) || e.raw_os_error() == Some(libc::EOPNOTSUPP)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsupported_operations_are_the_fat_errors() {
+        for code in [libc::EPERM, libc::ENOTSUP, libc::EOPNOTSUPP, libc::ENOSYS] {
+            assert!(
+                unsupported(&std::io::Error::from_raw_os_error(code)),
+                "{code}"
+            );
+        }
+        for code in [libc::EACCES, libc::ENOSPC, libc::EROFS, libc::EEXIST] {
+            assert!(
+                !unsupported(&std::io::Error::from_raw_os_error(code)),
+                "{code}"
+            );
+        }
+        let e = no_modes(
+            "--out /media/usb/c",
+            &format!(
+                "setting mode 0600 failed: {}",
+                std::io::Error::from_raw_os_error(libc::ENOSYS)
+            ),
+        );
+        assert_eq!(
+            e.to_string(),
+            "--out /media/usb/c: this file system does not keep file permissions (setting mode 0600 failed: Function not implemented (os error 38)); rootkey writes only where it can set each file's mode (a share must be 0600) — FAT, as on a USB stick, is like that\n  next step: write to a Linux file system, e.g. tmpfs under /dev/shm (copy public files elsewhere afterwards)"
+        );
+        assert_eq!(e.exit_code(), crate::error::exit::ENVIRONMENT);
+        let e = no_links(
+            "--out /media/usb/c",
+            &std::io::Error::from_raw_os_error(libc::EPERM),
+        );
+        assert_eq!(
+            e.message,
+            "--out /media/usb/c: this file system has no hard links (link: Operation not permitted (os error 1)), which rootkey needs to put each file in place without ever replacing one — FAT, as on a USB stick, is like that"
+        );
+    }
     use std::os::unix::fs::PermissionsExt;
 
     #[test]

@@ -1,21 +1,31 @@
 //! rootkey — air-gapped Shamir ceremonies for an offline Ed25519 root CA key.
 //!
-//! Modules follow the ceremony concepts: [`secret`] (locked memory, process hardening),
-//! [`key`] (seed and root key), [`shamir`] (split/combine), [`share`] (envelope and text form),
-//! [`manifest`] (root-signed share list), [`cert`] (root and intermediate certificates, CSRs,
-//! CRLs, chain checks), [`console`] (output to the operator's terminal), [`plan`] (ceremony
-//! plans), [`ceremony`] (the commands), [`signing`] (rotation and CRL ceremonies), [`fsio`]
-//! (atomic, non-overwriting output), [`pem`] (the one strict PEM reader), [`tomlpos`] (where
-//! in a TOML file an error is),
-//! [`transcript`] (the hash-chained, root-sealed ceremony log and its replay), [`pdfdoc`]
-//! (printed documents), [`paper`] (the paper shard each holder keeps).
+//! The modules form layers; a module imports only from its own layer or the ones below it:
+//!
+//! 1. foundation — [`secret`] (locked memory, process hardening, hidden terminal reads),
+//!    [`encoding`] (UTC time, hash display, file names), [`jcs`] (canonical JSON),
+//!    [`pgpwords`], [`pem`] (the one strict PEM reader), [`tomlpos`] (where in a TOML file an
+//!    error is), [`fsio`] (size-capped reads, atomic non-overwriting writes, file system
+//!    facts), [`error`] (the error type and the exit codes);
+//! 2. formats — [`key`] (seed and root key), [`shamir`] (split/combine), [`share`] (envelope
+//!    and text form), [`manifest`] (root-signed share list), [`cert`] (root and intermediate
+//!    certificates, CSRs, CRLs, chain checks), [`transcript`] (the hash-chained, root-sealed
+//!    ceremony log and its replay), [`plan`] (ceremony plans);
+//! 3. media and output — [`paper`] (the paper shard each holder keeps), [`pdfdoc`] (printed
+//!    documents);
+//! 4. [`console`] — the operator's terminal (output, visible lines, share entry);
+//! 5. [`ceremony`] — one file per ceremony kind, and the other commands' flows;
+//! 6. [`cli`] — the clap definitions and the mapping of each command onto [`ceremony`];
+//!    `main.rs` only calls [`cli::main`].
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod ceremony;
 pub mod cert;
+pub mod cli;
 pub mod console;
+pub mod encoding;
 pub mod error;
 pub mod fsio;
 pub mod jcs;
@@ -30,8 +40,6 @@ pub mod plan;
 pub mod secret;
 pub mod shamir;
 pub mod share;
-pub mod signing;
-pub mod summary;
 pub mod tomlpos;
 pub mod transcript;
 

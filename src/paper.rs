@@ -495,9 +495,9 @@ fn page(
 }
 
 /// The fingerprint as `SHA256:` and 16 groups of 4 hex digits
-/// ([`crate::ceremony::fingerprint_display`]), broken after the eighth group.
+/// ([`crate::encoding::hexfmt::fingerprint_display`]), broken after the eighth group.
 fn fingerprint_lines(fp: &[u8; 32]) -> String {
-    let full = crate::ceremony::fingerprint_display(fp);
+    let full = crate::encoding::hexfmt::fingerprint_display(fp);
     let mut groups = full.split(' ');
     let first: Vec<&str> = groups.by_ref().take(8).collect();
     let rest: Vec<&str> = groups.collect();

@@ -215,7 +215,11 @@ fn paper_shards_on_a_persistent_disk_are_refused_unless_allowed_and_recorded() {
             "--print-to",
         ]);
     assert!(!out.join("transcript.jsonl").exists(), "nothing is started");
-    assert!(pdfs(&out).is_empty());
+    // Refused before --out is created: no directory, so no PDF in it either.
+    assert!(
+        !out.exists(),
+        "a refused generate leaves no --out directory"
+    );
     let out = t.path().join("allowed");
     generate_run(&plan(), &out, &["--allow-persistent-output"]).ok();
     assert_eq!(pdfs(&out).len(), 3);

@@ -28,7 +28,7 @@ use x509_cert::{
 use super::RootCert;
 use super::crl::ParsedCrl;
 use super::sigverify;
-use crate::ceremony::utc_string;
+use crate::encoding::time::utc_string;
 use crate::error::{Error, Result};
 
 /// Longest path below the root that is searched.

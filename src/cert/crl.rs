@@ -42,7 +42,7 @@ use x509_cert::{
 };
 
 use super::{ED25519_OID, RootCert, tlv};
-use crate::ceremony::utc_string;
+use crate::encoding::time::utc_string;
 use crate::error::{Error, Result};
 
 mod read;

@@ -50,7 +50,7 @@ use x509_cert::{
 
 use super::profile::{IntermediateProfile, extension_name};
 use super::{ED25519_OID, RootCert, key_identifier};
-use crate::ceremony::utc_string;
+use crate::encoding::time::utc_string;
 use crate::error::{Error, Result};
 
 pub use super::previous::{PreviousCheck, check_previous, load_certificate};

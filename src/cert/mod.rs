@@ -415,7 +415,7 @@ impl RootCert {
             ))
         })?;
         let validity = tbs.validity();
-        let time = |t: &x509_cert::time::Time| crate::ceremony::utc_string(t.to_date_time());
+        let time = |t: &x509_cert::time::Time| crate::encoding::time::utc_string(t.to_date_time());
         Ok(RootCert {
             fingerprint: fingerprint(&pk),
             public_key,

@@ -10,7 +10,7 @@ use x509_cert::Certificate;
 use super::intermediate::{Draft, unix};
 use super::profile::IntermediateProfile;
 use super::{ED25519_OID, RootCert};
-use crate::ceremony::utc_string;
+use crate::encoding::time::utc_string;
 use crate::error::{Error, Result};
 
 /// Exactly one certificate read from a file (PEM or DER, canonical DER; see

@@ -15,7 +15,6 @@
 //! | 37 | 32 | share value = Shamir y values over GF(256), one per seed byte |
 //! | 69 | 4  | checksum: first 4 bytes of SHA-256(bytes 0..69) |
 
-pub mod input;
 pub mod rs32;
 pub mod text;
 

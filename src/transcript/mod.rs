@@ -144,7 +144,7 @@ pub fn time_string(t: SystemTime) -> Result<String> {
         .map_err(|e| Error::environment(format!("system clock: {e}")))?;
     Ok(format!(
         "{}.{:03}Z",
-        &crate::ceremony::utc_string(dt)[..19],
+        &crate::encoding::time::utc_string(dt)[..19],
         d.subsec_millis()
     ))
 }

@@ -1,13 +1,13 @@
 //! The auditor's report of a replayed transcript (`rootkey transcript report`): verification
 //! result, ceremony facts, participants, pre-flight facts, the timeline, artifacts, quorum,
-//! attestations and blank signature lines, as Markdown (and as PDF through
-//! [`crate::pdfdoc`]).
+//! attestations and blank signature lines, as Markdown (the PDF is rendered from the same
+//! [`Report`] by `rootkey transcript report`, in the ceremony layer).
 
 use serde_json::Value;
 
 use super::verify::{Entry, Replay, Verdict};
-use crate::ceremony::fingerprint_display;
 use crate::cert;
+use crate::encoding::hexfmt::fingerprint_display;
 
 /// One section of the report.
 #[derive(Debug)]
@@ -552,40 +552,4 @@ pub fn markdown(rep: &Report) -> String {
     }
     o.push_str(&format!("---\n\n{}\n", md(&rep.footer)));
     o
-}
-
-/// Renders the report as a printable PDF (`pdfdoc`; a REHEARSAL watermark on rehearsals).
-pub fn pdf(rep: &Report, paper: crate::pdfdoc::PaperSize) -> crate::error::Result<Vec<u8>> {
-    use crate::pdfdoc::{Block, Document};
-    let mut blocks = Vec::new();
-    for (heading, sections) in &rep.parts {
-        blocks.push(Block::Heading(heading.clone()));
-        for sec in sections {
-            blocks.push(match sec {
-                Section::Facts(kv) => Block::KeyValue(kv.clone()),
-                Section::Table {
-                    headers,
-                    widths,
-                    rows,
-                } => Block::Table {
-                    headers: headers.clone(),
-                    widths: widths.clone(),
-                    rows: rows.clone(),
-                },
-                Section::Text(t) => Block::Paragraph(t.clone()),
-                Section::Signatures(labels) => Block::SignatureLines(labels.clone()),
-            });
-        }
-        blocks.push(Block::Spacer(3.0));
-    }
-    let doc = Document {
-        title: rep.title.clone(),
-        subtitle: Some(format!("Result: {}", rep.verdict)),
-        blocks,
-        footer: rep.footer.clone(),
-        watermark: rep
-            .rehearsal
-            .then(|| "REHEARSAL — NOT A REAL CEREMONY".to_string()),
-    };
-    crate::pdfdoc::render(&doc, paper)
 }

@@ -56,7 +56,7 @@ fn seed_vectors() {
         )?;
         eq(
             "display",
-            ceremony::fingerprint_display(&fp),
+            rootkey::encoding::hexfmt::fingerprint_display(&fp),
             s(exp, "fingerprint_display").into(),
         )
     });

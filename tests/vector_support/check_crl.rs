@@ -26,7 +26,7 @@ fn crl_vectors() {
                 c.issuer.to_string(),
                 root.subject.clone(),
             )?;
-            let utc = rootkey::ceremony::utc_string;
+            let utc = rootkey::encoding::time::utc_string;
             eq(
                 "thisUpdate",
                 utc(c.this_update),

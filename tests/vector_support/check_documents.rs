@@ -120,7 +120,7 @@ fn cert_vectors() {
             }
             eq("issuer = subject", tbs.issuer(), tbs.subject())?;
             let v = tbs.validity();
-            let fmt = rootkey::ceremony::utc_string;
+            let fmt = rootkey::encoding::time::utc_string;
             eq(
                 "notBefore",
                 fmt(v.not_before.to_date_time()),

@@ -34,7 +34,7 @@ pub fn time(s: &str) -> DateTime {
 pub fn revocation_json(r: &Revocation) -> Value {
     json!({
         "serial_hex": r.serial_hex(),
-        "revoked_at": rootkey::ceremony::utc_string(r.revoked_at),
+        "revoked_at": rootkey::encoding::time::utc_string(r.revoked_at),
         "reason": r.reason.map(|x| x.as_str()),
     })
 }
@@ -68,7 +68,7 @@ pub fn crl(o: &mut Out, cx: &VectorCeremony) {
             "issuer": parsed.issuer.to_string(),
             "this_update": THIS_UPDATE,
             "next_update_days": NEXT_UPDATE_DAYS,
-            "next_update": parsed.next_update.map(rootkey::ceremony::utc_string),
+            "next_update": parsed.next_update.map(rootkey::encoding::time::utc_string),
             "revoked": parsed.revoked.iter().map(revocation_json).collect::<Vec<_>>(),
             "aki_hex": parsed.aki.as_deref().map(hex::encode),
             "tbs_sha256": hex::encode(draft.tbs_sha256),

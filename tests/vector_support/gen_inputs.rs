@@ -5,8 +5,8 @@ use der::Encode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use rootkey::ceremony;
 use rootkey::cert::{self, DEFAULT_ROOT_PROFILE, RootProfile};
+use rootkey::encoding::hexfmt;
 use rootkey::fsio;
 use rootkey::key::RootKey;
 use rootkey::plan::Plan;
@@ -27,7 +27,7 @@ pub fn seed(o: &mut Out) {
             "public_key_hex": hex::encode(pk),
             "spki_der_hex": hex::encode(cert::ed25519_spki_der(&pk)),
             "fingerprint_hex": hex::encode(fp),
-            "fingerprint_display": ceremony::fingerprint_display(&fp),
+            "fingerprint_display": hexfmt::fingerprint_display(&fp),
         });
         if let (Some(m), Some(x)) = (e.as_object_mut(), extra.as_object()) {
             m.extend(x.clone());

@@ -14,10 +14,11 @@ use serde_json::{Value, json};
 use std::fs;
 use std::path::Path;
 
-use rootkey::ceremony::{self, Context};
+use rootkey::ceremony::{
+    self, Context, CrlJob, HashSource, InputFile, IntermediateJob, ScriptedConfirm,
+};
 use rootkey::cert::crl::{self, Revocation};
 use rootkey::cert::profile::IntermediateProfile;
-use rootkey::signing::{self, CrlJob, HashSource, InputFile, IntermediateJob, ScriptedConfirm};
 use rootkey::transcript::Kind;
 use rootkey::transcript::verify::{ReplayOptions, Verdict, replay_bytes};
 
@@ -72,7 +73,7 @@ fn confirmers() -> ScriptedConfirm {
     }
 }
 
-fn sources() -> Vec<rootkey::share::input::Source> {
+fn sources() -> Vec<rootkey::console::share_input::Source> {
     let paths: Vec<_> = SHARES.iter().map(|s| dir().join(s)).collect();
     file_sources(&paths)
 }
@@ -103,7 +104,7 @@ fn crl_transcript(previous: Option<&str>, revoke: &[Revocation], this_update: &s
         preflight(),
     ));
     rootkey::transcript::recorded(&mut rec, |rec| {
-        signing::sign_crl(&job, &mut confirmers(), sources(), out.path(), rec)
+        ceremony::sign_crl(&job, &mut confirmers(), sources(), out.path(), rec)
     })
     .expect("crl sign");
     rec.bytes().expect("memory").to_vec()
@@ -139,7 +140,7 @@ fn rotation_transcript() -> Vec<u8> {
         preflight(),
     ));
     rootkey::transcript::recorded(&mut rec, |rec| {
-        signing::sign_intermediate(&job, &mut confirmers(), sources(), out.path(), rec)
+        ceremony::sign_intermediate(&job, &mut confirmers(), sources(), out.path(), rec)
     })
     .expect("intermediate sign");
     rec.bytes().expect("memory").to_vec()

@@ -182,10 +182,10 @@ pub fn holder_json(h: &rootkey::plan::Holder) -> Value {
 }
 
 /// Share files as `combine` sources.
-pub fn file_sources(files: &[PathBuf]) -> Vec<rootkey::share::input::Source> {
+pub fn file_sources(files: &[PathBuf]) -> Vec<rootkey::console::share_input::Source> {
     files
         .iter()
         .cloned()
-        .map(rootkey::share::input::Source::File)
+        .map(rootkey::console::share_input::Source::File)
         .collect()
 }

@@ -15,8 +15,8 @@ use x509_cert::{
 
 use super::revocation::integer_problem;
 use super::{MAX_INTEGER_OCTETS, PEM_LABEL, Reason, Revocation, ed25519_algorithm};
-use crate::ceremony::utc_string;
 use crate::cert::RootCert;
+use crate::encoding::time::utc_string;
 use crate::error::{Error, Result};
 
 /// A CRL read back and checked (structure only; see [`parse`]).

@@ -78,9 +78,9 @@ pub(super) fn check_seal_entry(e: &Entry, facts: &Facts<'_>) -> Result<[u8; 32]>
             "bad seal",
             format!(
                 "sealed by key {}, which is not the root key recorded at {} ({}): the seal was replaced",
-                crate::ceremony::fingerprint_display(&cert::fingerprint(&pk)),
+                crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(&pk)),
                 first.at(),
-                crate::ceremony::fingerprint_display(&cert::fingerprint(k)),
+                crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(k)),
             ),
         ));
     }
@@ -188,7 +188,7 @@ pub(super) fn check_attestations(
         if listed_as == Some(None) {
             return Err(bad(format!(
                 "{here}: unknown witness: \"{name}\" signed with key {}, which is not in the witness list",
-                crate::ceremony::fingerprint_display(&cert::fingerprint(&pk))
+                crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(&pk))
             )));
         }
         out.push(Attestation {
@@ -229,7 +229,7 @@ pub(super) fn check_artifact_content(
             if keys.iter().any(|k| *k != c.public_key_bytes()) {
                 return Err(fail(format!(
                     "holds root key {}, but the transcript records another root key",
-                    crate::ceremony::fingerprint_display(&c.fingerprint)
+                    crate::encoding::hexfmt::fingerprint_display(&c.fingerprint)
                 )));
             }
             let der = hex::encode(Sha256::digest(&c.der));
@@ -331,7 +331,7 @@ fn manifest_signed_by_root(
     if !ok {
         return Err(format!(
             "its signature does not verify under the root key {}: the manifest was modified after the ceremony",
-            crate::ceremony::fingerprint_display(&cert::fingerprint(key))
+            crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(key))
         ));
     }
     Ok(())

@@ -151,12 +151,7 @@ pub struct Replay {
     pub root_checked: bool,
 }
 
-/// `transcript verify` exit code: valid and sealed.
-pub const SEALED: i32 = 0;
-/// `transcript verify` exit code: invalid, or an input could not be read.
-pub const INVALID: i32 = 1;
-/// `transcript verify` exit code: valid but unsealed (aborted or interrupted).
-pub const UNSEALED: i32 = 3;
+pub use crate::error::exit::transcript::{INVALID, SEALED, UNSEALED};
 
 impl Replay {
     /// Exit code of `transcript verify`: 0 sealed, 1 invalid, 3 unsealed.
@@ -282,7 +277,7 @@ fn run(
                 format!(
                     "ok: {} signed by root key {}",
                     last.at(),
-                    crate::ceremony::fingerprint_display(&cert::fingerprint(&key))
+                    crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(&key))
                 ),
             ));
         }
@@ -317,8 +312,8 @@ fn run(
                     "bad seal",
                     format!(
                         "the root key recorded here ({}) is not the key of the given root certificate ({})",
-                        crate::ceremony::fingerprint_display(&cert::fingerprint(key)),
-                        crate::ceremony::fingerprint_display(&root.fingerprint)
+                        crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(key)),
+                        crate::encoding::hexfmt::fingerprint_display(&root.fingerprint)
                     ),
                 ));
             }
@@ -339,7 +334,7 @@ fn run(
             "root certificate".into(),
             format!(
                 "ok: the recorded root key and certificate are those of the given root.pem ({})",
-                crate::ceremony::fingerprint_display(&root.fingerprint)
+                crate::encoding::hexfmt::fingerprint_display(&root.fingerprint)
             ),
         ));
     } else {
@@ -365,7 +360,9 @@ fn run(
                     format!(
                         "\"{}\" with key {}{}",
                         a.name,
-                        crate::ceremony::fingerprint_display(&cert::fingerprint(&a.public_key)),
+                        crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(
+                            &a.public_key
+                        )),
                         a.listed_as
                             .as_ref()
                             .map(|l| format!(" = {l}"))
@@ -397,7 +394,7 @@ fn run(
                 return Err(bad(format!(
                     "{}: missing witness: {label} (key {}) did not attest this transcript (--all-witnesses)",
                     attestations_path(Path::new(&r.path)).display(),
-                    crate::ceremony::fingerprint_display(&cert::fingerprint(key))
+                    crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(key))
                 )));
             }
         }

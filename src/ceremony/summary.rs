@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use crate::ceremony::{CombineReport, GenerateReport, VerifiedShare, fingerprint_display};
+use super::{CombineReport, GenerateReport, VerifiedShare};
+use crate::encoding::hexfmt::fingerprint_display;
 
 const BANNER: &str = "*** REHEARSAL — throwaway key, NOT A REAL ROOT ***";
 

@@ -2,7 +2,7 @@
 //! photo of a paper shard's QR code (`--qr-image`), or at the keyboard — typed row by row from
 //! the paper (each row checked, and corrected if one character is wrong, as it is entered) or
 //! as one line from a USB QR scanner that acts as a keyboard. All of them end in the same
-//! share text, which [`super::text::parse`] then decodes; nothing read is ever echoed.
+//! share text, which [`crate::share::text::parse`] then decodes; nothing read is ever echoed.
 //!
 //! Limits: a photo is decoded on the ordinary heap (the `image` and `rqrr` crates): the file's
 //! bytes are zeroized after decoding and the decoded text is moved into locked memory, but the
@@ -13,10 +13,11 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroize;
 
-use super::text::{self, COMPACT_PREFIX, Correction, ROW_LEN, ROWS};
+use crate::encoding::names::base_name;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::secret::{self, SecretBytes};
+use crate::share::text::{self, COMPACT_PREFIX, Correction, ROW_LEN, ROWS};
 
 /// Largest share file accepted.
 pub const MAX_SHARE_FILE: usize = 16 * 1024;
@@ -53,10 +54,22 @@ pub struct ShareText {
     pub corrections: Vec<Correction>,
 }
 
-fn base_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| p.display().to_string())
+/// The share sources of a ceremony, in the order they are read: the files, the photos, then
+/// the keyboard — when asked for (`keyboard`) or when nothing else is given — for as many
+/// shares as `threshold` still needs (at least one).
+pub fn sources(
+    files: &[PathBuf],
+    photos: &[PathBuf],
+    keyboard: bool,
+    threshold: u8,
+) -> Vec<Source> {
+    let mut sources: Vec<Source> = files.iter().cloned().map(Source::File).collect();
+    sources.extend(photos.iter().cloned().map(Source::QrImage));
+    if keyboard || sources.is_empty() {
+        let more = (threshold as usize).saturating_sub(sources.len()).max(1);
+        sources.extend((0..more).map(|_| Source::Keyboard));
+    }
+    sources
 }
 
 /// Reads a share from `source`; `ordinal` numbers keyboard prompts ("share 3").
@@ -376,6 +389,30 @@ fn strip_row_number(typed: &[u8], row: usize) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The order and number of sources: files, photos, then as many keyboard entries as the
+    /// threshold still needs (at least one when asked for; all of them when nothing is given).
+    #[test]
+    fn sources_fill_the_threshold_from_the_keyboard() {
+        let kinds = |v: Vec<Source>| -> String {
+            v.iter()
+                .map(|s| match s {
+                    Source::File(_) => 'f',
+                    Source::QrImage(_) => 'q',
+                    Source::Keyboard => 'k',
+                    Source::Read(_) => 'r',
+                })
+                .collect()
+        };
+        let f = [PathBuf::from("a.txt"), PathBuf::from("b.txt")];
+        let q = [PathBuf::from("c.jpg")];
+        assert_eq!(kinds(sources(&f, &q, false, 3)), "ffq");
+        assert_eq!(kinds(sources(&f, &[], false, 3)), "ff");
+        assert_eq!(kinds(sources(&f, &[], true, 3)), "ffk");
+        assert_eq!(kinds(sources(&f, &q, true, 3)), "ffqk");
+        assert_eq!(kinds(sources(&[], &[], false, 3)), "kkk");
+        assert_eq!(kinds(sources(&[], &q, true, 4)), "qkkk");
+    }
 
     #[test]
     fn row_numbers_are_stripped_only_when_present() {

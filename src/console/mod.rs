@@ -10,6 +10,9 @@
 //! ([`crate::error::clean_lines`]) and flushed at once, so a failure is seen where it happens
 //! rather than lost at exit.
 
+pub mod share_input;
+pub mod tty;
+
 use std::io::Write;
 use std::path::Path;
 

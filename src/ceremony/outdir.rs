@@ -10,8 +10,20 @@ use std::io::ErrorKind;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use super::{CEREMONY_MARKERS, SECRET_MODE};
 use crate::error::{Error, Result};
+use crate::fsio::{SECRET_MODE, no_links, no_modes, unsupported};
+
+/// File names that mark a directory as holding a ceremony.
+pub const CEREMONY_MARKERS: &[&str] = &[
+    "manifest.json",
+    "root.pem",
+    "transcript.jsonl",
+    "transcript.attestations",
+    "intermediate.pem",
+    "intermediate-chain.pem",
+    "root.crl",
+    "root.crl.pem",
+];
 
 /// A share file's name as rootkey writes it (`share-NN-SLUG.txt` or `.pdf`).
 fn is_share_name(name: &str) -> bool {
@@ -298,33 +310,6 @@ fn dangling_link(dir: &Path) -> Option<(PathBuf, PathBuf)> {
         })
 }
 
-/// The error for a file system that does not keep Unix file modes; `what` names the directory
-/// or file ("--out DIR").
-pub(super) fn no_modes(what: &str, why: &str) -> Error {
-    Error::environment(format!(
-        "{what}: this file system does not keep file permissions ({why}); rootkey writes only where it can set each file's mode (a share must be 0600) — FAT, as on a USB stick, is like that"
-    ))
-    .hint("write to a Linux file system, e.g. tmpfs under /dev/shm (copy public files elsewhere afterwards)")
-}
-
-/// The error for a file system without hard links: rootkey puts every file in place with
-/// link(2), which never replaces an existing file.
-pub(super) fn no_links(what: &str, e: &std::io::Error) -> Error {
-    Error::environment(format!(
-        "{what}: this file system has no hard links (link: {e}), which rootkey needs to put each file in place without ever replacing one — FAT, as on a USB stick, is like that"
-    ))
-    .hint("write to a Linux file system, e.g. tmpfs under /dev/shm (copy public files elsewhere afterwards)")
-}
-
-/// True for the errors a file system gives for an operation it does not have (`chmod` or
-/// `link` on FAT: EPERM, ENOTSUP/EOPNOTSUPP, or ENOSYS through FUSE).
-pub(super) fn unsupported(e: &std::io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::EPERM | libc::ENOTSUP | libc::ENOSYS)
-    ) || e.raw_os_error() == Some(libc::EOPNOTSUPP)
-}
-
 /// Probes that a 0600 file comes out 0600, owned by the directory's owner, and can be hard
 /// linked (the atomic write needs link(2)).
 fn probe(dir: &Path) -> Result<()> {
@@ -491,42 +476,6 @@ fn remove_created(created: &[PathBuf]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unsupported_operations_are_the_fat_errors() {
-        for code in [libc::EPERM, libc::ENOTSUP, libc::EOPNOTSUPP, libc::ENOSYS] {
-            assert!(
-                unsupported(&std::io::Error::from_raw_os_error(code)),
-                "{code}"
-            );
-        }
-        for code in [libc::EACCES, libc::ENOSPC, libc::EROFS, libc::EEXIST] {
-            assert!(
-                !unsupported(&std::io::Error::from_raw_os_error(code)),
-                "{code}"
-            );
-        }
-        let e = no_modes(
-            "--out /media/usb/c",
-            &format!(
-                "setting mode 0600 failed: {}",
-                std::io::Error::from_raw_os_error(libc::ENOSYS)
-            ),
-        );
-        assert_eq!(
-            e.to_string(),
-            "--out /media/usb/c: this file system does not keep file permissions (setting mode 0600 failed: Function not implemented (os error 38)); rootkey writes only where it can set each file's mode (a share must be 0600) — FAT, as on a USB stick, is like that\n  next step: write to a Linux file system, e.g. tmpfs under /dev/shm (copy public files elsewhere afterwards)"
-        );
-        assert_eq!(e.exit_code(), crate::error::exit::ENVIRONMENT);
-        let e = no_links(
-            "--out /media/usb/c",
-            &std::io::Error::from_raw_os_error(libc::EPERM),
-        );
-        assert_eq!(
-            e.message,
-            "--out /media/usb/c: this file system has no hard links (link: Operation not permitted (os error 1)), which rootkey needs to put each file in place without ever replacing one — FAT, as on a USB stick, is like that"
-        );
-    }
 
     #[test]
     fn secret_leftovers_are_shares_and_their_temporary_copies() {

@@ -1,0 +1,399 @@
+//! The quorum check (`rootkey combine`, transcript kind `quorum-check`) and the check of one
+//! share alone (`rootkey share verify`): each share is verified alone against the root-signed
+//! manifest, then a k-subset that rebuilds the key in root.pem is searched for
+//! ([`rebuild_quorum`], also the quorum step of the signing ceremonies) and the remaining
+//! shares are checked against it.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::session::{after_seal, disagreement_exit, harden, output_facts, preflight};
+use super::{Context, new_ceremony_id, quorum_header, summary};
+use crate::cert::RootCert;
+use crate::console::{
+    self,
+    share_input::{self as input, ShareText, Source},
+};
+use crate::encoding::hexfmt::fingerprint_display;
+use crate::error::{Error, Result, exit};
+use crate::key::RootKey;
+use crate::manifest::ShareEntry;
+use crate::secret::{self, SecretBytes};
+use crate::shamir::{self, SharePoint};
+use crate::share::Envelope;
+use crate::share::text::{self, Correction};
+use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR};
+
+/// Where the share of `rootkey share verify` comes from (clap allows exactly one).
+pub enum OneShare {
+    /// A share file.
+    File(PathBuf),
+    /// A photo of a paper shard's QR code.
+    QrImage(PathBuf),
+    /// Typed (or scanned) at the keyboard.
+    Keyboard,
+}
+
+/// `rootkey share verify`: checks one share alone against `manifest` and `root` and shows
+/// the result. Returns the exit code.
+pub fn verify_one(share: OneShare, manifest: PathBuf, root: PathBuf) -> Result<i32> {
+    harden(false)?;
+    let ctx = Context::load(&manifest, &root)?;
+    let source = match share {
+        OneShare::File(p) => Source::File(p),
+        OneShare::QrImage(p) => Source::QrImage(p),
+        OneShare::Keyboard => Source::Keyboard,
+    };
+    let v = verify_share_text(input::read(source, 1)?, &ctx)?;
+    console::out(
+        "the summary",
+        &summary::verified(&v, ctx.manifest.ceremony.rehearsal, &ctx.root.fingerprint),
+    )?;
+    Ok(exit::OK)
+}
+
+/// The arguments of `rootkey combine` (see `rootkey combine --help`).
+pub struct Args {
+    /// Output directory for the transcript.
+    pub out: PathBuf,
+    /// The ceremony's manifest.json.
+    pub manifest: PathBuf,
+    /// The ceremony's root certificate.
+    pub root: PathBuf,
+    /// Share files.
+    pub shares: Vec<PathBuf>,
+    /// Photos of paper shards' QR codes.
+    pub qr_images: Vec<PathBuf>,
+    /// Then ask at the keyboard.
+    pub keyboard: bool,
+    /// Continue without locked memory (rehearsal ceremonies only).
+    pub allow_unlocked_memory: bool,
+}
+
+/// `rootkey combine`: checks the names, loads the context, hardens the process, prepares the
+/// output directory and the transcript, runs [`combine`] and shows its summary. Returns the
+/// exit code.
+pub fn run(args: Args) -> Result<i32> {
+    let Args {
+        out,
+        manifest,
+        root,
+        shares,
+        qr_images,
+        keyboard,
+        allow_unlocked_memory,
+    } = args;
+    transcript::check_recordable_name(&manifest, "manifest")?;
+    transcript::check_recordable_name(&root, "root certificate")?;
+    for s in &shares {
+        transcript::check_recordable_name(s, "share file")?;
+    }
+    for s in &qr_images {
+        transcript::check_recordable_name(s, "QR image")?;
+    }
+    let ctx = Context::load(&manifest, &root)?;
+    if allow_unlocked_memory && !ctx.manifest.ceremony.rehearsal {
+        return Err(Error::operator(
+            "--allow-unlocked-memory is only allowed for rehearsal ceremonies",
+        ));
+    }
+    let hardening = harden(allow_unlocked_memory)?;
+    super::outdir::prepare_out_dir(&out, &[transcript::FILE_NAME])?;
+    let header = quorum_header(
+        &ctx,
+        Kind::QuorumCheck,
+        new_ceremony_id()?,
+        preflight(
+            &hardening,
+            ctx.manifest.ceremony.rehearsal,
+            &output_facts(&out, false, None)?,
+        )?,
+    );
+    let mut rec = Recorder::create(&out, &header)?;
+    let sources = input::sources(&shares, &qr_images, keyboard, ctx.manifest.threshold);
+    let r = transcript::recorded(&mut rec, |rec| combine(&ctx, sources, rec))?;
+    after_seal(&out, || {
+        console::out(
+            "the summary",
+            &format!(
+                "{}Transcript: {} (sealed by the rebuilt key)\n",
+                summary::combined(&r),
+                out.join(transcript::FILE_NAME).display()
+            ),
+        )?;
+        disagreement_exit(&r)
+    })
+}
+
+/// A share read from a file and verified alone against the manifest.
+#[derive(Debug)]
+pub struct VerifiedShare {
+    /// Where it came from (`share file PATH`, `QR image PATH`, `share 3 typed at the keyboard`).
+    pub origin: String,
+    /// What the transcript records: the file's name, or `-` for the keyboard.
+    pub file: String,
+    /// Its manifest entry.
+    pub entry: ShareEntry,
+    /// The envelope.
+    pub envelope: Envelope,
+    /// Rows corrected while decoding.
+    pub corrections: Vec<Correction>,
+}
+
+/// Reads one share file and verifies it alone: text form, checksum, ceremony, root key,
+/// and that its digest is the one the root-signed manifest lists for its index.
+pub fn verify_share_file(path: &Path, ctx: &Context) -> Result<VerifiedShare> {
+    verify_share_text(input::read_file(path)?, ctx)
+}
+
+/// Verifies a share read from any source alone (see [`verify_share_file`]).
+pub fn verify_share_text(st: ShareText, ctx: &Context) -> Result<VerifiedShare> {
+    let _scrub = secret::ScrubOnDrop;
+    let origin = st.origin;
+    let decoded =
+        text::parse(st.text.as_slice()).map_err(|e| e.context(format!("share {origin}")))?;
+    drop(st.text);
+    let h = decoded.envelope.header();
+    // Name the holder only when the share claims this ceremony; a foreign share's index means
+    // nothing here.
+    let same_ceremony = h.ceremony_id == ctx.manifest.ceremony_id()
+        && ctx
+            .manifest
+            .root
+            .fingerprint
+            .starts_with(&hex::encode(h.root_fingerprint));
+    let holder = ctx
+        .manifest
+        .shares
+        .iter()
+        .find(|s| s.index == h.index && same_ceremony)
+        .map(|s| format!(" (holder \"{}\")", s.holder))
+        .unwrap_or_default();
+    let entry = ctx
+        .manifest
+        .entry_for(&h, &decoded.envelope.digest())
+        .map_err(|e| e.context(format!("share {}{holder}, {origin}", h.index)))?
+        .clone();
+    let mut corrections = st.corrections;
+    corrections.extend(decoded.corrections);
+    Ok(VerifiedShare {
+        origin,
+        file: st.file,
+        entry,
+        envelope: decoded.envelope,
+        corrections,
+    })
+}
+
+/// Outcome of [`combine`].
+#[derive(Debug)]
+pub struct CombineReport {
+    /// Shares that formed the quorum (index, holder).
+    pub quorum: Vec<(u8, String)>,
+    /// Shares given beyond the quorum that agree with it.
+    pub agreeing: Vec<(u8, String)>,
+    /// Shares that do not agree with the quorum: (index, holder, origin).
+    pub disagreeing: Vec<(u8, String, String)>,
+    /// Corrections made while decoding, per share index.
+    pub corrections: Vec<(u8, Correction)>,
+    /// Root fingerprint.
+    pub fingerprint: [u8; 32],
+    /// Root subject.
+    pub subject: String,
+    /// Rehearsal ceremony?
+    pub rehearsal: bool,
+    /// Whether all secret memory was locked.
+    pub memory_locked: bool,
+}
+
+fn rebuild(points: &[&SharePoint], k: u8) -> Result<RootKey> {
+    let _scrub = secret::ScrubOnDrop;
+    let seed = shamir::combine(points, k)?;
+    RootKey::from_seed(&seed)
+}
+
+fn rebuild_matches(points: &[&SharePoint], k: u8, root: &RootCert) -> Result<bool> {
+    Ok(rebuild(points, k)?.public_key_bytes() == root.public_key_bytes())
+}
+
+/// Rebuilds the root key from share files: each share is verified alone, then a k-subset that
+/// rebuilds the key in root.pem is searched for; remaining shares are checked against it. Each
+/// step is recorded in `rec`, which the rebuilt key seals before it is wiped; nothing secret is
+/// printed or written.
+pub fn combine(ctx: &Context, sources: Vec<Source>, rec: &mut Recorder) -> Result<CombineReport> {
+    record_context(ctx, rec)?;
+    let (key, report) = rebuild_quorum(ctx, sources, rec)?;
+    rec.seal(&key)?;
+    drop(key);
+    Ok(report)
+}
+
+/// Records the `context-loaded` entry: which root.pem and manifest.json this ceremony uses.
+pub fn record_context(ctx: &Context, rec: &mut Recorder) -> Result<()> {
+    let m = &ctx.manifest;
+    rec.record(
+        &[TOOL_ACTOR],
+        "context-loaded",
+        json!({
+            "manifest": {
+                "ceremony_id": m.ceremony.id,
+                "file": ctx.manifest_file.0,
+                "sha256": hex::encode(ctx.manifest_file.1),
+            },
+            "root": {
+                "certificate_sha256": hex::encode(Sha256::digest(&ctx.root.der)),
+                "file": ctx.root_file.0,
+                "fingerprint": hex::encode(ctx.root.fingerprint),
+                "public_key": hex::encode(ctx.root.public_key_bytes()),
+                "sha256": hex::encode(ctx.root_file.1),
+            },
+        }),
+    )
+}
+
+/// The quorum part of a ceremony: reads and verifies each share alone (recording
+/// `share-presented`), rebuilds the key from a k-subset that matches root.pem (`key-rebuilt`)
+/// and checks the remaining shares against it (`share-checked`). Returns the rebuilt key, in
+/// locked memory, for the caller to use, seal with and drop.
+pub fn rebuild_quorum(
+    ctx: &Context,
+    sources: Vec<Source>,
+    rec: &mut Recorder,
+) -> Result<(RootKey, CombineReport)> {
+    let _scrub = secret::ScrubOnDrop;
+    let m = &ctx.manifest;
+    let k = m.threshold;
+    let mut shares: Vec<VerifiedShare> = Vec::new();
+    for (i, source) in sources.into_iter().enumerate() {
+        let s = verify_share_text(input::read(source, i + 1)?, ctx)?;
+        if let Some(prev) = shares.iter().find(|p| p.entry.index == s.entry.index) {
+            let files = if prev.origin == s.origin {
+                format!("the same {} was given twice", s.origin)
+            } else {
+                format!("{} and {} hold the same share", prev.origin, s.origin)
+            };
+            return Err(Error::operator(format!(
+                "share {} (holder \"{}\") is given twice: {files}",
+                s.entry.index, s.entry.holder
+            ))
+            .hint("each holder presents their share once; ask another holder for theirs"));
+        }
+        rec.record(
+            &[&s.entry.holder],
+            "share-presented",
+            json!({
+                "corrections": s.corrections.len(),
+                "envelope_sha256": s.entry.envelope_sha256,
+                "file": s.file,
+                "holder": s.entry.holder,
+                "index": s.entry.index,
+            }),
+        )?;
+        shares.push(s);
+    }
+    if shares.len() < k as usize {
+        let have: Vec<String> = shares
+            .iter()
+            .map(|s| format!("{} ({})", s.entry.index, s.entry.holder))
+            .collect();
+        return Err(Error::operator(format!(
+            "{} share(s) given, the threshold is {k}: {} more needed (have: share {})",
+            shares.len(),
+            k as usize - shares.len(),
+            if have.is_empty() {
+                "none".into()
+            } else {
+                have.join(", ")
+            }
+        ))
+        .hint("ask further holders to present their shares"));
+    }
+    let points: Vec<SharePoint> = shares
+        .iter()
+        .map(|s| {
+            Ok(SharePoint {
+                x: s.entry.index,
+                y: SecretBytes::copy_from(s.envelope.value())?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let mut quorum: Option<Vec<usize>> = None;
+    let mut err = None;
+    shamir::for_each_subset(points.len(), k as usize, |idx| {
+        if quorum.is_some() || err.is_some() {
+            return;
+        }
+        let subset: Vec<&SharePoint> = idx.iter().map(|&i| &points[i]).collect();
+        match rebuild_matches(&subset, k, &ctx.root) {
+            Ok(true) => quorum = Some(idx.to_vec()),
+            Ok(false) => {}
+            Err(e) => err = Some(e),
+        }
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
+    let name = |i: usize| (shares[i].entry.index, shares[i].entry.holder.clone());
+    let Some(q) = quorum else {
+        let all: Vec<String> = shares
+            .iter()
+            .map(|s| format!("{} ({})", s.entry.index, s.entry.holder))
+            .collect();
+        return Err(Error::verification(format!(
+            "shares {} rebuild a key that does not match root.pem ({}); no {k} of them agree with the root certificate",
+            all.join(", "),
+            fingerprint_display(&ctx.root.fingerprint)
+        ))
+        .hint("the manifest was signed over wrong shares or the root certificate is from another ceremony; stop and investigate"));
+    };
+    let key = rebuild(&q.iter().map(|&i| &points[i]).collect::<Vec<_>>(), k)?;
+    if key.public_key_bytes() != ctx.root.public_key_bytes() {
+        return Err(Error::environment(
+            "internal error: the quorum no longer rebuilds the root key",
+        ));
+    }
+    let mut quorum_idx: Vec<u8> = q.iter().map(|&i| shares[i].entry.index).collect();
+    quorum_idx.sort_unstable();
+    rec.record(
+        &[TOOL_ACTOR],
+        "key-rebuilt",
+        json!({
+            "public_key": hex::encode(key.public_key_bytes()),
+            "quorum": quorum_idx,
+        }),
+    )?;
+    let mut agreeing = Vec::new();
+    let mut disagreeing = Vec::new();
+    for i in (0..points.len()).filter(|i| !q.contains(i)) {
+        let mut subset: Vec<&SharePoint> =
+            q[..k as usize - 1].iter().map(|&j| &points[j]).collect();
+        subset.push(&points[i]);
+        let agrees = rebuild_matches(&subset, k, &ctx.root)?;
+        rec.record(
+            &[TOOL_ACTOR],
+            "share-checked",
+            json!({"agrees": agrees, "index": shares[i].entry.index}),
+        )?;
+        if agrees {
+            agreeing.push(name(i));
+        } else {
+            disagreeing.push((name(i).0, name(i).1, shares[i].origin.clone()));
+        }
+    }
+    let report = CombineReport {
+        quorum: q.iter().map(|&i| name(i)).collect(),
+        agreeing,
+        disagreeing,
+        corrections: shares
+            .iter()
+            .flat_map(|s| s.corrections.iter().map(|c| (s.entry.index, c.clone())))
+            .collect(),
+        fingerprint: ctx.root.fingerprint,
+        subject: ctx.root.subject.clone(),
+        rehearsal: m.ceremony.rehearsal,
+        memory_locked: !secret::unlocked_memory_used(),
+    };
+    Ok((key, report))
+}

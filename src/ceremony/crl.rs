@@ -1,0 +1,281 @@
+//! The CRL ceremony (`rootkey crl sign`, transcript kind `crl`): a quorum signs the next
+//! certificate revocation list, after two people confirm it. The steps are those of
+//! [`super::quorum`].
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::combine::CombineReport;
+use super::confirm::{Confirm, Confirmation, confirmer};
+use super::quorum::{
+    InputFile, QuorumArgs, confirm_then_rebuild, copy_inputs, load_context, quorum_sources,
+    start_signing, write_and_seal, writes,
+};
+use super::session::{after_seal, disagreement_exit};
+use super::{Context, record_context, summary};
+use crate::cert::crl::{self, CrlDraft, CrlParams, ParsedCrl, Revocation};
+use crate::cert::intermediate;
+use crate::console::{self, share_input::Source};
+use crate::encoding::time::{datetime, utc_string};
+use crate::error::Result;
+use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR};
+
+/// The CRL, DER (what a cRLDistributionPoints URL serves).
+pub const CRL_FILE: &str = "root.crl";
+/// The CRL, PEM.
+pub const CRL_PEM_FILE: &str = "root.crl.pem";
+
+/// What `crl sign` works from.
+pub struct CrlJob<'a> {
+    /// root.pem and manifest.json, verified.
+    pub ctx: &'a Context,
+    /// The two context files as read.
+    pub context_files: [&'a InputFile; 2],
+    /// The previous CRL (checked against the root), if any.
+    pub previous: Option<(&'a InputFile, &'a ParsedCrl)>,
+    /// New revocations.
+    pub revoke: &'a [Revocation],
+    /// thisUpdate.
+    pub this_update: SystemTime,
+    /// nextUpdate − thisUpdate, in days.
+    pub next_update_days: u32,
+}
+
+/// What `crl sign` did.
+#[derive(Debug)]
+pub struct CrlReport {
+    /// The confirmed draft.
+    pub draft: CrlDraft,
+    /// Who confirmed.
+    pub confirmations: Vec<Confirmation>,
+    /// The quorum.
+    pub quorum: CombineReport,
+    /// SHA-256 of the CRL DER.
+    pub crl_sha256: [u8; 32],
+}
+
+fn crl_inputs<'a>(job: &CrlJob<'a>) -> Vec<&'a InputFile> {
+    let mut inputs: Vec<&InputFile> = vec![job.context_files[0], job.context_files[1]];
+    if let Some((f, _)) = job.previous {
+        inputs.push(f);
+    }
+    inputs
+}
+
+/// Every file `crl sign` writes into its output directory (input copies, outputs,
+/// transcript), for [`super::outdir::prepare_out_dir`]; refuses clashing input names.
+pub fn crl_writes(job: &CrlJob<'_>) -> Result<Vec<String>> {
+    writes(&crl_inputs(job), &[CRL_FILE, CRL_PEM_FILE])
+}
+
+/// Prepares the CRL's TBS (no key).
+pub fn prepare_crl(job: &CrlJob<'_>) -> Result<CrlDraft> {
+    crl::prepare(&CrlParams {
+        root: &job.ctx.root,
+        previous: job.previous.map(|(_, p)| p),
+        revoke: job.revoke,
+        this_update: job.this_update,
+        next_update_days: job.next_update_days,
+    })
+}
+
+/// The summary the confirmers check.
+pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
+    let mut s = String::new();
+    s.push_str("CERTIFICATE REVOCATION LIST TO BE SIGNED\n");
+    if job.ctx.manifest.ceremony.rehearsal {
+        s.push_str("  (REHEARSAL root: not a real CRL)\n");
+    }
+    s.push_str(&format!("  Issuer:       {}\n", job.ctx.root.subject));
+    s.push_str(&format!("  CRL number:   {}\n", hex::encode(&d.number)));
+    s.push_str(&format!(
+        "  thisUpdate:   {}\n  nextUpdate:   {}\n",
+        utc_string(d.this_update),
+        utc_string(d.next_update)
+    ));
+    match job.previous {
+        Some((f, p)) => s.push_str(&format!(
+            "  Previous CRL: {} (number {}), {} entr{} carried forward\n",
+            f.name,
+            hex::encode(&p.number),
+            d.carried_forward,
+            if d.carried_forward == 1 { "y" } else { "ies" }
+        )),
+        None => s.push_str("  Previous CRL: none (this is the first CRL)\n"),
+    }
+    s.push_str(&format!("  Revoked certificates ({}):\n", d.revoked.len()));
+    for (i, r) in d.revoked.iter().enumerate() {
+        s.push_str(&format!(
+            "    serial {}  revoked {}  reason {}{}\n",
+            hex::encode(&r.serial),
+            utc_string(r.revoked_at),
+            r.reason.map(|x| x.as_str()).unwrap_or("(none)"),
+            if i < d.carried_forward { "" } else { "  NEW" }
+        ));
+    }
+    s.push_str(&format!(
+        "  TBS SHA-256:  {}\n  Confirmation code: {}\n",
+        hex::encode(d.tbs_sha256),
+        intermediate::short_code(&d.tbs_sha256)
+    ));
+    s
+}
+
+/// The CRL ceremony (see the module documentation).
+pub fn sign_crl(
+    job: &CrlJob<'_>,
+    confirm: &mut dyn Confirm,
+    sources: Vec<Source>,
+    out: &Path,
+    rec: &mut Recorder,
+) -> Result<CrlReport> {
+    let inputs = crl_inputs(job);
+    writes(&inputs, &[CRL_FILE, CRL_PEM_FILE])?;
+    copy_inputs(out, &inputs)?;
+    record_context(job.ctx, rec)?;
+    if let Some((f, p)) = job.previous {
+        rec.record(
+            &[TOOL_ACTOR],
+            "previous-crl-checked",
+            json!({
+                "crl_number": hex::encode(&p.number),
+                "file": f.name,
+                "sha256": f.sha256(),
+                "this_update": utc_string(p.this_update),
+            }),
+        )?;
+    }
+    let draft = prepare_crl(job)?;
+    // The list by count and digest (and in full while short): any CRL fits one entry.
+    let mut details = crate::transcript::crl_list::members(crate::transcript::crl_list::list(
+        draft.revoked.iter().map(|r| {
+            (
+                r.reason.map(|x| x.as_str().to_string()),
+                hex::encode(&r.serial),
+            )
+        }),
+    ))?;
+    details.extend(
+        json!({
+            "carried_forward": draft.carried_forward,
+            "crl_number": hex::encode(&draft.number),
+            "next_update": utc_string(draft.next_update),
+            "tbs_sha256": hex::encode(draft.tbs_sha256),
+            "this_update": utc_string(draft.this_update),
+        })
+        .as_object()
+        .cloned()
+        .unwrap_or_default(),
+    );
+    rec.record(&[TOOL_ACTOR], "crl-prepared", Value::Object(details))?;
+    let summary = crl_summary(job, &draft);
+    let (confirmations, key, quorum) =
+        confirm_then_rebuild(job.ctx, confirm, &summary, &draft.tbs_sha256, sources, rec)?;
+    let signature = key.sign(&draft.tbs_der);
+    let der = crl::assemble(&draft, &signature, &job.ctx.root)?;
+    let crl_sha256: [u8; 32] = Sha256::digest(&der).into();
+    rec.record(
+        &[TOOL_ACTOR],
+        "crl-issued",
+        json!({
+            "crl_number": hex::encode(&draft.number),
+            "crl_sha256": hex::encode(crl_sha256),
+            "tbs_sha256": hex::encode(draft.tbs_sha256),
+        }),
+    )?;
+    let pem = crl::to_pem(&der)?;
+    write_and_seal(
+        out,
+        &[(CRL_FILE, der.as_slice()), (CRL_PEM_FILE, pem.as_bytes())],
+        key,
+        rec,
+    )?;
+    Ok(CrlReport {
+        draft,
+        confirmations,
+        quorum,
+        crl_sha256,
+    })
+}
+
+/// `rootkey crl sign` (see its `--help`): checks the revocations and the previous CRL before
+/// any share is asked for, then runs [`sign_crl`] and shows its summary. Returns the exit code.
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    root: PathBuf,
+    manifest: PathBuf,
+    revoke: Vec<String>,
+    previous_crl: Option<PathBuf>,
+    next_update_days: u32,
+    out: PathBuf,
+    quorum: QuorumArgs,
+) -> Result<i32> {
+    let now = std::time::SystemTime::now();
+    let revoked_at = datetime(now)?;
+    let revocations = revoke
+        .iter()
+        .map(|a| crate::cert::crl::parse_revoke_arg(a, revoked_at))
+        .collect::<Result<Vec<_>>>()?;
+    let mut confirm = confirmer(&quorum.confirm)?;
+    let (ctx, root_file, manifest_file) = load_context(&manifest, &root)?;
+    let prev = match &previous_crl {
+        Some(p) => {
+            let mut f = InputFile::read(p, 16 << 20, "previous CRL")?;
+            f.name = format!("previous-{}", f.name);
+            let c = crate::cert::crl::load_previous(
+                &f.bytes,
+                &format!("previous CRL {}", p.display()),
+                &ctx.root,
+            )?;
+            Some((f, c))
+        }
+        None => None,
+    };
+    let job = CrlJob {
+        ctx: &ctx,
+        context_files: [&root_file, &manifest_file],
+        previous: prev.as_ref().map(|(f, c)| (f, c)),
+        revoke: &revocations,
+        this_update: now,
+        next_update_days,
+    };
+    prepare_crl(&job)?;
+    let writes = crl_writes(&job)?;
+    let sources = quorum_sources(&quorum, ctx.manifest.threshold)?;
+    let mut rec = start_signing(&ctx, Kind::Crl, &out, &writes, quorum.allow_unlocked_memory)?;
+    let r = transcript::recorded(&mut rec, |rec| {
+        sign_crl(&job, confirm.as_mut(), sources, &out, rec)
+    })?;
+    after_seal(&out, || {
+        console::out(
+            "the summary",
+            &format!(
+                "{}\nCRL SIGNED: number {}, {} revoked certificate(s), next update {}\n  CRL SHA-256 {}\n  confirmed by {}\n\
+Written:\n  {}\n  {}\n  {}  (sealed by the root key)\n\
+Check it:\n  openssl crl -in {} -noout -verify -CAfile {}\n  rootkey transcript verify {} --root {} --artifacts {}\n",
+                summary::combined(&r.quorum),
+                hex::encode(&r.draft.number),
+                r.draft.revoked.len(),
+                utc_string(r.draft.next_update),
+                hex::encode(r.crl_sha256),
+                r.confirmations
+                    .iter()
+                    .map(|c| format!("\"{}\"", c.name))
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                out.join(CRL_FILE).display(),
+                out.join(CRL_PEM_FILE).display(),
+                out.join(transcript::FILE_NAME).display(),
+                out.join(CRL_PEM_FILE).display(),
+                out.join(&root_file.name).display(),
+                out.join(transcript::FILE_NAME).display(),
+                out.join(&root_file.name).display(),
+                out.display(),
+            ),
+        )?;
+        disagreement_exit(&r.quorum)
+    })
+}

@@ -1,0 +1,406 @@
+//! The generation ceremony (`rootkey generate`, transcript kind `generation`): new seed →
+//! root key → k-of-n split checked on every k-subset → root certificate → shares, root.pem and
+//! the signed manifest ([`super::outputs`]), sealed by the root key before it is wiped.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::outputs::{BuildParams, build_outputs, generation_writes, write_outputs};
+use super::session::{after_seal, harden, output_facts, preflight};
+use super::{locked_pages_needed, new_ceremony_id, plan_header, summary};
+use crate::cert::{self, DEFAULT_ROOT_PROFILE, RootCert, RootProfile};
+use crate::console;
+use crate::encoding::names::base_name;
+use crate::error::{Error, Result, exit};
+use crate::key::{self, RootKey};
+use crate::paper::{DEFAULT_PAPER_LAYOUT, PaperLayout};
+use crate::pdfdoc::PaperSize;
+use crate::plan::{Medium, Plan};
+use crate::secret::{self, SecretBytes};
+use crate::shamir;
+use crate::share::{Envelope, ShareHeader};
+use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR};
+
+/// The arguments of `rootkey generate` (see `rootkey generate --help`).
+pub struct Args {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// The output directory.
+    pub out: PathBuf,
+    /// The root certificate profile (default: the bundled one).
+    pub profile: Option<PathBuf>,
+    /// Mix typed dice rolls into the seed.
+    pub dice: bool,
+    /// Send paper shards to this printer.
+    pub print_to: Option<String>,
+    /// Allow paper shards on persistent storage.
+    pub allow_persistent_output: bool,
+    /// The paper shard layout (default: the bundled one).
+    pub paper_layout: Option<PathBuf>,
+    /// Paper size of the shards (default: the layout's).
+    pub paper: Option<PaperSize>,
+    /// Continue without locked memory (rehearsal plans only).
+    pub allow_unlocked_memory: bool,
+}
+
+/// `rootkey generate`: checks the arguments, hardens the process, prepares the output
+/// directory and the transcript, runs [`generate`] and shows its summary. Returns the exit
+/// code.
+pub fn run(args: Args) -> Result<i32> {
+    let Args {
+        plan: plan_path,
+        out,
+        profile,
+        dice,
+        print_to,
+        allow_persistent_output,
+        paper_layout,
+        paper,
+        allow_unlocked_memory,
+    } = args;
+    // Every argument is checked before anything is created: a refused `generate` leaves no
+    // --out directory behind. First what needs no file at all, then the inputs, then the
+    // machine and where the outputs would go.
+    if let Some(p) = print_to.as_deref()
+        && (p.is_empty() || p.contains('/') || p.starts_with('-'))
+    {
+        return Err(Error::operator(format!(
+            "--print-to {p:?}: not a printer name (no `/` instances, no leading `-`)"
+        ))
+        .hint("list printers with: lpstat -p"));
+    }
+    transcript::check_recordable_name(&plan_path, "plan")?;
+    let plan = Plan::load(&plan_path)?;
+    let profile = match &profile {
+        Some(p) => {
+            let bytes = crate::fsio::read_public(p, 1 << 20, "root profile")?;
+            let text = String::from_utf8_lossy(&bytes);
+            RootProfile::from_toml(&text, &p.display().to_string())?
+        }
+        None => RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "templates/root.toml")?,
+    };
+    if allow_unlocked_memory && !plan.ceremony.rehearsal {
+        return Err(Error::operator(
+            "--allow-unlocked-memory is only allowed for rehearsal plans (rehearsal = true)",
+        )
+        .hint("raise RLIMIT_MEMLOCK instead (ulimit -l) for a real ceremony"));
+    }
+    let layout = match &paper_layout {
+        Some(p) => {
+            let bytes = crate::fsio::read_public(p, 1 << 20, "paper layout")?;
+            let text = String::from_utf8_lossy(&bytes);
+            PaperLayout::from_toml(&text, &p.display().to_string())?
+        }
+        None => PaperLayout::from_toml(DEFAULT_PAPER_LAYOUT, "templates/paper.toml")?,
+    };
+    let paper_size = paper.unwrap_or(layout.paper);
+    // A layout that cannot fit is refused before any key exists.
+    check_paper_layout(&plan, &layout, paper_size)?;
+    let persistent_allowed = allow_persistent_output || plan.ceremony.rehearsal;
+    let hardening = harden(allow_unlocked_memory)?;
+    // Every secret takes at least a page; check the whole need before anyone types.
+    secret::probe_lock(locked_pages_needed(plan.quorum.shares))?;
+    let paper_files = print_to.is_none() && plan.holders.iter().any(|h| h.medium == Medium::Paper);
+    if paper_files && !persistent_allowed && hardening.swap_active {
+        return Err(Error::operator(
+                "swap is active: paper shards on tmpfs could be swapped to disk",
+            )
+            .hint("turn swap off (swapoff -a), print directly with --print-to PRINTER, or pass --allow-persistent-output (recorded)"));
+    }
+    if paper_files && !persistent_allowed {
+        // Before a missing --out is created, the file system it would be created on.
+        if let Some(fs) = future_filesystem(&out)? {
+            refuse_persistent(&out, &fs)?;
+        }
+    }
+    let writes = generation_writes(&plan);
+    super::outdir::prepare_out_dir(&out, &writes.iter().map(String::as_str).collect::<Vec<_>>())?;
+    let facts = output_facts(&out, persistent_allowed, print_to.as_deref())?;
+    if paper_files && !persistent_allowed {
+        refuse_persistent(&out, &facts.filesystem)?;
+    }
+    let header = plan_header(
+        &plan,
+        &base_name(&plan_path),
+        Kind::Generation,
+        new_ceremony_id()?,
+        preflight(&hardening, plan.ceremony.rehearsal, &facts)?,
+    );
+    let mut rec = Recorder::create(&out, &header)?;
+    let report = transcript::recorded(&mut rec, |rec| {
+        let dice = if dice { Some(read_dice()?) } else { None };
+        generate(
+            &GenerateOptions {
+                plan: &plan,
+                profile: &profile,
+                out: &out,
+                dice: dice.as_ref(),
+                paper: &layout,
+                paper_size,
+                printer: print_to.as_deref(),
+            },
+            rec,
+        )
+    })
+    .map_err(|e| super::outdir::name_secret_leftovers(&out, e))?;
+    after_seal(&out, || {
+        console::out("the summary", &summary::generated(&report))?;
+        Ok(exit::OK)
+    })
+}
+
+/// Paper shards (not allowed on persistent storage) must not go to `out` on file system `fs`
+/// unless it is RAM-backed.
+fn refuse_persistent(out: &Path, fs: &str) -> Result<()> {
+    if crate::fsio::is_ram_backed(fs) {
+        return Ok(());
+    }
+    Err(Error::operator(format!(
+        "--out {}: paper shards must not land on a persistent disk, but this directory is on {fs}",
+        out.display(),
+    ))
+    .hint("use a RAM-backed directory (e.g. --out /dev/shm/ceremony), print directly with --print-to PRINTER, or pass --allow-persistent-output (recorded)"))
+}
+
+/// The file system a missing `out` will be created on: its nearest existing ancestor's.
+/// `None` when something is at `out` already — prepare_out_dir creates nothing then and its
+/// own checks (a ceremony there, not a directory, a dangling link) come first, as ever.
+fn future_filesystem(out: &Path) -> Result<Option<String>> {
+    if std::fs::symlink_metadata(out).is_ok() {
+        return Ok(None);
+    }
+    // The nearest ancestor that exists (`.` for a relative path); if it is not a directory,
+    // --out cannot be created there and prepare_out_dir says so.
+    let parent = out
+        .ancestors()
+        .skip(1)
+        .find(|a| a.as_os_str().is_empty() || std::fs::symlink_metadata(a).is_ok())
+        .map(|a| {
+            if a.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                a
+            }
+        })
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Ok(None);
+    }
+    crate::fsio::filesystem_type(parent).map(Some)
+}
+
+fn read_dice() -> Result<SecretBytes> {
+    console::err(
+        "the dice instructions",
+        &format!(
+            "Roll a six-sided die at least {} times and type the results (digits 1-6, spaces allowed).\n",
+            key::MIN_DICE_ROLLS
+        ),
+    )?;
+    // Read straight into locked memory with echo off (no intermediate heap buffers).
+    let typed = secret::read_hidden_line("dice rolls (hidden): ", 1024)
+        .map_err(|e| Error::input(format!("cannot read dice rolls: {e}")))?;
+    key::parse_dice(&typed)
+}
+
+/// What [`generate`] wrote.
+#[derive(Debug)]
+pub struct GenerateReport {
+    /// Ceremony id, hex.
+    pub ceremony_id: String,
+    /// Root key fingerprint.
+    pub fingerprint: [u8; 32],
+    /// Root certificate subject.
+    pub subject: String,
+    /// Path of root.pem.
+    pub root_path: PathBuf,
+    /// Path of manifest.json.
+    pub manifest_path: PathBuf,
+    /// Path of the transcript (None for an in-memory transcript).
+    pub transcript_path: Option<PathBuf>,
+    /// Whether the root key sealed the transcript (generation; a rehearsal seals later).
+    pub sealed: bool,
+    /// Paper shards sent to a printer (index, holder).
+    pub printed: Vec<(u8, String)>,
+    /// Rehearsals only: each paper share's compact form, to read its QR code back.
+    pub paper_qr: Vec<(u8, SecretBytes)>,
+    /// (index, holder, path) per share.
+    pub shares: Vec<(u8, String, PathBuf)>,
+    /// k.
+    pub threshold: u8,
+    /// Number of k-subsets checked before writing.
+    pub subsets_checked: usize,
+    /// Rehearsal?
+    pub rehearsal: bool,
+    /// Whether all secret memory was locked.
+    pub memory_locked: bool,
+}
+
+/// Options for [`generate`].
+pub struct GenerateOptions<'a> {
+    /// The plan.
+    pub plan: &'a Plan,
+    /// The root certificate profile.
+    pub profile: &'a RootProfile,
+    /// Output directory (must not hold a ceremony).
+    pub out: &'a Path,
+    /// Normalised dice rolls to mix into the seed.
+    pub dice: Option<&'a SecretBytes>,
+    /// Layout of paper shards.
+    pub paper: &'a crate::paper::PaperLayout,
+    /// Paper size of paper shards.
+    pub paper_size: crate::pdfdoc::PaperSize,
+    /// Send paper shards to this `lp` destination instead of writing them.
+    pub printer: Option<&'a str>,
+}
+
+/// The generation ceremony: new seed → root key → k-of-n split checked on every k-subset →
+/// root certificate → share files (0600) + root.pem + signed manifest.json, each step recorded
+/// in `rec` as it happens. A generation transcript is sealed by the root key before the key is
+/// wiped; in a rehearsal the key is wiped (and recorded so) for the rebuild that follows.
+/// Nothing is written unless every check passed. The caller prepares `opts.out`
+/// ([`super::outdir::prepare_out_dir`]) and creates the transcript there.
+pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<GenerateReport> {
+    let _scrub = secret::ScrubOnDrop;
+    let plan = opts.plan;
+    let now = SystemTime::now();
+    let seed = key::generate_seed(opts.dice)?;
+    let dice_rolls = opts.dice.map(|d| d.len()).unwrap_or(0);
+    rec.record(
+        &[TOOL_ACTOR],
+        "entropy",
+        json!({
+            "dice_rolls": dice_rolls,
+            "source": if opts.dice.is_some() { "os+dice" } else { "os" },
+        }),
+    )?;
+    let key = RootKey::from_seed(&seed)?;
+    let pk = key.public_key_bytes();
+    rec.record(
+        &[TOOL_ACTOR],
+        "key-generated",
+        json!({
+            "fingerprint": hex::encode(cert::fingerprint(&pk)),
+            "public_key": hex::encode(pk),
+        }),
+    )?;
+    let ceremony_id = rec.ceremony_id();
+    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    let (points, subsets_checked) =
+        shamir::split(&seed, plan.quorum.threshold, plan.quorum.shares, &mut rng)?;
+    drop(seed);
+    rec.record(
+        &[TOOL_ACTOR],
+        "shares-split",
+        json!({
+            "shares": plan.quorum.shares,
+            "subsets_checked": subsets_checked,
+            "threshold": plan.quorum.threshold,
+        }),
+    )?;
+    let memory_locked = !secret::unlocked_memory_used();
+    let outputs = build_outputs(
+        &key,
+        &points,
+        &BuildParams {
+            plan,
+            profile: opts.profile,
+            ceremony_id,
+            now,
+            memory_locked,
+            paper: opts.paper,
+            paper_size: opts.paper_size,
+        },
+    )?;
+    drop(points);
+    let root = RootCert::from_pem(outputs.root_pem.as_bytes(), "root.pem")?;
+    rec.record(
+        &[TOOL_ACTOR],
+        "certificate-signed",
+        json!({
+            "certificate_sha256": hex::encode(Sha256::digest(&root.der)),
+            "fingerprint": hex::encode(root.fingerprint),
+            "not_after": root.not_after,
+            "not_before": root.not_before,
+            "serial": root.serial_hex,
+            "subject": root.subject,
+        }),
+    )?;
+    let printed = write_outputs(opts.out, &outputs, rec, opts.printer)?;
+    if rec.kind() == Kind::Generation {
+        rec.seal(&key)?;
+        drop(key);
+    } else {
+        drop(key);
+        rec.record(&[TOOL_ACTOR], "key-wiped", json!({}))?;
+    }
+    Ok(GenerateReport {
+        ceremony_id: outputs.manifest.ceremony.id.clone(),
+        fingerprint: root.fingerprint,
+        subject: root.subject,
+        root_path: opts.out.join("root.pem"),
+        manifest_path: opts.out.join("manifest.json"),
+        transcript_path: rec.path().map(Path::to_path_buf),
+        sealed: rec.kind() == Kind::Generation,
+        printed,
+        paper_qr: if plan.ceremony.rehearsal {
+            outputs.paper_qr
+        } else {
+            Vec::new()
+        },
+        shares: outputs
+            .manifest
+            .shares
+            .iter()
+            .zip(&outputs.shares)
+            .map(|(e, (name, _))| (e.index, e.holder.clone(), opts.out.join(name)))
+            .collect(),
+        threshold: plan.quorum.threshold,
+        subsets_checked,
+        rehearsal: plan.ceremony.rehearsal,
+        memory_locked,
+    })
+}
+
+/// Lays out a stand-in paper shard for every paper holder of `plan` (with the holder's real
+/// name and role), so that a layout that cannot fit is refused before any key exists.
+pub fn check_paper_layout(
+    plan: &Plan,
+    layout: &crate::paper::PaperLayout,
+    size: crate::pdfdoc::PaperSize,
+) -> Result<()> {
+    let (k, n) = (plan.quorum.threshold, plan.quorum.shares);
+    for (i, h) in plan.holders.iter().enumerate() {
+        if h.medium != Medium::Paper {
+            continue;
+        }
+        let index = i as u8 + 1;
+        let header = ShareHeader {
+            rehearsal: plan.ceremony.rehearsal,
+            ceremony_id: [0; 16],
+            root_fingerprint: [0; 16],
+            k,
+            n,
+            index,
+        };
+        let env = Envelope::new(&header, &[0u8; 32])?;
+        let info = crate::paper::ShardInfo {
+            index,
+            n,
+            threshold: k,
+            holder: h.name.clone(),
+            role: h.role.clone(),
+            ceremony_name: plan.ceremony.name.clone(),
+            ceremony_id: hex::encode([0u8; 16]),
+            created: "2000-01-01T00:00:00Z".into(),
+            root_fingerprint: [0; 32],
+            rehearsal: plan.ceremony.rehearsal,
+        };
+        crate::paper::shard_pdf(&info, &env, layout, size)
+            .map_err(|e| e.context(format!("paper layout, holder {index} (\"{}\")", h.name)))?;
+    }
+    Ok(())
+}

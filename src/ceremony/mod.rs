@@ -1,0 +1,48 @@
+//! The ceremonies, one file per kind, each built only from the layers below it (formats,
+//! media, console): [`generate`] (generation), [`rehearse`] (rehearsal), [`combine`] (quorum
+//! check, and one share alone), [`intermediate`] (rotation) and [`crl`] (revocation), with
+//! the steps they share — [`context`] (root.pem, manifest.json, transcript header),
+//! [`outdir`] (the output directory, refused before anything is written), [`outputs`] (the
+//! generation's files), [`quorum`] and [`confirm`] (confirm → rebuild → sign →
+//! seal), [`session`] (hardening, pre-flight, the outcome after the seal) and [`summary`] (what
+//! the operator reads). The commands that are not ceremonies live here too, as flows over the
+//! same layers: [`chain`] (customer check), [`audit`] (transcript verify, attest, report) and
+//! [`paper_wipe`].
+//!
+//! Each kind has a `run` function taking its arguments, which [`crate::cli`] calls.
+
+pub mod audit;
+pub mod chain;
+pub mod combine;
+pub mod confirm;
+pub mod context;
+pub mod crl;
+pub mod generate;
+pub mod intermediate;
+pub mod outdir;
+pub mod outputs;
+pub mod paper_wipe;
+pub mod quorum;
+pub mod rehearse;
+pub mod session;
+pub mod summary;
+
+pub use combine::{
+    CombineReport, VerifiedShare, combine, rebuild_quorum, record_context, verify_share_file,
+    verify_share_text,
+};
+pub use confirm::{Confirm, Confirmation, Method, ScriptedConfirm, TerminalConfirm};
+pub use context::{
+    Context, MAX_MANIFEST_BYTES, MAX_ROOT_BYTES, locked_pages_needed, new_ceremony_id, plan_header,
+    quorum_header,
+};
+pub use crl::{CRL_FILE, CRL_PEM_FILE, CrlJob, CrlReport, sign_crl};
+pub use generate::{GenerateOptions, GenerateReport, check_paper_layout, generate};
+pub use intermediate::{
+    CHAIN_FILE, HashSource, INTERMEDIATE_FILE, IntermediateJob, IntermediateReport,
+    sign_intermediate,
+};
+pub use outputs::{BuildParams, Outputs, build_outputs, generation_writes, write_outputs};
+pub use paper_wipe::paper_shards;
+pub use quorum::{InputFile, QuorumArgs};
+pub use rehearse::{RehearsalReport, rehearsal_plan, rehearse};

@@ -1,0 +1,324 @@
+//! The files of a generation ceremony: built in memory from the key and the share points
+//! ([`build_outputs`]), then written — shares first (0600), or sent to a printer — then root.pem
+//! and manifest.json ([`write_outputs`]).
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::cert::{self, RootCert, RootProfile};
+use crate::encoding::hexfmt::fingerprint_display;
+use crate::encoding::time::system_utc_string;
+use crate::error::{Error, Result};
+use crate::fsio;
+use crate::key::RootKey;
+use crate::manifest::{self, CeremonyInfo, Manifest, RootInfo, ShareEntry};
+use crate::plan::{Medium, Plan};
+use crate::secret::{self, SecretBytes};
+use crate::shamir::SharePoint;
+use crate::share::text;
+use crate::share::{Envelope, ShareHeader};
+use crate::transcript::{Recorder, TOOL_ACTOR};
+
+fn one_line(s: &str) -> String {
+    crate::error::replace_unsafe(s, ' ')
+}
+
+/// Everything a generation ceremony writes, still in memory.
+pub struct Outputs {
+    /// root.pem contents.
+    pub root_pem: String,
+    /// The signed manifest.
+    pub manifest: Manifest,
+    /// Per share: file name and file contents (secret): the text form, or a paper shard PDF.
+    pub shares: Vec<(String, SecretBytes)>,
+    /// Per paper share: its index and compact form (what its QR code holds; secret), so a
+    /// rehearsal can read the printed code back.
+    pub paper_qr: Vec<(u8, SecretBytes)>,
+}
+
+/// Inputs of [`build_outputs`] that are not secret.
+pub struct BuildParams<'a> {
+    /// The plan.
+    pub plan: &'a Plan,
+    /// The root profile.
+    pub profile: &'a RootProfile,
+    /// Ceremony id.
+    pub ceremony_id: [u8; 16],
+    /// Ceremony time.
+    pub now: SystemTime,
+    /// Whether all secret memory was locked.
+    pub memory_locked: bool,
+    /// Layout and paper size of paper shards.
+    pub paper: &'a crate::paper::PaperLayout,
+    /// Paper size of paper shards.
+    pub paper_size: crate::pdfdoc::PaperSize,
+}
+
+/// Low-level: builds the root certificate, envelopes, share files and signed manifest from a
+/// key and already-split share points. [`super::generate()`] is the checked entry point; this is public
+/// for test vectors and tests that need a manifest signed over deliberately wrong shares.
+pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) -> Result<Outputs> {
+    let _scrub = secret::ScrubOnDrop;
+    let plan = p.plan;
+    let rehearsal = plan.ceremony.rehearsal;
+    let root_pem = cert::build_root(key, p.profile, rehearsal, p.now)?;
+    let root = RootCert::from_pem(root_pem.as_bytes(), "generated root certificate")?;
+    if root.public_key_bytes() != key.public_key_bytes() {
+        return Err(Error::environment(
+            "self-check failed: the root certificate does not carry the generated key",
+        ));
+    }
+    let created = system_utc_string(p.now)?;
+    let (k, n) = (plan.quorum.threshold, plan.quorum.shares);
+    let mut entries = Vec::new();
+    let mut shares = Vec::new();
+    let mut paper_qr = Vec::new();
+    for (pt, holder) in points.iter().zip(&plan.holders) {
+        let header = ShareHeader {
+            rehearsal,
+            ceremony_id: p.ceremony_id,
+            root_fingerprint: root.fingerprint[..16].try_into().unwrap_or([0; 16]),
+            k,
+            n,
+            index: pt.x,
+        };
+        let env = Envelope::new(&header, pt.y.as_slice())?;
+        let body = text::encode_file_form(&env)?;
+        // Self-check: the text form decodes to the same envelope.
+        let back = text::parse(body.as_slice())?;
+        if !back.envelope.ct_eq(&env) {
+            return Err(Error::environment(
+                "self-check failed: a share's text form does not decode to its envelope",
+            ));
+        }
+        let mut comment = format!(
+            "# ROOTKEY SHARE {} OF {} — threshold {} (any {} shares rebuild the root key)\n",
+            pt.x, n, k, k
+        );
+        if rehearsal {
+            comment.push_str("# REHEARSAL — NOT A REAL SHARE\n");
+        }
+        comment.push_str(&format!(
+            "# Holder: {} ({})\n# Ceremony: {}, id {}, {}\n# Root key: {}\n\
+             # Keep secret: never copy, photograph or send. Lines starting with # are ignored.\n",
+            one_line(&holder.name),
+            one_line(&holder.role),
+            one_line(&plan.ceremony.name),
+            hex::encode(p.ceremony_id),
+            created,
+            fingerprint_display(&root.fingerprint),
+        ));
+        let name = share_file_name(pt.x, holder);
+        let (name, file) = match holder.medium {
+            Medium::Text => {
+                let mut file = SecretBytes::zeroed(comment.len() + body.len())?;
+                file.as_mut_slice()[..comment.len()].copy_from_slice(comment.as_bytes());
+                file.as_mut_slice()[comment.len()..].copy_from_slice(body.as_slice());
+                (name, file)
+            }
+            Medium::Paper => {
+                let info = crate::paper::ShardInfo {
+                    index: pt.x,
+                    n,
+                    threshold: k,
+                    holder: holder.name.clone(),
+                    role: holder.role.clone(),
+                    ceremony_name: plan.ceremony.name.clone(),
+                    ceremony_id: hex::encode(p.ceremony_id),
+                    created: created.clone(),
+                    root_fingerprint: root.fingerprint,
+                    rehearsal,
+                };
+                let pdf = crate::paper::shard_pdf(&info, &env, p.paper, p.paper_size)?;
+                paper_qr.push((pt.x, text::encode_compact(&env)?));
+                (name, pdf)
+            }
+        };
+        entries.push(ShareEntry {
+            index: pt.x,
+            holder: holder.name.clone(),
+            role: holder.role.clone(),
+            medium: holder.medium.as_str().to_string(),
+            envelope_sha256: hex::encode(env.digest()),
+        });
+        shares.push((name, file));
+    }
+    let mut manifest = Manifest {
+        format: manifest::FORMAT.to_string(),
+        ceremony: CeremonyInfo {
+            id: hex::encode(p.ceremony_id),
+            name: plan.ceremony.name.clone(),
+            created,
+            rehearsal,
+            memory_locked: p.memory_locked,
+            plan_sha256: hex::encode(plan.sha256),
+        },
+        root: RootInfo {
+            public_key: hex::encode(root.public_key_bytes()),
+            fingerprint: hex::encode(root.fingerprint),
+            certificate_sha256: hex::encode(Sha256::digest(&root.der)),
+        },
+        threshold: k,
+        shares_total: n,
+        shares: entries,
+        signature: String::new(),
+    };
+    manifest.sign(key)?;
+    manifest.verify(&root, "generated manifest")?;
+    Ok(Outputs {
+        root_pem,
+        manifest,
+        shares,
+        paper_qr,
+    })
+}
+
+/// The file name of share `index`, held by `holder`: `share-NN-SLUG.txt` or `.pdf`.
+fn share_file_name(index: u8, holder: &crate::plan::Holder) -> String {
+    let ext = match holder.medium {
+        Medium::Text => "txt",
+        Medium::Paper => "pdf",
+    };
+    format!("share-{index:02}-{}.{ext}", fsio::slug(&holder.name))
+}
+
+/// Every file a generation (or rehearsal) from `plan` writes into its output directory, for
+/// [`super::outdir::prepare_out_dir`]: the shares (index `i` for the `i`-th holder), root.pem,
+/// manifest.json and the transcript.
+pub fn generation_writes(plan: &Plan) -> Vec<String> {
+    let mut names: Vec<String> = (1..=u8::MAX)
+        .zip(&plan.holders)
+        .map(|(i, h)| share_file_name(i, h))
+        .collect();
+    names.extend(["root.pem", "manifest.json", crate::transcript::FILE_NAME].map(String::from));
+    names
+}
+
+/// Writes shares (0600) first — or, with a printer, sends paper shards to it through `lp`
+/// without writing them — then root.pem, then manifest.json (the completion marker), recording
+/// each in the transcript once it is done. Returns the shares printed.
+pub fn write_outputs(
+    out: &Path,
+    o: &Outputs,
+    rec: &mut Recorder,
+    printer: Option<&str>,
+) -> Result<Vec<(u8, String)>> {
+    let mut written: Vec<String> = Vec::new();
+    let mut printed = Vec::new();
+    // The hint names every secret file on disk at the time of the failure: the shares written,
+    // the current one if it was linked into place, and a temporary copy that could not be
+    // removed.
+    let fail = |e: Error, written: &[String]| {
+        let secrets = super::outdir::secret_leftovers(out);
+        if !secrets.is_empty() {
+            e.hint(format!(
+                "the ceremony is incomplete; {} in {} {} SECRET (shares of a key whose ceremony never completed): wipe them with {}, then run again in a new, empty directory",
+                secrets.join(", "),
+                out.display(),
+                if secrets.len() == 1 { "is" } else { "are" },
+                super::outdir::wipe_command(out, &secrets)
+            ))
+        } else if written.is_empty() {
+            e
+        } else {
+            e.hint(format!(
+                "the ceremony is incomplete; already done: {} — wipe them and run again in a new directory",
+                written.join(", ")
+            ))
+        }
+    };
+    for ((name, body), entry) in o.shares.iter().zip(&o.manifest.shares) {
+        let file = match printer.filter(|_| entry.medium == Medium::Paper.as_str()) {
+            Some(dest) => {
+                print_pdf(dest, body, entry.index).map_err(|e| fail(e, &written))?;
+                written.push(format!("share {} printed", entry.index));
+                printed.push((entry.index, entry.holder.clone()));
+                "-".to_string()
+            }
+            None => {
+                fsio::write_new(&out.join(name), body.as_slice(), fsio::SECRET_MODE)
+                    .map_err(|e| fail(e, &written))?;
+                written.push(name.clone());
+                name.clone()
+            }
+        };
+        rec.record(
+            &[TOOL_ACTOR, &entry.holder],
+            "share-written",
+            json!({
+                "envelope_sha256": entry.envelope_sha256,
+                "file": file,
+                "holder": entry.holder,
+                "index": entry.index,
+                "medium": entry.medium,
+                "role": entry.role,
+            }),
+        )
+        .map_err(|e| fail(e, &written))?;
+    }
+    let json = o.manifest.to_json().map_err(|e| fail(e, &written))?;
+    for (name, bytes) in [
+        ("root.pem", o.root_pem.as_bytes()),
+        ("manifest.json", json.as_bytes()),
+    ] {
+        fsio::write_new(&out.join(name), bytes, fsio::PUBLIC_MODE)
+            .map_err(|e| fail(e, &written))?;
+        written.push(name.into());
+        rec.record(
+            &[TOOL_ACTOR],
+            "artifact-written",
+            json!({"file": name, "sha256": hex::encode(Sha256::digest(bytes))}),
+        )
+        .map_err(|e| fail(e, &written))?;
+    }
+    Ok(printed)
+}
+
+/// Sends a PDF to `lp -d DEST` through its standard input (no file is written) and waits for
+/// `lp` to accept the job.
+fn print_pdf(dest: &str, pdf: &SecretBytes, index: u8) -> Result<()> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let what = format!("printing paper shard {index} with `lp -d {dest}`");
+    let mut child = Command::new("lp")
+        .args(["-d", dest, "-n", "1", "-t", &format!("rootkey share {index}"), "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            Error::environment(format!("{what}: cannot run lp: {e}"))
+                .hint("install the CUPS client (lp) on the ceremony machine, or write the shards to a RAM-backed directory")
+        })?;
+    // The pipe is closed (stdin dropped) before waiting. If `lp` exits without reading it all
+    // (a wrong printer name), the write fails with a broken pipe; `lp`'s own reason is the
+    // better message, so its exit status is looked at first.
+    let sent = match child.stdin.take() {
+        Some(mut stdin) => stdin.write_all(pdf.as_slice()),
+        None => Ok(()),
+    };
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::environment(format!("{what}: {e}")))?;
+    if out.status.success()
+        && let Err(e) = sent
+    {
+        return Err(Error::environment(format!(
+            "{what}: the shard could not be sent to lp: {}",
+            crate::console::io_reason(&e)
+        ))
+        .hint("check the printer queue with `lpstat -o` and cancel a partial job"));
+    }
+    if !out.status.success() {
+        return Err(Error::environment(format!(
+            "{what}: lp failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+        .hint("check the printer name with `lpstat -p`"));
+    }
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! The steps both signing ceremonies share (docs/ceremony-guide.md, "Rotation" and "Revocation"): a quorum rebuilds
+//! the root key to sign one intermediate CA certificate (`rootkey intermediate sign`, transcript
+//! kind `rotation`) or one CRL (`rootkey crl sign`, kind `crl`).
+//!
+//! The steps, each recorded before the next starts:
+//! 1. the public context (root.pem, manifest.json) and the request (CSR and its out-of-band
+//!    hash, or the previous CRL and the revocations) are checked — no share is asked for yet;
+//! 2. the exact to-be-signed bytes are laid out from public facts and shown;
+//! 3. two distinct people confirm them ([`Confirm`]);
+//! 4. the holders present their shares; the key is rebuilt in locked memory and checked
+//!    against root.pem ([`super::combine::rebuild_quorum`]);
+//! 5. the key signs the confirmed bytes; the result is parsed back and must carry those bytes
+//!    and verify under root.pem;
+//! 6. the files are written, the transcript is sealed by the key, and the key is wiped.
+
+//!
+//! [`super::intermediate`] and [`super::crl`] differ only in steps 1, 2 and 5; steps 3, 4 and 6
+//! are `confirm_then_rebuild` and `write_and_seal` here.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::combine::{CombineReport, rebuild_quorum};
+use super::confirm::{Confirm, Confirmation, check_two};
+use super::session::{harden, output_facts, preflight};
+use super::{Context, locked_pages_needed, new_ceremony_id, quorum_header};
+use crate::console::share_input::{self, Source};
+use crate::encoding::names::base_name;
+use crate::error::{Error, Result};
+use crate::fsio;
+use crate::key::RootKey;
+use crate::secret;
+use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR};
+
+/// Where the shares of a signing ceremony come from, and who confirms (the flags
+/// `--share`, `--qr-image`, `--type`, `--confirm`, `--allow-unlocked-memory`).
+pub struct QuorumArgs {
+    /// Share files.
+    pub shares: Vec<PathBuf>,
+    /// Photos of paper shards' QR codes.
+    pub qr_images: Vec<PathBuf>,
+    /// Also type or scan shares at the keyboard.
+    pub keyboard: bool,
+    /// The confirmers' names (none: interactive).
+    pub confirm: Vec<String>,
+    /// Continue without locked memory (rehearsal roots only).
+    pub allow_unlocked_memory: bool,
+}
+
+/// A file the ceremony read: its base name and the SHA-256 of its bytes.
+#[derive(Clone, Debug)]
+pub struct InputFile {
+    /// The name recorded and given to the copy in the output directory: the base name (with a
+    /// `previous-` prefix for the previous intermediate or CRL, set by the caller).
+    pub name: String,
+    /// The bytes as read.
+    pub bytes: Vec<u8>,
+}
+
+impl InputFile {
+    /// Reads a public input file (at most `max` bytes).
+    pub fn read(path: &Path, max: u64, what: &str) -> Result<InputFile> {
+        crate::transcript::check_recordable_name(path, what)?;
+        let bytes = fsio::read_public(path, max, what)?;
+        Ok(InputFile {
+            name: base_name(path),
+            bytes,
+        })
+    }
+    pub(super) fn sha256(&self) -> String {
+        hex::encode(Sha256::digest(&self.bytes))
+    }
+}
+
+/// Writes the copies of the ceremony's inputs (one per name; [`writes`] has checked that equal
+/// names mean equal bytes). Called before the first transcript entry that names any of them,
+/// so that an interrupted ceremony never records a file its directory does not hold.
+pub(super) fn copy_inputs(out: &Path, files: &[&InputFile]) -> Result<()> {
+    for (i, f) in files.iter().enumerate() {
+        if !files[..i].iter().any(|g| g.name == f.name) {
+            fsio::write_new(&out.join(&f.name), &f.bytes, fsio::PUBLIC_MODE)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every name a ceremony writes into its output directory: the copies of `inputs`, `outputs`
+/// and the transcript. Refuses an input named like an output and two different inputs with
+/// the same name, before anything is written.
+pub(super) fn writes(inputs: &[&InputFile], outputs: &[&str]) -> Result<Vec<String>> {
+    let mut names: Vec<String> = Vec::new();
+    for (i, f) in inputs.iter().enumerate() {
+        if outputs.contains(&f.name.as_str()) || f.name == crate::transcript::FILE_NAME {
+            return Err(Error::operator(format!(
+                "an input file is named {}, like a file this ceremony writes; rename it",
+                f.name
+            )));
+        }
+        if inputs[..i]
+            .iter()
+            .any(|g| g.name == f.name && g.bytes != f.bytes)
+        {
+            return Err(Error::operator(format!(
+                "two different input files are both named {}; rename one",
+                f.name
+            )));
+        }
+        if !names.contains(&f.name) {
+            names.push(f.name.clone());
+        }
+    }
+    names.extend(outputs.iter().map(|o| o.to_string()));
+    names.push(crate::transcript::FILE_NAME.to_string());
+    Ok(names)
+}
+
+fn record_confirmations(rec: &mut Recorder, list: &[Confirmation], tbs: &[u8; 32]) -> Result<()> {
+    for c in list {
+        rec.record(
+            &[&c.name],
+            "confirmed",
+            json!({
+                "method": c.method.as_str(),
+                "name": c.name,
+                "tbs_sha256": hex::encode(tbs),
+            }),
+        )?;
+    }
+    Ok(())
+}
+
+/// Steps 3 and 4 of both ceremonies: shows `summary`, takes two confirmations of `tbs_sha256`
+/// and records them, then rebuilds the key from the shares (recorded by
+/// [`rebuild_quorum`]).
+pub(super) fn confirm_then_rebuild(
+    ctx: &Context,
+    confirm: &mut dyn Confirm,
+    summary: &str,
+    tbs_sha256: &[u8; 32],
+    sources: Vec<Source>,
+    rec: &mut Recorder,
+) -> Result<(Vec<Confirmation>, RootKey, CombineReport)> {
+    let confirmations = confirm.confirm(summary, tbs_sha256)?;
+    check_two(&confirmations)?;
+    record_confirmations(rec, &confirmations, tbs_sha256)?;
+    let (key, quorum) = rebuild_quorum(ctx, sources, rec)?;
+    Ok((confirmations, key, quorum))
+}
+
+/// Step 6 of both ceremonies: writes each issued file (recording `artifact-written`), seals the
+/// transcript with the key and wipes it.
+pub(super) fn write_and_seal(
+    out: &Path,
+    files: &[(&str, &[u8])],
+    key: RootKey,
+    rec: &mut Recorder,
+) -> Result<()> {
+    for (file, bytes) in files {
+        fsio::write_new(&out.join(file), bytes, fsio::PUBLIC_MODE)?;
+        rec.record(
+            &[TOOL_ACTOR],
+            "artifact-written",
+            json!({"file": file, "sha256": hex::encode(Sha256::digest(bytes))}),
+        )?;
+    }
+    rec.seal(&key)?;
+    drop(key);
+    Ok(())
+}
+
+/// The share sources of a signing ceremony: files, photos, then the keyboard (the default
+/// when nothing else is given) for as many as the threshold still needs.
+pub fn quorum_sources(q: &QuorumArgs, threshold: u8) -> Result<Vec<Source>> {
+    for s in &q.shares {
+        transcript::check_recordable_name(s, "share file")?;
+    }
+    for s in &q.qr_images {
+        transcript::check_recordable_name(s, "QR image")?;
+    }
+    Ok(share_input::sources(
+        &q.shares,
+        &q.qr_images,
+        q.keyboard,
+        threshold,
+    ))
+}
+
+/// Loads root.pem and manifest.json once, for the context and for the copies.
+pub fn load_context(manifest: &Path, root: &Path) -> Result<(Context, InputFile, InputFile)> {
+    let r = InputFile::read(root, super::MAX_ROOT_BYTES, "root certificate")?;
+    let m = InputFile::read(manifest, super::MAX_MANIFEST_BYTES, "manifest")?;
+    let ctx = Context::from_bytes(&m.bytes, manifest, &r.bytes, root)?;
+    Ok((ctx, r, m))
+}
+
+/// Hardening, the locked-memory probe and the output directory for a ceremony against `ctx`.
+pub fn start_signing(
+    ctx: &Context,
+    kind: Kind,
+    out: &Path,
+    writes: &[String],
+    allow_unlocked: bool,
+) -> Result<Recorder> {
+    if allow_unlocked && !ctx.manifest.ceremony.rehearsal {
+        return Err(Error::operator(
+            "--allow-unlocked-memory is only allowed for rehearsal ceremonies",
+        ));
+    }
+    let hardening = harden(allow_unlocked)?;
+    secret::probe_lock(locked_pages_needed(ctx.manifest.shares_total))?;
+    let writes: Vec<&str> = writes.iter().map(String::as_str).collect();
+    super::outdir::prepare_out_dir(out, &writes)?;
+    let header = quorum_header(
+        ctx,
+        kind,
+        new_ceremony_id()?,
+        preflight(
+            &hardening,
+            ctx.manifest.ceremony.rehearsal,
+            &output_facts(out, false, None)?,
+        )?,
+    );
+    Recorder::create(out, &header)
+}
+
+/// A failure before the ceremony started (no transcript, no output directory yet).
+pub fn nothing_started(e: Error) -> Error {
+    Error {
+        message: format!(
+            "{} — the ceremony did not start; nothing was signed",
+            e.message
+        ),
+        ..e
+    }
+}

@@ -1,0 +1,126 @@
+//! The rehearsal (`rootkey rehearse`, transcript kind `rehearsal`): a whole generation with the
+//! bundled rehearsal plan and a throwaway key, then a rebuild from three of its shares — text
+//! shares from their files, paper shares from their QR codes — in one transcript sealed by the
+//! rebuilt key.
+
+use std::path::{Path, PathBuf};
+
+use super::combine::{CombineReport, combine};
+use super::generate::{GenerateOptions, GenerateReport, generate};
+use super::outputs::generation_writes;
+use super::session::{after_seal, disagreement_exit, harden, output_facts, preflight};
+use super::{Context, locked_pages_needed, new_ceremony_id, plan_header, summary};
+use crate::cert::{self, RootProfile};
+use crate::console;
+use crate::console::share_input::{self as input, Source};
+use crate::error::Result;
+use crate::paper::{DEFAULT_PAPER_LAYOUT, PaperLayout};
+use crate::plan::Plan;
+use crate::secret;
+use crate::transcript::{self, Kind, Recorder};
+
+/// `rootkey rehearse --out OUT`: hardens the process, prepares `out` and its transcript, runs
+/// [`rehearse`] and shows its summary. Returns the exit code.
+pub fn run(out: PathBuf, allow_unlocked_memory: bool) -> Result<i32> {
+    let hardening = harden(allow_unlocked_memory)?;
+    let plan = rehearsal_plan()?;
+    secret::probe_lock(locked_pages_needed(plan.quorum.shares))?;
+    let writes = generation_writes(&plan);
+    super::outdir::prepare_out_dir(&out, &writes.iter().map(String::as_str).collect::<Vec<_>>())?;
+    let header = plan_header(
+        &plan,
+        "rehearsal.toml",
+        Kind::Rehearsal,
+        new_ceremony_id()?,
+        preflight(&hardening, true, &output_facts(&out, true, None)?)?,
+    );
+    let mut rec = Recorder::create(&out, &header)?;
+    let layout = PaperLayout::from_toml(DEFAULT_PAPER_LAYOUT, "templates/paper.toml")?;
+    let r = transcript::recorded(&mut rec, |rec| rehearse(&out, &plan, &layout, rec))
+        .map_err(|e| super::outdir::name_secret_leftovers(&out, e))?;
+    after_seal(&out, || {
+        console::out(
+            "the summary",
+            &format!(
+                "{3}\n{4}\nREHEARSAL complete. Transcript: {1}\nCheck it and the certificate yourself:\n  rootkey transcript verify {1} --root {0} --artifacts {2}\n  openssl verify -CAfile {0} {0}\n  openssl x509 -in {0} -noout -text\n",
+                r.generated.root_path.display(),
+                out.join(transcript::FILE_NAME).display(),
+                out.display(),
+                summary::generated(&r.generated),
+                summary::combined(&r.combined),
+            ),
+        )?;
+        disagreement_exit(&r.combined)
+    })
+}
+
+/// What [`rehearse`] did.
+#[derive(Debug)]
+pub struct RehearsalReport {
+    /// The generation part.
+    pub generated: GenerateReport,
+    /// The rebuild part.
+    pub combined: CombineReport,
+}
+
+/// The bundled rehearsal plan, parsed.
+pub fn rehearsal_plan() -> Result<Plan> {
+    Plan::parse(
+        crate::plan::REHEARSAL_PLAN,
+        "ceremony-scripts/rehearsal.toml",
+    )
+}
+
+/// A whole rehearsal: generate with the bundled rehearsal plan and a throwaway key (text
+/// shares and paper shard PDFs), then rebuild from shares 1, 3 and 5 — text shares read back
+/// from their files, paper shares from their QR codes: the code's module matrix (the one drawn
+/// on the shard) is rendered to an image and decoded with the `--qr-image` decoder; the PDF
+/// itself is not rasterised. One transcript (kind `rehearsal`) records both halves and is
+/// sealed by the rebuilt key.
+pub fn rehearse(
+    out: &Path,
+    plan: &Plan,
+    paper: &crate::paper::PaperLayout,
+    rec: &mut Recorder,
+) -> Result<RehearsalReport> {
+    let profile = RootProfile::from_toml(cert::DEFAULT_ROOT_PROFILE, "templates/root.toml")?;
+    let mut generated = generate(
+        &GenerateOptions {
+            plan,
+            profile: &profile,
+            out,
+            dice: None,
+            paper,
+            paper_size: paper.paper,
+            printer: None,
+        },
+        rec,
+    )?;
+    let ctx = Context::load(&generated.manifest_path, &generated.root_path)?;
+    let mut paper_qr = std::mem::take(&mut generated.paper_qr);
+    let mut sources: Vec<Source> = Vec::new();
+    for (i, _, p) in generated
+        .shares
+        .iter()
+        .filter(|(i, _, _)| i % 2 == 1)
+        .take(plan.quorum.threshold as usize)
+    {
+        match paper_qr.iter().position(|(j, _)| j == i) {
+            Some(at) => {
+                let (_, compact) = paper_qr.swap_remove(at);
+                sources.push(Source::Read(input::read_rendered_qr(
+                    &compact,
+                    paper.qr_ec,
+                    &format!("QR code of paper shard {i}"),
+                )?));
+            }
+            None => sources.push(Source::File(p.clone())),
+        }
+    }
+    drop(paper_qr);
+    let combined = combine(&ctx, sources, rec)?;
+    Ok(RehearsalReport {
+        generated,
+        combined,
+    })
+}

@@ -1,0 +1,70 @@
+//! `rootkey generate` and `rootkey rehearse`.
+
+use std::path::PathBuf;
+
+use super::Paper;
+use crate::ceremony;
+use crate::error::Result;
+
+/// `rootkey generate`.
+#[derive(clap::Args)]
+pub(crate) struct GenerateArgs {
+    /// Ceremony plan (TOML): name, threshold, holders and their media
+    #[arg(long, value_name = "PLAN.toml")]
+    plan: PathBuf,
+    /// Output directory; created if missing, refused if it already holds a ceremony
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Root certificate profile (default: the bundled templates/root.toml)
+    #[arg(long, value_name = "PROFILE.toml")]
+    profile: Option<PathBuf>,
+    /// Also mix at least 99 typed d6 rolls into the seed (prompted, hidden input)
+    #[arg(long)]
+    dice: bool,
+    /// Send paper shards straight to this printer (`lp -d PRINTER`, through stdin; no
+    /// file is written)
+    #[arg(long, value_name = "PRINTER")]
+    print_to: Option<String>,
+    /// Allow paper shard PDFs on a persistent (not RAM-backed) file system; recorded
+    /// (always allowed for rehearsal plans)
+    #[arg(long)]
+    allow_persistent_output: bool,
+    /// Paper shard layout (default: the bundled templates/paper.toml)
+    #[arg(long, value_name = "PAPER.toml")]
+    paper_layout: Option<PathBuf>,
+    /// Paper size of the shards (default: the layout's)
+    #[arg(long, value_enum)]
+    paper: Option<Paper>,
+    /// Continue if secret memory cannot be locked (rehearsal plans only; recorded)
+    #[arg(long)]
+    allow_unlocked_memory: bool,
+}
+
+/// `rootkey rehearse`.
+#[derive(clap::Args)]
+pub(crate) struct RehearseArgs {
+    /// Output directory; created if missing, refused if it already holds a ceremony
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Continue if secret memory cannot be locked (recorded in the manifest)
+    #[arg(long)]
+    allow_unlocked_memory: bool,
+}
+
+pub(super) fn run(a: GenerateArgs) -> Result<i32> {
+    ceremony::generate::run(ceremony::generate::Args {
+        plan: a.plan,
+        out: a.out,
+        profile: a.profile,
+        dice: a.dice,
+        print_to: a.print_to,
+        allow_persistent_output: a.allow_persistent_output,
+        paper_layout: a.paper_layout,
+        paper: a.paper.map(Paper::size),
+        allow_unlocked_memory: a.allow_unlocked_memory,
+    })
+}
+
+pub(super) fn rehearse(a: RehearseArgs) -> Result<i32> {
+    ceremony::rehearse::run(a.out, a.allow_unlocked_memory)
+}

@@ -1,0 +1,57 @@
+//! `rootkey share verify`.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use crate::ceremony::{self, combine::OneShare};
+use crate::error::Result;
+
+#[derive(Subcommand)]
+pub(crate) enum ShareCommand {
+    /// Check one share alone against the root-signed manifest, without any other share
+    #[command(after_help = "Examples:\n  \
+        rootkey share verify out/share-02-bob.txt --manifest out/manifest.json --root out/root.pem\n  \
+        rootkey share verify --qr-image carol.jpg --manifest out/manifest.json --root out/root.pem\n  \
+        rootkey share verify --type --manifest out/manifest.json --root out/root.pem")]
+    Verify {
+        /// The share file (text form)
+        #[arg(value_name = "SHARE", required_unless_present_any = ["qr_image", "keyboard"], conflicts_with_all = ["qr_image", "keyboard"])]
+        share: Option<PathBuf>,
+        /// A photo or scan (PNG or JPEG) of a paper shard's QR code instead of a file
+        #[arg(long = "qr-image", value_name = "PHOTO", conflicts_with = "keyboard")]
+        qr_image: Option<PathBuf>,
+        /// Type the share's rows (or scan its QR code with a USB scanner) at the keyboard
+        #[arg(long = "type")]
+        keyboard: bool,
+        /// The ceremony's manifest.json
+        #[arg(long, value_name = "manifest.json")]
+        manifest: PathBuf,
+        /// The ceremony's root certificate
+        #[arg(long, value_name = "root.pem")]
+        root: PathBuf,
+    },
+}
+
+pub(super) fn run(c: ShareCommand) -> Result<i32> {
+    match c {
+        ShareCommand::Verify {
+            share,
+            qr_image,
+            keyboard,
+            manifest,
+            root,
+        } => {
+            let share = match (share, qr_image) {
+                (Some(p), _) => OneShare::File(p),
+                (None, Some(p)) => OneShare::QrImage(p),
+                // clap lets only `--type` through here.
+                (None, None) => {
+                    debug_assert!(keyboard);
+                    OneShare::Keyboard
+                }
+            };
+            ceremony::combine::verify_one(share, manifest, root)
+        }
+    }
+}
