@@ -11,7 +11,8 @@
 //! cannot trace. The FAT test mounts a real FAT image with `fusefat` (root and /dev/fuse
 //! needed; skipped otherwise).
 //!
-//! Files: `kills.rs` (a), `leftovers.rs` (b), `links.rs` (c, d), `out_dir.rs` (e); `fixture.rs`
+//! Files: `kills.rs` (a), `leftovers.rs` (b), `links.rs` (c, d), `out_dir.rs` (e), `review.rs` (what the
+//! attacker review found); `fixture.rs`
 //! holds what they share. One test binary, so that the fixture ceremony is made once.
 
 #[path = "../common/mod.rs"]
@@ -22,3 +23,4 @@ mod kills;
 mod leftovers;
 mod links;
 mod out_dir;
+mod review;

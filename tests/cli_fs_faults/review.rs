@@ -1,55 +1,15 @@
-//! Secret leftovers of a generation that did not complete (issue 10, found by the attacker
-//! review): a failed transcript write after the shares are on disk, and a kill after
-//! `manifest.json` but before the seal. In both cases the operator is told that the share
-//! files are SECRET and how to wipe them. Failures and kills are injected with
-//! `strace -e inject=…` at the exact system call; where strace cannot trace (ptrace forbidden),
-//! the tests say so and check nothing.
-
-mod common;
+//! Found by the attacker review of issue 10: a failed transcript write after the shares are on
+//! disk, and a kill after `manifest.json` but before the seal, both name the share files SECRET
+//! with the command that wipes them; `--out` through a file or a symbolic-link loop is the
+//! operator's to fix; a probe file that cannot be removed is reported.
 
 use std::path::Path;
-use std::process::{Command, Output};
-use std::time::Duration;
 
-use common::{repo_path, rootkey, s};
+use crate::common::{repo_path, rootkey, s};
+use crate::fixture::{strace_works, under_strace};
 
-const BIN: &str = env!("CARGO_BIN_EXE_rootkey");
-
-fn strace_works() -> bool {
-    let ok = Command::new("strace")
-        .args([
-            "-f",
-            "-o",
-            "/dev/null",
-            "-e",
-            "inject=getppid:retval=7",
-            "true",
-        ])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("skipped: strace cannot trace and inject system calls here");
-    }
-    ok
-}
-
-fn under_strace(inject: &str, args: &[&str]) -> Output {
-    assert_cmd::Command::new("strace")
-        .args([
-            "-f",
-            "-qq",
-            "-o",
-            "/dev/null",
-            "-e",
-            "trace=fdatasync",
-            "-e",
-        ])
-        .arg(inject)
-        .arg(BIN)
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap()
+fn args(a: &[&str]) -> Vec<String> {
+    a.iter().map(|x| x.to_string()).collect()
 }
 
 fn sealed(dir: &Path) -> bool {
@@ -70,10 +30,16 @@ fn a_failed_transcript_write_after_the_shares_names_them_secret() {
     for n in 1..60 {
         let out = t.path().join(format!("r{n}"));
         let o = under_strace(
-            &format!("inject=fdatasync:error=EIO:when={n}+"),
-            &["rehearse", "--out", &s(&out), "--allow-unlocked-memory"],
+            &[
+                "-qq",
+                "-e",
+                "trace=fdatasync",
+                "-e",
+                &format!("inject=fdatasync:error=EIO:when={n}+"),
+            ],
+            &args(&["rehearse", "--out", &s(&out), "--allow-unlocked-memory"]),
         );
-        let shares = common::share_files(&out);
+        let shares = crate::common::share_files(&out);
         if o.status.success() || shares.is_empty() {
             continue;
         }
@@ -103,7 +69,7 @@ fn a_kill_after_the_manifest_but_before_the_seal_leaves_named_secret_leftovers()
     let plan = repo_path("ceremony-scripts/rehearsal.toml");
     for n in 1..60 {
         let out = t.path().join(format!("g{n}"));
-        let args = [
+        let generate = [
             "generate",
             "--plan",
             &s(&plan),
@@ -111,14 +77,23 @@ fn a_kill_after_the_manifest_but_before_the_seal_leaves_named_secret_leftovers()
             &s(&out),
             "--allow-unlocked-memory",
         ];
-        under_strace(&format!("inject=fdatasync:signal=KILL:when={n}"), &args);
+        under_strace(
+            &[
+                "-qq",
+                "-e",
+                "trace=fdatasync",
+                "-e",
+                &format!("inject=fdatasync:signal=KILL:when={n}"),
+            ],
+            &args(&generate),
+        );
         if !out.join("manifest.json").exists() || sealed(&out) {
             continue;
         }
         // The run was killed after manifest.json, before the seal: running again into the
         // same directory names the share files secret, with the command that wipes them.
         let o_ = s(&out);
-        rootkey(args).code(1).stderr_has(&[
+        rootkey(generate).code(1).stderr_has(&[
             &format!("error: --out {o_}: an interrupted run left secret share files here (its transcript is not sealed): share-01-alice-rehearsal.txt, share-02-bob-rehearsal.txt, share-03-carol-rehearsal.pdf"),
             &format!("  next step: these files are SECRET (each holds a share of a key whose ceremony never completed): wipe them with `shred -u {o_}/share-*` (paper shards: `rootkey paper wipe {o_}`), then run again in a new, empty directory\n"),
         ]);
@@ -169,21 +144,16 @@ fn a_probe_file_that_cannot_be_removed_is_reported() {
     }
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("p");
-    let o = assert_cmd::Command::new("strace")
-        .args([
-            "-f",
+    let o = under_strace(
+        &[
             "-qq",
-            "-o",
-            "/dev/null",
             "-e",
             "trace=unlink,unlinkat",
-        ])
-        .args(["-e", "inject=unlink,unlinkat:error=EIO:when=1"])
-        .arg(BIN)
-        .args(["rehearse", "--out", &s(&out), "--allow-unlocked-memory"])
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
+            "-e",
+            "inject=unlink,unlinkat:error=EIO:when=1",
+        ],
+        &args(&["rehearse", "--out", &s(&out), "--allow-unlocked-memory"]),
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(4), "{err}");
     assert!(
