@@ -178,7 +178,7 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
         "swap_active",
     ])?;
     if !is_time_string(p.str("clock")?) {
-        return Err(p.err("clock", "is not YYYY-MM-DDTHH:MM:SS.sssZ"));
+        return Err(p.err("clock", "is not a real UTC time YYYY-MM-DDTHH:MM:SS.sssZ"));
     }
     for b in [
         "core_dumps_disabled",
@@ -238,6 +238,18 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
         return Err(d.err(
             "participants",
             &format!("lists a share index outside 1…{n} for {}", p.name),
+        ));
+    }
+    // Those without a share first, then the holders of shares 1…n in order.
+    if !participants
+        .iter()
+        .skip_while(|p| p.share.is_none())
+        .map(|p| p.share)
+        .eq((1..=n).map(Some))
+    {
+        return Err(d.err(
+            "participants",
+            "must list the people without a share first, then the holders of shares 1…n in order",
         ));
     }
     Ok(Header {
@@ -503,7 +515,11 @@ pub(super) fn script_steps<'a>(
             "subject",
         ])?;
         if d.hex32("fingerprint")? != cert::fingerprint(&pk) {
-            return Err(d.err("fingerprint", "is not the generated key's fingerprint"));
+            return Err(at(
+                e,
+                "script",
+                "`details.fingerprint` is not the generated key's fingerprint",
+            ));
         }
         facts
             .certificate_hashes
@@ -538,9 +554,10 @@ pub(super) fn script_steps<'a>(
                 "role",
             ])?;
             if d.u8("index")? != idx {
-                return Err(d.err(
-                    "index",
-                    &format!("must be {idx} (shares are written in order)"),
+                return Err(at(
+                    e,
+                    "script",
+                    format!("`details.index` must be {idx} (shares are written in order)"),
                 ));
             }
             let holder = d.name("holder")?;
