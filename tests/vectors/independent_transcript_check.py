@@ -1532,7 +1532,8 @@ def check_vectors(vdir):
                          read(att) if os.path.exists(os.path.join(vdir, att)) else None,
                          ic.load_cert(read(exp["root"])) if exp.get("root") else None, art,
                          read(exp["plan"]) if exp.get("plan") else None,
-                         set(exp["witnesses"]) if exp.get("witnesses") else None)
+                         set(exp["witnesses"]) if exp.get("witnesses") else None,
+                         bool(exp.get("witnesses")))   # as `cargo test --test vectors` does
             outcome, where = got.split()[1].lower(), ()
         except Invalid as e:
             got, outcome, where = str(e), "invalid", (e.seq, e.line)
