@@ -186,8 +186,8 @@ def pem_public_key(pem):
         _, der = ic.pem_read(pem, ["PUBLIC KEY"], True, False)[0]
     except ic.Reject as e:
         raise ValueError(str(e))
-    if len(der) != 44 or not der.startswith(ic.SPKI_PREFIX):
-        raise ValueError("not an Ed25519 SubjectPublicKeyInfo PEM")
+    if len(der) != 44 or not der.startswith(ic.SPKI_PREFIX) or ic._decompress(der[12:]) is None:
+        raise ValueError("not an Ed25519 SubjectPublicKeyInfo PEM (or not a point of the curve)")
     return der[12:].hex()
 
 
@@ -731,8 +731,8 @@ def verify(data, attestations=None, cert=None, artifacts=None, plan=None, witnes
         attested = check_attestations(attestations, hashes[-1], s, witnesses)
     for key in sorted(witnesses or ()) if all_witnesses else ():
         if key not in attested:
-            raise Invalid("-", "-", "missing-witness", f"witness key {key} did not attest "
-                          "(--all-witnesses)")
+            raise Invalid("-", "-", "missing-witness", f"transcript.attestations: witness key "
+                          f"{key} did not attest (--all-witnesses)")
     if artifacts is not None:                                                         # 6.
         for i, name, digest, role in s.artifacts:
             path = os.path.join(artifacts, name)
