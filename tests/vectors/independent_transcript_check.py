@@ -3,7 +3,7 @@
 ("Ceremony transcript v1", with the canonical JSON of "Share manifest v1" → "Signature").
 
     python3 independent_transcript_check.py TRANSCRIPT.jsonl [--root root.pem]
-        [--artifacts DIR] [--plan PLAN.toml] [--witnesses PUB.pem ...]
+        [--artifacts DIR] [--plan PLAN.toml] [--witnesses PUB.pem ... [--all-witnesses]]
     python3 independent_transcript_check.py --self-test [--quick]
     python3 independent_transcript_check.py --vectors [DIR]     (transcript_* vectors)
 
@@ -14,8 +14,8 @@ one line:
     VALID UNSEALED <reason>                        exit 3
     INVALID seq=<n> line=<l> <kind>: <what>        exit 1  (seq=- line=-: not tied to an entry)
     usage error                                    exit 2
-kind: modified deleted reordered inserted truncated bad-seal root-mismatch unknown-witness script
-artifact plan malformed (the kinds are specified; the vectors pin them). seq/line name the entry position a failure is about (line = seq + 1); for a
+kind: modified deleted reordered inserted truncated bad-seal root-mismatch bad-signature
+unknown-witness missing-witness script artifact plan malformed (the kinds are specified; the vectors pin them). seq/line name the entry position a failure is about (line = seq + 1); for a
 failure in `transcript.attestations` they are the attestation's seq and line in that file.
 Choices the spec leaves open are marked "GAP:". Standard library only (Python >= 3.11); the
 primitives (RFC 8785 subset, Ed25519, X.509 loading) come from independent_check.py.
@@ -229,7 +229,7 @@ ACTOR = lambda x: STR(x) and 1 <= len(x) <= 200 and not unsafe(x)  # noqa: E731
 ENTRY = {"seq": NAT, "time": TIME, "action": STR, "details": lambda v: isinstance(v, dict),
          "prev": HEX64, "actors": lambda v: LIST(ACTOR)(v) and 1 <= len(v) <= 32}
 ATTESTATION = {"head": HEX64, "prev": HEX64, "seq": NAT, "signature": HEX128,
-               "time": TIME,    # GAP: the attestation's TIME is taken to be the entry form
+               "time": TIME,    # a TIME, a real time ("Witness attestations")
                "witness": obj({"name": lambda v: NAME(v) and not unsafe(v), "public_key": HEX64})}
 
 
@@ -404,8 +404,8 @@ class Script:
 
     @staticmethod
     def details(i, e, spec, actors):
-        """The actors, and the details' members and their forms (GAP: no kind is named for
-        details that do not fit their action: malformed)."""
+        """The details' members and their forms (malformed), then the actors (script): Replay
+        step 3, "Malformed or script"."""
         d = e["details"]
         Script.need(i, set(d) == set(spec), f"{e['action']}: details members are {sorted(d)}, "
                                             f"expected {sorted(spec)}", "malformed")
@@ -788,9 +788,9 @@ def crl_revocations(der):
             reason = None
             for _, _, ext in (ic.der_children(kids[2][2]) if len(kids) > 2 else []):
                 e = ic.der_children(ext)
-                if ic.oid_str(e[0][2]) == "2.5.29.21":         # reasonCode: ENUMERATED
-                    code = ic.der_children(e[-1][2])[0][2]
-                    reason = REASONS[int.from_bytes(code, "big")]
+                need(ic.oid_str(e[0][2]) == "2.5.29.21" and reason is None)  # reasonCode only
+                code = ic.der_children(e[-1][2])[0][2]                      # ENUMERATED
+                reason = REASONS[int.from_bytes(code, "big")]
             out.append({"reason": reason, "serial": kids[0][2].hex()})
         return out
     except (IndexError, KeyError, ValueError, TypeError) as e:
