@@ -60,6 +60,8 @@ mod gen_manifest;
 mod gen_share;
 #[path = "vector_support/gen_transcript.rs"]
 mod gen_transcript;
+#[path = "vector_support/gen_transcript_agree.rs"]
+mod gen_transcript_agree;
 #[path = "vector_support/gen_transcript_gaps.rs"]
 mod gen_transcript_gaps;
 #[path = "vector_support/gen_transcript_signing.rs"]

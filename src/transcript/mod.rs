@@ -149,8 +149,9 @@ pub fn time_string(t: SystemTime) -> Result<String> {
     ))
 }
 
-/// True for a well-formed `YYYY-MM-DDTHH:MM:SS.sssZ` string (digits in the right places and
-/// plausible field ranges).
+/// True for a well-formed `YYYY-MM-DDTHH:MM:SS.sssZ` string: digits in the right places and a
+/// real date and time (year 1970–9999, day within its month, second 00–59: rootkey never
+/// writes a leap second).
 pub fn is_time_string(s: &str) -> bool {
     let b = s.as_bytes();
     if b.len() != 24 {
@@ -166,12 +167,17 @@ pub fn is_time_string(s: &str) -> bool {
     }) {
         return false;
     }
-    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(99);
-    (1..=12).contains(&num(5..7))
-        && (1..=31).contains(&num(8..10))
-        && num(11..13) < 24
-        && num(14..16) < 60
-        && num(17..19) < 61
+    let num = |r: std::ops::Range<usize>| s[r].parse::<u16>().unwrap_or(99);
+    let small = |r: std::ops::Range<usize>| u8::try_from(num(r)).unwrap_or(99);
+    der::DateTime::new(
+        num(0..4),
+        small(5..7),
+        small(8..10),
+        small(11..13),
+        small(14..16),
+        small(17..19),
+    )
+    .is_ok()
 }
 
 /// Checks that the file name of `path` can be recorded in a transcript (a bare name of at most

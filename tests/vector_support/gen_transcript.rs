@@ -708,6 +708,7 @@ pub fn transcript(o: &mut Out) {
     o.json("transcript_attested-unknown.expect.json", &exp);
 
     crate::gen_transcript_gaps::gaps(o, &inp, &gen_bytes, &reh, &ab);
+    crate::gen_transcript_agree::agree(o, &gen_bytes, &reh);
     crate::gen_transcript_signing::signing(o);
 }
 

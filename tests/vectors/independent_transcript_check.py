@@ -3,7 +3,7 @@
 ("Ceremony transcript v1", with the canonical JSON of "Share manifest v1" → "Signature").
 
     python3 independent_transcript_check.py TRANSCRIPT.jsonl [--root root.pem]
-        [--artifacts DIR] [--plan PLAN.toml] [--witnesses PUB.pem ...]
+        [--artifacts DIR] [--plan PLAN.toml] [--witnesses PUB.pem ... [--all-witnesses]]
     python3 independent_transcript_check.py --self-test [--quick]
     python3 independent_transcript_check.py --vectors [DIR]     (transcript_* vectors)
 
@@ -14,8 +14,8 @@ one line:
     VALID UNSEALED <reason>                        exit 3
     INVALID seq=<n> line=<l> <kind>: <what>        exit 1  (seq=- line=-: not tied to an entry)
     usage error                                    exit 2
-kind: modified deleted reordered inserted truncated bad-seal root-mismatch unknown-witness script
-artifact plan malformed (the kinds are specified; the vectors pin them). seq/line name the entry position a failure is about (line = seq + 1); for a
+kind: modified deleted reordered inserted truncated bad-seal root-mismatch bad-signature
+unknown-witness missing-witness script artifact plan malformed (the kinds are specified; the vectors pin them). seq/line name the entry position a failure is about (line = seq + 1); for a
 failure in `transcript.attestations` they are the attestation's seq and line in that file.
 Choices the spec leaves open are marked "GAP:". Standard library only (Python >= 3.11); the
 primitives (RFC 8785 subset, Ed25519, X.509 loading) come from independent_check.py.
@@ -98,12 +98,14 @@ def hexn(n):  # n lower-case hex digits; n = None: a non-empty even number of th
 
 
 def timefmt(frac):  # YYYY-MM-DDTHH:MM:SS.sssZ (frac) or YYYY-MM-DDTHH:MM:SSZ, a real date/time
+    """A real date and time of the proleptic Gregorian calendar: year 1970-9999, day within its
+    month, hour 00-23, minute and second 00-59 (no leap second): "Lines and hashes", TIME."""
     d2 = "[0-9][0-9]"
     rx = f"{d2}{d2}-{d2}-{d2}T{d2}:{d2}:{d2}" + (r"\.[0-9]{3}Z" if frac else "Z")
 
     def check(v):
         try:
-            return bool(isinstance(v, str) and re.fullmatch(rx, v)
+            return bool(isinstance(v, str) and re.fullmatch(rx, v) and int(v[:4]) >= 1970
                         and datetime.datetime.strptime(v[:19], "%Y-%m-%dT%H:%M:%S"))
         except ValueError:
             return False
@@ -184,8 +186,8 @@ def pem_public_key(pem):
         _, der = ic.pem_read(pem, ["PUBLIC KEY"], True, False)[0]
     except ic.Reject as e:
         raise ValueError(str(e))
-    if len(der) != 44 or not der.startswith(ic.SPKI_PREFIX):
-        raise ValueError("not an Ed25519 SubjectPublicKeyInfo PEM")
+    if len(der) != 44 or not der.startswith(ic.SPKI_PREFIX) or ic._decompress(der[12:]) is None:
+        raise ValueError("not an Ed25519 SubjectPublicKeyInfo PEM (or not a point of the curve)")
     return der[12:].hex()
 
 
@@ -227,8 +229,8 @@ ACTOR = lambda x: STR(x) and 1 <= len(x) <= 200 and not unsafe(x)  # noqa: E731
 ENTRY = {"seq": NAT, "time": TIME, "action": STR, "details": lambda v: isinstance(v, dict),
          "prev": HEX64, "actors": lambda v: LIST(ACTOR)(v) and 1 <= len(v) <= 32}
 ATTESTATION = {"head": HEX64, "prev": HEX64, "seq": NAT, "signature": HEX128,
-               "time": TIME,    # GAP: the attestation's TIME is taken to be the entry form
-               "witness": obj({"name": lambda v: STR(v) and not unsafe(v), "public_key": HEX64})}
+               "time": TIME,    # a TIME, a real time ("Witness attestations")
+               "witness": obj({"name": lambda v: NAME(v) and not unsafe(v), "public_key": HEX64})}
 
 
 def shape_of(spec, scan_details=False):
@@ -402,15 +404,19 @@ class Script:
 
     @staticmethod
     def details(i, e, spec, actors):
-        """The actors, and the details' members and their forms (GAP: no kind is named for
-        details that do not fit their action: malformed)."""
-        if actors is not None:
-            Script.need(i, e["actors"] == actors, f"{e['action']}: actors must be {actors}")
+        """The details' members and their forms (malformed), then the actors (script): Replay
+        step 3, "Malformed or script"."""
         d = e["details"]
         Script.need(i, set(d) == set(spec), f"{e['action']}: details members are {sorted(d)}, "
                                             f"expected {sorted(spec)}", "malformed")
         for k, ok in spec.items():
             Script.need(i, ok(d[k]), f"{e['action']}: details.{k} is not valid", "malformed")
+        # The members are checked first (malformed), then who did it (script); actors may
+        # depend on a member (share-presented's holder).
+        if callable(actors):
+            actors = actors(d)
+        if actors is not None:
+            Script.need(i, e["actors"] == actors, f"{e['action']}: actors must be {actors}")
         return d
 
     @staticmethod
@@ -428,6 +434,8 @@ class Script:
         _, h = self.take("header", HEADER)
         self.header, self.kind = h, h["ceremony"]["kind"]
         self.k, self.n = h["quorum"]["threshold"], h["quorum"]["shares"]
+        self.need(0, self.kind != "rehearsal" or h["ceremony"]["rehearsal"],
+                  "header: a rehearsal's `ceremony.rehearsal` must be true", "malformed")
         self.need(0, 2 <= self.k <= self.n <= 16, "header: not 2 <= threshold <= shares <= 16",
                   "malformed")
         self.need(0, (h["plan"] is None) == (self.kind in NO_PLAN),
@@ -435,12 +443,12 @@ class Script:
                   "malformed")
         people = h["participants"]
         holders = [p for p in people if p["share"] is not None]
-        # GAP: for a quorum-check, the `share` of the manifest's holders is not stated (taken
-        # as their index); and whether people without a share may follow the holders.
+        # The header's own members: malformed ("Header", participants).
         self.need(0, people[len(people) - len(holders):] == holders,
-                  "header: participants without a share must come before the holders")
+                  "header: participants without a share must come before the holders",
+                  "malformed")
         self.need(0, [p["share"] for p in holders] == list(range(1, self.n + 1)),
-                  "header: the holders' shares must be 1..n in order")
+                  "header: the holders' shares must be 1..n in order", "malformed")
         self.holders = {p["share"]: p for p in holders}
         if self.kind in ("generation", "rehearsal"):
             for action in GENERATION:
@@ -462,14 +470,13 @@ class Script:
     # -- generation ---------------------------------------------------------------------------
     def step_entropy(self):
         i, d = self.take("entropy", {"dice_rolls": NAT, "source": IS("os", "os+dice")})
-        # GAP: implied only: "os" has 0 rolls, "os+dice" at least 99.
         self.need(i, (d["dice_rolls"] == 0) if d["source"] == "os" else d["dice_rolls"] >= 99,
-                  "entropy: dice_rolls does not fit source")
+                  "entropy: dice_rolls does not fit source", "malformed")
 
     def step_key_generated(self):
         i, d = self.take("key-generated", {"fingerprint": HEX64, "public_key": HEX64})
         self.need(i, d["fingerprint"] == fp(d["public_key"]),
-                  "key-generated: fingerprint is not SHA-256 of the key's SPKI")
+                  "key-generated: fingerprint is not SHA-256 of the key's SPKI", "malformed")
         self.add_key(i, d["public_key"])
 
     def step_certificate_signed(self):
@@ -485,15 +492,16 @@ class Script:
 
     def step_shares_split(self):
         i, d = self.take("shares-split", {"shares": NAT, "subsets_checked": NAT, "threshold": NAT})
-        self.need(i, (d["shares"], d["threshold"], d["subsets_checked"]) ==
-                  (self.n, self.k, math.comb(self.n, self.k)),
-                  "shares-split: shares, threshold or subsets_checked do not fit the quorum")
+        self.need(i, (d["shares"], d["threshold"]) == (self.n, self.k),
+                  "shares-split: shares and threshold differ from the header's quorum")
+        self.need(i, d["subsets_checked"] == math.comb(self.n, self.k),
+                  "shares-split: subsets_checked is not C(shares, threshold)", "malformed")
 
     def step_share_written(self):
         for index in range(1, self.n + 1):
             h = self.holders[index]
             i, d = self.take("share-written", {"envelope_sha256": HEX64, "file": FILE,
-                                               "holder": STR, "index": NAT, "medium": IS(*MEDIA),
+                                               "holder": NAME, "index": NAT, "medium": IS(*MEDIA),
                                                "role": STR}, ["rootkey", h["name"]])
             self.need(i, (d["index"], d["holder"], d["role"]) == (index, h["name"], h["role"]),
                       f"share-written: expected index {index} for {h['name']!r} ({h['role']})")
@@ -514,7 +522,7 @@ class Script:
                 "public_key": HEX64, "sha256": HEX64})})
         root, man = d["root"], d["manifest"]
         self.need(i, root["fingerprint"] == fp(root["public_key"]),
-                  "context-loaded: root fingerprint is not SHA-256 of the key's SPKI")
+                  "context-loaded: root fingerprint is not SHA-256 of the key's SPKI", "malformed")
         self.add_key(i, root["public_key"])
         self.cert_sha.append((i, root["certificate_sha256"]))
         self.artifacts += [(i, man["file"], man["sha256"], "manifest"),
@@ -533,8 +541,8 @@ class Script:
         presented = []
         while self.pos < len(self.e) and self.e[self.pos]["action"] == "share-presented":
             i, d = self.take("share-presented", {"corrections": NAT, "envelope_sha256": HEX64,
-                                                 "file": FILE, "holder": STR, "index": NAT},
-                             [self.e[self.pos]["details"].get("holder")])
+                                                 "file": FILE, "holder": NAME, "index": NAT},
+                             lambda d: [d["holder"]])
             x = d["index"]
             self.need(i, 1 <= x <= self.n and x not in presented,
                       f"share-presented: index {x} is out of range or presented twice")
@@ -689,7 +697,8 @@ def attestation_ok(a):
                      {k: v for k, v in a.items() if k != "signature"}, a["signature"])
 
 
-def verify(data, attestations=None, cert=None, artifacts=None, plan=None, witnesses=None):
+def verify(data, attestations=None, cert=None, artifacts=None, plan=None, witnesses=None,
+           all_witnesses=False):
     """data: transcript bytes; attestations: bytes of the .attestations file or None; cert:
     ic.load_cert() result; artifacts: a directory; plan: bytes; witnesses: set of 64-hex keys.
     Returns the verdict line or raises Invalid."""
@@ -717,8 +726,13 @@ def verify(data, attestations=None, cert=None, artifacts=None, plan=None, witnes
         for i, digest in s.cert_sha:
             if sha(cert["der"]) != digest:
                 fail_at(i, "root-mismatch", "the --root certificate's DER hash is not the recorded one")
+    attested = []
     if attestations is not None:                                                      # 5.
-        check_attestations(attestations, len(entries), hashes[-1], s, witnesses)
+        attested = check_attestations(attestations, hashes[-1], s, witnesses)
+    for key in sorted(witnesses or ()) if all_witnesses else ():
+        if key not in attested:
+            raise Invalid("-", "-", "missing-witness", f"transcript.attestations: witness key "
+                          f"{key} did not attest (--all-witnesses)")
     if artifacts is not None:                                                         # 6.
         for i, name, digest, role in s.artifacts:
             path = os.path.join(artifacts, name)
@@ -739,9 +753,64 @@ def verify(data, attestations=None, cert=None, artifacts=None, plan=None, witnes
                     fail_at(i, "artifact", f"{name}: not valid PEM ({e})")
                 if not ok:
                     fail_at(i, "artifact", f"{name} does not hold the issued object")
+                if s.kind == "crl":
+                    check_crl_list(name, issued_der(data), s)
     if plan is not None:                                                              # 7.
         check_plan(plan, s.header)
     return "VALID SEALED" if s.status == "sealed" else "VALID UNSEALED " + s.reason
+
+
+REASONS = {0: "unspecified", 1: "keyCompromise", 2: "cACompromise", 3: "affiliationChanged",
+           4: "superseded", 5: "cessationOfOperation", 9: "privilegeWithdrawn"}
+
+
+def crl_revocations(der):
+    """The canonical list [{"reason", "serial"}] of a CRL's revokedCertificates, in CRL order
+    ("The revocation list"). Raises ValueError for what is not such a CRL."""
+    def need(cond):
+        if not cond:
+            raise ValueError("not a CertificateList")
+    try:
+        (tag, full, cl), = ic.der_children(der)
+        need(tag == 0x30 and full == der)
+        parts = ic.der_children(cl)
+        need([t for t, _, _ in parts] == [0x30, 0x30, 0x03])
+        tbs = ic.der_children(parts[0][2])
+        rest = tbs[1:] if tbs[0][0] == 0x02 else tbs          # optional version
+        need([t for t, _, _ in rest[:2]] == [0x30, 0x30] and rest[2][0] in (0x17, 0x18))
+        rest = rest[3:]                                        # signature, issuer, thisUpdate
+        if rest and rest[0][0] in (0x17, 0x18):                # nextUpdate
+            rest = rest[1:]
+        out = []
+        for tag, _, rc in (ic.der_children(rest[0][2]) if rest and rest[0][0] == 0x30 else []):
+            kids = ic.der_children(rc)
+            need(tag == 0x30 and kids[0][0] == 0x02 and kids[1][0] in (0x17, 0x18))
+            reason = None
+            for _, _, ext in (ic.der_children(kids[2][2]) if len(kids) > 2 else []):
+                e = ic.der_children(ext)
+                need(ic.oid_str(e[0][2]) == "2.5.29.21" and reason is None)  # reasonCode only
+                code = ic.der_children(e[-1][2])[0][2]                      # ENUMERATED
+                reason = REASONS[int.from_bytes(code, "big")]
+            out.append({"reason": reason, "serial": kids[0][2].hex()})
+        return out
+    except (IndexError, KeyError, ValueError, TypeError) as e:
+        raise ValueError(f"not a CRL whose revocations can be read ({e})")
+
+
+def check_crl_list(name, der, s):
+    """The issued CRL's revocations are the list crl-prepared recorded by count and digest
+    (artifact, at crl-prepared)."""
+    i = next(k for k, e in enumerate(s.e) if e["action"] == "crl-prepared")
+    d = s.e[i]["details"]
+    try:
+        listed = crl_revocations(der)
+    except ValueError as e:
+        fail_at(i, "artifact", f"{name}: {e}")
+    count, digest = ((d["revoked_count"], d["revoked_sha256"]) if "revoked_sha256" in d else
+                     (len(d["revoked"]), sha(canon(d["revoked"]))))
+    if (count, digest) != (len(listed), sha(canon(listed))):
+        fail_at(i, "artifact", f"{name} revokes {len(listed)} certificate(s), crl-prepared "
+                               f"records {count} (or another list SHA-256)")
 
 
 def check_root_file(i, name, data, s):
@@ -782,30 +851,58 @@ def check_manifest_file(i, name, data, s):
             fail_at(j, "artifact", f"share {index}'s envelope differs from the one {name} lists")
 
 
-def check_attestations(data, n_entries, head, s, witnesses):
+def check_attestations(data, head, s, witnesses):
+    """Replay step 5, in the spec's order: a last line without 0A (truncated), then line by
+    line: canonical (modified), members and types (malformed), the link (seq and prev: modified,
+    inserted, reordered or deleted), head (modified), the signature (bad-signature), a key
+    attesting twice (inserted), the witness list (unknown-witness). Returns the keys that
+    attested."""
     label = "transcript.attestations"
-    recs = parse_lines(data, label, shape_of(ATTESTATION), "malformed")
-    if not recs:
-        return
-    if s.status != "sealed":    # GAP: not covered by the spec; the seal must have been removed
-        fail_at(n_entries, "deleted", f"{label} attests a seal the transcript does not have")
-    atts, hashes = [r[0] for r in recs], [r[1] for r in recs]
-    # GAP: the attestations' time order is not specified (not checked).
-    check_chain(atts, hashes, head, lambda i: "ok" if attestation_ok(atts[i]) else "bad",
-                label, times=False)
-    # GAP: no kind is named for a wrong head or a bad attestation signature: bad-seal; nor for
-    # a key attesting twice: inserted (rootkey refuses to write a second one).
-    checks = [(lambda i, a: a["head"] == head, "bad-seal", "head is not the sealed head"),
-              (lambda i, a: attestation_ok(a), "bad-seal", "signature does not verify"),
-              (lambda i, a: a["witness"]["public_key"] not in
-               [b["witness"]["public_key"] for b in atts[:i]], "inserted", "a key attests twice")]
-    if witnesses is not None:
-        checks.append((lambda i, a: a["witness"]["public_key"] in witnesses, "unknown-witness",
-                       "the witness key is not in --witnesses"))
-    for ok, kind, what in checks:
-        for i, a in enumerate(atts):
-            if not ok(i, a):
-                fail_at(i, kind, f"{label}: {what} ({a['witness']['name']!r})")
+    if not data:
+        return []
+    parts = data.split(b"\n")
+    if parts[-1]:
+        fail_at(len(parts) - 1, "truncated", f"{label}: the last attestation has no line feed")
+    parts.pop()
+    if s.status != "sealed":
+        fail_at(0, "deleted", f"{label}: attestations exist but the transcript is not sealed")
+
+    def seq_of(line):       # the seq a line holds, read leniently (a swap or a deletion?)
+        try:
+            v = json.loads(line)
+        except ValueError:
+            return None
+        return v.get("seq") if isinstance(v, dict) and NAT(v.get("seq")) else None
+    prev, keys = head, []
+    for i, c in enumerate(parts):
+        try:
+            (a, h), = parse_lines(c + b"\n", label, shape_of(ATTESTATION), "malformed")
+        except Invalid as e:        # the same finding, at this line
+            fail_at(i, e.kind, str(e).split(": ", 1)[1])
+        at = lambda kind, what: fail_at(i, kind, f"{label}: {what}")  # noqa: E731
+        S, P = a["seq"], a["prev"]
+        if S != i or P != prev:
+            if P == prev:
+                at("modified", f"seq is {S}, expected {i} (its link holds)")
+            if S < i:
+                at("inserted", f"holds seq {S}, already taken (a copy, or one added)")
+            if S > i and i + 1 < len(parts) and seq_of(parts[i + 1]) == i:
+                at("reordered", f"lines {i + 1} and {i + 2} are swapped")
+            if S > i:
+                at("deleted", f"holds seq {S}: attestation seq {i} is missing")
+            at("modified", "prev does not link to the line before (or the sealed head)")
+        if a["head"] != head:
+            at("modified", "head is not the sealed head")
+        if not attestation_ok(a):
+            at("bad-signature", f"signature does not verify ({a['witness']['name']!r})")
+        key = a["witness"]["public_key"]
+        if key in keys:
+            at("inserted", f"the key of {a['witness']['name']!r} attested before")
+        if witnesses is not None and key not in witnesses:
+            at("unknown-witness", f"the witness key is not in --witnesses ({a['witness']['name']!r})")
+        keys.append(key)
+        prev = h
+    return keys
 
 
 def check_plan(plan, h):
@@ -866,9 +963,29 @@ def pem(label, der):
     return f"-----BEGIN {label}-----\n{body}-----END {label}-----\n".encode()
 
 
-# Stand-ins for the signing ceremonies' objects (the verifier hashes them, never parses them).
+def tlv(tag, body):
+    n = len(body)
+    return bytes([tag]) + (bytes([n]) if n < 128 else bytes([0x82]) + n.to_bytes(2, "big")) + body
+
+
+def stand_in_crl(revoked):
+    """A CertificateList with these revocations ([{"reason", "serial"}]), not validly signed:
+    the verifier hashes it and reads its revokedCertificates ("Files")."""
+    code = {v: k for k, v in REASONS.items()}
+    t = tlv(0x17, b"280229123456Z")
+    entries = b"".join(tlv(0x30, tlv(0x02, bytes.fromhex(r["serial"])) + t + (tlv(0x30, tlv(
+        0x30, tlv(0x06, bytes.fromhex("551d15")) + tlv(0x04, tlv(0x0a, bytes([code[r["reason"]]])))
+    )) if r["reason"] else b"")) for r in revoked)
+    alg = tlv(0x30, tlv(0x06, bytes.fromhex("2b6570")))
+    tbs = tlv(0x02, b"\x01") + alg + tlv(0x30, b"") + t + t + tlv(0x30, entries)
+    return tlv(0x30, tlv(0x30, tbs) + alg + tlv(0x03, b"\x00" + bytes(64)))
+
+
+# Stand-ins for the signing ceremonies' objects (the verifier hashes them; of the CRL it also
+# reads the revoked list).
 INTERMEDIATE_DER = bytes.fromhex("3012") + b"intermediate cert"
-CRL_DER = bytes.fromhex("300f") + b"root crl bytes"
+STAND_IN_REVOKED = [{"reason": "keyCompromise", "serial": "0a0b"}, {"reason": None, "serial": "0c0d"}]
+CRL_DER = stand_in_crl(STAND_IN_REVOKED)
 
 
 def signing_files():
@@ -918,8 +1035,7 @@ def signing_steps(kind, previous=True):
         pre.append((ROOTKEY, "crl-prepared", {
             "carried_forward": 1 if previous else 0, "crl_number": "0100" if previous else "01",
             "next_update": "2029-02-28T12:34:56Z",
-            "revoked": [{"reason": "keyCompromise", "serial": "0a0b"},
-                        {"reason": None, "serial": "0c0d"}],
+            "revoked": STAND_IN_REVOKED,
             "tbs_sha256": tbs, "this_update": "2028-02-29T12:34:56Z"}))
         issued = [(ROOTKEY, "crl-issued", {"crl_number": "0100" if previous else "01",
                                            "crl_sha256": sha(CRL_DER), "tbs_sha256": tbs})]
@@ -1017,6 +1133,11 @@ def signing_self_test(run, tmp):
         return steps
 
     def go(label, steps, expect, **kw):
+        # A changed revocation list no longer describes the stand-in root.crl: such a case is
+        # about the entry alone, so it runs without --artifacts (its own cases check that).
+        prepared = [x[2] for x in steps if x[1] == "crl-prepared"]
+        if prepared and prepared[0].get("revoked") != STAND_IN_REVOKED:
+            kw = {"artifacts": None, **kw}
         run(label, write(steps), expect, **{"plan": None, **kw})
 
     def later(t, seconds):
@@ -1037,6 +1158,14 @@ def signing_self_test(run, tmp):
         go(f"{kind}: valid, previous given", good, "SEALED")
         go(f"{kind}: valid without a previous {'intermediate' if kind == 'rotation' else 'CRL'}",
            lone, "SEALED")
+        if kind == "crl":   # the issued CRL's revocations are the list crl-prepared records
+            forged = change(good, "crl-prepared", revoked=STAND_IN_REVOKED[:1])
+            go("crl: recorded list is not root.crl's", forged,
+               ({"artifact"}, where(good, "crl-prepared")), artifacts=tmp)
+            counted = change(good, "crl-prepared", revoked_count=3, revoked=None,
+                             revoked_sha256=sha(canon(STAND_IN_REVOKED)))
+            go("crl: recorded count is not root.crl's", counted,
+               ({"artifact", "malformed"}, where(good, "crl-prepared")), artifacts=tmp)
         go(f"{kind}: plan not null", [(ROOTKEY, "header", dict(good[0][2], plan={
             "file": "p.toml", "sha256": sha(b"plan")}))] + good[1:], (M, 0))
         run(f"{kind}: --plan given", write(good), ({"plan"}, 0))
@@ -1328,8 +1457,8 @@ def self_test(quick=False):
         run(f"{kind}: two attestations", good, "SEALED", att=att, witnesses=wkeys, **qc)
         bad, at = bytearray(att), a0 + att[a0:].index(b'"signature":"') + 14
         bad[at] = ord("1") if bad[at] == ord("0") else ord("0")        # another hex digit
-        run(f"{kind}: bad attestation signature", good, ({"bad-seal"}, 1), att=bytes(bad), **qc)
-        run(f"{kind}: attestation naming another head", good, ({"bad-seal"}, 0),
+        run(f"{kind}: bad attestation signature", good, ({"bad-signature"}, 1), att=bytes(bad), **qc)
+        run(f"{kind}: attestation naming another head", good, ({"modified"}, 0),
             att=attestations(good, W[:1], head="ab" * 32, prev=sha(lines[-1])), **qc)
         run(f"{kind}: attestation of another transcript", good, ({"modified"}, 0),
             att=attestations(good, W[:1], head="ab" * 32), **qc)
@@ -1340,8 +1469,15 @@ def self_test(quick=False):
         run(f"{kind}: attestation deleted", good, ({"deleted"}, 0), att=att[a0:], **qc)
         run(f"{kind}: attestations swapped", good, ({"reordered"}, 0),
             att=att[a0:] + att[:a0], **qc)
-        run(f"{kind}: attestations, seal cut off", join(lines[:-1]), ({"deleted"}, n - 1),
+        run(f"{kind}: attestations, seal cut off", join(lines[:-1]), ({"deleted"}, 0),
             att=att, **qc)
+        first, second = att[:a0], att[a0:]
+        run(f"{kind}: attestation duplicated", good, ({"inserted"}, 1), att=first + first, **qc)
+        run(f"{kind}: second attestation duplicated", good, ({"inserted"}, 2),
+            att=att + second, **qc)
+        run(f"{kind}: a lone attestation (seq 0) appended", good, ({"inserted"}, 1),
+            att=first + attestations(good, W[1:2]), **qc)
+        run(f"{kind}: attestation cut off", good, ({"truncated"}, 1), att=att[:-1], **qc)
         # artifacts and plan
         manifest = next(i for i, x in enumerate(lines) if b'"manifest.json","sha256"' in x or
                         b'"context-loaded"' in x)
@@ -1396,7 +1532,8 @@ def check_vectors(vdir):
                          read(att) if os.path.exists(os.path.join(vdir, att)) else None,
                          ic.load_cert(read(exp["root"])) if exp.get("root") else None, art,
                          read(exp["plan"]) if exp.get("plan") else None,
-                         set(exp["witnesses"]) if exp.get("witnesses") else None)
+                         set(exp["witnesses"]) if exp.get("witnesses") else None,
+                         bool(exp.get("witnesses")))   # as `cargo test --test vectors` does
             outcome, where = got.split()[1].lower(), ()
         except Invalid as e:
             got, outcome, where = str(e), "invalid", (e.seq, e.line)
@@ -1423,6 +1560,7 @@ def main(argv):
     ap.add_argument("--artifacts")
     ap.add_argument("--plan")
     ap.add_argument("--witnesses", nargs="+")
+    ap.add_argument("--all-witnesses", action="store_true")
     ap.add_argument("--self-test", action="store_true")
     ap.add_argument("--quick", action="store_true", help="self-test: flip every 7th byte only")
     ap.add_argument("--vectors", nargs="?", const=HERE, metavar="DIR",
@@ -1434,6 +1572,8 @@ def main(argv):
         return check_vectors(args.vectors)
     if not args.transcript:
         ap.error("a transcript is required")
+    if args.all_witnesses and not args.witnesses:
+        ap.error("--all-witnesses requires --witnesses")
 
     def read(p):
         with open(p, "rb") as f:
@@ -1455,7 +1595,7 @@ def main(argv):
         print(f"INVALID seq=- line=- malformed: cannot read the input: {e}")
         return 1
     try:
-        verdict = verify(data, att, cert, args.artifacts, plan, wit)
+        verdict = verify(data, att, cert, args.artifacts, plan, wit, args.all_witnesses)
     except Invalid as e:
         print(e)
         return 1

@@ -126,7 +126,9 @@ pub(super) fn parse_entry(l: &[u8], line: usize) -> std::result::Result<Entry, S
         .ok_or("`seq` is not a non-negative integer")?;
     let time = m["time"].as_str().ok_or("`time` is not a string")?;
     if !is_time_string(time) {
-        return Err(format!("`time` \"{time}\" is not YYYY-MM-DDTHH:MM:SS.sssZ"));
+        return Err(format!(
+            "`time` \"{time}\" is not a real UTC time YYYY-MM-DDTHH:MM:SS.sssZ (year 1970–9999, day within its month, second 00–59)"
+        ));
     }
     let actors = m["actors"].as_array().ok_or("`actors` is not an array")?;
     if actors.is_empty() || actors.len() > 32 {

@@ -94,6 +94,12 @@ pub(super) fn check_seal_entry(e: &Entry, facts: &Facts<'_>) -> Result<[u8; 32]>
     Ok(pk)
 }
 
+/// The attestations (docs/formats.md, "Replay", step 5). First a last line without its line
+/// end (**truncated**); then line by line: canonical (**modified**), members and types
+/// (**malformed**), the link — `seq` and `prev` — classified like the transcript's chain
+/// (**modified**, **inserted**, **reordered** or **deleted**), `head` (**modified**), the
+/// signature (**bad signature**), a key attesting twice (**inserted**), the witness list
+/// (**unknown witness**).
 pub(super) fn check_attestations(
     path: &Path,
     bytes: &[u8],
@@ -108,45 +114,52 @@ pub(super) fn check_attestations(
     if bytes.last() != Some(&b'\n') {
         let line = bytes.split(|&b| b == b'\n').count();
         return Err(bad(format!(
-            "{file}, line {line}: truncated: the last attestation has no line end"
+            "{file}, attestation seq {} (line {line}): truncated: the last attestation has no line end",
+            line - 1
         )));
     }
+    let lines: Vec<&[u8]> = bytes[..bytes.len() - 1].split(|&b| b == b'\n').collect();
+    // The `seq` a line holds, read leniently (for telling a swap from a deletion).
+    let seq_of = |l: &[u8]| {
+        serde_json::from_slice::<Value>(l)
+            .ok()
+            .and_then(|v| v.get("seq").and_then(Value::as_u64))
+    };
     let mut prev = *head;
-    for (i, l) in bytes[..bytes.len() - 1].split(|&b| b == b'\n').enumerate() {
+    for (i, l) in lines.iter().enumerate() {
         let line = i + 1;
         let here = format!("{file}, attestation seq {i} (line {line})");
-        let m = parse_canonical(l).map_err(|w| bad(format!("{here}: modified: {w}")))?;
+        let fail = |kind: &str, w: String| bad(format!("{here}: {kind}: {w}"));
+        let m = parse_canonical(l).map_err(|w| fail("modified", w))?;
         exact_keys(
             &m,
             &["head", "prev", "seq", "signature", "time", "witness"],
             "the attestation",
         )
-        .map_err(|w| bad(format!("{here}: malformed: {w}")))?;
-        let malformed = |w: &str| bad(format!("{here}: malformed: {w}"));
-        if m["seq"].as_u64() != Some(i as u64) {
-            return Err(bad(format!(
-                "{here}: reordered or deleted: its seq is {}, expected {i}",
-                m["seq"]
-            )));
-        }
+        .map_err(|w| fail("malformed", w))?;
+        let malformed = |w: &str| fail("malformed", w.to_string());
+        let seq = m["seq"]
+            .as_u64()
+            .ok_or_else(|| malformed("`seq` is not a non-negative integer"))?;
         let time = m["time"]
             .as_str()
             .filter(|t| is_time_string(t))
-            .ok_or_else(|| malformed("`time` is not YYYY-MM-DDTHH:MM:SS.sssZ"))?;
-        if m["head"].as_str().and_then(hex32) != Some(*head) {
-            return Err(bad(format!(
-                "{here}: modified: it attests another transcript head, not this transcript's seal"
-            )));
-        }
-        if m["prev"].as_str().and_then(hex32) != Some(prev) {
-            return Err(bad(format!(
-                "{here}: modified, deleted or reordered: `prev` does not link to the {}",
-                if i == 0 {
-                    "sealed head".to_string()
-                } else {
-                    format!("attestation on line {}", line - 1)
-                }
-            )));
+            .ok_or_else(|| malformed("`time` is not a real time YYYY-MM-DDTHH:MM:SS.sssZ"))?;
+        let att_head = m["head"]
+            .as_str()
+            .and_then(hex32)
+            .ok_or_else(|| malformed("`head` is not 64 lower-case hex digits"))?;
+        let att_prev = m["prev"]
+            .as_str()
+            .and_then(hex32)
+            .ok_or_else(|| malformed("`prev` is not 64 lower-case hex digits"))?;
+        let sig_hex = m["signature"].as_str().unwrap_or_default();
+        let mut sig = [0u8; 64];
+        if sig_hex.len() != 128
+            || sig_hex.bytes().any(|b| b.is_ascii_uppercase())
+            || hex::decode_to_slice(sig_hex, &mut sig).is_err()
+        {
+            return Err(malformed("`signature` is not 128 lower-case hex digits"));
         }
         let w = m["witness"]
             .as_object()
@@ -162,37 +175,79 @@ pub(super) fn check_attestations(
             .as_str()
             .and_then(hex32)
             .ok_or_else(|| malformed("`witness.public_key` is not 64 lower-case hex digits"))?;
-        let sig_hex = m["signature"].as_str().unwrap_or_default();
-        let mut sig = [0u8; 64];
-        if sig_hex.len() != 128
-            || sig_hex.bytes().any(|b| b.is_ascii_uppercase())
-            || hex::decode_to_slice(sig_hex, &mut sig).is_err()
-        {
-            return Err(malformed("`signature` is not 128 lower-case hex digits"));
+        // The link: `seq` is the position and `prev` the previous line's hash (the sealed head
+        // for the first).
+        let linked_to = if i == 0 {
+            "the sealed head".to_string()
+        } else {
+            format!("the attestation on line {}", line - 1)
+        };
+        if seq != i as u64 || att_prev != prev {
+            let i64 = i as u64;
+            return Err(if att_prev == prev {
+                fail(
+                    "modified",
+                    format!("its seq is {seq}, expected {i} (its link holds)"),
+                )
+            } else if seq < i64 {
+                fail(
+                    "inserted",
+                    format!(
+                        "it holds seq {seq}, already taken: a copy of an earlier attestation, or one added"
+                    ),
+                )
+            } else if seq > i64 && lines.get(i + 1).and_then(|n| seq_of(n)) == Some(i64) {
+                fail(
+                    "reordered",
+                    format!(
+                        "lines {line} and {} are swapped (they hold seq {seq} and {i})",
+                        line + 1
+                    ),
+                )
+            } else if seq > i64 {
+                fail(
+                    "deleted",
+                    format!("it holds seq {seq}: attestation seq {i} is missing"),
+                )
+            } else {
+                fail("modified", format!("`prev` does not link to {linked_to}"))
+            });
+        }
+        if att_head != *head {
+            return Err(fail(
+                "modified",
+                "it attests another transcript head, not this transcript's seal".into(),
+            ));
         }
         let mut unsigned = m.clone();
         unsigned.remove("signature");
         if !verify_sig(ATTESTATION_DOMAIN, &Value::Object(unsigned), &pk, &sig) {
-            return Err(bad(format!(
-                "{here}: bad signature: the attestation by \"{name}\" does not verify under its key (modified or forged)"
-            )));
+            return Err(fail(
+                "bad signature",
+                format!(
+                    "the attestation by \"{name}\" does not verify under its key (modified or forged)"
+                ),
+            ));
         }
         if let Some(o) = out.iter().find(|a| a.public_key == pk) {
-            return Err(bad(format!(
-                "{here}: inserted: the key of \"{name}\" already attested on line {}",
-                o.line
-            )));
+            return Err(fail(
+                "inserted",
+                format!("the key of \"{name}\" already attested on line {}", o.line),
+            ));
         }
         let listed_as =
             witnesses.map(|list| list.iter().find(|(_, k)| *k == pk).map(|(l, _)| l.clone()));
         if listed_as == Some(None) {
-            return Err(bad(format!(
-                "{here}: unknown witness: \"{name}\" signed with key {}, which is not in the witness list",
-                crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(&pk))
-            )));
+            return Err(fail(
+                "unknown witness",
+                format!(
+                    "\"{name}\" signed with key {}, which is not in the witness list",
+                    crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(&pk))
+                ),
+            ));
         }
         out.push(Attestation {
-            seq: i as u64,
+            seq,
             line,
             time: time.to_string(),
             name: name.to_string(),

@@ -86,7 +86,7 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
         "swap_active",
     ])?;
     if !is_time_string(p.str("clock")?) {
-        return Err(p.err("clock", "is not YYYY-MM-DDTHH:MM:SS.sssZ"));
+        return Err(p.err("clock", "is not a real UTC time YYYY-MM-DDTHH:MM:SS.sssZ"));
     }
     for b in [
         "core_dumps_disabled",
@@ -146,6 +146,18 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
         return Err(d.err(
             "participants",
             &format!("lists a share index outside 1…{n} for {}", p.name),
+        ));
+    }
+    // Those without a share first, then the holders of shares 1…n in order.
+    if !participants
+        .iter()
+        .skip_while(|p| p.share.is_none())
+        .map(|p| p.share)
+        .eq((1..=n).map(Some))
+    {
+        return Err(d.err(
+            "participants",
+            "must list the people without a share first, then the holders of shares 1…n in order",
         ));
     }
     Ok(Header {

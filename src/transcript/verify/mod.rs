@@ -10,6 +10,7 @@ mod chain;
 #[cfg(test)]
 mod chain_tests;
 mod checks;
+mod crl_artifact;
 mod details;
 mod header;
 mod quorum;
@@ -348,7 +349,7 @@ fn run(
         Some((p, b)) => {
             let Some(head) = r.sealed_head else {
                 return Err(bad(format!(
-                    "{}, line 1: attestations exist but the transcript is not sealed: they attest a seal that is not in the transcript (was it cut off?)",
+                    "{}, attestation seq 0 (line 1): deleted: attestations exist but the transcript is not sealed: they attest a seal that is not in the transcript (was it cut off?)",
                     p.display()
                 )));
             };
@@ -430,6 +431,7 @@ fn run(
                 ));
             }
             check_artifact_content(e, &p, &b, role, &facts, &header)?;
+            crl_artifact::check_crl_list(&r.entries, header.kind, role, &p, &b)?;
         }
         let mut names: Vec<&str> = Vec::new();
         for (_, f, _, _) in &facts.artifacts {

@@ -27,7 +27,11 @@ pub(super) fn context_step<'a>(
         return Err(m.err("ceremony_id", "is not 32 lower-case hex digits"));
     }
     if h.kind == Kind::Rehearsal && mid != h.id {
-        return Err(m.err("ceremony_id", "must be this rehearsal's id"));
+        return Err(at(
+            e,
+            "script",
+            "`details.manifest.ceremony_id` must be this rehearsal's id",
+        ));
     }
     let mfile = mfile_ref(&m)?;
     facts

@@ -253,7 +253,11 @@ pub(super) fn script_steps<'a>(
             "subject",
         ])?;
         if d.hex32("fingerprint")? != cert::fingerprint(&pk) {
-            return Err(d.err("fingerprint", "is not the generated key's fingerprint"));
+            return Err(at(
+                e,
+                "script",
+                "`details.fingerprint` is not the generated key's fingerprint",
+            ));
         }
         facts
             .certificate_hashes
@@ -288,9 +292,10 @@ pub(super) fn script_steps<'a>(
                 "role",
             ])?;
             if d.u8("index")? != idx {
-                return Err(d.err(
-                    "index",
-                    &format!("must be {idx} (shares are written in order)"),
+                return Err(at(
+                    e,
+                    "script",
+                    format!("`details.index` must be {idx} (shares are written in order)"),
                 ));
             }
             let holder = d.name("holder")?;
