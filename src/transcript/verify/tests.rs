@@ -3,7 +3,7 @@
 use super::*;
 use crate::key::RootKey;
 use crate::secret::SecretBytes;
-use crate::transcript::{HeaderInfo, Recorder};
+use crate::transcript::{HeaderInfo, Recorder, event};
 use serde_json::json;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -48,34 +48,50 @@ pub(super) fn quorum_check(k: &RootKey) -> Vec<u8> {
     let pk = k.public_key_bytes();
     r.record(
         &["rootkey"],
-        "context-loaded",
-        json!({
-            "manifest": {"ceremony_id": hex::encode([3u8; 16]), "file": "manifest.json", "sha256": hex::encode([4u8; 32])},
-            "root": {"certificate_sha256": hex::encode([5u8; 32]), "file": "root.pem",
-                     "fingerprint": hex::encode(cert::fingerprint(&pk)), "public_key": hex::encode(pk),
-                     "sha256": hex::encode([6u8; 32])}
-        }),
+        event::ContextLoaded {
+            manifest: event::LoadedManifest {
+                ceremony_id: hex::encode([3u8; 16]),
+                file: "manifest.json".into(),
+                sha256: hex::encode([4u8; 32]),
+            },
+            root: event::LoadedRoot {
+                certificate_sha256: hex::encode([5u8; 32]),
+                file: "root.pem".into(),
+                fingerprint: hex::encode(cert::fingerprint(&pk)),
+                public_key: hex::encode(pk),
+                sha256: hex::encode([6u8; 32]),
+            },
+        },
     )
     .unwrap();
     for i in [1u8, 3, 2] {
         let h = format!("H{i}");
         r.record(
             &[&h],
-            "share-presented",
-            json!({"corrections": 0, "envelope_sha256": hex::encode([i; 32]), "file": format!("s{i}.txt"), "holder": h, "index": i}),
+            event::SharePresented {
+                corrections: 0,
+                envelope_sha256: hex::encode([i; 32]),
+                file: format!("s{i}.txt"),
+                holder: h.clone(),
+                index: i,
+            },
         )
         .unwrap();
     }
     r.record(
         &["rootkey"],
-        "key-rebuilt",
-        json!({"public_key": hex::encode(pk), "quorum": [1, 3]}),
+        event::KeyRebuilt {
+            public_key: hex::encode(pk),
+            quorum: vec![1, 3],
+        },
     )
     .unwrap();
     r.record(
         &["rootkey"],
-        "share-checked",
-        json!({"agrees": true, "index": 2}),
+        event::ShareChecked {
+            agrees: true,
+            index: 2,
+        },
     )
     .unwrap();
     r.seal(k).unwrap();
@@ -189,7 +205,7 @@ fn a_closed_recorder_refuses_more_entries() {
     };
     let mut r = Recorder::in_memory(&info).unwrap();
     r.seal(&k).unwrap();
-    assert!(r.record(&["rootkey"], "entropy", json!({})).is_err());
+    assert!(r.record(&["rootkey"], event::KeyWiped {}).is_err());
     // abort after a seal does nothing.
     let n = r.len();
     r.abort("late").unwrap();
