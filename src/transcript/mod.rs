@@ -2,9 +2,11 @@
 //! Lines log that every ceremony command appends to as things happen, sealed by the root key,
 //! attested by witnesses, and replayed by auditors ([`verify`], [`report`]).
 //!
-//! Files: this one holds the format's constants, the header's schema and the rules shared by
-//! writers and verifiers; `recorder.rs` appends entries as a ceremony runs, `facts.rs` gathers
-//! the pre-flight facts of the header, `attestation.rs` appends witness attestations.
+//! Files: this one holds the format's constants, the header's contents and the rules shared by
+//! writers and verifiers; [`event`] names every action and every `details` member once (the
+//! recorder writes its events, the verifier and the report read by them); `recorder.rs` appends
+//! entries as a ceremony runs, `facts.rs` gathers the pre-flight facts of the header,
+//! `attestation.rs` appends witness attestations.
 
 mod attestation;
 pub mod crl_list;

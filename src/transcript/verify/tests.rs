@@ -224,3 +224,41 @@ fn a_closed_recorder_refuses_more_entries() {
         "{last}"
     );
 }
+
+fn entry_with(details: Value) -> Entry {
+    Entry {
+        seq: 1,
+        line: 2,
+        time: "2028-02-29T12:34:56.000Z".into(),
+        actors: vec!["rootkey".into()],
+        action: event::Action::Entropy.as_str().into(),
+        details: details.as_object().cloned().unwrap(),
+        prev: [0; 32],
+        hash: [0; 32],
+    }
+}
+
+#[test]
+fn details_are_read_by_their_struct_members() {
+    let e = entry_with(json!({"dice_rolls": 0, "source": "os"}));
+    let d = details::D::of(&e);
+    d.keys(event::Entropy::MEMBERS).unwrap();
+    assert_eq!(d.str("source").unwrap(), "os");
+    let e = entry_with(json!({"dice_rolls": 0}));
+    let err = details::D::of(&e)
+        .keys(event::Entropy::MEMBERS)
+        .unwrap_err();
+    assert!(err.message.contains("malformed"), "{}", err.message);
+}
+
+/// A member the verifier reads that its details struct does not declare is a programming
+/// error, caught in debug builds (the struct is the one place a member is named).
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "is not a member of its details struct")]
+fn reading_an_undeclared_member_is_caught() {
+    let e = entry_with(json!({"dice_rolls": 0, "source": "os"}));
+    let d = details::D::of(&e);
+    d.keys(event::Entropy::MEMBERS).unwrap();
+    let _ = d.str("sauce");
+}
