@@ -15,7 +15,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rootkey::key::RootKey;
 use rootkey::secret::SecretBytes;
 use rootkey::transcript::verify::{self, ReplayOptions, Verdict};
-use rootkey::transcript::{HeaderInfo, Kind, Participant, Recorder};
+use rootkey::transcript::{HeaderInfo, Kind, Participant, Recorder, event};
 use serde_json::json;
 
 const ENTRIES: usize = 100_000;
@@ -47,14 +47,13 @@ fn synthetic(n: usize, key: &RootKey) -> Vec<u8> {
         let idx = (i % 5) as u8 + 1;
         rec.record(
             &[&format!("Holder {idx}")],
-            "share-presented",
-            json!({
-                "corrections": 0,
-                "envelope_sha256": hex::encode([idx; 32]),
-                "file": format!("share-{idx:02}.txt"),
-                "holder": format!("Holder {idx}"),
-                "index": idx,
-            }),
+            event::SharePresented {
+                corrections: 0,
+                envelope_sha256: hex::encode([idx; 32]),
+                file: format!("share-{idx:02}.txt"),
+                holder: format!("Holder {idx}"),
+                index: idx,
+            },
         )
         .expect("record");
     }

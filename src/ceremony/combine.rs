@@ -6,7 +6,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::session::{after_seal, disagreement_exit, harden, output_facts, preflight};
@@ -24,7 +23,7 @@ use crate::secret::{self, SecretBytes};
 use crate::shamir::{self, SharePoint};
 use crate::share::Envelope;
 use crate::share::text::{self, Correction};
-use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR};
+use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
 
 /// Where the share of `rootkey share verify` comes from (clap allows exactly one).
 pub enum OneShare {
@@ -235,21 +234,20 @@ pub fn record_context(ctx: &Context, rec: &mut Recorder) -> Result<()> {
     let m = &ctx.manifest;
     rec.record(
         &[TOOL_ACTOR],
-        "context-loaded",
-        json!({
-            "manifest": {
-                "ceremony_id": m.ceremony.id,
-                "file": ctx.manifest_file.0,
-                "sha256": hex::encode(ctx.manifest_file.1),
+        event::ContextLoaded {
+            manifest: event::LoadedManifest {
+                ceremony_id: m.ceremony.id.clone(),
+                file: ctx.manifest_file.0.clone(),
+                sha256: hex::encode(ctx.manifest_file.1),
             },
-            "root": {
-                "certificate_sha256": hex::encode(Sha256::digest(&ctx.root.der)),
-                "file": ctx.root_file.0,
-                "fingerprint": hex::encode(ctx.root.fingerprint),
-                "public_key": hex::encode(ctx.root.public_key_bytes()),
-                "sha256": hex::encode(ctx.root_file.1),
+            root: event::LoadedRoot {
+                certificate_sha256: hex::encode(Sha256::digest(&ctx.root.der)),
+                file: ctx.root_file.0.clone(),
+                fingerprint: hex::encode(ctx.root.fingerprint),
+                public_key: hex::encode(ctx.root.public_key_bytes()),
+                sha256: hex::encode(ctx.root_file.1),
             },
-        }),
+        },
     )
 }
 
@@ -282,14 +280,13 @@ pub fn rebuild_quorum(
         }
         rec.record(
             &[&s.entry.holder],
-            "share-presented",
-            json!({
-                "corrections": s.corrections.len(),
-                "envelope_sha256": s.entry.envelope_sha256,
-                "file": s.file,
-                "holder": s.entry.holder,
-                "index": s.entry.index,
-            }),
+            event::SharePresented {
+                corrections: s.corrections.len() as u64,
+                envelope_sha256: s.entry.envelope_sha256.clone(),
+                file: s.file.clone(),
+                holder: s.entry.holder.clone(),
+                index: s.entry.index,
+            },
         )?;
         shares.push(s);
     }
@@ -358,11 +355,10 @@ pub fn rebuild_quorum(
     quorum_idx.sort_unstable();
     rec.record(
         &[TOOL_ACTOR],
-        "key-rebuilt",
-        json!({
-            "public_key": hex::encode(key.public_key_bytes()),
-            "quorum": quorum_idx,
-        }),
+        event::KeyRebuilt {
+            public_key: hex::encode(key.public_key_bytes()),
+            quorum: quorum_idx,
+        },
     )?;
     let mut agreeing = Vec::new();
     let mut disagreeing = Vec::new();
@@ -373,8 +369,10 @@ pub fn rebuild_quorum(
         let agrees = rebuild_matches(&subset, k, &ctx.root)?;
         rec.record(
             &[TOOL_ACTOR],
-            "share-checked",
-            json!({"agrees": agrees, "index": shares[i].entry.index}),
+            event::ShareChecked {
+                agrees,
+                index: shares[i].entry.index,
+            },
         )?;
         if agrees {
             agreeing.push(name(i));

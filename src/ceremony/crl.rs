@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::combine::CombineReport;
@@ -21,7 +20,7 @@ use crate::cert::intermediate;
 use crate::console::{self, share_input::Source};
 use crate::encoding::time::{datetime, utc_string};
 use crate::error::Result;
-use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR};
+use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
 
 /// The CRL, DER (what a cRLDistributionPoints URL serves).
 pub const CRL_FILE: &str = "root.crl";
@@ -139,38 +138,34 @@ pub fn sign_crl(
     if let Some((f, p)) = job.previous {
         rec.record(
             &[TOOL_ACTOR],
-            "previous-crl-checked",
-            json!({
-                "crl_number": hex::encode(&p.number),
-                "file": f.name,
-                "sha256": f.sha256(),
-                "this_update": utc_string(p.this_update),
-            }),
+            event::PreviousCrlChecked {
+                crl_number: hex::encode(&p.number),
+                file: f.name.clone(),
+                sha256: f.sha256(),
+                this_update: utc_string(p.this_update),
+            },
         )?;
     }
     let draft = prepare_crl(job)?;
     // The list by count and digest (and in full while short): any CRL fits one entry.
-    let mut details = crate::transcript::crl_list::members(crate::transcript::crl_list::list(
-        draft.revoked.iter().map(|r| {
-            (
-                r.reason.map(|x| x.as_str().to_string()),
-                hex::encode(&r.serial),
-            )
-        }),
-    ))?;
-    details.extend(
-        json!({
-            "carried_forward": draft.carried_forward,
-            "crl_number": hex::encode(&draft.number),
-            "next_update": utc_string(draft.next_update),
-            "tbs_sha256": hex::encode(draft.tbs_sha256),
-            "this_update": utc_string(draft.this_update),
-        })
-        .as_object()
-        .cloned()
-        .unwrap_or_default(),
-    );
-    rec.record(&[TOOL_ACTOR], "crl-prepared", Value::Object(details))?;
+    let list =
+        crate::transcript::crl_list::List::new(draft.revoked.iter().map(|r| event::Revoked {
+            reason: r.reason.map(|x| x.as_str().to_string()),
+            serial: hex::encode(&r.serial),
+        }))?;
+    rec.record(
+        &[TOOL_ACTOR],
+        event::CrlPrepared {
+            carried_forward: draft.carried_forward as u64,
+            crl_number: hex::encode(&draft.number),
+            next_update: utc_string(draft.next_update),
+            revoked: list.listed,
+            revoked_count: list.count,
+            revoked_sha256: list.sha256,
+            tbs_sha256: hex::encode(draft.tbs_sha256),
+            this_update: utc_string(draft.this_update),
+        },
+    )?;
     let summary = crl_summary(job, &draft);
     let (confirmations, key, quorum) =
         confirm_then_rebuild(job.ctx, confirm, &summary, &draft.tbs_sha256, sources, rec)?;
@@ -179,12 +174,11 @@ pub fn sign_crl(
     let crl_sha256: [u8; 32] = Sha256::digest(&der).into();
     rec.record(
         &[TOOL_ACTOR],
-        "crl-issued",
-        json!({
-            "crl_number": hex::encode(&draft.number),
-            "crl_sha256": hex::encode(crl_sha256),
-            "tbs_sha256": hex::encode(draft.tbs_sha256),
-        }),
+        event::CrlIssued {
+            crl_number: hex::encode(&draft.number),
+            crl_sha256: hex::encode(crl_sha256),
+            tbs_sha256: hex::encode(draft.tbs_sha256),
+        },
     )?;
     let pem = crl::to_pem(&der)?;
     write_and_seal(

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::outputs::{BuildParams, build_outputs, generation_writes, write_outputs};
@@ -22,7 +21,7 @@ use crate::plan::{Medium, Plan};
 use crate::secret::{self, SecretBytes};
 use crate::shamir;
 use crate::share::{Envelope, ShareHeader};
-use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR};
+use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
 
 /// The arguments of `rootkey generate` (see `rootkey generate --help`).
 pub struct Args {
@@ -271,21 +270,19 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
     let dice_rolls = opts.dice.map(|d| d.len()).unwrap_or(0);
     rec.record(
         &[TOOL_ACTOR],
-        "entropy",
-        json!({
-            "dice_rolls": dice_rolls,
-            "source": if opts.dice.is_some() { "os+dice" } else { "os" },
-        }),
+        event::Entropy {
+            dice_rolls: dice_rolls as u64,
+            source: if opts.dice.is_some() { "os+dice" } else { "os" }.into(),
+        },
     )?;
     let key = RootKey::from_seed(&seed)?;
     let pk = key.public_key_bytes();
     rec.record(
         &[TOOL_ACTOR],
-        "key-generated",
-        json!({
-            "fingerprint": hex::encode(cert::fingerprint(&pk)),
-            "public_key": hex::encode(pk),
-        }),
+        event::KeyGenerated {
+            fingerprint: hex::encode(cert::fingerprint(&pk)),
+            public_key: hex::encode(pk),
+        },
     )?;
     let ceremony_id = rec.ceremony_id();
     let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
@@ -294,12 +291,11 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
     drop(seed);
     rec.record(
         &[TOOL_ACTOR],
-        "shares-split",
-        json!({
-            "shares": plan.quorum.shares,
-            "subsets_checked": subsets_checked,
-            "threshold": plan.quorum.threshold,
-        }),
+        event::SharesSplit {
+            shares: plan.quorum.shares,
+            subsets_checked: subsets_checked as u64,
+            threshold: plan.quorum.threshold,
+        },
     )?;
     let memory_locked = !secret::unlocked_memory_used();
     let outputs = build_outputs(
@@ -319,15 +315,14 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
     let root = RootCert::from_pem(outputs.root_pem.as_bytes(), "root.pem")?;
     rec.record(
         &[TOOL_ACTOR],
-        "certificate-signed",
-        json!({
-            "certificate_sha256": hex::encode(Sha256::digest(&root.der)),
-            "fingerprint": hex::encode(root.fingerprint),
-            "not_after": root.not_after,
-            "not_before": root.not_before,
-            "serial": root.serial_hex,
-            "subject": root.subject,
-        }),
+        event::CertificateSigned {
+            certificate_sha256: hex::encode(Sha256::digest(&root.der)),
+            fingerprint: hex::encode(root.fingerprint),
+            not_after: root.not_after.clone(),
+            not_before: root.not_before.clone(),
+            serial: root.serial_hex.clone(),
+            subject: root.subject.clone(),
+        },
     )?;
     let printed = write_outputs(opts.out, &outputs, rec, opts.printer)?;
     if rec.kind() == Kind::Generation {
@@ -335,7 +330,7 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
         drop(key);
     } else {
         drop(key);
-        rec.record(&[TOOL_ACTOR], "key-wiped", json!({}))?;
+        rec.record(&[TOOL_ACTOR], event::KeyWiped {})?;
     }
     Ok(GenerateReport {
         ceremony_id: outputs.manifest.ceremony.id.clone(),

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::combine::CombineReport;
@@ -23,7 +22,7 @@ use crate::console::{self, share_input::Source, tty::read_visible_line};
 use crate::encoding::hexfmt::{hash_display, parse_sha256};
 use crate::encoding::time::parse_time;
 use crate::error::{Error, Result};
-use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR};
+use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
 
 /// File names a rotation writes into its output directory (besides the transcript and copies
 /// of its inputs).
@@ -216,53 +215,56 @@ pub fn sign_intermediate(
     record_context(job.ctx, rec)?;
     rec.record(
         &[TOOL_ACTOR],
-        "csr-checked",
-        json!({
-            "csr_sha256": hex::encode(job.csr.sha256),
-            "file": job.csr_file.name,
-            "hash_source": match job.hash_source {
+        event::CsrChecked {
+            csr_sha256: hex::encode(job.csr.sha256),
+            file: job.csr_file.name.clone(),
+            hash_source: match job.hash_source {
                 HashSource::CommandLine => "command-line",
                 HashSource::Typed => "typed",
+            }
+            .into(),
+            key_type: job.csr.key_type.to_string(),
+            profile: event::ProfileRef {
+                file: job.profile_file.to_string(),
+                name: job.profile.name.clone(),
+                sha256: hex::encode(job.profile.sha256),
             },
-            "key_type": job.csr.key_type.to_string(),
-            "profile": {
-                "file": job.profile_file,
-                "name": job.profile.name,
-                "sha256": hex::encode(job.profile.sha256),
-            },
-            "requested_extensions": job.csr.extensions.iter().map(|e| extension_name(&e.extn_id)).collect::<Vec<_>>(),
-            "sha256": job.csr_file.sha256(),
-            "spki_sha256": hex::encode(Sha256::digest(&job.csr.spki_der)),
-            "subject": job.csr.subject_text,
-        }),
+            requested_extensions: job
+                .csr
+                .extensions
+                .iter()
+                .map(|e| extension_name(&e.extn_id))
+                .collect(),
+            sha256: job.csr_file.sha256(),
+            spki_sha256: hex::encode(Sha256::digest(&job.csr.spki_der)),
+            subject: job.csr.subject_text.clone(),
+        },
     )?;
     let (draft, previous) = prepare_intermediate(job)?;
     if let (Some((f, _)), Some(p)) = (job.previous, &previous) {
         rec.record(
             &[TOOL_ACTOR],
-            "previous-checked",
-            json!({
-                "file": f.name,
-                "not_after": p.not_after,
-                "overlap_days": p.overlap_days,
-                "serial": p.serial,
-                "sha256": f.sha256(),
-                "warnings": p.warnings,
-            }),
+            event::PreviousChecked {
+                file: f.name.clone(),
+                not_after: p.not_after.clone(),
+                overlap_days: p.overlap_days,
+                serial: p.serial.clone(),
+                sha256: f.sha256(),
+                warnings: p.warnings.clone(),
+            },
         )?;
     }
     rec.record(
         &[TOOL_ACTOR],
-        "certificate-prepared",
-        json!({
-            "issuer": draft.issuer,
-            "not_after": draft.not_after,
-            "not_before": draft.not_before,
-            "serial": hex::encode(&draft.serial),
-            "spki_sha256": hex::encode(draft.spki_sha256),
-            "subject": draft.subject,
-            "tbs_sha256": hex::encode(draft.tbs_sha256),
-        }),
+        event::CertificatePrepared {
+            issuer: draft.issuer.clone(),
+            not_after: draft.not_after.clone(),
+            not_before: draft.not_before.clone(),
+            serial: hex::encode(&draft.serial),
+            spki_sha256: hex::encode(draft.spki_sha256),
+            subject: draft.subject.clone(),
+            tbs_sha256: hex::encode(draft.tbs_sha256),
+        },
     )?;
     let summary = intermediate_summary(job, &draft, previous.as_ref());
     let (confirmations, key, quorum) =
@@ -272,12 +274,11 @@ pub fn sign_intermediate(
     let certificate_sha256: [u8; 32] = Sha256::digest(&der).into();
     rec.record(
         &[TOOL_ACTOR],
-        "certificate-issued",
-        json!({
-            "certificate_sha256": hex::encode(certificate_sha256),
-            "serial": hex::encode(&draft.serial),
-            "tbs_sha256": hex::encode(draft.tbs_sha256),
-        }),
+        event::CertificateIssued {
+            certificate_sha256: hex::encode(certificate_sha256),
+            serial: hex::encode(&draft.serial),
+            tbs_sha256: hex::encode(draft.tbs_sha256),
+        },
     )?;
     let pem = intermediate::to_pem(&der)?;
     let chain = format!("{pem}{}", intermediate::to_pem(&job.ctx.root.der)?);

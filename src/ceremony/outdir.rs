@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::fsio::{SECRET_MODE, no_links, no_modes, unsupported};
+use crate::transcript::event::Action;
 
 /// File names that mark a directory as holding a ceremony.
 pub const CEREMONY_MARKERS: &[&str] = &[
@@ -107,7 +108,7 @@ fn unsealed_generation(dir: &Path) -> bool {
         return false;
     };
     let generation = serde_json::from_str::<serde_json::Value>(first).is_ok_and(|v| {
-        v["action"] == "header"
+        v["action"] == Action::Header.as_str()
             && matches!(
                 v["details"]["ceremony"]["kind"].as_str(),
                 Some("generation" | "rehearsal")
@@ -116,7 +117,7 @@ fn unsealed_generation(dir: &Path) -> bool {
     let sealed = lines
         .next_back()
         .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .is_some_and(|v| v["action"] == "seal");
+        .is_some_and(|v| v["action"] == Action::Seal.as_str());
     generation && !sealed
 }
 

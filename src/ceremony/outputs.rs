@@ -5,7 +5,6 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::cert::{self, RootCert, RootProfile};
@@ -20,7 +19,7 @@ use crate::secret::{self, SecretBytes};
 use crate::shamir::SharePoint;
 use crate::share::text;
 use crate::share::{Envelope, ShareHeader};
-use crate::transcript::{Recorder, TOOL_ACTOR};
+use crate::transcript::{Recorder, TOOL_ACTOR, event};
 
 fn one_line(s: &str) -> String {
     crate::error::replace_unsafe(s, ' ')
@@ -247,15 +246,14 @@ pub fn write_outputs(
         };
         rec.record(
             &[TOOL_ACTOR, &entry.holder],
-            "share-written",
-            json!({
-                "envelope_sha256": entry.envelope_sha256,
-                "file": file,
-                "holder": entry.holder,
-                "index": entry.index,
-                "medium": entry.medium,
-                "role": entry.role,
-            }),
+            event::ShareWritten {
+                envelope_sha256: entry.envelope_sha256.clone(),
+                file,
+                holder: entry.holder.clone(),
+                index: entry.index,
+                medium: entry.medium.clone(),
+                role: entry.role.clone(),
+            },
         )
         .map_err(|e| fail(e, &written))?;
     }
@@ -269,8 +267,10 @@ pub fn write_outputs(
         written.push(name.into());
         rec.record(
             &[TOOL_ACTOR],
-            "artifact-written",
-            json!({"file": name, "sha256": hex::encode(Sha256::digest(bytes))}),
+            event::ArtifactWritten {
+                file: name.into(),
+                sha256: hex::encode(Sha256::digest(bytes)),
+            },
         )
         .map_err(|e| fail(e, &written))?;
     }

@@ -19,7 +19,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::combine::{CombineReport, rebuild_quorum};
@@ -32,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::fsio;
 use crate::key::RootKey;
 use crate::secret;
-use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR};
+use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
 
 /// Where the shares of a signing ceremony come from, and who confirms (the flags
 /// `--share`, `--qr-image`, `--type`, `--confirm`, `--allow-unlocked-memory`).
@@ -120,12 +119,11 @@ fn record_confirmations(rec: &mut Recorder, list: &[Confirmation], tbs: &[u8; 32
     for c in list {
         rec.record(
             &[&c.name],
-            "confirmed",
-            json!({
-                "method": c.method.as_str(),
-                "name": c.name,
-                "tbs_sha256": hex::encode(tbs),
-            }),
+            event::Confirmed {
+                method: c.method.as_str().into(),
+                name: c.name.clone(),
+                tbs_sha256: hex::encode(tbs),
+            },
         )?;
     }
     Ok(())
@@ -161,8 +159,10 @@ pub(super) fn write_and_seal(
         fsio::write_new(&out.join(file), bytes, fsio::PUBLIC_MODE)?;
         rec.record(
             &[TOOL_ACTOR],
-            "artifact-written",
-            json!({"file": file, "sha256": hex::encode(Sha256::digest(bytes))}),
+            event::ArtifactWritten {
+                file: file.to_string(),
+                sha256: hex::encode(Sha256::digest(bytes)),
+            },
         )?;
     }
     rec.seal(&key)?;

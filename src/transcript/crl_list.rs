@@ -6,9 +6,10 @@
 //! The canonical revocation list is the RFC 8785 canonical JSON of the array
 //! `[{"reason":NAME or null,"serial":NUMBER}, …]`, every revoked certificate in CRL order.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::event::Revoked;
 use crate::error::Result;
 use crate::jcs;
 
@@ -31,39 +32,57 @@ pub fn digest(list: &Value) -> Result<[u8; 32]> {
     Ok(Sha256::digest(jcs::canonicalize(list)?).into())
 }
 
-/// The members `revoked`, `revoked_count` and `revoked_sha256` for `list` (an array).
-pub fn members(list: Value) -> Result<Map<String, Value>> {
-    let count = list.as_array().map_or(0, Vec::len);
-    let mut m = Map::new();
-    m.insert("revoked_sha256".into(), hex::encode(digest(&list)?).into());
-    m.insert("revoked_count".into(), count.into());
-    m.insert(
-        "revoked".into(),
-        if count <= MAX_LISTED {
-            list
-        } else {
-            Value::Null
-        },
-    );
-    Ok(m)
+/// A revocation list as `crl-prepared` records it: `revoked`, `revoked_count` and
+/// `revoked_sha256`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct List {
+    /// The list itself while it has at most [`MAX_LISTED`] elements (`revoked`).
+    pub listed: Option<Vec<Revoked>>,
+    /// Its number of elements (`revoked_count`).
+    pub count: u64,
+    /// SHA-256 of its canonical JSON, hex (`revoked_sha256`).
+    pub sha256: String,
+}
+
+impl List {
+    /// The recorded form of `entries`, in CRL order.
+    pub fn new(entries: impl IntoIterator<Item = Revoked>) -> Result<List> {
+        let all: Vec<Revoked> = entries.into_iter().collect();
+        let value = serde_json::to_value(&all).map_err(|e| {
+            crate::error::Error::environment(format!("internal error: revocation list: {e}"))
+        })?;
+        let count = all.len();
+        Ok(List {
+            sha256: hex::encode(digest(&value)?),
+            count: count as u64,
+            listed: (count <= MAX_LISTED).then_some(all),
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn n(count: usize) -> Value {
-        list((0..count).map(|i| (None, format!("{:04x}", i + 1))))
+    fn n(count: usize) -> List {
+        List::new((0..count).map(|i| Revoked {
+            reason: None,
+            serial: format!("{:04x}", i + 1),
+        }))
+        .unwrap()
     }
 
     #[test]
     fn short_lists_are_recorded_in_full_long_ones_by_digest() {
-        let m = members(n(MAX_LISTED)).unwrap();
-        assert_eq!(m["revoked"].as_array().map(Vec::len), Some(MAX_LISTED));
-        assert_eq!(m["revoked_count"], json!(MAX_LISTED));
-        let m = members(n(MAX_LISTED + 1)).unwrap();
-        assert_eq!(m["revoked"], Value::Null);
-        assert_eq!(m["revoked_count"], json!(MAX_LISTED + 1));
+        let m = n(MAX_LISTED);
+        assert_eq!(m.listed.as_ref().map(Vec::len), Some(MAX_LISTED));
+        assert_eq!(m.count, MAX_LISTED as u64);
+        let m = n(MAX_LISTED + 1);
+        assert_eq!(m.listed, None);
+        assert_eq!(m.count, MAX_LISTED as u64 + 1);
+        // The typed list has the digest of the canonical `[{"reason":…,"serial":…}, …]`.
+        let want = list((0..3).map(|i| (None, format!("{:04x}", i + 1))));
+        assert_eq!(n(3).sha256, hex::encode(digest(&want).unwrap()));
     }
 
     #[test]

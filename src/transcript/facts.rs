@@ -5,7 +5,7 @@
 use std::fs::File;
 use std::time::SystemTime;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::time_string;
@@ -75,17 +75,19 @@ pub struct OutputFacts {
 
 /// The header's `preflight` object: facts about the machine when the ceremony started.
 pub fn preflight(h: &HardeningReport, out: &OutputFacts, now: SystemTime) -> Result<Value> {
-    Ok(json!({
-        "clock": time_string(now)?,
-        "core_dumps_disabled": h.core_dumps_disabled,
-        "host": read_proc("/proc/sys/kernel/hostname"),
-        "kernel": read_proc("/proc/sys/kernel/osrelease"),
-        "memory_locked": h.memory_locked,
-        "network_interfaces_up": network_interfaces_up(),
-        "output_filesystem": clean(&out.filesystem),
-        "persistent_output_allowed": out.persistent_allowed,
-        "printer": out.printer.as_deref().map(clean),
-        "process_dumpable": !h.not_dumpable,
-        "swap_active": h.swap_active,
-    }))
+    let p = super::event::Preflight {
+        clock: time_string(now)?,
+        core_dumps_disabled: h.core_dumps_disabled,
+        host: read_proc("/proc/sys/kernel/hostname"),
+        kernel: read_proc("/proc/sys/kernel/osrelease"),
+        memory_locked: h.memory_locked,
+        network_interfaces_up: network_interfaces_up(),
+        output_filesystem: clean(&out.filesystem),
+        persistent_output_allowed: out.persistent_allowed,
+        printer: out.printer.as_deref().map(clean),
+        process_dumpable: !h.not_dumpable,
+        swap_active: h.swap_active,
+    };
+    serde_json::to_value(p)
+        .map_err(|e| Error::environment(format!("internal error: pre-flight facts: {e}")))
 }

@@ -2,12 +2,15 @@
 //! Lines log that every ceremony command appends to as things happen, sealed by the root key,
 //! attested by witnesses, and replayed by auditors ([`verify`], [`report`]).
 //!
-//! Files: this one holds the format's constants, the header's schema and the rules shared by
-//! writers and verifiers; `recorder.rs` appends entries as a ceremony runs, `facts.rs` gathers
-//! the pre-flight facts of the header, `attestation.rs` appends witness attestations.
+//! Files: this one holds the format's constants, the header's contents and the rules shared by
+//! writers and verifiers; [`event`] names every action and every `details` member once (the
+//! recorder writes its events, the verifier and the report read by them); `recorder.rs` appends
+//! entries as a ceremony runs, `facts.rs` gathers the pre-flight facts of the header,
+//! `attestation.rs` appends witness attestations.
 
 mod attestation;
 pub mod crl_list;
+pub mod event;
 mod facts;
 mod recorder;
 pub mod report;
@@ -16,7 +19,7 @@ pub mod verify;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -204,30 +207,39 @@ pub fn check_recordable_name(path: &Path, what: &str) -> Result<()> {
 }
 
 /// The header entry's `details`.
-pub fn header_details(info: &HeaderInfo, binary_sha256: &[u8; 32]) -> Value {
-    let participants: Vec<Value> = info
-        .participants
-        .iter()
-        .map(|p| json!({"name": p.name, "role": p.role, "share": p.share}))
-        .collect();
-    json!({
-        "ceremony": {
-            "id": hex::encode(info.ceremony_id),
-            "kind": info.kind.as_str(),
-            "name": info.name,
-            "rehearsal": info.rehearsal,
+pub fn header_details(info: &HeaderInfo, binary_sha256: &[u8; 32]) -> event::Header {
+    event::Header {
+        ceremony: event::Ceremony {
+            id: hex::encode(info.ceremony_id),
+            kind: info.kind.as_str().into(),
+            name: info.name.clone(),
+            rehearsal: info.rehearsal,
         },
-        "format": FORMAT,
-        "participants": participants,
-        "plan": info.plan.as_ref().map(|(f, h)| json!({"file": f, "sha256": hex::encode(h)})),
-        "preflight": info.preflight,
-        "quorum": {"shares": info.quorum.1, "threshold": info.quorum.0},
-        "tool": {
-            "binary_sha256": hex::encode(binary_sha256),
-            "name": "rootkey",
-            "version": env!("CARGO_PKG_VERSION"),
+        format: FORMAT.into(),
+        participants: info
+            .participants
+            .iter()
+            .map(|p| event::Participant {
+                name: p.name.clone(),
+                role: p.role.clone(),
+                share: p.share,
+            })
+            .collect(),
+        plan: info.plan.as_ref().map(|(f, h)| event::PlanRef {
+            file: f.clone(),
+            sha256: hex::encode(h),
+        }),
+        preflight: info.preflight.clone(),
+        quorum: event::Quorum {
+            shares: info.quorum.1,
+            threshold: info.quorum.0,
         },
-    })
+        tool: event::Tool {
+            binary_sha256: hex::encode(binary_sha256),
+            name: TOOL_ACTOR.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+    }
 }
 
 /// The path of the attestations file that belongs to `transcript`

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
+
+use super::event::{Aborted, Action, Event, Seal};
 use sha2::{Digest, Sha256};
 
 use super::facts::{binary_sha256, clean};
@@ -106,8 +108,7 @@ impl Recorder {
     ) -> Result<Recorder> {
         let mut r = Recorder::new(Sink::Memory(Vec::new()), info);
         r.clock = clock;
-        let details = header_details(info, &binary_sha256);
-        r.record(&[TOOL_ACTOR], "header", details)?;
+        r.record(&[TOOL_ACTOR], header_details(info, &binary_sha256))?;
         Ok(r)
     }
 
@@ -126,8 +127,7 @@ impl Recorder {
     }
 
     fn write_header(&mut self, info: &HeaderInfo) -> Result<()> {
-        let details = header_details(info, &binary_sha256()?);
-        self.record(&[TOOL_ACTOR], "header", details)
+        self.record(&[TOOL_ACTOR], header_details(info, &binary_sha256()?))
     }
 
     /// The ceremony kind.
@@ -179,9 +179,10 @@ impl Recorder {
     fn entry(
         &mut self,
         actors: &[&str],
-        action: &str,
+        action: Action,
         details: Value,
     ) -> Result<Map<String, Value>> {
+        let action = action.as_str();
         if self.broken {
             return Err(Error::environment(format!(
                 "transcript entry `{action}` not written: an earlier write to the transcript failed"
@@ -244,25 +245,29 @@ impl Recorder {
         Ok(())
     }
 
-    /// Appends one entry.
-    pub fn record(&mut self, actors: &[&str], action: &str, details: Value) -> Result<()> {
-        let e = self.entry(actors, action, details)?;
+    /// Appends one entry: `event`'s action and details, done by `actors`.
+    pub fn record(&mut self, actors: &[&str], event: impl Into<Event>) -> Result<()> {
+        let event = event.into();
+        let e = self.entry(actors, event.action(), event.details()?)?;
         self.append(e)
     }
 
     /// Seals the transcript with the root key (before it is wiped): the last entry.
     /// Returns the sealed head (the seal entry's hash).
     pub fn seal(&mut self, key: &RootKey) -> Result<[u8; 32]> {
-        let details = json!({
-            "head": hex::encode(self.prev),
-            "public_key": hex::encode(key.public_key_bytes()),
-        });
-        let mut e = self.entry(&[TOOL_ACTOR], "seal", details)?;
+        let mut seal = Seal {
+            head: hex::encode(self.prev),
+            public_key: hex::encode(key.public_key_bytes()),
+            signature: None,
+        };
+        let mut e = self.entry(
+            &[TOOL_ACTOR],
+            Action::Seal,
+            Event::from(seal.clone()).details()?,
+        )?;
         let msg = signed_message(SEAL_DOMAIN, &Value::Object(e.clone()))?;
-        let sig = key.sign(&msg);
-        if let Some(Value::Object(d)) = e.get_mut("details") {
-            d.insert("signature".into(), json!(hex::encode(sig.to_bytes())));
-        }
+        seal.signature = Some(hex::encode(key.sign(&msg).to_bytes()));
+        e.insert("details".into(), Event::from(seal).details()?);
         self.append(e)?;
         self.closed = true;
         Ok(self.prev)
@@ -275,7 +280,7 @@ impl Recorder {
             return Ok(());
         }
         let reason: String = clean(reason).chars().take(2000).collect();
-        self.record(&[TOOL_ACTOR], "aborted", json!({ "reason": reason }))?;
+        self.record(&[TOOL_ACTOR], Aborted { reason })?;
         self.closed = true;
         Ok(())
     }

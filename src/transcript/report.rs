@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use super::event::Action;
 use super::verify::{Entry, Replay, Verdict};
 use crate::cert;
 use crate::encoding::hexfmt::fingerprint_display;
@@ -81,17 +82,28 @@ fn fp_of_hex(h: &str) -> String {
 
 /// A one-line description of an entry's public facts.
 pub fn describe(e: &Entry) -> String {
+    let Some(action) = e.kind() else {
+        return format!("(unknown action `{}`)", e.action);
+    };
     let d = &e.details;
-    let g = |k: &str| s(d.get(k));
-    let sub = |o: &str, k: &str| s(d.get(o).and_then(|v| v.get(k)));
-    match e.action.as_str() {
-        "header" => format!(
+    // Members are named by the action's details struct (`event.rs`); debug builds check that.
+    let member = |k: &str| {
+        debug_assert!(
+            action.members().contains(&k),
+            "{k} is no member of {action:?}"
+        );
+        d.get(k)
+    };
+    let g = |k: &str| s(member(k));
+    let sub = |o: &str, k: &str| s(member(o).and_then(|v| v.get(k)));
+    match action {
+        Action::Header => format!(
             "{} ceremony \"{}\" started (rootkey {})",
             sub("ceremony", "kind"),
             sub("ceremony", "name"),
             sub("tool", "version")
         ),
-        "entropy" => {
+        Action::Entropy => {
             if g("source") == "os+dice" {
                 format!(
                     "seed from the OS generator mixed with {} dice rolls",
@@ -101,14 +113,14 @@ pub fn describe(e: &Entry) -> String {
                 "seed from the OS random generator".into()
             }
         }
-        "key-generated" => format!("root key generated: {}", fp_of_hex(&g("public_key"))),
-        "shares-split" => format!(
+        Action::KeyGenerated => format!("root key generated: {}", fp_of_hex(&g("public_key"))),
+        Action::SharesSplit => format!(
             "seed split {}-of-{}; all {} subsets recombined",
             g("threshold"),
             g("shares"),
             g("subsets_checked")
         ),
-        "certificate-signed" => format!(
+        Action::CertificateSigned => format!(
             "root certificate \"{}\", serial {}, valid {} to {}, DER SHA-256 {}",
             g("subject"),
             g("serial"),
@@ -116,7 +128,7 @@ pub fn describe(e: &Entry) -> String {
             g("not_after"),
             short(&g("certificate_sha256"))
         ),
-        "share-written" => format!(
+        Action::ShareWritten => format!(
             "share {} for {} ({}) written to {} ({}), envelope SHA-256 {}",
             g("index"),
             g("holder"),
@@ -125,44 +137,46 @@ pub fn describe(e: &Entry) -> String {
             g("medium"),
             short(&g("envelope_sha256"))
         ),
-        "artifact-written" => format!("{} written, SHA-256 {}", g("file"), short(&g("sha256"))),
-        "key-wiped" => "generated key wiped before the rebuild".into(),
-        "context-loaded" => format!(
+        Action::ArtifactWritten => {
+            format!("{} written, SHA-256 {}", g("file"), short(&g("sha256")))
+        }
+        Action::KeyWiped => "generated key wiped before the rebuild".into(),
+        Action::ContextLoaded => format!(
             "{} and {} loaded and verified; root key {}",
             sub("root", "file"),
             sub("manifest", "file"),
             fp_of_hex(&sub("root", "public_key"))
         ),
-        "share-presented" => format!(
+        Action::SharePresented => format!(
             "{} presented share {} ({}), envelope SHA-256 {}{}",
             g("holder"),
             g("index"),
             g("file"),
             short(&g("envelope_sha256")),
-            match d.get("corrections").and_then(Value::as_u64) {
+            match member("corrections").and_then(Value::as_u64) {
                 Some(0) | None => String::new(),
                 Some(c) => format!(", {c} character(s) corrected"),
             }
         ),
-        "key-rebuilt" => format!(
+        Action::KeyRebuilt => format!(
             "root key rebuilt from shares {} and matches the root certificate",
             g("quorum")
         ),
-        "share-checked" => format!(
+        Action::ShareChecked => format!(
             "share {} {}",
             g("index"),
-            if d.get("agrees") == Some(&Value::Bool(true)) {
+            if member("agrees") == Some(&Value::Bool(true)) {
                 "agrees with the quorum"
             } else {
                 "DOES NOT agree with the quorum"
             }
         ),
-        "seal" => format!(
+        Action::Seal => format!(
             "transcript sealed by root key {}",
             fp_of_hex(&g("public_key"))
         ),
-        "aborted" => format!("ABORTED: {}", g("reason")),
-        "csr-checked" => format!(
+        Action::Aborted => format!("ABORTED: {}", g("reason")),
+        Action::CsrChecked => format!(
             "CSR {} checked: {}, {} key; SHA-256 {} matches the out-of-band hash ({}); profile \"{}\"",
             g("file"),
             g("subject"),
@@ -175,9 +189,8 @@ pub fn describe(e: &Entry) -> String {
             },
             sub("profile", "name")
         ),
-        "previous-checked" => {
-            let warnings = d
-                .get("warnings")
+        Action::PreviousChecked => {
+            let warnings = member("warnings")
                 .and_then(Value::as_array)
                 .map(|w| w.iter().map(|x| s(Some(x))).collect::<Vec<_>>().join("; "))
                 .unwrap_or_default();
@@ -194,7 +207,7 @@ pub fn describe(e: &Entry) -> String {
                 }
             )
         }
-        "certificate-prepared" => format!(
+        Action::CertificatePrepared => format!(
             "certificate prepared: {}, serial {}, valid {} to {}, TBS SHA-256 {}",
             g("subject"),
             g("serial"),
@@ -202,19 +215,18 @@ pub fn describe(e: &Entry) -> String {
             g("not_after"),
             short(&g("tbs_sha256"))
         ),
-        "previous-crl-checked" => format!(
+        Action::PreviousCrlChecked => format!(
             "previous CRL {} (number {}, thisUpdate {})",
             g("file"),
             g("crl_number"),
             g("this_update")
         ),
-        "crl-prepared" => format!(
+        Action::CrlPrepared => format!(
             "CRL prepared: number {}, {} revoked ({} carried forward), {} to {}, TBS SHA-256 {}",
             g("crl_number"),
-            d.get("revoked_count")
+            member("revoked_count")
                 .and_then(Value::as_u64)
-                .unwrap_or_else(|| d
-                    .get("revoked")
+                .unwrap_or_else(|| member("revoked")
                     .and_then(Value::as_array)
                     .map_or(0, |a| a.len() as u64)),
             g("carried_forward"),
@@ -222,7 +234,7 @@ pub fn describe(e: &Entry) -> String {
             g("next_update"),
             short(&g("tbs_sha256"))
         ),
-        "confirmed" => format!(
+        Action::Confirmed => format!(
             "{} confirmed TBS SHA-256 {} ({})",
             g("name"),
             short(&g("tbs_sha256")),
@@ -232,17 +244,16 @@ pub fn describe(e: &Entry) -> String {
                 "named on the command line"
             }
         ),
-        "certificate-issued" => format!(
+        Action::CertificateIssued => format!(
             "intermediate signed: serial {}, certificate SHA-256 {}",
             g("serial"),
             short(&g("certificate_sha256"))
         ),
-        "crl-issued" => format!(
+        Action::CrlIssued => format!(
             "CRL signed: number {}, SHA-256 {}",
             g("crl_number"),
             short(&g("crl_sha256"))
         ),
-        other => format!("(unknown action `{other}`)"),
     }
 }
 
@@ -383,13 +394,13 @@ pub fn build(r: &Replay) -> Report {
     let mut artifacts = Vec::new();
     for e in &r.entries {
         let d = &e.details;
-        match e.action.as_str() {
-            "artifact-written" => artifacts.push(vec![
+        match e.kind() {
+            Some(Action::ArtifactWritten) => artifacts.push(vec![
                 s(d.get("file")),
                 s(d.get("sha256")),
                 format!("{} (written)", e.seq),
             ]),
-            "context-loaded" => {
+            Some(Action::ContextLoaded) => {
                 for k in ["root", "manifest"] {
                     artifacts.push(vec![
                         s(d.get(k).and_then(|v| v.get("file"))),
@@ -412,12 +423,17 @@ pub fn build(r: &Replay) -> Report {
     let shares: Vec<Vec<String>> = r
         .entries
         .iter()
-        .filter(|e| matches!(e.action.as_str(), "share-written" | "share-presented"))
+        .filter(|e| {
+            matches!(
+                e.kind(),
+                Some(Action::ShareWritten | Action::SharePresented)
+            )
+        })
         .map(|e| {
             vec![
                 s(e.details.get("index")),
                 s(e.details.get("holder")),
-                if e.action == "share-written" {
+                if e.is(Action::ShareWritten) {
                     "written".to_string()
                 } else {
                     "presented".to_string()
@@ -436,7 +452,7 @@ pub fn build(r: &Replay) -> Report {
         widths: vec![0.6, 2.0, 1.0, 4.5],
         rows: shares,
     }];
-    if let Some(e) = r.entries.iter().find(|e| e.action == "key-rebuilt") {
+    if let Some(e) = r.entries.iter().find(|e| e.is(Action::KeyRebuilt)) {
         quorum.push(Section::Text(format!(
             "Quorum that rebuilt the key: shares {}.",
             s(e.details.get("quorum"))

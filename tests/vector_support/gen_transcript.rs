@@ -24,6 +24,7 @@ use rootkey::jcs;
 use rootkey::key::RootKey;
 use rootkey::manifest::Manifest;
 use rootkey::plan::Plan;
+use rootkey::transcript::event::{self, Event};
 use rootkey::transcript::{
     ATTESTATION_DOMAIN, Clock, HeaderInfo, Kind, Recorder, TOOL_ACTOR, signed_message, time_string,
 };
@@ -141,43 +142,54 @@ fn record_generation(rec: &mut Recorder, inp: &Inputs, steps: Steps) {
     let pk = root_key().public_key_bytes();
     let (k, n) = (inp.plan.quorum.threshold, inp.plan.quorum.shares);
     let tool = &[TOOL_ACTOR];
-    rec.record(tool, "entropy", json!({"dice_rolls": 0, "source": "os"}))
-        .expect("entropy");
     rec.record(
         tool,
-        "key-generated",
-        json!({"fingerprint": hex::encode(cert::fingerprint(&pk)), "public_key": hex::encode(pk)}),
+        event::Entropy {
+            dice_rolls: 0,
+            source: "os".into(),
+        },
+    )
+    .expect("entropy");
+    rec.record(
+        tool,
+        event::KeyGenerated {
+            fingerprint: hex::encode(cert::fingerprint(&pk)),
+            public_key: hex::encode(pk),
+        },
     )
     .expect("key-generated");
-    let split = json!({"shares": n, "subsets_checked": 10, "threshold": k});
+    let split = Event::from(event::SharesSplit {
+        shares: n,
+        subsets_checked: 10,
+        threshold: k,
+    });
     let r = &inp.root;
-    let signed = json!({
-        "certificate_sha256": sha_hex(&r.der),
-        "fingerprint": hex::encode(r.fingerprint),
-        "not_after": r.not_after,
-        "not_before": r.not_before,
-        "serial": r.serial_hex,
-        "subject": r.subject,
+    let signed = Event::from(event::CertificateSigned {
+        certificate_sha256: sha_hex(&r.der),
+        fingerprint: hex::encode(r.fingerprint),
+        not_after: r.not_after.clone(),
+        not_before: r.not_before.clone(),
+        serial: r.serial_hex.clone(),
+        subject: r.subject.clone(),
     });
     let order = match steps {
-        Steps::AsRootkey => [("shares-split", split), ("certificate-signed", signed)],
-        Steps::CertificateBeforeSplit => [("certificate-signed", signed), ("shares-split", split)],
+        Steps::AsRootkey => [split, signed],
+        Steps::CertificateBeforeSplit => [signed, split],
     };
-    for (action, details) in order {
-        rec.record(tool, action, details).expect("step");
+    for e in order {
+        rec.record(tool, e).expect("step");
     }
     for e in &inp.manifest.shares {
         rec.record(
             &[TOOL_ACTOR, &e.holder],
-            "share-written",
-            json!({
-                "envelope_sha256": e.envelope_sha256,
-                "file": format!("share-{:02}-{}.txt", e.index, fsio::slug(&e.holder)),
-                "holder": e.holder,
-                "index": e.index,
-                "medium": e.medium,
-                "role": e.role,
-            }),
+            event::ShareWritten {
+                envelope_sha256: e.envelope_sha256.clone(),
+                file: format!("share-{:02}-{}.txt", e.index, fsio::slug(&e.holder)),
+                holder: e.holder.clone(),
+                index: e.index,
+                medium: e.medium.clone(),
+                role: e.role.clone(),
+            },
         )
         .expect("share-written");
     }
@@ -187,8 +199,10 @@ fn record_generation(rec: &mut Recorder, inp: &Inputs, steps: Steps) {
     ] {
         rec.record(
             tool,
-            "artifact-written",
-            json!({"file": file, "sha256": sha_hex(bytes)}),
+            event::ArtifactWritten {
+                file: file.into(),
+                sha256: sha_hex(bytes),
+            },
         )
         .expect("artifact-written");
     }
@@ -250,7 +264,7 @@ pub fn rehearsal(inp: &Inputs) -> Vec<u8> {
     .expect("context");
     let mut rec = recorder(&plan_header(inp, Kind::Rehearsal));
     record_generation(&mut rec, inp, Steps::AsRootkey);
-    rec.record(&[TOOL_ACTOR], "key-wiped", json!({}))
+    rec.record(&[TOOL_ACTOR], event::KeyWiped {})
         .expect("key-wiped");
     let files: Vec<PathBuf> = names.iter().map(|n| tmp.path().join(n)).collect();
     ceremony::combine(&ctx, crate::harness::file_sources(&files), &mut rec).expect("combine");

@@ -237,7 +237,7 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
             ));
         }
         // Rule 3: after a genuine seal nothing may follow, whatever it links to.
-        if e(l - 1).action == "seal" && seal_signature_ok(e(l - 1)) == Some(true) {
+        if e(l - 1).is(Action::Seal) && seal_signature_ok(e(l - 1)) == Some(true) {
             return Err(fail(
                 l,
                 "inserted",
@@ -312,7 +312,7 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
         // Rule 8: its own link was altered (the next link still holds, or it is a last seal
         // whose signature fails).
         let next_broken = l < n && p(l + 1) != h(l);
-        let seal_broken = l == n && e(l).action == "seal" && seal_signature_ok(e(l)) == Some(false);
+        let seal_broken = l == n && e(l).is(Action::Seal) && seal_signature_ok(e(l)) == Some(false);
         if next_broken || seal_broken {
             return Err(fail(
                 l,

@@ -58,7 +58,7 @@ pub(super) fn check_seal(e: &Entry, facts: &Facts<'_>) -> Result<[u8; 32]> {
 pub(super) fn check_seal_entry(e: &Entry, facts: &Facts<'_>) -> Result<[u8; 32]> {
     actors_are(e, &[TOOL_ACTOR])?;
     let d = D::of(e);
-    d.keys(&["head", "public_key", "signature"])?;
+    d.keys(event::Seal::MEMBERS)?;
     if d.hex32("head")? != e.prev {
         return Err(at(
             e,

@@ -3,33 +3,50 @@
 
 use super::chain::{exact_keys, hex32, safe_text};
 use super::*;
+use std::cell::Cell;
 
 /// Longest string in `details` (characters, i.e. Unicode code points).
 pub(super) const MAX_TEXT: usize = 2000;
 
 /// The `details` object (or one nested in it) of an entry, with its path for messages.
+///
+/// [`D::keys`] takes the member list of a details struct (`event.rs`, the one place a member
+/// is named); in debug builds every member read afterwards must be in that list.
 pub(super) struct D<'a> {
-    pub(super) e: &'a Entry,
+    e: &'a Entry,
     pub(super) m: &'a Map<String, Value>,
-    pub(super) path: String,
+    path: String,
+    members: Cell<Option<&'static [&'static str]>>,
 }
 
 impl<'a> D<'a> {
     pub(super) fn of(e: &'a Entry) -> D<'a> {
+        D::nested(e, &e.details, "details".into())
+    }
+    /// An object nested in an entry's details (`path` names it in messages).
+    pub(super) fn nested(e: &'a Entry, m: &'a Map<String, Value>, path: String) -> D<'a> {
         D {
             e,
-            m: &e.details,
-            path: "details".into(),
+            m,
+            path,
+            members: Cell::new(None),
         }
     }
     pub(super) fn err(&self, key: &str, what: &str) -> Error {
         at(self.e, "malformed", format!("`{}.{key}` {what}", self.path))
     }
-    pub(super) fn keys(&self, keys: &[&str]) -> Result<()> {
+    /// Exactly the members `keys` (a details struct's `MEMBERS`).
+    pub(super) fn keys(&self, keys: &'static [&'static str]) -> Result<()> {
+        self.members.set(Some(keys));
         exact_keys(self.m, keys, &format!("`{}`", self.path))
             .map_err(|w| at(self.e, "malformed", w))
     }
     pub(super) fn get(&self, key: &str) -> Result<&'a Value> {
+        debug_assert!(
+            self.members.get().is_none_or(|m| m.contains(&key)),
+            "`{}.{key}` is not a member of its details struct",
+            self.path
+        );
         self.m.get(key).ok_or_else(|| self.err(key, "is missing"))
     }
     pub(super) fn str(&self, key: &str) -> Result<&'a str> {
@@ -83,11 +100,7 @@ impl<'a> D<'a> {
             .get(key)?
             .as_object()
             .ok_or_else(|| self.err(key, "is not an object"))?;
-        Ok(D {
-            e: self.e,
-            m,
-            path: format!("{}.{key}", self.path),
-        })
+        Ok(D::nested(self.e, m, format!("{}.{key}", self.path)))
     }
     pub(super) fn arr(&self, key: &str) -> Result<&'a Vec<Value>> {
         self.get(key)?

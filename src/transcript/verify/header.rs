@@ -6,7 +6,7 @@ use super::details::D;
 use super::*;
 
 pub(super) fn parse_header(e: &Entry) -> Result<Header> {
-    if e.action != "header" {
+    if !e.is(Action::Header) {
         return Err(at(
             e,
             "script",
@@ -17,20 +17,12 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
         return Err(at(e, "script", "the header's actors must be [\"rootkey\"]"));
     }
     let d = D::of(e);
-    d.keys(&[
-        "ceremony",
-        "format",
-        "participants",
-        "plan",
-        "preflight",
-        "quorum",
-        "tool",
-    ])?;
+    d.keys(event::Header::MEMBERS)?;
     if d.str("format")? != FORMAT {
         return Err(d.err("format", &format!("is not \"{FORMAT}\"")));
     }
     let c = d.obj("ceremony")?;
-    c.keys(&["id", "kind", "name", "rehearsal"])?;
+    c.keys(event::Ceremony::MEMBERS)?;
     let id = c.str("id")?;
     if id.len() != 32 || hex::decode(id).is_err() || id.bytes().any(|b| b.is_ascii_uppercase()) {
         return Err(c.err("id", "is not 32 lower-case hex digits"));
@@ -47,14 +39,14 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
         return Err(c.err("rehearsal", "must be true for a rehearsal"));
     }
     let q = d.obj("quorum")?;
-    q.keys(&["shares", "threshold"])?;
+    q.keys(event::Quorum::MEMBERS)?;
     let (k, n) = (q.u8("threshold")?, q.u8("shares")?);
     crate::share::check_k_n(k, n).map_err(|x| at(e, "malformed", x.message))?;
     let plan = match d.get("plan")? {
         Value::Null => None,
         _ => {
             let p = d.obj("plan")?;
-            p.keys(&["file", "sha256"])?;
+            p.keys(event::PlanRef::MEMBERS)?;
             Some((p.file("file")?.to_string(), p.hex_str("sha256")?))
         }
     };
@@ -65,26 +57,14 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
         ));
     }
     let t = d.obj("tool")?;
-    t.keys(&["binary_sha256", "name", "version"])?;
+    t.keys(event::Tool::MEMBERS)?;
     if t.str("name")? != "rootkey" {
         return Err(t.err("name", "is not \"rootkey\""));
     }
     let tool_version = t.name("version")?.to_string();
     let binary_sha256 = t.hex_str("binary_sha256")?;
     let p = d.obj("preflight")?;
-    p.keys(&[
-        "clock",
-        "core_dumps_disabled",
-        "host",
-        "kernel",
-        "memory_locked",
-        "network_interfaces_up",
-        "output_filesystem",
-        "persistent_output_allowed",
-        "printer",
-        "process_dumpable",
-        "swap_active",
-    ])?;
+    p.keys(event::Preflight::MEMBERS)?;
     if !is_time_string(p.str("clock")?) {
         return Err(p.err("clock", "is not a real UTC time YYYY-MM-DDTHH:MM:SS.sssZ"));
     }
@@ -113,12 +93,8 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
         let m = v
             .as_object()
             .ok_or_else(|| d.err("participants", "holds something other than objects"))?;
-        let pd = D {
-            e,
-            m,
-            path: format!("details.participants[{i}]"),
-        };
-        pd.keys(&["name", "role", "share"])?;
+        let pd = D::nested(e, m, format!("details.participants[{i}]"));
+        pd.keys(event::Participant::MEMBERS)?;
         let share = match pd.get("share")? {
             Value::Null => None,
             _ => Some(pd.u8("share")?),

@@ -32,6 +32,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::event::{self, Action};
 use super::{
     ATTESTATION_DOMAIN, FORMAT, Kind, MAX_FILE, MAX_LINE, Participant, SEAL_DOMAIN, TOOL_ACTOR,
     ZERO_HASH, attestations_path, is_time_string, signed_message,
@@ -68,6 +69,16 @@ impl Entry {
     /// The position is what counts: the `seq` written in a damaged entry may be wrong.
     pub fn at(&self) -> String {
         format!("entry seq {} (line {})", self.line - 1, self.line)
+    }
+
+    /// The entry's action; None for a name that is not an action of this format.
+    pub fn kind(&self) -> Option<Action> {
+        Action::parse(&self.action)
+    }
+
+    /// True if the entry's action is `a`.
+    pub fn is(&self, a: Action) -> bool {
+        self.action == a.as_str()
     }
 }
 
@@ -268,8 +279,8 @@ fn run(
     // 4. Seal (or why there is none).
     let last = &r.entries[r.entries.len() - 1];
     let mut unsealed = None;
-    match last.action.as_str() {
-        "seal" => {
+    match last.kind() {
+        Some(Action::Seal) => {
             let key = check_seal(last, &facts)?;
             r.sealed_head = Some(last.hash);
             r.seal_key = Some(key);
@@ -282,7 +293,7 @@ fn run(
                 ),
             ));
         }
-        "aborted" => {
+        Some(Action::Aborted) => {
             let reason = last
                 .details
                 .get("reason")
@@ -293,10 +304,11 @@ fn run(
                 last.at()
             ));
         }
-        other => {
+        _ => {
             unsealed = Some(format!(
-                "the transcript ends at {} (`{other}`) without a seal or an `aborted` entry: the ceremony was interrupted, or its last entries were cut off",
-                last.at()
+                "the transcript ends at {} (`{}`) without a seal or an `aborted` entry: the ceremony was interrupted, or its last entries were cut off",
+                last.at(),
+                last.action
             ));
         }
     }
@@ -473,7 +485,7 @@ fn run(
 /// shares that disagreed with the quorum, and weak pre-flight conditions.
 fn findings(es: &[Entry], h: &Header) -> String {
     let mut f = Vec::new();
-    for e in es.iter().filter(|e| e.action == "share-checked") {
+    for e in es.iter().filter(|e| e.is(Action::ShareChecked)) {
         if e.details.get("agrees") == Some(&Value::Bool(false)) {
             f.push(format!(
                 "ATTENTION: share {} did NOT agree with the quorum ({})",

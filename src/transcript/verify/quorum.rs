@@ -14,14 +14,14 @@ pub(super) fn context_step<'a>(
 ) -> Result<Option<[u8; 32]>> {
     let e = step_o!(
         cur,
-        "context-loaded",
+        Action::ContextLoaded,
         "the root certificate and manifest are loaded first"
     );
     actors_are(e, &[TOOL_ACTOR])?;
     let d = D::of(e);
-    d.keys(&["manifest", "root"])?;
+    d.keys(event::ContextLoaded::MEMBERS)?;
     let m = d.obj("manifest")?;
-    m.keys(&["ceremony_id", "file", "sha256"])?;
+    m.keys(event::LoadedManifest::MEMBERS)?;
     let mid = m.str("ceremony_id")?;
     if mid.len() != 32 || hex::decode(mid).is_err() || mid.bytes().any(|b| b.is_ascii_uppercase()) {
         return Err(m.err("ceremony_id", "is not 32 lower-case hex digits"));
@@ -39,13 +39,7 @@ pub(super) fn context_step<'a>(
         .push((e, mfile, m.hex_str("sha256")?, Artifact::Manifest));
     facts.manifest_ceremony_id = Some(mid.to_string());
     let r = d.obj("root")?;
-    r.keys(&[
-        "certificate_sha256",
-        "file",
-        "fingerprint",
-        "public_key",
-        "sha256",
-    ])?;
+    r.keys(event::LoadedRoot::MEMBERS)?;
     let pk = r.hex32("public_key")?;
     if r.hex32("fingerprint")? != cert::fingerprint(&pk) {
         return Err(r.err(
@@ -135,10 +129,10 @@ pub(super) fn quorum_steps<'a>(
 ) -> Result<Option<()>> {
     let (k, n) = h.quorum;
     let mut presented: Vec<u8> = Vec::new();
-    while cur.peek_is("share-presented") {
-        let e = step_o!(cur, "share-presented", "holders present their shares");
+    while cur.peek_is(Action::SharePresented) {
+        let e = step_o!(cur, Action::SharePresented, "holders present their shares");
         let d = D::of(e);
-        d.keys(&["corrections", "envelope_sha256", "file", "holder", "index"])?;
+        d.keys(event::SharePresented::MEMBERS)?;
         let idx = d.u8("index")?;
         if idx == 0 || idx > n {
             return Err(at(
@@ -168,7 +162,7 @@ pub(super) fn quorum_steps<'a>(
         if let Some((w, _, written)) = facts
             .envelopes
             .iter()
-            .find(|(w, i, _)| *i == idx && w.action == "share-written")
+            .find(|(w, i, _)| *i == idx && w.is(Action::ShareWritten))
             && *written != envelope
         {
             return Err(at(
@@ -185,12 +179,12 @@ pub(super) fn quorum_steps<'a>(
     }
     let e = step_o!(
         cur,
-        "key-rebuilt",
+        Action::KeyRebuilt,
         "the quorum rebuilds the key after the shares"
     );
     actors_are(e, &[TOOL_ACTOR])?;
     let d = D::of(e);
-    d.keys(&["public_key", "quorum"])?;
+    d.keys(event::KeyRebuilt::MEMBERS)?;
     if d.hex32("public_key")? != pk {
         return Err(at(
             e,
@@ -226,12 +220,12 @@ pub(super) fn quorum_steps<'a>(
     for &idx in presented.iter().filter(|i| !quorum.contains(i)) {
         let e = step_o!(
             cur,
-            "share-checked",
+            Action::ShareChecked,
             "each further share is checked against the quorum"
         );
         actors_are(e, &[TOOL_ACTOR])?;
         let d = D::of(e);
-        d.keys(&["agrees", "index"])?;
+        d.keys(event::ShareChecked::MEMBERS)?;
         if d.u8("index")? != idx {
             return Err(at(
                 e,

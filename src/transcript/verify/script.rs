@@ -44,11 +44,11 @@ pub(super) struct Cursor<'a> {
 impl<'a> Cursor<'a> {
     /// The next entry if it is `action`; None when the transcript has ended (or ends with
     /// `aborted` here); an error for any other action.
-    pub(super) fn next(&mut self, action: &str, why: &str) -> Result<Option<&'a Entry>> {
+    pub(super) fn next(&mut self, action: Action, why: &str) -> Result<Option<&'a Entry>> {
         let Some(e) = self.es.get(self.pos) else {
             return Ok(None);
         };
-        if e.action == "aborted" {
+        if e.is(Action::Aborted) {
             if self.pos + 1 == self.es.len() {
                 return Ok(None);
             }
@@ -60,19 +60,20 @@ impl<'a> Cursor<'a> {
                 self.es[self.pos].line,
             ));
         }
-        if !ACTIONS.contains(&e.action.as_str()) && action != "seal" {
+        if e.kind().is_none() && action != Action::Seal {
             return Err(at(
                 e,
                 "script",
                 format!(
-                    "`{}` is not an action of this format (expected `{action}`: {why})",
-                    e.action
+                    "`{}` is not an action of this format (expected `{}`: {why})",
+                    e.action,
+                    action.as_str()
                 ),
             ));
         }
-        if e.action != action {
+        if !e.is(action) {
             // Where the seal belongs, anything else is a damaged (or replaced) seal.
-            let kind = if action == "seal" {
+            let kind = if action == Action::Seal {
                 "bad seal"
             } else {
                 "script"
@@ -80,43 +81,21 @@ impl<'a> Cursor<'a> {
             return Err(at(
                 e,
                 kind,
-                format!("expected `{action}` ({why}), found `{}`", e.action),
+                format!(
+                    "expected `{}` ({why}), found `{}`",
+                    action.as_str(),
+                    e.action
+                ),
             ));
         }
         self.pos += 1;
         Ok(Some(e))
     }
 
-    pub(super) fn peek_is(&self, action: &str) -> bool {
-        self.es.get(self.pos).is_some_and(|e| e.action == action)
+    pub(super) fn peek_is(&self, action: Action) -> bool {
+        self.es.get(self.pos).is_some_and(|e| e.is(action))
     }
 }
-
-/// Every action of the format (docs/formats.md, "Actions" and "Rotation and CRL ceremonies").
-pub(super) const ACTIONS: &[&str] = &[
-    "header",
-    "entropy",
-    "key-generated",
-    "shares-split",
-    "certificate-signed",
-    "share-written",
-    "artifact-written",
-    "key-wiped",
-    "context-loaded",
-    "share-presented",
-    "key-rebuilt",
-    "share-checked",
-    "csr-checked",
-    "previous-checked",
-    "certificate-prepared",
-    "previous-crl-checked",
-    "crl-prepared",
-    "confirmed",
-    "certificate-issued",
-    "crl-issued",
-    "seal",
-    "aborted",
-];
 
 /// The finding for entry `e`, which follows the end of the ceremony (`aborted` or the seal)
 /// on line `end_line`: it is the entry that does not belong.
@@ -160,9 +139,9 @@ pub(super) fn check_script<'a>(es: &'a [Entry], h: &Header) -> Result<Facts<'a>>
     let mut cur = Cursor { es, pos: 1 };
     let res = script_steps(&mut cur, h, &mut facts);
     res?;
-    let sealed = es[..cur.pos].last().is_some_and(|p| p.action == "seal");
+    let sealed = es[..cur.pos].last().is_some_and(|p| p.is(Action::Seal));
     // The script may stop at a final `aborted` entry (not after a seal).
-    if !sealed && cur.pos + 1 == es.len() && es[cur.pos].action == "aborted" {
+    if !sealed && cur.pos + 1 == es.len() && es[cur.pos].is(Action::Aborted) {
         cur.pos += 1;
     }
     if cur.pos < es.len() {
@@ -170,15 +149,15 @@ pub(super) fn check_script<'a>(es: &'a [Entry], h: &Header) -> Result<Facts<'a>>
         if sealed {
             return Err(after_end(e, "the seal", es[cur.pos - 1].line));
         }
-        if e.action == "aborted" {
+        if e.is(Action::Aborted) {
             return Err(after_end(&es[cur.pos + 1], "`aborted`", e.line));
         }
         return Err(at(e, "script", format!("unexpected `{}` here", e.action)));
     }
     // The script may stop early; an `aborted` entry is checked for shape.
-    if let Some(last) = es.last().filter(|e| e.action == "aborted") {
+    if let Some(last) = es.last().filter(|e| e.is(Action::Aborted)) {
         let d = D::of(last);
-        d.keys(&["reason"])?;
+        d.keys(event::Aborted::MEMBERS)?;
         d.str("reason")?;
         actors_are(last, &[TOOL_ACTOR])?;
     }
@@ -193,10 +172,10 @@ pub(super) fn script_steps<'a>(
     let (k, n) = h.quorum;
     if matches!(h.kind, Kind::Generation | Kind::Rehearsal) {
         facts.manifest_ceremony_id = Some(h.id.clone());
-        let e = step!(cur, "entropy", "the seed is made first");
+        let e = step!(cur, Action::Entropy, "the seed is made first");
         actors_are(e, &[TOOL_ACTOR])?;
         let d = D::of(e);
-        d.keys(&["dice_rolls", "source"])?;
+        d.keys(event::Entropy::MEMBERS)?;
         let rolls = d.u64("dice_rolls")?;
         match d.str("source")? {
             "os" if rolls == 0 => {}
@@ -208,10 +187,10 @@ pub(super) fn script_steps<'a>(
                 ));
             }
         }
-        let e = step!(cur, "key-generated", "the root key follows the seed");
+        let e = step!(cur, Action::KeyGenerated, "the root key follows the seed");
         actors_are(e, &[TOOL_ACTOR])?;
         let d = D::of(e);
-        d.keys(&["fingerprint", "public_key"])?;
+        d.keys(event::KeyGenerated::MEMBERS)?;
         let pk = d.hex32("public_key")?;
         if d.hex32("fingerprint")? != cert::fingerprint(&pk) {
             return Err(d.err(
@@ -220,10 +199,10 @@ pub(super) fn script_steps<'a>(
             ));
         }
         facts.root_keys.push((e, pk));
-        let e = step!(cur, "shares-split", "the seed is split next");
+        let e = step!(cur, Action::SharesSplit, "the seed is split next");
         actors_are(e, &[TOOL_ACTOR])?;
         let d = D::of(e);
-        d.keys(&["shares", "subsets_checked", "threshold"])?;
+        d.keys(event::SharesSplit::MEMBERS)?;
         if (d.u8("threshold")?, d.u8("shares")?) != (k, n) {
             return Err(at(
                 e,
@@ -239,19 +218,12 @@ pub(super) fn script_steps<'a>(
         }
         let e = step!(
             cur,
-            "certificate-signed",
+            Action::CertificateSigned,
             "the root certificate is signed next"
         );
         actors_are(e, &[TOOL_ACTOR])?;
         let d = D::of(e);
-        d.keys(&[
-            "certificate_sha256",
-            "fingerprint",
-            "not_after",
-            "not_before",
-            "serial",
-            "subject",
-        ])?;
+        d.keys(event::CertificateSigned::MEMBERS)?;
         if d.hex32("fingerprint")? != cert::fingerprint(&pk) {
             return Err(at(
                 e,
@@ -281,16 +253,9 @@ pub(super) fn script_steps<'a>(
         }
         d.str("subject")?;
         for idx in 1..=n {
-            let e = step!(cur, "share-written", "one per holder, in plan order");
+            let e = step!(cur, Action::ShareWritten, "one per holder, in plan order");
             let d = D::of(e);
-            d.keys(&[
-                "envelope_sha256",
-                "file",
-                "holder",
-                "index",
-                "medium",
-                "role",
-            ])?;
+            d.keys(event::ShareWritten::MEMBERS)?;
             if d.u8("index")? != idx {
                 return Err(at(
                     e,
@@ -327,10 +292,10 @@ pub(super) fn script_steps<'a>(
             }
         }
         for file in ["root.pem", "manifest.json"] {
-            let e = step!(cur, "artifact-written", "root.pem, then manifest.json");
+            let e = step!(cur, Action::ArtifactWritten, "root.pem, then manifest.json");
             actors_are(e, &[TOOL_ACTOR])?;
             let d = D::of(e);
-            d.keys(&["file", "sha256"])?;
+            d.keys(event::ArtifactWritten::MEMBERS)?;
             if d.file("file")? != file {
                 return Err(d.err("file", &format!("must be {file} at this step")));
             }
@@ -344,16 +309,16 @@ pub(super) fn script_steps<'a>(
             facts.artifacts.push((e, file.to_string(), sha, role));
         }
         if h.kind == Kind::Generation {
-            step!(cur, "seal", "a generation ends with the seal");
+            step!(cur, Action::Seal, "a generation ends with the seal");
             return Ok(());
         }
         let e = step!(
             cur,
-            "key-wiped",
+            Action::KeyWiped,
             "the generated key is wiped before the rebuild"
         );
         actors_are(e, &[TOOL_ACTOR])?;
-        D::of(e).keys(&[])?;
+        D::of(e).keys(event::KeyWiped::MEMBERS)?;
     }
     // Quorum check (also the second half of a rehearsal, and the core of rotation and CRL
     // ceremonies).
@@ -379,7 +344,7 @@ pub(super) fn script_steps<'a>(
     {
         return Ok(());
     }
-    step!(cur, "seal", "the ceremony ends with the seal");
+    step!(cur, Action::Seal, "the ceremony ends with the seal");
     Ok(())
 }
 

@@ -63,22 +63,12 @@ pub(super) fn rotation_prelude<'a>(
 ) -> Result<Option<Prepared>> {
     let e = step_o!(
         cur,
-        "csr-checked",
+        Action::CsrChecked,
         "the CSR is checked before anything else"
     );
     actors_are(e, &[TOOL_ACTOR])?;
     let d = D::of(e);
-    d.keys(&[
-        "csr_sha256",
-        "file",
-        "hash_source",
-        "key_type",
-        "profile",
-        "requested_extensions",
-        "sha256",
-        "spki_sha256",
-        "subject",
-    ])?;
+    d.keys(event::CsrChecked::MEMBERS)?;
     d.hex32("csr_sha256")?;
     let file = d.file("file")?.to_string();
     facts
@@ -89,7 +79,7 @@ pub(super) fn rotation_prelude<'a>(
     }
     d.name("key_type")?;
     let p = d.obj("profile")?;
-    p.keys(&["file", "name", "sha256"])?;
+    p.keys(event::ProfileRef::MEMBERS)?;
     p.file("file")?;
     p.name("name")?;
     p.hex32("sha256")?;
@@ -100,18 +90,11 @@ pub(super) fn rotation_prelude<'a>(
     }
     let spki = d.hex32("spki_sha256")?;
     let subject = d.str("subject")?;
-    if cur.peek_is("previous-checked") {
-        let e = step_o!(cur, "previous-checked", "the previous intermediate");
+    if cur.peek_is(Action::PreviousChecked) {
+        let e = step_o!(cur, Action::PreviousChecked, "the previous intermediate");
         actors_are(e, &[TOOL_ACTOR])?;
         let d = D::of(e);
-        d.keys(&[
-            "file",
-            "not_after",
-            "overlap_days",
-            "serial",
-            "sha256",
-            "warnings",
-        ])?;
+        d.keys(event::PreviousChecked::MEMBERS)?;
         let file = d.file("file")?.to_string();
         facts
             .artifacts
@@ -129,20 +112,12 @@ pub(super) fn rotation_prelude<'a>(
     }
     let e = step_o!(
         cur,
-        "certificate-prepared",
+        Action::CertificatePrepared,
         "the certificate is laid out before anyone confirms it"
     );
     actors_are(e, &[TOOL_ACTOR])?;
     let d = D::of(e);
-    d.keys(&[
-        "issuer",
-        "not_after",
-        "not_before",
-        "serial",
-        "spki_sha256",
-        "subject",
-        "tbs_sha256",
-    ])?;
+    d.keys(event::CertificatePrepared::MEMBERS)?;
     d.str("issuer")?;
     let (nb, na) = (seconds(&d, "not_before")?, seconds(&d, "not_after")?);
     if na <= nb || na - nb > MAX_INTERMEDIATE_SECS {
@@ -171,11 +146,11 @@ pub(super) fn crl_prelude<'a>(
     facts: &mut Facts<'a>,
 ) -> Result<Option<Prepared>> {
     let mut previous: Option<(String, u64)> = None;
-    if cur.peek_is("previous-crl-checked") {
-        let e = step_o!(cur, "previous-crl-checked", "the previous CRL");
+    if cur.peek_is(Action::PreviousCrlChecked) {
+        let e = step_o!(cur, Action::PreviousCrlChecked, "the previous CRL");
         actors_are(e, &[TOOL_ACTOR])?;
         let d = D::of(e);
-        d.keys(&["crl_number", "file", "sha256", "this_update"])?;
+        d.keys(event::PreviousCrlChecked::MEMBERS)?;
         let file = d.file("file")?.to_string();
         facts
             .artifacts
@@ -184,34 +159,18 @@ pub(super) fn crl_prelude<'a>(
     }
     let e = step_o!(
         cur,
-        "crl-prepared",
+        Action::CrlPrepared,
         "the CRL is laid out before anyone confirms it"
     );
     actors_are(e, &[TOOL_ACTOR])?;
     let d = D::of(e);
     // Two forms: the list by count and digest (written since rootkey 0.x, any size), and the
     // first form of version 1 transcripts, the list alone (still read).
-    let by_digest = d.m.contains_key("revoked_sha256");
+    let by_digest = d.m.contains_key(event::CrlPrepared::FORM_MARKER);
     if by_digest {
-        d.keys(&[
-            "carried_forward",
-            "crl_number",
-            "next_update",
-            "revoked",
-            "revoked_count",
-            "revoked_sha256",
-            "tbs_sha256",
-            "this_update",
-        ])?;
+        d.keys(event::CrlPrepared::MEMBERS)?;
     } else {
-        d.keys(&[
-            "carried_forward",
-            "crl_number",
-            "next_update",
-            "revoked",
-            "tbs_sha256",
-            "this_update",
-        ])?;
+        d.keys(event::CrlPreparedFirstForm::MEMBERS)?;
     }
     let (tu, nu) = (seconds(&d, "this_update")?, seconds(&d, "next_update")?);
     if nu <= tu || nu - tu > MAX_CRL_SECS {
@@ -236,12 +195,8 @@ pub(super) fn crl_prelude<'a>(
         let m = v
             .as_object()
             .ok_or_else(|| d.err("revoked", "holds something other than objects"))?;
-        let r = D {
-            e,
-            m,
-            path: format!("details.revoked[{i}]"),
-        };
-        r.keys(&["reason", "serial"])?;
+        let r = D::nested(e, m, format!("details.revoked[{i}]"));
+        r.keys(event::Revoked::MEMBERS)?;
         if !r.get("reason")?.is_null() {
             r.name("reason")?;
         }
@@ -313,11 +268,11 @@ fn confirmations(cur: &mut Cursor<'_>, p: &Prepared) -> Result<Option<Prepared>>
     for n in 1..=2 {
         let e = step_o!(
             cur,
-            "confirmed",
+            Action::Confirmed,
             "two people confirm what will be signed before any share is asked for"
         );
         let d = D::of(e);
-        d.keys(&["method", "name", "tbs_sha256"])?;
+        d.keys(event::Confirmed::MEMBERS)?;
         let name = d.name("name")?;
         actors_are(e, &[name])?;
         if !matches!(d.str("method")?, "typed-code" | "command-line") {
@@ -353,16 +308,18 @@ pub(super) fn issued_steps<'a>(
     facts: &mut Facts<'a>,
     p: &Prepared,
 ) -> Result<Option<()>> {
-    let (action, number_key, sha_key, files) = if h.kind == Kind::Rotation {
+    let (action, members, number_key, sha_key, files) = if h.kind == Kind::Rotation {
         (
-            "certificate-issued",
+            Action::CertificateIssued,
+            event::CertificateIssued::MEMBERS,
             "serial",
             "certificate_sha256",
             ["intermediate.pem", "intermediate-chain.pem"],
         )
     } else {
         (
-            "crl-issued",
+            Action::CrlIssued,
+            event::CrlIssued::MEMBERS,
             "crl_number",
             "crl_sha256",
             ["root.crl", "root.crl.pem"],
@@ -371,7 +328,7 @@ pub(super) fn issued_steps<'a>(
     let e = step_o!(cur, action, "the rebuilt key signs what was confirmed");
     actors_are(e, &[TOOL_ACTOR])?;
     let d = D::of(e);
-    d.keys(&[number_key, sha_key, "tbs_sha256"])?;
+    d.keys(members)?;
     if d.hex32("tbs_sha256")? != p.tbs_sha256 || number(&d, number_key)? != p.number {
         return Err(at(
             e,
@@ -381,10 +338,10 @@ pub(super) fn issued_steps<'a>(
     }
     let issued = d.hex_str(sha_key)?;
     for file in files {
-        let e = step_o!(cur, "artifact-written", "the issued object's files");
+        let e = step_o!(cur, Action::ArtifactWritten, "the issued object's files");
         actors_are(e, &[TOOL_ACTOR])?;
         let d = D::of(e);
-        d.keys(&["file", "sha256"])?;
+        d.keys(event::ArtifactWritten::MEMBERS)?;
         if d.file("file")? != file {
             return Err(d.err("file", &format!("must be {file} at this step")));
         }

@@ -3,7 +3,7 @@
 use super::*;
 use crate::key::RootKey;
 use crate::secret::SecretBytes;
-use crate::transcript::{HeaderInfo, Recorder};
+use crate::transcript::{HeaderInfo, Recorder, event};
 use serde_json::json;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -48,34 +48,50 @@ pub(super) fn quorum_check(k: &RootKey) -> Vec<u8> {
     let pk = k.public_key_bytes();
     r.record(
         &["rootkey"],
-        "context-loaded",
-        json!({
-            "manifest": {"ceremony_id": hex::encode([3u8; 16]), "file": "manifest.json", "sha256": hex::encode([4u8; 32])},
-            "root": {"certificate_sha256": hex::encode([5u8; 32]), "file": "root.pem",
-                     "fingerprint": hex::encode(cert::fingerprint(&pk)), "public_key": hex::encode(pk),
-                     "sha256": hex::encode([6u8; 32])}
-        }),
+        event::ContextLoaded {
+            manifest: event::LoadedManifest {
+                ceremony_id: hex::encode([3u8; 16]),
+                file: "manifest.json".into(),
+                sha256: hex::encode([4u8; 32]),
+            },
+            root: event::LoadedRoot {
+                certificate_sha256: hex::encode([5u8; 32]),
+                file: "root.pem".into(),
+                fingerprint: hex::encode(cert::fingerprint(&pk)),
+                public_key: hex::encode(pk),
+                sha256: hex::encode([6u8; 32]),
+            },
+        },
     )
     .unwrap();
     for i in [1u8, 3, 2] {
         let h = format!("H{i}");
         r.record(
             &[&h],
-            "share-presented",
-            json!({"corrections": 0, "envelope_sha256": hex::encode([i; 32]), "file": format!("s{i}.txt"), "holder": h, "index": i}),
+            event::SharePresented {
+                corrections: 0,
+                envelope_sha256: hex::encode([i; 32]),
+                file: format!("s{i}.txt"),
+                holder: h.clone(),
+                index: i,
+            },
         )
         .unwrap();
     }
     r.record(
         &["rootkey"],
-        "key-rebuilt",
-        json!({"public_key": hex::encode(pk), "quorum": [1, 3]}),
+        event::KeyRebuilt {
+            public_key: hex::encode(pk),
+            quorum: vec![1, 3],
+        },
     )
     .unwrap();
     r.record(
         &["rootkey"],
-        "share-checked",
-        json!({"agrees": true, "index": 2}),
+        event::ShareChecked {
+            agrees: true,
+            index: 2,
+        },
     )
     .unwrap();
     r.seal(k).unwrap();
@@ -193,7 +209,7 @@ fn a_closed_recorder_refuses_more_entries() {
     };
     let mut r = Recorder::in_memory(&info).unwrap();
     r.seal(&k).unwrap();
-    assert!(r.record(&["rootkey"], "entropy", json!({})).is_err());
+    assert!(r.record(&["rootkey"], event::KeyWiped {}).is_err());
     // abort after a seal does nothing.
     let n = r.len();
     r.abort("late").unwrap();
@@ -211,4 +227,42 @@ fn a_closed_recorder_refuses_more_entries() {
         last.contains("\"action\":\"aborted\"") && last.contains("too few shares"),
         "{last}"
     );
+}
+
+fn entry_with(details: Value) -> Entry {
+    Entry {
+        seq: 1,
+        line: 2,
+        time: "2028-02-29T12:34:56.000Z".into(),
+        actors: vec!["rootkey".into()],
+        action: event::Action::Entropy.as_str().into(),
+        details: details.as_object().cloned().unwrap(),
+        prev: [0; 32],
+        hash: [0; 32],
+    }
+}
+
+#[test]
+fn details_are_read_by_their_struct_members() {
+    let e = entry_with(json!({"dice_rolls": 0, "source": "os"}));
+    let d = details::D::of(&e);
+    d.keys(event::Entropy::MEMBERS).unwrap();
+    assert_eq!(d.str("source").unwrap(), "os");
+    let e = entry_with(json!({"dice_rolls": 0}));
+    let err = details::D::of(&e)
+        .keys(event::Entropy::MEMBERS)
+        .unwrap_err();
+    assert!(err.message.contains("malformed"), "{}", err.message);
+}
+
+/// A member the verifier reads that its details struct does not declare is a programming
+/// error, caught in debug builds (the struct is the one place a member is named).
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "is not a member of its details struct")]
+fn reading_an_undeclared_member_is_caught() {
+    let e = entry_with(json!({"dice_rolls": 0, "source": "os"}));
+    let d = details::D::of(&e);
+    d.keys(event::Entropy::MEMBERS).unwrap();
+    let _ = d.str("sauce");
 }

@@ -1,0 +1,485 @@
+//! The typed transcript events (`rootkey::transcript::event`) write exactly the bytes the
+//! format specifies (docs/formats.md, "Ceremony transcript v1"), and the bytes rootkey wrote
+//! before they existed:
+//!
+//! * every action's details, canonicalised, equal a literal written from the spec (so a
+//!   renamed field, an optional member skipped instead of `null`, or a number written as a
+//!   string fails here);
+//! * the spec's list of actions ("Unknown actions") is exactly [`Action::ALL`];
+//! * rootkey's own rotation ceremony on the vector files writes the first entries of the
+//!   committed `transcript_valid-rotation.jsonl` byte for byte (its later entries hold a random
+//!   serial), and the same `certificate-prepared` except for the serial and TBS hash.
+//!
+//! The other transcript vectors (generation, rehearsal, quorum checks, CRLs) are deterministic:
+//! `cargo test --test vectors -- --ignored generate_vectors` rewrites them from the typed events
+//! and leaves `tests/vectors` unchanged.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use rootkey::ceremony::{self, Context, HashSource, InputFile, IntermediateJob, ScriptedConfirm};
+use rootkey::cert::profile::IntermediateProfile;
+use rootkey::jcs;
+use rootkey::transcript::event::{self, Action, Category, Event};
+use rootkey::transcript::{Kind, Recorder};
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+}
+
+fn canonical(e: impl Into<Event>) -> String {
+    let v = e.into().details().expect("details");
+    String::from_utf8(jcs::canonicalize(&v).expect("canonical")).expect("utf-8")
+}
+
+fn h(b: u8) -> String {
+    hex::encode([b; 32])
+}
+
+#[test]
+fn every_action_writes_the_specified_details() {
+    let (a, b, c) = (h(0xaa), h(0xbb), h(0xcc));
+    let cases: Vec<(Event, String)> = vec![
+        (
+            event::Entropy {
+                dice_rolls: 99,
+                source: "os+dice".into(),
+            }
+            .into(),
+            r#"{"dice_rolls":99,"source":"os+dice"}"#.into(),
+        ),
+        (
+            event::KeyGenerated {
+                fingerprint: a.clone(),
+                public_key: b.clone(),
+            }
+            .into(),
+            format!(r#"{{"fingerprint":"{a}","public_key":"{b}"}}"#),
+        ),
+        (
+            event::SharesSplit {
+                shares: 5,
+                subsets_checked: 10,
+                threshold: 3,
+            }
+            .into(),
+            r#"{"shares":5,"subsets_checked":10,"threshold":3}"#.into(),
+        ),
+        (
+            event::CertificateSigned {
+                certificate_sha256: a.clone(),
+                fingerprint: b.clone(),
+                not_after: "2048-01-01T00:00:00Z".into(),
+                not_before: "2028-01-01T00:00:00Z".into(),
+                serial: "01ff".into(),
+                subject: "CN=Root".into(),
+            }
+            .into(),
+            format!(
+                r#"{{"certificate_sha256":"{a}","fingerprint":"{b}","not_after":"2048-01-01T00:00:00Z","not_before":"2028-01-01T00:00:00Z","serial":"01ff","subject":"CN=Root"}}"#
+            ),
+        ),
+        (
+            event::ShareWritten {
+                envelope_sha256: a.clone(),
+                file: "-".into(),
+                holder: "Ann".into(),
+                index: 2,
+                medium: "paper".into(),
+                role: "officer".into(),
+            }
+            .into(),
+            format!(
+                r#"{{"envelope_sha256":"{a}","file":"-","holder":"Ann","index":2,"medium":"paper","role":"officer"}}"#
+            ),
+        ),
+        (
+            event::ArtifactWritten {
+                file: "root.pem".into(),
+                sha256: a.clone(),
+            }
+            .into(),
+            format!(r#"{{"file":"root.pem","sha256":"{a}"}}"#),
+        ),
+        (event::KeyWiped {}.into(), "{}".into()),
+        (
+            event::ContextLoaded {
+                manifest: event::LoadedManifest {
+                    ceremony_id: "c0".repeat(16),
+                    file: "manifest.json".into(),
+                    sha256: a.clone(),
+                },
+                root: event::LoadedRoot {
+                    certificate_sha256: b.clone(),
+                    file: "root.pem".into(),
+                    fingerprint: c.clone(),
+                    public_key: a.clone(),
+                    sha256: b.clone(),
+                },
+            }
+            .into(),
+            format!(
+                r#"{{"manifest":{{"ceremony_id":"{}","file":"manifest.json","sha256":"{a}"}},"root":{{"certificate_sha256":"{b}","file":"root.pem","fingerprint":"{c}","public_key":"{a}","sha256":"{b}"}}}}"#,
+                "c0".repeat(16)
+            ),
+        ),
+        (
+            event::SharePresented {
+                corrections: 0,
+                envelope_sha256: a.clone(),
+                file: "-".into(),
+                holder: "Ann".into(),
+                index: 1,
+            }
+            .into(),
+            format!(
+                r#"{{"corrections":0,"envelope_sha256":"{a}","file":"-","holder":"Ann","index":1}}"#
+            ),
+        ),
+        (
+            event::KeyRebuilt {
+                public_key: a.clone(),
+                quorum: vec![1, 3, 5],
+            }
+            .into(),
+            format!(r#"{{"public_key":"{a}","quorum":[1,3,5]}}"#),
+        ),
+        (
+            event::ShareChecked {
+                agrees: false,
+                index: 4,
+            }
+            .into(),
+            r#"{"agrees":false,"index":4}"#.into(),
+        ),
+        (
+            event::CsrChecked {
+                csr_sha256: a.clone(),
+                file: "req.pem".into(),
+                hash_source: "typed".into(),
+                key_type: "Ed25519".into(),
+                profile: event::ProfileRef {
+                    file: "p.toml".into(),
+                    name: "Issuing CA".into(),
+                    sha256: b.clone(),
+                },
+                requested_extensions: vec!["basicConstraints".into(), "1.2.3.4".into()],
+                sha256: c.clone(),
+                spki_sha256: a.clone(),
+                subject: "CN=Issuing \"CA\"".into(),
+            }
+            .into(),
+            format!(
+                r#"{{"csr_sha256":"{a}","file":"req.pem","hash_source":"typed","key_type":"Ed25519","profile":{{"file":"p.toml","name":"Issuing CA","sha256":"{b}"}},"requested_extensions":["basicConstraints","1.2.3.4"],"sha256":"{c}","spki_sha256":"{a}","subject":"CN=Issuing \"CA\""}}"#
+            ),
+        ),
+        (
+            event::PreviousChecked {
+                file: "old.pem".into(),
+                not_after: "2030-01-01T00:00:00Z".into(),
+                overlap_days: -3,
+                serial: "7f".into(),
+                sha256: a.clone(),
+                warnings: vec![],
+            }
+            .into(),
+            format!(
+                r#"{{"file":"old.pem","not_after":"2030-01-01T00:00:00Z","overlap_days":-3,"serial":"7f","sha256":"{a}","warnings":[]}}"#
+            ),
+        ),
+        (
+            event::CertificatePrepared {
+                issuer: "CN=Root".into(),
+                not_after: "2031-01-01T00:00:00Z".into(),
+                not_before: "2029-01-01T00:00:00Z".into(),
+                serial: "0102".into(),
+                spki_sha256: a.clone(),
+                subject: "CN=Int".into(),
+                tbs_sha256: b.clone(),
+            }
+            .into(),
+            format!(
+                r#"{{"issuer":"CN=Root","not_after":"2031-01-01T00:00:00Z","not_before":"2029-01-01T00:00:00Z","serial":"0102","spki_sha256":"{a}","subject":"CN=Int","tbs_sha256":"{b}"}}"#
+            ),
+        ),
+        (
+            event::PreviousCrlChecked {
+                crl_number: "01".into(),
+                file: "old.crl".into(),
+                sha256: a.clone(),
+                this_update: "2029-01-01T00:00:00Z".into(),
+            }
+            .into(),
+            format!(
+                r#"{{"crl_number":"01","file":"old.crl","sha256":"{a}","this_update":"2029-01-01T00:00:00Z"}}"#
+            ),
+        ),
+        (
+            event::CrlPrepared {
+                carried_forward: 0,
+                crl_number: "02".into(),
+                next_update: "2029-02-01T00:00:00Z".into(),
+                revoked: Some(vec![
+                    event::Revoked {
+                        reason: None,
+                        serial: "0a".into(),
+                    },
+                    event::Revoked {
+                        reason: Some("keyCompromise".into()),
+                        serial: "0b".into(),
+                    },
+                ]),
+                revoked_count: 2,
+                revoked_sha256: a.clone(),
+                tbs_sha256: b.clone(),
+                this_update: "2029-01-02T00:00:00Z".into(),
+            }
+            .into(),
+            format!(
+                r#"{{"carried_forward":0,"crl_number":"02","next_update":"2029-02-01T00:00:00Z","revoked":[{{"reason":null,"serial":"0a"}},{{"reason":"keyCompromise","serial":"0b"}}],"revoked_count":2,"revoked_sha256":"{a}","tbs_sha256":"{b}","this_update":"2029-01-02T00:00:00Z"}}"#
+            ),
+        ),
+        (
+            event::CrlPrepared {
+                carried_forward: 3,
+                crl_number: "03".into(),
+                next_update: "2029-02-01T00:00:00Z".into(),
+                revoked: None,
+                revoked_count: 303,
+                revoked_sha256: a.clone(),
+                tbs_sha256: b.clone(),
+                this_update: "2029-01-02T00:00:00Z".into(),
+            }
+            .into(),
+            format!(
+                r#"{{"carried_forward":3,"crl_number":"03","next_update":"2029-02-01T00:00:00Z","revoked":null,"revoked_count":303,"revoked_sha256":"{a}","tbs_sha256":"{b}","this_update":"2029-01-02T00:00:00Z"}}"#
+            ),
+        ),
+        (
+            event::Confirmed {
+                method: "typed-code".into(),
+                name: "Carol".into(),
+                tbs_sha256: a.clone(),
+            }
+            .into(),
+            format!(r#"{{"method":"typed-code","name":"Carol","tbs_sha256":"{a}"}}"#),
+        ),
+        (
+            event::CertificateIssued {
+                certificate_sha256: a.clone(),
+                serial: "0102".into(),
+                tbs_sha256: b.clone(),
+            }
+            .into(),
+            format!(r#"{{"certificate_sha256":"{a}","serial":"0102","tbs_sha256":"{b}"}}"#),
+        ),
+        (
+            event::CrlIssued {
+                crl_number: "02".into(),
+                crl_sha256: a.clone(),
+                tbs_sha256: b.clone(),
+            }
+            .into(),
+            format!(r#"{{"crl_number":"02","crl_sha256":"{a}","tbs_sha256":"{b}"}}"#),
+        ),
+        (
+            event::Seal {
+                head: a.clone(),
+                public_key: b.clone(),
+                signature: Some("ee".repeat(64)),
+            }
+            .into(),
+            format!(
+                r#"{{"head":"{a}","public_key":"{b}","signature":"{}"}}"#,
+                "ee".repeat(64)
+            ),
+        ),
+        (
+            event::Aborted {
+                reason: "too few shares".into(),
+            }
+            .into(),
+            r#"{"reason":"too few shares"}"#.into(),
+        ),
+    ];
+    let mut seen = Vec::new();
+    for (e, want) in cases {
+        let action = e.action();
+        let got = canonical(e);
+        assert_eq!(got, want, "{}", action.as_str());
+        // The members written are the members the verifier requires.
+        let v: Value = serde_json::from_str(&got).expect("json");
+        let mut names: Vec<&str> = v
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut members = action.members().to_vec();
+        names.sort_unstable();
+        members.sort_unstable();
+        assert_eq!(names, members, "{}", action.as_str());
+        seen.push(action);
+    }
+    // Every action but the header (its bytes are in every vector) has a case here.
+    for a in Action::ALL {
+        assert!(
+            seen.contains(a) || *a == Action::Header,
+            "{} has no case",
+            a.as_str()
+        );
+    }
+}
+
+#[test]
+fn the_spec_lists_exactly_the_actions_of_the_enum() {
+    let spec = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/formats.md"))
+        .expect("formats.md");
+    let start = spec
+        .find("**Unknown actions.**")
+        .expect("Unknown actions paragraph");
+    let para = &spec[start..start + spec[start..].find("breaks the script").expect("end")];
+    let para = &para[para.find("(`header`").expect("the list")..];
+    let listed: Vec<&str> = para.split('`').skip(1).step_by(2).collect();
+    let ours: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+    assert_eq!(listed, ours);
+    assert_eq!(Action::Header.category(), Category::Header);
+    assert_eq!(Action::ArtifactWritten.category(), Category::Output);
+    assert_eq!(Action::Seal.category(), Category::End);
+    assert_eq!(Action::parse("crl-issued"), Some(Action::CrlIssued));
+    assert_eq!(Action::parse("share-waved"), None);
+}
+
+/// The recorder setup of the transcript vectors (tests/vector_support/gen_transcript.rs).
+fn vector_recorder(ctx: &Context) -> Recorder {
+    const CEREMONY_UNIX: u64 = 1_835_440_496;
+    let mut i = 0;
+    let clock = Box::new(move || {
+        let t =
+            SystemTime::UNIX_EPOCH + Duration::from_secs(CEREMONY_UNIX) + Duration::from_millis(i);
+        i += 1;
+        t
+    });
+    let preflight = json!({
+        "clock": "2028-02-29T12:34:56.000Z",
+        "core_dumps_disabled": true,
+        "host": "vector-host",
+        "kernel": "6.1.0-vector",
+        "memory_locked": true,
+        "network_interfaces_up": [],
+        "output_filesystem": "tmpfs",
+        "persistent_output_allowed": true,
+        "printer": null,
+        "process_dumpable": false,
+        "swap_active": false,
+    });
+    let id: [u8; 16] = std::array::from_fn(|i| 0xd0 + i as u8);
+    let info = ceremony::quorum_header(ctx, Kind::Rotation, id, preflight);
+    let binary: [u8; 32] = Sha256::digest(b"rootkey test vectors: binary").into();
+    Recorder::in_memory_with(&info, binary, clock).expect("recorder")
+}
+
+#[test]
+fn the_rotation_ceremony_writes_the_committed_vector_bytes() {
+    let dir = vectors();
+    let read = |n: &str| fs::read(dir.join(n)).unwrap_or_else(|e| panic!("{n}: {e}"));
+    let input = |n: &str| InputFile {
+        name: n.into(),
+        bytes: read(n),
+    };
+    let ctx = Context::load(
+        &dir.join("manifest_valid.json"),
+        &dir.join("cert_valid.pem"),
+    )
+    .expect("context");
+    let (root, manifest, csr_file) = (
+        input("cert_valid.pem"),
+        input("manifest_valid.json"),
+        input("csr_ed25519.pem"),
+    );
+    let csr = rootkey::cert::csr::parse(&csr_file.bytes, "csr_ed25519.pem").expect("csr");
+    let text = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/intermediate.toml"),
+    )
+    .expect("profile");
+    let profile = IntermediateProfile::from_toml(&text, "intermediate.toml").expect("profile");
+    let job = IntermediateJob {
+        ctx: &ctx,
+        context_files: [&root, &manifest],
+        csr_file: &csr_file,
+        csr: &csr,
+        hash_source: HashSource::CommandLine,
+        profile: &profile,
+        profile_file: "intermediate.toml",
+        previous: None,
+        not_before: rootkey::encoding::time::parse_utc("2029-03-01T00:00:00Z")
+            .expect("time")
+            .to_system_time(),
+    };
+    let mut confirm = ScriptedConfirm {
+        names: vec!["Carol Confirmer".into(), "Dave Confirmer".into()],
+    };
+    let shares = [
+        "share_valid-2.txt",
+        "share_valid-4.txt",
+        "share_valid-5.txt",
+    ]
+    .map(|s| rootkey::console::share_input::Source::File(dir.join(s)));
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut rec = vector_recorder(&ctx);
+    ceremony::sign_intermediate(&job, &mut confirm, shares.into(), out.path(), &mut rec)
+        .expect("intermediate sign");
+    let fresh: Vec<&[u8]> = rec
+        .bytes()
+        .expect("memory")
+        .split(|&b| b == b'\n')
+        .collect();
+    let committed_bytes = read("transcript_valid-rotation.jsonl");
+    let committed: Vec<&[u8]> = committed_bytes.split(|&b| b == b'\n').collect();
+    assert_eq!(fresh.len(), committed.len());
+    // header, context-loaded, csr-checked: nothing random yet.
+    for i in 0..3 {
+        assert_eq!(
+            String::from_utf8_lossy(fresh[i]),
+            String::from_utf8_lossy(committed[i]),
+            "line {}",
+            i + 1
+        );
+    }
+    // certificate-prepared: the same but for the random serial and the TBS hash over it.
+    let details = |l: &[u8]| {
+        let mut v: Value = serde_json::from_slice(l).expect("json");
+        assert_eq!(v["action"], "certificate-prepared");
+        let d = v["details"].as_object_mut().expect("details");
+        d.remove("serial").expect("serial");
+        d.remove("tbs_sha256").expect("tbs_sha256");
+        v["details"].clone()
+    };
+    assert_eq!(details(fresh[3]), details(committed[3]));
+    // Every later entry has the committed entry's action, actors and members.
+    for (i, (f, c)) in fresh.iter().zip(&committed).enumerate().skip(4) {
+        if f.is_empty() {
+            assert!(c.is_empty());
+            continue;
+        }
+        let (f, c): (Value, Value) = (
+            serde_json::from_slice(f).expect("json"),
+            serde_json::from_slice(c).expect("json"),
+        );
+        assert_eq!(f["action"], c["action"], "line {}", i + 1);
+        assert_eq!(f["actors"], c["actors"], "line {}", i + 1);
+        let keys = |v: &Value| {
+            v["details"]
+                .as_object()
+                .expect("details")
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(&f), keys(&c), "line {}", i + 1);
+    }
+}
