@@ -124,9 +124,11 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
     s
 }
 
-/// The CRL ceremony (see the module documentation).
+/// The CRL ceremony (see the module documentation). `draft` is what [`prepare_crl`] returned
+/// for `job`: the draft recorded, shown, confirmed and signed is that one, prepared once.
 pub fn sign_crl(
     job: &CrlJob<'_>,
+    draft: CrlDraft,
     confirm: &mut dyn Confirm,
     sources: Vec<Source>,
     out: &Path,
@@ -148,7 +150,6 @@ pub fn sign_crl(
             }),
         )?;
     }
-    let draft = prepare_crl(job)?;
     // The list by count and digest (and in full while short): any CRL fits one entry.
     let mut details = crate::transcript::crl_list::members(crate::transcript::crl_list::list(
         draft.revoked.iter().map(|r| {
@@ -242,12 +243,13 @@ pub fn run(
         this_update: now,
         next_update_days,
     };
-    prepare_crl(&job)?;
+    // Checked before the ceremony starts; this draft is the one shown, confirmed and signed.
+    let draft = prepare_crl(&job)?;
     let writes = crl_writes(&job)?;
     let sources = quorum_sources(&quorum, ctx.manifest.threshold)?;
     let mut rec = start_signing(&ctx, Kind::Crl, &out, &writes, quorum.allow_unlocked_memory)?;
     let r = transcript::recorded(&mut rec, |rec| {
-        sign_crl(&job, confirm.as_mut(), sources, &out, rec)
+        sign_crl(&job, draft, confirm.as_mut(), sources, &out, rec)
     })?;
     after_seal(&out, || {
         console::out(

@@ -9,7 +9,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::outputs::{BuildParams, build_outputs, generation_writes, write_outputs};
-use super::session::{after_seal, harden, output_facts, preflight};
+use super::session::{
+    RehearsalFrom, after_seal, check_unlocked_memory, harden, output_facts, preflight,
+};
 use super::{locked_pages_needed, new_ceremony_id, plan_header, summary};
 use crate::cert::{self, DEFAULT_ROOT_PROFILE, RootCert, RootProfile};
 use crate::console;
@@ -82,12 +84,11 @@ pub fn run(args: Args) -> Result<i32> {
         }
         None => RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "templates/root.toml")?,
     };
-    if allow_unlocked_memory && !plan.ceremony.rehearsal {
-        return Err(Error::operator(
-            "--allow-unlocked-memory is only allowed for rehearsal plans (rehearsal = true)",
-        )
-        .hint("raise RLIMIT_MEMLOCK instead (ulimit -l) for a real ceremony"));
-    }
+    check_unlocked_memory(
+        allow_unlocked_memory,
+        plan.ceremony.rehearsal,
+        RehearsalFrom::Plan,
+    )?;
     let layout = match &paper_layout {
         Some(p) => {
             let bytes = crate::fsio::read_public(p, 1 << 20, "paper layout")?;

@@ -201,10 +201,13 @@ pub fn intermediate_summary(
     s
 }
 
-/// The rotation ceremony (see the module documentation). `out` must have been prepared with
+/// The rotation ceremony (see the module documentation). `prepared` is what
+/// [`prepare_intermediate`] returned for `job`: the draft recorded, shown, confirmed and signed
+/// is that one, prepared once. `out` must have been prepared with
 /// [`super::outdir::prepare_out_dir`]; `rec` writes its transcript there.
 pub fn sign_intermediate(
     job: &IntermediateJob<'_>,
+    prepared: (Draft, Option<PreviousCheck>),
     confirm: &mut dyn Confirm,
     sources: Vec<Source>,
     out: &Path,
@@ -236,7 +239,7 @@ pub fn sign_intermediate(
             "subject": job.csr.subject_text,
         }),
     )?;
-    let (draft, previous) = prepare_intermediate(job)?;
+    let (draft, previous) = prepared;
     if let (Some((f, _)), Some(p)) = (job.previous, &previous) {
         rec.record(
             &[TOOL_ACTOR],
@@ -393,8 +396,8 @@ pub fn run(
         not_before,
     };
     // The validity, the root's limits and the previous intermediate are checked before the
-    // ceremony starts.
-    prepare_intermediate(&job)?;
+    // ceremony starts; this draft is the one shown, confirmed and signed.
+    let prepared = prepare_intermediate(&job)?;
     let writes = intermediate_writes(&job)?;
     let sources = quorum_sources(&quorum, ctx.manifest.threshold)?;
     let mut rec = start_signing(
@@ -405,7 +408,7 @@ pub fn run(
         quorum.allow_unlocked_memory,
     )?;
     let r = transcript::recorded(&mut rec, |rec| {
-        sign_intermediate(&job, confirm.as_mut(), sources, &out, rec)
+        sign_intermediate(&job, prepared, confirm.as_mut(), sources, &out, rec)
     })?;
     after_seal(&out, || {
         if let Some(p) = &r.previous {

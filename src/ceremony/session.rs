@@ -9,6 +9,36 @@ use crate::error::{Error, Result, exit};
 use crate::secret::{self, HardeningReport, MemoryPolicy};
 use crate::transcript;
 
+/// Where a ceremony's rehearsal flag comes from, for the unlocked-memory rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RehearsalFrom {
+    /// The plan's `rehearsal = true` (generation).
+    Plan,
+    /// The manifest of the root (quorum check and the signing ceremonies).
+    Manifest,
+}
+
+/// The unlocked-memory rule, checked before anything is written: `--allow-unlocked-memory`
+/// only for rehearsals (`rehearsal`, read from `from`). `rootkey rehearse` always is one.
+pub fn check_unlocked_memory(
+    allow_unlocked: bool,
+    rehearsal: bool,
+    from: RehearsalFrom,
+) -> Result<()> {
+    if !allow_unlocked || rehearsal {
+        return Ok(());
+    }
+    Err(match from {
+        RehearsalFrom::Plan => Error::operator(
+            "--allow-unlocked-memory is only allowed for rehearsal plans (rehearsal = true)",
+        )
+        .hint("raise RLIMIT_MEMLOCK instead (ulimit -l) for a real ceremony"),
+        RehearsalFrom::Manifest => {
+            Error::operator("--allow-unlocked-memory is only allowed for rehearsal ceremonies")
+        }
+    })
+}
+
 /// Hardens the process before any secret exists and applies the memory policy.
 pub fn harden(allow_unlocked: bool) -> Result<HardeningReport> {
     secret::set_memory_policy(if allow_unlocked {

@@ -104,7 +104,8 @@ fn crl_transcript(previous: Option<&str>, revoke: &[Revocation], this_update: &s
         preflight(),
     ));
     rootkey::transcript::recorded(&mut rec, |rec| {
-        ceremony::sign_crl(&job, &mut confirmers(), sources(), out.path(), rec)
+        let draft = ceremony::crl::prepare_crl(&job)?;
+        ceremony::sign_crl(&job, draft, &mut confirmers(), sources(), out.path(), rec)
     })
     .expect("crl sign");
     rec.bytes().expect("memory").to_vec()
@@ -140,7 +141,15 @@ fn rotation_transcript() -> Vec<u8> {
         preflight(),
     ));
     rootkey::transcript::recorded(&mut rec, |rec| {
-        ceremony::sign_intermediate(&job, &mut confirmers(), sources(), out.path(), rec)
+        let prepared = ceremony::intermediate::prepare_intermediate(&job)?;
+        ceremony::sign_intermediate(
+            &job,
+            prepared,
+            &mut confirmers(),
+            sources(),
+            out.path(),
+            rec,
+        )
     })
     .expect("intermediate sign");
     rec.bytes().expect("memory").to_vec()
