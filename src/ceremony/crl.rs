@@ -3,7 +3,6 @@
 //! [`super::quorum`].
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -19,7 +18,7 @@ use super::{Context, record_context, summary};
 use crate::cert::crl::{self, CrlDraft, CrlParams, ParsedCrl, Revocation};
 use crate::cert::intermediate;
 use crate::console::{self, share_input::Source};
-use crate::encoding::time::{datetime, utc_string};
+use crate::encoding::time::UtcTime;
 use crate::error::Result;
 use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR};
 
@@ -39,7 +38,7 @@ pub struct CrlJob<'a> {
     /// New revocations.
     pub revoke: &'a [Revocation],
     /// thisUpdate.
-    pub this_update: SystemTime,
+    pub this_update: UtcTime,
     /// nextUpdate − thisUpdate, in days.
     pub next_update_days: u32,
 }
@@ -93,8 +92,7 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
     s.push_str(&format!("  CRL number:   {}\n", hex::encode(&d.number)));
     s.push_str(&format!(
         "  thisUpdate:   {}\n  nextUpdate:   {}\n",
-        utc_string(d.this_update),
-        utc_string(d.next_update)
+        d.this_update, d.next_update
     ));
     match job.previous {
         Some((f, p)) => s.push_str(&format!(
@@ -111,7 +109,7 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
         s.push_str(&format!(
             "    serial {}  revoked {}  reason {}{}\n",
             hex::encode(&r.serial),
-            utc_string(r.revoked_at),
+            r.revoked_at,
             r.reason.map(|x| x.as_str()).unwrap_or("(none)"),
             if i < d.carried_forward { "" } else { "  NEW" }
         ));
@@ -146,7 +144,7 @@ pub fn sign_crl(
                 "crl_number": hex::encode(&p.number),
                 "file": f.name,
                 "sha256": f.sha256(),
-                "this_update": utc_string(p.this_update),
+                "this_update": p.this_update,
             }),
         )?;
     }
@@ -163,9 +161,9 @@ pub fn sign_crl(
         json!({
             "carried_forward": draft.carried_forward,
             "crl_number": hex::encode(&draft.number),
-            "next_update": utc_string(draft.next_update),
+            "next_update": draft.next_update,
             "tbs_sha256": hex::encode(draft.tbs_sha256),
-            "this_update": utc_string(draft.this_update),
+            "this_update": draft.this_update,
         })
         .as_object()
         .cloned()
@@ -214,8 +212,9 @@ pub fn run(
     out: PathBuf,
     quorum: QuorumArgs,
 ) -> Result<i32> {
-    let now = std::time::SystemTime::now();
-    let revoked_at = datetime(now)?;
+    // thisUpdate and the revocation dates are the same whole second.
+    let now = UtcTime::now()?.whole_seconds();
+    let revoked_at = now;
     let revocations = revoke
         .iter()
         .map(|a| crate::cert::crl::parse_revoke_arg(a, revoked_at))
@@ -261,7 +260,7 @@ Check it:\n  openssl crl -in {} -noout -verify -CAfile {}\n  rootkey transcript 
                 summary::combined(&r.quorum),
                 hex::encode(&r.draft.number),
                 r.draft.revoked.len(),
-                utc_string(r.draft.next_update),
+                r.draft.next_update,
                 hex::encode(r.crl_sha256),
                 r.confirmations
                     .iter()

@@ -3,7 +3,6 @@
 //! the signed manifest ([`super::outputs`]), sealed by the root key before it is wiped.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -267,7 +266,7 @@ pub struct GenerateOptions<'a> {
 pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<GenerateReport> {
     let _scrub = secret::ScrubOnDrop;
     let plan = opts.plan;
-    let now = SystemTime::now();
+    let now = crate::encoding::time::UtcTime::now()?;
     let seed = key::generate_seed(opts.dice)?;
     let dice_rolls = opts.dice.map(|d| d.len()).unwrap_or(0);
     rec.record(

@@ -3,7 +3,6 @@
 //! steps are those of [`super::quorum`].
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -21,7 +20,7 @@ use crate::cert::intermediate::{self, Draft, PreviousCheck, Request};
 use crate::cert::profile::{IntermediateProfile, extension_name};
 use crate::console::{self, share_input::Source, tty::read_visible_line};
 use crate::encoding::hexfmt::{hash_display, parse_sha256};
-use crate::encoding::time::parse_time;
+use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR};
 
@@ -71,7 +70,7 @@ pub struct IntermediateJob<'a> {
     /// The previous intermediate, if given.
     pub previous: Option<(&'a InputFile, &'a x509_cert::Certificate)>,
     /// notBefore.
-    pub not_before: SystemTime,
+    pub not_before: UtcTime,
 }
 
 /// What `intermediate sign` did.
@@ -323,9 +322,9 @@ pub fn run(
         .transpose()?;
     let not_before = not_before
         .as_deref()
-        .map(|t| parse_time(t, "--not-before"))
+        .map(|t| UtcTime::parse_arg(t, "--not-before"))
         .transpose()?
-        .unwrap_or_else(std::time::SystemTime::now);
+        .map_or_else(UtcTime::now, Ok)?;
     let mut confirm = confirmer(&quorum.confirm)?;
     let (ctx, root_file, manifest_file) = load_context(&manifest, &root)?;
     let csr_file = InputFile::read(&csr, 64 * 1024, "CSR")?;

@@ -3,14 +3,13 @@
 //! and manifest.json ([`write_outputs`]).
 
 use std::path::Path;
-use std::time::SystemTime;
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::cert::{self, RootCert, RootProfile};
 use crate::encoding::hexfmt::fingerprint_display;
-use crate::encoding::time::system_utc_string;
+use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::key::RootKey;
@@ -48,7 +47,7 @@ pub struct BuildParams<'a> {
     /// Ceremony id.
     pub ceremony_id: [u8; 16],
     /// Ceremony time.
-    pub now: SystemTime,
+    pub now: UtcTime,
     /// Whether all secret memory was locked.
     pub memory_locked: bool,
     /// Layout and paper size of paper shards.
@@ -71,7 +70,7 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
             "self-check failed: the root certificate does not carry the generated key",
         ));
     }
-    let created = system_utc_string(p.now)?;
+    let created = p.now.to_string();
     let (k, n) = (plan.quorum.threshold, plan.quorum.shares);
     let mut entries = Vec::new();
     let mut shares = Vec::new();
@@ -141,7 +140,7 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
             index: pt.x,
             holder: holder.name.clone(),
             role: holder.role.clone(),
-            medium: holder.medium.as_str().to_string(),
+            medium: holder.medium,
             envelope_sha256: hex::encode(env.digest()),
         });
         shares.push((name, file));
@@ -231,7 +230,7 @@ pub fn write_outputs(
         }
     };
     for ((name, body), entry) in o.shares.iter().zip(&o.manifest.shares) {
-        let file = match printer.filter(|_| entry.medium == Medium::Paper.as_str()) {
+        let file = match printer.filter(|_| entry.medium == Medium::Paper) {
             Some(dest) => {
                 print_pdf(dest, body, entry.index).map_err(|e| fail(e, &written))?;
                 written.push(format!("share {} printed", entry.index));

@@ -68,7 +68,7 @@ pub fn preflight(
     rehearsal: bool,
     out: &transcript::OutputFacts,
 ) -> Result<serde_json::Value> {
-    let p = transcript::preflight(h, out, std::time::SystemTime::now())?;
+    let p = transcript::preflight(h, out, crate::encoding::time::UtcTime::now()?)?;
     let up = transcript::network_interfaces_up();
     if !up.is_empty() && !rehearsal {
         console::warn(&format!(

@@ -14,7 +14,6 @@ pub mod report;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -133,45 +132,6 @@ pub struct HeaderInfo {
     pub participants: Vec<Participant>,
     /// The `preflight` object (see [`preflight`]).
     pub preflight: Value,
-}
-
-/// Formats a time as `YYYY-MM-DDTHH:MM:SS.sssZ`.
-pub fn time_string(t: SystemTime) -> Result<String> {
-    let d = t
-        .duration_since(UNIX_EPOCH)
-        .map_err(|_| Error::environment("the system clock is before 1970"))?;
-    let dt = der::DateTime::from_unix_duration(std::time::Duration::from_secs(d.as_secs()))
-        .map_err(|e| Error::environment(format!("system clock: {e}")))?;
-    Ok(format!(
-        "{}.{:03}Z",
-        &crate::encoding::time::utc_string(dt)[..19],
-        d.subsec_millis()
-    ))
-}
-
-/// True for a well-formed `YYYY-MM-DDTHH:MM:SS.sssZ` string (digits in the right places and
-/// plausible field ranges).
-pub fn is_time_string(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 24 {
-        return false;
-    }
-    let shape = b"dddd-dd-ddTdd:dd:dd.dddZ";
-    if !b.iter().zip(shape).all(|(&c, &p)| {
-        if p == b'd' {
-            c.is_ascii_digit()
-        } else {
-            c == p
-        }
-    }) {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(99);
-    (1..=12).contains(&num(5..7))
-        && (1..=31).contains(&num(8..10))
-        && num(11..13) < 24
-        && num(14..16) < 60
-        && num(17..19) < 61
 }
 
 /// Checks that the file name of `path` can be recorded in a transcript (a bare name of at most

@@ -19,13 +19,14 @@ use sha2::{Digest, Sha256};
 
 use rootkey::ceremony::{self, Context};
 use rootkey::cert::{self, RootCert};
+use rootkey::encoding::time::UtcTime;
 use rootkey::fsio;
 use rootkey::jcs;
 use rootkey::key::RootKey;
 use rootkey::manifest::Manifest;
 use rootkey::plan::Plan;
 use rootkey::transcript::{
-    ATTESTATION_DOMAIN, Clock, HeaderInfo, Kind, Recorder, TOOL_ACTOR, signed_message, time_string,
+    ATTESTATION_DOMAIN, Clock, HeaderInfo, Kind, Recorder, TOOL_ACTOR, signed_message,
 };
 
 use crate::fixture::{CEREMONY_ID, CEREMONY_UNIX, root_key};
@@ -288,7 +289,7 @@ pub fn entry_line(seq: u64, time: u64, action: &str, details: Value, prev: &[u8]
         "details": details,
         "prev": sha_hex(prev),
         "seq": seq,
-        "time": time_string(entry_time(time)).expect("time"),
+        "time": UtcTime::clock(entry_time(time)).expect("time").transcript_string(),
     }))
 }
 
@@ -305,7 +306,9 @@ pub fn attestations(t: &[u8]) -> Vec<u8> {
             "head": hex::encode(head),
             "prev": hex::encode(prev),
             "seq": seq,
-            "time": time_string(entry_time((ls.len() + seq) as u64)).expect("time"),
+            "time": UtcTime::clock(entry_time((ls.len() + seq) as u64))
+                .expect("time")
+                .transcript_string(),
             "witness": {"name": name, "public_key": hex::encode(key.public_key_bytes())},
         });
         let sig = key.sign(&signed_message(ATTESTATION_DOMAIN, &a).expect("message"));

@@ -131,7 +131,7 @@ pub(super) fn check_attestations(
         }
         let time = m["time"]
             .as_str()
-            .filter(|t| is_time_string(t))
+            .filter(|t| UtcTime::is_transcript_form(t))
             .ok_or_else(|| malformed("`time` is not YYYY-MM-DDTHH:MM:SS.sssZ"))?;
         if m["head"].as_str().and_then(hex32) != Some(*head) {
             return Err(bad(format!(

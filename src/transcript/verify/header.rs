@@ -85,7 +85,7 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
         "process_dumpable",
         "swap_active",
     ])?;
-    if !is_time_string(p.str("clock")?) {
+    if !UtcTime::is_transcript_form(p.str("clock")?) {
         return Err(p.err("clock", "is not YYYY-MM-DDTHH:MM:SS.sssZ"));
     }
     for b in [
