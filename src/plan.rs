@@ -247,6 +247,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn medium_strings() {
+        for m in Medium::ALL {
+            assert_eq!(Medium::parse(m.as_str()), Some(m));
+            let json = serde_json::to_string(&m).unwrap();
+            assert_eq!(json, format!("\"{}\"", m.as_str()));
+        }
+        assert_eq!(Medium::parse("Text"), None);
+        assert_eq!(Medium::parse("vellum"), None);
+    }
+
+    #[test]
     fn bundled_plans_parse() {
         let p = Plan::parse(REHEARSAL_PLAN, "rehearsal.toml").unwrap();
         assert!(p.ceremony.rehearsal);

@@ -115,3 +115,30 @@ pub fn disagreement_exit(r: &super::CombineReport) -> Result<i32> {
 pub fn after_seal(out: &Path, show: impl FnOnce() -> Result<i32>) -> Result<i32> {
     show().map_err(|e| console::after_seal(e, &out.join(transcript::FILE_NAME)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unlocked_memory_rule() {
+        for from in [RehearsalFrom::Plan, RehearsalFrom::Manifest] {
+            assert!(check_unlocked_memory(false, false, from).is_ok());
+            assert!(check_unlocked_memory(true, true, from).is_ok());
+            let e = check_unlocked_memory(true, false, from).unwrap_err();
+            assert_eq!(e.fault, crate::error::Fault::Operator);
+            assert!(
+                e.message
+                    .starts_with("--allow-unlocked-memory is only allowed for rehearsal")
+            );
+        }
+        let e = check_unlocked_memory(true, false, RehearsalFrom::Plan).unwrap_err();
+        assert!(
+            e.message.ends_with("rehearsal plans (rehearsal = true)"),
+            "{}",
+            e.message
+        );
+        let e = check_unlocked_memory(true, false, RehearsalFrom::Manifest).unwrap_err();
+        assert!(e.message.ends_with("rehearsal ceremonies"), "{}", e.message);
+    }
+}
