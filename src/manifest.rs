@@ -12,6 +12,7 @@ use crate::cert::RootCert;
 use crate::error::{Error, Result};
 use crate::jcs;
 use crate::key::RootKey;
+use crate::plan::Medium;
 use crate::share::{MAX_SHARES, ShareHeader};
 
 /// The `format` value of this version.
@@ -47,13 +48,11 @@ pub struct RootInfo {
     pub certificate_sha256: String,
 }
 
-/// The media a manifest entry may name: `plan::Medium` as text.
-const MEDIA: [&str; 2] = ["text", "paper"];
-
-/// One share.
+/// One share. `M` is the medium: [`Medium`], except while a manifest is read (its text, checked
+/// by Reading step 3 before it becomes a [`Medium`]).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-pub struct ShareEntry {
+pub struct ShareEntry<M = Medium> {
     /// Share index (Shamir x), 1..=n.
     pub index: u8,
     /// Holder's name.
@@ -61,15 +60,15 @@ pub struct ShareEntry {
     /// Holder's role.
     pub role: String,
     /// Medium: `text` or `paper` (the plan's medium for the holder).
-    pub medium: String,
+    pub medium: M,
     /// SHA-256 of the 73-byte envelope, lowercase hex.
     pub envelope_sha256: String,
 }
 
-/// The manifest document.
+/// The manifest document (`M`: see [`ShareEntry`]).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-pub struct Manifest {
+pub struct Manifest<M = Medium> {
     /// Always [`FORMAT`].
     pub format: String,
     /// Ceremony facts.
@@ -81,7 +80,7 @@ pub struct Manifest {
     /// n.
     pub shares_total: u8,
     /// The shares, by increasing index.
-    pub shares: Vec<ShareEntry>,
+    pub shares: Vec<ShareEntry<M>>,
     /// Ed25519 signature, lowercase hex (128 characters); empty while unsigned.
     pub signature: String,
 }
@@ -95,50 +94,8 @@ fn is_hex(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-impl Manifest {
-    /// The bytes the signature covers: canonical JSON without `signature`.
-    pub fn signed_bytes(&self) -> Result<Vec<u8>> {
-        let mut v =
-            serde_json::to_value(self).map_err(|e| Error::input(format!("manifest: {e}")))?;
-        if let Some(o) = v.as_object_mut() {
-            o.remove("signature");
-        }
-        jcs::canonicalize(&v)
-    }
-
-    /// Signs with the root key.
-    pub fn sign(&mut self, key: &RootKey) -> Result<()> {
-        self.signature.clear();
-        let sig = key.sign(&self.signed_bytes()?);
-        self.signature = hex::encode(sig.to_bytes());
-        Ok(())
-    }
-
-    /// Pretty JSON for the file (any JSON layout verifies; the signature covers the content).
-    pub fn to_json(&self) -> Result<String> {
-        let mut s = serde_json::to_string_pretty(self)
-            .map_err(|e| Error::input(format!("manifest: {e}")))?;
-        s.push('\n');
-        Ok(s)
-    }
-
-    /// Parses a manifest file strictly (unknown or duplicate members are refused).
-    pub fn from_json(text: &[u8], origin: &str) -> Result<Manifest> {
-        let m: Manifest = serde_json::from_slice(text).map_err(|e| {
-            Error::input(format!(
-                "manifest {origin}: not a valid share manifest: {e}"
-            ))
-        })?;
-        m.check_structure(origin)?;
-        Ok(m)
-    }
-
-    /// Loads a manifest file.
-    pub fn load(path: &std::path::Path) -> Result<Manifest> {
-        let bytes = crate::fsio::read_public(path, 1 << 20, "manifest")?;
-        Manifest::from_json(&bytes, &path.display().to_string())
-    }
-
+impl<M: AsRef<str>> Manifest<M> {
+    /// formats.md, "Share manifest v1", Reading step 3 (the structure, before any signature).
     fn check_structure(&self, origin: &str) -> Result<()> {
         let bad = |what: String| Error::input(format!("manifest {origin}: {what}"));
         if self.format != FORMAT {
@@ -151,14 +108,14 @@ impl Manifest {
             )));
         }
         let texts = [
-            ("ceremony.name", &self.ceremony.name),
-            ("ceremony.created", &self.ceremony.created),
+            ("ceremony.name", self.ceremony.name.as_str()),
+            ("ceremony.created", self.ceremony.created.as_str()),
         ];
         let entry_texts = self.shares.iter().flat_map(|s| {
             [
-                ("holder", &s.holder),
-                ("role", &s.role),
-                ("medium", &s.medium),
+                ("holder", s.holder.as_str()),
+                ("role", s.role.as_str()),
+                ("medium", s.medium.as_ref()),
             ]
         });
         for (field, value) in texts.into_iter().chain(entry_texts) {
@@ -207,14 +164,87 @@ impl Manifest {
             }
             // formats.md, "Share manifest v1", Reading step 3: the media this version writes
             // (`plan::Medium`).
-            if !MEDIA.contains(&s.medium.as_str()) {
+            if Medium::parse(s.medium.as_ref()).is_none() {
                 return Err(bad(format!(
                     "share {}: medium {:?} is not a known medium (\"text\" or \"paper\")",
-                    s.index, s.medium
+                    s.index,
+                    s.medium.as_ref()
                 )));
             }
         }
         Ok(())
+    }
+}
+
+impl Manifest {
+    /// The bytes the signature covers: canonical JSON without `signature`.
+    pub fn signed_bytes(&self) -> Result<Vec<u8>> {
+        let mut v =
+            serde_json::to_value(self).map_err(|e| Error::input(format!("manifest: {e}")))?;
+        if let Some(o) = v.as_object_mut() {
+            o.remove("signature");
+        }
+        jcs::canonicalize(&v)
+    }
+
+    /// Signs with the root key.
+    pub fn sign(&mut self, key: &RootKey) -> Result<()> {
+        self.signature.clear();
+        let sig = key.sign(&self.signed_bytes()?);
+        self.signature = hex::encode(sig.to_bytes());
+        Ok(())
+    }
+
+    /// Pretty JSON for the file (any JSON layout verifies; the signature covers the content).
+    pub fn to_json(&self) -> Result<String> {
+        let mut s = serde_json::to_string_pretty(self)
+            .map_err(|e| Error::input(format!("manifest: {e}")))?;
+        s.push('\n');
+        Ok(s)
+    }
+
+    /// Parses a manifest file strictly (unknown or duplicate members are refused).
+    pub fn from_json(text: &[u8], origin: &str) -> Result<Manifest> {
+        let m: Manifest<String> = serde_json::from_slice(text).map_err(|e| {
+            Error::input(format!(
+                "manifest {origin}: not a valid share manifest: {e}"
+            ))
+        })?;
+        m.check_structure(origin)?;
+        let shares = m
+            .shares
+            .into_iter()
+            .map(|s| {
+                let medium = Medium::parse(&s.medium).ok_or_else(|| {
+                    Error::input(format!(
+                        "manifest {origin}: share {}: unknown medium",
+                        s.index
+                    ))
+                })?;
+                Ok(ShareEntry {
+                    index: s.index,
+                    holder: s.holder,
+                    role: s.role,
+                    medium,
+                    envelope_sha256: s.envelope_sha256,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Manifest {
+            format: m.format,
+            ceremony: m.ceremony,
+            root: m.root,
+            threshold: m.threshold,
+            shares_total: m.shares_total,
+            shares,
+            signature: m.signature,
+        })
+    }
+
+    /// Loads a manifest file.
+    pub fn load(path: &std::path::Path) -> Result<Manifest> {
+        let bytes = crate::fsio::read_public(path, 1 << 20, "manifest")?;
+        Manifest::from_json(&bytes, &path.display().to_string())
     }
 
     /// Verifies the manifest against the root certificate: same key, same certificate, and a

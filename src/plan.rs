@@ -1,6 +1,6 @@
 //! Ceremony plans (`ceremony-scripts/*.toml`; `docs/formats.md`, "Ceremony plan").
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -9,8 +9,10 @@ use crate::share::check_k_n;
 /// The bundled rehearsal plan (`ceremony-scripts/rehearsal.toml`).
 pub const REHEARSAL_PLAN: &str = include_str!("../ceremony-scripts/rehearsal.toml");
 
-/// Where a holder's share goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+/// Where a holder's share goes: the one representation of a medium, in the plan (`medium`),
+/// the manifest (`shares[].medium`) and the transcript (`share-written.medium`), always as the
+/// strings `"text"` and `"paper"` (docs/formats.md, "Ceremony plan").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Medium {
     /// A text file holding the share's text form (0600), for typing or printing by hand.
@@ -21,12 +23,26 @@ pub enum Medium {
 }
 
 impl Medium {
-    /// The name used in plans and manifests.
+    /// Every medium, in the order messages list them.
+    pub const ALL: [Medium; 2] = [Medium::Text, Medium::Paper];
+
+    /// The name used in plans, manifests and transcripts.
     pub fn as_str(self) -> &'static str {
         match self {
             Medium::Text => "text",
             Medium::Paper => "paper",
         }
+    }
+
+    /// The medium named `s` exactly (`"text"` or `"paper"`), if any.
+    pub fn parse(s: &str) -> Option<Medium> {
+        Medium::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+impl AsRef<str> for Medium {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -229,6 +245,17 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn medium_strings() {
+        for m in Medium::ALL {
+            assert_eq!(Medium::parse(m.as_str()), Some(m));
+            let json = serde_json::to_string(&m).unwrap();
+            assert_eq!(json, format!("\"{}\"", m.as_str()));
+        }
+        assert_eq!(Medium::parse("Text"), None);
+        assert_eq!(Medium::parse("vellum"), None);
+    }
 
     #[test]
     fn bundled_plans_parse() {

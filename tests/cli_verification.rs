@@ -9,7 +9,6 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -214,7 +213,7 @@ fn ceremony_with_a_bad_share(dir: &Path, bad: usize) {
             plan: &plan,
             profile: &profile,
             ceremony_id: [0x5e; 16],
-            now: SystemTime::now(),
+            now: rootkey::encoding::time::UtcTime::now().unwrap(),
             memory_locked: true,
             paper: &rootkey::paper::PaperLayout::default(),
             paper_size: rootkey::pdfdoc::PaperSize::A4,

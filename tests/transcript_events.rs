@@ -416,9 +416,7 @@ fn the_rotation_ceremony_writes_the_committed_vector_bytes() {
         profile: &profile,
         profile_file: "intermediate.toml",
         previous: None,
-        not_before: rootkey::encoding::time::parse_utc("2029-03-01T00:00:00Z")
-            .expect("time")
-            .to_system_time(),
+        not_before: rootkey::encoding::time::UtcTime::parse("2029-03-01T00:00:00Z").expect("time"),
     };
     let mut confirm = ScriptedConfirm {
         names: vec!["Carol Confirmer".into(), "Dave Confirmer".into()],
@@ -431,8 +429,16 @@ fn the_rotation_ceremony_writes_the_committed_vector_bytes() {
     .map(|s| rootkey::console::share_input::Source::File(dir.join(s)));
     let out = tempfile::tempdir().expect("tempdir");
     let mut rec = vector_recorder(&ctx);
-    ceremony::sign_intermediate(&job, &mut confirm, shares.into(), out.path(), &mut rec)
-        .expect("intermediate sign");
+    let prepared = ceremony::intermediate::prepare_intermediate(&job).expect("prepare");
+    ceremony::sign_intermediate(
+        &job,
+        prepared,
+        &mut confirm,
+        shares.into(),
+        out.path(),
+        &mut rec,
+    )
+    .expect("intermediate sign");
     let fresh: Vec<&[u8]> = rec
         .bytes()
         .expect("memory")

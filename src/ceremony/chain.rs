@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::summary;
 use crate::cert::chain;
 use crate::console;
-use crate::encoding::time::parse_time;
+use crate::encoding::time::UtcTime;
 use crate::error::{Result, exit};
 
 /// `rootkey chain verify`: checks `certs` against `root` (and `crl`) at `at` (default: now)
@@ -19,9 +19,9 @@ pub fn run(
 ) -> Result<i32> {
     let at = at
         .as_deref()
-        .map(|t| parse_time(t, "--at"))
+        .map(|t| UtcTime::parse_arg(t, "--at"))
         .transpose()?
-        .unwrap_or_else(std::time::SystemTime::now);
+        .map_or_else(UtcTime::now, Ok)?;
     let root_cert = crate::cert::RootCert::load(&root)?;
     let crl = match &crl {
         Some(p) => {

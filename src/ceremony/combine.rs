@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::session::{after_seal, disagreement_exit, harden, output_facts, preflight};
+use super::session::{
+    RehearsalFrom, after_seal, check_unlocked_memory, disagreement_exit, harden, output_facts,
+    preflight,
+};
 use super::{Context, new_ceremony_id, quorum_header, summary};
 use crate::cert::RootCert;
 use crate::console::{
@@ -93,11 +96,11 @@ pub fn run(args: Args) -> Result<i32> {
         transcript::check_recordable_name(s, "QR image")?;
     }
     let ctx = Context::load(&manifest, &root)?;
-    if allow_unlocked_memory && !ctx.manifest.ceremony.rehearsal {
-        return Err(Error::operator(
-            "--allow-unlocked-memory is only allowed for rehearsal ceremonies",
-        ));
-    }
+    check_unlocked_memory(
+        allow_unlocked_memory,
+        ctx.manifest.ceremony.rehearsal,
+        RehearsalFrom::Manifest,
+    )?;
     let hardening = harden(allow_unlocked_memory)?;
     super::outdir::prepare_out_dir(&out, &[transcript::FILE_NAME])?;
     let header = quorum_header(

@@ -3,7 +3,6 @@
 //! [`super::quorum`].
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 
@@ -18,7 +17,7 @@ use super::{Context, record_context, summary};
 use crate::cert::crl::{self, CrlDraft, CrlParams, ParsedCrl, Revocation};
 use crate::cert::intermediate;
 use crate::console::{self, share_input::Source};
-use crate::encoding::time::{datetime, utc_string};
+use crate::encoding::time::UtcTime;
 use crate::error::Result;
 use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
 
@@ -38,7 +37,7 @@ pub struct CrlJob<'a> {
     /// New revocations.
     pub revoke: &'a [Revocation],
     /// thisUpdate.
-    pub this_update: SystemTime,
+    pub this_update: UtcTime,
     /// nextUpdate − thisUpdate, in days.
     pub next_update_days: u32,
 }
@@ -92,8 +91,7 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
     s.push_str(&format!("  CRL number:   {}\n", hex::encode(&d.number)));
     s.push_str(&format!(
         "  thisUpdate:   {}\n  nextUpdate:   {}\n",
-        utc_string(d.this_update),
-        utc_string(d.next_update)
+        d.this_update, d.next_update
     ));
     match job.previous {
         Some((f, p)) => s.push_str(&format!(
@@ -110,7 +108,7 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
         s.push_str(&format!(
             "    serial {}  revoked {}  reason {}{}\n",
             hex::encode(&r.serial),
-            utc_string(r.revoked_at),
+            r.revoked_at,
             r.reason.map(|x| x.as_str()).unwrap_or("(none)"),
             if i < d.carried_forward { "" } else { "  NEW" }
         ));
@@ -123,9 +121,11 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
     s
 }
 
-/// The CRL ceremony (see the module documentation).
+/// The CRL ceremony (see the module documentation). `draft` is what [`prepare_crl`] returned
+/// for `job`: the draft recorded, shown, confirmed and signed is that one, prepared once.
 pub fn sign_crl(
     job: &CrlJob<'_>,
+    draft: CrlDraft,
     confirm: &mut dyn Confirm,
     sources: Vec<Source>,
     out: &Path,
@@ -142,11 +142,10 @@ pub fn sign_crl(
                 crl_number: hex::encode(&p.number),
                 file: f.name.clone(),
                 sha256: f.sha256(),
-                this_update: utc_string(p.this_update),
+                this_update: p.this_update.to_string(),
             },
         )?;
     }
-    let draft = prepare_crl(job)?;
     // The list by count and digest (and in full while short): any CRL fits one entry.
     let list =
         crate::transcript::crl_list::List::new(draft.revoked.iter().map(|r| event::Revoked {
@@ -158,12 +157,12 @@ pub fn sign_crl(
         event::CrlPrepared {
             carried_forward: draft.carried_forward as u64,
             crl_number: hex::encode(&draft.number),
-            next_update: utc_string(draft.next_update),
+            next_update: draft.next_update.to_string(),
             revoked: list.listed,
             revoked_count: list.count,
             revoked_sha256: list.sha256,
             tbs_sha256: hex::encode(draft.tbs_sha256),
-            this_update: utc_string(draft.this_update),
+            this_update: draft.this_update.to_string(),
         },
     )?;
     let summary = crl_summary(job, &draft);
@@ -207,8 +206,9 @@ pub fn run(
     out: PathBuf,
     quorum: QuorumArgs,
 ) -> Result<i32> {
-    let now = std::time::SystemTime::now();
-    let revoked_at = datetime(now)?;
+    // thisUpdate and the revocation dates are the same whole second.
+    let now = UtcTime::now()?.whole_seconds();
+    let revoked_at = now;
     let revocations = revoke
         .iter()
         .map(|a| crate::cert::crl::parse_revoke_arg(a, revoked_at))
@@ -236,12 +236,13 @@ pub fn run(
         this_update: now,
         next_update_days,
     };
-    prepare_crl(&job)?;
+    // Checked before the ceremony starts; this draft is the one shown, confirmed and signed.
+    let draft = prepare_crl(&job)?;
     let writes = crl_writes(&job)?;
     let sources = quorum_sources(&quorum, ctx.manifest.threshold)?;
     let mut rec = start_signing(&ctx, Kind::Crl, &out, &writes, quorum.allow_unlocked_memory)?;
     let r = transcript::recorded(&mut rec, |rec| {
-        sign_crl(&job, confirm.as_mut(), sources, &out, rec)
+        sign_crl(&job, draft, confirm.as_mut(), sources, &out, rec)
     })?;
     after_seal(&out, || {
         console::out(
@@ -253,7 +254,7 @@ Check it:\n  openssl crl -in {} -noout -verify -CAfile {}\n  rootkey transcript 
                 summary::combined(&r.quorum),
                 hex::encode(&r.draft.number),
                 r.draft.revoked.len(),
-                utc_string(r.draft.next_update),
+                r.draft.next_update,
                 hex::encode(r.crl_sha256),
                 r.confirmations
                     .iter()

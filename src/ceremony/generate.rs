@@ -3,12 +3,13 @@
 //! the signed manifest ([`super::outputs`]), sealed by the root key before it is wiped.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 
 use super::outputs::{BuildParams, build_outputs, generation_writes, write_outputs};
-use super::session::{after_seal, harden, output_facts, preflight};
+use super::session::{
+    RehearsalFrom, after_seal, check_unlocked_memory, harden, output_facts, preflight,
+};
 use super::{locked_pages_needed, new_ceremony_id, plan_header, summary};
 use crate::cert::{self, DEFAULT_ROOT_PROFILE, RootCert, RootProfile};
 use crate::console;
@@ -81,12 +82,11 @@ pub fn run(args: Args) -> Result<i32> {
         }
         None => RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "templates/root.toml")?,
     };
-    if allow_unlocked_memory && !plan.ceremony.rehearsal {
-        return Err(Error::operator(
-            "--allow-unlocked-memory is only allowed for rehearsal plans (rehearsal = true)",
-        )
-        .hint("raise RLIMIT_MEMLOCK instead (ulimit -l) for a real ceremony"));
-    }
+    check_unlocked_memory(
+        allow_unlocked_memory,
+        plan.ceremony.rehearsal,
+        RehearsalFrom::Plan,
+    )?;
     let layout = match &paper_layout {
         Some(p) => {
             let bytes = crate::fsio::read_public(p, 1 << 20, "paper layout")?;
@@ -265,7 +265,7 @@ pub struct GenerateOptions<'a> {
 pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<GenerateReport> {
     let _scrub = secret::ScrubOnDrop;
     let plan = opts.plan;
-    let now = SystemTime::now();
+    let now = crate::encoding::time::UtcTime::now()?;
     let seed = key::generate_seed(opts.dice)?;
     let dice_rolls = opts.dice.map(|d| d.len()).unwrap_or(0);
     rec.record(
@@ -318,8 +318,8 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
         event::CertificateSigned {
             certificate_sha256: hex::encode(Sha256::digest(&root.der)),
             fingerprint: hex::encode(root.fingerprint),
-            not_after: root.not_after.clone(),
-            not_before: root.not_before.clone(),
+            not_after: root.not_after.to_string(),
+            not_before: root.not_before.to_string(),
             serial: root.serial_hex.clone(),
             subject: root.subject.clone(),
         },

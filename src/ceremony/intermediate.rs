@@ -3,7 +3,6 @@
 //! steps are those of [`super::quorum`].
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 
@@ -20,7 +19,7 @@ use crate::cert::intermediate::{self, Draft, PreviousCheck, Request};
 use crate::cert::profile::{IntermediateProfile, extension_name};
 use crate::console::{self, share_input::Source, tty::read_visible_line};
 use crate::encoding::hexfmt::{hash_display, parse_sha256};
-use crate::encoding::time::parse_time;
+use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
 
@@ -70,7 +69,7 @@ pub struct IntermediateJob<'a> {
     /// The previous intermediate, if given.
     pub previous: Option<(&'a InputFile, &'a x509_cert::Certificate)>,
     /// notBefore.
-    pub not_before: SystemTime,
+    pub not_before: UtcTime,
 }
 
 /// What `intermediate sign` did.
@@ -200,10 +199,13 @@ pub fn intermediate_summary(
     s
 }
 
-/// The rotation ceremony (see the module documentation). `out` must have been prepared with
+/// The rotation ceremony (see the module documentation). `prepared` is what
+/// [`prepare_intermediate`] returned for `job`: the draft recorded, shown, confirmed and signed
+/// is that one, prepared once. `out` must have been prepared with
 /// [`super::outdir::prepare_out_dir`]; `rec` writes its transcript there.
 pub fn sign_intermediate(
     job: &IntermediateJob<'_>,
+    prepared: (Draft, Option<PreviousCheck>),
     confirm: &mut dyn Confirm,
     sources: Vec<Source>,
     out: &Path,
@@ -240,13 +242,13 @@ pub fn sign_intermediate(
             subject: job.csr.subject_text.clone(),
         },
     )?;
-    let (draft, previous) = prepare_intermediate(job)?;
+    let (draft, previous) = prepared;
     if let (Some((f, _)), Some(p)) = (job.previous, &previous) {
         rec.record(
             &[TOOL_ACTOR],
             event::PreviousChecked {
                 file: f.name.clone(),
-                not_after: p.not_after.clone(),
+                not_after: p.not_after.to_string(),
                 overlap_days: p.overlap_days,
                 serial: p.serial.clone(),
                 sha256: f.sha256(),
@@ -258,8 +260,8 @@ pub fn sign_intermediate(
         &[TOOL_ACTOR],
         event::CertificatePrepared {
             issuer: draft.issuer.clone(),
-            not_after: draft.not_after.clone(),
-            not_before: draft.not_before.clone(),
+            not_after: draft.not_after.to_string(),
+            not_before: draft.not_before.to_string(),
             serial: hex::encode(&draft.serial),
             spki_sha256: hex::encode(draft.spki_sha256),
             subject: draft.subject.clone(),
@@ -321,9 +323,9 @@ pub fn run(
         .transpose()?;
     let not_before = not_before
         .as_deref()
-        .map(|t| parse_time(t, "--not-before"))
+        .map(|t| UtcTime::parse_arg(t, "--not-before"))
         .transpose()?
-        .unwrap_or_else(std::time::SystemTime::now);
+        .map_or_else(UtcTime::now, Ok)?;
     let mut confirm = confirmer(&quorum.confirm)?;
     let (ctx, root_file, manifest_file) = load_context(&manifest, &root)?;
     let csr_file = InputFile::read(&csr, 64 * 1024, "CSR")?;
@@ -394,8 +396,8 @@ pub fn run(
         not_before,
     };
     // The validity, the root's limits and the previous intermediate are checked before the
-    // ceremony starts.
-    prepare_intermediate(&job)?;
+    // ceremony starts; this draft is the one shown, confirmed and signed.
+    let prepared = prepare_intermediate(&job)?;
     let writes = intermediate_writes(&job)?;
     let sources = quorum_sources(&quorum, ctx.manifest.threshold)?;
     let mut rec = start_signing(
@@ -406,7 +408,7 @@ pub fn run(
         quorum.allow_unlocked_memory,
     )?;
     let r = transcript::recorded(&mut rec, |rec| {
-        sign_intermediate(&job, confirm.as_mut(), sources, &out, rec)
+        sign_intermediate(&job, prepared, confirm.as_mut(), sources, &out, rec)
     })?;
     after_seal(&out, || {
         if let Some(p) = &r.previous {

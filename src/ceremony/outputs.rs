@@ -3,13 +3,12 @@
 //! and manifest.json ([`write_outputs`]).
 
 use std::path::Path;
-use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 
 use crate::cert::{self, RootCert, RootProfile};
 use crate::encoding::hexfmt::fingerprint_display;
-use crate::encoding::time::system_utc_string;
+use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::key::RootKey;
@@ -47,7 +46,7 @@ pub struct BuildParams<'a> {
     /// Ceremony id.
     pub ceremony_id: [u8; 16],
     /// Ceremony time.
-    pub now: SystemTime,
+    pub now: UtcTime,
     /// Whether all secret memory was locked.
     pub memory_locked: bool,
     /// Layout and paper size of paper shards.
@@ -70,7 +69,7 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
             "self-check failed: the root certificate does not carry the generated key",
         ));
     }
-    let created = system_utc_string(p.now)?;
+    let created = p.now.to_string();
     let (k, n) = (plan.quorum.threshold, plan.quorum.shares);
     let mut entries = Vec::new();
     let mut shares = Vec::new();
@@ -140,7 +139,7 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
             index: pt.x,
             holder: holder.name.clone(),
             role: holder.role.clone(),
-            medium: holder.medium.as_str().to_string(),
+            medium: holder.medium,
             envelope_sha256: hex::encode(env.digest()),
         });
         shares.push((name, file));
@@ -230,7 +229,7 @@ pub fn write_outputs(
         }
     };
     for ((name, body), entry) in o.shares.iter().zip(&o.manifest.shares) {
-        let file = match printer.filter(|_| entry.medium == Medium::Paper.as_str()) {
+        let file = match printer.filter(|_| entry.medium == Medium::Paper) {
             Some(dest) => {
                 print_pdf(dest, body, entry.index).map_err(|e| fail(e, &written))?;
                 written.push(format!("share {} printed", entry.index));
@@ -251,7 +250,7 @@ pub fn write_outputs(
                 file,
                 holder: entry.holder.clone(),
                 index: entry.index,
-                medium: entry.medium.clone(),
+                medium: entry.medium.as_str().to_string(),
                 role: entry.role.clone(),
             },
         )

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 use super::combine::{CombineReport, rebuild_quorum};
 use super::confirm::{Confirm, Confirmation, check_two};
-use super::session::{harden, output_facts, preflight};
+use super::session::{RehearsalFrom, check_unlocked_memory, harden, output_facts, preflight};
 use super::{Context, locked_pages_needed, new_ceremony_id, quorum_header};
 use crate::console::share_input::{self, Source};
 use crate::encoding::names::base_name;
@@ -203,11 +203,11 @@ pub fn start_signing(
     writes: &[String],
     allow_unlocked: bool,
 ) -> Result<Recorder> {
-    if allow_unlocked && !ctx.manifest.ceremony.rehearsal {
-        return Err(Error::operator(
-            "--allow-unlocked-memory is only allowed for rehearsal ceremonies",
-        ));
-    }
+    check_unlocked_memory(
+        allow_unlocked,
+        ctx.manifest.ceremony.rehearsal,
+        RehearsalFrom::Manifest,
+    )?;
     let hardening = harden(allow_unlocked)?;
     secret::probe_lock(locked_pages_needed(ctx.manifest.shares_total))?;
     let writes: Vec<&str> = writes.iter().map(String::as_str).collect();

@@ -9,6 +9,36 @@ use crate::error::{Error, Result, exit};
 use crate::secret::{self, HardeningReport, MemoryPolicy};
 use crate::transcript;
 
+/// Where a ceremony's rehearsal flag comes from, for the unlocked-memory rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RehearsalFrom {
+    /// The plan's `rehearsal = true` (generation).
+    Plan,
+    /// The manifest of the root (quorum check and the signing ceremonies).
+    Manifest,
+}
+
+/// The unlocked-memory rule, checked before anything is written: `--allow-unlocked-memory`
+/// only for rehearsals (`rehearsal`, read from `from`). `rootkey rehearse` always is one.
+pub fn check_unlocked_memory(
+    allow_unlocked: bool,
+    rehearsal: bool,
+    from: RehearsalFrom,
+) -> Result<()> {
+    if !allow_unlocked || rehearsal {
+        return Ok(());
+    }
+    Err(match from {
+        RehearsalFrom::Plan => Error::operator(
+            "--allow-unlocked-memory is only allowed for rehearsal plans (rehearsal = true)",
+        )
+        .hint("raise RLIMIT_MEMLOCK instead (ulimit -l) for a real ceremony"),
+        RehearsalFrom::Manifest => {
+            Error::operator("--allow-unlocked-memory is only allowed for rehearsal ceremonies")
+        }
+    })
+}
+
 /// Hardens the process before any secret exists and applies the memory policy.
 pub fn harden(allow_unlocked: bool) -> Result<HardeningReport> {
     secret::set_memory_policy(if allow_unlocked {
@@ -38,7 +68,7 @@ pub fn preflight(
     rehearsal: bool,
     out: &transcript::OutputFacts,
 ) -> Result<serde_json::Value> {
-    let p = transcript::preflight(h, out, std::time::SystemTime::now())?;
+    let p = transcript::preflight(h, out, crate::encoding::time::UtcTime::now()?)?;
     let up = transcript::network_interfaces_up();
     if !up.is_empty() && !rehearsal {
         console::warn(&format!(
@@ -84,4 +114,31 @@ pub fn disagreement_exit(r: &super::CombineReport) -> Result<i32> {
 /// the error says that the ceremony is complete and sealed, and only its summary was lost.
 pub fn after_seal(out: &Path, show: impl FnOnce() -> Result<i32>) -> Result<i32> {
     show().map_err(|e| console::after_seal(e, &out.join(transcript::FILE_NAME)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unlocked_memory_rule() {
+        for from in [RehearsalFrom::Plan, RehearsalFrom::Manifest] {
+            assert!(check_unlocked_memory(false, false, from).is_ok());
+            assert!(check_unlocked_memory(true, true, from).is_ok());
+            let e = check_unlocked_memory(true, false, from).unwrap_err();
+            assert_eq!(e.fault, crate::error::Fault::Operator);
+            assert!(
+                e.message
+                    .starts_with("--allow-unlocked-memory is only allowed for rehearsal")
+            );
+        }
+        let e = check_unlocked_memory(true, false, RehearsalFrom::Plan).unwrap_err();
+        assert!(
+            e.message.ends_with("rehearsal plans (rehearsal = true)"),
+            "{}",
+            e.message
+        );
+        let e = check_unlocked_memory(true, false, RehearsalFrom::Manifest).unwrap_err();
+        assert!(e.message.ends_with("rehearsal ceremonies"), "{}", e.message);
+    }
 }

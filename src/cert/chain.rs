@@ -16,8 +16,6 @@
 //!   nextUpdate), and no certificate the root issued is on it (§6.3). Certificates issued by an
 //!   intermediate are outside the root's CRL; the report says so.
 
-use std::time::SystemTime;
-
 use der::{Decode, Encode};
 use sha2::{Digest, Sha256};
 use x509_cert::{
@@ -28,7 +26,7 @@ use x509_cert::{
 use super::RootCert;
 use super::crl::ParsedCrl;
 use super::sigverify;
-use crate::encoding::time::utc_string;
+use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 
 /// Longest path below the root that is searched.
@@ -137,10 +135,6 @@ fn decode(der: &[u8], origin: &str) -> Result<Given> {
     })
 }
 
-fn secs(t: &x509_cert::time::Time) -> u64 {
-    t.to_unix_duration().as_secs()
-}
-
 fn subject(c: &Certificate) -> String {
     c.tbs_certificate().subject().to_string()
 }
@@ -151,7 +145,7 @@ fn serial(c: &Certificate) -> String {
 
 /// Checks what can be checked on a certificate alone: algorithm fields agree, validity at
 /// `at`, no unprocessed critical extension.
-fn check_alone(c: &Certificate, at: u64) -> std::result::Result<(), String> {
+fn check_alone(c: &Certificate, at: UtcTime) -> std::result::Result<(), String> {
     let tbs = c.tbs_certificate();
     if tbs.signature() != c.signature_algorithm() {
         return Err(
@@ -160,17 +154,17 @@ fn check_alone(c: &Certificate, at: u64) -> std::result::Result<(), String> {
         );
     }
     let v = tbs.validity();
-    if at < secs(&v.not_before) {
+    let (not_before, not_after) = (
+        UtcTime::from_x509(&v.not_before),
+        UtcTime::from_x509(&v.not_after),
+    );
+    if at < not_before {
         return Err(format!(
-            "not yet valid at the time checked: notBefore {}",
-            utc_string(v.not_before.to_date_time())
+            "not yet valid at the time checked: notBefore {not_before}"
         ));
     }
-    if at > secs(&v.not_after) {
-        return Err(format!(
-            "expired at the time checked: notAfter {}",
-            utc_string(v.not_after.to_date_time())
-        ));
+    if at > not_after {
+        return Err(format!("expired at the time checked: notAfter {not_after}"));
     }
     for e in tbs.extensions().into_iter().flatten() {
         if e.critical && !PROCESSED.contains(&e.extn_id.to_string().as_str()) {
@@ -244,33 +238,26 @@ pub(crate) fn is_ca(c: &Certificate) -> bool {
 pub fn verify(
     root: &RootCert,
     crl: Option<&ParsedCrl>,
-    at: SystemTime,
+    at: UtcTime,
     given: &[Given],
 ) -> Result<Report> {
     let root_cert = Certificate::from_der(&root.der)
         .map_err(|e| Error::input(format!("root certificate: {e}")))?;
-    let at_s = at
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_err(|_| Error::operator("the time checked is before 1970"))?
-        .as_secs();
-    let at_text = utc_string(
-        der::DateTime::from_unix_duration(std::time::Duration::from_secs(at_s))
-            .map_err(|e| Error::operator(format!("time: {e}")))?,
-    );
+    // Validity is in whole seconds.
+    let at_s = at.whole_seconds();
+    let at_text = at_s.to_string();
     let root_sha: [u8; 32] = Sha256::digest(&root.der).into();
     let mut crl_state: Option<std::result::Result<(), String>> = None;
     let crl_text = crl.map(|c| {
-        let tu = c.this_update.unix_duration().as_secs();
-        let nu = c.next_update.map(|n| n.unix_duration().as_secs());
-        crl_state = Some(if at_s < tu {
+        crl_state = Some(if at_s < c.this_update {
             Err(format!(
                 "the CRL is not yet valid at the time checked (thisUpdate {})",
-                utc_string(c.this_update)
+                c.this_update
             ))
-        } else if nu.is_some_and(|n| at_s > n) {
+        } else if c.next_update.is_some_and(|n| at_s > n) {
             Err(format!(
                 "the CRL is out of date at the time checked (nextUpdate {}): get the current CRL",
-                c.next_update.map(utc_string).unwrap_or_default()
+                c.next_update.map(|n| n.to_string()).unwrap_or_default()
             ))
         } else {
             Ok(())
@@ -278,9 +265,9 @@ pub fn verify(
         format!(
             "number {}, thisUpdate {}, nextUpdate {}, {} revoked",
             hex::encode(&c.number),
-            utc_string(c.this_update),
+            c.this_update,
             c.next_update
-                .map(utc_string)
+                .map(|n| n.to_string())
                 .unwrap_or_else(|| "none".into()),
             c.revoked.len()
         )
@@ -332,7 +319,7 @@ fn walk(
     leaf: &Certificate,
     root: &Certificate,
     given: &[Given],
-    at: u64,
+    at: UtcTime,
     crl: Option<&ParsedCrl>,
     crl_state: &Option<std::result::Result<(), String>>,
     path: &mut Vec<String>,
@@ -366,7 +353,7 @@ fn walk(
                             return Err(format!(
                                 "{who} by the root's CRL (number {}) since {}{}",
                                 hex::encode(&c.number),
-                                utc_string(r.revoked_at),
+                                r.revoked_at,
                                 r.reason
                                     .map(|x| format!(", reason {}", x.as_str()))
                                     .unwrap_or_default()

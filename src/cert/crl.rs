@@ -19,10 +19,8 @@
 //! * crlExtensions: authorityKeyIdentifier (keyIdentifier = the root's subjectKeyIdentifier)
 //!   and cRLNumber (previous + 1, or 1), both non-critical, in that order (§5.2.1, §5.2.3).
 
-use std::time::{Duration, SystemTime};
-
 use der::{
-    DateTime, Decode, Encode,
+    Decode, Encode,
     asn1::{BitString, OctetString},
     oid::AssociatedOid,
     pem::LineEnding,
@@ -38,11 +36,10 @@ use x509_cert::{
     },
     serial_number::SerialNumber,
     spki::AlgorithmIdentifierOwned,
-    time::Time,
 };
 
 use super::{ED25519_OID, RootCert, tlv};
-use crate::encoding::time::utc_string;
+use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 
 mod read;
@@ -79,9 +76,9 @@ pub struct CrlDraft {
     /// cRLNumber: DER INTEGER content bytes.
     pub number: Vec<u8>,
     /// thisUpdate.
-    pub this_update: DateTime,
+    pub this_update: UtcTime,
     /// nextUpdate.
-    pub next_update: DateTime,
+    pub next_update: UtcTime,
     /// Every entry, in CRL order: the previous CRL's first, then the new ones.
     pub revoked: Vec<Revocation>,
     /// How many of [`CrlDraft::revoked`] come from the previous CRL.
@@ -105,7 +102,7 @@ pub struct CrlParams<'a> {
     /// New revocations, in the order they are to appear.
     pub revoke: &'a [Revocation],
     /// thisUpdate (sub-second parts are dropped).
-    pub this_update: SystemTime,
+    pub this_update: UtcTime,
     /// nextUpdate − thisUpdate in days: 1 to [`MAX_NEXT_UPDATE_DAYS`].
     pub next_update_days: u32,
 }
@@ -134,32 +131,27 @@ fn increment(n: &[u8]) -> Vec<u8> {
 /// [`Error::operator`]; a previous CRL not issued by `root` is [`Error::verification`].
 pub fn prepare(p: &CrlParams<'_>) -> Result<CrlDraft> {
     let root = RootFacts::of(p.root)?;
-    let this_update = DateTime::from_system_time(p.this_update)
-        .map_err(|e| Error::operator(format!("thisUpdate: not a representable time: {e}")))?;
+    let this_update = p.this_update.whole_seconds();
     let days = p.next_update_days;
     if days == 0 || days > MAX_NEXT_UPDATE_DAYS {
         return Err(Error::operator(format!(
             "nextUpdate {days} days after thisUpdate: must be 1 to {MAX_NEXT_UPDATE_DAYS} days (twelve months at most, CA/Browser Forum BR §4.9.7)"
         )));
     }
-    let next_update = DateTime::from_unix_duration(
-        this_update.unix_duration() + Duration::from_secs(u64::from(days) * 86_400),
-    )
-    .map_err(|e| Error::operator(format!("nextUpdate: not a representable time: {e}")))?;
+    let next_update = this_update.plus_days(u64::from(days)).ok_or_else(|| {
+        Error::operator("nextUpdate: not a representable time (after 9999-12-31T23:59:59Z)")
+    })?;
     if this_update < root.not_before {
         return Err(Error::operator(format!(
             "thisUpdate {} is before the root certificate's notBefore {}",
-            utc_string(this_update),
-            utc_string(root.not_before)
+            this_update, root.not_before
         ))
         .hint("check the clock of the ceremony machine"));
     }
     if next_update > root.not_after {
         return Err(Error::operator(format!(
             "nextUpdate {} ({days} days after thisUpdate {}) is after the root certificate's notAfter {}",
-            utc_string(next_update),
-            utc_string(this_update),
-            utc_string(root.not_after)
+            next_update, this_update, root.not_after
         ))
         .hint("choose fewer days so that the CRL expires with the root"));
     }
@@ -170,8 +162,8 @@ pub fn prepare(p: &CrlParams<'_>) -> Result<CrlDraft> {
             if this_update <= prev.this_update {
                 return Err(Error::operator(format!(
                     "thisUpdate {} is not after the previous CRL's thisUpdate {} (CRL number {})",
-                    utc_string(this_update),
-                    utc_string(prev.this_update),
+                    this_update,
+                    prev.this_update,
                     prev.number_hex()
                 ))
                 .hint("check the clock of the ceremony machine and that this is the latest CRL"));
@@ -198,15 +190,14 @@ pub fn prepare(p: &CrlParams<'_>) -> Result<CrlDraft> {
         if r.revoked_at > this_update {
             return Err(Error::operator(format!(
                 "serial {serial}: revocation date {} is after thisUpdate {}",
-                utc_string(r.revoked_at),
-                utc_string(this_update)
+                r.revoked_at, this_update
             )));
         }
         if let Some(pos) = revoked.iter().position(|o| o.serial == r.serial) {
             let msg = if pos < carried_forward {
                 format!(
                     "serial {serial} is already revoked in the previous CRL (since {})",
-                    utc_string(revoked[pos].revoked_at)
+                    revoked[pos].revoked_at
                 )
             } else {
                 format!("serial {serial} is given twice")
@@ -241,8 +232,8 @@ fn extension(oid: der::oid::ObjectIdentifier, value_der: Vec<u8>) -> Result<Exte
 fn build_tbs(
     root: &RootFacts,
     number: &[u8],
-    this_update: DateTime,
-    next_update: DateTime,
+    this_update: UtcTime,
+    next_update: UtcTime,
     revoked: &[Revocation],
 ) -> Result<TbsCertList> {
     let der_err = |e: der::Error| Error::input(format!("CRL: {e}"));
@@ -259,7 +250,7 @@ fn build_tbs(
         };
         entries.push(RevokedCert {
             serial_number,
-            revocation_date: Time::from(r.revoked_at),
+            revocation_date: r.revoked_at.to_x509(),
             crl_entry_extensions,
         });
     }
@@ -271,8 +262,8 @@ fn build_tbs(
         version: Version::V2,
         signature: ed25519_algorithm(),
         issuer: root.subject.clone(),
-        this_update: Time::from(this_update),
-        next_update: Some(Time::from(next_update)),
+        this_update: this_update.to_x509(),
+        next_update: Some(next_update.to_x509()),
         revoked_certificates: (!entries.is_empty()).then_some(entries),
         crl_extensions: Some(vec![
             extension(AuthorityKeyIdentifier::OID, aki.to_der().map_err(der_err)?)?,

@@ -15,8 +15,6 @@
 //! * §4.1.2.2 serialNumber: 128 random bits, positive. §4.1.2.5 validity: UTCTime through
 //!   2049, GeneralizedTime from 2050 (the builder adjusts).
 
-use std::time::{Duration, SystemTime};
-
 use der::{
     Decode, Encode, EncodePem,
     asn1::{BitString, Ia5String, OctetString},
@@ -45,12 +43,12 @@ use x509_cert::{
         AlgorithmIdentifier, ObjectIdentifier, SignatureAlgorithmIdentifier,
         SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef,
     },
-    time::{Time, Validity},
+    time::Validity,
 };
 
 use super::profile::{IntermediateProfile, extension_name};
 use super::{ED25519_OID, RootCert, key_identifier};
-use crate::encoding::time::utc_string;
+use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 
 pub use super::previous::{PreviousCheck, check_previous, load_certificate};
@@ -86,14 +84,10 @@ pub struct Draft {
     pub tbs_sha256: [u8; 32],
     /// Serial: the DER INTEGER's content bytes.
     pub serial: Vec<u8>,
-    /// notBefore, `YYYY-MM-DDTHH:MM:SSZ`.
-    pub not_before: String,
-    /// notAfter, `YYYY-MM-DDTHH:MM:SSZ`.
-    pub not_after: String,
-    /// notBefore as seconds since the epoch.
-    pub not_before_unix: u64,
-    /// notAfter as seconds since the epoch.
-    pub not_after_unix: u64,
+    /// notBefore, as the TBS holds it.
+    pub not_before: UtcTime,
+    /// notAfter, as the TBS holds it.
+    pub not_after: UtcTime,
     /// Subject, RFC 4514.
     pub subject: String,
     /// Issuer (the root's subject), RFC 4514.
@@ -174,39 +168,20 @@ fn ia5(uri: &str) -> Result<Ia5String> {
     Ia5String::new(uri).map_err(|e| Error::input(format!("URI {uri:?}: {e}")))
 }
 
-pub(super) fn unix(t: &Time) -> u64 {
-    t.to_unix_duration().as_secs()
-}
-
-fn date(t: SystemTime, what: &str) -> Result<der::DateTime> {
-    let secs = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_err(|_| Error::operator(format!("{what} is before 1970")))?
-        .as_secs();
-    der::DateTime::from_unix_duration(Duration::from_secs(secs)).map_err(|_| {
-        Error::operator(format!(
-            "{what} is after 9999-12-31T23:59:59Z, the last time a certificate can express"
-        ))
-    })
-}
-
 /// Builds the TBSCertificate from the profile. Checks the validity against the profile's 8-year
 /// ceiling and the root's validity period before anything is built.
 pub fn prepare(
     root: &RootCert,
     profile: &IntermediateProfile,
     req: &Request<'_>,
-    not_before: SystemTime,
+    not_before: UtcTime,
 ) -> Result<Draft> {
-    let start = date(not_before, "notBefore")?;
+    let start = not_before.whole_seconds();
     let total = u64::from(profile.total_days());
-    let end = not_before
-        .checked_add(Duration::from_secs(total * 86_400))
-        .and_then(|t| date(t, "notAfter").ok())
-        .ok_or_else(|| {
+    let end = start.plus_days(total).ok_or_else(|| {
             Error::operator(format!(
                 "notBefore {} + {total} days (validity.days + validity.overlap_days of the profile \"{}\") gives a notAfter after 9999-12-31T23:59:59Z, the last time a certificate can express",
-                utc_string(start),
+                start,
                 profile.name
             ))
             .hint(format!(
@@ -216,23 +191,17 @@ pub fn prepare(
         })?;
     let root_cert = Certificate::from_der(&root.der)
         .map_err(|e| Error::input(format!("root certificate: {e}")))?;
-    let rv = root_cert.tbs_certificate().validity();
-    let start_s = start.unix_duration().as_secs();
-    let end_s = end.unix_duration().as_secs();
-    if start_s < unix(&rv.not_before) {
+    if start < root.not_before {
         return Err(Error::operator(format!(
             "notBefore {} is before the root certificate's notBefore {}",
-            utc_string(start),
-            root.not_before
+            start, root.not_before
         ))
         .hint("check the clock, or give --not-before within the root's validity"));
     }
-    if end_s > unix(&rv.not_after) {
+    if end > root.not_after {
         return Err(Error::operator(format!(
             "the intermediate would be valid until {} ({} + {} days), past the root certificate's notAfter {}",
-            utc_string(end),
-            utc_string(start),
-            total,
+            end, start, total,
             root.not_after
         ))
         .hint(format!(
@@ -355,7 +324,7 @@ pub fn prepare(
         subject: req.subject.clone(),
         extensions,
     };
-    let validity = Validity::new(Time::from(start), Time::from(end));
+    let validity = Validity::new(start.to_x509(), end.to_x509());
     let mut builder = CertificateBuilder::new(bp, serial, validity, req.spki.clone())
         .map_err(|e| Error::input(format!("intermediate certificate: {e}")))?;
     let tbs_der = builder
@@ -371,10 +340,8 @@ pub fn prepare(
     Ok(Draft {
         tbs_sha256: Sha256::digest(&tbs_der).into(),
         serial: tbs.serial_number().as_bytes().to_vec(),
-        not_before: utc_string(v.not_before.to_date_time()),
-        not_after: utc_string(v.not_after.to_date_time()),
-        not_before_unix: unix(&v.not_before),
-        not_after_unix: unix(&v.not_after),
+        not_before: UtcTime::from_x509(&v.not_before),
+        not_after: UtcTime::from_x509(&v.not_after),
         subject: tbs.subject().to_string(),
         issuer: tbs.issuer().to_string(),
         spki_sha256: Sha256::digest(&spki_der).into(),

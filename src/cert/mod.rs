@@ -10,8 +10,6 @@
 //!   RFC 7093 §2 method 1: leftmost 160 bits of SHA-256 of the subjectPublicKey bits.
 //! * §4.1.2.2 serialNumber: positive, at most 20 octets; we draw 128 random bits.
 
-use std::time::SystemTime;
-
 pub mod intermediate;
 pub mod profile;
 
@@ -30,9 +28,10 @@ use x509_cert::{
     name::Name,
     serial_number::SerialNumber,
     spki::{ObjectIdentifier, SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef},
-    time::{Time, Validity},
+    time::Validity,
 };
 
+use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 use crate::key::RootKey;
 
@@ -257,25 +256,12 @@ pub fn fingerprint(public_key: &[u8; 32]) -> [u8; 32] {
     Sha256::digest(ed25519_spki_der(public_key)).into()
 }
 
-/// Adds whole years to a date (29 February becomes 28 February in non-leap years).
-fn add_years(t: der::DateTime, years: u16) -> Result<der::DateTime> {
-    let y = t.year() + years;
-    let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
-    let day = if t.month() == 2 && t.day() == 29 && !leap {
-        28
-    } else {
-        t.day()
-    };
-    der::DateTime::new(y, t.month(), day, t.hour(), t.minutes(), t.seconds())
-        .map_err(|e| Error::input(format!("certificate validity end is not a valid date: {e}")))
-}
-
 /// Builds and self-signs the root certificate. Returns PEM.
 pub fn build_root(
     key: &RootKey,
     profile: &RootProfile,
     rehearsal: bool,
-    now: SystemTime,
+    now: UtcTime,
 ) -> Result<String> {
     let mut serial = [0u8; 16];
     getrandom::fill(&mut serial)
@@ -283,10 +269,11 @@ pub fn build_root(
     // 128 random bits; a leading 0x00 is added by DER if the top bit is set, so it stays positive.
     let serial =
         SerialNumber::new(&serial).map_err(|e| Error::input(format!("serial number: {e}")))?;
-    let start = der::DateTime::from_system_time(now)
-        .map_err(|e| Error::environment(format!("system clock: {e}")))?;
-    let end = add_years(start, profile.validity_years)?;
-    let validity = Validity::new(Time::from(start), Time::from(end));
+    let start = now.whole_seconds();
+    let end = start.plus_years(profile.validity_years).ok_or_else(|| {
+        Error::input("certificate validity end is not a valid date (after 9999-12-31)")
+    })?;
+    let validity = Validity::new(start.to_x509(), end.to_x509());
     let spki = SubjectPublicKeyInfoOwned::from_der(&ed25519_spki_der(&key.public_key_bytes()))
         .map_err(|e| Error::input(format!("public key: {e}")))?;
     let bp = RootBuilderProfile {
@@ -316,10 +303,10 @@ pub struct RootCert {
     pub subject: String,
     /// Serial number: the DER INTEGER's content bytes, hex.
     pub serial_hex: String,
-    /// notBefore, `YYYY-MM-DDTHH:MM:SSZ`.
-    pub not_before: String,
-    /// notAfter, `YYYY-MM-DDTHH:MM:SSZ`.
-    pub not_after: String,
+    /// notBefore.
+    pub not_before: UtcTime,
+    /// notAfter.
+    pub not_after: UtcTime,
 }
 
 /// What `root.pem` must hold: exactly one PEM `CERTIFICATE` block (no DER).
@@ -415,14 +402,13 @@ impl RootCert {
             ))
         })?;
         let validity = tbs.validity();
-        let time = |t: &x509_cert::time::Time| crate::encoding::time::utc_string(t.to_date_time());
         Ok(RootCert {
             fingerprint: fingerprint(&pk),
             public_key,
             subject: tbs.subject().to_string(),
             serial_hex: hex::encode(tbs.serial_number().as_bytes()),
-            not_before: time(&validity.not_before),
-            not_after: time(&validity.not_after),
+            not_before: UtcTime::from_x509(&validity.not_before),
+            not_after: UtcTime::from_x509(&validity.not_after),
             der,
         })
     }
@@ -450,7 +436,7 @@ mod tests {
         let p = RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "root.toml").unwrap();
         assert_eq!(p.validity_years, 10);
         let key = RootKey::from_seed(&SecretBytes::copy_from(&[4u8; 32]).unwrap()).unwrap();
-        let pem = build_root(&key, &p, true, SystemTime::now()).unwrap();
+        let pem = build_root(&key, &p, true, UtcTime::now().unwrap()).unwrap();
         let root = RootCert::from_pem(pem.as_bytes(), "test").unwrap();
         assert_eq!(root.public_key_bytes(), key.public_key_bytes());
         assert!(root.subject.contains("REHEARSAL"), "{}", root.subject);
@@ -460,7 +446,7 @@ mod tests {
     fn tampered_certificate_rejected() {
         let p = RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "root.toml").unwrap();
         let key = RootKey::from_seed(&SecretBytes::copy_from(&[5u8; 32]).unwrap()).unwrap();
-        let pem = build_root(&key, &p, false, SystemTime::now()).unwrap();
+        let pem = build_root(&key, &p, false, UtcTime::now().unwrap()).unwrap();
         let cert = Certificate::from_pem(pem.as_bytes()).unwrap();
         let mut der = cert.to_der().unwrap();
         // Flip a bit of the serial number (version [0] INTEGER 2, then serial INTEGER).
@@ -481,7 +467,7 @@ mod tests {
     fn non_canonical_der_rejected() {
         let p = RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "root.toml").unwrap();
         let key = RootKey::from_seed(&SecretBytes::copy_from(&[6u8; 32]).unwrap()).unwrap();
-        let pem = build_root(&key, &p, false, SystemTime::now()).unwrap();
+        let pem = build_root(&key, &p, false, UtcTime::now().unwrap()).unwrap();
         let (_, mut der) = der::pem::decode_vec(pem.as_bytes()).unwrap();
         // Long-form length for the version [0] (a0 03 → a0 81 03): BER, not DER.
         let pos = der
@@ -499,13 +485,6 @@ mod tests {
 
     fn pem_of(der: &[u8]) -> String {
         der::pem::encode_string("CERTIFICATE", LineEnding::LF, der).unwrap()
-    }
-
-    #[test]
-    fn leap_day_years() {
-        let d = der::DateTime::new(2028, 2, 29, 1, 2, 3).unwrap();
-        let e = add_years(d, 10).unwrap();
-        assert_eq!((e.year(), e.month(), e.day()), (2038, 2, 28));
     }
 
     #[test]

@@ -7,10 +7,10 @@ use ed25519_dalek::Signature;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
-use super::intermediate::{Draft, unix};
+use super::intermediate::Draft;
 use super::profile::IntermediateProfile;
 use super::{ED25519_OID, RootCert};
-use crate::encoding::time::utc_string;
+use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 
 /// Exactly one certificate read from a file (PEM or DER, canonical DER; see
@@ -50,12 +50,12 @@ fn refuse_not_intermediate(prev: &Certificate, origin: &str) -> Result<()> {
 }
 
 /// What `--previous` found.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PreviousCheck {
     /// Previous serial (content bytes, hex).
     pub serial: String,
     /// Previous notAfter.
-    pub not_after: String,
+    pub not_after: UtcTime,
     /// Days during which both are valid (negative: a gap).
     pub overlap_days: i64,
     /// Warnings for the operator (also recorded).
@@ -106,11 +106,10 @@ pub fn check_previous(
         ))
         .hint("have Vault generate a new key (pki/intermediate/generate/internal) and a new CSR"));
     }
-    let prev_end = unix(&tbs.validity().not_after) as i64;
-    let overlap_secs = prev_end - draft.not_before_unix as i64;
+    let not_after = UtcTime::from_x509(&tbs.validity().not_after);
+    let overlap_secs = not_after.unix_secs() as i64 - draft.not_before.unix_secs() as i64;
     let overlap_days = overlap_secs.div_euclid(86_400);
     let mut warnings = Vec::new();
-    let not_after = utc_string(tbs.validity().not_after.to_date_time());
     if overlap_secs < 0 {
         warnings.push(format!(
             "gap: the previous intermediate expires {not_after}, {} day(s) before the new one starts {}; clients will have no valid intermediate in between",

@@ -6,11 +6,11 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 
-use super::{ATTESTATION_DOMAIN, attestations_path, signed_message, time_string, verify};
+use super::{ATTESTATION_DOMAIN, attestations_path, signed_message, verify};
+use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::jcs;
@@ -181,7 +181,7 @@ fn append_attestation(
     m.insert("head".into(), json!(hex::encode(head)));
     m.insert("prev".into(), json!(hex::encode(prev)));
     m.insert("seq".into(), json!(seq));
-    m.insert("time".into(), json!(time_string(SystemTime::now())?));
+    m.insert("time".into(), json!(UtcTime::now()?.transcript_string()));
     m.insert(
         "witness".into(),
         json!({"name": name, "public_key": hex::encode(public_key)}),

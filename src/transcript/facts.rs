@@ -3,12 +3,11 @@
 //! the hash of the running binary.
 
 use std::fs::File;
-use std::time::SystemTime;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::time_string;
+use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 use crate::secret::HardeningReport;
 
@@ -74,9 +73,9 @@ pub struct OutputFacts {
 }
 
 /// The header's `preflight` object: facts about the machine when the ceremony started.
-pub fn preflight(h: &HardeningReport, out: &OutputFacts, now: SystemTime) -> Result<Value> {
+pub fn preflight(h: &HardeningReport, out: &OutputFacts, now: UtcTime) -> Result<Value> {
     let p = super::event::Preflight {
-        clock: time_string(now)?,
+        clock: now.transcript_string(),
         core_dumps_disabled: h.core_dumps_disabled,
         host: read_proc("/proc/sys/kernel/hostname"),
         kernel: read_proc("/proc/sys/kernel/osrelease"),

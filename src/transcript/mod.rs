@@ -17,7 +17,6 @@ pub mod report;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -136,51 +135,6 @@ pub struct HeaderInfo {
     pub participants: Vec<Participant>,
     /// The `preflight` object (see [`preflight`]).
     pub preflight: Value,
-}
-
-/// Formats a time as `YYYY-MM-DDTHH:MM:SS.sssZ`.
-pub fn time_string(t: SystemTime) -> Result<String> {
-    let d = t
-        .duration_since(UNIX_EPOCH)
-        .map_err(|_| Error::environment("the system clock is before 1970"))?;
-    let dt = der::DateTime::from_unix_duration(std::time::Duration::from_secs(d.as_secs()))
-        .map_err(|e| Error::environment(format!("system clock: {e}")))?;
-    Ok(format!(
-        "{}.{:03}Z",
-        &crate::encoding::time::utc_string(dt)[..19],
-        d.subsec_millis()
-    ))
-}
-
-/// True for a well-formed `YYYY-MM-DDTHH:MM:SS.sssZ` string: digits in the right places and a
-/// real date and time (year 1970–9999, day within its month, second 00–59: rootkey never
-/// writes a leap second).
-pub fn is_time_string(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 24 {
-        return false;
-    }
-    let shape = b"dddd-dd-ddTdd:dd:dd.dddZ";
-    if !b.iter().zip(shape).all(|(&c, &p)| {
-        if p == b'd' {
-            c.is_ascii_digit()
-        } else {
-            c == p
-        }
-    }) {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| s[r].parse::<u16>().unwrap_or(99);
-    let small = |r: std::ops::Range<usize>| u8::try_from(num(r)).unwrap_or(99);
-    der::DateTime::new(
-        num(0..4),
-        small(5..7),
-        small(8..10),
-        small(11..13),
-        small(14..16),
-        small(17..19),
-    )
-    .is_ok()
 }
 
 /// Checks that the file name of `path` can be recorded in a transcript (a bare name of at most

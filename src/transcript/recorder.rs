@@ -16,8 +16,9 @@ use sha2::{Digest, Sha256};
 use super::facts::{binary_sha256, clean};
 use super::{
     FILE_NAME, HeaderInfo, Kind, MAX_LINE, SEAL_DOMAIN, TOOL_ACTOR, ZERO_HASH, header_details,
-    signed_message, time_string,
+    signed_message,
 };
+use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::jcs;
@@ -193,7 +194,7 @@ impl Recorder {
                 "internal error: transcript entry `{action}` after the transcript was closed"
             )));
         }
-        let mut time = time_string((self.clock)())?;
+        let mut time = UtcTime::clock((self.clock)())?.transcript_string();
         // Never go backwards (the verifier refuses that); a clock step shows as equal times.
         if time < self.last_time {
             time.clone_from(&self.last_time);

@@ -5,6 +5,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use rootkey::cert::{self, RootCert, RootProfile};
+use rootkey::encoding::time::UtcTime;
 use rootkey::jcs;
 use rootkey::manifest::Manifest;
 use rootkey::plan::Plan;
@@ -120,15 +121,14 @@ fn cert_vectors() {
             }
             eq("issuer = subject", tbs.issuer(), tbs.subject())?;
             let v = tbs.validity();
-            let fmt = rootkey::encoding::time::utc_string;
             eq(
                 "notBefore",
-                fmt(v.not_before.to_date_time()),
+                UtcTime::from_x509(&v.not_before).to_string(),
                 s(exp, "not_before").into(),
             )?;
             eq(
                 "notAfter",
-                fmt(v.not_after.to_date_time()),
+                UtcTime::from_x509(&v.not_after).to_string(),
                 s(exp, "not_after").into(),
             )?;
             let exts: Vec<Value> = tbs

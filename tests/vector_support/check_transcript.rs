@@ -275,11 +275,13 @@ fn check_facts(entries: &[Value], exp: &Value) -> Result<(), String> {
                     );
                     let der = hex::encode(Sha256::digest(&r.der));
                     let fp = hex::encode(r.fingerprint);
+                    let (not_after, not_before) =
+                        (r.not_after.to_string(), r.not_before.to_string());
                     let want = (
                         der.as_str(),
                         fp.as_str(),
-                        r.not_after.as_str(),
-                        r.not_before.as_str(),
+                        not_after.as_str(),
+                        not_before.as_str(),
                         r.serial_hex.as_str(),
                         r.subject.as_str(),
                     );

@@ -1,11 +1,10 @@
 //! The vector ceremony: its fixed, public inputs and a way to run it again with rootkey.
 
-use std::time::{Duration, SystemTime};
-
 use sha2::{Digest, Sha256};
 
 use rootkey::ceremony::{self, BuildParams, Outputs};
 use rootkey::cert::{DEFAULT_ROOT_PROFILE, RootProfile};
+use rootkey::encoding::time::UtcTime;
 use rootkey::key::RootKey;
 use rootkey::plan::Plan;
 use rootkey::shamir::SharePoint;
@@ -82,8 +81,8 @@ pub fn root_key() -> RootKey {
     RootKey::from_seed(&secret(&SEED)).expect("root key")
 }
 
-pub fn ceremony_time() -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(CEREMONY_UNIX)
+pub fn ceremony_time() -> UtcTime {
+    UtcTime::from_unix_secs(CEREMONY_UNIX).expect("time")
 }
 
 /// The fixed Shamir coefficients of x^1 and x^2 (random in a real ceremony).

@@ -1,9 +1,7 @@
 //! Vectors of the certificate revocation list: the first CRL of the vector ceremony's root, and
 //! a copy with a broken signature.
 
-use std::str::FromStr;
-
-use der::DateTime;
+use rootkey::encoding::time::UtcTime;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -26,15 +24,15 @@ pub const REVOKE: [(&str, &str); 3] = [
     ("0x0a", "2029-01-31T23:59:59Z"),
 ];
 
-pub fn time(s: &str) -> DateTime {
-    DateTime::from_str(s).expect("date")
+pub fn time(s: &str) -> UtcTime {
+    UtcTime::parse(s).expect("date")
 }
 
 /// A revocation as it appears in a `crl` expectation.
 pub fn revocation_json(r: &Revocation) -> Value {
     json!({
         "serial_hex": r.serial_hex(),
-        "revoked_at": rootkey::encoding::time::utc_string(r.revoked_at),
+        "revoked_at": r.revoked_at.to_string(),
         "reason": r.reason.map(|x| x.as_str()),
     })
 }
@@ -50,7 +48,7 @@ pub fn crl(o: &mut Out, cx: &VectorCeremony) {
         root,
         previous: None,
         revoke: &revoke,
-        this_update: time(THIS_UPDATE).to_system_time(),
+        this_update: time(THIS_UPDATE),
         next_update_days: NEXT_UPDATE_DAYS,
     })
     .expect("prepare");
@@ -68,7 +66,7 @@ pub fn crl(o: &mut Out, cx: &VectorCeremony) {
             "issuer": parsed.issuer.to_string(),
             "this_update": THIS_UPDATE,
             "next_update_days": NEXT_UPDATE_DAYS,
-            "next_update": parsed.next_update.map(rootkey::encoding::time::utc_string),
+            "next_update": parsed.next_update.map(|t| t.to_string()),
             "revoked": parsed.revoked.iter().map(revocation_json).collect::<Vec<_>>(),
             "aki_hex": parsed.aki.as_deref().map(hex::encode),
             "tbs_sha256": hex::encode(draft.tbs_sha256),

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use rootkey::ceremony::{self, Context};
 use rootkey::cert::{self, RootCert};
+use rootkey::encoding::time::UtcTime;
 use rootkey::fsio;
 use rootkey::jcs;
 use rootkey::key::RootKey;
@@ -26,7 +27,7 @@ use rootkey::manifest::Manifest;
 use rootkey::plan::Plan;
 use rootkey::transcript::event::{self, Event};
 use rootkey::transcript::{
-    ATTESTATION_DOMAIN, Clock, HeaderInfo, Kind, Recorder, TOOL_ACTOR, signed_message, time_string,
+    ATTESTATION_DOMAIN, Clock, HeaderInfo, Kind, Recorder, TOOL_ACTOR, signed_message,
 };
 
 use crate::fixture::{CEREMONY_ID, CEREMONY_UNIX, root_key};
@@ -167,8 +168,8 @@ fn record_generation(rec: &mut Recorder, inp: &Inputs, steps: Steps) {
     let signed = Event::from(event::CertificateSigned {
         certificate_sha256: sha_hex(&r.der),
         fingerprint: hex::encode(r.fingerprint),
-        not_after: r.not_after.clone(),
-        not_before: r.not_before.clone(),
+        not_after: r.not_after.to_string(),
+        not_before: r.not_before.to_string(),
         serial: r.serial_hex.clone(),
         subject: r.subject.clone(),
     });
@@ -187,7 +188,7 @@ fn record_generation(rec: &mut Recorder, inp: &Inputs, steps: Steps) {
                 file: format!("share-{:02}-{}.txt", e.index, fsio::slug(&e.holder)),
                 holder: e.holder.clone(),
                 index: e.index,
-                medium: e.medium.clone(),
+                medium: e.medium.as_str().to_string(),
                 role: e.role.clone(),
             },
         )
@@ -302,7 +303,7 @@ pub fn entry_line(seq: u64, time: u64, action: &str, details: Value, prev: &[u8]
         "details": details,
         "prev": sha_hex(prev),
         "seq": seq,
-        "time": time_string(entry_time(time)).expect("time"),
+        "time": UtcTime::clock(entry_time(time)).expect("time").transcript_string(),
     }))
 }
 
@@ -319,7 +320,9 @@ pub fn attestations(t: &[u8]) -> Vec<u8> {
             "head": hex::encode(head),
             "prev": hex::encode(prev),
             "seq": seq,
-            "time": time_string(entry_time((ls.len() + seq) as u64)).expect("time"),
+            "time": UtcTime::clock(entry_time((ls.len() + seq) as u64))
+                .expect("time")
+                .transcript_string(),
             "witness": {"name": name, "public_key": hex::encode(key.public_key_bytes())},
         });
         let sig = key.sign(&signed_message(ATTESTATION_DOMAIN, &a).expect("message"));

@@ -93,7 +93,7 @@ fn crl_transcript(previous: Option<&str>, revoke: &[Revocation], this_update: &s
         context_files: [&f.root, &f.manifest],
         previous: prev_file.as_ref().zip(prev.as_ref()),
         revoke,
-        this_update: time(this_update).to_system_time(),
+        this_update: time(this_update),
         next_update_days: NEXT_UPDATE_DAYS,
     };
     let out = tempfile::tempdir().expect("tempdir");
@@ -104,7 +104,8 @@ fn crl_transcript(previous: Option<&str>, revoke: &[Revocation], this_update: &s
         preflight(),
     ));
     rootkey::transcript::recorded(&mut rec, |rec| {
-        ceremony::sign_crl(&job, &mut confirmers(), sources(), out.path(), rec)
+        let draft = ceremony::crl::prepare_crl(&job)?;
+        ceremony::sign_crl(&job, draft, &mut confirmers(), sources(), out.path(), rec)
     })
     .expect("crl sign");
     rec.bytes().expect("memory").to_vec()
@@ -130,7 +131,7 @@ fn rotation_transcript() -> Vec<u8> {
         profile: &profile,
         profile_file: "intermediate.toml",
         previous: None,
-        not_before: time(ROTATION_NOT_BEFORE).to_system_time(),
+        not_before: time(ROTATION_NOT_BEFORE),
     };
     let out = tempfile::tempdir().expect("tempdir");
     let mut rec = recorder(&ceremony::quorum_header(
@@ -140,7 +141,15 @@ fn rotation_transcript() -> Vec<u8> {
         preflight(),
     ));
     rootkey::transcript::recorded(&mut rec, |rec| {
-        ceremony::sign_intermediate(&job, &mut confirmers(), sources(), out.path(), rec)
+        let prepared = ceremony::intermediate::prepare_intermediate(&job)?;
+        ceremony::sign_intermediate(
+            &job,
+            prepared,
+            &mut confirmers(),
+            sources(),
+            out.path(),
+            rec,
+        )
     })
     .expect("intermediate sign");
     rec.bytes().expect("memory").to_vec()

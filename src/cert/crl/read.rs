@@ -1,7 +1,7 @@
 //! Reading a CRL back: the structural checks ([`parse`]) and the check that the root issued
 //! it ([`load_previous`]).
 
-use der::{DateTime, Decode, Encode, asn1::Int, oid::AssociatedOid};
+use der::{Decode, Encode, asn1::Int, oid::AssociatedOid};
 use ed25519_dalek::Signature;
 use sha2::{Digest, Sha256};
 use x509_cert::{
@@ -16,7 +16,7 @@ use x509_cert::{
 use super::revocation::integer_problem;
 use super::{MAX_INTEGER_OCTETS, PEM_LABEL, Reason, Revocation, ed25519_algorithm};
 use crate::cert::RootCert;
-use crate::encoding::time::utc_string;
+use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 
 /// A CRL read back and checked (structure only; see [`parse`]).
@@ -31,9 +31,9 @@ pub struct ParsedCrl {
     /// cRLNumber: the DER INTEGER content bytes.
     pub number: Vec<u8>,
     /// thisUpdate.
-    pub this_update: DateTime,
+    pub this_update: UtcTime,
     /// nextUpdate, if present.
-    pub next_update: Option<DateTime>,
+    pub next_update: Option<UtcTime>,
     /// revokedCertificates, in the CRL's order.
     pub revoked: Vec<Revocation>,
     /// authorityKeyIdentifier keyIdentifier, if present.
@@ -62,9 +62,9 @@ const CRL_PEM: crate::pem::Expect<'static> = crate::pem::Expect {
     der: true,
 };
 
-/// The DateTime of `t`, checking the RFC 5280 §5.1.2.4 encoding rule (UTCTime through 2049,
+/// The time `t` holds, checking the RFC 5280 §5.1.2.4 encoding rule (UTCTime through 2049,
 /// GeneralizedTime from 2050).
-fn time_of(t: &Time, what: &str, origin: &str) -> Result<DateTime> {
+fn time_of(t: &Time, what: &str, origin: &str) -> Result<UtcTime> {
     let dt = t.to_date_time();
     let (ok, kind) = match t {
         Time::UtcTime(_) => (dt.year() < 2050, "UTCTime"),
@@ -73,10 +73,10 @@ fn time_of(t: &Time, what: &str, origin: &str) -> Result<DateTime> {
     if !ok {
         return Err(Error::input(format!(
             "{origin}: {what} {} is encoded as {kind}; RFC 5280 §5.1.2.4 requires UTCTime through 2049 and GeneralizedTime from 2050",
-            utc_string(dt)
+            UtcTime::from(dt)
         )));
     }
-    Ok(dt)
+    Ok(UtcTime::from(dt))
 }
 
 fn revocation_of(rc: &RevokedCert, origin: &str) -> Result<Revocation> {
@@ -243,8 +243,8 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<ParsedCrl> {
 pub(super) struct RootFacts {
     pub(super) subject: Name,
     pub(super) ski: Vec<u8>,
-    pub(super) not_before: DateTime,
-    pub(super) not_after: DateTime,
+    pub(super) not_before: UtcTime,
+    pub(super) not_after: UtcTime,
 }
 
 impl RootFacts {
@@ -263,8 +263,8 @@ impl RootFacts {
         Ok(RootFacts {
             subject: tbs.subject().clone(),
             ski,
-            not_before: tbs.validity().not_before.to_date_time(),
-            not_after: tbs.validity().not_after.to_date_time(),
+            not_before: UtcTime::from_x509(&tbs.validity().not_before),
+            not_after: UtcTime::from_x509(&tbs.validity().not_after),
         })
     }
 

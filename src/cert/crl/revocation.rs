@@ -1,7 +1,7 @@
 //! Revocation entries: the reasons rootkey accepts (RFC 5280 §5.3.1) and the `--revoke
 //! SERIAL[:REASON]` argument.
 
-use der::DateTime;
+use crate::encoding::time::UtcTime;
 use x509_cert::ext::pkix::CrlReason;
 
 use super::MAX_INTEGER_OCTETS;
@@ -104,7 +104,7 @@ pub struct Revocation {
     /// The serial number's DER INTEGER content bytes: positive, minimal, at most 20 octets.
     pub serial: Vec<u8>,
     /// revocationDate.
-    pub revoked_at: DateTime,
+    pub revoked_at: UtcTime,
     /// The reason, if one was given (an explicit `unspecified` is written as none).
     pub reason: Option<Reason>,
 }
@@ -147,7 +147,7 @@ pub(super) fn minimal_positive(bytes: &[u8]) -> Option<Vec<u8>> {
 /// with a `0x` or `serial=` prefix, or as colon-separated byte pairs (`3a:9f:…`, as
 /// `openssl x509 -text` prints it); an odd number of digits without colons is read as a number
 /// (`abc` = `0abc`). The text after the last colon is a REASON when it is not two hex digits.
-pub fn parse_revoke_arg(arg: &str, revoked_at: DateTime) -> Result<Revocation> {
+pub fn parse_revoke_arg(arg: &str, revoked_at: UtcTime) -> Result<Revocation> {
     let fail = |what: String| {
         Error::operator(format!("--revoke {arg:?}: {what}")).hint(
             "give the serial number in hex as `openssl x509 -noout -serial` prints it, \

@@ -9,17 +9,18 @@ use crate::cert::{DEFAULT_ROOT_PROFILE, RootProfile, build_root};
 use crate::error::Fault;
 use crate::key::RootKey;
 use crate::secret::SecretBytes;
+use x509_cert::time::Time;
 
-fn dt(y: u16, mo: u8, d: u8) -> DateTime {
-    DateTime::new(y, mo, d, 0, 0, 0).unwrap()
+fn dt(y: u16, mo: u8, d: u8) -> UtcTime {
+    UtcTime::from(der::DateTime::new(y, mo, d, 0, 0, 0).unwrap())
 }
 
-fn at(y: u16, mo: u8, d: u8) -> SystemTime {
-    dt(y, mo, d).to_system_time()
+fn at(y: u16, mo: u8, d: u8) -> UtcTime {
+    dt(y, mo, d)
 }
 
 /// A throwaway root: key from `[seed; 32]`, default profile (10 years), issued on `from`.
-fn root_at(seed: u8, from: SystemTime) -> (RootKey, RootCert, String) {
+fn root_at(seed: u8, from: UtcTime) -> (RootKey, RootCert, String) {
     let key = RootKey::from_seed(&SecretBytes::copy_from(&[seed; 32]).unwrap()).unwrap();
     let profile = RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "root.toml").unwrap();
     let pem = build_root(&key, &profile, true, from).unwrap();
@@ -36,7 +37,7 @@ fn params<'a>(
     root: &'a RootCert,
     previous: Option<&'a ParsedCrl>,
     revoke: &'a [Revocation],
-    this_update: SystemTime,
+    this_update: UtcTime,
 ) -> CrlParams<'a> {
     CrlParams {
         root,
@@ -263,8 +264,9 @@ fn time_encoding_switches_in_2050() {
     assert_eq!(parsed.next_update, Some(dt(2050, 12, 1)));
     // A GeneralizedTime before 2050 is refused.
     let mut tbs = crl.tbs_cert_list.clone();
-    tbs.this_update =
-        Time::GeneralTime(der::asn1::GeneralizedTime::from_date_time(dt(2049, 12, 1)));
+    tbs.this_update = Time::GeneralTime(der::asn1::GeneralizedTime::from_date_time(
+        dt(2049, 12, 1).to_datetime(),
+    ));
     let bad = CertificateList {
         tbs_cert_list: tbs,
         ..crl

@@ -7,10 +7,14 @@ use crate::cert::{DEFAULT_ROOT_PROFILE, RootProfile, build_root};
 use crate::key::RootKey;
 use crate::secret::SecretBytes;
 
+fn secs(unix: u64) -> UtcTime {
+    UtcTime::from_unix_secs(unix).unwrap()
+}
+
 fn make_root(seed: u8) -> (RootKey, RootCert) {
     let key = RootKey::from_seed(&SecretBytes::copy_from(&[seed; 32]).unwrap()).unwrap();
     let p = RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "root.toml").unwrap();
-    let pem = build_root(&key, &p, false, SystemTime::now()).unwrap();
+    let pem = build_root(&key, &p, false, UtcTime::now().unwrap()).unwrap();
     (key, RootCert::from_pem(pem.as_bytes(), "root").unwrap())
 }
 
@@ -35,10 +39,13 @@ fn prepare_sign_assemble() {
             subject: &subject,
             spki: &spki,
         },
-        SystemTime::now(),
+        UtcTime::now().unwrap(),
     )
     .unwrap();
-    assert_eq!(d.not_after_unix - d.not_before_unix, 455 * 86_400);
+    assert_eq!(
+        d.not_after.unix_secs() - d.not_before.unix_secs(),
+        455 * 86_400
+    );
     assert_eq!(d.extensions.len(), 7);
     assert!(d.extensions[0].critical && d.extensions[1].critical);
     let der = assemble(&d, &key.sign(&d.tbs_der), &root).unwrap();
@@ -57,7 +64,7 @@ fn validity_past_root_refused() {
     let (_, root) = make_root(1);
     let profile = IntermediateProfile::from_toml(DEFAULT_INTERMEDIATE_PROFILE, "p").unwrap();
     let (subject, spki) = ed25519_request(2);
-    let late = SystemTime::now() + Duration::from_secs(9 * 365 * 86_400 + 300 * 86_400);
+    let late = UtcTime::now().unwrap().plus_days(9 * 365 + 300).unwrap();
     let e = prepare(
         &root,
         &profile,
@@ -73,7 +80,7 @@ fn validity_past_root_refused() {
         "{}",
         e.message
     );
-    let early = SystemTime::now() - Duration::from_secs(86_400);
+    let early = secs(UtcTime::now().unwrap().unix_secs() - 86_400);
     let e = prepare(
         &root,
         &profile,
@@ -105,7 +112,7 @@ fn previous_checks() {
         subject: &subject,
         spki: &spki,
     };
-    let t0 = SystemTime::now() + Duration::from_secs(60);
+    let t0 = secs(UtcTime::now().unwrap().unix_secs() + 60);
     let d1 = prepare(&root, &profile, &req, t0).unwrap();
     let prev =
         Certificate::from_der(&assemble(&d1, &key.sign(&d1.tbs_der), &root).unwrap()).unwrap();
@@ -118,33 +125,15 @@ fn previous_checks() {
         spki: &spki2,
     };
     // One year later: 90 days of overlap, no warning.
-    let d2 = prepare(
-        &root,
-        &profile,
-        &req2,
-        t0 + Duration::from_secs(365 * 86_400),
-    )
-    .unwrap();
+    let d2 = prepare(&root, &profile, &req2, t0.plus_days(365).unwrap()).unwrap();
     let c = check_previous(&prev, "prev.pem", &root, &d2, &profile).unwrap();
     assert_eq!(c.overlap_days, 90);
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     // Later: short overlap; much later: a gap.
-    let d3 = prepare(
-        &root,
-        &profile,
-        &req2,
-        t0 + Duration::from_secs(400 * 86_400),
-    )
-    .unwrap();
+    let d3 = prepare(&root, &profile, &req2, t0.plus_days(400).unwrap()).unwrap();
     let c = check_previous(&prev, "prev.pem", &root, &d3, &profile).unwrap();
     assert!(c.warnings[0].contains("short overlap"), "{:?}", c.warnings);
-    let d4 = prepare(
-        &root,
-        &profile,
-        &req2,
-        t0 + Duration::from_secs(500 * 86_400),
-    )
-    .unwrap();
+    let d4 = prepare(&root, &profile, &req2, t0.plus_days(500).unwrap()).unwrap();
     let c = check_previous(&prev, "prev.pem", &root, &d4, &profile).unwrap();
     assert!(c.warnings[0].contains("gap"), "{:?}", c.warnings);
     // Not from this root: refused.
@@ -166,7 +155,7 @@ fn previous_checks() {
         e.message
     );
     let p = RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "root.toml").unwrap();
-    let again = build_root(&key, &p, false, SystemTime::now()).unwrap();
+    let again = build_root(&key, &p, false, UtcTime::now().unwrap()).unwrap();
     let again = RootCert::from_pem(again.as_bytes(), "again").unwrap();
     assert_ne!(again.der, root.der);
     let reissued = Certificate::from_der(&again.der).unwrap();

@@ -125,7 +125,7 @@ pub(super) fn parse_entry(l: &[u8], line: usize) -> std::result::Result<Entry, S
         .as_u64()
         .ok_or("`seq` is not a non-negative integer")?;
     let time = m["time"].as_str().ok_or("`time` is not a string")?;
-    if !is_time_string(time) {
+    if !UtcTime::is_transcript_form(time) {
         return Err(format!(
             "`time` \"{time}\" is not a real UTC time YYYY-MM-DDTHH:MM:SS.sssZ (year 1970–9999, day within its month, second 00–59)"
         ));

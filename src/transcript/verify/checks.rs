@@ -143,7 +143,7 @@ pub(super) fn check_attestations(
             .ok_or_else(|| malformed("`seq` is not a non-negative integer"))?;
         let time = m["time"]
             .as_str()
-            .filter(|t| is_time_string(t))
+            .filter(|t| UtcTime::is_transcript_form(t))
             .ok_or_else(|| malformed("`time` is not a real time YYYY-MM-DDTHH:MM:SS.sssZ"))?;
         let att_head = m["head"]
             .as_str()

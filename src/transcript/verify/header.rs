@@ -65,7 +65,7 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
     let binary_sha256 = t.hex_str("binary_sha256")?;
     let p = d.obj("preflight")?;
     p.keys(event::Preflight::MEMBERS)?;
-    if !is_time_string(p.str("clock")?) {
+    if !UtcTime::is_transcript_form(p.str("clock")?) {
         return Err(p.err("clock", "is not a real UTC time YYYY-MM-DDTHH:MM:SS.sssZ"));
     }
     for b in [

@@ -35,9 +35,10 @@ use sha2::{Digest, Sha256};
 use super::event::{self, Action};
 use super::{
     ATTESTATION_DOMAIN, FORMAT, Kind, MAX_FILE, MAX_LINE, Participant, SEAL_DOMAIN, TOOL_ACTOR,
-    ZERO_HASH, attestations_path, is_time_string, signed_message,
+    ZERO_HASH, attestations_path, signed_message,
 };
 use crate::cert::{self, RootCert};
+use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result, is_unsafe_char};
 use crate::fsio;
 use crate::jcs;

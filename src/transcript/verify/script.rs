@@ -3,6 +3,7 @@
 
 use super::details::D;
 use super::*;
+use crate::plan::Medium;
 
 /// Facts gathered from the script for the later checks.
 #[derive(Default)]
@@ -22,9 +23,6 @@ pub(super) struct Facts<'a> {
     /// (file, sha256) of each `artifact-written` of the generation steps.
     pub(super) written: Vec<(&'static str, String)>,
 }
-
-/// The media a share is written to (`share-written.medium`; docs/formats.md, "Ceremony plan").
-pub(super) const MEDIA: &[&str] = &["text", "paper"];
 
 #[derive(Clone, PartialEq, Eq)]
 pub(super) enum Artifact {
@@ -284,10 +282,12 @@ pub(super) fn script_steps<'a>(
                 .envelopes
                 .push((e, idx, d.hex_str("envelope_sha256")?));
             d.file("file")?;
-            if !MEDIA.contains(&d.name("medium")?) {
+            // The media a share is written to (docs/formats.md, "Ceremony plan").
+            if Medium::parse(d.name("medium")?).is_none() {
+                let media: Vec<&str> = Medium::ALL.iter().map(|m| m.as_str()).collect();
                 return Err(d.err(
                     "medium",
-                    &format!("is not a known medium ({})", MEDIA.join(" or ")),
+                    &format!("is not a known medium ({})", media.join(" or ")),
                 ));
             }
         }

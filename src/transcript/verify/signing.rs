@@ -23,8 +23,8 @@ pub(super) struct Prepared {
 
 /// Seconds since the epoch of a `YYYY-MM-DDTHH:MM:SSZ` string.
 pub(super) fn seconds(d: &D<'_>, key: &str) -> Result<u64> {
-    crate::encoding::time::parse_utc(d.str(key)?)
-        .map(|t| t.unix_duration().as_secs())
+    UtcTime::parse(d.str(key)?)
+        .map(UtcTime::unix_secs)
         .ok_or_else(|| {
             d.err(
                 key,
