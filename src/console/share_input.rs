@@ -1,8 +1,10 @@
 //! Reading a share back, in every way a holder can present it: a share file (text form), a
 //! photo of a paper shard's QR code (`--qr-image`), or at the keyboard — typed row by row from
 //! the paper (each row checked, and corrected if one character is wrong, as it is entered) or
-//! as one line from a USB QR scanner that acts as a keyboard. All of them end in the same
-//! share text, which [`crate::share::text::parse`] then decodes; nothing read is ever echoed.
+//! as one line from a USB QR scanner that acts as a keyboard. [`read`] returns the decoded
+//! share ([`Presented`]): a file, a photo or a scanned line is decoded with
+//! [`crate::share::text::parse`], rows typed at a [`Console`] are decoded as they are entered
+//! and assembled with [`crate::share::text::decode_symbols`]; nothing read is ever echoed.
 //!
 //! Limits: a photo is decoded on the ordinary heap (the `image` and `rqrr` crates): the file's
 //! bytes are zeroized after decoding and the decoded text is moved into locked memory, but the
@@ -13,10 +15,12 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroize;
 
+use super::{Console, Question};
 use crate::encoding::names::base_name;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::secret::{self, SecretBytes};
+use crate::share::Envelope;
 use crate::share::text::{self, COMPACT_PREFIX, Correction, ROW_LEN, ROWS};
 
 /// Largest share file accepted.
@@ -50,7 +54,18 @@ pub struct ShareText {
     pub origin: String,
     /// What the transcript records as its `file`: the file's name, or `-` for the keyboard.
     pub file: String,
-    /// Corrections already made while it was typed (rows are corrected as they are entered).
+}
+
+/// A share as presented: read from its source and decoded (not yet checked against a
+/// manifest).
+pub struct Presented {
+    /// The checked envelope.
+    pub envelope: Envelope,
+    /// How to name it in messages: `file PATH`, `QR image PATH` or `keyboard entry N`.
+    pub origin: String,
+    /// What the transcript records as its `file`: the file's name, or `-` for the keyboard.
+    pub file: String,
+    /// Corrections made while it was typed or decoded (row, column).
     pub corrections: Vec<Correction>,
 }
 
@@ -72,14 +87,29 @@ pub fn sources(
     sources
 }
 
-/// Reads a share from `source`; `ordinal` numbers keyboard prompts ("share 3").
-pub fn read(source: Source, ordinal: usize) -> Result<ShareText> {
+/// Reads a share from `source` and decodes it; `ordinal` numbers keyboard prompts ("share 3"),
+/// asked at `console`.
+pub fn read(console: &mut dyn Console, source: Source, ordinal: usize) -> Result<Presented> {
     match source {
-        Source::File(p) => read_file(&p),
-        Source::QrImage(p) => read_qr_image(&p),
-        Source::Keyboard => read_keyboard(ordinal),
-        Source::Read(t) => Ok(t),
+        Source::File(p) => decode(read_file(&p)?),
+        Source::QrImage(p) => decode(read_qr_image(&p)?),
+        Source::Keyboard => read_keyboard(console, ordinal),
+        Source::Read(t) => decode(t),
     }
+}
+
+/// Decodes a share's text (file form or compact form); an error names its origin.
+pub fn decode(st: ShareText) -> Result<Presented> {
+    let _scrub = secret::ScrubOnDrop;
+    let decoded =
+        text::parse(st.text.as_slice()).map_err(|e| e.context(format!("share {}", st.origin)))?;
+    drop(st.text);
+    Ok(Presented {
+        envelope: decoded.envelope,
+        origin: st.origin,
+        file: st.file,
+        corrections: decoded.corrections,
+    })
 }
 
 /// Reads a share file.
@@ -91,7 +121,6 @@ pub fn read_file(path: &Path) -> Result<ShareText> {
         text,
         origin,
         file: base_name(path),
-        corrections: Vec::new(),
     })
 }
 
@@ -125,7 +154,6 @@ pub fn read_qr_image(path: &Path) -> Result<ShareText> {
         text,
         origin,
         file: base_name(path),
-        corrections: Vec::new(),
     })
 }
 
@@ -156,7 +184,6 @@ pub fn read_rendered_qr(
         text,
         origin: origin.to_string(),
         file: "-".into(),
-        corrections: Vec::new(),
     })
 }
 
@@ -265,32 +292,43 @@ fn decode_gray(img: image::GrayImage, origin: &str) -> Result<SecretBytes> {
 /// compact form, `RKS1:…`), or the 13 rows typed one by one. Each typed row is checked (and
 /// corrected if one character is wrong) as soon as Enter is pressed; a row with errors is asked
 /// for again. Only progress is shown, never what was typed.
-pub fn read_keyboard(ordinal: usize) -> Result<ShareText> {
+pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presented> {
     let _scrub = secret::ScrubOnDrop;
     let origin = format!("keyboard entry {ordinal}");
-    progress(&format!(
-        "Share {ordinal}: scan its QR code with the scanner, or type its {ROWS} rows from the paper \
+    progress(
+        console,
+        &format!(
+            "Share {ordinal}: scan its QR code with the scanner, or type its {ROWS} rows from the paper \
          (input is hidden; spaces do not matter)."
-    ))?;
+        ),
+    )?;
     let mut syms = SecretBytes::zeroed(ROWS * ROW_LEN)?;
     let mut corrections = Vec::new();
     let mut row = 1usize;
     let mut tries = 0usize;
     while row <= ROWS {
-        let line = match secret::read_hidden_line(&format!("  row {row:>2}/{ROWS}: "), 512) {
+        let line = match console.ask_secret(
+            &Question::ShareRow {
+                share: ordinal,
+                row,
+            },
+            &format!("  row {row:>2}/{ROWS}: "),
+            512,
+        ) {
             Ok(l) => l,
             // An over-long line is a typing mistake: ask for the row again.
             Err(secret::SecretError::Terminal("input too long", _)) => {
                 tries += 1;
-                progress(&format!(
-                    "  row {row}: far too long (more than 512 characters)"
-                ))?;
+                progress(
+                    console,
+                    &format!("  row {row}: far too long (more than 512 characters)"),
+                )?;
                 if tries >= ROW_TRIES {
                     return Err(Error::operator(format!(
                         "{origin}: row {row} was refused {ROW_TRIES} times; giving up on this share"
                     )));
                 }
-                progress(&format!("  type row {row} again"))?;
+                progress(console, &format!("  type row {row} again"))?;
                 continue;
             }
             Err(e) => return Err(Error::input(format!("{origin}: {e}"))),
@@ -299,12 +337,14 @@ pub fn read_keyboard(ordinal: usize) -> Result<ShareText> {
         if row == 1 && is_compact(typed) {
             let mut text = SecretBytes::zeroed(typed.len())?;
             text.as_mut_slice().copy_from_slice(typed);
-            progress(&format!("  scanned: {} characters read", typed.len()))?;
-            return Ok(ShareText {
+            progress(
+                console,
+                &format!("  scanned: {} characters read", typed.len()),
+            )?;
+            return decode(ShareText {
                 text,
                 origin: format!("keyboard entry {ordinal} (scanned)"),
                 file: "-".into(),
-                corrections,
             });
         }
         // A typed row may carry its printed row number ("05 XXXX XXXX XXXX").
@@ -315,34 +355,41 @@ pub fn read_keyboard(ordinal: usize) -> Result<ShareText> {
         out.zeroize();
         match result {
             Ok(None) => {
-                progress(&format!("  row {row:>2}/{ROWS} ok"))?;
+                progress(console, &format!("  row {row:>2}/{ROWS} ok"))?;
                 row += 1;
                 tries = 0;
             }
             Ok(Some(c)) => {
-                progress(&format!(
-                    "  row {row:>2}/{ROWS} ok — character {} was wrong and has been corrected; check the paper",
-                    c.column
-                ))?;
+                progress(
+                    console,
+                    &format!(
+                        "  row {row:>2}/{ROWS} ok — character {} was wrong and has been corrected; check the paper",
+                        c.column
+                    ),
+                )?;
                 corrections.push(c);
                 row += 1;
                 tries = 0;
             }
             Err(e) => {
                 tries += 1;
-                progress(&format!("  {}", e.message))?;
+                progress(console, &format!("  {}", e.message))?;
                 if tries >= ROW_TRIES {
                     return Err(Error::operator(format!(
                         "{origin}: row {row} was refused {ROW_TRIES} times; giving up on this share"
                     ))
                     .hint("check the paper, then run the command again"));
                 }
-                progress(&format!("  type row {row} again"))?;
+                progress(console, &format!("  type row {row} again"))?;
             }
         }
     }
-    Ok(ShareText {
-        text: text::file_form_from_symbols(&syms)?,
+    // Decoded from the checked symbols (never re-rendered as text); messages as for a file.
+    let decoded = text::decode_symbols(&syms).map_err(|e| e.context(format!("share {origin}")))?;
+    drop(syms);
+    corrections.extend(decoded.corrections);
+    Ok(Presented {
+        envelope: decoded.envelope,
         origin,
         file: "-".into(),
         corrections,
@@ -350,8 +397,8 @@ pub fn read_keyboard(ordinal: usize) -> Result<ShareText> {
 }
 
 /// One line of keyboard-entry progress on standard error (never what was typed).
-fn progress(line: &str) -> Result<()> {
-    crate::console::err("the share entry progress", &format!("{line}\n"))
+fn progress(console: &mut dyn Console, line: &str) -> Result<()> {
+    console.err("the share entry progress", &format!("{line}\n"))
 }
 
 fn trim(b: &[u8]) -> &[u8] {
