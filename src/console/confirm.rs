@@ -245,3 +245,144 @@ mod tests {
         assert!(e.message.contains("1 confirmation"), "{}", e.message);
     }
 }
+
+#[cfg(test)]
+mod dialogue_tests {
+    use super::*;
+    use crate::console::Scripted;
+
+    const TBS: [u8; 32] = [0xa5; 32];
+    const CODE: &str = "A5A5-A5A5";
+
+    fn name(n: u8) -> Question {
+        Question::ConfirmerName { confirmer: n }
+    }
+    fn code(n: u8) -> Question {
+        Question::ConfirmationCode { confirmer: n }
+    }
+
+    #[test]
+    fn two_people_type_their_names_and_the_code() {
+        let mut c = Scripted::new()
+            .line(name(1), " Ann ")
+            .line(code(1), "a5a5 a5a5")
+            .line(name(2), "Bob")
+            .line(code(2), CODE);
+        let list = confirm(&mut c, "SUMMARY\n", &TBS).unwrap();
+        let got: Vec<(&str, Method)> = list.iter().map(|c| (c.name.as_str(), c.method)).collect();
+        assert_eq!(
+            got,
+            [("Ann", Method::TypedCode), ("Bob", Method::TypedCode)]
+        );
+        assert_eq!(
+            c.text(Channel::Terminal),
+            format!(
+                "SUMMARY\n\nTwo people must confirm. Each checks the summary above against the request, then types their name and the code {CODE}.\n"
+            )
+        );
+        assert_eq!(c.text(Channel::Out), "", "nothing on standard output");
+        let prompts: Vec<String> = c
+            .shown()
+            .iter()
+            .filter_map(|s| match s {
+                crate::console::Shown::Asked(_, p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            prompts,
+            [
+                "confirmer 1 of 2, your name: ".to_string(),
+                format!("Ann, type the code {CODE}: "),
+                "confirmer 2 of 2, your name: ".to_string(),
+                format!("Bob, type the code {CODE}: "),
+            ]
+        );
+        assert_eq!(c.unanswered(), 0);
+    }
+
+    #[test]
+    fn a_wrong_code_is_asked_for_again() {
+        let mut c = Scripted::new()
+            .line(name(1), "Ann")
+            .line(code(1), "A5A5-A5A6")
+            .line(code(1), CODE)
+            .line(name(2), "Bob")
+            .line(code(2), CODE);
+        let list = confirm(&mut c, "S\n", &TBS).unwrap();
+        assert_eq!(list.len(), 2);
+        assert!(
+            c.text(Channel::Terminal)
+                .ends_with("\nthat is not the code shown (try 1 of 3)\n"),
+            "{}",
+            c.text(Channel::Terminal)
+        );
+    }
+
+    #[test]
+    fn three_wrong_codes_sign_nothing() {
+        let mut c = Scripted::new()
+            .line(name(1), "Ann")
+            .line(code(1), "1")
+            .line(code(1), "2")
+            .line(code(1), "3");
+        let e = confirm(&mut c, "S\n", &TBS).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::INPUT);
+        assert_eq!(
+            e.message,
+            "Ann did not type the confirmation code: nothing was signed"
+        );
+        assert!(c.text(Channel::Terminal).ends_with("(try 3 of 3)\n"));
+        assert_eq!(c.asked().len(), 4, "no second confirmer is asked");
+    }
+
+    #[test]
+    fn the_same_person_cannot_confirm_twice() {
+        let mut c = Scripted::new()
+            .line(name(1), "Ann")
+            .line(code(1), CODE)
+            .line(name(2), " ANN ");
+        let e = confirm(&mut c, "S\n", &TBS).unwrap_err();
+        assert_eq!(
+            e.message,
+            "\"ANN\" already confirmed: the two-person rule needs two distinct people"
+        );
+        assert_eq!(c.asked().last(), Some(&name(2)), "no code is asked of them");
+        let mut c = Scripted::new().line(name(1), "bad\u{7}name");
+        let e = confirm(&mut c, "S\n", &TBS).unwrap_err();
+        assert!(
+            e.message.starts_with("confirmer name \"bad?name\""),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn named_confirmers_see_the_summary_on_standard_output() {
+        let mut c = Scripted::new().named_confirmers(&[" Ann ", "Bob"]);
+        let list = confirm(&mut c, "SUMMARY\n", &TBS).unwrap();
+        let got: Vec<(&str, Method)> = list.iter().map(|c| (c.name.as_str(), c.method)).collect();
+        assert_eq!(
+            got,
+            [("Ann", Method::CommandLine), ("Bob", Method::CommandLine)]
+        );
+        assert_eq!(c.text(Channel::Out), "SUMMARY\n");
+        assert!(c.asked().is_empty());
+        let mut c = Scripted::new().named_confirmers(&["Ann", "ann"]);
+        let e = confirm(&mut c, "S\n", &TBS).unwrap_err();
+        assert!(e.message.contains("cannot confirm twice"), "{}", e.message);
+    }
+
+    #[test]
+    fn the_number_of_named_confirmers_is_checked_first() {
+        assert!(confirmer(&[]).unwrap().named_confirmers().is_none());
+        let two = confirmer(&["Ann".into(), "Bob".into()]).unwrap();
+        assert_eq!(two.named_confirmers().map(<[String]>::len), Some(2));
+        let e = confirmer(&["Ann".into()]).err().unwrap();
+        assert!(
+            e.message.starts_with("--confirm given 1 time(s)"),
+            "{}",
+            e.message
+        );
+    }
+}
