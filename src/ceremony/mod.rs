@@ -3,14 +3,15 @@
 //! check, and one share alone), [`intermediate`] (rotation) and [`crl`] (revocation), with
 //! the steps they share — [`context`] (root.pem, manifest.json, transcript header),
 //! [`outdir`] (the output directory, refused before anything is written), [`outputs`] (the
-//! generation's files), [`quorum`] (confirm → rebuild → sign → seal), [`session`] (hardening, pre-flight, the outcome after the seal) and [`summary`] (what
-//! the operator reads). Every question and every line shown goes through a
-//! [`crate::console::Console`]; the two-person rule is the console's
-//! [`crate::console::confirm`] dialogue. The commands that are not ceremonies live here too, as flows over the
-//! same layers: [`chain`] (customer check), [`audit`] (transcript verify, attest, report) and
-//! [`paper_wipe`].
+//! generation's files), [`quorum`] (confirm → rebuild → sign → seal), [`session`] (hardening,
+//! pre-flight, the outcome after the seal) and [`summary`] (what the operator reads). A
+//! ceremony asks and tells only through a [`crate::console::Console`]; the two-person rule is
+//! the console's [`crate::console::confirm`] dialogue. The commands that are not ceremonies
+//! live here too, as flows over the same layers: [`chain`] (customer check), [`audit`]
+//! (transcript verify, attest, report) and [`paper_wipe`].
 //!
-//! Each kind has a `run` function taking its arguments, which [`crate::cli`] calls.
+//! Each kind has a `run` function taking its arguments, which [`crate::cli`] calls; it asks
+//! and tells at the operator's [`crate::console::Terminal`].
 
 pub mod audit;
 pub mod chain;

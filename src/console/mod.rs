@@ -207,6 +207,18 @@ pub fn warn(text: &str) -> Result<()> {
     err("a warning", &format!("warning: {text}\n"))
 }
 
+/// Prints clap's help, version or usage message (in its colours, on the stream clap chooses)
+/// and flushes it.
+pub fn clap_message(e: &clap::Error) -> std::io::Result<()> {
+    e.print().and_then(|()| {
+        if e.use_stderr() {
+            std::io::stderr().flush()
+        } else {
+            std::io::stdout().flush()
+        }
+    })
+}
+
 /// Writes a failed command's error (`error: …` and its next step) to standard error. Nothing
 /// more can be done if standard error itself fails, so that failure is only returned for the
 /// caller to note; the exit code stays the error's.
