@@ -13,7 +13,10 @@
 //!    ceremony log and its replay), [`plan`] (ceremony plans);
 //! 3. media and output — [`paper`] (the paper shard each holder keeps), [`pdfdoc`] (printed
 //!    documents);
-//! 4. [`console`] — the operator's terminal (output, visible lines, share entry);
+//! 4. [`console`] — the operator's terminal: the [`console::Console`] every ceremony asks and
+//!    tells through (hidden answers into locked memory, visible lines, the two-person
+//!    confirmation, output), the real [`console::Terminal`] and a [`console::Scripted`] one for
+//!    tests, and share entry;
 //! 5. [`ceremony`] — one file per ceremony kind, and the other commands' flows;
 //! 6. [`cli`] — the clap definitions and the mapping of each command onto [`ceremony`];
 //!    `main.rs` only calls [`cli::main`].

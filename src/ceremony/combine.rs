@@ -15,8 +15,8 @@ use super::session::{
 use super::{Context, new_ceremony_id, quorum_header, summary};
 use crate::cert::RootCert;
 use crate::console::{
-    self,
-    share_input::{self as input, ShareText, Source},
+    Console, Terminal,
+    share_input::{self as input, Presented, Source},
 };
 use crate::encoding::hexfmt::fingerprint_display;
 use crate::error::{Error, Result, exit};
@@ -25,7 +25,7 @@ use crate::manifest::ShareEntry;
 use crate::secret::{self, SecretBytes};
 use crate::shamir::{self, SharePoint};
 use crate::share::Envelope;
-use crate::share::text::{self, Correction};
+use crate::share::text::Correction;
 use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
 
 /// Where the share of `rootkey share verify` comes from (clap allows exactly one).
@@ -48,8 +48,9 @@ pub fn verify_one(share: OneShare, manifest: PathBuf, root: PathBuf) -> Result<i
         OneShare::QrImage(p) => Source::QrImage(p),
         OneShare::Keyboard => Source::Keyboard,
     };
-    let v = verify_share_text(input::read(source, 1)?, &ctx)?;
-    console::out(
+    let mut console = Terminal;
+    let v = verify_share(input::read(&mut console, source, 1)?, &ctx)?;
+    console.out(
         "the summary",
         &summary::verified(&v, ctx.manifest.ceremony.rehearsal, &ctx.root.fingerprint),
     )?;
@@ -115,9 +116,12 @@ pub fn run(args: Args) -> Result<i32> {
     );
     let mut rec = Recorder::create(&out, &header)?;
     let sources = input::sources(&shares, &qr_images, keyboard, ctx.manifest.threshold);
-    let r = transcript::recorded(&mut rec, |rec| combine(&ctx, sources, rec))?;
+    let mut console = Terminal;
+    let r = transcript::recorded(&mut rec, |rec| {
+        combine_with(&mut console, &ctx, sources, rec)
+    })?;
     after_seal(&out, || {
-        console::out(
+        console.out(
             "the summary",
             &format!(
                 "{}Transcript: {} (sealed by the rebuilt key)\n",
@@ -147,17 +151,14 @@ pub struct VerifiedShare {
 /// Reads one share file and verifies it alone: text form, checksum, ceremony, root key,
 /// and that its digest is the one the root-signed manifest lists for its index.
 pub fn verify_share_file(path: &Path, ctx: &Context) -> Result<VerifiedShare> {
-    verify_share_text(input::read_file(path)?, ctx)
+    verify_share(input::decode(input::read_file(path)?)?, ctx)
 }
 
 /// Verifies a share read from any source alone (see [`verify_share_file`]).
-pub fn verify_share_text(st: ShareText, ctx: &Context) -> Result<VerifiedShare> {
+pub fn verify_share(share: Presented, ctx: &Context) -> Result<VerifiedShare> {
     let _scrub = secret::ScrubOnDrop;
-    let origin = st.origin;
-    let decoded =
-        text::parse(st.text.as_slice()).map_err(|e| e.context(format!("share {origin}")))?;
-    drop(st.text);
-    let h = decoded.envelope.header();
+    let origin = share.origin;
+    let h = share.envelope.header();
     // Name the holder only when the share claims this ceremony; a foreign share's index means
     // nothing here.
     let same_ceremony = h.ceremony_id == ctx.manifest.ceremony_id()
@@ -175,17 +176,15 @@ pub fn verify_share_text(st: ShareText, ctx: &Context) -> Result<VerifiedShare> 
         .unwrap_or_default();
     let entry = ctx
         .manifest
-        .entry_for(&h, &decoded.envelope.digest())
+        .entry_for(&h, &share.envelope.digest())
         .map_err(|e| e.context(format!("share {}{holder}, {origin}", h.index)))?
         .clone();
-    let mut corrections = st.corrections;
-    corrections.extend(decoded.corrections);
     Ok(VerifiedShare {
         origin,
-        file: st.file,
+        file: share.file,
         entry,
-        envelope: decoded.envelope,
-        corrections,
+        envelope: share.envelope,
+        corrections: share.corrections,
     })
 }
 
@@ -223,10 +222,21 @@ fn rebuild_matches(points: &[&SharePoint], k: u8, root: &RootCert) -> Result<boo
 /// Rebuilds the root key from share files: each share is verified alone, then a k-subset that
 /// rebuilds the key in root.pem is searched for; remaining shares are checked against it. Each
 /// step is recorded in `rec`, which the rebuilt key seals before it is wiped; nothing secret is
-/// printed or written.
+/// printed or written. Shares from the keyboard are asked for at the operator's terminal
+/// ([`combine_with`] asks at any console).
 pub fn combine(ctx: &Context, sources: Vec<Source>, rec: &mut Recorder) -> Result<CombineReport> {
+    combine_with(&mut Terminal, ctx, sources, rec)
+}
+
+/// [`combine`], asking for shares from the keyboard at `console`.
+pub fn combine_with(
+    console: &mut dyn Console,
+    ctx: &Context,
+    sources: Vec<Source>,
+    rec: &mut Recorder,
+) -> Result<CombineReport> {
     record_context(ctx, rec)?;
-    let (key, report) = rebuild_quorum(ctx, sources, rec)?;
+    let (key, report) = rebuild_quorum(console, ctx, sources, rec)?;
     rec.seal(&key)?;
     drop(key);
     Ok(report)
@@ -257,8 +267,10 @@ pub fn record_context(ctx: &Context, rec: &mut Recorder) -> Result<()> {
 /// The quorum part of a ceremony: reads and verifies each share alone (recording
 /// `share-presented`), rebuilds the key from a k-subset that matches root.pem (`key-rebuilt`)
 /// and checks the remaining shares against it (`share-checked`). Returns the rebuilt key, in
-/// locked memory, for the caller to use, seal with and drop.
+/// locked memory, for the caller to use, seal with and drop. Shares from the keyboard are asked
+/// for at `console`.
 pub fn rebuild_quorum(
+    console: &mut dyn Console,
     ctx: &Context,
     sources: Vec<Source>,
     rec: &mut Recorder,
@@ -268,7 +280,7 @@ pub fn rebuild_quorum(
     let k = m.threshold;
     let mut shares: Vec<VerifiedShare> = Vec::new();
     for (i, source) in sources.into_iter().enumerate() {
-        let s = verify_share_text(input::read(source, i + 1)?, ctx)?;
+        let s = verify_share(input::read(console, source, i + 1)?, ctx)?;
         if let Some(prev) = shares.iter().find(|p| p.entry.index == s.entry.index) {
             let files = if prev.origin == s.origin {
                 format!("the same {} was given twice", s.origin)

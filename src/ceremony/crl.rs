@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::combine::CombineReport;
-use super::confirm::{Confirm, Confirmation, confirmer};
 use super::quorum::{
     InputFile, QuorumArgs, confirm_then_rebuild, copy_inputs, load_context, quorum_sources,
     start_signing, write_and_seal, writes,
@@ -16,7 +15,7 @@ use super::session::{after_seal, disagreement_exit};
 use super::{Context, record_context, summary};
 use crate::cert::crl::{self, CrlDraft, CrlParams, ParsedCrl, Revocation};
 use crate::cert::intermediate;
-use crate::console::{self, share_input::Source};
+use crate::console::{Confirmation, Console, confirmer, share_input::Source};
 use crate::encoding::time::UtcTime;
 use crate::error::Result;
 use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
@@ -126,7 +125,7 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
 pub fn sign_crl(
     job: &CrlJob<'_>,
     draft: CrlDraft,
-    confirm: &mut dyn Confirm,
+    console: &mut dyn Console,
     sources: Vec<Source>,
     out: &Path,
     rec: &mut Recorder,
@@ -167,7 +166,7 @@ pub fn sign_crl(
     )?;
     let summary = crl_summary(job, &draft);
     let (confirmations, key, quorum) =
-        confirm_then_rebuild(job.ctx, confirm, &summary, &draft.tbs_sha256, sources, rec)?;
+        confirm_then_rebuild(job.ctx, console, &summary, &draft.tbs_sha256, sources, rec)?;
     let signature = key.sign(&draft.tbs_der);
     let der = crl::assemble(&draft, &signature, &job.ctx.root)?;
     let crl_sha256: [u8; 32] = Sha256::digest(&der).into();
@@ -213,7 +212,7 @@ pub fn run(
         .iter()
         .map(|a| crate::cert::crl::parse_revoke_arg(a, revoked_at))
         .collect::<Result<Vec<_>>>()?;
-    let mut confirm = confirmer(&quorum.confirm)?;
+    let mut console = confirmer(&quorum.confirm)?;
     let (ctx, root_file, manifest_file) = load_context(&manifest, &root)?;
     let prev = match &previous_crl {
         Some(p) => {
@@ -242,10 +241,10 @@ pub fn run(
     let sources = quorum_sources(&quorum, ctx.manifest.threshold)?;
     let mut rec = start_signing(&ctx, Kind::Crl, &out, &writes, quorum.allow_unlocked_memory)?;
     let r = transcript::recorded(&mut rec, |rec| {
-        sign_crl(&job, draft, confirm.as_mut(), sources, &out, rec)
+        sign_crl(&job, draft, console.as_mut(), sources, &out, rec)
     })?;
     after_seal(&out, || {
-        console::out(
+        console.out(
             "the summary",
             &format!(
                 "{}\nCRL SIGNED: number {}, {} revoked certificate(s), next update {}\n  CRL SHA-256 {}\n  confirmed by {}\n\

@@ -12,7 +12,7 @@ use super::session::{
 };
 use super::{locked_pages_needed, new_ceremony_id, plan_header, summary};
 use crate::cert::{self, DEFAULT_ROOT_PROFILE, RootCert, RootProfile};
-use crate::console;
+use crate::console::{Console, Question, Terminal};
 use crate::encoding::names::base_name;
 use crate::error::{Error, Result, exit};
 use crate::key::{self, RootKey};
@@ -129,8 +129,13 @@ pub fn run(args: Args) -> Result<i32> {
         preflight(&hardening, plan.ceremony.rehearsal, &facts)?,
     );
     let mut rec = Recorder::create(&out, &header)?;
+    let mut console = Terminal;
     let report = transcript::recorded(&mut rec, |rec| {
-        let dice = if dice { Some(read_dice()?) } else { None };
+        let dice = if dice {
+            Some(read_dice(&mut console)?)
+        } else {
+            None
+        };
         generate(
             &GenerateOptions {
                 plan: &plan,
@@ -146,7 +151,7 @@ pub fn run(args: Args) -> Result<i32> {
     })
     .map_err(|e| super::outdir::name_secret_leftovers(&out, e))?;
     after_seal(&out, || {
-        console::out("the summary", &summary::generated(&report))?;
+        console.out("the summary", &summary::generated(&report))?;
         Ok(exit::OK)
     })
 }
@@ -191,8 +196,9 @@ fn future_filesystem(out: &Path) -> Result<Option<String>> {
     crate::fsio::filesystem_type(parent).map(Some)
 }
 
-fn read_dice() -> Result<SecretBytes> {
-    console::err(
+/// Asks for the dice rolls at `console`: hidden, straight into locked memory.
+pub fn read_dice(console: &mut dyn Console) -> Result<SecretBytes> {
+    console.err(
         "the dice instructions",
         &format!(
             "Roll a six-sided die at least {} times and type the results (digits 1-6, spaces allowed).\n",
@@ -200,7 +206,8 @@ fn read_dice() -> Result<SecretBytes> {
         ),
     )?;
     // Read straight into locked memory with echo off (no intermediate heap buffers).
-    let typed = secret::read_hidden_line("dice rolls (hidden): ", 1024)
+    let typed = console
+        .ask_secret(&Question::Dice, "dice rolls (hidden): ", 1024)
         .map_err(|e| Error::input(format!("cannot read dice rolls: {e}")))?;
     key::parse_dice(&typed)
 }

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::combine::CombineReport;
-use super::confirm::{Confirm, Confirmation, confirmer};
 use super::quorum::{
     InputFile, QuorumArgs, confirm_then_rebuild, copy_inputs, load_context, nothing_started,
     quorum_sources, start_signing, write_and_seal, writes,
@@ -17,7 +16,7 @@ use super::{Context, record_context, summary};
 use crate::cert::csr::Csr;
 use crate::cert::intermediate::{self, Draft, PreviousCheck, Request};
 use crate::cert::profile::{IntermediateProfile, extension_name};
-use crate::console::{self, share_input::Source, tty::read_visible_line};
+use crate::console::{Confirmation, Console, Question, confirmer, share_input::Source};
 use crate::encoding::hexfmt::{hash_display, parse_sha256};
 use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
@@ -48,6 +47,55 @@ pub fn check_out_of_band(csr: &Csr, given: &[u8; 32], origin: &str) -> Result<()
         .hint("stop: get the CSR again over a trusted path and compare the hash with the requester"));
     }
     Ok(())
+}
+
+/// Step 1's out-of-band check of the CSR at `csr` (parsed as `request`): against
+/// `--csr-sha256` when given (`given`), else the CSR is shown and its hash is typed at
+/// `console`. Returns how the hash was given; a failure here starts nothing.
+pub fn out_of_band_hash(
+    console: &mut dyn Console,
+    csr: &Path,
+    request: &Csr,
+    given: Option<[u8; 32]>,
+) -> Result<HashSource> {
+    let csr_origin = format!("CSR {}", csr.display());
+    // With --csr-sha256 the comparison is automatic and the confirmation summary shows the
+    // CSR and its hash; without it, the CSR is shown before its hash is asked for.
+    let (expected, hash_source) = match given {
+        Some(h) => (h, HashSource::CommandLine),
+        None => {
+            console
+                .out(
+                    "the CSR summary",
+                    &format!(
+                        "CSR {}\n  Subject: {}\n  Key type: {}\n  SHA-256 of the CSR (DER):\n{}",
+                        csr.display(),
+                        request.subject_text,
+                        request.key_type,
+                        hash_display(&request.sha256)
+                    ),
+                )
+                .map_err(nothing_started)?;
+            let typed = console.ask_line(
+                &Question::CsrSha256,
+                "Type the CSR's SHA-256 as delivered out of band (64 hex digits): ",
+            )?;
+            (
+                parse_sha256(&typed, "the typed CSR hash")?,
+                HashSource::Typed,
+            )
+        }
+    };
+    check_out_of_band(request, &expected, &csr_origin)?;
+    if hash_source == HashSource::Typed {
+        console
+            .out(
+                "the CSR hash check",
+                "The CSR's SHA-256 matches the hash delivered out of band.\n",
+            )
+            .map_err(nothing_started)?;
+    }
+    Ok(hash_source)
 }
 
 /// What `intermediate sign` works from.
@@ -206,7 +254,7 @@ pub fn intermediate_summary(
 pub fn sign_intermediate(
     job: &IntermediateJob<'_>,
     prepared: (Draft, Option<PreviousCheck>),
-    confirm: &mut dyn Confirm,
+    console: &mut dyn Console,
     sources: Vec<Source>,
     out: &Path,
     rec: &mut Recorder,
@@ -270,7 +318,7 @@ pub fn sign_intermediate(
     )?;
     let summary = intermediate_summary(job, &draft, previous.as_ref());
     let (confirmations, key, quorum) =
-        confirm_then_rebuild(job.ctx, confirm, &summary, &draft.tbs_sha256, sources, rec)?;
+        confirm_then_rebuild(job.ctx, console, &summary, &draft.tbs_sha256, sources, rec)?;
     let signature = key.sign(&draft.tbs_der);
     let der = intermediate::assemble(&draft, &signature, &job.ctx.root)?;
     let certificate_sha256: [u8; 32] = Sha256::digest(&der).into();
@@ -326,7 +374,7 @@ pub fn run(
         .map(|t| UtcTime::parse_arg(t, "--not-before"))
         .transpose()?
         .map_or_else(UtcTime::now, Ok)?;
-    let mut confirm = confirmer(&quorum.confirm)?;
+    let mut console = confirmer(&quorum.confirm)?;
     let (ctx, root_file, manifest_file) = load_context(&manifest, &root)?;
     let csr_file = InputFile::read(&csr, 64 * 1024, "CSR")?;
     let csr_origin = format!("CSR {}", csr.display());
@@ -351,39 +399,7 @@ pub fn run(
         }
         None => None,
     };
-    // With --csr-sha256 the comparison is automatic and the confirmation summary shows the
-    // CSR and its hash; without it, the CSR is shown before its hash is asked for.
-    let (expected, hash_source) = match given_hash {
-        Some(h) => (h, HashSource::CommandLine),
-        None => {
-            console::out(
-                "the CSR summary",
-                &format!(
-                    "CSR {}\n  Subject: {}\n  Key type: {}\n  SHA-256 of the CSR (DER):\n{}",
-                    csr.display(),
-                    request.subject_text,
-                    request.key_type,
-                    hash_display(&request.sha256)
-                ),
-            )
-            .map_err(nothing_started)?;
-            let typed = read_visible_line(
-                "Type the CSR's SHA-256 as delivered out of band (64 hex digits): ",
-            )?;
-            (
-                parse_sha256(&typed, "the typed CSR hash")?,
-                HashSource::Typed,
-            )
-        }
-    };
-    check_out_of_band(&request, &expected, &csr_origin)?;
-    if hash_source == HashSource::Typed {
-        console::out(
-            "the CSR hash check",
-            "The CSR's SHA-256 matches the hash delivered out of band.\n",
-        )
-        .map_err(nothing_started)?;
-    }
+    let hash_source = out_of_band_hash(console.as_mut(), &csr, &request, given_hash)?;
     let job = IntermediateJob {
         ctx: &ctx,
         context_files: [&root_file, &manifest_file],
@@ -408,15 +424,15 @@ pub fn run(
         quorum.allow_unlocked_memory,
     )?;
     let r = transcript::recorded(&mut rec, |rec| {
-        sign_intermediate(&job, prepared, confirm.as_mut(), sources, &out, rec)
+        sign_intermediate(&job, prepared, console.as_mut(), sources, &out, rec)
     })?;
     after_seal(&out, || {
         if let Some(p) = &r.previous {
             for w in &p.warnings {
-                console::warn(w)?;
+                console.warn(w)?;
             }
         }
-        console::out(
+        console.out(
             "the summary",
             &format!(
                 "{}\nINTERMEDIATE SIGNED: {}\n  serial {}\n  valid {} to {}\n  certificate SHA-256 {}\n  confirmed by {}\n\

@@ -3,18 +3,19 @@
 //! check, and one share alone), [`intermediate`] (rotation) and [`crl`] (revocation), with
 //! the steps they share — [`context`] (root.pem, manifest.json, transcript header),
 //! [`outdir`] (the output directory, refused before anything is written), [`outputs`] (the
-//! generation's files), [`quorum`] and [`confirm`] (confirm → rebuild → sign →
-//! seal), [`session`] (hardening, pre-flight, the outcome after the seal) and [`summary`] (what
-//! the operator reads). The commands that are not ceremonies live here too, as flows over the
-//! same layers: [`chain`] (customer check), [`audit`] (transcript verify, attest, report) and
-//! [`paper_wipe`].
+//! generation's files), [`quorum`] (confirm → rebuild → sign → seal), [`session`] (hardening,
+//! pre-flight, the outcome after the seal) and [`summary`] (what the operator reads). A
+//! ceremony asks and tells only through a [`crate::console::Console`]; the two-person rule is
+//! the console's [`crate::console::confirm`] dialogue. The commands that are not ceremonies
+//! live here too, as flows over the same layers: [`chain`] (customer check), [`audit`]
+//! (transcript verify, attest, report) and [`paper_wipe`].
 //!
-//! Each kind has a `run` function taking its arguments, which [`crate::cli`] calls.
+//! Each kind has a `run` function taking its arguments, which [`crate::cli`] calls; it asks
+//! and tells at the operator's [`crate::console::Terminal`].
 
 pub mod audit;
 pub mod chain;
 pub mod combine;
-pub mod confirm;
 pub mod context;
 pub mod crl;
 pub mod generate;
@@ -27,11 +28,13 @@ pub mod rehearse;
 pub mod session;
 pub mod summary;
 
+/// The confirmers named on the command line (`--confirm NAME` twice), at the terminal.
+pub use crate::console::NamedConfirmers as ScriptedConfirm;
+pub use crate::console::{Confirmation, Method};
 pub use combine::{
-    CombineReport, VerifiedShare, combine, rebuild_quorum, record_context, verify_share_file,
-    verify_share_text,
+    CombineReport, VerifiedShare, combine, combine_with, rebuild_quorum, record_context,
+    verify_share, verify_share_file,
 };
-pub use confirm::{Confirm, Confirmation, Method, ScriptedConfirm, TerminalConfirm};
 pub use context::{
     Context, MAX_MANIFEST_BYTES, MAX_ROOT_BYTES, locked_pages_needed, new_ceremony_id, plan_header,
     quorum_header,

@@ -6,7 +6,7 @@
 //! 1. the public context (root.pem, manifest.json) and the request (CSR and its out-of-band
 //!    hash, or the previous CRL and the revocations) are checked — no share is asked for yet;
 //! 2. the exact to-be-signed bytes are laid out from public facts and shown;
-//! 3. two distinct people confirm them ([`Confirm`]);
+//! 3. two distinct people confirm them ([`confirm`], at the ceremony's [`Console`]);
 //! 4. the holders present their shares; the key is rebuilt in locked memory and checked
 //!    against root.pem ([`super::combine::rebuild_quorum`]);
 //! 5. the key signs the confirmed bytes; the result is parsed back and must carry those bytes
@@ -22,9 +22,10 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::combine::{CombineReport, rebuild_quorum};
-use super::confirm::{Confirm, Confirmation, check_two};
 use super::session::{RehearsalFrom, check_unlocked_memory, harden, output_facts, preflight};
 use super::{Context, locked_pages_needed, new_ceremony_id, quorum_header};
+use crate::console::Console;
+use crate::console::confirm::{Confirmation, check_two, confirm};
 use crate::console::share_input::{self, Source};
 use crate::encoding::names::base_name;
 use crate::error::{Error, Result};
@@ -131,19 +132,19 @@ fn record_confirmations(rec: &mut Recorder, list: &[Confirmation], tbs: &[u8; 32
 
 /// Steps 3 and 4 of both ceremonies: shows `summary`, takes two confirmations of `tbs_sha256`
 /// and records them, then rebuilds the key from the shares (recorded by
-/// [`rebuild_quorum`]).
+/// [`rebuild_quorum`]); all at `console`.
 pub(super) fn confirm_then_rebuild(
     ctx: &Context,
-    confirm: &mut dyn Confirm,
+    console: &mut dyn Console,
     summary: &str,
     tbs_sha256: &[u8; 32],
     sources: Vec<Source>,
     rec: &mut Recorder,
 ) -> Result<(Vec<Confirmation>, RootKey, CombineReport)> {
-    let confirmations = confirm.confirm(summary, tbs_sha256)?;
+    let confirmations = confirm(console, summary, tbs_sha256)?;
     check_two(&confirmations)?;
     record_confirmations(rec, &confirmations, tbs_sha256)?;
-    let (key, quorum) = rebuild_quorum(ctx, sources, rec)?;
+    let (key, quorum) = rebuild_quorum(console, ctx, sources, rec)?;
     Ok((confirmations, key, quorum))
 }
 

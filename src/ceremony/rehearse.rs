@@ -11,8 +11,8 @@ use super::outputs::generation_writes;
 use super::session::{after_seal, disagreement_exit, harden, output_facts, preflight};
 use super::{Context, locked_pages_needed, new_ceremony_id, plan_header, summary};
 use crate::cert::{self, RootProfile};
-use crate::console;
 use crate::console::share_input::{self as input, Source};
+use crate::console::{Console, Terminal};
 use crate::error::Result;
 use crate::paper::{DEFAULT_PAPER_LAYOUT, PaperLayout};
 use crate::plan::Plan;
@@ -39,7 +39,7 @@ pub fn run(out: PathBuf, allow_unlocked_memory: bool) -> Result<i32> {
     let r = transcript::recorded(&mut rec, |rec| rehearse(&out, &plan, &layout, rec))
         .map_err(|e| super::outdir::name_secret_leftovers(&out, e))?;
     after_seal(&out, || {
-        console::out(
+        Terminal.out(
             "the summary",
             &format!(
                 "{3}\n{4}\nREHEARSAL complete. Transcript: {1}\nCheck it and the certificate yourself:\n  rootkey transcript verify {1} --root {0} --artifacts {2}\n  openssl verify -CAfile {0} {0}\n  openssl x509 -in {0} -noout -text\n",

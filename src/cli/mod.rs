@@ -170,15 +170,7 @@ pub fn main() -> ExitCode {
 /// Help, version and usage errors: printed by clap (in its colours), but a page that cannot
 /// be written is an environment failure (exit 4), never a panic or a silent success.
 fn clap_exit(e: &clap::Error) -> ExitCode {
-    use std::io::Write;
-    let printed = e.print().and_then(|()| {
-        if e.use_stderr() {
-            std::io::stderr().flush()
-        } else {
-            std::io::stdout().flush()
-        }
-    });
-    match printed {
+    match console::clap_message(e) {
         Ok(()) => ExitCode::from(e.exit_code() as u8),
         // A usage error whose message cannot be shown is still a usage error.
         Err(_) if e.use_stderr() => ExitCode::from(exit::USAGE as u8),

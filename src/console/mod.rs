@@ -1,5 +1,13 @@
-//! The operator's terminal, output side: every byte rootkey prints to standard output or
-//! standard error goes through [`out`] or [`err`].
+//! The operator's terminal: every byte rootkey reads from or writes to the operator goes
+//! through this module. A ceremony asks and tells through a [`Console`]: hidden secret answers
+//! straight into locked memory (dice, share rows), visible lines (names, hashes, confirmation
+//! codes) and text on standard output, standard error or the terminal itself. [`Terminal`] is
+//! the real one (`/dev/tty`, echo off for secrets, byte by byte); [`Scripted`] answers from a
+//! list and records what was shown, for tests of the ceremonies without a terminal. Every
+//! question has a stable id ([`Question::id`]), so that an answers file can answer it too.
+//!
+//! Output side: every byte rootkey prints to standard output or standard error goes through
+//! [`out`] or [`err`].
 //!
 //! `print!` and friends panic when a write fails (a full disk behind `> file`, a pipe whose
 //! reader has gone, `2> /dev/full`; Rust ignores SIGPIPE, so a closed pipe is an `EPIPE` error,
@@ -10,13 +18,121 @@
 //! ([`crate::error::clean_lines`]) and flushed at once, so a failure is seen where it happens
 //! rather than lost at exit.
 
+pub mod confirm;
+pub mod scripted;
 pub mod share_input;
-pub mod tty;
+pub mod terminal;
 
 use std::io::Write;
 use std::path::Path;
 
 use crate::error::{Error, Result, clean_lines};
+use crate::secret::{SecretBytes, SecretError};
+
+pub use confirm::{Confirmation, Method, NamedConfirmers, confirmer};
+pub use scripted::{Answer, Scripted, Shown};
+pub use terminal::Terminal;
+
+/// What a question asks. Its [`Question::id`] is stable: an answers file names its answers by
+/// it, and a retry asks the same question again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Question {
+    /// The dice rolls mixed into the seed (`generate --dice`). Secret.
+    Dice,
+    /// Row `row` (1 to 13) of the share entered at the keyboard as share `share` (1, 2, …);
+    /// row 1 may instead be the whole line of a USB QR scanner. Secret.
+    ShareRow {
+        /// The share's ordinal in the ceremony.
+        share: usize,
+        /// The row, 1 to 13.
+        row: usize,
+    },
+    /// The CSR's SHA-256 as delivered out of band (`intermediate sign` without
+    /// `--csr-sha256`).
+    CsrSha256,
+    /// The name of confirmer 1 or 2.
+    ConfirmerName {
+        /// 1 or 2.
+        confirmer: u8,
+    },
+    /// The confirmation code typed by confirmer 1 or 2.
+    ConfirmationCode {
+        /// 1 or 2.
+        confirmer: u8,
+    },
+}
+
+impl Question {
+    /// The stable id: `dice`, `share-N-row-R`, `csr-sha256`, `confirmer-N-name`,
+    /// `confirmer-N-code`.
+    pub fn id(&self) -> String {
+        match self {
+            Question::Dice => "dice".into(),
+            Question::ShareRow { share, row } => format!("share-{share}-row-{row}"),
+            Question::CsrSha256 => "csr-sha256".into(),
+            Question::ConfirmerName { confirmer } => format!("confirmer-{confirmer}-name"),
+            Question::ConfirmationCode { confirmer } => format!("confirmer-{confirmer}-code"),
+        }
+    }
+
+    /// Whether the answer is secret (read hidden, into locked memory).
+    pub fn is_secret(&self) -> bool {
+        matches!(self, Question::Dice | Question::ShareRow { .. })
+    }
+}
+
+/// Where text is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    /// Standard output: summaries and results.
+    Out,
+    /// Standard error: instructions, progress, warnings.
+    Err,
+    /// The controlling terminal itself, next to its prompts (the summary two people confirm
+    /// by typing its code).
+    Terminal,
+}
+
+/// The operator's side of a ceremony: everything a ceremony asks and tells goes through one.
+pub trait Console {
+    /// Asks `question` (shown as `prompt`) and reads the answer hidden, straight into locked
+    /// memory: at most `max` bytes (more is refused as `input too long`), without the line end.
+    fn ask_secret(
+        &mut self,
+        question: &Question,
+        prompt: &str,
+        max: usize,
+    ) -> std::result::Result<SecretBytes, SecretError>;
+
+    /// Asks `question` (shown as `prompt`) and reads one visible line, without its line end.
+    /// Not for secrets.
+    fn ask_line(&mut self, question: &Question, prompt: &str) -> Result<String>;
+
+    /// Shows `text` (escaped, see [`clean_lines`]) on `to`; `what` names it in the error if it
+    /// cannot be shown ("the summary").
+    fn tell(&mut self, to: Channel, what: &str, text: &str) -> Result<()>;
+
+    /// The two confirmers named in advance (`--confirm NAME` twice), if any: then
+    /// [`confirm::confirm`] shows the summary on standard output and asks nothing.
+    fn named_confirmers(&self) -> Option<&[String]> {
+        None
+    }
+
+    /// Shows `text` on standard output.
+    fn out(&mut self, what: &str, text: &str) -> Result<()> {
+        self.tell(Channel::Out, what, text)
+    }
+
+    /// Shows `text` on standard error.
+    fn err(&mut self, what: &str, text: &str) -> Result<()> {
+        self.tell(Channel::Err, what, text)
+    }
+
+    /// Shows `warning: TEXT` and a line end on standard error.
+    fn warn(&mut self, text: &str) -> Result<()> {
+        self.tell(Channel::Err, "a warning", &format!("warning: {text}\n"))
+    }
+}
 
 /// Which standard stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +205,18 @@ pub fn err(what: &str, text: &str) -> Result<()> {
 /// Writes `warning: TEXT` and a line end to standard error.
 pub fn warn(text: &str) -> Result<()> {
     err("a warning", &format!("warning: {text}\n"))
+}
+
+/// Prints clap's help, version or usage message (in its colours, on the stream clap chooses)
+/// and flushes it.
+pub fn clap_message(e: &clap::Error) -> std::io::Result<()> {
+    e.print().and_then(|()| {
+        if e.use_stderr() {
+            std::io::stderr().flush()
+        } else {
+            std::io::stdout().flush()
+        }
+    })
 }
 
 /// Writes a failed command's error (`error: …` and its next step) to standard error. Nothing

@@ -1,8 +1,10 @@
 //! Reading a share back, in every way a holder can present it: a share file (text form), a
 //! photo of a paper shard's QR code (`--qr-image`), or at the keyboard — typed row by row from
 //! the paper (each row checked, and corrected if one character is wrong, as it is entered) or
-//! as one line from a USB QR scanner that acts as a keyboard. All of them end in the same
-//! share text, which [`crate::share::text::parse`] then decodes; nothing read is ever echoed.
+//! as one line from a USB QR scanner that acts as a keyboard. [`read`] returns the decoded
+//! share ([`Presented`]): a file, a photo or a scanned line is decoded with
+//! [`crate::share::text::parse`], rows typed at a [`Console`] are decoded as they are entered
+//! and assembled with [`crate::share::text::decode_symbols`]; nothing read is ever echoed.
 //!
 //! Limits: a photo is decoded on the ordinary heap (the `image` and `rqrr` crates): the file's
 //! bytes are zeroized after decoding and the decoded text is moved into locked memory, but the
@@ -13,11 +15,16 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroize;
 
+use super::Console;
 use crate::encoding::names::base_name;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::secret::{self, SecretBytes};
-use crate::share::text::{self, COMPACT_PREFIX, Correction, ROW_LEN, ROWS};
+use crate::share::Envelope;
+use crate::share::text::{self, COMPACT_PREFIX, Correction};
+
+mod keyboard;
+pub use keyboard::read_keyboard;
 
 /// Largest share file accepted.
 pub const MAX_SHARE_FILE: usize = 16 * 1024;
@@ -50,7 +57,18 @@ pub struct ShareText {
     pub origin: String,
     /// What the transcript records as its `file`: the file's name, or `-` for the keyboard.
     pub file: String,
-    /// Corrections already made while it was typed (rows are corrected as they are entered).
+}
+
+/// A share as presented: read from its source and decoded (not yet checked against a
+/// manifest).
+pub struct Presented {
+    /// The checked envelope.
+    pub envelope: Envelope,
+    /// How to name it in messages: `file PATH`, `QR image PATH` or `keyboard entry N`.
+    pub origin: String,
+    /// What the transcript records as its `file`: the file's name, or `-` for the keyboard.
+    pub file: String,
+    /// Corrections made while it was typed or decoded (row, column).
     pub corrections: Vec<Correction>,
 }
 
@@ -72,14 +90,29 @@ pub fn sources(
     sources
 }
 
-/// Reads a share from `source`; `ordinal` numbers keyboard prompts ("share 3").
-pub fn read(source: Source, ordinal: usize) -> Result<ShareText> {
+/// Reads a share from `source` and decodes it; `ordinal` numbers keyboard prompts ("share 3"),
+/// asked at `console`.
+pub fn read(console: &mut dyn Console, source: Source, ordinal: usize) -> Result<Presented> {
     match source {
-        Source::File(p) => read_file(&p),
-        Source::QrImage(p) => read_qr_image(&p),
-        Source::Keyboard => read_keyboard(ordinal),
-        Source::Read(t) => Ok(t),
+        Source::File(p) => decode(read_file(&p)?),
+        Source::QrImage(p) => decode(read_qr_image(&p)?),
+        Source::Keyboard => read_keyboard(console, ordinal),
+        Source::Read(t) => decode(t),
     }
+}
+
+/// Decodes a share's text (file form or compact form); an error names its origin.
+pub fn decode(st: ShareText) -> Result<Presented> {
+    let _scrub = secret::ScrubOnDrop;
+    let decoded =
+        text::parse(st.text.as_slice()).map_err(|e| e.context(format!("share {}", st.origin)))?;
+    drop(st.text);
+    Ok(Presented {
+        envelope: decoded.envelope,
+        origin: st.origin,
+        file: st.file,
+        corrections: decoded.corrections,
+    })
 }
 
 /// Reads a share file.
@@ -91,7 +124,6 @@ pub fn read_file(path: &Path) -> Result<ShareText> {
         text,
         origin,
         file: base_name(path),
-        corrections: Vec::new(),
     })
 }
 
@@ -125,7 +157,6 @@ pub fn read_qr_image(path: &Path) -> Result<ShareText> {
         text,
         origin,
         file: base_name(path),
-        corrections: Vec::new(),
     })
 }
 
@@ -156,7 +187,6 @@ pub fn read_rendered_qr(
         text,
         origin: origin.to_string(),
         file: "-".into(),
-        corrections: Vec::new(),
     })
 }
 
@@ -261,131 +291,6 @@ fn decode_gray(img: image::GrayImage, origin: &str) -> Result<SecretBytes> {
     }
 }
 
-/// Reads one share at the keyboard with echo off: either one line from a USB QR scanner (the
-/// compact form, `RKS1:…`), or the 13 rows typed one by one. Each typed row is checked (and
-/// corrected if one character is wrong) as soon as Enter is pressed; a row with errors is asked
-/// for again. Only progress is shown, never what was typed.
-pub fn read_keyboard(ordinal: usize) -> Result<ShareText> {
-    let _scrub = secret::ScrubOnDrop;
-    let origin = format!("keyboard entry {ordinal}");
-    progress(&format!(
-        "Share {ordinal}: scan its QR code with the scanner, or type its {ROWS} rows from the paper \
-         (input is hidden; spaces do not matter)."
-    ))?;
-    let mut syms = SecretBytes::zeroed(ROWS * ROW_LEN)?;
-    let mut corrections = Vec::new();
-    let mut row = 1usize;
-    let mut tries = 0usize;
-    while row <= ROWS {
-        let line = match secret::read_hidden_line(&format!("  row {row:>2}/{ROWS}: "), 512) {
-            Ok(l) => l,
-            // An over-long line is a typing mistake: ask for the row again.
-            Err(secret::SecretError::Terminal("input too long", _)) => {
-                tries += 1;
-                progress(&format!(
-                    "  row {row}: far too long (more than 512 characters)"
-                ))?;
-                if tries >= ROW_TRIES {
-                    return Err(Error::operator(format!(
-                        "{origin}: row {row} was refused {ROW_TRIES} times; giving up on this share"
-                    )));
-                }
-                progress(&format!("  type row {row} again"))?;
-                continue;
-            }
-            Err(e) => return Err(Error::input(format!("{origin}: {e}"))),
-        };
-        let typed = trim(line.as_slice());
-        if row == 1 && is_compact(typed) {
-            let mut text = SecretBytes::zeroed(typed.len())?;
-            text.as_mut_slice().copy_from_slice(typed);
-            progress(&format!("  scanned: {} characters read", typed.len()))?;
-            return Ok(ShareText {
-                text,
-                origin: format!("keyboard entry {ordinal} (scanned)"),
-                file: "-".into(),
-                corrections,
-            });
-        }
-        // A typed row may carry its printed row number ("05 XXXX XXXX XXXX").
-        let body = strip_row_number(typed, row);
-        let mut out = [0u8; ROW_LEN];
-        let result = text::decode_row(row as u8, body, &mut out);
-        syms.as_mut_slice()[(row - 1) * ROW_LEN..row * ROW_LEN].copy_from_slice(&out);
-        out.zeroize();
-        match result {
-            Ok(None) => {
-                progress(&format!("  row {row:>2}/{ROWS} ok"))?;
-                row += 1;
-                tries = 0;
-            }
-            Ok(Some(c)) => {
-                progress(&format!(
-                    "  row {row:>2}/{ROWS} ok — character {} was wrong and has been corrected; check the paper",
-                    c.column
-                ))?;
-                corrections.push(c);
-                row += 1;
-                tries = 0;
-            }
-            Err(e) => {
-                tries += 1;
-                progress(&format!("  {}", e.message))?;
-                if tries >= ROW_TRIES {
-                    return Err(Error::operator(format!(
-                        "{origin}: row {row} was refused {ROW_TRIES} times; giving up on this share"
-                    ))
-                    .hint("check the paper, then run the command again"));
-                }
-                progress(&format!("  type row {row} again"))?;
-            }
-        }
-    }
-    Ok(ShareText {
-        text: text::file_form_from_symbols(&syms)?,
-        origin,
-        file: "-".into(),
-        corrections,
-    })
-}
-
-/// One line of keyboard-entry progress on standard error (never what was typed).
-fn progress(line: &str) -> Result<()> {
-    crate::console::err("the share entry progress", &format!("{line}\n"))
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let start = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &b[start..end.max(start)]
-}
-
-fn is_compact(b: &[u8]) -> bool {
-    b.len() >= COMPACT_PREFIX.len()
-        && b[..COMPACT_PREFIX.len()].eq_ignore_ascii_case(COMPACT_PREFIX.as_bytes())
-}
-
-/// `typed` without a leading row number equal to `row` (with 14 or more characters, a row
-/// starting with two digits and a space or nothing has its number in front).
-fn strip_row_number(typed: &[u8], row: usize) -> &[u8] {
-    let n = [b'0' + (row / 10) as u8, b'0' + (row % 10) as u8];
-    let symbols = typed
-        .iter()
-        .filter(|c| !c.is_ascii_whitespace() && **c != b'-')
-        .count();
-    if symbols == ROW_LEN + 2 && typed.starts_with(&n) {
-        &typed[2..]
-    } else {
-        typed
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,19 +317,5 @@ mod tests {
         assert_eq!(kinds(sources(&f, &q, true, 3)), "ffqk");
         assert_eq!(kinds(sources(&[], &[], false, 3)), "kkk");
         assert_eq!(kinds(sources(&[], &q, true, 4)), "qkkk");
-    }
-
-    #[test]
-    fn row_numbers_are_stripped_only_when_present() {
-        assert_eq!(
-            strip_row_number(b"05 ABCD EFGH JKMN", 5),
-            b" ABCD EFGH JKMN"
-        );
-        assert_eq!(strip_row_number(b"ABCD EFGH JKMN", 5), b"ABCD EFGH JKMN");
-        // Twelve symbols that happen to start with the row number are the row itself.
-        assert_eq!(strip_row_number(b"05CD EFGH JKMN", 5), b"05CD EFGH JKMN");
-        assert_eq!(trim(b"  ab \n"), b"ab");
-        assert_eq!(trim(b"   "), b"");
-        assert!(is_compact(b"rks1:ABC") && !is_compact(b"RKS"));
     }
 }

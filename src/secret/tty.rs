@@ -1,4 +1,6 @@
-//! Hidden input from the controlling terminal, read straight into locked memory.
+//! Hidden input from the controlling terminal, read straight into locked memory: the low-level
+//! echo-off read (it needs `unsafe`, so it lives here). Ceremonies do not call it: they ask
+//! through [`crate::console::Console`], whose real terminal calls it.
 
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, RawFd};

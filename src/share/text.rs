@@ -143,6 +143,32 @@ pub fn file_form_from_symbols(syms: &SecretBytes) -> Result<SecretBytes> {
     Ok(out)
 }
 
+/// Decodes a share from its 13 × 12 symbol values (row by row, parity included), each row
+/// already checked and corrected with [`decode_row`] (e.g. rows typed one by one): the same
+/// checks, and the same messages, as [`parse`] of their file form.
+pub fn decode_symbols(syms: &SecretBytes) -> Result<Decoded> {
+    if syms.len() != ROWS * ROW_LEN || syms.as_slice().iter().any(|&s| s >= 32) {
+        return Err(Error::input(
+            "internal error: not 13 rows of 12 share symbols",
+        ));
+    }
+    let mut rows = SecretBytes::zeroed(ROWS * ROW_LEN)?;
+    let mut corrections = Vec::new();
+    for r in 0..ROWS {
+        let mut row = [0u8; ROW_LEN];
+        for (t, &v) in row
+            .iter_mut()
+            .zip(&syms.as_slice()[r * ROW_LEN..(r + 1) * ROW_LEN])
+        {
+            *t = ALPHABET[v as usize];
+        }
+        let corr = decode_row((r + 1) as u8, &row, row_slot(&mut rows, r));
+        row.zeroize();
+        corrections.extend(corr?);
+    }
+    assemble(&rows, corrections)
+}
+
 /// Encodes the compact one-line form `RKS1:` + 156 symbols (for QR codes).
 pub fn encode_compact(env: &Envelope) -> Result<SecretBytes> {
     let syms = all_symbols(env)?;
