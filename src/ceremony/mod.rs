@@ -5,7 +5,8 @@
 //! [`outdir`] (the output directory, refused before anything is written), [`outputs`] (the
 //! generation's files), [`quorum`] and [`confirm`] (confirm → rebuild → sign →
 //! seal), [`session`] (hardening, pre-flight, the outcome after the seal) and [`summary`] (what
-//! the operator reads). The commands that are not ceremonies live here too, as flows over the
+//! the operator reads); [`steps`] lists each kind's steps in order (id, role, title, the entry
+//! each writes). The commands that are not ceremonies live here too, as flows over the
 //! same layers: [`chain`] (customer check), [`audit`] (transcript verify, attest, report) and
 //! [`paper_wipe`].
 //!
@@ -25,6 +26,7 @@ pub mod paper_wipe;
 pub mod quorum;
 pub mod rehearse;
 pub mod session;
+pub mod steps;
 pub mod summary;
 
 pub use combine::{
@@ -46,3 +48,4 @@ pub use outputs::{BuildParams, Outputs, build_outputs, generation_writes, write_
 pub use paper_wipe::paper_shards;
 pub use quorum::{InputFile, QuorumArgs};
 pub use rehearse::{RehearsalReport, rehearsal_plan, rehearse};
+pub use steps::{Quorum, Role, RotationShape, Step};
