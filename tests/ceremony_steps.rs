@@ -49,7 +49,8 @@ fn entries(path: &Path) -> Vec<Value> {
 /// Asserts that the transcript's entries are the records of `steps`, in order, and that each
 /// entry's actors are the step's role: the tool for tool and officer steps, the holder named in
 /// the details for holder steps (share `nth` for `receive-share`), the confirmer alone for
-/// confirmer steps; and that a `Write FILE` step wrote FILE.
+/// confirmer steps; that a `Write FILE` step wrote FILE; and that the entropy and the CSR hash
+/// came from the dice and the keyboard exactly when the steps say the officer typed them.
 fn assert_follows(what: &str, transcript: &[Value], steps: &[Step]) {
     let actions: Vec<&str> = transcript
         .iter()
@@ -81,6 +82,20 @@ fn assert_follows(what: &str, transcript: &[Value], steps: &[Step]) {
             }
             Role::Confirmer => assert_eq!(actors, [d["name"].as_str().unwrap()], "{at}"),
             Role::Witness => panic!("{at}: a witness step records nothing"),
+        }
+        // The officer's steps that write no entry of their own show in the entry after them.
+        let has = |id: &str| steps.iter().any(|s| s.id == id);
+        if step.records == Some(Action::Entropy) {
+            let source = if has("type-dice") { "os+dice" } else { "os" };
+            assert_eq!(d["source"], source, "{at}");
+        }
+        if step.records == Some(Action::CsrChecked) {
+            let source = if has("type-csr-hash") {
+                "typed"
+            } else {
+                "command-line"
+            };
+            assert_eq!(d["hash_source"], source, "{at}");
         }
         if step.records == Some(Action::ArtifactWritten) {
             assert_eq!(
