@@ -4,11 +4,12 @@
 //! the steps they share — [`context`] (root.pem, manifest.json, transcript header),
 //! [`outdir`] (the output directory, refused before anything is written), [`outputs`] (the
 //! generation's files), [`quorum`] (confirm → rebuild → sign → seal), [`session`] (hardening,
-//! pre-flight, the outcome after the seal) and [`summary`] (what the operator reads). A
-//! ceremony asks and tells only through a [`crate::console::Console`]; the two-person rule is
-//! the console's [`crate::console::confirm`] dialogue. The commands that are not ceremonies
-//! live here too, as flows over the same layers: [`chain`] (customer check), [`audit`]
-//! (transcript verify, attest, report) and [`paper_wipe`].
+//! pre-flight, the outcome after the seal) and [`summary`] (what the operator reads); [`steps`]
+//! lists each kind's steps in order (id, role, title, the entry each writes). A ceremony asks
+//! and tells only through a [`crate::console::Console`]; the two-person rule is the console's
+//! [`crate::console::confirm`] dialogue. The commands that are not ceremonies live here too, as
+//! flows over the same layers: [`chain`] (customer check), [`audit`] (transcript verify,
+//! attest, report) and [`paper_wipe`].
 //!
 //! Each kind has a `run` function taking its arguments, which [`crate::cli`] calls; it asks
 //! and tells at the operator's [`crate::console::Terminal`].
@@ -26,6 +27,7 @@ pub mod paper_wipe;
 pub mod quorum;
 pub mod rehearse;
 pub mod session;
+pub mod steps;
 pub mod summary;
 
 /// The confirmers named on the command line (`--confirm NAME` twice), at the terminal.
@@ -49,3 +51,4 @@ pub use outputs::{BuildParams, Outputs, build_outputs, generation_writes, write_
 pub use paper_wipe::paper_shards;
 pub use quorum::{InputFile, QuorumArgs};
 pub use rehearse::{RehearsalReport, rehearsal_plan, rehearse};
+pub use steps::{Quorum, Role, RotationShape, Step};

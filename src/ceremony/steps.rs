@@ -1,0 +1,525 @@
+//! Each ceremony kind as an ordered list of named steps: a stable id, the role that acts, a
+//! short title, and the transcript entry the step writes (`docs/formats.md`, "Ceremony
+//! transcript v1"). One function per kind — [`generation`], [`rehearsal`], [`quorum_check`],
+//! [`intermediate`], [`crl`] — returns its steps in order, with the steps that repeat per share
+//! or per confirmer expanded, so that a printed script and a "Step 7/23" counter can be built
+//! from it.
+//!
+//! The lists describe the flows in the other files of this module as they are; they do not
+//! drive them yet. `tests/ceremony_steps.rs` runs every kind through the binary and checks that
+//! the actions of the transcript it writes are the `records` of these steps, in order, and that
+//! each step's role matches the entry's actors. A failed step ends the transcript with
+//! `aborted` instead of the rest of the list; that entry is not a step.
+
+use crate::transcript::event::Action;
+use Action as A;
+use Role::{Confirmer, Holder, Officer, Tool, Witness};
+
+/// Who acts at a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The ceremony officer at the keyboard: starts the ceremony, types what the tool asks
+    /// (dice, a hash delivered out of band). The entries they cause name the tool as actor.
+    Officer,
+    /// A share holder: receives a share (`share-written` names the tool and the holder) or
+    /// presents one (`share-presented` names the holder).
+    Holder,
+    /// A witness: attests the sealed transcript afterwards (`rootkey transcript attest`, into
+    /// `transcript.attestations`, not the transcript itself).
+    Witness,
+    /// One of the two people who confirm what will be signed (`confirmed` names them).
+    Confirmer,
+    /// rootkey alone, with nobody acting (the entry names the tool).
+    Tool,
+}
+
+impl Role {
+    /// The role's name in a script header ("Step 7/23 · Holder (Carol) · …").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Officer => "Ceremony officer",
+            Role::Holder => "Holder",
+            Role::Witness => "Witness",
+            Role::Confirmer => "Confirmer",
+            Role::Tool => "rootkey",
+        }
+    }
+}
+
+/// One step of a ceremony.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// Stable, kebab-case id (`generate-root-key`); the same for every repetition of a step.
+    pub id: &'static str,
+    /// For a step done once per share or per confirmer: which one, from 1 (for
+    /// `receive-share`, the share index; for `present-share`, the order of presentation).
+    pub nth: Option<u8>,
+    /// Who acts.
+    pub role: Role,
+    /// Short and imperative, at most [`MAX_TITLE`] characters.
+    pub title: &'static str,
+    /// The transcript entry the step writes, if any.
+    pub records: Option<Action>,
+}
+
+/// The longest title: `Step 23/23 · Holder (name) · ` and a title of this length leave 20
+/// columns of 80 for the name.
+pub const MAX_TITLE: usize = 40;
+
+impl Step {
+    const fn new(
+        id: &'static str,
+        role: Role,
+        title: &'static str,
+        records: Option<Action>,
+    ) -> Step {
+        Step {
+            id,
+            nth: None,
+            role,
+            title,
+            records,
+        }
+    }
+
+    const fn nth(self, n: u8) -> Step {
+        Step {
+            nth: Some(n),
+            ..self
+        }
+    }
+
+    /// The id, with the repetition for a repeated step: `present-share-2`; unique in a list.
+    pub fn key(&self) -> String {
+        match self.nth {
+            Some(n) => format!("{}-{n}", self.id),
+            None => self.id.to_string(),
+        }
+    }
+}
+
+/// How many shares a quorum ceremony is given: at least `threshold` are presented; the first
+/// k-subset that rebuilds the key is the quorum, every further share is checked against it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quorum {
+    /// k.
+    pub threshold: u8,
+    /// Shares presented (files, QR photos and typed shares together), at least `threshold`.
+    pub presented: u8,
+}
+
+impl Quorum {
+    /// Exactly k shares.
+    pub fn exact(threshold: u8) -> Quorum {
+        Quorum {
+            threshold,
+            presented: threshold,
+        }
+    }
+}
+
+/// The options of a rotation that change its steps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RotationShape {
+    /// `--previous` was given (`previous-checked`).
+    pub previous: bool,
+    /// The CSR hash is typed at a prompt (no `--csr-sha256`), before the ceremony starts.
+    pub typed_hash: bool,
+}
+
+const START: Step = Step::new(
+    "start-ceremony",
+    Officer,
+    "Start the ceremony",
+    Some(A::Header),
+);
+const SEAL: Step = Step::new(
+    "seal-transcript",
+    Tool,
+    "Seal the transcript, wipe the key",
+    Some(A::Seal),
+);
+
+/// The generation steps up to the public files (shared with the rehearsal).
+fn generation_core(shares: u8, dice: bool, steps: &mut Vec<Step>) {
+    steps.push(START);
+    if dice {
+        steps.push(Step::new(
+            "type-dice",
+            Officer,
+            "Roll the dice and type the rolls",
+            None,
+        ));
+    }
+    steps.push(Step::new(
+        "draw-seed",
+        Tool,
+        if dice {
+            "Draw the seed, mix in the dice"
+        } else {
+            "Draw the seed"
+        },
+        Some(A::Entropy),
+    ));
+    steps.extend([
+        Step::new(
+            "generate-root-key",
+            Tool,
+            "Generate the root key",
+            Some(A::KeyGenerated),
+        ),
+        Step::new(
+            "split-seed",
+            Tool,
+            "Split the seed, check every k-subset",
+            Some(A::SharesSplit),
+        ),
+        Step::new(
+            "sign-root-certificate",
+            Tool,
+            "Self-sign the root certificate",
+            Some(A::CertificateSigned),
+        ),
+    ]);
+    let receive = Step::new(
+        "receive-share",
+        Holder,
+        "Receive your share (file or printout)",
+        Some(A::ShareWritten),
+    );
+    steps.extend((1..=shares).map(|i| receive.nth(i)));
+    steps.extend([
+        Step::new(
+            "write-root-pem",
+            Tool,
+            "Write root.pem",
+            Some(A::ArtifactWritten),
+        ),
+        Step::new(
+            "write-manifest",
+            Tool,
+            "Write manifest.json",
+            Some(A::ArtifactWritten),
+        ),
+    ]);
+}
+
+/// The quorum steps: context, shares, rebuild, further shares (no seal).
+fn quorum_core(q: Quorum, steps: &mut Vec<Step>) {
+    let present = Step::new(
+        "present-share",
+        Holder,
+        "Present your share",
+        Some(A::SharePresented),
+    );
+    steps.extend((1..=q.presented).map(|i| present.nth(i)));
+    steps.push(Step::new(
+        "rebuild-key",
+        Tool,
+        "Rebuild the key, compare with root.pem",
+        Some(A::KeyRebuilt),
+    ));
+    let check = Step::new(
+        "check-further-share",
+        Tool,
+        "Check a further share against the key",
+        Some(A::ShareChecked),
+    );
+    steps.extend((1..=q.presented.saturating_sub(q.threshold)).map(|i| check.nth(i)));
+}
+
+const LOAD_CONTEXT: Step = Step::new(
+    "load-context",
+    Tool,
+    "Load root.pem and manifest.json",
+    Some(A::ContextLoaded),
+);
+
+/// Two confirmers, then the quorum (both signing ceremonies).
+fn confirm_then_quorum(q: Quorum, steps: &mut Vec<Step>) {
+    let confirm = Step::new(
+        "confirm",
+        Confirmer,
+        "Confirm what will be signed",
+        Some(A::Confirmed),
+    );
+    steps.extend([confirm.nth(1), confirm.nth(2)]);
+    quorum_core(q, steps);
+}
+
+/// `rootkey generate`: `shares` holders (n of the plan), with or without `--dice`. The last
+/// step, the witnesses' attestation, comes after the run (docs/ceremony-guide.md, "Generation
+/// ceremony", step 5).
+pub fn generation(shares: u8, dice: bool) -> Vec<Step> {
+    let mut steps = Vec::new();
+    generation_core(shares, dice, &mut steps);
+    steps.push(SEAL);
+    steps.push(Step::new(
+        "attest-transcript",
+        Witness,
+        "Attest the sealed transcript",
+        None,
+    ));
+    steps
+}
+
+/// `rootkey rehearse`: a generation of `shares` shares, the key wiped, then a rebuild from
+/// `threshold` of them, sealed by the rebuilt key.
+pub fn rehearsal(shares: u8, threshold: u8) -> Vec<Step> {
+    let mut steps = Vec::new();
+    generation_core(shares, false, &mut steps);
+    steps.push(Step::new(
+        "wipe-generated-key",
+        Tool,
+        "Wipe the generated key",
+        Some(A::KeyWiped),
+    ));
+    steps.push(LOAD_CONTEXT);
+    quorum_core(Quorum::exact(threshold), &mut steps);
+    steps.push(SEAL);
+    steps
+}
+
+/// `rootkey combine`: a quorum check with `q.presented` shares.
+pub fn quorum_check(q: Quorum) -> Vec<Step> {
+    let mut steps = vec![START, LOAD_CONTEXT];
+    quorum_core(q, &mut steps);
+    steps.push(SEAL);
+    steps
+}
+
+/// `rootkey intermediate sign`: the rotation ceremony.
+pub fn intermediate(q: Quorum, shape: RotationShape) -> Vec<Step> {
+    let mut steps = Vec::new();
+    if shape.typed_hash {
+        steps.push(Step::new(
+            "type-csr-hash",
+            Officer,
+            "Type the CSR hash given out of band",
+            None,
+        ));
+    }
+    steps.extend([
+        START,
+        LOAD_CONTEXT,
+        Step::new(
+            "check-csr",
+            Tool,
+            "Check the CSR and its hash",
+            Some(A::CsrChecked),
+        ),
+    ]);
+    if shape.previous {
+        steps.push(Step::new(
+            "check-previous",
+            Tool,
+            "Check the previous intermediate",
+            Some(A::PreviousChecked),
+        ));
+    }
+    steps.push(Step::new(
+        "prepare-certificate",
+        Tool,
+        "Lay out the certificate to sign",
+        Some(A::CertificatePrepared),
+    ));
+    confirm_then_quorum(q, &mut steps);
+    steps.extend([
+        Step::new(
+            "issue-certificate",
+            Tool,
+            "Sign the certificate, check it back",
+            Some(A::CertificateIssued),
+        ),
+        Step::new(
+            "write-intermediate",
+            Tool,
+            "Write intermediate.pem",
+            Some(A::ArtifactWritten),
+        ),
+        Step::new(
+            "write-chain",
+            Tool,
+            "Write intermediate-chain.pem",
+            Some(A::ArtifactWritten),
+        ),
+        SEAL,
+    ]);
+    steps
+}
+
+/// `rootkey crl sign`: the CRL ceremony; `previous` when `--previous-crl` is given (not
+/// `--first-crl`).
+pub fn crl(q: Quorum, previous: bool) -> Vec<Step> {
+    let mut steps = vec![START, LOAD_CONTEXT];
+    if previous {
+        steps.push(Step::new(
+            "check-previous-crl",
+            Tool,
+            "Check the previous CRL",
+            Some(A::PreviousCrlChecked),
+        ));
+    }
+    steps.push(Step::new(
+        "prepare-crl",
+        Tool,
+        "Lay out the CRL to sign",
+        Some(A::CrlPrepared),
+    ));
+    confirm_then_quorum(q, &mut steps);
+    steps.extend([
+        Step::new(
+            "issue-crl",
+            Tool,
+            "Sign the CRL, check it back",
+            Some(A::CrlIssued),
+        ),
+        Step::new(
+            "write-crl-der",
+            Tool,
+            "Write root.crl",
+            Some(A::ArtifactWritten),
+        ),
+        Step::new(
+            "write-crl-pem",
+            Tool,
+            "Write root.crl.pem",
+            Some(A::ArtifactWritten),
+        ),
+        SEAL,
+    ]);
+    steps
+}
+
+/// The actions `steps` record, in order (what the transcript holds after a successful run).
+pub fn records(steps: &[Step]) -> Vec<Action> {
+    steps.iter().filter_map(|s| s.records).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transcript::event::Category;
+    use std::collections::HashSet;
+
+    /// Every kind with every option on, and off.
+    fn all_lists() -> Vec<(&'static str, Vec<Step>)> {
+        let q = Quorum {
+            threshold: 3,
+            presented: 5,
+        };
+        let both = RotationShape {
+            previous: true,
+            typed_hash: true,
+        };
+        vec![
+            ("generation", generation(5, false)),
+            ("generation --dice", generation(16, true)),
+            ("rehearsal", rehearsal(5, 3)),
+            ("quorum check", quorum_check(Quorum::exact(2))),
+            ("quorum check, 5 of 3", quorum_check(q)),
+            (
+                "rotation",
+                intermediate(Quorum::exact(3), Default::default()),
+            ),
+            ("rotation, all options", intermediate(q, both)),
+            ("crl, first", crl(Quorum::exact(3), false)),
+            ("crl, previous", crl(q, true)),
+        ]
+    }
+
+    #[test]
+    fn keys_are_unique_and_kebab_case_and_titles_fit() {
+        for (kind, steps) in all_lists() {
+            let mut seen = HashSet::new();
+            for s in &steps {
+                assert!(seen.insert(s.key()), "{kind}: step {} twice", s.key());
+                assert!(
+                    !s.id.is_empty()
+                        && s.id
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                        && !s.id.starts_with('-')
+                        && !s.id.ends_with('-')
+                        && !s.id.contains("--"),
+                    "{kind}: id {:?} is not kebab-case",
+                    s.id
+                );
+                assert!(
+                    s.title.chars().count() <= MAX_TITLE,
+                    "{kind}: title {:?} is longer than {MAX_TITLE}",
+                    s.title
+                );
+                assert!(
+                    s.title.starts_with(|c: char| c.is_ascii_uppercase())
+                        && !s.title.ends_with('.'),
+                    "{kind}: title {:?}",
+                    s.title
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn one_id_means_one_step() {
+        // A step id names one role, title and entry wherever it appears.
+        let mut by_id: std::collections::HashMap<&str, (Role, Option<Action>)> = Default::default();
+        for (kind, steps) in all_lists() {
+            for s in steps {
+                let seen = by_id.entry(s.id).or_insert((s.role, s.records));
+                assert_eq!(*seen, (s.role, s.records), "{kind}: step {}", s.id);
+            }
+        }
+    }
+
+    #[test]
+    fn every_list_starts_with_the_header_and_ends_with_the_seal() {
+        for (kind, steps) in all_lists() {
+            let r = records(&steps);
+            assert_eq!(r.first(), Some(&Action::Header), "{kind}");
+            assert_eq!(r.last(), Some(&Action::Seal), "{kind}");
+            assert_eq!(
+                r.iter()
+                    .filter(|a| a.category() == Category::Header)
+                    .count(),
+                1,
+                "{kind}"
+            );
+            assert!(!r.contains(&Action::Aborted), "{kind}");
+        }
+    }
+
+    #[test]
+    fn every_action_but_aborted_is_some_step() {
+        let listed: HashSet<Action> = all_lists().iter().flat_map(|(_, s)| records(s)).collect();
+        for a in Action::ALL {
+            assert_eq!(listed.contains(a), *a != Action::Aborted, "{}", a.as_str());
+        }
+    }
+
+    #[test]
+    fn counts_follow_the_arguments() {
+        let count = |steps: &[Step], a: Action| records(steps).iter().filter(|x| **x == a).count();
+        assert_eq!(count(&generation(7, false), A::ShareWritten), 7);
+        assert_eq!(count(&rehearsal(5, 3), A::SharePresented), 3);
+        let q = Quorum {
+            threshold: 2,
+            presented: 4,
+        };
+        for steps in [
+            quorum_check(q),
+            intermediate(q, RotationShape::default()),
+            crl(q, false),
+        ] {
+            assert_eq!(count(&steps, A::SharePresented), 4);
+            assert_eq!(count(&steps, A::ShareChecked), 2);
+        }
+        assert_eq!(count(&crl(q, false), A::Confirmed), 2);
+        let nth: Vec<Option<u8>> = generation(3, false)
+            .iter()
+            .filter(|s| s.id == "receive-share")
+            .map(|s| s.nth)
+            .collect();
+        assert_eq!(nth, [Some(1), Some(2), Some(3)]);
+    }
+}
