@@ -214,12 +214,7 @@ fn every_key_type_signs_and_openssl_verifies() {
 }
 
 fn sh_ok_bytes(script: &str, dir: &Path) -> Vec<u8> {
-    let o = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .current_dir(dir)
-        .output()
-        .unwrap();
+    let o = common::sh_output(script, dir);
     assert!(o.status.success(), "{script}");
     o.stdout
 }

@@ -552,12 +552,7 @@ pub fn intermediate_sign(
 
 /// Runs `sh -c SCRIPT` in `dir`; returns (success, stdout + stderr).
 pub fn sh(script: &str, dir: &Path) -> (bool, String) {
-    let o = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .current_dir(dir)
-        .output()
-        .unwrap();
+    let o = sh_output(script, dir);
     (
         o.status.success(),
         format!(
@@ -590,4 +585,25 @@ pub fn actions(entries: &[serde_json::Value]) -> Vec<&str> {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect()
+}
+
+/// Runs `sh -c SCRIPT` in `dir`, asserted successful; returns its stdout alone.
+pub fn sh_stdout(script: &str, dir: &Path) -> String {
+    let o = sh_output(script, dir);
+    assert!(
+        o.status.success(),
+        "`{script}` failed: {o:?}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// What `sh -c SCRIPT` run in `dir` exited with and wrote.
+pub fn sh_output(script: &str, dir: &Path) -> std::process::Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .output()
+        .unwrap()
 }
