@@ -175,7 +175,7 @@ pub fn fresh(name: &str) -> PathBuf {
 }
 
 pub fn confirmers() -> Vec<String> {
-    args(&["--confirm", "Ann Officer", "--confirm", "Bob Witness"])
+    args(&common::CONFIRMERS)
 }
 
 pub fn shares(c: &Ceremony, flag: Option<&str>) -> Vec<String> {
@@ -204,7 +204,7 @@ pub fn sign_args(c: &Ceremony, csr: &Path, hash: &str, out: &Path) -> Vec<String
         "--out".into(),
         s(out),
     ]);
-    a.extend(shares(c, Some("--share")));
+    a.extend(common::share_args(c, &[1, 2, 3]));
     a
 }
 
@@ -223,11 +223,7 @@ pub fn combine_args(out: &Path) -> Vec<String> {
 }
 
 pub fn entries(out: &Path) -> Vec<Value> {
-    fs::read_to_string(out.join("transcript.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    common::transcript_entries(&out.join("transcript.jsonl"))
 }
 
 /// `rootkey transcript verify` of the transcript in `out` against the fixture's root.
@@ -244,6 +240,20 @@ pub fn verify_against(out: &Path, root: &Path) -> i32 {
         &s(root),
     ])
     .code
+}
+
+/// Asserts that `r` exited 4 saying its summary was lost after the seal where `sink` loses
+/// stdout, and succeeded otherwise.
+pub fn summary_lost_or_ok(r: &Run, sink: Sink, out: &Path) {
+    match sink {
+        Sink::OutFull | Sink::OutClosed => {
+            r.code(ENVIRONMENT);
+            assert_eq!(r.stderr, sealed_message("the summary", sink, out));
+        }
+        _ => {
+            r.ok();
+        }
+    }
 }
 
 /// The stderr of a ceremony whose summary was lost after the seal.
