@@ -607,3 +607,29 @@ pub fn sh_output(script: &str, dir: &Path) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// The shipped intermediate profile (`templates/intermediate.toml`), parsed under the name
+/// `intermediate.toml`.
+pub fn shipped_profile() -> rootkey::cert::profile::IntermediateProfile {
+    let text = fs::read_to_string(repo_path("templates/intermediate.toml")).expect("profile");
+    rootkey::cert::profile::IntermediateProfile::from_toml(&text, "intermediate.toml")
+        .expect("profile")
+}
+
+/// The pre-flight facts of a hardened test machine (memory locked, no network, tmpfs output,
+/// no printer) with the given clock, host and kernel, as a ceremony header records them.
+pub fn preflight_facts(clock: &str, host: &str, kernel: &str) -> serde_json::Value {
+    serde_json::json!({
+        "clock": clock,
+        "core_dumps_disabled": true,
+        "host": host,
+        "kernel": kernel,
+        "memory_locked": true,
+        "network_interfaces_up": [],
+        "output_filesystem": "tmpfs",
+        "persistent_output_allowed": true,
+        "printer": null,
+        "process_dumpable": false,
+        "swap_active": false,
+    })
+}

@@ -12,13 +12,11 @@
 
 use serde_json::{Value, json};
 use std::fs;
-use std::path::Path;
 
 use rootkey::ceremony::{
     self, Context, CrlJob, HashSource, InputFile, IntermediateJob, ScriptedConfirm,
 };
 use rootkey::cert::crl::{self, Revocation};
-use rootkey::cert::profile::IntermediateProfile;
 use rootkey::transcript::Kind;
 use rootkey::transcript::verify::{ReplayOptions, Verdict, replay_bytes};
 
@@ -119,9 +117,7 @@ fn rotation_transcript() -> Vec<u8> {
         bytes: read("csr_ed25519.pem"),
     };
     let csr = rootkey::cert::csr::parse(&csr_file.bytes, "csr_ed25519.pem").expect("csr");
-    let profile_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/intermediate.toml");
-    let text = fs::read_to_string(&profile_path).expect("profile");
-    let profile = IntermediateProfile::from_toml(&text, "intermediate.toml").expect("profile");
+    let profile = crate::common::shipped_profile();
     let job = IntermediateJob {
         ctx: &f.ctx,
         context_files: [&f.root, &f.manifest],
