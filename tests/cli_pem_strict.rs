@@ -234,16 +234,7 @@ fn every_pem_reader_refuses_an_unrecognised_or_damaged_block() {
             inter.replace(" CERTIFICATE-----", " X509 CERTIFICATE-----")
         ),
     );
-    let r = rootkey([
-        "share",
-        "verify",
-        &s(f.c.share(1)),
-        "--manifest",
-        &s(&f.c.manifest),
-        "--root",
-        &s(&bad_root),
-    ]);
-    r.no_secrets(&f.c.secrets);
+    let r = common::verify_with(&f.c.manifest, &bad_root, f.c.share(1), &f.c.secrets);
     golden(
         &r,
         INPUT,
@@ -259,16 +250,7 @@ fn every_pem_reader_refuses_an_unrecognised_or_damaged_block() {
         "root-loose.pem",
         &format!("-----BEGIN CERTIFICATE----- \r\n{body}\t\r\n-----END CERTIFICATE-----  \r\n"),
     );
-    let r = rootkey([
-        "share",
-        "verify",
-        &s(f.c.share(1)),
-        "--manifest",
-        &s(&f.c.manifest),
-        "--root",
-        &s(&loose),
-    ]);
-    r.no_secrets(&f.c.secrets);
+    let r = common::verify_with(&f.c.manifest, &loose, f.c.share(1), &f.c.secrets);
     r.ok();
     // A CSR under a damaged BEGIN line.
     let csr = write(

@@ -7,7 +7,7 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -17,10 +17,6 @@ use common::{Ceremony, Run, rehearsal as fixture, rootkey, s, sh, sh_ok};
 
 const SUBJECT: &str = common::CSR_SUBJECT;
 
-fn profile() -> PathBuf {
-    common::repo_path("templates/intermediate.toml")
-}
-
 /// `rootkey intermediate sign` against the fixture with shares 1, 2, 3 and two confirmers.
 fn sign(csr: &Path, out: &Path, extra: &[&str]) -> Run {
     sign_as(&fixture().c, csr, &common::csr_der_sha256(csr), out, extra)
@@ -29,22 +25,7 @@ fn sign(csr: &Path, out: &Path, extra: &[&str]) -> Run {
 /// `rootkey intermediate sign` against ceremony `c` with the out-of-band hash `hash`; shares
 /// 1, 2, 3 and two confirmers unless `extra` gives `--share` or `--confirm`. Checked for leaks.
 fn sign_as(c: &Ceremony, csr: &Path, hash: &str, out: &Path, extra: &[&str]) -> Run {
-    let mut args: Vec<String> = vec![
-        "intermediate".into(),
-        "sign".into(),
-        "--csr".into(),
-        s(csr),
-        "--csr-sha256".into(),
-        hash.into(),
-        "--profile".into(),
-        s(&profile()),
-        "--root".into(),
-        s(&c.root),
-        "--manifest".into(),
-        s(&c.manifest),
-        "--out".into(),
-        s(out),
-    ];
+    let mut args = common::intermediate_sign_args(c, csr, hash, out);
     let has_shares = extra.contains(&"--share");
     let has_confirm = extra.contains(&"--confirm");
     if !has_shares {

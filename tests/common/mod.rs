@@ -512,12 +512,7 @@ pub fn crl_sign(c: &Ceremony, out: &Path, shares: &[usize], extra: &[&str]) -> R
     let mut a: Vec<String> = ["crl", "sign", "--root"].map(String::from).to_vec();
     a.extend([s(&c.root), "--manifest".into(), s(&c.manifest)]);
     a.extend(["--out".into(), s(out)]);
-    a.extend(CONFIRMERS.map(String::from));
-    a.extend(share_args(c, shares));
-    a.extend(extra.iter().map(|x| x.to_string()));
-    let r = rootkey(&a);
-    r.no_secrets(&c.secrets);
-    r
+    quorum_run(c, a, shares, extra)
 }
 
 /// `rootkey intermediate sign` of `csr` against `c` with its true out-of-band hash, the shipped
@@ -529,19 +524,28 @@ pub fn intermediate_sign(
     shares: &[usize],
     extra: &[&str],
 ) -> Run {
+    let a = intermediate_sign_args(c, csr, &csr_der_sha256(csr), out);
+    quorum_run(c, a, shares, extra)
+}
+
+/// `intermediate sign --csr CSR --csr-sha256 HASH --profile SHIPPED --root --manifest --out
+/// OUT` against `c`, without shares or confirmers.
+pub fn intermediate_sign_args(c: &Ceremony, csr: &Path, hash: &str, out: &Path) -> Vec<String> {
     let mut a: Vec<String> = ["intermediate", "sign", "--csr"].map(String::from).to_vec();
-    a.extend([s(csr), "--csr-sha256".into(), csr_der_sha256(csr)]);
+    a.extend([s(csr), "--csr-sha256".into(), hash.into()]);
     a.extend([
         "--profile".into(),
         s(&repo_path("templates/intermediate.toml")),
     ]);
-    a.extend([
-        "--root".into(),
-        s(&c.root),
-        "--manifest".into(),
-        s(&c.manifest),
-    ]);
+    a.extend(["--root".into(), s(&c.root)]);
+    a.extend(["--manifest".into(), s(&c.manifest)]);
     a.extend(["--out".into(), s(out)]);
+    a
+}
+
+/// Runs `rootkey ARGS` with the two [`CONFIRMERS`], the given shares of `c` and `extra`
+/// appended; checked for leaks.
+fn quorum_run(c: &Ceremony, mut a: Vec<String>, shares: &[usize], extra: &[&str]) -> Run {
     a.extend(CONFIRMERS.map(String::from));
     a.extend(share_args(c, shares));
     a.extend(extra.iter().map(|x| x.to_string()));

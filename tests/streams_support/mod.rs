@@ -190,20 +190,7 @@ pub fn shares(c: &Ceremony, flag: Option<&str>) -> Vec<String> {
 }
 
 pub fn sign_args(c: &Ceremony, csr: &Path, hash: &str, out: &Path) -> Vec<String> {
-    let mut a = args(&["intermediate", "sign", "--csr"]);
-    a.extend([
-        s(csr),
-        "--csr-sha256".into(),
-        hash.into(),
-        "--profile".into(),
-        s(&common::repo_path("templates/intermediate.toml")),
-        "--root".into(),
-        s(&c.root),
-        "--manifest".into(),
-        s(&c.manifest),
-        "--out".into(),
-        s(out),
-    ]);
+    let mut a = common::intermediate_sign_args(c, csr, hash, out);
     a.extend(common::share_args(c, &[1, 2, 3]));
     a
 }
