@@ -9,8 +9,7 @@ use rootkey::encoding::time::UtcTime;
 use std::path::{Path, PathBuf};
 
 use rootkey::ceremony::{
-    self, Context, CrlJob, HashSource, InputFile, IntermediateJob, Method, generate,
-    intermediate::out_of_band_hash,
+    self, Context, CrlJob, HashSource, InputFile, Method, generate, intermediate::out_of_band_hash,
 };
 use rootkey::console::share_input::Source;
 use rootkey::console::{Channel, Question, Scripted};
@@ -268,20 +267,8 @@ fn crl_signed_after_typed_codes_wrong_then_right() {
 fn wrong_codes_stop_a_rotation_before_any_share_is_read() {
     let ctx = context();
     let (root, manifest) = (input("cert_valid.pem"), input("manifest_valid.json"));
-    let csr_file = input("csr_ed25519.pem");
-    let csr = rootkey::cert::csr::parse(&csr_file.bytes, "csr_ed25519.pem").expect("csr");
-    let profile = common::shipped_profile();
-    let job = IntermediateJob {
-        ctx: &ctx,
-        context_files: [&root, &manifest],
-        csr_file: &csr_file,
-        csr: &csr,
-        hash_source: HashSource::CommandLine,
-        profile: &profile,
-        profile_file: "intermediate.toml",
-        previous: None,
-        not_before: at(FEB_2029),
-    };
+    let rotation = common::VectorRotation::load();
+    let job = rotation.job(&ctx, [&root, &manifest], at(FEB_2029));
     let out = tempfile::tempdir().expect("tempdir");
     let mut rec = recorder(&ctx, Kind::Rotation);
     let mut console = Scripted::new()

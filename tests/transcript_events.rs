@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use rootkey::ceremony::{self, Context, HashSource, InputFile, IntermediateJob, ScriptedConfirm};
+use rootkey::ceremony::{self, Context, InputFile, ScriptedConfirm};
 use rootkey::jcs;
 use rootkey::transcript::event::{self, Action, Category, Event};
 use rootkey::transcript::{Kind, Recorder};
@@ -386,24 +386,13 @@ fn the_rotation_ceremony_writes_the_committed_vector_bytes() {
         &dir.join("cert_valid.pem"),
     )
     .expect("context");
-    let (root, manifest, csr_file) = (
-        input("cert_valid.pem"),
-        input("manifest_valid.json"),
-        input("csr_ed25519.pem"),
+    let (root, manifest) = (input("cert_valid.pem"), input("manifest_valid.json"));
+    let rotation = common::VectorRotation::load();
+    let job = rotation.job(
+        &ctx,
+        [&root, &manifest],
+        rootkey::encoding::time::UtcTime::parse("2029-03-01T00:00:00Z").expect("time"),
     );
-    let csr = rootkey::cert::csr::parse(&csr_file.bytes, "csr_ed25519.pem").expect("csr");
-    let profile = common::shipped_profile();
-    let job = IntermediateJob {
-        ctx: &ctx,
-        context_files: [&root, &manifest],
-        csr_file: &csr_file,
-        csr: &csr,
-        hash_source: HashSource::CommandLine,
-        profile: &profile,
-        profile_file: "intermediate.toml",
-        previous: None,
-        not_before: rootkey::encoding::time::UtcTime::parse("2029-03-01T00:00:00Z").expect("time"),
-    };
     let mut confirm = ScriptedConfirm {
         names: vec!["Carol Confirmer".into(), "Dave Confirmer".into()],
     };

@@ -13,9 +13,7 @@
 use serde_json::{Value, json};
 use std::fs;
 
-use rootkey::ceremony::{
-    self, Context, CrlJob, HashSource, InputFile, IntermediateJob, ScriptedConfirm,
-};
+use rootkey::ceremony::{self, Context, CrlJob, InputFile, ScriptedConfirm};
 use rootkey::cert::crl::{self, Revocation};
 use rootkey::transcript::Kind;
 use rootkey::transcript::verify::{ReplayOptions, Verdict, replay_bytes};
@@ -112,23 +110,8 @@ fn crl_transcript(previous: Option<&str>, revoke: &[Revocation], this_update: &s
 /// `rootkey intermediate sign` of `csr_ed25519.pem` with the bundled profile.
 fn rotation_transcript() -> Vec<u8> {
     let f = files();
-    let csr_file = InputFile {
-        name: "csr_ed25519.pem".into(),
-        bytes: read("csr_ed25519.pem"),
-    };
-    let csr = rootkey::cert::csr::parse(&csr_file.bytes, "csr_ed25519.pem").expect("csr");
-    let profile = crate::common::shipped_profile();
-    let job = IntermediateJob {
-        ctx: &f.ctx,
-        context_files: [&f.root, &f.manifest],
-        csr_file: &csr_file,
-        csr: &csr,
-        hash_source: HashSource::CommandLine,
-        profile: &profile,
-        profile_file: "intermediate.toml",
-        previous: None,
-        not_before: time(ROTATION_NOT_BEFORE),
-    };
+    let rotation = crate::common::VectorRotation::load();
+    let job = rotation.job(&f.ctx, [&f.root, &f.manifest], time(ROTATION_NOT_BEFORE));
     let out = tempfile::tempdir().expect("tempdir");
     let mut rec = recorder(&ceremony::quorum_header(
         &f.ctx,
