@@ -7,8 +7,7 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
 use rootkey::ceremony::steps::{self, Quorum, Role, RotationShape, Step};
 use rootkey::transcript::TOOL_ACTOR;
@@ -16,35 +15,7 @@ use rootkey::transcript::event::Action;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use common::{Ceremony, Run, rootkey, s};
-
-/// A text-share rehearsal ceremony (`generate` with the bundled plan), shared by the tests.
-struct Fixture {
-    _dir: TempDir,
-    dir: PathBuf,
-    c: Ceremony,
-}
-
-fn fixture() -> &'static Fixture {
-    static F: OnceLock<Fixture> = OnceLock::new();
-    F.get_or_init(|| {
-        let d = TempDir::new().unwrap();
-        let c = Ceremony::rehearse(&d.path().join("root"));
-        Fixture {
-            dir: d.path().to_path_buf(),
-            _dir: d,
-            c,
-        }
-    })
-}
-
-fn entries(path: &Path) -> Vec<Value> {
-    fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use common::{Run, rehearsal as fixture, rootkey, s, transcript_entries};
 
 /// Asserts that the transcript's entries are the records of `steps`, in order, and that each
 /// entry's actors are the step's role: the tool for tool and officer steps, the holder named in
@@ -108,7 +79,7 @@ fn assert_follows(what: &str, transcript: &[Value], steps: &[Step]) {
 }
 
 fn transcript_of(dir: &Path) -> Vec<Value> {
-    entries(&dir.join("transcript.jsonl"))
+    transcript_entries(&dir.join("transcript.jsonl"))
 }
 
 #[test]
@@ -172,37 +143,7 @@ fn quorum_check_follows_its_steps() {
 
 /// `rootkey intermediate sign` with `--csr-sha256`, two `--confirm` and shares `shares`.
 fn sign(csr: &Path, out: &Path, shares: &[usize], extra: &[&str]) -> Run {
-    let c = &fixture().c;
-    let mut a: Vec<String> = [
-        "intermediate",
-        "sign",
-        "--csr",
-        &s(csr),
-        "--csr-sha256",
-        &common::csr_der_sha256(csr),
-        "--profile",
-        &s(&common::repo_path("templates/intermediate.toml")),
-        "--root",
-        &s(&c.root),
-        "--manifest",
-        &s(&c.manifest),
-        "--out",
-        &s(out),
-        "--confirm",
-        "Ann Officer",
-        "--confirm",
-        "Bob Witness",
-    ]
-    .iter()
-    .map(|x| x.to_string())
-    .collect();
-    for &i in shares {
-        a.extend(["--share".to_string(), s(c.share(i))]);
-    }
-    a.extend(extra.iter().map(|x| x.to_string()));
-    let r = rootkey(&a);
-    r.no_secrets(&c.secrets);
-    r
+    common::intermediate_sign(&fixture().c, csr, out, shares, extra)
 }
 
 #[test]
@@ -243,32 +184,8 @@ fn rotation_follows_its_steps() {
 fn crl_follows_its_steps() {
     let f = fixture();
     let c = &f.c;
-    let crl_sign = |out: &Path, shares: &[usize], extra: &[&str]| {
-        let mut a: Vec<String> = [
-            "crl",
-            "sign",
-            "--root",
-            &s(&c.root),
-            "--manifest",
-            &s(&c.manifest),
-            "--out",
-            &s(out),
-            "--confirm",
-            "Ann Officer",
-            "--confirm",
-            "Bob Witness",
-        ]
-        .iter()
-        .map(|x| x.to_string())
-        .collect();
-        for &i in shares {
-            a.extend(["--share".to_string(), s(c.share(i))]);
-        }
-        a.extend(extra.iter().map(|x| x.to_string()));
-        let r = rootkey(&a);
-        r.no_secrets(&c.secrets);
-        r
-    };
+    let crl_sign =
+        |out: &Path, shares: &[usize], extra: &[&str]| common::crl_sign(c, out, shares, extra);
     let c1 = f.dir.join("crl1");
     crl_sign(&c1, &[1, 2, 3], &["--first-crl"]).ok();
     assert_follows(
@@ -308,7 +225,7 @@ fn committed_valid_vectors_follow_their_steps() {
     names.sort();
     let mut kinds = Vec::new();
     for name in &names {
-        let es = entries(&dir.join(name));
+        let es = transcript_entries(&dir.join(name));
         let h = &es[0]["details"];
         let kind = h["ceremony"]["kind"].as_str().unwrap().to_string();
         let k = h["quorum"]["threshold"].as_u64().unwrap() as u8;

@@ -14,12 +14,11 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use tempfile::TempDir;
 
-use common::{Ceremony, INPUT, Run, VERIFICATION, rootkey, s};
+use common::{Ceremony, INPUT, Run, VERIFICATION, rootkey, s, sh_stdout as sh};
 
 struct Fixture {
     _dir: TempDir,
@@ -30,17 +29,6 @@ struct Fixture {
     csr: PathBuf,
     /// A CRL of the root that revokes `inter`.
     crl: PathBuf,
-}
-
-fn sh(script: &str, dir: &Path) -> String {
-    let o = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "`{script}`: {o:?}");
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// One rehearsal ceremony, one intermediate signed by it, one CRL revoking that intermediate.
@@ -60,14 +48,13 @@ fn fixture() -> &'static Fixture {
         );
         let serial = serial.trim().trim_start_matches("serial=").to_string();
         let crl_out = work.join("crl");
-        let mut a: Vec<String> = ["crl", "sign", "--first-crl", "--revoke", &serial]
-            .iter()
-            .map(|x| x.to_string())
-            .collect();
-        a.extend(quorum_args(&c, &crl_out));
-        let r = rootkey(&a);
-        r.no_secrets(&c.secrets);
-        r.ok();
+        common::crl_sign(
+            &c,
+            &crl_out,
+            &[1, 2, 3],
+            &["--first-crl", "--revoke", &serial],
+        )
+        .ok();
         Fixture {
             _dir: d,
             crl: crl_out.join("root.crl.pem"),
@@ -87,15 +74,9 @@ fn quorum_args(c: &Ceremony, out: &Path) -> Vec<String> {
         s(&c.manifest),
         "--out".into(),
         s(out),
-        "--confirm".into(),
-        "Ann Officer".into(),
-        "--confirm".into(),
-        "Bob Witness".into(),
     ];
-    for i in 1..=3 {
-        a.push("--share".into());
-        a.push(s(c.share(i)));
-    }
+    a.extend(common::CONFIRMERS.map(String::from));
+    a.extend(common::share_args(c, &[1, 2, 3]));
     a
 }
 
@@ -129,6 +110,19 @@ fn write(name: &str, text: &str) -> PathBuf {
 
 fn read(p: &Path) -> String {
     fs::read_to_string(p).unwrap()
+}
+
+/// `rootkey chain verify --root ROOT --crl CRL BUNDLE` against the fixture's root.
+fn chain_verify_with_crl(crl: &str, bundle: &str) -> Run {
+    rootkey([
+        "chain",
+        "verify",
+        "--root",
+        &s(&fixture().c.root),
+        "--crl",
+        crl,
+        bundle,
+    ])
 }
 
 /// Asserts exit code and the exact stderr.
@@ -171,15 +165,7 @@ fn chain_verify_refuses_a_block_it_does_not_read_where_openssl_reads_it() {
         seen.contains("Example Corp Intermediate CA prod/2026") && seen.contains("Root CA"),
         "openssl reads both certificates: {seen}"
     );
-    let r = rootkey([
-        "chain",
-        "verify",
-        "--root",
-        &s(&f.c.root),
-        "--crl",
-        &crl,
-        &s(&bundle),
-    ]);
+    let r = chain_verify_with_crl(&crl, &s(&bundle));
     golden(
         &r,
         INPUT,
@@ -192,31 +178,15 @@ fn chain_verify_refuses_a_block_it_does_not_read_where_openssl_reads_it() {
     assert!(!r.stdout.contains("verify"), "{}", r.stdout);
     // With the label put right, the revoked intermediate is found: exit 3.
     let honest = write("bundle-honest.pem", &format!("{root}{inter}"));
-    rootkey([
-        "chain",
-        "verify",
-        "--root",
-        &s(&f.c.root),
-        "--crl",
-        &crl,
-        &s(&honest),
-    ])
-    .code(VERIFICATION)
-    .stdout_has(&["revoked"]);
+    chain_verify_with_crl(&crl, &s(&honest))
+        .code(VERIFICATION)
+        .stdout_has(&["revoked"]);
     // A damaged BEGIN line hides the block from a lax reader the same way (openssl skips it
     // too): refused, naming the line.
     for damaged in ["-----BEGIN CERTIFICATE----", "----BEGIN CERTIFICATE-----"] {
         let hidden = inter.replacen("-----BEGIN CERTIFICATE-----", damaged, 1);
         let bundle = write("bundle-damaged.pem", &format!("{root}{hidden}"));
-        let r = rootkey([
-            "chain",
-            "verify",
-            "--root",
-            &s(&f.c.root),
-            "--crl",
-            &crl,
-            &s(&bundle),
-        ]);
+        let r = chain_verify_with_crl(&crl, &s(&bundle));
         golden(
             &r,
             INPUT,
@@ -264,16 +234,7 @@ fn every_pem_reader_refuses_an_unrecognised_or_damaged_block() {
             inter.replace(" CERTIFICATE-----", " X509 CERTIFICATE-----")
         ),
     );
-    let r = rootkey([
-        "share",
-        "verify",
-        &s(f.c.share(1)),
-        "--manifest",
-        &s(&f.c.manifest),
-        "--root",
-        &s(&bad_root),
-    ]);
-    r.no_secrets(&f.c.secrets);
+    let r = common::verify_with(&f.c.manifest, &bad_root, f.c.share(1), &f.c.secrets);
     golden(
         &r,
         INPUT,
@@ -289,16 +250,7 @@ fn every_pem_reader_refuses_an_unrecognised_or_damaged_block() {
         "root-loose.pem",
         &format!("-----BEGIN CERTIFICATE----- \r\n{body}\t\r\n-----END CERTIFICATE-----  \r\n"),
     );
-    let r = rootkey([
-        "share",
-        "verify",
-        &s(f.c.share(1)),
-        "--manifest",
-        &s(&f.c.manifest),
-        "--root",
-        &s(&loose),
-    ]);
-    r.no_secrets(&f.c.secrets);
+    let r = common::verify_with(&f.c.manifest, &loose, f.c.share(1), &f.c.secrets);
     r.ok();
     // A CSR under a damaged BEGIN line.
     let csr = write(
@@ -338,15 +290,7 @@ fn every_pem_reader_refuses_an_unrecognised_or_damaged_block() {
     // A CRL for chain verify with a second (unexpected) block.
     let crl = write("crl-two.pem", &format!("{}{}", read(&f.crl), read(&f.crl)));
     golden(
-        &rootkey([
-            "chain",
-            "verify",
-            "--root",
-            &s(&f.c.root),
-            "--crl",
-            &s(&crl),
-            &s(&f.inter),
-        ]),
+        &chain_verify_with_crl(&s(&crl), &s(&f.inter)),
         INPUT,
         &format!(
             "error: CRL {}: holds 2 PEM blocks; exactly one CRL is expected\n  next step: give a file that holds only the CRL\n",

@@ -7,66 +7,15 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use tempfile::TempDir;
 
-use common::{Ceremony, Run, rootkey, s};
+use common::{Ceremony, Run, rehearsal as fixture, rootkey, s, sh, sh_ok};
 
 const SUBJECT: &str = common::CSR_SUBJECT;
-
-struct Fixture {
-    _dir: TempDir,
-    dir: PathBuf,
-    c: Ceremony,
-}
-
-/// One rehearsal ceremony with five text shares, shared by the tests.
-fn fixture() -> &'static Fixture {
-    static F: OnceLock<Fixture> = OnceLock::new();
-    F.get_or_init(|| {
-        let d = TempDir::new().unwrap();
-        let dir = d.path().join("root");
-        let c = Ceremony::rehearse(&dir);
-        Fixture {
-            dir: d.path().to_path_buf(),
-            _dir: d,
-            c,
-        }
-    })
-}
-
-fn profile() -> PathBuf {
-    common::repo_path("templates/intermediate.toml")
-}
-
-/// Runs a shell command in `dir`; returns (success, stdout + stderr).
-fn sh(script: &str, dir: &Path) -> (bool, String) {
-    let o = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        o.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
-    )
-}
-
-fn sh_ok(script: &str, dir: &Path) -> String {
-    let (ok, out) = sh(script, dir);
-    assert!(ok, "`{script}` failed:\n{out}");
-    out
-}
 
 /// `rootkey intermediate sign` against the fixture with shares 1, 2, 3 and two confirmers.
 fn sign(csr: &Path, out: &Path, extra: &[&str]) -> Run {
@@ -76,36 +25,14 @@ fn sign(csr: &Path, out: &Path, extra: &[&str]) -> Run {
 /// `rootkey intermediate sign` against ceremony `c` with the out-of-band hash `hash`; shares
 /// 1, 2, 3 and two confirmers unless `extra` gives `--share` or `--confirm`. Checked for leaks.
 fn sign_as(c: &Ceremony, csr: &Path, hash: &str, out: &Path, extra: &[&str]) -> Run {
-    let mut args: Vec<String> = vec![
-        "intermediate".into(),
-        "sign".into(),
-        "--csr".into(),
-        s(csr),
-        "--csr-sha256".into(),
-        hash.into(),
-        "--profile".into(),
-        s(&profile()),
-        "--root".into(),
-        s(&c.root),
-        "--manifest".into(),
-        s(&c.manifest),
-        "--out".into(),
-        s(out),
-    ];
+    let mut args = common::intermediate_sign_args(c, csr, hash, out);
     let has_shares = extra.contains(&"--share");
     let has_confirm = extra.contains(&"--confirm");
     if !has_shares {
-        for i in 1..=3 {
-            args.push("--share".into());
-            args.push(s(c.share(i)));
-        }
+        args.extend(common::share_args(c, &[1, 2, 3]));
     }
     if !has_confirm {
-        args.extend(
-            ["--confirm", "Ann Officer", "--confirm", "Bob Witness"]
-                .iter()
-                .map(|a| a.to_string()),
-        );
+        args.extend(common::CONFIRMERS.map(String::from));
     }
     args.extend(extra.iter().map(|a| a.to_string()));
     let r = rootkey(&args);
@@ -114,11 +41,7 @@ fn sign_as(c: &Ceremony, csr: &Path, hash: &str, out: &Path, extra: &[&str]) -> 
 }
 
 fn transcript_actions(out: &Path) -> Vec<Value> {
-    fs::read_to_string(out.join("transcript.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    common::transcript_entries(&out.join("transcript.jsonl"))
 }
 
 fn chain_verify(args: &[&str]) -> Run {
@@ -272,12 +195,7 @@ fn every_key_type_signs_and_openssl_verifies() {
 }
 
 fn sh_ok_bytes(script: &str, dir: &Path) -> Vec<u8> {
-    let o = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .current_dir(dir)
-        .output()
-        .unwrap();
+    let o = common::sh_output(script, dir);
     assert!(o.status.success(), "{script}");
     o.stdout
 }
@@ -555,33 +473,7 @@ fn crl_revokes_and_openssl_and_chain_verify_agree() {
     let inter = s(&out.join("intermediate.pem"));
     let serial = sh_ok(&format!("openssl x509 -in {inter} -noout -serial"), &work);
     let serial = serial.trim().trim_start_matches("serial=").to_string();
-    let crl_sign = |out: &Path, extra: &[&str]| {
-        let mut a: Vec<String> = [
-            "crl",
-            "sign",
-            "--root",
-            &root,
-            "--manifest",
-            &s(&f.c.manifest),
-            "--out",
-            &s(out),
-            "--confirm",
-            "Ann Officer",
-            "--confirm",
-            "Bob Witness",
-        ]
-        .iter()
-        .map(|x| x.to_string())
-        .collect();
-        for i in 1..=3 {
-            a.push("--share".into());
-            a.push(s(f.c.share(i)));
-        }
-        a.extend(extra.iter().map(|x| x.to_string()));
-        let r = rootkey(&a);
-        r.no_secrets(&f.c.secrets);
-        r
-    };
+    let crl_sign = |out: &Path, extra: &[&str]| common::crl_sign(&f.c, out, &[1, 2, 3], extra);
     // The first CRL, empty: everything verifies.
     let c1 = work.join("crl1");
     crl_sign(&c1, &["--first-crl"])

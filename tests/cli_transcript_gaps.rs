@@ -189,31 +189,8 @@ const LONG: usize = 2000;
 
 /// `rootkey crl sign` against `c` with shares 1–3 and two confirmers.
 fn crl_sign(c: &Ceremony, out: &Path, extra: &[String]) -> Run {
-    let mut a: Vec<String> = [
-        "crl",
-        "sign",
-        "--root",
-        &s(&c.root),
-        "--manifest",
-        &s(&c.manifest),
-        "--out",
-        &s(out),
-        "--confirm",
-        "Ann Officer",
-        "--confirm",
-        "Bob Witness",
-    ]
-    .iter()
-    .map(|x| x.to_string())
-    .collect();
-    for i in 1..=3 {
-        a.push("--share".into());
-        a.push(s(c.share(i)));
-    }
-    a.extend(extra.iter().cloned());
-    let r = rootkey(&a);
-    r.no_secrets(&c.secrets);
-    r
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    common::crl_sign(c, out, &[1, 2, 3], &extra)
 }
 
 fn crl_prepared(out: &Path) -> (Value, usize) {

@@ -318,35 +318,21 @@ fn a_crl_count_that_is_not_the_issued_crls_is_an_artifact_mismatch_in_both() {
     let tmp = TempDir::new().unwrap();
     let c = Ceremony::rehearse(&tmp.path().join("root"));
     let out = tmp.path().join("crl");
-    let mut a: Vec<String> = [
-        "crl",
-        "sign",
-        "--root",
-        &s(&c.root),
-        "--manifest",
-        &s(&c.manifest),
-        "--out",
-        &s(&out),
-        "--confirm",
-        "Ann Officer",
-        "--confirm",
-        "Bob Witness",
-        "--first-crl",
-        "--revoke",
-        "0a0b:keyCompromise",
-        "--revoke",
-        "0c0d",
-        "--revoke",
-        "1234:superseded",
-    ]
-    .iter()
-    .map(|x| x.to_string())
-    .collect();
-    for i in 1..=3 {
-        a.push("--share".into());
-        a.push(s(c.share(i)));
-    }
-    rootkey(&a).ok();
+    common::crl_sign(
+        &c,
+        &out,
+        &[1, 2, 3],
+        &[
+            "--first-crl",
+            "--revoke",
+            "0a0b:keyCompromise",
+            "--revoke",
+            "0c0d",
+            "--revoke",
+            "1234:superseded",
+        ],
+    )
+    .ok();
     let t = out.join("transcript.jsonl");
     let args = |t: &Path| {
         vec![

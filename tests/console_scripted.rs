@@ -3,19 +3,18 @@
 //! hash typed, dice rolls. Everything runs on the vector ceremony's files (tests/vectors), in
 //! an in-memory transcript.
 
+mod common;
+
 use rootkey::encoding::time::UtcTime;
 use std::path::{Path, PathBuf};
 
 use rootkey::ceremony::{
-    self, Context, CrlJob, HashSource, InputFile, IntermediateJob, Method, generate,
-    intermediate::out_of_band_hash,
+    self, Context, CrlJob, HashSource, InputFile, Method, generate, intermediate::out_of_band_hash,
 };
-use rootkey::cert::profile::IntermediateProfile;
 use rootkey::console::share_input::Source;
 use rootkey::console::{Channel, Question, Scripted};
 use rootkey::error::exit;
 use rootkey::transcript::{Kind, Recorder};
-use serde_json::json;
 
 /// 2029-02-01T00:00:00Z, inside the vector root's validity.
 const FEB_2029: u64 = 1_864_598_400;
@@ -44,19 +43,7 @@ fn context() -> Context {
 }
 
 fn recorder(ctx: &Context, kind: Kind) -> Recorder {
-    let preflight = json!({
-        "clock": "2029-02-01T00:00:00.000Z",
-        "core_dumps_disabled": true,
-        "host": "scripted",
-        "kernel": "6.1.0",
-        "memory_locked": true,
-        "network_interfaces_up": [],
-        "output_filesystem": "tmpfs",
-        "persistent_output_allowed": true,
-        "printer": null,
-        "process_dumpable": false,
-        "swap_active": false,
-    });
+    let preflight = common::preflight_facts("2029-02-01T00:00:00.000Z", "scripted", "6.1.0");
     Recorder::in_memory(&ceremony::quorum_header(ctx, kind, [9; 16], preflight)).expect("recorder")
 }
 
@@ -280,22 +267,8 @@ fn crl_signed_after_typed_codes_wrong_then_right() {
 fn wrong_codes_stop_a_rotation_before_any_share_is_read() {
     let ctx = context();
     let (root, manifest) = (input("cert_valid.pem"), input("manifest_valid.json"));
-    let csr_file = input("csr_ed25519.pem");
-    let csr = rootkey::cert::csr::parse(&csr_file.bytes, "csr_ed25519.pem").expect("csr");
-    let profile_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/intermediate.toml");
-    let text = std::fs::read_to_string(&profile_path).expect("profile");
-    let profile = IntermediateProfile::from_toml(&text, "intermediate.toml").expect("profile");
-    let job = IntermediateJob {
-        ctx: &ctx,
-        context_files: [&root, &manifest],
-        csr_file: &csr_file,
-        csr: &csr,
-        hash_source: HashSource::CommandLine,
-        profile: &profile,
-        profile_file: "intermediate.toml",
-        previous: None,
-        not_before: at(FEB_2029),
-    };
+    let rotation = common::VectorRotation::load();
+    let job = rotation.job(&ctx, [&root, &manifest], at(FEB_2029));
     let out = tempfile::tempdir().expect("tempdir");
     let mut rec = recorder(&ctx, Kind::Rotation);
     let mut console = Scripted::new()

@@ -19,7 +19,7 @@ use expectrl::{Eof, Expect, Session};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use common::{Ceremony, rootkey, s};
+use common::{Ceremony, actions, rootkey, s};
 
 const SUBJECT: &str = common::CSR_SUBJECT;
 
@@ -179,21 +179,9 @@ fn transcript(out: &Path) -> Vec<Value> {
         .collect()
 }
 
-fn actions(es: &[Value]) -> Vec<&str> {
-    es.iter().map(|e| e["action"].as_str().unwrap()).collect()
-}
-
-/// Runs a shell command; returns (success, stdout + stderr).
+/// Runs a shell command in the current directory; returns (success, stdout + stderr).
 fn sh(script: &str) -> (bool, String) {
-    let o = Command::new("sh").arg("-c").arg(script).output().unwrap();
-    (
-        o.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
-    )
+    common::sh(script, Path::new("."))
 }
 
 /// Asserts the transcript's last entry is `aborted` and that no share was asked for.

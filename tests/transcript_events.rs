@@ -14,15 +14,16 @@
 //! `cargo test --test vectors -- --ignored generate_vectors` rewrites them from the typed events
 //! and leaves `tests/vectors` unchanged.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use rootkey::ceremony::{self, Context, HashSource, InputFile, IntermediateJob, ScriptedConfirm};
-use rootkey::cert::profile::IntermediateProfile;
+use rootkey::ceremony::{self, Context, InputFile, ScriptedConfirm};
 use rootkey::jcs;
 use rootkey::transcript::event::{self, Action, Category, Event};
 use rootkey::transcript::{Kind, Recorder};
@@ -364,19 +365,8 @@ fn vector_recorder(ctx: &Context) -> Recorder {
         i += 1;
         t
     });
-    let preflight = json!({
-        "clock": "2028-02-29T12:34:56.000Z",
-        "core_dumps_disabled": true,
-        "host": "vector-host",
-        "kernel": "6.1.0-vector",
-        "memory_locked": true,
-        "network_interfaces_up": [],
-        "output_filesystem": "tmpfs",
-        "persistent_output_allowed": true,
-        "printer": null,
-        "process_dumpable": false,
-        "swap_active": false,
-    });
+    let preflight =
+        common::preflight_facts("2028-02-29T12:34:56.000Z", "vector-host", "6.1.0-vector");
     let id: [u8; 16] = std::array::from_fn(|i| 0xd0 + i as u8);
     let info = ceremony::quorum_header(ctx, Kind::Rotation, id, preflight);
     let binary: [u8; 32] = Sha256::digest(b"rootkey test vectors: binary").into();
@@ -396,28 +386,13 @@ fn the_rotation_ceremony_writes_the_committed_vector_bytes() {
         &dir.join("cert_valid.pem"),
     )
     .expect("context");
-    let (root, manifest, csr_file) = (
-        input("cert_valid.pem"),
-        input("manifest_valid.json"),
-        input("csr_ed25519.pem"),
+    let (root, manifest) = (input("cert_valid.pem"), input("manifest_valid.json"));
+    let rotation = common::VectorRotation::load();
+    let job = rotation.job(
+        &ctx,
+        [&root, &manifest],
+        rootkey::encoding::time::UtcTime::parse("2029-03-01T00:00:00Z").expect("time"),
     );
-    let csr = rootkey::cert::csr::parse(&csr_file.bytes, "csr_ed25519.pem").expect("csr");
-    let text = fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/intermediate.toml"),
-    )
-    .expect("profile");
-    let profile = IntermediateProfile::from_toml(&text, "intermediate.toml").expect("profile");
-    let job = IntermediateJob {
-        ctx: &ctx,
-        context_files: [&root, &manifest],
-        csr_file: &csr_file,
-        csr: &csr,
-        hash_source: HashSource::CommandLine,
-        profile: &profile,
-        profile_file: "intermediate.toml",
-        previous: None,
-        not_before: rootkey::encoding::time::UtcTime::parse("2029-03-01T00:00:00Z").expect("time"),
-    };
     let mut confirm = ScriptedConfirm {
         names: vec!["Carol Confirmer".into(), "Dave Confirmer".into()],
     };

@@ -30,6 +30,8 @@
 //! `rootkey chain verify`) are written by `tests/vectors/make_pem_vectors.py` from
 //! `cert_valid.pem` and `crl_valid.pem`.
 
+mod common;
+
 #[path = "vector_support/check_ceremony.rs"]
 mod check_ceremony;
 #[path = "vector_support/check_crl.rs"]

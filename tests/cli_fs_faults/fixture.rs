@@ -68,10 +68,8 @@ pub fn quorum(f: &Fixture, args: &mut Vec<String>) {
         "--manifest".into(),
         s(&f.c.manifest),
     ]);
-    for i in 1..=3 {
-        args.extend(["--share".into(), s(f.c.share(i))]);
-    }
-    args.extend(["--confirm", "Ann Officer", "--confirm", "Bob Witness"].map(String::from));
+    args.extend(common::share_args(&f.c, &[1, 2, 3]));
+    args.extend(common::CONFIRMERS.map(String::from));
 }
 
 /// `intermediate sign` of the fixture's CSR into `out` (with `--previous` if `previous`).
@@ -140,6 +138,21 @@ pub fn under_strace(strace_args: &[&str], args: &[String]) -> Output {
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap()
+}
+
+/// Runs `rootkey ARGS` under strace, killed (SIGKILL) when it links `target` into place.
+pub fn killed_at_link(target: &Path, args: &[String]) -> Output {
+    under_strace(
+        &[
+            "-P",
+            &s(target),
+            "-e",
+            "trace=linkat",
+            "-e",
+            "inject=linkat:signal=KILL",
+        ],
+        args,
+    )
 }
 
 pub fn killed(o: &Output) -> bool {

@@ -4,7 +4,6 @@
 use std::fs;
 use std::path::Path;
 
-use crate::common::s;
 use crate::fixture::*;
 
 // (a) An interrupted rotation or CRL ceremony verifies as valid but unsealed.
@@ -32,18 +31,7 @@ fn a_kill_as_an_input_copy_is_linked_leaves_a_valid_unsealed_transcript() {
             "rotation" => rotation_args(f, &out, true),
             _ => crl_args(f, &out, true),
         };
-        let target = s(&out.join(name));
-        let o = under_strace(
-            &[
-                "-P",
-                &target,
-                "-e",
-                "trace=linkat",
-                "-e",
-                "inject=linkat:signal=KILL",
-            ],
-            &args,
-        );
+        let o = killed_at_link(&out.join(name), &args);
         assert!(killed(&o), "{kind}: not killed at {name}: {o:?}");
         assert!(!out.join(name).exists(), "{kind}: {name} was linked");
         verify(&out)

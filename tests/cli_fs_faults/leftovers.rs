@@ -26,18 +26,7 @@ fn leftovers_of_a_killed_generation_are_named_secret_and_wipeable() {
     let f = fixture();
     let out = f.dir.join("killed-generation");
     if strace_works() {
-        let target = s(&out.join("share-03-carol-rehearsal.txt"));
-        let o = under_strace(
-            &[
-                "-P",
-                &target,
-                "-e",
-                "trace=linkat",
-                "-e",
-                "inject=linkat:signal=KILL",
-            ],
-            &generate(&out),
-        );
+        let o = killed_at_link(&out.join("share-03-carol-rehearsal.txt"), &generate(&out));
         assert!(killed(&o), "{o:?}");
     } else {
         // The same leftovers, made by hand.
@@ -99,19 +88,8 @@ fn leftover_paper_shards_point_to_paper_wipe() {
         return;
     }
     let out = fixture().dir.join("killed-rehearsal");
-    let target = s(&out.join("share-04-dave-rehearsal.pdf"));
     let args: Vec<String> = vec!["rehearse".into(), "--out".into(), s(&out)];
-    let o = under_strace(
-        &[
-            "-P",
-            &target,
-            "-e",
-            "trace=linkat",
-            "-e",
-            "inject=linkat:signal=KILL",
-        ],
-        &args,
-    );
+    let o = killed_at_link(&out.join("share-04-dave-rehearsal.pdf"), &args);
     assert!(killed(&o), "{o:?}");
     let tmp = temp_share(&out);
     let o = s(&out);

@@ -13,6 +13,14 @@ use std::time::Duration;
 use assert_cmd::Command;
 use rootkey::secret::{self, MemoryPolicy};
 
+mod library;
+mod runs;
+// Each test binary uses only some of the helpers (as with `dead_code` above).
+#[allow(unused_imports)]
+pub use library::*;
+#[allow(unused_imports)]
+pub use runs::*;
+
 /// Path of a file in the package (plans under `ceremony-scripts/`, …).
 pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)

@@ -175,7 +175,7 @@ pub fn fresh(name: &str) -> PathBuf {
 }
 
 pub fn confirmers() -> Vec<String> {
-    args(&["--confirm", "Ann Officer", "--confirm", "Bob Witness"])
+    args(&common::CONFIRMERS)
 }
 
 pub fn shares(c: &Ceremony, flag: Option<&str>) -> Vec<String> {
@@ -190,21 +190,8 @@ pub fn shares(c: &Ceremony, flag: Option<&str>) -> Vec<String> {
 }
 
 pub fn sign_args(c: &Ceremony, csr: &Path, hash: &str, out: &Path) -> Vec<String> {
-    let mut a = args(&["intermediate", "sign", "--csr"]);
-    a.extend([
-        s(csr),
-        "--csr-sha256".into(),
-        hash.into(),
-        "--profile".into(),
-        s(&common::repo_path("templates/intermediate.toml")),
-        "--root".into(),
-        s(&c.root),
-        "--manifest".into(),
-        s(&c.manifest),
-        "--out".into(),
-        s(out),
-    ]);
-    a.extend(shares(c, Some("--share")));
+    let mut a = common::intermediate_sign_args(c, csr, hash, out);
+    a.extend(common::share_args(c, &[1, 2, 3]));
     a
 }
 
@@ -223,11 +210,7 @@ pub fn combine_args(out: &Path) -> Vec<String> {
 }
 
 pub fn entries(out: &Path) -> Vec<Value> {
-    fs::read_to_string(out.join("transcript.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    common::transcript_entries(&out.join("transcript.jsonl"))
 }
 
 /// `rootkey transcript verify` of the transcript in `out` against the fixture's root.
@@ -244,6 +227,20 @@ pub fn verify_against(out: &Path, root: &Path) -> i32 {
         &s(root),
     ])
     .code
+}
+
+/// Asserts that `r` exited 4 saying its summary was lost after the seal where `sink` loses
+/// stdout, and succeeded otherwise.
+pub fn summary_lost_or_ok(r: &Run, sink: Sink, out: &Path) {
+    match sink {
+        Sink::OutFull | Sink::OutClosed => {
+            r.code(ENVIRONMENT);
+            assert_eq!(r.stderr, sealed_message("the summary", sink, out));
+        }
+        _ => {
+            r.ok();
+        }
+    }
 }
 
 /// The stderr of a ceremony whose summary was lost after the seal.

@@ -9,16 +9,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::harness::{dir, eq, outcome, read, run_area, s};
-
-fn strings(exp: &Value, key: &str) -> Vec<String> {
-    exp[key]
-        .as_array()
-        .unwrap_or_else(|| panic!("member {key} missing or not an array in {exp}"))
-        .iter()
-        .map(|v| v.as_str().unwrap_or("").to_string())
-        .collect()
-}
+use crate::harness::{dir, eq, outcome, read, run_area, s, strings};
 
 #[test]
 fn pem_vectors() {

@@ -58,19 +58,7 @@ pub const PLAN_FILE: &str = "plan_valid.toml";
 
 /// The fixed pre-flight facts of every vector transcript.
 pub fn preflight() -> Value {
-    json!({
-        "clock": "2028-02-29T12:34:56.000Z",
-        "core_dumps_disabled": true,
-        "host": "vector-host",
-        "kernel": "6.1.0-vector",
-        "memory_locked": true,
-        "network_interfaces_up": [],
-        "output_filesystem": "tmpfs",
-        "persistent_output_allowed": true,
-        "printer": null,
-        "process_dumpable": false,
-        "swap_active": false,
-    })
+    crate::common::preflight_facts("2028-02-29T12:34:56.000Z", "vector-host", "6.1.0-vector")
 }
 
 /// The time of entry `i`: 2028-02-29T12:34:56.000Z + i ms.

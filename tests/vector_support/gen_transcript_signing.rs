@@ -12,13 +12,9 @@
 
 use serde_json::{Value, json};
 use std::fs;
-use std::path::Path;
 
-use rootkey::ceremony::{
-    self, Context, CrlJob, HashSource, InputFile, IntermediateJob, ScriptedConfirm,
-};
+use rootkey::ceremony::{self, Context, CrlJob, InputFile, ScriptedConfirm};
 use rootkey::cert::crl::{self, Revocation};
-use rootkey::cert::profile::IntermediateProfile;
 use rootkey::transcript::Kind;
 use rootkey::transcript::verify::{ReplayOptions, Verdict, replay_bytes};
 
@@ -114,25 +110,8 @@ fn crl_transcript(previous: Option<&str>, revoke: &[Revocation], this_update: &s
 /// `rootkey intermediate sign` of `csr_ed25519.pem` with the bundled profile.
 fn rotation_transcript() -> Vec<u8> {
     let f = files();
-    let csr_file = InputFile {
-        name: "csr_ed25519.pem".into(),
-        bytes: read("csr_ed25519.pem"),
-    };
-    let csr = rootkey::cert::csr::parse(&csr_file.bytes, "csr_ed25519.pem").expect("csr");
-    let profile_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/intermediate.toml");
-    let text = fs::read_to_string(&profile_path).expect("profile");
-    let profile = IntermediateProfile::from_toml(&text, "intermediate.toml").expect("profile");
-    let job = IntermediateJob {
-        ctx: &f.ctx,
-        context_files: [&f.root, &f.manifest],
-        csr_file: &csr_file,
-        csr: &csr,
-        hash_source: HashSource::CommandLine,
-        profile: &profile,
-        profile_file: "intermediate.toml",
-        previous: None,
-        not_before: time(ROTATION_NOT_BEFORE),
-    };
+    let rotation = crate::common::VectorRotation::load();
+    let job = rotation.job(&f.ctx, [&f.root, &f.manifest], time(ROTATION_NOT_BEFORE));
     let out = tempfile::tempdir().expect("tempdir");
     let mut rec = recorder(&ceremony::quorum_header(
         &f.ctx,

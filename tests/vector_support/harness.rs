@@ -104,6 +104,16 @@ pub fn s<'a>(v: &'a Value, key: &str) -> &'a str {
         .unwrap_or_else(|| panic!("member {key} missing or not a string in {v}"))
 }
 
+/// The strings of an expectation member that is a JSON array of strings.
+pub fn strings(exp: &Value, key: &str) -> Vec<String> {
+    exp[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("member {key} missing or not an array in {exp}"))
+        .iter()
+        .map(|v| v.as_str().unwrap_or("").to_string())
+        .collect()
+}
+
 pub fn unhex(h: &str) -> Vec<u8> {
     let clean: String = h.chars().filter(|c| !c.is_whitespace()).collect();
     hex::decode(clean).expect("hex")
