@@ -115,7 +115,7 @@ fn typed(console: &mut dyn Console, summary: &str, tbs: &[u8; 32]) -> Result<Vec
         Channel::Terminal,
         "the confirmation summary",
         &format!(
-            "{summary}\nTwo people must confirm. Each checks the summary above against the request, then types their name and the code {code}.\n"
+            "{summary}\nTwo people must confirm. Each checks the summary above against the request,\nthen types their name and the code {code}.\n"
         ),
     )?;
     let mut list: Vec<Confirmation> = Vec::new();
@@ -277,7 +277,7 @@ mod dialogue_tests {
         assert_eq!(
             c.text(Channel::Terminal),
             format!(
-                "SUMMARY\n\nTwo people must confirm. Each checks the summary above against the request, then types their name and the code {CODE}.\n"
+                "SUMMARY\n\nTwo people must confirm. Each checks the summary above against the request,\nthen types their name and the code {CODE}.\n"
             )
         );
         assert_eq!(c.text(Channel::Out), "", "nothing on standard output");
