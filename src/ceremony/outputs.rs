@@ -209,16 +209,11 @@ pub fn write_outputs(
     // The hint names every secret file on disk at the time of the failure: the shares written,
     // the current one if it was linked into place, and a temporary copy that could not be
     // removed.
+    // A share file on disk gets the hint every failed generation gives (SECRET, and how to
+    // wipe it: `outdir::name_secret_leftovers`), in place of the write's own hint.
     let fail = |e: Error, written: &[String]| {
-        let secrets = super::outdir::secret_leftovers(out);
-        if !secrets.is_empty() {
-            e.hint(format!(
-                "the ceremony is incomplete; {} in {} {} SECRET (shares of a key whose ceremony never completed): wipe them with {}, then run again in a new, empty directory",
-                secrets.join(", "),
-                out.display(),
-                if secrets.len() == 1 { "is" } else { "are" },
-                super::outdir::wipe_command(out, &secrets)
-            ))
+        if !super::outdir::secret_leftovers(out).is_empty() {
+            super::outdir::name_secret_leftovers(out, Error { hint: None, ..e })
         } else if written.is_empty() {
             e
         } else {
