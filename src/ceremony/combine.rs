@@ -8,10 +8,13 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::flow::{Entry, Flow, Run};
 use super::session::{
     RehearsalFrom, after_seal, check_unlocked_memory, disagreement_exit, harden, output_facts,
     preflight,
 };
+use super::stages::{ContextLoaded, Started};
+use super::steps::{self, Quorum};
 use super::{Context, new_ceremony_id, quorum_header, summary};
 use crate::cert::RootCert;
 use crate::console::{
@@ -76,9 +79,9 @@ pub struct Args {
 }
 
 /// `rootkey combine`: checks the names, loads the context, hardens the process, prepares the
-/// output directory and the transcript, runs [`combine`] and shows its summary. Returns the
-/// exit code.
-pub fn run(args: Args) -> Result<i32> {
+/// output directory and the transcript, runs the quorum check (the steps of
+/// [`steps::quorum_check`]) at `console` and shows its summary. Returns the exit code.
+pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     let Args {
         out,
         manifest,
@@ -116,9 +119,12 @@ pub fn run(args: Args) -> Result<i32> {
     );
     let mut rec = Recorder::create(&out, &header)?;
     let sources = input::sources(&shares, &qr_images, keyboard, ctx.manifest.threshold);
-    let mut console = Terminal;
+    let flow = Flow::new(steps::quorum_check(quorum_of(&ctx, &sources)));
     let r = transcript::recorded(&mut rec, |rec| {
-        combine_with(&mut console, &ctx, sources, rec)
+        Started::new(Run::new(flow, &mut *console, rec))?
+            .load_context(&ctx)?
+            .rebuild(&ctx, sources)?
+            .seal()
     })?;
     after_seal(&out, || {
         console.out(
@@ -229,21 +235,34 @@ pub fn combine(ctx: &Context, sources: Vec<Source>, rec: &mut Recorder) -> Resul
 }
 
 /// [`combine`], asking for shares from the keyboard at `console`.
+/// The caller has written the header (and, in a rehearsal, the generation's entries); the
+/// steps from `load-context` on are those of [`steps::quorum_check`].
 pub fn combine_with(
     console: &mut dyn Console,
     ctx: &Context,
     sources: Vec<Source>,
     rec: &mut Recorder,
 ) -> Result<CombineReport> {
-    record_context(ctx, rec)?;
-    let (key, report) = rebuild_quorum(console, ctx, sources, rec)?;
-    rec.seal(&key)?;
-    drop(key);
-    Ok(report)
+    let flow = Flow::resume_at(
+        steps::quorum_check(quorum_of(ctx, &sources)),
+        "load-context",
+    )?;
+    ContextLoaded::record(Run::new(flow, console, rec), ctx)?
+        .rebuild(ctx, sources)?
+        .seal()
 }
 
-/// Records the `context-loaded` entry: which root.pem and manifest.json this ceremony uses.
-pub fn record_context(ctx: &Context, rec: &mut Recorder) -> Result<()> {
+/// How many shares a ceremony against `ctx` is given from `sources`, for its step list.
+pub(super) fn quorum_of(ctx: &Context, sources: &[Source]) -> Quorum {
+    Quorum {
+        threshold: ctx.manifest.threshold,
+        presented: u8::try_from(sources.len()).unwrap_or(u8::MAX),
+    }
+}
+
+/// Writes the `context-loaded` entry (`rec`, of step `load-context`): which root.pem and
+/// manifest.json this ceremony uses.
+pub fn record_context(ctx: &Context, rec: Entry<'_>) -> Result<()> {
     let m = &ctx.manifest;
     rec.record(
         &[TOOL_ACTOR],
@@ -270,17 +289,17 @@ pub fn record_context(ctx: &Context, rec: &mut Recorder) -> Result<()> {
 /// locked memory, for the caller to use, seal with and drop. Shares from the keyboard are asked
 /// for at `console`.
 pub fn rebuild_quorum(
-    console: &mut dyn Console,
+    run: &mut Run<'_>,
     ctx: &Context,
     sources: Vec<Source>,
-    rec: &mut Recorder,
 ) -> Result<(RootKey, CombineReport)> {
     let _scrub = secret::ScrubOnDrop;
     let m = &ctx.manifest;
     let k = m.threshold;
     let mut shares: Vec<VerifiedShare> = Vec::new();
     for (i, source) in sources.into_iter().enumerate() {
-        let s = verify_share(input::read(console, source, i + 1)?, ctx)?;
+        run.enter("present-share")?;
+        let s = verify_share(input::read(run.console(), source, i + 1)?, ctx)?;
         if let Some(prev) = shares.iter().find(|p| p.entry.index == s.entry.index) {
             let files = if prev.origin == s.origin {
                 format!("the same {} was given twice", s.origin)
@@ -293,6 +312,7 @@ pub fn rebuild_quorum(
             ))
             .hint("each holder presents their share once; ask another holder for theirs"));
         }
+        let rec = run.entry();
         rec.record(
             &[&s.entry.holder],
             event::SharePresented {
@@ -368,6 +388,7 @@ pub fn rebuild_quorum(
     }
     let mut quorum_idx: Vec<u8> = q.iter().map(|&i| shares[i].entry.index).collect();
     quorum_idx.sort_unstable();
+    let rec = run.at("rebuild-key")?;
     rec.record(
         &[TOOL_ACTOR],
         event::KeyRebuilt {
@@ -382,6 +403,7 @@ pub fn rebuild_quorum(
             q[..k as usize - 1].iter().map(|&j| &points[j]).collect();
         subset.push(&points[i]);
         let agrees = rebuild_matches(&subset, k, &ctx.root)?;
+        let rec = run.at("check-further-share")?;
         rec.record(
             &[TOOL_ACTOR],
             event::ShareChecked {

@@ -7,15 +7,19 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::combine::CombineReport;
+use super::combine::quorum_of;
+use super::flow::{Flow, Run};
 use super::quorum::{
-    InputFile, QuorumArgs, confirm_then_rebuild, copy_inputs, load_context, quorum_sources,
-    start_signing, write_and_seal, writes,
+    InputFile, QuorumArgs, check_confirmers, copy_inputs, load_context, quorum_sources,
+    start_signing, writes,
 };
 use super::session::{after_seal, disagreement_exit};
-use super::{Context, record_context, summary};
+use super::stages::{ContextLoaded, Prepared, Started};
+use super::steps;
+use super::{Context, summary};
 use crate::cert::crl::{self, CrlDraft, CrlParams, ParsedCrl, Revocation};
 use crate::cert::intermediate;
-use crate::console::{Confirmation, Console, confirmer, share_input::Source};
+use crate::console::{Confirmation, Console, share_input::Source};
 use crate::encoding::time::UtcTime;
 use crate::error::Result;
 use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
@@ -120,8 +124,66 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
     s
 }
 
+/// The CRL ceremony's stage after `check-previous-crl` (or without a previous CRL).
+pub struct PreviousCrlDone<'r> {
+    run: Run<'r>,
+}
+
+impl<'r> ContextLoaded<'r> {
+    /// Step `check-previous-crl` when `job` has a previous CRL; nothing otherwise.
+    pub fn check_previous_crl(mut self, job: &CrlJob<'_>) -> Result<PreviousCrlDone<'r>> {
+        if let Some((f, p)) = job.previous {
+            let rec = self.run.at("check-previous-crl")?;
+            rec.record(
+                &[TOOL_ACTOR],
+                event::PreviousCrlChecked {
+                    crl_number: hex::encode(&p.number),
+                    file: f.name.clone(),
+                    sha256: f.sha256(),
+                    this_update: p.this_update.to_string(),
+                },
+            )?;
+        }
+        Ok(PreviousCrlDone { run: self.run })
+    }
+}
+
+impl<'r> PreviousCrlDone<'r> {
+    /// Step `prepare-crl`: records the draft the confirmers will see.
+    pub fn prepare(self, draft: &CrlDraft) -> Result<Prepared<'r>> {
+        // The list by count and digest (and in full while short): any CRL fits one entry.
+        let list =
+            crate::transcript::crl_list::List::new(draft.revoked.iter().map(|r| event::Revoked {
+                reason: r.reason.map(|x| x.as_str().to_string()),
+                serial: hex::encode(&r.serial),
+            }))?;
+        Prepared::record(self.run, "prepare-crl", |rec| {
+            rec.record(
+                &[TOOL_ACTOR],
+                event::CrlPrepared {
+                    carried_forward: draft.carried_forward as u64,
+                    crl_number: hex::encode(&draft.number),
+                    next_update: draft.next_update.to_string(),
+                    revoked: list.listed,
+                    revoked_count: list.count,
+                    revoked_sha256: list.sha256,
+                    tbs_sha256: hex::encode(draft.tbs_sha256),
+                    this_update: draft.this_update.to_string(),
+                },
+            )
+        })
+    }
+}
+
+/// The CRL ceremony's steps ([`steps::crl`]) of `job` for `sources`.
+fn crl_steps(job: &CrlJob<'_>, sources: &[Source]) -> Vec<steps::Step> {
+    steps::crl(quorum_of(job.ctx, sources), job.previous.is_some())
+}
+
 /// The CRL ceremony (see the module documentation). `draft` is what [`prepare_crl`] returned
 /// for `job`: the draft recorded, shown, confirmed and signed is that one, prepared once.
+/// `rec` holds the header alone; the steps from `start-ceremony` on are those of
+/// [`steps::crl`], told to `console`.
 pub fn sign_crl(
     job: &CrlJob<'_>,
     draft: CrlDraft,
@@ -130,60 +192,54 @@ pub fn sign_crl(
     out: &Path,
     rec: &mut Recorder,
 ) -> Result<CrlReport> {
+    let flow = Flow::resume_at(crl_steps(job, &sources), "start-ceremony")?;
+    crl_ceremony(
+        Started::new(Run::new(flow, console, rec))?,
+        job,
+        draft,
+        sources,
+        out,
+    )
+}
+
+/// The CRL ceremony from its header on: Started → ContextLoaded → PreviousCrlDone → Prepared
+/// → Confirmed (the key rebuilt) → Signed → sealed.
+fn crl_ceremony(
+    started: Started<'_>,
+    job: &CrlJob<'_>,
+    draft: CrlDraft,
+    sources: Vec<Source>,
+    out: &Path,
+) -> Result<CrlReport> {
     let inputs = crl_inputs(job);
     writes(&inputs, &[CRL_FILE, CRL_PEM_FILE])?;
     copy_inputs(out, &inputs)?;
-    record_context(job.ctx, rec)?;
-    if let Some((f, p)) = job.previous {
-        rec.record(
-            &[TOOL_ACTOR],
-            event::PreviousCrlChecked {
-                crl_number: hex::encode(&p.number),
-                file: f.name.clone(),
-                sha256: f.sha256(),
-                this_update: p.this_update.to_string(),
-            },
-        )?;
-    }
-    // The list by count and digest (and in full while short): any CRL fits one entry.
-    let list =
-        crate::transcript::crl_list::List::new(draft.revoked.iter().map(|r| event::Revoked {
-            reason: r.reason.map(|x| x.as_str().to_string()),
-            serial: hex::encode(&r.serial),
-        }))?;
-    rec.record(
-        &[TOOL_ACTOR],
-        event::CrlPrepared {
-            carried_forward: draft.carried_forward as u64,
-            crl_number: hex::encode(&draft.number),
-            next_update: draft.next_update.to_string(),
-            revoked: list.listed,
-            revoked_count: list.count,
-            revoked_sha256: list.sha256,
-            tbs_sha256: hex::encode(draft.tbs_sha256),
-            this_update: draft.this_update.to_string(),
-        },
-    )?;
     let summary = crl_summary(job, &draft);
-    let (confirmations, key, quorum) =
-        confirm_then_rebuild(job.ctx, console, &summary, &draft.tbs_sha256, sources, rec)?;
-    let signature = key.sign(&draft.tbs_der);
+    let confirmed = started
+        .load_context(job.ctx)?
+        .check_previous_crl(job)?
+        .prepare(&draft)?
+        .confirm(job.ctx, &summary, &draft.tbs_sha256, sources)?;
+    let signature = confirmed.key().sign(&draft.tbs_der);
     let der = crl::assemble(&draft, &signature, &job.ctx.root)?;
     let crl_sha256: [u8; 32] = Sha256::digest(&der).into();
-    rec.record(
-        &[TOOL_ACTOR],
-        event::CrlIssued {
-            crl_number: hex::encode(&draft.number),
-            crl_sha256: hex::encode(crl_sha256),
-            tbs_sha256: hex::encode(draft.tbs_sha256),
-        },
-    )?;
+    let signed = confirmed.issued("issue-crl", |rec| {
+        rec.record(
+            &[TOOL_ACTOR],
+            event::CrlIssued {
+                crl_number: hex::encode(&draft.number),
+                crl_sha256: hex::encode(crl_sha256),
+                tbs_sha256: hex::encode(draft.tbs_sha256),
+            },
+        )
+    })?;
     let pem = crl::to_pem(&der)?;
-    write_and_seal(
+    let (confirmations, quorum) = signed.write_and_seal(
         out,
-        &[(CRL_FILE, der.as_slice()), (CRL_PEM_FILE, pem.as_bytes())],
-        key,
-        rec,
+        &[
+            ("write-crl-der", CRL_FILE, der.as_slice()),
+            ("write-crl-pem", CRL_PEM_FILE, pem.as_bytes()),
+        ],
     )?;
     Ok(CrlReport {
         draft,
@@ -193,18 +249,37 @@ pub fn sign_crl(
     })
 }
 
+/// The arguments of `rootkey crl sign` (see its `--help`).
+pub struct Args {
+    /// root.pem.
+    pub root: PathBuf,
+    /// manifest.json.
+    pub manifest: PathBuf,
+    /// `--revoke SERIAL[:REASON]`, each.
+    pub revoke: Vec<String>,
+    /// The previous CRL (none: `--first-crl`).
+    pub previous_crl: Option<PathBuf>,
+    /// Days from thisUpdate to nextUpdate.
+    pub next_update_days: u32,
+    /// The output directory.
+    pub out: PathBuf,
+    /// Shares and confirmers.
+    pub quorum: QuorumArgs,
+}
+
 /// `rootkey crl sign` (see its `--help`): checks the revocations and the previous CRL before
-/// any share is asked for, then runs [`sign_crl`] and shows its summary. Returns the exit code.
-#[allow(clippy::too_many_arguments)]
-pub fn run(
-    root: PathBuf,
-    manifest: PathBuf,
-    revoke: Vec<String>,
-    previous_crl: Option<PathBuf>,
-    next_update_days: u32,
-    out: PathBuf,
-    quorum: QuorumArgs,
-) -> Result<i32> {
+/// any share is asked for, then runs the CRL ceremony's steps ([`steps::crl`]) at `console`
+/// and shows its summary. Returns the exit code.
+pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
+    let Args {
+        root,
+        manifest,
+        revoke,
+        previous_crl,
+        next_update_days,
+        out,
+        quorum,
+    } = args;
     // thisUpdate and the revocation dates are the same whole second.
     let now = UtcTime::now()?.whole_seconds();
     let revoked_at = now;
@@ -212,7 +287,7 @@ pub fn run(
         .iter()
         .map(|a| crate::cert::crl::parse_revoke_arg(a, revoked_at))
         .collect::<Result<Vec<_>>>()?;
-    let mut console = confirmer(&quorum.confirm)?;
+    check_confirmers(&quorum.confirm)?;
     let (ctx, root_file, manifest_file) = load_context(&manifest, &root)?;
     let prev = match &previous_crl {
         Some(p) => {
@@ -240,8 +315,15 @@ pub fn run(
     let writes = crl_writes(&job)?;
     let sources = quorum_sources(&quorum, ctx.manifest.threshold)?;
     let mut rec = start_signing(&ctx, Kind::Crl, &out, &writes, quorum.allow_unlocked_memory)?;
+    let flow = Flow::new(crl_steps(&job, &sources));
     let r = transcript::recorded(&mut rec, |rec| {
-        sign_crl(&job, draft, console.as_mut(), sources, &out, rec)
+        crl_ceremony(
+            Started::new(Run::new(flow, &mut *console, rec))?,
+            &job,
+            draft,
+            sources,
+            &out,
+        )
     })?;
     after_seal(&out, || {
         console.out(

@@ -6,13 +6,16 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::outputs::{BuildParams, build_outputs, generation_writes, write_outputs};
+use super::flow::{Flow, Run};
+use super::outputs::{BuildParams, build_outputs, generation_writes, write_files};
 use super::session::{
     RehearsalFrom, after_seal, check_unlocked_memory, harden, output_facts, preflight,
 };
+use super::stages::{ContextLoaded, Started};
+use super::steps;
 use super::{locked_pages_needed, new_ceremony_id, plan_header, summary};
 use crate::cert::{self, DEFAULT_ROOT_PROFILE, RootCert, RootProfile};
-use crate::console::{Console, Question, Terminal};
+use crate::console::{Console, Question};
 use crate::encoding::names::base_name;
 use crate::error::{Error, Result, exit};
 use crate::key::{self, RootKey};
@@ -47,9 +50,9 @@ pub struct Args {
 }
 
 /// `rootkey generate`: checks the arguments, hardens the process, prepares the output
-/// directory and the transcript, runs [`generate`] and shows its summary. Returns the exit
-/// code.
-pub fn run(args: Args) -> Result<i32> {
+/// directory and the transcript, runs the generation's steps ([`steps::generation`]) at
+/// `console` and shows its summary. Returns the exit code.
+pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     let Args {
         plan: plan_path,
         out,
@@ -129,25 +132,22 @@ pub fn run(args: Args) -> Result<i32> {
         preflight(&hardening, plan.ceremony.rehearsal, &facts)?,
     );
     let mut rec = Recorder::create(&out, &header)?;
-    let mut console = Terminal;
+    let flow = Flow::new(steps::generation(plan.quorum.shares, dice));
     let report = transcript::recorded(&mut rec, |rec| {
-        let dice = if dice {
-            Some(read_dice(&mut console)?)
-        } else {
-            None
-        };
-        generate(
+        let seeding = Started::new(Run::new(flow, &mut *console, rec))?.type_dice(dice)?;
+        let (written, report) = generate(
+            seeding,
             &GenerateOptions {
                 plan: &plan,
                 profile: &profile,
                 out: &out,
-                dice: dice.as_ref(),
                 paper: &layout,
                 paper_size,
                 printer: print_to.as_deref(),
             },
-            rec,
-        )
+        )?;
+        written.seal()?;
+        Ok(report)
     })
     .map_err(|e| super::outdir::name_secret_leftovers(&out, e))?;
     after_seal(&out, || {
@@ -253,8 +253,6 @@ pub struct GenerateOptions<'a> {
     pub profile: &'a RootProfile,
     /// Output directory (must not hold a ceremony).
     pub out: &'a Path,
-    /// Normalised dice rolls to mix into the seed.
-    pub dice: Option<&'a SecretBytes>,
     /// Layout of paper shards.
     pub paper: &'a crate::paper::PaperLayout,
     /// Paper size of paper shards.
@@ -263,27 +261,92 @@ pub struct GenerateOptions<'a> {
     pub printer: Option<&'a str>,
 }
 
+/// The generation's stage before the seed: the header written, the dice typed if asked for.
+pub struct Seeding<'r> {
+    run: Run<'r>,
+    dice: Option<SecretBytes>,
+}
+
+impl<'r> Started<'r> {
+    /// Step `type-dice` when `dice`: the officer types the rolls ([`read_dice`]).
+    pub fn type_dice(mut self, dice: bool) -> Result<Seeding<'r>> {
+        let dice = if dice {
+            self.run.enter("type-dice")?;
+            Some(read_dice(self.run.console())?)
+        } else {
+            None
+        };
+        Ok(Seeding {
+            run: self.run,
+            dice,
+        })
+    }
+}
+
+/// The generation's files are written; the key is still held.
+pub struct Written<'r> {
+    run: Run<'r>,
+    key: RootKey,
+}
+
+impl<'r> Written<'r> {
+    /// A generation's end: step `seal-transcript` (the root key seals the transcript and is
+    /// wiped), then `attest-transcript`, which the witnesses do afterwards.
+    pub fn seal(mut self) -> Result<()> {
+        self.run.seal(self.key)?;
+        self.run.enter("attest-transcript")?;
+        Ok(())
+    }
+
+    /// A rehearsal's middle: step `wipe-generated-key`, for the rebuild that follows.
+    pub fn wipe_key(mut self) -> Result<KeyWiped<'r>> {
+        drop(self.key);
+        let rec = self.run.at("wipe-generated-key")?;
+        rec.record(&[TOOL_ACTOR], event::KeyWiped {})?;
+        Ok(KeyWiped { run: self.run })
+    }
+}
+
+/// A rehearsal's generated key is wiped; its rebuild comes next.
+pub struct KeyWiped<'r> {
+    run: Run<'r>,
+}
+
+impl<'r> KeyWiped<'r> {
+    /// Step `load-context`: the generated root.pem and manifest.json.
+    pub fn load_context(self, ctx: &super::Context) -> Result<ContextLoaded<'r>> {
+        ContextLoaded::record(self.run, ctx)
+    }
+}
+
 /// The generation ceremony: new seed → root key → k-of-n split checked on every k-subset →
 /// root certificate → share files (0600) + root.pem + signed manifest.json, each step recorded
-/// in `rec` as it happens. A generation transcript is sealed by the root key before the key is
-/// wiped; in a rehearsal the key is wiped (and recorded so) for the rebuild that follows.
-/// Nothing is written unless every check passed. The caller prepares `opts.out`
-/// ([`super::outdir::prepare_out_dir`]) and creates the transcript there.
-pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<GenerateReport> {
+/// as it happens (steps `draw-seed` to `write-manifest`). The key is still held: a generation
+/// seals its transcript with it ([`Written::seal`]), a rehearsal wipes it for the rebuild
+/// that follows ([`Written::wipe_key`]). Nothing is written unless every check passed. The
+/// caller prepares `opts.out` ([`super::outdir::prepare_out_dir`]) and creates the transcript
+/// there.
+pub fn generate<'r>(
+    seeding: Seeding<'r>,
+    opts: &GenerateOptions<'_>,
+) -> Result<(Written<'r>, GenerateReport)> {
     let _scrub = secret::ScrubOnDrop;
+    let Seeding { mut run, dice } = seeding;
     let plan = opts.plan;
     let now = crate::encoding::time::UtcTime::now()?;
-    let seed = key::generate_seed(opts.dice)?;
-    let dice_rolls = opts.dice.map(|d| d.len()).unwrap_or(0);
+    let seed = key::generate_seed(dice.as_ref())?;
+    let dice_rolls = dice.as_ref().map(|d| d.len()).unwrap_or(0);
+    let rec = run.at("draw-seed")?;
     rec.record(
         &[TOOL_ACTOR],
         event::Entropy {
             dice_rolls: dice_rolls as u64,
-            source: if opts.dice.is_some() { "os+dice" } else { "os" }.into(),
+            source: if dice.is_some() { "os+dice" } else { "os" }.into(),
         },
     )?;
     let key = RootKey::from_seed(&seed)?;
     let pk = key.public_key_bytes();
+    let rec = run.at("generate-root-key")?;
     rec.record(
         &[TOOL_ACTOR],
         event::KeyGenerated {
@@ -291,11 +354,12 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
             public_key: hex::encode(pk),
         },
     )?;
-    let ceremony_id = rec.ceremony_id();
+    let ceremony_id = run.recorder().ceremony_id();
     let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
     let (points, subsets_checked) =
         shamir::split(&seed, plan.quorum.threshold, plan.quorum.shares, &mut rng)?;
     drop(seed);
+    let rec = run.at("split-seed")?;
     rec.record(
         &[TOOL_ACTOR],
         event::SharesSplit {
@@ -320,6 +384,7 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
     )?;
     drop(points);
     let root = RootCert::from_pem(outputs.root_pem.as_bytes(), "root.pem")?;
+    let rec = run.at("sign-root-certificate")?;
     rec.record(
         &[TOOL_ACTOR],
         event::CertificateSigned {
@@ -331,22 +396,15 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
             subject: root.subject.clone(),
         },
     )?;
-    let printed = write_outputs(opts.out, &outputs, rec, opts.printer)?;
-    if rec.kind() == Kind::Generation {
-        rec.seal(&key)?;
-        drop(key);
-    } else {
-        drop(key);
-        rec.record(&[TOOL_ACTOR], event::KeyWiped {})?;
-    }
-    Ok(GenerateReport {
+    let printed = write_files(&mut run, opts.out, &outputs, opts.printer)?;
+    let report = GenerateReport {
         ceremony_id: outputs.manifest.ceremony.id.clone(),
         fingerprint: root.fingerprint,
         subject: root.subject,
         root_path: opts.out.join("root.pem"),
         manifest_path: opts.out.join("manifest.json"),
-        transcript_path: rec.path().map(Path::to_path_buf),
-        sealed: rec.kind() == Kind::Generation,
+        transcript_path: run.recorder().path().map(Path::to_path_buf),
+        sealed: run.recorder().kind() == Kind::Generation,
         printed,
         paper_qr: if plan.ceremony.rehearsal {
             outputs.paper_qr
@@ -364,7 +422,8 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
         subsets_checked,
         rehearsal: plan.ceremony.rehearsal,
         memory_locked,
-    })
+    };
+    Ok((Written { run, key }, report))
 }
 
 /// Lays out a stand-in paper shard for every paper holder of `plan` (with the holder's real

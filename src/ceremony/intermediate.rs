@@ -7,16 +7,21 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::combine::CombineReport;
+use super::combine::quorum_of;
+use super::flow::{Flow, Run};
 use super::quorum::{
-    InputFile, QuorumArgs, confirm_then_rebuild, copy_inputs, load_context, nothing_started,
-    quorum_sources, start_signing, write_and_seal, writes,
+    InputFile, QuorumArgs, check_confirmers, copy_inputs, load_context, nothing_started,
+    quorum_sources, start_signing, writes,
 };
 use super::session::{after_seal, disagreement_exit};
-use super::{Context, record_context, summary};
+use super::stages::{ContextLoaded, Prepared, Started};
+use super::steps::{self, Quorum, RotationShape};
+use super::{Context, summary};
 use crate::cert::csr::Csr;
 use crate::cert::intermediate::{self, Draft, PreviousCheck, Request};
 use crate::cert::profile::{IntermediateProfile, extension_name};
-use crate::console::{Confirmation, Console, Question, confirmer, share_input::Source};
+use crate::console::share_input::{self, Source};
+use crate::console::{Confirmation, Console, Question};
 use crate::encoding::hexfmt::{hash_display, parse_sha256};
 use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
@@ -247,10 +252,114 @@ pub fn intermediate_summary(
     s
 }
 
+/// The rotation's stage after `check-csr`: the CSR and how its hash was given are recorded.
+pub struct CsrChecked<'r> {
+    run: Run<'r>,
+}
+
+/// The rotation's stage after `check-previous` (or without a previous intermediate).
+pub struct PreviousDone<'r> {
+    run: Run<'r>,
+}
+
+impl<'r> ContextLoaded<'r> {
+    /// Step `check-csr`: records the CSR of `job`, checked before the ceremony started.
+    pub fn check_csr(mut self, job: &IntermediateJob<'_>) -> Result<CsrChecked<'r>> {
+        let rec = self.run.at("check-csr")?;
+        rec.record(
+            &[TOOL_ACTOR],
+            event::CsrChecked {
+                csr_sha256: hex::encode(job.csr.sha256),
+                file: job.csr_file.name.clone(),
+                hash_source: match job.hash_source {
+                    HashSource::CommandLine => "command-line",
+                    HashSource::Typed => "typed",
+                }
+                .into(),
+                key_type: job.csr.key_type.to_string(),
+                profile: event::ProfileRef {
+                    file: job.profile_file.to_string(),
+                    name: job.profile.name.clone(),
+                    sha256: hex::encode(job.profile.sha256),
+                },
+                requested_extensions: job
+                    .csr
+                    .extensions
+                    .iter()
+                    .map(|e| extension_name(&e.extn_id))
+                    .collect(),
+                sha256: job.csr_file.sha256(),
+                spki_sha256: hex::encode(Sha256::digest(&job.csr.spki_der)),
+                subject: job.csr.subject_text.clone(),
+            },
+        )?;
+        Ok(CsrChecked { run: self.run })
+    }
+}
+
+impl<'r> CsrChecked<'r> {
+    /// Step `check-previous` when `job` has a previous intermediate (`previous` is its
+    /// check); nothing otherwise.
+    pub fn check_previous(
+        mut self,
+        job: &IntermediateJob<'_>,
+        previous: Option<&PreviousCheck>,
+    ) -> Result<PreviousDone<'r>> {
+        if let (Some((f, _)), Some(p)) = (job.previous, previous) {
+            let rec = self.run.at("check-previous")?;
+            rec.record(
+                &[TOOL_ACTOR],
+                event::PreviousChecked {
+                    file: f.name.clone(),
+                    not_after: p.not_after.to_string(),
+                    overlap_days: p.overlap_days,
+                    serial: p.serial.clone(),
+                    sha256: f.sha256(),
+                    warnings: p.warnings.clone(),
+                },
+            )?;
+        }
+        Ok(PreviousDone { run: self.run })
+    }
+}
+
+impl<'r> PreviousDone<'r> {
+    /// Step `prepare-certificate`: records the draft the confirmers will see.
+    pub fn prepare(self, draft: &Draft) -> Result<Prepared<'r>> {
+        Prepared::record(self.run, "prepare-certificate", |rec| {
+            rec.record(
+                &[TOOL_ACTOR],
+                event::CertificatePrepared {
+                    issuer: draft.issuer.clone(),
+                    not_after: draft.not_after.to_string(),
+                    not_before: draft.not_before.to_string(),
+                    serial: hex::encode(&draft.serial),
+                    spki_sha256: hex::encode(draft.spki_sha256),
+                    subject: draft.subject.clone(),
+                    tbs_sha256: hex::encode(draft.tbs_sha256),
+                },
+            )
+        })
+    }
+}
+
+/// The rotation's steps ([`steps::intermediate`]) of `job` for `sources`.
+fn rotation_steps(job: &IntermediateJob<'_>, sources: &[Source]) -> Vec<steps::Step> {
+    steps::intermediate(
+        quorum_of(job.ctx, sources),
+        RotationShape {
+            previous: job.previous.is_some(),
+            typed_hash: job.hash_source == HashSource::Typed,
+        },
+    )
+}
+
 /// The rotation ceremony (see the module documentation). `prepared` is what
 /// [`prepare_intermediate`] returned for `job`: the draft recorded, shown, confirmed and signed
 /// is that one, prepared once. `out` must have been prepared with
-/// [`super::outdir::prepare_out_dir`]; `rec` writes its transcript there.
+/// [`super::outdir::prepare_out_dir`]; `rec` writes its transcript there, and holds its header
+/// alone. The steps from `start-ceremony` on are those of [`steps::intermediate`], told to
+/// `console`.
 pub fn sign_intermediate(
     job: &IntermediateJob<'_>,
     prepared: (Draft, Option<PreviousCheck>),
@@ -259,87 +368,57 @@ pub fn sign_intermediate(
     out: &Path,
     rec: &mut Recorder,
 ) -> Result<IntermediateReport> {
+    let flow = Flow::resume_at(rotation_steps(job, &sources), "start-ceremony")?;
+    rotate(
+        Started::new(Run::new(flow, console, rec))?,
+        job,
+        prepared,
+        sources,
+        out,
+    )
+}
+
+/// The rotation from its header on: Started → ContextLoaded → CsrChecked → PreviousDone →
+/// Prepared → Confirmed (the key rebuilt) → Signed → sealed.
+fn rotate(
+    started: Started<'_>,
+    job: &IntermediateJob<'_>,
+    prepared: (Draft, Option<PreviousCheck>),
+    sources: Vec<Source>,
+    out: &Path,
+) -> Result<IntermediateReport> {
     let inputs = intermediate_inputs(job);
     writes(&inputs, &[INTERMEDIATE_FILE, CHAIN_FILE])?;
     copy_inputs(out, &inputs)?;
-    record_context(job.ctx, rec)?;
-    rec.record(
-        &[TOOL_ACTOR],
-        event::CsrChecked {
-            csr_sha256: hex::encode(job.csr.sha256),
-            file: job.csr_file.name.clone(),
-            hash_source: match job.hash_source {
-                HashSource::CommandLine => "command-line",
-                HashSource::Typed => "typed",
-            }
-            .into(),
-            key_type: job.csr.key_type.to_string(),
-            profile: event::ProfileRef {
-                file: job.profile_file.to_string(),
-                name: job.profile.name.clone(),
-                sha256: hex::encode(job.profile.sha256),
-            },
-            requested_extensions: job
-                .csr
-                .extensions
-                .iter()
-                .map(|e| extension_name(&e.extn_id))
-                .collect(),
-            sha256: job.csr_file.sha256(),
-            spki_sha256: hex::encode(Sha256::digest(&job.csr.spki_der)),
-            subject: job.csr.subject_text.clone(),
-        },
-    )?;
     let (draft, previous) = prepared;
-    if let (Some((f, _)), Some(p)) = (job.previous, &previous) {
-        rec.record(
-            &[TOOL_ACTOR],
-            event::PreviousChecked {
-                file: f.name.clone(),
-                not_after: p.not_after.to_string(),
-                overlap_days: p.overlap_days,
-                serial: p.serial.clone(),
-                sha256: f.sha256(),
-                warnings: p.warnings.clone(),
-            },
-        )?;
-    }
-    rec.record(
-        &[TOOL_ACTOR],
-        event::CertificatePrepared {
-            issuer: draft.issuer.clone(),
-            not_after: draft.not_after.to_string(),
-            not_before: draft.not_before.to_string(),
-            serial: hex::encode(&draft.serial),
-            spki_sha256: hex::encode(draft.spki_sha256),
-            subject: draft.subject.clone(),
-            tbs_sha256: hex::encode(draft.tbs_sha256),
-        },
-    )?;
     let summary = intermediate_summary(job, &draft, previous.as_ref());
-    let (confirmations, key, quorum) =
-        confirm_then_rebuild(job.ctx, console, &summary, &draft.tbs_sha256, sources, rec)?;
-    let signature = key.sign(&draft.tbs_der);
+    let confirmed = started
+        .load_context(job.ctx)?
+        .check_csr(job)?
+        .check_previous(job, previous.as_ref())?
+        .prepare(&draft)?
+        .confirm(job.ctx, &summary, &draft.tbs_sha256, sources)?;
+    let signature = confirmed.key().sign(&draft.tbs_der);
     let der = intermediate::assemble(&draft, &signature, &job.ctx.root)?;
     let certificate_sha256: [u8; 32] = Sha256::digest(&der).into();
-    rec.record(
-        &[TOOL_ACTOR],
-        event::CertificateIssued {
-            certificate_sha256: hex::encode(certificate_sha256),
-            serial: hex::encode(&draft.serial),
-            tbs_sha256: hex::encode(draft.tbs_sha256),
-        },
-    )?;
+    let signed = confirmed.issued("issue-certificate", |rec| {
+        rec.record(
+            &[TOOL_ACTOR],
+            event::CertificateIssued {
+                certificate_sha256: hex::encode(certificate_sha256),
+                serial: hex::encode(&draft.serial),
+                tbs_sha256: hex::encode(draft.tbs_sha256),
+            },
+        )
+    })?;
     let pem = intermediate::to_pem(&der)?;
     let chain = format!("{pem}{}", intermediate::to_pem(&job.ctx.root.der)?);
-    write_and_seal(
+    let (confirmations, quorum) = signed.write_and_seal(
         out,
         &[
-            (INTERMEDIATE_FILE, pem.as_bytes()),
-            (CHAIN_FILE, chain.as_bytes()),
+            ("write-intermediate", INTERMEDIATE_FILE, pem.as_bytes()),
+            ("write-chain", CHAIN_FILE, chain.as_bytes()),
         ],
-        key,
-        rec,
     )?;
     Ok(IntermediateReport {
         draft,
@@ -350,20 +429,44 @@ pub fn sign_intermediate(
     })
 }
 
+/// The arguments of `rootkey intermediate sign` (see its `--help`).
+pub struct Args {
+    /// The CSR file.
+    pub csr: PathBuf,
+    /// `--csr-sha256`: the CSR's hash delivered out of band (none: typed at the prompt).
+    pub csr_sha256: Option<String>,
+    /// The intermediate profile.
+    pub profile: PathBuf,
+    /// root.pem.
+    pub root: PathBuf,
+    /// manifest.json.
+    pub manifest: PathBuf,
+    /// The output directory.
+    pub out: PathBuf,
+    /// The previous intermediate.
+    pub previous: Option<PathBuf>,
+    /// `--not-before` (default: now).
+    pub not_before: Option<String>,
+    /// Shares and confirmers.
+    pub quorum: QuorumArgs,
+}
+
 /// `rootkey intermediate sign` (see its `--help`): checks everything public before any share
-/// is asked for, then runs [`sign_intermediate`] and shows its summary. Returns the exit code.
-#[allow(clippy::too_many_arguments)]
-pub fn run(
-    csr: PathBuf,
-    csr_sha256: Option<String>,
-    profile: PathBuf,
-    root: PathBuf,
-    manifest: PathBuf,
-    out: PathBuf,
-    previous: Option<PathBuf>,
-    not_before: Option<String>,
-    quorum: QuorumArgs,
-) -> Result<i32> {
+/// is asked for, then runs the rotation's steps ([`steps::intermediate`]) at `console` (the
+/// terminal, with the confirmers of `--confirm`, or a guided runner's) and shows its summary.
+/// Returns the exit code.
+pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
+    let Args {
+        csr,
+        csr_sha256,
+        profile,
+        root,
+        manifest,
+        out,
+        previous,
+        not_before,
+        quorum,
+    } = args;
     // Everything public is checked before any share is asked for.
     let given_hash = csr_sha256
         .as_deref()
@@ -374,7 +477,7 @@ pub fn run(
         .map(|t| UtcTime::parse_arg(t, "--not-before"))
         .transpose()?
         .map_or_else(UtcTime::now, Ok)?;
-    let mut console = confirmer(&quorum.confirm)?;
+    check_confirmers(&quorum.confirm)?;
     let (ctx, root_file, manifest_file) = load_context(&manifest, &root)?;
     let csr_file = InputFile::read(&csr, 64 * 1024, "CSR")?;
     let csr_origin = format!("CSR {}", csr.display());
@@ -399,7 +502,29 @@ pub fn run(
         }
         None => None,
     };
-    let hash_source = out_of_band_hash(console.as_mut(), &csr, &request, given_hash)?;
+    // The step list is known once the context is: the shares that will be presented, the
+    // previous intermediate, whether the CSR hash is typed.
+    let presented = share_input::sources(
+        &quorum.shares,
+        &quorum.qr_images,
+        quorum.keyboard,
+        ctx.manifest.threshold,
+    )
+    .len();
+    let mut flow = Flow::new(steps::intermediate(
+        Quorum {
+            threshold: ctx.manifest.threshold,
+            presented: u8::try_from(presented).unwrap_or(u8::MAX),
+        },
+        RotationShape {
+            previous: prev.is_some(),
+            typed_hash: given_hash.is_none(),
+        },
+    ));
+    if given_hash.is_none() {
+        flow.enter(console, "type-csr-hash")?;
+    }
+    let hash_source = out_of_band_hash(console, &csr, &request, given_hash)?;
     let job = IntermediateJob {
         ctx: &ctx,
         context_files: [&root_file, &manifest_file],
@@ -424,7 +549,13 @@ pub fn run(
         quorum.allow_unlocked_memory,
     )?;
     let r = transcript::recorded(&mut rec, |rec| {
-        sign_intermediate(&job, prepared, console.as_mut(), sources, &out, rec)
+        rotate(
+            Started::new(Run::new(flow, &mut *console, rec))?,
+            &job,
+            prepared,
+            sources,
+            &out,
+        )
     })?;
     after_seal(&out, || {
         if let Some(p) = &r.previous {

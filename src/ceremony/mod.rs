@@ -19,6 +19,7 @@ pub mod chain;
 pub mod combine;
 pub mod context;
 pub mod crl;
+pub mod flow;
 pub mod generate;
 pub mod intermediate;
 pub mod outdir;
@@ -27,6 +28,7 @@ pub mod paper_wipe;
 pub mod quorum;
 pub mod rehearse;
 pub mod session;
+pub mod stages;
 pub mod steps;
 pub mod summary;
 

@@ -6,7 +6,10 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use super::flow::{Flow, Run};
+use super::steps;
 use crate::cert::{self, RootCert, RootProfile};
+use crate::console::Terminal;
 use crate::encoding::hexfmt::fingerprint_display;
 use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
@@ -197,11 +200,26 @@ pub fn generation_writes(plan: &Plan) -> Vec<String> {
 
 /// Writes shares (0600) first — or, with a printer, sends paper shards to it through `lp`
 /// without writing them — then root.pem, then manifest.json (the completion marker), recording
-/// each in the transcript once it is done. Returns the shares printed.
+/// each in the transcript once it is done. Returns the shares printed. The caller has written
+/// the header and the generation's entries up to `certificate-signed` in `rec`; the steps are
+/// those of [`steps::generation`] from `receive-share` to `write-manifest`.
 pub fn write_outputs(
     out: &Path,
     o: &Outputs,
     rec: &mut Recorder,
+    printer: Option<&str>,
+) -> Result<Vec<(u8, String)>> {
+    let n = u8::try_from(o.shares.len()).unwrap_or(u8::MAX);
+    let flow = Flow::resume_at(steps::generation(n, false), "receive-share")?;
+    write_files(&mut Run::new(flow, &mut Terminal, rec), out, o, printer)
+}
+
+/// [`write_outputs`] in a generation's run: steps `receive-share` (each), `write-root-pem`,
+/// `write-manifest`.
+pub(super) fn write_files(
+    run: &mut Run<'_>,
+    out: &Path,
+    o: &Outputs,
     printer: Option<&str>,
 ) -> Result<Vec<(u8, String)>> {
     let mut written: Vec<String> = Vec::new();
@@ -224,6 +242,7 @@ pub fn write_outputs(
         }
     };
     for ((name, body), entry) in o.shares.iter().zip(&o.manifest.shares) {
+        run.enter("receive-share").map_err(|e| fail(e, &written))?;
         let file = match printer.filter(|_| entry.medium == Medium::Paper) {
             Some(dest) => {
                 print_pdf(dest, body, entry.index).map_err(|e| fail(e, &written))?;
@@ -238,6 +257,7 @@ pub fn write_outputs(
                 name.clone()
             }
         };
+        let rec = run.entry();
         rec.record(
             &[TOOL_ACTOR, &entry.holder],
             event::ShareWritten {
@@ -252,13 +272,15 @@ pub fn write_outputs(
         .map_err(|e| fail(e, &written))?;
     }
     let json = o.manifest.to_json().map_err(|e| fail(e, &written))?;
-    for (name, bytes) in [
-        ("root.pem", o.root_pem.as_bytes()),
-        ("manifest.json", json.as_bytes()),
+    for (step, name, bytes) in [
+        ("write-root-pem", "root.pem", o.root_pem.as_bytes()),
+        ("write-manifest", "manifest.json", json.as_bytes()),
     ] {
+        run.enter(step).map_err(|e| fail(e, &written))?;
         fsio::write_new(&out.join(name), bytes, fsio::PUBLIC_MODE)
             .map_err(|e| fail(e, &written))?;
         written.push(name.into());
+        let rec = run.entry();
         rec.record(
             &[TOOL_ACTOR],
             event::ArtifactWritten {

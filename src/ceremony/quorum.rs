@@ -15,24 +15,22 @@
 
 //!
 //! [`super::intermediate`] and [`super::crl`] differ only in steps 1, 2 and 5; steps 3, 4 and 6
-//! are `confirm_then_rebuild` and `write_and_seal` here.
+//! are the shared stages [`super::stages::Prepared::confirm`] and
+//! [`super::stages::Signed::write_and_seal`]; this file holds what both do before the
+//! ceremony starts (inputs, output names, hardening, the transcript's creation).
 
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::combine::{CombineReport, rebuild_quorum};
 use super::session::{RehearsalFrom, check_unlocked_memory, harden, output_facts, preflight};
 use super::{Context, locked_pages_needed, new_ceremony_id, quorum_header};
-use crate::console::Console;
-use crate::console::confirm::{Confirmation, check_two, confirm};
 use crate::console::share_input::{self, Source};
 use crate::encoding::names::base_name;
 use crate::error::{Error, Result};
 use crate::fsio;
-use crate::key::RootKey;
 use crate::secret;
-use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
+use crate::transcript::{self, Kind, Recorder};
 
 /// Where the shares of a signing ceremony come from, and who confirms (the flags
 /// `--share`, `--qr-image`, `--type`, `--confirm`, `--allow-unlocked-memory`).
@@ -116,61 +114,6 @@ pub(super) fn writes(inputs: &[&InputFile], outputs: &[&str]) -> Result<Vec<Stri
     Ok(names)
 }
 
-fn record_confirmations(rec: &mut Recorder, list: &[Confirmation], tbs: &[u8; 32]) -> Result<()> {
-    for c in list {
-        rec.record(
-            &[&c.name],
-            event::Confirmed {
-                method: c.method.as_str().into(),
-                name: c.name.clone(),
-                tbs_sha256: hex::encode(tbs),
-            },
-        )?;
-    }
-    Ok(())
-}
-
-/// Steps 3 and 4 of both ceremonies: shows `summary`, takes two confirmations of `tbs_sha256`
-/// and records them, then rebuilds the key from the shares (recorded by
-/// [`rebuild_quorum`]); all at `console`.
-pub(super) fn confirm_then_rebuild(
-    ctx: &Context,
-    console: &mut dyn Console,
-    summary: &str,
-    tbs_sha256: &[u8; 32],
-    sources: Vec<Source>,
-    rec: &mut Recorder,
-) -> Result<(Vec<Confirmation>, RootKey, CombineReport)> {
-    let confirmations = confirm(console, summary, tbs_sha256)?;
-    check_two(&confirmations)?;
-    record_confirmations(rec, &confirmations, tbs_sha256)?;
-    let (key, quorum) = rebuild_quorum(console, ctx, sources, rec)?;
-    Ok((confirmations, key, quorum))
-}
-
-/// Step 6 of both ceremonies: writes each issued file (recording `artifact-written`), seals the
-/// transcript with the key and wipes it.
-pub(super) fn write_and_seal(
-    out: &Path,
-    files: &[(&str, &[u8])],
-    key: RootKey,
-    rec: &mut Recorder,
-) -> Result<()> {
-    for (file, bytes) in files {
-        fsio::write_new(&out.join(file), bytes, fsio::PUBLIC_MODE)?;
-        rec.record(
-            &[TOOL_ACTOR],
-            event::ArtifactWritten {
-                file: file.to_string(),
-                sha256: hex::encode(Sha256::digest(bytes)),
-            },
-        )?;
-    }
-    rec.seal(&key)?;
-    drop(key);
-    Ok(())
-}
-
 /// The share sources of a signing ceremony: files, photos, then the keyboard (the default
 /// when nothing else is given) for as many as the threshold still needs.
 pub fn quorum_sources(q: &QuorumArgs, threshold: u8) -> Result<Vec<Source>> {
@@ -235,4 +178,11 @@ pub fn nothing_started(e: Error) -> Error {
         ),
         ..e
     }
+}
+
+/// Checks the `--confirm` names (none, or two valid and distinct ones) where a signing
+/// ceremony checks its arguments; the cli has made the console from them
+/// ([`crate::console::confirmer`] refuses the same names).
+pub fn check_confirmers(names: &[String]) -> Result<()> {
+    crate::console::confirmer(names).map(drop)
 }

@@ -5,14 +5,17 @@
 
 use std::path::{Path, PathBuf};
 
-use super::combine::{CombineReport, combine};
+use super::combine::CombineReport;
+use super::flow::{Flow, Run};
 use super::generate::{GenerateOptions, GenerateReport, generate};
 use super::outputs::generation_writes;
 use super::session::{after_seal, disagreement_exit, harden, output_facts, preflight};
+use super::stages::Started;
+use super::steps;
 use super::{Context, locked_pages_needed, new_ceremony_id, plan_header, summary};
 use crate::cert::{self, RootProfile};
+use crate::console::Console;
 use crate::console::share_input::{self as input, Source};
-use crate::console::{Console, Terminal};
 use crate::error::Result;
 use crate::paper::{DEFAULT_PAPER_LAYOUT, PaperLayout};
 use crate::plan::Plan;
@@ -20,8 +23,8 @@ use crate::secret;
 use crate::transcript::{self, Kind, Recorder};
 
 /// `rootkey rehearse --out OUT`: hardens the process, prepares `out` and its transcript, runs
-/// [`rehearse`] and shows its summary. Returns the exit code.
-pub fn run(out: PathBuf, allow_unlocked_memory: bool) -> Result<i32> {
+/// [`rehearse`] at `console` and shows its summary. Returns the exit code.
+pub fn run(out: PathBuf, allow_unlocked_memory: bool, console: &mut dyn Console) -> Result<i32> {
     let hardening = harden(allow_unlocked_memory)?;
     let plan = rehearsal_plan()?;
     secret::probe_lock(locked_pages_needed(plan.quorum.shares))?;
@@ -36,10 +39,14 @@ pub fn run(out: PathBuf, allow_unlocked_memory: bool) -> Result<i32> {
     );
     let mut rec = Recorder::create(&out, &header)?;
     let layout = PaperLayout::from_toml(DEFAULT_PAPER_LAYOUT, "templates/paper.toml")?;
-    let r = transcript::recorded(&mut rec, |rec| rehearse(&out, &plan, &layout, rec))
-        .map_err(|e| super::outdir::name_secret_leftovers(&out, e))?;
+    let flow = Flow::new(steps::rehearsal(plan.quorum.shares, plan.quorum.threshold));
+    let r = transcript::recorded(&mut rec, |rec| {
+        let started = Started::new(Run::new(flow, &mut *console, rec))?;
+        rehearse(started, &out, &plan, &layout)
+    })
+    .map_err(|e| super::outdir::name_secret_leftovers(&out, e))?;
     after_seal(&out, || {
-        Terminal.out(
+        console.out(
             "the summary",
             &format!(
                 "{3}\n{4}\nREHEARSAL complete. Transcript: {1}\nCheck it and the certificate yourself:\n  rootkey transcript verify {1} --root {0} --artifacts {2}\n  openssl verify -CAfile {0} {0}\n  openssl x509 -in {0} -noout -text\n",
@@ -76,26 +83,26 @@ pub fn rehearsal_plan() -> Result<Plan> {
 /// from their files, paper shares from their QR codes: the code's module matrix (the one drawn
 /// on the shard) is rendered to an image and decoded with the `--qr-image` decoder; the PDF
 /// itself is not rasterised. One transcript (kind `rehearsal`) records both halves and is
-/// sealed by the rebuilt key.
+/// sealed by the rebuilt key: the steps of [`steps::rehearsal`] from `started` on.
 pub fn rehearse(
+    started: Started<'_>,
     out: &Path,
     plan: &Plan,
     paper: &crate::paper::PaperLayout,
-    rec: &mut Recorder,
 ) -> Result<RehearsalReport> {
     let profile = RootProfile::from_toml(cert::DEFAULT_ROOT_PROFILE, "templates/root.toml")?;
-    let mut generated = generate(
+    let (written, mut generated) = generate(
+        started.type_dice(false)?,
         &GenerateOptions {
             plan,
             profile: &profile,
             out,
-            dice: None,
             paper,
             paper_size: paper.paper,
             printer: None,
         },
-        rec,
     )?;
+    let wiped = written.wipe_key()?;
     let ctx = Context::load(&generated.manifest_path, &generated.root_path)?;
     let mut paper_qr = std::mem::take(&mut generated.paper_qr);
     let mut sources: Vec<Source> = Vec::new();
@@ -118,7 +125,7 @@ pub fn rehearse(
         }
     }
     drop(paper_qr);
-    let combined = combine(&ctx, sources, rec)?;
+    let combined = wiped.load_context(&ctx)?.rebuild(&ctx, sources)?.seal()?;
     Ok(RehearsalReport {
         generated,
         combined,

@@ -127,13 +127,15 @@ pub struct RotationShape {
     pub typed_hash: bool,
 }
 
-const START: Step = Step::new(
+/// The first step of every kind: the header.
+pub const START: Step = Step::new(
     "start-ceremony",
     Officer,
     "Start the ceremony",
     Some(A::Header),
 );
-const SEAL: Step = Step::new(
+/// The last step of every kind (but a generation's attestation): the seal.
+pub const SEAL: Step = Step::new(
     "seal-transcript",
     Tool,
     "Seal the transcript, wipe the key",

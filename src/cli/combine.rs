@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::ceremony;
+use crate::console::Terminal;
 use crate::error::Result;
 
 /// `rootkey combine`.
@@ -34,13 +35,16 @@ pub(crate) struct CombineArgs {
 }
 
 pub(super) fn run(a: CombineArgs) -> Result<i32> {
-    ceremony::combine::run(ceremony::combine::Args {
-        out: a.out,
-        manifest: a.manifest,
-        root: a.root,
-        shares: a.shares,
-        qr_images: a.qr_images,
-        keyboard: a.keyboard,
-        allow_unlocked_memory: a.allow_unlocked_memory,
-    })
+    ceremony::combine::run(
+        ceremony::combine::Args {
+            out: a.out,
+            manifest: a.manifest,
+            root: a.root,
+            shares: a.shares,
+            qr_images: a.qr_images,
+            keyboard: a.keyboard,
+            allow_unlocked_memory: a.allow_unlocked_memory,
+        },
+        &mut Terminal,
+    )
 }

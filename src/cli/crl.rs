@@ -65,14 +65,18 @@ pub(super) fn run(c: CrlCommand) -> Result<i32> {
             next_update_days,
             out,
             quorum,
-        } => ceremony::crl::run(
-            root,
-            manifest,
-            revoke,
-            previous_crl,
-            next_update_days,
-            out,
-            quorum.args(),
-        ),
+        } => {
+            let mut console = quorum.console();
+            let args = ceremony::crl::Args {
+                root,
+                manifest,
+                revoke,
+                previous_crl,
+                next_update_days,
+                out,
+                quorum: quorum.args(),
+            };
+            ceremony::crl::run(args, console.as_mut())
+        }
     }
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use super::Paper;
 use crate::ceremony;
+use crate::console::Terminal;
 use crate::error::Result;
 
 /// `rootkey generate`.
@@ -52,19 +53,22 @@ pub(crate) struct RehearseArgs {
 }
 
 pub(super) fn run(a: GenerateArgs) -> Result<i32> {
-    ceremony::generate::run(ceremony::generate::Args {
-        plan: a.plan,
-        out: a.out,
-        profile: a.profile,
-        dice: a.dice,
-        print_to: a.print_to,
-        allow_persistent_output: a.allow_persistent_output,
-        paper_layout: a.paper_layout,
-        paper: a.paper.map(Paper::size),
-        allow_unlocked_memory: a.allow_unlocked_memory,
-    })
+    ceremony::generate::run(
+        ceremony::generate::Args {
+            plan: a.plan,
+            out: a.out,
+            profile: a.profile,
+            dice: a.dice,
+            print_to: a.print_to,
+            allow_persistent_output: a.allow_persistent_output,
+            paper_layout: a.paper_layout,
+            paper: a.paper.map(Paper::size),
+            allow_unlocked_memory: a.allow_unlocked_memory,
+        },
+        &mut Terminal,
+    )
 }
 
 pub(super) fn rehearse(a: RehearseArgs) -> Result<i32> {
-    ceremony::rehearse::run(a.out, a.allow_unlocked_memory)
+    ceremony::rehearse::run(a.out, a.allow_unlocked_memory, &mut Terminal)
 }

@@ -64,16 +64,20 @@ pub(super) fn run(c: IntermediateCommand) -> Result<i32> {
             previous,
             not_before,
             quorum,
-        } => ceremony::intermediate::run(
-            csr,
-            csr_sha256,
-            profile,
-            root,
-            manifest,
-            out,
-            previous,
-            not_before,
-            quorum.args(),
-        ),
+        } => {
+            let mut console = quorum.console();
+            let args = ceremony::intermediate::Args {
+                csr,
+                csr_sha256,
+                profile,
+                root,
+                manifest,
+                out,
+                previous,
+                not_before,
+                quorum: quorum.args(),
+            };
+            ceremony::intermediate::run(args, console.as_mut())
+        }
     }
 }

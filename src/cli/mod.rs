@@ -106,6 +106,18 @@ pub(crate) struct Quorum {
 }
 
 impl Quorum {
+    /// The console of a signing ceremony: the terminal, with the two confirmers of
+    /// `--confirm` when two are given. The ceremony checks the names among its other
+    /// arguments, in their order, and refuses any other count.
+    fn console(&self) -> Box<dyn console::Console> {
+        match self.confirm.len() {
+            2 => Box::new(console::NamedConfirmers {
+                names: self.confirm.clone(),
+            }),
+            _ => Box::new(console::Terminal),
+        }
+    }
+
     fn args(self) -> ceremony::QuorumArgs {
         ceremony::QuorumArgs {
             shares: self.shares,

@@ -93,6 +93,24 @@ pub enum Channel {
     Terminal,
 }
 
+/// The step a ceremony enters, as its step list numbers it: what a guided runner shows as
+/// "Step 7/23 · Holder · Present your share" before the step's questions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepView {
+    /// Its number, from 1.
+    pub n: usize,
+    /// How many steps the ceremony has.
+    pub total: usize,
+    /// The step's stable id (`present-share`).
+    pub id: &'static str,
+    /// The id with the repetition of a repeated step (`present-share-2`), unique in the list.
+    pub key: String,
+    /// Who acts, as a header names them ("Holder", "Ceremony officer", "rootkey").
+    pub role: &'static str,
+    /// The step's short title.
+    pub title: &'static str,
+}
+
 /// The operator's side of a ceremony: everything a ceremony asks and tells goes through one.
 pub trait Console {
     /// Asks `question` (shown as `prompt`) and reads the answer hidden, straight into locked
@@ -116,6 +134,14 @@ pub trait Console {
     /// [`confirm::confirm`] shows the summary on standard output and asks nothing.
     fn named_confirmers(&self) -> Option<&[String]> {
         None
+    }
+
+    /// The ceremony enters `step` (before the step's questions and its transcript entry).
+    /// The terminal shows nothing (its screens are those of the commands as documented); a
+    /// guided runner shows a header, the scripted console records it.
+    fn step(&mut self, step: &StepView) -> Result<()> {
+        let _ = step;
+        Ok(())
     }
 
     /// Shows `text` on standard output.

@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 
-use super::{Channel, Console, Question};
+use super::{Channel, Console, Question, StepView};
 use crate::error::{Error, Result, clean_lines};
 use crate::secret::{SecretBytes, SecretError};
 
@@ -33,6 +33,7 @@ pub struct Scripted {
     answers: VecDeque<(Question, Answer)>,
     named: Option<Vec<String>>,
     shown: Vec<Shown>,
+    steps: Vec<StepView>,
 }
 
 impl Scripted {
@@ -86,6 +87,11 @@ impl Scripted {
                 _ => None,
             })
             .collect()
+    }
+
+    /// The steps the ceremony entered, in order ([`Console::step`]).
+    pub fn steps(&self) -> &[StepView] {
+        &self.steps
     }
 
     /// How many answers are left unused.
@@ -152,6 +158,11 @@ impl Console for Scripted {
 
     fn named_confirmers(&self) -> Option<&[String]> {
         self.named.as_deref()
+    }
+
+    fn step(&mut self, step: &StepView) -> Result<()> {
+        self.steps.push(step.clone());
+        Ok(())
     }
 }
 
