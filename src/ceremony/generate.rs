@@ -15,7 +15,7 @@ use super::stages::{ContextLoaded, Started};
 use super::steps;
 use super::{locked_pages_needed, new_ceremony_id, plan_header, summary};
 use crate::cert::{self, DEFAULT_ROOT_PROFILE, RootCert, RootProfile};
-use crate::console::{Console, Question};
+use crate::console::{Console, Question, Terminal};
 use crate::encoding::names::base_name;
 use crate::error::{Error, Result, exit};
 use crate::key::{self, RootKey};
@@ -134,13 +134,14 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     let mut rec = Recorder::create(&out, &header)?;
     let flow = Flow::new(steps::generation(plan.quorum.shares, dice));
     let report = transcript::recorded(&mut rec, |rec| {
-        let seeding = Started::new(Run::new(flow, &mut *console, rec))?.type_dice(dice)?;
-        let (written, report) = generate(
+        let (seeding, dice) = Started::new(Run::new(flow, &mut *console, rec))?.type_dice(dice)?;
+        let (written, report) = generate_in(
             seeding,
             &GenerateOptions {
                 plan: &plan,
                 profile: &profile,
                 out: &out,
+                dice: dice.as_ref(),
                 paper: &layout,
                 paper_size,
                 printer: print_to.as_deref(),
@@ -253,6 +254,8 @@ pub struct GenerateOptions<'a> {
     pub profile: &'a RootProfile,
     /// Output directory (must not hold a ceremony).
     pub out: &'a Path,
+    /// Normalised dice rolls to mix into the seed.
+    pub dice: Option<&'a SecretBytes>,
     /// Layout of paper shards.
     pub paper: &'a crate::paper::PaperLayout,
     /// Paper size of paper shards.
@@ -264,22 +267,19 @@ pub struct GenerateOptions<'a> {
 /// The generation's stage before the seed: the header written, the dice typed if asked for.
 pub struct Seeding<'r> {
     run: Run<'r>,
-    dice: Option<SecretBytes>,
 }
 
 impl<'r> Started<'r> {
-    /// Step `type-dice` when `dice`: the officer types the rolls ([`read_dice`]).
-    pub fn type_dice(mut self, dice: bool) -> Result<Seeding<'r>> {
+    /// Step `type-dice` when `dice`: the officer types the rolls ([`read_dice`]), returned
+    /// for [`GenerateOptions::dice`].
+    pub fn type_dice(mut self, dice: bool) -> Result<(Seeding<'r>, Option<SecretBytes>)> {
         let dice = if dice {
             self.run.enter("type-dice")?;
             Some(read_dice(self.run.console())?)
         } else {
             None
         };
-        Ok(Seeding {
-            run: self.run,
-            dice,
-        })
+        Ok((Seeding { run: self.run }, dice))
     }
 }
 
@@ -321,21 +321,46 @@ impl<'r> KeyWiped<'r> {
 
 /// The generation ceremony: new seed → root key → k-of-n split checked on every k-subset →
 /// root certificate → share files (0600) + root.pem + signed manifest.json, each step recorded
-/// as it happens (steps `draw-seed` to `write-manifest`). The key is still held: a generation
-/// seals its transcript with it ([`Written::seal`]), a rehearsal wipes it for the rebuild
-/// that follows ([`Written::wipe_key`]). Nothing is written unless every check passed. The
-/// caller prepares `opts.out` ([`super::outdir::prepare_out_dir`]) and creates the transcript
-/// there.
-pub fn generate<'r>(
+/// in `rec` as it happens. A generation transcript is sealed by the root key before the key is
+/// wiped; in a rehearsal the key is wiped (and recorded so) for the rebuild that follows.
+/// Nothing is written unless every check passed. The caller prepares `opts.out`
+/// ([`super::outdir::prepare_out_dir`]), creates the transcript there (its header) and reads
+/// the dice; the steps from `draw-seed` on are those of [`steps::generation`] (or
+/// [`steps::rehearsal`]), at no console ([`generate_in`] runs them at one).
+pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<GenerateReport> {
+    let kind = rec.kind();
+    let (n, k) = (opts.plan.quorum.shares, opts.plan.quorum.threshold);
+    let list = match kind {
+        Kind::Rehearsal => steps::rehearsal(n, k),
+        _ => steps::generation(n, opts.dice.is_some()),
+    };
+    let flow = Flow::resume_at(list, "draw-seed")?;
+    let mut console = Terminal;
+    let seeding = Seeding {
+        run: Run::new(flow, &mut console, rec),
+    };
+    let (written, report) = generate_in(seeding, opts)?;
+    match kind {
+        Kind::Rehearsal => drop(written.wipe_key()?),
+        _ => written.seal()?,
+    }
+    Ok(report)
+}
+
+/// The generation's steps `draw-seed` to `write-manifest` (see [`generate`]). The key is still
+/// held: a generation seals its transcript with it ([`Written::seal`]), a rehearsal wipes it
+/// for the rebuild that follows ([`Written::wipe_key`]).
+pub fn generate_in<'r>(
     seeding: Seeding<'r>,
     opts: &GenerateOptions<'_>,
 ) -> Result<(Written<'r>, GenerateReport)> {
     let _scrub = secret::ScrubOnDrop;
-    let Seeding { mut run, dice } = seeding;
+    let Seeding { mut run } = seeding;
+    let dice = opts.dice;
     let plan = opts.plan;
     let now = crate::encoding::time::UtcTime::now()?;
-    let seed = key::generate_seed(dice.as_ref())?;
-    let dice_rolls = dice.as_ref().map(|d| d.len()).unwrap_or(0);
+    let seed = key::generate_seed(dice)?;
+    let dice_rolls = dice.map(|d| d.len()).unwrap_or(0);
     let rec = run.at("draw-seed")?;
     rec.record(
         &[TOOL_ACTOR],

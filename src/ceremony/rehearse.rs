@@ -7,15 +7,15 @@ use std::path::{Path, PathBuf};
 
 use super::combine::CombineReport;
 use super::flow::{Flow, Run};
-use super::generate::{GenerateOptions, GenerateReport, generate};
+use super::generate::{GenerateOptions, GenerateReport, generate_in};
 use super::outputs::generation_writes;
 use super::session::{after_seal, disagreement_exit, harden, output_facts, preflight};
 use super::stages::Started;
 use super::steps;
 use super::{Context, locked_pages_needed, new_ceremony_id, plan_header, summary};
 use crate::cert::{self, RootProfile};
-use crate::console::Console;
 use crate::console::share_input::{self as input, Source};
+use crate::console::{Console, Terminal};
 use crate::error::Result;
 use crate::paper::{DEFAULT_PAPER_LAYOUT, PaperLayout};
 use crate::plan::Plan;
@@ -42,7 +42,7 @@ pub fn run(out: PathBuf, allow_unlocked_memory: bool, console: &mut dyn Console)
     let flow = Flow::new(steps::rehearsal(plan.quorum.shares, plan.quorum.threshold));
     let r = transcript::recorded(&mut rec, |rec| {
         let started = Started::new(Run::new(flow, &mut *console, rec))?;
-        rehearse(started, &out, &plan, &layout)
+        rehearse_in(started, &out, &plan, &layout)
     })
     .map_err(|e| super::outdir::name_secret_leftovers(&out, e))?;
     after_seal(&out, || {
@@ -83,20 +83,36 @@ pub fn rehearsal_plan() -> Result<Plan> {
 /// from their files, paper shares from their QR codes: the code's module matrix (the one drawn
 /// on the shard) is rendered to an image and decoded with the `--qr-image` decoder; the PDF
 /// itself is not rasterised. One transcript (kind `rehearsal`) records both halves and is
-/// sealed by the rebuilt key: the steps of [`steps::rehearsal`] from `started` on.
+/// sealed by the rebuilt key. `rec` holds its header alone; the steps are those of
+/// [`steps::rehearsal`], at no console ([`rehearse_in`] runs them at one).
 pub fn rehearse(
+    out: &Path,
+    plan: &Plan,
+    paper: &crate::paper::PaperLayout,
+    rec: &mut Recorder,
+) -> Result<RehearsalReport> {
+    let flow = Flow::new(steps::rehearsal(plan.quorum.shares, plan.quorum.threshold));
+    let mut console = Terminal;
+    let started = Started::new(Run::new(flow, &mut console, rec))?;
+    rehearse_in(started, out, plan, paper)
+}
+
+/// [`rehearse`] from its started stage on.
+pub fn rehearse_in(
     started: Started<'_>,
     out: &Path,
     plan: &Plan,
     paper: &crate::paper::PaperLayout,
 ) -> Result<RehearsalReport> {
     let profile = RootProfile::from_toml(cert::DEFAULT_ROOT_PROFILE, "templates/root.toml")?;
-    let (written, mut generated) = generate(
-        started.type_dice(false)?,
+    let (seeding, _) = started.type_dice(false)?;
+    let (written, mut generated) = generate_in(
+        seeding,
         &GenerateOptions {
             plan,
             profile: &profile,
             out,
+            dice: None,
             paper,
             paper_size: paper.paper,
             printer: None,
