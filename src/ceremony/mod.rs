@@ -11,8 +11,11 @@
 //! flows over the same layers: [`chain`] (customer check), [`audit`] (transcript verify,
 //! attest, report) and [`paper_wipe`].
 //!
-//! Each kind has a `run` function taking its arguments, which [`crate::cli`] calls; it asks
-//! and tells at the operator's [`crate::console::Terminal`].
+//! Each kind has a `run` function taking its arguments and the console it asks and tells at,
+//! which [`crate::cli`] calls with the operator's [`crate::console::Terminal`] (with the
+//! confirmers named by `--confirm`); a guided runner passes its own. Each kind runs over its
+//! step list ([`steps`]): [`flow`] holds the list's cursor, [`stages`] the typed stages the
+//! kinds share (header, context, prepared, confirmed, signed, sealed).
 
 pub mod audit;
 pub mod chain;

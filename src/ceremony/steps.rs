@@ -5,11 +5,15 @@
 //! or per confirmer expanded, so that a printed script and a "Step 7/23" counter can be built
 //! from it.
 //!
-//! The lists describe the flows in the other files of this module as they are; they do not
-//! drive them yet. `tests/ceremony_steps.rs` runs every kind through the binary and checks that
-//! the actions of the transcript it writes are the `records` of these steps, in order, and that
-//! each step's role matches the entry's actors. A failed step ends the transcript with
-//! `aborted` instead of the rest of the list; that entry is not a step.
+//! The lists drive the flows in the other files of this module: each ceremony runs over a
+//! [`super::flow::Flow`] made from its list, and each of its typed stages ([`super::stages`]
+//! and the kinds' own) enters its step by id — told to the console as "Step n/total" — and
+//! writes exactly that step's entry; a step entered out of the list's order, or an entry of
+//! another action, is an internal error. `tests/ceremony_steps.rs` runs every kind through the
+//! binary and checks that the actions of the transcript it writes are the `records` of these
+//! steps, in order, and that each step's role matches the entry's actors;
+//! `tests/ceremony_flow.rs` checks the steps a console is told. A failed step ends the
+//! transcript with `aborted` instead of the rest of the list; that entry is not a step.
 
 use crate::transcript::event::Action;
 use Action as A;
