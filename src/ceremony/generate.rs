@@ -1,31 +1,31 @@
 //! The generation ceremony (`rootkey generate`, transcript kind `generation`): new seed →
 //! root key → k-of-n split checked on every k-subset → root certificate → shares, root.pem and
-//! the signed manifest ([`super::outputs`]), sealed by the root key before it is wiped.
+//! the signed manifest ([`super::outputs`]), sealed by the root key before it is wiped. Its
+//! stages, from the seed on, are in [`super::keygen`]; this file checks the arguments and runs
+//! them.
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use super::flow::{Flow, Run};
-use super::outputs::{BuildParams, build_outputs, generation_writes, write_files};
+use super::keygen::{Seeding, generate_in};
+use super::outputs::generation_writes;
 use super::session::{
     RehearsalFrom, after_seal, check_unlocked_memory, harden, output_facts, preflight,
 };
-use super::stages::{ContextLoaded, Started};
+use super::stages::Started;
 use super::steps;
 use super::{locked_pages_needed, new_ceremony_id, plan_header, summary};
-use crate::cert::{self, DEFAULT_ROOT_PROFILE, RootCert, RootProfile};
+use crate::cert::{DEFAULT_ROOT_PROFILE, RootProfile};
 use crate::console::{Console, Question, Terminal};
 use crate::encoding::names::base_name;
 use crate::error::{Error, Result, exit};
-use crate::key::{self, RootKey};
+use crate::key;
 use crate::paper::{DEFAULT_PAPER_LAYOUT, PaperLayout};
 use crate::pdfdoc::PaperSize;
 use crate::plan::{Medium, Plan};
 use crate::secret::{self, SecretBytes};
-use crate::shamir;
 use crate::share::{Envelope, ShareHeader};
-use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
+use crate::transcript::{self, Kind, Recorder};
 
 /// The arguments of `rootkey generate` (see `rootkey generate --help`).
 pub struct Args {
@@ -264,61 +264,6 @@ pub struct GenerateOptions<'a> {
     pub printer: Option<&'a str>,
 }
 
-/// The generation's stage before the seed: the header written, the dice typed if asked for.
-pub struct Seeding<'r> {
-    run: Run<'r>,
-}
-
-impl<'r> Started<'r> {
-    /// Step `type-dice` when `dice`: the officer types the rolls ([`read_dice`]), returned
-    /// for [`GenerateOptions::dice`].
-    pub fn type_dice(mut self, dice: bool) -> Result<(Seeding<'r>, Option<SecretBytes>)> {
-        let dice = if dice {
-            self.run.enter("type-dice")?;
-            Some(read_dice(self.run.console())?)
-        } else {
-            None
-        };
-        Ok((Seeding { run: self.run }, dice))
-    }
-}
-
-/// The generation's files are written; the key is still held.
-pub struct Written<'r> {
-    run: Run<'r>,
-    key: RootKey,
-}
-
-impl<'r> Written<'r> {
-    /// A generation's end: step `seal-transcript` (the root key seals the transcript and is
-    /// wiped), then `attest-transcript`, which the witnesses do afterwards.
-    pub fn seal(mut self) -> Result<()> {
-        self.run.seal(self.key)?;
-        self.run.enter("attest-transcript")?;
-        Ok(())
-    }
-
-    /// A rehearsal's middle: step `wipe-generated-key`, for the rebuild that follows.
-    pub fn wipe_key(mut self) -> Result<KeyWiped<'r>> {
-        drop(self.key);
-        let rec = self.run.at("wipe-generated-key")?;
-        rec.record(&[TOOL_ACTOR], event::KeyWiped {})?;
-        Ok(KeyWiped { run: self.run })
-    }
-}
-
-/// A rehearsal's generated key is wiped; its rebuild comes next.
-pub struct KeyWiped<'r> {
-    run: Run<'r>,
-}
-
-impl<'r> KeyWiped<'r> {
-    /// Step `load-context`: the generated root.pem and manifest.json.
-    pub fn load_context(self, ctx: &super::Context) -> Result<ContextLoaded<'r>> {
-        ContextLoaded::record(self.run, ctx)
-    }
-}
-
 /// The generation ceremony: new seed → root key → k-of-n split checked on every k-subset →
 /// root certificate → share files (0600) + root.pem + signed manifest.json, each step recorded
 /// in `rec` as it happens. A generation transcript is sealed by the root key before the key is
@@ -345,110 +290,6 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
         _ => written.seal()?,
     }
     Ok(report)
-}
-
-/// The generation's steps `draw-seed` to `write-manifest` (see [`generate`]). The key is still
-/// held: a generation seals its transcript with it ([`Written::seal`]), a rehearsal wipes it
-/// for the rebuild that follows ([`Written::wipe_key`]).
-pub fn generate_in<'r>(
-    seeding: Seeding<'r>,
-    opts: &GenerateOptions<'_>,
-) -> Result<(Written<'r>, GenerateReport)> {
-    let _scrub = secret::ScrubOnDrop;
-    let Seeding { mut run } = seeding;
-    let dice = opts.dice;
-    let plan = opts.plan;
-    let now = crate::encoding::time::UtcTime::now()?;
-    let seed = key::generate_seed(dice)?;
-    let dice_rolls = dice.map(|d| d.len()).unwrap_or(0);
-    let rec = run.at("draw-seed")?;
-    rec.record(
-        &[TOOL_ACTOR],
-        event::Entropy {
-            dice_rolls: dice_rolls as u64,
-            source: if dice.is_some() { "os+dice" } else { "os" }.into(),
-        },
-    )?;
-    let key = RootKey::from_seed(&seed)?;
-    let pk = key.public_key_bytes();
-    let rec = run.at("generate-root-key")?;
-    rec.record(
-        &[TOOL_ACTOR],
-        event::KeyGenerated {
-            fingerprint: hex::encode(cert::fingerprint(&pk)),
-            public_key: hex::encode(pk),
-        },
-    )?;
-    let ceremony_id = run.recorder().ceremony_id();
-    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
-    let (points, subsets_checked) =
-        shamir::split(&seed, plan.quorum.threshold, plan.quorum.shares, &mut rng)?;
-    drop(seed);
-    let rec = run.at("split-seed")?;
-    rec.record(
-        &[TOOL_ACTOR],
-        event::SharesSplit {
-            shares: plan.quorum.shares,
-            subsets_checked: subsets_checked as u64,
-            threshold: plan.quorum.threshold,
-        },
-    )?;
-    let memory_locked = !secret::unlocked_memory_used();
-    let outputs = build_outputs(
-        &key,
-        &points,
-        &BuildParams {
-            plan,
-            profile: opts.profile,
-            ceremony_id,
-            now,
-            memory_locked,
-            paper: opts.paper,
-            paper_size: opts.paper_size,
-        },
-    )?;
-    drop(points);
-    let root = RootCert::from_pem(outputs.root_pem.as_bytes(), "root.pem")?;
-    let rec = run.at("sign-root-certificate")?;
-    rec.record(
-        &[TOOL_ACTOR],
-        event::CertificateSigned {
-            certificate_sha256: hex::encode(Sha256::digest(&root.der)),
-            fingerprint: hex::encode(root.fingerprint),
-            not_after: root.not_after.to_string(),
-            not_before: root.not_before.to_string(),
-            serial: root.serial_hex.clone(),
-            subject: root.subject.clone(),
-        },
-    )?;
-    let printed = write_files(&mut run, opts.out, &outputs, opts.printer)?;
-    let report = GenerateReport {
-        ceremony_id: outputs.manifest.ceremony.id.clone(),
-        fingerprint: root.fingerprint,
-        subject: root.subject,
-        root_path: opts.out.join("root.pem"),
-        manifest_path: opts.out.join("manifest.json"),
-        transcript_path: run.recorder().path().map(Path::to_path_buf),
-        sealed: run.recorder().kind() == Kind::Generation,
-        printed,
-        paper_qr: if plan.ceremony.rehearsal {
-            outputs.paper_qr
-        } else {
-            Vec::new()
-        },
-        shares: outputs
-            .manifest
-            .shares
-            .iter()
-            .zip(&outputs.shares)
-            .map(|(e, (name, _))| (e.index, e.holder.clone(), opts.out.join(name)))
-            .collect(),
-        threshold: plan.quorum.threshold,
-        subsets_checked,
-        rehearsal: plan.ceremony.rehearsal,
-        memory_locked,
-    };
-    Ok((Written { run, key }, report))
 }
 
 /// Lays out a stand-in paper shard for every paper holder of `plan` (with the holder's real

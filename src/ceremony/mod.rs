@@ -25,6 +25,7 @@ pub mod crl;
 pub mod flow;
 pub mod generate;
 pub mod intermediate;
+pub mod keygen;
 pub mod outdir;
 pub mod outputs;
 pub mod paper_wipe;

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::combine::CombineReport;
 use super::flow::{Flow, Run};
-use super::generate::{GenerateOptions, GenerateReport, generate_in};
+use super::generate::{GenerateOptions, GenerateReport};
+use super::keygen::generate_in;
 use super::outputs::generation_writes;
 use super::session::{after_seal, disagreement_exit, harden, output_facts, preflight};
 use super::stages::Started;
