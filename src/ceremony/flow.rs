@@ -206,6 +206,22 @@ impl<'r> Run<'r> {
         Ok(())
     }
 
+    /// The ceremony's end: every step of the list was entered and wrote its entry.
+    pub fn finish(self) -> Result<()> {
+        if self.flow.is_done() {
+            return Ok(());
+        }
+        Err(internal(match self.flow.steps.get(self.flow.next) {
+            Some(s) => format!(
+                "the ceremony ended before step {} ({} of {})",
+                s.key(),
+                self.flow.next + 1,
+                self.flow.steps.len()
+            ),
+            None => "the ceremony ended before its last step wrote its entry".into(),
+        }))
+    }
+
     /// The ceremony's transcript, for what is not a step of its own (its kind, its id).
     pub fn recorder(&self) -> &Recorder {
         self.rec
@@ -293,8 +309,20 @@ mod tests {
     }
 
     #[test]
-    fn an_entry_of_another_action_is_not_written() {
-        let info = crate::transcript::HeaderInfo {
+    fn a_ceremony_that_ends_early_is_an_internal_error() {
+        let mut rec = Recorder::in_memory(&header()).unwrap();
+        let mut c = Scripted::new();
+        let mut run = Run::new(flow(), &mut c, &mut rec);
+        run.start().unwrap();
+        let e = run.finish().unwrap_err();
+        assert_eq!(
+            e.message,
+            "internal error: the ceremony ended before step load-context (2 of 6)"
+        );
+    }
+
+    fn header() -> crate::transcript::HeaderInfo {
+        crate::transcript::HeaderInfo {
             ceremony_id: [1; 16],
             kind: crate::transcript::Kind::QuorumCheck,
             name: "t".into(),
@@ -303,8 +331,12 @@ mod tests {
             quorum: (2, 3),
             participants: vec![],
             preflight: serde_json::json!({}),
-        };
-        let mut rec = Recorder::in_memory(&info).unwrap();
+        }
+    }
+
+    #[test]
+    fn an_entry_of_another_action_is_not_written() {
+        let mut rec = Recorder::in_memory(&header()).unwrap();
         let mut c = Scripted::new();
         let mut run = Run::new(flow(), &mut c, &mut rec);
         run.start().unwrap();

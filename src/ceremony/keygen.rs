@@ -242,7 +242,7 @@ impl<'r> Written<'r> {
     pub fn seal(mut self) -> Result<()> {
         self.run.seal(self.key)?;
         self.run.enter("attest-transcript")?;
-        Ok(())
+        self.run.finish()
     }
 
     /// A rehearsal's middle: step `wipe-generated-key`, for the rebuild that follows.

@@ -75,6 +75,7 @@ impl Rebuilt<'_> {
     /// Step `seal-transcript`: the rebuilt key seals the transcript and is wiped.
     pub fn seal(mut self) -> Result<CombineReport> {
         self.run.seal(self.key)?;
+        self.run.finish()?;
         Ok(self.report)
     }
 }
@@ -194,6 +195,7 @@ impl Signed<'_> {
             )?;
         }
         self.run.seal(self.key)?;
+        self.run.finish()?;
         Ok((self.confirmations, self.quorum))
     }
 }
