@@ -37,6 +37,11 @@ fn canonical(e: impl Into<Event>) -> String {
     String::from_utf8(jcs::canonicalize(&v).expect("canonical")).expect("utf-8")
 }
 
+/// A `TIME20` member.
+fn t(s: &str) -> rootkey::encoding::time::UtcTime {
+    rootkey::encoding::time::UtcTime::parse(s).expect("TIME20")
+}
+
 fn h(b: u8) -> String {
     hex::encode([b; 32])
 }
@@ -48,7 +53,7 @@ fn every_action_writes_the_specified_details() {
         (
             event::Entropy {
                 dice_rolls: 99,
-                source: "os+dice".into(),
+                source: event::EntropySource::OsDice,
             }
             .into(),
             r#"{"dice_rolls":99,"source":"os+dice"}"#.into(),
@@ -74,8 +79,8 @@ fn every_action_writes_the_specified_details() {
             event::CertificateSigned {
                 certificate_sha256: a.clone(),
                 fingerprint: b.clone(),
-                not_after: "2048-01-01T00:00:00Z".into(),
-                not_before: "2028-01-01T00:00:00Z".into(),
+                not_after: t("2048-01-01T00:00:00Z"),
+                not_before: t("2028-01-01T00:00:00Z"),
                 serial: "01ff".into(),
                 subject: "CN=Root".into(),
             }
@@ -90,7 +95,7 @@ fn every_action_writes_the_specified_details() {
                 file: "-".into(),
                 holder: "Ann".into(),
                 index: 2,
-                medium: "paper".into(),
+                medium: rootkey::plan::Medium::Paper,
                 role: "officer".into(),
             }
             .into(),
@@ -161,7 +166,7 @@ fn every_action_writes_the_specified_details() {
             event::CsrChecked {
                 csr_sha256: a.clone(),
                 file: "req.pem".into(),
-                hash_source: "typed".into(),
+                hash_source: event::HashSource::Typed,
                 key_type: "Ed25519".into(),
                 profile: event::ProfileRef {
                     file: "p.toml".into(),
@@ -181,7 +186,7 @@ fn every_action_writes_the_specified_details() {
         (
             event::PreviousChecked {
                 file: "old.pem".into(),
-                not_after: "2030-01-01T00:00:00Z".into(),
+                not_after: t("2030-01-01T00:00:00Z"),
                 overlap_days: -3,
                 serial: "7f".into(),
                 sha256: a.clone(),
@@ -195,8 +200,8 @@ fn every_action_writes_the_specified_details() {
         (
             event::CertificatePrepared {
                 issuer: "CN=Root".into(),
-                not_after: "2031-01-01T00:00:00Z".into(),
-                not_before: "2029-01-01T00:00:00Z".into(),
+                not_after: t("2031-01-01T00:00:00Z"),
+                not_before: t("2029-01-01T00:00:00Z"),
                 serial: "0102".into(),
                 spki_sha256: a.clone(),
                 subject: "CN=Int".into(),
@@ -212,7 +217,7 @@ fn every_action_writes_the_specified_details() {
                 crl_number: "01".into(),
                 file: "old.crl".into(),
                 sha256: a.clone(),
-                this_update: "2029-01-01T00:00:00Z".into(),
+                this_update: t("2029-01-01T00:00:00Z"),
             }
             .into(),
             format!(
@@ -223,7 +228,7 @@ fn every_action_writes_the_specified_details() {
             event::CrlPrepared {
                 carried_forward: 0,
                 crl_number: "02".into(),
-                next_update: "2029-02-01T00:00:00Z".into(),
+                next_update: t("2029-02-01T00:00:00Z"),
                 revoked: Some(vec![
                     event::Revoked {
                         reason: None,
@@ -237,7 +242,7 @@ fn every_action_writes_the_specified_details() {
                 revoked_count: 2,
                 revoked_sha256: a.clone(),
                 tbs_sha256: b.clone(),
-                this_update: "2029-01-02T00:00:00Z".into(),
+                this_update: t("2029-01-02T00:00:00Z"),
             }
             .into(),
             format!(
@@ -248,12 +253,12 @@ fn every_action_writes_the_specified_details() {
             event::CrlPrepared {
                 carried_forward: 3,
                 crl_number: "03".into(),
-                next_update: "2029-02-01T00:00:00Z".into(),
+                next_update: t("2029-02-01T00:00:00Z"),
                 revoked: None,
                 revoked_count: 303,
                 revoked_sha256: a.clone(),
                 tbs_sha256: b.clone(),
-                this_update: "2029-01-02T00:00:00Z".into(),
+                this_update: t("2029-01-02T00:00:00Z"),
             }
             .into(),
             format!(
@@ -262,7 +267,7 @@ fn every_action_writes_the_specified_details() {
         ),
         (
             event::Confirmed {
-                method: "typed-code".into(),
+                method: event::ConfirmMethod::TypedCode,
                 name: "Carol".into(),
                 tbs_sha256: a.clone(),
             }

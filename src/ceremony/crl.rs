@@ -141,7 +141,7 @@ pub fn sign_crl(
                 crl_number: hex::encode(&p.number),
                 file: f.name.clone(),
                 sha256: f.sha256(),
-                this_update: p.this_update.to_string(),
+                this_update: p.this_update,
             },
         )?;
     }
@@ -156,12 +156,12 @@ pub fn sign_crl(
         event::CrlPrepared {
             carried_forward: draft.carried_forward as u64,
             crl_number: hex::encode(&draft.number),
-            next_update: draft.next_update.to_string(),
+            next_update: draft.next_update,
             revoked: list.listed,
             revoked_count: list.count,
             revoked_sha256: list.sha256,
             tbs_sha256: hex::encode(draft.tbs_sha256),
-            this_update: draft.this_update.to_string(),
+            this_update: draft.this_update,
         },
     )?;
     let summary = crl_summary(job, &draft);

@@ -279,7 +279,11 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
         &[TOOL_ACTOR],
         event::Entropy {
             dice_rolls: dice_rolls as u64,
-            source: if opts.dice.is_some() { "os+dice" } else { "os" }.into(),
+            source: if opts.dice.is_some() {
+                event::EntropySource::OsDice
+            } else {
+                event::EntropySource::Os
+            },
         },
     )?;
     let key = RootKey::from_seed(&seed)?;
@@ -325,8 +329,8 @@ pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<Genera
         event::CertificateSigned {
             certificate_sha256: hex::encode(Sha256::digest(&root.der)),
             fingerprint: hex::encode(root.fingerprint),
-            not_after: root.not_after.to_string(),
-            not_before: root.not_before.to_string(),
+            not_after: root.not_after,
+            not_before: root.not_before,
             serial: root.serial_hex.clone(),
             subject: root.subject.clone(),
         },

@@ -245,7 +245,7 @@ pub fn write_outputs(
                 file,
                 holder: entry.holder.clone(),
                 index: entry.index,
-                medium: entry.medium.as_str().to_string(),
+                medium: entry.medium,
                 role: entry.role.clone(),
             },
         )

@@ -121,7 +121,7 @@ fn record_confirmations(rec: &mut Recorder, list: &[Confirmation], tbs: &[u8; 32
         rec.record(
             &[&c.name],
             event::Confirmed {
-                method: c.method.as_str().into(),
+                method: c.method,
                 name: c.name.clone(),
                 tbs_sha256: hex::encode(tbs),
             },

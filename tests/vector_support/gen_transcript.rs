@@ -135,7 +135,7 @@ fn record_generation(rec: &mut Recorder, inp: &Inputs, steps: Steps) {
         tool,
         event::Entropy {
             dice_rolls: 0,
-            source: "os".into(),
+            source: event::EntropySource::Os,
         },
     )
     .expect("entropy");
@@ -156,8 +156,8 @@ fn record_generation(rec: &mut Recorder, inp: &Inputs, steps: Steps) {
     let signed = Event::from(event::CertificateSigned {
         certificate_sha256: sha_hex(&r.der),
         fingerprint: hex::encode(r.fingerprint),
-        not_after: r.not_after.to_string(),
-        not_before: r.not_before.to_string(),
+        not_after: r.not_after,
+        not_before: r.not_before,
         serial: r.serial_hex.clone(),
         subject: r.subject.clone(),
     });
@@ -176,7 +176,7 @@ fn record_generation(rec: &mut Recorder, inp: &Inputs, steps: Steps) {
                 file: format!("share-{:02}-{}.txt", e.index, fsio::slug(&e.holder)),
                 holder: e.holder.clone(),
                 index: e.index,
-                medium: e.medium.as_str().to_string(),
+                medium: e.medium,
                 role: e.role.clone(),
             },
         )
