@@ -235,7 +235,7 @@ fn every_action_writes_the_specified_details() {
                         serial: "0a".into(),
                     },
                     event::Revoked {
-                        reason: Some("keyCompromise".into()),
+                        reason: Some(rootkey::cert::crl::Reason::KeyCompromise),
                         serial: "0b".into(),
                     },
                 ]),

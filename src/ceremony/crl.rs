@@ -148,7 +148,7 @@ pub fn sign_crl(
     // The list by count and digest (and in full while short): any CRL fits one entry.
     let list =
         crate::transcript::crl_list::List::new(draft.revoked.iter().map(|r| event::Revoked {
-            reason: r.reason.map(|x| x.as_str().to_string()),
+            reason: r.reason,
             serial: hex::encode(&r.serial),
         }))?;
     rec.record(

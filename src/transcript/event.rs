@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::Kind;
+use crate::cert::crl::Reason;
 use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 use crate::plan::Medium;
@@ -499,8 +500,8 @@ details! {
     }
     /// One element of `crl-prepared.revoked`.
     Revoked {
-        /// Reason code name, or null.
-        reason: Option<String>,
+        /// Reason code name (RFC 5280, as `openssl crl -text` prints it), or null.
+        reason: Option<Reason>,
         /// Serial (hex).
         serial: String,
     }

@@ -98,6 +98,14 @@ impl Reason {
     }
 }
 
+/// Written as its RFC 5280 name ([`Reason::as_str`]), as transcripts record it
+/// (`crl-prepared.revoked[].reason`).
+impl serde::Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// One revocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Revocation {
