@@ -6,6 +6,9 @@
 //!   renamed field, an optional member skipped instead of `null`, or a number written as a
 //!   string fails here);
 //! * the spec's list of actions ("Unknown actions") is exactly [`Action::ALL`];
+//! * every entry of the valid transcript vectors reads back as its typed event
+//!   (`Event::from_details`) and writes the same bytes again, and a value outside its closed
+//!   list or time form is refused;
 //! * rootkey's own rotation ceremony on the vector files writes the first entries of the
 //!   committed `transcript_valid-rotation.jsonl` byte for byte (its later entries hold a random
 //!   serial), and the same `certificate-prepared` except for the serial and TBS hash.
@@ -468,4 +471,115 @@ fn the_rotation_ceremony_writes_the_committed_vector_bytes() {
         };
         assert_eq!(keys(&f), keys(&c), "line {}", i + 1);
     }
+}
+
+/// The entries of a vector transcript as (action, details).
+fn vector_entries(name: &str) -> Vec<(Action, Value)> {
+    let text = fs::read_to_string(vectors().join(format!("{name}.jsonl"))).expect(name);
+    text.lines()
+        .map(|l| {
+            let e: Value = serde_json::from_str(l).expect("entry");
+            let action = Action::parse(e["action"].as_str().expect("action")).expect("known");
+            (action, e["details"].clone())
+        })
+        .collect()
+}
+
+#[test]
+fn vector_entries_read_back_as_typed_events_byte_for_byte() {
+    let mut read = 0;
+    for name in [
+        "transcript_valid-generation",
+        "transcript_valid-rehearsal",
+        "transcript_valid-quorum-check",
+        "transcript_valid-quorum-check-all-five",
+        "transcript_valid-rotation",
+        "transcript_valid-crl",
+        "transcript_valid-crl-long",
+        "transcript_aborted",
+        "transcript_rotation-aborted",
+    ] {
+        for (action, details) in vector_entries(name) {
+            let want = String::from_utf8(jcs::canonicalize(&details).expect("jcs")).expect("utf-8");
+            let event = Event::from_details(action, details)
+                .unwrap_or_else(|e| panic!("{name}: {}", e.message));
+            assert_eq!(event.action(), action);
+            assert_eq!(canonical(event), want, "{name}");
+            read += 1;
+        }
+    }
+    assert!(read > 100, "{read} entries");
+}
+
+#[test]
+fn the_typed_reading_refuses_values_outside_their_lists_and_forms() {
+    let generation = vector_entries("transcript_valid-generation");
+    let rotation = vector_entries("transcript_valid-rotation");
+    let find = |es: &[(Action, Value)], a: Action| {
+        es.iter().find(|(x, _)| *x == a).expect("action").1.clone()
+    };
+    // (details, member, bad value, what the error says)
+    let cases = [
+        (
+            find(&generation, Action::ShareWritten),
+            "medium",
+            "vellum",
+            "unknown variant `vellum`, expected `text` or `paper`",
+        ),
+        (
+            find(&generation, Action::Entropy),
+            "source",
+            "dice",
+            "unknown variant `dice`, expected `os` or `os+dice`",
+        ),
+        (
+            find(&generation, Action::CertificateSigned),
+            "not_after",
+            "2048-02-30T00:00:00Z",
+            "\"2048-02-30T00:00:00Z\" is not a time YYYY-MM-DDTHH:MM:SSZ",
+        ),
+        (
+            find(&rotation, Action::CsrChecked),
+            "hash_source",
+            "Typed",
+            "unknown variant `Typed`, expected `command-line` or `typed`",
+        ),
+        (
+            find(&rotation, Action::Confirmed),
+            "method",
+            "typed code",
+            "unknown variant `typed code`, expected `typed-code` or `command-line`",
+        ),
+        (
+            find(&rotation, Action::CertificatePrepared),
+            "not_before",
+            "2029-01-01T00:00:00.000Z",
+            "\"2029-01-01T00:00:00.000Z\" is not a time YYYY-MM-DDTHH:MM:SSZ",
+        ),
+        (
+            find(&generation, Action::Header),
+            "extra",
+            "member",
+            "unknown field `extra`",
+        ),
+    ];
+    for (details, member, value, says) in cases {
+        let action = generation
+            .iter()
+            .chain(&rotation)
+            .find(|(_, d)| *d == details)
+            .expect("entry")
+            .0;
+        // The entry as it is reads back; with the member changed it does not.
+        Event::from_details(action, details.clone()).expect("valid");
+        let mut bad = details;
+        bad[member] = Value::from(value);
+        let e = Event::from_details(action, bad).expect_err(member);
+        let want = format!("`{}` details: {says}", action.as_str());
+        assert!(e.message.starts_with(&want), "{}", e.message);
+    }
+    // crl-prepared in the first form of version 1 is read by the verifier only.
+    let first = vector_entries("transcript_crl-first-form");
+    let prepared = find(&first, Action::CrlPrepared);
+    assert!(Event::from_details(Action::CrlPrepared, prepared).is_err());
 }

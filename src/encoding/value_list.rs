@@ -1,6 +1,6 @@
 //! Closed lists of names: a format member that takes one of a few fixed strings (a ceremony
 //! kind, how a hash was given, how a confirmation was made) is one enum, defined with
-//! [`value_list!`], whose name list, parser, `Display` and serde forms all come from the one
+//! `value_list!`, whose name list, parser, `Display` and serde forms all come from the one
 //! table of variants and strings.
 
 /// Defines an enum whose variants are written as fixed strings: `ALL` (in the order given, the

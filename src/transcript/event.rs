@@ -7,8 +7,15 @@
 //! report matches on [`Action`]. A member's name is its struct field's name: the canonical JSON
 //! sorts members, so the field order does not matter, and every member is always written
 //! (`Option::None` is `null`), except the seal's `signature` while it is being signed.
+//!
+//! A member has its value's type, written as the format specifies: certificate and CRL times
+//! are [`UtcTime`] (`TIME20`; the header's `preflight.clock` a `TIME`), the medium is
+//! [`Medium`], a revocation reason [`Reason`], and each closed list of names one enum
+//! (`values.rs`: [`EntropySource`], [`HashSource`], [`ConfirmMethod`]; the ceremony
+//! [`Kind`]) that the verifier and the report check and show by. [`Event::from_details`] reads
+//! an entry back into its typed event.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Kind;
@@ -101,6 +108,18 @@ macro_rules! actions {
                     $(Event::$variant(d) => to_value(d),)*
                 }
             }
+
+            /// Reads `details` as `action`'s event: exactly its members, each of its type
+            /// (`crl-prepared` in the form written today). The verifier checks entries member
+            /// by member instead, to name what is wrong; this is the typed reading.
+            pub fn from_details(action: Action, details: Value) -> Result<Event> {
+                let event = match action {
+                    $(Action::$variant => serde_json::from_value(details).map(Event::$variant),)*
+                };
+                event.map_err(|e| {
+                    Error::input(format!("`{}` details: {e}", action.as_str()))
+                })
+            }
         }
 
         $(
@@ -173,7 +192,8 @@ macro_rules! details {
         $name:ident { $($(#[$fdoc:meta])* $field:ident: $ty:ty,)* }
     )*) => {$(
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Serialize)]
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
         pub struct $name {
             $($(#[$fdoc])* pub $field: $ty,)*
         }

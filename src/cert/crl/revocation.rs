@@ -106,6 +106,17 @@ impl serde::Serialize for Reason {
     }
 }
 
+/// Read back from its RFC 5280 name exactly (not the lenient [`Reason::parse`] of `--revoke`).
+impl<'de> serde::Deserialize<'de> for Reason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Reason, D::Error> {
+        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        Reason::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not a CRL reason name")))
+    }
+}
+
 /// One revocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Revocation {
