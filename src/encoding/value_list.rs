@@ -4,8 +4,9 @@
 //! table of variants and strings.
 
 /// Defines an enum whose variants are written as fixed strings: `ALL` (in the order given, the
-/// order messages list them), `as_str`, `parse` (exact match), `listed` (`"a" or "b"` for
-/// messages), `Display`, and serde (de)serialisation as the string.
+/// order messages list them), `as_str`, `parse` (exact match), `listed` (`"a" or "b"`) and
+/// `listed_bare` (`a or b`) for messages, `Display`, and serde (de)serialisation as the
+/// string.
 macro_rules! value_list {
     (
         $(#[$doc:meta])*
@@ -38,6 +39,11 @@ macro_rules! value_list {
             /// Every value quoted, for messages: `"a" or "b"`, `"a", "b" or "c"`.
             pub fn listed() -> String {
                 $crate::encoding::value_list::quoted_or(&[$($text,)+])
+            }
+
+            /// Every value, for messages: `a or b`, `a, b or c`.
+            pub fn listed_bare() -> String {
+                $crate::encoding::value_list::or_list(&[$($text,)+])
             }
         }
 
@@ -74,9 +80,14 @@ pub(crate) use value_list;
 /// `"a"`, `"a" or "b"`, `"a", "b" or "c"`.
 pub fn quoted_or(names: &[&str]) -> String {
     let q: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
-    match q.split_last() {
+    or_list(&q.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// `a`, `a or b`, `a, b or c`.
+pub fn or_list(names: &[&str]) -> String {
+    match names.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        _ => q.concat(),
+        _ => names.concat(),
     }
 }
 
@@ -102,6 +113,7 @@ mod tests {
         }
         assert_eq!(Fruit::parse("Apple"), None);
         assert_eq!(Fruit::listed(), r#""apple", "blood-orange" or "cherry""#);
+        assert_eq!(Fruit::listed_bare(), "apple, blood-orange or cherry");
         assert_eq!(super::quoted_or(&["a", "b"]), r#""a" or "b""#);
         assert_eq!(super::quoted_or(&["a"]), r#""a""#);
         let json = serde_json::to_string(&Fruit::BloodOrange).unwrap();

@@ -41,6 +41,10 @@ mod tests {
     #[test]
     fn written_as_the_format_says() {
         assert_eq!(EntropySource::listed(), r#""os" or "os+dice""#);
+        assert_eq!(
+            crate::transcript::Kind::listed_bare(),
+            "generation, rehearsal, quorum-check, rotation or crl"
+        );
         assert_eq!(HashSource::listed(), r#""command-line" or "typed""#);
         assert_eq!(ConfirmMethod::listed(), r#""typed-code" or "command-line""#);
         assert_eq!(

@@ -290,10 +290,9 @@ pub(super) fn script_steps<'a>(
             d.file("file")?;
             // The media a share is written to (docs/formats.md, "Ceremony plan").
             if Medium::parse(d.name("medium")?).is_none() {
-                let media: Vec<&str> = Medium::ALL.iter().map(|m| m.as_str()).collect();
                 return Err(d.err(
                     "medium",
-                    &format!("is not a known medium ({})", media.join(" or ")),
+                    &format!("is not a known medium ({})", Medium::listed_bare()),
                 ));
             }
         }
