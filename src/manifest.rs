@@ -166,9 +166,10 @@ impl<M: AsRef<str>> Manifest<M> {
             // (`plan::Medium`).
             if Medium::parse(s.medium.as_ref()).is_none() {
                 return Err(bad(format!(
-                    "share {}: medium {:?} is not a known medium (\"text\" or \"paper\")",
+                    "share {}: medium {:?} is not a known medium ({})",
                     s.index,
-                    s.medium.as_ref()
+                    s.medium.as_ref(),
+                    Medium::listed()
                 )));
             }
         }

@@ -142,13 +142,14 @@ impl PaperLayout {
         let defaults = default_raw()?;
         let paper = match &raw.paper {
             None => defaults.paper,
-            Some(p) => match p.get_ref().to_ascii_lowercase().as_str() {
-                "a4" => PaperSize::A4,
-                "letter" => PaperSize::Letter,
-                other => {
+            Some(p) => match PaperSize::parse(&p.get_ref().to_ascii_lowercase()) {
+                Some(size) => size,
+                None => {
                     return Err(Error::input(format!(
-                        "{}: paper = \"{other}\" must be \"a4\" or \"letter\"",
-                        at(Some(p.span()))
+                        "{}: paper = \"{}\" must be {}",
+                        at(Some(p.span())),
+                        p.get_ref().to_ascii_lowercase(),
+                        PaperSize::listed()
                     )));
                 }
             },
@@ -242,10 +243,11 @@ fn default_raw() -> Result<PaperLayout> {
         .map_err(|e| Error::environment(format!("built-in paper layout: {}", e.message())))?;
     let list = |v: Option<Spanned<Vec<String>>>| v.map(Spanned::into_inner).unwrap_or_default();
     Ok(PaperLayout {
-        paper: match raw.paper.as_ref().map(|p| p.get_ref().as_str()) {
-            Some("letter") => PaperSize::Letter,
-            _ => PaperSize::A4,
-        },
+        paper: raw
+            .paper
+            .as_ref()
+            .and_then(|p| PaperSize::parse(p.get_ref()))
+            .unwrap_or(PaperSize::A4),
         qr_size_mm: raw.qr.size_mm.map_or(55.0, Spanned::into_inner),
         qr_ec: raw.qr.error_correction.unwrap_or(QrEc::Q),
         print_compact_form: raw.qr.print_compact_form.unwrap_or(false),

@@ -24,16 +24,18 @@ mod text;
 use printpdf::{Mm, Op, PdfDocument, PdfPage, PdfParseErrorSeverity, PdfSaveOptions};
 use sha2::{Digest, Sha256};
 
+use crate::encoding::value_list::value_list;
 use crate::error::{Error, Result};
 use layout::{Layout, mm};
 
-/// Paper size of every page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PaperSize {
-    /// ISO A4, 210 × 297 mm.
-    A4,
-    /// US Letter, 8.5 × 11 in.
-    Letter,
+value_list! {
+    /// Paper size of every page (named as the paper layout's `paper` names it).
+    pub enum PaperSize {
+        /// ISO A4, 210 × 297 mm.
+        A4 = "a4",
+        /// US Letter, 8.5 × 11 in.
+        Letter = "letter",
+    }
 }
 
 impl PaperSize {

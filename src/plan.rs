@@ -1,42 +1,26 @@
 //! Ceremony plans (`ceremony-scripts/*.toml`; `docs/formats.md`, "Ceremony plan").
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::encoding::value_list::value_list;
 use crate::error::{Error, Result};
 use crate::share::check_k_n;
 
 /// The bundled rehearsal plan (`ceremony-scripts/rehearsal.toml`).
 pub const REHEARSAL_PLAN: &str = include_str!("../ceremony-scripts/rehearsal.toml");
 
-/// Where a holder's share goes: the one representation of a medium, in the plan (`medium`),
-/// the manifest (`shares[].medium`) and the transcript (`share-written.medium`), always as the
-/// strings `"text"` and `"paper"` (docs/formats.md, "Ceremony plan").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Medium {
-    /// A text file holding the share's text form (0600), for typing or printing by hand.
-    Text,
-    /// A one-page PDF paper shard with a QR code (`templates/paper.toml`), written to a
-    /// RAM-backed directory or sent straight to a printer.
-    Paper,
-}
-
-impl Medium {
-    /// Every medium, in the order messages list them.
-    pub const ALL: [Medium; 2] = [Medium::Text, Medium::Paper];
-
-    /// The name used in plans, manifests and transcripts.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Medium::Text => "text",
-            Medium::Paper => "paper",
-        }
-    }
-
-    /// The medium named `s` exactly (`"text"` or `"paper"`), if any.
-    pub fn parse(s: &str) -> Option<Medium> {
-        Medium::ALL.into_iter().find(|m| m.as_str() == s)
+value_list! {
+    /// Where a holder's share goes: the one representation of a medium, in the plan
+    /// (`medium`), the manifest (`shares[].medium`) and the transcript
+    /// (`share-written.medium`), always as the strings `"text"` and `"paper"`
+    /// (docs/formats.md, "Ceremony plan").
+    pub enum Medium {
+        /// A text file holding the share's text form (0600), for typing or printing by hand.
+        Text = "text",
+        /// A one-page PDF paper shard with a QR code (`templates/paper.toml`), written to a
+        /// RAM-backed directory or sent straight to a printer.
+        Paper = "paper",
     }
 }
 
@@ -248,12 +232,15 @@ mod tests {
 
     #[test]
     fn medium_strings() {
-        for m in Medium::ALL {
+        for &m in Medium::ALL {
             assert_eq!(Medium::parse(m.as_str()), Some(m));
             let json = serde_json::to_string(&m).unwrap();
             assert_eq!(json, format!("\"{}\"", m.as_str()));
         }
         assert_eq!(Medium::parse("Text"), None);
+        // As the manifest's and the verifier's messages list them.
+        assert_eq!(Medium::listed(), r#""text" or "paper""#);
+        assert_eq!(Medium::listed_bare(), "text or paper");
         assert_eq!(Medium::parse("vellum"), None);
     }
 

@@ -6,6 +6,9 @@
 //!   renamed field, an optional member skipped instead of `null`, or a number written as a
 //!   string fails here);
 //! * the spec's list of actions ("Unknown actions") is exactly [`Action::ALL`];
+//! * every entry of the valid transcript vectors reads back as its typed event
+//!   (`Event::from_details`) and writes the same bytes again, and a value outside its closed
+//!   list or time form is refused;
 //! * rootkey's own rotation ceremony on the vector files writes the first entries of the
 //!   committed `transcript_valid-rotation.jsonl` byte for byte (its later entries hold a random
 //!   serial), and the same `certificate-prepared` except for the serial and TBS hash.
@@ -37,6 +40,11 @@ fn canonical(e: impl Into<Event>) -> String {
     String::from_utf8(jcs::canonicalize(&v).expect("canonical")).expect("utf-8")
 }
 
+/// A `TIME20` member.
+fn t(s: &str) -> rootkey::encoding::time::UtcTime {
+    rootkey::encoding::time::UtcTime::parse(s).expect("TIME20")
+}
+
 fn h(b: u8) -> String {
     hex::encode([b; 32])
 }
@@ -48,7 +56,7 @@ fn every_action_writes_the_specified_details() {
         (
             event::Entropy {
                 dice_rolls: 99,
-                source: "os+dice".into(),
+                source: event::EntropySource::OsDice,
             }
             .into(),
             r#"{"dice_rolls":99,"source":"os+dice"}"#.into(),
@@ -74,8 +82,8 @@ fn every_action_writes_the_specified_details() {
             event::CertificateSigned {
                 certificate_sha256: a.clone(),
                 fingerprint: b.clone(),
-                not_after: "2048-01-01T00:00:00Z".into(),
-                not_before: "2028-01-01T00:00:00Z".into(),
+                not_after: t("2048-01-01T00:00:00Z"),
+                not_before: t("2028-01-01T00:00:00Z"),
                 serial: "01ff".into(),
                 subject: "CN=Root".into(),
             }
@@ -90,7 +98,7 @@ fn every_action_writes_the_specified_details() {
                 file: "-".into(),
                 holder: "Ann".into(),
                 index: 2,
-                medium: "paper".into(),
+                medium: rootkey::plan::Medium::Paper,
                 role: "officer".into(),
             }
             .into(),
@@ -161,7 +169,7 @@ fn every_action_writes_the_specified_details() {
             event::CsrChecked {
                 csr_sha256: a.clone(),
                 file: "req.pem".into(),
-                hash_source: "typed".into(),
+                hash_source: event::HashSource::Typed,
                 key_type: "Ed25519".into(),
                 profile: event::ProfileRef {
                     file: "p.toml".into(),
@@ -181,7 +189,7 @@ fn every_action_writes_the_specified_details() {
         (
             event::PreviousChecked {
                 file: "old.pem".into(),
-                not_after: "2030-01-01T00:00:00Z".into(),
+                not_after: t("2030-01-01T00:00:00Z"),
                 overlap_days: -3,
                 serial: "7f".into(),
                 sha256: a.clone(),
@@ -195,8 +203,8 @@ fn every_action_writes_the_specified_details() {
         (
             event::CertificatePrepared {
                 issuer: "CN=Root".into(),
-                not_after: "2031-01-01T00:00:00Z".into(),
-                not_before: "2029-01-01T00:00:00Z".into(),
+                not_after: t("2031-01-01T00:00:00Z"),
+                not_before: t("2029-01-01T00:00:00Z"),
                 serial: "0102".into(),
                 spki_sha256: a.clone(),
                 subject: "CN=Int".into(),
@@ -212,7 +220,7 @@ fn every_action_writes_the_specified_details() {
                 crl_number: "01".into(),
                 file: "old.crl".into(),
                 sha256: a.clone(),
-                this_update: "2029-01-01T00:00:00Z".into(),
+                this_update: t("2029-01-01T00:00:00Z"),
             }
             .into(),
             format!(
@@ -223,21 +231,21 @@ fn every_action_writes_the_specified_details() {
             event::CrlPrepared {
                 carried_forward: 0,
                 crl_number: "02".into(),
-                next_update: "2029-02-01T00:00:00Z".into(),
+                next_update: t("2029-02-01T00:00:00Z"),
                 revoked: Some(vec![
                     event::Revoked {
                         reason: None,
                         serial: "0a".into(),
                     },
                     event::Revoked {
-                        reason: Some("keyCompromise".into()),
+                        reason: Some(rootkey::cert::crl::Reason::KeyCompromise),
                         serial: "0b".into(),
                     },
                 ]),
                 revoked_count: 2,
                 revoked_sha256: a.clone(),
                 tbs_sha256: b.clone(),
-                this_update: "2029-01-02T00:00:00Z".into(),
+                this_update: t("2029-01-02T00:00:00Z"),
             }
             .into(),
             format!(
@@ -248,12 +256,12 @@ fn every_action_writes_the_specified_details() {
             event::CrlPrepared {
                 carried_forward: 3,
                 crl_number: "03".into(),
-                next_update: "2029-02-01T00:00:00Z".into(),
+                next_update: t("2029-02-01T00:00:00Z"),
                 revoked: None,
                 revoked_count: 303,
                 revoked_sha256: a.clone(),
                 tbs_sha256: b.clone(),
-                this_update: "2029-01-02T00:00:00Z".into(),
+                this_update: t("2029-01-02T00:00:00Z"),
             }
             .into(),
             format!(
@@ -262,7 +270,7 @@ fn every_action_writes_the_specified_details() {
         ),
         (
             event::Confirmed {
-                method: "typed-code".into(),
+                method: event::ConfirmMethod::TypedCode,
                 name: "Carol".into(),
                 tbs_sha256: a.clone(),
             }
@@ -463,4 +471,115 @@ fn the_rotation_ceremony_writes_the_committed_vector_bytes() {
         };
         assert_eq!(keys(&f), keys(&c), "line {}", i + 1);
     }
+}
+
+/// The entries of a vector transcript as (action, details).
+fn vector_entries(name: &str) -> Vec<(Action, Value)> {
+    let text = fs::read_to_string(vectors().join(format!("{name}.jsonl"))).expect(name);
+    text.lines()
+        .map(|l| {
+            let e: Value = serde_json::from_str(l).expect("entry");
+            let action = Action::parse(e["action"].as_str().expect("action")).expect("known");
+            (action, e["details"].clone())
+        })
+        .collect()
+}
+
+#[test]
+fn vector_entries_read_back_as_typed_events_byte_for_byte() {
+    let mut read = 0;
+    for name in [
+        "transcript_valid-generation",
+        "transcript_valid-rehearsal",
+        "transcript_valid-quorum-check",
+        "transcript_valid-quorum-check-all-five",
+        "transcript_valid-rotation",
+        "transcript_valid-crl",
+        "transcript_valid-crl-long",
+        "transcript_aborted",
+        "transcript_rotation-aborted",
+    ] {
+        for (action, details) in vector_entries(name) {
+            let want = String::from_utf8(jcs::canonicalize(&details).expect("jcs")).expect("utf-8");
+            let event = Event::from_details(action, details)
+                .unwrap_or_else(|e| panic!("{name}: {}", e.message));
+            assert_eq!(event.action(), action);
+            assert_eq!(canonical(event), want, "{name}");
+            read += 1;
+        }
+    }
+    assert!(read > 100, "{read} entries");
+}
+
+#[test]
+fn the_typed_reading_refuses_values_outside_their_lists_and_forms() {
+    let generation = vector_entries("transcript_valid-generation");
+    let rotation = vector_entries("transcript_valid-rotation");
+    let find = |es: &[(Action, Value)], a: Action| {
+        es.iter().find(|(x, _)| *x == a).expect("action").1.clone()
+    };
+    // (details, member, bad value, what the error says)
+    let cases = [
+        (
+            find(&generation, Action::ShareWritten),
+            "medium",
+            "vellum",
+            "unknown variant `vellum`, expected `text` or `paper`",
+        ),
+        (
+            find(&generation, Action::Entropy),
+            "source",
+            "dice",
+            "unknown variant `dice`, expected `os` or `os+dice`",
+        ),
+        (
+            find(&generation, Action::CertificateSigned),
+            "not_after",
+            "2048-02-30T00:00:00Z",
+            "\"2048-02-30T00:00:00Z\" is not a time YYYY-MM-DDTHH:MM:SSZ",
+        ),
+        (
+            find(&rotation, Action::CsrChecked),
+            "hash_source",
+            "Typed",
+            "unknown variant `Typed`, expected `command-line` or `typed`",
+        ),
+        (
+            find(&rotation, Action::Confirmed),
+            "method",
+            "typed code",
+            "unknown variant `typed code`, expected `typed-code` or `command-line`",
+        ),
+        (
+            find(&rotation, Action::CertificatePrepared),
+            "not_before",
+            "2029-01-01T00:00:00.000Z",
+            "\"2029-01-01T00:00:00.000Z\" is not a time YYYY-MM-DDTHH:MM:SSZ",
+        ),
+        (
+            find(&generation, Action::Header),
+            "extra",
+            "member",
+            "unknown field `extra`",
+        ),
+    ];
+    for (details, member, value, says) in cases {
+        let action = generation
+            .iter()
+            .chain(&rotation)
+            .find(|(_, d)| *d == details)
+            .expect("entry")
+            .0;
+        // The entry as it is reads back; with the member changed it does not.
+        Event::from_details(action, details.clone()).expect("valid");
+        let mut bad = details;
+        bad[member] = Value::from(value);
+        let e = Event::from_details(action, bad).expect_err(member);
+        let want = format!("`{}` details: {says}", action.as_str());
+        assert!(e.message.starts_with(&want), "{}", e.message);
+    }
+    // crl-prepared in the first form of version 1 is read by the verifier only.
+    let first = vector_entries("transcript_crl-first-form");
+    let prepared = find(&first, Action::CrlPrepared);
+    assert!(Event::from_details(Action::CrlPrepared, prepared).is_err());
 }

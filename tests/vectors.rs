@@ -68,6 +68,8 @@ mod gen_transcript_agree;
 mod gen_transcript_gaps;
 #[path = "vector_support/gen_transcript_signing.rs"]
 mod gen_transcript_signing;
+#[path = "vector_support/gen_transcript_tampered.rs"]
+mod gen_transcript_tampered;
 #[path = "vector_support/generator.rs"]
 mod generator;
 #[path = "vector_support/harness.rs"]

@@ -140,7 +140,7 @@ impl<'r> ContextLoaded<'r> {
                     crl_number: hex::encode(&p.number),
                     file: f.name.clone(),
                     sha256: f.sha256(),
-                    this_update: p.this_update.to_string(),
+                    this_update: p.this_update,
                 },
             )?;
         }
@@ -154,7 +154,7 @@ impl<'r> PreviousCrlDone<'r> {
         // The list by count and digest (and in full while short): any CRL fits one entry.
         let list =
             crate::transcript::crl_list::List::new(draft.revoked.iter().map(|r| event::Revoked {
-                reason: r.reason.map(|x| x.as_str().to_string()),
+                reason: r.reason,
                 serial: hex::encode(&r.serial),
             }))?;
         Prepared::record(self.run, "prepare-crl", |rec| {
@@ -163,12 +163,12 @@ impl<'r> PreviousCrlDone<'r> {
                 event::CrlPrepared {
                     carried_forward: draft.carried_forward as u64,
                     crl_number: hex::encode(&draft.number),
-                    next_update: draft.next_update.to_string(),
+                    next_update: draft.next_update,
                     revoked: list.listed,
                     revoked_count: list.count,
                     revoked_sha256: list.sha256,
                     tbs_sha256: hex::encode(draft.tbs_sha256),
-                    this_update: draft.this_update.to_string(),
+                    this_update: draft.this_update,
                 },
             )
         })

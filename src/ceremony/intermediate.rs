@@ -32,14 +32,8 @@ use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
 pub const INTERMEDIATE_FILE: &str = "intermediate.pem";
 /// The PEM bundle for Vault's `pki/intermediate/set-signed`: intermediate, then root.
 pub const CHAIN_FILE: &str = "intermediate-chain.pem";
-/// How the out-of-band CSR hash was given.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HashSource {
-    /// `--csr-sha256`.
-    CommandLine,
-    /// Typed at the prompt.
-    Typed,
-}
+/// How the out-of-band CSR hash was given (the transcript's `csr-checked.hash_source`).
+pub use crate::transcript::event::HashSource;
 
 /// Compares the CSR's hash with the one delivered out of band.
 pub fn check_out_of_band(csr: &Csr, given: &[u8; 32], origin: &str) -> Result<()> {
@@ -271,11 +265,7 @@ impl<'r> ContextLoaded<'r> {
             event::CsrChecked {
                 csr_sha256: hex::encode(job.csr.sha256),
                 file: job.csr_file.name.clone(),
-                hash_source: match job.hash_source {
-                    HashSource::CommandLine => "command-line",
-                    HashSource::Typed => "typed",
-                }
-                .into(),
+                hash_source: job.hash_source,
                 key_type: job.csr.key_type.to_string(),
                 profile: event::ProfileRef {
                     file: job.profile_file.to_string(),
@@ -311,7 +301,7 @@ impl<'r> CsrChecked<'r> {
                 &[TOOL_ACTOR],
                 event::PreviousChecked {
                     file: f.name.clone(),
-                    not_after: p.not_after.to_string(),
+                    not_after: p.not_after,
                     overlap_days: p.overlap_days,
                     serial: p.serial.clone(),
                     sha256: f.sha256(),
@@ -331,8 +321,8 @@ impl<'r> PreviousDone<'r> {
                 &[TOOL_ACTOR],
                 event::CertificatePrepared {
                     issuer: draft.issuer.clone(),
-                    not_after: draft.not_after.to_string(),
-                    not_before: draft.not_before.to_string(),
+                    not_after: draft.not_after,
+                    not_before: draft.not_before,
                     serial: hex::encode(&draft.serial),
                     spki_sha256: hex::encode(draft.spki_sha256),
                     subject: draft.subject.clone(),

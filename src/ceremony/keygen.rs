@@ -52,7 +52,11 @@ impl<'r> Seeding<'r> {
             &[TOOL_ACTOR],
             event::Entropy {
                 dice_rolls: dice_rolls as u64,
-                source: if dice.is_some() { "os+dice" } else { "os" }.into(),
+                source: if dice.is_some() {
+                    event::EntropySource::OsDice
+                } else {
+                    event::EntropySource::Os
+                },
             },
         )?;
         Ok(Seeded {
@@ -160,8 +164,8 @@ impl<'r> Split<'r> {
             event::CertificateSigned {
                 certificate_sha256: hex::encode(Sha256::digest(&root.der)),
                 fingerprint: hex::encode(root.fingerprint),
-                not_after: root.not_after.to_string(),
-                not_before: root.not_before.to_string(),
+                not_after: root.not_after,
+                not_before: root.not_before,
                 serial: root.serial_hex.clone(),
                 subject: root.subject.clone(),
             },

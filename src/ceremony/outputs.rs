@@ -265,7 +265,7 @@ pub(super) fn write_files(
                 file,
                 holder: entry.holder.clone(),
                 index: entry.index,
-                medium: entry.medium.as_str().to_string(),
+                medium: entry.medium,
                 role: entry.role.clone(),
             },
         )

@@ -116,7 +116,7 @@ impl<'r> Prepared<'r> {
             rec.record(
                 &[&c.name],
                 event::Confirmed {
-                    method: c.method.as_str().into(),
+                    method: c.method,
                     name: c.name.clone(),
                     tbs_sha256: hex::encode(tbs_sha256),
                 },

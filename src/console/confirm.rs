@@ -8,24 +8,8 @@ use crate::cert::intermediate;
 use crate::error::{Error, Result};
 use crate::secret::{SecretBytes, SecretError};
 
-/// How a confirmation was given.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// Typed the short code at the terminal.
-    TypedCode,
-    /// Named with `--confirm` (scripted run).
-    CommandLine,
-}
-
-impl Method {
-    /// As the transcript records it: `typed-code` or `command-line`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::TypedCode => "typed-code",
-            Method::CommandLine => "command-line",
-        }
-    }
-}
+/// How a confirmation was given (the transcript's `confirmed.method`).
+pub use crate::transcript::event::ConfirmMethod as Method;
 
 /// One person's confirmation.
 #[derive(Clone, Debug)]

@@ -171,9 +171,14 @@ impl UtcTime {
     /// and time — year 1970–9999, day within its month, hour 00–23, minute 00–59, second 00–59
     /// (rootkey never writes a leap second).
     pub fn is_transcript_form(s: &str) -> bool {
+        UtcTime::parse_transcript(s).is_some()
+    }
+
+    /// Parses a transcript `TIME` (see [`UtcTime::is_transcript_form`]), milliseconds included.
+    pub fn parse_transcript(s: &str) -> Option<UtcTime> {
         let b = s.as_bytes();
         if b.len() != 24 {
-            return false;
+            return None;
         }
         let shape = b"dddd-dd-ddTdd:dd:dd.dddZ";
         if !b.iter().zip(shape).all(|(&c, &p)| {
@@ -183,9 +188,36 @@ impl UtcTime {
                 c == p
             }
         }) {
-            return false;
+            return None;
         }
-        UtcTime::parse(&format!("{}Z", &s[..19])).is_some()
+        let t = UtcTime::parse(&format!("{}Z", &s[..19]))?;
+        let millis = s[20..23].parse::<u16>().ok()?;
+        Some(UtcTime { millis, ..t })
+    }
+}
+
+/// A transcript `TIME` (`YYYY-MM-DDTHH:MM:SS.sssZ`, with milliseconds) as a serde field form:
+/// `#[serde(with = "crate::encoding::time::transcript_form")]` on a [`UtcTime`] member (the
+/// header's `preflight.clock`).
+pub mod transcript_form {
+    use super::UtcTime;
+
+    /// Writes [`UtcTime::transcript_string`].
+    pub fn serialize<S: serde::Serializer>(
+        t: &UtcTime,
+        s: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&t.transcript_string())
+    }
+
+    /// Reads [`UtcTime::parse_transcript`].
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<UtcTime, D::Error> {
+        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        UtcTime::parse_transcript(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!("{s:?} is not a time YYYY-MM-DDTHH:MM:SS.sssZ"))
+        })
     }
 }
 
@@ -195,6 +227,16 @@ impl UtcTime {
 impl serde::Serialize for UtcTime {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+/// Reads `YYYY-MM-DDTHH:MM:SSZ` strictly ([`UtcTime::parse`]).
+impl<'de> serde::Deserialize<'de> for UtcTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<UtcTime, D::Error> {
+        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        UtcTime::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!("{s:?} is not a time YYYY-MM-DDTHH:MM:SSZ"))
+        })
     }
 }
 
@@ -293,6 +335,12 @@ mod tests {
             "\"2027-12-31T10:34:56Z\""
         );
         assert!(UtcTime::is_transcript_form(&t.transcript_string()));
+        assert_eq!(UtcTime::parse_transcript(&t.transcript_string()), Some(t));
+        assert_eq!(
+            serde_json::from_str::<UtcTime>("\"2027-12-31T10:34:56Z\"").unwrap(),
+            t.whole_seconds()
+        );
+        assert!(serde_json::from_str::<UtcTime>("\"2027-12-31T10:34:56.789Z\"").is_err());
         assert!(UtcTime::is_transcript_form("2028-02-29T12:34:56.789Z"));
         for bad in [
             "2028-02-29T12:34:56Z",

@@ -67,6 +67,13 @@ fn layout_errors_name_the_file_and_line() {
     let l = PaperLayout::from_toml("paper = \"Letter\"\n[qr]\nerror_correction = \"H\"\n", "x")
         .unwrap();
     assert_eq!((l.paper, l.qr_ec), (PaperSize::Letter, QrEc::H));
+    let e = PaperLayout::from_toml("paper = \"A3\"\n", "x.toml").unwrap_err();
+    assert!(
+        e.message
+            .ends_with(r#"x.toml, line 1: paper = "a3" must be "a4" or "letter""#),
+        "{}",
+        e.message
+    );
 }
 
 #[test]

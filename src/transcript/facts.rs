@@ -75,7 +75,7 @@ pub struct OutputFacts {
 /// The header's `preflight` object: facts about the machine when the ceremony started.
 pub fn preflight(h: &HardeningReport, out: &OutputFacts, now: UtcTime) -> Result<Value> {
     let p = super::event::Preflight {
-        clock: now.transcript_string(),
+        clock: now,
         core_dumps_disabled: h.core_dumps_disabled,
         host: read_proc("/proc/sys/kernel/hostname"),
         kernel: read_proc("/proc/sys/kernel/osrelease"),

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::encoding::value_list::value_list;
 use crate::error::{Error, Result};
 use crate::jcs;
 
@@ -45,43 +46,19 @@ pub const ZERO_HASH: [u8; 32] = [0; 32];
 /// The actor name of steps the tool performs.
 pub const TOOL_ACTOR: &str = "rootkey";
 
-/// What kind of ceremony a transcript records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// `rootkey generate`.
-    Generation,
-    /// `rootkey rehearse`: generation, then a quorum check, in one transcript.
-    Rehearsal,
-    /// `rootkey combine`.
-    QuorumCheck,
-    /// `rootkey intermediate sign`: a quorum signs an intermediate CA certificate.
-    Rotation,
-    /// `rootkey crl sign`: a quorum signs a certificate revocation list.
-    Crl,
-}
-
-impl Kind {
-    /// The name used in transcripts.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Generation => "generation",
-            Kind::Rehearsal => "rehearsal",
-            Kind::QuorumCheck => "quorum-check",
-            Kind::Rotation => "rotation",
-            Kind::Crl => "crl",
-        }
-    }
-
-    /// Parses a kind name.
-    pub fn parse(s: &str) -> Option<Kind> {
-        match s {
-            "generation" => Some(Kind::Generation),
-            "rehearsal" => Some(Kind::Rehearsal),
-            "quorum-check" => Some(Kind::QuorumCheck),
-            "rotation" => Some(Kind::Rotation),
-            "crl" => Some(Kind::Crl),
-            _ => None,
-        }
+value_list! {
+    /// What kind of ceremony a transcript records (`header.ceremony.kind`).
+    pub enum Kind {
+        /// `rootkey generate`.
+        Generation = "generation",
+        /// `rootkey rehearse`: generation, then a quorum check, in one transcript.
+        Rehearsal = "rehearsal",
+        /// `rootkey combine`.
+        QuorumCheck = "quorum-check",
+        /// `rootkey intermediate sign`: a quorum signs an intermediate CA certificate.
+        Rotation = "rotation",
+        /// `rootkey crl sign`: a quorum signs a certificate revocation list.
+        Crl = "crl",
     }
 }
 
@@ -165,7 +142,7 @@ pub fn header_details(info: &HeaderInfo, binary_sha256: &[u8; 32]) -> event::Hea
     event::Header {
         ceremony: event::Ceremony {
             id: hex::encode(info.ceremony_id),
-            kind: info.kind.as_str().into(),
+            kind: info.kind,
             name: info.name.clone(),
             rehearsal: info.rehearsal,
         },

@@ -40,7 +40,7 @@ pub struct Recorder {
     ceremony_id: [u8; 16],
     seq: u64,
     prev: [u8; 32],
-    last_time: String,
+    last_time: Option<UtcTime>,
     closed: bool,
     /// A write failed: the file may end in a partial line, so nothing more is written.
     broken: bool,
@@ -120,7 +120,7 @@ impl Recorder {
             ceremony_id: info.ceremony_id,
             seq: 0,
             prev: ZERO_HASH,
-            last_time: String::new(),
+            last_time: None,
             closed: false,
             broken: false,
             clock: Box::new(SystemTime::now),
@@ -182,7 +182,7 @@ impl Recorder {
         actors: &[&str],
         action: Action,
         details: Value,
-    ) -> Result<Map<String, Value>> {
+    ) -> Result<(Map<String, Value>, UtcTime)> {
         let action = action.as_str();
         if self.broken {
             return Err(Error::environment(format!(
@@ -194,27 +194,20 @@ impl Recorder {
                 "internal error: transcript entry `{action}` after the transcript was closed"
             )));
         }
-        let mut time = UtcTime::clock((self.clock)())?.transcript_string();
         // Never go backwards (the verifier refuses that); a clock step shows as equal times.
-        if time < self.last_time {
-            time.clone_from(&self.last_time);
-        }
+        let time = UtcTime::clock((self.clock)())?;
+        let time = self.last_time.map_or(time, |last| time.max(last));
         let mut m = Map::new();
         m.insert("action".into(), json!(action));
         m.insert("actors".into(), json!(actors));
         m.insert("details".into(), details);
         m.insert("prev".into(), json!(hex::encode(self.prev)));
         m.insert("seq".into(), json!(self.seq));
-        m.insert("time".into(), json!(time));
-        Ok(m)
+        m.insert("time".into(), json!(time.transcript_string()));
+        Ok((m, time))
     }
 
-    fn append(&mut self, entry: Map<String, Value>) -> Result<()> {
-        let time = entry
-            .get("time")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+    fn append(&mut self, (entry, time): (Map<String, Value>, UtcTime)) -> Result<()> {
         let c = jcs::canonicalize(&Value::Object(entry))?;
         if c.len() > MAX_LINE {
             return Err(Error::environment(format!(
@@ -242,7 +235,7 @@ impl Recorder {
         }
         self.prev = Sha256::digest(&c).into();
         self.seq += 1;
-        self.last_time = time;
+        self.last_time = Some(time);
         Ok(())
     }
 
@@ -261,7 +254,7 @@ impl Recorder {
             public_key: hex::encode(key.public_key_bytes()),
             signature: None,
         };
-        let mut e = self.entry(
+        let (mut e, time) = self.entry(
             &[TOOL_ACTOR],
             Action::Seal,
             Event::from(seal.clone()).details()?,
@@ -269,7 +262,7 @@ impl Recorder {
         let msg = signed_message(SEAL_DOMAIN, &Value::Object(e.clone()))?;
         seal.signature = Some(hex::encode(key.sign(&msg).to_bytes()));
         e.insert("details".into(), Event::from(seal).details()?);
-        self.append(e)?;
+        self.append((e, time))?;
         self.closed = true;
         Ok(self.prev)
     }

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::event::Action;
+use super::event::{Action, ConfirmMethod, EntropySource, HashSource};
 use super::verify::{Entry, Replay, Verdict};
 use crate::cert;
 use crate::encoding::hexfmt::fingerprint_display;
@@ -104,7 +104,7 @@ pub fn describe(e: &Entry) -> String {
             sub("tool", "version")
         ),
         Action::Entropy => {
-            if g("source") == "os+dice" {
+            if g("source") == EntropySource::OsDice.as_str() {
                 format!(
                     "seed from the OS generator mixed with {} dice rolls",
                     g("dice_rolls")
@@ -182,7 +182,7 @@ pub fn describe(e: &Entry) -> String {
             g("subject"),
             g("key_type"),
             short(&g("csr_sha256")),
-            if g("hash_source") == "typed" {
+            if g("hash_source") == HashSource::Typed.as_str() {
                 "typed"
             } else {
                 "given on the command line"
@@ -238,7 +238,7 @@ pub fn describe(e: &Entry) -> String {
             "{} confirmed TBS SHA-256 {} ({})",
             g("name"),
             short(&g("tbs_sha256")),
-            if g("method") == "typed-code" {
+            if g("method") == ConfirmMethod::TypedCode.as_str() {
                 "typed the code"
             } else {
                 "named on the command line"

@@ -98,6 +98,25 @@ impl Reason {
     }
 }
 
+/// Written as its RFC 5280 name ([`Reason::as_str`]), as transcripts record it
+/// (`crl-prepared.revoked[].reason`).
+impl serde::Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Read back from its RFC 5280 name exactly (not the lenient [`Reason::parse`] of `--revoke`).
+impl<'de> serde::Deserialize<'de> for Reason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Reason, D::Error> {
+        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        Reason::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not a CRL reason name")))
+    }
+}
+
 /// One revocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Revocation {

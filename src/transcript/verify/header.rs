@@ -27,12 +27,8 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
     if id.len() != 32 || hex::decode(id).is_err() || id.bytes().any(|b| b.is_ascii_uppercase()) {
         return Err(c.err("id", "is not 32 lower-case hex digits"));
     }
-    let kind = Kind::parse(c.str("kind")?).ok_or_else(|| {
-        c.err(
-            "kind",
-            "is not generation, rehearsal, quorum-check, rotation or crl",
-        )
-    })?;
+    let kind = Kind::parse(c.str("kind")?)
+        .ok_or_else(|| c.err("kind", &format!("is not {}", Kind::listed_bare())))?;
     let name = c.name("name")?.to_string();
     let rehearsal = c.bool("rehearsal")?;
     if kind == Kind::Rehearsal && !rehearsal {

@@ -4,6 +4,7 @@
 use super::details::D;
 use super::*;
 use crate::plan::Medium;
+use event::EntropySource;
 
 /// Facts gathered from the script for the later checks.
 #[derive(Default)]
@@ -175,13 +176,18 @@ pub(super) fn script_steps<'a>(
         let d = D::of(e);
         d.keys(event::Entropy::MEMBERS)?;
         let rolls = d.u64("dice_rolls")?;
-        match d.str("source")? {
-            "os" if rolls == 0 => {}
-            "os+dice" if rolls >= crate::key::MIN_DICE_ROLLS as u64 => {}
+        let min = crate::key::MIN_DICE_ROLLS as u64;
+        match EntropySource::parse(d.str("source")?) {
+            Some(EntropySource::Os) if rolls == 0 => {}
+            Some(EntropySource::OsDice) if rolls >= min => {}
             _ => {
                 return Err(d.err(
                     "source",
-                    "must be \"os\" with 0 dice rolls or \"os+dice\" with at least 99",
+                    &format!(
+                        "must be \"{}\" with 0 dice rolls or \"{}\" with at least {min}",
+                        EntropySource::Os,
+                        EntropySource::OsDice
+                    ),
                 ));
             }
         }
@@ -284,10 +290,9 @@ pub(super) fn script_steps<'a>(
             d.file("file")?;
             // The media a share is written to (docs/formats.md, "Ceremony plan").
             if Medium::parse(d.name("medium")?).is_none() {
-                let media: Vec<&str> = Medium::ALL.iter().map(|m| m.as_str()).collect();
                 return Err(d.err(
                     "medium",
-                    &format!("is not a known medium ({})", media.join(" or ")),
+                    &format!("is not a known medium ({})", Medium::listed_bare()),
                 ));
             }
         }

@@ -74,8 +74,9 @@ pub(super) fn rotation_prelude<'a>(
     facts
         .artifacts
         .push((e, file, d.hex_str("sha256")?, Artifact::Input));
-    if !matches!(d.str("hash_source")?, "command-line" | "typed") {
-        return Err(d.err("hash_source", "must be \"command-line\" or \"typed\""));
+    if event::HashSource::parse(d.str("hash_source")?).is_none() {
+        let listed = event::HashSource::listed();
+        return Err(d.err("hash_source", &format!("must be {listed}")));
     }
     d.name("key_type")?;
     let p = d.obj("profile")?;
@@ -275,8 +276,9 @@ fn confirmations(cur: &mut Cursor<'_>, p: &Prepared) -> Result<Option<Prepared>>
         d.keys(event::Confirmed::MEMBERS)?;
         let name = d.name("name")?;
         actors_are(e, &[name])?;
-        if !matches!(d.str("method")?, "typed-code" | "command-line") {
-            return Err(d.err("method", "must be \"typed-code\" or \"command-line\""));
+        if event::ConfirmMethod::parse(d.str("method")?).is_none() {
+            let listed = event::ConfirmMethod::listed();
+            return Err(d.err("method", &format!("must be {listed}")));
         }
         if d.hex32("tbs_sha256")? != p.tbs_sha256 {
             return Err(at(
