@@ -31,6 +31,9 @@ pub enum Kind {
     SamePersonTwice,
     /// An output would overwrite an existing file or use a directory that is not empty.
     WouldOverwrite,
+    /// A path is a symbolic link, has other hard links, is not a regular file, or changed
+    /// while it was checked: refused, and nothing was written through it.
+    PathIsLink,
     /// The same share (or share number) was given twice.
     DuplicateShare,
     /// Fewer shares were given than the threshold needs.
@@ -39,6 +42,9 @@ pub enum Kind {
     Threshold,
 
     // --- Malformed or refused input files and typed input (exit 1) ---
+    /// An input file cannot be read, is not a regular file, or is larger than its format
+    /// allows.
+    Unreadable,
     /// PEM framing is broken: boundaries, labels, base64, headers, block count.
     Pem,
     /// DER is malformed or not canonical, or the bytes are not the expected structure.
@@ -50,7 +56,7 @@ pub enum Kind {
     /// A share row cannot be read: wrong length, more than one wrong character, or a
     /// non-canonical last character.
     RowTypo,
-    /// A typed share or dice string holds a character outside its alphabet.
+    /// A typed share, dice string or QR text holds a character outside its alphabet.
     BadCharacter,
     /// A share is malformed otherwise: header, version, flags, index, k of n, length.
     ShareFormat,
@@ -62,8 +68,11 @@ pub enum Kind {
     ProfileFile,
     /// The profile refuses a CSR's subject or extension.
     ProfileRefuses,
-    /// A paper layout is malformed or does not fit the share.
+    /// A paper layout file is malformed, or its texts do not fit on one page.
     PaperLayout,
+    /// A paper shard's printed facts (number, threshold, rehearsal flag, ceremony) disagree
+    /// with the share it carries.
+    ShardMismatch,
     /// A key type, curve, key size, signature algorithm or algorithm parameters that rootkey
     /// does not accept, or a signature algorithm that does not fit the key.
     Unsupported,
@@ -84,7 +93,7 @@ pub enum Kind {
     NotPreviousIntermediate,
     /// A CSR reuses the previous intermediate's key.
     KeyReused,
-    /// A value typed by the operator (a hash, a name) is malformed.
+    /// A value the operator typed (e.g. the CSR hash delivered out of band) is malformed.
     TypedValue,
 
     // --- Verification failed; possible tampering (exit 3) ---
@@ -115,9 +124,9 @@ pub enum Kind {
     SelfCheck,
     /// The OS random number generator failed.
     Random,
-    /// A path is (or passes through) a symbolic link, or the file system lacks a needed feature.
-    PathIsLink,
-    /// Reading or writing a file failed.
+    /// The file system lacks a feature rootkey needs (file modes, hard links), e.g. FAT.
+    FileSystem,
+    /// A file operation failed (create, write, fsync, link, remove, stat).
     Io,
 }
 
@@ -156,6 +165,31 @@ pub enum TranscriptFailure {
 }
 
 impl TranscriptFailure {
+    /// Every category, in the order above.
+    pub const ALL: [TranscriptFailure; 14] = [
+        TranscriptFailure::Truncated,
+        TranscriptFailure::Modified,
+        TranscriptFailure::Inserted,
+        TranscriptFailure::Deleted,
+        TranscriptFailure::Reordered,
+        TranscriptFailure::Malformed,
+        TranscriptFailure::Script,
+        TranscriptFailure::BadSeal,
+        TranscriptFailure::BadSignature,
+        TranscriptFailure::UnknownWitness,
+        TranscriptFailure::MissingWitness,
+        TranscriptFailure::Artifact,
+        TranscriptFailure::RootMismatch,
+        TranscriptFailure::Plan,
+    ];
+
+    /// The category whose [`Self::word`] is `word`, with `-` for spaces as in the transcript
+    /// vectors' `failure` (`bad-seal`).
+    pub fn from_word(word: &str) -> Option<TranscriptFailure> {
+        let word = word.replace('-', " ");
+        Self::ALL.into_iter().find(|f| f.word() == word)
+    }
+
     /// The word in the verifier's message.
     pub fn word(self) -> &'static str {
         match self {
@@ -184,8 +218,11 @@ impl Kind {
         match self {
             General(f) => f,
             Argument | Validity | RevokedSerial | ConfirmationRefused | SamePersonTwice
-            | WouldOverwrite | DuplicateShare | TooFewShares | Threshold => Fault::Operator,
-            Pem
+            | WouldOverwrite | PathIsLink | DuplicateShare | TooFewShares | Threshold => {
+                Fault::Operator
+            }
+            Unreadable
+            | Pem
             | Der
             | ShareChecksum
             | ShareRow
@@ -197,6 +234,7 @@ impl Kind {
             | ProfileFile
             | ProfileRefuses
             | PaperLayout
+            | ShardMismatch
             | CrlRefused
             | Unsupported
             | BadKey
@@ -207,7 +245,7 @@ impl Kind {
             | TypedValue => Fault::Input,
             SignatureInvalid | WrongIssuer | WrongKey | NotInManifest | HashMismatch
             | SignedDiffers | Transcript(_) => Fault::Verification,
-            UnlockedMemory | Hardening | Terminal | SelfCheck | Random | PathIsLink | Io => {
+            UnlockedMemory | Hardening | Terminal | SelfCheck | Random | FileSystem | Io => {
                 Fault::Environment
             }
         }
