@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 
 use super::{Channel, Console, Question};
-use crate::error::{Error, Result, clean_lines};
+use crate::error::{Error, Kind, Result, clean_lines};
 use crate::secret::{SecretBytes, SecretError};
 
 /// One scripted answer.
@@ -104,10 +104,10 @@ impl Scripted {
                 question.id(),
                 q.id()
             ))),
-            None => Err(Error::operator(format!(
-                "scripted console: no answer left for {}",
-                question.id()
-            ))),
+            None => Err(Error::new(
+                Kind::Cancelled,
+                format!("scripted console: no answer left for {}", question.id()),
+            )),
         }
     }
 }

@@ -34,6 +34,16 @@ pub enum Kind {
     /// A path is a symbolic link, has other hard links, is not a regular file, or changed
     /// while it was checked: refused, and nothing was written through it.
     PathIsLink,
+    /// A value the operator typed or gave (e.g. the CSR hash delivered out of band) is
+    /// malformed.
+    TypedValue,
+    /// The operator ended the input (Ctrl-D) or gave no answer: cancelled.
+    Cancelled,
+    /// An entry was refused too many times (a share row typed wrongly three times); the tool
+    /// gave up on it.
+    TooManyTries,
+    /// An attestation is refused: the transcript is not sealed, or this key already attested it.
+    Attestation,
     /// The same share (or share number) was given twice.
     DuplicateShare,
     /// Fewer shares were given than the threshold needs.
@@ -62,6 +72,17 @@ pub enum Kind {
     ShareFormat,
     /// Dice rolls are refused: too few.
     Dice,
+    /// A photo of a share cannot be used: not an image, no QR code, a QR code that is not a
+    /// share, or several shares.
+    QrImage,
+    /// A manifest file is malformed.
+    Manifest,
+    /// JSON that cannot be canonicalised (RFC 8785): a number that is not an integer up to
+    /// 2^53-1.
+    Json,
+    /// A document to render as PDF is malformed (a table row with too many cells, a QR code
+    /// that is not square).
+    PdfContent,
     /// A plan file is malformed or inconsistent.
     Plan,
     /// A certificate profile (`templates/*.toml`) is malformed.
@@ -93,8 +114,6 @@ pub enum Kind {
     NotPreviousIntermediate,
     /// A CSR reuses the previous intermediate's key.
     KeyReused,
-    /// A value the operator typed (e.g. the CSR hash delivered out of band) is malformed.
-    TypedValue,
 
     // --- Verification failed; possible tampering (exit 3) ---
     /// A signature does not verify under the key it claims.
@@ -103,8 +122,12 @@ pub enum Kind {
     WrongIssuer,
     /// The shares rebuild a key other than the root key.
     WrongKey,
-    /// A share's digest is not in the manifest, or it belongs to another ceremony.
+    /// A share's digest is not in the manifest, or it belongs to another ceremony or root, or
+    /// disagrees with the manifest's threshold or rehearsal flag.
     NotInManifest,
+    /// A manifest (or transcript) names another root key or root certificate than the one
+    /// given.
+    OtherRoot,
     /// A file's hash does not match the hash delivered out of band.
     HashMismatch,
     /// What was signed differs from what was confirmed.
@@ -124,9 +147,12 @@ pub enum Kind {
     SelfCheck,
     /// The OS random number generator failed.
     Random,
+    /// Rendering a PDF failed.
+    Pdf,
     /// The file system lacks a feature rootkey needs (file modes, hard links), e.g. FAT.
     FileSystem,
-    /// A file operation failed (create, write, fsync, link, remove, stat).
+    /// A file or stream operation failed (create, write, fsync, link, remove, stat; writing to
+    /// standard output or error).
     Io,
 }
 
@@ -218,9 +244,8 @@ impl Kind {
         match self {
             General(f) => f,
             Argument | Validity | RevokedSerial | ConfirmationRefused | SamePersonTwice
-            | WouldOverwrite | PathIsLink | DuplicateShare | TooFewShares | Threshold => {
-                Fault::Operator
-            }
+            | WouldOverwrite | PathIsLink | DuplicateShare | TooFewShares | Threshold
+            | TypedValue | Cancelled | TooManyTries | Attestation => Fault::Operator,
             Unreadable
             | Pem
             | Der
@@ -242,10 +267,13 @@ impl Kind {
             | RequestRefused
             | NotPreviousIntermediate
             | KeyReused
-            | TypedValue => Fault::Input,
-            SignatureInvalid | WrongIssuer | WrongKey | NotInManifest | HashMismatch
-            | SignedDiffers | Transcript(_) => Fault::Verification,
-            UnlockedMemory | Hardening | Terminal | SelfCheck | Random | FileSystem | Io => {
+            | QrImage
+            | Manifest
+            | Json
+            | PdfContent => Fault::Input,
+            SignatureInvalid | WrongIssuer | WrongKey | NotInManifest | OtherRoot
+            | HashMismatch | SignedDiffers | Transcript(_) => Fault::Verification,
+            UnlockedMemory | Hardening | Terminal | SelfCheck | Random | Pdf | FileSystem | Io => {
                 Fault::Environment
             }
         }

@@ -6,7 +6,7 @@ use zeroize::Zeroize;
 
 use super::{Presented, ROW_TRIES, ShareText, decode};
 use crate::console::{Console, Question};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::secret::{self, SecretBytes};
 use crate::share::text::{self, COMPACT_PREFIX, ROW_LEN, ROWS};
 
@@ -46,9 +46,12 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
                     &format!("  row {row}: far too long (more than 512 characters)"),
                 )?;
                 if tries >= ROW_TRIES {
-                    return Err(Error::operator(format!(
-                        "{origin}: row {row} was refused {ROW_TRIES} times; giving up on this share"
-                    )));
+                    return Err(Error::new(
+                        Kind::TooManyTries,
+                        format!(
+                            "{origin}: row {row} was refused {ROW_TRIES} times; giving up on this share"
+                        ),
+                    ));
                 }
                 progress(console, &format!("  type row {row} again"))?;
                 continue;
@@ -97,7 +100,7 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
                 tries += 1;
                 progress(console, &format!("  {}", e.message))?;
                 if tries >= ROW_TRIES {
-                    return Err(Error::operator(format!(
+                    return Err(Error::new(Kind::TooManyTries, format!(
                         "{origin}: row {row} was refused {ROW_TRIES} times; giving up on this share"
                     ))
                     .hint("check the paper, then run the command again"));
