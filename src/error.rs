@@ -203,6 +203,43 @@ mod tests {
     }
 
     #[test]
+    fn the_kind_decides_the_fault_and_survives_context_and_hint() {
+        let e = Error::new(Kind::ShareChecksum, "checksum mismatch")
+            .context("share 3")
+            .hint("re-type it");
+        assert_eq!(e.kind, Kind::ShareChecksum);
+        assert_eq!((e.fault, e.fault()), (Fault::Input, Fault::Input));
+        assert_eq!(e.exit_code(), exit::INPUT);
+        assert_eq!(e.message, "share 3: checksum mismatch");
+        let e = Error::new(Kind::Transcript(TranscriptFailure::Modified), "x");
+        assert_eq!(e.exit_code(), exit::VERIFICATION);
+        assert_eq!(
+            Error::new(Kind::UnlockedMemory, "x").exit_code(),
+            exit::ENVIRONMENT
+        );
+        assert_eq!(
+            Error::new(Kind::WouldOverwrite, "x").exit_code(),
+            exit::INPUT
+        );
+        assert_eq!(
+            Error::verification("x").kind,
+            Kind::General(Fault::Verification)
+        );
+    }
+
+    #[test]
+    fn transcript_failures_are_found_by_their_word() {
+        for f in TranscriptFailure::ALL {
+            assert_eq!(TranscriptFailure::from_word(f.word()), Some(f));
+            assert_eq!(
+                TranscriptFailure::from_word(&f.word().replace(' ', "-")),
+                Some(f)
+            );
+        }
+        assert_eq!(TranscriptFailure::from_word("tampered"), None);
+    }
+
+    #[test]
     fn control_characters_are_escaped() {
         let e = Error::input("holder \u{1b}[2K\rOK").hint("x\ny");
         assert_eq!(e.to_string(), "holder \\u{1b}[2K\\rOK\n  next step: x\\ny");

@@ -260,6 +260,7 @@ mod tests {
             "the summary",
             &std::io::Error::from_raw_os_error(libc::EPIPE),
         );
+        assert_eq!(e.kind, Kind::Io);
         assert_eq!(e.exit_code(), crate::error::exit::ENVIRONMENT);
         assert_eq!(
             e.message,

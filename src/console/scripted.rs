@@ -191,6 +191,7 @@ mod tests {
             "scripted console: asked confirmer-1-name, but the next answer is for csr-sha256"
         );
         let e = c.ask_line(&Question::CsrSha256, "hash: ").unwrap_err();
+        assert_eq!(e.kind, Kind::Cancelled);
         assert_eq!(e.message, "scripted console: no answer left for csr-sha256");
         let mut c = Scripted::new()
             .secret(Question::ShareRow { share: 1, row: 1 }, &[b'x'; 20])

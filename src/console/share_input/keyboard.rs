@@ -287,6 +287,7 @@ mod tests {
             c = c.secret(row(3, 1), b"not a row").unwrap();
         }
         let e = read(&mut c, Source::Keyboard, 3).err().unwrap();
+        assert_eq!(e.kind, Kind::TooManyTries);
         assert_eq!(e.exit_code(), crate::error::exit::INPUT);
         assert_eq!(
             e.message,
@@ -314,6 +315,7 @@ mod tests {
         bad.truncate(40);
         let mut c = Scripted::new().secret(row(1, 1), &bad).unwrap();
         let e = read(&mut c, Source::Keyboard, 1).err().unwrap();
+        assert_eq!(e.kind, Kind::ShareFormat);
         assert!(
             e.message
                 .starts_with("share keyboard entry 1 (scanned): one-line share has"),
