@@ -1,12 +1,16 @@
 //! One error type for the whole tool: what failed, on which object, and what to do next.
 //!
-//! Errors are grouped by whose fault they are ([`Fault`]); the exit code follows from it.
-//! Messages never contain secret material (share values, seeds, dice rolls).
+//! Each error has a [`Kind`] (what went wrong, for tests and callers to match on); the kind
+//! decides whose fault it is ([`Fault`], [`Kind::fault`]) and the fault the exit code
+//! ([`exit`]). Messages never contain secret material (share values, seeds, dice rolls).
 
 use std::fmt;
 
+mod kind;
+pub use kind::{Kind, TranscriptFailure};
+
 /// Whose fault an error is; decides the exit code ([`exit`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Fault {
     /// The operator asked for something impossible (bad flag combination, k > n, …).
     Operator,
@@ -49,7 +53,9 @@ pub mod exit {
 /// A user-facing error.
 #[derive(Debug)]
 pub struct Error {
-    /// Whose fault it is.
+    /// What went wrong.
+    pub kind: Kind,
+    /// Whose fault it is: always `kind.fault()` (set by the constructors; read [`Error::fault`]).
     pub fault: Fault,
     /// What failed and on which object.
     pub message: String,
@@ -61,43 +67,49 @@ pub struct Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
-    /// A new error.
-    pub fn new(fault: Fault, message: impl Into<String>) -> Error {
+    /// A new error of `kind`; its fault follows from the kind.
+    pub fn new(kind: Kind, message: impl Into<String>) -> Error {
         Error {
-            fault,
+            kind,
+            fault: kind.fault(),
             message: message.into(),
             hint: None,
         }
     }
-    /// Operator mistake.
+    /// Operator mistake with no specific kind ([`Kind::General`]).
     pub fn operator(message: impl Into<String>) -> Error {
-        Error::new(Fault::Operator, message)
+        Error::new(Kind::General(Fault::Operator), message)
     }
-    /// Malformed input.
+    /// Malformed input with no specific kind ([`Kind::General`]).
     pub fn input(message: impl Into<String>) -> Error {
-        Error::new(Fault::Input, message)
+        Error::new(Kind::General(Fault::Input), message)
     }
-    /// Verification failure.
+    /// Verification failure with no specific kind ([`Kind::General`]).
     pub fn verification(message: impl Into<String>) -> Error {
-        Error::new(Fault::Verification, message)
+        Error::new(Kind::General(Fault::Verification), message)
     }
-    /// Environment failure.
+    /// Environment failure with no specific kind ([`Kind::General`]).
     pub fn environment(message: impl Into<String>) -> Error {
-        Error::new(Fault::Environment, message)
+        Error::new(Kind::General(Fault::Environment), message)
     }
-    /// Adds the next step.
+    /// Whose fault it is ([`Kind::fault`] of the kind).
+    pub fn fault(&self) -> Fault {
+        self.kind.fault()
+    }
+    /// Adds the next step (the kind is kept).
     pub fn hint(mut self, hint: impl Into<String>) -> Error {
         self.hint = Some(hint.into());
         self
     }
-    /// Prefixes the message with the object it concerns (`share 3 (holder "Carol")`).
+    /// Prefixes the message with the object it concerns (`share 3 (holder "Carol")`); the kind
+    /// is kept.
     pub fn context(mut self, what: impl fmt::Display) -> Error {
         self.message = format!("{what}: {}", self.message);
         self
     }
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
-        match self.fault {
+        match self.fault() {
             Fault::Operator | Fault::Input => exit::INPUT,
             Fault::Verification => exit::VERIFICATION,
             Fault::Environment => exit::ENVIRONMENT,
@@ -166,7 +178,14 @@ impl std::error::Error for Error {}
 
 impl From<crate::secret::SecretError> for Error {
     fn from(e: crate::secret::SecretError) -> Error {
-        Error::environment(e.to_string())
+        use crate::secret::SecretError as S;
+        let kind = match e {
+            S::LockFailed { .. } => Kind::UnlockedMemory,
+            S::Harden(..) => Kind::Hardening,
+            S::Terminal(..) => Kind::Terminal,
+            S::MapFailed(_) => Kind::General(Fault::Environment),
+        };
+        Error::new(kind, e.to_string())
     }
 }
 
@@ -181,6 +200,43 @@ mod tests {
         );
         assert!(!is_unsafe_char('é') && !is_unsafe_char('€') && !is_unsafe_char(' '));
         assert_eq!(clean_lines("a\u{202E}b\nc\u{9b}"), "a\\u{202e}b\nc\\u{9b}");
+    }
+
+    #[test]
+    fn the_kind_decides_the_fault_and_survives_context_and_hint() {
+        let e = Error::new(Kind::ShareChecksum, "checksum mismatch")
+            .context("share 3")
+            .hint("re-type it");
+        assert_eq!(e.kind, Kind::ShareChecksum);
+        assert_eq!((e.fault, e.fault()), (Fault::Input, Fault::Input));
+        assert_eq!(e.exit_code(), exit::INPUT);
+        assert_eq!(e.message, "share 3: checksum mismatch");
+        let e = Error::new(Kind::Transcript(TranscriptFailure::Modified), "x");
+        assert_eq!(e.exit_code(), exit::VERIFICATION);
+        assert_eq!(
+            Error::new(Kind::UnlockedMemory, "x").exit_code(),
+            exit::ENVIRONMENT
+        );
+        assert_eq!(
+            Error::new(Kind::WouldOverwrite, "x").exit_code(),
+            exit::INPUT
+        );
+        assert_eq!(
+            Error::verification("x").kind,
+            Kind::General(Fault::Verification)
+        );
+    }
+
+    #[test]
+    fn transcript_failures_are_found_by_their_word() {
+        for f in TranscriptFailure::ALL {
+            assert_eq!(TranscriptFailure::from_word(f.word()), Some(f));
+            assert_eq!(
+                TranscriptFailure::from_word(&f.word().replace(' ', "-")),
+                Some(f)
+            );
+        }
+        assert_eq!(TranscriptFailure::from_word("tampered"), None);
     }
 
     #[test]

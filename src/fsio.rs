@@ -6,7 +6,7 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 /// Mode for secret files (shares).
 pub const SECRET_MODE: u32 = 0o600;
@@ -22,11 +22,12 @@ pub fn read_public(path: &Path, max: u64, what: &str) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     f.take(max + 1)
         .read_to_end(&mut out)
-        .map_err(|e| Error::input(format!("cannot read {what} {shown}: {e}")))?;
+        .map_err(|e| Error::new(Kind::Unreadable, format!("cannot read {what} {shown}: {e}")))?;
     if out.len() as u64 > max {
-        return Err(Error::input(format!(
-            "{what} {shown} is more than the {max} bytes a {what} can be"
-        )));
+        return Err(Error::new(
+            Kind::Unreadable,
+            format!("{what} {shown} is more than the {max} bytes a {what} can be"),
+        ));
     }
     Ok(out)
 }
@@ -41,7 +42,8 @@ fn open_regular(path: &Path, label: &str) -> Result<File> {
     } else {
         (" ", format!("{label} "))
     };
-    let cannot = |e: std::io::Error| Error::input(format!("cannot read{sp}{label}: {e}"));
+    let cannot =
+        |e: std::io::Error| Error::new(Kind::Unreadable, format!("cannot read{sp}{label}: {e}"));
     let f = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
@@ -49,7 +51,10 @@ fn open_regular(path: &Path, label: &str) -> Result<File> {
         .map_err(cannot)?;
     let meta = f.metadata().map_err(cannot)?;
     if !meta.is_file() {
-        return Err(Error::input(format!("{prefix}is not a regular file")));
+        return Err(Error::new(
+            Kind::Unreadable,
+            format!("{prefix}is not a regular file"),
+        ));
     }
     Ok(f)
 }
@@ -67,7 +72,7 @@ pub fn temp_path(path: &Path) -> Result<PathBuf> {
         .unwrap_or_default();
     let mut rnd = [0u8; 6];
     getrandom::fill(&mut rnd)
-        .map_err(|e| Error::environment(format!("OS random number generator: {e}")))?;
+        .map_err(|e| Error::new(Kind::Random, format!("OS random number generator: {e}")))?;
     Ok(dir.join(format!(".{name}.tmp-{}", hex::encode(rnd))))
 }
 
@@ -79,7 +84,7 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         .unwrap_or(Path::new("."));
     let tmp = temp_path(path)?;
     let io = |what: &str, e: std::io::Error| {
-        Error::environment(format!("{}: {what}: {e}", path.display()))
+        Error::new(Kind::Io, format!("{}: {what}: {e}", path.display()))
     };
     let result: Result<()> = (|| {
         let mut f = OpenOptions::new()
@@ -104,10 +109,13 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         f.sync_all().map_err(|e| io("fsync failed", e))?;
         drop(f);
         let exists = || {
-            Error::operator(format!(
-                "{} already exists; refusing to overwrite it",
-                path.display()
-            ))
+            Error::new(
+                Kind::WouldOverwrite,
+                format!(
+                    "{} already exists; refusing to overwrite it",
+                    path.display()
+                ),
+            )
         };
         // link(2) fails if the target exists: an atomic "create, never replace". A plain
         // rename would silently replace a file, so there is no fallback: file systems without
@@ -128,10 +136,13 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         } else {
             String::new()
         };
-        let err = Error::environment(format!(
-            "{written}its temporary copy {} could not be removed: {e}",
-            tmp.display()
-        ))
+        let err = Error::new(
+            Kind::Io,
+            format!(
+                "{written}its temporary copy {} could not be removed: {e}",
+                tmp.display()
+            ),
+        )
         .hint("remove that file by hand (it may hold a secret share)");
         return Err(match result {
             Err(first) => first.hint(format!(
@@ -177,16 +188,17 @@ pub fn read_secret(path: &Path, max: usize) -> Result<crate::secret::SecretBytes
     loop {
         let r = f
             .read(&mut buf.as_mut_slice()[n..])
-            .map_err(|e| Error::input(format!("cannot read: {e}")))?;
+            .map_err(|e| Error::new(Kind::Unreadable, format!("cannot read: {e}")))?;
         if r == 0 {
             break;
         }
         n += r;
         if n > max {
-            return Err(
-                Error::input(format!("larger than {max} bytes, so not a share file"))
-                    .hint("give the share's text file as written by rootkey"),
-            );
+            return Err(Error::new(
+                Kind::Unreadable,
+                format!("larger than {max} bytes, so not a share file"),
+            )
+            .hint("give the share's text file as written by rootkey"));
         }
     }
     buf.truncate(n);
@@ -200,18 +212,19 @@ pub fn filesystem_type(dir: &Path) -> Result<String> {
     use std::os::unix::fs::MetadataExt;
     let shown = dir.display();
     let canon = fs::canonicalize(dir)
-        .map_err(|e| Error::environment(format!("{shown}: cannot resolve: {e}")))?;
+        .map_err(|e| Error::new(Kind::Io, format!("{shown}: cannot resolve: {e}")))?;
     let dev = fs::metadata(&canon)
-        .map_err(|e| Error::environment(format!("{shown}: cannot stat: {e}")))?
+        .map_err(|e| Error::new(Kind::Io, format!("{shown}: cannot stat: {e}")))?
         .dev();
     let (major, minor) = (
         ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff),
         (dev & 0xff) | ((dev >> 12) & !0xff),
     );
     let info = fs::read_to_string("/proc/self/mountinfo").map_err(|e| {
-        Error::environment(format!(
-            "cannot read /proc/self/mountinfo to check {shown}: {e}"
-        ))
+        Error::new(
+            Kind::Io,
+            format!("cannot read /proc/self/mountinfo to check {shown}: {e}"),
+        )
     })?;
     let mut by_dev = None;
     let mut by_prefix: Option<(usize, String)> = None;
@@ -235,9 +248,10 @@ pub fn filesystem_type(dir: &Path) -> Result<String> {
         }
     }
     by_dev.or(by_prefix.map(|(_, t)| t)).ok_or_else(|| {
-        Error::environment(format!(
-            "{shown}: its file system is not in /proc/self/mountinfo"
-        ))
+        Error::new(
+            Kind::Io,
+            format!("{shown}: its file system is not in /proc/self/mountinfo"),
+        )
     })
 }
 
@@ -273,21 +287,22 @@ pub fn is_ram_backed(fstype: &str) -> bool {
 fn open_to_wipe(p: &Path) -> Result<File> {
     use std::os::unix::fs::MetadataExt;
     let shown = p.display();
-    let io = |what: &str, e: std::io::Error| Error::environment(format!("{shown}: {what}: {e}"));
+    let io = |what: &str, e: std::io::Error| Error::new(Kind::Io, format!("{shown}: {what}: {e}"));
     let lm = fs::symlink_metadata(p).map_err(|e| io("cannot check", e))?;
     if lm.file_type().is_symlink() {
         let target = fs::read_link(p)
             .map(|t| t.display().to_string())
             .unwrap_or_else(|_| "?".into());
-        return Err(Error::operator(format!(
+        return Err(Error::new(Kind::PathIsLink, format!(
             "{shown} is a symbolic link to {target}, not a shard file: not wiped, and nothing was written through it"
         ))
         .hint(format!("remove the link (rm {shown}); if {target} is a shard, wipe it where it is")));
     }
     if !lm.is_file() {
-        return Err(Error::operator(format!(
-            "{shown} is not a regular file: not wiped"
-        )));
+        return Err(Error::new(
+            Kind::PathIsLink,
+            format!("{shown} is not a regular file: not wiped"),
+        ));
     }
     // Never through a link, and never blocking on a FIFO (the name may change after the
     // check above: the open file is checked again).
@@ -298,13 +313,14 @@ fn open_to_wipe(p: &Path) -> Result<File> {
         .map_err(|e| io("cannot open to overwrite", e))?;
     let meta = f.metadata().map_err(|e| io("cannot stat", e))?;
     if !meta.is_file() || meta.ino() != lm.ino() || meta.dev() != lm.dev() {
-        return Err(Error::operator(format!(
-            "{shown} changed while it was being checked: not wiped"
-        ))
+        return Err(Error::new(
+            Kind::PathIsLink,
+            format!("{shown} changed while it was being checked: not wiped"),
+        )
         .hint("make sure nothing else uses the directory, then run again"));
     }
     if meta.nlink() != 1 {
-        return Err(Error::operator(format!(
+        return Err(Error::new(Kind::PathIsLink, format!(
             "{shown} has {} hard links: not wiped — overwriting it would also zero the same data under its other name(s)",
             meta.nlink()
         ))
@@ -324,7 +340,7 @@ pub fn overwrite_and_remove(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut done = Vec::new();
     for p in files {
         let io = |what: &str, e: std::io::Error| {
-            Error::environment(format!("{}: {what}: {e}", p.display()))
+            Error::new(Kind::Io, format!("{}: {what}: {e}", p.display()))
         };
         let mut f = open_to_wipe(p)?;
         let meta = f.metadata().map_err(|e| io("cannot stat", e))?;
@@ -354,7 +370,7 @@ pub fn overwrite_and_remove(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
 /// The error for a file system that does not keep Unix file modes; `what` names the directory
 /// or file ("--out DIR").
 pub(crate) fn no_modes(what: &str, why: &str) -> Error {
-    Error::environment(format!(
+    Error::new(Kind::FileSystem, format!(
         "{what}: this file system does not keep file permissions ({why}); rootkey writes only where it can set each file's mode (a share must be 0600) — FAT, as on a USB stick, is like that"
     ))
     .hint("write to a Linux file system, e.g. tmpfs under /dev/shm (copy public files elsewhere afterwards)")
@@ -363,7 +379,7 @@ pub(crate) fn no_modes(what: &str, why: &str) -> Error {
 /// The error for a file system without hard links: rootkey puts every file in place with
 /// link(2), which never replaces an existing file.
 pub(crate) fn no_links(what: &str, e: &std::io::Error) -> Error {
-    Error::environment(format!(
+    Error::new(Kind::FileSystem, format!(
         "{what}: this file system has no hard links (link: {e}), which rootkey needs to put each file in place without ever replacing one — FAT, as on a USB stick, is like that"
     ))
     .hint("write to a Linux file system, e.g. tmpfs under /dev/shm (copy public files elsewhere afterwards)")
@@ -407,11 +423,13 @@ mod tests {
             e.to_string(),
             "--out /media/usb/c: this file system does not keep file permissions (setting mode 0600 failed: Function not implemented (os error 38)); rootkey writes only where it can set each file's mode (a share must be 0600) — FAT, as on a USB stick, is like that\n  next step: write to a Linux file system, e.g. tmpfs under /dev/shm (copy public files elsewhere afterwards)"
         );
+        assert_eq!(e.kind, Kind::FileSystem);
         assert_eq!(e.exit_code(), crate::error::exit::ENVIRONMENT);
         let e = no_links(
             "--out /media/usb/c",
             &std::io::Error::from_raw_os_error(libc::EPERM),
         );
+        assert_eq!(e.kind, Kind::FileSystem);
         assert_eq!(
             e.message,
             "--out /media/usb/c: this file system has no hard links (link: Operation not permitted (os error 1)), which rootkey needs to put each file in place without ever replacing one — FAT, as on a USB stick, is like that"
@@ -429,7 +447,11 @@ mod tests {
             0o600
         );
         let e = write_new(&p, b"two", SECRET_MODE).unwrap_err();
-        assert!(e.message.contains("refusing to overwrite"));
+        assert_eq!(e.kind, Kind::WouldOverwrite);
+        assert!(
+            e.message
+                .contains("s.txt already exists; refusing to overwrite it")
+        );
         assert_eq!(fs::read(&p).unwrap(), b"one");
         assert_eq!(
             fs::read_dir(d.path()).unwrap().count(),

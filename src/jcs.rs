@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
@@ -43,9 +43,12 @@ fn write(v: &Value, out: &mut Vec<u8>) -> Result<()> {
             match ok {
                 Some(s) => out.extend_from_slice(s.as_bytes()),
                 None => {
-                    return Err(Error::input(format!(
-                        "number {n} cannot be canonicalised (only integers up to 2^53-1 are allowed)"
-                    )));
+                    return Err(Error::new(
+                        Kind::Json,
+                        format!(
+                            "number {n} cannot be canonicalised (only integers up to 2^53-1 are allowed)"
+                        ),
+                    ));
                 }
             }
         }

@@ -9,7 +9,7 @@
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::secret::{LockedBox, SecretBytes, scrub_stack, sha256_parts};
 
 /// Minimum number of d6 rolls accepted with `--dice`.
@@ -31,7 +31,7 @@ pub fn parse_dice(typed: &SecretBytes) -> Result<SecretBytes> {
             }
             c if c.is_ascii_whitespace() => {}
             _ => {
-                return Err(Error::input(format!(
+                return Err(Error::new(Kind::BadCharacter, format!(
                     "dice rolls, character {}: not a d6 roll (only digits 1 to 6 and spaces are allowed)",
                     pos + 1
                 ))
@@ -40,10 +40,13 @@ pub fn parse_dice(typed: &SecretBytes) -> Result<SecretBytes> {
         }
     }
     if n < MIN_DICE_ROLLS {
-        return Err(Error::input(format!(
-            "dice rolls: got {n} rolls, at least {MIN_DICE_ROLLS} are needed ({} more)",
-            MIN_DICE_ROLLS - n
-        ))
+        return Err(Error::new(
+            Kind::Dice,
+            format!(
+                "dice rolls: got {n} rolls, at least {MIN_DICE_ROLLS} are needed ({} more)",
+                MIN_DICE_ROLLS - n
+            ),
+        )
         .hint("roll and type the missing rolls"));
     }
     out.truncate(n);
@@ -53,8 +56,12 @@ pub fn parse_dice(typed: &SecretBytes) -> Result<SecretBytes> {
 /// Draws a fresh 32-byte seed from the OS CSPRNG, mixed with normalised dice rolls if given.
 pub fn generate_seed(dice: Option<&SecretBytes>) -> Result<SecretBytes> {
     let mut os = SecretBytes::zeroed(32)?;
-    getrandom::fill(os.as_mut_slice())
-        .map_err(|e| Error::environment(format!("the OS random number generator failed: {e}")))?;
+    getrandom::fill(os.as_mut_slice()).map_err(|e| {
+        Error::new(
+            Kind::Random,
+            format!("the OS random number generator failed: {e}"),
+        )
+    })?;
     match dice {
         None => Ok(os),
         Some(dice) => mix_dice(&os, dice),
@@ -131,9 +138,11 @@ mod tests {
         assert_eq!(parse_dice(&ok).unwrap().len(), 102);
         let short = SecretBytes::copy_from("123456".repeat(16).as_bytes()).unwrap();
         let e = parse_dice(&short).unwrap_err();
+        assert_eq!(e.kind, Kind::Dice);
         assert!(e.message.contains("got 96 rolls") && e.message.contains("3 more"));
         let bad = SecretBytes::copy_from(b"1234567").unwrap();
         let e = parse_dice(&bad).unwrap_err();
+        assert_eq!(e.kind, Kind::BadCharacter);
         assert!(e.message.contains("character 7"), "{}", e.message);
         assert!(!e.message.contains('7') || e.message.matches('7').count() == 1);
     }

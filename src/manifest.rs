@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cert::RootCert;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::jcs;
 use crate::key::RootKey;
 use crate::plan::Medium;
@@ -97,7 +97,7 @@ fn is_hex(s: &str, len: usize) -> bool {
 impl<M: AsRef<str>> Manifest<M> {
     /// formats.md, "Share manifest v1", Reading step 3 (the structure, before any signature).
     fn check_structure(&self, origin: &str) -> Result<()> {
-        let bad = |what: String| Error::input(format!("manifest {origin}: {what}"));
+        let bad = |what: String| Error::new(Kind::Manifest, format!("manifest {origin}: {what}"));
         if self.format != FORMAT {
             return Err(bad(format!("format {:?} is not \"{FORMAT}\"", self.format)));
         }
@@ -207,9 +207,10 @@ impl Manifest {
     /// Parses a manifest file strictly (unknown or duplicate members are refused).
     pub fn from_json(text: &[u8], origin: &str) -> Result<Manifest> {
         let m: Manifest<String> = serde_json::from_slice(text).map_err(|e| {
-            Error::input(format!(
-                "manifest {origin}: not a valid share manifest: {e}"
-            ))
+            Error::new(
+                Kind::Manifest,
+                format!("manifest {origin}: not a valid share manifest: {e}"),
+            )
         })?;
         m.check_structure(origin)?;
         let shares = m
@@ -217,10 +218,10 @@ impl Manifest {
             .into_iter()
             .map(|s| {
                 let medium = Medium::parse(&s.medium).ok_or_else(|| {
-                    Error::input(format!(
-                        "manifest {origin}: share {}: unknown medium",
-                        s.index
-                    ))
+                    Error::new(
+                        Kind::Manifest,
+                        format!("manifest {origin}: share {}: unknown medium", s.index),
+                    )
                 })?;
                 Ok(ShareEntry {
                     index: s.index,
@@ -253,7 +254,7 @@ impl Manifest {
     pub fn verify(&self, root: &RootCert, origin: &str) -> Result<()> {
         self.check_structure(origin)?;
         if self.root.public_key != hex::encode(root.public_key_bytes()) {
-            return Err(Error::verification(format!(
+            return Err(Error::new(Kind::OtherRoot, format!(
                 "manifest {origin} belongs to another root key than the root certificate ({} vs {})",
                 short(&self.root.fingerprint),
                 short(&hex::encode(root.fingerprint))
@@ -263,18 +264,26 @@ impl Manifest {
         if self.root.fingerprint != hex::encode(root.fingerprint)
             || self.root.certificate_sha256 != hex::encode(Sha256::digest(&root.der))
         {
-            return Err(Error::verification(format!(
-                "manifest {origin} names another root certificate (fingerprint or certificate hash differs)"
-            )));
+            return Err(Error::new(
+                Kind::OtherRoot,
+                format!(
+                    "manifest {origin} names another root certificate (fingerprint or certificate hash differs)"
+                ),
+            ));
         }
         let sig_bytes = hex::decode(&self.signature)
             .ok()
             .and_then(|b| Signature::from_slice(&b).ok())
-            .ok_or_else(|| Error::input(format!("manifest {origin}: malformed signature")))?;
+            .ok_or_else(|| {
+                Error::new(
+                    Kind::Manifest,
+                    format!("manifest {origin}: malformed signature"),
+                )
+            })?;
         root.public_key
             .verify_strict(&self.signed_bytes()?, &sig_bytes)
             .map_err(|_| {
-                Error::verification(format!(
+                Error::new(Kind::SignatureInvalid, format!(
                     "manifest {origin}: the root key's signature does not verify — the manifest was modified"
                 ))
                 .hint("obtain an authentic copy of the ceremony's manifest.json")
@@ -296,11 +305,14 @@ impl Manifest {
     /// Finds the entry for a share and checks the share's public header and digest against it.
     pub fn entry_for(&self, header: &ShareHeader, digest: &[u8; 32]) -> Result<&ShareEntry> {
         if header.ceremony_id != self.ceremony_id() {
-            return Err(Error::verification(format!(
-                "belongs to another ceremony (share ceremony id {}, manifest {})",
-                hex::encode(header.ceremony_id),
-                self.ceremony.id
-            ))
+            return Err(Error::new(
+                Kind::NotInManifest,
+                format!(
+                    "belongs to another ceremony (share ceremony id {}, manifest {})",
+                    hex::encode(header.ceremony_id),
+                    self.ceremony.id
+                ),
+            )
             .hint("use shares and manifest from the same ceremony"));
         }
         if !self
@@ -308,18 +320,23 @@ impl Manifest {
             .fingerprint
             .starts_with(&hex::encode(header.root_fingerprint))
         {
-            return Err(Error::verification(
+            return Err(Error::new(
+                Kind::NotInManifest,
                 "was made for another root key (fingerprint differs from the manifest)",
             ));
         }
         if header.k != self.threshold || header.n != self.shares_total {
-            return Err(Error::verification(format!(
-                "says {}-of-{}, the manifest says {}-of-{}",
-                header.k, header.n, self.threshold, self.shares_total
-            )));
+            return Err(Error::new(
+                Kind::NotInManifest,
+                format!(
+                    "says {}-of-{}, the manifest says {}-of-{}",
+                    header.k, header.n, self.threshold, self.shares_total
+                ),
+            ));
         }
         if header.rehearsal != self.ceremony.rehearsal {
-            return Err(Error::verification(
+            return Err(Error::new(
+                Kind::NotInManifest,
                 "rehearsal flag differs from the manifest's",
             ));
         }
@@ -328,10 +345,13 @@ impl Manifest {
             .iter()
             .find(|s| s.index == header.index)
             .ok_or_else(|| {
-                Error::verification(format!("index {} is not in the manifest", header.index))
+                Error::new(
+                    Kind::NotInManifest,
+                    format!("index {} is not in the manifest", header.index),
+                )
             })?;
         if entry.envelope_sha256 != hex::encode(digest) {
-            return Err(Error::verification(format!(
+            return Err(Error::new(Kind::NotInManifest, format!(
                 "its digest is not in the manifest (expected share {} of holder \"{}\" to have digest {}…, got {}…)",
                 entry.index,
                 entry.holder,

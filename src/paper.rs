@@ -22,7 +22,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use zeroize::Zeroize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::pdfdoc::{self, Block, Document, PaperSize, QrCode};
 use crate::secret::SecretBytes;
 use crate::share::Envelope;
@@ -126,18 +126,21 @@ impl PaperLayout {
     /// Parses a layout; `origin` names the file in errors, which also give the line.
     ///
     /// # Errors
-    /// [`Error::input`] for TOML syntax errors, unknown keys, wrong types and values out of
-    /// range.
+    /// [`Kind::PaperLayout`] for TOML syntax errors, unknown keys, wrong types and values out
+    /// of range.
     pub fn from_toml(text: &str, origin: &str) -> Result<PaperLayout> {
         let at = |span: Option<std::ops::Range<usize>>| match span {
             Some(r) => format!("paper layout {origin}, line {}", line_of(text, r.start)),
             None => format!("paper layout {origin}"),
         };
         let raw: RawLayout = toml::from_str(text).map_err(|e| {
-            Error::input(format!(
-                "paper layout {}",
-                crate::tomlpos::describe(origin, text, &e)
-            ))
+            Error::new(
+                Kind::PaperLayout,
+                format!(
+                    "paper layout {}",
+                    crate::tomlpos::describe(origin, text, &e)
+                ),
+            )
         })?;
         let defaults = default_raw()?;
         let paper = match &raw.paper {
@@ -145,12 +148,15 @@ impl PaperLayout {
             Some(p) => match PaperSize::parse(&p.get_ref().to_ascii_lowercase()) {
                 Some(size) => size,
                 None => {
-                    return Err(Error::input(format!(
-                        "{}: paper = \"{}\" must be {}",
-                        at(Some(p.span())),
-                        p.get_ref().to_ascii_lowercase(),
-                        PaperSize::listed()
-                    )));
+                    return Err(Error::new(
+                        Kind::PaperLayout,
+                        format!(
+                            "{}: paper = \"{}\" must be {}",
+                            at(Some(p.span())),
+                            p.get_ref().to_ascii_lowercase(),
+                            PaperSize::listed()
+                        ),
+                    ));
                 }
             },
         };
@@ -160,10 +166,13 @@ impl PaperLayout {
                 let v = *s.get_ref();
                 let (lo, hi) = QR_SIZE_RANGE;
                 if !(lo..=hi).contains(&v) {
-                    return Err(Error::input(format!(
-                        "{}: qr.size_mm = {v} must be between {lo} and {hi}",
-                        at(Some(s.span()))
-                    )));
+                    return Err(Error::new(
+                        Kind::PaperLayout,
+                        format!(
+                            "{}: qr.size_mm = {v} must be between {lo} and {hi}",
+                            at(Some(s.span()))
+                        ),
+                    ));
                 }
                 v
             }
@@ -185,11 +194,14 @@ impl PaperLayout {
             let span = value.span();
             let list = value.into_inner();
             if list.len() > 12 {
-                return Err(Error::input(format!(
-                    "{}: text.{name} has {} entries, at most 12 fit",
-                    at(Some(span)),
-                    list.len()
-                )));
+                return Err(Error::new(
+                    Kind::PaperLayout,
+                    format!(
+                        "{}: text.{name} has {} entries, at most 12 fit",
+                        at(Some(span)),
+                        list.len()
+                    ),
+                ));
             }
             if let Some(bad) = list.iter().find(|s| {
                 s.trim().is_empty()
@@ -197,11 +209,14 @@ impl PaperLayout {
                     || s.chars().any(crate::error::is_unsafe_char)
             }) {
                 let shown: String = bad.chars().take(40).collect();
-                return Err(Error::input(format!(
-                    "{}: text.{name} entry \"{}\" must be 1 to {MAX_LAYOUT_TEXT} characters without control characters",
-                    at(Some(span)),
-                    shown.escape_debug()
-                )));
+                return Err(Error::new(
+                    Kind::PaperLayout,
+                    format!(
+                        "{}: text.{name} entry \"{}\" must be 1 to {MAX_LAYOUT_TEXT} characters without control characters",
+                        at(Some(span)),
+                        shown.escape_debug()
+                    ),
+                ));
             }
             texts.push(list);
         }
@@ -288,10 +303,13 @@ impl ShardInfo {
     fn check(&self, env: &Envelope) -> Result<()> {
         let h = env.header();
         let mismatch = |what: &str| {
-            Err(Error::input(format!(
-                "paper shard {}: the {what} does not match the share",
-                self.index
-            )))
+            Err(Error::new(
+                Kind::ShardMismatch,
+                format!(
+                    "paper shard {}: the {what} does not match the share",
+                    self.index
+                ),
+            ))
         };
         if (self.index, self.n, self.threshold) != (h.index, h.n, h.k) {
             return mismatch("share number, count or threshold");
@@ -329,15 +347,18 @@ impl ShardInfo {
 /// version is `(width - 17) / 4`).
 ///
 /// # Errors
-/// [`Error::input`] for characters outside the QR alphanumeric set (upper-case letters,
+/// [`Kind::BadCharacter`] for characters outside the QR alphanumeric set (upper-case letters,
 /// digits, space and `$%*+-./:`) or text too long for any version.
 pub fn qr_modules(compact: &[u8], ec: QrEc) -> Result<(usize, Vec<bool>)> {
     const ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
     if let Some(pos) = compact.iter().position(|c| !ALNUM.contains(c)) {
-        return Err(Error::input(format!(
-            "QR code: character {} is not in the QR alphanumeric set",
-            pos + 1
-        )));
+        return Err(Error::new(
+            Kind::BadCharacter,
+            format!(
+                "QR code: character {} is not in the QR alphanumeric set",
+                pos + 1
+            ),
+        ));
     }
     for version in 1..=40 {
         let mut bits = qrcode::bits::Bits::new(qrcode::Version::Normal(version));
@@ -379,8 +400,9 @@ fn cut(s: &str, limit: usize) -> String {
 /// Renders the paper shard of `envelope` as a one-page PDF.
 ///
 /// # Errors
-/// [`Error::input`] if `info` disagrees with the envelope (share number, count, threshold,
-/// rehearsal flag, ceremony id, fingerprint) or if the layout's texts cannot fit on one page;
+/// [`Kind::ShardMismatch`] if `info` disagrees with the envelope (share number, count,
+/// threshold, rehearsal flag, ceremony id, fingerprint), [`Kind::PaperLayout`] if the layout's
+/// texts cannot fit on one page;
 /// [`Error::environment`] if locked memory or the PDF writer fail.
 pub fn shard_pdf(
     info: &ShardInfo,
@@ -402,7 +424,7 @@ pub fn shard_pdf(
                 return Ok(SecretBytes::take_from(&mut pdf)?);
             }
         }
-        Err(Error::input(
+        Err(Error::new(Kind::PaperLayout,
             "paper shard: the layout's instructions, fields and signature lines do not fit on one page",
         )
         .hint("shorten text.instructions or drop entries in the paper layout"))

@@ -25,7 +25,7 @@ use printpdf::{Mm, Op, PdfDocument, PdfPage, PdfParseErrorSeverity, PdfSaveOptio
 use sha2::{Digest, Sha256};
 
 use crate::encoding::value_list::value_list;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use layout::{Layout, mm};
 
 value_list! {
@@ -195,11 +195,10 @@ fn serialize(pdf: &PdfDocument) -> Result<Vec<u8>> {
         .iter()
         .find(|w| w.severity == PdfParseErrorSeverity::Error)
     {
-        return Err(Error::environment(format!(
-            "PDF rendering failed on page {}: {}",
-            w.page + 1,
-            w.msg
-        )));
+        return Err(Error::new(
+            Kind::Pdf,
+            format!("PDF rendering failed on page {}: {}", w.page + 1, w.msg),
+        ));
     }
     // Info dictionary: keep Title, Creator and Producer; the rest is empty or fixed 1970.
     let info = lo
@@ -250,13 +249,13 @@ fn serialize(pdf: &PdfDocument) -> Result<Vec<u8>> {
 
 /// Maps an error of printpdf's lopdf (whose type this crate does not name) into ours.
 fn lopdf_error<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> Error {
-    move |e| Error::environment(format!("PDF rendering failed: {what}: {e}"))
+    move |e| Error::new(Kind::Pdf, format!("PDF rendering failed: {what}: {e}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Fault;
+    use crate::error::Kind;
     use layout::testutil::{doc, pages, table, texts_on};
 
     #[test]
@@ -279,7 +278,7 @@ mod tests {
             },
         ]);
         let e = render(&d, PaperSize::A4).unwrap_err();
-        assert_eq!(e.fault, Fault::Input);
+        assert_eq!(e.kind, Kind::PdfContent);
         assert_eq!(
             e.message,
             "PDF block 2: table row 2: 3 cells but the table has 2 columns"

@@ -12,6 +12,7 @@
 
 use zeroize::Zeroizing;
 
+use crate::error::Kind;
 use crate::{Error, Result};
 
 /// What a caller expects at its place.
@@ -149,7 +150,7 @@ fn bad_line(origin: &str, n: usize, line: &str, quote: bool, why: &str) -> Error
     } else {
         String::new()
     };
-    Error::input(format!("{origin}: line {n}:{shown} {why}")).hint(
+    Error::new(Kind::Pem, format!("{origin}: line {n}:{shown} {why}")).hint(
         "get an intact copy of the file from its source; rootkey reads only well-formed PEM \
          blocks (docs/formats.md, \"PEM\"), because a block under a damaged line would be \
          read by other tools but not checked",
@@ -260,12 +261,15 @@ fn blocks_inner<'t>(
         }
     }
     if let Some(b) = open {
-        return Err(Error::input(format!(
-            "{origin}: PEM block {} (BEGIN at line {}) has no \"-----END {}-----\" line",
-            out.len() + 1,
-            b.line,
-            b.label
-        ))
+        return Err(Error::new(
+            Kind::Pem,
+            format!(
+                "{origin}: PEM block {} (BEGIN at line {}) has no \"-----END {}-----\" line",
+                out.len() + 1,
+                b.line,
+                b.label
+            ),
+        )
         .hint("the file is truncated: get a complete copy from its source"));
     }
     let wanted = expect.labels.first().copied().unwrap_or("");
@@ -274,18 +278,20 @@ fn blocks_inner<'t>(
     }
     if out.is_empty() {
         let or_der = if expect.der { " and not DER" } else { "" };
-        return Err(
-            Error::input(format!("{origin}: no PEM \"{wanted}\" block{or_der}")).hint(format!(
-                "give the {} as PEM (\"-----BEGIN {wanted}-----\"){}",
-                expect.what,
-                if expect.der { " or DER" } else { "" }
-            )),
-        );
+        return Err(Error::new(
+            Kind::Pem,
+            format!("{origin}: no PEM \"{wanted}\" block{or_der}"),
+        )
+        .hint(format!(
+            "give the {} as PEM (\"-----BEGIN {wanted}-----\"){}",
+            expect.what,
+            if expect.der { " or DER" } else { "" }
+        )));
     }
     for (i, b) in out.iter().enumerate() {
         if !expect.labels.contains(&b.label) {
             let names: Vec<String> = expect.labels.iter().map(|l| format!("{l:?}")).collect();
-            return Err(Error::input(format!(
+            return Err(Error::new(Kind::Pem, format!(
                 "{origin}: PEM block {} (line {}) is labelled {:?}; only {} is accepted here",
                 i + 1,
                 b.line,
@@ -299,11 +305,14 @@ fn blocks_inner<'t>(
         }
     }
     if expect.one && out.len() != 1 {
-        return Err(Error::input(format!(
-            "{origin}: holds {} PEM blocks; exactly one {} is expected",
-            out.len(),
-            expect.what
-        ))
+        return Err(Error::new(
+            Kind::Pem,
+            format!(
+                "{origin}: holds {} PEM blocks; exactly one {} is expected",
+                out.len(),
+                expect.what
+            ),
+        )
         .hint(format!("give a file that holds only the {}", expect.what)));
     }
     Ok(out)
@@ -353,10 +362,10 @@ fn b64_value(c: u8) -> Option<u32> {
 /// (RFC 4648 §4: length a multiple of 4, `=` padding only at the end, unused bits zero).
 fn decode_body(r: &Raw<'_>, number: usize, origin: &str, out: &mut Vec<u8>) -> Result<()> {
     let bad = |why: &str| {
-        Error::input(format!(
-            "{origin}: PEM block {number} (line {}): {why}",
-            r.line
-        ))
+        Error::new(
+            Kind::Pem,
+            format!("{origin}: PEM block {number} (line {}): {why}", r.line),
+        )
         .hint("get an intact copy of the file from its source")
     };
     let total: usize = r.body.iter().map(|l| l.len()).sum();
@@ -440,8 +449,17 @@ mod tests {
         s
     }
 
+    /// The message of a refusal, which must be of kind [`Kind::Pem`].
     fn err(text: &str) -> String {
-        read(text.as_bytes(), "f.pem", &CERT).unwrap_err().message
+        let e = read(text.as_bytes(), "f.pem", &CERT).unwrap_err();
+        assert_eq!(e.kind, Kind::Pem, "{}", e.message);
+        e.message
+    }
+
+    fn secret_err(text: &str, exp: &Expect) -> String {
+        let e = read_secret(text.as_bytes(), "k", exp).unwrap_err();
+        assert_eq!(e.kind, Kind::Pem, "{}", e.message);
+        e.message
     }
 
     #[test]
@@ -546,8 +564,10 @@ mod tests {
         assert!(err("hello\n").contains("no PEM \"CERTIFICATE\" block and not DER"));
         let one = Expect { one: true, ..CERT };
         let two = format!("{good}{good}");
+        let e = read(two.as_bytes(), "f", &one).unwrap_err();
+        assert_eq!(e.kind, Kind::Pem);
         assert_eq!(
-            read(two.as_bytes(), "f", &one).unwrap_err().message,
+            e.message,
             "f: holds 2 PEM blocks; exactly one certificate is expected"
         );
     }
@@ -566,14 +586,12 @@ mod tests {
             [9; 48]
         );
         let bad = k.replace("-----BEGIN PRIVATE KEY-----", "-----BEGIN PRIVATE KEY----");
-        let e = read_secret(bad.as_bytes(), "k", &exp).unwrap_err().message;
+        let e = secret_err(&bad, &exp);
         assert_eq!(
             e,
             "k: line 1: looks like a PEM boundary but is not a well-formed \"-----BEGIN LABEL-----\" or \"-----END LABEL-----\" line"
         );
-        let e = read_secret(k.replace("CQkJ", "CQk*").as_bytes(), "k", &exp)
-            .unwrap_err()
-            .message;
+        let e = secret_err(&k.replace("CQkJ", "CQk*"), &exp);
         assert!(e.contains("'?' is not a base64"), "{e}");
     }
 }

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::encoding::value_list::value_list;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::share::check_k_n;
 
 /// The bundled rehearsal plan (`ceremony-scripts/rehearsal.toml`).
@@ -122,30 +122,37 @@ impl Plan {
     /// Parses and validates a plan; `origin` names the file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Plan> {
         let mut plan: Plan = toml::from_str(text).map_err(|e| {
-            Error::input(format!(
-                "plan {}",
-                crate::tomlpos::describe(origin, text, &e)
-            ))
+            Error::new(
+                Kind::Plan,
+                format!("plan {}", crate::tomlpos::describe(origin, text, &e)),
+            )
         })?;
         plan.sha256 = Sha256::digest(text.as_bytes()).into();
         let q = &plan.quorum;
         check_k_n(q.threshold, q.shares).map_err(|e| e.context(format!("plan {origin}")))?;
         if plan.holders.len() != q.shares as usize {
-            return Err(Error::input(format!(
-                "plan {origin}: [quorum] shares = {} but {} holders are listed",
-                q.shares,
-                plan.holders.len()
-            )));
+            return Err(Error::new(
+                Kind::Plan,
+                format!(
+                    "plan {origin}: [quorum] shares = {} but {} holders are listed",
+                    q.shares,
+                    plan.holders.len()
+                ),
+            ));
         }
         if plan.ceremony.name.chars().any(crate::error::is_unsafe_char) {
-            return Err(Error::input(format!(
-                "plan {origin}: ceremony.name must be a single line without control characters"
-            )));
+            return Err(Error::new(
+                Kind::Plan,
+                format!(
+                    "plan {origin}: ceremony.name must be a single line without control characters"
+                ),
+            ));
         }
         if plan.ceremony.name.trim().is_empty() {
-            return Err(Error::input(format!(
-                "plan {origin}: ceremony.name is empty"
-            )));
+            return Err(Error::new(
+                Kind::Plan,
+                format!("plan {origin}: ceremony.name is empty"),
+            ));
         }
         // Names are recorded in transcripts, whose readers accept at most 200 characters.
         let too_long = |s: &str| s.chars().count() > MAX_NAME;
@@ -157,9 +164,10 @@ impl Plan {
                 .chain(plan.holders.iter().map(|h| (&h.name, &h.role)))
                 .any(|(n, r)| too_long(n) || too_long(r))
         {
-            return Err(Error::input(format!(
-                "plan {origin}: names and roles are limited to {MAX_NAME} characters"
-            )));
+            return Err(Error::new(
+                Kind::Plan,
+                format!("plan {origin}: names and roles are limited to {MAX_NAME} characters"),
+            ));
         }
         for (i, p) in plan.participants.iter().enumerate() {
             if p.name.trim().is_empty()
@@ -168,45 +176,57 @@ impl Plan {
                     .chain(p.role.chars())
                     .any(crate::error::is_unsafe_char)
             {
-                return Err(Error::input(format!(
-                    "plan {origin}: participant {}: name must not be empty, and name and role must be single lines without control characters",
-                    i + 1
-                )));
+                return Err(Error::new(
+                    Kind::Plan,
+                    format!(
+                        "plan {origin}: participant {}: name must not be empty, and name and role must be single lines without control characters",
+                        i + 1
+                    ),
+                ));
             }
             if let Some(j) = plan.participants[..i].iter().position(|o| o.name == p.name) {
-                return Err(Error::input(format!(
-                    "plan {origin}: participants {} and {} are both named \"{}\"",
-                    j + 1,
-                    i + 1,
-                    p.name
-                )));
+                return Err(Error::new(
+                    Kind::Plan,
+                    format!(
+                        "plan {origin}: participants {} and {} are both named \"{}\"",
+                        j + 1,
+                        i + 1,
+                        p.name
+                    ),
+                ));
             }
         }
         for (i, h) in plan.holders.iter().enumerate() {
             if h.name.trim().is_empty() {
-                return Err(Error::input(format!(
-                    "plan {origin}: holder {} has an empty name",
-                    i + 1
-                )));
+                return Err(Error::new(
+                    Kind::Plan,
+                    format!("plan {origin}: holder {} has an empty name", i + 1),
+                ));
             }
             if h.name
                 .chars()
                 .chain(h.role.chars())
                 .any(crate::error::is_unsafe_char)
             {
-                return Err(Error::input(format!(
-                    "plan {origin}: holder {} ({:?}): name and role must be single lines without control characters",
-                    i + 1,
-                    h.name
-                )));
+                return Err(Error::new(
+                    Kind::Plan,
+                    format!(
+                        "plan {origin}: holder {} ({:?}): name and role must be single lines without control characters",
+                        i + 1,
+                        h.name
+                    ),
+                ));
             }
             if let Some(j) = plan.holders[..i].iter().position(|o| o.name == h.name) {
-                return Err(Error::input(format!(
-                    "plan {origin}: holders {} and {} are both named \"{}\"; each share needs its own holder",
-                    j + 1,
-                    i + 1,
-                    h.name
-                )));
+                return Err(Error::new(
+                    Kind::Plan,
+                    format!(
+                        "plan {origin}: holders {} and {} are both named \"{}\"; each share needs its own holder",
+                        j + 1,
+                        i + 1,
+                        h.name
+                    ),
+                ));
             }
         }
         Ok(plan)
@@ -216,11 +236,14 @@ impl Plan {
     pub fn load(path: &std::path::Path) -> Result<Plan> {
         let bytes = crate::fsio::read_public(path, 1 << 20, "plan")?;
         let text = String::from_utf8(bytes).map_err(|e| {
-            Error::input(format!(
-                "plan {}: not UTF-8 text (byte {})",
-                path.display(),
-                e.utf8_error().valid_up_to()
-            ))
+            Error::new(
+                Kind::Plan,
+                format!(
+                    "plan {}: not UTF-8 text (byte {})",
+                    path.display(),
+                    e.utf8_error().valid_up_to()
+                ),
+            )
         })?;
         Plan::parse(&text, &path.display().to_string())
     }
@@ -269,6 +292,7 @@ mod tests {
     fn unknown_medium_names_line() {
         let t = REHEARSAL_PLAN.replacen("medium = \"text\"", "medium = \"carrier-pigeon\"", 1);
         let e = Plan::parse(&t, "p.toml").unwrap_err();
+        assert_eq!(e.kind, Kind::Plan);
         assert!(e.message.starts_with("plan p.toml, line "), "{}", e.message);
         assert!(
             e.message.contains("carrier-pigeon") || e.message.contains("variant"),

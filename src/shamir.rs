@@ -12,7 +12,7 @@
 use blahaj::{Share, Sharks};
 use zeroize::Zeroize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::secret::SecretBytes;
 use crate::share::check_k_n;
 
@@ -74,7 +74,7 @@ pub fn verify_all_subsets(secret: &SecretBytes, points: &[SharePoint], k: u8) ->
         }
     });
     if let Some(xs) = failed {
-        return Err(Error::environment(format!(
+        return Err(Error::new(Kind::SelfCheck, format!(
             "self-check failed: shares {xs:?} do not rebuild the secret; nothing was written"
         ))
         .hint("this points to faulty hardware or software: stop, and rerun the ceremony on another machine"));
@@ -108,20 +108,29 @@ pub fn for_each_subset(n: usize, k: usize, mut f: impl FnMut(&[usize])) {
 /// Rebuilds the secret from at least `k` points with distinct x (uses all points given).
 pub fn combine(points: &[&SharePoint], k: u8) -> Result<SecretBytes> {
     if points.len() < k as usize {
-        return Err(Error::operator(format!(
-            "{} shares given, {k} needed",
-            points.len()
-        )));
+        return Err(Error::new(
+            Kind::TooFewShares,
+            format!("{} shares given, {k} needed", points.len()),
+        ));
     }
     for (i, p) in points.iter().enumerate() {
         if p.x == 0 {
-            return Err(Error::input("share x coordinate 0 is invalid"));
+            return Err(Error::new(
+                Kind::ShareFormat,
+                "share x coordinate 0 is invalid",
+            ));
         }
         if p.y.len() != SECRET_LEN {
-            return Err(Error::input(format!("share {} has a wrong length", p.x)));
+            return Err(Error::new(
+                Kind::ShareFormat,
+                format!("share {} has a wrong length", p.x),
+            ));
         }
         if points[..i].iter().any(|q| q.x == p.x) {
-            return Err(Error::operator(format!("share {} is given twice", p.x)));
+            return Err(Error::new(
+                Kind::DuplicateShare,
+                format!("share {} is given twice", p.x),
+            ));
         }
     }
     let mut shares = Vec::with_capacity(points.len());
@@ -130,7 +139,7 @@ pub fn combine(points: &[&SharePoint], k: u8) -> Result<SecretBytes> {
         buf.as_mut_slice()[0] = p.x;
         buf.as_mut_slice()[1..].copy_from_slice(p.y.as_slice());
         let s = Share::try_from(buf.as_slice())
-            .map_err(|e| Error::input(format!("share {}: {e}", p.x)))?;
+            .map_err(|e| Error::new(Kind::ShareFormat, format!("share {}: {e}", p.x)))?;
         shares.push(s);
     }
     let mut raw = Sharks(k)
@@ -186,6 +195,7 @@ mod tests {
         pts[3].y.as_mut_slice()[0] ^= 1;
         let err = verify_all_subsets(&secret, &pts, 3).unwrap_err();
         // The first subset in lexicographic order that contains share 4 is {1, 2, 4}.
+        assert_eq!(err.kind, Kind::SelfCheck);
         assert!(err.message.contains("shares [1, 2, 4]"), "{}", err.message);
         assert!(err.message.contains("nothing was written"));
     }
@@ -194,9 +204,15 @@ mod tests {
     fn too_few_and_duplicates_refused() {
         let secret = SecretBytes::copy_from(&[1; 32]).unwrap();
         let (pts, _) = split(&secret, 3, 5, &mut rng(2)).unwrap();
-        assert!(combine(&[&pts[0], &pts[1]], 3).is_err());
+        let err = combine(&[&pts[0], &pts[1]], 3).unwrap_err();
+        assert_eq!(err.kind, Kind::TooFewShares);
         let err = combine(&[&pts[0], &pts[1], &pts[1]], 3).unwrap_err();
-        assert!(err.message.contains("twice"));
+        assert_eq!(err.kind, Kind::DuplicateShare);
+        assert!(
+            err.message.contains("share 2 is given twice"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

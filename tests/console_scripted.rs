@@ -13,7 +13,7 @@ use rootkey::ceremony::{
 };
 use rootkey::console::share_input::Source;
 use rootkey::console::{Channel, Question, Scripted};
-use rootkey::error::exit;
+use rootkey::error::{Kind as ErrorKind, exit};
 use rootkey::transcript::{Kind, Recorder};
 
 /// 2029-02-01T00:00:00Z, inside the vector root's validity.
@@ -160,6 +160,7 @@ fn crl_signed_after_typed_codes_wrong_then_right() {
         &mut rec,
     )
     .expect_err("stop");
+    assert_eq!(e.kind, ErrorKind::Cancelled);
     assert_eq!(
         e.message,
         "scripted console: no answer left for confirmer-1-code"
@@ -196,6 +197,7 @@ fn crl_signed_after_typed_codes_wrong_then_right() {
         &mut rec,
     )
     .expect_err("same person");
+    assert_eq!(e.kind, ErrorKind::SamePersonTwice);
     assert_eq!(e.exit_code(), exit::INPUT);
     assert_eq!(
         e.message,
@@ -285,6 +287,7 @@ fn wrong_codes_stop_a_rotation_before_any_share_is_read() {
         &mut rec,
     )
     .expect_err("three wrong codes");
+    assert_eq!(e.kind, ErrorKind::ConfirmationRefused);
     assert_eq!(
         e.message,
         "Carol did not type the confirmation code: nothing was signed"
@@ -346,8 +349,13 @@ fn the_csr_hash_is_typed_after_the_csr_is_shown() {
 
     let mut c = Scripted::new().line(Question::CsrSha256, "not a hash");
     let e = out_of_band_hash(&mut c, &path, &csr, None).expect_err("malformed");
+    assert_eq!(e.kind, ErrorKind::TypedValue);
     assert_eq!(e.exit_code(), exit::INPUT);
-    assert!(e.message.contains("the typed CSR hash"), "{}", e.message);
+    assert!(
+        e.message.starts_with("the typed CSR hash: not a SHA-256"),
+        "{}",
+        e.message
+    );
 
     // Given on the command line: nothing is shown or asked.
     let mut c = Scripted::new();

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use proptest::prelude::*;
-use rootkey::error::Fault;
+use rootkey::error::Kind;
 use rootkey::pdfdoc::{Block, Document, PaperSize, render};
 
 const ROWS: usize = 200;
@@ -302,7 +302,7 @@ fn bad_rows_are_reported_not_rendered() {
         rows[41].push("extra".into());
     }
     let e = render(&doc, PaperSize::A4).unwrap_err();
-    assert_eq!(e.fault, Fault::Input);
+    assert_eq!(e.kind, Kind::PdfContent);
     assert!(
         e.to_string()
             .contains("PDF block 7: table row 42: 5 cells but the table has 4 columns"),

@@ -27,7 +27,7 @@ use super::RootCert;
 use super::crl::ParsedCrl;
 use super::sigverify;
 use crate::encoding::time::UtcTime;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 /// Longest path below the root that is searched.
 const MAX_DEPTH: usize = 8;
@@ -118,16 +118,20 @@ pub fn load_certificates(bytes: &[u8], origin: &str) -> Result<Vec<Given>> {
 
 fn decode(der: &[u8], origin: &str) -> Result<Given> {
     let cert = Certificate::from_der(der).map_err(|e| {
-        Error::input(format!(
-            "{origin}: not a DER certificate ({})",
-            super::der_offset::describe(e, der, &|d| Certificate::from_der(d).err())
-        ))
+        Error::new(
+            Kind::Der,
+            format!(
+                "{origin}: not a DER certificate ({})",
+                super::der_offset::describe(e, der, &|d| Certificate::from_der(d).err())
+            ),
+        )
         .hint("the file is damaged or is not a certificate: get an intact copy from its source")
     })?;
     if cert.to_der().ok().as_deref() != Some(der) {
-        return Err(Error::input(format!(
-            "{origin}: the certificate is not in canonical DER"
-        )));
+        return Err(Error::new(
+            Kind::Der,
+            format!("{origin}: the certificate is not in canonical DER"),
+        ));
     }
     Ok(Given {
         origin: origin.to_string(),
@@ -242,7 +246,7 @@ pub fn verify(
     given: &[Given],
 ) -> Result<Report> {
     let root_cert = Certificate::from_der(&root.der)
-        .map_err(|e| Error::input(format!("root certificate: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("root certificate: {e}")))?;
     // Validity is in whole seconds.
     let at_s = at.whole_seconds();
     let at_text = at_s.to_string();

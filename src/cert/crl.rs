@@ -40,7 +40,7 @@ use x509_cert::{
 
 use super::{ED25519_OID, RootCert, tlv};
 use crate::encoding::time::UtcTime;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 mod read;
 mod revocation;
@@ -127,29 +127,39 @@ fn increment(n: &[u8]) -> Vec<u8> {
 }
 
 /// Checks the request and builds the TBSCertList (see the module documentation for the
-/// profile). Operator mistakes (dates, a serial revoked twice, a too-long nextUpdate) are
-/// [`Error::operator`]; a previous CRL not issued by `root` is [`Error::verification`].
+/// profile). Operator mistakes are [`Kind::Validity`] (dates, a too-long nextUpdate) and
+/// [`Kind::RevokedSerial`] (a serial revoked twice); a previous CRL not issued by `root` is a
+/// verification failure.
 pub fn prepare(p: &CrlParams<'_>) -> Result<CrlDraft> {
     let root = RootFacts::of(p.root)?;
     let this_update = p.this_update.whole_seconds();
     let days = p.next_update_days;
     if days == 0 || days > MAX_NEXT_UPDATE_DAYS {
-        return Err(Error::operator(format!(
-            "nextUpdate {days} days after thisUpdate: must be 1 to {MAX_NEXT_UPDATE_DAYS} days (twelve months at most, CA/Browser Forum BR §4.9.7)"
-        )));
+        return Err(Error::new(
+            Kind::Validity,
+            format!(
+                "nextUpdate {days} days after thisUpdate: must be 1 to {MAX_NEXT_UPDATE_DAYS} days (twelve months at most, CA/Browser Forum BR §4.9.7)"
+            ),
+        ));
     }
     let next_update = this_update.plus_days(u64::from(days)).ok_or_else(|| {
-        Error::operator("nextUpdate: not a representable time (after 9999-12-31T23:59:59Z)")
+        Error::new(
+            Kind::Validity,
+            "nextUpdate: not a representable time (after 9999-12-31T23:59:59Z)",
+        )
     })?;
     if this_update < root.not_before {
-        return Err(Error::operator(format!(
-            "thisUpdate {} is before the root certificate's notBefore {}",
-            this_update, root.not_before
-        ))
+        return Err(Error::new(
+            Kind::Validity,
+            format!(
+                "thisUpdate {} is before the root certificate's notBefore {}",
+                this_update, root.not_before
+            ),
+        )
         .hint("check the clock of the ceremony machine"));
     }
     if next_update > root.not_after {
-        return Err(Error::operator(format!(
+        return Err(Error::new(Kind::Validity, format!(
             "nextUpdate {} ({days} days after thisUpdate {}) is after the root certificate's notAfter {}",
             next_update, this_update, root.not_after
         ))
@@ -160,7 +170,7 @@ pub fn prepare(p: &CrlParams<'_>) -> Result<CrlDraft> {
         Some(prev) => {
             root.check_issued(prev, p.root, "the previous CRL")?;
             if this_update <= prev.this_update {
-                return Err(Error::operator(format!(
+                return Err(Error::new(Kind::Validity, format!(
                     "thisUpdate {} is not after the previous CRL's thisUpdate {} (CRL number {})",
                     this_update,
                     prev.this_update,
@@ -183,15 +193,19 @@ pub fn prepare(p: &CrlParams<'_>) -> Result<CrlDraft> {
     for r in p.revoke {
         let serial = r.serial_hex();
         if let Some(problem) = integer_problem(&r.serial) {
-            return Err(Error::operator(format!(
-                "serial {serial}: the serial number {problem}"
-            )));
+            return Err(Error::new(
+                Kind::RevokedSerial,
+                format!("serial {serial}: the serial number {problem}"),
+            ));
         }
         if r.revoked_at > this_update {
-            return Err(Error::operator(format!(
-                "serial {serial}: revocation date {} is after thisUpdate {}",
-                r.revoked_at, this_update
-            )));
+            return Err(Error::new(
+                Kind::RevokedSerial,
+                format!(
+                    "serial {serial}: revocation date {} is after thisUpdate {}",
+                    r.revoked_at, this_update
+                ),
+            ));
         }
         if let Some(pos) = revoked.iter().position(|o| o.serial == r.serial) {
             let msg = if pos < carried_forward {
@@ -202,14 +216,14 @@ pub fn prepare(p: &CrlParams<'_>) -> Result<CrlDraft> {
             } else {
                 format!("serial {serial} is given twice")
             };
-            return Err(Error::operator(msg));
+            return Err(Error::new(Kind::RevokedSerial, msg));
         }
         revoked.push(r.clone());
     }
     let tbs = build_tbs(&root, &number, this_update, next_update, &revoked)?;
     let tbs_der = tbs
         .to_der()
-        .map_err(|e| Error::input(format!("CRL: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("CRL: {e}")))?;
     Ok(CrlDraft {
         tbs_sha256: Sha256::digest(&tbs_der).into(),
         tbs_der,
@@ -225,7 +239,8 @@ fn extension(oid: der::oid::ObjectIdentifier, value_der: Vec<u8>) -> Result<Exte
     Ok(Extension {
         extn_id: oid,
         critical: false,
-        extn_value: OctetString::new(value_der).map_err(|e| Error::input(format!("CRL: {e}")))?,
+        extn_value: OctetString::new(value_der)
+            .map_err(|e| Error::new(Kind::Der, format!("CRL: {e}")))?,
     })
 }
 
@@ -236,7 +251,7 @@ fn build_tbs(
     next_update: UtcTime,
     revoked: &[Revocation],
 ) -> Result<TbsCertList> {
-    let der_err = |e: der::Error| Error::input(format!("CRL: {e}"));
+    let der_err = |e: der::Error| Error::new(Kind::Der, format!("CRL: {e}"));
     let mut entries = Vec::with_capacity(revoked.len());
     for r in revoked {
         // The content bytes are checked (positive, minimal); decoding the INTEGER keeps them.
@@ -274,25 +289,26 @@ fn build_tbs(
 
 /// Builds the CertificateList DER from `draft` and `signature` (over `draft.tbs_der`), reads it
 /// back with [`parse`], and checks that the embedded TBS is byte-identical to the draft and that
-/// it was issued by `root` (issuer, key identifier, signature); else [`Error::verification`].
+/// it was issued by `root` (issuer, key identifier, signature); else a verification failure.
 pub fn assemble(draft: &CrlDraft, signature: &Signature, root: &RootCert) -> Result<Vec<u8>> {
     let tbs_cert_list: TbsCertList = TbsCertList::from_der(&draft.tbs_der)
-        .map_err(|e| Error::input(format!("CRL draft: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("CRL draft: {e}")))?;
     let crl = CertificateList {
         tbs_cert_list,
         signature_algorithm: ed25519_algorithm(),
         signature: BitString::from_bytes(&signature.to_bytes())
-            .map_err(|e| Error::input(format!("CRL signature: {e}")))?,
+            .map_err(|e| Error::new(Kind::Der, format!("CRL signature: {e}")))?,
     };
     let der = crl
         .to_der()
-        .map_err(|e| Error::input(format!("CRL: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("CRL: {e}")))?;
     let origin = "the signed CRL";
     let parsed = parse(&der, origin)?;
     if parsed.tbs_der != draft.tbs_der {
-        return Err(Error::verification(format!(
-            "{origin}: its TBSCertList differs from the confirmed draft"
-        )));
+        return Err(Error::new(
+            Kind::SignedDiffers,
+            format!("{origin}: its TBSCertList differs from the confirmed draft"),
+        ));
     }
     RootFacts::of(root)?.check_issued(&parsed, root, origin)?;
     Ok(der)
@@ -301,7 +317,7 @@ pub fn assemble(draft: &CrlDraft, signature: &Signature, root: &RootCert) -> Res
 /// PEM (`X509 CRL`, base64 in 64-column lines, LF line ends).
 pub fn to_pem(der: &[u8]) -> Result<String> {
     der::pem::encode_string(PEM_LABEL, LineEnding::LF, der)
-        .map_err(|e| Error::input(format!("CRL PEM: {e}")))
+        .map_err(|e| Error::new(Kind::Der, format!("CRL PEM: {e}")))
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ use x509_cert::{
 };
 
 use super::sigverify::{self, KeyType};
-use crate::error::{Error, Fault, Result};
+use crate::error::{Error, Fault, Kind, Result};
 
 /// Largest accepted input (PEM or DER). Vault's RSA 4096 CSR is under 2 KiB.
 pub const MAX_CSR_BYTES: usize = 64 * 1024;
@@ -67,15 +67,21 @@ pub struct Csr {
 /// Parses PEM or raw DER and checks the request (see the module documentation). `origin`
 /// (e.g. `CSR req.pem`) prefixes every message.
 pub fn parse(bytes: &[u8], origin: &str) -> Result<Csr> {
-    let fail = |msg: String| Error::input(format!("{origin}: {msg}"));
+    let fail = |msg: String| Error::new(Kind::Der, format!("{origin}: {msg}"));
     if bytes.len() > MAX_CSR_BYTES {
-        return Err(fail(format!(
-            "{} bytes is more than the 64 KiB a certificate request may have",
-            bytes.len()
-        )));
+        return Err(Error::new(
+            Kind::RequestRefused,
+            format!(
+                "{origin}: {}",
+                format_args!(
+                    "{} bytes is more than the 64 KiB a certificate request may have",
+                    bytes.len()
+                )
+            ),
+        ));
     }
     let der = crate::pem::read(bytes, origin, &CSR_PEM)?.remove(0).der;
-    let req = decode(&der).map_err(fail)?;
+    let req = decode(&der).map_err(|e| e.context(origin))?;
     let info = &req.info;
     let key_type = sigverify::key_type(&info.public_key).map_err(|e| e.context(origin))?;
 
@@ -87,7 +93,7 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<Csr> {
         fail("the signature BIT STRING has unused bits (not a whole number of octets)".into())
     })?;
     sigverify::verify(&info.public_key, &req.algorithm, &signed, signature).map_err(|e| {
-        if e.fault != Fault::Verification {
+        if e.fault() != Fault::Verification {
             return e.context(origin);
         }
         let mut msg = format!(
@@ -96,19 +102,21 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<Csr> {
         if e.message != sigverify::DOES_NOT_VERIFY {
             msg.push_str(&format!("; {}", e.message));
         }
-        Error::verification(msg)
+        Error::new(Kind::SignatureInvalid, msg)
             .hint("ask the requester for the CSR again and compare its SHA-256 with the hash they sent out of band")
     })?;
 
     // RFC 5280 §4.1.2.6: "If the subject is a CA ..., then the subject field MUST be populated
     // with a non-empty distinguished name".
     if info.subject.is_empty() {
-        return Err(fail(
-            "the subject is empty; a CA certificate needs a non-empty subject (RFC 5280 §4.1.2.6)"
-                .into(),
+        return Err(Error::new(
+            Kind::RequestRefused,
+            format!(
+                "{origin}: the subject is empty; a CA certificate needs a non-empty subject (RFC 5280 §4.1.2.6)"
+            ),
         ));
     }
-    let (extensions, other_attributes) = attributes(info).map_err(fail)?;
+    let (extensions, other_attributes) = attributes(info).map_err(|e| e.context(origin))?;
     let spki_der = info.public_key.to_der().map_err(|e| fail(format!("{e}")))?;
     Ok(Csr {
         sha256: Sha256::digest(&der).into(),
@@ -134,32 +142,38 @@ const CSR_PEM: crate::pem::Expect<'static> = crate::pem::Expect {
 };
 
 /// Decodes the CertificationRequest and checks that it is canonical DER and version v1.
-fn decode(der: &[u8]) -> std::result::Result<CertReq, String> {
+fn decode(der: &[u8]) -> Result<CertReq> {
     let req = CertReq::from_der(der).map_err(|e| match declared_version(der) {
         // RFC 2986 §4.1: "version is the version number, for compatibility with future
         // revisions of this document. It shall be 0 for this version of the standard."
-        Some(v) if v != [0] => format!(
-            "version {} is not v1 (0) (RFC 2986 §4.1)",
-            if v.len() <= 4 {
-                v.iter()
-                    .fold(0i64, |a, b| (a << 8) | i64::from(*b))
-                    .to_string()
-            } else {
-                format!("0x{}", hex::encode(&v))
-            }
+        Some(v) if v != [0] => Error::new(
+            Kind::RequestRefused,
+            format!(
+                "version {} is not v1 (0) (RFC 2986 §4.1)",
+                if v.len() <= 4 {
+                    v.iter()
+                        .fold(0i64, |a, b| (a << 8) | i64::from(*b))
+                        .to_string()
+                } else {
+                    format!("0x{}", hex::encode(&v))
+                }
+            ),
         ),
-        _ => format!(
-            "not a DER PKCS#10 certificate request (RFC 2986 §4): {}",
-            super::der_offset::describe(e, der, &|d| CertReq::from_der(d).err())
+        _ => Error::new(
+            Kind::Der,
+            format!(
+                "not a DER PKCS#10 certificate request (RFC 2986 §4): {}",
+                super::der_offset::describe(e, der, &|d| CertReq::from_der(d).err())
+            ),
         ),
     })?;
     // The hash of a request must pin one encoding: the bytes must be the DER encoding
     // (X.690 §10), which is what re-encoding the decoded value gives.
     if req.to_der().ok().as_deref() != Some(der) {
-        return Err(
-            "the request is not in canonical DER (it re-encodes differently, RFC 2986 §4 requires DER)"
-                .into(),
-        );
+        return Err(Error::new(
+            Kind::Der,
+            "the request is not in canonical DER (it re-encodes differently, RFC 2986 §4 requires DER)",
+        ));
     }
     Ok(req)
 }
@@ -180,7 +194,7 @@ fn declared_version(der: &[u8]) -> Option<Vec<u8>> {
 /// The requested extensions and the OIDs of the other attributes.
 fn attributes(
     info: &x509_cert::request::CertReqInfo,
-) -> std::result::Result<(Vec<Extension>, Vec<ObjectIdentifier>), String> {
+) -> Result<(Vec<Extension>, Vec<ObjectIdentifier>)> {
     let mut extensions: Option<Vec<Extension>> = None;
     let mut others = Vec::new();
     for attr in info.attributes.iter() {
@@ -190,46 +204,58 @@ fn attributes(
         }
         // RFC 2985 §5.4.2: extensionRequest is single-valued.
         if extensions.is_some() {
-            return Err(
-                "more than one extensionRequest attribute (RFC 2985 §5.4.2 allows one)".into(),
-            );
+            return Err(Error::new(
+                Kind::RequestRefused,
+                "more than one extensionRequest attribute (RFC 2985 §5.4.2 allows one)",
+            ));
         }
         let value = match attr.values.as_slice() {
             [one] => one,
             more => {
-                return Err(format!(
-                    "the extensionRequest attribute has {} values; it must have exactly one (RFC 2985 §5.4.2)",
-                    more.len()
+                return Err(Error::new(
+                    Kind::RequestRefused,
+                    format!(
+                        "the extensionRequest attribute has {} values; it must have exactly one (RFC 2985 §5.4.2)",
+                        more.len()
+                    ),
                 ));
             }
         };
         // Attribute values are kept as raw DER by the request decoder: decode this one and
         // check that it too is canonical (e.g. no explicit critical FALSE, X.690 §11.5).
-        let raw = value.to_der().map_err(|e| format!("{e}"))?;
+        let raw = value
+            .to_der()
+            .map_err(|e| Error::new(Kind::Der, e.to_string()))?;
         let list = ExtensionReq::from_der(&raw).map_err(|e| {
-            format!("the extensionRequest attribute is not a list of extensions: {e}")
+            Error::new(
+                Kind::Der,
+                format!("the extensionRequest attribute is not a list of extensions: {e}"),
+            )
         })?;
         if list.to_der().ok().as_deref() != Some(raw.as_slice()) {
-            return Err(
-                "the extensionRequest attribute is not in canonical DER (it re-encodes differently)"
-                    .into(),
-            );
+            return Err(Error::new(
+                Kind::Der,
+                "the extensionRequest attribute is not in canonical DER (it re-encodes differently)",
+            ));
         }
         let list = list.0;
         // RFC 5272 §3.1: ExtensionReq ::= SEQUENCE SIZE (1..MAX) OF Extension.
         if list.is_empty() {
-            return Err(
-                "the extensionRequest attribute holds no extension (RFC 5272 §3.1: SIZE (1..MAX))"
-                    .into(),
-            );
+            return Err(Error::new(
+                Kind::RequestRefused,
+                "the extensionRequest attribute holds no extension (RFC 5272 §3.1: SIZE (1..MAX))",
+            ));
         }
         // RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a
         // particular extension."
         for (i, ext) in list.iter().enumerate() {
             if list[..i].iter().any(|e| e.extn_id == ext.extn_id) {
-                return Err(format!(
-                    "the request asks for extension {} twice (RFC 5280 §4.2)",
-                    ext.extn_id
+                return Err(Error::new(
+                    Kind::RequestRefused,
+                    format!(
+                        "the request asks for extension {} twice (RFC 5280 §4.2)",
+                        ext.extn_id
+                    ),
                 ));
             }
         }

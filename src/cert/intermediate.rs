@@ -49,7 +49,7 @@ use x509_cert::{
 use super::profile::{IntermediateProfile, extension_name};
 use super::{ED25519_OID, RootCert, key_identifier};
 use crate::encoding::time::UtcTime;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 pub use super::previous::{PreviousCheck, check_previous, load_certificate};
 
@@ -141,23 +141,28 @@ impl BuilderProfile for InterProfile {
 fn ext<T: Encode + AssociatedOid>(critical: bool, value: &T) -> Result<Extension> {
     let der = value
         .to_der()
-        .map_err(|e| Error::input(format!("encoding extension {}: {e}", T::OID)))?;
+        .map_err(|e| Error::new(Kind::Der, format!("encoding extension {}: {e}", T::OID)))?;
     Ok(Extension {
         extn_id: T::OID,
         critical,
         extn_value: OctetString::new(der)
-            .map_err(|e| Error::input(format!("encoding extension {}: {e}", T::OID)))?,
+            .map_err(|e| Error::new(Kind::Der, format!("encoding extension {}: {e}", T::OID)))?,
     })
 }
 
 /// The root certificate's subjectKeyIdentifier (RFC 7093 method 1 when it has none).
 pub fn root_key_id(root: &RootCert) -> Result<Vec<u8>> {
     let cert = Certificate::from_der(&root.der)
-        .map_err(|e| Error::input(format!("root certificate: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("root certificate: {e}")))?;
     let ski = cert
         .tbs_certificate()
         .get_extension::<SubjectKeyIdentifier>()
-        .map_err(|e| Error::input(format!("root certificate: subjectKeyIdentifier: {e}")))?;
+        .map_err(|e| {
+            Error::new(
+                Kind::Der,
+                format!("root certificate: subjectKeyIdentifier: {e}"),
+            )
+        })?;
     Ok(match ski {
         Some((_, s)) => s.0.as_bytes().to_vec(),
         None => key_identifier(&root.public_key_bytes()),
@@ -165,7 +170,7 @@ pub fn root_key_id(root: &RootCert) -> Result<Vec<u8>> {
 }
 
 fn ia5(uri: &str) -> Result<Ia5String> {
-    Ia5String::new(uri).map_err(|e| Error::input(format!("URI {uri:?}: {e}")))
+    Ia5String::new(uri).map_err(|e| Error::new(Kind::Der, format!("URI {uri:?}: {e}")))
 }
 
 /// Builds the TBSCertificate from the profile. Checks the validity against the profile's 8-year
@@ -179,7 +184,7 @@ pub fn prepare(
     let start = not_before.whole_seconds();
     let total = u64::from(profile.total_days());
     let end = start.plus_days(total).ok_or_else(|| {
-            Error::operator(format!(
+            Error::new(Kind::Validity, format!(
                 "notBefore {} + {total} days (validity.days + validity.overlap_days of the profile \"{}\") gives a notAfter after 9999-12-31T23:59:59Z, the last time a certificate can express",
                 start,
                 profile.name
@@ -190,16 +195,19 @@ pub fn prepare(
             ))
         })?;
     let root_cert = Certificate::from_der(&root.der)
-        .map_err(|e| Error::input(format!("root certificate: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("root certificate: {e}")))?;
     if start < root.not_before {
-        return Err(Error::operator(format!(
-            "notBefore {} is before the root certificate's notBefore {}",
-            start, root.not_before
-        ))
+        return Err(Error::new(
+            Kind::Validity,
+            format!(
+                "notBefore {} is before the root certificate's notBefore {}",
+                start, root.not_before
+            ),
+        )
         .hint("check the clock, or give --not-before within the root's validity"));
     }
     if end > root.not_after {
-        return Err(Error::operator(format!(
+        return Err(Error::new(Kind::Validity, format!(
             "the intermediate would be valid until {} ({} + {} days), past the root certificate's notAfter {}",
             end, start, total,
             root.not_after
@@ -210,18 +218,22 @@ pub fn prepare(
         )));
     }
     let mut serial = [0u8; 16];
-    getrandom::fill(&mut serial)
-        .map_err(|e| Error::environment(format!("the OS random number generator failed: {e}")))?;
-    let serial =
-        SerialNumber::new(&serial).map_err(|e| Error::input(format!("serial number: {e}")))?;
+    getrandom::fill(&mut serial).map_err(|e| {
+        Error::new(
+            Kind::Random,
+            format!("the OS random number generator failed: {e}"),
+        )
+    })?;
+    let serial = SerialNumber::new(&serial)
+        .map_err(|e| Error::new(Kind::Der, format!("serial number: {e}")))?;
     let issuer = Name::from_der(
         &root_cert
             .tbs_certificate()
             .subject()
             .to_der()
-            .map_err(|e| Error::input(format!("root subject: {e}")))?,
+            .map_err(|e| Error::new(Kind::Der, format!("root subject: {e}")))?,
     )
-    .map_err(|e| Error::input(format!("root subject: {e}")))?;
+    .map_err(|e| Error::new(Kind::Der, format!("root subject: {e}")))?;
 
     let mut extensions = Vec::new();
     let mut shown = Vec::new();
@@ -241,14 +253,15 @@ pub fn prepare(
     shown.push((ku_text, true));
     let ski_bytes = key_identifier(req.spki.subject_public_key.raw_bytes());
     let ski = SubjectKeyIdentifier(
-        OctetString::new(ski_bytes.clone()).map_err(|e| Error::input(e.to_string()))?,
+        OctetString::new(ski_bytes.clone()).map_err(|e| Error::new(Kind::Der, e.to_string()))?,
     );
     extensions.push(ext(false, &ski)?);
     shown.push((hex::encode(&ski_bytes), false));
     let aki_bytes = root_key_id(root)?;
     let aki = AuthorityKeyIdentifier {
         key_identifier: Some(
-            OctetString::new(aki_bytes.clone()).map_err(|e| Error::input(e.to_string()))?,
+            OctetString::new(aki_bytes.clone())
+                .map_err(|e| Error::new(Kind::Der, e.to_string()))?,
         ),
         authority_cert_issuer: None,
         authority_cert_serial_number: None,
@@ -326,16 +339,16 @@ pub fn prepare(
     };
     let validity = Validity::new(start.to_x509(), end.to_x509());
     let mut builder = CertificateBuilder::new(bp, serial, validity, req.spki.clone())
-        .map_err(|e| Error::input(format!("intermediate certificate: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("intermediate certificate: {e}")))?;
     let tbs_der = builder
         .finalize(&PublicOnly(root.public_key))
-        .map_err(|e| Error::input(format!("intermediate certificate: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("intermediate certificate: {e}")))?;
     let tbs = TbsCertificate::from_der(&tbs_der)
-        .map_err(|e| Error::input(format!("intermediate certificate: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("intermediate certificate: {e}")))?;
     let spki_der = req
         .spki
         .to_der()
-        .map_err(|e| Error::input(format!("CSR public key: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("CSR public key: {e}")))?;
     let v = tbs.validity();
     Ok(Draft {
         tbs_sha256: Sha256::digest(&tbs_der).into(),
@@ -359,15 +372,15 @@ pub fn assemble(draft: &Draft, signature: &Signature, root: &RootCert) -> Result
         parameters: None,
     };
     let sig = BitString::from_bytes(&signature.to_bytes())
-        .map_err(|e| Error::input(format!("signature: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("signature: {e}")))?;
     let mut body = draft.tbs_der.clone();
     body.extend(
         alg.to_der()
-            .map_err(|e| Error::input(format!("signature algorithm: {e}")))?,
+            .map_err(|e| Error::new(Kind::Der, format!("signature algorithm: {e}")))?,
     );
     body.extend(
         sig.to_der()
-            .map_err(|e| Error::input(format!("signature: {e}")))?,
+            .map_err(|e| Error::new(Kind::Der, format!("signature: {e}")))?,
     );
     // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }.
     let der = super::tlv(0x30, &body);
@@ -376,14 +389,19 @@ pub fn assemble(draft: &Draft, signature: &Signature, root: &RootCert) -> Result
 }
 
 fn check_signed(der: &[u8], draft: &Draft, root: &RootCert) -> Result<()> {
-    let cert = Certificate::from_der(der)
-        .map_err(|e| Error::verification(format!("the signed certificate does not parse: {e}")))?;
+    let cert = Certificate::from_der(der).map_err(|e| {
+        Error::new(
+            Kind::SignedDiffers,
+            format!("the signed certificate does not parse: {e}"),
+        )
+    })?;
     let tbs = cert
         .tbs_certificate()
         .to_der()
-        .map_err(|e| Error::verification(format!("signed certificate: {e}")))?;
+        .map_err(|e| Error::new(Kind::SignedDiffers, format!("signed certificate: {e}")))?;
     if tbs != draft.tbs_der || cert.to_der().ok().as_deref() != Some(der) {
-        return Err(Error::verification(
+        return Err(Error::new(
+            Kind::SignedDiffers,
             "the signed certificate's TBSCertificate differs from the one confirmed",
         ));
     }
@@ -391,9 +409,14 @@ fn check_signed(der: &[u8], draft: &Draft, root: &RootCert) -> Result<()> {
         .signature()
         .as_bytes()
         .and_then(|b| Signature::from_slice(b).ok())
-        .ok_or_else(|| Error::verification("the signed certificate's signature is malformed"))?;
+        .ok_or_else(|| {
+            Error::new(
+                Kind::SignatureInvalid,
+                "the signed certificate's signature is malformed",
+            )
+        })?;
     root.public_key.verify_strict(&tbs, &sig).map_err(|_| {
-        Error::verification(
+        Error::new(Kind::SignatureInvalid,
             "the intermediate's signature does not verify under root.pem's key; nothing was written",
         )
     })
@@ -401,9 +424,10 @@ fn check_signed(der: &[u8], draft: &Draft, root: &RootCert) -> Result<()> {
 
 /// PEM of a certificate DER.
 pub fn to_pem(der: &[u8]) -> Result<String> {
-    let cert = Certificate::from_der(der).map_err(|e| Error::input(format!("certificate: {e}")))?;
+    let cert = Certificate::from_der(der)
+        .map_err(|e| Error::new(Kind::Der, format!("certificate: {e}")))?;
     cert.to_pem(LineEnding::LF)
-        .map_err(|e| Error::input(format!("certificate PEM: {e}")))
+        .map_err(|e| Error::new(Kind::Der, format!("certificate PEM: {e}")))
 }
 
 /// The confirmation code both confirmers type: the first 4 bytes of the TBS hash as two

@@ -32,7 +32,7 @@ use x509_cert::{
 };
 
 use crate::encoding::time::UtcTime;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::key::RootKey;
 
 pub mod chain;
@@ -86,24 +86,33 @@ impl RootProfile {
     /// Parses a profile; `origin` names the file in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<RootProfile> {
         let p: RootProfile = toml::from_str(text).map_err(|e| {
-            Error::input(format!(
-                "root profile {}",
-                crate::tomlpos::describe(origin, text, &e)
-            ))
+            Error::new(
+                Kind::ProfileFile,
+                format!(
+                    "root profile {}",
+                    crate::tomlpos::describe(origin, text, &e)
+                ),
+            )
         })?;
         let at = |key: &str| crate::tomlpos::at(origin, text, key);
         if p.validity_years == 0 || p.validity_years > 50 {
-            return Err(Error::input(format!(
-                "root profile {}: validity_years = {} must be between 1 and 50",
-                at("validity_years"),
-                p.validity_years
-            )));
+            return Err(Error::new(
+                Kind::ProfileFile,
+                format!(
+                    "root profile {}: validity_years = {} must be between 1 and 50",
+                    at("validity_years"),
+                    p.validity_years
+                ),
+            ));
         }
         if p.subject.common_name.trim().is_empty() {
-            return Err(Error::input(format!(
-                "root profile {}: subject.common_name is empty",
-                at("subject.common_name")
-            )));
+            return Err(Error::new(
+                Kind::ProfileFile,
+                format!(
+                    "root profile {}: subject.common_name is empty",
+                    at("subject.common_name")
+                ),
+            ));
         }
         let s = &p.subject;
         // RFC 5280 Appendix A upper bounds: ub-common-name, ub-organization-name and
@@ -123,19 +132,25 @@ impl RootProfile {
                 || v.chars().count() > limit
                 || v.chars().any(crate::error::is_unsafe_char)
             {
-                return Err(Error::input(format!(
-                    "root profile {}: subject.{field} must be 1 to {limit} characters without control characters",
-                    at(&format!("subject.{field}"))
-                )));
+                return Err(Error::new(
+                    Kind::ProfileFile,
+                    format!(
+                        "root profile {}: subject.{field} must be 1 to {limit} characters without control characters",
+                        at(&format!("subject.{field}"))
+                    ),
+                ));
             }
         }
         if let Some(c) = &p.subject.country
             && (c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()))
         {
-            return Err(Error::input(format!(
-                "root profile {}: subject.country must be two capital letters (ISO 3166), got \"{c}\"",
-                at("subject.country")
-            )));
+            return Err(Error::new(
+                Kind::ProfileFile,
+                format!(
+                    "root profile {}: subject.country must be two capital letters (ISO 3166), got \"{c}\"",
+                    at("subject.country")
+                ),
+            ));
         }
         Ok(p)
     }
@@ -162,8 +177,12 @@ impl RootProfile {
         }
         rdns.push(rdn(OID_CN, 0x0c, &cn));
         let der = tlv(0x30, &rdns.concat());
-        Name::from_der(&der)
-            .map_err(|e| Error::input(format!("root profile: subject is not a valid name: {e}")))
+        Name::from_der(&der).map_err(|e| {
+            Error::new(
+                Kind::Der,
+                format!("root profile: subject is not a valid name: {e}"),
+            )
+        })
     }
 }
 
@@ -264,30 +283,34 @@ pub fn build_root(
     now: UtcTime,
 ) -> Result<String> {
     let mut serial = [0u8; 16];
-    getrandom::fill(&mut serial)
-        .map_err(|e| Error::environment(format!("the OS random number generator failed: {e}")))?;
+    getrandom::fill(&mut serial).map_err(|e| {
+        Error::new(
+            Kind::Random,
+            format!("the OS random number generator failed: {e}"),
+        )
+    })?;
     // 128 random bits; a leading 0x00 is added by DER if the top bit is set, so it stays positive.
-    let serial =
-        SerialNumber::new(&serial).map_err(|e| Error::input(format!("serial number: {e}")))?;
+    let serial = SerialNumber::new(&serial)
+        .map_err(|e| Error::new(Kind::Der, format!("serial number: {e}")))?;
     let start = now.whole_seconds();
     let end = start.plus_years(profile.validity_years).ok_or_else(|| {
         Error::input("certificate validity end is not a valid date (after 9999-12-31)")
     })?;
     let validity = Validity::new(start.to_x509(), end.to_x509());
     let spki = SubjectPublicKeyInfoOwned::from_der(&ed25519_spki_der(&key.public_key_bytes()))
-        .map_err(|e| Error::input(format!("public key: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("public key: {e}")))?;
     let bp = RootBuilderProfile {
         subject: profile.subject_name(rehearsal)?,
         path_len: profile.path_len,
     };
     let builder = CertificateBuilder::new(bp, serial, validity, spki)
-        .map_err(|e| Error::input(format!("root certificate: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("root certificate: {e}")))?;
     let cert = builder
         .build::<_, Signature>(key.signing_key())
-        .map_err(|e| Error::input(format!("root certificate: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("root certificate: {e}")))?;
     crate::secret::scrub_stack();
     cert.to_pem(LineEnding::LF)
-        .map_err(|e| Error::input(format!("root certificate PEM: {e}")))
+        .map_err(|e| Error::new(Kind::Der, format!("root certificate PEM: {e}")))
 }
 
 /// A loaded and self-verified root certificate.
@@ -327,31 +350,46 @@ impl RootCert {
         // the certificate hash in the manifest pins the file itself (formats.md, "Loading
         // root.pem").
         let cert = Certificate::from_der(&der).map_err(|e| {
-            Error::input(format!(
-                "{origin}: not a valid DER certificate: {}",
-                der_offset::describe(e, &der, &|d| Certificate::from_der(d).err())
-            ))
+            Error::new(
+                Kind::Der,
+                format!(
+                    "{origin}: not a valid DER certificate: {}",
+                    der_offset::describe(e, &der, &|d| Certificate::from_der(d).err())
+                ),
+            )
         })?;
         if cert.to_der().ok().as_deref() != Some(der.as_slice()) {
-            return Err(Error::input(format!(
-                "{origin}: the certificate is not in canonical DER (it re-encodes differently)"
-            )));
+            return Err(Error::new(
+                Kind::Der,
+                format!(
+                    "{origin}: the certificate is not in canonical DER (it re-encodes differently)"
+                ),
+            ));
         }
         let tbs = cert.tbs_certificate();
         let spki = tbs.subject_public_key_info();
         if spki.algorithm.oid != ED25519_OID || cert.signature_algorithm().oid != ED25519_OID {
-            return Err(Error::input(format!(
-                "{origin}: not an Ed25519 certificate (key algorithm {})",
-                spki.algorithm.oid
-            )));
+            return Err(Error::new(
+                Kind::Unsupported,
+                format!(
+                    "{origin}: not an Ed25519 certificate (key algorithm {})",
+                    spki.algorithm.oid
+                ),
+            ));
         }
         let pk: [u8; 32] = spki
             .subject_public_key
             .as_bytes()
             .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| Error::input(format!("{origin}: Ed25519 key is not 32 bytes")))?;
-        let public_key = VerifyingKey::from_bytes(&pk)
-            .map_err(|e| Error::input(format!("{origin}: invalid Ed25519 public key: {e}")))?;
+            .ok_or_else(|| {
+                Error::new(Kind::Der, format!("{origin}: Ed25519 key is not 32 bytes"))
+            })?;
+        let public_key = VerifyingKey::from_bytes(&pk).map_err(|e| {
+            Error::new(
+                Kind::Der,
+                format!("{origin}: invalid Ed25519 public key: {e}"),
+            )
+        })?;
         // A root must be a v3 CA certificate allowed to sign certificates (RFC 5280 §4.2.1.9,
         // §4.2.1.3).
         let ca = tbs
@@ -374,30 +412,37 @@ impl RootCert {
             .flatten()
             .any(|e| e.critical && !known.contains(&e.extn_id));
         if unknown_critical {
-            return Err(Error::input(format!(
-                "{origin}: carries a critical extension rootkey does not know; refusing it as a root"
-            )));
+            return Err(Error::new(
+                Kind::CertificateRefused,
+                format!(
+                    "{origin}: carries a critical extension rootkey does not know; refusing it as a root"
+                ),
+            ));
         }
         if tbs.version() != x509_cert::certificate::Version::V3 || !ca || !cert_sign {
-            return Err(Error::input(format!(
-                "{origin}: not a root CA certificate (needs X.509 v3, critical basicConstraints cA=TRUE and keyUsage keyCertSign)"
-            )));
+            return Err(Error::new(
+                Kind::CertificateRefused,
+                format!(
+                    "{origin}: not a root CA certificate (needs X.509 v3, critical basicConstraints cA=TRUE and keyUsage keyCertSign)"
+                ),
+            ));
         }
         if tbs.issuer() != tbs.subject() {
-            return Err(Error::input(format!(
-                "{origin}: not a self-signed root (issuer differs from subject)"
-            )));
+            return Err(Error::new(
+                Kind::CertificateRefused,
+                format!("{origin}: not a self-signed root (issuer differs from subject)"),
+            ));
         }
         let tbs_der = tbs
             .to_der()
-            .map_err(|e| Error::input(format!("{origin}: {e}")))?;
+            .map_err(|e| Error::new(Kind::Der, format!("{origin}: {e}")))?;
         let sig = cert
             .signature()
             .as_bytes()
             .and_then(|b| Signature::from_slice(b).ok())
-            .ok_or_else(|| Error::input(format!("{origin}: malformed signature")))?;
+            .ok_or_else(|| Error::new(Kind::Der, format!("{origin}: malformed signature")))?;
         public_key.verify_strict(&tbs_der, &sig).map_err(|_| {
-            Error::verification(format!(
+            Error::new(Kind::SignatureInvalid, format!(
                 "{origin}: the certificate's self-signature does not verify (modified certificate?)"
             ))
         })?;
@@ -460,7 +505,7 @@ mod tests {
             .to_pem(LineEnding::LF)
             .unwrap();
         let err = RootCert::from_pem(bad.as_bytes(), "x").unwrap_err();
-        assert!(err.message.contains("does not verify"), "{}", err.message);
+        assert_eq!(err.kind, Kind::SignatureInvalid, "{}", err.message);
     }
 
     #[test]
@@ -477,10 +522,12 @@ mod tests {
         der.insert(pos + 1, 0x81);
         let bad = pem_of(&der);
         let err = RootCert::from_pem(bad.as_bytes(), "x").unwrap_err();
+        assert_eq!(err.kind, Kind::Der, "{}", err.message);
         assert!(err.message.contains("DER"), "{}", err.message);
         // Two certificates in one file are refused.
         let two = format!("{pem}{pem}");
-        assert!(RootCert::from_pem(two.as_bytes(), "x").is_err());
+        let err = RootCert::from_pem(two.as_bytes(), "x").unwrap_err();
+        assert_eq!(err.kind, Kind::Pem, "{}", err.message);
     }
 
     fn pem_of(der: &[u8]) -> String {
@@ -491,6 +538,7 @@ mod tests {
     fn bad_country_rejected() {
         let t = "validity_years = 10\n[subject]\ncommon_name = \"X\"\ncountry = \"usa\"\n";
         let e = RootProfile::from_toml(t, "p.toml").unwrap_err();
+        assert_eq!(e.kind, Kind::ProfileFile);
         assert!(e.message.contains("country"));
     }
 }

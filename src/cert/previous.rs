@@ -11,17 +11,20 @@ use super::intermediate::Draft;
 use super::profile::IntermediateProfile;
 use super::{ED25519_OID, RootCert};
 use crate::encoding::time::UtcTime;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 /// Exactly one certificate read from a file (PEM or DER, canonical DER; see
 /// [`super::chain::load_certificates`]).
 pub fn load_certificate(bytes: &[u8], origin: &str) -> Result<Certificate> {
     let mut certs = super::chain::load_certificates(bytes, origin)?;
     if certs.len() != 1 {
-        return Err(Error::input(format!(
-            "{origin}: holds {} certificates; it must hold exactly one",
-            certs.len()
-        ))
+        return Err(Error::new(
+            Kind::NotPreviousIntermediate,
+            format!(
+                "{origin}: holds {} certificates; it must hold exactly one",
+                certs.len()
+            ),
+        )
         .hint("give last year's intermediate.pem alone (not intermediate-chain.pem or a bundle)"));
     }
     Ok(certs.remove(0).cert)
@@ -34,14 +37,14 @@ const NOT_INTERMEDIATE_HINT: &str = "give last year's intermediate certificate (
 fn refuse_not_intermediate(prev: &Certificate, origin: &str) -> Result<()> {
     let tbs = prev.tbs_certificate();
     if tbs.subject() == tbs.issuer() {
-        return Err(Error::input(format!(
+        return Err(Error::new(Kind::NotPreviousIntermediate, format!(
             "{origin}: a self-issued certificate (subject = issuer = {}) is not a previous intermediate",
             tbs.subject()
         ))
         .hint(NOT_INTERMEDIATE_HINT));
     }
     if !super::chain::is_ca(prev) {
-        return Err(Error::input(format!(
+        return Err(Error::new(Kind::NotPreviousIntermediate, format!(
             "{origin}: not a CA certificate (no basicConstraints cA = TRUE), so not a previous intermediate"
         ))
         .hint(NOT_INTERMEDIATE_HINT));
@@ -74,14 +77,14 @@ pub fn check_previous(
 ) -> Result<PreviousCheck> {
     let tbs = prev.tbs_certificate();
     if prev.to_der().ok().as_deref() == Some(root.der.as_slice()) {
-        return Err(Error::input(format!(
+        return Err(Error::new(Kind::NotPreviousIntermediate, format!(
             "{origin}: this is the root certificate itself (root.pem), not a previous intermediate"
         ))
         .hint(NOT_INTERMEDIATE_HINT));
     }
     let tbs_der = tbs
         .to_der()
-        .map_err(|e| Error::input(format!("{origin}: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("{origin}: {e}")))?;
     let sig = prev
         .signature()
         .as_bytes()
@@ -89,18 +92,19 @@ pub fn check_previous(
     let signed = prev.signature_algorithm().oid == ED25519_OID
         && sig.is_some_and(|s| root.public_key.verify_strict(&tbs_der, &s).is_ok());
     if !signed {
-        return Err(Error::verification(format!(
-            "{origin}: the previous intermediate was not signed by this root (root.pem)"
-        ))
+        return Err(Error::new(
+            Kind::WrongIssuer,
+            format!("{origin}: the previous intermediate was not signed by this root (root.pem)"),
+        )
         .hint("give the intermediate this root issued last year"));
     }
     refuse_not_intermediate(prev, origin)?;
     let prev_spki = tbs
         .subject_public_key_info()
         .to_der()
-        .map_err(|e| Error::input(format!("{origin}: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("{origin}: {e}")))?;
     if <[u8; 32]>::from(Sha256::digest(&prev_spki)) == draft.spki_sha256 {
-        return Err(Error::input(format!(
+        return Err(Error::new(Kind::KeyReused, format!(
             "the CSR reuses the previous intermediate's key ({origin}, serial {}): each year's intermediate needs a new key",
             hex::encode(tbs.serial_number().as_bytes())
         ))

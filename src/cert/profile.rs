@@ -6,7 +6,7 @@ use der::asn1::ObjectIdentifier;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 /// The default intermediate profile shipped in `templates/intermediate.toml`.
 pub const DEFAULT_INTERMEDIATE_PROFILE: &str = include_str!("../../templates/intermediate.toml");
@@ -110,7 +110,11 @@ pub struct IntermediateProfile {
 }
 
 fn bad(origin: &str, what: impl std::fmt::Display) -> Error {
-    Error::input(format!("intermediate profile {origin}: {what}")).hint(
+    Error::new(
+        Kind::ProfileFile,
+        format!("intermediate profile {origin}: {what}"),
+    )
+    .hint(
         "correct that line of the profile (docs/formats.md, \"Intermediate certificate profile\")",
     )
 }
@@ -152,7 +156,7 @@ impl IntermediateProfile {
     /// Parses and checks a profile; `origin` names the file in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<IntermediateProfile> {
         let raw: Raw = toml::from_str(text).map_err(|e| {
-            Error::input(format!(
+            Error::new(Kind::ProfileFile, format!(
                 "intermediate profile {}",
                 crate::tomlpos::describe(origin, text, &e)
             ))
@@ -273,7 +277,7 @@ impl IntermediateProfile {
         origin: &str,
     ) -> Result<()> {
         if !self.subject_allowed(subject) {
-            return Err(Error::input(format!(
+            return Err(Error::new(Kind::ProfileRefuses, format!(
                 "{origin}: subject \"{subject}\" is not allowed by the profile \"{}\" (allowed: {})",
                 self.name,
                 self.subject_allowed
@@ -286,7 +290,7 @@ impl IntermediateProfile {
         }
         for oid in requested {
             if !self.allowed_request_extensions.contains(oid) {
-                return Err(Error::input(format!(
+                return Err(Error::new(Kind::ProfileRefuses, format!(
                     "{origin}: requests the extension {} ({oid}), which the profile \"{}\" forbids",
                     extension_name(oid),
                     self.name
@@ -392,6 +396,7 @@ mod tests {
         ];
         for (text, want) in cases {
             let e = IntermediateProfile::from_toml(&text, "p.toml").unwrap_err();
+            assert_eq!(e.kind, Kind::ProfileFile, "{want}");
             assert!(e.message.contains(want), "{want}: {}", e.message);
             assert!(e.message.contains("p.toml"), "{}", e.message);
         }
@@ -407,8 +412,10 @@ mod tests {
         let e = p
             .check_request("CN=Example Corp Intermediate CA prod/2026", &[nc], "CSR r")
             .unwrap_err();
+        assert_eq!(e.kind, Kind::ProfileRefuses);
         assert!(e.message.contains("nameConstraints"), "{}", e.message);
         let e = p.check_request("CN=Mallory", &[], "CSR r").unwrap_err();
+        assert_eq!(e.kind, Kind::ProfileRefuses);
         assert!(
             e.message.contains("\"CN=Mallory\" is not allowed"),
             "{}",

@@ -5,7 +5,7 @@
 
 use super::{Channel, Console, Question, Terminal};
 use crate::cert::intermediate;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::secret::{SecretBytes, SecretError};
 
 /// How a confirmation was given (the transcript's `confirmed.method`).
@@ -26,10 +26,13 @@ pub fn check_confirmer_name(name: &str) -> Result<()> {
         || name.chars().count() > 200
         || name.chars().any(crate::error::is_unsafe_char)
     {
-        return Err(Error::operator(format!(
-            "confirmer name {:?} must be 1 to 200 characters without control characters",
-            crate::error::replace_unsafe(name, '?')
-        )));
+        return Err(Error::new(
+            Kind::ConfirmationRefused,
+            format!(
+                "confirmer name {:?} must be 1 to 200 characters without control characters",
+                crate::error::replace_unsafe(name, '?')
+            ),
+        ));
     }
     Ok(())
 }
@@ -37,20 +40,26 @@ pub fn check_confirmer_name(name: &str) -> Result<()> {
 /// Two confirmations by distinct people (names compared trimmed, case-insensitively).
 pub fn check_two(list: &[Confirmation]) -> Result<()> {
     if list.len() != 2 {
-        return Err(Error::operator(format!(
-            "{} confirmation(s) given; the two-person rule needs exactly two distinct people",
-            list.len()
-        ))
+        return Err(Error::new(
+            Kind::ConfirmationRefused,
+            format!(
+                "{} confirmation(s) given; the two-person rule needs exactly two distinct people",
+                list.len()
+            ),
+        )
         .hint("name two people: --confirm \"First Person\" --confirm \"Second Person\""));
     }
     for c in list {
         check_confirmer_name(&c.name)?;
     }
     if list[0].name.trim().to_lowercase() == list[1].name.trim().to_lowercase() {
-        return Err(Error::operator(format!(
-            "\"{}\" cannot confirm twice: the two-person rule needs two distinct people",
-            list[1].name.trim()
-        )));
+        return Err(Error::new(
+            Kind::SamePersonTwice,
+            format!(
+                "\"{}\" cannot confirm twice: the two-person rule needs two distinct people",
+                list[1].name.trim()
+            ),
+        ));
     }
     Ok(())
 }
@@ -114,9 +123,12 @@ fn typed(console: &mut dyn Console, summary: &str, tbs: &[u8; 32]) -> Result<Vec
             .iter()
             .any(|c| c.name.to_lowercase() == name.to_lowercase())
         {
-            return Err(Error::operator(format!(
-                "\"{name}\" already confirmed: the two-person rule needs two distinct people"
-            )));
+            return Err(Error::new(
+                Kind::SamePersonTwice,
+                format!(
+                    "\"{name}\" already confirmed: the two-person rule needs two distinct people"
+                ),
+            ));
         }
         let mut ok = false;
         for attempt in 1..=3 {
@@ -135,9 +147,10 @@ fn typed(console: &mut dyn Console, summary: &str, tbs: &[u8; 32]) -> Result<Vec
             )?;
         }
         if !ok {
-            return Err(Error::operator(format!(
-                "{name} did not type the confirmation code: nothing was signed"
-            )));
+            return Err(Error::new(
+                Kind::ConfirmationRefused,
+                format!("{name} did not type the confirmation code: nothing was signed"),
+            ));
         }
         list.push(Confirmation {
             name,
@@ -192,7 +205,7 @@ pub fn confirmer(names: &[String]) -> Result<Box<dyn Console>> {
                 names: names.to_vec(),
             }))
         }
-        n => Err(Error::operator(format!(
+        n => Err(Error::new(Kind::ConfirmationRefused, format!(
             "--confirm given {n} time(s): the two-person rule needs two distinct names (or none, to confirm interactively)"
         ))
         .hint("--confirm \"First Person\" --confirm \"Second Person\"")),
@@ -219,13 +232,19 @@ mod tests {
         };
         assert!(two("Ann", "Bob").is_ok());
         let e = two("Ann", " ann ").unwrap_err();
-        assert!(e.message.contains("two distinct people"), "{}", e.message);
-        assert!(two("Ann", "").is_err());
+        assert_eq!(e.kind, Kind::SamePersonTwice, "{}", e.message);
+        assert!(
+            e.message.starts_with("\"ann\" cannot confirm twice"),
+            "{}",
+            e.message
+        );
+        assert_eq!(two("Ann", "").unwrap_err().kind, Kind::ConfirmationRefused);
         let e = check_two(&[Confirmation {
             name: "Ann".into(),
             method: Method::CommandLine,
         }])
         .unwrap_err();
+        assert_eq!(e.kind, Kind::ConfirmationRefused);
         assert!(e.message.contains("1 confirmation"), "{}", e.message);
     }
 }
@@ -311,6 +330,7 @@ mod dialogue_tests {
             .line(code(1), "2")
             .line(code(1), "3");
         let e = confirm(&mut c, "S\n", &TBS).unwrap_err();
+        assert_eq!(e.kind, Kind::ConfirmationRefused);
         assert_eq!(e.exit_code(), crate::error::exit::INPUT);
         assert_eq!(
             e.message,
@@ -327,6 +347,7 @@ mod dialogue_tests {
             .line(code(1), CODE)
             .line(name(2), " ANN ");
         let e = confirm(&mut c, "S\n", &TBS).unwrap_err();
+        assert_eq!(e.kind, Kind::SamePersonTwice);
         assert_eq!(
             e.message,
             "\"ANN\" already confirmed: the two-person rule needs two distinct people"
@@ -334,6 +355,7 @@ mod dialogue_tests {
         assert_eq!(c.asked().last(), Some(&name(2)), "no code is asked of them");
         let mut c = Scripted::new().line(name(1), "bad\u{7}name");
         let e = confirm(&mut c, "S\n", &TBS).unwrap_err();
+        assert_eq!(e.kind, Kind::ConfirmationRefused);
         assert!(
             e.message.starts_with("confirmer name \"bad?name\""),
             "{}",
@@ -354,7 +376,12 @@ mod dialogue_tests {
         assert!(c.asked().is_empty());
         let mut c = Scripted::new().named_confirmers(&["Ann", "ann"]);
         let e = confirm(&mut c, "S\n", &TBS).unwrap_err();
-        assert!(e.message.contains("cannot confirm twice"), "{}", e.message);
+        assert_eq!(e.kind, Kind::SamePersonTwice, "{}", e.message);
+        assert!(
+            e.message.starts_with("\"ann\" cannot confirm twice"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -363,6 +390,7 @@ mod dialogue_tests {
         let two = confirmer(&["Ann".into(), "Bob".into()]).unwrap();
         assert_eq!(two.named_confirmers().map(<[String]>::len), Some(2));
         let e = confirmer(&["Ann".into()]).err().unwrap();
+        assert_eq!(e.kind, Kind::ConfirmationRefused);
         assert!(
             e.message.starts_with("--confirm given 1 time(s)"),
             "{}",

@@ -26,7 +26,7 @@ pub mod terminal;
 use std::io::Write;
 use std::path::Path;
 
-use crate::error::{Error, Result, clean_lines};
+use crate::error::{Error, Kind, Result, clean_lines};
 use crate::secret::{SecretBytes, SecretError};
 
 pub use confirm::{Confirmation, Method, NamedConfirmers, confirmer};
@@ -187,7 +187,7 @@ pub fn io_reason(e: &std::io::Error) -> String {
 
 /// The error for a failed write of `what` (e.g. "the summary") to `stream`.
 fn write_failed(stream: Stream, what: &str, e: &std::io::Error) -> Error {
-    Error::environment(format!(
+    Error::new(Kind::Io, format!(
         "could not write {what} to {}: {}",
         stream.name(),
         io_reason(e)
@@ -256,7 +256,7 @@ pub fn report_error(e: &Error) -> Result<()> {
 /// the ceremony is complete and nothing must be done again; only its summary on screen was
 /// lost.
 pub fn after_seal(e: Error, transcript: &Path) -> Error {
-    Error::environment(format!(
+    Error::new(Kind::Io, format!(
         "{} — the ceremony completed and its transcript is sealed at {}; only its summary on screen was lost",
         e.message,
         transcript.display()
@@ -286,6 +286,7 @@ mod tests {
             "the summary",
             &std::io::Error::from_raw_os_error(libc::EPIPE),
         );
+        assert_eq!(e.kind, Kind::Io);
         assert_eq!(e.exit_code(), crate::error::exit::ENVIRONMENT);
         assert_eq!(
             e.message,

@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 
 use super::{Channel, Console, Question, StepView};
-use crate::error::{Error, Result, clean_lines};
+use crate::error::{Error, Kind, Result, clean_lines};
 use crate::secret::{SecretBytes, SecretError};
 
 /// One scripted answer.
@@ -110,10 +110,10 @@ impl Scripted {
                 question.id(),
                 q.id()
             ))),
-            None => Err(Error::operator(format!(
-                "scripted console: no answer left for {}",
-                question.id()
-            ))),
+            None => Err(Error::new(
+                Kind::Cancelled,
+                format!("scripted console: no answer left for {}", question.id()),
+            )),
         }
     }
 }
@@ -202,6 +202,7 @@ mod tests {
             "scripted console: asked confirmer-1-name, but the next answer is for csr-sha256"
         );
         let e = c.ask_line(&Question::CsrSha256, "hash: ").unwrap_err();
+        assert_eq!(e.kind, Kind::Cancelled);
         assert_eq!(e.message, "scripted console: no answer left for csr-sha256");
         let mut c = Scripted::new()
             .secret(Question::ShareRow { share: 1, row: 1 }, &[b'x'; 20])

@@ -17,7 +17,7 @@ use zeroize::Zeroize;
 
 use super::Console;
 use crate::encoding::names::base_name;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::fsio;
 use crate::secret::{self, SecretBytes};
 use crate::share::Envelope;
@@ -147,9 +147,10 @@ pub fn read_qr_image(path: &Path) -> Result<ShareText> {
     bytes.zeroize();
     let img = decoded
         .map_err(|e| {
-            Error::input(format!(
-                "{origin}: not a PNG or JPEG image rootkey can read ({e})"
-            ))
+            Error::new(
+                Kind::QrImage,
+                format!("{origin}: not a PNG or JPEG image rootkey can read ({e})"),
+            )
         })?
         .to_luma8();
     let text = decode_gray(img, &origin)?;
@@ -275,17 +276,17 @@ fn decode_gray(img: image::GrayImage, origin: &str) -> Result<SecretBytes> {
     }
     match found.shares.len() {
         1 => Ok(found.shares.remove(0)),
-        0 if found.other > 0 => Err(Error::input(format!(
+        0 if found.other > 0 => Err(Error::new(Kind::QrImage, format!(
             "{origin}: the QR code is not a rootkey share (it does not start with {COMPACT_PREFIX})"
         ))
         .hint("photograph the QR code on the paper shard itself")),
-        0 if found.unreadable > 0 => Err(Error::input(format!(
+        0 if found.unreadable > 0 => Err(Error::new(Kind::QrImage, format!(
             "{origin}: found a QR code but could not read it"
         ))
         .hint("take a sharper, flatter photo of the QR code, or type the rows")),
-        0 => Err(Error::input(format!("{origin}: no QR code found"))
+        0 => Err(Error::new(Kind::QrImage, format!("{origin}: no QR code found"))
             .hint("photograph the whole QR code, flat, sharp and well lit; or type the rows")),
-        n => Err(Error::input(format!(
+        n => Err(Error::new(Kind::QrImage, format!(
             "{origin}: holds {n} different share QR codes; photograph one share at a time"
         ))),
     }

@@ -7,7 +7,7 @@
 use std::io::{BufRead, Read, Write};
 
 use super::{Channel, Console, Question};
-use crate::error::{Error, Result, clean_lines};
+use crate::error::{Error, Kind, Result, clean_lines};
 use crate::secret::{self, SecretBytes, SecretError};
 
 /// The operator's terminal (see the module documentation).
@@ -27,7 +27,7 @@ fn tty() -> Result<(std::io::BufReader<std::fs::File>, std::fs::File)> {
         })?;
     let w = f
         .try_clone()
-        .map_err(|e| Error::environment(format!("terminal: {e}")))?;
+        .map_err(|e| Error::new(Kind::Terminal, format!("terminal: {e}")))?;
     Ok((std::io::BufReader::new(f), w))
 }
 
@@ -36,7 +36,7 @@ fn read_visible_line(prompt: &str) -> Result<String> {
     let (mut r, mut w) = tty()?;
     w.write_all(prompt.as_bytes())
         .and_then(|_| w.flush())
-        .map_err(|e| Error::environment(format!("terminal: {e}")))?;
+        .map_err(|e| Error::new(Kind::Terminal, format!("terminal: {e}")))?;
     let mut line = String::new();
     let n = r
         .by_ref()
@@ -44,7 +44,10 @@ fn read_visible_line(prompt: &str) -> Result<String> {
         .read_line(&mut line)
         .map_err(|e| Error::input(format!("terminal: {e}")))?;
     if n == 0 {
-        return Err(Error::operator("input ended (Ctrl-D): cancelled"));
+        return Err(Error::new(
+            Kind::Cancelled,
+            "input ended (Ctrl-D): cancelled",
+        ));
     }
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
@@ -53,7 +56,7 @@ fn read_visible_line(prompt: &str) -> Result<String> {
 fn write_terminal(text: &str) -> Result<()> {
     let (_, mut w) = tty()?;
     w.write_all(clean_lines(text).as_bytes())
-        .map_err(|e| Error::environment(format!("terminal: {e}")))
+        .map_err(|e| Error::new(Kind::Terminal, format!("terminal: {e}")))
 }
 
 impl Console for Terminal {

@@ -1,7 +1,7 @@
 //! Hashes as people compare them: fingerprints in groups of four hex digits, the CSR hash in
 //! hex groups and PGP words, and a SHA-256 typed or given on the command line.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 /// Formats a 32-byte fingerprint as `SHA256:` + hex in groups of 4.
 pub fn fingerprint_display(fp: &[u8; 32]) -> String {
@@ -30,9 +30,10 @@ pub fn parse_sha256(s: &str, what: &str) -> Result<[u8; 32]> {
         .collect();
     let mut out = [0u8; 32];
     if h.len() != 64 || hex::decode_to_slice(&h, &mut out).is_err() {
-        return Err(Error::operator(format!(
-            "{what}: not a SHA-256 (64 hex digits; spaces and colons are ignored)"
-        )));
+        return Err(Error::new(
+            Kind::TypedValue,
+            format!("{what}: not a SHA-256 (64 hex digits; spaces and colons are ignored)"),
+        ));
     }
     Ok(out)
 }

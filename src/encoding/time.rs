@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 
 use der::DateTime;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 /// An instant between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z, to the millisecond
 /// (certificates, CRLs and `TIME20` use whole seconds; only a transcript entry's own `time`
@@ -155,9 +155,10 @@ impl UtcTime {
             t.to_string()
         };
         UtcTime::parse(&full).ok_or_else(|| {
-            Error::operator(format!(
-                "{what} {s:?}: not a time; use YYYY-MM-DDTHH:MM:SSZ (UTC) or YYYY-MM-DD"
-            ))
+            Error::new(
+                Kind::Argument,
+                format!("{what} {s:?}: not a time; use YYYY-MM-DDTHH:MM:SSZ (UTC) or YYYY-MM-DD"),
+            )
         })
     }
 
@@ -281,7 +282,12 @@ mod tests {
             "2027-+1-02",
         ] {
             let e = UtcTime::parse_arg(bad, "--at").unwrap_err();
-            assert!(e.message.contains("--at"), "{}", e.message);
+            assert_eq!(e.kind, Kind::Argument);
+            assert!(
+                e.message.starts_with(&format!("--at {bad:?}: not a time")),
+                "{}",
+                e.message
+            );
         }
     }
 

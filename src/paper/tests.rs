@@ -1,5 +1,5 @@
 use super::*;
-use crate::error::Fault;
+use crate::error::Kind;
 use crate::share::ShareHeader;
 
 fn envelope(index: u8, rehearsal: bool) -> Envelope {
@@ -61,7 +61,7 @@ fn layout_errors_name_the_file_and_line() {
     ];
     for (text, want) in cases {
         let e = PaperLayout::from_toml(text, "x.toml").unwrap_err();
-        assert_eq!(e.fault, Fault::Input, "{text}");
+        assert_eq!(e.kind, Kind::PaperLayout, "{text}");
         assert!(e.message.contains(want), "{text:?}: {}", e.message);
     }
     let l = PaperLayout::from_toml("paper = \"Letter\"\n[qr]\nerror_correction = \"H\"\n", "x")
@@ -90,6 +90,7 @@ fn qr_versions_are_the_smallest_alphanumeric_ones() {
         assert!(m[..7].iter().all(|&d| d) && !m[7]);
     }
     let e = qr_modules(b"RKS1:abc", QrEc::Q).unwrap_err();
+    assert_eq!(e.kind, Kind::BadCharacter);
     assert!(e.message.contains("character 6"), "{}", e.message);
     assert!(qr_modules(&[b'7'; 5000], QrEc::H).is_err());
 }
@@ -114,11 +115,7 @@ fn the_page_must_match_the_share() {
     });
     for i in bad {
         let e = shard_pdf(&i, &env, &layout, PaperSize::A4).unwrap_err();
-        assert!(
-            e.message.contains("does not match the share"),
-            "{}",
-            e.message
-        );
+        assert_eq!(e.kind, Kind::ShardMismatch, "{}", e.message);
     }
 }
 
@@ -167,6 +164,7 @@ fn too_many_instructions_are_refused_not_spilled() {
         ..PaperLayout::default()
     };
     let e = shard_pdf(&info(1, false), &env, &layout, PaperSize::Letter).unwrap_err();
+    assert_eq!(e.kind, Kind::PaperLayout, "{}", e.message);
     assert!(e.message.contains("one page"), "{}", e.message);
 }
 

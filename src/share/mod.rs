@@ -20,7 +20,7 @@ pub mod text;
 
 use subtle::ConstantTimeEq;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::secret::{SecretBytes, sha256_parts};
 
 /// Envelope length in bytes.
@@ -58,10 +58,10 @@ impl ShareHeader {
     pub fn check(&self) -> Result<()> {
         check_k_n(self.k, self.n)?;
         if self.index == 0 || self.index > self.n {
-            return Err(Error::input(format!(
-                "share index {} is outside 1..={}",
-                self.index, self.n
-            )));
+            return Err(Error::new(
+                Kind::ShareFormat,
+                format!("share index {} is outside 1..={}", self.index, self.n),
+            ));
         }
         Ok(())
     }
@@ -70,19 +70,24 @@ impl ShareHeader {
 /// Checks 2 <= k <= n <= 16 (`docs/formats.md`, "Share envelope v1").
 pub fn check_k_n(k: u8, n: u8) -> Result<()> {
     if n > MAX_SHARES {
-        return Err(Error::operator(format!(
-            "{n} shares requested, but at most {MAX_SHARES} are supported"
-        )));
+        return Err(Error::new(
+            Kind::Threshold,
+            format!("{n} shares requested, but at most {MAX_SHARES} are supported"),
+        ));
     }
     if k > n {
-        return Err(Error::operator(format!(
-            "threshold k = {k} is greater than the number of shares n = {n}: no quorum could ever form"
-        )));
+        return Err(Error::new(
+            Kind::Threshold,
+            format!(
+                "threshold k = {k} is greater than the number of shares n = {n}: no quorum could ever form"
+            ),
+        ));
     }
     if k < 2 {
-        return Err(Error::operator(format!(
-            "threshold k = {k} is below 2: a single share would reveal the key"
-        )));
+        return Err(Error::new(
+            Kind::Threshold,
+            format!("threshold k = {k} is below 2: a single share would reveal the key"),
+        ));
     }
     Ok(())
 }
@@ -109,10 +114,13 @@ impl Envelope {
     pub fn new(header: &ShareHeader, value: &[u8]) -> Result<Envelope> {
         header.check()?;
         if value.len() != VALUE_LEN {
-            return Err(Error::input(format!(
-                "share value has {} bytes, expected {VALUE_LEN}",
-                value.len()
-            )));
+            return Err(Error::new(
+                Kind::ShareFormat,
+                format!(
+                    "share value has {} bytes, expected {VALUE_LEN}",
+                    value.len()
+                ),
+            ));
         }
         let mut bytes = SecretBytes::zeroed(ENVELOPE_LEN)?;
         let b = bytes.as_mut_slice();
@@ -133,39 +141,49 @@ impl Envelope {
     pub fn from_bytes(bytes: SecretBytes) -> Result<Envelope> {
         let b = bytes.as_slice();
         if b.len() != ENVELOPE_LEN {
-            return Err(Error::input(format!(
-                "share envelope has {} bytes, expected {ENVELOPE_LEN}",
-                b.len()
-            )));
+            return Err(Error::new(
+                Kind::ShareFormat,
+                format!(
+                    "share envelope has {} bytes, expected {ENVELOPE_LEN}",
+                    b.len()
+                ),
+            ));
         }
         // formats.md "Share envelope v1": the checksum is checked first, so that a corrupted
         // share is reported as corrupted rather than as carrying odd field values.
         let sum = sha256_parts(&[&b[..BODY_LEN]]);
         if !bool::from(sum[..4].ct_eq(&b[BODY_LEN..])) {
-            return Err(Error::input(
+            return Err(Error::new(
+                Kind::ShareChecksum,
                 "share checksum mismatch: the share is damaged or was typed wrongly",
             )
             .hint("compare every row with the paper (or re-scan it) and try again"));
         }
         if b[0] != VERSION {
-            return Err(Error::input(format!(
-                "share format version {} is not supported (this tool reads version {VERSION})",
-                b[0]
-            )));
+            return Err(Error::new(
+                Kind::ShareFormat,
+                format!(
+                    "share format version {} is not supported (this tool reads version {VERSION})",
+                    b[0]
+                ),
+            ));
         }
         if b[1] & !FLAG_REHEARSAL != 0 {
-            return Err(Error::input(format!(
-                "share flags 0x{:02x} has unknown bits set",
-                b[1]
-            )));
+            return Err(Error::new(
+                Kind::ShareFormat,
+                format!("share flags 0x{:02x} has unknown bits set", b[1]),
+            ));
         }
         let env = Envelope { bytes };
         let h = env.header();
         if h.k < 2 || h.n > MAX_SHARES || h.k > h.n || h.index == 0 || h.index > h.n {
-            return Err(Error::input(format!(
-                "share says k = {}, n = {}, index = {}: outside 2 <= k <= n <= {MAX_SHARES}, 1 <= index <= n",
-                h.k, h.n, h.index
-            )));
+            return Err(Error::new(
+                Kind::ShareFormat,
+                format!(
+                    "share says k = {}, n = {}, index = {}: outside 2 <= k <= n <= {MAX_SHARES}, 1 <= index <= n",
+                    h.k, h.n, h.index
+                ),
+            ));
         }
         Ok(env)
     }
@@ -240,7 +258,7 @@ mod tests {
             let mut b = e.as_bytes().to_vec();
             b[i / 8] ^= 1 << (i % 8);
             let err = Envelope::from_bytes(SecretBytes::copy_from(&b).unwrap()).unwrap_err();
-            assert!(err.message.contains("checksum"), "{}", err.message);
+            assert_eq!(err.kind, Kind::ShareChecksum, "{}", err.message);
         }
     }
 

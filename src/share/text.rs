@@ -22,7 +22,7 @@ use zeroize::Zeroize;
 
 use super::rs32::{self, DATA_LEN, PARITY_LEN, RowCheck};
 use super::{ENVELOPE_LEN, Envelope};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::secret::SecretBytes;
 
 /// Number of rows.
@@ -201,7 +201,7 @@ fn decode_row_inner(row: u8, typed: &[u8], syms: &mut [u8; ROW_LEN]) -> Result<O
             continue;
         }
         let Some(v) = symbol_value(c) else {
-            return Err(Error::input(format!(
+            return Err(Error::new(Kind::BadCharacter, format!(
                 "row {row}, character {}: not a share character (rows use 0-9 and A-Z without U)",
                 count + 1
             ))
@@ -213,9 +213,10 @@ fn decode_row_inner(row: u8, typed: &[u8], syms: &mut [u8; ROW_LEN]) -> Result<O
         count += 1;
     }
     if count != ROW_LEN {
-        return Err(Error::input(format!(
-            "row {row}: has {count} characters, expected {ROW_LEN}"
-        ))
+        return Err(Error::new(
+            Kind::RowTypo,
+            format!("row {row}: has {count} characters, expected {ROW_LEN}"),
+        )
         .hint("re-type that row from the paper"));
     }
     match rs32::check_and_correct(row, syms) {
@@ -225,12 +226,12 @@ fn decode_row_inner(row: u8, typed: &[u8], syms: &mut [u8; ROW_LEN]) -> Result<O
             column: (column + 1) as u8,
         })),
         RowCheck::OtherRow { row: other } if (1..=ROWS as u8).contains(&other) => {
-            Err(Error::input(format!(
+            Err(Error::new(Kind::ShareRow, format!(
                 "row {row}: this is the text of row {other}, not row {row} — rows entered in the wrong order?"
             ))
             .hint(format!("enter row {row} from the paper")))
         }
-        RowCheck::Uncorrectable | RowCheck::OtherRow { .. } => Err(Error::input(format!(
+        RowCheck::Uncorrectable | RowCheck::OtherRow { .. } => Err(Error::new(Kind::RowTypo, format!(
             "row {row}: more than one character is wrong; the row cannot be corrected"
         ))
         .hint("re-type that row carefully from the paper")),
@@ -265,7 +266,8 @@ fn assemble(rows: &SecretBytes, corrections: Vec<Correction>) -> Result<Decoded>
         }
     }
     if !pad_ok {
-        return Err(Error::input(
+        return Err(Error::new(
+            Kind::RowTypo,
             "row 13, character 9: not canonical (its last bit is padding and must be 0); the share was mistyped",
         )
         .hint("re-type row 13"));
@@ -314,26 +316,33 @@ pub fn parse(input: &[u8]) -> Result<Decoded> {
         .map(|(i, l)| (i + 1, trim(l)))
         .filter(|(_, l)| !l.is_empty() && !l.starts_with(b"#"));
     let Some((_, first)) = lines.next() else {
-        return Err(Error::input("no share found (the input is empty)"));
+        return Err(Error::new(
+            Kind::ShareFormat,
+            "no share found (the input is empty)",
+        ));
     };
     let mut rows = SecretBytes::zeroed(ROWS * ROW_LEN)?;
     let mut corrections = Vec::new();
     let prefix = COMPACT_PREFIX.as_bytes();
     if first.len() >= prefix.len() && first[..prefix.len()].eq_ignore_ascii_case(prefix) {
         if let Some((n, _)) = lines.next() {
-            return Err(Error::input(format!(
-                "line {n}: unexpected text after the one-line (RKS1:) share"
-            )));
+            return Err(Error::new(
+                Kind::ShareFormat,
+                format!("line {n}: unexpected text after the one-line (RKS1:) share"),
+            ));
         }
         let body: Vec<usize> = (prefix.len()..first.len())
             .filter(|&i| !is_separator(first[i]))
             .collect();
         if body.len() != ROWS * ROW_LEN {
-            return Err(Error::input(format!(
-                "one-line share has {} characters after RKS1:, expected {}",
-                body.len(),
-                ROWS * ROW_LEN
-            )));
+            return Err(Error::new(
+                Kind::ShareFormat,
+                format!(
+                    "one-line share has {} characters after RKS1:, expected {}",
+                    body.len(),
+                    ROWS * ROW_LEN
+                ),
+            ));
         }
         let mut row_text = [0u8; ROW_LEN];
         for r in 0..ROWS {
@@ -358,16 +367,19 @@ pub fn parse(input: &[u8]) -> Result<Decoded> {
             .is_some_and(|w| w.eq_ignore_ascii_case(h.as_bytes()))
     }) && words.next().is_none();
     if !header_ok {
-        return Err(Error::input(format!(
-            "not a rootkey share: the first line must be \"{HEADER}\" (or a one-line RKS1: share)"
-        )));
+        return Err(Error::new(
+            Kind::ShareFormat,
+            format!(
+                "not a rootkey share: the first line must be \"{HEADER}\" (or a one-line RKS1: share)"
+            ),
+        ));
     }
     for r in 1..=ROWS {
         let Some((line_no, line)) = lines.next() else {
-            return Err(Error::input(format!(
-                "row {r} is missing (the share ends after row {})",
-                r - 1
-            )));
+            return Err(Error::new(
+                Kind::ShareRow,
+                format!("row {r} is missing (the share ends after row {})", r - 1),
+            ));
         };
         // formats.md "Share text form v1": a row line is its number, whitespace, then the row.
         let digits = line.iter().take_while(|c| c.is_ascii_digit()).count();
@@ -376,7 +388,7 @@ pub fn parse(input: &[u8]) -> Result<Decoded> {
             .ok()
             .and_then(|s| s.parse::<usize>().ok());
         if number != Some(r) || !spaced {
-            return Err(Error::input(format!(
+            return Err(Error::new(Kind::ShareRow, format!(
                 "line {line_no}: expected row {r:02} (a row starts with its two-digit number and a space)"
             ))
             .hint(format!("type row {r:02} as on the paper, e.g. \"{r:02} XXXX XXXX XXXX\"")));
@@ -388,9 +400,10 @@ pub fn parse(input: &[u8]) -> Result<Decoded> {
         )?);
     }
     if let Some((n, _)) = lines.next() {
-        return Err(Error::input(format!(
-            "line {n}: unexpected text after row {ROWS}"
-        )));
+        return Err(Error::new(
+            Kind::ShareFormat,
+            format!("line {n}: unexpected text after row {ROWS}"),
+        ));
     }
     assemble(&rows, corrections)
 }
@@ -457,6 +470,7 @@ mod tests {
         lines[4] = format!("04 {b}");
         lines[5] = format!("05 {a}");
         let err = parse(lines.join("\n").as_bytes()).unwrap_err();
+        assert_eq!(err.kind, Kind::ShareRow);
         assert!(
             err.message.contains("row 4: this is the text of row 5"),
             "{}",
@@ -470,9 +484,11 @@ mod tests {
         let f = String::from_utf8(encode_file_form(&e).unwrap().as_slice().to_vec()).unwrap();
         let cut: Vec<&str> = f.lines().take(10).collect();
         let err = parse(cut.join("\n").as_bytes()).unwrap_err();
+        assert_eq!(err.kind, Kind::ShareRow);
         assert!(err.message.contains("row 10 is missing"), "{}", err.message);
         let bad = f.replacen("\n03 ", "\n03 U", 1);
         let err = parse(bad.as_bytes()).unwrap_err();
+        assert_eq!(err.kind, Kind::BadCharacter);
         assert!(
             err.message.starts_with("row 3, character 1"),
             "{}",
@@ -548,6 +564,7 @@ mod tests {
             }
             let err = parse(&text).unwrap_err();
             let row_name = format!("row {}", row + 1);
+            proptest::prop_assert!(matches!(err.kind, Kind::RowTypo | Kind::ShareRow), "{:?}", err.kind);
             proptest::prop_assert!(err.message.contains(&row_name), "{}", err.message);
         }
     }

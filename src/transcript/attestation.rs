@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::{ATTESTATION_DOMAIN, attestations_path, signed_message, verify};
 use crate::encoding::time::UtcTime;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::fsio;
 use crate::jcs;
 
@@ -50,7 +50,8 @@ pub fn attest(
         || name.chars().count() > 200
         || name.chars().any(crate::error::is_unsafe_char)
     {
-        return Err(Error::operator(
+        return Err(Error::new(
+            Kind::Argument,
             "--name must be the witness's name: 1 to 200 characters, without control or invisible characters",
         ));
     }
@@ -63,7 +64,7 @@ pub fn attest(
     };
     let (label, der) = crate::pem::read_secret(key_pem.as_slice(), "witness key", &expect)?;
     if label == "ENCRYPTED PRIVATE KEY" {
-        return Err(Error::input(
+        return Err(Error::new(Kind::Unsupported,
             "witness key: the key is encrypted; rootkey reads unencrypted PKCS#8 keys only",
         )
         .hint("decrypt it into RAM-backed storage, e.g. openssl pkey -in key.pem -out /dev/shm/key.pem"));
@@ -73,14 +74,15 @@ pub fn attest(
     })?;
     drop(der);
     let Some(key) = key.as_ref() else {
-        return Err(Error::input(
+        return Err(Error::new(
+            Kind::Unsupported,
             "witness key: not an Ed25519 private key in PKCS#8 PEM (\"BEGIN PRIVATE KEY\")",
         )
         .hint("create one with: openssl genpkey -algorithm ed25519 -out witness.pem"));
     };
     let path = attestations_path(transcript);
     let io = |what: &str, e: std::io::Error| {
-        Error::environment(format!("{}: {what}: {e}", path.display()))
+        Error::new(Kind::Io, format!("{}: {what}: {e}", path.display()))
     };
     // Open (never through a symlink) and lock the attestations file first, so that two
     // witnesses attesting at once are serialised instead of both writing seq N.
@@ -98,10 +100,10 @@ pub fn attest(
             )
         })?;
     if !f.metadata().map(|m| m.is_file()).unwrap_or(false) {
-        return Err(Error::operator(format!(
-            "{} is not a regular file",
-            path.display()
-        )));
+        return Err(Error::new(
+            Kind::PathIsLink,
+            format!("{} is not a regular file", path.display()),
+        ));
     }
     f.lock().map_err(|e| io("cannot lock", e))?;
     if created {
@@ -154,26 +156,38 @@ fn append_attestation(
     let head = match (&r.verdict, r.sealed_head) {
         (verify::Verdict::Sealed, Some(h)) => h,
         (verify::Verdict::Invalid(e), _) => {
-            return Err(Error::verification(format!(
-                "refusing to attest an invalid transcript: {}",
-                e.message
-            )));
+            // The finding's kind when it is one (the exit code stays that of a verification
+            // failure either way).
+            let kind = match e.fault() {
+                crate::error::Fault::Verification => e.kind,
+                _ => Kind::General(crate::error::Fault::Verification),
+            };
+            return Err(Error::new(
+                kind,
+                format!("refusing to attest an invalid transcript: {}", e.message),
+            ));
         }
         (verify::Verdict::Unsealed(_), _) | (verify::Verdict::Sealed, None) => {
             let why = why_unsealed(&r.verdict);
-            return Err(Error::operator(format!(
-                "refusing to attest {}: it is not sealed ({why})",
-                transcript.display()
-            )));
+            return Err(Error::new(
+                Kind::Attestation,
+                format!(
+                    "refusing to attest {}: it is not sealed ({why})",
+                    transcript.display()
+                ),
+            ));
         }
     };
     if let Some(a) = r.attestations.iter().find(|a| a.public_key == public_key) {
-        return Err(Error::operator(format!(
-            "this key already attested {} (attestation seq {}, as \"{}\")",
-            transcript.display(),
-            a.seq,
-            a.name
-        )));
+        return Err(Error::new(
+            Kind::Attestation,
+            format!(
+                "this key already attested {} (attestation seq {}, as \"{}\")",
+                transcript.display(),
+                a.seq,
+                a.name
+            ),
+        ));
     }
     let seq = r.attestations.len() as u64;
     let prev = r.attestations.last().map(|a| a.hash).unwrap_or(head);

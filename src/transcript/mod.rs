@@ -128,7 +128,7 @@ pub fn check_recordable_name(path: &Path, what: &str) -> Result<()> {
         || name.chars().count() > 2000
         || name.chars().any(crate::error::is_unsafe_char)
     {
-        return Err(Error::operator(format!(
+        return Err(Error::new(crate::error::Kind::Argument, format!(
             "{what} {}: its file name cannot be recorded in the transcript (control or invisible characters, or not a file name)",
             path.display()
         ))

@@ -19,7 +19,7 @@ use super::{
     signed_message,
 };
 use crate::encoding::time::UtcTime;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind as ErrorKind, Result};
 use crate::fsio;
 use crate::jcs;
 use crate::key::RootKey;
@@ -54,7 +54,10 @@ impl Recorder {
     pub fn create(dir: &Path, info: &HeaderInfo) -> Result<Recorder> {
         let path = dir.join(FILE_NAME);
         let io = |what: &str, e: std::io::Error| {
-            Error::environment(format!("transcript {}: {what}: {e}", path.display()))
+            Error::new(
+                ErrorKind::Io,
+                format!("transcript {}: {what}: {e}", path.display()),
+            )
         };
         let tmp = fsio::temp_path(&path)?;
         let f = OpenOptions::new()
@@ -71,10 +74,13 @@ impl Recorder {
         let placed = placed.and_then(|()| r.write_header(info)).and_then(|()| {
             std::fs::hard_link(&tmp, &path).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    Error::operator(format!(
-                        "{} already exists; a directory holds one ceremony",
-                        path.display()
-                    ))
+                    Error::new(
+                        ErrorKind::WouldOverwrite,
+                        format!(
+                            "{} already exists; a directory holds one ceremony",
+                            path.display()
+                        ),
+                    )
                     .hint("use a new, empty output directory")
                 } else {
                     io("cannot move into place (hard link)", e)
@@ -185,9 +191,12 @@ impl Recorder {
     ) -> Result<(Map<String, Value>, UtcTime)> {
         let action = action.as_str();
         if self.broken {
-            return Err(Error::environment(format!(
-                "transcript entry `{action}` not written: an earlier write to the transcript failed"
-            )));
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!(
+                    "transcript entry `{action}` not written: an earlier write to the transcript failed"
+                ),
+            ));
         }
         if self.closed {
             return Err(Error::environment(format!(
@@ -224,7 +233,7 @@ impl Recorder {
                     // After a failed write or fsync the file's end is unknown: never append
                     // after it (an entry after a partial line would look like tampering).
                     self.broken = true;
-                    return Err(Error::environment(format!(
+                    return Err(Error::new(ErrorKind::Io, format!(
                         "transcript {}: cannot append entry {}: {e}",
                         path.display(),
                         self.seq

@@ -21,7 +21,7 @@ fn csr_vectors() {
                 "verification" => Fault::Verification,
                 other => return Err(format!("unknown fault {other}")),
             };
-            eq("fault", e.fault, want)?;
+            eq("fault", e.fault(), want)?;
         }
         outcome(r, exp, |c| {
             eq(

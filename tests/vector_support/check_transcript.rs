@@ -12,6 +12,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use rootkey::cert::RootCert;
+use rootkey::error::{Kind as ErrorKind, TranscriptFailure};
 use rootkey::jcs;
 use rootkey::key::RootKey;
 use rootkey::manifest::Manifest;
@@ -318,6 +319,11 @@ fn transcript_vectors() {
                 if !m.contains(want) {
                     return Err(format!("error {m:?} does not contain {want:?}"));
                 }
+                // The finding's kind is the declared failure (the verifier's category).
+                let declared = s(exp, "failure");
+                let want_kind = TranscriptFailure::from_word(declared)
+                    .ok_or_else(|| format!("failure {declared:?} is not a category"))?;
+                eq("kind", e.kind, ErrorKind::Transcript(want_kind))?;
                 let failure = s(exp, "failure").replace('-', " ");
                 let (seq, line) = (
                     exp["seq"].as_u64().ok_or("seq")?,

@@ -17,7 +17,7 @@ use super::revocation::integer_problem;
 use super::{MAX_INTEGER_OCTETS, PEM_LABEL, Reason, Revocation, ed25519_algorithm};
 use crate::cert::RootCert;
 use crate::encoding::time::UtcTime;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 /// A CRL read back and checked (structure only; see [`parse`]).
 #[derive(Clone, Debug)]
@@ -71,10 +71,13 @@ fn time_of(t: &Time, what: &str, origin: &str) -> Result<UtcTime> {
         Time::GeneralTime(_) => (dt.year() >= 2050, "GeneralizedTime"),
     };
     if !ok {
-        return Err(Error::input(format!(
-            "{origin}: {what} {} is encoded as {kind}; RFC 5280 §5.1.2.4 requires UTCTime through 2049 and GeneralizedTime from 2050",
-            UtcTime::from(dt)
-        )));
+        return Err(Error::new(
+            Kind::CrlRefused,
+            format!(
+                "{origin}: {what} {} is encoded as {kind}; RFC 5280 §5.1.2.4 requires UTCTime through 2049 and GeneralizedTime from 2050",
+                UtcTime::from(dt)
+            ),
+        ));
     }
     Ok(UtcTime::from(dt))
 }
@@ -86,26 +89,36 @@ fn revocation_of(rc: &RevokedCert, origin: &str) -> Result<Revocation> {
         hex::encode(&serial)
     );
     if let Some(problem) = integer_problem(&serial) {
-        return Err(Error::input(format!("{at}: the serial number {problem}")));
+        return Err(Error::new(
+            Kind::CrlRefused,
+            format!("{at}: the serial number {problem}"),
+        ));
     }
     let revoked_at = time_of(&rc.revocation_date, "revocationDate", &at)?;
     let mut reason = None;
     for e in rc.crl_entry_extensions.iter().flatten() {
         if e.extn_id != CrlReason::OID {
-            return Err(Error::input(format!(
-                "{at}: entry extension {} is not part of rootkey's CRL profile (only reasonCode)",
-                e.extn_id
-            )));
+            return Err(Error::new(
+                Kind::CrlRefused,
+                format!(
+                    "{at}: entry extension {} is not part of rootkey's CRL profile (only reasonCode)",
+                    e.extn_id
+                ),
+            ));
         }
         if reason.is_some() {
-            return Err(Error::input(format!("{at}: reasonCode appears twice")));
+            return Err(Error::new(
+                Kind::CrlRefused,
+                format!("{at}: reasonCode appears twice"),
+            ));
         }
         let r = CrlReason::from_der(e.extn_value.as_bytes())
-            .map_err(|err| Error::input(format!("{at}: malformed reasonCode: {err}")))?;
+            .map_err(|err| Error::new(Kind::Der, format!("{at}: malformed reasonCode: {err}")))?;
         reason = Some(Reason::from_x509(r).ok_or_else(|| {
-            Error::input(format!(
-                "{at}: reason {r:?} is not used in this PKI (no certificate holds)"
-            ))
+            Error::new(
+                Kind::CrlRefused,
+                format!("{at}: reason {r:?} is not used in this PKI (no certificate holds)"),
+            )
         })?);
     }
     Ok(Revocation {
@@ -124,36 +137,48 @@ fn revocation_of(rc: &RevokedCert, origin: &str) -> Result<Revocation> {
 pub fn parse(bytes: &[u8], origin: &str) -> Result<ParsedCrl> {
     let der = crate::pem::read(bytes, origin, &CRL_PEM)?.remove(0).der;
     let crl = CertificateList::from_der(&der).map_err(|e| {
-        Error::input(format!(
-            "{origin}: not a DER certificate revocation list: {}",
-            crate::cert::der_offset::describe(e, &der, &|d| {
-                CertificateList::<x509_cert::certificate::Rfc5280>::from_der(d).err()
-            })
-        ))
+        Error::new(
+            Kind::Der,
+            format!(
+                "{origin}: not a DER certificate revocation list: {}",
+                crate::cert::der_offset::describe(e, &der, &|d| {
+                    CertificateList::<x509_cert::certificate::Rfc5280>::from_der(d).err()
+                })
+            ),
+        )
     })?;
     if crl.to_der().ok().as_deref() != Some(der.as_slice()) {
-        return Err(Error::input(format!(
-            "{origin}: the CRL is not in canonical DER (it re-encodes differently)"
-        )));
+        return Err(Error::new(
+            Kind::Der,
+            format!("{origin}: the CRL is not in canonical DER (it re-encodes differently)"),
+        ));
     }
     let tbs = &crl.tbs_cert_list;
     if tbs.version != Version::V2 {
-        return Err(Error::input(format!(
-            "{origin}: not a version 2 CRL (version {:?})",
-            tbs.version
-        )));
+        return Err(Error::new(
+            Kind::CrlRefused,
+            format!("{origin}: not a version 2 CRL (version {:?})", tbs.version),
+        ));
     }
     if crl.signature_algorithm != ed25519_algorithm() || tbs.signature != ed25519_algorithm() {
-        return Err(Error::input(format!(
-            "{origin}: not signed with Ed25519 (signature algorithm {}); rootkey's root signs with Ed25519 only",
-            crl.signature_algorithm.oid
-        )));
+        return Err(Error::new(
+            Kind::Unsupported,
+            format!(
+                "{origin}: not signed with Ed25519 (signature algorithm {}); rootkey's root signs with Ed25519 only",
+                crl.signature_algorithm.oid
+            ),
+        ));
     }
     let signature = crl
         .signature
         .as_bytes()
         .filter(|s| s.len() == Signature::BYTE_SIZE)
-        .ok_or_else(|| Error::input(format!("{origin}: the signature is not 64 bytes")))?
+        .ok_or_else(|| {
+            Error::new(
+                Kind::Der,
+                format!("{origin}: the signature is not 64 bytes"),
+            )
+        })?
         .to_vec();
     let this_update = time_of(&tbs.this_update, "thisUpdate", origin)?;
     let next_update = match &tbs.next_update {
@@ -162,9 +187,12 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<ParsedCrl> {
     };
     let revoked = match &tbs.revoked_certificates {
         Some(list) if list.is_empty() => {
-            return Err(Error::input(format!(
-                "{origin}: revokedCertificates is present but empty (RFC 5280 §5.1.2.6: it MUST be absent)"
-            )));
+            return Err(Error::new(
+                Kind::CrlRefused,
+                format!(
+                    "{origin}: revokedCertificates is present but empty (RFC 5280 §5.1.2.6: it MUST be absent)"
+                ),
+            ));
         }
         Some(list) => list
             .iter()
@@ -174,56 +202,66 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<ParsedCrl> {
     };
     for (i, r) in revoked.iter().enumerate() {
         if revoked[..i].iter().any(|o| o.serial == r.serial) {
-            return Err(Error::input(format!(
-                "{origin}: serial {} is listed twice",
-                r.serial_hex()
-            )));
+            return Err(Error::new(
+                Kind::CrlRefused,
+                format!("{origin}: serial {} is listed twice", r.serial_hex()),
+            ));
         }
     }
     let (mut number, mut aki) = (None, None);
     let mut seen = Vec::new();
     for e in tbs.crl_extensions.iter().flatten() {
         if seen.contains(&e.extn_id) {
-            return Err(Error::input(format!(
-                "{origin}: extension {} appears twice",
-                e.extn_id
-            )));
+            return Err(Error::new(
+                Kind::CrlRefused,
+                format!("{origin}: extension {} appears twice", e.extn_id),
+            ));
         }
         seen.push(e.extn_id);
         if e.extn_id == CrlNumber::OID {
-            let n = Int::from_der(e.extn_value.as_bytes())
-                .map_err(|err| Error::input(format!("{origin}: malformed cRLNumber: {err}")))?;
+            let n = Int::from_der(e.extn_value.as_bytes()).map_err(|err| {
+                Error::new(Kind::Der, format!("{origin}: malformed cRLNumber: {err}"))
+            })?;
             let n = n.as_bytes().to_vec();
             // §5.2.3: CRLNumber ::= INTEGER (0..MAX), at most 20 octets.
             if n.first().is_some_and(|b| b & 0x80 != 0) || n.len() > MAX_INTEGER_OCTETS {
-                return Err(Error::input(format!(
-                    "{origin}: cRLNumber {} is negative or longer than {MAX_INTEGER_OCTETS} octets",
-                    hex::encode(&n)
-                )));
+                return Err(Error::new(
+                    Kind::CrlRefused,
+                    format!(
+                        "{origin}: cRLNumber {} is negative or longer than {MAX_INTEGER_OCTETS} octets",
+                        hex::encode(&n)
+                    ),
+                ));
             }
             number = Some(n);
         } else if e.extn_id == AuthorityKeyIdentifier::OID {
             let a = AuthorityKeyIdentifier::from_der(e.extn_value.as_bytes()).map_err(|err| {
-                Error::input(format!("{origin}: malformed authorityKeyIdentifier: {err}"))
+                Error::new(
+                    Kind::Der,
+                    format!("{origin}: malformed authorityKeyIdentifier: {err}"),
+                )
             })?;
             aki = a.key_identifier.map(|k| k.as_bytes().to_vec());
         } else if e.critical {
             // §5.2: "If a CRL contains a critical extension that the application cannot
             // process, then the application MUST NOT use that CRL".
-            return Err(Error::input(format!(
-                "{origin}: carries critical extension {} that rootkey does not know (a delta CRL or a partitioned CRL?); refusing it",
-                e.extn_id
-            )));
+            return Err(Error::new(
+                Kind::CrlRefused,
+                format!(
+                    "{origin}: carries critical extension {} that rootkey does not know (a delta CRL or a partitioned CRL?); refusing it",
+                    e.extn_id
+                ),
+            ));
         }
     }
     let number = number.ok_or_else(|| {
-        Error::input(format!(
+        Error::new(Kind::CrlRefused, format!(
             "{origin}: no cRLNumber extension (RFC 5280 §5.2.3: conforming CRL issuers MUST include it)"
         ))
     })?;
     let tbs_der = tbs
         .to_der()
-        .map_err(|e| Error::input(format!("{origin}: {e}")))?;
+        .map_err(|e| Error::new(Kind::Der, format!("{origin}: {e}")))?;
     Ok(ParsedCrl {
         sha256: Sha256::digest(&der).into(),
         issuer: tbs.issuer.clone(),
@@ -250,12 +288,13 @@ pub(super) struct RootFacts {
 impl RootFacts {
     pub(super) fn of(root: &RootCert) -> Result<RootFacts> {
         let cert = Certificate::from_der(&root.der)
-            .map_err(|e| Error::input(format!("root certificate: {e}")))?;
+            .map_err(|e| Error::new(Kind::Der, format!("root certificate: {e}")))?;
         let tbs = cert.tbs_certificate();
         let ski = match tbs.get_extension::<SubjectKeyIdentifier>() {
             Ok(Some((_, ski))) => ski.0.as_bytes().to_vec(),
             _ => {
-                return Err(Error::input(
+                return Err(Error::new(
+                    Kind::CertificateRefused,
                     "root certificate: no subjectKeyIdentifier; the CRL's authorityKeyIdentifier must repeat it",
                 ));
             }
@@ -277,26 +316,32 @@ impl RootFacts {
         origin: &str,
     ) -> Result<()> {
         if crl.issuer.to_der().ok() != self.subject.to_der().ok() {
-            return Err(Error::verification(format!(
-                "{origin}: issued by \"{}\", not by this root (\"{}\")",
-                crl.issuer, root.subject
-            )));
+            return Err(Error::new(
+                Kind::WrongIssuer,
+                format!(
+                    "{origin}: issued by \"{}\", not by this root (\"{}\")",
+                    crl.issuer, root.subject
+                ),
+            ));
         }
         if let Some(aki) = &crl.aki
             && aki != &self.ski
         {
-            return Err(Error::verification(format!(
-                "{origin}: its authorityKeyIdentifier {} is not the root's subjectKeyIdentifier {} (a CRL of another root?)",
-                hex::encode(aki),
-                hex::encode(&self.ski)
-            )));
+            return Err(Error::new(
+                Kind::WrongIssuer,
+                format!(
+                    "{origin}: its authorityKeyIdentifier {} is not the root's subjectKeyIdentifier {} (a CRL of another root?)",
+                    hex::encode(aki),
+                    hex::encode(&self.ski)
+                ),
+            ));
         }
         let sig = Signature::from_slice(&crl.signature)
-            .map_err(|_| Error::input(format!("{origin}: malformed signature")))?;
+            .map_err(|_| Error::new(Kind::Der, format!("{origin}: malformed signature")))?;
         root.public_key
             .verify_strict(&crl.tbs_der, &sig)
             .map_err(|_| {
-                Error::verification(format!(
+                Error::new(Kind::SignatureInvalid, format!(
                     "{origin}: the CRL's signature does not verify with the root key (modified, or signed by another key)"
                 ))
             })

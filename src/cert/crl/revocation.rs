@@ -5,7 +5,7 @@ use crate::encoding::time::UtcTime;
 use x509_cert::ext::pkix::CrlReason;
 
 use super::MAX_INTEGER_OCTETS;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 /// CRLReason (RFC 5280 §5.3.1), without certificateHold and removeFromCRL (a revocation in this
 /// PKI is final) and aACompromise (attribute certificates are not used).
@@ -63,9 +63,10 @@ impl Reason {
             "aacompromise" => "is not used: it concerns attribute certificates".to_string(),
             _ => "is not a CRL reason".to_string(),
         };
-        Err(Error::operator(format!(
-            "revocation reason {s:?} {why}; accepted reasons: {accepted}"
-        )))
+        Err(Error::new(
+            Kind::Argument,
+            format!("revocation reason {s:?} {why}; accepted reasons: {accepted}"),
+        ))
     }
 
     /// The RFC 5280 name (camelCase, as `openssl crl -text` prints it, e.g. `keyCompromise`).
@@ -168,7 +169,7 @@ pub(super) fn minimal_positive(bytes: &[u8]) -> Option<Vec<u8>> {
 /// (`abc` = `0abc`). The text after the last colon is a REASON when it is not two hex digits.
 pub fn parse_revoke_arg(arg: &str, revoked_at: UtcTime) -> Result<Revocation> {
     let fail = |what: String| {
-        Error::operator(format!("--revoke {arg:?}: {what}")).hint(
+        Error::new(Kind::Argument, format!("--revoke {arg:?}: {what}")).hint(
             "give the serial number in hex as `openssl x509 -noout -serial` prints it, \
              optionally followed by :REASON (e.g. 3A9F04:keyCompromise)",
         )

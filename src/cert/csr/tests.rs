@@ -85,9 +85,9 @@ fn pem(der: &[u8]) -> String {
     der::pem::encode_string("CERTIFICATE REQUEST", LineEnding::LF, der).unwrap()
 }
 
-fn refused(bytes: &[u8], fault: Fault, want: &str) {
+fn refused(bytes: &[u8], kind: Kind, want: &str) {
     let e = parse(bytes, "CSR req.pem").unwrap_err();
-    assert_eq!(e.fault, fault, "{}", e.message);
+    assert_eq!(e.kind, kind, "{}", e.message);
     assert!(e.message.starts_with("CSR req.pem: "), "{}", e.message);
     assert!(e.message.contains(want), "{:?} lacks {want:?}", e.message);
 }
@@ -137,7 +137,7 @@ fn flipped_signature_or_subject_fails_verification() {
     *bad_sig.last_mut().unwrap() ^= 0x01;
     refused(
         &bad_sig,
-        Fault::Verification,
+        Kind::SignatureInvalid,
         "CSR req.pem: the self-signature does not verify (the request was modified or is not from this key)",
     );
     let e = parse(&bad_sig, "x").unwrap_err();
@@ -147,7 +147,7 @@ fn flipped_signature_or_subject_fails_verification() {
     bad_subject[at] = b'P';
     refused(
         &bad_subject,
-        Fault::Verification,
+        Kind::SignatureInvalid,
         "self-signature does not verify",
     );
 }
@@ -157,13 +157,13 @@ fn algorithm_not_fitting_the_key_refused() {
     let der = signed_as(info(VAULT_CN, vec![]), "1.2.840.10045.4.3.2");
     refused(
         &der,
-        Fault::Input,
+        Kind::Unsupported,
         "CSR req.pem: signature algorithm ecdsa-with-SHA256 does not fit the Ed25519 key",
     );
     let der = signed_as(info(VAULT_CN, vec![]), "1.2.840.113549.1.1.10");
     refused(
         &der,
-        Fault::Input,
+        Kind::Unsupported,
         "RSASSA-PSS signatures are not supported",
     );
 }
@@ -171,35 +171,35 @@ fn algorithm_not_fitting_the_key_refused() {
 #[test]
 fn garbage_and_pem_framing_refused() {
     let msg = "CSR req.pem: no PEM \"CERTIFICATE REQUEST\" block and not DER";
-    refused(b"hello\n", Fault::Input, msg);
-    refused(b"", Fault::Input, msg);
+    refused(b"hello\n", Kind::Pem, msg);
+    refused(b"", Kind::Pem, msg);
     refused(
         b"-----BEGIN \n",
-        Fault::Input,
+        Kind::Pem,
         "CSR req.pem: line 1: \"-----BEGIN\" looks like a PEM boundary",
     );
     let der = signed(info(VAULT_CN, vec![]));
     let one = pem(&der);
     refused(
         format!("{one}{one}").as_bytes(),
-        Fault::Input,
+        Kind::Pem,
         "holds 2 PEM blocks; exactly one certificate request is expected",
     );
     refused(
         one.replace("CERTIFICATE REQUEST", "CERTIFICATE").as_bytes(),
-        Fault::Input,
+        Kind::Pem,
         "PEM block 1 (line 1) is labelled \"CERTIFICATE\"; only \"CERTIFICATE REQUEST\" or \"NEW CERTIFICATE REQUEST\" is accepted here",
     );
     refused(
         one.replace("-----END CERTIFICATE REQUEST-----", "")
             .as_bytes(),
-        Fault::Input,
+        Kind::Pem,
         "PEM block 1 (BEGIN at line 1) has no \"-----END CERTIFICATE REQUEST-----\" line",
     );
     let broken = one.replacen("\nMI", "\nM*", 1);
     refused(
         broken.as_bytes(),
-        Fault::Input,
+        Kind::Pem,
         "PEM block 1: '*' is not a base64 character",
     );
     // Base64 in 76-character lines (MIME style) is read (formats.md, "PEM": any wrapping).
@@ -218,15 +218,11 @@ fn garbage_and_pem_framing_refused() {
     // Valid base64 of something else.
     refused(
         pem(b"\x04\x01\x00").as_bytes(),
-        Fault::Input,
+        Kind::Der,
         "not a DER PKCS#10",
     );
-    refused(&der[..der.len() - 1], Fault::Input, "not a DER PKCS#10");
-    refused(
-        &[&der[..], &[0]].concat(),
-        Fault::Input,
-        "not a DER PKCS#10",
-    );
+    refused(&der[..der.len() - 1], Kind::Der, "not a DER PKCS#10");
+    refused(&[&der[..], &[0]].concat(), Kind::Der, "not a DER PKCS#10");
 }
 
 #[test]
@@ -234,7 +230,7 @@ fn oversized_input_refused() {
     let der = signed(info(VAULT_CN, vec![]));
     let mut big = b"x".repeat(MAX_CSR_BYTES);
     big.extend_from_slice(pem(&der).as_bytes());
-    refused(&big, Fault::Input, "more than the 64 KiB");
+    refused(&big, Kind::RequestRefused, "more than the 64 KiB");
 }
 
 #[test]
@@ -244,7 +240,7 @@ fn non_canonical_der_refused() {
     assert_eq!(der[1], 0x81);
     let mut ber = der.clone();
     ber.splice(1..2, [0x82, 0x00]);
-    refused(&ber, Fault::Input, "DER");
+    refused(&ber, Kind::Der, "DER");
 }
 
 #[test]
@@ -256,7 +252,7 @@ fn version_other_than_v1_refused() {
     v2[at + 2] = 1;
     refused(
         &v2,
-        Fault::Input,
+        Kind::RequestRefused,
         "CSR req.pem: version 1 is not v1 (0) (RFC 2986 §4.1)",
     );
 }
@@ -288,7 +284,7 @@ fn bad_extension_requests_refused() {
     let twice = vec![ext_request(&[vec![bc.clone(), ku.clone(), bc.clone()]])];
     refused(
         &signed(info(VAULT_CN, twice)),
-        Fault::Input,
+        Kind::RequestRefused,
         "the request asks for extension 2.5.29.19 twice (RFC 5280 §4.2)",
     );
     let two_attrs = vec![
@@ -297,18 +293,18 @@ fn bad_extension_requests_refused() {
     ];
     refused(
         &signed(info(VAULT_CN, two_attrs)),
-        Fault::Input,
+        Kind::RequestRefused,
         "more than one extensionRequest attribute",
     );
     let two_values = vec![ext_request(&[vec![bc.clone()], vec![ku.clone()]])];
     refused(
         &signed(info(VAULT_CN, two_values)),
-        Fault::Input,
+        Kind::RequestRefused,
         "the extensionRequest attribute has 2 values; it must have exactly one",
     );
     refused(
         &signed(info(VAULT_CN, vec![ext_request(&[vec![]])])),
-        Fault::Input,
+        Kind::RequestRefused,
         "holds no extension",
     );
     let not_extensions = Attribute {
@@ -317,7 +313,7 @@ fn bad_extension_requests_refused() {
     };
     refused(
         &signed(info(VAULT_CN, vec![not_extensions])),
-        Fault::Input,
+        Kind::Der,
         "the extensionRequest attribute is not a list of extensions",
     );
 }
@@ -369,7 +365,7 @@ fn unsorted_attribute_set_refused() {
     let mut unsorted = sorted.clone();
     unsorted[at..at + both.len()].copy_from_slice(&[second, first].concat());
     assert!(parse(&signed_raw(&sorted), "x").is_ok());
-    refused(&signed_raw(&unsorted), Fault::Input, "DER");
+    refused(&signed_raw(&unsorted), Kind::Der, "DER");
 }
 
 #[test]
@@ -386,7 +382,7 @@ fn explicit_default_in_requested_extension_refused() {
     };
     refused(
         &signed(info(VAULT_CN, vec![attr])),
-        Fault::Input,
+        Kind::Der,
         "extensionRequest attribute is not",
     );
 }
@@ -395,7 +391,7 @@ fn explicit_default_in_requested_extension_refused() {
 fn empty_subject_refused() {
     refused(
         &signed(info("", vec![])),
-        Fault::Input,
+        Kind::RequestRefused,
         "the subject is empty; a CA certificate needs a non-empty subject",
     );
 }
@@ -414,7 +410,7 @@ fn signature_with_unused_bits_refused() {
     }
     .to_der()
     .unwrap();
-    refused(&der, Fault::Input, "signature BIT STRING has unused bits");
+    refused(&der, Kind::Der, "signature BIT STRING has unused bits");
 }
 
 #[test]

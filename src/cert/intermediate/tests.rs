@@ -4,6 +4,7 @@
 use super::*;
 use crate::cert::profile::DEFAULT_INTERMEDIATE_PROFILE;
 use crate::cert::{DEFAULT_ROOT_PROFILE, RootProfile, build_root};
+use crate::error::Kind;
 use crate::key::RootKey;
 use crate::secret::SecretBytes;
 
@@ -54,9 +55,9 @@ fn prepare_sign_assemble() {
     // A signature by another key, or over other bytes, is refused.
     let (other, _) = make_root(3);
     let e = assemble(&d, &other.sign(&d.tbs_der), &root).unwrap_err();
-    assert!(e.message.contains("does not verify"), "{}", e.message);
+    assert_eq!(e.kind, Kind::SignatureInvalid, "{}", e.message);
     let e = assemble(&d, &key.sign(b"other"), &root).unwrap_err();
-    assert!(e.message.contains("does not verify"), "{}", e.message);
+    assert_eq!(e.kind, Kind::SignatureInvalid, "{}", e.message);
 }
 
 #[test]
@@ -75,6 +76,7 @@ fn validity_past_root_refused() {
         late,
     )
     .unwrap_err();
+    assert_eq!(e.kind, Kind::Validity);
     assert!(
         e.message.contains("past the root certificate's notAfter"),
         "{}",
@@ -91,6 +93,7 @@ fn validity_past_root_refused() {
         early,
     )
     .unwrap_err();
+    assert_eq!(e.kind, Kind::Validity);
     assert!(e.message.contains("before the root"), "{}", e.message);
 }
 
@@ -118,7 +121,7 @@ fn previous_checks() {
         Certificate::from_der(&assemble(&d1, &key.sign(&d1.tbs_der), &root).unwrap()).unwrap();
     // Same key: refused.
     let e = check_previous(&prev, "prev.pem", &root, &d1, &profile).unwrap_err();
-    assert!(e.message.contains("reuses the previous"), "{}", e.message);
+    assert_eq!(e.kind, Kind::KeyReused, "{}", e.message);
     let (_, spki2) = ed25519_request(4);
     let req2 = Request {
         subject: &subject,
@@ -139,16 +142,12 @@ fn previous_checks() {
     // Not from this root: refused.
     let (_, other_root) = make_root(9);
     let e = check_previous(&prev, "prev.pem", &other_root, &d2, &profile).unwrap_err();
-    assert!(
-        e.message.contains("not signed by this root"),
-        "{}",
-        e.message
-    );
+    assert_eq!(e.kind, Kind::WrongIssuer, "{}", e.message);
     // The root itself, and a re-issued root (same key, self-issued, signed by the root):
     // refused as not an intermediate (exit 1).
     let itself = Certificate::from_der(&root.der).unwrap();
     let e = check_previous(&itself, "root.pem", &root, &d2, &profile).unwrap_err();
-    assert_eq!(e.fault, crate::error::Fault::Input);
+    assert_eq!(e.kind, Kind::NotPreviousIntermediate);
     assert!(
         e.message.contains("the root certificate itself"),
         "{}",
@@ -160,7 +159,7 @@ fn previous_checks() {
     assert_ne!(again.der, root.der);
     let reissued = Certificate::from_der(&again.der).unwrap();
     let e = check_previous(&reissued, "again.pem", &root, &d2, &profile).unwrap_err();
-    assert_eq!(e.fault, crate::error::Fault::Input);
+    assert_eq!(e.kind, Kind::NotPreviousIntermediate);
     assert!(
         e.message.contains("a self-issued certificate")
             && e.message.contains("is not a previous intermediate"),

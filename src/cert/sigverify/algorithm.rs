@@ -8,7 +8,7 @@ use der::oid::db::DB;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use x509_cert::spki::{AlgorithmIdentifierOwned, ObjectIdentifier, SubjectPublicKeyInfoOwned};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 pub(super) const OID_ED25519: ObjectIdentifier = crate::cert::ED25519_OID;
 pub(super) const OID_EC_PUBLIC_KEY: ObjectIdentifier =
@@ -77,7 +77,8 @@ pub(super) fn params_null(alg: &AlgorithmIdentifierOwned) -> bool {
 /// The subjectPublicKey BIT STRING as octets (no unused bits, RFC 5280 §4.1.2.7).
 pub(super) fn key_octets(spki: &SubjectPublicKeyInfoOwned) -> Result<&[u8]> {
     spki.subject_public_key.as_bytes().ok_or_else(|| {
-        Error::input(
+        Error::new(
+            Kind::BadKey,
             "the subjectPublicKey BIT STRING has unused bits (not a whole number of octets)",
         )
     })
@@ -161,27 +162,39 @@ pub(super) fn signature_algorithm(alg: &AlgorithmIdentifierOwned) -> Result<SigA
         OID_RSA_SHA384 => SigAlg::RsaPkcs1(Hash::Sha384),
         OID_RSA_SHA512 => SigAlg::RsaPkcs1(Hash::Sha512),
         OID_RSA_PSS => {
-            return Err(Error::input(format!(
-                "RSASSA-PSS signatures are not supported (signature algorithm {oid}); ask Vault (or openssl req without -sigopt rsa_padding_mode:pss) for a PKCS#1 v1.5 CSR"
-            )));
+            return Err(Error::new(
+                Kind::Unsupported,
+                format!(
+                    "RSASSA-PSS signatures are not supported (signature algorithm {oid}); ask Vault (or openssl req without -sigopt rsa_padding_mode:pss) for a PKCS#1 v1.5 CSR"
+                ),
+            ));
         }
         _ if SHA1_SIGNATURES.contains(&oid.to_string().as_str()) => {
-            return Err(Error::input(format!(
-                "signature algorithm {}: SHA-1 is not accepted (collisions are practical); make the request with SHA-256",
-                describe(&oid)
-            )));
+            return Err(Error::new(
+                Kind::Unsupported,
+                format!(
+                    "signature algorithm {}: SHA-1 is not accepted (collisions are practical); make the request with SHA-256",
+                    describe(&oid)
+                ),
+            ));
         }
         _ if MD_SIGNATURES.contains(&oid.to_string().as_str()) => {
-            return Err(Error::input(format!(
-                "signature algorithm {}: MD2 and MD5 are not accepted; make the request with SHA-256",
-                describe(&oid)
-            )));
+            return Err(Error::new(
+                Kind::Unsupported,
+                format!(
+                    "signature algorithm {}: MD2 and MD5 are not accepted; make the request with SHA-256",
+                    describe(&oid)
+                ),
+            ));
         }
         _ => {
-            return Err(Error::input(format!(
-                "signature algorithm {} is not supported; rootkey accepts Ed25519, ecdsa-with-SHA256/384/512 and sha256/384/512WithRSAEncryption",
-                describe(&oid)
-            )));
+            return Err(Error::new(
+                Kind::Unsupported,
+                format!(
+                    "signature algorithm {} is not supported; rootkey accepts Ed25519, ecdsa-with-SHA256/384/512 and sha256/384/512WithRSAEncryption",
+                    describe(&oid)
+                ),
+            ));
         }
     };
     let params_ok = match sig {
@@ -197,17 +210,19 @@ pub(super) fn signature_algorithm(alg: &AlgorithmIdentifierOwned) -> Result<SigA
             SigAlg::Ecdsa(_) => "must be absent (RFC 5758 §3.2)",
             SigAlg::RsaPkcs1(_) => "must be NULL or absent (RFC 4055 §5)",
         };
-        return Err(Error::input(format!(
-            "signature algorithm {sig}: the parameters {rule}"
-        )));
+        return Err(Error::new(
+            Kind::Unsupported,
+            format!("signature algorithm {sig}: the parameters {rule}"),
+        ));
     }
     Ok(sig)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{alg, ed25519_spki, input_error};
+    use super::super::test_support::{alg, ed25519_spki, refused};
     use super::super::verify;
+    use crate::error::Kind;
 
     #[test]
     fn refused_signature_algorithms_named() {
@@ -236,7 +251,11 @@ mod tests {
             ("1.2.3.4", "signature algorithm 1.2.3.4 is not supported"),
             ("1.3.101.113", "id-Ed448 (1.3.101.113) is not supported"),
         ] {
-            input_error(verify(&spki, &alg(oid_str, None), b"m", &sig), want);
+            refused(
+                Kind::Unsupported,
+                verify(&spki, &alg(oid_str, None), b"m", &sig),
+                want,
+            );
         }
     }
 }

@@ -7,7 +7,7 @@ use x509_cert::spki::{AlgorithmIdentifierOwned, ObjectIdentifier};
 use super::KeyType;
 use super::algorithm::{OID_P256, OID_P384, describe};
 use super::does_not_verify;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 /// The curve of an id-ecPublicKey key: namedCurve parameters, P-256 or P-384 (RFC 5480
 /// §2.1.1: "specifiedCurve ... MUST NOT be used"; implicitCurve too).
@@ -17,7 +17,7 @@ pub(super) fn ec_curve(alg: &AlgorithmIdentifierOwned) -> Result<KeyType> {
         .as_ref()
         .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
         .ok_or_else(|| {
-            Error::input(
+            Error::new(Kind::Unsupported,
                 "ECDSA key: the parameters must name the curve (namedCurve, RFC 5480 §2.1.1); explicit or implicit curves are not accepted",
             )
         })?;
@@ -26,10 +26,13 @@ pub(super) fn ec_curve(alg: &AlgorithmIdentifierOwned) -> Result<KeyType> {
     } else if curve == OID_P384 {
         Ok(KeyType::EcdsaP384)
     } else {
-        Err(Error::input(format!(
-            "ECDSA curve {} is not supported; rootkey accepts P-256 (prime256v1) and P-384 (secp384r1)",
-            describe(&curve)
-        )))
+        Err(Error::new(
+            Kind::Unsupported,
+            format!(
+                "ECDSA curve {} is not supported; rootkey accepts P-256 (prime256v1) and P-384 (secp384r1)",
+                describe(&curve)
+            ),
+        ))
     }
 }
 
@@ -41,9 +44,12 @@ pub(super) fn ec_point_check(curve: KeyType, point: &[u8]) -> Result<()> {
         _ => 97,
     };
     if point.first() != Some(&0x04) || point.len() != len {
-        return Err(Error::input(format!(
-            "{curve} key: the public key must be an uncompressed point of {len} octets (RFC 5480 §2.2)"
-        )));
+        return Err(Error::new(
+            Kind::BadKey,
+            format!(
+                "{curve} key: the public key must be an uncompressed point of {len} octets (RFC 5480 §2.2)"
+            ),
+        ));
     }
     let valid = match curve {
         KeyType::EcdsaP256 => p256::PublicKey::from_sec1_bytes(point).is_ok(),
@@ -52,9 +58,10 @@ pub(super) fn ec_point_check(curve: KeyType, point: &[u8]) -> Result<()> {
     if valid {
         Ok(())
     } else {
-        Err(Error::input(format!(
-            "{curve} key: the public key is not a point on the curve"
-        )))
+        Err(Error::new(
+            Kind::BadKey,
+            format!("{curve} key: the public key is not a point on the curve"),
+        ))
     }
 }
 
@@ -67,10 +74,12 @@ macro_rules! ecdsa_verifier {
             use $curve::ecdsa::{
                 DerSignature, Signature, VerifyingKey, signature::hazmat::PrehashVerifier,
             };
-            let key = VerifyingKey::from_sec1_bytes(point)
-                .map_err(|_| Error::input("the public key is not a point on the curve"))?;
+            let key = VerifyingKey::from_sec1_bytes(point).map_err(|_| {
+                Error::new(Kind::BadKey, "the public key is not a point on the curve")
+            })?;
             let malformed = || {
-                Error::verification(
+                Error::new(
+                    Kind::SignatureInvalid,
                     "the signature is not a DER ECDSA-Sig-Value with 0 < r, s < n (RFC 5758 §3.2)",
                 )
             };
@@ -91,9 +100,9 @@ ecdsa_verifier!(verify_p384, p384);
 #[cfg(test)]
 mod tests {
     use super::super::algorithm::Hash;
-    use super::super::test_support::{P384, alg, does_not_verify, input_error, oid, spki, vector};
+    use super::super::test_support::{P384, alg, does_not_verify, oid, refused, spki, vector};
     use super::super::{KeyType, key_type, verify};
-    use crate::error::Fault;
+    use crate::error::Kind;
     use der::{Encode, asn1::Any};
     use p256::ecdsa::signature::hazmat::PrehashSigner;
     use x509_cert::spki::AlgorithmIdentifierOwned;
@@ -142,7 +151,11 @@ mod tests {
             does_not_verify(verify(&s256, &a, msg, &sig256.to_bytes()));
             // RFC 5758 §3.2: the parameters MUST be absent.
             let with_null = alg(oid_str, Some(Any::null()));
-            input_error(verify(&s256, &with_null, msg, &der256), "must be absent");
+            refused(
+                Kind::Unsupported,
+                verify(&s256, &with_null, msg, &der256),
+                "must be absent",
+            );
         }
         // The hash named by the algorithm is the one used: SHA-384 under ecdsa-with-SHA256
         // does not verify.
@@ -183,7 +196,7 @@ mod tests {
         let padded = seq(int(&r, true), int(&sv, false));
         if padded != good {
             let e = verify(&s, &a, msg, &padded).unwrap_err();
-            assert_eq!(e.fault, Fault::Verification);
+            assert_eq!(e.kind, Kind::SignatureInvalid);
             assert!(e.message.contains("ECDSA-Sig-Value"), "{}", e.message);
         }
         let mut trailing = good.clone();
@@ -196,30 +209,36 @@ mod tests {
         let k = p256::ecdsa::SigningKey::from_slice(&[3u8; 32]).unwrap();
         let point = k.verifying_key().to_sec1_point(false).as_bytes().to_vec();
         let compressed = k.verifying_key().to_sec1_point(true).as_bytes().to_vec();
-        input_error(
+        refused(
+            Kind::BadKey,
             key_type(&spki(ec_alg("1.2.840.10045.3.1.7"), &compressed)),
             "uncompressed point of 65 octets",
         );
         // The P-256 point declared as P-384.
-        input_error(
+        refused(
+            Kind::BadKey,
             key_type(&spki(ec_alg("1.3.132.0.34"), &point)),
             "uncompressed point of 97 octets",
         );
         let mut off_curve = point.clone();
         off_curve[64] ^= 0x01;
-        input_error(
+        refused(
+            Kind::BadKey,
             key_type(&spki(ec_alg("1.2.840.10045.3.1.7"), &off_curve)),
             "not a point on the curve",
         );
-        input_error(
+        refused(
+            Kind::Unsupported,
             key_type(&spki(ec_alg("1.3.132.0.35"), &point)),
             "ECDSA curve secp521r1 (1.3.132.0.35) is not supported",
         );
-        input_error(
+        refused(
+            Kind::Unsupported,
             key_type(&spki(ec_alg("1.3.132.0.10"), &point)),
             "ECDSA curve secp256k1 (1.3.132.0.10) is not supported",
         );
-        input_error(
+        refused(
+            Kind::Unsupported,
             key_type(&spki(alg("1.2.840.10045.2.1", None), &point)),
             "namedCurve",
         );
@@ -229,7 +248,8 @@ mod tests {
     fn ecdsa_key_with_rsa_or_ed25519_algorithm_refused() {
         let (spki, _, msg, sig) = vector(P384);
         assert_eq!(key_type(&spki).unwrap(), KeyType::EcdsaP384);
-        input_error(
+        refused(
+            Kind::Unsupported,
             verify(
                 &spki,
                 &alg("1.2.840.113549.1.1.11", Some(Any::null())),
@@ -238,7 +258,8 @@ mod tests {
             ),
             "sha256WithRSAEncryption does not fit the ECDSA P-384 key",
         );
-        input_error(
+        refused(
+            Kind::Unsupported,
             verify(&spki, &alg("1.3.101.112", None), &msg, &sig),
             "Ed25519 does not fit the ECDSA P-384 key",
         );

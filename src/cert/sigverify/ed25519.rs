@@ -5,18 +5,26 @@ use x509_cert::spki::SubjectPublicKeyInfoOwned;
 
 use super::algorithm::key_octets;
 use super::does_not_verify;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 /// The Ed25519 public key, checked: 32 octets, a valid point, not of small order.
 pub(super) fn ed25519_key(spki: &SubjectPublicKeyInfoOwned) -> Result<ed25519_dalek::VerifyingKey> {
     // RFC 8410 §4: the public key is the 32-octet encoding of RFC 8032 §5.1.5.
-    let bytes: [u8; 32] = key_octets(spki)?
-        .try_into()
-        .map_err(|_| Error::input("Ed25519 key: the public key is not 32 octets (RFC 8410 §4)"))?;
-    let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
-        .map_err(|_| Error::input("Ed25519 key: not a valid curve point (RFC 8032 §5.1.3)"))?;
+    let bytes: [u8; 32] = key_octets(spki)?.try_into().map_err(|_| {
+        Error::new(
+            Kind::BadKey,
+            "Ed25519 key: the public key is not 32 octets (RFC 8410 §4)",
+        )
+    })?;
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| {
+        Error::new(
+            Kind::BadKey,
+            "Ed25519 key: not a valid curve point (RFC 8032 §5.1.3)",
+        )
+    })?;
     if key.is_weak() {
-        return Err(Error::input(
+        return Err(Error::new(
+            Kind::BadKey,
             "Ed25519 key: a small-order point, which no real key has",
         ));
     }
@@ -38,8 +46,9 @@ pub(super) fn verify_ed25519(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{alg, does_not_verify, ed25519_spki, input_error, spki};
+    use super::super::test_support::{alg, does_not_verify, ed25519_spki, refused, spki};
     use super::super::{KeyType, key_type, verify};
+    use crate::error::Kind;
     use der::asn1::{Any, BitString};
     use x509_cert::spki::SubjectPublicKeyInfoOwned;
 
@@ -59,11 +68,13 @@ mod tests {
         does_not_verify(verify(&spki, &ed, b"request", &sig[..63]));
         // RFC 8410 §3: parameters absent, also for the signature algorithm.
         let with_null = alg("1.3.101.112", Some(Any::null()));
-        input_error(
+        refused(
+            Kind::Unsupported,
             verify(&spki, &with_null, b"request", &sig),
             "must be absent",
         );
-        input_error(
+        refused(
+            Kind::Unsupported,
             key_type(&SubjectPublicKeyInfoOwned {
                 algorithm: with_null,
                 ..spki.clone()
@@ -75,20 +86,32 @@ mod tests {
     #[test]
     fn ed25519_malformed_keys_refused() {
         let ed = || alg("1.3.101.112", None);
-        input_error(key_type(&spki(ed(), &[9u8; 31])), "not 32 octets");
+        refused(
+            Kind::BadKey,
+            key_type(&spki(ed(), &[9u8; 31])),
+            "not 32 octets",
+        );
         // The identity point (y = 1) has small order.
         let mut identity = [0u8; 32];
         identity[0] = 1;
-        input_error(key_type(&spki(ed(), &identity)), "small-order");
+        refused(
+            Kind::BadKey,
+            key_type(&spki(ed(), &identity)),
+            "small-order",
+        );
         // y = 2 is not the y coordinate of any point.
         let mut y2 = [0u8; 32];
         y2[0] = 2;
-        input_error(key_type(&spki(ed(), &y2)), "not a valid curve point");
+        refused(
+            Kind::BadKey,
+            key_type(&spki(ed(), &y2)),
+            "not a valid curve point",
+        );
         // A BIT STRING with unused bits is not an octet string.
         let odd_bits = SubjectPublicKeyInfoOwned {
             algorithm: ed(),
             subject_public_key: BitString::new(1, [0u8; 32]).unwrap(),
         };
-        input_error(key_type(&odd_bits), "unused bits");
+        refused(Kind::BadKey, key_type(&odd_bits), "unused bits");
     }
 }

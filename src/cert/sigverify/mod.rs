@@ -28,7 +28,7 @@ use std::fmt;
 
 use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 mod algorithm;
 mod ecdsa;
@@ -77,7 +77,8 @@ pub const RSA_MIN_BITS: u32 = 2048;
 /// Largest accepted RSA modulus, in bits.
 pub const RSA_MAX_BITS: u32 = 16384;
 
-/// Classifies a key; refuses anything else with a clear [`Error::input`] naming the algorithm
+/// Classifies a key; refuses anything else with a clear [`Kind::Unsupported`] or
+/// [`Kind::BadKey`] error naming the algorithm
 /// OID or curve, RSA moduli below 2048 or above 16384 bits, even, tiny (< 3) or huge
 /// (> 2^32−1) public exponents, and malformed keys.
 pub fn key_type(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyType> {
@@ -86,7 +87,8 @@ pub fn key_type(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyType> {
     if oid == OID_ED25519 {
         // RFC 8410 §3: "the parameters MUST be absent".
         if !params_absent(alg) {
-            return Err(Error::input(
+            return Err(Error::new(
+                Kind::Unsupported,
                 "Ed25519 key: the algorithm parameters must be absent (RFC 8410 §3)",
             ));
         }
@@ -99,7 +101,8 @@ pub fn key_type(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyType> {
     } else if oid == OID_RSA {
         // RFC 3279 §2.3.1 (and RFC 4055 §1.2): the parameters field MUST be NULL.
         if !params_null(alg) {
-            return Err(Error::input(
+            return Err(Error::new(
+                Kind::Unsupported,
                 "RSA key: the rsaEncryption parameters must be NULL (RFC 3279 §2.3.1)",
             ));
         }
@@ -108,14 +111,20 @@ pub fn key_type(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyType> {
             bits: bit_length(n),
         })
     } else if oid == OID_RSA_PSS {
-        Err(Error::input(format!(
-            "RSASSA-PSS keys ({oid}) are not supported; make the request with a plain RSA key (rsaEncryption) and PKCS#1 v1.5 signatures"
-        )))
+        Err(Error::new(
+            Kind::Unsupported,
+            format!(
+                "RSASSA-PSS keys ({oid}) are not supported; make the request with a plain RSA key (rsaEncryption) and PKCS#1 v1.5 signatures"
+            ),
+        ))
     } else {
-        Err(Error::input(format!(
-            "key algorithm {} is not supported; rootkey accepts Ed25519, ECDSA P-256 and P-384, and RSA 2048 to 16384 bits",
-            describe(&oid)
-        )))
+        Err(Error::new(
+            Kind::Unsupported,
+            format!(
+                "key algorithm {} is not supported; rootkey accepts Ed25519, ECDSA P-256 and P-384, and RSA 2048 to 16384 bits",
+                describe(&oid)
+            ),
+        ))
     }
 }
 
@@ -124,13 +133,13 @@ pub fn key_type(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyType> {
 pub(crate) const DOES_NOT_VERIFY: &str = "the signature does not verify";
 
 fn does_not_verify() -> Error {
-    Error::verification(DOES_NOT_VERIFY)
+    Error::new(Kind::SignatureInvalid, DOES_NOT_VERIFY)
 }
 
 /// Verifies `sig` over `msg` with the key in `spki` under signature algorithm `alg`.
 ///
-/// [`Error::verification`] if it does not verify (a malformed signature value included);
-/// [`Error::input`] for an unsupported key or algorithm, or an algorithm that does not fit the
+/// [`Kind::SignatureInvalid`] if it does not verify (a malformed signature value included);
+/// [`Kind::Unsupported`] (or [`Kind::BadKey`]) for an unsupported key or algorithm, or an algorithm that does not fit the
 /// key (an ECDSA signature algorithm with an RSA key, wrong parameters). Messages name no
 /// file: callers add context.
 pub fn verify(
@@ -150,16 +159,18 @@ pub fn verify(
             verify_p384(key_octets(spki)?, &hash.digest(msg), sig)
         }
         (SigAlg::RsaPkcs1(hash), KeyType::Rsa { .. }) => verify_rsa(spki, hash, msg, sig),
-        (sig_alg, key) => Err(Error::input(format!(
-            "signature algorithm {sig_alg} does not fit the {key} key"
-        ))),
+        (sig_alg, key) => Err(Error::new(
+            Kind::Unsupported,
+            format!("signature algorithm {sig_alg} does not fit the {key} key"),
+        )),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::test_support::{alg, input_error, spki};
+    use super::test_support::{alg, refused, spki};
     use super::*;
+    use crate::error::Kind;
 
     #[test]
     fn key_type_names() {
@@ -171,15 +182,18 @@ mod tests {
 
     #[test]
     fn other_key_algorithms_named() {
-        input_error(
+        refused(
+            Kind::Unsupported,
             key_type(&spki(alg("1.2.840.10040.4.1", None), &[1, 2, 3])),
             "key algorithm id-dsa (1.2.840.10040.4.1) is not supported",
         );
-        input_error(
+        refused(
+            Kind::Unsupported,
             key_type(&spki(alg("1.3.101.113", None), &[0u8; 57])),
             "id-Ed448 (1.3.101.113)",
         );
-        input_error(
+        refused(
+            Kind::Unsupported,
             key_type(&spki(alg("1.2.840.113549.1.1.10", None), &[0u8; 8])),
             "RSASSA-PSS keys",
         );

@@ -10,16 +10,17 @@ use x509_cert::spki::SubjectPublicKeyInfoOwned;
 
 use super::algorithm::{Hash, key_octets};
 use super::{RSA_MAX_BITS, RSA_MIN_BITS, does_not_verify};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 /// Parses RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017
 /// A.1.1) in strict DER (positive, minimal INTEGERs, nothing after) and checks the sizes.
 /// Returns the big-endian magnitudes of n and e.
 pub(super) fn rsa_components(octets: &[u8]) -> Result<(&[u8], &[u8])> {
     let malformed = |e: der::Error| {
-        Error::input(format!(
-            "RSA key: not a DER RSAPublicKey (RFC 8017 A.1.1): {e}"
-        ))
+        Error::new(
+            Kind::BadKey,
+            format!("RSA key: not a DER RSAPublicKey (RFC 8017 A.1.1): {e}"),
+        )
     };
     let (n, e) = AnyRef::from_der(octets)
         .and_then(|seq| {
@@ -33,31 +34,37 @@ pub(super) fn rsa_components(octets: &[u8]) -> Result<(&[u8], &[u8])> {
     let (n, e) = (n.as_bytes(), e.as_bytes());
     let bits = bit_length(n);
     if bits < RSA_MIN_BITS {
-        return Err(Error::input(format!(
-            "RSA {bits} is too weak: at least {RSA_MIN_BITS} bits are required"
-        )));
+        return Err(Error::new(
+            Kind::Unsupported,
+            format!("RSA {bits} is too weak: at least {RSA_MIN_BITS} bits are required"),
+        ));
     }
     if bits > RSA_MAX_BITS {
-        return Err(Error::input(format!(
-            "RSA {bits} is too large: at most {RSA_MAX_BITS} bits are accepted"
-        )));
+        return Err(Error::new(
+            Kind::Unsupported,
+            format!("RSA {bits} is too large: at most {RSA_MAX_BITS} bits are accepted"),
+        ));
     }
     // RFC 8017 §3.1: n is a product of odd primes.
     if n.last().is_some_and(|b| b % 2 == 0) {
-        return Err(Error::input("RSA key: the modulus is even"));
+        return Err(Error::new(Kind::BadKey, "RSA key: the modulus is even"));
     }
     // RFC 8017 §3.1: 3 ≤ e ≤ n − 1, e odd (gcd with λ(n)); rootkey caps e at 2^32−1 like
     // common verifiers (e is 65537 in practice).
     if e.len() > 4 {
-        return Err(Error::input(
+        return Err(Error::new(
+            Kind::BadKey,
             "RSA key: the public exponent is larger than 2^32-1; it must be odd, at least 3 and at most 2^32-1",
         ));
     }
     let e_value = e.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b));
     if e_value < 3 || e_value % 2 == 0 {
-        return Err(Error::input(format!(
-            "RSA key: the public exponent {e_value} is not accepted; it must be odd, at least 3 and at most 2^32-1"
-        )));
+        return Err(Error::new(
+            Kind::BadKey,
+            format!(
+                "RSA key: the public exponent {e_value} is not accepted; it must be odd, at least 3 and at most 2^32-1"
+            ),
+        ));
     }
     Ok((n, e))
 }
@@ -90,7 +97,7 @@ pub(super) fn verify_rsa(
         ::rsa::BigUint::from_bytes_be(e),
         RSA_MAX_BITS as usize,
     )
-    .map_err(|e| Error::input(format!("RSA key: {e}")))?;
+    .map_err(|e| Error::new(Kind::BadKey, format!("RSA key: {e}")))?;
     let scheme = ::rsa::Pkcs1v15Sign {
         hash_len: Some(hash.len()),
         prefix: hash.digest_info_prefix().into(),
@@ -103,9 +110,10 @@ pub(super) fn verify_rsa(
 mod tests {
     use super::super::algorithm::OID_RSA_SHA256;
     use super::super::test_support::{
-        RSA1024, RSA2048, RSA4096, alg, does_not_verify, input_error, oid, spki, vector,
+        RSA1024, RSA2048, RSA4096, alg, does_not_verify, oid, refused, spki, vector,
     };
     use super::super::{KeyType, key_type, verify};
+    use crate::error::Kind;
     use der::{
         Encode,
         asn1::{Any, UintRef},
@@ -170,7 +178,8 @@ mod tests {
         for other in ["1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13"] {
             does_not_verify(verify(&spki, &alg(other, Some(Any::null())), &msg, &sig));
         }
-        input_error(
+        refused(
+            Kind::Unsupported,
             verify(
                 &spki,
                 &alg(
@@ -182,11 +191,13 @@ mod tests {
             ),
             "must be NULL or absent",
         );
-        input_error(
+        refused(
+            Kind::Unsupported,
             verify(&spki, &alg("1.2.840.10045.4.3.2", None), &msg, &sig),
             "signature algorithm ecdsa-with-SHA256 does not fit the RSA 2048 key",
         );
-        input_error(
+        refused(
+            Kind::Unsupported,
             verify(&spki, &alg("1.3.101.112", None), &msg, &sig),
             "signature algorithm Ed25519 does not fit the RSA 2048 key",
         );
@@ -195,7 +206,8 @@ mod tests {
     #[test]
     fn rsa_key_sizes_and_exponents() {
         let (weak, _, _, _) = vector(RSA1024);
-        input_error(
+        refused(
+            Kind::Unsupported,
             key_type(&weak),
             "RSA 1024 is too weak: at least 2048 bits are required",
         );
@@ -212,29 +224,37 @@ mod tests {
             key_type(&rsa_spki(&modulus(3072), &[3])).unwrap(),
             KeyType::Rsa { bits: 3072 }
         );
-        input_error(
+        refused(
+            Kind::Unsupported,
             key_type(&rsa_spki(&modulus(2047), &f4)),
             "RSA 2047 is too weak",
         );
-        input_error(
+        refused(
+            Kind::Unsupported,
             key_type(&rsa_spki(&modulus(16385), &f4)),
             "RSA 16385 is too large: at most 16384 bits",
         );
         let mut even = modulus(2048);
         *even.last_mut().unwrap() = 0xfe;
-        input_error(key_type(&rsa_spki(&even, &f4)), "modulus is even");
+        refused(
+            Kind::BadKey,
+            key_type(&rsa_spki(&even, &f4)),
+            "modulus is even",
+        );
         for (e, shown) in [
             (&[1u8][..], "1"),
             (&[0x01, 0x00, 0x00], "65536"),
             (&[0], "0"),
         ] {
-            input_error(
+            refused(
+                Kind::BadKey,
                 key_type(&rsa_spki(&modulus(2048), e)),
                 &format!("public exponent {shown} is not accepted; it must be odd, at least 3"),
             );
         }
         assert!(key_type(&rsa_spki(&modulus(2048), &[0xff, 0xff, 0xff, 0xff])).is_ok());
-        input_error(
+        refused(
+            Kind::BadKey,
             key_type(&rsa_spki(&modulus(2048), &[0x01, 0, 0, 0, 1])),
             "larger than 2^32-1",
         );
@@ -243,18 +263,20 @@ mod tests {
             alg("1.2.840.113549.1.1.1", None),
             &rsa_public_key(&modulus(2048), &f4),
         );
-        input_error(key_type(&absent), "must be NULL");
+        refused(Kind::Unsupported, key_type(&absent), "must be NULL");
         // Not an RSAPublicKey: trailing octets, a negative modulus, garbage.
         let mut trailing = rsa_public_key(&modulus(2048), &f4);
         trailing.push(0);
-        input_error(
+        refused(
+            Kind::BadKey,
             key_type(&spki(
                 alg("1.2.840.113549.1.1.1", Some(Any::null())),
                 &trailing,
             )),
             "not a DER RSAPublicKey",
         );
-        input_error(
+        refused(
+            Kind::BadKey,
             key_type(&spki(
                 alg("1.2.840.113549.1.1.1", Some(Any::null())),
                 b"\x30\x06\x02\x01\x80\x02\x01\x03",

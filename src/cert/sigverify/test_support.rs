@@ -11,7 +11,7 @@ use der::{
 use x509_cert::request::CertReq;
 use x509_cert::spki::{AlgorithmIdentifierOwned, ObjectIdentifier, SubjectPublicKeyInfoOwned};
 
-use crate::error::{Fault, Result};
+use crate::error::{Kind, Result};
 
 pub(super) fn oid(s: &str) -> ObjectIdentifier {
     ObjectIdentifier::new_unwrap(s)
@@ -55,13 +55,14 @@ pub(super) const RSA4096: &[u8] = include_bytes!("../../../tests/vectors/csr_rsa
 pub(super) const RSA1024: &[u8] = include_bytes!("../../../tests/vectors/csr_rsa1024.pem");
 pub(super) const P384: &[u8] = include_bytes!("../../../tests/vectors/csr_p384.pem");
 
-pub(super) fn input_error(r: Result<impl fmt::Debug>, want: &str) {
+/// `r` is a refusal of `kind` whose message contains `want`.
+pub(super) fn refused(kind: Kind, r: Result<impl fmt::Debug>, want: &str) {
     let e = r.unwrap_err();
-    assert_eq!(e.fault, Fault::Input, "{}", e.message);
+    assert_eq!(e.kind, kind, "{}", e.message);
     assert!(e.message.contains(want), "{:?} lacks {want:?}", e.message);
 }
 
 pub(super) fn does_not_verify(r: Result<()>) {
     let e = r.unwrap_err();
-    assert_eq!(e.fault, Fault::Verification, "{}", e.message);
+    assert_eq!(e.kind, Kind::SignatureInvalid, "{}", e.message);
 }

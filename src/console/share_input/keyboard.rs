@@ -6,7 +6,7 @@ use zeroize::Zeroize;
 
 use super::{Presented, ROW_TRIES, ShareText, decode};
 use crate::console::{Console, Question};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::secret::{self, SecretBytes};
 use crate::share::text::{self, COMPACT_PREFIX, ROW_LEN, ROWS};
 
@@ -46,9 +46,12 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
                     &format!("  row {row}: far too long (more than 512 characters)"),
                 )?;
                 if tries >= ROW_TRIES {
-                    return Err(Error::operator(format!(
-                        "{origin}: row {row} was refused {ROW_TRIES} times; giving up on this share"
-                    )));
+                    return Err(Error::new(
+                        Kind::TooManyTries,
+                        format!(
+                            "{origin}: row {row} was refused {ROW_TRIES} times; giving up on this share"
+                        ),
+                    ));
                 }
                 progress(console, &format!("  type row {row} again"))?;
                 continue;
@@ -97,7 +100,7 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
                 tries += 1;
                 progress(console, &format!("  {}", e.message))?;
                 if tries >= ROW_TRIES {
-                    return Err(Error::operator(format!(
+                    return Err(Error::new(Kind::TooManyTries, format!(
                         "{origin}: row {row} was refused {ROW_TRIES} times; giving up on this share"
                     ))
                     .hint("check the paper, then run the command again"));
@@ -284,6 +287,7 @@ mod tests {
             c = c.secret(row(3, 1), b"not a row").unwrap();
         }
         let e = read(&mut c, Source::Keyboard, 3).err().unwrap();
+        assert_eq!(e.kind, Kind::TooManyTries);
         assert_eq!(e.exit_code(), crate::error::exit::INPUT);
         assert_eq!(
             e.message,
@@ -311,6 +315,7 @@ mod tests {
         bad.truncate(40);
         let mut c = Scripted::new().secret(row(1, 1), &bad).unwrap();
         let e = read(&mut c, Source::Keyboard, 1).err().unwrap();
+        assert_eq!(e.kind, Kind::ShareFormat);
         assert!(
             e.message
                 .starts_with("share keyboard entry 1 (scanned): one-line share has"),

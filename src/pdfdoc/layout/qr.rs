@@ -4,7 +4,7 @@
 use printpdf::{PaintMode, Polygon, PolygonRing, Rect, WindingOrder};
 
 use super::*;
-use crate::error::Error;
+use crate::error::{Error, Kind};
 use crate::pdfdoc::QrCode;
 use crate::pdfdoc::text::{clean_line, fit, mono_lines, wrap};
 
@@ -47,16 +47,19 @@ impl Layout {
     pub(super) fn qr_plan(&self, q: &QrCode) -> Result<QrPlan> {
         let n = q.width;
         if n == 0 || n > 1000 || q.modules.len() != n * n {
-            return Err(Error::input(format!(
-                "QR code: {} modules do not make a square of side {n}",
-                q.modules.len()
-            )));
+            return Err(Error::new(
+                Kind::PdfContent,
+                format!(
+                    "QR code: {} modules do not make a square of side {n}",
+                    q.modules.len()
+                ),
+            ));
         }
         if !(q.size_mm.is_finite() && q.size_mm > 0.0) {
-            return Err(Error::input(format!(
-                "QR code: size {} mm is not a positive length",
-                q.size_mm
-            )));
+            return Err(Error::new(
+                Kind::PdfContent,
+                format!("QR code: size {} mm is not a positive length", q.size_mm),
+            ));
         }
         let tw = self.text_width();
         let beside: Vec<String> = q

@@ -2,7 +2,7 @@
 //! page, and rows split across pages when taller than one.
 
 use super::*;
-use crate::error::Error;
+use crate::error::{Error, Kind};
 use crate::pdfdoc::text::{clean_line, ellipsize, wrap};
 
 /// Column geometry and wrapped cells of a table or key-value list.
@@ -63,11 +63,14 @@ impl Layout {
             headers.len()
         };
         if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| r.len() > n) {
-            return Err(Error::input(format!(
-                "table row {}: {} cells but the table has {n} columns",
-                i + 1,
-                row.len()
-            ))
+            return Err(Error::new(
+                Kind::PdfContent,
+                format!(
+                    "table row {}: {} cells but the table has {n} columns",
+                    i + 1,
+                    row.len()
+                ),
+            )
             .hint("give every row at most one cell per header"));
         }
         if n == 0 {

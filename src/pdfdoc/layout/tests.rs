@@ -211,6 +211,7 @@ fn an_oversized_qr_code_shrinks_and_a_bad_one_is_refused() {
         qr(21, -1.0, 0),
     ] {
         let e = lay_out(&doc(vec![bad]), PaperSize::A4).unwrap_err();
+        assert_eq!(e.kind, crate::error::Kind::PdfContent);
         assert!(
             e.message.starts_with("PDF block 1: QR code"),
             "{}",

@@ -2,6 +2,7 @@
 
 use super::checks::seal_signature_ok;
 use super::*;
+use crate::error::TranscriptFailure as F;
 
 /// Checks lines and chain only (steps 1 and 2 of the replay: canonical form, `seq`, `prev`,
 /// times) and returns the parsed entries; the first defect is the error. Used by the
@@ -11,10 +12,10 @@ pub fn verify_chain(bytes: &[u8]) -> Result<Vec<Entry>> {
     let truncated = parse_lines(bytes, &mut entries)?;
     check_chain(&entries)?;
     if let Some(line) = truncated {
-        return Err(bad(format!(
-            "entry seq {} (line {line}): truncated",
-            line - 1
-        )));
+        return Err(bad(
+            F::Truncated,
+            format!("entry seq {} (line {line}): truncated", line - 1),
+        ));
     }
     Ok(entries)
 }
@@ -23,6 +24,7 @@ pub fn verify_chain(bytes: &[u8]) -> Result<Vec<Entry>> {
 pub(super) fn parse_lines(bytes: &[u8], out: &mut Vec<Entry>) -> Result<Option<usize>> {
     if bytes.is_empty() {
         return Err(bad(
+            F::Truncated,
             "entry seq 0 (line 1): truncated: the file is empty (no header entry)",
         ));
     }
@@ -42,14 +44,16 @@ pub(super) fn parse_lines(bytes: &[u8], out: &mut Vec<Entry>) -> Result<Option<u
         match parse_entry(l, line) {
             Ok(e) => out.push(e),
             Err(what) => {
-                return Err(bad(format!(
-                    "entry seq {i} (line {line}): modified: {what}"
-                )));
+                return Err(bad(
+                    F::Modified,
+                    format!("entry seq {i} (line {line}): modified: {what}"),
+                ));
             }
         }
     }
     if out.is_empty() {
         return Err(bad(
+            F::Truncated,
             "entry seq 0 (line 1): truncated: the header entry is incomplete (no line end)",
         ));
     }
@@ -177,14 +181,14 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
     let expected_prev = |l: usize| if l == 1 { ZERO_HASH } else { h(l - 1) };
     let intact = |l: usize| s(l) == l as u64 - 1 && p(l) == expected_prev(l);
     let loc = |l: usize| format!("entry seq {} (line {l})", l - 1);
-    let fail = |l: usize, kind: &str, what: String| bad(format!("{}: {kind}: {what}", loc(l)));
+    let fail = |l: usize, f: F, what: String| bad(f, format!("{}: {}: {what}", loc(l), f.word()));
     for l in 1..=n {
         if intact(l) {
             // Rule 0: an intact link whose time goes backwards: this line was modified.
             if l > 1 && e(l).time < e(l - 1).time {
                 return Err(fail(
                     l,
-                    "modified",
+                    F::Modified,
                     format!(
                         "its time {} is earlier than the time {} of line {}",
                         e(l).time,
@@ -200,13 +204,14 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
             if n > 1 && s(2) == 0 && p(2) == ZERO_HASH && (n == 2 || p(3) == h(2)) {
                 return Err(fail(
                     1,
-                    "inserted",
+                    F::Inserted,
                     "a line was added before the header (line 2 holds the header, seq 0)".into(),
                 ));
             }
             // Rule 1b.
             if n > 1 && s(1) == 1 && s(2) == 0 {
                 return Err(bad(
+                    F::Reordered,
                     "lines 1 and 2: reordered: line 1 holds seq 1 and line 2 holds seq 0 (the header)",
                 ));
             }
@@ -214,14 +219,14 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
             if s(1) == 1 && p(1) != ZERO_HASH {
                 return Err(fail(
                     1,
-                    "deleted",
+                    F::Deleted,
                     "entry seq 0 (the header) is missing: line 1 holds seq 1".into(),
                 ));
             }
             // Rule 1d.
             return Err(fail(
                 1,
-                "modified",
+                F::Modified,
                 format!(
                     "the first entry must have seq 0 and a `prev` of 64 zeros (it holds seq {})",
                     s(1)
@@ -232,7 +237,7 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
         if p(l) == h(l - 1) {
             return Err(fail(
                 l,
-                "modified",
+                F::Modified,
                 format!("it holds seq {}, its position says {}", s(l), l - 1),
             ));
         }
@@ -240,7 +245,7 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
         if e(l - 1).is(Action::Seal) && seal_signature_ok(e(l - 1)) == Some(true) {
             return Err(fail(
                 l,
-                "inserted",
+                F::Inserted,
                 format!(
                     "it follows the seal on line {}: nothing may be added to a sealed transcript",
                     l - 1
@@ -249,19 +254,22 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
         }
         // Rule 4: swapped with the next line.
         if l < n && p(l) == h(l + 1) && p(l + 1) == h(l - 1) && (l + 1 == n || p(l + 2) == h(l)) {
-            return Err(bad(format!(
-                "lines {l} and {}: reordered: line {l} holds seq {} and line {} holds seq {} (the two entries were swapped)",
-                l + 1,
-                s(l),
-                l + 1,
-                s(l + 1)
-            )));
+            return Err(bad(
+                F::Reordered,
+                format!(
+                    "lines {l} and {}: reordered: line {l} holds seq {} and line {} holds seq {} (the two entries were swapped)",
+                    l + 1,
+                    s(l),
+                    l + 1,
+                    s(l + 1)
+                ),
+            ));
         }
         // Rule 5: the next line links past this one.
         if l < n && p(l + 1) == h(l - 1) {
             return Err(fail(
                 l,
-                "inserted",
+                F::Inserted,
                 format!(
                     "it is not part of the chain: line {} links to line {}, skipping it",
                     l + 1,
@@ -282,7 +290,7 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
                 };
                 return Err(fail(
                     first,
-                    "inserted",
+                    F::Inserted,
                     if j == 0 {
                         format!(
                             "line {l} starts the chain again (its `prev` is 64 zeros), so {lines} not part of the chain"
@@ -294,7 +302,7 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
             }
             return Err(fail(
                 l,
-                "reordered",
+                F::Reordered,
                 format!("it links to line {j}, which comes after it"),
             ));
         }
@@ -302,7 +310,7 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
         if s(l) == l as u64 && s(l - 1) == l as u64 - 2 {
             return Err(fail(
                 l,
-                "deleted",
+                F::Deleted,
                 format!(
                     "entry seq {} is missing: line {l} holds seq {l} and links to an entry that is not in the file",
                     l - 1
@@ -316,14 +324,14 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
         if next_broken || seal_broken {
             return Err(fail(
                 l,
-                "modified",
+                F::Modified,
                 format!("its link to line {} was altered", l - 1),
             ));
         }
         // Rule 9: the line before was changed after it was written.
         return Err(fail(
             l - 1,
-            "modified",
+            F::Modified,
             format!(
                 "its SHA-256 no longer matches the link recorded on line {l}: it was changed after it was written"
             ),

@@ -46,16 +46,26 @@ fn edit(ls: &mut [Vec<u8>], i: usize, f: impl Fn(&mut Value)) {
     ls[i] = line_of(&v);
 }
 
-/// The message of an invalid replay.
-fn finding(ls: &[Vec<u8>]) -> String {
+/// The finding of an invalid replay.
+fn finding(ls: &[Vec<u8>]) -> Error {
     match replay_bytes("t", &join(ls), None, &ReplayOptions::default()).verdict {
-        Verdict::Invalid(e) => e.message,
+        Verdict::Invalid(e) => e,
         other => panic!("not invalid: {other:?}"),
     }
 }
 
+/// The replay finds `want` (its location and category, e.g. `entry seq 3 (line 4): modified`),
+/// and its kind is that category.
 fn assert_names(ls: &[Vec<u8>], want: &str) {
-    let m = finding(ls);
+    let e = finding(ls);
+    let crate::error::Kind::Transcript(f) = e.kind else {
+        panic!("{:?} is not a transcript finding: {}", e.kind, e.message)
+    };
+    assert!(
+        want.contains(&format!(": {}", f.word())),
+        "kind {f:?}, but {want:?} names another category"
+    );
+    let m = e.message;
     assert!(
         m.contains(&format!("transcript t: {want}")),
         "{m}\n  wanted: {want}"

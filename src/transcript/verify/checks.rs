@@ -4,6 +4,7 @@ use super::chain::{exact_keys, hex32, parse_canonical, safe_text};
 use super::details::D;
 use super::script::{Artifact, Facts, actors_are};
 use super::*;
+use crate::error::TranscriptFailure as F;
 
 /// The seal's unsigned form and signature; None if the shape is wrong.
 pub(super) fn seal_parts(e: &Entry) -> Option<(Value, [u8; 32], [u8; 64])> {
@@ -62,7 +63,7 @@ pub(super) fn check_seal_entry(e: &Entry, facts: &Facts<'_>) -> Result<[u8; 32]>
     if d.hex32("head")? != e.prev {
         return Err(at(
             e,
-            "bad seal",
+            F::BadSeal,
             "`head` is not the hash of the entry before the seal",
         ));
     }
@@ -75,7 +76,7 @@ pub(super) fn check_seal_entry(e: &Entry, facts: &Facts<'_>) -> Result<[u8; 32]>
     {
         return Err(at(
             e,
-            "bad seal",
+            F::BadSeal,
             format!(
                 "sealed by key {}, which is not the root key recorded at {} ({}): the seal was replaced",
                 crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(&pk)),
@@ -87,7 +88,7 @@ pub(super) fn check_seal_entry(e: &Entry, facts: &Facts<'_>) -> Result<[u8; 32]>
     if !verify_sig(SEAL_DOMAIN, &unsigned, &pk, &sig) {
         return Err(at(
             e,
-            "bad seal",
+            F::BadSeal,
             "the root key's signature does not verify: the seal entry was modified or forged",
         ));
     }
@@ -113,10 +114,13 @@ pub(super) fn check_attestations(
     }
     if bytes.last() != Some(&b'\n') {
         let line = bytes.split(|&b| b == b'\n').count();
-        return Err(bad(format!(
-            "{file}, attestation seq {} (line {line}): truncated: the last attestation has no line end",
-            line - 1
-        )));
+        return Err(bad(
+            F::Truncated,
+            format!(
+                "{file}, attestation seq {} (line {line}): truncated: the last attestation has no line end",
+                line - 1
+            ),
+        ));
     }
     let lines: Vec<&[u8]> = bytes[..bytes.len() - 1].split(|&b| b == b'\n').collect();
     // The `seq` a line holds, read leniently (for telling a swap from a deletion).
@@ -129,15 +133,15 @@ pub(super) fn check_attestations(
     for (i, l) in lines.iter().enumerate() {
         let line = i + 1;
         let here = format!("{file}, attestation seq {i} (line {line})");
-        let fail = |kind: &str, w: String| bad(format!("{here}: {kind}: {w}"));
-        let m = parse_canonical(l).map_err(|w| fail("modified", w))?;
+        let fail = |f: F, w: String| bad(f, format!("{here}: {}: {w}", f.word()));
+        let m = parse_canonical(l).map_err(|w| fail(F::Modified, w))?;
         exact_keys(
             &m,
             &["head", "prev", "seq", "signature", "time", "witness"],
             "the attestation",
         )
-        .map_err(|w| fail("malformed", w))?;
-        let malformed = |w: &str| fail("malformed", w.to_string());
+        .map_err(|w| fail(F::Malformed, w))?;
+        let malformed = |w: &str| fail(F::Malformed, w.to_string());
         let seq = m["seq"]
             .as_u64()
             .ok_or_else(|| malformed("`seq` is not a non-negative integer"))?;
@@ -186,19 +190,19 @@ pub(super) fn check_attestations(
             let i64 = i as u64;
             return Err(if att_prev == prev {
                 fail(
-                    "modified",
+                    F::Modified,
                     format!("its seq is {seq}, expected {i} (its link holds)"),
                 )
             } else if seq < i64 {
                 fail(
-                    "inserted",
+                    F::Inserted,
                     format!(
                         "it holds seq {seq}, already taken: a copy of an earlier attestation, or one added"
                     ),
                 )
             } else if seq > i64 && lines.get(i + 1).and_then(|n| seq_of(n)) == Some(i64) {
                 fail(
-                    "reordered",
+                    F::Reordered,
                     format!(
                         "lines {line} and {} are swapped (they hold seq {seq} and {i})",
                         line + 1
@@ -206,16 +210,16 @@ pub(super) fn check_attestations(
                 )
             } else if seq > i64 {
                 fail(
-                    "deleted",
+                    F::Deleted,
                     format!("it holds seq {seq}: attestation seq {i} is missing"),
                 )
             } else {
-                fail("modified", format!("`prev` does not link to {linked_to}"))
+                fail(F::Modified, format!("`prev` does not link to {linked_to}"))
             });
         }
         if att_head != *head {
             return Err(fail(
-                "modified",
+                F::Modified,
                 "it attests another transcript head, not this transcript's seal".into(),
             ));
         }
@@ -223,7 +227,7 @@ pub(super) fn check_attestations(
         unsigned.remove("signature");
         if !verify_sig(ATTESTATION_DOMAIN, &Value::Object(unsigned), &pk, &sig) {
             return Err(fail(
-                "bad signature",
+                F::BadSignature,
                 format!(
                     "the attestation by \"{name}\" does not verify under its key (modified or forged)"
                 ),
@@ -231,7 +235,7 @@ pub(super) fn check_attestations(
         }
         if let Some(o) = out.iter().find(|a| a.public_key == pk) {
             return Err(fail(
-                "inserted",
+                F::Inserted,
                 format!("the key of \"{name}\" already attested on line {}", o.line),
             ));
         }
@@ -239,7 +243,7 @@ pub(super) fn check_attestations(
             witnesses.map(|list| list.iter().find(|(_, k)| *k == pk).map(|(l, _)| l.clone()));
         if listed_as == Some(None) {
             return Err(fail(
-                "unknown witness",
+                F::UnknownWitness,
                 format!(
                     "\"{name}\" signed with key {}, which is not in the witness list",
                     crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(&pk))
@@ -277,7 +281,7 @@ pub(super) fn check_artifact_content(
 ) -> Result<()> {
     let shown = p.display().to_string();
     let keys: Vec<[u8; 32]> = facts.root_keys.iter().map(|(_, k)| *k).collect();
-    let fail = |what: String| at(e, "artifact", format!("{shown}: {what}"));
+    let fail = |what: String| at(e, F::Artifact, format!("{shown}: {what}"));
     match role {
         Artifact::Root => {
             let c = RootCert::from_pem(bytes, &shown).map_err(|x| fail(x.message))?;
@@ -306,7 +310,7 @@ pub(super) fn check_artifact_content(
                 der: true,
             };
             let der = crate::pem::read(bytes, &shown, &expect)
-                .map_err(|x| at(e, "artifact", x.message))?
+                .map_err(|x| at(e, F::Artifact, x.message))?
                 .remove(0)
                 .der;
             if hex::encode(Sha256::digest(&der)) != *sha {
@@ -343,7 +347,7 @@ pub(super) fn check_artifact_content(
                 if listed.is_none_or(|s| s.envelope_sha256 != *digest) {
                     return Err(at(
                         ee,
-                        "artifact",
+                        F::Artifact,
                         format!(
                             "share {idx}'s envelope SHA-256 differs from the one {shown} lists"
                         ),
@@ -394,19 +398,22 @@ fn manifest_signed_by_root(
 
 pub(super) fn check_plan(path: &Path, e: &Entry, h: &Header) -> Result<()> {
     let Some((file, sha)) = &h.plan else {
-        return Err(bad(format!(
-            "{}: plan: a {} runs no plan, but --plan {} was given",
-            e.at(),
-            h.kind.as_str(),
-            path.display()
-        )));
+        return Err(bad(
+            F::Plan,
+            format!(
+                "{}: plan: a {} runs no plan, but --plan {} was given",
+                e.at(),
+                h.kind.as_str(),
+                path.display()
+            ),
+        ));
     };
     let bytes = fsio::read_public(path, 1 << 20, "plan")?;
     let got = hex::encode(Sha256::digest(&bytes));
     if got != *sha {
         return Err(at(
             e,
-            "plan",
+            F::Plan,
             format!(
                 "{} has SHA-256 {got}, but the ceremony ran plan {file} with SHA-256 {sha}",
                 path.display()
@@ -423,7 +430,7 @@ pub(super) fn check_plan(path: &Path, e: &Entry, h: &Header) -> Result<()> {
     if !same {
         return Err(at(
             e,
-            "plan",
+            F::Plan,
             "the header's ceremony name, rehearsal flag, quorum or participants differ from the plan",
         ));
     }

@@ -4,6 +4,7 @@
 
 use super::script::Artifact;
 use super::*;
+use crate::error::TranscriptFailure as F;
 use crate::transcript::crl_list;
 
 /// For an issued file of a CRL ceremony (already known to hold the issued CRL): its
@@ -24,7 +25,7 @@ pub(super) fn check_crl_list(
     };
     let shown = p.display().to_string();
     let crl =
-        crate::cert::crl::parse(bytes, &shown).map_err(|x| at(prepared, "artifact", x.message))?;
+        crate::cert::crl::parse(bytes, &shown).map_err(|x| at(prepared, F::Artifact, x.message))?;
     let list = crl_list::list(crl.revoked.iter().map(|r| {
         (
             r.reason.map(|x| x.as_str().to_string()),
@@ -46,7 +47,7 @@ pub(super) fn check_crl_list(
     if count != Some(n) || recorded.as_deref() != Some(digest.as_str()) {
         return Err(at(
             prepared,
-            "artifact",
+            F::Artifact,
             format!(
                 "{shown} revokes {n} certificate(s) (list SHA-256 {digest}), but the transcript records {} with SHA-256 {}: the entry does not describe the CRL that was issued",
                 count.map_or("?".to_string(), |c| c.to_string()),

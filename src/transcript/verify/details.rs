@@ -3,6 +3,7 @@
 
 use super::chain::{exact_keys, hex32, safe_text};
 use super::*;
+use crate::error::TranscriptFailure as F;
 use std::cell::Cell;
 
 /// Longest string in `details` (characters, i.e. Unicode code points).
@@ -33,13 +34,17 @@ impl<'a> D<'a> {
         }
     }
     pub(super) fn err(&self, key: &str, what: &str) -> Error {
-        at(self.e, "malformed", format!("`{}.{key}` {what}", self.path))
+        at(
+            self.e,
+            F::Malformed,
+            format!("`{}.{key}` {what}", self.path),
+        )
     }
     /// Exactly the members `keys` (a details struct's `MEMBERS`).
     pub(super) fn keys(&self, keys: &'static [&'static str]) -> Result<()> {
         self.members.set(Some(keys));
         exact_keys(self.m, keys, &format!("`{}`", self.path))
-            .map_err(|w| at(self.e, "malformed", w))
+            .map_err(|w| at(self.e, F::Malformed, w))
     }
     pub(super) fn get(&self, key: &str) -> Result<&'a Value> {
         debug_assert!(

@@ -4,17 +4,22 @@
 use super::chain::safe_text;
 use super::details::D;
 use super::*;
+use crate::error::TranscriptFailure as F;
 
 pub(super) fn parse_header(e: &Entry) -> Result<Header> {
     if !e.is(Action::Header) {
         return Err(at(
             e,
-            "script",
+            F::Script,
             format!("the first entry must be `header`, found `{}`", e.action),
         ));
     }
     if e.actors != [TOOL_ACTOR] {
-        return Err(at(e, "script", "the header's actors must be [\"rootkey\"]"));
+        return Err(at(
+            e,
+            F::Script,
+            "the header's actors must be [\"rootkey\"]",
+        ));
     }
     let d = D::of(e);
     d.keys(event::Header::MEMBERS)?;
@@ -37,7 +42,7 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
     let q = d.obj("quorum")?;
     q.keys(event::Quorum::MEMBERS)?;
     let (k, n) = (q.u8("threshold")?, q.u8("shares")?);
-    crate::share::check_k_n(k, n).map_err(|x| at(e, "malformed", x.message))?;
+    crate::share::check_k_n(k, n).map_err(|x| at(e, F::Malformed, x.message))?;
     let plan = match d.get("plan")? {
         Value::Null => None,
         _ => {

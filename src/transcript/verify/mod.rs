@@ -39,7 +39,7 @@ use super::{
 };
 use crate::cert::{self, RootCert};
 use crate::encoding::time::UtcTime;
-use crate::error::{Error, Result, is_unsafe_char};
+use crate::error::{Error, Result, TranscriptFailure as F, is_unsafe_char};
 use crate::fsio;
 use crate::jcs;
 use crate::plan::Plan;
@@ -192,12 +192,14 @@ pub struct ReplayOptions<'a> {
     pub all_witnesses: bool,
 }
 
-fn bad(what: impl Into<String>) -> Error {
-    Error::verification(what.into())
+/// A finding of category `f` (the message names it: [`F::word`]).
+fn bad(f: F, what: impl Into<String>) -> Error {
+    Error::new(crate::error::Kind::Transcript(f), what.into())
 }
 
-fn at(e: &Entry, kind: &str, what: impl std::fmt::Display) -> Error {
-    bad(format!("{}: {kind}: {what}", e.at()))
+/// A finding of category `f` at entry `e`: `entry seq N (line L): WORD: what`.
+fn at(e: &Entry, f: F, what: impl std::fmt::Display) -> Error {
+    bad(f, format!("{}: {}: {what}", e.at(), f.word()))
 }
 
 /// Reads and replays the transcript at `path`. `Err` only when an input (the transcript, the
@@ -256,9 +258,12 @@ fn run(
     check_chain(&r.entries)?;
     if let Some(line) = truncated {
         let seq = line - 1;
-        return Err(bad(format!(
-            "entry seq {seq} (line {line}): truncated: the last line has no line end — the file was cut off in the middle of an entry"
-        )));
+        return Err(bad(
+            F::Truncated,
+            format!(
+                "entry seq {seq} (line {line}): truncated: the last line has no line end — the file was cut off in the middle of an entry"
+            ),
+        ));
     }
     r.checks.push((
         "chain".into(),
@@ -323,7 +328,7 @@ fn run(
             if *key != pk {
                 return Err(at(
                     e,
-                    "bad seal",
+                    F::BadSeal,
                     format!(
                         "the root key recorded here ({}) is not the key of the given root certificate ({})",
                         crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(key)),
@@ -337,7 +342,7 @@ fn run(
             if *h != der_hash {
                 return Err(at(
                     e,
-                    "root mismatch",
+                    F::RootMismatch,
                     format!(
                         "recorded certificate SHA-256 {h} differs from the given root certificate's {der_hash}"
                     ),
@@ -361,10 +366,13 @@ fn run(
     match attestations {
         Some((p, b)) => {
             let Some(head) = r.sealed_head else {
-                return Err(bad(format!(
-                    "{}, attestation seq 0 (line 1): deleted: attestations exist but the transcript is not sealed: they attest a seal that is not in the transcript (was it cut off?)",
-                    p.display()
-                )));
+                return Err(bad(
+                    F::Deleted,
+                    format!(
+                        "{}, attestation seq 0 (line 1): deleted: attestations exist but the transcript is not sealed: they attest a seal that is not in the transcript (was it cut off?)",
+                        p.display()
+                    ),
+                ));
             };
             r.attestations = check_attestations(&p, b, &head, opts.witnesses)?;
             let names: Vec<String> = r
@@ -405,11 +413,14 @@ fn run(
     if let Some(list) = opts.witnesses.filter(|_| opts.all_witnesses) {
         for (label, key) in list {
             if !r.attestations.iter().any(|a| a.public_key == *key) {
-                return Err(bad(format!(
-                    "{}: missing witness: {label} (key {}) did not attest this transcript (--all-witnesses)",
-                    attestations_path(Path::new(&r.path)).display(),
-                    crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(key))
-                )));
+                return Err(bad(
+                    F::MissingWitness,
+                    format!(
+                        "{}: missing witness: {label} (key {}) did not attest this transcript (--all-witnesses)",
+                        attestations_path(Path::new(&r.path)).display(),
+                        crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(key))
+                    ),
+                ));
             }
         }
         r.checks.push((
@@ -424,7 +435,7 @@ fn run(
             let b = fsio::read_public(&p, 64 << 20, "artifact").map_err(|err| {
                 at(
                     e,
-                    "artifact",
+                    F::Artifact,
                     format!(
                         "{file} cannot be checked in {}: {}",
                         dir.display(),
@@ -436,7 +447,7 @@ fn run(
             if got != *sha {
                 return Err(at(
                     e,
-                    "artifact",
+                    F::Artifact,
                     format!(
                         "{} has SHA-256 {got}, but the transcript recorded {sha}: the file was modified after the ceremony",
                         p.display()

@@ -5,6 +5,7 @@
 use super::details::D;
 use super::script::{Artifact, Cursor, Facts, actors_are, step_o};
 use super::*;
+use crate::error::TranscriptFailure as F;
 
 /// `context-loaded`; returns the root public key it records.
 pub(super) fn context_step<'a>(
@@ -29,7 +30,7 @@ pub(super) fn context_step<'a>(
     if h.kind == Kind::Rehearsal && mid != h.id {
         return Err(at(
             e,
-            "script",
+            F::Script,
             "`details.manifest.ceremony_id` must be this rehearsal's id",
         ));
     }
@@ -52,7 +53,7 @@ pub(super) fn context_step<'a>(
     {
         return Err(at(
             e,
-            "script",
+            F::Script,
             format!(
                 "the loaded root key differs from the one generated at {}",
                 first.at()
@@ -98,7 +99,7 @@ fn rehearsal_reads_back(
     {
         return Err(at(
             e,
-            "script",
+            F::Script,
             format!(
                 "the loaded root certificate is not the one signed at {} (certificate SHA-256 differs)",
                 signed.at()
@@ -110,7 +111,7 @@ fn rehearsal_reads_back(
         if file != name || written.is_none_or(|(_, w)| *w != sha) {
             return Err(at(
                 e,
-                "script",
+                F::Script,
                 format!(
                     "a rehearsal must load the {name} it wrote (same name and SHA-256 as its `artifact-written`), not {file} with SHA-256 {sha}"
                 ),
@@ -137,12 +138,12 @@ pub(super) fn quorum_steps<'a>(
         if idx == 0 || idx > n {
             return Err(at(
                 e,
-                "script",
+                F::Script,
                 format!("`details.index` must be within 1…{n}"),
             ));
         }
         if presented.contains(&idx) {
-            return Err(at(e, "script", format!("share {idx} was presented twice")));
+            return Err(at(e, F::Script, format!("share {idx} was presented twice")));
         }
         presented.push(idx);
         let holder = d.name("holder")?;
@@ -150,7 +151,7 @@ pub(super) fn quorum_steps<'a>(
         if p.is_none_or(|p| p.name != holder) {
             return Err(at(
                 e,
-                "script",
+                F::Script,
                 format!(
                     "share {idx} is presented by \"{holder}\", who does not hold it per the header"
                 ),
@@ -167,7 +168,7 @@ pub(super) fn quorum_steps<'a>(
         {
             return Err(at(
                 e,
-                "script",
+                F::Script,
                 format!(
                     "share {idx} presented is not the share written at {} (envelope SHA-256 differs)",
                     w.at()
@@ -188,7 +189,7 @@ pub(super) fn quorum_steps<'a>(
     if d.hex32("public_key")? != pk {
         return Err(at(
             e,
-            "script",
+            F::Script,
             "the rebuilt key is not the loaded root key",
         ));
     }
@@ -202,7 +203,7 @@ pub(super) fn quorum_steps<'a>(
         if !presented.contains(&i) || quorum.last().is_some_and(|&l| l >= i) {
             return Err(at(
                 e,
-                "script",
+                F::Script,
                 format!(
                     "`details.quorum` lists share {i}, which was not presented or is not in increasing order"
                 ),
@@ -213,7 +214,7 @@ pub(super) fn quorum_steps<'a>(
     if quorum.len() != k as usize {
         return Err(at(
             e,
-            "script",
+            F::Script,
             format!("`details.quorum` must list exactly {k} shares"),
         ));
     }
@@ -229,7 +230,7 @@ pub(super) fn quorum_steps<'a>(
         if d.u8("index")? != idx {
             return Err(at(
                 e,
-                "script",
+                F::Script,
                 format!("`details.index` must be {idx} (further shares in the order presented)"),
             ));
         }

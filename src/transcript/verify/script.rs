@@ -3,6 +3,7 @@
 
 use super::details::D;
 use super::*;
+use crate::error::TranscriptFailure as F;
 use crate::plan::Medium;
 use event::EntropySource;
 
@@ -62,7 +63,7 @@ impl<'a> Cursor<'a> {
         if e.kind().is_none() && action != Action::Seal {
             return Err(at(
                 e,
-                "script",
+                F::Script,
                 format!(
                     "`{}` is not an action of this format (expected `{}`: {why})",
                     e.action,
@@ -73,9 +74,9 @@ impl<'a> Cursor<'a> {
         if !e.is(action) {
             // Where the seal belongs, anything else is a damaged (or replaced) seal.
             let kind = if action == Action::Seal {
-                "bad seal"
+                F::BadSeal
             } else {
-                "script"
+                F::Script
             };
             return Err(at(
                 e,
@@ -101,7 +102,7 @@ impl<'a> Cursor<'a> {
 pub(super) fn after_end(e: &Entry, end: &str, end_line: usize) -> Error {
     at(
         e,
-        "script",
+        F::Script,
         format!(
             "`{}` after {end} (line {end_line}): nothing may follow {end}",
             e.action
@@ -113,7 +114,7 @@ pub(super) fn actors_are(e: &Entry, want: &[&str]) -> Result<()> {
     if e.actors.iter().map(String::as_str).ne(want.iter().copied()) {
         return Err(at(
             e,
-            "script",
+            F::Script,
             format!("actors are {:?}, expected {:?}", e.actors, want),
         ));
     }
@@ -151,7 +152,7 @@ pub(super) fn check_script<'a>(es: &'a [Entry], h: &Header) -> Result<Facts<'a>>
         if e.is(Action::Aborted) {
             return Err(after_end(&es[cur.pos + 1], "`aborted`", e.line));
         }
-        return Err(at(e, "script", format!("unexpected `{}` here", e.action)));
+        return Err(at(e, F::Script, format!("unexpected `{}` here", e.action)));
     }
     // The script may stop early; an `aborted` entry is checked for shape.
     if let Some(last) = es.last().filter(|e| e.is(Action::Aborted)) {
@@ -210,7 +211,7 @@ pub(super) fn script_steps<'a>(
         if (d.u8("threshold")?, d.u8("shares")?) != (k, n) {
             return Err(at(
                 e,
-                "script",
+                F::Script,
                 "threshold and shares differ from the header's quorum",
             ));
         }
@@ -231,7 +232,7 @@ pub(super) fn script_steps<'a>(
         if d.hex32("fingerprint")? != cert::fingerprint(&pk) {
             return Err(at(
                 e,
-                "script",
+                F::Script,
                 "`details.fingerprint` is not the generated key's fingerprint",
             ));
         }
@@ -263,7 +264,7 @@ pub(super) fn script_steps<'a>(
             if d.u8("index")? != idx {
                 return Err(at(
                     e,
-                    "script",
+                    F::Script,
                     format!("`details.index` must be {idx} (shares are written in order)"),
                 ));
             }
@@ -276,7 +277,7 @@ pub(super) fn script_steps<'a>(
             if p.name != holder || p.role != d.str("role")? {
                 return Err(at(
                     e,
-                    "script",
+                    F::Script,
                     format!(
                         "share {idx} was written for \"{holder}\", but the header gives it to \"{}\" ({})",
                         p.name, p.role

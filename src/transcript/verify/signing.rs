@@ -5,6 +5,7 @@
 use super::details::D;
 use super::script::{Artifact, Cursor, Facts, actors_are, step_o};
 use super::*;
+use crate::error::TranscriptFailure as F;
 
 /// Longest validity of an intermediate (8 years: 8 × 365 + 2 days).
 const MAX_INTERMEDIATE_SECS: u64 = crate::cert::profile::MAX_VALIDITY_DAYS as u64 * 86_400;
@@ -130,7 +131,7 @@ pub(super) fn rotation_prelude<'a>(
     if d.hex32("spki_sha256")? != spki || d.str("subject")? != subject {
         return Err(at(
             e,
-            "script",
+            F::Script,
             "the prepared certificate's key or subject differs from the checked CSR's",
         ));
     }
@@ -209,7 +210,7 @@ pub(super) fn crl_prelude<'a>(
         Some((pn, ptu)) if !greater(&num, &pn) || tu <= ptu => {
             return Err(at(
                 e,
-                "script",
+                F::Script,
                 "the CRL number and thisUpdate must both be greater than the previous CRL's",
             ));
         }
@@ -283,7 +284,7 @@ fn confirmations(cur: &mut Cursor<'_>, p: &Prepared) -> Result<Option<Prepared>>
         if d.hex32("tbs_sha256")? != p.tbs_sha256 {
             return Err(at(
                 e,
-                "script",
+                F::Script,
                 format!("confirmation {n} is for another TBS hash than the one prepared"),
             ));
         }
@@ -291,7 +292,7 @@ fn confirmations(cur: &mut Cursor<'_>, p: &Prepared) -> Result<Option<Prepared>>
         if names.contains(&key) {
             return Err(at(
                 e,
-                "script",
+                F::Script,
                 format!("\"{name}\" confirmed twice: two distinct people must confirm"),
             ));
         }
@@ -334,7 +335,7 @@ pub(super) fn issued_steps<'a>(
     if d.hex32("tbs_sha256")? != p.tbs_sha256 || number(&d, number_key)? != p.number {
         return Err(at(
             e,
-            "script",
+            F::Script,
             "what was signed is not what the confirmers approved (TBS hash or number differs)",
         ));
     }

@@ -121,6 +121,11 @@ fn every_byte_flip_is_detected_at_its_line() {
         let line = line_of(pos);
         match verdict(&m) {
             Verdict::Invalid(e) => {
+                assert!(
+                    matches!(e.kind, crate::error::Kind::Transcript(_)),
+                    "byte {pos}: {:?}",
+                    e.kind
+                );
                 let msg = e.message;
                 assert!(
                     msg.contains(&format!("line {line})"))
@@ -234,7 +239,15 @@ fn details_are_read_by_their_struct_members() {
     let err = details::D::of(&e)
         .keys(event::Entropy::MEMBERS)
         .unwrap_err();
-    assert!(err.message.contains("malformed"), "{}", err.message);
+    assert_eq!(
+        err.kind,
+        crate::error::Kind::Transcript(crate::error::TranscriptFailure::Malformed)
+    );
+    assert!(
+        err.message.contains("has no member `source`"),
+        "{}",
+        err.message
+    );
 }
 
 /// A member the verifier reads that its details struct does not declare is a programming

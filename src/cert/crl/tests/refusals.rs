@@ -63,7 +63,7 @@ fn revoke_arguments() {
     ];
     for (arg, want) in refused {
         let e = parse_revoke_arg(arg, dt(2026, 1, 1)).unwrap_err();
-        assert_eq!(e.fault, Fault::Operator, "{arg}");
+        assert_eq!(e.kind, Kind::Argument, "{arg}");
         assert!(
             e.message.starts_with(&format!("--revoke {arg:?}: ")),
             "{arg}: {}",
@@ -83,7 +83,7 @@ fn refusals_of_dates() {
     let mut p = params(&root, None, &[], at(2026, 1, 1));
     p.next_update_days = 366;
     let e = refusal(&p);
-    assert_eq!(e.fault, Fault::Operator);
+    assert_eq!(e.kind, Kind::Validity);
     assert!(
         e.message
             .contains("nextUpdate 366 days after thisUpdate: must be 1 to 365 days"),
@@ -91,12 +91,14 @@ fn refusals_of_dates() {
         e.message
     );
     p.next_update_days = 0;
-    assert!(refusal(&p).message.contains("must be 1 to 365 days"));
+    let e = refusal(&p);
+    assert_eq!(e.kind, Kind::Validity);
+    assert!(e.message.contains("must be 1 to 365 days"));
 
     // Past the root's notAfter (2035-01-01).
     let p = params(&root, None, &[], at(2034, 6, 1));
     let e = refusal(&p);
-    assert_eq!(e.fault, Fault::Operator);
+    assert_eq!(e.kind, Kind::Validity);
     assert!(
         e.message.contains("nextUpdate 2035-06-01T00:00:00Z (365 days after thisUpdate 2034-06-01T00:00:00Z) is after the root certificate's notAfter 2035-01-01T00:00:00Z"),
         "{}",
@@ -104,6 +106,7 @@ fn refusals_of_dates() {
     );
     // Before the root's notBefore.
     let e = refusal(&params(&root, None, &[], at(2024, 12, 31)));
+    assert_eq!(e.kind, Kind::Validity);
     assert!(e.message.contains("thisUpdate 2024-12-31T00:00:00Z is before the root certificate's notBefore 2025-01-01T00:00:00Z"), "{}", e.message);
 
     // Not after the previous CRL.
@@ -111,7 +114,7 @@ fn refusals_of_dates() {
     let prev = load_previous(&first, "crl-1", &root).unwrap();
     for when in [at(2026, 2, 1), at(2026, 1, 31)] {
         let e = refusal(&params(&root, Some(&prev), &[], when));
-        assert_eq!(e.fault, Fault::Operator);
+        assert_eq!(e.kind, Kind::Validity);
         assert!(
             e.message.contains(
                 "is not after the previous CRL's thisUpdate 2026-02-01T00:00:00Z (CRL number 01)"
@@ -123,6 +126,7 @@ fn refusals_of_dates() {
     // A revocation dated after thisUpdate.
     let late = [parse_revoke_arg("01", dt(2026, 3, 1)).unwrap()];
     let e = refusal(&params(&root, None, &late, at(2026, 2, 1)));
+    assert_eq!(e.kind, Kind::RevokedSerial);
     assert!(e.message.contains("serial 01: revocation date 2026-03-01T00:00:00Z is after thisUpdate 2026-02-01T00:00:00Z"), "{}", e.message);
 }
 
@@ -131,7 +135,7 @@ fn refusals_of_serials() {
     let (_, root, _, _, second) = two_crls();
     let twice = [revoke("0a:keyCompromise"), revoke("0x0A")];
     let e = refusal(&params(&root, None, &twice, at(2026, 2, 1)));
-    assert_eq!(e.fault, Fault::Operator);
+    assert_eq!(e.kind, Kind::RevokedSerial);
     assert!(
         e.message.contains("serial 0a is given twice"),
         "{}",
@@ -140,7 +144,7 @@ fn refusals_of_serials() {
     let prev = load_previous(&second, "crl-2", &root).unwrap();
     let again = [revoke("0123ABCD:superseded")];
     let e = refusal(&params(&root, Some(&prev), &again, at(2026, 9, 1)));
-    assert_eq!(e.fault, Fault::Operator);
+    assert_eq!(e.kind, Kind::RevokedSerial);
     assert!(
         e.message.contains(
             "serial 0123abcd is already revoked in the previous CRL (since 2026-01-01T00:00:00Z)"
@@ -155,6 +159,7 @@ fn refusals_of_serials() {
         reason: None,
     }];
     let e = refusal(&params(&root, None, &bad, at(2026, 2, 1)));
+    assert_eq!(e.kind, Kind::RevokedSerial);
     assert!(
         e.message
             .contains("serial 80: the serial number is negative"),
@@ -175,7 +180,7 @@ fn previous_crl_of_another_root_is_refused() {
         &params(&other_root, None, &[], at(2026, 1, 1)),
     );
     let e = load_previous(&foreign, "crl-old.pem", &root).unwrap_err();
-    assert_eq!(e.fault, Fault::Verification);
+    assert_eq!(e.kind, Kind::WrongIssuer);
     assert!(
         e.message
             .contains("crl-old.pem: its authorityKeyIdentifier"),
@@ -190,7 +195,7 @@ fn previous_crl_of_another_root_is_refused() {
     // prepare checks a structurally parsed previous CRL again.
     let parsed = parse(&foreign, "crl-old.pem").unwrap();
     let e = refusal(&params(&root, Some(&parsed), &[], at(2026, 2, 1)));
-    assert_eq!(e.fault, Fault::Verification);
+    assert_eq!(e.kind, Kind::WrongIssuer);
     assert!(
         e.message
             .contains("the previous CRL: its authorityKeyIdentifier"),
@@ -203,7 +208,7 @@ fn previous_crl_of_another_root_is_refused() {
     let real = RootCert::from_pem(real.as_bytes(), "real").unwrap();
     let own = sign(&key, &root, &params(&root, None, &[], at(2026, 1, 1)));
     let e = load_previous(&own, "crl.der", &real).unwrap_err();
-    assert_eq!(e.fault, Fault::Verification);
+    assert_eq!(e.kind, Kind::WrongIssuer);
     assert!(
         e.message.contains("crl.der: issued by \"CN=REHEARSAL"),
         "{}",
@@ -225,7 +230,7 @@ fn tampered_previous_crl_is_refused() {
     let parsed = parse(&der, "crl-1.der").unwrap();
     assert_eq!(parsed.revoked[0].serial, [0x01, 0x23, 0xab, 0xcc]);
     let e = load_previous(&der, "crl-1.der", &root).unwrap_err();
-    assert_eq!(e.fault, Fault::Verification);
+    assert_eq!(e.kind, Kind::SignatureInvalid);
     assert!(
         e.message
             .contains("crl-1.der: the CRL's signature does not verify with the root key"),
@@ -233,7 +238,7 @@ fn tampered_previous_crl_is_refused() {
         e.message
     );
     let e = refusal(&params(&root, Some(&parsed), &[], at(2026, 8, 1)));
-    assert_eq!(e.fault, Fault::Verification);
+    assert_eq!(e.kind, Kind::SignatureInvalid);
     assert!(
         e.message
             .contains("the previous CRL: the CRL's signature does not verify"),
@@ -245,39 +250,46 @@ fn tampered_previous_crl_is_refused() {
 #[test]
 fn malformed_crls_are_refused() {
     let (_, _, root_pem, first, _) = two_crls();
-    let refused = |bytes: &[u8], want: &str| {
+    let refused = |bytes: &[u8], kind: Kind, want: &str| {
         let e = parse(bytes, "crl.x").unwrap_err();
-        assert_eq!(e.fault, Fault::Input);
+        assert_eq!(e.kind, kind, "{want}");
         assert!(
             e.message.starts_with("crl.x: ") && e.message.contains(want),
             "{want}: {}",
             e.message
         );
     };
-    refused(b"hello", "no PEM \"X509 CRL\" block and not DER");
+    refused(b"hello", Kind::Pem, "no PEM \"X509 CRL\" block and not DER");
     refused(
         root_pem.as_bytes(),
+        Kind::Pem,
         "PEM block 1 (line 1) is labelled \"CERTIFICATE\"; only \"X509 CRL\" is accepted here",
     );
-    refused(&[0xff, 0xfe], "no PEM \"X509 CRL\" block and not DER");
+    refused(
+        &[0xff, 0xfe],
+        Kind::Pem,
+        "no PEM \"X509 CRL\" block and not DER",
+    );
     refused(
         &first[..first.len() - 1],
+        Kind::Der,
         "not a DER certificate revocation list",
     );
     let relabelled = der::pem::encode_string("X509 CRL", LineEnding::LF, &first).unwrap();
     refused(
         relabelled.replace("X509 CRL", "X509  CRL").as_bytes(),
+        Kind::Pem,
         "crl.x: line 1: \"-----BEGIN X509  CRL-----\" looks like a PEM boundary",
     );
     let two = format!("{0}{0}", to_pem(&first).unwrap());
-    refused(two.as_bytes(), "exactly one CRL");
+    refused(two.as_bytes(), Kind::Pem, "exactly one CRL");
     // Long-form length of the outer SEQUENCE: BER, not DER.
     let len = first.len() - 4;
     assert_eq!(&first[..2], [0x30, 0x82]);
     let mut ber = vec![0x30, 0x83, 0x00];
     ber.extend_from_slice(&first[2..]);
     assert_eq!(usize::from(ber[3]) * 256 + usize::from(ber[4]), len);
-    refused(&ber, "DER");
+    refused(&ber, Kind::Der, "DER");
     // No CRL number; a critical unknown extension; an unknown entry extension.
     let resign = |edit: &dyn Fn(&mut TbsCertList)| {
         let mut crl: CertificateList = CertificateList::from_der(&first).unwrap();
@@ -291,6 +303,7 @@ fn malformed_crls_are_refused() {
                 .unwrap()
                 .retain(|e| e.extn_id != CrlNumber::OID)
         }),
+        Kind::CrlRefused,
         "no cRLNumber extension",
     );
     refused(
@@ -301,6 +314,7 @@ fn malformed_crls_are_refused() {
                 extn_value: OctetString::new(vec![0x02, 0x01, 0x01]).unwrap(),
             })
         }),
+        Kind::CrlRefused,
         "critical extension 2.5.29.27 that rootkey does not know",
     );
     refused(
@@ -311,19 +325,26 @@ fn malformed_crls_are_refused() {
                 .unwrap();
             exts.push(exts[0].clone());
         }),
+        Kind::CrlRefused,
         "reasonCode appears twice",
     );
     refused(
         &resign(&|t| t.revoked_certificates = Some(Vec::new())),
+        Kind::CrlRefused,
         "revokedCertificates is present but empty",
     );
-    refused(&resign(&|t| t.version = Version::V1), "not a version 2 CRL");
+    refused(
+        &resign(&|t| t.version = Version::V1),
+        Kind::CrlRefused,
+        "not a version 2 CRL",
+    );
     refused(
         &resign(&|t| {
             t.revoked_certificates.as_mut().unwrap()[0].crl_entry_extensions = Some(vec![
                 extension(CrlReason::OID, CrlReason::CertificateHold.to_der().unwrap()).unwrap(),
             ])
         }),
+        Kind::CrlRefused,
         "is not used in this PKI (no certificate holds)",
     );
 }
