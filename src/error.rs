@@ -55,8 +55,6 @@ pub mod exit {
 pub struct Error {
     /// What went wrong.
     pub kind: Kind,
-    /// Whose fault it is: always `kind.fault()` (set by the constructors; read [`Error::fault`]).
-    pub fault: Fault,
     /// What failed and on which object.
     pub message: String,
     /// What to do next, if there is something useful to say.
@@ -71,7 +69,6 @@ impl Error {
     pub fn new(kind: Kind, message: impl Into<String>) -> Error {
         Error {
             kind,
-            fault: kind.fault(),
             message: message.into(),
             hint: None,
         }
@@ -208,7 +205,7 @@ mod tests {
             .context("share 3")
             .hint("re-type it");
         assert_eq!(e.kind, Kind::ShareChecksum);
-        assert_eq!((e.fault, e.fault()), (Fault::Input, Fault::Input));
+        assert_eq!(e.fault(), Fault::Input);
         assert_eq!(e.exit_code(), exit::INPUT);
         assert_eq!(e.message, "share 3: checksum mismatch");
         let e = Error::new(Kind::Transcript(TranscriptFailure::Modified), "x");

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::session::harden;
 use super::summary;
 use crate::console;
-use crate::error::{Error, Result, exit};
+use crate::error::{Error, Kind, Result, exit};
 use crate::pdfdoc::{self, Block, Document, PaperSize};
 use crate::transcript::report::{Report, Section};
 use crate::transcript::{self, verify};
@@ -45,11 +45,14 @@ pub fn attest(transcript: PathBuf, root: PathBuf, key: PathBuf, name: String) ->
         .map_err(|e| e.context(format!("witness key {}", key.display())))?;
     let a = transcript::attest(&transcript, &root, &pem, &name)?;
     console::out("the summary", &summary::attested(&a, &name)).map_err(|e| {
-        Error::environment(format!(
-            "{} — the attestation was appended to {}; only its summary on screen was lost",
-            e.message,
-            a.path.display()
-        ))
+        Error::new(
+            Kind::Io,
+            format!(
+                "{} — the attestation was appended to {}; only its summary on screen was lost",
+                e.message,
+                a.path.display()
+            ),
+        )
         .hint(format!(
             "do not attest again; `rootkey transcript verify {}` lists the attestations",
             transcript.display()
@@ -100,11 +103,14 @@ pub fn report(
         .collect();
     console::out("the list of reports written", &list).map_err(|e| {
         let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-        Error::environment(format!(
-            "{} — {} written; only the list on screen was lost",
-            e.message,
-            names.join(" and ")
-        ))
+        Error::new(
+            Kind::Io,
+            format!(
+                "{} — {} written; only the list on screen was lost",
+                e.message,
+                names.join(" and ")
+            ),
+        )
         .hint("do not run the report again: the files are complete")
     })?;
     print_replay(&r)
@@ -171,7 +177,7 @@ fn unreadable(e: &Error) -> Result<i32> {
 /// A report file that could not be written: the file system's fault (exit 4), never a verdict
 /// on the transcript. `written` is the Markdown report if it was written before the PDF failed.
 fn report_not_written(e: Error, written: Option<&Path>) -> Error {
-    if e.fault != crate::error::Fault::Environment || e.hint.is_some() {
+    if e.fault() != crate::error::Fault::Environment || e.hint.is_some() {
         return e;
     }
     e.hint(match written {

@@ -22,6 +22,7 @@ use crate::console::{
     share_input::{self as input, Presented, Source},
 };
 use crate::encoding::hexfmt::fingerprint_display;
+use crate::error::Kind as ErrorKind;
 use crate::error::{Error, Result, exit};
 use crate::key::RootKey;
 use crate::manifest::ShareEntry;
@@ -306,10 +307,13 @@ pub fn rebuild_quorum(
             } else {
                 format!("{} and {} hold the same share", prev.origin, s.origin)
             };
-            return Err(Error::operator(format!(
-                "share {} (holder \"{}\") is given twice: {files}",
-                s.entry.index, s.entry.holder
-            ))
+            return Err(Error::new(
+                ErrorKind::DuplicateShare,
+                format!(
+                    "share {} (holder \"{}\") is given twice: {files}",
+                    s.entry.index, s.entry.holder
+                ),
+            )
             .hint("each holder presents their share once; ask another holder for theirs"));
         }
         let rec = run.entry();
@@ -330,16 +334,19 @@ pub fn rebuild_quorum(
             .iter()
             .map(|s| format!("{} ({})", s.entry.index, s.entry.holder))
             .collect();
-        return Err(Error::operator(format!(
-            "{} share(s) given, the threshold is {k}: {} more needed (have: share {})",
-            shares.len(),
-            k as usize - shares.len(),
-            if have.is_empty() {
-                "none".into()
-            } else {
-                have.join(", ")
-            }
-        ))
+        return Err(Error::new(
+            ErrorKind::TooFewShares,
+            format!(
+                "{} share(s) given, the threshold is {k}: {} more needed (have: share {})",
+                shares.len(),
+                k as usize - shares.len(),
+                if have.is_empty() {
+                    "none".into()
+                } else {
+                    have.join(", ")
+                }
+            ),
+        )
         .hint("ask further holders to present their shares"));
     }
     let points: Vec<SharePoint> = shares
@@ -373,7 +380,7 @@ pub fn rebuild_quorum(
             .iter()
             .map(|s| format!("{} ({})", s.entry.index, s.entry.holder))
             .collect();
-        return Err(Error::verification(format!(
+        return Err(Error::new(ErrorKind::WrongKey, format!(
             "shares {} rebuild a key that does not match root.pem ({}); no {k} of them agree with the root certificate",
             all.join(", "),
             fingerprint_display(&ctx.root.fingerprint)
@@ -382,7 +389,8 @@ pub fn rebuild_quorum(
     };
     let key = rebuild(&q.iter().map(|&i| &points[i]).collect::<Vec<_>>(), k)?;
     if key.public_key_bytes() != ctx.root.public_key_bytes() {
-        return Err(Error::environment(
+        return Err(Error::new(
+            ErrorKind::Internal,
             "internal error: the quorum no longer rebuilds the root key",
         ));
     }

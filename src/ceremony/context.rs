@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::cert::RootCert;
 use crate::encoding::names::base_name;
+use crate::error::Kind as ErrorKind;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::manifest::Manifest;
@@ -74,8 +75,12 @@ pub fn quorum_header(
 /// A new random ceremony id.
 pub fn new_ceremony_id() -> Result<[u8; 16]> {
     let mut id = [0u8; 16];
-    getrandom::fill(&mut id)
-        .map_err(|e| Error::environment(format!("the OS random number generator failed: {e}")))?;
+    getrandom::fill(&mut id).map_err(|e| {
+        Error::new(
+            ErrorKind::Random,
+            format!("the OS random number generator failed: {e}"),
+        )
+    })?;
     Ok(id)
 }
 

@@ -12,7 +12,7 @@
 
 use super::steps::Step;
 use crate::console::{Console, StepView};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::key::RootKey;
 use crate::transcript::Recorder;
 use crate::transcript::event::{Action, Event};
@@ -29,7 +29,7 @@ pub struct Flow {
 
 /// An internal error: the code of a ceremony and its step list disagree.
 fn internal(message: String) -> Error {
-    Error::environment(format!("internal error: {message}"))
+    Error::new(Kind::Internal, format!("internal error: {message}"))
         .hint("nothing more was done; report this as a bug in rootkey")
 }
 

@@ -18,6 +18,7 @@ use super::{locked_pages_needed, new_ceremony_id, plan_header, summary};
 use crate::cert::{DEFAULT_ROOT_PROFILE, RootProfile};
 use crate::console::{Console, Question, Terminal};
 use crate::encoding::names::base_name;
+use crate::error::Kind as ErrorKind;
 use crate::error::{Error, Result, exit};
 use crate::key;
 use crate::paper::{DEFAULT_PAPER_LAYOUT, PaperLayout};
@@ -70,9 +71,10 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     if let Some(p) = print_to.as_deref()
         && (p.is_empty() || p.contains('/') || p.starts_with('-'))
     {
-        return Err(Error::operator(format!(
-            "--print-to {p:?}: not a printer name (no `/` instances, no leading `-`)"
-        ))
+        return Err(Error::new(
+            ErrorKind::Argument,
+            format!("--print-to {p:?}: not a printer name (no `/` instances, no leading `-`)"),
+        )
         .hint("list printers with: lpstat -p"));
     }
     transcript::check_recordable_name(&plan_path, "plan")?;
@@ -107,7 +109,8 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     secret::probe_lock(locked_pages_needed(plan.quorum.shares))?;
     let paper_files = print_to.is_none() && plan.holders.iter().any(|h| h.medium == Medium::Paper);
     if paper_files && !persistent_allowed && hardening.swap_active {
-        return Err(Error::operator(
+        return Err(Error::new(
+                ErrorKind::UnsafeOutput,
                 "swap is active: paper shards on tmpfs could be swapped to disk",
             )
             .hint("turn swap off (swapoff -a), print directly with --print-to PRINTER, or pass --allow-persistent-output (recorded)"));
@@ -163,7 +166,7 @@ fn refuse_persistent(out: &Path, fs: &str) -> Result<()> {
     if crate::fsio::is_ram_backed(fs) {
         return Ok(());
     }
-    Err(Error::operator(format!(
+    Err(Error::new(ErrorKind::UnsafeOutput, format!(
         "--out {}: paper shards must not land on a persistent disk, but this directory is on {fs}",
         out.display(),
     ))
@@ -209,7 +212,7 @@ pub fn read_dice(console: &mut dyn Console) -> Result<SecretBytes> {
     // Read straight into locked memory with echo off (no intermediate heap buffers).
     let typed = console
         .ask_secret(&Question::Dice, "dice rolls (hidden): ", 1024)
-        .map_err(|e| Error::input(format!("cannot read dice rolls: {e}")))?;
+        .map_err(|e| Error::new(ErrorKind::Dice, format!("cannot read dice rolls: {e}")))?;
     key::parse_dice(&typed)
 }
 

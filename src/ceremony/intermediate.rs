@@ -24,6 +24,7 @@ use crate::console::share_input::{self, Source};
 use crate::console::{Confirmation, Console, Question};
 use crate::encoding::hexfmt::{hash_display, parse_sha256};
 use crate::encoding::time::UtcTime;
+use crate::error::Kind as ErrorKind;
 use crate::error::{Error, Result};
 use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
 
@@ -38,7 +39,7 @@ pub use crate::transcript::event::HashSource;
 /// Compares the CSR's hash with the one delivered out of band.
 pub fn check_out_of_band(csr: &Csr, given: &[u8; 32], origin: &str) -> Result<()> {
     if csr.sha256 != *given {
-        return Err(Error::verification(format!(
+        return Err(Error::new(ErrorKind::HashMismatch, format!(
             "{origin}: SHA-256 {} does not match the hash delivered out of band {}: this is not the CSR that was sent",
             hex::encode(csr.sha256),
             hex::encode(given)

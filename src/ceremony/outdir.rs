@@ -10,7 +10,7 @@ use std::io::ErrorKind;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::fsio::{SECRET_MODE, no_links, no_modes, unsupported};
 use crate::transcript::event::Action;
 
@@ -110,8 +110,10 @@ fn unsealed_generation(dir: &Path) -> bool {
     let generation = serde_json::from_str::<serde_json::Value>(first).is_ok_and(|v| {
         v["action"] == Action::Header.as_str()
             && matches!(
-                v["details"]["ceremony"]["kind"].as_str(),
-                Some("generation" | "rehearsal")
+                v["details"]["ceremony"]["kind"]
+                    .as_str()
+                    .and_then(crate::transcript::Kind::parse),
+                Some(crate::transcript::Kind::Generation | crate::transcript::Kind::Rehearsal)
             )
     });
     let sealed = lines
@@ -151,15 +153,17 @@ pub fn name_secret_leftovers(dir: &Path, e: Error) -> Error {
 /// machine's (exit 4).
 fn create_failed(shown: &str, e: &std::io::Error) -> Error {
     match e.raw_os_error() {
-        Some(libc::ENOTDIR) => Error::operator(format!(
-            "--out {shown}: cannot create: a part of the path is a file, not a directory"
-        ))
+        Some(libc::ENOTDIR) => Error::new(
+            Kind::Argument,
+            format!("--out {shown}: cannot create: a part of the path is a file, not a directory"),
+        )
         .hint("choose a path whose every parent is a directory"),
-        Some(libc::ELOOP) => Error::operator(format!(
-            "--out {shown}: cannot create: the path goes round a loop of symbolic links"
-        ))
+        Some(libc::ELOOP) => Error::new(
+            Kind::Argument,
+            format!("--out {shown}: cannot create: the path goes round a loop of symbolic links"),
+        )
         .hint("remove the symbolic link loop or choose another path"),
-        _ => Error::environment(format!("--out {shown}: cannot create: {e}")),
+        _ => Error::new(Kind::Io, format!("--out {shown}: cannot create: {e}")),
     }
 }
 
@@ -168,7 +172,7 @@ fn create_failed(shown: &str, e: &std::io::Error) -> Error {
 fn check_no_ceremony(dir: &Path) -> Result<()> {
     let shown = dir.display();
     let entries = fs::read_dir(dir)
-        .map_err(|e| Error::environment(format!("--out {shown}: cannot list: {e}")))?;
+        .map_err(|e| Error::new(Kind::Io, format!("--out {shown}: cannot list: {e}")))?;
     let mut found: Vec<String> = entries
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| !t.is_symlink()))
@@ -189,7 +193,7 @@ fn check_no_ceremony(dir: &Path) -> Result<()> {
     // last), and nobody holds them. Share files elsewhere may be real shares gathered for a
     // quorum: never called leftovers.
     if !secrets.is_empty() && unsealed_generation(dir) {
-        return Err(Error::operator(format!(
+        return Err(Error::new(Kind::WouldOverwrite, format!(
             "--out {shown}: an interrupted run left secret share files here (its transcript is not sealed): {}; nothing was written",
             listed(&secrets)
         ))
@@ -220,9 +224,10 @@ fn check_no_ceremony(dir: &Path) -> Result<()> {
             wipe_command(dir, &temps)
         ));
     }
-    Err(Error::operator(format!(
-        "--out {shown}: already holds a ceremony ({what}); nothing was written"
-    ))
+    Err(Error::new(
+        Kind::WouldOverwrite,
+        format!("--out {shown}: already holds a ceremony ({what}); nothing was written"),
+    )
     .hint(hint))
 }
 
@@ -263,16 +268,17 @@ fn check_names_free(dir: &Path, writes: &[&str]) -> Result<()> {
             Ok(None) => {}
             Ok(Some(what)) => taken.push(format!("{name} ({what})")),
             Err(e) => {
-                return Err(Error::environment(format!(
-                    "--out {shown}: cannot check {name}: {e}"
-                )));
+                return Err(Error::new(
+                    Kind::Io,
+                    format!("--out {shown}: cannot check {name}: {e}"),
+                ));
             }
         }
     }
     if taken.is_empty() {
         return Ok(());
     }
-    Err(Error::operator(format!(
+    Err(Error::new(Kind::WouldOverwrite, format!(
         "--out {shown}: {} already {}, and this command writes a file of that name; nothing was written",
         taken.join(", "),
         if taken.len() == 1 { "exists" } else { "exist" }
@@ -287,11 +293,11 @@ pub fn check_new_file(path: &Path, flag: &str) -> Result<()> {
     let shown = path.display();
     match what_is(path) {
         Ok(None) => Ok(()),
-        Ok(Some(what)) => Err(Error::operator(format!(
+        Ok(Some(what)) => Err(Error::new(Kind::WouldOverwrite, format!(
             "{flag} {shown}: already exists ({what}); refusing to overwrite it — nothing was written"
         ))
         .hint("give a file name that does not exist yet")),
-        Err(e) => Err(Error::environment(format!(
+        Err(e) => Err(Error::new(Kind::Io, format!(
             "{flag} {shown}: cannot check: {e}"
         ))),
     }
@@ -315,9 +321,10 @@ fn dangling_link(dir: &Path) -> Option<(PathBuf, PathBuf)> {
 /// linked (the atomic write needs link(2)).
 fn probe(dir: &Path) -> Result<()> {
     let shown = dir.display();
-    let meta = fs::metadata(dir).map_err(|e| Error::environment(format!("--out {shown}: {e}")))?;
+    let meta =
+        fs::metadata(dir).map_err(|e| Error::new(Kind::Io, format!("--out {shown}: {e}")))?;
     if meta.mode() & 0o022 != 0 {
-        return Err(Error::operator(format!(
+        return Err(Error::new(Kind::UnsafeOutput, format!(
             "--out {shown}: the directory is writable by other users (mode {:04o}); they could replace or remove shares",
             meta.mode() & 0o7777
         ))
@@ -330,7 +337,7 @@ fn probe(dir: &Path) -> Result<()> {
         .create_new(true)
         .mode(SECRET_MODE)
         .open(&probe)
-        .map_err(|e| Error::environment(format!("--out {shown}: cannot write: {e}")))?;
+        .map_err(|e| Error::new(Kind::Io, format!("--out {shown}: cannot write: {e}")))?;
     let checked = (|| {
         // Explicit chmod: the umask must not decide a share's mode.
         match f.set_permissions(fs::Permissions::from_mode(SECRET_MODE)) {
@@ -341,15 +348,16 @@ fn probe(dir: &Path) -> Result<()> {
                 ));
             }
             Err(e) => {
-                return Err(Error::environment(format!(
-                    "--out {shown}: cannot set a file mode: {e}"
-                )));
+                return Err(Error::new(
+                    Kind::Io,
+                    format!("--out {shown}: cannot set a file mode: {e}"),
+                ));
             }
             Ok(()) => {}
         }
         let pm = f
             .metadata()
-            .map_err(|e| Error::environment(format!("--out {shown}: cannot write: {e}")))?;
+            .map_err(|e| Error::new(Kind::Io, format!("--out {shown}: cannot write: {e}")))?;
         if pm.mode() & 0o777 != SECRET_MODE {
             return Err(no_modes(
                 &format!("--out {shown}"),
@@ -357,17 +365,23 @@ fn probe(dir: &Path) -> Result<()> {
             ));
         }
         if pm.uid() != meta.uid() {
-            return Err(Error::operator(format!(
-                "--out {shown}: the directory belongs to another user (uid {})",
-                meta.uid()
-            ))
+            return Err(Error::new(
+                Kind::UnsafeOutput,
+                format!(
+                    "--out {shown}: the directory belongs to another user (uid {})",
+                    meta.uid()
+                ),
+            )
             .hint("use a directory of your own"));
         }
         fs::hard_link(&probe, &link).map_err(|e| {
             if unsupported(&e) {
                 no_links(&format!("--out {shown}"), &e)
             } else {
-                Error::environment(format!("--out {shown}: cannot make a hard link: {e}"))
+                Error::new(
+                    Kind::Io,
+                    format!("--out {shown}: cannot make a hard link: {e}"),
+                )
             }
         })
     })();
@@ -387,10 +401,13 @@ fn probe(dir: &Path) -> Result<()> {
     if left.is_empty() {
         Ok(())
     } else {
-        Err(Error::environment(format!(
-            "--out {shown}: cannot remove the probe file {}",
-            left.join(", ")
-        ))
+        Err(Error::new(
+            Kind::Io,
+            format!(
+                "--out {shown}: cannot remove the probe file {}",
+                left.join(", ")
+            ),
+        )
         .hint(
             "remove it by hand (it holds nothing secret) and check the file system, then run again",
         ))
@@ -409,7 +426,7 @@ pub fn prepare_out_dir(dir: &Path, writes: &[&str]) -> Result<()> {
         } else {
             format!(" {}", link.display())
         };
-        return Err(Error::operator(format!(
+        return Err(Error::new(Kind::PathIsLink, format!(
             "--out {shown}:{which} is a symbolic link to {}, which does not exist; nothing was written",
             target.display()
         ))
@@ -426,9 +443,10 @@ pub fn prepare_out_dir(dir: &Path, writes: &[&str]) -> Result<()> {
         ));
     }
     if dir.exists() && !dir.is_dir() {
-        return Err(Error::operator(format!(
-            "--out {shown}: exists and is not a directory"
-        )));
+        return Err(Error::new(
+            Kind::Argument,
+            format!("--out {shown}: exists and is not a directory"),
+        ));
     }
     let mut created: Vec<PathBuf> = Vec::new();
     if dir.is_dir() {
@@ -453,7 +471,9 @@ pub fn prepare_out_dir(dir: &Path, writes: &[&str]) -> Result<()> {
                     .unwrap_or(Path::new("."));
                 fs::File::open(parent)
                     .and_then(|d| d.sync_all())
-                    .map_err(|e| Error::environment(format!("--out {shown}: fsync of parent: {e}")))
+                    .map_err(|e| {
+                        Error::new(Kind::Io, format!("--out {shown}: fsync of parent: {e}"))
+                    })
             });
         if let Err(e) = made {
             remove_created(&created);

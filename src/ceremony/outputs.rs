@@ -12,7 +12,7 @@ use crate::cert::{self, RootCert, RootProfile};
 use crate::console::Terminal;
 use crate::encoding::hexfmt::fingerprint_display;
 use crate::encoding::time::UtcTime;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::fsio;
 use crate::key::RootKey;
 use crate::manifest::{self, CeremonyInfo, Manifest, RootInfo, ShareEntry};
@@ -68,7 +68,8 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
     let root_pem = cert::build_root(key, p.profile, rehearsal, p.now)?;
     let root = RootCert::from_pem(root_pem.as_bytes(), "generated root certificate")?;
     if root.public_key_bytes() != key.public_key_bytes() {
-        return Err(Error::environment(
+        return Err(Error::new(
+            Kind::SelfCheck,
             "self-check failed: the root certificate does not carry the generated key",
         ));
     }
@@ -91,7 +92,8 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
         // Self-check: the text form decodes to the same envelope.
         let back = text::parse(body.as_slice())?;
         if !back.envelope.ct_eq(&env) {
-            return Err(Error::environment(
+            return Err(Error::new(
+                Kind::SelfCheck,
                 "self-check failed: a share's text form does not decode to its envelope",
             ));
         }
@@ -306,7 +308,7 @@ fn print_pdf(dest: &str, pdf: &SecretBytes, index: u8) -> Result<()> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| {
-            Error::environment(format!("{what}: cannot run lp: {e}"))
+            Error::new(Kind::Printer, format!("{what}: cannot run lp: {e}"))
                 .hint("install the CUPS client (lp) on the ceremony machine, or write the shards to a RAM-backed directory")
         })?;
     // The pipe is closed (stdin dropped) before waiting. If `lp` exits without reading it all
@@ -318,22 +320,28 @@ fn print_pdf(dest: &str, pdf: &SecretBytes, index: u8) -> Result<()> {
     };
     let out = child
         .wait_with_output()
-        .map_err(|e| Error::environment(format!("{what}: {e}")))?;
+        .map_err(|e| Error::new(Kind::Printer, format!("{what}: {e}")))?;
     if out.status.success()
         && let Err(e) = sent
     {
-        return Err(Error::environment(format!(
-            "{what}: the shard could not be sent to lp: {}",
-            crate::console::io_reason(&e)
-        ))
+        return Err(Error::new(
+            Kind::Printer,
+            format!(
+                "{what}: the shard could not be sent to lp: {}",
+                crate::console::io_reason(&e)
+            ),
+        )
         .hint("check the printer queue with `lpstat -o` and cancel a partial job"));
     }
     if !out.status.success() {
-        return Err(Error::environment(format!(
-            "{what}: lp failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
+        return Err(Error::new(
+            Kind::Printer,
+            format!(
+                "{what}: lp failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        )
         .hint("check the printer name with `lpstat -p`"));
     }
     Ok(())

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::console;
-use crate::error::{Error, Result, exit};
+use crate::error::{Error, Kind, Result, exit};
 
 /// `rootkey paper wipe DIR`. Returns the exit code.
 pub fn run(dir: PathBuf) -> Result<i32> {
@@ -21,7 +21,7 @@ pub fn run(dir: PathBuf) -> Result<i32> {
                 &format!("wiped {}\n", p.display()),
             ),
             Err(e) => {
-                refused_only &= e.fault == crate::error::Fault::Operator;
+                refused_only &= e.fault() == crate::error::Fault::Operator;
                 failed.push(p.display().to_string());
                 console::report_error(&e)
             }
@@ -50,18 +50,21 @@ pub fn run(dir: PathBuf) -> Result<i32> {
         // A refused file (a link, not a regular file, other hard links) is the
         // operator's to sort out (exit 1); anything else is the machine's (exit 4).
         let e = if refused_only {
-            Error::operator(msg)
+            Error::new(Kind::PathIsLink, msg)
         } else {
-            Error::environment(msg)
+            Error::new(Kind::Io, msg)
         };
         Err(e.hint("they may still hold shares: deal with each as its error says"))
     } else if let Some(e) = lost {
-        Err(Error::environment(format!(
-            "{} — every one of the {} paper shard file(s) in {} was overwritten and removed",
-            e.message,
-            shards.len(),
-            dir.display()
-        )))
+        Err(Error::new(
+            Kind::Io,
+            format!(
+                "{} — every one of the {} paper shard file(s) in {} was overwritten and removed",
+                e.message,
+                shards.len(),
+                dir.display()
+            ),
+        ))
     } else {
         Ok(exit::OK)
     }
@@ -88,13 +91,20 @@ fn is_shard_name(n: &str) -> bool {
 /// `transcript.jsonl`), so that no other PDF is ever wiped; an error if there are none.
 pub fn paper_shards(dir: &Path) -> Result<Vec<PathBuf>> {
     if !dir.join("manifest.json").exists() && !dir.join(crate::transcript::FILE_NAME).exists() {
-        return Err(Error::operator(format!(
-            "{}: not a ceremony directory (no manifest.json or transcript.jsonl); nothing wiped",
-            dir.display()
-        )));
+        return Err(Error::new(
+            Kind::Argument,
+            format!(
+                "{}: not a ceremony directory (no manifest.json or transcript.jsonl); nothing wiped",
+                dir.display()
+            ),
+        ));
     }
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| Error::operator(format!("{}: cannot list: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Error::new(
+            Kind::Argument,
+            format!("{}: cannot list: {e}", dir.display()),
+        )
+    })?;
     let mut shards: Vec<PathBuf> = entries
         .flatten()
         .filter(|e| is_shard_name(&e.file_name().to_string_lossy()))
@@ -102,10 +112,13 @@ pub fn paper_shards(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     shards.sort();
     if shards.is_empty() {
-        return Err(Error::operator(format!(
-            "{}: no paper shard files (share-NN-*.pdf) to wipe",
-            dir.display()
-        )));
+        return Err(Error::new(
+            Kind::Argument,
+            format!(
+                "{}: no paper shard files (share-NN-*.pdf) to wipe",
+                dir.display()
+            ),
+        ));
     }
     Ok(shards)
 }

@@ -27,6 +27,7 @@ use super::session::{RehearsalFrom, check_unlocked_memory, harden, output_facts,
 use super::{Context, locked_pages_needed, new_ceremony_id, quorum_header};
 use crate::console::share_input::{self, Source};
 use crate::encoding::names::base_name;
+use crate::error::Kind as ErrorKind;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::secret;
@@ -91,19 +92,25 @@ pub(super) fn writes(inputs: &[&InputFile], outputs: &[&str]) -> Result<Vec<Stri
     let mut names: Vec<String> = Vec::new();
     for (i, f) in inputs.iter().enumerate() {
         if outputs.contains(&f.name.as_str()) || f.name == crate::transcript::FILE_NAME {
-            return Err(Error::operator(format!(
-                "an input file is named {}, like a file this ceremony writes; rename it",
-                f.name
-            )));
+            return Err(Error::new(
+                ErrorKind::Argument,
+                format!(
+                    "an input file is named {}, like a file this ceremony writes; rename it",
+                    f.name
+                ),
+            ));
         }
         if inputs[..i]
             .iter()
             .any(|g| g.name == f.name && g.bytes != f.bytes)
         {
-            return Err(Error::operator(format!(
-                "two different input files are both named {}; rename one",
-                f.name
-            )));
+            return Err(Error::new(
+                ErrorKind::Argument,
+                format!(
+                    "two different input files are both named {}; rename one",
+                    f.name
+                ),
+            ));
         }
         if !names.contains(&f.name) {
             names.push(f.name.clone());

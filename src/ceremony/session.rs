@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::console;
-use crate::error::{Error, Result, exit};
+use crate::error::{Error, Kind, Result, exit};
 use crate::secret::{self, HardeningReport, MemoryPolicy};
 use crate::transcript;
 
@@ -29,13 +29,15 @@ pub fn check_unlocked_memory(
         return Ok(());
     }
     Err(match from {
-        RehearsalFrom::Plan => Error::operator(
+        RehearsalFrom::Plan => Error::new(
+            Kind::UnlockedMemoryRefused,
             "--allow-unlocked-memory is only allowed for rehearsal plans (rehearsal = true)",
         )
         .hint("raise RLIMIT_MEMLOCK instead (ulimit -l) for a real ceremony"),
-        RehearsalFrom::Manifest => {
-            Error::operator("--allow-unlocked-memory is only allowed for rehearsal ceremonies")
-        }
+        RehearsalFrom::Manifest => Error::new(
+            Kind::UnlockedMemoryRefused,
+            "--allow-unlocked-memory is only allowed for rehearsal ceremonies",
+        ),
     })
 }
 
@@ -97,7 +99,7 @@ pub fn output_facts(
 /// failure, reported on stderr too.
 pub fn disagreement_exit(r: &super::CombineReport) -> Result<i32> {
     for (i, holder, origin) in &r.disagreeing {
-        let e = Error::verification(format!(
+        let e = Error::new(Kind::WrongKey, format!(
             "share {i} (holder \"{holder}\", {origin}) does not agree with the quorum: it would rebuild another key"
         ))
         .hint("do not use this share; investigate how it was altered");
@@ -126,7 +128,7 @@ mod tests {
             assert!(check_unlocked_memory(false, false, from).is_ok());
             assert!(check_unlocked_memory(true, true, from).is_ok());
             let e = check_unlocked_memory(true, false, from).unwrap_err();
-            assert_eq!(e.fault, crate::error::Fault::Operator);
+            assert_eq!(e.kind, crate::error::Kind::UnlockedMemoryRefused);
             assert!(
                 e.message
                     .starts_with("--allow-unlocked-memory is only allowed for rehearsal")

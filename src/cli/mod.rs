@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::ceremony;
 use crate::console;
-use crate::error::{Error, Result, exit};
+use crate::error::{Error, Kind, Result, exit};
 
 mod chain;
 mod combine;
@@ -193,7 +193,7 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
                 "the help"
             };
             let _ = console::report_error(
-                &Error::environment(format!(
+                &Error::new(Kind::Io, format!(
                     "could not write {what} to standard output: {}",
                     console::io_reason(&io)
                 ))

@@ -50,6 +50,11 @@ pub enum Kind {
     TooFewShares,
     /// A threshold and share count outside 2 <= k <= n <= 16.
     Threshold,
+    /// An output place that could let secrets escape: a persistent disk or active swap for
+    /// paper shards, a directory other users can write or that belongs to another user.
+    UnsafeOutput,
+    /// `--allow-unlocked-memory` given for a real (not rehearsal) ceremony.
+    UnlockedMemoryRefused,
 
     // --- Malformed or refused input files and typed input (exit 1) ---
     /// An input file cannot be read, is not a regular file, or is larger than its format
@@ -149,6 +154,10 @@ pub enum Kind {
     Random,
     /// Rendering a PDF failed.
     Pdf,
+    /// Sending a paper shard to the printer (`lp`) failed.
+    Printer,
+    /// rootkey's own steps disagree with each other (a bug): nothing more was done.
+    Internal,
     /// The file system lacks a feature rootkey needs (file modes, hard links), e.g. FAT.
     FileSystem,
     /// A file or stream operation failed (create, write, fsync, link, remove, stat; writing to
@@ -243,9 +252,22 @@ impl Kind {
         use Kind::*;
         match self {
             General(f) => f,
-            Argument | Validity | RevokedSerial | ConfirmationRefused | SamePersonTwice
-            | WouldOverwrite | PathIsLink | DuplicateShare | TooFewShares | Threshold
-            | TypedValue | Cancelled | TooManyTries | Attestation => Fault::Operator,
+            Argument
+            | Validity
+            | RevokedSerial
+            | ConfirmationRefused
+            | SamePersonTwice
+            | WouldOverwrite
+            | PathIsLink
+            | DuplicateShare
+            | TooFewShares
+            | Threshold
+            | TypedValue
+            | Cancelled
+            | TooManyTries
+            | Attestation
+            | UnsafeOutput
+            | UnlockedMemoryRefused => Fault::Operator,
             Unreadable
             | Pem
             | Der
@@ -273,9 +295,8 @@ impl Kind {
             | PdfContent => Fault::Input,
             SignatureInvalid | WrongIssuer | WrongKey | NotInManifest | OtherRoot
             | HashMismatch | SignedDiffers | Transcript(_) => Fault::Verification,
-            UnlockedMemory | Hardening | Terminal | SelfCheck | Random | Pdf | FileSystem | Io => {
-                Fault::Environment
-            }
+            UnlockedMemory | Hardening | Terminal | SelfCheck | Random | Pdf | Printer
+            | FileSystem | Io | Internal => Fault::Environment,
         }
     }
 }
