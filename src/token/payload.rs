@@ -1,0 +1,1 @@
+//! Token payload format v1 (`docs/formats.md`, "Token payload v1"). Being written.

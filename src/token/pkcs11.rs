@@ -1,0 +1,1 @@
+//! PKCS#11 backend of [`crate::token::Token`]. Being written.
