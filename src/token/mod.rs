@@ -87,7 +87,8 @@ pub enum PinTries {
     /// PKCS#11 flags raise no warning (`CKF_USER_PIN_COUNT_LOW`, `_FINAL_TRY`, `_LOCKED` all
     /// clear). Some tokens (SoftHSM2) never count tries, so this is not a promise.
     NoWarning,
-    /// `CKF_USER_PIN_COUNT_LOW`: a wrong PIN was given since the last success.
+    /// `CKF_USER_PIN_COUNT_LOW`: a wrong PIN was given since the last successful login (how
+    /// many tries are left is not said).
     CountLow,
     /// `CKF_USER_PIN_FINAL_TRY`: one more wrong PIN blocks the PIN.
     FinalTry,
@@ -132,7 +133,7 @@ impl fmt::Display for PinTries {
             ),
             PinTries::CountLow => write!(
                 f,
-                "the token reports failed PIN tries (CKF_USER_PIN_COUNT_LOW): tries are running low"
+                "a wrong PIN was entered since the last successful login (CKF_USER_PIN_COUNT_LOW); the token does not say how many tries are left"
             ),
             PinTries::FinalTry => write!(
                 f,
@@ -218,4 +219,37 @@ pub trait Token {
 
     /// Removes the data object `id` (no error if there is none).
     fn delete_object(&mut self, id: &[u8]) -> Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pin_tries_from_flags_most_severe_first() {
+        assert_eq!(
+            PinTries::from_flags(false, false, false),
+            PinTries::NoWarning
+        );
+        assert_eq!(PinTries::from_flags(true, false, false), PinTries::CountLow);
+        assert_eq!(PinTries::from_flags(true, true, false), PinTries::FinalTry);
+        assert_eq!(PinTries::from_flags(true, true, true), PinTries::Locked);
+        assert!(PinTries::FinalTry.is_final() && PinTries::Left(1).is_final());
+        assert!(PinTries::Locked.is_locked() && PinTries::Left(0).is_locked());
+        assert!(!PinTries::Left(2).is_final() && !PinTries::CountLow.is_locked());
+        assert_eq!(
+            PinTries::FinalTry.to_string(),
+            "one PIN try left (CKF_USER_PIN_FINAL_TRY): another wrong PIN blocks it"
+        );
+        assert_eq!(PinTries::Left(3).to_string(), "3 PIN tries left");
+    }
+
+    #[test]
+    fn token_name_escapes_what_the_token_says() {
+        let n = TokenName {
+            label: "a\u{1b}[2J".into(),
+            serial: "12".into(),
+        };
+        assert_eq!(n.to_string(), "token \"a?[2J\" (serial 12)");
+    }
 }

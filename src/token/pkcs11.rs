@@ -1,1 +1,688 @@
-//! PKCS#11 backend of [`crate::token::Token`]. Being written.
+//! The PKCS#11 backend of [`Token`] (`cryptoki`): SoftHSM2, Yubico's ykcs11, OpenSC.
+//!
+//! * The module is the library the operator names (`--pkcs11-module PATH`); a file that is not
+//!   a PKCS#11 library is refused naming the path. Each module is loaded and initialised once
+//!   per process ([`Module::load`]) and never finalised.
+//! * A token is chosen by label or serial ([`Selector`]); one that is not there is reported
+//!   with the list of the tokens that are.
+//! * Enrolment generates a P-256 key pair on the token: the private key is `CKA_TOKEN`,
+//!   `CKA_PRIVATE`, `CKA_SENSITIVE`, not `CKA_EXTRACTABLE`, `CKA_DERIVE` only; both halves carry
+//!   the caller's `CKA_ID` and the label `rootkey <id>`. An existing key is used or replaced
+//!   only with consent, and is used only if it has those properties.
+//! * ECDH is `CKM_ECDH1_DERIVE` with `CKD_NULL` into a session object (`CKA_TOKEN` false) of
+//!   type generic secret that is not sensitive and extractable — SoftHSM2 reveals no other
+//!   kind — whose `CKA_VALUE` (the shared x-coordinate) is read into locked memory; the object
+//!   is destroyed at once, also when reading it failed (`docs/formats.md`, "Token payload v1").
+//! * Payloads are private `CKO_DATA` objects (`CKA_TOKEN`, `CKA_PRIVATE`, `CKA_APPLICATION`
+//!   "rootkey", `CKA_LABEL` = the object id). A module from Yubico (ykcs11) cannot create data
+//!   objects: [`TokenInfo::can_hold_data`] is false there.
+//!
+//! The PIN is passed to `C_Login` from a heap copy that cryptoki's `RawAuthPin` zeroizes on
+//! drop; the derived `CKA_VALUE` arrives in a heap vector that is zeroized once copied.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use cryptoki::error::{Error as CkError, RvError};
+use cryptoki::mechanism::Mechanism;
+use cryptoki::mechanism::elliptic_curve::{EcKdf, Ecdh1DeriveParams};
+use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
+use cryptoki::session::{Session, UserType};
+use cryptoki::slot::Slot;
+use cryptoki::types::RawAuthPin;
+use zeroize::Zeroize;
+
+use super::{
+    Backend, ExistingKey, KeyRef, POINT_LEN, PinTries, PublicPoint, Token, TokenInfo, TokenName,
+};
+use crate::error::{Error, Result};
+use crate::secret::SecretBytes;
+
+/// DER of the named curve prime256v1 (1.2.840.10045.3.1.7), the `CKA_EC_PARAMS` of our keys.
+const P256_PARAMS: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+/// `CKA_APPLICATION` of payload objects.
+pub const APPLICATION: &[u8] = b"rootkey";
+
+/// Modules loaded by this process, by canonical path (loaded and initialised once).
+static LOADED: Mutex<Vec<(PathBuf, Pkcs11)>> = Mutex::new(Vec::new());
+
+/// How the operator names a token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selector {
+    /// By `CK_TOKEN_INFO.label`.
+    Label(String),
+    /// By `CK_TOKEN_INFO.serialNumber`.
+    Serial(String),
+}
+
+/// A loaded PKCS#11 module.
+pub struct Module {
+    ctx: Pkcs11,
+    path: PathBuf,
+    can_hold_data: bool,
+}
+
+fn module_hint() -> &'static str {
+    "give --pkcs11-module the path of the token's PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so (SoftHSM2), /usr/lib/x86_64-linux-gnu/libykcs11.so (YubiKey), /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so (OpenSC)"
+}
+
+impl Module {
+    /// Loads (once per process) and initialises the PKCS#11 library at `path`.
+    pub fn load(path: &Path) -> Result<Module> {
+        let shown = path.display();
+        let canonical = path.canonicalize().map_err(|e| {
+            Error::operator(format!("--pkcs11-module {shown}: {e}")).hint(module_hint())
+        })?;
+        if !canonical.is_file() {
+            return Err(
+                Error::operator(format!("--pkcs11-module {shown}: not a file")).hint(module_hint()),
+            );
+        }
+        let mut loaded = LOADED.lock().unwrap_or_else(PoisonError::into_inner);
+        let ctx = match loaded.iter().find(|(p, _)| *p == canonical) {
+            Some((_, ctx)) => ctx.clone(),
+            None => {
+                let ctx = Pkcs11::new(&canonical).map_err(|e| not_a_module(path, &e))?;
+                match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
+                    Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
+                    Err(e) => {
+                        return Err(Error::environment(format!(
+                            "--pkcs11-module {shown}: the module refused to start (C_Initialize: {e})"
+                        ))
+                        .hint("check the module's configuration (e.g. SOFTHSM2_CONF for SoftHSM2)"));
+                    }
+                }
+                loaded.push((canonical, ctx.clone()));
+                ctx
+            }
+        };
+        let info = ctx.get_library_info().map_err(|e| not_a_module(path, &e))?;
+        // ykcs11 refuses C_CreateObject for CKO_DATA (it stores only certificates and keys).
+        let can_hold_data = !info.manufacturer_id().starts_with("Yubico");
+        Ok(Module {
+            ctx,
+            path: path.to_path_buf(),
+            can_hold_data,
+        })
+    }
+
+    /// The path the module was loaded from, as given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether tokens of this module can store payload objects (false for Yubico's ykcs11).
+    pub fn can_hold_data(&self) -> bool {
+        self.can_hold_data
+    }
+
+    /// Every initialised token present in the module's slots, described.
+    pub fn tokens(&self) -> Result<Vec<TokenInfo>> {
+        let slots = self.ctx.get_slots_with_initialized_token().map_err(|e| {
+            Error::environment(format!(
+                "--pkcs11-module {}: could not list the slots ({e})",
+                self.path.display()
+            ))
+        })?;
+        let mut out = Vec::new();
+        for slot in slots {
+            out.push(self.describe(slot)?);
+        }
+        Ok(out)
+    }
+
+    fn describe(&self, slot: Slot) -> Result<TokenInfo> {
+        let t = self.ctx.get_token_info(slot).map_err(|e| {
+            Error::environment(format!(
+                "--pkcs11-module {}: could not read the token in slot {} ({e})",
+                self.path.display(),
+                slot.id()
+            ))
+        })?;
+        let fw = t.firmware_version();
+        Ok(TokenInfo {
+            backend: Backend::Pkcs11,
+            name: TokenName {
+                label: t.label().trim().to_string(),
+                serial: t.serial_number().trim().to_string(),
+            },
+            manufacturer: t.manufacturer_id().trim().to_string(),
+            model: t.model().trim().to_string(),
+            firmware: format!("{}.{}", fw.major(), fw.minor()),
+            free_bytes: t.free_private_memory(),
+            pin_tries: PinTries::from_flags(
+                t.user_pin_count_low(),
+                t.user_pin_final_try(),
+                t.user_pin_locked(),
+            ),
+            can_hold_data: self.can_hold_data,
+        })
+    }
+
+    /// Opens a read-write session with the token `sel` names.
+    pub fn open(&self, sel: &Selector) -> Result<Pkcs11Token> {
+        let slots = self.ctx.get_slots_with_initialized_token().map_err(|e| {
+            Error::environment(format!(
+                "--pkcs11-module {}: could not list the slots ({e})",
+                self.path.display()
+            ))
+        })?;
+        let mut all = Vec::new();
+        let mut found = Vec::new();
+        for slot in slots {
+            let info = self.describe(slot)?;
+            let hit = match sel {
+                Selector::Label(l) => info.name.label == *l,
+                Selector::Serial(s) => info.name.serial == *s,
+            };
+            if hit {
+                found.push((slot, info.name.clone()));
+            }
+            all.push(info.name);
+        }
+        let (what, value) = match sel {
+            Selector::Label(l) => ("label", l),
+            Selector::Serial(s) => ("serial", s),
+        };
+        let value = crate::error::replace_unsafe(value, '?');
+        let listed = if all.is_empty() {
+            "none".to_string()
+        } else {
+            all.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if found.len() > 1 {
+            return Err(Error::operator(format!(
+                "{} tokens in {} carry the {what} \"{value}\": {listed}",
+                found.len(),
+                self.path.display()
+            ))
+            .hint("choose the token by its serial number"));
+        }
+        let Some((slot, name)) = found.pop() else {
+            return Err(Error::operator(format!(
+                "no token with {what} \"{value}\" in {}; tokens present: {listed}",
+                self.path.display()
+            ))
+            .hint("insert the token, or give the label or serial of one that is present"));
+        };
+        let session = self
+            .ctx
+            .open_rw_session(slot)
+            .map_err(|e| ck(&name, "opening a session", e))?;
+        Ok(Pkcs11Token {
+            module: self.ctx.clone(),
+            slot,
+            session,
+            name,
+            can_hold_data: self.can_hold_data,
+        })
+    }
+}
+
+fn not_a_module(path: &Path, e: &CkError) -> Error {
+    Error::operator(format!(
+        "--pkcs11-module {}: not a PKCS#11 library ({e})",
+        path.display()
+    ))
+    .hint(module_hint())
+}
+
+/// An error of a PKCS#11 call on a token, named; the "token full" and "token removed" cases
+/// have their own messages.
+fn ck(name: &TokenName, what: &str, e: CkError) -> Error {
+    match e {
+        CkError::Pkcs11(RvError::DeviceMemory, _) => token_full(name, None),
+        CkError::Pkcs11(
+            RvError::DeviceRemoved | RvError::TokenNotPresent | RvError::SessionHandleInvalid,
+            _,
+        ) => Error::environment(format!("{name} was removed or stopped answering while {what}"))
+            .hint("insert the token again and repeat the step; a half-written object is removed on the next attempt"),
+        CkError::Pkcs11(RvError::UserNotLoggedIn, _) => {
+            Error::operator(format!("{name}: not logged in while {what}"))
+                .hint("log in with the token's user PIN first")
+        }
+        e => Error::environment(format!("{name}: {what} failed ({e})")),
+    }
+}
+
+/// The "token full" error (`free`: what the token said it has left).
+pub fn token_full(name: &TokenName, need: Option<(usize, usize)>) -> Error {
+    let detail = match need {
+        Some((free, need)) => format!(": it reports {free} bytes free, the payload needs {need}"),
+        None => " (CKR_DEVICE_MEMORY)".to_string(),
+    };
+    Error::environment(format!("{name} is full{detail}"))
+        .hint("remove objects that are no longer needed from the token, or use another token; nothing was written")
+}
+
+/// One token opened through a [`Module`].
+pub struct Pkcs11Token {
+    module: Pkcs11,
+    slot: Slot,
+    session: Session,
+    name: TokenName,
+    can_hold_data: bool,
+}
+
+impl Pkcs11Token {
+    fn key_label(key: &KeyRef) -> Vec<u8> {
+        let mut l = b"rootkey ".to_vec();
+        l.extend_from_slice(&key.0);
+        l
+    }
+
+    fn find(&self, template: &[Attribute], what: &str) -> Result<Vec<ObjectHandle>> {
+        self.session
+            .find_objects(template)
+            .map_err(|e| ck(&self.name, what, e))
+    }
+
+    /// The private and public key objects carrying `key`'s CKA_ID or our label for it.
+    fn key_objects(&self, key: &KeyRef) -> Result<(Vec<ObjectHandle>, Vec<ObjectHandle>)> {
+        let mut found = (Vec::new(), Vec::new());
+        for (class, out) in [
+            (ObjectClass::PRIVATE_KEY, &mut found.0),
+            (ObjectClass::PUBLIC_KEY, &mut found.1),
+        ] {
+            for attr in [
+                Attribute::Id(key.0.clone()),
+                Attribute::Label(Self::key_label(key)),
+            ] {
+                for h in self.find(&[Attribute::Class(class), attr], "looking for the key")? {
+                    if !out.contains(&h) {
+                        out.push(h);
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn key_text(key: &KeyRef) -> String {
+        if key.0.iter().all(|c| c.is_ascii_graphic()) {
+            format!("\"{}\"", String::from_utf8_lossy(&key.0))
+        } else {
+            hex::encode(&key.0)
+        }
+    }
+
+    fn one_key(&self, key: &KeyRef, class: ObjectClass, what: &str) -> Result<ObjectHandle> {
+        let hs = self.find(
+            &[Attribute::Class(class), Attribute::Id(key.0.clone())],
+            "looking for the key",
+        )?;
+        match hs.as_slice() {
+            [h] => Ok(*h),
+            [] => Err(Error::operator(format!(
+                "{}: no {what} with CKA_ID {}",
+                self.name,
+                Self::key_text(key)
+            ))
+            .hint("enrol the token first, or present the token this share was written to")),
+            _ => Err(Error::input(format!(
+                "{}: {} {what}s carry CKA_ID {}",
+                self.name,
+                hs.len(),
+                Self::key_text(key)
+            ))
+            .hint("remove the extra keys with the token's own tools")),
+        }
+    }
+
+    /// Refuses a private key that could leave the token or is not a P-256 ECDH key.
+    fn check_private_key(&self, h: ObjectHandle, key: &KeyRef) -> Result<()> {
+        let attrs = self
+            .session
+            .get_attributes(
+                h,
+                &[
+                    AttributeType::KeyType,
+                    AttributeType::EcParams,
+                    AttributeType::Sensitive,
+                    AttributeType::Extractable,
+                    AttributeType::Derive,
+                ],
+            )
+            .map_err(|e| ck(&self.name, "reading the key's attributes", e))?;
+        let mut ok = [false; 5];
+        for a in attrs {
+            match a {
+                Attribute::KeyType(t) => ok[0] = t == KeyType::EC,
+                Attribute::EcParams(p) => ok[1] = p == P256_PARAMS,
+                Attribute::Sensitive(s) => ok[2] = s,
+                Attribute::Extractable(x) => ok[3] = !x,
+                Attribute::Derive(d) => ok[4] = d,
+                _ => {}
+            }
+        }
+        if ok.iter().all(|b| *b) {
+            return Ok(());
+        }
+        Err(Error::operator(format!(
+            "{}: the existing key {} is not a P-256 ECDH key that is sensitive and not extractable",
+            self.name,
+            Self::key_text(key)
+        ))
+        .hint("enrol with another key id, or replace the key (with the holder's consent)"))
+    }
+
+    fn generate(&self, key: &KeyRef) -> Result<()> {
+        let label = Self::key_label(key);
+        let public = [
+            Attribute::Token(true),
+            Attribute::Private(false),
+            Attribute::EcParams(P256_PARAMS.to_vec()),
+            Attribute::Id(key.0.clone()),
+            Attribute::Label(label.clone()),
+            Attribute::Derive(true),
+        ];
+        let private = [
+            Attribute::Token(true),
+            Attribute::Private(true),
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::Derive(true),
+            Attribute::Sign(false),
+            Attribute::Id(key.0.clone()),
+            Attribute::Label(label),
+        ];
+        self.session
+            .generate_key_pair(&Mechanism::EccKeyPairGen, &public, &private)
+            .map_err(|e| ck(&self.name, "generating the P-256 key pair", e))?;
+        Ok(())
+    }
+
+    fn data_objects(&self, id: &[u8]) -> Result<Vec<ObjectHandle>> {
+        self.find(
+            &[
+                Attribute::Class(ObjectClass::DATA),
+                Attribute::Application(APPLICATION.to_vec()),
+                Attribute::Label(id.to_vec()),
+            ],
+            "looking for the payload object",
+        )
+    }
+
+    fn value(&self, h: ObjectHandle, what: &str) -> Result<Vec<u8>> {
+        let attrs = self
+            .session
+            .get_attributes(h, &[AttributeType::Value])
+            .map_err(|e| ck(&self.name, what, e))?;
+        for a in attrs {
+            if let Attribute::Value(v) = a {
+                return Ok(v);
+            }
+        }
+        Err(Error::environment(format!(
+            "{}: {what}: the token returned no CKA_VALUE",
+            self.name
+        )))
+    }
+}
+
+/// The 65-byte point inside a `CKA_EC_POINT` (DER OCTET STRING `04 41 …`, or the raw point).
+fn ec_point(v: &[u8]) -> Option<PublicPoint> {
+    let raw = match v {
+        [0x04, 0x41, rest @ ..] if rest.len() == POINT_LEN => rest,
+        _ if v.len() == POINT_LEN => v,
+        _ => return None,
+    };
+    (raw[0] == 0x04).then(|| {
+        let mut p = [0u8; POINT_LEN];
+        p.copy_from_slice(raw);
+        p
+    })
+}
+
+impl Token for Pkcs11Token {
+    fn name(&self) -> &TokenName {
+        &self.name
+    }
+
+    fn info(&mut self) -> Result<TokenInfo> {
+        let t = self
+            .module
+            .get_token_info(self.slot)
+            .map_err(|e| ck(&self.name, "reading the token information", e))?;
+        let fw = t.firmware_version();
+        Ok(TokenInfo {
+            backend: Backend::Pkcs11,
+            name: self.name.clone(),
+            manufacturer: t.manufacturer_id().trim().to_string(),
+            model: t.model().trim().to_string(),
+            firmware: format!("{}.{}", fw.major(), fw.minor()),
+            free_bytes: t.free_private_memory(),
+            pin_tries: PinTries::from_flags(
+                t.user_pin_count_low(),
+                t.user_pin_final_try(),
+                t.user_pin_locked(),
+            ),
+            can_hold_data: self.can_hold_data,
+        })
+    }
+
+    fn login(&mut self, pin: &SecretBytes) -> Result<()> {
+        let raw = RawAuthPin::from(Box::new(pin.as_slice().to_vec()));
+        match self.session.login_with_raw(UserType::User, &raw) {
+            Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(()),
+            Err(CkError::Pkcs11(RvError::PinLocked, _)) => Err(pin_locked(&self.name)),
+            Err(CkError::Pkcs11(RvError::PinIncorrect | RvError::PinLenRange, _)) => {
+                let tries = self.info().map(|i| i.pin_tries)?;
+                if tries.is_locked() {
+                    return Err(pin_locked(&self.name)
+                        .context("wrong PIN, and the token has now blocked it")
+                        .context(&self.name));
+                }
+                Err(Error::operator(format!("{}: wrong PIN; {tries}", self.name)).hint(
+                    "check which token this is and type its user PIN again; rootkey never retries a PIN by itself",
+                ))
+            }
+            Err(e) => Err(ck(&self.name, "logging in", e)),
+        }
+    }
+
+    fn enrol(&mut self, key: &KeyRef, existing: ExistingKey) -> Result<PublicPoint> {
+        if key.0.is_empty() || key.0.len() > super::payload::MAX_FIELD {
+            return Err(Error::operator(format!(
+                "key id of {} bytes: a CKA_ID for rootkey has 1..=64 bytes",
+                key.0.len()
+            )));
+        }
+        let (private, public) = self.key_objects(key)?;
+        if !private.is_empty() || !public.is_empty() {
+            match existing {
+                ExistingKey::Refuse => {
+                    return Err(Error::operator(format!(
+                        "{} already holds a key with CKA_ID {} (or the label \"rootkey …\" for it); it is left untouched",
+                        self.name,
+                        Self::key_text(key)
+                    ))
+                    .hint("if the holder confirms that key may be used (or replaced), repeat with their consent; otherwise use another token"));
+                }
+                ExistingKey::UseWithConsent => {
+                    let h = self.one_key(key, ObjectClass::PRIVATE_KEY, "private key")?;
+                    self.check_private_key(h, key)?;
+                    return self.public_key(key);
+                }
+                ExistingKey::ReplaceWithConsent => {
+                    for h in private.into_iter().chain(public) {
+                        self.session
+                            .destroy_object(h)
+                            .map_err(|e| ck(&self.name, "removing the old key", e))?;
+                    }
+                }
+            }
+        }
+        self.generate(key)?;
+        self.public_key(key)
+    }
+
+    fn public_key(&mut self, key: &KeyRef) -> Result<PublicPoint> {
+        let h = self.one_key(key, ObjectClass::PUBLIC_KEY, "public key")?;
+        let attrs = self
+            .session
+            .get_attributes(h, &[AttributeType::EcParams, AttributeType::EcPoint])
+            .map_err(|e| ck(&self.name, "reading the public key", e))?;
+        let (mut params, mut point) = (None, None);
+        for a in attrs {
+            match a {
+                Attribute::EcParams(p) => params = Some(p),
+                Attribute::EcPoint(p) => point = ec_point(&p),
+                _ => {}
+            }
+        }
+        match (params.as_deref(), point) {
+            (Some(P256_PARAMS), Some(p)) => Ok(p),
+            _ => Err(Error::input(format!(
+                "{}: the public key {} is not an uncompressed P-256 point",
+                self.name,
+                Self::key_text(key)
+            ))),
+        }
+    }
+
+    fn ecdh(&mut self, key: &KeyRef, peer: &PublicPoint) -> Result<SecretBytes> {
+        let h = self.one_key(key, ObjectClass::PRIVATE_KEY, "private key")?;
+        let params = Ecdh1DeriveParams::new(EcKdf::null(), peer);
+        let template = [
+            Attribute::Class(ObjectClass::SECRET_KEY),
+            Attribute::KeyType(KeyType::GENERIC_SECRET),
+            Attribute::ValueLen(32.into()),
+            Attribute::Token(false),
+            Attribute::Private(true),
+            Attribute::Sensitive(false),
+            Attribute::Extractable(true),
+        ];
+        let derived = self
+            .session
+            .derive_key(&Mechanism::Ecdh1Derive(params), h, &template)
+            .map_err(|e| ck(&self.name, "ECDH on the token (CKM_ECDH1_DERIVE)", e))?;
+        let value = self.value(derived, "reading the ECDH result");
+        let destroyed = self.session.destroy_object(derived);
+        let mut value = value?;
+        destroyed.map_err(|e| ck(&self.name, "destroying the ECDH result", e))?;
+        if value.len() != 32 {
+            value.zeroize();
+            return Err(Error::environment(format!(
+                "{}: ECDH gave {} bytes, expected the 32-byte x-coordinate",
+                self.name,
+                value.len()
+            )));
+        }
+        SecretBytes::take_from(&mut value).map_err(Error::from)
+    }
+
+    fn write_object(&mut self, id: &[u8], bytes: &[u8]) -> Result<()> {
+        let label = String::from_utf8_lossy(id).into_owned();
+        if !self.can_hold_data {
+            return Err(Error::operator(format!(
+                "{}: this module cannot store data objects (ykcs11 stores only keys and certificates)",
+                self.name
+            ))
+            .hint("write the payload to the file only (location 2)"));
+        }
+        if !self.data_objects(id)?.is_empty() {
+            return Err(Error::operator(format!(
+                "{} already holds a payload object \"{label}\"; it is left untouched",
+                self.name
+            ))
+            .hint("read it first; remove it only if the holder confirms it is no longer needed"));
+        }
+        if let Some(free) = self.info()?.free_bytes {
+            if free < bytes.len() {
+                return Err(token_full(&self.name, Some((free, bytes.len()))));
+            }
+        }
+        let template = [
+            Attribute::Class(ObjectClass::DATA),
+            Attribute::Token(true),
+            Attribute::Private(true),
+            Attribute::Modifiable(false),
+            Attribute::Application(APPLICATION.to_vec()),
+            Attribute::Label(id.to_vec()),
+            Attribute::Value(bytes.to_vec()),
+        ];
+        self.session.create_object(&template).map_err(|e| {
+            ck(
+                &self.name,
+                &format!("writing the payload object \"{label}\""),
+                e,
+            )
+        })?;
+        Ok(())
+    }
+
+    fn read_object(&mut self, id: &[u8]) -> Result<Option<Vec<u8>>> {
+        let hs = self.data_objects(id)?;
+        match hs.as_slice() {
+            [] => Ok(None),
+            [h] => self.value(*h, "reading the payload object").map(Some),
+            _ => Err(Error::input(format!(
+                "{}: {} payload objects are labelled \"{}\"",
+                self.name,
+                hs.len(),
+                String::from_utf8_lossy(id)
+            ))
+            .hint("remove the extra objects with the token's own tools")),
+        }
+    }
+
+    fn delete_object(&mut self, id: &[u8]) -> Result<()> {
+        for h in self.data_objects(id)? {
+            self.session
+                .destroy_object(h)
+                .map_err(|e| ck(&self.name, "removing the payload object", e))?;
+        }
+        Ok(())
+    }
+}
+
+fn pin_locked(name: &TokenName) -> Error {
+    Error::operator(format!("{name}: the user PIN is blocked (CKF_USER_PIN_LOCKED)")).hint(
+        "the token's security officer must unblock it with the SO PIN (or the token's own tools); rootkey cannot use this token until then",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ec_point_forms() {
+        let mut raw = [0u8; 65];
+        raw[0] = 4;
+        raw[1] = 9;
+        let mut der = vec![0x04, 0x41];
+        der.extend_from_slice(&raw);
+        assert_eq!(ec_point(&der), Some(raw));
+        assert_eq!(ec_point(&raw), Some(raw));
+        assert_eq!(ec_point(&der[..66]), None);
+        raw[0] = 2;
+        assert_eq!(ec_point(&raw), None);
+    }
+
+    #[test]
+    fn device_memory_is_token_full() {
+        let name = TokenName {
+            label: "alpha".into(),
+            serial: "1234".into(),
+        };
+        let e = ck(
+            &name,
+            "writing",
+            CkError::Pkcs11(
+                RvError::DeviceMemory,
+                cryptoki::context::Function::CreateObject,
+            ),
+        );
+        assert_eq!(
+            e.message,
+            "token \"alpha\" (serial 1234) is full (CKR_DEVICE_MEMORY)"
+        );
+        assert_eq!(e.exit_code(), crate::error::exit::ENVIRONMENT);
+    }
+}
