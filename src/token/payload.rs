@@ -23,7 +23,7 @@ use p256::{PublicKey, SecretKey};
 use sha2::Sha256;
 
 use super::{Backend, KeyRef, POINT_LEN, PublicPoint, Token};
-use crate::error::{Error, is_unsafe_char};
+use crate::error::{Error, Fault, is_unsafe_char};
 use crate::secret::{SecretBytes, sha256_parts};
 use crate::share::{ENVELOPE_LEN, Envelope};
 
@@ -412,6 +412,11 @@ pub fn parse(bytes: &[u8]) -> Result<Payload, PayloadError> {
     let mut root_fingerprint = [0u8; 32];
     root_fingerprint.copy_from_slice(r.take(32, "root fingerprint")?);
     let share_index = r.byte("share index")?;
+    if share_index == 0 || share_index > crate::share::MAX_SHARES {
+        return Err(field(format!(
+            "byte 54: share index {share_index} is outside 1..=16"
+        )));
+    }
     let holder = r.counted("holder")?;
     check_holder(holder)?;
     let serial = r.counted("token serial")?;
@@ -549,7 +554,12 @@ pub fn decrypt(bytes: &[u8], p: &Payload, z: &SecretBytes) -> Result<Envelope, P
                 .hint("use the other copy (payload file or token object); if both fail, treat the share as lost and report possible tampering"),
             )
         })?;
-    let env = Envelope::from_bytes(plain).map_err(|e| env_err(e.context("token payload")))?;
+    // Only the sealer could have written an authentic but invalid envelope: tampering (exit 3).
+    let env = Envelope::from_bytes(plain).map_err(|e| {
+        let mut e = e.context("token payload: the decrypted envelope");
+        e.fault = Fault::Verification;
+        env_err(e)
+    })?;
     let eh = env.header();
     let h = &p.header;
     if eh.ceremony_id != h.ceremony_id
