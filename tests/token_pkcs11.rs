@@ -148,7 +148,7 @@ fn enrol_write_prove_and_read_back() {
         assert!(env.ct_eq(&envelope(1)));
         // Selecting by serial finds the same token.
         let serial = t.name().serial.clone();
-        let mut again = m.open(&Selector::Serial(serial)).unwrap();
+        let again = m.open(&Selector::Serial(serial)).unwrap();
         assert_eq!(again.name().label, "alpha");
         // Writing the same object twice is refused; deleting removes it.
         let e = t.write_object(b"rootkey share 1", &back).unwrap_err();
@@ -181,7 +181,10 @@ fn token_holds_no_share_bytes() {
                 .any(|w| hay.windows(8).any(|x| x == w))
         };
         assert!(!contains_share(&object));
-        assert!(!contains_share(envelope(2).as_bytes()[..37].as_ref()));
+        assert!(
+            contains_share(envelope(2).as_bytes()),
+            "the detector finds the plaintext"
+        );
         let dir = PathBuf::from(std::env::var("SOFTHSM2_CONF").unwrap())
             .parent()
             .unwrap()
@@ -414,7 +417,20 @@ fn ykcs11_loads_and_cannot_hold_data() {
     }
     let m = Module::load(path).unwrap();
     assert!(!m.can_hold_data());
-    for info in m.tokens().unwrap() {
-        assert!(!info.can_hold_data, "{info:?}");
+    // Listing goes through PC/SC: with pcscd running and no card it lists nothing; while
+    // pcscd is unavailable ykcs11 answers CKR_DEVICE_ERROR, reported naming the module.
+    match m.tokens() {
+        Ok(tokens) => {
+            for info in tokens {
+                assert!(!info.can_hold_data, "{info:?}");
+            }
+        }
+        Err(e) => assert!(
+            e.message.starts_with(
+                "--pkcs11-module /usr/lib/x86_64-linux-gnu/libykcs11.so: could not list the slots ("
+            ),
+            "{}",
+            e.message
+        ),
     }
 }

@@ -90,6 +90,9 @@ fn header_json(h: &Header) -> Value {
     })
 }
 
+/// A damaged vector: condition, bytes, opener serial, category, message, description.
+type Damaged<'a> = (&'a str, Vec<u8>, &'a str, &'a str, &'a str, &'a str);
+
 /// Every `token_*` file and its contents.
 pub fn token_vectors() -> Vec<(String, Vec<u8>)> {
     let (env, fp) = share_1();
@@ -165,7 +168,7 @@ pub fn token_vectors() -> Vec<(String, Vec<u8>)> {
         b[at] = f(b[at]);
         b
     };
-    let damaged: Vec<(&str, Vec<u8>, &str, &str, &str, &str)> = vec![
+    let damaged: Vec<Damaged> = vec![
         (
             "bad-magic",
             changed(3, &|_| b'Q'),

@@ -68,11 +68,11 @@ impl Token for SoftToken {
             .iter()
             .find(|(i, _)| i == id)
             .map(|(_, b)| b.clone());
-        if self.corrupt_reads {
-            if let Some(b) = v.as_mut() {
-                let last = b.len() - 1;
-                b[last] ^= 1;
-            }
+        if self.corrupt_reads
+            && let Some(b) = v.as_mut()
+        {
+            let last = b.len() - 1;
+            b[last] ^= 1;
         }
         Ok(v)
     }
