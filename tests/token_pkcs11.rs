@@ -5,6 +5,12 @@
 //! binary again, filtered to the one test — with `SOFTHSM2_CONF` pointing at a token directory
 //! of its own, where the parent created the test's tokens with `softhsm2-util --init-token`.
 //! The library is driven through the same [`Token`] trait the ceremonies use.
+//!
+//! Not produced here: a blocked PIN (SoftHSM2 counts no tries; it sets
+//! `CKF_USER_PIN_COUNT_LOW` after a wrong PIN and never blocks) and "token full" (SoftHSM2
+//! reports no free memory and never answers `CKR_DEVICE_MEMORY`; with its files unwritable it
+//! fails with `CKR_GENERAL_ERROR`, even in `C_GetTokenInfo`). Their messages are unit-tested in
+//! `src/token` (`PinTries`, `pkcs11::tests::device_memory_is_token_full`).
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -214,7 +214,7 @@ fn piv_object_ok(o: &[u8]) -> bool {
 
 fn check_holder(b: &[u8]) -> Result<(), PayloadError> {
     let ok = std::str::from_utf8(b)
-        .is_ok_and(|s| !s.is_empty() && !s.chars().any(is_unsafe_char) && s.trim() == s);
+        .is_ok_and(|s| !s.is_empty() && !s.chars().any(is_unsafe_char) && s.trim_matches(' ') == s);
     if b.len() > MAX_FIELD || !ok {
         return Err(field(format!(
             "holder name ({} bytes) is not 1..=64 bytes of UTF-8 without control or invisible characters and outer spaces",
@@ -526,7 +526,7 @@ pub fn open(bytes: &[u8], token: &mut dyn Token) -> Result<Envelope, PayloadErro
 }
 
 /// Steps 16–17 with the shared secret `z`: HKDF, AES-256-GCM, then the envelope.
-pub fn decrypt(bytes: &[u8], p: &Payload, z: &SecretBytes) -> Result<Envelope, PayloadError> {
+fn decrypt(bytes: &[u8], p: &Payload, z: &SecretBytes) -> Result<Envelope, PayloadError> {
     let env_err = |e: Error| refuse(Refusal::Envelope, e);
     let header = &bytes[..p.header_len];
     let key = payload_key(header, z).map_err(env_err)?;

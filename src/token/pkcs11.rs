@@ -282,13 +282,16 @@ impl Token for Pkcs11Token {
         let raw = RawAuthPin::from(Box::new(pin.as_slice().to_vec()));
         match self.session.login_with_raw(UserType::User, &raw) {
             Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(()),
-            Err(CkError::Pkcs11(RvError::PinLocked, _)) => Err(pin_locked(&self.name)),
+            Err(CkError::Pkcs11(RvError::PinLocked, _)) => {
+                Err(pin_locked(&self.name, "the user PIN is blocked"))
+            }
             Err(CkError::Pkcs11(RvError::PinIncorrect | RvError::PinLenRange, _)) => {
                 let tries = self.info().map(|i| i.pin_tries)?;
                 if tries.is_locked() {
-                    return Err(pin_locked(&self.name)
-                        .context("wrong PIN, and the token has now blocked it")
-                        .context(&self.name));
+                    return Err(pin_locked(
+                        &self.name,
+                        "wrong PIN, and the token has now blocked the user PIN",
+                    ));
                 }
                 Err(Error::operator(format!("{}: wrong PIN; {tries}", self.name)).hint(
                     "check which token this is and type its user PIN again; rootkey never retries a PIN by itself",
@@ -454,8 +457,8 @@ impl Token for Pkcs11Token {
     }
 }
 
-fn pin_locked(name: &TokenName) -> Error {
-    Error::operator(format!("{name}: the user PIN is blocked (CKF_USER_PIN_LOCKED)")).hint(
+fn pin_locked(name: &TokenName, what: &str) -> Error {
+    Error::operator(format!("{name}: {what} (CKF_USER_PIN_LOCKED)")).hint(
         "the token's security officer must unblock it with the SO PIN (or the token's own tools); rootkey cannot use this token until then",
     )
 }
@@ -476,6 +479,24 @@ mod tests {
         assert_eq!(ec_point(&der[..66]), None);
         raw[0] = 2;
         assert_eq!(ec_point(&raw), None);
+    }
+
+    #[test]
+    fn blocked_pin_message() {
+        let name = TokenName {
+            label: "alpha".into(),
+            serial: "1234".into(),
+        };
+        let e = pin_locked(&name, "the user PIN is blocked");
+        assert_eq!(
+            e.message,
+            "token \"alpha\" (serial 1234): the user PIN is blocked (CKF_USER_PIN_LOCKED)"
+        );
+        assert!(
+            e.hint
+                .unwrap()
+                .starts_with("the token's security officer must unblock it")
+        );
     }
 
     #[test]
