@@ -137,6 +137,9 @@ pub enum Kind {
     HashMismatch,
     /// What was signed differs from what was confirmed.
     SignedDiffers,
+    /// A token payload that authenticates holds an invalid share envelope, or one that
+    /// disagrees with its header: only its sealer could have written it.
+    TokenEnvelope,
     /// A transcript failed its replay, with the verifier's category.
     Transcript(TranscriptFailure),
 
@@ -294,7 +297,7 @@ impl Kind {
             | Json
             | PdfContent => Fault::Input,
             SignatureInvalid | WrongIssuer | WrongKey | NotInManifest | OtherRoot
-            | HashMismatch | SignedDiffers | Transcript(_) => Fault::Verification,
+            | HashMismatch | SignedDiffers | TokenEnvelope | Transcript(_) => Fault::Verification,
             UnlockedMemory | Hardening | Terminal | SelfCheck | Random | Pdf | Printer
             | FileSystem | Io | Internal => Fault::Environment,
         }

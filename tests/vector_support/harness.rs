@@ -29,11 +29,13 @@ pub const ARTIFACT_AREAS: &[&str] = &[
     "transcript",
     "csr",
     "pem",
+    "token",
 ];
 pub const NOT_VECTORS: &[&str] = &[
     "README.md",
     "independent_check.py",
     "independent_transcript_check.py",
+    "independent_token_check.py",
     "make_csr_vectors.sh",
     "make_pem_vectors.py",
 ];
