@@ -12,7 +12,8 @@
 //!    certificates, CSRs, CRLs, chain checks), [`transcript`] (the hash-chained, root-sealed
 //!    ceremony log and its replay), [`plan`] (ceremony plans);
 //! 3. media and output — [`paper`] (the paper shard each holder keeps), [`pdfdoc`] (printed
-//!    documents);
+//!    documents), [`token`] (hardware tokens: the payload format and the PKCS#11 / YubiKey PIV
+//!    backends);
 //! 4. [`console`] — the operator's terminal: the [`console::Console`] every ceremony asks and
 //!    tells through (hidden answers into locked memory, visible lines, the two-person
 //!    confirmation, output), the real [`console::Terminal`] and a [`console::Scripted`] one for
@@ -43,6 +44,7 @@ pub mod plan;
 pub mod secret;
 pub mod shamir;
 pub mod share;
+pub mod token;
 pub mod tomlpos;
 pub mod transcript;
 

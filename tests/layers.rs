@@ -27,7 +27,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "plan",
         ],
     ),
-    ("media", &["pdfdoc", "paper"]),
+    ("media", &["pdfdoc", "paper", "token"]),
     ("console", &["console"]),
     ("ceremony", &["ceremony"]),
     ("cli", &["cli"]),
