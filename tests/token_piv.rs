@@ -68,7 +68,12 @@ fn host_ecdh(point: &[u8; 65]) -> ([u8; 65], [u8; 32]) {
 #[test]
 fn enrol_write_read_ecdh_attest_and_again_later() {
     let dir = tempfile::tempdir().unwrap();
-    let card = PivCard::start(dir.path(), &CardOptions::default());
+    let log = dir.path().join("apdu.log");
+    let logged = CardOptions {
+        apdu_log: Some(log.clone()),
+        ..CardOptions::default()
+    };
+    let card = PivCard::start(dir.path(), &logged);
     protect_management_key();
     let mut t = ceremony_token();
     let info = t.info().unwrap();
@@ -115,6 +120,21 @@ fn enrol_write_read_ecdh_attest_and_again_later() {
     assert_eq!(att.policy, Some((3, 1)), "PIN policy always, touch never");
     assert_eq!(att.root_subject, "CN=rootkey test PIV attestation CA");
     drop(t);
+    // What the crate sent (INS P1P2; the emulator logs no data): the commands the emulator
+    // must implement.
+    let lines: std::collections::BTreeSet<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    println!("APDUs sent by the yubikey crate (INS P1P2): {lines:?}");
+    let sent: std::collections::BTreeSet<&str> =
+        lines.iter().filter_map(|l| l.split(' ').next()).collect();
+    for ins in [
+        "A4", "FD", "F8", "F7", "20", "87", "47", "F9", "CB", "DB", "C0",
+    ] {
+        assert!(sent.contains(ins), "INS {ins} not sent: {sent:?}");
+    }
 
     // "Later": the card is stopped and started again from its state.
     let _card = card.restart(&CardOptions::default());
@@ -315,6 +335,30 @@ fn card_removed_mid_write_leaves_no_object() {
 }
 
 #[test]
+fn card_removed_between_steps_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    // Finding the card takes three APDUs (SELECT, GET VERSION, GET SERIAL); the card is gone
+    // when the login's SELECT arrives.
+    let mut card = PivCard::start(
+        dir.path(),
+        &CardOptions {
+            drop_after: Some(4),
+            ..CardOptions::default()
+        },
+    );
+    let mut t = open(ManagementKey::PinProtected, false);
+    let e = t.login(&secret(PIN)).unwrap_err();
+    assert_eq!(e.fault, Fault::Environment);
+    assert_eq!(
+        message(e),
+        format!(
+            "{NAME}: the YubiKey is no longer plugged in\n  next step: plug it in again and run the step again"
+        )
+    );
+    card.wait_removed();
+}
+
+#[test]
 fn card_full_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let _card = PivCard::start(
@@ -442,4 +486,41 @@ fn pcscd_not_running_is_named() {
         stdout.contains("CODE=4\nlooking for YubiKeys: cannot reach pcscd, the PC/SC daemon: it is not running\n  next step: start the PC/SC daemon (`sudo systemctl start pcscd`, or run `pcscd` as root) and run again"),
         "{stdout}"
     );
+}
+
+/// Benchmark (`cargo test --release --test token_piv -- --ignored bench --nocapture`): write
+/// and read back one 3,063-byte payload plus one ECDH on the emulated card, as library calls
+/// through pcscd and vpcd. Prints milliseconds per step.
+#[test]
+#[ignore = "benchmark; run by hand"]
+fn bench_write_read_back() {
+    use std::time::Instant;
+    let dir = tempfile::tempdir().unwrap();
+    let _card = PivCard::start(dir.path(), &CardOptions::default());
+    protect_management_key();
+    let mut t = ceremony_token();
+    let point = t.enrol(&slot(0x82), ExistingKey::Refuse).unwrap();
+    let (eph, _) = host_ecdh(&point);
+    let payload = vec![0x5au8; 3063];
+    for round in 0..5u8 {
+        let id = [0x5f, 0, round + 1];
+        let t0 = Instant::now();
+        let mut t = ceremony_token();
+        let t1 = Instant::now();
+        t.write_object(&id, &payload).unwrap();
+        let t2 = Instant::now();
+        assert_eq!(t.read_object(&id).unwrap().as_deref(), Some(&payload[..]));
+        let t3 = Instant::now();
+        t.ecdh(&slot(0x82), &eph).unwrap();
+        let t4 = Instant::now();
+        let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;
+        println!(
+            "round {round}: open+login {:.0} ms, write {:.0} ms, read back {:.0} ms, ECDH {:.0} ms, total {:.0} ms",
+            ms(t0, t1),
+            ms(t1, t2),
+            ms(t2, t3),
+            ms(t3, t4),
+            ms(t0, t4)
+        );
+    }
 }

@@ -454,6 +454,8 @@ class Card:
 def serve(card, port):
     sock = socket.create_connection(("127.0.0.1", port), timeout=30)
     sock.settimeout(None)
+    # Each answer is one small write: without TCP_NODELAY, Nagle + delayed ACKs add ~40 ms per APDU.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     print("piv_card: connected to vpcd on 127.0.0.1:%d" % port, flush=True)
 
     def recv_exact(n):
