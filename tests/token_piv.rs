@@ -27,10 +27,14 @@ fn slot(s: u8) -> KeyRef {
 
 /// What `ykman piv access change-management-key --generate --protect` does, through the crate.
 fn protect_management_key() {
+    protect_management_key_with(MgmAlgorithmId::ThreeDes);
+}
+
+fn protect_management_key_with(alg: MgmAlgorithmId) {
     let mut yk = YubiKey::open_by_serial(Serial(SERIAL)).unwrap();
     yk.authenticate(&MgmKey::get_default(&yk).unwrap()).unwrap();
     yk.verify_pin(PIN).unwrap();
-    let key = MgmKey::generate(MgmAlgorithmId::ThreeDes, &mut getrandom::SysRng).unwrap();
+    let key = MgmKey::generate(alg, &mut getrandom::SysRng).unwrap();
     key.set_protected(&mut yk).unwrap();
 }
 
@@ -384,6 +388,23 @@ fn card_full_is_named() {
         message(e),
         format!("{NAME}: object 5f0003 would hold 3064 bytes; a PIV data object holds 1 to 3063")
     );
+}
+
+#[test]
+fn aes_management_key_on_firmware_5_7() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CardOptions {
+        version: Some("5.7.1"),
+        ..CardOptions::default()
+    };
+    let _card = PivCard::start(dir.path(), &opts);
+    // Firmware 5.7 ships with an AES-192 default key; the holder sets an AES-256 one.
+    protect_management_key_with(MgmAlgorithmId::Aes256);
+    let mut t = ceremony_token();
+    assert_eq!(t.info().unwrap().firmware, "5.7.1");
+    t.enrol(&slot(0x82), ExistingKey::Refuse).unwrap();
+    t.write_object(OBJ, b"aes").unwrap();
+    assert_eq!(t.read_object(OBJ).unwrap().as_deref(), Some(&b"aes"[..]));
 }
 
 #[test]
