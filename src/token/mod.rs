@@ -13,6 +13,7 @@
 //! in locked memory here; no error message carries one.
 
 pub mod payload;
+pub mod piv;
 pub mod pkcs11;
 
 use std::fmt;
