@@ -171,6 +171,7 @@ fn a_rotation_tells_every_step_of_its_list_and_its_transcript_verifies() {
         "{}",
         console.script.text(Channel::Out)
     );
+    summary_fits_80_columns(&console.script.text(Channel::Terminal), "TO BE SIGNED");
     let entries = transcript_entries(&out.join("transcript.jsonl"));
     let expected: Vec<&str> = steps::records(&list).iter().map(|a| a.as_str()).collect();
     assert_eq!(actions(&entries), expected);
@@ -203,6 +204,7 @@ fn a_crl_tells_every_step_of_its_list_and_its_transcript_verifies() {
         ["start-ceremony", "load-context", "prepare-crl", "confirm"]
     );
     assert_eq!(console.codes_typed, 2);
+    summary_fits_80_columns(&console.script.text(Channel::Terminal), "TO BE SIGNED");
     let entries = transcript_entries(&out.join("transcript.jsonl"));
     let expected: Vec<&str> = steps::records(&list).iter().map(|a| a.as_str()).collect();
     assert_eq!(actions(&entries), expected);
@@ -240,4 +242,21 @@ fn a_wrong_confirmation_code_aborts_the_rotation_before_signing() {
     );
     assert!(!out.join(ceremony::INTERMEDIATE_FILE).exists());
     assert!(!out.join(ceremony::CHAIN_FILE).exists());
+}
+
+/// Every line of the confirmation summary (from its title to the confirmation code) fits an
+/// 80-column terminal without wrapping.
+fn summary_fits_80_columns(out: &str, title: &str) {
+    let start = out.find(title).expect("the summary is shown");
+    let end = start
+        + out[start..]
+            .find("Confirmation code:")
+            .expect("the code is shown");
+    for line in out[start..end].lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line:?}",
+            line.chars().count()
+        );
+    }
 }

@@ -118,7 +118,7 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
     }
     s.push_str(&format!(
         "  TBS SHA-256:  {}\n  Confirmation code: {}\n",
-        hex::encode(d.tbs_sha256),
+        crate::encoding::hexfmt::hex_lines(&d.tbs_sha256, 16),
         intermediate::short_code(&d.tbs_sha256)
     ));
     s

@@ -191,14 +191,14 @@ pub fn intermediate_summary(
     s.push_str(&format!("  Key type:       {}\n", job.csr.key_type));
     s.push_str(&format!(
         "  Key (SPKI) SHA-256: {}\n",
-        hex::encode(draft.spki_sha256)
+        crate::encoding::hexfmt::hex_lines(&draft.spki_sha256, 22)
     ));
     s.push_str(&format!(
         "  Serial:         {}\n",
         hex::encode(&draft.serial)
     ));
     s.push_str(&format!(
-        "  Valid:          {} to {} ({} + {} days overlap)\n",
+        "  Valid:          {} to {}\n                  ({} days + {} days of overlap)\n",
         draft.not_before, draft.not_after, job.profile.validity_days, job.profile.overlap_days
     ));
     s.push_str(&format!(
@@ -241,7 +241,7 @@ pub fn intermediate_summary(
     }
     s.push_str(&format!(
         "  TBS SHA-256:    {}\n  Confirmation code: {}\n",
-        hex::encode(draft.tbs_sha256),
+        crate::encoding::hexfmt::hex_lines(&draft.tbs_sha256, 18),
         intermediate::short_code(&draft.tbs_sha256)
     ));
     s

@@ -22,6 +22,19 @@ pub fn hash_display(h: &[u8; 32]) -> String {
     )
 }
 
+/// A hash as two lines of eight groups of four hex digits, the second line indented by
+/// `indent` columns so that it lines up under the first when that follows a label.
+pub fn hex_lines(h: &[u8; 32], indent: usize) -> String {
+    let hex = hex::encode(h);
+    let groups: Vec<&str> = (0..16).map(|i| &hex[i * 4..i * 4 + 4]).collect();
+    format!(
+        "{}\n{}{}",
+        groups[..8].join(" "),
+        " ".repeat(indent),
+        groups[8..].join(" ")
+    )
+}
+
 /// Parses a SHA-256 given as hex (spaces, colons and dashes ignored, any case).
 pub fn parse_sha256(s: &str, what: &str) -> Result<[u8; 32]> {
     let h: String = s
@@ -40,6 +53,15 @@ pub fn parse_sha256(s: &str, what: &str) -> Result<[u8; 32]> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hex_lines_fit_under_a_label() {
+        let h: [u8; 32] = std::array::from_fn(|i| i as u8);
+        assert_eq!(
+            super::hex_lines(&h, 4),
+            "0001 0203 0405 0607 0809 0a0b 0c0d 0e0f\n    1011 1213 1415 1617 1819 1a1b 1c1d 1e1f"
+        );
+    }
+
     use super::*;
 
     #[test]
