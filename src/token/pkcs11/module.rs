@@ -221,3 +221,35 @@ fn not_a_module(path: &Path, e: &CkError) -> Error {
     )
     .hint(module_hint())
 }
+
+impl Pkcs11Token {
+    /// The public key objects visible without logging in: (`CKA_ID`, `CKA_LABEL`) of each,
+    /// for `rootkey token describe`. Private objects (keys, payloads) need the PIN and are not
+    /// listed.
+    pub fn public_keys(&self) -> Result<Vec<(Vec<u8>, String)>> {
+        use cryptoki::object::{Attribute, AttributeType, ObjectClass};
+        let what = "listing the public keys";
+        let handles = self
+            .session
+            .find_objects(&[Attribute::Class(ObjectClass::PUBLIC_KEY)])
+            .map_err(|e| ck(&self.name, what, e))?;
+        let mut out = Vec::new();
+        for h in handles {
+            let attrs = self
+                .session
+                .get_attributes(h, &[AttributeType::Id, AttributeType::Label])
+                .map_err(|e| ck(&self.name, what, e))?;
+            let (mut id, mut label) = (Vec::new(), String::new());
+            for a in attrs {
+                match a {
+                    Attribute::Id(v) => id = v,
+                    Attribute::Label(v) => label = String::from_utf8_lossy(&v).into_owned(),
+                    _ => {}
+                }
+            }
+            out.push((id, label));
+        }
+        out.sort();
+        Ok(out)
+    }
+}
