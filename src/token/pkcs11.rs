@@ -177,7 +177,9 @@ impl Pkcs11Token {
                 Attribute::EcParams(p) => ok[1] = p == P256_PARAMS,
                 Attribute::Sensitive(s) => ok[2] = s,
                 Attribute::Extractable(x) => ok[3] = !x,
-                Attribute::Derive(d) => ok[4] = d,
+                // ykcs11 (the module that cannot hold data) reports CKA_DERIVE false on every
+                // EC key yet performs CKM_ECDH1_DERIVE with it.
+                Attribute::Derive(d) => ok[4] = d || !self.can_hold_data,
                 _ => {}
             }
         }
