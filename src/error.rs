@@ -7,7 +7,7 @@
 use std::fmt;
 
 mod kind;
-pub use kind::{Kind, TranscriptFailure};
+pub use kind::{Kind, TokenPayloadFailure, TranscriptFailure};
 
 /// Whose fault an error is; decides the exit code ([`exit`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -5,7 +5,7 @@
 
 mod token_support;
 
-use rootkey::error::Fault;
+use rootkey::error::Kind;
 use rootkey::secret::SecretBytes;
 use rootkey::token::piv::{
     AttestationRoot, ManagementKey, PivOptions, PivToken, verify_attestation,
@@ -110,7 +110,9 @@ fn enrol_write_read_ecdh_attest_and_again_later() {
     t.write_object(OBJ, &payload).unwrap();
     assert_eq!(t.read_object(OBJ).unwrap().as_deref(), Some(&payload[..]));
     assert_eq!(t.read_object(&[0x5f, 0, 2]).unwrap(), None);
-    let again = message(t.write_object(OBJ, b"other").unwrap_err());
+    let e = t.write_object(OBJ, b"other").unwrap_err();
+    assert_eq!(e.kind, Kind::TokenObjectExists);
+    let again = message(e);
     assert_eq!(
         again,
         format!(
@@ -171,7 +173,7 @@ fn forged_attestation_refused() {
     let name = t.name().clone();
     let check = |leaf: &[u8], f9: &[u8], root: &AttestationRoot, point: &[u8; 65]| {
         let e = verify_attestation(leaf, f9, root, &name, 0x83, point).unwrap_err();
-        assert_eq!(e.fault(), Fault::Verification);
+        assert_eq!(e.kind, Kind::AttestationRefused);
         e.to_string()
     };
     verify_attestation(&leaf, &f9, &root, &name, 0x83, &point).unwrap();
@@ -218,8 +220,10 @@ fn default_management_key_refused_unless_rehearsal() {
         let mut t = open(mgm, false);
         t.login(&secret(PIN)).unwrap();
         let e = t.enrol(&slot(0x82), ExistingKey::Refuse).unwrap_err();
+        assert_eq!(e.kind, Kind::DefaultManagementKey);
         assert_eq!(message(e), refused);
         let e = t.write_object(OBJ, b"x").unwrap_err();
+        assert_eq!(e.kind, Kind::DefaultManagementKey);
         assert_eq!(message(e), refused);
     }
     let mut t = open(ManagementKey::FactoryDefault, true);
@@ -233,6 +237,7 @@ fn default_management_key_refused_unless_rehearsal() {
     let mut t = open(ManagementKey::Given(secret(&[9u8; 24])), false);
     t.login(&secret(PIN)).unwrap();
     let e = t.write_object(&[0x5f, 0, 2], b"x").unwrap_err();
+    assert_eq!(e.kind, Kind::WrongManagementKey);
     assert_eq!(
         message(e),
         format!(
@@ -247,7 +252,7 @@ fn wrong_pin_names_card_and_tries_left_and_never_retries() {
     let _card = PivCard::start(dir.path(), &CardOptions::default());
     let mut t = open(ManagementKey::PinProtected, false);
     let e = t.login(&secret(b"654321")).unwrap_err();
-    assert_eq!(e.fault(), Fault::Operator);
+    assert_eq!(e.kind, Kind::WrongPin);
     assert_eq!(
         message(e),
         format!(
@@ -269,6 +274,7 @@ fn wrong_pin_names_card_and_tries_left_and_never_retries() {
     t.login(&secret(PIN)).unwrap();
     assert_eq!(t.info().unwrap().pin_tries, PinTries::Left(3));
     let e = t.login(&secret(b"123456789")).unwrap_err();
+    assert_eq!(e.kind, Kind::WrongPin);
     assert!(message(e).contains("the PIN is longer than 8 bytes"));
     assert_eq!(
         t.info().unwrap().pin_tries,
@@ -300,6 +306,7 @@ fn blocked_pin_has_its_own_message() {
         t.login(&secret(b"999999")).unwrap_err();
     }
     let e = t.login(&secret(b"999999")).unwrap_err();
+    assert_eq!(e.kind, Kind::PinBlocked);
     assert_eq!(message(e), blocked);
     assert_eq!(message(t.login(&secret(PIN)).unwrap_err()), blocked);
 }
@@ -316,7 +323,7 @@ fn card_removed_mid_write_leaves_no_object() {
     let mut t = ceremony_token();
     let payload = vec![0xA5u8; 1000]; // four chained APDUs: the card drops at the last one
     let e = t.write_object(OBJ, &payload).unwrap_err();
-    assert_eq!(e.fault(), Fault::Environment);
+    assert_eq!(e.kind, Kind::TokenRemoved);
     assert_eq!(
         message(e),
         format!(
@@ -325,6 +332,7 @@ fn card_removed_mid_write_leaves_no_object() {
     );
     card.wait_removed();
     let e = t.read_object(OBJ).unwrap_err();
+    assert_eq!(e.kind, Kind::TokenRemoved);
     assert_eq!(
         message(e),
         format!(
@@ -352,7 +360,7 @@ fn card_removed_between_steps_is_named() {
     );
     let mut t = open(ManagementKey::PinProtected, false);
     let e = t.login(&secret(PIN)).unwrap_err();
-    assert_eq!(e.fault(), Fault::Environment);
+    assert_eq!(e.kind, Kind::TokenRemoved);
     assert_eq!(
         message(e),
         format!(
@@ -376,6 +384,7 @@ fn card_full_is_named() {
     let mut t = ceremony_token();
     t.write_object(OBJ, &[1u8; 3063]).unwrap();
     let e = t.write_object(&[0x5f, 0, 2], &[2u8; 3063]).unwrap_err();
+    assert_eq!(e.kind, Kind::TokenFull);
     assert_eq!(
         message(e),
         format!(
@@ -384,6 +393,7 @@ fn card_full_is_named() {
     );
     assert_eq!(t.read_object(&[0x5f, 0, 2]).unwrap(), None);
     let e = t.write_object(&[0x5f, 0, 3], &[0u8; 3064]).unwrap_err();
+    assert_eq!(e.kind, Kind::TokenSlot);
     assert_eq!(
         message(e),
         format!("{NAME}: object 5f0003 would hold 3064 bytes; a PIV data object holds 1 to 3063")
@@ -415,6 +425,7 @@ fn slot_holding_a_key_needs_consent() {
     let mut t = ceremony_token();
     let first = t.enrol(&slot(0x9d), ExistingKey::Refuse).unwrap();
     let e = t.enrol(&slot(0x9d), ExistingKey::Refuse).unwrap_err();
+    assert_eq!(e.kind, Kind::TokenKeyExists);
     assert_eq!(
         message(e),
         format!(
@@ -431,6 +442,7 @@ fn slot_holding_a_key_needs_consent() {
     assert_ne!(second, first);
     assert_eq!(t.public_key(&slot(0x9d)).unwrap(), second);
     let e = t.public_key(&slot(0x95)).unwrap_err();
+    assert_eq!(e.kind, Kind::TokenKeyMissing);
     assert_eq!(
         message(e),
         format!(
@@ -438,6 +450,7 @@ fn slot_holding_a_key_needs_consent() {
         )
     );
     let e = t.enrol(&slot(0x9a), ExistingKey::Refuse).unwrap_err();
+    assert_eq!(e.kind, Kind::TokenSlot);
     assert!(message(e).starts_with("YubiKey key slot 9a: not a slot for a share key"));
 }
 
@@ -454,12 +467,13 @@ fn no_card_or_wrong_serial_is_named() {
         .unwrap_err()
     };
     let e = open_err(None);
-    assert_eq!(e.fault(), Fault::Environment);
+    assert_eq!(e.kind, Kind::NoCard);
     assert_eq!(
         message(e),
         "no YubiKey found: the smart-card readers hold no card with a PIV application\n  next step: plug in the YubiKey and run again"
     );
     let e = open_err(Some(42));
+    assert_eq!(e.kind, Kind::NoCard);
     assert_eq!(
         message(e),
         "YubiKey serial 42 is not plugged in (no YubiKey is plugged in)\n  next step: plug in YubiKey serial 42 and run again"
@@ -468,6 +482,7 @@ fn no_card_or_wrong_serial_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let _card = PivCard::start(dir.path(), &CardOptions::default());
     let e = open_err(Some(42));
+    assert_eq!(e.kind, Kind::NoCard);
     assert_eq!(
         message(e),
         "YubiKey serial 42 is not plugged in (present: serial 13371337)\n  next step: plug in YubiKey serial 42 and run again"
@@ -486,6 +501,7 @@ fn child_open_without_pcscd() {
         rehearsal: false,
     })
     .unwrap_err();
+    assert_eq!(e.kind, Kind::PcscUnavailable);
     println!("CODE={}\n{e}", e.exit_code());
 }
 

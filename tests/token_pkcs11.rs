@@ -16,9 +16,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use rootkey::error::{Kind, TokenPayloadFailure as F};
 use rootkey::secret::SecretBytes;
 use rootkey::share::{Envelope, ShareHeader};
-use rootkey::token::payload::{self, Header, Location, Refusal};
+use rootkey::token::payload::{self, Header, Location};
 use rootkey::token::pkcs11::{Module, Selector};
 use rootkey::token::{Backend, ExistingKey, KeyRef, PinTries, Token};
 
@@ -158,6 +159,7 @@ fn enrol_write_prove_and_read_back() {
         assert_eq!(again.name().label, "alpha");
         // Writing the same object twice is refused; deleting removes it.
         let e = t.write_object(b"rootkey share 1", &back).unwrap_err();
+        assert_eq!(e.kind, Kind::TokenObjectExists);
         assert!(
             e.message.ends_with(
                 "already holds a payload object \"rootkey share 1\"; it is left untouched"
@@ -256,10 +258,10 @@ fn payload_of_one_token_cannot_be_opened_with_another() {
             let h = header(&mut a, &key, pa, 1);
             let w = payload::write_then_prove(&mut a, &h, &envelope(1)).unwrap();
             let e = payload::open(&w.bytes, &mut b).unwrap_err();
-            assert_eq!(e.kind, Refusal::OtherToken);
+            assert_eq!(e.kind, Kind::TokenPayload(F::OtherToken));
             let (sa, sb) = (a.name().serial.clone(), b.name().serial.clone());
             assert_eq!(
-                e.error.message,
+                e.message,
                 format!(
                     "this payload belongs to the token with serial {sa} (share 1, holder \"Alice\"), not to token \"beta\" (serial {sb})"
                 )
@@ -274,13 +276,13 @@ fn payload_of_one_token_cannot_be_opened_with_another() {
             bytes.truncate(bytes.len() - (12 + 89 + 65));
             bytes.extend_from_slice(&sealed_to_a[tail..]);
             let e = payload::open(&bytes, &mut b).unwrap_err();
-            assert_eq!(e.kind, Refusal::Authentication, "{:?}", e.error);
+            assert_eq!(e.kind, Kind::TokenPayload(F::Authentication), "{e:?}");
             assert!(
-                e.error.message.starts_with(&format!(
+                e.message.starts_with(&format!(
                     "token \"beta\" (serial {sb}): token payload for share 1: authentication failed"
                 )),
                 "{}",
-                e.error.message
+                e.message
             );
         },
     );
@@ -304,6 +306,7 @@ fn wrong_pin_names_the_token_and_its_tries() {
                 "check which token this is and type its user PIN again; rootkey never retries a PIN by itself"
             )
         );
+        assert_eq!(e.kind, Kind::WrongPin);
         assert_eq!(e.exit_code(), 1);
         // SoftHSM2 counts no tries and never blocks the PIN; it keeps COUNT_LOW set until a
         // correct login.
@@ -324,6 +327,7 @@ fn existing_key_needs_consent() {
         let first = t.enrol(&key, ExistingKey::Refuse).unwrap();
         let serial = t.name().serial.clone();
         let e = t.enrol(&key, ExistingKey::Refuse).unwrap_err();
+        assert_eq!(e.kind, Kind::TokenKeyExists);
         assert_eq!(
             e.message,
             format!(
@@ -348,6 +352,7 @@ fn token_not_found_lists_the_tokens_present() {
             assert_eq!(listed.len(), 2, "{listed:?}");
             let names: Vec<String> = listed.iter().map(|i| i.name.to_string()).collect();
             let e = m.open(&Selector::Label("gamma".into())).err().unwrap();
+            assert_eq!(e.kind, Kind::TokenNotFound);
             assert_eq!(
                 e.message,
                 format!(
@@ -383,6 +388,7 @@ fn a_library_that_is_not_pkcs11_is_refused_naming_it() {
             "{}",
             e.message
         );
+        assert_eq!(e.kind, Kind::NotPkcs11Module);
         assert_eq!(e.exit_code(), 1);
     }
     let dir = tempfile::tempdir().unwrap();
@@ -397,9 +403,11 @@ fn a_library_that_is_not_pkcs11_is_refused_naming_it() {
         "{}",
         e.message
     );
+    assert_eq!(e.kind, Kind::NotPkcs11Module);
     assert!(e.hint.unwrap().contains("libsofthsm2.so"));
     let missing = dir.path().join("missing.so");
     let e = Module::load(&missing).err().unwrap();
+    assert_eq!(e.kind, Kind::NotPkcs11Module);
     assert_eq!(
         e.message,
         format!(

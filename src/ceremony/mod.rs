@@ -9,7 +9,7 @@
 //! and tells only through a [`crate::console::Console`]; the two-person rule is the console's
 //! [`crate::console::confirm`] dialogue. The commands that are not ceremonies live here too, as
 //! flows over the same layers: [`chain`] (customer check), [`audit`] (transcript verify,
-//! attest, report) and [`paper_wipe`].
+//! attest, report), [`paper_wipe`] and [`token_info`] (token list and describe).
 //!
 //! Each kind has a `run` function taking its arguments and the console it asks and tells at,
 //! which [`crate::cli`] calls with the operator's [`crate::console::Terminal`] (with the
@@ -35,6 +35,7 @@ pub mod session;
 pub mod stages;
 pub mod steps;
 pub mod summary;
+pub mod token_info;
 
 /// The confirmers named on the command line (`--confirm NAME` twice), at the terminal.
 pub use crate::console::NamedConfirmers as ScriptedConfirm;

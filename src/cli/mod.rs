@@ -18,6 +18,7 @@ mod generate;
 mod intermediate;
 mod paper;
 mod share;
+mod token;
 mod transcript;
 
 #[derive(Parser)]
@@ -82,6 +83,10 @@ pub(crate) enum Command {
         rootkey combine --manifest M --root R --out check share-01.txt --qr-image carol.jpg --type    (the third typed or scanned)\n  \
         rootkey combine --manifest M --root R --out check    (all shares typed or scanned)")]
     Combine(combine::CombineArgs),
+    /// Hardware tokens: the pre-flight before a ceremony (list the YubiKeys and PKCS#11
+    /// tokens present, describe one)
+    #[command(subcommand)]
+    Token(token::TokenCommand),
 }
 
 /// Where the shares of a signing ceremony come from, and who confirms.
@@ -158,6 +163,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Crl(c) => crl::run(c),
         Command::Chain(c) => chain::run(c),
         Command::Combine(a) => combine::run(a),
+        Command::Token(c) => token::run(c),
     }
 }
 
@@ -265,6 +271,24 @@ mod tests {
                 format!("{} usage error; ", exit::USAGE),
                 format!("{} a certificate does not verify; ", exit::VERIFICATION),
                 format!("{} the answer could not be written", exit::ENVIRONMENT),
+            ],
+        );
+        has_all(
+            &sub("token", "list"),
+            &[
+                format!("{} listed", exit::OK),
+                format!("{} a module that is not a PKCS#11 library", exit::INPUT),
+                format!("{} usage error; ", exit::USAGE),
+                format!("{} the environment refused", exit::ENVIRONMENT),
+            ],
+        );
+        has_all(
+            &sub("token", "describe"),
+            &[
+                format!("{} described; ", exit::OK),
+                format!("{} no such token", exit::INPUT),
+                format!("{} usage error; ", exit::USAGE),
+                format!("{} the environment refused", exit::ENVIRONMENT),
             ],
         );
         let readme = include_str!("../../README.md");

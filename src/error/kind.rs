@@ -120,6 +120,46 @@ pub enum Kind {
     /// A CSR reuses the previous intermediate's key.
     KeyReused,
 
+    // --- Hardware tokens: the operator's or holder's part (exit 1) ---
+    /// A wrong token PIN (the message says what the token reports about the tries left), or
+    /// one no token of its kind accepts (a YubiKey PIN longer than 8 bytes).
+    WrongPin,
+    /// The token's PIN is blocked; the holder must unblock it (PUK, SO PIN) first.
+    PinBlocked,
+    /// A key operation was asked before the PIN was given (`Token::login`).
+    TokenNotLoggedIn,
+    /// A YubiKey management key that does not authenticate, has the wrong length, or (the
+    /// PIN-protected one) cannot be read.
+    WrongManagementKey,
+    /// A YubiKey still has the factory default management key, refused in a real ceremony.
+    DefaultManagementKey,
+    /// `--pkcs11-module` names no file, or a file that is not a PKCS#11 library.
+    NotPkcs11Module,
+    /// No token of the PKCS#11 module carries the label or serial asked for (the message lists
+    /// the tokens that are there).
+    TokenNotFound,
+    /// More than one token (or YubiKey) fits the choice: which one is meant is not said.
+    TokenAmbiguous,
+    /// The token already holds a key under the slot or id asked for; it is never replaced
+    /// without consent.
+    TokenKeyExists,
+    /// The token holds no key under the slot or id asked for.
+    TokenKeyMissing,
+    /// A key on the token cannot be used for a share: not a P-256 ECDH key, or one that could
+    /// leave the token.
+    TokenKeyUnsuitable,
+    /// The token already holds a payload object under the id asked for; it is never
+    /// overwritten.
+    TokenObjectExists,
+    /// The token's objects are inconsistent: several keys or payload objects under one id.
+    TokenObjects,
+    /// A key slot, key id, data object id or object size that rootkey does not use for
+    /// payloads.
+    TokenSlot,
+    /// The token cannot store data objects (Yubico's ykcs11): the payload lives in the file
+    /// only.
+    TokenNoDataObjects,
+
     // --- Verification failed; possible tampering (exit 3) ---
     /// A signature does not verify under the key it claims.
     SignatureInvalid,
@@ -137,9 +177,15 @@ pub enum Kind {
     HashMismatch,
     /// What was signed differs from what was confirmed.
     SignedDiffers,
-    /// A token payload that authenticates holds an invalid share envelope, or one that
-    /// disagrees with its header: only its sealer could have written it.
-    TokenEnvelope,
+    /// A token payload was refused, with the payload reader's category (some are bad input,
+    /// some possible tampering: [`TokenPayloadFailure::fault`]).
+    TokenPayload(TokenPayloadFailure),
+    /// A YubiKey's attestation of a slot key does not verify against the attestation root: the
+    /// key may not have been generated on that YubiKey.
+    AttestationRefused,
+    /// A token answered something impossible: a generated key or ECDH result of the wrong
+    /// form, or a payload written to it that does not read back as written.
+    TokenMisbehaves,
     /// A transcript failed its replay, with the verifier's category.
     Transcript(TranscriptFailure),
 
@@ -166,6 +212,78 @@ pub enum Kind {
     /// A file or stream operation failed (create, write, fsync, link, remove, stat; writing to
     /// standard output or error).
     Io,
+    /// pcscd, the PC/SC daemon, is not running (or cannot be reached).
+    PcscUnavailable,
+    /// PC/SC has no smart-card reader.
+    NoReader,
+    /// No YubiKey (or not the one asked for) is on the readers.
+    NoCard,
+    /// The token was removed or stopped answering during an operation.
+    TokenRemoved,
+    /// Another program holds the token.
+    TokenBusy,
+    /// The token has no room for the payload object.
+    TokenFull,
+    /// The token or its module failed an operation, or lacks a feature rootkey needs (e.g.
+    /// YubiKey firmware before 5.3).
+    TokenFailed,
+}
+
+/// The categories of the token payload reader (`docs/formats.md`, "Token payload v1");
+/// [`Self::word`] is the category in the vectors and the independent verifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TokenPayloadFailure {
+    /// Not `RKTP`.
+    Magic,
+    /// Another format version.
+    Version,
+    /// Ends before a field, or before the end of the tag.
+    Truncated,
+    /// Bytes after the tag.
+    Trailing,
+    /// A header field has a value the format does not allow.
+    Field,
+    /// A public key is not an uncompressed point on P-256.
+    Point,
+    /// The payload names another token (serial) than the one presented.
+    OtherToken,
+    /// The token presented has the payload's serial but another key than the payload was
+    /// sealed to (category word `other-token` too).
+    OtherKey,
+    /// AES-GCM authentication failed: header or ciphertext changed, or another key.
+    Authentication,
+    /// The decrypted envelope is invalid or disagrees with the header: only the sealer could
+    /// have written it.
+    Envelope,
+}
+
+impl TokenPayloadFailure {
+    /// The category word of the vectors and the independent verifier (`other-token` for both
+    /// [`Self::OtherToken`] and [`Self::OtherKey`]).
+    pub fn word(self) -> &'static str {
+        match self {
+            TokenPayloadFailure::Magic => "magic",
+            TokenPayloadFailure::Version => "version",
+            TokenPayloadFailure::Truncated => "truncated",
+            TokenPayloadFailure::Trailing => "trailing",
+            TokenPayloadFailure::Field => "field",
+            TokenPayloadFailure::Point => "point",
+            TokenPayloadFailure::OtherToken | TokenPayloadFailure::OtherKey => "other-token",
+            TokenPayloadFailure::Authentication => "authentication",
+            TokenPayloadFailure::Envelope => "envelope",
+        }
+    }
+
+    /// Whose fault: malformed bytes are bad input, the wrong token presented is the
+    /// operator's, a payload that fails its cryptography is possible tampering.
+    pub fn fault(self) -> Fault {
+        use TokenPayloadFailure::*;
+        match self {
+            Magic | Version | Truncated | Trailing | Field => Fault::Input,
+            OtherToken => Fault::Operator,
+            Point | OtherKey | Authentication | Envelope => Fault::Verification,
+        }
+    }
 }
 
 /// The categories of `transcript verify` (`docs/formats.md`, "Replay"); [`Self::word`] is the
@@ -270,7 +388,21 @@ impl Kind {
             | TooManyTries
             | Attestation
             | UnsafeOutput
-            | UnlockedMemoryRefused => Fault::Operator,
+            | UnlockedMemoryRefused
+            | WrongPin
+            | PinBlocked
+            | TokenNotLoggedIn
+            | WrongManagementKey
+            | DefaultManagementKey
+            | NotPkcs11Module
+            | TokenNotFound
+            | TokenAmbiguous
+            | TokenKeyExists
+            | TokenKeyMissing
+            | TokenKeyUnsuitable
+            | TokenObjectExists
+            | TokenSlot
+            | TokenNoDataObjects => Fault::Operator,
             Unreadable
             | Pem
             | Der
@@ -295,11 +427,15 @@ impl Kind {
             | QrImage
             | Manifest
             | Json
-            | PdfContent => Fault::Input,
+            | PdfContent
+            | TokenObjects => Fault::Input,
+            TokenPayload(f) => f.fault(),
             SignatureInvalid | WrongIssuer | WrongKey | NotInManifest | OtherRoot
-            | HashMismatch | SignedDiffers | TokenEnvelope | Transcript(_) => Fault::Verification,
+            | HashMismatch | SignedDiffers | AttestationRefused | TokenMisbehaves
+            | Transcript(_) => Fault::Verification,
             UnlockedMemory | Hardening | Terminal | SelfCheck | Random | Pdf | Printer
-            | FileSystem | Io | Internal => Fault::Environment,
+            | FileSystem | Io | Internal | PcscUnavailable | NoReader | NoCard | TokenRemoved
+            | TokenBusy | TokenFull | TokenFailed => Fault::Environment,
         }
     }
 }

@@ -23,7 +23,7 @@ use p256::{PublicKey, SecretKey};
 use sha2::Sha256;
 
 use super::{Backend, KeyRef, POINT_LEN, PublicPoint, Token};
-use crate::error::{Error, Kind, is_unsafe_char};
+use crate::error::{Error, Kind, TokenPayloadFailure, is_unsafe_char};
 use crate::secret::{SecretBytes, sha256_parts};
 use crate::share::{ENVELOPE_LEN, Envelope};
 
@@ -97,77 +97,21 @@ pub struct Payload {
     header_len: usize,
 }
 
-/// Why a payload was refused (the verifiers' categories, `docs/formats.md`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    /// Not `RKTP`.
-    Magic,
-    /// Another format version.
-    Version,
-    /// Ends before a field, or before the end of the tag.
-    Truncated,
-    /// Bytes after the tag.
-    Trailing,
-    /// A header field has a value the format does not allow.
-    Field,
-    /// A public key is not an uncompressed point on P-256.
-    Point,
-    /// The payload names another token, or another key than the one on this token.
-    OtherToken,
-    /// AES-GCM authentication failed: header or ciphertext changed, or another key.
-    Authentication,
-    /// The decrypted envelope is invalid or disagrees with the header.
-    Envelope,
-    /// The token failed (PIN, ECDH, communication): see the message.
-    Token,
+/// The error `error` with the payload category `kind` (`Kind::TokenPayload`).
+fn refuse(kind: TokenPayloadFailure, mut error: Error) -> Error {
+    error.kind = Kind::TokenPayload(kind);
+    error
 }
 
-impl Refusal {
-    /// The category name used by the vectors and the independent verifier.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Refusal::Magic => "magic",
-            Refusal::Version => "version",
-            Refusal::Truncated => "truncated",
-            Refusal::Trailing => "trailing",
-            Refusal::Field => "field",
-            Refusal::Point => "point",
-            Refusal::OtherToken => "other-token",
-            Refusal::Authentication => "authentication",
-            Refusal::Envelope => "envelope",
-            Refusal::Token => "token",
-        }
-    }
-}
-
-/// A refused payload: the category and the user-facing error.
-#[derive(Debug)]
-pub struct PayloadError {
-    /// The category.
-    pub kind: Refusal,
-    /// What is wrong, where, and the next step.
-    pub error: Error,
-}
-
-impl From<PayloadError> for Error {
-    fn from(e: PayloadError) -> Error {
-        e.error
-    }
-}
-
-fn refuse(kind: Refusal, error: Error) -> PayloadError {
-    PayloadError { kind, error }
-}
-
-fn field(msg: String) -> PayloadError {
+fn field(msg: String) -> Error {
     refuse(
-        Refusal::Field,
+        TokenPayloadFailure::Field,
         Error::input(format!("token payload: {msg}")),
     )
 }
 
 /// Checks the header fields the sealer chose (the same rules [`parse`] applies).
-fn check_header(h: &Header) -> Result<(), PayloadError> {
+fn check_header(h: &Header) -> crate::Result<()> {
     if h.share_index == 0 || h.share_index > crate::share::MAX_SHARES {
         return Err(field(format!(
             "share index {} is outside 1..=16",
@@ -212,7 +156,7 @@ fn piv_object_ok(o: &[u8]) -> bool {
     o.len() == 3 && o[0] == 0x5F && o != [0x5F, 0xC1, 0x09] && o != [0x5F, 0xFF, 0x00]
 }
 
-fn check_holder(b: &[u8]) -> Result<(), PayloadError> {
+fn check_holder(b: &[u8]) -> crate::Result<()> {
     let ok = std::str::from_utf8(b)
         .is_ok_and(|s| !s.is_empty() && !s.chars().any(is_unsafe_char) && s.trim_matches(' ') == s);
     if b.len() > MAX_FIELD || !ok {
@@ -224,7 +168,7 @@ fn check_holder(b: &[u8]) -> Result<(), PayloadError> {
     Ok(())
 }
 
-fn check_serial(b: &[u8]) -> Result<(), PayloadError> {
+fn check_serial(b: &[u8]) -> crate::Result<()> {
     let printable = b.iter().all(|c| (0x20..=0x7e).contains(c));
     if b.is_empty() || b.len() > MAX_FIELD || !printable || b[0] == b' ' || b[b.len() - 1] == b' ' {
         return Err(field(format!(
@@ -236,10 +180,10 @@ fn check_serial(b: &[u8]) -> Result<(), PayloadError> {
 }
 
 /// The point, if `b` is an uncompressed SEC1 point on P-256 (never the identity).
-fn point(b: &[u8], what: &str, offset: usize) -> Result<PublicKey, PayloadError> {
+fn point(b: &[u8], what: &str, offset: usize) -> crate::Result<PublicKey> {
     let bad = |why: &str| {
         refuse(
-            Refusal::Point,
+            TokenPayloadFailure::Point,
             Error::verification(format!(
                 "token payload, byte {offset}: the {what} is {why}"
             ))
@@ -280,7 +224,7 @@ fn payload_key(header: &[u8], z: &SecretBytes) -> crate::Result<SecretBytes> {
     let mut key = SecretBytes::zeroed(32)?;
     Hkdf::<Sha256>::new(Some(&salt), z.as_slice())
         .expand(INFO, key.as_mut_slice())
-        .map_err(|_| Error::environment("HKDF-SHA256 refused a 32-byte output"))?;
+        .map_err(|_| Error::new(Kind::Internal, "HKDF-SHA256 refused a 32-byte output"))?;
     Ok(key)
 }
 
@@ -288,11 +232,11 @@ fn payload_key(header: &[u8], z: &SecretBytes) -> crate::Result<SecretBytes> {
 pub fn seal(header: &Header, envelope: &Envelope) -> crate::Result<Vec<u8>> {
     let mut nonce = [0u8; NONCE_LEN];
     getrandom::fill(&mut nonce)
-        .map_err(|e| Error::environment(format!("OS random generator failed: {e}")))?;
+        .map_err(|e| Error::new(Kind::Random, format!("OS random generator failed: {e}")))?;
     loop {
         let mut eph = SecretBytes::zeroed(32)?;
         getrandom::fill(eph.as_mut_slice())
-            .map_err(|e| Error::environment(format!("OS random generator failed: {e}")))?;
+            .map_err(|e| Error::new(Kind::Random, format!("OS random generator failed: {e}")))?;
         // A 32-byte string is a valid scalar unless it is 0 or >= n (probability ~2^-32).
         if SecretKey::from_slice(eph.as_slice()).is_ok() {
             return seal_with(header, envelope, &eph, &nonce);
@@ -310,15 +254,19 @@ pub fn seal_with(
 ) -> crate::Result<Vec<u8>> {
     check_header(header)?;
     let token = point(&header.token_public, "token public key", 0)?;
-    let eph = SecretKey::from_slice(ephemeral_secret.as_slice())
-        .map_err(|_| Error::input("token payload: the ephemeral secret is not a P-256 scalar"))?;
+    let eph = SecretKey::from_slice(ephemeral_secret.as_slice()).map_err(|_| {
+        Error::new(
+            Kind::BadKey,
+            "token payload: the ephemeral secret is not a P-256 scalar",
+        )
+    })?;
     let eph_pub: PublicPoint = point_bytes(&eph.public_key());
     let z = shared_x(&eph, &token)?;
     let mut out = encode_header(header, &eph_pub, nonce);
     let header_len = out.len();
     let key = payload_key(&out, &z)?;
     let cipher = Aes256Gcm::new_from_slice(key.as_slice())
-        .map_err(|_| Error::environment("AES-256-GCM refused a 32-byte key"))?;
+        .map_err(|_| Error::new(Kind::Internal, "AES-256-GCM refused a 32-byte key"))?;
     let mut body = envelope.as_bytes().to_vec(); // becomes the ciphertext in place
     let tag = cipher
         .encrypt_inout_detached(
@@ -326,7 +274,7 @@ pub fn seal_with(
             &out[..header_len],
             body.as_mut_slice().into(),
         )
-        .map_err(|_| Error::environment("AES-256-GCM encryption failed"))?;
+        .map_err(|_| Error::new(Kind::Internal, "AES-256-GCM encryption failed"))?;
     out.extend_from_slice(&body);
     out.extend_from_slice(&tag);
     Ok(out)
@@ -344,17 +292,17 @@ fn shared_x(secret: &SecretKey, public: &PublicKey) -> crate::Result<SecretBytes
     SecretBytes::copy_from(shared.raw_secret_bytes()).map_err(Error::from)
 }
 
-/// A cursor over the payload; running out is [`Refusal::Truncated`] naming the field.
+/// A cursor over the payload; running out is [`TokenPayloadFailure::Truncated`] naming the field.
 struct Reader<'a> {
     b: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], PayloadError> {
+    fn take(&mut self, n: usize, what: &str) -> crate::Result<&'a [u8]> {
         if self.b.len() - self.pos < n {
             return Err(refuse(
-                Refusal::Truncated,
+                TokenPayloadFailure::Truncated,
                 Error::input(format!(
                     "token payload is truncated: it ends at byte {} inside the {what} (bytes {}..{})",
                     self.b.len(),
@@ -368,10 +316,10 @@ impl<'a> Reader<'a> {
         self.pos += n;
         Ok(s)
     }
-    fn byte(&mut self, what: &str) -> Result<u8, PayloadError> {
+    fn byte(&mut self, what: &str) -> crate::Result<u8> {
         Ok(self.take(1, what)?[0])
     }
-    fn counted(&mut self, what: &str) -> Result<&'a [u8], PayloadError> {
+    fn counted(&mut self, what: &str) -> crate::Result<&'a [u8]> {
         let n = self.byte(&format!("{what} length"))?;
         if n as usize > MAX_FIELD {
             return Err(field(format!(
@@ -385,11 +333,11 @@ impl<'a> Reader<'a> {
 
 /// Parses a payload strictly (spec reading checks 1–13): magic, version, every field, both
 /// points, the exact length. Touches no token.
-pub fn parse(bytes: &[u8]) -> Result<Payload, PayloadError> {
+pub fn parse(bytes: &[u8]) -> crate::Result<Payload> {
     let mut r = Reader { b: bytes, pos: 0 };
     if r.take(4, "magic")? != MAGIC {
         return Err(refuse(
-            Refusal::Magic,
+            TokenPayloadFailure::Magic,
             Error::input("not a token payload: it does not start with \"RKTP\"")
                 .hint("give the share-<index>.token file written at the generation ceremony"),
         ));
@@ -397,7 +345,7 @@ pub fn parse(bytes: &[u8]) -> Result<Payload, PayloadError> {
     let v = r.byte("version")?;
     if v != VERSION {
         return Err(refuse(
-            Refusal::Version,
+            TokenPayloadFailure::Version,
             Error::input(format!(
                 "token payload, byte 4: format version {v} is not supported (this tool reads version {VERSION})"
             ))
@@ -462,7 +410,7 @@ pub fn parse(bytes: &[u8]) -> Result<Payload, PayloadError> {
     r.take(BODY_LEN, "ciphertext and tag")?;
     if r.pos != bytes.len() {
         return Err(refuse(
-            Refusal::Trailing,
+            TokenPayloadFailure::Trailing,
             Error::input(format!(
                 "token payload has {} bytes after the tag (it should end at byte {})",
                 bytes.len() - r.pos,
@@ -483,13 +431,13 @@ pub fn parse(bytes: &[u8]) -> Result<Payload, PayloadError> {
 /// serial and public key must be the header's, one ECDH on the token (needs
 /// [`Token::login`]), HKDF, AES-256-GCM, and the envelope must be valid and agree with the
 /// header (ceremony id, root fingerprint, share index).
-pub fn open(bytes: &[u8], token: &mut dyn Token) -> Result<Envelope, PayloadError> {
+pub fn open(bytes: &[u8], token: &mut dyn Token) -> crate::Result<Envelope> {
     let p = parse(bytes)?;
     let h = &p.header;
     let name = token.name().clone();
     if h.token_serial != name.serial {
         return Err(refuse(
-            Refusal::OtherToken,
+            TokenPayloadFailure::OtherToken,
             Error::operator(format!(
                 "this payload belongs to the token with serial {} (share {}, holder \"{}\"), not to {name}",
                 crate::error::replace_unsafe(&h.token_serial, '?'),
@@ -499,12 +447,10 @@ pub fn open(bytes: &[u8], token: &mut dyn Token) -> Result<Envelope, PayloadErro
             .hint("present the token this share was written to"),
         ));
     }
-    let on_token = token
-        .public_key(&h.key_ref)
-        .map_err(|e| refuse(Refusal::Token, e))?;
+    let on_token = token.public_key(&h.key_ref)?;
     if on_token != h.token_public {
         return Err(refuse(
-            Refusal::OtherToken,
+            TokenPayloadFailure::OtherKey,
             Error::verification(format!(
                 "{name}: its key {} is not the key this payload (share {}) was sealed to",
                 hex::encode(&h.key_ref.0),
@@ -513,30 +459,25 @@ pub fn open(bytes: &[u8], token: &mut dyn Token) -> Result<Envelope, PayloadErro
             .hint("the key on the token was replaced, or the payload is for another token with the same serial"),
         ));
     }
-    let z = token
-        .ecdh(&h.key_ref, &p.ephemeral_public)
-        .map_err(|e| refuse(Refusal::Token, e))?;
-    let env = decrypt(bytes, &p, &z).map_err(|e| match e.kind {
-        Refusal::Authentication => {
-            refuse(Refusal::Authentication, e.error.context(format!("{name}")))
-        }
+    let z = token.ecdh(&h.key_ref, &p.ephemeral_public)?;
+    decrypt(bytes, &p, &z).map_err(|e| match e.kind {
+        Kind::TokenPayload(TokenPayloadFailure::Authentication) => e.context(format!("{name}")),
         _ => e,
-    })?;
-    Ok(env)
+    })
 }
 
 /// Steps 16–17 with the shared secret `z`: HKDF, AES-256-GCM, then the envelope.
-fn decrypt(bytes: &[u8], p: &Payload, z: &SecretBytes) -> Result<Envelope, PayloadError> {
-    let env_err = |e: Error| refuse(Refusal::Envelope, e);
+fn decrypt(bytes: &[u8], p: &Payload, z: &SecretBytes) -> crate::Result<Envelope> {
     let header = &bytes[..p.header_len];
-    let key = payload_key(header, z).map_err(env_err)?;
+    let key = payload_key(header, z)?;
     let cipher = Aes256Gcm::new_from_slice(key.as_slice())
-        .map_err(|_| env_err(Error::environment("AES-256-GCM refused a 32-byte key")))?;
+        .map_err(|_| Error::new(Kind::Internal, "AES-256-GCM refused a 32-byte key"))?;
     let ct = &bytes[p.header_len..p.header_len + ENVELOPE_LEN];
+    // Invariant: parse checked that exactly the ciphertext and the 16-byte tag follow.
     let tag: [u8; 16] = bytes[p.header_len + ENVELOPE_LEN..]
         .try_into()
-        .map_err(|_| env_err(Error::input("token payload: tag is not 16 bytes")))?;
-    let mut plain = SecretBytes::copy_from(ct).map_err(|e| env_err(e.into()))?;
+        .map_err(|_| field("the tag is not 16 bytes".into()))?;
+    let mut plain = SecretBytes::copy_from(ct)?;
     cipher
         .decrypt_inout_detached(
             &Nonce::from(p.nonce),
@@ -546,7 +487,7 @@ fn decrypt(bytes: &[u8], p: &Payload, z: &SecretBytes) -> Result<Envelope, Paylo
         )
         .map_err(|_| {
             refuse(
-                Refusal::Authentication,
+                TokenPayloadFailure::Authentication,
                 Error::verification(format!(
                     "token payload for share {}: authentication failed (the header or ciphertext was changed, or it was sealed to another key)",
                     p.header.share_index
@@ -556,10 +497,10 @@ fn decrypt(bytes: &[u8], p: &Payload, z: &SecretBytes) -> Result<Envelope, Paylo
         })?;
     // Only the sealer could have written an authentic but invalid envelope: tampering (exit 3).
     let env = Envelope::from_bytes(plain).map_err(|e| {
-        let e = e.context("token payload: the decrypted envelope");
-        let mut t = Error::new(Kind::TokenEnvelope, e.message);
-        t.hint = e.hint;
-        env_err(t)
+        refuse(
+            TokenPayloadFailure::Envelope,
+            e.context("token payload: the decrypted envelope"),
+        )
     })?;
     let eh = env.header();
     let h = &p.header;
@@ -567,13 +508,16 @@ fn decrypt(bytes: &[u8], p: &Payload, z: &SecretBytes) -> Result<Envelope, Paylo
         || eh.root_fingerprint[..] != h.root_fingerprint[..16]
         || eh.index != h.share_index
     {
-        return Err(env_err(Error::verification(format!(
-            "token payload: the envelope inside (share {}) does not match the header (share {}, ceremony {}, root fingerprint {}…)",
-            eh.index,
-            h.share_index,
-            hex::encode(h.ceremony_id),
-            hex::encode(&h.root_fingerprint[..8])
-        ))));
+        return Err(refuse(
+            TokenPayloadFailure::Envelope,
+            Error::verification(format!(
+                "token payload: the envelope inside (share {}) does not match the header (share {}, ceremony {}, root fingerprint {}…)",
+                eh.index,
+                h.share_index,
+                hex::encode(h.ceremony_id),
+                hex::encode(&h.root_fingerprint[..8])
+            )),
+        ));
     }
     Ok(env)
 }

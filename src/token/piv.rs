@@ -31,7 +31,7 @@ mod card;
 use yubikey::piv::{self, AlgorithmId, SlotId};
 use yubikey::{PinPolicy, TouchPolicy};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::secret::SecretBytes;
 use crate::token::{
     Backend, ExistingKey, KeyRef, PinTries, PublicPoint, Token, TokenInfo, TokenName,
@@ -125,10 +125,13 @@ fn name_of(serial: u32, v: yubikey::Version) -> TokenName {
 pub fn slot_of(key: &KeyRef) -> Result<u8> {
     match key.0.as_slice() {
         [b @ (0x82..=0x95 | 0x9d)] => Ok(*b),
-        other => Err(Error::operator(format!(
-            "YubiKey key slot {}: not a slot for a share key",
-            hex::encode(other)
-        ))
+        other => Err(Error::new(
+            Kind::TokenSlot,
+            format!(
+                "YubiKey key slot {}: not a slot for a share key",
+                hex::encode(other)
+            ),
+        )
         .hint("use a retired slot 82..95 (default 82) or 9d")),
     }
 }
@@ -136,7 +139,10 @@ pub fn slot_of(key: &KeyRef) -> Result<u8> {
 /// The 3-byte PIV object id of `id`, checked against the ranges a payload may use.
 pub fn object_of(id: &[u8]) -> Result<u32> {
     let bad = |why: &str| {
-        Error::operator(format!("PIV data object {}: {why}", hex::encode(id))).hint(
+        Error::new(
+            Kind::TokenSlot,
+            format!("PIV data object {}: {why}", hex::encode(id)),
+        ).hint(
             "use an object id in 5f0000..5fffff outside 5fc1xx (PIV standard objects) and 5fffxx (YubiKey's own), e.g. 5f0001",
         )
     };
@@ -182,8 +188,11 @@ impl PivToken {
         let mut yk = self.card.connect(&self.name)?;
         if verify_pin {
             let pin = self.pin.as_ref().ok_or_else(|| {
-                Error::operator(format!("{}: the PIN was not given", self.name))
-                    .hint("log in to the YubiKey first")
+                Error::new(
+                    Kind::TokenNotLoggedIn,
+                    format!("{}: the PIN was not given", self.name),
+                )
+                .hint("log in to the YubiKey first")
             })?;
             yk.verify_pin(pin.as_slice())
                 .map_err(|e| self.pin_error(e))?;
@@ -194,7 +203,9 @@ impl PivToken {
     fn pin_error(&self, e: yubikey::Error) -> Error {
         match e {
             yubikey::Error::WrongPin { tries: 0 } | yubikey::Error::PinLocked => self.blocked(),
-            yubikey::Error::WrongPin { tries } => Error::operator(format!(
+            yubikey::Error::WrongPin { tries } => Error::new(
+                Kind::WrongPin,
+                format!(
                 "{}: wrong PIN, {}",
                 self.name,
                 PinTries::Left(tries)
@@ -204,7 +215,9 @@ impl PivToken {
             } else {
                 "the holder types the PIN again (rootkey does not retry by itself)"
             }),
-            yubikey::Error::SizeError => Error::operator(format!(
+            yubikey::Error::SizeError => Error::new(
+                Kind::WrongPin,
+                format!(
                 "{}: the PIN is longer than 8 bytes, which no YubiKey PIN is",
                 self.name
             ))
@@ -214,7 +227,10 @@ impl PivToken {
     }
 
     fn blocked(&self) -> Error {
-        Error::operator(format!("{}: the PIN is blocked (0 tries left)", self.name)).hint(
+        Error::new(
+            Kind::PinBlocked,
+            format!("{}: the PIN is blocked (0 tries left)", self.name),
+        ).hint(
             "the holder unblocks it with the PUK (`ykman piv access unblock-pin`) and comes back; rootkey never uses the PUK",
         )
     }
@@ -234,7 +250,9 @@ impl PivToken {
                 Err(e) => return Err(card_error(&self.name, "reading the management key", e)),
             };
         let refuse_default = || {
-            Error::operator(format!(
+            Error::new(
+                Kind::DefaultManagementKey,
+                format!(
                 "{}: the YubiKey still has the factory default management key, which a real ceremony refuses",
                 self.name
             ))
@@ -245,7 +263,9 @@ impl PivToken {
         }
         let key = match &self.management_key {
             ManagementKey::PinProtected => yubikey::MgmKey::get_protected(yk).map_err(|e| {
-                Error::operator(format!(
+                Error::new(
+                    Kind::WrongManagementKey,
+                    format!(
                     "{}: no PIN-protected management key could be read ({e})",
                     self.name
                 ))
@@ -253,7 +273,9 @@ impl PivToken {
             })?,
             ManagementKey::Given(k) => yubikey::MgmKey::from_bytes(k.as_slice(), Some(alg))
                 .map_err(|_| {
-                    Error::operator(format!(
+                    Error::new(
+                        Kind::WrongManagementKey,
+                        format!(
                         "{}: the management key given has the wrong length for this YubiKey's {alg:?} key",
                         self.name
                     ))
@@ -270,10 +292,10 @@ impl PivToken {
             return Err(refuse_default());
         }
         yk.authenticate(&key).map_err(|e| match e {
-            yubikey::Error::AuthenticationError => Error::operator(format!(
-                "{}: wrong management key",
-                self.name
-            ))
+            yubikey::Error::AuthenticationError => Error::new(
+                Kind::WrongManagementKey,
+                format!("{}: wrong management key", self.name),
+            )
             .hint(
                 "check which management key this YubiKey uses (`ykman piv info`) and give that one",
             ),
@@ -292,7 +314,9 @@ impl PivToken {
                     (piv::SlotAlgorithmId::Asymmetric(AlgorithmId::EccP256), Some(p)) => {
                         Ok(Some(p))
                     }
-                    (alg, _) => Err(Error::operator(format!(
+                    (alg, _) => Err(Error::new(
+                        Kind::TokenKeyUnsuitable,
+                        format!(
                         "{}: slot {slot:02x} holds a {alg:?} key, not a P-256 key",
                         self.name
                     ))
@@ -300,7 +324,9 @@ impl PivToken {
                 }
             }
             Err(yubikey::Error::NotFound) => Ok(None),
-            Err(yubikey::Error::NotSupported) => Err(Error::environment(format!(
+            Err(yubikey::Error::NotSupported) => Err(Error::new(
+                Kind::TokenFailed,
+                format!(
                 "{}: firmware {} cannot say whether slot {slot:02x} holds a key (GET METADATA needs 5.3 or later)",
                 self.name, self.firmware
             ))
@@ -328,18 +354,24 @@ impl PivToken {
             )
         })?;
         let f9 = der::Encode::to_der(&f9.cert).map_err(|e| {
-            Error::verification(format!(
-                "{}: the attestation intermediate (slot f9) does not encode: {e}",
-                self.name
-            ))
+            Error::new(
+                Kind::AttestationRefused,
+                format!(
+                    "{}: the attestation intermediate (slot f9) does not encode: {e}",
+                    self.name
+                ),
+            )
         })?;
         drop(yk);
         verify_attestation(&leaf, &f9, root, &self.name, slot, &point)
     }
 
     fn no_key(&self, slot: u8) -> Error {
-        Error::input(format!("{}: slot {slot:02x} holds no key", self.name))
-            .hint("enrol the YubiKey first, or name the slot that holds the share key")
+        Error::new(
+            Kind::TokenKeyMissing,
+            format!("{}: slot {slot:02x} holds no key", self.name),
+        )
+        .hint("enrol the YubiKey first, or name the slot that holds the share key")
     }
 
     fn object_exists(&self, id: &[u8], yk: &mut yubikey::YubiKey, obj: u32) -> Result<bool> {
@@ -399,7 +431,9 @@ impl Token for PivToken {
             match existing {
                 ExistingKey::UseWithConsent => return Ok(p),
                 ExistingKey::Refuse => {
-                    return Err(Error::operator(format!(
+                    return Err(Error::new(
+                        Kind::TokenKeyExists,
+                        format!(
                         "{}: slot {slot:02x} already holds a key; it is never overwritten without consent",
                         self.name
                     ))
@@ -425,10 +459,13 @@ impl Token for PivToken {
             )
         })?;
         point_of(&spki).ok_or_else(|| {
-            Error::verification(format!(
-                "{}: the key generated in slot {slot:02x} is not an uncompressed P-256 point",
-                self.name
-            ))
+            Error::new(
+                Kind::TokenMisbehaves,
+                format!(
+                    "{}: the key generated in slot {slot:02x} is not an uncompressed P-256 point",
+                    self.name
+                ),
+            )
         })
     }
 
@@ -452,11 +489,14 @@ impl Token for PivToken {
             )
         })?;
         if z.len() != 32 {
-            return Err(Error::verification(format!(
-                "{}: ECDH in slot {slot:02x} returned {} bytes, not 32",
-                self.name,
-                z.len()
-            )));
+            return Err(Error::new(
+                Kind::TokenMisbehaves,
+                format!(
+                    "{}: ECDH in slot {slot:02x} returned {} bytes, not 32",
+                    self.name,
+                    z.len()
+                ),
+            ));
         }
         Ok(SecretBytes::copy_from(&z)?)
     }
@@ -464,16 +504,21 @@ impl Token for PivToken {
     fn write_object(&mut self, id: &[u8], bytes: &[u8]) -> Result<()> {
         let obj = object_of(id)?;
         if bytes.len() > MAX_OBJECT || bytes.is_empty() {
-            return Err(Error::operator(format!(
-                "{}: object {} would hold {} bytes; a PIV data object holds 1 to {MAX_OBJECT}",
-                self.name,
-                hex::encode(id),
-                bytes.len()
-            )));
+            return Err(Error::new(
+                Kind::TokenSlot,
+                format!(
+                    "{}: object {} would hold {} bytes; a PIV data object holds 1 to {MAX_OBJECT}",
+                    self.name,
+                    hex::encode(id),
+                    bytes.len()
+                ),
+            ));
         }
         let mut yk = self.handle(true)?;
         if self.object_exists(id, &mut yk, obj)? {
-            return Err(Error::operator(format!(
+            return Err(Error::new(
+                Kind::TokenObjectExists,
+                format!(
                 "{}: object {} already exists; it is never overwritten",
                 self.name,
                 hex::encode(id)
@@ -494,7 +539,9 @@ impl Token for PivToken {
                     inner: Some(pcsc::Error::RemovedCard),
                 },
             ),
-            yubikey::Error::GenericError => Error::environment(format!(
+            yubikey::Error::GenericError => Error::new(
+                Kind::TokenFull,
+                format!(
                 "{}: the YubiKey refused to store object {} ({} bytes): its object storage is full",
                 self.name,
                 hex::encode(id),
@@ -536,30 +583,8 @@ impl Token for PivToken {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+mod inventory;
+pub use inventory::{Inventory, SHARE_SLOTS};
 
-    #[test]
-    fn slots_and_objects_are_checked() {
-        assert_eq!(slot_of(&KeyRef(vec![0x82])).unwrap(), 0x82);
-        assert_eq!(slot_of(&KeyRef(vec![0x9d])).unwrap(), 0x9d);
-        for bad in [vec![0x9a], vec![0x81], vec![0x96], vec![], vec![0x82, 0]] {
-            let e = slot_of(&KeyRef(bad)).unwrap_err();
-            assert!(e.to_string().contains("not a slot for a share key"), "{e}");
-        }
-        assert_eq!(object_of(&[0x5f, 0x00, 0x01]).unwrap(), 0x5f_0001);
-        assert_eq!(object_of(&[0x5f, 0xfe, 0xff]).unwrap(), 0x5f_feff);
-        let e = object_of(&[0x5f, 0xc1, 0x09]).unwrap_err().to_string();
-        assert!(
-            e.starts_with("PIV data object 5fc109: a PIV standard object"),
-            "{e}"
-        );
-        let e = object_of(&[0x5f, 0xff, 0x00]).unwrap_err().to_string();
-        assert!(
-            e.contains("5fff00: one of the YubiKey's own objects"),
-            "{e}"
-        );
-        assert!(object_of(&[0x5e, 0, 1]).is_err() && object_of(&[0x5f, 1]).is_err());
-    }
-}
+#[cfg(test)]
+mod tests;

@@ -33,7 +33,7 @@ use zeroize::Zeroize;
 use super::{
     Backend, ExistingKey, KeyRef, POINT_LEN, PinTries, PublicPoint, Token, TokenInfo, TokenName,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::secret::SecretBytes;
 
 /// DER of the named curve prime256v1 (1.2.840.10045.3.1.7), the `CKA_EC_PARAMS` of our keys.
@@ -52,13 +52,16 @@ fn ck(name: &TokenName, what: &str, e: CkError) -> Error {
         CkError::Pkcs11(
             RvError::DeviceRemoved | RvError::TokenNotPresent | RvError::SessionHandleInvalid,
             _,
-        ) => Error::environment(format!("{name} was removed or stopped answering while {what}"))
+        ) => Error::new(
+            Kind::TokenRemoved,
+            format!("{name} was removed or stopped answering while {what}"),
+        )
             .hint("insert the token again and repeat the step; a half-written object is removed on the next attempt"),
         CkError::Pkcs11(RvError::UserNotLoggedIn, _) => {
-            Error::operator(format!("{name}: not logged in while {what}"))
+            Error::new(Kind::TokenNotLoggedIn, format!("{name}: not logged in while {what}"))
                 .hint("log in with the token's user PIN first")
         }
-        e => Error::environment(format!("{name}: {what} failed ({e})")),
+        e => Error::new(Kind::TokenFailed, format!("{name}: {what} failed ({e})")),
     }
 }
 
@@ -68,7 +71,7 @@ pub fn token_full(name: &TokenName, need: Option<(usize, usize)>) -> Error {
         Some((free, need)) => format!(": it reports {free} bytes free, the payload needs {need}"),
         None => " (CKR_DEVICE_MEMORY)".to_string(),
     };
-    Error::environment(format!("{name} is full{detail}"))
+    Error::new(Kind::TokenFull, format!("{name} is full{detail}"))
         .hint("remove objects that are no longer needed from the token, or use another token; nothing was written")
 }
 
@@ -130,18 +133,24 @@ impl Pkcs11Token {
         )?;
         match hs.as_slice() {
             [h] => Ok(*h),
-            [] => Err(Error::operator(format!(
-                "{}: no {what} with CKA_ID {}",
-                self.name,
-                Self::key_text(key)
-            ))
+            [] => Err(Error::new(
+                Kind::TokenKeyMissing,
+                format!(
+                    "{}: no {what} with CKA_ID {}",
+                    self.name,
+                    Self::key_text(key)
+                ),
+            )
             .hint("enrol the token first, or present the token this share was written to")),
-            _ => Err(Error::input(format!(
-                "{}: {} {what}s carry CKA_ID {}",
-                self.name,
-                hs.len(),
-                Self::key_text(key)
-            ))
+            _ => Err(Error::new(
+                Kind::TokenObjects,
+                format!(
+                    "{}: {} {what}s carry CKA_ID {}",
+                    self.name,
+                    hs.len(),
+                    Self::key_text(key)
+                ),
+            )
             .hint("remove the extra keys with the token's own tools")),
         }
     }
@@ -168,14 +177,18 @@ impl Pkcs11Token {
                 Attribute::EcParams(p) => ok[1] = p == P256_PARAMS,
                 Attribute::Sensitive(s) => ok[2] = s,
                 Attribute::Extractable(x) => ok[3] = !x,
-                Attribute::Derive(d) => ok[4] = d,
+                // ykcs11 (the module that cannot hold data) reports CKA_DERIVE false on every
+                // EC key yet performs CKM_ECDH1_DERIVE with it.
+                Attribute::Derive(d) => ok[4] = d || !self.can_hold_data,
                 _ => {}
             }
         }
         if ok.iter().all(|b| *b) {
             return Ok(());
         }
-        Err(Error::operator(format!(
+        Err(Error::new(
+            Kind::TokenKeyUnsuitable,
+            format!(
             "{}: the existing key {} is not a P-256 ECDH key that is sensitive and not extractable",
             self.name,
             Self::key_text(key)
@@ -230,10 +243,10 @@ impl Pkcs11Token {
                 return Ok(v);
             }
         }
-        Err(Error::environment(format!(
-            "{}: {what}: the token returned no CKA_VALUE",
-            self.name
-        )))
+        Err(Error::new(
+            Kind::TokenFailed,
+            format!("{}: {what}: the token returned no CKA_VALUE", self.name),
+        ))
     }
 }
 
@@ -293,7 +306,7 @@ impl Token for Pkcs11Token {
                         "wrong PIN, and the token has now blocked the user PIN",
                     ));
                 }
-                Err(Error::operator(format!("{}: wrong PIN; {tries}", self.name)).hint(
+                Err(Error::new(Kind::WrongPin, format!("{}: wrong PIN; {tries}", self.name)).hint(
                     "check which token this is and type its user PIN again; rootkey never retries a PIN by itself",
                 ))
             }
@@ -303,16 +316,21 @@ impl Token for Pkcs11Token {
 
     fn enrol(&mut self, key: &KeyRef, existing: ExistingKey) -> Result<PublicPoint> {
         if key.0.is_empty() || key.0.len() > super::payload::MAX_FIELD {
-            return Err(Error::operator(format!(
-                "key id of {} bytes: a CKA_ID for rootkey has 1..=64 bytes",
-                key.0.len()
-            )));
+            return Err(Error::new(
+                Kind::TokenSlot,
+                format!(
+                    "key id of {} bytes: a CKA_ID for rootkey has 1..=64 bytes",
+                    key.0.len()
+                ),
+            ));
         }
         let (private, public) = self.key_objects(key)?;
         if !private.is_empty() || !public.is_empty() {
             match existing {
                 ExistingKey::Refuse => {
-                    return Err(Error::operator(format!(
+                    return Err(Error::new(
+                        Kind::TokenKeyExists,
+                        format!(
                         "{} already holds a key with CKA_ID {} (or the label \"rootkey …\" for it); it is left untouched",
                         self.name,
                         Self::key_text(key)
@@ -353,11 +371,14 @@ impl Token for Pkcs11Token {
         }
         match (params.as_deref(), point) {
             (Some(P256_PARAMS), Some(p)) => Ok(p),
-            _ => Err(Error::input(format!(
-                "{}: the public key {} is not an uncompressed P-256 point",
-                self.name,
-                Self::key_text(key)
-            ))),
+            _ => Err(Error::new(
+                Kind::BadKey,
+                format!(
+                    "{}: the public key {} is not an uncompressed P-256 point",
+                    self.name,
+                    Self::key_text(key)
+                ),
+            )),
         }
     }
 
@@ -383,11 +404,14 @@ impl Token for Pkcs11Token {
         destroyed.map_err(|e| ck(&self.name, "destroying the ECDH result", e))?;
         if value.len() != 32 {
             value.zeroize();
-            return Err(Error::environment(format!(
-                "{}: ECDH gave {} bytes, expected the 32-byte x-coordinate",
-                self.name,
-                value.len()
-            )));
+            return Err(Error::new(
+                Kind::TokenMisbehaves,
+                format!(
+                    "{}: ECDH gave {} bytes, expected the 32-byte x-coordinate",
+                    self.name,
+                    value.len()
+                ),
+            ));
         }
         SecretBytes::take_from(&mut value).map_err(Error::from)
     }
@@ -395,17 +419,22 @@ impl Token for Pkcs11Token {
     fn write_object(&mut self, id: &[u8], bytes: &[u8]) -> Result<()> {
         let label = String::from_utf8_lossy(id).into_owned();
         if !self.can_hold_data {
-            return Err(Error::operator(format!(
+            return Err(Error::new(
+                Kind::TokenNoDataObjects,
+                format!(
                 "{}: this module cannot store data objects (ykcs11 stores only keys and certificates)",
                 self.name
             ))
             .hint("write the payload to the file only (location 2)"));
         }
         if !self.data_objects(id)?.is_empty() {
-            return Err(Error::operator(format!(
-                "{} already holds a payload object \"{label}\"; it is left untouched",
-                self.name
-            ))
+            return Err(Error::new(
+                Kind::TokenObjectExists,
+                format!(
+                    "{} already holds a payload object \"{label}\"; it is left untouched",
+                    self.name
+                ),
+            )
             .hint("read it first; remove it only if the holder confirms it is no longer needed"));
         }
         if let Some(free) = self.info()?.free_bytes
@@ -437,12 +466,15 @@ impl Token for Pkcs11Token {
         match hs.as_slice() {
             [] => Ok(None),
             [h] => self.value(*h, "reading the payload object").map(Some),
-            _ => Err(Error::input(format!(
-                "{}: {} payload objects are labelled \"{}\"",
-                self.name,
-                hs.len(),
-                String::from_utf8_lossy(id)
-            ))
+            _ => Err(Error::new(
+                Kind::TokenObjects,
+                format!(
+                    "{}: {} payload objects are labelled \"{}\"",
+                    self.name,
+                    hs.len(),
+                    String::from_utf8_lossy(id)
+                ),
+            )
             .hint("remove the extra objects with the token's own tools")),
         }
     }
@@ -458,7 +490,7 @@ impl Token for Pkcs11Token {
 }
 
 fn pin_locked(name: &TokenName, what: &str) -> Error {
-    Error::operator(format!("{name}: {what} (CKF_USER_PIN_LOCKED)")).hint(
+    Error::new(Kind::PinBlocked, format!("{name}: {what} (CKF_USER_PIN_LOCKED)")).hint(
         "the token's security officer must unblock it with the SO PIN (or the token's own tools); rootkey cannot use this token until then",
     )
 }
@@ -488,6 +520,7 @@ mod tests {
             serial: "1234".into(),
         };
         let e = pin_locked(&name, "the user PIN is blocked");
+        assert_eq!(e.kind, Kind::PinBlocked);
         assert_eq!(
             e.message,
             "token \"alpha\" (serial 1234): the user PIN is blocked (CKF_USER_PIN_LOCKED)"
@@ -517,6 +550,17 @@ mod tests {
             e.message,
             "token \"alpha\" (serial 1234) is full (CKR_DEVICE_MEMORY)"
         );
+        assert_eq!(e.kind, Kind::TokenFull);
+        assert_eq!(e.exit_code(), crate::error::exit::ENVIRONMENT);
+        let e = ck(
+            &name,
+            "writing",
+            CkError::Pkcs11(
+                RvError::DeviceRemoved,
+                cryptoki::context::Function::CreateObject,
+            ),
+        );
+        assert_eq!(e.kind, Kind::TokenRemoved);
         assert_eq!(e.exit_code(), crate::error::exit::ENVIRONMENT);
     }
 }

@@ -2,7 +2,7 @@
 //! payload is written to the token and read back through it before anyone moves on.
 
 use super::{Header, Location, open, seal};
-use crate::error::Error;
+use crate::error::{Error, Kind};
 use crate::secret::sha256_parts;
 use crate::share::Envelope;
 use crate::token::Token;
@@ -62,20 +62,29 @@ fn prove(
         match token.read_object(&header.object_id)? {
             Some(b) if b == bytes => b,
             Some(b) => {
-                return Err(Error::verification(format!(
-                    "read back {} bytes that differ from the {} bytes written",
-                    b.len(),
-                    bytes.len()
-                )));
+                return Err(Error::new(
+                    Kind::TokenMisbehaves,
+                    format!(
+                        "read back {} bytes that differ from the {} bytes written",
+                        b.len(),
+                        bytes.len()
+                    ),
+                ));
             }
-            None => return Err(Error::verification("the object is not on the token")),
+            None => {
+                return Err(Error::new(
+                    Kind::TokenMisbehaves,
+                    "the object is not on the token",
+                ));
+            }
         }
     } else {
         bytes.to_vec()
     };
-    let opened = open(&back, token).map_err(Error::from)?;
+    let opened = open(&back, token)?;
     if !opened.ct_eq(envelope) {
-        return Err(Error::verification(
+        return Err(Error::new(
+            Kind::TokenMisbehaves,
             "the payload opened to another envelope than the one sealed",
         ));
     }

@@ -2,6 +2,8 @@
 //! P-256 key in memory) — the real backends are tested against SoftHSM2 and the PIV emulator.
 
 use super::*;
+use crate::error::Kind::TokenPayload as P;
+use crate::error::TokenPayloadFailure as F;
 use crate::share::ShareHeader;
 use crate::token::{ExistingKey, PinTries, TokenInfo, TokenName};
 
@@ -140,11 +142,11 @@ fn every_truncation_is_refused_as_truncated() {
     let bytes = seal(&header(&t), &envelope(2)).unwrap();
     for n in 4..bytes.len() {
         let e = parse(&bytes[..n]).unwrap_err();
-        assert_eq!(e.kind, Refusal::Truncated, "cut at {n}: {:?}", e.error);
+        assert_eq!(e.kind, P(F::Truncated), "cut at {n}: {e:?}");
     }
     let mut long = bytes.clone();
     long.push(0);
-    assert_eq!(parse(&long).unwrap_err().kind, Refusal::Trailing);
+    assert_eq!(parse(&long).unwrap_err().kind, P(F::Trailing));
 }
 
 #[test]
@@ -153,19 +155,19 @@ fn other_token_is_named() {
     let mut b = SoftToken::new("B2", 9);
     let bytes = seal(&header(&a), &envelope(2)).unwrap();
     let e = open(&bytes, &mut b).unwrap_err();
-    assert_eq!(e.kind, Refusal::OtherToken);
-    assert!(e.error.message.contains("serial A1"), "{}", e.error.message);
+    assert_eq!(e.kind, P(F::OtherToken));
+    assert_eq!(e.exit_code(), 1);
+    assert!(e.message.contains("serial A1"), "{}", e.message);
     assert!(
-        e.error.message.contains("\"soft B2\" (serial B2)"),
+        e.message.contains("\"soft B2\" (serial B2)"),
         "{}",
-        e.error.message
+        e.message
     );
     // Same serial, other key: still refused before any ECDH.
     let mut b_as_a = SoftToken::new("A1", 9);
-    assert_eq!(
-        open(&bytes, &mut b_as_a).unwrap_err().kind,
-        Refusal::OtherToken
-    );
+    let e = open(&bytes, &mut b_as_a).unwrap_err();
+    assert_eq!(e.kind, P(F::OtherKey));
+    assert_eq!(e.exit_code(), 3);
 }
 
 #[test]
@@ -174,10 +176,7 @@ fn header_rules() {
     let env = envelope(2);
     let mut h = header(&t);
     h.holder = "Al\u{202e}ice".into();
-    assert_eq!(
-        seal(&h, &env).unwrap_err().fault(),
-        crate::error::Fault::Input
-    );
+    assert_eq!(seal(&h, &env).unwrap_err().kind, P(F::Field));
     let mut h = header(&t);
     h.location = Location::FileOnly;
     assert!(seal(&h, &env).is_err());
@@ -200,8 +199,8 @@ fn envelope_must_match_header() {
     let mut t = SoftToken::new("A1", 7);
     let bytes = seal(&header(&t), &envelope(3)).unwrap();
     let e = open(&bytes, &mut t).unwrap_err();
-    assert_eq!(e.kind, Refusal::Envelope);
-    assert!(e.error.message.contains("does not match the header"));
+    assert_eq!(e.kind, P(F::Envelope));
+    assert!(e.message.contains("does not match the header"));
 }
 
 #[test]

@@ -15,7 +15,7 @@ use x509_cert::Certificate;
 use x509_cert::der::asn1::ObjectIdentifier;
 
 use crate::cert::sigverify;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::pem;
 use crate::token::{PublicPoint, TokenName};
 
@@ -43,14 +43,19 @@ impl AttestationRoot {
         let mut certs = Vec::new();
         for b in pem::read(bytes, origin, &expect)? {
             certs.push(Certificate::from_der(&b.der).map_err(|e| {
-                Error::input(format!(
-                    "{origin}, certificate {}: not an X.509 certificate: {e}",
-                    b.number
-                ))
+                Error::new(
+                    Kind::Der,
+                    format!(
+                        "{origin}, certificate {}: not an X.509 certificate: {e}",
+                        b.number
+                    ),
+                )
             })?);
         }
         if !certs.iter().any(self_signed) {
-            return Err(Error::input(format!(
+            return Err(Error::new(
+                Kind::CertificateRefused,
+                format!(
                 "{origin}: no self-signed certificate: an attestation root file must hold the root CA"
             ))
             .hint("give Yubico's PIV attestation CA certificate (piv-attestation-ca.pem)"));
@@ -130,7 +135,9 @@ pub fn verify_attestation(
     point: &PublicPoint,
 ) -> Result<Attestation> {
     let fail = |why: String| {
-        Error::verification(format!(
+        Error::new(
+            Kind::AttestationRefused,
+            format!(
             "{name}: the attestation of slot {slot:02x} does not verify against {}: {why}",
             root.origin
         ))

@@ -4,7 +4,7 @@
 use yubikey::reader::Context;
 use yubikey::{Serial, Version, YubiKey};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::token::TokenName;
 
 /// The YubiKey a [`super::PivToken`] talks to: found once, reconnected for each operation.
@@ -19,14 +19,16 @@ const START_PCSCD: &str =
 
 /// What the PC/SC layer said, as the operator should read it: `None` if it is not a PC/SC
 /// condition worth its own message.
-fn pcsc_message(e: &pcsc::Error) -> Option<(&'static str, &'static str)> {
+fn pcsc_message(e: &pcsc::Error) -> Option<(Kind, &'static str, &'static str)> {
     use pcsc::Error as P;
     Some(match e {
         P::NoService | P::ServiceStopped | P::NoDir => (
+            Kind::PcscUnavailable,
             "cannot reach pcscd, the PC/SC daemon: it is not running",
             START_PCSCD,
         ),
         P::NoReadersAvailable | P::UnknownReader | P::ReaderUnavailable => (
+            Kind::NoReader,
             "no smart-card reader is available",
             "plug in the YubiKey (it is its own reader) and run again",
         ),
@@ -37,10 +39,12 @@ fn pcsc_message(e: &pcsc::Error) -> Option<(&'static str, &'static str)> {
         | P::UnresponsiveCard
         | P::CommError
         | P::NotTransacted => (
+            Kind::TokenRemoved,
             "the YubiKey was removed or lost contact",
             "plug the YubiKey in again and run the step again",
         ),
         P::SharingViolation => (
+            Kind::TokenBusy,
             "another program holds the YubiKey",
             "close other programs that use it (ykman, gpg-agent, a browser, pcscd clients) and run again",
         ),
@@ -51,27 +55,27 @@ fn pcsc_message(e: &pcsc::Error) -> Option<(&'static str, &'static str)> {
 /// An error of the `yubikey` crate while `what`, naming the key.
 pub(super) fn card_error(name: &TokenName, what: &str, e: yubikey::Error) -> Error {
     if let yubikey::Error::PcscError { inner: Some(p) } = &e
-        && let Some((msg, hint)) = pcsc_message(p)
+        && let Some((kind, msg, hint)) = pcsc_message(p)
     {
-        let fault = if matches!(p, pcsc::Error::NoService | pcsc::Error::ServiceStopped) {
-            Error::environment(format!("{name}: {what}: {msg}"))
+        let msg = if matches!(p, pcsc::Error::NoService | pcsc::Error::ServiceStopped) {
+            format!("{name}: {what}: {msg}")
         } else {
-            Error::environment(format!("{name}: {what}: {msg}; the step did not complete"))
+            format!("{name}: {what}: {msg}; the step did not complete")
         };
-        return fault.hint(hint);
+        return Error::new(kind, msg).hint(hint);
     }
-    Error::environment(format!("{name}: {what} failed: {e}"))
+    Error::new(Kind::TokenFailed, format!("{name}: {what} failed: {e}"))
         .hint("check that the YubiKey is plugged in and its PIV application enabled (`ykman info`), then run again")
 }
 
 /// An error while looking for YubiKeys (no key named yet).
 fn search_error(e: yubikey::Error) -> Error {
     if let yubikey::Error::PcscError { inner: Some(p) } = &e
-        && let Some((msg, hint)) = pcsc_message(p)
+        && let Some((kind, msg, hint)) = pcsc_message(p)
     {
-        return Error::environment(format!("looking for YubiKeys: {msg}")).hint(hint);
+        return Error::new(kind, format!("looking for YubiKeys: {msg}")).hint(hint);
     }
-    Error::environment(format!("looking for YubiKeys: {e}")).hint(START_PCSCD)
+    Error::new(Kind::PcscUnavailable, format!("looking for YubiKeys: {e}")).hint(START_PCSCD)
 }
 
 /// Every YubiKey found on the readers: (serial, firmware). Readers without a card, or with a
@@ -117,13 +121,15 @@ impl Card {
                     } else {
                         format!("present: serial {}", serials())
                     };
-                    Error::environment(format!(
-                        "YubiKey serial {want} is not plugged in ({others})"
-                    ))
+                    Error::new(
+                        Kind::NoCard,
+                        format!("YubiKey serial {want} is not plugged in ({others})"),
+                    )
                     .hint(format!("plug in YubiKey serial {want} and run again"))
                 }),
             None => match found.as_slice() {
-                [] => Err(Error::environment(
+                [] => Err(Error::new(
+                    Kind::NoCard,
                     "no YubiKey found: the smart-card readers hold no card with a PIV application",
                 )
                 .hint("plug in the YubiKey and run again")),
@@ -131,11 +137,14 @@ impl Card {
                     serial: *serial,
                     version: *version,
                 }),
-                _ => Err(Error::operator(format!(
-                    "{} YubiKeys are plugged in (serials {}); which one is meant?",
-                    found.len(),
-                    serials()
-                ))
+                _ => Err(Error::new(
+                    Kind::TokenAmbiguous,
+                    format!(
+                        "{} YubiKeys are plugged in (serials {}); which one is meant?",
+                        found.len(),
+                        serials()
+                    ),
+                )
                 .hint("name the YubiKey by its serial, or unplug the others")),
             },
         }
@@ -149,10 +158,11 @@ impl Card {
     /// A new handle to this YubiKey. The caller drops it as soon as the operation is done.
     pub(super) fn connect(&self, name: &TokenName) -> Result<YubiKey> {
         YubiKey::open_by_serial(Serial(self.serial)).map_err(|e| match e {
-            yubikey::Error::NotFound => {
-                Error::environment(format!("{name}: the YubiKey is no longer plugged in"))
-                    .hint("plug it in again and run the step again")
-            }
+            yubikey::Error::NotFound => Error::new(
+                Kind::TokenRemoved,
+                format!("{name}: the YubiKey is no longer plugged in"),
+            )
+            .hint("plug it in again and run the step again"),
             e => card_error(name, "connecting", e),
         })
     }

@@ -8,7 +8,7 @@ use cryptoki::error::{Error as CkError, RvError};
 use cryptoki::slot::Slot;
 
 use super::{Pkcs11Token, ck};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::token::{Backend, PinTries, TokenInfo, TokenName};
 
 /// Modules loaded by this process, by canonical path (loaded and initialised once).
@@ -39,12 +39,18 @@ impl Module {
     pub fn load(path: &Path) -> Result<Module> {
         let shown = path.display();
         let canonical = path.canonicalize().map_err(|e| {
-            Error::operator(format!("--pkcs11-module {shown}: {e}")).hint(module_hint())
+            Error::new(
+                Kind::NotPkcs11Module,
+                format!("--pkcs11-module {shown}: {e}"),
+            )
+            .hint(module_hint())
         })?;
         if !canonical.is_file() {
-            return Err(
-                Error::operator(format!("--pkcs11-module {shown}: not a file")).hint(module_hint()),
-            );
+            return Err(Error::new(
+                Kind::NotPkcs11Module,
+                format!("--pkcs11-module {shown}: not a file"),
+            )
+            .hint(module_hint()));
         }
         let mut loaded = LOADED.lock().unwrap_or_else(PoisonError::into_inner);
         let ctx = match loaded.iter().find(|(p, _)| *p == canonical) {
@@ -54,7 +60,7 @@ impl Module {
                 match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
                     Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
                     Err(e) => {
-                        return Err(Error::environment(format!(
+                        return Err(Error::new(Kind::TokenFailed, format!(
                             "--pkcs11-module {shown}: the module refused to start (C_Initialize: {e})"
                         ))
                         .hint("check the module's configuration (e.g. SOFTHSM2_CONF for SoftHSM2)"));
@@ -87,10 +93,13 @@ impl Module {
     /// Every initialised token present in the module's slots, described.
     pub fn tokens(&self) -> Result<Vec<TokenInfo>> {
         let slots = self.ctx.get_slots_with_initialized_token().map_err(|e| {
-            Error::environment(format!(
-                "--pkcs11-module {}: could not list the slots ({e})",
-                self.path.display()
-            ))
+            Error::new(
+                Kind::TokenFailed,
+                format!(
+                    "--pkcs11-module {}: could not list the slots ({e})",
+                    self.path.display()
+                ),
+            )
         })?;
         let mut out = Vec::new();
         for slot in slots {
@@ -101,11 +110,14 @@ impl Module {
 
     fn describe(&self, slot: Slot) -> Result<TokenInfo> {
         let t = self.ctx.get_token_info(slot).map_err(|e| {
-            Error::environment(format!(
-                "--pkcs11-module {}: could not read the token in slot {} ({e})",
-                self.path.display(),
-                slot.id()
-            ))
+            Error::new(
+                Kind::TokenFailed,
+                format!(
+                    "--pkcs11-module {}: could not read the token in slot {} ({e})",
+                    self.path.display(),
+                    slot.id()
+                ),
+            )
         })?;
         let fw = t.firmware_version();
         Ok(TokenInfo {
@@ -130,10 +142,13 @@ impl Module {
     /// Opens a read-write session with the token `sel` names.
     pub fn open(&self, sel: &Selector) -> Result<Pkcs11Token> {
         let slots = self.ctx.get_slots_with_initialized_token().map_err(|e| {
-            Error::environment(format!(
-                "--pkcs11-module {}: could not list the slots ({e})",
-                self.path.display()
-            ))
+            Error::new(
+                Kind::TokenFailed,
+                format!(
+                    "--pkcs11-module {}: could not list the slots ({e})",
+                    self.path.display()
+                ),
+            )
         })?;
         let mut all = Vec::new();
         let mut found = Vec::new();
@@ -162,18 +177,24 @@ impl Module {
                 .join(", ")
         };
         if found.len() > 1 {
-            return Err(Error::operator(format!(
-                "{} tokens in {} carry the {what} \"{value}\": {listed}",
-                found.len(),
-                self.path.display()
-            ))
+            return Err(Error::new(
+                Kind::TokenAmbiguous,
+                format!(
+                    "{} tokens in {} carry the {what} \"{value}\": {listed}",
+                    found.len(),
+                    self.path.display()
+                ),
+            )
             .hint("choose the token by its serial number"));
         }
         let Some((slot, name)) = found.pop() else {
-            return Err(Error::operator(format!(
-                "no token with {what} \"{value}\" in {}; tokens present: {listed}",
-                self.path.display()
-            ))
+            return Err(Error::new(
+                Kind::TokenNotFound,
+                format!(
+                    "no token with {what} \"{value}\" in {}; tokens present: {listed}",
+                    self.path.display()
+                ),
+            )
             .hint("insert the token, or give the label or serial of one that is present"));
         };
         let session = self
@@ -191,9 +212,44 @@ impl Module {
 }
 
 fn not_a_module(path: &Path, e: &CkError) -> Error {
-    Error::operator(format!(
-        "--pkcs11-module {}: not a PKCS#11 library ({e})",
-        path.display()
-    ))
+    Error::new(
+        Kind::NotPkcs11Module,
+        format!(
+            "--pkcs11-module {}: not a PKCS#11 library ({e})",
+            path.display()
+        ),
+    )
     .hint(module_hint())
+}
+
+impl Pkcs11Token {
+    /// The public key objects visible without logging in: (`CKA_ID`, `CKA_LABEL`) of each,
+    /// for `rootkey token describe`. Private objects (keys, payloads) need the PIN and are not
+    /// listed.
+    pub fn public_keys(&self) -> Result<Vec<(Vec<u8>, String)>> {
+        use cryptoki::object::{Attribute, AttributeType, ObjectClass};
+        let what = "listing the public keys";
+        let handles = self
+            .session
+            .find_objects(&[Attribute::Class(ObjectClass::PUBLIC_KEY)])
+            .map_err(|e| ck(&self.name, what, e))?;
+        let mut out = Vec::new();
+        for h in handles {
+            let attrs = self
+                .session
+                .get_attributes(h, &[AttributeType::Id, AttributeType::Label])
+                .map_err(|e| ck(&self.name, what, e))?;
+            let (mut id, mut label) = (Vec::new(), String::new());
+            for a in attrs {
+                match a {
+                    Attribute::Id(v) => id = v,
+                    Attribute::Label(v) => label = String::from_utf8_lossy(&v).into_owned(),
+                    _ => {}
+                }
+            }
+            out.push((id, label));
+        }
+        out.sort();
+        Ok(out)
+    }
 }
