@@ -125,12 +125,7 @@ fn ykcs11_reads_a_file_payload_with_the_key_on_the_emulated_card() {
             .arg(card)
             .arg("--state")
             .arg(dir.path().join("state.json"))
-            .args([
-                "--port",
-                &PORT.to_string(),
-                "--apdu-log",
-                "/tmp/t12cli-yk/apdu2.log",
-            ])
+            .args(["--port", &PORT.to_string()])
             .stdout(Stdio::null())
             .spawn()
             .expect("piv_card.py"),
