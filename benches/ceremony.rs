@@ -68,6 +68,7 @@ fn bench(c: &mut Criterion) {
                         paper: &layout,
                         paper_size: layout.paper,
                         printer: None,
+                        piv_attestation_root: None,
                     },
                     &mut rec,
                 )

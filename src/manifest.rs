@@ -15,6 +15,9 @@ use crate::key::RootKey;
 use crate::plan::Medium;
 use crate::share::{MAX_SHARES, ShareHeader};
 
+mod token;
+pub use token::{LOCATIONS, TokenEntry};
+
 /// The `format` value of this version.
 pub const FORMAT: &str = "rootkey-share-manifest-v1";
 
@@ -59,10 +62,17 @@ pub struct ShareEntry<M = Medium> {
     pub holder: String,
     /// Holder's role.
     pub role: String,
-    /// Medium: `text` or `paper` (the plan's medium for the holder).
+    /// Medium: `text`, `paper`, `pkcs11` or `yubikey` (the plan's medium for the holder).
     pub medium: M,
     /// SHA-256 of the 73-byte envelope, lowercase hex.
     pub envelope_sha256: String,
+    /// The token and payload of a token medium; absent (never `null`) for `text` and `paper`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "token::present"
+    )]
+    pub token: Option<TokenEntry>,
 }
 
 /// The manifest document (`M`: see [`ShareEntry`]).
@@ -164,13 +174,32 @@ impl<M: AsRef<str>> Manifest<M> {
             }
             // formats.md, "Share manifest v1", Reading step 3: the media this version writes
             // (`plan::Medium`).
-            if Medium::parse(s.medium.as_ref()).is_none() {
+            let Some(medium) = Medium::parse(s.medium.as_ref()) else {
                 return Err(bad(format!(
                     "share {}: medium {:?} is not a known medium ({})",
                     s.index,
                     s.medium.as_ref(),
                     Medium::listed()
                 )));
+            };
+            match (&s.token, medium.is_token()) {
+                (None, true) => {
+                    return Err(bad(format!(
+                        "share {}: medium \"{medium}\" needs a `token` member",
+                        s.index
+                    )));
+                }
+                (Some(_), false) => {
+                    return Err(bad(format!(
+                        "share {}: medium \"{medium}\" takes no `token` member",
+                        s.index
+                    )));
+                }
+                (Some(t), true) => {
+                    token::check(t, medium)
+                        .map_err(|what| bad(format!("share {}: {what}", s.index)))?;
+                }
+                (None, false) => {}
             }
         }
         Ok(())
@@ -229,6 +258,7 @@ impl Manifest {
                     role: s.role,
                     medium,
                     envelope_sha256: s.envelope_sha256,
+                    token: s.token,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

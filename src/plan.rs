@@ -1,5 +1,8 @@
 //! Ceremony plans (`ceremony-scripts/*.toml`; `docs/formats.md`, "Ceremony plan").
 
+mod token;
+pub use token::{TokenSpec, TokenTable};
+
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -21,6 +24,20 @@ value_list! {
         /// A one-page PDF paper shard with a QR code (`templates/paper.toml`), written to a
         /// RAM-backed directory or sent straight to a printer.
         Paper = "paper",
+        /// A payload encrypted to a key generated on a PKCS#11 token (`token` table:
+        /// `module`, `label` and/or `serial`), stored on the token when it can hold data and
+        /// always in a payload file.
+        Pkcs11 = "pkcs11",
+        /// A payload encrypted to a key generated in a YubiKey's PIV slot (`token` table:
+        /// `serial`, `slot`), stored in a PIV data object and in a payload file.
+        Yubikey = "yubikey",
+    }
+}
+
+impl Medium {
+    /// True for the hardware-token media (`pkcs11`, `yubikey`).
+    pub fn is_token(self) -> bool {
+        matches!(self, Medium::Pkcs11 | Medium::Yubikey)
     }
 }
 
@@ -40,6 +57,12 @@ pub struct Holder {
     pub role: String,
     /// Medium for the share.
     pub medium: Medium,
+    /// The `token` table as written (token media only).
+    #[serde(default, rename = "token")]
+    pub token_table: Option<toml::Spanned<TokenTable>>,
+    /// The checked token of a token medium (filled by [`Plan::parse`]).
+    #[serde(skip)]
+    pub token: Option<TokenSpec>,
 }
 
 /// A person taking part without holding a share (ceremony officer, witness, auditor).
@@ -229,6 +252,34 @@ impl Plan {
                 ));
             }
         }
+        for (i, h) in plan.holders.iter_mut().enumerate() {
+            let who = format!("holder {} ({:?})", i + 1, h.name);
+            h.token = match (&h.token_table, h.medium.is_token()) {
+                (Some(t), true) => Some(t.get_ref().resolve(h.medium, origin, text)?),
+                (None, true) => {
+                    return Err(Error::new(
+                        Kind::Plan,
+                        format!(
+                            "plan {origin}: {who} has medium = \"{}\" but no [holders.token] table naming the token",
+                            h.medium
+                        ),
+                    )
+                    .hint(token_hint(h.medium)));
+                }
+                (Some(t), false) => {
+                    let (line, column) = crate::tomlpos::position(text, t.span().start);
+                    return Err(Error::new(
+                        Kind::Plan,
+                        format!(
+                            "plan {origin}, line {line}, column {column}: {who} has medium = \"{}\", which takes no token table",
+                            h.medium
+                        ),
+                    )
+                    .hint("remove the [holders.token] table, or set the holder's medium to \"pkcs11\" or \"yubikey\""));
+                }
+                (None, false) => None,
+            };
+        }
         Ok(plan)
     }
 
@@ -249,6 +300,17 @@ impl Plan {
     }
 }
 
+fn token_hint(m: Medium) -> &'static str {
+    match m {
+        Medium::Yubikey => {
+            "add `[holders.token]` after the holder, e.g. `serial = \"12345678\"` and `slot = \"82\"`"
+        }
+        _ => {
+            "add `[holders.token]` after the holder with `module = \"/usr/lib/softhsm/libsofthsm2.so\"` and `label = \"...\"` or `serial = \"...\"`"
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,8 +324,11 @@ mod tests {
         }
         assert_eq!(Medium::parse("Text"), None);
         // As the manifest's and the verifier's messages list them.
-        assert_eq!(Medium::listed(), r#""text" or "paper""#);
-        assert_eq!(Medium::listed_bare(), "text or paper");
+        assert_eq!(
+            Medium::listed(),
+            r#""text", "paper", "pkcs11" or "yubikey""#
+        );
+        assert_eq!(Medium::listed_bare(), "text, paper, pkcs11 or yubikey");
         assert_eq!(Medium::parse("vellum"), None);
     }
 

@@ -72,6 +72,20 @@ pub fn line_of(text: &str, key: &str) -> Option<usize> {
     None
 }
 
+/// The 1-based line and column (in characters) of byte `offset` of `text`.
+pub fn position(text: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
 /// `origin` followed by `, line N` when `key` is set in `text`.
 pub fn at(origin: &str, text: &str, key: &str) -> String {
     match line_of(text, key) {
@@ -108,6 +122,8 @@ mod tests {
         );
         assert_eq!(line_of(TEXT, "validity.overlap_days"), Some(6));
         assert_eq!(line_of(TEXT, "name"), Some(1));
+        assert_eq!(position(TEXT, 0), (1, 1));
+        assert_eq!(position(TEXT, TEXT.find("\"many").unwrap()), (5, 8));
         assert_eq!(at("p.toml", TEXT, "validity.days"), "p.toml, line 5");
         let unknown = TEXT.replace("overlap_days", "overlap");
         let e = toml::from_str::<T>(&unknown.replace("\"many\"", "1"))

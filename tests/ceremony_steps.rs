@@ -47,7 +47,7 @@ fn assert_follows(what: &str, transcript: &[Value], steps: &[Step]) {
             Role::Holder => {
                 let holder = d["holder"].as_str().unwrap();
                 assert!(actors.contains(&holder), "{at}: actors {actors:?}");
-                if step.id == "receive-share" {
+                if step.id == "receive-share" || step.id == "write-token" {
                     assert_eq!(d["index"].as_u64(), step.nth.map(u64::from), "{at}");
                 }
             }
@@ -236,7 +236,16 @@ fn committed_valid_vectors_follow_their_steps() {
             presented: count("share-presented") as u8,
         };
         let list = match kind.as_str() {
-            "generation" => steps::generation(n, false),
+            "generation" => {
+                // Token holders' `write-token` steps, where the transcript has their entries.
+                let tokens: Vec<bool> = (1..=u64::from(n))
+                    .map(|i| {
+                        es.iter()
+                            .any(|e| e["action"] == "token-written" && e["details"]["index"] == i)
+                    })
+                    .collect();
+                steps::generation_for(&tokens, false)
+            }
             "rehearsal" => steps::rehearsal(n, k),
             "quorum-check" => steps::quorum_check(q),
             "rotation" => steps::intermediate(

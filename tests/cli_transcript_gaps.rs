@@ -40,7 +40,7 @@ fn each_gap_is_refused_with_its_exact_message() {
     let cases: &[(&str, &str)] = &[
         (
             "transcript_medium-vellum.jsonl",
-            "entry seq 5 (line 6): malformed: `details.medium` is not a known medium (text or paper)",
+            "entry seq 5 (line 6): malformed: `details.medium` is not a known medium (text, paper, pkcs11 or yubikey)",
         ),
         (
             "transcript_after-aborted.jsonl",

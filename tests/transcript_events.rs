@@ -107,6 +107,34 @@ fn every_action_writes_the_specified_details() {
             ),
         ),
         (
+            event::TokenWritten {
+                attestation: Some(event::TokenAttestation {
+                    certificate_sha256: a.clone(),
+                    intermediate_sha256: b.clone(),
+                    pin_policy: Some(3),
+                    root_subject: "CN=Test PIV CA".into(),
+                }),
+                firmware: "5.4.3".into(),
+                holder: "Ann".into(),
+                index: 2,
+                key_ref: "82".into(),
+                label: "YubiKey 5".into(),
+                location: "token+file".into(),
+                medium: rootkey::plan::Medium::Yubikey,
+                model: "YubiKey 5".into(),
+                object_id: Some("5f0002".into()),
+                payload_file: "share-02-ann.token".into(),
+                payload_sha256: a.clone(),
+                public_key: format!("04{}", "11".repeat(64)),
+                serial: "12345678".into(),
+            }
+            .into(),
+            format!(
+                r#"{{"attestation":{{"certificate_sha256":"{a}","intermediate_sha256":"{b}","pin_policy":3,"root_subject":"CN=Test PIV CA"}},"firmware":"5.4.3","holder":"Ann","index":2,"key_ref":"82","label":"YubiKey 5","location":"token+file","medium":"yubikey","model":"YubiKey 5","object_id":"5f0002","payload_file":"share-02-ann.token","payload_sha256":"{a}","public_key":"04{}","serial":"12345678"}}"#,
+                "11".repeat(64)
+            ),
+        ),
+        (
             event::ArtifactWritten {
                 file: "root.pem".into(),
                 sha256: a.clone(),
@@ -524,7 +552,7 @@ fn the_typed_reading_refuses_values_outside_their_lists_and_forms() {
             find(&generation, Action::ShareWritten),
             "medium",
             "vellum",
-            "unknown variant `vellum`, expected `text` or `paper`",
+            "unknown variant `vellum`, expected one of `text`, `paper`, `pkcs11`, `yubikey`",
         ),
         (
             find(&generation, Action::Entropy),

@@ -58,6 +58,8 @@ mod gen_envelope;
 mod gen_inputs;
 #[path = "vector_support/gen_manifest.rs"]
 mod gen_manifest;
+#[path = "vector_support/gen_manifest_tokens.rs"]
+mod gen_manifest_tokens;
 #[path = "vector_support/gen_share.rs"]
 mod gen_share;
 #[path = "vector_support/gen_transcript.rs"]
@@ -70,6 +72,8 @@ mod gen_transcript_gaps;
 mod gen_transcript_signing;
 #[path = "vector_support/gen_transcript_tampered.rs"]
 mod gen_transcript_tampered;
+#[path = "vector_support/gen_transcript_tokens.rs"]
+mod gen_transcript_tokens;
 #[path = "vector_support/generator.rs"]
 mod generator;
 #[path = "vector_support/harness.rs"]

@@ -48,6 +48,9 @@ pub struct Args {
     pub paper: Option<PaperSize>,
     /// Continue without locked memory (rehearsal plans only).
     pub allow_unlocked_memory: bool,
+    /// The PIV attestation root YubiKey slot attestations must chain to (required when the
+    /// plan has a yubikey holder).
+    pub piv_attestation_root: Option<PathBuf>,
 }
 
 /// `rootkey generate`: checks the arguments, hardens the process, prepares the output
@@ -64,6 +67,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         paper_layout,
         paper,
         allow_unlocked_memory,
+        piv_attestation_root,
     } = args;
     // Every argument is checked before anything is created: a refused `generate` leaves no
     // --out directory behind. First what needs no file at all, then the inputs, then the
@@ -103,6 +107,10 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     let paper_size = paper.unwrap_or(layout.paper);
     // A layout that cannot fit is refused before any key exists.
     check_paper_layout(&plan, &layout, paper_size)?;
+    // Token holders' checks that need no token, before any key exists: the attestation root
+    // of YubiKey holders, and every PKCS#11 module the plan names.
+    let piv_root = super::token_stage::attestation_root(&plan, piv_attestation_root.as_deref())
+        .map_err(|e| e.context(format!("plan {}", plan_path.display())))?;
     let persistent_allowed = allow_persistent_output || plan.ceremony.rehearsal;
     let hardening = harden(allow_unlocked_memory)?;
     // Every secret takes at least a page; check the whole need before anyone types.
@@ -135,7 +143,8 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         preflight(&hardening, plan.ceremony.rehearsal, &facts)?,
     );
     let mut rec = Recorder::create(&out, &header)?;
-    let flow = Flow::new(steps::generation(plan.quorum.shares, dice));
+    let tokens: Vec<bool> = plan.holders.iter().map(|h| h.medium.is_token()).collect();
+    let flow = Flow::new(steps::generation_for(&tokens, dice));
     let report = transcript::recorded(&mut rec, |rec| {
         let (seeding, dice) = Started::new(Run::new(flow, &mut *console, rec))?.type_dice(dice)?;
         let (written, report) = generate_in(
@@ -148,6 +157,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
                 paper: &layout,
                 paper_size,
                 printer: print_to.as_deref(),
+                piv_attestation_root: piv_root.as_ref(),
             },
         )?;
         written.seal()?;
@@ -265,6 +275,8 @@ pub struct GenerateOptions<'a> {
     pub paper_size: crate::pdfdoc::PaperSize,
     /// Send paper shards to this `lp` destination instead of writing them.
     pub printer: Option<&'a str>,
+    /// The PIV attestation root (YubiKey holders).
+    pub piv_attestation_root: Option<&'a crate::token::piv::AttestationRoot>,
 }
 
 /// The generation ceremony: new seed → root key → k-of-n split checked on every k-subset →
@@ -278,6 +290,13 @@ pub struct GenerateOptions<'a> {
 pub fn generate(opts: &GenerateOptions<'_>, rec: &mut Recorder) -> Result<GenerateReport> {
     let kind = rec.kind();
     let (n, k) = (opts.plan.quorum.shares, opts.plan.quorum.threshold);
+    // Token holders are asked for their PIN at a console: `run` only.
+    if let Some((i, h)) = (1..=u8::MAX)
+        .zip(&opts.plan.holders)
+        .find(|(_, h)| h.medium.is_token())
+    {
+        return Err(super::outputs::token_media_not_written(i, h));
+    }
     let list = match kind {
         Kind::Rehearsal => steps::rehearsal(n, k),
         _ => steps::generation(n, opts.dice.is_some()),

@@ -196,7 +196,18 @@ impl<'r> RootSigned<'r> {
     /// [`super::outputs::write_outputs`]. Returns the report of the generation.
     pub fn write(mut self, opts: &GenerateOptions<'_>) -> Result<(Written<'r>, GenerateReport)> {
         let (plan, out) = (opts.plan, opts.out);
-        let printed = write_files(&mut self.run, out, &self.outputs, opts.printer)?;
+        let tokens = super::outputs::Tokens {
+            plan,
+            key: &self.key,
+            piv_root: opts.piv_attestation_root,
+        };
+        let printed = write_files(
+            &mut self.run,
+            out,
+            &mut self.outputs,
+            opts.printer,
+            Some(tokens),
+        )?;
         let outputs = self.outputs;
         let report = GenerateReport {
             ceremony_id: outputs.manifest.ceremony.id.clone(),

@@ -36,6 +36,7 @@ pub mod stages;
 pub mod steps;
 pub mod summary;
 pub mod token_info;
+pub mod token_stage;
 
 /// The confirmers named on the command line (`--confirm NAME` twice), at the terminal.
 pub use crate::console::NamedConfirmers as ScriptedConfirm;

@@ -139,6 +139,12 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
                 paper_qr.push((pt.x, text::encode_compact(&env)?));
                 (name, pdf)
             }
+            Medium::Pkcs11 | Medium::Yubikey => {
+                // The envelope itself: the `write-token` step seals it to the token.
+                let mut bytes = SecretBytes::zeroed(env.as_bytes().len())?;
+                bytes.as_mut_slice().copy_from_slice(env.as_bytes());
+                (name, bytes)
+            }
         };
         entries.push(ShareEntry {
             index: pt.x,
@@ -146,6 +152,7 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
             role: holder.role.clone(),
             medium: holder.medium,
             envelope_sha256: hex::encode(env.digest()),
+            token: None,
         });
         shares.push((name, file));
     }
@@ -170,7 +177,11 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
         signature: String::new(),
     };
     manifest.sign(key)?;
-    manifest.verify(&root, "generated manifest")?;
+    // With token holders the manifest is complete (and signed and verified again) only once
+    // their `write-token` steps have filled in the `token` objects (`write_files`).
+    if !plan.holders.iter().any(|h| h.medium.is_token()) {
+        manifest.verify(&root, "generated manifest")?;
+    }
     Ok(Outputs {
         root_pem,
         manifest,
@@ -179,11 +190,25 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
     })
 }
 
+/// The refusal for a token medium: the formats define it (`docs/formats.md`, "Ceremony plan",
+/// "Share manifest v1", "Token payload v1") but generation does not write token shares yet.
+pub fn token_media_not_written(index: u8, holder: &crate::plan::Holder) -> Error {
+    Error::new(
+        Kind::Plan,
+        format!(
+            "holder {index} ({:?}): medium = \"{}\" is not written by this version of rootkey generate yet",
+            holder.name, holder.medium
+        ),
+    )
+    .hint("put the holder on medium = \"text\" or \"paper\" for now")
+}
+
 /// The file name of share `index`, held by `holder`: `share-NN-SLUG.txt` or `.pdf`.
 fn share_file_name(index: u8, holder: &crate::plan::Holder) -> String {
     let ext = match holder.medium {
         Medium::Text => "txt",
         Medium::Paper => "pdf",
+        Medium::Pkcs11 | Medium::Yubikey => "token",
     };
     format!("share-{index:02}-{}.{ext}", fsio::slug(&holder.name))
 }
@@ -213,16 +238,56 @@ pub fn write_outputs(
 ) -> Result<Vec<(u8, String)>> {
     let n = u8::try_from(o.shares.len()).unwrap_or(u8::MAX);
     let flow = Flow::resume_at(steps::generation(n, false), "receive-share")?;
-    write_files(&mut Run::new(flow, &mut Terminal, rec), out, o, printer)
+    if o.manifest.shares.iter().any(|s| s.medium.is_token()) {
+        return Err(Error::new(
+            Kind::Internal,
+            "internal: write_outputs writes no token shares (generation's write-token step does)",
+        ));
+    }
+    let mut o = Outputs {
+        root_pem: o.root_pem.clone(),
+        manifest: o.manifest.clone(),
+        shares: o
+            .shares
+            .iter()
+            .map(|(n, b)| Ok((n.clone(), copy_secret(b)?)))
+            .collect::<Result<_>>()?,
+        paper_qr: Vec::new(),
+    };
+    write_files(
+        &mut Run::new(flow, &mut Terminal, rec),
+        out,
+        &mut o,
+        printer,
+        None,
+    )
 }
 
-/// [`write_outputs`] in a generation's run: steps `receive-share` (each), `write-root-pem`,
-/// `write-manifest`.
+/// A copy of `b` in locked memory.
+fn copy_secret(b: &SecretBytes) -> Result<SecretBytes> {
+    let mut c = SecretBytes::zeroed(b.len())?;
+    c.as_mut_slice().copy_from_slice(b.as_slice());
+    Ok(c)
+}
+
+/// What the `write-token` steps need: the plan's holders (their tokens) and the root key that
+/// signs the manifest again once the token entries are in.
+pub(super) struct Tokens<'a> {
+    pub(super) plan: &'a Plan,
+    pub(super) key: &'a RootKey,
+    pub(super) piv_root: Option<&'a crate::token::piv::AttestationRoot>,
+}
+
+/// [`write_outputs`] in a generation's run: steps `write-token` (each token holder's, just
+/// before their share), `receive-share` (each), `write-root-pem`, `write-manifest`. A token
+/// holder's manifest entry gets its `token` object there, so the manifest is signed again with
+/// `key` before it is written (token media need it).
 pub(super) fn write_files(
     run: &mut Run<'_>,
     out: &Path,
-    o: &Outputs,
+    o: &mut Outputs,
     printer: Option<&str>,
+    tokens: Option<Tokens<'_>>,
 ) -> Result<Vec<(u8, String)>> {
     let mut written: Vec<String> = Vec::new();
     let mut printed = Vec::new();
@@ -243,7 +308,38 @@ pub(super) fn write_files(
             ))
         }
     };
-    for ((name, body), entry) in o.shares.iter().zip(&o.manifest.shares) {
+    let ceremony_id = o.manifest.ceremony_id();
+    let mut root_fingerprint = [0u8; 32];
+    hex::decode_to_slice(&o.manifest.root.fingerprint, &mut root_fingerprint)
+        .map_err(|_| Error::new(Kind::SelfCheck, "self-check failed: the root fingerprint"))?;
+    for (i, (name, body)) in o.shares.iter().enumerate() {
+        if o.manifest.shares[i].medium.is_token() {
+            let Some(holder) = tokens.as_ref().and_then(|t| t.plan.holders.get(i)) else {
+                return Err(Error::new(
+                    Kind::Internal,
+                    "internal: a token share without the plan's token",
+                ));
+            };
+            let envelope = Envelope::from_bytes(copy_secret(body)?)?;
+            let token = super::token_stage::write_token(
+                run,
+                &super::token_stage::TokenJob {
+                    index: o.manifest.shares[i].index,
+                    holder,
+                    envelope: &envelope,
+                    ceremony_id,
+                    root_fingerprint,
+                    out,
+                    file: name,
+                    rehearsal: tokens.as_ref().is_some_and(|t| t.plan.ceremony.rehearsal),
+                    piv_root: tokens.as_ref().and_then(|t| t.piv_root),
+                },
+            )
+            .map_err(|e| fail(e, &written))?;
+            written.push(name.clone());
+            o.manifest.shares[i].token = Some(token);
+        }
+        let entry = &o.manifest.shares[i];
         run.enter("receive-share").map_err(|e| fail(e, &written))?;
         let file = match printer.filter(|_| entry.medium == Medium::Paper) {
             Some(dest) => {
@@ -252,6 +348,7 @@ pub(super) fn write_files(
                 printed.push((entry.index, entry.holder.clone()));
                 "-".to_string()
             }
+            None if entry.medium.is_token() => name.clone(),
             None => {
                 fsio::write_new(&out.join(name), body.as_slice(), fsio::SECRET_MODE)
                     .map_err(|e| fail(e, &written))?;
@@ -272,6 +369,19 @@ pub(super) fn write_files(
             },
         )
         .map_err(|e| fail(e, &written))?;
+    }
+    if o.manifest.shares.iter().any(|s| s.token.is_some()) {
+        let key = tokens.as_ref().map(|t| t.key).ok_or_else(|| {
+            Error::new(
+                Kind::Internal,
+                "internal: token shares written without the root key",
+            )
+        })?;
+        o.manifest.sign(key).map_err(|e| fail(e, &written))?;
+        let root = RootCert::from_pem(o.root_pem.as_bytes(), "generated root certificate")?;
+        o.manifest
+            .verify(&root, "generated manifest")
+            .map_err(|e| fail(e, &written))?;
     }
     let json = o.manifest.to_json().map_err(|e| fail(e, &written))?;
     for (step, name, bytes) in [

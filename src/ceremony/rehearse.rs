@@ -117,6 +117,7 @@ pub fn rehearse_in(
             paper,
             paper_size: paper.paper,
             printer: None,
+            piv_attestation_root: None,
         },
     )?;
     let wiped = written.wipe_key()?;

@@ -147,7 +147,7 @@ pub const SEAL: Step = Step::new(
 );
 
 /// The generation steps up to the public files (shared with the rehearsal).
-fn generation_core(shares: u8, dice: bool, steps: &mut Vec<Step>) {
+fn generation_core(tokens: &[bool], dice: bool, steps: &mut Vec<Step>) {
     steps.push(START);
     if dice {
         steps.push(Step::new(
@@ -193,7 +193,18 @@ fn generation_core(shares: u8, dice: bool, steps: &mut Vec<Step>) {
         "Receive your share (file or printout)",
         Some(A::ShareWritten),
     );
-    steps.extend((1..=shares).map(|i| receive.nth(i)));
+    let token = Step::new(
+        "write-token",
+        Holder,
+        "Insert your token, type its PIN",
+        Some(A::TokenWritten),
+    );
+    for (i, &on_token) in (1..=u8::MAX).zip(tokens) {
+        if on_token {
+            steps.push(token.nth(i));
+        }
+        steps.push(receive.nth(i));
+    }
     steps.extend([
         Step::new(
             "write-root-pem",
@@ -257,8 +268,15 @@ fn confirm_then_quorum(q: Quorum, steps: &mut Vec<Step>) {
 /// step, the witnesses' attestation, comes after the run (docs/ceremony-guide.md, "Generation
 /// ceremony", step 5).
 pub fn generation(shares: u8, dice: bool) -> Vec<Step> {
+    generation_for(&vec![false; shares as usize], dice)
+}
+
+/// `rootkey generate` for holders whose share goes to a hardware token (`tokens[i]` for the
+/// holder of share i + 1): each token holder's `write-token` step (the payload written to the
+/// token and read back, `token-written`) comes just before their `receive-share`.
+pub fn generation_for(tokens: &[bool], dice: bool) -> Vec<Step> {
     let mut steps = Vec::new();
-    generation_core(shares, dice, &mut steps);
+    generation_core(tokens, dice, &mut steps);
     steps.push(SEAL);
     steps.push(Step::new(
         "attest-transcript",
@@ -273,7 +291,7 @@ pub fn generation(shares: u8, dice: bool) -> Vec<Step> {
 /// `threshold` of them, sealed by the rebuilt key.
 pub fn rehearsal(shares: u8, threshold: u8) -> Vec<Step> {
     let mut steps = Vec::new();
-    generation_core(shares, false, &mut steps);
+    generation_core(&vec![false; shares as usize], false, &mut steps);
     steps.push(Step::new(
         "wipe-generated-key",
         Tool,
@@ -421,6 +439,10 @@ mod tests {
         vec![
             ("generation", generation(5, false)),
             ("generation --dice", generation(16, true)),
+            (
+                "generation, holders 1 and 3 on tokens",
+                generation_for(&[true, false, true, false, false], false),
+            ),
             ("rehearsal", rehearsal(5, 3)),
             ("quorum check", quorum_check(Quorum::exact(2))),
             ("quorum check, 5 of 3", quorum_check(q)),
@@ -527,5 +549,25 @@ mod tests {
             .map(|s| s.nth)
             .collect();
         assert_eq!(nth, [Some(1), Some(2), Some(3)]);
+    }
+
+    #[test]
+    fn a_token_holder_writes_the_token_just_before_receiving() {
+        let keys: Vec<String> = generation_for(&[false, true, true], false)
+            .iter()
+            .filter(|s| s.role == Holder)
+            .map(Step::key)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "receive-share-1",
+                "write-token-2",
+                "receive-share-2",
+                "write-token-3",
+                "receive-share-3"
+            ]
+        );
+        assert_eq!(generation_for(&[false; 4], true), generation(4, true));
     }
 }

@@ -39,6 +39,11 @@ pub(crate) struct GenerateArgs {
     /// Continue if secret memory cannot be locked (rehearsal plans only; recorded)
     #[arg(long)]
     allow_unlocked_memory: bool,
+    /// The PIV attestation root (PEM) that YubiKey slot attestations must chain to (required
+    /// when the plan has a yubikey holder; Yubico's PIV attestation CA for real keys, see
+    /// docs/yubikey.md)
+    #[arg(long, value_name = "PEM")]
+    piv_attestation_root: Option<PathBuf>,
 }
 
 /// `rootkey rehearse`.
@@ -64,6 +69,7 @@ pub(super) fn run(a: GenerateArgs) -> Result<i32> {
             paper_layout: a.paper_layout,
             paper: a.paper.map(Paper::size),
             allow_unlocked_memory: a.allow_unlocked_memory,
+            piv_attestation_root: a.piv_attestation_root,
         },
         &mut Terminal,
     )

@@ -60,11 +60,35 @@ pub enum Question {
         /// 1 or 2.
         confirmer: u8,
     },
+    /// The user PIN of the token of the holder of share `holder` (generation, `write-token`).
+    /// Secret.
+    TokenPin {
+        /// The holder's share index.
+        holder: u8,
+        /// The token, as messages name it (label and serial).
+        token: String,
+    },
+    /// Whether to try the PIN when the token says one try is left (`TRY` to go on).
+    TokenFinalTry {
+        /// The holder's share index.
+        holder: u8,
+    },
+    /// A YubiKey's management key in a real ceremony: 48 hex digits (3DES; 32 or 64 for AES),
+    /// or an empty line for the PIN-protected management key stored on the card. Secret.
+    TokenManagementKey {
+        /// The holder's share index.
+        holder: u8,
+    },
+    /// Consent to replace a key already under the share's key reference (`REPLACE`).
+    TokenReplaceKey {
+        /// The holder's share index.
+        holder: u8,
+    },
 }
 
 impl Question {
     /// The stable id: `dice`, `share-N-row-R`, `csr-sha256`, `confirmer-N-name`,
-    /// `confirmer-N-code`.
+    /// `confirmer-N-code`, `token-N-pin`, `token-N-final-try`, `token-N-replace-key`.
     pub fn id(&self) -> String {
         match self {
             Question::Dice => "dice".into(),
@@ -72,12 +96,22 @@ impl Question {
             Question::CsrSha256 => "csr-sha256".into(),
             Question::ConfirmerName { confirmer } => format!("confirmer-{confirmer}-name"),
             Question::ConfirmationCode { confirmer } => format!("confirmer-{confirmer}-code"),
+            Question::TokenPin { holder, .. } => format!("token-{holder}-pin"),
+            Question::TokenFinalTry { holder } => format!("token-{holder}-final-try"),
+            Question::TokenReplaceKey { holder } => format!("token-{holder}-replace-key"),
+            Question::TokenManagementKey { holder } => format!("token-{holder}-management-key"),
         }
     }
 
     /// Whether the answer is secret (read hidden, into locked memory).
     pub fn is_secret(&self) -> bool {
-        matches!(self, Question::Dice | Question::ShareRow { .. })
+        matches!(
+            self,
+            Question::Dice
+                | Question::ShareRow { .. }
+                | Question::TokenPin { .. }
+                | Question::TokenManagementKey { .. }
+        )
     }
 }
 

@@ -10,6 +10,17 @@ pub fn base_name(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
+/// A bare file name as the formats record one: not empty, not `.` or `..`, no `/`, no NUL,
+/// at most 255 bytes, no unsafe character.
+pub fn is_bare_file_name(s: &str) -> bool {
+    !(s.is_empty()
+        || s == "."
+        || s == ".."
+        || s.len() > 255
+        || s.contains('/')
+        || s.chars().any(crate::error::is_unsafe_char))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -148,6 +148,8 @@ actions! {
     SharesSplit = "shares-split", Generation, SharesSplit;
     /// The root certificate was self-signed.
     CertificateSigned = "certificate-signed", Generation, CertificateSigned;
+    /// A token holder's payload was written to the token (and the payload file) and read back.
+    TokenWritten = "token-written", Generation, TokenWritten;
     /// A share file or paper shard was written (or printed).
     ShareWritten = "share-written", Generation, ShareWritten;
     /// A public file was written.
@@ -204,6 +206,9 @@ macro_rules! details {
         }
     )*};
 }
+
+mod token;
+pub use token::{TokenAttestation, TokenWritten};
 
 details! {
     /// `header` details.

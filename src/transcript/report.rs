@@ -137,6 +137,18 @@ pub fn describe(e: &Entry) -> String {
             g("medium"),
             short(&g("envelope_sha256"))
         ),
+        Action::TokenWritten => format!(
+            "share {} for {} sealed to {} token \"{}\" (serial {}, key {}), payload {} ({}), SHA-256 {}",
+            g("index"),
+            g("holder"),
+            g("medium"),
+            g("label"),
+            g("serial"),
+            g("key_ref"),
+            g("payload_file"),
+            g("location"),
+            short(&g("payload_sha256"))
+        ),
         Action::ArtifactWritten => {
             format!("{} written, SHA-256 {}", g("file"), short(&g("sha256")))
         }

@@ -155,9 +155,9 @@ pub fn plan(o: &mut Out) {
         (
             "unknown-medium",
             "medium = \"text\"",
-            "medium = \"yubikey\"",
+            "medium = \"vellum\"",
             "a medium this version does not know; the error names the line",
-            "unknown variant `yubikey`",
+            "unknown variant `vellum`",
         ),
         (
             "unknown-key",
@@ -184,6 +184,117 @@ pub fn plan(o: &mut Out) {
     for (cond, from, to, desc, msg) in plan_variants {
         let t = PLAN_TOML.replacen(from, to, 1);
         assert_ne!(t, PLAN_TOML, "{cond}");
+        let e = Plan::parse(&t, "p.toml").expect_err(cond);
+        assert!(e.message.contains(msg), "{cond}: {}", e.message);
+        o.put(&format!("plan_{cond}.toml"), t);
+        o.expect_error(&format!("plan_{cond}"), desc, msg);
+    }
+    plan_tokens(o);
+}
+
+/// The vector plan with holders 1 and 2 on YubiKeys and holder 3 on a PKCS#11 token (a
+/// YubiKey reached through Yubico's ykcs11, which holds the key but no data objects).
+pub fn tokens_plan() -> String {
+    let edit = |t: String, from: &str, to: &str| {
+        let out = t.replacen(from, to, 1);
+        assert_ne!(out, t, "{from}");
+        out
+    };
+    let t = edit(
+        PLAN_TOML.to_string(),
+        "role = \"security officer (token, EU)\"\nmedium = \"text\"\n",
+        "role = \"security officer (token, EU)\"\nmedium = \"yubikey\"\n\n[holders.token]\nserial = \"12345678\"\nslot = \"82\"\n",
+    );
+    let t = edit(
+        t,
+        "role = \"security officer (token, US)\"\nmedium = \"text\"\n",
+        "role = \"security officer (token, US)\"\nmedium = \"yubikey\"\n\n[holders.token]\nslot = \"9d\"\n",
+    );
+    edit(
+        t,
+        "role = \"legal counsel (paper)\"\nmedium = \"text\"\n",
+        "role = \"legal counsel (paper)\"\nmedium = \"pkcs11\"\n\n[holders.token]\nmodule = \"/usr/lib/x86_64-linux-gnu/libykcs11.so\"\nlabel = \"YubiKey PIV #34567890\"\nserial = \"34567890\"\n",
+    )
+}
+
+/// `plan_tokens` and the token-table mistakes.
+fn plan_tokens(o: &mut Out) {
+    let tokens = tokens_plan();
+    let p = Plan::parse(&tokens, "plan_tokens.toml").expect("tokens plan");
+    o.put("plan_tokens.toml", tokens.clone());
+    o.json(
+        "plan_tokens.expect.json",
+        &json!({
+            "description": "Holders 1 and 2 on YubiKeys (holder 2 without a serial: the only YubiKey present is used; slot 9d), holder 3 on a PKCS#11 token (a YubiKey through Yubico's ykcs11 module) chosen by label and serial.",
+            "outcome": "ok",
+            "sha256": hex::encode(p.sha256),
+            "name": p.ceremony.name,
+            "rehearsal": true,
+            "threshold": 3,
+            "shares": 5,
+            "holders": p.holders.iter().map(holder_json).collect::<Vec<_>>(),
+        }),
+    );
+    let variants: &[(&str, &str, &str, &str, &str, bool)] = &[
+        (
+            "token-missing",
+            "medium = \"text\"",
+            "medium = \"yubikey\"",
+            "holder 1 on a YubiKey without a [holders.token] table",
+            "holder 1 (\"Alice Example\") has medium = \"yubikey\" but no [holders.token] table",
+            false,
+        ),
+        (
+            "token-for-text",
+            "medium = \"yubikey\"",
+            "medium = \"text\"",
+            "a text holder with a [holders.token] table; the error names its line and column",
+            "line 17, column 1: holder 1 (\"Alice Example\") has medium = \"text\", which takes no token table",
+            true,
+        ),
+        (
+            "token-bad-slot",
+            "slot = \"9d\"",
+            "slot = \"9a\"",
+            "slot 9a (the PIV authentication slot) is not a slot for a share key",
+            "line 27, column 8, key holders.token.slot: \"9a\" is not a slot for a share key",
+            true,
+        ),
+        (
+            "token-relative-module",
+            "module = \"/usr/lib/x86_64-linux-gnu/libykcs11.so\"",
+            "module = \"libykcs11.so\"",
+            "a PKCS#11 module given by a relative path",
+            "key holders.token.module: \"libykcs11.so\" is not an absolute path",
+            true,
+        ),
+        (
+            "token-no-label-or-serial",
+            "label = \"YubiKey PIV #34567890\"\nserial = \"34567890\"\n",
+            "",
+            "a PKCS#11 token named neither by label nor by serial",
+            "needs `label` or `serial` (or both) to choose the token",
+            true,
+        ),
+        (
+            "token-key-of-other-medium",
+            "slot = \"82\"",
+            "module = \"/usr/lib/softhsm/libsofthsm2.so\"",
+            "a YubiKey holder's table with the PKCS#11 key `module`",
+            "key holders.token.module: `module` is not a key of a yubikey token",
+            true,
+        ),
+    ];
+    for (cond, from, to, desc, msg, from_tokens) in variants {
+        let base = if *from_tokens {
+            tokens.clone()
+        } else {
+            PLAN_TOML.to_string()
+        };
+        let t = base.replacen(from, to, 1);
+        assert_ne!(t, base, "{cond}");
+        let e = Plan::parse(&t, "p.toml").expect_err(cond);
+        assert!(e.message.contains(msg), "{cond}: {}", e.message);
         o.put(&format!("plan_{cond}.toml"), t);
         o.expect_error(&format!("plan_{cond}"), desc, msg);
     }

@@ -27,7 +27,7 @@ use rootkey::encoding::time::UtcTime;
 use rootkey::fsio;
 use rootkey::jcs;
 use rootkey::key::RootKey;
-use rootkey::manifest::Manifest;
+use rootkey::manifest::{Manifest, ShareEntry, TokenEntry};
 use rootkey::plan::Plan;
 use rootkey::transcript::event::{self, Event};
 use rootkey::transcript::{
@@ -90,6 +90,8 @@ pub fn sha_hex(b: &[u8]) -> String {
 
 /// The vector ceremony's files, as they are in `tests/vectors/`.
 pub struct Inputs {
+    /// The plan's file name, as the header records it.
+    pub plan_file: &'static str,
     pub plan: Plan,
     pub root_pem: Vec<u8>,
     pub root: RootCert,
@@ -99,19 +101,23 @@ pub struct Inputs {
 
 impl Inputs {
     pub fn read() -> Inputs {
+        Inputs::read_from(PLAN_FILE, "manifest_valid.json")
+    }
+
+    /// The ceremony of plan `plan_file` and manifest `manifest_file` (both in `tests/vectors/`).
+    pub fn read_from(plan_file: &'static str, manifest_file: &str) -> Inputs {
         let read = |n: &str| fs::read(dir().join(n)).unwrap_or_else(|e| panic!("{n}: {e}"));
-        let plan_bytes = read(PLAN_FILE);
+        let plan_bytes = read(plan_file);
         let plan =
-            Plan::parse(std::str::from_utf8(&plan_bytes).expect("utf-8"), PLAN_FILE).expect("plan");
+            Plan::parse(std::str::from_utf8(&plan_bytes).expect("utf-8"), plan_file).expect("plan");
         let root_pem = read("cert_valid.pem");
         let root = RootCert::from_pem(&root_pem, "cert_valid.pem").expect("root");
-        let manifest_bytes = read("manifest_valid.json");
-        let manifest = Manifest::from_json(&manifest_bytes, "manifest_valid.json").expect("json");
-        manifest
-            .verify(&root, "manifest_valid.json")
-            .expect("manifest");
+        let manifest_bytes = read(manifest_file);
+        let manifest = Manifest::from_json(&manifest_bytes, manifest_file).expect("json");
+        manifest.verify(&root, manifest_file).expect("manifest");
         assert_eq!(root.public_key_bytes(), root_key().public_key_bytes());
         Inputs {
+            plan_file,
             plan,
             root_pem,
             root,
@@ -173,11 +179,17 @@ fn record_generation(rec: &mut Recorder, inp: &Inputs, steps: Steps) {
         rec.record(tool, e).expect("step");
     }
     for e in &inp.manifest.shares {
+        let mut file = format!("share-{:02}-{}.txt", e.index, fsio::slug(&e.holder));
+        if let Some(t) = &e.token {
+            rec.record(&[TOOL_ACTOR, &e.holder], token_written(e, t))
+                .expect("token-written");
+            file = t.payload_file.clone();
+        }
         rec.record(
             &[TOOL_ACTOR, &e.holder],
             event::ShareWritten {
                 envelope_sha256: e.envelope_sha256.clone(),
-                file: format!("share-{:02}-{}.txt", e.index, fsio::slug(&e.holder)),
+                file,
                 holder: e.holder.clone(),
                 index: e.index,
                 medium: e.medium,
@@ -201,8 +213,39 @@ fn record_generation(rec: &mut Recorder, inp: &Inputs, steps: Steps) {
     }
 }
 
+/// The `token-written` entry of a token share, from its manifest entry (the model and
+/// firmware are the vector token's: a YubiKey 5 with firmware 5.4.3).
+fn token_written(e: &ShareEntry, t: &TokenEntry) -> event::TokenWritten {
+    event::TokenWritten {
+        attestation: t
+            .attestation_sha256
+            .as_ref()
+            .map(|a| event::TokenAttestation {
+                certificate_sha256: a.clone(),
+                intermediate_sha256: sha_hex(
+                    format!("vector attestation intermediate {}", t.serial).as_bytes(),
+                ),
+                pin_policy: Some(3),
+                root_subject: "CN=Yubico PIV Root CA Serial 263751".into(),
+            }),
+        firmware: "5.4.3".into(),
+        holder: e.holder.clone(),
+        index: e.index,
+        key_ref: t.key_ref.clone(),
+        label: t.label.clone(),
+        location: t.location.clone(),
+        medium: e.medium,
+        model: "YubiKey 5".into(),
+        object_id: t.object_id.clone(),
+        payload_file: t.payload_file.clone(),
+        payload_sha256: t.payload_sha256.clone(),
+        public_key: t.public_key.clone(),
+        serial: t.serial.clone(),
+    }
+}
+
 fn plan_header(inp: &Inputs, kind: Kind) -> HeaderInfo {
-    ceremony::plan_header(&inp.plan, PLAN_FILE, kind, CEREMONY_ID, preflight())
+    ceremony::plan_header(&inp.plan, inp.plan_file, kind, CEREMONY_ID, preflight())
 }
 
 /// The generation transcript, sealed by `seal_key`.
@@ -529,6 +572,7 @@ pub fn transcript(o: &mut Out) {
     crate::gen_transcript_gaps::gaps(o, &inp, &gen_bytes, &reh, &ab);
     crate::gen_transcript_agree::agree(o, &gen_bytes, &reh);
     crate::gen_transcript_signing::signing(o);
+    crate::gen_transcript_tokens::tokens(o);
 }
 
 /// Writes every `transcript_*` vector into `tests/vectors/` (they read the other vectors).

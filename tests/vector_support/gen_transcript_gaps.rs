@@ -78,7 +78,7 @@ pub fn gaps(o: &mut Out, inp: &Inputs, gen_bytes: &[u8], reh: &[u8], ab: &[u8]) 
         with_details(&gen_lines, 5, |d| d["medium"] = json!("vellum")),
         invalid(
             &format!(
-                "{from} with share-written 1's medium changed to \"vellum\", re-chained and re-sealed with the vector key: only \"text\" and \"paper\" are media."
+                "{from} with share-written 1's medium changed to \"vellum\", re-chained and re-sealed with the vector key: only \"text\", \"paper\", \"pkcs11\" and \"yubikey\" are media."
             ),
             "entry seq 5 (line 6): malformed: `details.medium` is not a known medium",
             "malformed",

@@ -152,6 +152,7 @@ pub fn build_vectors() -> Out {
     gen_envelope::envelope(&mut o, &cx);
     gen_envelope::rowcode(&mut o, &cx);
     gen_manifest::manifest(&mut o, &cx);
+    crate::gen_manifest_tokens::manifest_tokens(&mut o, &cx);
     gen_manifest::shareverify_and_combine(&mut o);
     gen_inputs::filename(&mut o);
     gen_manifest::jcs(&mut o);

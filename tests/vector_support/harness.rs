@@ -190,7 +190,34 @@ pub fn extension_json(e: &x509_cert::ext::Extension) -> Value {
 
 /// One plan holder as it appears in a `plan` expectation.
 pub fn holder_json(h: &rootkey::plan::Holder) -> Value {
-    json!({"name": h.name, "role": h.role, "medium": h.medium.as_str()})
+    use rootkey::plan::TokenSpec;
+    let mut v = json!({"name": h.name, "role": h.role, "medium": h.medium.as_str()});
+    // The token table as checked: every key given, a YubiKey's slot also when defaulted.
+    let mut t = serde_json::Map::new();
+    match &h.token {
+        None => return v,
+        Some(TokenSpec::Pkcs11 {
+            module,
+            label,
+            serial,
+        }) => {
+            t.insert("module".into(), json!(module.display().to_string()));
+            if let Some(l) = label {
+                t.insert("label".into(), json!(l));
+            }
+            if let Some(s) = serial {
+                t.insert("serial".into(), json!(s));
+            }
+        }
+        Some(TokenSpec::Yubikey { serial, slot }) => {
+            if let Some(s) = serial {
+                t.insert("serial".into(), json!(s.to_string()));
+            }
+            t.insert("slot".into(), json!(format!("{slot:02x}")));
+        }
+    }
+    v["token"] = Value::Object(t);
+    v
 }
 
 /// Share files as `combine` sources.

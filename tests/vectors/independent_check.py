@@ -737,11 +737,15 @@ def parse_plan(b):
     n = typed(doc["quorum"]["shares"], int, 0, 255)
     holders = typed(doc["holders"], list)
     for h in holders:
-        exact_keys(h, ["name", "role", "medium"], [], "[[holders]]")
+        exact_keys(h, ["name", "role", "medium"], ["token"], "[[holders]]")
         typed(h["name"], str)
         typed(h["role"], str)
-        if h["medium"] != "text":
+        if h["medium"] not in ("text", "paper", "pkcs11", "yubikey"):
             raise Reject(f"unknown variant `{h['medium']}`")
+        if "token" in h:
+            exact_keys(h["token"], [], ["module", "label", "serial", "slot"], "[holders.token]")
+            for v in h["token"].values():
+                typed(v, str)
     check_k_n(k, n)
     if len(holders) != n:
         raise Reject(f"shares = {n} but {len(holders)} holders are listed")
@@ -752,7 +756,43 @@ def parse_plan(b):
             raise Reject(f"holder {i + 1} has an empty name")
         if any(o["name"] == h["name"] for o in holders[:i]):
             raise Reject("are both named")
+    for h in holders:
+        check_token_table(h)
     return doc
+
+
+def check_token_table(h):
+    """formats.md, "Ceremony plan", token media: the [holders.token] table of one holder."""
+    medium, t = h["medium"], h.get("token")
+    if medium in ("text", "paper"):
+        if t is not None:
+            raise Reject("which takes no token table")
+        return
+    if t is None:
+        raise Reject("but no [holders.token] table")
+    own = {"pkcs11": ("module", "label", "serial"), "yubikey": ("serial", "slot")}[medium]
+    for k in ("module", "label", "serial", "slot"):
+        if k in t and k not in own:
+            raise Reject(f"`{k}` is not a key of a {medium} token")
+    if medium == "pkcs11":
+        if "module" not in t:
+            raise Reject("needs `module`")
+        if not t["module"].startswith("/"):
+            raise Reject("is not an absolute path")
+        for k in ("label", "serial"):
+            if k in t and not (1 <= len(t[k]) <= 64 and t[k].strip() == t[k]):
+                raise Reject("must be 1 to 64 characters without outer spaces")
+        if "label" not in t and "serial" not in t:
+            raise Reject("needs `label` or `serial` (or both) to choose the token")
+    else:
+        serial = t.get("serial")
+        if serial is not None and not (serial.isascii() and serial.isdigit() and int(serial) < 2**32):
+            raise Reject("is not a YubiKey serial")
+        slot = t.setdefault("slot", "82")
+        if not (len(slot) == 2 and all(c in "0123456789abcdefABCDEF" for c in slot)
+                and (0x82 <= int(slot, 16) <= 0x95 or int(slot, 16) == 0x9D)):
+            raise Reject("is not a slot for a share key")
+        t["slot"] = slot.lower()
 
 
 def parse_profile(b):
@@ -823,14 +863,24 @@ def parse_manifest(b):
             elif t is bool:
                 if not isinstance(v, bool):
                     raise Reject("invalid type")
+            elif t == "str?":
+                if v is not None and not isinstance(v, str):
+                    raise Reject("invalid type")
+            elif t is dict and v is None:
+                raise Reject("invalid type: null")
             elif not isinstance(v, t) or isinstance(v, bool):
                 raise Reject("invalid type")
 
+    token = {"serial": str, "label": str, "key_ref": str, "location": str, "object_id": "str?",
+             "payload_file": str, "payload_sha256": str, "public_key": str,
+             "attestation_sha256": "str?"}
     members(m, spec)
     for k, want in sub.items():
         members(m[k], want)
     for e in m["shares"]:
-        members(e, entry)
+        members(e, dict(entry, **({"token": dict} if "token" in e else {})))
+        if "token" in e:
+            members(e["token"], token)
     if m["format"] != "rootkey-share-manifest-v1":
         raise Reject(f"format \"{m['format']}\" is not")
     k, n = m["threshold"], m["shares_total"]
@@ -852,9 +902,72 @@ def parse_manifest(b):
             raise Reject(f"share entry {i + 1} has index {e['index']}, expected {i + 1}")
         if not is_hex(e["envelope_sha256"], 64):
             raise Reject("envelope_sha256 must be 64 lowercase hex digits")
-        if e["medium"] not in ("text", "paper"):
+        if e["medium"] not in ("text", "paper", "pkcs11", "yubikey"):
             raise Reject(f"share {e['index']}: medium {json.dumps(e['medium'])} is not a known medium")
+        is_token = e["medium"] in ("pkcs11", "yubikey")
+        if is_token and "token" not in e:
+            raise Reject(f"share {e['index']}: medium \"{e['medium']}\" needs a `token` member")
+        if not is_token and "token" in e:
+            raise Reject(f"share {e['index']}: medium \"{e['medium']}\" takes no `token` member")
+        if is_token:
+            check_manifest_token(e["index"], e["medium"], e["token"])
     return m
+
+
+def unsafe_char(c):
+    """formats.md, "Unsafe characters"."""
+    o = ord(c)
+    return (o < 0x20 or 0x7F <= o <= 0x9F or o in (0xAD, 0x61C, 0x180E, 0xFEFF)
+            or 0x200B <= o <= 0x200F or 0x202A <= o <= 0x202E or 0x2060 <= o <= 0x2064
+            or 0x2066 <= o <= 0x2069)
+
+
+def check_manifest_token(index, medium, t):
+    """formats.md, "Share manifest v1", the `token` object (Reading step 3, in its order)."""
+    def bad(field, rule):
+        raise Reject(f"share {index}: token.{field} {rule}")
+
+    def hexes(s, lo, hi):
+        return isinstance(s, str) and lo <= len(s) <= hi and len(s) % 2 == 0 and \
+            all(c in "0123456789abcdef" for c in s)
+
+    serial = t["serial"]
+    if not (1 <= len(serial) <= 64 and all(0x20 <= ord(c) <= 0x7E for c in serial)
+            and serial.strip() == serial):
+        bad("serial", "must be 1 to 64 printable ASCII characters")
+    if len(t["label"]) > 64 or any(unsafe_char(c) for c in t["label"]):
+        bad("label", "must be at most 64 characters")
+    if not hexes(t["key_ref"], 2, 128):
+        bad("key_ref", "must be 2 to 128 lower-case hex digits")
+    if t["location"] not in ("token+file", "file"):
+        bad("location", "must be \"token+file\" or \"file\"")
+    file_only = t["location"] == "file"
+    if file_only and t["object_id"] is not None:
+        bad("object_id", "must be null for location \"file\"")
+    if not file_only and t["object_id"] is None:
+        bad("object_id", "must be hex for location \"token+file\"")
+    if not file_only and not hexes(t["object_id"], 2, 128):
+        bad("object_id", "must be 2 to 128 lower-case hex digits")
+    f = t["payload_file"]
+    if f in ("", ".", "..") or "/" in f or len(f.encode()) > 255 or any(unsafe_char(c) for c in f):
+        bad("payload_file", "must be a bare file name")
+    if not is_hex(t["payload_sha256"], 64):
+        bad("payload_sha256", "must be 64 lower-case hex digits")
+    if not is_hex(t["public_key"], 130) or not t["public_key"].startswith("04"):
+        bad("public_key", "must be 130 lower-case hex digits starting 04")
+    att = t["attestation_sha256"]
+    if medium == "yubikey" and not is_hex(att, 64):
+        bad("attestation_sha256", "must be 64 lower-case hex digits for a yubikey share")
+    if medium == "pkcs11" and att is not None:
+        bad("attestation_sha256", "must be null for a pkcs11 share")
+    if medium == "yubikey":
+        slot = int(t["key_ref"], 16)
+        if len(t["key_ref"]) != 2 or not (0x82 <= slot <= 0x95 or slot == 0x9D):
+            bad("key_ref", "must be a PIV slot for a yubikey share")
+        o = t["object_id"]
+        oid = int(o, 16) if o is not None and len(o) == 6 else None
+        if file_only or oid is None or not 0x5F0000 <= oid <= 0x5FFFFF or oid in (0x5FC109, 0x5FFF00):
+            bad("object_id", "must be a PIV data object for a yubikey share")
 
 
 def signed_bytes(m):

@@ -52,7 +52,8 @@ NO_PLAN = ("quorum-check", "rotation", "crl")
 ISSUED_FILES = {"rotation": ("intermediate.pem", "intermediate-chain.pem"),
                 "crl": ("root.crl", "root.crl.pem")}
 MAX_INTERMEDIATE_DAYS, MAX_CRL_DAYS = 8 * 365 + 2, 366
-MEDIA = ("text", "paper")          # share-written.medium
+MEDIA = ("text", "paper", "pkcs11", "yubikey")  # share-written.medium
+TOKEN_MEDIA = ("pkcs11", "yubikey")               # token-written.medium
 MAX_LISTED = 256                   # crl-prepared lists at most this many revocations in full
 
 
@@ -497,14 +498,61 @@ class Script:
         self.need(i, d["subsets_checked"] == math.comb(self.n, self.k),
                   "shares-split: subsets_checked is not C(shares, threshold)", "malformed")
 
+    def step_token_written(self, index, h):
+        """`token-written` ("Generation"): a token holder's entry just before their
+        share-written. Its members' forms, then the rules between members (malformed), then
+        its place (script)."""
+        hexr = lambda v: hexn(None)(v) and len(v) <= 128  # noqa: E731
+        short = lambda v: STR(v) and len(v) <= 64 and not unsafe(v)  # noqa: E731
+        att = obj({"certificate_sha256": HEX64, "intermediate_sha256": HEX64,
+                   "pin_policy": lambda v: v is None or (NAT(v) and v <= 255),
+                   "root_subject": NAME})
+        i, d = self.take("token-written", {
+            "attestation": lambda v: v is None or att(v), "firmware": short, "holder": NAME,
+            "index": NAT, "key_ref": hexr, "label": short,
+            "location": IS("token+file", "file"), "medium": IS(*TOKEN_MEDIA), "model": short,
+            "object_id": lambda v: v is None or hexr(v), "payload_file": FILE,
+            "payload_sha256": HEX64, "public_key": lambda v: hexn(130)(v) and v[:2] == "04",
+            "serial": lambda v: STR(v) and 1 <= len(v) <= 64 and v.strip() == v and all(
+                0x20 <= ord(c) <= 0x7E for c in v)}, None)
+        file_only = d["location"] == "file"
+        self.need(i, (d["object_id"] is None) == file_only,
+                  "token-written: object_id must be null exactly for location file", "malformed")
+        yubikey = d["medium"] == "yubikey"
+        self.need(i, (d["attestation"] is not None) == yubikey,
+                  "token-written: attestation is an object exactly for a yubikey", "malformed")
+        if yubikey:
+            slot = int(d["key_ref"], 16)
+            self.need(i, len(d["key_ref"]) == 2 and (0x82 <= slot <= 0x95 or slot == 0x9D),
+                      "token-written: key_ref is not a PIV slot", "malformed")
+            o = d["object_id"]
+            oid = int(o, 16) if o is not None and len(o) == 6 else None
+            self.need(i, oid is not None and 0x5F0000 <= oid <= 0x5FFFFF
+                      and oid not in (0x5FC109, 0x5FFF00),
+                      "token-written: object_id is not a PIV data object", "malformed")
+        self.need(i, d["index"] == index, f"token-written: expected index {index}")
+        self.need(i, d["holder"] == h["name"], f"token-written: expected holder {h['name']!r}")
+        self.need(i, self.e[i]["actors"] == ["rootkey", h["name"]],
+                  f"token-written: actors must be {['rootkey', h['name']]}")
+        return d
+
     def step_share_written(self):
         for index in range(1, self.n + 1):
             h = self.holders[index]
+            token = self.step_token_written(index, h) if self.peek("token-written") else None
             i, d = self.take("share-written", {"envelope_sha256": HEX64, "file": FILE,
                                                "holder": NAME, "index": NAT, "medium": IS(*MEDIA),
                                                "role": STR}, ["rootkey", h["name"]])
             self.need(i, (d["index"], d["holder"], d["role"]) == (index, h["name"], h["role"]),
                       f"share-written: expected index {index} for {h['name']!r} ({h['role']})")
+            if token is None:
+                self.need(i, d["medium"] not in TOKEN_MEDIA,
+                          "share-written: a token share without its token-written just before")
+            else:
+                self.need(i, d["medium"] == token["medium"],
+                          "share-written: medium differs from its token-written")
+                self.need(i, d["file"] == token["payload_file"],
+                          "share-written: file is not the token-written payload_file")
             self.written[index] = d["envelope_sha256"]
             self.envelopes.append((i, index, d["envelope_sha256"]))
 

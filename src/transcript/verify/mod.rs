@@ -18,6 +18,7 @@ mod script;
 mod signing;
 #[cfg(test)]
 mod tests;
+mod token;
 
 pub use chain::verify_chain;
 use chain::{check_chain, parse_lines};

@@ -258,6 +258,7 @@ pub(super) fn script_steps<'a>(
         }
         d.str("subject")?;
         for idx in 1..=n {
+            let token = super::token::token_written(cur, h, idx)?;
             let e = step!(cur, Action::ShareWritten, "one per holder, in plan order");
             let d = D::of(e);
             d.keys(event::ShareWritten::MEMBERS)?;
@@ -288,14 +289,15 @@ pub(super) fn script_steps<'a>(
             facts
                 .envelopes
                 .push((e, idx, d.hex_str("envelope_sha256")?));
-            d.file("file")?;
+            let file = d.file("file")?;
             // The media a share is written to (docs/formats.md, "Ceremony plan").
-            if Medium::parse(d.name("medium")?).is_none() {
+            let Some(medium) = Medium::parse(d.name("medium")?) else {
                 return Err(d.err(
                     "medium",
                     &format!("is not a known medium ({})", Medium::listed_bare()),
                 ));
-            }
+            };
+            super::token::check_share_written(e, idx, medium, file, token.as_ref())?;
         }
         for file in ["root.pem", "manifest.json"] {
             let e = step!(cur, Action::ArtifactWritten, "root.pem, then manifest.json");
