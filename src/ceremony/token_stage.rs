@@ -12,7 +12,7 @@ use std::path::Path;
 
 use super::flow::Run;
 use crate::console::{Channel, Question};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::fsio;
 use crate::manifest::TokenEntry;
 use crate::plan::{Holder, TokenSpec};
@@ -112,16 +112,17 @@ fn open(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<Found> {
             let sel = match (label, serial) {
                 (_, Some(s)) => Selector::Serial(s.clone()),
                 (Some(l), None) => Selector::Label(l.clone()),
-                (None, None) => return Err(Error::operator("the plan names no token")),
+                (None, None) => return Err(Error::new(Kind::Plan, "the plan names no token")),
             };
             let mut token = m.open(&sel)?;
             let name = token.name().clone();
             if let Some(l) = label
                 && name.label != *l
             {
-                return Err(Error::operator(format!(
-                    "{name} is not labelled \"{l}\" as the plan says for holder {index}"
-                ))
+                return Err(Error::new(
+                    Kind::TokenNotFound,
+                    format!("{name} is not labelled \"{l}\" as the plan says for holder {index}"),
+                )
                 .hint("present the token the plan names, or correct the plan"));
             }
             let info = token.info()?;
@@ -147,7 +148,7 @@ fn open(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<Found> {
                         "YubiKey management key, 48 hex digits (hidden; an empty line uses the PIN-protected key on the card): ",
                         64,
                     )
-                    .map_err(|e| Error::operator(format!("the management key: {e}")))?;
+                    .map_err(|e| Error::from(e).context("the management key"))?;
                 management_key(typed)?
             };
             let mut token = PivToken::open(PivOptions {
@@ -175,10 +176,13 @@ fn management_key(typed: crate::secret::SecretBytes) -> Result<ManagementKey> {
         return Ok(ManagementKey::PinProtected);
     }
     if !matches!(t.len(), 32 | 48 | 64) || !t.iter().all(u8::is_ascii_hexdigit) {
-        return Err(Error::operator(format!(
-            "the management key must be 32, 48 or 64 hex digits (3DES: 48), not {} characters",
-            t.len()
-        ))
+        return Err(Error::new(
+            Kind::TypedValue,
+            format!(
+                "the management key must be 32, 48 or 64 hex digits (3DES: 48), not {} characters",
+                t.len()
+            ),
+        )
         .hint("type the YubiKey's management key, or an empty line for the PIN-protected one"));
     }
     let mut key = crate::secret::SecretBytes::zeroed(t.len() / 2)?;
@@ -241,8 +245,10 @@ pub fn write_token(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<TokenEntry> 
     let (mut opened, backend, key, object, info) = open(run, job)?;
     let name = opened.token().name().clone();
     if info.pin_tries.is_locked() {
-        return Err(Error::operator(format!("{name}: {}", info.pin_tries))
-            .hint("unblock the PIN with the token's SO PIN, then run the ceremony again"));
+        return Err(
+            Error::new(Kind::PinBlocked, format!("{name}: {}", info.pin_tries))
+                .hint("unblock the PIN with the token's SO PIN, then run the ceremony again"),
+        );
     }
     run.console().tell(
         Channel::Err,
@@ -255,9 +261,10 @@ pub fn write_token(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<TokenEntry> 
             "One PIN try is left: a wrong PIN blocks the token. Type TRY to enter the PIN, anything else to stop: ",
         )?;
         if go.trim() != "TRY" {
-            return Err(Error::operator(format!(
-                "{name}: one PIN try left; the holder did not confirm a try"
-            ))
+            return Err(Error::new(
+                Kind::Cancelled,
+                format!("{name}: one PIN try left; the holder did not confirm a try"),
+            )
             .hint("unblock or reset the PIN first, then run the ceremony again"));
         }
     }
@@ -271,7 +278,7 @@ pub fn write_token(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<TokenEntry> 
             &format!("PIN of {name} (hidden): "),
             MAX_PIN,
         )
-        .map_err(|e| Error::operator(format!("the PIN of {name}: {e}")))?;
+        .map_err(|e| Error::from(e).context(format!("the PIN of {name}")))?;
     let token = opened.token();
     token.login(&pin)?;
     drop(pin);
@@ -292,7 +299,8 @@ pub fn write_token(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<TokenEntry> 
     let attestation = match (&mut opened, job.piv_root) {
         (Opened::Piv(t), Some(root)) => Some(t.attest(&key, root)?),
         (Opened::Piv(_), None) => {
-            return Err(Error::operator(
+            return Err(Error::new(
+                Kind::Argument,
                 "a YubiKey holder needs --piv-attestation-root",
             ));
         }
