@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 
 use common::{INPUT, generate_run, repo_path, s};
 
-/// The real plan: holders 3–5 on paper, not a rehearsal.
+/// A real plan without tokens (`tests/fixtures/real-text-paper-plan.toml`): holders 3–5 on
+/// paper, not a rehearsal.
 fn plan() -> PathBuf {
-    repo_path("ceremony-scripts/root-generation.toml")
+    repo_path("tests/fixtures/real-text-paper-plan.toml")
 }
 
 /// A temporary directory on the build's own disk (never RAM-backed on the machines that

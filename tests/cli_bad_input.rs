@@ -144,7 +144,7 @@ fn out_directory_holding_a_ceremony_is_refused() {
             &format!("--out {}: already holds a ceremony", s(&dir)),
             "nothing was written",
         ]);
-    let plan = repo_path("ceremony-scripts/root-generation.toml");
+    let plan = repo_path("tests/fixtures/real-text-paper-plan.toml");
     for out in [&dir, &partial] {
         generate_run(&plan, out, &[])
             .code(INPUT)
@@ -232,10 +232,10 @@ fn plan_with_other_mistakes_is_refused() {
 
 #[test]
 fn allow_unlocked_memory_is_refused_for_real_ceremonies() {
-    // The real plan has paper shards: RAM-backed output.
+    // A real plan (the fixture, no tokens) with paper shards: RAM-backed output.
     let t = tempfile::tempdir_in("/dev/shm").unwrap();
     let out = t.path().join("out");
-    let plan = repo_path("ceremony-scripts/root-generation.toml");
+    let plan = repo_path("tests/fixtures/real-text-paper-plan.toml");
     let r = generate_run(&plan, &out, &["--allow-unlocked-memory"]);
     r.code(INPUT).single_error().stderr_has(&[
         "--allow-unlocked-memory is only allowed for rehearsal plans",

@@ -114,9 +114,10 @@ fn rehearse_writes_a_complete_marked_ceremony() {
 
 #[test]
 fn generate_with_the_real_plan_then_verify_and_combine() {
-    // The real plan prints holders 3–5 on paper: shard PDFs must go to a RAM-backed directory.
+    // A real plan (the fixture: no tokens) prints holders 3–5 on paper: shard PDFs must go to
+    // a RAM-backed directory.
     let t = tempfile::tempdir_in("/dev/shm").unwrap();
-    let plan = repo_path("ceremony-scripts/root-generation.toml");
+    let plan = repo_path("tests/fixtures/real-text-paper-plan.toml");
     let (c, r) = Ceremony::generate(&plan, &t.path().join("ceremony"));
     r.stdout_has(&["Split 3-of-5", "all 10 subsets"])
         .stdout_lacks(&["REHEARSAL"]);

@@ -1,9 +1,10 @@
-//! Paper shards through the real binary, with outside oracles: `rootkey generate` with the
-//! real plan (holders 3–5 on paper) writes one-page shard PDFs to a RAM-backed directory; each
-//! page rendered by `pdftoppm` decodes with `zbarimg` to the share that the root-signed
-//! manifest lists; a quorum presents two paper shards as photos (`--qr-image`) and one text
-//! share; persistent output is refused (unless allowed, and then recorded); `--print-to`
-//! pipes the PDFs to `lp` without writing them; `rootkey paper wipe` removes them.
+//! Paper shards through the real binary, with outside oracles: `rootkey generate` with a
+//! real plan (`tests/fixtures/real-text-paper-plan.toml`: holders 3–5 on paper) writes
+//! one-page shard PDFs to a RAM-backed directory; each page rendered by `pdftoppm` decodes
+//! with `zbarimg` to the share that the root-signed manifest lists; a quorum presents two
+//! paper shards as photos (`--qr-image`) and one text share; persistent output is refused
+//! (unless allowed, and then recorded); `--print-to` pipes the PDFs to `lp` without writing
+//! them; `rootkey paper wipe` removes them.
 
 mod common;
 
@@ -18,7 +19,7 @@ use tempfile::TempDir;
 use common::{INPUT, generate_run, repo_path, rootkey};
 
 fn plan() -> PathBuf {
-    repo_path("ceremony-scripts/root-generation.toml")
+    repo_path("tests/fixtures/real-text-paper-plan.toml")
 }
 
 fn pdfs(dir: &Path) -> Vec<PathBuf> {

@@ -47,8 +47,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Run a generation ceremony from a plan: new root key, root.pem, shares, manifest.json
     #[command(after_help = "Examples:\n  \
-        rootkey generate --plan ceremony-scripts/root-generation.toml --out /media/ceremony-2026\n  \
-        rootkey generate --plan ceremony-scripts/root-generation.toml --profile templates/root.toml --dice --out ./out")]
+        rootkey generate --plan ceremony-scripts/root-generation.toml --piv-attestation-root piv-attestation-ca.pem --out /dev/shm/ceremony-2026\n  \
+        rootkey generate --plan ceremony-scripts/root-generation.toml --piv-attestation-root piv-attestation-ca.pem --profile templates/root.toml --dice --out /dev/shm/root-2026")]
     Generate(generate::GenerateArgs),
     /// Full rehearsal with a throwaway key: generate with the bundled rehearsal plan, then
     /// rebuild from 3 of the 5 shares

@@ -27,9 +27,9 @@ fn actions(t: &Path) -> Vec<String> {
 
 #[test]
 fn generation_and_quorum_check_transcripts_are_sealed() {
-    // The real plan has paper shards: RAM-backed output.
+    // A real plan (the fixture, no tokens) with paper shards: RAM-backed output.
     let t = tempfile::tempdir_in("/dev/shm").unwrap();
-    let plan = repo_path("ceremony-scripts/root-generation.toml");
+    let plan = repo_path("tests/fixtures/real-text-paper-plan.toml");
     let dir = t.path().join("gen");
     let (c, _) = Ceremony::generate(&plan, &dir);
     let tr = dir.join("transcript.jsonl");
