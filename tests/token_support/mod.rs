@@ -19,12 +19,35 @@ pub const SERIAL: u32 = 13371337;
 /// The emulator's PIN and PUK.
 pub const PIN: &[u8] = b"123456";
 
-/// One vpcd socket: cards run one at a time across the tests of a binary.
+/// One vpcd socket: cards run one at a time across the tests of a binary (this mutex) and
+/// across test processes, e.g. two checkouts testing at once (an exclusive `flock` on a file
+/// in the temporary directory, which the kernel releases when the holder exits).
 static VPCD: Mutex<()> = Mutex::new(());
 
-/// Holds vpcd for a test that needs the reader empty.
-pub fn vpcd_lock() -> MutexGuard<'static, ()> {
-    VPCD.lock().unwrap_or_else(|p| p.into_inner())
+/// vpcd held by one test: the reader is ours until this is dropped.
+pub struct VpcdLock {
+    _file: std::fs::File,
+    _guard: MutexGuard<'static, ()>,
+}
+
+/// Holds vpcd for a test that needs the reader (waits while another test, in this process or
+/// another, holds it).
+pub fn vpcd_lock() -> VpcdLock {
+    let guard = VPCD.lock().unwrap_or_else(|p| p.into_inner());
+    let path = std::env::temp_dir().join("rootkey-tests-vpcd.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    // flock(2): blocks until the other holder drops it or exits.
+    file.lock()
+        .unwrap_or_else(|e| panic!("locking {}: {e}", path.display()));
+    VpcdLock {
+        _file: file,
+        _guard: guard,
+    }
 }
 
 fn script() -> PathBuf {
@@ -131,14 +154,14 @@ pub struct PivCard {
     /// The state file (kept across restarts) and the test CA certificate.
     pub state: PathBuf,
     pub ca: PathBuf,
-    _guard: MutexGuard<'static, ()>,
+    _lock: VpcdLock,
 }
 
 impl PivCard {
     /// Starts the card whose state lives in `dir` (created on first start).
     pub fn start(dir: &Path, opts: &CardOptions) -> PivCard {
         let ctx = require_pcscd();
-        let guard = VPCD.lock().unwrap_or_else(|p| p.into_inner());
+        let lock = vpcd_lock();
         // A card left by a crashed test would answer in our place.
         assert!(
             !card_present(&ctx),
@@ -161,7 +184,7 @@ impl PivCard {
             ctx,
             state,
             ca,
-            _guard: guard,
+            _lock: lock,
         };
         card.wait_present();
         card
