@@ -182,6 +182,16 @@ fn two_holders_on_softhsm_tokens_type_their_pins_and_get_proven_payloads() {
                     s.text
                 );
             }
+            // The token holders' instructions and prompts fit an 80-column terminal.
+            let before_summary = s.text.split("Generated root key").next().unwrap();
+            for line in before_summary.lines() {
+                let line = line.trim_end_matches('\r');
+                assert!(
+                    line.chars().count() <= 80,
+                    "{} columns: {line:?}",
+                    line.chars().count()
+                );
+            }
             // The manifest verifies (rootkey and the independent verifier) and lists both.
             let root =
                 RootCert::from_pem(&fs::read(out.join("root.pem")).unwrap(), "root.pem").unwrap();

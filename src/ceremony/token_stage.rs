@@ -12,6 +12,7 @@ use std::path::Path;
 
 use super::flow::Run;
 use crate::console::{Channel, Question};
+use crate::console::{SCREEN_COLUMNS, wrap};
 use crate::error::{Error, Kind, Result};
 use crate::fsio;
 use crate::manifest::TokenEntry;
@@ -141,11 +142,16 @@ fn open(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<Found> {
             let management_key = if job.rehearsal {
                 ManagementKey::FactoryDefault
             } else {
+                run.console().tell(
+                    Channel::Err,
+                    "the holder's instructions",
+                    "Type the YubiKey's management key (48 hex digits), or press Enter alone to\nuse the PIN-protected management key stored on the card.\n",
+                )?;
                 let typed = run
                     .console()
                     .ask_secret(
                         &Question::TokenManagementKey { holder: index },
-                        "YubiKey management key, 48 hex digits (hidden; an empty line uses the PIN-protected key on the card): ",
+                        "YubiKey management key (hidden): ",
                         64,
                     )
                     .map_err(|e| Error::from(e).context("the management key"))?;
@@ -237,9 +243,12 @@ pub fn write_token(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<TokenEntry> 
     run.console().tell(
         Channel::Err,
         "the holder's instructions",
-        &format!(
-            "Holder {index} ({}): insert your {want}. You will type its user PIN; the share is sealed to a key generated on the token, stored on it and in the payload file {}.\n",
-            h.name, job.file
+        &wrap(
+            &format!(
+                "Holder {index} ({}): insert your {want}. You will type its user PIN; the share is sealed to a key generated on the token, stored on it and in the payload file {}.\n",
+                h.name, job.file
+            ),
+            SCREEN_COLUMNS,
         ),
     )?;
     let (mut opened, backend, key, object, info) = open(run, job)?;
@@ -253,12 +262,17 @@ pub fn write_token(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<TokenEntry> 
     run.console().tell(
         Channel::Err,
         "the token's PIN state",
-        &format!("{name}: {}.\n", info.pin_tries),
+        &wrap(&format!("{name}: {}.\n", info.pin_tries), SCREEN_COLUMNS),
     )?;
     if info.pin_tries.is_final() {
+        run.console().tell(
+            Channel::Err,
+            "the holder's instructions",
+            "One PIN try is left: a wrong PIN blocks the token.\n",
+        )?;
         let go = run.console().ask_line(
             &Question::TokenFinalTry { holder: index },
-            "One PIN try is left: a wrong PIN blocks the token. Type TRY to enter the PIN, anything else to stop: ",
+            "Type TRY to enter the PIN, anything else to stop: ",
         )?;
         if go.trim() != "TRY" {
             return Err(Error::new(
@@ -284,12 +298,20 @@ pub fn write_token(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<TokenEntry> 
     drop(pin);
     let mut existing = ExistingKey::Refuse;
     if token.public_key(&key).is_ok() {
+        run.console().tell(
+            Channel::Err,
+            "the holder's instructions",
+            &wrap(
+                &format!(
+                    "{name} already holds a key \"{}\". Type REPLACE to replace it (anything sealed to it can no longer be read).\n",
+                    hex_or_text(&key.0)
+                ),
+                SCREEN_COLUMNS,
+            ),
+        )?;
         let answer = run.console().ask_line(
             &Question::TokenReplaceKey { holder: index },
-            &format!(
-                "{name} already holds a key \"{}\". Type REPLACE to replace it (anything sealed to it can no longer be read), anything else to stop: ",
-                hex_or_text(&key.0)
-            ),
+            "Type REPLACE to replace the key, anything else to stop: ",
         )?;
         if answer.trim() == "REPLACE" {
             existing = ExistingKey::ReplaceWithConsent;
@@ -377,12 +399,12 @@ pub fn write_token(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<TokenEntry> 
     run.console().tell(
         Channel::Err,
         "the holder's instructions",
-        &format!(
+        &wrap(&format!(
             "Holder {index} ({}): your share is on {name} and in {} (payload SHA-256 {}). Keep the token; the file is useless without it.\n",
             h.name,
             job.file,
             &entry.payload_sha256[..16]
-        ),
+        ), SCREEN_COLUMNS),
     )?;
     Ok(entry)
 }

@@ -127,6 +127,35 @@ pub enum Channel {
     Terminal,
 }
 
+/// Width of the operator's screen that every line rootkey writes to the terminal must fit.
+pub const SCREEN_COLUMNS: usize = 80;
+
+/// `text` broken at spaces so that no line is longer than `width` characters (a word longer
+/// than `width` stays whole on its own line); existing line breaks are kept. For instructions
+/// and questions shown at the terminal (`SCREEN_COLUMNS`).
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut col = 0;
+        for word in line.split(' ') {
+            let w = word.chars().count();
+            if col > 0 && col + 1 + w > width {
+                out.push('\n');
+                col = 0;
+            } else if col > 0 {
+                out.push(' ');
+                col += 1;
+            }
+            out.push_str(word);
+            col += w;
+        }
+    }
+    out
+}
+
 /// The step a ceremony enters, as its step list numbers it: what a guided runner shows as
 /// "Step 7/23 · Holder · Present your share" before the step's questions.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -337,6 +366,22 @@ mod tests {
             s.hint
                 .unwrap_or_default()
                 .contains("do not run the ceremony again")
+        );
+    }
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    #[test]
+    fn wrap_breaks_at_spaces_keeps_breaks_and_long_words() {
+        assert_eq!(super::wrap("aa bb cc\ndd", 5), "aa bb\ncc\ndd");
+        assert_eq!(super::wrap("a verylongword b", 4), "a\nverylongword\nb");
+        assert_eq!(super::wrap("fits\n", 80), "fits\n");
+        let long = "word ".repeat(40);
+        assert!(
+            super::wrap(&long, 80)
+                .lines()
+                .all(|l| l.chars().count() <= 80)
         );
     }
 }
