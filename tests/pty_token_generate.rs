@@ -26,60 +26,13 @@ use rootkey::secret::SecretBytes;
 use rootkey::token::Token;
 use rootkey::token::pkcs11::{Module, Selector};
 
-const CHILD_ENV: &str = "ROOTKEY_TEST_PTY_TOKEN_CHILD";
-const PIN: &str = "123456";
-const SO_PIN: &str = "65432100";
+mod softhsm_support;
 
-fn softhsm_module() -> PathBuf {
-    [
-        "/usr/lib/softhsm/libsofthsm2.so",
-        "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-        "/usr/lib64/softhsm/libsofthsm2.so",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.is_file())
-    .expect("SoftHSM2 is not installed: apt-get install softhsm2 (.ci/run does)")
-}
+use softhsm_support::{PIN, softhsm_module};
 
 /// Runs `body` in a child whose SoftHSM2 holds fresh tokens `alice-token` and `bob-token`.
 fn in_softhsm(test: &str, body: impl FnOnce()) {
-    if std::env::var(CHILD_ENV).as_deref() == Ok(test) {
-        body();
-        return;
-    }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pty-token-{test}"));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(dir.join("tokens")).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            dir.join("tokens").display()
-        ),
-    )
-    .unwrap();
-    for label in ["alice-token", "bob-token"] {
-        let out = Command::new("softhsm2-util")
-            .env("SOFTHSM2_CONF", &conf)
-            .args(["--init-token", "--free", "--label", label])
-            .args(["--pin", PIN, "--so-pin", SO_PIN])
-            .output()
-            .expect("softhsm2-util");
-        assert!(out.status.success(), "{out:?}");
-    }
-    let out = Command::new(std::env::current_exe().unwrap())
-        .env("SOFTHSM2_CONF", &conf)
-        .env(CHILD_ENV, test)
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "child for {test} failed");
-    assert!(stdout.contains("1 passed"), "the child did not run {test}");
-    let _ = fs::remove_dir_all(&dir);
+    softhsm_support::in_softhsm(test, &["alice-token", "bob-token"], body);
 }
 
 /// The rehearsal plan with holders 1 and 2 on the two SoftHSM2 tokens, 3–5 on text.

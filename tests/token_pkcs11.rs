@@ -14,7 +14,6 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use rootkey::error::{Kind, TokenPayloadFailure as F};
 use rootkey::secret::SecretBytes;
@@ -23,67 +22,17 @@ use rootkey::token::payload::{self, Header, Location};
 use rootkey::token::pkcs11::{Module, Selector};
 use rootkey::token::{Backend, ExistingKey, KeyRef, PinTries, Token};
 
-const CHILD_ENV: &str = "ROOTKEY_TEST_SOFTHSM_CHILD";
-const PIN: &str = "123456";
-const SO_PIN: &str = "65432100";
+mod softhsm_support;
 
-fn softhsm_module() -> PathBuf {
-    let candidates = [
-        "/usr/lib/softhsm/libsofthsm2.so",
-        "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-        "/usr/lib64/softhsm/libsofthsm2.so",
-    ];
-    candidates
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-        .expect("SoftHSM2 is not installed: apt-get install softhsm2 (.ci/run does)")
-}
+use softhsm_support::{PIN, softhsm_module};
 
-/// Runs `body` in a child process whose SoftHSM2 holds fresh tokens labelled `labels` (user
-/// PIN [`PIN`]).
+/// Runs `body` with SoftHSM2 loaded in a child holding fresh tokens `labels`
+/// ([`softhsm_support::in_softhsm`]).
 fn in_softhsm(test: &str, labels: &[&str], body: impl FnOnce(&Module)) {
-    if std::env::var(CHILD_ENV).as_deref() == Ok(test) {
+    softhsm_support::in_softhsm(test, labels, || {
         let module = Module::load(&softhsm_module()).expect("load SoftHSM2");
         body(&module);
-        return;
-    }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("softhsm-{test}"));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(dir.join("tokens")).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            dir.join("tokens").display()
-        ),
-    )
-    .unwrap();
-    for label in labels {
-        // softhsm2-util renumbers the slot after --init-token; tokens are found by label.
-        let out = Command::new("softhsm2-util")
-            .env("SOFTHSM2_CONF", &conf)
-            .args(["--init-token", "--free", "--label", label])
-            .args(["--pin", PIN, "--so-pin", SO_PIN])
-            .output()
-            .expect("softhsm2-util (apt-get install softhsm2; .ci/run does)");
-        assert!(out.status.success(), "{out:?}");
-    }
-    let out = Command::new(std::env::current_exe().unwrap())
-        .env("SOFTHSM2_CONF", &conf)
-        .env(CHILD_ENV, test)
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "child for {test} failed");
-    assert!(
-        stdout.contains("1 passed"),
-        "the child did not run {test}:\n{stdout}"
-    );
-    let _ = fs::remove_dir_all(&dir);
+    });
 }
 
 fn pin(s: &str) -> SecretBytes {

@@ -264,6 +264,25 @@ fn ec_point(v: &[u8]) -> Option<PublicPoint> {
     })
 }
 
+/// What the token says of itself (`C_GetTokenInfo`), as a [`TokenInfo`] named `name`.
+fn token_info(t: &cryptoki::slot::TokenInfo, name: TokenName, can_hold_data: bool) -> TokenInfo {
+    let fw = t.firmware_version();
+    TokenInfo {
+        backend: Backend::Pkcs11,
+        name,
+        manufacturer: t.manufacturer_id().trim().to_string(),
+        model: t.model().trim().to_string(),
+        firmware: format!("{}.{}", fw.major(), fw.minor()),
+        free_bytes: t.free_private_memory(),
+        pin_tries: PinTries::from_flags(
+            t.user_pin_count_low(),
+            t.user_pin_final_try(),
+            t.user_pin_locked(),
+        ),
+        can_hold_data,
+    }
+}
+
 impl Token for Pkcs11Token {
     fn name(&self) -> &TokenName {
         &self.name
@@ -274,21 +293,7 @@ impl Token for Pkcs11Token {
             .module
             .get_token_info(self.slot)
             .map_err(|e| ck(&self.name, "reading the token information", e))?;
-        let fw = t.firmware_version();
-        Ok(TokenInfo {
-            backend: Backend::Pkcs11,
-            name: self.name.clone(),
-            manufacturer: t.manufacturer_id().trim().to_string(),
-            model: t.model().trim().to_string(),
-            firmware: format!("{}.{}", fw.major(), fw.minor()),
-            free_bytes: t.free_private_memory(),
-            pin_tries: PinTries::from_flags(
-                t.user_pin_count_low(),
-                t.user_pin_final_try(),
-                t.user_pin_locked(),
-            ),
-            can_hold_data: self.can_hold_data,
-        })
+        Ok(token_info(&t, self.name.clone(), self.can_hold_data))
     }
 
     fn login(&mut self, pin: &SecretBytes) -> Result<()> {

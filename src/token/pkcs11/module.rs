@@ -7,9 +7,9 @@ use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
 use cryptoki::slot::Slot;
 
-use super::{Pkcs11Token, ck};
+use super::{Pkcs11Token, ck, token_info};
 use crate::error::{Error, Kind, Result};
-use crate::token::{Backend, PinTries, TokenInfo, TokenName};
+use crate::token::{TokenInfo, TokenName};
 
 /// Modules loaded by this process, by canonical path (loaded and initialised once).
 static LOADED: Mutex<Vec<(PathBuf, Pkcs11)>> = Mutex::new(Vec::new());
@@ -119,24 +119,11 @@ impl Module {
                 ),
             )
         })?;
-        let fw = t.firmware_version();
-        Ok(TokenInfo {
-            backend: Backend::Pkcs11,
-            name: TokenName {
-                label: t.label().trim().to_string(),
-                serial: t.serial_number().trim().to_string(),
-            },
-            manufacturer: t.manufacturer_id().trim().to_string(),
-            model: t.model().trim().to_string(),
-            firmware: format!("{}.{}", fw.major(), fw.minor()),
-            free_bytes: t.free_private_memory(),
-            pin_tries: PinTries::from_flags(
-                t.user_pin_count_low(),
-                t.user_pin_final_try(),
-                t.user_pin_locked(),
-            ),
-            can_hold_data: self.can_hold_data,
-        })
+        let name = TokenName {
+            label: t.label().trim().to_string(),
+            serial: t.serial_number().trim().to_string(),
+        };
+        Ok(token_info(&t, name, self.can_hold_data))
     }
 
     /// Opens a read-write session with the token `sel` names.
