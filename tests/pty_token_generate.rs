@@ -60,9 +60,9 @@ struct Screen {
     text: String,
 }
 
-/// Runs `rootkey generate` in a pty; at each token holder's hidden PIN prompt types the next
-/// of `pins` (once the terminal stopped echoing), and answers `lines` at visible prompts.
-fn generate(plan: &Path, out: &Path, pins: &[&str], lines: &[(&str, &str)]) -> Screen {
+/// `rootkey generate --plan PLAN --out OUT` in a pseudo-terminal (echo on, as a terminal
+/// starts), waiting up to a minute for each expected text.
+fn spawn_generate(plan: &Path, out: &Path) -> expectrl::session::OsSession {
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg("stty echo && exec \"$0\" \"$@\"")
@@ -73,6 +73,13 @@ fn generate(plan: &Path, out: &Path, pins: &[&str], lines: &[(&str, &str)]) -> S
         .arg(out);
     let mut session = Session::spawn(cmd).unwrap();
     session.set_expect_timeout(Some(Duration::from_secs(60)));
+    session
+}
+
+/// Runs `rootkey generate` in a pty; at each token holder's hidden PIN prompt types the next
+/// of `pins` (once the terminal stopped echoing), and answers `lines` at visible prompts.
+fn generate(plan: &Path, out: &Path, pins: &[&str], lines: &[(&str, &str)]) -> Screen {
+    let mut session = spawn_generate(plan, out);
     let mut text = Vec::new();
     for (prompt, answer) in lines {
         let got = session.expect(*prompt).unwrap();
@@ -156,24 +163,7 @@ fn two_holders_on_softhsm_tokens_type_their_pins_and_get_proven_payloads() {
                 out.join("root.pem")
             ));
             assert!(py.status.success(), "{py:?}");
-            let r = common::rootkey([
-                "transcript".as_ref(),
-                "verify".as_ref(),
-                out.join("transcript.jsonl").as_os_str(),
-                "--root".as_ref(),
-                out.join("root.pem").as_os_str(),
-            ]);
-            assert_eq!(r.code, 0, "{r:?}");
-            let py = Command::new("python3")
-                .arg(common::repo_path(
-                    "tests/vectors/independent_transcript_check.py",
-                ))
-                .arg(out.join("transcript.jsonl"))
-                .arg("--root")
-                .arg(out.join("root.pem"))
-                .output()
-                .unwrap();
-            assert!(py.status.success(), "{py:?}");
+            common::transcript_verifies_with_both(&out);
             let actions: Vec<String> = common::transcript_entries(&out.join("transcript.jsonl"))
                 .iter()
                 .map(|e| e["action"].as_str().unwrap().to_string())
@@ -282,16 +272,7 @@ fn an_existing_key_is_not_replaced_without_consent() {
 
 /// A generation where holder 1 types the PIN, then presses Enter at the consent prompt.
 fn generate_after_pin(plan: &Path, out: &Path) -> Screen {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty echo && exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_rootkey"))
-        .args(["generate", "--plan"])
-        .arg(plan)
-        .arg("--out")
-        .arg(out);
-    let mut session = Session::spawn(cmd).unwrap();
-    session.set_expect_timeout(Some(Duration::from_secs(60)));
+    let mut session = spawn_generate(plan, out);
     let mut text = Vec::new();
     let got = session.expect("(hidden): ").unwrap();
     text.extend_from_slice(got.as_bytes());

@@ -114,24 +114,7 @@ fn a_holder_on_the_emulated_yubikey_gets_an_attested_proven_payload() {
         tw["details"]["attestation"]["certificate_sha256"],
         tok.attestation_sha256.clone().unwrap().as_str()
     );
-    let r = common::rootkey([
-        "transcript".as_ref(),
-        "verify".as_ref(),
-        out.join("transcript.jsonl").as_os_str(),
-        "--root".as_ref(),
-        out.join("root.pem").as_os_str(),
-    ]);
-    assert_eq!(r.code, 0, "{r:?}");
-    let py = Command::new("python3")
-        .arg(common::repo_path(
-            "tests/vectors/independent_transcript_check.py",
-        ))
-        .arg(out.join("transcript.jsonl"))
-        .arg("--root")
-        .arg(out.join("root.pem"))
-        .output()
-        .unwrap();
-    assert!(py.status.success(), "{py:?}");
+    common::transcript_verifies_with_both(&out);
 
     // The payload file is the object on the card, and the card opens it to the listed envelope.
     let bytes = fs::read(out.join(&tok.payload_file)).unwrap();

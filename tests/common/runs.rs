@@ -142,3 +142,25 @@ pub fn sh_output(script: &str, dir: &Path) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// `transcript.jsonl` in `out` verifies, sealed, under `out/root.pem` with both verifiers:
+/// `rootkey transcript verify` and the independent `independent_transcript_check.py`.
+pub fn transcript_verifies_with_both(out: &Path) {
+    let (transcript, root) = (out.join("transcript.jsonl"), out.join("root.pem"));
+    let r = rootkey([
+        "transcript".as_ref(),
+        "verify".as_ref(),
+        transcript.as_os_str(),
+        "--root".as_ref(),
+        root.as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let py = std::process::Command::new("python3")
+        .arg(repo_path("tests/vectors/independent_transcript_check.py"))
+        .arg(&transcript)
+        .arg("--root")
+        .arg(&root)
+        .output()
+        .expect("python3");
+    assert!(py.status.success(), "{py:?}");
+}

@@ -121,6 +121,31 @@ pub(super) fn actors_are(e: &Entry, want: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// The `index` and `holder` of a per-share entry (`share-written`, `token-written`): the
+/// index must be `idx` (shares are written in order), and the header's holder of share `idx`
+/// is returned with the entry's `holder` for the caller to compare.
+pub(super) fn holder_of_share<'a>(
+    e: &Entry,
+    d: &D<'a>,
+    h: &'a Header,
+    idx: u8,
+) -> Result<(&'a str, &'a crate::transcript::Participant)> {
+    if d.u8("index")? != idx {
+        return Err(at(
+            e,
+            F::Script,
+            format!("`details.index` must be {idx} (shares are written in order)"),
+        ));
+    }
+    let holder = d.name("holder")?;
+    let p = h
+        .participants
+        .iter()
+        .find(|p| p.share == Some(idx))
+        .ok_or_else(|| d.err("index", "has no holder in the header"))?;
+    Ok((holder, p))
+}
+
 pub(super) fn binom(n: u64, k: u64) -> u64 {
     (0..k).fold(1u64, |acc, i| acc * (n - i) / (i + 1))
 }
@@ -262,19 +287,7 @@ pub(super) fn script_steps<'a>(
             let e = step!(cur, Action::ShareWritten, "one per holder, in plan order");
             let d = D::of(e);
             d.keys(event::ShareWritten::MEMBERS)?;
-            if d.u8("index")? != idx {
-                return Err(at(
-                    e,
-                    F::Script,
-                    format!("`details.index` must be {idx} (shares are written in order)"),
-                ));
-            }
-            let holder = d.name("holder")?;
-            let p = h
-                .participants
-                .iter()
-                .find(|p| p.share == Some(idx))
-                .ok_or_else(|| d.err("index", "has no holder in the header"))?;
+            let (holder, p) = holder_of_share(e, &d, h, idx)?;
             if p.name != holder || p.role != d.str("role")? {
                 return Err(at(
                     e,

@@ -2,7 +2,7 @@
 //! holder's entry, just before their `share-written`.
 
 use super::details::D;
-use super::script::{Cursor, actors_are};
+use super::script::{Cursor, actors_are, holder_of_share};
 use super::*;
 use crate::error::TranscriptFailure as F;
 use crate::plan::Medium;
@@ -37,19 +37,7 @@ pub(super) fn token_written(cur: &mut Cursor<'_>, h: &Header, idx: u8) -> Result
     };
     let d = D::of(e);
     d.keys(event::TokenWritten::MEMBERS)?;
-    if d.u8("index")? != idx {
-        return Err(at(
-            e,
-            F::Script,
-            format!("`details.index` must be {idx} (shares are written in order)"),
-        ));
-    }
-    let holder = d.name("holder")?;
-    let p = h
-        .participants
-        .iter()
-        .find(|p| p.share == Some(idx))
-        .ok_or_else(|| d.err("index", "has no holder in the header"))?;
+    let (holder, p) = holder_of_share(e, &d, h, idx)?;
     if p.name != holder {
         return Err(at(
             e,
