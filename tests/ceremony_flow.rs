@@ -99,6 +99,7 @@ fn quorum() -> QuorumArgs {
         shares: [1, 3, 5].map(|i| c.share(i).to_path_buf()).to_vec(),
         qr_images: vec![],
         keyboard: false,
+        tokens: Default::default(),
         confirm: vec![],
         allow_unlocked_memory: true,
     }

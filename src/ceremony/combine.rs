@@ -40,6 +40,8 @@ pub enum OneShare {
     QrImage(PathBuf),
     /// Typed (or scanned) at the keyboard.
     Keyboard,
+    /// Read from a hardware token (`--token-share INDEX`, exactly one index).
+    Token(super::TokenArgs),
 }
 
 /// `rootkey share verify`: checks one share alone against `manifest` and `root` and shows
@@ -51,6 +53,18 @@ pub fn verify_one(share: OneShare, manifest: PathBuf, root: PathBuf) -> Result<i
         OneShare::File(p) => Source::File(p),
         OneShare::QrImage(p) => Source::QrImage(p),
         OneShare::Keyboard => Source::Keyboard,
+        OneShare::Token(t) => {
+            let mut found = super::quorum::token_shares(&ctx, &manifest, &t)?;
+            match (found.pop(), found.is_empty()) {
+                (Some(one), true) => Source::Token(Box::new(one)),
+                _ => {
+                    return Err(Error::new(
+                        ErrorKind::Internal,
+                        "share verify reads exactly one token share",
+                    ));
+                }
+            }
+        }
     };
     let mut console = Terminal;
     let v = verify_share(input::read(&mut console, source, 1)?, &ctx)?;
@@ -75,6 +89,8 @@ pub struct Args {
     pub qr_images: Vec<PathBuf>,
     /// Then ask at the keyboard.
     pub keyboard: bool,
+    /// Shares on hardware tokens.
+    pub tokens: super::TokenArgs,
     /// Continue without locked memory (rehearsal ceremonies only).
     pub allow_unlocked_memory: bool,
 }
@@ -90,6 +106,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         shares,
         qr_images,
         keyboard,
+        tokens,
         allow_unlocked_memory,
     } = args;
     transcript::check_recordable_name(&manifest, "manifest")?;
@@ -101,6 +118,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         transcript::check_recordable_name(s, "QR image")?;
     }
     let ctx = Context::load(&manifest, &root)?;
+    let tokens = super::quorum::token_shares(&ctx, &manifest, &tokens)?;
     check_unlocked_memory(
         allow_unlocked_memory,
         ctx.manifest.ceremony.rehearsal,
@@ -119,7 +137,13 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         )?,
     );
     let mut rec = Recorder::create(&out, &header)?;
-    let sources = input::sources(&shares, &qr_images, keyboard, ctx.manifest.threshold);
+    let sources = input::sources(
+        &shares,
+        &qr_images,
+        tokens,
+        keyboard,
+        ctx.manifest.threshold,
+    );
     let flow = Flow::new(steps::quorum_check(quorum_of(&ctx, &sources)));
     let r = transcript::recorded(&mut rec, |rec| {
         Started::new(Run::new(flow, &mut *console, rec))?

@@ -313,7 +313,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     // Checked before the ceremony starts; this draft is the one shown, confirmed and signed.
     let draft = prepare_crl(&job)?;
     let writes = crl_writes(&job)?;
-    let sources = quorum_sources(&quorum, ctx.manifest.threshold)?;
+    let sources = quorum_sources(&quorum, &ctx, &manifest)?;
     let mut rec = start_signing(&ctx, Kind::Crl, &out, &writes, quorum.allow_unlocked_memory)?;
     let flow = Flow::new(crl_steps(&job, &sources));
     let r = transcript::recorded(&mut rec, |rec| {

@@ -20,7 +20,7 @@ use super::{Context, summary};
 use crate::cert::csr::Csr;
 use crate::cert::intermediate::{self, Draft, PreviousCheck, Request};
 use crate::cert::profile::{IntermediateProfile, extension_name};
-use crate::console::share_input::{self, Source};
+use crate::console::share_input::Source;
 use crate::console::{Confirmation, Console, Question};
 use crate::encoding::hexfmt::{hash_display, parse_sha256};
 use crate::encoding::time::UtcTime;
@@ -495,13 +495,8 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     };
     // The step list is known once the context is: the shares that will be presented, the
     // previous intermediate, whether the CSR hash is typed.
-    let presented = share_input::sources(
-        &quorum.shares,
-        &quorum.qr_images,
-        quorum.keyboard,
-        ctx.manifest.threshold,
-    )
-    .len();
+    let sources = quorum_sources(&quorum, &ctx, &manifest)?;
+    let presented = sources.len();
     let mut flow = Flow::new(steps::intermediate(
         Quorum {
             threshold: ctx.manifest.threshold,
@@ -531,7 +526,6 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     // ceremony starts; this draft is the one shown, confirmed and signed.
     let prepared = prepare_intermediate(&job)?;
     let writes = intermediate_writes(&job)?;
-    let sources = quorum_sources(&quorum, ctx.manifest.threshold)?;
     let mut rec = start_signing(
         &ctx,
         Kind::Rotation,

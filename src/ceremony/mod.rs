@@ -57,6 +57,6 @@ pub use intermediate::{
 };
 pub use outputs::{BuildParams, Outputs, build_outputs, generation_writes, write_outputs};
 pub use paper_wipe::paper_shards;
-pub use quorum::{InputFile, QuorumArgs};
+pub use quorum::{InputFile, QuorumArgs, TokenArgs};
 pub use rehearse::{RehearsalReport, rehearsal_plan, rehearse};
 pub use steps::{Quorum, Role, RotationShape, Step};

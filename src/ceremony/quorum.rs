@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use super::session::{RehearsalFrom, check_unlocked_memory, harden, output_facts, preflight};
 use super::{Context, locked_pages_needed, new_ceremony_id, quorum_header};
-use crate::console::share_input::{self, Source};
+use crate::console::share_input::{self, Source, TokenShare};
 use crate::encoding::names::base_name;
 use crate::error::Kind as ErrorKind;
 use crate::error::{Error, Result};
@@ -42,10 +42,87 @@ pub struct QuorumArgs {
     pub qr_images: Vec<PathBuf>,
     /// Also type or scan shares at the keyboard.
     pub keyboard: bool,
+    /// Shares on hardware tokens.
+    pub tokens: TokenArgs,
     /// The confirmers' names (none: interactive).
     pub confirm: Vec<String>,
     /// Continue without locked memory (rehearsal roots only).
     pub allow_unlocked_memory: bool,
+}
+
+/// The token shares of a ceremony (`--token-share INDEX`, `--pkcs11-module PATH`).
+#[derive(Clone, Debug, Default)]
+pub struct TokenArgs {
+    /// The indices of the shares to read from their tokens, in order.
+    pub indices: Vec<u8>,
+    /// The PKCS#11 modules to search for PKCS#11 tokens, in order.
+    pub pkcs11_modules: Vec<PathBuf>,
+}
+
+/// The token shares `a` names, with what the manifest of `ctx` (read from `manifest`) says
+/// about each; the payload files are looked for beside the manifest. Refused before anything
+/// starts: an index the manifest does not list on a token, an index given twice, a PKCS#11
+/// share without `--pkcs11-module`, a module that is not a PKCS#11 library.
+pub fn token_shares(ctx: &Context, manifest: &Path, a: &TokenArgs) -> Result<Vec<TokenShare>> {
+    let m = &ctx.manifest;
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    for p in &a.pkcs11_modules {
+        crate::token::pkcs11::Module::load(p)?;
+    }
+    let mut out: Vec<TokenShare> = Vec::new();
+    for &index in &a.indices {
+        if out.iter().any(|t| t.index == index) {
+            return Err(Error::new(
+                ErrorKind::DuplicateShare,
+                format!("--token-share {index} is given twice"),
+            )
+            .hint("name each token share once"));
+        }
+        let Some(e) = m.shares.iter().find(|s| s.index == index) else {
+            return Err(Error::new(
+                ErrorKind::NotATokenShare,
+                format!(
+                    "--token-share {index}: the manifest lists shares 1 to {}",
+                    m.shares.len()
+                ),
+            )
+            .hint("give the index of a share the manifest lists on a token"));
+        };
+        let (true, Some(token)) = (e.medium.is_token(), &e.token) else {
+            return Err(Error::new(
+                ErrorKind::NotATokenShare,
+                format!(
+                    "--token-share {index}: share {index} (holder \"{}\") is on {}, not on a token",
+                    e.holder,
+                    e.medium.as_str()
+                ),
+            )
+            .hint("present it with --share FILE, --qr-image PHOTO or --type"));
+        };
+        if e.medium == crate::plan::Medium::Pkcs11 && a.pkcs11_modules.is_empty() {
+            return Err(Error::new(
+                ErrorKind::NotATokenShare,
+                format!(
+                    "--token-share {index}: share {index} (holder \"{}\") is on a PKCS#11 token (serial {}), and no --pkcs11-module is given",
+                    e.holder,
+                    crate::error::replace_unsafe(&token.serial, '?')
+                ),
+            )
+            .hint("give --pkcs11-module PATH, the module that reaches the token (e.g. /usr/lib/softhsm/libsofthsm2.so)"));
+        }
+        out.push(TokenShare {
+            index,
+            holder: e.holder.clone(),
+            medium: e.medium,
+            token: token.clone(),
+            ceremony_id: m.ceremony_id(),
+            root_fingerprint: ctx.root.fingerprint,
+            payload_path: dir.join(&token.payload_file),
+            pkcs11_modules: a.pkcs11_modules.clone(),
+            rehearsal: m.ceremony.rehearsal,
+        });
+    }
+    Ok(out)
 }
 
 /// A file the ceremony read: its base name and the SHA-256 of its bytes.
@@ -121,9 +198,10 @@ pub(super) fn writes(inputs: &[&InputFile], outputs: &[&str]) -> Result<Vec<Stri
     Ok(names)
 }
 
-/// The share sources of a signing ceremony: files, photos, then the keyboard (the default
-/// when nothing else is given) for as many as the threshold still needs.
-pub fn quorum_sources(q: &QuorumArgs, threshold: u8) -> Result<Vec<Source>> {
+/// The share sources of a signing ceremony against `ctx` (read from `manifest`): files,
+/// photos, tokens, then the keyboard (the default when nothing else is given) for as many as
+/// the threshold still needs.
+pub fn quorum_sources(q: &QuorumArgs, ctx: &Context, manifest: &Path) -> Result<Vec<Source>> {
     for s in &q.shares {
         transcript::check_recordable_name(s, "share file")?;
     }
@@ -133,8 +211,9 @@ pub fn quorum_sources(q: &QuorumArgs, threshold: u8) -> Result<Vec<Source>> {
     Ok(share_input::sources(
         &q.shares,
         &q.qr_images,
+        token_shares(ctx, manifest, &q.tokens)?,
         q.keyboard,
-        threshold,
+        ctx.manifest.threshold,
     ))
 }
 

@@ -11,6 +11,7 @@
 use std::path::Path;
 
 use super::flow::Run;
+use crate::console::share_input::pin_login;
 use crate::console::{Channel, Question};
 use crate::console::{SCREEN_COLUMNS, wrap};
 use crate::error::{Error, Kind, Result};
@@ -24,9 +25,6 @@ use crate::token::piv::{AttestationRoot, ManagementKey, PivOptions, PivToken};
 use crate::token::pkcs11::{Module, Pkcs11Token, Selector};
 use crate::token::{Backend, ExistingKey, KeyRef, Token, TokenInfo};
 use crate::transcript::{TOOL_ACTOR, event};
-
-/// Longest PIN accepted at the prompt (PKCS#11 PINs are short; the limit only bounds input).
-const MAX_PIN: usize = 64;
 
 /// The PKCS#11 key reference (`CKA_ID`) of share `index`: ASCII `rootkey-share-NN`.
 pub fn pkcs11_key_ref(index: u8) -> KeyRef {
@@ -253,49 +251,8 @@ pub fn write_token(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<TokenEntry> 
     )?;
     let (mut opened, backend, key, object, info) = open(run, job)?;
     let name = opened.token().name().clone();
-    if info.pin_tries.is_locked() {
-        return Err(
-            Error::new(Kind::PinBlocked, format!("{name}: {}", info.pin_tries))
-                .hint("unblock the PIN with the token's SO PIN, then run the ceremony again"),
-        );
-    }
-    run.console().tell(
-        Channel::Err,
-        "the token's PIN state",
-        &wrap(&format!("{name}: {}.\n", info.pin_tries), SCREEN_COLUMNS),
-    )?;
-    if info.pin_tries.is_final() {
-        run.console().tell(
-            Channel::Err,
-            "the holder's instructions",
-            "One PIN try is left: a wrong PIN blocks the token.\n",
-        )?;
-        let go = run.console().ask_line(
-            &Question::TokenFinalTry { holder: index },
-            "Type TRY to enter the PIN, anything else to stop: ",
-        )?;
-        if go.trim() != "TRY" {
-            return Err(Error::new(
-                Kind::Cancelled,
-                format!("{name}: one PIN try left; the holder did not confirm a try"),
-            )
-            .hint("unblock or reset the PIN first, then run the ceremony again"));
-        }
-    }
-    let pin = run
-        .console()
-        .ask_secret(
-            &Question::TokenPin {
-                holder: index,
-                token: name.to_string(),
-            },
-            &format!("PIN of {name} (hidden): "),
-            MAX_PIN,
-        )
-        .map_err(|e| Error::from(e).context(format!("the PIN of {name}")))?;
     let token = opened.token();
-    token.login(&pin)?;
-    drop(pin);
+    pin_login(run.console(), token, &info, index)?;
     let mut existing = ExistingKey::Refuse;
     if token.public_key(&key).is_ok() {
         run.console().tell(

@@ -29,6 +29,8 @@ pub(crate) struct CombineArgs {
     /// threshold is reached; the default when no SHARE and no --qr-image is given
     #[arg(long = "type")]
     keyboard: bool,
+    #[command(flatten)]
+    tokens: super::TokenShares,
     /// Continue if secret memory cannot be locked (rehearsal ceremonies only)
     #[arg(long)]
     allow_unlocked_memory: bool,
@@ -43,6 +45,7 @@ pub(super) fn run(a: CombineArgs) -> Result<i32> {
             shares: a.shares,
             qr_images: a.qr_images,
             keyboard: a.keyboard,
+            tokens: a.tokens.args(),
             allow_unlocked_memory: a.allow_unlocked_memory,
         },
         &mut Terminal,

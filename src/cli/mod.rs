@@ -81,6 +81,7 @@ pub(crate) enum Command {
     #[command(after_help = "Examples:\n  \
         rootkey combine --manifest out/manifest.json --root out/root.pem --out check-2026 out/share-01-*.txt out/share-03-*.txt out/share-05-*.txt\n  \
         rootkey combine --manifest M --root R --out check share-01.txt --qr-image carol.jpg --type    (the third typed or scanned)\n  \
+        rootkey combine --manifest M --root R --out check --token-share 1 --token-share 2 --pkcs11-module /usr/lib/softhsm/libsofthsm2.so share-03.txt\n  \
         rootkey combine --manifest M --root R --out check    (all shares typed or scanned)")]
     Combine(combine::CombineArgs),
     /// Hardware tokens: the pre-flight before a ceremony (list the YubiKeys and PKCS#11
@@ -101,6 +102,8 @@ pub(crate) struct Quorum {
     /// Also type or scan shares at the keyboard (the default when no share is given)
     #[arg(long = "type")]
     keyboard: bool,
+    #[command(flatten)]
+    tokens: TokenShares,
     /// Name of a person confirming what will be signed; give it twice with two distinct
     /// names for a scripted run (default: both confirm interactively by typing the code shown)
     #[arg(long = "confirm", value_name = "NAME")]
@@ -128,8 +131,32 @@ impl Quorum {
             shares: self.shares,
             qr_images: self.qr_images,
             keyboard: self.keyboard,
+            tokens: self.tokens.args(),
             confirm: self.confirm,
             allow_unlocked_memory: self.allow_unlocked_memory,
+        }
+    }
+}
+
+/// Shares read from hardware tokens.
+#[derive(clap::Args)]
+pub(crate) struct TokenShares {
+    /// Read share INDEX from its holder's token (YubiKey or PKCS#11), as the manifest lists
+    /// it; the holder types the PIN. The payload file is looked for beside the manifest (else
+    /// the token's copy is read). Repeat for each
+    #[arg(long = "token-share", value_name = "INDEX", value_parser = clap::value_parser!(u8).range(1..=16))]
+    indices: Vec<u8>,
+    /// The PKCS#11 module that reaches the PKCS#11 token shares (e.g.
+    /// /usr/lib/softhsm/libsofthsm2.so); repeat to search several, in order
+    #[arg(long = "pkcs11-module", value_name = "PATH")]
+    pkcs11_modules: Vec<PathBuf>,
+}
+
+impl TokenShares {
+    fn args(self) -> ceremony::TokenArgs {
+        ceremony::TokenArgs {
+            indices: self.indices,
+            pkcs11_modules: self.pkcs11_modules,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Reading a share back, in every way a holder can present it: a share file (text form), a
 //! photo of a paper shard's QR code (`--qr-image`), or at the keyboard — typed row by row from
 //! the paper (each row checked, and corrected if one character is wrong, as it is entered) or
-//! as one line from a USB QR scanner that acts as a keyboard. [`read`] returns the decoded
+//! as one line from a USB QR scanner that acts as a keyboard — or through a hardware token
+//! and its PIN ([`read_token`]). [`read`] returns the decoded
 //! share ([`Presented`]): a file, a photo or a scanned line is decoded with
 //! [`crate::share::text::parse`], rows typed at a [`Console`] are decoded as they are entered
 //! and assembled with [`crate::share::text::decode_symbols`]; nothing read is ever echoed.
@@ -24,7 +25,9 @@ use crate::share::Envelope;
 use crate::share::text::{self, COMPACT_PREFIX, Correction};
 
 mod keyboard;
+mod token;
 pub use keyboard::read_keyboard;
+pub use token::{TokenShare, pin_login, read_token};
 
 /// Largest share file accepted.
 pub const MAX_SHARE_FILE: usize = 16 * 1024;
@@ -47,6 +50,8 @@ pub enum Source {
     Keyboard,
     /// Already read (e.g. a rehearsal reading back the QR code it printed).
     Read(ShareText),
+    /// A hardware token, read through its PIN (`--token-share INDEX`).
+    Token(Box<TokenShare>),
 }
 
 /// A share's text as read, before decoding.
@@ -72,17 +77,19 @@ pub struct Presented {
     pub corrections: Vec<Correction>,
 }
 
-/// The share sources of a ceremony, in the order they are read: the files, the photos, then
-/// the keyboard — when asked for (`keyboard`) or when nothing else is given — for as many
-/// shares as `threshold` still needs (at least one).
+/// The share sources of a ceremony, in the order they are read: the files, the photos, the
+/// tokens, then the keyboard — when asked for (`keyboard`) or when nothing else is given — for
+/// as many shares as `threshold` still needs (at least one).
 pub fn sources(
     files: &[PathBuf],
     photos: &[PathBuf],
+    tokens: Vec<TokenShare>,
     keyboard: bool,
     threshold: u8,
 ) -> Vec<Source> {
     let mut sources: Vec<Source> = files.iter().cloned().map(Source::File).collect();
     sources.extend(photos.iter().cloned().map(Source::QrImage));
+    sources.extend(tokens.into_iter().map(|t| Source::Token(Box::new(t))));
     if keyboard || sources.is_empty() {
         let more = (threshold as usize).saturating_sub(sources.len()).max(1);
         sources.extend((0..more).map(|_| Source::Keyboard));
@@ -98,6 +105,7 @@ pub fn read(console: &mut dyn Console, source: Source, ordinal: usize) -> Result
         Source::QrImage(p) => decode(read_qr_image(&p)?),
         Source::Keyboard => read_keyboard(console, ordinal),
         Source::Read(t) => decode(t),
+        Source::Token(t) => read_token(console, &t),
     }
 }
 
@@ -307,16 +315,17 @@ mod tests {
                     Source::QrImage(_) => 'q',
                     Source::Keyboard => 'k',
                     Source::Read(_) => 'r',
+                    Source::Token(_) => 't',
                 })
                 .collect()
         };
         let f = [PathBuf::from("a.txt"), PathBuf::from("b.txt")];
         let q = [PathBuf::from("c.jpg")];
-        assert_eq!(kinds(sources(&f, &q, false, 3)), "ffq");
-        assert_eq!(kinds(sources(&f, &[], false, 3)), "ff");
-        assert_eq!(kinds(sources(&f, &[], true, 3)), "ffk");
-        assert_eq!(kinds(sources(&f, &q, true, 3)), "ffqk");
-        assert_eq!(kinds(sources(&[], &[], false, 3)), "kkk");
-        assert_eq!(kinds(sources(&[], &q, true, 4)), "qkkk");
+        assert_eq!(kinds(sources(&f, &q, Vec::new(), false, 3)), "ffq");
+        assert_eq!(kinds(sources(&f, &[], Vec::new(), false, 3)), "ff");
+        assert_eq!(kinds(sources(&f, &[], Vec::new(), true, 3)), "ffk");
+        assert_eq!(kinds(sources(&f, &q, Vec::new(), true, 3)), "ffqk");
+        assert_eq!(kinds(sources(&[], &[], Vec::new(), false, 3)), "kkk");
+        assert_eq!(kinds(sources(&[], &q, Vec::new(), true, 4)), "qkkk");
     }
 }

@@ -159,6 +159,11 @@ pub enum Kind {
     /// The token cannot store data objects (Yubico's ykcs11): the payload lives in the file
     /// only.
     TokenNoDataObjects,
+    /// A token share's payload is neither beside the manifest nor on the token.
+    TokenPayloadMissing,
+    /// `--token-share` names a share the manifest does not list on a token, or a PKCS#11
+    /// share is given without `--pkcs11-module`.
+    NotATokenShare,
 
     // --- Verification failed; possible tampering (exit 3) ---
     /// A signature does not verify under the key it claims.
@@ -402,7 +407,9 @@ impl Kind {
             | TokenKeyUnsuitable
             | TokenObjectExists
             | TokenSlot
-            | TokenNoDataObjects => Fault::Operator,
+            | TokenNoDataObjects
+            | TokenPayloadMissing
+            | NotATokenShare => Fault::Operator,
             Unreadable
             | Pem
             | Der

@@ -146,7 +146,12 @@ pub fn sh_output(script: &str, dir: &Path) -> std::process::Output {
 /// `transcript.jsonl` in `out` verifies, sealed, under `out/root.pem` with both verifiers:
 /// `rootkey transcript verify` and the independent `independent_transcript_check.py`.
 pub fn transcript_verifies_with_both(out: &Path) {
-    let (transcript, root) = (out.join("transcript.jsonl"), out.join("root.pem"));
+    transcript_verifies_with_both_under(out, &out.join("root.pem"));
+}
+
+/// `transcript.jsonl` in `out` verifies, sealed, under `root` with both verifiers.
+pub fn transcript_verifies_with_both_under(out: &Path, root: &Path) {
+    let transcript = out.join("transcript.jsonl");
     let r = rootkey([
         "transcript".as_ref(),
         "verify".as_ref(),
@@ -159,7 +164,7 @@ pub fn transcript_verifies_with_both(out: &Path) {
         .arg(repo_path("tests/vectors/independent_transcript_check.py"))
         .arg(&transcript)
         .arg("--root")
-        .arg(&root)
+        .arg(root)
         .output()
         .expect("python3");
     assert!(py.status.success(), "{py:?}");
