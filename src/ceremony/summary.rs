@@ -36,6 +36,13 @@ pub fn generated(r: &GenerateReport) -> String {
                 s,
                 "  share {i:>2}  {holder:<28} paper shard sent to the printer (no file)"
             );
+        } else if path.extension().is_some_and(|e| e == "token") {
+            // A token payload is public (0644): useless without the holder's token.
+            let _ = writeln!(
+                s,
+                "  share {i:>2}  {holder:<28} on the token; payload {} (0644)",
+                path.display()
+            );
         } else {
             let _ = writeln!(s, "  share {i:>2}  {holder:<28} {} (0600)", path.display());
         }

@@ -121,8 +121,8 @@ pub fn read_token(console: &mut dyn Console, t: &TokenShare) -> Result<Presented
     let mut opened = open(t).map_err(|e| e.context(&who))?;
     let token = opened.token();
     let name = token.name().clone();
-    let info = token.info()?;
-    pin_login(console, token, &info, t.index)?;
+    let info = token.info().map_err(|e| e.context(&who))?;
+    pin_login(console, token, &info, t.index).map_err(|e| e.context(&who))?;
     let bytes = match from_file {
         Some(b) => b,
         None => {
@@ -132,7 +132,7 @@ pub fn read_token(console: &mut dyn Console, t: &TokenShare) -> Result<Presented
                 .as_deref()
                 .and_then(|o| hex::decode(o).ok())
                 .unwrap_or_default();
-            let Some(b) = token.read_object(&id)? else {
+            let Some(b) = token.read_object(&id).map_err(|e| e.context(&who))? else {
                 return Err(Error::new(
                     Kind::TokenPayloadMissing,
                     format!(
