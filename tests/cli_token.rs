@@ -288,9 +288,9 @@ fn list_and_describe_the_emulated_yubikey() {
     );
     assert_fits(&stdout);
 
-    // Another serial: the one present is named (exit 4).
+    // Another serial: the one present is named (exit 1: the wrong YubiKey was brought).
     let out = rootkey(&["token", "describe", "--yubikey", "42"], &[]);
-    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
         "error: YubiKey serial 42 is not plugged in (present: serial 13371337)\n  next step: plug in YubiKey serial 42 and run again\n"

@@ -482,7 +482,7 @@ fn no_card_or_wrong_serial_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let _card = PivCard::start(dir.path(), &CardOptions::default());
     let e = open_err(Some(42));
-    assert_eq!(e.kind, Kind::NoCard);
+    assert_eq!(e.kind, Kind::TokenNotFound);
     assert_eq!(
         message(e),
         "YubiKey serial 42 is not plugged in (present: serial 13371337)\n  next step: plug in YubiKey serial 42 and run again"

@@ -136,7 +136,7 @@ pub enum Kind {
     /// `--pkcs11-module` names no file, or a file that is not a PKCS#11 library.
     NotPkcs11Module,
     /// No token of the PKCS#11 module carries the label or serial asked for (the message lists
-    /// the tokens that are there).
+    /// the tokens that are there), or the YubiKey plugged in has another serial.
     TokenNotFound,
     /// More than one token (or YubiKey) fits the choice: which one is meant is not said.
     TokenAmbiguous,

@@ -29,7 +29,7 @@ use crate::secret::sha256_parts;
 use crate::token::payload::{self, Location};
 use crate::token::piv::{ManagementKey, PivOptions, PivToken};
 use crate::token::pkcs11::{Module, Pkcs11Token, Selector};
-use crate::token::{Token, TokenInfo};
+use crate::token::{Backend, Token, TokenInfo};
 
 /// Longest PIN accepted at the prompt (the limit only bounds input).
 pub const MAX_PIN: usize = 64;
@@ -330,7 +330,15 @@ pub fn pin_login(
     if info.pin_tries.is_locked() {
         return Err(
             Error::new(Kind::PinBlocked, format!("{name}: {}", info.pin_tries)).hint(
-                "unblock the PIN with the token's SO PIN or PUK, then run the ceremony again",
+                match info.backend {
+                    // A YubiKey has no SO PIN; its PUK unblocks the PIN.
+                    Backend::YubikeyPiv => {
+                        "the holder unblocks it with the PUK (`ykman piv access unblock-pin`), then run the ceremony again; rootkey never uses the PUK"
+                    }
+                    Backend::Pkcs11 => {
+                        "unblock the PIN with the token's SO PIN or PUK, then run the ceremony again"
+                    }
+                },
             ),
         );
     }
@@ -354,7 +362,15 @@ pub fn pin_login(
                 Kind::Cancelled,
                 format!("{name}: one PIN try left; the holder did not confirm a try"),
             )
-            .hint("unblock or reset the PIN first, then run the ceremony again"));
+            .hint(match info.backend {
+                // The PIN is not blocked: "unblock" would send the holder the wrong way.
+                Backend::YubikeyPiv => {
+                    "when the holder is sure of the PIN, run again and type TRY; or first set a new PIN with the PUK (`ykman piv access unblock-pin`)"
+                }
+                Backend::Pkcs11 => {
+                    "when the holder is sure of the PIN, run again and type TRY; or first have the PIN reset with the token's SO PIN"
+                }
+            }));
         }
     }
     let pin = console

@@ -116,13 +116,18 @@ impl Card {
                 .find(|(s, _)| *s == want)
                 .map(|&(serial, version)| Card { serial, version })
                 .ok_or_else(|| {
-                    let others = if found.is_empty() {
-                        "no YubiKey is plugged in".to_string()
+                    // No YubiKey at all is the environment (exit 4); another one plugged in
+                    // is the operator's mistake (exit 1), as a PKCS#11 token not found is.
+                    let (kind, others) = if found.is_empty() {
+                        (Kind::NoCard, "no YubiKey is plugged in".to_string())
                     } else {
-                        format!("present: serial {}", serials())
+                        (
+                            Kind::TokenNotFound,
+                            format!("present: serial {}", serials()),
+                        )
                     };
                     Error::new(
-                        Kind::NoCard,
+                        kind,
                         format!("YubiKey serial {want} is not plugged in ({others})"),
                     )
                     .hint(format!("plug in YubiKey serial {want} and run again"))
