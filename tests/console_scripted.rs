@@ -164,7 +164,7 @@ fn crl_signed_after_typed_codes_wrong_then_right() {
     assert_eq!(e.kind, ErrorKind::Cancelled);
     assert_eq!(
         e.message,
-        "scripted console: no answer left for confirmer-1-code"
+        "scripted console: no answer left for confirmer-1-code at the confirmation prompt (confirmer 1 of 2): nothing was signed"
     );
     let shown = probe.text(Channel::Terminal);
     assert!(
@@ -178,17 +178,20 @@ fn crl_signed_after_typed_codes_wrong_then_right() {
         "{shown}"
     );
 
-    // The same person twice: refused before any share is asked for. (A CRL's bytes are the
-    // same in every run, so the code shown above is the code now.)
+    // The same person again is asked for another name, three times in all; then refused
+    // before any share is asked for. (A CRL's bytes are the same in every run, so the code
+    // shown above is the code now.)
     let out = tempfile::tempdir().expect("tempdir");
     let mut rec = recorder(&ctx, Kind::Crl);
     let mut twice = Scripted::new()
         .line(Question::ConfirmerName { confirmer: 1 }, "Carol Confirmer")
-        .line(Question::ConfirmationCode { confirmer: 1 }, &code)
-        .line(
+        .line(Question::ConfirmationCode { confirmer: 1 }, &code);
+    for _ in 0..3 {
+        twice = twice.line(
             Question::ConfirmerName { confirmer: 2 },
             " carol confirmer ",
         );
+    }
     let e = ceremony::sign_crl(
         &job,
         ceremony::crl::prepare_crl(&job).expect("prepare"),
@@ -202,7 +205,7 @@ fn crl_signed_after_typed_codes_wrong_then_right() {
     assert_eq!(e.exit_code(), exit::INPUT);
     assert_eq!(
         e.message,
-        "\"carol confirmer\" already confirmed: the two-person rule needs two distinct people"
+        "\"carol confirmer\" already confirmed: the two-person rule needs two distinct people (try 3 of 3; nothing was signed)"
     );
     assert_eq!(twice.unanswered(), 0);
     assert!(
@@ -383,15 +386,20 @@ fn dice_rolls_are_asked_hidden() {
             "dice rolls (hidden): ".into()
         ))
     );
-    let mut c = Scripted::new()
-        .secret(Question::Dice, &[b'1'; 1025])
-        .expect("locked memory");
+    // A slip is asked for again, three times in all.
+    let mut c = Scripted::new();
+    for _ in 0..3 {
+        c = c
+            .secret(Question::Dice, &[b'1'; 1025])
+            .expect("locked memory");
+    }
     let e = generate::read_dice(&mut c).expect_err("too long");
     assert_eq!(e.kind, ErrorKind::Dice);
     assert_eq!(
         e.message,
-        "cannot read dice rolls: hidden input: input too long: more than 1024 characters were typed"
+        "dice rolls: input too long (more than 1024 characters were typed) (try 3 of 3; no key was made)"
     );
+    assert_eq!(c.unanswered(), 0);
 }
 
 fn keyboard(n: usize) -> Vec<Source> {

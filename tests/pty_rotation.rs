@@ -2,7 +2,7 @@
 //! `--csr-sha256` `rootkey intermediate sign` asks for the CSR hash delivered out of band, and
 //! without `--confirm` two people each type their name and the confirmation code shown in the
 //! summary (a wrong code is asked for again, at most 3 times; the same person cannot confirm
-//! twice). `rootkey crl sign` confirms the same way. The pty echoes like an ordinary terminal
+//! twice: another name is asked for, at most 3 times). `rootkey crl sign` confirms the same way. The pty echoes like an ordinary terminal
 //! (`stty echo`); shares come from files, so only the visible prompts are exercised.
 
 mod common;
@@ -294,10 +294,20 @@ fn the_same_person_cannot_confirm_twice() {
     let code = p.code();
     p.s.send_line("Ann").unwrap();
     p.answer(&format!("Ann, type the code {code}: "), &code);
-    p.answer("confirmer 2 of 2, your name: ", " ann ");
+    // Asked again twice, then refused.
+    for (n, again) in [(1, " ann "), (2, "ANN")] {
+        p.answer("confirmer 2 of 2, your name: ", again);
+        p.expect(&format!(
+            "  try {n} of 3: another person types their own name as confirmer 2"
+        ));
+    }
+    p.answer("confirmer 2 of 2, your name: ", "Ann");
     let (exit, screen) = p.finish();
     assert_eq!(exit, common::INPUT, "{screen}");
-    assert!(screen.contains("two distinct people"), "{screen}");
+    assert!(
+        screen.contains("two distinct people (try 3 of 3; nothing was signed)"),
+        "{screen}"
+    );
     assert!(!screen.contains("ann, type the code"), "{screen}");
     aborted_before_shares(&out);
 }

@@ -266,6 +266,34 @@ pub fn nothing_started(e: Error) -> Error {
     }
 }
 
+/// The next step after a ceremony whose transcript in `out` was created stopped at a prompt:
+/// cancelled there (Ctrl-C at a hidden prompt, Ctrl-D at any), or a slip asked again until its
+/// tries ran out. The output directory holds the transcript with its `aborted` entry: it is
+/// kept for the record, and the ceremony is run again in a new directory. Other errors keep
+/// their own next step.
+pub fn at_prompt_next_step(out: &Path, e: Error) -> Error {
+    let at_prompt = matches!(
+        e.kind,
+        ErrorKind::Cancelled
+            | ErrorKind::Dice
+            | ErrorKind::BadCharacter
+            | ErrorKind::ConfirmationRefused
+            | ErrorKind::SamePersonTwice
+    );
+    if !at_prompt || !out.join(crate::transcript::FILE_NAME).is_file() {
+        return e;
+    }
+    let keep = format!(
+        "{} holds the aborted transcript of this run: keep it, and run again with a new --out directory",
+        out.display()
+    );
+    let hint = match &e.hint {
+        Some(h) => format!("{h}; {keep}"),
+        None => keep,
+    };
+    e.hint(hint)
+}
+
 /// Checks the `--confirm` names (none, or two valid and distinct ones) where a signing
 /// ceremony checks its arguments; the cli has made the console from them
 /// ([`crate::console::confirmer`] refuses the same names).
