@@ -326,10 +326,17 @@ fn the_csr_hash_is_typed_after_the_csr_is_shown() {
         out.starts_with(&format!("CSR {}\n  Subject: ", path.display())),
         "{out}"
     );
+    // The CSR's own hash is shown only once the delivered one matched it.
     assert!(
-        out.ends_with("The CSR's SHA-256 matches the hash delivered out of band.\n"),
+        out.contains(&format!(
+            "  Key type: {}\nThe CSR's SHA-256 matches the hash delivered out of band:\n  {} ",
+            csr.key_type,
+            &right[..4]
+        )),
         "{out}"
     );
+    let first_groups = format!("{} {}", &right[..4], &right[4..8]);
+    assert_eq!(out.matches(&first_groups).count(), 1, "{out}");
     assert_eq!(
         c.shown()
             .iter()
@@ -340,13 +347,19 @@ fn the_csr_hash_is_typed_after_the_csr_is_shown() {
 
     let mut wrong = right.clone().into_bytes();
     wrong[0] = if wrong[0] == b'0' { b'1' } else { b'0' };
-    let mut c = Scripted::new().line(Question::CsrSha256, std::str::from_utf8(&wrong).unwrap());
+    let wrong = std::str::from_utf8(&wrong).unwrap();
+    let mut c = Scripted::new()
+        .line(Question::CsrSha256, wrong)
+        .line(Question::CsrSha256, wrong);
     let e = out_of_band_hash(&mut c, &path, &csr, None).expect_err("mismatch");
     assert_eq!(e.kind, ErrorKind::HashMismatch);
     assert_eq!(e.exit_code(), exit::VERIFICATION);
     assert!(!c.text(Channel::Out).contains("matches"));
 
-    let mut c = Scripted::new().line(Question::CsrSha256, "not a hash");
+    let mut c = Scripted::new()
+        .line(Question::CsrSha256, "not a hash")
+        .line(Question::CsrSha256, "not a hash")
+        .line(Question::CsrSha256, "not a hash");
     let e = out_of_band_hash(&mut c, &path, &csr, None).expect_err("malformed");
     assert_eq!(e.kind, ErrorKind::TypedValue);
     assert_eq!(e.exit_code(), exit::INPUT);

@@ -203,7 +203,7 @@ fn typed_hash_and_two_typed_confirmations_sign_the_intermediate() {
     let mut p = Pty::spawn(&sign_args(&out));
     // The hash with spaces between the groups, as it is read out.
     p.answer(HASH_PROMPT, &hash_in_groups());
-    p.expect("The CSR's SHA-256 matches the hash delivered out of band.");
+    p.expect("The CSR's SHA-256 matches the hash delivered out of band:");
     p.expect("confirmer 1 of 2, your name: ");
     let code = p.code();
     p.s.send_line("Ann Officer").unwrap();
@@ -273,12 +273,20 @@ fn a_wrong_typed_hash_stops_before_the_ceremony() {
     let h = fixture().csr_sha256.clone();
     let wrong = format!("{}{}", if h.starts_with('0') { '1' } else { '0' }, &h[1..]);
     let mut p = Pty::spawn(&sign_args(&out));
+    // One retype is allowed; a second difference stops.
+    p.answer(HASH_PROMPT, &wrong);
+    p.expect("the typed hash differs from the CSR's in group 1 of 16");
     p.answer(HASH_PROMPT, &wrong);
     let (exit, screen) = p.finish();
     assert_eq!(exit, common::VERIFICATION, "{screen}");
     assert!(
         screen.contains("does not match the hash delivered out of band"),
         "{screen}"
+    );
+    assert!(screen.contains("(group 1 of 16 differs)"), "{screen}");
+    assert!(
+        !screen.contains(&hash_in_groups().to_lowercase()[..9]),
+        "the CSR's own hash is never shown before it matched:\n{screen}"
     );
     assert!(!screen.contains("confirmer 1 of 2"), "{screen}");
     assert!(!out.exists(), "{} was created", out.display());
