@@ -125,6 +125,18 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         RehearsalFrom::Manifest,
     )?;
     let hardening = harden(allow_unlocked_memory)?;
+    // Every share that needs no person is checked before the output directory exists.
+    let sources = check_sources_early(
+        &ctx,
+        input::sources(
+            &shares,
+            &qr_images,
+            tokens,
+            keyboard,
+            ctx.manifest.threshold,
+        ),
+    )
+    .map_err(quorum_not_started)?;
     super::outdir::prepare_out_dir(&out, &[transcript::FILE_NAME])?;
     let header = quorum_header(
         &ctx,
@@ -137,20 +149,14 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         )?,
     );
     let mut rec = Recorder::create(&out, &header)?;
-    let sources = input::sources(
-        &shares,
-        &qr_images,
-        tokens,
-        keyboard,
-        ctx.manifest.threshold,
-    );
     let flow = Flow::new(steps::quorum_check(quorum_of(&ctx, &sources)));
     let r = transcript::recorded(&mut rec, |rec| {
         Started::new(Run::new(flow, &mut *console, rec))?
             .load_context(&ctx)?
             .rebuild(&ctx, sources)?
             .seal()
-    })?;
+    })
+    .map_err(|e| super::quorum::at_prompt_next_step(&out, e))?;
     after_seal(&out, || {
         console.out(
             "the summary",
@@ -162,6 +168,17 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         )?;
         disagreement_exit(&r)
     })
+}
+
+/// A failure before the quorum check started (no output directory, no transcript yet).
+fn quorum_not_started(e: Error) -> Error {
+    Error {
+        message: format!(
+            "{} — the quorum check did not start; no share was combined",
+            e.message
+        ),
+        ..e
+    }
 }
 
 /// A share read from a file and verified alone against the manifest.
@@ -217,6 +234,84 @@ pub fn verify_share(share: Presented, ctx: &Context) -> Result<VerifiedShare> {
         envelope: share.envelope,
         corrections: share.corrections,
     })
+}
+
+/// Checks every share that can be read without a person before anyone confirms or presents
+/// anything (a signing ceremony's confirmations, a quorum check's keyboard entries): each
+/// share file and photo is read, decoded and verified alone against the manifest of `ctx`,
+/// and a token share's payload file is checked ([`input::check_payload_early`]); a share given
+/// twice is refused, and so are fewer shares than the threshold without the keyboard. Keyboard
+/// and token shares themselves can only be read at the quorum step.
+/// Returns the sources with each file and photo replaced by its text as read
+/// ([`Source::Read`], in locked memory), so that the quorum step decodes, verifies and records
+/// it then, in the transcript's order, without reading the file or decoding the photo again.
+pub fn check_sources_early(ctx: &Context, sources: Vec<Source>) -> Result<Vec<Source>> {
+    let _scrub = secret::ScrubOnDrop;
+    // (index, holder, origin) of each share checked so far.
+    let mut seen: Vec<(u8, String, String)> = Vec::new();
+    let mut out = Vec::with_capacity(sources.len());
+    for source in sources {
+        let (index, holder, origin, source) = match source {
+            Source::File(p) => checked_early(input::read_file(&p)?, ctx)?,
+            Source::QrImage(p) => checked_early(input::read_qr_image(&p)?, ctx)?,
+            Source::Token(t) => {
+                input::check_payload_early(&t)?;
+                let origin = format!("--token-share {}", t.index);
+                (t.index, t.holder.clone(), origin, Source::Token(t))
+            }
+            other => {
+                out.push(other);
+                continue;
+            }
+        };
+        if let Some((_, _, first)) = seen.iter().find(|(i, _, _)| *i == index) {
+            let files = if *first == origin {
+                format!("the same {origin} was given twice")
+            } else {
+                format!("{first} and {origin} hold the same share")
+            };
+            return Err(Error::new(
+                ErrorKind::DuplicateShare,
+                format!("share {index} (holder \"{holder}\") is given twice: {files}"),
+            )
+            .hint("each holder presents their share once; ask another holder for theirs"));
+        }
+        seen.push((index, holder, origin));
+        out.push(source);
+    }
+    // Without the keyboard (`--type`), the shares given are all there will be.
+    let k = ctx.manifest.threshold as usize;
+    if out.len() < k && !out.iter().any(|s| matches!(s, Source::Keyboard)) {
+        let have: Vec<String> = seen.iter().map(|(i, h, _)| format!("{i} ({h})")).collect();
+        return Err(Error::new(
+            ErrorKind::TooFewShares,
+            format!(
+                "{} share(s) given, the threshold is {k}: {} more needed (have: share {}) and no --type",
+                out.len(),
+                k - out.len(),
+                have.join(", ")
+            ),
+        )
+        .hint("give the missing shares with --share FILE, --qr-image PHOTO or --token-share INDEX, or add --type to type or scan them at the keyboard"));
+    }
+    Ok(out)
+}
+
+/// A share read from a file or a photo (`text`), verified alone against `ctx` on a copy;
+/// returns its index, holder and origin, and `text` itself as a [`Source::Read`].
+fn checked_early(text: input::ShareText, ctx: &Context) -> Result<(u8, String, String, Source)> {
+    let copy = input::ShareText {
+        text: SecretBytes::copy_from(text.text.as_slice())?,
+        origin: text.origin.clone(),
+        file: text.file.clone(),
+    };
+    let v = verify_share(input::decode(copy)?, ctx)?;
+    Ok((
+        v.entry.index,
+        v.entry.holder.clone(),
+        v.origin.clone(),
+        Source::Read(text),
+    ))
 }
 
 /// Outcome of [`combine`].

@@ -10,8 +10,8 @@ use super::combine::CombineReport;
 use super::combine::quorum_of;
 use super::flow::{Flow, Run};
 use super::quorum::{
-    InputFile, QuorumArgs, check_confirmers, copy_inputs, load_context, quorum_sources,
-    start_signing, writes,
+    InputFile, QuorumArgs, at_prompt_next_step, check_confirmers, copy_inputs, load_context,
+    quorum_sources, start_signing, writes,
 };
 use super::session::{after_seal, disagreement_exit};
 use super::stages::{ContextLoaded, Prepared, Started};
@@ -468,12 +468,13 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     // ceremony starts; this draft is the one shown, confirmed and signed.
     let prepared = prepare_intermediate(&job)?;
     let writes = intermediate_writes(&job)?;
-    let mut rec = start_signing(
+    let (mut rec, sources) = start_signing(
         &ctx,
         Kind::Rotation,
         &out,
         &writes,
         quorum.allow_unlocked_memory,
+        sources,
     )?;
     let r = transcript::recorded(&mut rec, |rec| {
         rotate(
@@ -483,7 +484,8 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
             sources,
             &out,
         )
-    })?;
+    })
+    .map_err(|e| at_prompt_next_step(&out, e))?;
     after_seal(&out, || {
         if let Some(p) = &r.previous {
             for w in &p.warnings {

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::combine::check_sources_early;
 use super::session::{RehearsalFrom, check_unlocked_memory, harden, output_facts, preflight};
 use super::{Context, locked_pages_needed, new_ceremony_id, quorum_header};
 use crate::console::share_input::{self, Source, TokenShare};
@@ -225,14 +226,18 @@ pub fn load_context(manifest: &Path, root: &Path) -> Result<(Context, InputFile,
     Ok((ctx, r, m))
 }
 
-/// Hardening, the locked-memory probe and the output directory for a ceremony against `ctx`.
+/// Hardening, the locked-memory probe, the early check of every share that needs no person
+/// ([`check_sources_early`]: a share file of another ceremony is refused here, before anyone
+/// confirms, and nothing has started), then the output directory and the transcript for a
+/// ceremony against `ctx`. Returns the transcript and the sources checked.
 pub fn start_signing(
     ctx: &Context,
     kind: Kind,
     out: &Path,
     writes: &[String],
     allow_unlocked: bool,
-) -> Result<Recorder> {
+    sources: Vec<Source>,
+) -> Result<(Recorder, Vec<Source>)> {
     check_unlocked_memory(
         allow_unlocked,
         ctx.manifest.ceremony.rehearsal,
@@ -240,6 +245,7 @@ pub fn start_signing(
     )?;
     let hardening = harden(allow_unlocked)?;
     secret::probe_lock(locked_pages_needed(ctx.manifest.shares_total))?;
+    let sources = check_sources_early(ctx, sources).map_err(nothing_started)?;
     let writes: Vec<&str> = writes.iter().map(String::as_str).collect();
     super::outdir::prepare_out_dir(out, &writes)?;
     let header = quorum_header(
@@ -252,7 +258,7 @@ pub fn start_signing(
             &output_facts(out, false, None)?,
         )?,
     );
-    Recorder::create(out, &header)
+    Ok((Recorder::create(out, &header)?, sources))
 }
 
 /// A failure before the ceremony started (no transcript, no output directory yet).
