@@ -286,7 +286,7 @@ pub fn check_sources_early(ctx: &Context, sources: Vec<Source>) -> Result<Vec<So
         return Err(Error::new(
             ErrorKind::TooFewShares,
             format!(
-                "{} share(s) given, the threshold is {k}: {} more needed (have: share {}) and no --type",
+                "{} share(s) given and no --type: the threshold is {k}, {} more needed (have: share {})",
                 out.len(),
                 k - out.len(),
                 have.join(", ")

@@ -127,8 +127,8 @@ fn too_few_or_foreign_shares_are_refused_before_anyone_confirms() {
         &out,
         common::INPUT,
         &[
-            "2 share(s) given, the threshold is 3: 1 more needed",
-            "and no --type — the ceremony did not start; nothing was signed",
+            "2 share(s) given and no --type: the threshold is 3, 1 more needed",
+            "— the ceremony did not start; nothing was signed",
             "or add --type",
         ],
     );
