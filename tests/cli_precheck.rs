@@ -242,7 +242,13 @@ fn fewer_share_files_than_the_threshold_without_type_are_refused_first() {
     // Golden: relative paths in the ceremony's directory keep the text stable.
     let f = fixture();
     let cwd = f.c.root.parent().unwrap();
-    let name = |i: usize| f.c.share(i).file_name().unwrap().to_string_lossy().into_owned();
+    let name = |i: usize| {
+        f.c.share(i)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    };
     let out = cwd.join("never");
     let r = run_detached(
         cwd,
@@ -348,7 +354,13 @@ fn shares_checked_early_are_recorded_after_the_confirmations_as_before() {
             )
         })
         .collect();
-    let base = |i: usize| f.c.share(i).file_name().unwrap().to_string_lossy().into_owned();
+    let base = |i: usize| {
+        f.c.share(i)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    };
     assert_eq!(
         presented,
         [(5, base(5)), (1, base(1)), (3, base(3))],

@@ -67,7 +67,7 @@ fn malformed_hash(typed: &str) -> String {
         }
         if !c.is_ascii_hexdigit() {
             return format!(
-                "character {} is not a hex digit (0-9, A-F); {digits} hex digit(s) before it",
+                "character {} is not a hex digit (after {digits} hex digits)",
                 i + 1
             );
         }
@@ -136,12 +136,12 @@ fn ask_delivered_hash(console: &mut dyn Console, request: &Csr, origin: &str) ->
                 "{}\n  try {mismatched} of {HASH_MISMATCH_TRIES}: {}\n",
                 wrap(
                     &format!(
-                        "the typed hash differs from the CSR's in {} (groups of 4 hex digits, from the left)",
+                        "the typed hash differs from the CSR's in {} (counted from the left)",
                         groups_text(&differing_groups(&request.sha256, &given))
                     ),
                     SCREEN_COLUMNS
                 ),
-                "read the delivered hash again and type all of it; a second difference stops"
+                "read the delivered hash again and retype all of it"
             ),
         )?;
     }
@@ -213,7 +213,7 @@ mod tests {
         );
         assert_eq!(
             malformed_hash("abcd efgh"),
-            "character 8 is not a hex digit (0-9, A-F); 6 hex digit(s) before it"
+            "character 8 is not a hex digit (after 6 hex digits)"
         );
     }
 }
