@@ -428,3 +428,93 @@ fn a_hash_mistyped_three_times_stops_before_anything_starts() {
     );
     assert!(!out.exists(), "{} was created", out.display());
 }
+
+/// The compact form (what a share's QR code holds, and a USB scanner types) of share `i`.
+fn compact_of(i: usize) -> String {
+    let text = fs::read(fixture().c.share(i)).unwrap();
+    let d = rootkey::share::text::parse(&text).unwrap();
+    let c = rootkey::share::text::encode_compact(&d.envelope).unwrap();
+    String::from_utf8(c.as_slice().to_vec()).unwrap()
+}
+
+#[test]
+fn the_same_paper_scanned_twice_asks_for_the_next_holder() {
+    let f = fixture();
+    let t = TempDir::new().unwrap();
+    let out = t.path().join("check");
+    let mut p = Pty::spawn(&[
+        "combine".into(),
+        "--out".into(),
+        s(&out),
+        "--manifest".into(),
+        s(&f.c.manifest),
+        "--root".into(),
+        s(&f.c.root),
+        "--type".into(),
+    ]);
+    for i in [1, 1, 2, 1, 3] {
+        p.hidden("row  1/13: ", format!("{}\n", compact_of(i)).as_bytes());
+    }
+    let (exit, screen) = p.finish();
+    assert_eq!(exit, 0, "{screen}");
+    let holder = common::REHEARSAL_HOLDERS[0];
+    // Once at the second share, once at the third: each time the next holder is asked for.
+    let slip = format!(
+        "share 1 (holder \"{holder}\") was already presented (keyboard entry 1 (scanned))   try 1 of 3: the holder of another share presents theirs"
+    );
+    assert_eq!(flat(&screen).matches(&slip).count(), 2, "{screen}");
+    // The transcript records the three shares used, once each.
+    let es = entries(&out);
+    let presented: Vec<u64> = es
+        .iter()
+        .filter(|e| e["action"] == "share-presented")
+        .map(|e| e["details"]["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(presented, [1, 2, 3]);
+    common::transcript_verifies_with_both_under(&out, &f.c.root);
+}
+
+#[test]
+fn the_same_paper_three_times_stops_with_the_next_step() {
+    let f = fixture();
+    let t = TempDir::new().unwrap();
+    let out = t.path().join("check");
+    let mut p = Pty::spawn(&[
+        "combine".into(),
+        "--out".into(),
+        s(&out),
+        "--manifest".into(),
+        s(&f.c.manifest),
+        "--root".into(),
+        s(&f.c.root),
+        "--type".into(),
+    ]);
+    for _ in 0..4 {
+        p.hidden("row  1/13: ", format!("{}\n", compact_of(2)).as_bytes());
+    }
+    let (exit, screen) = p.finish();
+    assert_eq!(exit, common::INPUT, "{screen}");
+    assert!(
+        screen.contains(&format!(
+            "error: share 2 (holder \"{}\") is given twice: keyboard entry 1 (scanned) and keyboard entry 2 (scanned) hold the same share",
+            common::REHEARSAL_HOLDERS[1]
+        )),
+        "{screen}"
+    );
+    assert!(screen.contains("try 2 of 3"), "{screen}");
+    assert!(
+        screen.contains(&format!(
+            "next step: each holder presents their share once; ask another holder for theirs; {} holds the aborted transcript",
+            out.display()
+        )),
+        "{screen}"
+    );
+    let es = entries(&out);
+    let a = actions(&es);
+    assert_eq!(
+        a.iter().filter(|x| **x == "share-presented").count(),
+        1,
+        "{a:?}"
+    );
+    assert_eq!(a.last(), Some(&"aborted"), "{a:?}");
+}

@@ -18,8 +18,9 @@ use super::steps::{self, Quorum};
 use super::{Context, new_ceremony_id, quorum_header, summary};
 use crate::cert::RootCert;
 use crate::console::{
-    Console, Terminal,
+    Console, SCREEN_COLUMNS, Terminal,
     share_input::{self as input, Presented, Source},
+    wrap,
 };
 use crate::encoding::hexfmt::fingerprint_display;
 use crate::error::Kind as ErrorKind;
@@ -126,7 +127,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     )?;
     let hardening = harden(allow_unlocked_memory)?;
     // Every share that needs no person is checked before the output directory exists.
-    let sources = check_sources_early(
+    let sources = super::quorum::check_sources_early(
         &ctx,
         input::sources(
             &shares,
@@ -236,83 +237,9 @@ pub fn verify_share(share: Presented, ctx: &Context) -> Result<VerifiedShare> {
     })
 }
 
-/// Checks every share that can be read without a person before anyone confirms or presents
-/// anything (a signing ceremony's confirmations, a quorum check's keyboard entries): each
-/// share file and photo is read, decoded and verified alone against the manifest of `ctx`,
-/// and a token share's payload file is checked ([`input::check_payload_early`]); a share given
-/// twice is refused, and so are fewer shares than the threshold without the keyboard. Keyboard
-/// and token shares themselves can only be read at the quorum step.
-/// Returns the sources with each file and photo replaced by its text as read
-/// ([`Source::Read`], in locked memory), so that the quorum step decodes, verifies and records
-/// it then, in the transcript's order, without reading the file or decoding the photo again.
-pub fn check_sources_early(ctx: &Context, sources: Vec<Source>) -> Result<Vec<Source>> {
-    let _scrub = secret::ScrubOnDrop;
-    // (index, holder, origin) of each share checked so far.
-    let mut seen: Vec<(u8, String, String)> = Vec::new();
-    let mut out = Vec::with_capacity(sources.len());
-    for source in sources {
-        let (index, holder, origin, source) = match source {
-            Source::File(p) => checked_early(input::read_file(&p)?, ctx)?,
-            Source::QrImage(p) => checked_early(input::read_qr_image(&p)?, ctx)?,
-            Source::Token(t) => {
-                input::check_payload_early(&t)?;
-                let origin = format!("--token-share {}", t.index);
-                (t.index, t.holder.clone(), origin, Source::Token(t))
-            }
-            other => {
-                out.push(other);
-                continue;
-            }
-        };
-        if let Some((_, _, first)) = seen.iter().find(|(i, _, _)| *i == index) {
-            let files = if *first == origin {
-                format!("the same {origin} was given twice")
-            } else {
-                format!("{first} and {origin} hold the same share")
-            };
-            return Err(Error::new(
-                ErrorKind::DuplicateShare,
-                format!("share {index} (holder \"{holder}\") is given twice: {files}"),
-            )
-            .hint("each holder presents their share once; ask another holder for theirs"));
-        }
-        seen.push((index, holder, origin));
-        out.push(source);
-    }
-    // Without the keyboard (`--type`), the shares given are all there will be.
-    let k = ctx.manifest.threshold as usize;
-    if out.len() < k && !out.iter().any(|s| matches!(s, Source::Keyboard)) {
-        let have: Vec<String> = seen.iter().map(|(i, h, _)| format!("{i} ({h})")).collect();
-        return Err(Error::new(
-            ErrorKind::TooFewShares,
-            format!(
-                "{} share(s) given and no --type: the threshold is {k}, {} more needed (have: share {})",
-                out.len(),
-                k - out.len(),
-                have.join(", ")
-            ),
-        )
-        .hint("give the missing shares with --share FILE, --qr-image PHOTO or --token-share INDEX, or add --type to type or scan them at the keyboard"));
-    }
-    Ok(out)
-}
-
-/// A share read from a file or a photo (`text`), verified alone against `ctx` on a copy;
-/// returns its index, holder and origin, and `text` itself as a [`Source::Read`].
-fn checked_early(text: input::ShareText, ctx: &Context) -> Result<(u8, String, String, Source)> {
-    let copy = input::ShareText {
-        text: SecretBytes::copy_from(text.text.as_slice())?,
-        origin: text.origin.clone(),
-        file: text.file.clone(),
-    };
-    let v = verify_share(input::decode(copy)?, ctx)?;
-    Ok((
-        v.entry.index,
-        v.entry.holder.clone(),
-        v.origin.clone(),
-        Source::Read(text),
-    ))
-}
+/// How many times a share entered at the keyboard may turn out to be one already presented
+/// (the same paper typed or scanned again) before the ceremony stops.
+pub const DUPLICATE_TRIES: usize = 3;
 
 /// Outcome of [`combine`].
 #[derive(Debug)]
@@ -419,8 +346,33 @@ pub fn rebuild_quorum(
     let mut shares: Vec<VerifiedShare> = Vec::new();
     for (i, source) in sources.into_iter().enumerate() {
         run.enter("present-share")?;
-        let s = verify_share(input::read(run.console(), source, i + 1)?, ctx)?;
-        if let Some(prev) = shares.iter().find(|p| p.entry.index == s.entry.index) {
+        let keyboard = matches!(source, Source::Keyboard);
+        let mut source = Some(source);
+        let mut attempt = 1;
+        let s = loop {
+            let from = source.take().unwrap_or(Source::Keyboard);
+            let s = verify_share(input::read(run.console(), from, i + 1)?, ctx)?;
+            let Some(prev) = shares.iter().find(|p| p.entry.index == s.entry.index) else {
+                break s;
+            };
+            // The same paper typed or scanned again is a slip: the next holder is asked for.
+            if keyboard && attempt < DUPLICATE_TRIES {
+                run.console().err(
+                    "the share prompt",
+                    &format!(
+                        "{}\n  try {attempt} of {DUPLICATE_TRIES}: the holder of another share presents theirs\n",
+                        wrap(
+                            &format!(
+                                "share {} (holder \"{}\") was already presented ({})",
+                                s.entry.index, s.entry.holder, prev.origin
+                            ),
+                            SCREEN_COLUMNS
+                        )
+                    ),
+                )?;
+                attempt += 1;
+                continue;
+            }
             let files = if prev.origin == s.origin {
                 format!("the same {} was given twice", s.origin)
             } else {
@@ -434,7 +386,7 @@ pub fn rebuild_quorum(
                 ),
             )
             .hint("each holder presents their share once; ask another holder for theirs"));
-        }
+        };
         let rec = run.entry();
         rec.record(
             &[&s.entry.holder],

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::combine::check_sources_early;
+use super::combine::verify_share;
 use super::session::{RehearsalFrom, check_unlocked_memory, harden, output_facts, preflight};
 use super::{Context, locked_pages_needed, new_ceremony_id, quorum_header};
 use crate::console::share_input::{self, Source, TokenShare};
@@ -31,7 +31,7 @@ use crate::encoding::names::base_name;
 use crate::error::Kind as ErrorKind;
 use crate::error::{Error, Result};
 use crate::fsio;
-use crate::secret;
+use crate::secret::{self, SecretBytes};
 use crate::transcript::{self, Kind, Recorder};
 
 /// Where the shares of a signing ceremony come from, and who confirms (the flags
@@ -218,6 +218,87 @@ pub fn quorum_sources(q: &QuorumArgs, ctx: &Context, manifest: &Path) -> Result<
     ))
 }
 
+/// Checks every share that can be read without a person before anyone confirms or presents
+/// anything (a signing ceremony's confirmations, a quorum check's keyboard entries): each
+/// share file and photo is read, decoded and verified alone against the manifest of `ctx`,
+/// and a token share's payload file is checked ([`share_input::check_payload_early`]); a share given
+/// twice is refused, and so are fewer shares than the threshold without the keyboard. Keyboard
+/// and token shares themselves can only be read at the quorum step.
+/// Returns the sources with each file and photo replaced by its text as read
+/// ([`Source::Read`], in locked memory), so that the quorum step decodes, verifies and records
+/// it then, in the transcript's order, without reading the file or decoding the photo again.
+pub fn check_sources_early(ctx: &Context, sources: Vec<Source>) -> Result<Vec<Source>> {
+    let _scrub = secret::ScrubOnDrop;
+    // (index, holder, origin) of each share checked so far.
+    let mut seen: Vec<(u8, String, String)> = Vec::new();
+    let mut out = Vec::with_capacity(sources.len());
+    for source in sources {
+        let (index, holder, origin, source) = match source {
+            Source::File(p) => checked_early(share_input::read_file(&p)?, ctx)?,
+            Source::QrImage(p) => checked_early(share_input::read_qr_image(&p)?, ctx)?,
+            Source::Token(t) => {
+                share_input::check_payload_early(&t)?;
+                let origin = format!("--token-share {}", t.index);
+                (t.index, t.holder.clone(), origin, Source::Token(t))
+            }
+            other => {
+                out.push(other);
+                continue;
+            }
+        };
+        if let Some((_, _, first)) = seen.iter().find(|(i, _, _)| *i == index) {
+            let files = if *first == origin {
+                format!("the same {origin} was given twice")
+            } else {
+                format!("{first} and {origin} hold the same share")
+            };
+            return Err(Error::new(
+                ErrorKind::DuplicateShare,
+                format!("share {index} (holder \"{holder}\") is given twice: {files}"),
+            )
+            .hint("each holder presents their share once; ask another holder for theirs"));
+        }
+        seen.push((index, holder, origin));
+        out.push(source);
+    }
+    // Without the keyboard (`--type`), the shares given are all there will be.
+    let k = ctx.manifest.threshold as usize;
+    if out.len() < k && !out.iter().any(|s| matches!(s, Source::Keyboard)) {
+        let have: Vec<String> = seen.iter().map(|(i, h, _)| format!("{i} ({h})")).collect();
+        return Err(Error::new(
+            ErrorKind::TooFewShares,
+            format!(
+                "{} share(s) given and no --type: the threshold is {k}, {} more needed (have: share {})",
+                out.len(),
+                k - out.len(),
+                have.join(", ")
+            ),
+        )
+        .hint("give the missing shares with --share FILE, --qr-image PHOTO or --token-share INDEX, or add --type to type or scan them at the keyboard"));
+    }
+    Ok(out)
+}
+
+/// A share read from a file or a photo (`text`), verified alone against `ctx` on a copy;
+/// returns its index, holder and origin, and `text` itself as a [`Source::Read`].
+fn checked_early(
+    text: share_input::ShareText,
+    ctx: &Context,
+) -> Result<(u8, String, String, Source)> {
+    let copy = share_input::ShareText {
+        text: SecretBytes::copy_from(text.text.as_slice())?,
+        origin: text.origin.clone(),
+        file: text.file.clone(),
+    };
+    let v = verify_share(share_input::decode(copy)?, ctx)?;
+    Ok((
+        v.entry.index,
+        v.entry.holder.clone(),
+        v.origin.clone(),
+        Source::Read(text),
+    ))
+}
+
 /// Loads root.pem and manifest.json once, for the context and for the copies.
 pub fn load_context(manifest: &Path, root: &Path) -> Result<(Context, InputFile, InputFile)> {
     let r = InputFile::read(root, super::MAX_ROOT_BYTES, "root certificate")?;
@@ -285,6 +366,8 @@ pub fn at_prompt_next_step(out: &Path, e: Error) -> Error {
             | ErrorKind::BadCharacter
             | ErrorKind::ConfirmationRefused
             | ErrorKind::SamePersonTwice
+            | ErrorKind::DuplicateShare
+            | ErrorKind::TooManyTries
     );
     if !at_prompt || !out.join(crate::transcript::FILE_NAME).is_file() {
         return e;
