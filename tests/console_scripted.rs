@@ -120,16 +120,47 @@ fn combine_rebuilds_the_key_from_shares_typed_at_the_keyboard() {
 }
 
 #[test]
-fn the_same_share_typed_twice_is_refused() {
+fn the_same_share_typed_again_asks_for_another_then_is_refused() {
     let ctx = context();
     let mut rec = recorder(&ctx, Kind::QuorumCheck);
-    let mut console = typed_shares(Scripted::new(), &["share_valid-2.txt", "share_valid-2.txt"]);
+    // Share 1 is Bob's; the second share is Bob's again, three times.
+    let mut console = typed_shares(Scripted::new(), &["share_valid-2.txt"]);
+    for _ in 0..3 {
+        for (r, row) in rows("share_valid-2.txt").iter().enumerate() {
+            console = console
+                .secret(
+                    Question::ShareRow {
+                        share: 2,
+                        row: r + 1,
+                    },
+                    row.as_bytes(),
+                )
+                .expect("locked memory");
+        }
+    }
     let e = ceremony::combine_with(&mut console, &ctx, keyboard(2), &mut rec).expect_err("refused");
     assert_eq!(e.kind, ErrorKind::DuplicateShare);
     assert_eq!(e.exit_code(), exit::INPUT);
     assert_eq!(
         e.message,
         "share 2 (holder \"Bob Example\") is given twice: keyboard entry 1 and keyboard entry 2 hold the same share"
+    );
+    assert_eq!(console.unanswered(), 0);
+    let err = console.text(Channel::Err);
+    for n in 1..=2 {
+        assert!(
+            err.contains(&format!(
+                "share 2 (holder \"Bob Example\") was already presented (keyboard entry 1)\n  try {n} of 3: the holder of another share presents theirs\n"
+            )),
+            "{err}"
+        );
+    }
+    // Only the first presentation is recorded.
+    let t = transcript(&rec);
+    assert_eq!(
+        t.matches("\"action\":\"share-presented\"").count(),
+        1,
+        "{t}"
     );
 }
 
