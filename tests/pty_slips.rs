@@ -518,3 +518,21 @@ fn the_same_paper_three_times_stops_with_the_next_step() {
     );
     assert_eq!(a.last(), Some(&"aborted"), "{a:?}");
 }
+
+#[test]
+fn ctrl_d_at_the_csr_hash_prompt_starts_nothing() {
+    let t = TempDir::new().unwrap();
+    let out = t.path().join("rotation");
+    let mut p = sign_typed_hash(&out);
+    p.expect(HASH);
+    p.s.send([4u8]).unwrap();
+    let (exit, screen) = p.finish();
+    assert_eq!(exit, common::INPUT, "{screen}");
+    assert!(
+        screen.contains(
+            "error: input ended (Ctrl-D): cancelled at the CSR hash prompt — the ceremony did not start; nothing was signed"
+        ),
+        "{screen}"
+    );
+    assert!(!out.exists(), "{} was created", out.display());
+}
