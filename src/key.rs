@@ -19,7 +19,7 @@ const SEED_DOMAIN: &[u8] = b"rootkey seed v1";
 /// Validates typed dice rolls and returns them normalised (digits only) in locked memory.
 ///
 /// Accepts digits 1–6 separated by any whitespace; anything else is refused with its position
-/// (never its value).
+/// and the number of valid rolls before it (never its value).
 pub fn parse_dice(typed: &SecretBytes) -> Result<SecretBytes> {
     let mut out = SecretBytes::zeroed(typed.len())?;
     let mut n = 0usize;
@@ -32,10 +32,10 @@ pub fn parse_dice(typed: &SecretBytes) -> Result<SecretBytes> {
             c if c.is_ascii_whitespace() => {}
             _ => {
                 return Err(Error::new(Kind::BadCharacter, format!(
-                    "dice rolls, character {}: not a d6 roll (only digits 1 to 6 and spaces are allowed)",
+                    "dice rolls, character {}: not a d6 roll (only digits 1 to 6 and spaces are allowed); {n} valid roll(s) were read before it",
                     pos + 1
                 ))
-                .hint("type the rolls again"));
+                .hint("type all the rolls again from the first"));
             }
         }
     }
@@ -47,7 +47,10 @@ pub fn parse_dice(typed: &SecretBytes) -> Result<SecretBytes> {
                 MIN_DICE_ROLLS - n
             ),
         )
-        .hint("roll and type the missing rolls"));
+        .hint(format!(
+            "roll {} more, then type all the rolls again from the first",
+            MIN_DICE_ROLLS - n
+        )));
     }
     out.truncate(n);
     Ok(out)
@@ -144,6 +147,11 @@ mod tests {
         let e = parse_dice(&bad).unwrap_err();
         assert_eq!(e.kind, Kind::BadCharacter);
         assert!(e.message.contains("character 7"), "{}", e.message);
+        assert!(
+            e.message.ends_with("; 6 valid roll(s) were read before it"),
+            "{}",
+            e.message
+        );
         assert!(!e.message.contains('7') || e.message.matches('7').count() == 1);
     }
 

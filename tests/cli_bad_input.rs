@@ -88,14 +88,14 @@ fn combine_with_fewer_than_k_shares_says_how_many_more() {
         .code(INPUT)
         .single_error()
         .stderr_has(&[
-            "2 share(s) given, the threshold is 3: 1 more needed",
+            "2 share(s) given and no --type: the threshold is 3, 1 more needed",
             "1 (Alice Rehearsal), 4 (Dave Rehearsal)",
         ]);
     c.combine(&[c.share(5)])
         .code(INPUT)
         .single_error()
         .stderr_has(&[
-            "1 share(s) given, the threshold is 3: 2 more needed",
+            "1 share(s) given and no --type: the threshold is 3, 2 more needed",
             "5 (Erin Rehearsal)",
         ]);
     assert_unchanged(t.path(), &before);

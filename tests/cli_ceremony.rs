@@ -167,7 +167,7 @@ fn generate_with_the_real_plan_then_verify_and_combine() {
     }
     c.combine(&[c.share(1), c.share(2)])
         .code(common::INPUT)
-        .stderr_has(&["2 share(s) given, the threshold is 3: 1 more needed"]);
+        .stderr_has(&["2 share(s) given and no --type: the threshold is 3, 1 more needed"]);
 }
 
 /// Generates a k-of-n ceremony from a plan file written for the test, then verifies every

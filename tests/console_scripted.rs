@@ -120,16 +120,47 @@ fn combine_rebuilds_the_key_from_shares_typed_at_the_keyboard() {
 }
 
 #[test]
-fn the_same_share_typed_twice_is_refused() {
+fn the_same_share_typed_again_asks_for_another_then_is_refused() {
     let ctx = context();
     let mut rec = recorder(&ctx, Kind::QuorumCheck);
-    let mut console = typed_shares(Scripted::new(), &["share_valid-2.txt", "share_valid-2.txt"]);
+    // Share 1 is Bob's; the second share is Bob's again, three times.
+    let mut console = typed_shares(Scripted::new(), &["share_valid-2.txt"]);
+    for _ in 0..3 {
+        for (r, row) in rows("share_valid-2.txt").iter().enumerate() {
+            console = console
+                .secret(
+                    Question::ShareRow {
+                        share: 2,
+                        row: r + 1,
+                    },
+                    row.as_bytes(),
+                )
+                .expect("locked memory");
+        }
+    }
     let e = ceremony::combine_with(&mut console, &ctx, keyboard(2), &mut rec).expect_err("refused");
     assert_eq!(e.kind, ErrorKind::DuplicateShare);
     assert_eq!(e.exit_code(), exit::INPUT);
     assert_eq!(
         e.message,
         "share 2 (holder \"Bob Example\") is given twice: keyboard entry 1 and keyboard entry 2 hold the same share"
+    );
+    assert_eq!(console.unanswered(), 0);
+    let err = console.text(Channel::Err);
+    for n in 1..=2 {
+        assert!(
+            err.contains(&format!(
+                "share 2 (holder \"Bob Example\") was already presented (keyboard entry 1)\n  try {n} of 3: the holder of another share presents theirs\n"
+            )),
+            "{err}"
+        );
+    }
+    // Only the first presentation is recorded.
+    let t = transcript(&rec);
+    assert_eq!(
+        t.matches("\"action\":\"share-presented\"").count(),
+        1,
+        "{t}"
     );
 }
 
@@ -164,7 +195,7 @@ fn crl_signed_after_typed_codes_wrong_then_right() {
     assert_eq!(e.kind, ErrorKind::Cancelled);
     assert_eq!(
         e.message,
-        "scripted console: no answer left for confirmer-1-code"
+        "scripted console: no answer left for confirmer-1-code at the confirmation prompt (confirmer 1 of 2): nothing was signed"
     );
     let shown = probe.text(Channel::Terminal);
     assert!(
@@ -178,17 +209,20 @@ fn crl_signed_after_typed_codes_wrong_then_right() {
         "{shown}"
     );
 
-    // The same person twice: refused before any share is asked for. (A CRL's bytes are the
-    // same in every run, so the code shown above is the code now.)
+    // The same person again is asked for another name, three times in all; then refused
+    // before any share is asked for. (A CRL's bytes are the same in every run, so the code
+    // shown above is the code now.)
     let out = tempfile::tempdir().expect("tempdir");
     let mut rec = recorder(&ctx, Kind::Crl);
     let mut twice = Scripted::new()
         .line(Question::ConfirmerName { confirmer: 1 }, "Carol Confirmer")
-        .line(Question::ConfirmationCode { confirmer: 1 }, &code)
-        .line(
+        .line(Question::ConfirmationCode { confirmer: 1 }, &code);
+    for _ in 0..3 {
+        twice = twice.line(
             Question::ConfirmerName { confirmer: 2 },
             " carol confirmer ",
         );
+    }
     let e = ceremony::sign_crl(
         &job,
         ceremony::crl::prepare_crl(&job).expect("prepare"),
@@ -202,7 +236,7 @@ fn crl_signed_after_typed_codes_wrong_then_right() {
     assert_eq!(e.exit_code(), exit::INPUT);
     assert_eq!(
         e.message,
-        "\"carol confirmer\" already confirmed: the two-person rule needs two distinct people"
+        "\"carol confirmer\" already confirmed: the two-person rule needs two distinct people (try 3 of 3; nothing was signed)"
     );
     assert_eq!(twice.unanswered(), 0);
     assert!(
@@ -323,10 +357,17 @@ fn the_csr_hash_is_typed_after_the_csr_is_shown() {
         out.starts_with(&format!("CSR {}\n  Subject: ", path.display())),
         "{out}"
     );
+    // The CSR's own hash is shown only once the delivered one matched it.
     assert!(
-        out.ends_with("The CSR's SHA-256 matches the hash delivered out of band.\n"),
+        out.contains(&format!(
+            "  Key type: {}\nThe CSR's SHA-256 matches the hash delivered out of band:\n  {} ",
+            csr.key_type,
+            &right[..4]
+        )),
         "{out}"
     );
+    let first_groups = format!("{} {}", &right[..4], &right[4..8]);
+    assert_eq!(out.matches(&first_groups).count(), 1, "{out}");
     assert_eq!(
         c.shown()
             .iter()
@@ -337,13 +378,19 @@ fn the_csr_hash_is_typed_after_the_csr_is_shown() {
 
     let mut wrong = right.clone().into_bytes();
     wrong[0] = if wrong[0] == b'0' { b'1' } else { b'0' };
-    let mut c = Scripted::new().line(Question::CsrSha256, std::str::from_utf8(&wrong).unwrap());
+    let wrong = std::str::from_utf8(&wrong).unwrap();
+    let mut c = Scripted::new()
+        .line(Question::CsrSha256, wrong)
+        .line(Question::CsrSha256, wrong);
     let e = out_of_band_hash(&mut c, &path, &csr, None).expect_err("mismatch");
     assert_eq!(e.kind, ErrorKind::HashMismatch);
     assert_eq!(e.exit_code(), exit::VERIFICATION);
     assert!(!c.text(Channel::Out).contains("matches"));
 
-    let mut c = Scripted::new().line(Question::CsrSha256, "not a hash");
+    let mut c = Scripted::new()
+        .line(Question::CsrSha256, "not a hash")
+        .line(Question::CsrSha256, "not a hash")
+        .line(Question::CsrSha256, "not a hash");
     let e = out_of_band_hash(&mut c, &path, &csr, None).expect_err("malformed");
     assert_eq!(e.kind, ErrorKind::TypedValue);
     assert_eq!(e.exit_code(), exit::INPUT);
@@ -383,15 +430,20 @@ fn dice_rolls_are_asked_hidden() {
             "dice rolls (hidden): ".into()
         ))
     );
-    let mut c = Scripted::new()
-        .secret(Question::Dice, &[b'1'; 1025])
-        .expect("locked memory");
+    // A slip is asked for again, three times in all.
+    let mut c = Scripted::new();
+    for _ in 0..3 {
+        c = c
+            .secret(Question::Dice, &[b'1'; 1025])
+            .expect("locked memory");
+    }
     let e = generate::read_dice(&mut c).expect_err("too long");
     assert_eq!(e.kind, ErrorKind::Dice);
     assert_eq!(
         e.message,
-        "cannot read dice rolls: hidden input: input too long: more than 1024 characters were typed"
+        "dice rolls: input too long (more than 1024 characters were typed) (try 3 of 3; no key was made)"
     );
+    assert_eq!(c.unanswered(), 0);
 }
 
 fn keyboard(n: usize) -> Vec<Source> {

@@ -47,9 +47,11 @@ fn exact_messages_for_common_mistakes() {
             "c/share-02-bob-rehearsal.txt",
         ],
         1,
-        "error: 2 share(s) given, the threshold is 3: 1 more needed \
-         (have: share 1 (Alice Rehearsal), 2 (Bob Rehearsal))\n  \
-         next step: ask further holders to present their shares\n",
+        "error: 2 share(s) given and no --type: the threshold is 3, 1 more needed \
+         (have: share 1 (Alice Rehearsal), 2 (Bob Rehearsal)) — the quorum check did not \
+         start; no share was combined\n  \
+         next step: give the missing shares with --share FILE, --qr-image PHOTO or \
+         --token-share INDEX, or add --type to type or scan them at the keyboard\n",
     );
 
     let share = fs::read_to_string(d.join("c/share-02-bob-rehearsal.txt")).unwrap();

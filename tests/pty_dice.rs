@@ -32,6 +32,12 @@ struct Transcript {
 /// Runs `rootkey generate --dice --plan rehearsal.toml --out OUT` in a pty and types `rolls`
 /// at the hidden prompt.
 fn generate_with_dice(out: &Path, rolls: &str) -> Transcript {
+    generate_with_tries(out, &[rolls])
+}
+
+/// Like [`generate_with_dice`], typing each of `tries` at the hidden prompt in turn (a slip is
+/// asked for again).
+fn generate_with_tries(out: &Path, tries: &[&str]) -> Transcript {
     let plan = common::text_rehearsal_plan();
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
@@ -46,24 +52,28 @@ fn generate_with_dice(out: &Path, rolls: &str) -> Transcript {
     let mut session = Session::spawn(cmd).unwrap();
     session.set_expect_timeout(Some(Duration::from_secs(30)));
 
-    let before = session.expect(PROMPT).unwrap();
-    let mut screen = before.as_bytes().to_vec();
-    let shown = String::from_utf8_lossy(&screen).into_owned();
-    assert!(
-        shown.contains("Roll a six-sided die at least 99 times"),
-        "the prompt explains what to type: {shown:?}"
-    );
-
-    // Wait until rootkey has switched the terminal to hidden input.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while session.get_process().get_echo().unwrap() {
-        assert!(
-            Instant::now() < deadline,
-            "the terminal still echoes after the hidden prompt was shown"
-        );
-        sleep(Duration::from_millis(5));
+    let mut screen = Vec::new();
+    for (i, rolls) in tries.iter().enumerate() {
+        let before = session.expect(PROMPT).unwrap();
+        screen.extend_from_slice(before.as_bytes());
+        if i == 0 {
+            let shown = String::from_utf8_lossy(&screen).into_owned();
+            assert!(
+                shown.contains("Roll a six-sided die at least 99 times"),
+                "the prompt explains what to type: {shown:?}"
+            );
+        }
+        // Wait until rootkey has switched the terminal to hidden input.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while session.get_process().get_echo().unwrap() {
+            assert!(
+                Instant::now() < deadline,
+                "the terminal still echoes after the hidden prompt was shown"
+            );
+            sleep(Duration::from_millis(5));
+        }
+        session.send_line(rolls).unwrap();
     }
-    session.send_line(rolls).unwrap();
 
     let rest = session.expect(Eof).unwrap();
     screen.extend_from_slice(rest.as_bytes());
@@ -150,15 +160,31 @@ fn exactly_99_rolls_are_enough() {
 }
 
 #[test]
-fn too_few_rolls_say_how_many_more_are_needed() {
+fn too_few_rolls_three_times_stop_the_ceremony() {
     let t = TempDir::new().unwrap();
     let out = t.path().join("out");
     let typed = rolls(50, 3);
-    let r = generate_with_dice(&out, &typed);
+    let r = generate_with_tries(&out, &[&typed, &typed, &typed]);
     assert_eq!(r.code, 1, "{}", r.screen);
+    // Asked again twice, then refused.
+    for n in 1..=2 {
+        assert!(
+            r.screen.contains(&format!(
+                "dice rolls: got 50 rolls, at least 99 are needed (49 more)\r\n  try {n} of 3: roll 49 more, then type all the rolls again from the first"
+            )),
+            "{}",
+            r.screen
+        );
+    }
     assert!(
+        r.screen.contains(
+            "error: dice rolls: got 50 rolls, at least 99 are needed (49 more) (try 3 of 3; no key was made)"
+        ),
+        "{}",
         r.screen
-            .contains("error: dice rolls: got 50 rolls, at least 99 are needed (49 more)"),
+    );
+    assert!(
+        r.screen.contains("holds the aborted transcript of this run: keep it, and run again with a new --out directory"),
         "{}",
         r.screen
     );
@@ -172,11 +198,12 @@ fn a_seven_is_refused_by_position() {
     let out = t.path().join("out");
     // 30 valid rolls, then a '7' as the 31st character, then more valid rolls.
     let typed = format!("{}7{}", "123456".repeat(5), "654321".repeat(20));
-    let r = generate_with_dice(&out, &typed);
+    let r = generate_with_tries(&out, &[&typed, &typed, &typed]);
     assert_eq!(r.code, 1, "{}", r.screen);
     assert!(
-        r.screen
-            .contains("error: dice rolls, character 31: not a d6 roll"),
+        r.screen.contains(
+            "error: dice rolls, character 31: not a d6 roll (only digits 1 to 6 and spaces are allowed); 30 valid roll(s) were read before it (try 3 of 3; no key was made)"
+        ),
         "{}",
         r.screen
     );
@@ -191,7 +218,7 @@ fn over_long_input_is_refused_not_cut_off() {
     // 1100 valid rolls then garbage: past the 1024-character limit, so refused as a whole
     // instead of being silently truncated to its valid prefix.
     let typed = format!("{}xyz", "1".repeat(1100));
-    let r = generate_with_dice(&out, &typed);
+    let r = generate_with_tries(&out, &[&typed, &typed, &typed]);
     assert_eq!(r.code, 1, "{}", r.screen);
     assert!(r.screen.contains("input too long"), "{}", r.screen);
     assert!(

@@ -2,7 +2,7 @@
 //! `--csr-sha256` `rootkey intermediate sign` asks for the CSR hash delivered out of band, and
 //! without `--confirm` two people each type their name and the confirmation code shown in the
 //! summary (a wrong code is asked for again, at most 3 times; the same person cannot confirm
-//! twice). `rootkey crl sign` confirms the same way. The pty echoes like an ordinary terminal
+//! twice: another name is asked for, at most 3 times). `rootkey crl sign` confirms the same way. The pty echoes like an ordinary terminal
 //! (`stty echo`); shares come from files, so only the visible prompts are exercised.
 
 mod common;
@@ -203,7 +203,7 @@ fn typed_hash_and_two_typed_confirmations_sign_the_intermediate() {
     let mut p = Pty::spawn(&sign_args(&out));
     // The hash with spaces between the groups, as it is read out.
     p.answer(HASH_PROMPT, &hash_in_groups());
-    p.expect("The CSR's SHA-256 matches the hash delivered out of band.");
+    p.expect("The CSR's SHA-256 matches the hash delivered out of band:");
     p.expect("confirmer 1 of 2, your name: ");
     let code = p.code();
     p.s.send_line("Ann Officer").unwrap();
@@ -273,12 +273,20 @@ fn a_wrong_typed_hash_stops_before_the_ceremony() {
     let h = fixture().csr_sha256.clone();
     let wrong = format!("{}{}", if h.starts_with('0') { '1' } else { '0' }, &h[1..]);
     let mut p = Pty::spawn(&sign_args(&out));
+    // One retype is allowed; a second difference stops.
+    p.answer(HASH_PROMPT, &wrong);
+    p.expect("the typed hash differs from the CSR's in group 1 of 16");
     p.answer(HASH_PROMPT, &wrong);
     let (exit, screen) = p.finish();
     assert_eq!(exit, common::VERIFICATION, "{screen}");
     assert!(
         screen.contains("does not match the hash delivered out of band"),
         "{screen}"
+    );
+    assert!(screen.contains("(group 1 of 16 differs)"), "{screen}");
+    assert!(
+        !screen.contains(&hash_in_groups().to_lowercase()[..9]),
+        "the CSR's own hash is never shown before it matched:\n{screen}"
     );
     assert!(!screen.contains("confirmer 1 of 2"), "{screen}");
     assert!(!out.exists(), "{} was created", out.display());
@@ -294,10 +302,20 @@ fn the_same_person_cannot_confirm_twice() {
     let code = p.code();
     p.s.send_line("Ann").unwrap();
     p.answer(&format!("Ann, type the code {code}: "), &code);
-    p.answer("confirmer 2 of 2, your name: ", " ann ");
+    // Asked again twice, then refused.
+    for (n, again) in [(1, " ann "), (2, "ANN")] {
+        p.answer("confirmer 2 of 2, your name: ", again);
+        p.expect(&format!(
+            "  try {n} of 3: another person types their own name as confirmer 2"
+        ));
+    }
+    p.answer("confirmer 2 of 2, your name: ", "Ann");
     let (exit, screen) = p.finish();
     assert_eq!(exit, common::INPUT, "{screen}");
-    assert!(screen.contains("two distinct people"), "{screen}");
+    assert!(
+        screen.contains("two distinct people (try 3 of 3; nothing was signed)"),
+        "{screen}"
+    );
     assert!(!screen.contains("ann, type the code"), "{screen}");
     aborted_before_shares(&out);
 }

@@ -143,6 +143,15 @@ fn token_args(indices: &[u8]) -> Vec<String> {
     a
 }
 
+/// One token share and `--type` for the rest: fewer shares than the threshold without the
+/// keyboard are refused before anything starts, so a fault of the token share is reached only
+/// with `--type`.
+fn one_token_and_type(index: u8) -> Vec<String> {
+    let mut a = token_args(&[index]);
+    a.push("--type".into());
+    a
+}
+
 fn combine(out: &Path, check: &Path, extra: &[String], pins: &[&str]) -> Screen {
     let mut a: Vec<String> = vec!["combine".into(), "--out".into(), s(check)];
     a.extend(context(out));
@@ -301,7 +310,12 @@ fn reading_faults_name_the_share_and_the_token_and_the_next_step() {
             let scan = scan_shard(&out, 3, t.path());
 
             // A wrong PIN: the token is named, nothing is retried, exit 1.
-            let c = combine(&out, &t.path().join("c1"), &token_args(&[1]), &["999999"]);
+            let c = combine(
+                &out,
+                &t.path().join("c1"),
+                &one_token_and_type(1),
+                &["999999"],
+            );
             assert_eq!(c.code, 1, "{}", c.text);
             assert!(
                 c.text.contains("token \"alice-token\" (serial ") && c.text.contains("wrong PIN"),
@@ -338,7 +352,7 @@ fn reading_faults_name_the_share_and_the_token_and_the_next_step() {
             let last = bad.len() - 1;
             bad[last] ^= 1;
             fs::write(&payload1, &bad).unwrap();
-            let c = combine(&out, &t.path().join("c4"), &token_args(&[1]), &[]);
+            let c = combine(&out, &t.path().join("c4"), &one_token_and_type(1), &[]);
             assert_eq!(c.code, 3, "{}", c.text);
             assert!(
                 c.text.contains("share 1 (holder \"")
@@ -364,7 +378,7 @@ fn reading_faults_name_the_share_and_the_token_and_the_next_step() {
                 .output()
                 .unwrap();
             assert!(c.status.success(), "{c:?}");
-            let c = combine(&out, &t.path().join("c6"), &token_args(&[2]), &[]);
+            let c = combine(&out, &t.path().join("c6"), &one_token_and_type(2), &[]);
             assert_eq!(c.code, 1, "{}", c.text);
             assert!(
                 c.text.contains("share 2 (holder \"")
@@ -410,7 +424,7 @@ fn reading_faults_name_the_share_and_the_token_and_the_next_step() {
                 .find(|p| p.extension().is_some_and(|x| x == "token"))
                 .expect("the later ceremony wrote holder 1's payload file before it stopped");
             fs::copy(&later_payload, &payload1).unwrap();
-            let c = combine(&out, &t.path().join("c8"), &token_args(&[1]), &[]);
+            let c = combine(&out, &t.path().join("c8"), &one_token_and_type(1), &[]);
             assert_eq!(c.code, 3, "{}", c.text);
             assert!(
                 flat(&c.text).contains("holds share 1 of another ceremony (")
@@ -419,7 +433,7 @@ fn reading_faults_name_the_share_and_the_token_and_the_next_step() {
                 c.text
             );
             fs::write(&payload1, &good).unwrap();
-            let c = combine(&out, &t.path().join("c7"), &token_args(&[1]), &[PIN]);
+            let c = combine(&out, &t.path().join("c7"), &one_token_and_type(1), &[PIN]);
             assert_eq!(c.code, 3, "{}", c.text);
             assert!(
                 c.text.contains("share 1 (holder \"")

@@ -18,8 +18,9 @@ use super::steps::{self, Quorum};
 use super::{Context, new_ceremony_id, quorum_header, summary};
 use crate::cert::RootCert;
 use crate::console::{
-    Console, Terminal,
+    Console, SCREEN_COLUMNS, Terminal,
     share_input::{self as input, Presented, Source},
+    wrap,
 };
 use crate::encoding::hexfmt::fingerprint_display;
 use crate::error::Kind as ErrorKind;
@@ -125,6 +126,18 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         RehearsalFrom::Manifest,
     )?;
     let hardening = harden(allow_unlocked_memory)?;
+    // Every share that needs no person is checked before the output directory exists.
+    let sources = super::quorum::check_sources_early(
+        &ctx,
+        input::sources(
+            &shares,
+            &qr_images,
+            tokens,
+            keyboard,
+            ctx.manifest.threshold,
+        ),
+    )
+    .map_err(quorum_not_started)?;
     super::outdir::prepare_out_dir(&out, &[transcript::FILE_NAME])?;
     let header = quorum_header(
         &ctx,
@@ -137,20 +150,14 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         )?,
     );
     let mut rec = Recorder::create(&out, &header)?;
-    let sources = input::sources(
-        &shares,
-        &qr_images,
-        tokens,
-        keyboard,
-        ctx.manifest.threshold,
-    );
     let flow = Flow::new(steps::quorum_check(quorum_of(&ctx, &sources)));
     let r = transcript::recorded(&mut rec, |rec| {
         Started::new(Run::new(flow, &mut *console, rec))?
             .load_context(&ctx)?
             .rebuild(&ctx, sources)?
             .seal()
-    })?;
+    })
+    .map_err(|e| super::quorum::at_prompt_next_step(&out, e))?;
     after_seal(&out, || {
         console.out(
             "the summary",
@@ -162,6 +169,17 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         )?;
         disagreement_exit(&r)
     })
+}
+
+/// A failure before the quorum check started (no output directory, no transcript yet).
+fn quorum_not_started(e: Error) -> Error {
+    Error {
+        message: format!(
+            "{} — the quorum check did not start; no share was combined",
+            e.message
+        ),
+        ..e
+    }
 }
 
 /// A share read from a file and verified alone against the manifest.
@@ -218,6 +236,10 @@ pub fn verify_share(share: Presented, ctx: &Context) -> Result<VerifiedShare> {
         corrections: share.corrections,
     })
 }
+
+/// How many times a share entered at the keyboard may turn out to be one already presented
+/// (the same paper typed or scanned again) before the ceremony stops.
+pub const DUPLICATE_TRIES: usize = 3;
 
 /// Outcome of [`combine`].
 #[derive(Debug)]
@@ -324,8 +346,33 @@ pub fn rebuild_quorum(
     let mut shares: Vec<VerifiedShare> = Vec::new();
     for (i, source) in sources.into_iter().enumerate() {
         run.enter("present-share")?;
-        let s = verify_share(input::read(run.console(), source, i + 1)?, ctx)?;
-        if let Some(prev) = shares.iter().find(|p| p.entry.index == s.entry.index) {
+        let keyboard = matches!(source, Source::Keyboard);
+        let mut source = Some(source);
+        let mut attempt = 1;
+        let s = loop {
+            let from = source.take().unwrap_or(Source::Keyboard);
+            let s = verify_share(input::read(run.console(), from, i + 1)?, ctx)?;
+            let Some(prev) = shares.iter().find(|p| p.entry.index == s.entry.index) else {
+                break s;
+            };
+            // The same paper typed or scanned again is a slip: the next holder is asked for.
+            if keyboard && attempt < DUPLICATE_TRIES {
+                run.console().err(
+                    "the share prompt",
+                    &format!(
+                        "{}\n  try {attempt} of {DUPLICATE_TRIES}: the holder of another share presents theirs\n",
+                        wrap(
+                            &format!(
+                                "share {} (holder \"{}\") was already presented ({})",
+                                s.entry.index, s.entry.holder, prev.origin
+                            ),
+                            SCREEN_COLUMNS
+                        )
+                    ),
+                )?;
+                attempt += 1;
+                continue;
+            }
             let files = if prev.origin == s.origin {
                 format!("the same {} was given twice", s.origin)
             } else {
@@ -339,7 +386,7 @@ pub fn rebuild_quorum(
                 ),
             )
             .hint("each holder presents their share once; ask another holder for theirs"));
-        }
+        };
         let rec = run.entry();
         rec.record(
             &[&s.entry.holder],

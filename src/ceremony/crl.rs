@@ -10,8 +10,8 @@ use super::combine::CombineReport;
 use super::combine::quorum_of;
 use super::flow::{Flow, Run};
 use super::quorum::{
-    InputFile, QuorumArgs, check_confirmers, copy_inputs, load_context, quorum_sources,
-    start_signing, writes,
+    InputFile, QuorumArgs, at_prompt_next_step, check_confirmers, copy_inputs, load_context,
+    quorum_sources, start_signing, writes,
 };
 use super::session::{after_seal, disagreement_exit};
 use super::stages::{ContextLoaded, Prepared, Started};
@@ -314,7 +314,14 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     let draft = prepare_crl(&job)?;
     let writes = crl_writes(&job)?;
     let sources = quorum_sources(&quorum, &ctx, &manifest)?;
-    let mut rec = start_signing(&ctx, Kind::Crl, &out, &writes, quorum.allow_unlocked_memory)?;
+    let (mut rec, sources) = start_signing(
+        &ctx,
+        Kind::Crl,
+        &out,
+        &writes,
+        quorum.allow_unlocked_memory,
+        sources,
+    )?;
     let flow = Flow::new(crl_steps(&job, &sources));
     let r = transcript::recorded(&mut rec, |rec| {
         crl_ceremony(
@@ -324,7 +331,8 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
             sources,
             &out,
         )
-    })?;
+    })
+    .map_err(|e| at_prompt_next_step(&out, e))?;
     after_seal(&out, || {
         console.out(
             "the summary",

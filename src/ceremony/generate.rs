@@ -16,7 +16,7 @@ use super::stages::Started;
 use super::steps;
 use super::{locked_pages_needed, new_ceremony_id, plan_header, summary};
 use crate::cert::{DEFAULT_ROOT_PROFILE, RootProfile};
-use crate::console::{Console, Question, Terminal};
+use crate::console::{Console, Question, SCREEN_COLUMNS, Terminal, wrap};
 use crate::encoding::names::base_name;
 use crate::error::Kind as ErrorKind;
 use crate::error::{Error, Result, exit};
@@ -163,7 +163,8 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         written.seal()?;
         Ok(report)
     })
-    .map_err(|e| super::outdir::name_secret_leftovers(&out, e))?;
+    .map_err(|e| super::outdir::name_secret_leftovers(&out, e))
+    .map_err(|e| super::quorum::at_prompt_next_step(&out, e))?;
     after_seal(&out, || {
         console.out("the summary", &summary::generated(&report))?;
         Ok(exit::OK)
@@ -210,7 +211,13 @@ fn future_filesystem(out: &Path) -> Result<Option<String>> {
     crate::fsio::filesystem_type(parent).map(Some)
 }
 
-/// Asks for the dice rolls at `console`: hidden, straight into locked memory.
+/// How many times the dice rolls may be typed before the ceremony stops.
+pub const DICE_TRIES: usize = 3;
+
+/// Asks for the dice rolls at `console`: hidden, straight into locked memory. A slip (too few
+/// rolls, a character that is not a roll, far too much typed) is shown with what was wrong and
+/// asked again, [`DICE_TRIES`] times in all; the rolls are typed again from the first (they
+/// were hidden, so nobody can tell where a slip was). Ctrl-C cancels (`Kind::Cancelled`).
 pub fn read_dice(console: &mut dyn Console) -> Result<SecretBytes> {
     console.err(
         "the dice instructions",
@@ -219,11 +226,51 @@ pub fn read_dice(console: &mut dyn Console) -> Result<SecretBytes> {
             key::MIN_DICE_ROLLS
         ),
     )?;
-    // Read straight into locked memory with echo off (no intermediate heap buffers).
-    let typed = console
-        .ask_secret(&Question::Dice, "dice rolls (hidden): ", 1024)
-        .map_err(|e| Error::new(ErrorKind::Dice, format!("cannot read dice rolls: {e}")))?;
-    key::parse_dice(&typed)
+    let mut attempt = 1;
+    loop {
+        // Read straight into locked memory with echo off (no intermediate heap buffers).
+        let slip = match console.ask_secret(&Question::Dice, "dice rolls (hidden): ", 1024) {
+            Ok(typed) => match key::parse_dice(&typed) {
+                Ok(rolls) => return Ok(rolls),
+                Err(e) => e,
+            },
+            Err(secret::SecretError::Terminal("cancelled", _)) => {
+                return Err(Error::new(
+                    ErrorKind::Cancelled,
+                    "cancelled (Ctrl-C) at the dice prompt: no key was made",
+                ));
+            }
+            Err(secret::SecretError::Terminal("input too long", e)) => {
+                Error::new(ErrorKind::Dice, format!("dice rolls: input too long ({e})"))
+                    .hint("type all the rolls again from the first")
+            }
+            Err(e) => {
+                return Err(Error::new(
+                    ErrorKind::Dice,
+                    format!("cannot read dice rolls: {e}"),
+                ));
+            }
+        };
+        if attempt >= DICE_TRIES {
+            return Err(Error {
+                message: format!(
+                    "{} (try {attempt} of {DICE_TRIES}; no key was made)",
+                    slip.message
+                ),
+                hint: None,
+                ..slip
+            });
+        }
+        console.err(
+            "the dice prompt",
+            &format!(
+                "{}\n  try {attempt} of {DICE_TRIES}: {}\n",
+                wrap(&slip.message, SCREEN_COLUMNS),
+                slip.hint.as_deref().unwrap_or("type all the rolls again")
+            ),
+        )?;
+        attempt += 1;
+    }
 }
 
 /// What [`generate`] wrote.

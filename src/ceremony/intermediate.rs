@@ -10,7 +10,7 @@ use super::combine::CombineReport;
 use super::combine::quorum_of;
 use super::flow::{Flow, Run};
 use super::quorum::{
-    InputFile, QuorumArgs, check_confirmers, copy_inputs, load_context, nothing_started,
+    InputFile, QuorumArgs, at_prompt_next_step, check_confirmers, copy_inputs, load_context,
     quorum_sources, start_signing, writes,
 };
 use super::session::{after_seal, disagreement_exit};
@@ -21,11 +21,10 @@ use crate::cert::csr::Csr;
 use crate::cert::intermediate::{self, Draft, PreviousCheck, Request};
 use crate::cert::profile::{IntermediateProfile, extension_name};
 use crate::console::share_input::Source;
-use crate::console::{Confirmation, Console, Question};
+use crate::console::{Confirmation, Console};
 use crate::encoding::hexfmt::{hash_display, parse_sha256};
 use crate::encoding::time::UtcTime;
-use crate::error::Kind as ErrorKind;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
 
 /// File names a rotation writes into its output directory (besides the transcript and copies
@@ -36,67 +35,10 @@ pub const CHAIN_FILE: &str = "intermediate-chain.pem";
 /// How the out-of-band CSR hash was given (the transcript's `csr-checked.hash_source`).
 pub use crate::transcript::event::HashSource;
 
-/// Compares the CSR's hash with the one delivered out of band.
-pub fn check_out_of_band(csr: &Csr, given: &[u8; 32], origin: &str) -> Result<()> {
-    if csr.sha256 != *given {
-        return Err(Error::new(ErrorKind::HashMismatch, format!(
-            "{origin}: SHA-256 {} does not match the hash delivered out of band {}: this is not the CSR that was sent",
-            hex::encode(csr.sha256),
-            hex::encode(given)
-        ))
-        .hint("stop: get the CSR again over a trusted path and compare the hash with the requester"));
-    }
-    Ok(())
-}
-
-/// Step 1's out-of-band check of the CSR at `csr` (parsed as `request`): against
-/// `--csr-sha256` when given (`given`), else the CSR is shown and its hash is typed at
-/// `console`. Returns how the hash was given; a failure here starts nothing.
-pub fn out_of_band_hash(
-    console: &mut dyn Console,
-    csr: &Path,
-    request: &Csr,
-    given: Option<[u8; 32]>,
-) -> Result<HashSource> {
-    let csr_origin = format!("CSR {}", csr.display());
-    // With --csr-sha256 the comparison is automatic and the confirmation summary shows the
-    // CSR and its hash; without it, the CSR is shown before its hash is asked for.
-    let (expected, hash_source) = match given {
-        Some(h) => (h, HashSource::CommandLine),
-        None => {
-            console
-                .out(
-                    "the CSR summary",
-                    &format!(
-                        "CSR {}\n  Subject: {}\n  Key type: {}\n  SHA-256 of the CSR (DER):\n{}",
-                        csr.display(),
-                        request.subject_text,
-                        request.key_type,
-                        hash_display(&request.sha256)
-                    ),
-                )
-                .map_err(nothing_started)?;
-            let typed = console.ask_line(
-                &Question::CsrSha256,
-                "Type the CSR's SHA-256 as delivered out of band (64 hex digits): ",
-            )?;
-            (
-                parse_sha256(&typed, "the typed CSR hash")?,
-                HashSource::Typed,
-            )
-        }
-    };
-    check_out_of_band(request, &expected, &csr_origin)?;
-    if hash_source == HashSource::Typed {
-        console
-            .out(
-                "the CSR hash check",
-                "The CSR's SHA-256 matches the hash delivered out of band.\n",
-            )
-            .map_err(nothing_started)?;
-    }
-    Ok(hash_source)
-}
+mod csr_hash;
+pub use csr_hash::{
+    HASH_MISMATCH_TRIES, HASH_TYPING_TRIES, check_out_of_band, differing_groups, out_of_band_hash,
+};
 
 /// What `intermediate sign` works from.
 pub struct IntermediateJob<'a> {
@@ -526,12 +468,13 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     // ceremony starts; this draft is the one shown, confirmed and signed.
     let prepared = prepare_intermediate(&job)?;
     let writes = intermediate_writes(&job)?;
-    let mut rec = start_signing(
+    let (mut rec, sources) = start_signing(
         &ctx,
         Kind::Rotation,
         &out,
         &writes,
         quorum.allow_unlocked_memory,
+        sources,
     )?;
     let r = transcript::recorded(&mut rec, |rec| {
         rotate(
@@ -541,7 +484,8 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
             sources,
             &out,
         )
-    })?;
+    })
+    .map_err(|e| at_prompt_next_step(&out, e))?;
     after_seal(&out, || {
         if let Some(p) = &r.previous {
             for w in &p.warnings {

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::combine::verify_share;
 use super::session::{RehearsalFrom, check_unlocked_memory, harden, output_facts, preflight};
 use super::{Context, locked_pages_needed, new_ceremony_id, quorum_header};
 use crate::console::share_input::{self, Source, TokenShare};
@@ -30,7 +31,7 @@ use crate::encoding::names::base_name;
 use crate::error::Kind as ErrorKind;
 use crate::error::{Error, Result};
 use crate::fsio;
-use crate::secret;
+use crate::secret::{self, SecretBytes};
 use crate::transcript::{self, Kind, Recorder};
 
 /// Where the shares of a signing ceremony come from, and who confirms (the flags
@@ -217,6 +218,87 @@ pub fn quorum_sources(q: &QuorumArgs, ctx: &Context, manifest: &Path) -> Result<
     ))
 }
 
+/// Checks every share that can be read without a person before anyone confirms or presents
+/// anything (a signing ceremony's confirmations, a quorum check's keyboard entries): each
+/// share file and photo is read, decoded and verified alone against the manifest of `ctx`,
+/// and a token share's payload file is checked ([`share_input::check_payload_early`]); a share given
+/// twice is refused, and so are fewer shares than the threshold without the keyboard. Keyboard
+/// and token shares themselves can only be read at the quorum step.
+/// Returns the sources with each file and photo replaced by its text as read
+/// ([`Source::Read`], in locked memory), so that the quorum step decodes, verifies and records
+/// it then, in the transcript's order, without reading the file or decoding the photo again.
+pub fn check_sources_early(ctx: &Context, sources: Vec<Source>) -> Result<Vec<Source>> {
+    let _scrub = secret::ScrubOnDrop;
+    // (index, holder, origin) of each share checked so far.
+    let mut seen: Vec<(u8, String, String)> = Vec::new();
+    let mut out = Vec::with_capacity(sources.len());
+    for source in sources {
+        let (index, holder, origin, source) = match source {
+            Source::File(p) => checked_early(share_input::read_file(&p)?, ctx)?,
+            Source::QrImage(p) => checked_early(share_input::read_qr_image(&p)?, ctx)?,
+            Source::Token(t) => {
+                share_input::check_payload_early(&t)?;
+                let origin = format!("--token-share {}", t.index);
+                (t.index, t.holder.clone(), origin, Source::Token(t))
+            }
+            other => {
+                out.push(other);
+                continue;
+            }
+        };
+        if let Some((_, _, first)) = seen.iter().find(|(i, _, _)| *i == index) {
+            let files = if *first == origin {
+                format!("the same {origin} was given twice")
+            } else {
+                format!("{first} and {origin} hold the same share")
+            };
+            return Err(Error::new(
+                ErrorKind::DuplicateShare,
+                format!("share {index} (holder \"{holder}\") is given twice: {files}"),
+            )
+            .hint("each holder presents their share once; ask another holder for theirs"));
+        }
+        seen.push((index, holder, origin));
+        out.push(source);
+    }
+    // Without the keyboard (`--type`), the shares given are all there will be.
+    let k = ctx.manifest.threshold as usize;
+    if out.len() < k && !out.iter().any(|s| matches!(s, Source::Keyboard)) {
+        let have: Vec<String> = seen.iter().map(|(i, h, _)| format!("{i} ({h})")).collect();
+        return Err(Error::new(
+            ErrorKind::TooFewShares,
+            format!(
+                "{} share(s) given and no --type: the threshold is {k}, {} more needed (have: share {})",
+                out.len(),
+                k - out.len(),
+                have.join(", ")
+            ),
+        )
+        .hint("give the missing shares with --share FILE, --qr-image PHOTO or --token-share INDEX, or add --type to type or scan them at the keyboard"));
+    }
+    Ok(out)
+}
+
+/// A share read from a file or a photo (`text`), verified alone against `ctx` on a copy;
+/// returns its index, holder and origin, and `text` itself as a [`Source::Read`].
+fn checked_early(
+    text: share_input::ShareText,
+    ctx: &Context,
+) -> Result<(u8, String, String, Source)> {
+    let copy = share_input::ShareText {
+        text: SecretBytes::copy_from(text.text.as_slice())?,
+        origin: text.origin.clone(),
+        file: text.file.clone(),
+    };
+    let v = verify_share(share_input::decode(copy)?, ctx)?;
+    Ok((
+        v.entry.index,
+        v.entry.holder.clone(),
+        v.origin.clone(),
+        Source::Read(text),
+    ))
+}
+
 /// Loads root.pem and manifest.json once, for the context and for the copies.
 pub fn load_context(manifest: &Path, root: &Path) -> Result<(Context, InputFile, InputFile)> {
     let r = InputFile::read(root, super::MAX_ROOT_BYTES, "root certificate")?;
@@ -225,14 +307,18 @@ pub fn load_context(manifest: &Path, root: &Path) -> Result<(Context, InputFile,
     Ok((ctx, r, m))
 }
 
-/// Hardening, the locked-memory probe and the output directory for a ceremony against `ctx`.
+/// Hardening, the locked-memory probe, the early check of every share that needs no person
+/// ([`check_sources_early`]: a share file of another ceremony is refused here, before anyone
+/// confirms, and nothing has started), then the output directory and the transcript for a
+/// ceremony against `ctx`. Returns the transcript and the sources checked.
 pub fn start_signing(
     ctx: &Context,
     kind: Kind,
     out: &Path,
     writes: &[String],
     allow_unlocked: bool,
-) -> Result<Recorder> {
+    sources: Vec<Source>,
+) -> Result<(Recorder, Vec<Source>)> {
     check_unlocked_memory(
         allow_unlocked,
         ctx.manifest.ceremony.rehearsal,
@@ -240,6 +326,7 @@ pub fn start_signing(
     )?;
     let hardening = harden(allow_unlocked)?;
     secret::probe_lock(locked_pages_needed(ctx.manifest.shares_total))?;
+    let sources = check_sources_early(ctx, sources).map_err(nothing_started)?;
     let writes: Vec<&str> = writes.iter().map(String::as_str).collect();
     super::outdir::prepare_out_dir(out, &writes)?;
     let header = quorum_header(
@@ -252,7 +339,7 @@ pub fn start_signing(
             &output_facts(out, false, None)?,
         )?,
     );
-    Recorder::create(out, &header)
+    Ok((Recorder::create(out, &header)?, sources))
 }
 
 /// A failure before the ceremony started (no transcript, no output directory yet).
@@ -264,6 +351,36 @@ pub fn nothing_started(e: Error) -> Error {
         ),
         ..e
     }
+}
+
+/// The next step after a ceremony whose transcript in `out` was created stopped at a prompt:
+/// cancelled there (Ctrl-C at a hidden prompt, Ctrl-D at any), or a slip asked again until its
+/// tries ran out. The output directory holds the transcript with its `aborted` entry: it is
+/// kept for the record, and the ceremony is run again in a new directory. Other errors keep
+/// their own next step.
+pub fn at_prompt_next_step(out: &Path, e: Error) -> Error {
+    let at_prompt = matches!(
+        e.kind,
+        ErrorKind::Cancelled
+            | ErrorKind::Dice
+            | ErrorKind::BadCharacter
+            | ErrorKind::ConfirmationRefused
+            | ErrorKind::SamePersonTwice
+            | ErrorKind::DuplicateShare
+            | ErrorKind::TooManyTries
+    );
+    if !at_prompt || !out.join(crate::transcript::FILE_NAME).is_file() {
+        return e;
+    }
+    let keep = format!(
+        "{} holds the aborted transcript of this run: keep it, and run again with a new --out directory",
+        out.display()
+    );
+    let hint = match &e.hint {
+        Some(h) => format!("{h}; {keep}"),
+        None => keep,
+    };
+    e.hint(hint)
 }
 
 /// Checks the `--confirm` names (none, or two valid and distinct ones) where a signing

@@ -66,7 +66,8 @@ pub fn check_two(list: &[Confirmation]) -> Result<()> {
 
 /// The two-person rule: shows `summary` and returns the two people who confirmed
 /// `tbs_sha256` — named in advance ([`Console::named_confirmers`]) or typing their names and
-/// its short code (a wrong code is asked for again, at most 3 times).
+/// its short code (a wrong code is asked for again, [`CODE_TRIES`] times in all; an unusable
+/// name or the first confirmer's name again is asked for again, [`NAME_TRIES`] times in all).
 pub fn confirm(
     console: &mut dyn Console,
     summary: &str,
@@ -101,6 +102,83 @@ fn named(console: &mut dyn Console, names: &[String], summary: &str) -> Result<V
     Ok(list)
 }
 
+/// How many times a confirmer may type the code before their confirmation is refused. The code
+/// is not a secret (it is on the screen): a wrong one is a slip or a sign that the confirmer
+/// reads another summary, and three wrong ones a refusal.
+pub const CODE_TRIES: usize = 3;
+/// How many times a confirmer's name is asked (empty, unusable, or the first confirmer's)
+/// before the confirmation is refused.
+pub const NAME_TRIES: usize = 3;
+
+/// A prompt's cancellation (Ctrl-D, or no answer) named with where it happened.
+fn cancelled_at(e: Error, n: u8) -> Error {
+    if e.kind != Kind::Cancelled {
+        return e;
+    }
+    Error {
+        message: format!(
+            "{} at the confirmation prompt (confirmer {n} of 2): nothing was signed",
+            e.message
+        ),
+        ..e
+    }
+}
+
+/// Asks confirmer `n` for their name until it is usable and not one of `list`'s: a slip is
+/// shown with what was wrong and asked again, [`NAME_TRIES`] times in all.
+fn ask_name(console: &mut dyn Console, n: u8, list: &[Confirmation]) -> Result<String> {
+    let mut attempt = 1;
+    loop {
+        let name = console
+            .ask_line(
+                &Question::ConfirmerName { confirmer: n },
+                &format!("confirmer {n} of 2, your name: "),
+            )
+            .map_err(|e| cancelled_at(e, n))?;
+        let name = name.trim().to_string();
+        let slip = match check_confirmer_name(&name) {
+            Err(e) => e,
+            Ok(())
+                if list
+                    .iter()
+                    .any(|c| c.name.to_lowercase() == name.to_lowercase()) =>
+            {
+                Error::new(
+                    Kind::SamePersonTwice,
+                    format!(
+                        "\"{name}\" already confirmed: the two-person rule needs two distinct people"
+                    ),
+                )
+            }
+            Ok(()) => return Ok(name),
+        };
+        if attempt >= NAME_TRIES {
+            return Err(Error {
+                message: format!(
+                    "{} (try {attempt} of {NAME_TRIES}; nothing was signed)",
+                    slip.message
+                ),
+                ..slip
+            });
+        }
+        let again = match slip.kind {
+            Kind::SamePersonTwice => {
+                format!("another person types their own name as confirmer {n}")
+            }
+            _ => format!("confirmer {n}, type your name again"),
+        };
+        console.tell(
+            Channel::Terminal,
+            "the confirmation prompt",
+            &format!(
+                "{}\n  try {attempt} of {NAME_TRIES}: {again}\n",
+                super::wrap(&slip.message, super::SCREEN_COLUMNS)
+            ),
+        )?;
+        attempt += 1;
+    }
+}
+
 /// Typed confirmations: each person types their name and the short code shown.
 fn typed(console: &mut dyn Console, summary: &str, tbs: &[u8; 32]) -> Result<Vec<Confirmation>> {
     let code = intermediate::short_code(tbs);
@@ -113,29 +191,15 @@ fn typed(console: &mut dyn Console, summary: &str, tbs: &[u8; 32]) -> Result<Vec
     )?;
     let mut list: Vec<Confirmation> = Vec::new();
     for n in 1..=2u8 {
-        let name = console.ask_line(
-            &Question::ConfirmerName { confirmer: n },
-            &format!("confirmer {n} of 2, your name: "),
-        )?;
-        let name = name.trim().to_string();
-        check_confirmer_name(&name)?;
-        if list
-            .iter()
-            .any(|c| c.name.to_lowercase() == name.to_lowercase())
-        {
-            return Err(Error::new(
-                Kind::SamePersonTwice,
-                format!(
-                    "\"{name}\" already confirmed: the two-person rule needs two distinct people"
-                ),
-            ));
-        }
+        let name = ask_name(console, n, &list)?;
         let mut ok = false;
-        for attempt in 1..=3 {
-            let typed = console.ask_line(
-                &Question::ConfirmationCode { confirmer: n },
-                &format!("{name}, type the code {code}: "),
-            )?;
+        for attempt in 1..=CODE_TRIES {
+            let typed = console
+                .ask_line(
+                    &Question::ConfirmationCode { confirmer: n },
+                    &format!("{name}, type the code {code}: "),
+                )
+                .map_err(|e| cancelled_at(e, n))?;
             if intermediate::code_matches(&typed, tbs) {
                 ok = true;
                 break;
@@ -143,14 +207,17 @@ fn typed(console: &mut dyn Console, summary: &str, tbs: &[u8; 32]) -> Result<Vec
             console.tell(
                 Channel::Terminal,
                 "the confirmation prompt",
-                &format!("that is not the code shown (try {attempt} of 3)\n"),
+                &format!("that is not the code shown (try {attempt} of {CODE_TRIES})\n"),
             )?;
         }
         if !ok {
             return Err(Error::new(
                 Kind::ConfirmationRefused,
                 format!("{name} did not type the confirmation code: nothing was signed"),
-            ));
+            )
+            .hint(format!(
+                "each confirmer reads the summary on this screen and types the code after \"Confirmation code:\" ({code})"
+            )));
         }
         list.push(Confirmation {
             name,
@@ -341,25 +408,81 @@ mod dialogue_tests {
     }
 
     #[test]
-    fn the_same_person_cannot_confirm_twice() {
+    fn the_same_person_again_is_asked_for_another_name() {
         let mut c = Scripted::new()
             .line(name(1), "Ann")
             .line(code(1), CODE)
-            .line(name(2), " ANN ");
+            .line(name(2), " ANN ")
+            .line(name(2), "Bob")
+            .line(code(2), CODE);
+        let list = confirm(&mut c, "S\n", &TBS).unwrap();
+        let names: Vec<&str> = list.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Ann", "Bob"]);
+        assert!(
+            c.text(Channel::Terminal).ends_with(
+                "\"ANN\" already confirmed: the two-person rule needs two distinct people\n  try 1 of 3: another person types their own name as confirmer 2\n"
+            ),
+            "{}",
+            c.text(Channel::Terminal)
+        );
+        assert_eq!(c.unanswered(), 0);
+    }
+
+    #[test]
+    fn the_same_person_three_times_is_refused() {
+        let mut c = Scripted::new()
+            .line(name(1), "Ann")
+            .line(code(1), CODE)
+            .line(name(2), " ANN ")
+            .line(name(2), "ann")
+            .line(name(2), "Ann");
         let e = confirm(&mut c, "S\n", &TBS).unwrap_err();
         assert_eq!(e.kind, Kind::SamePersonTwice);
         assert_eq!(
             e.message,
-            "\"ANN\" already confirmed: the two-person rule needs two distinct people"
+            "\"Ann\" already confirmed: the two-person rule needs two distinct people (try 3 of 3; nothing was signed)"
         );
         assert_eq!(c.asked().last(), Some(&name(2)), "no code is asked of them");
-        let mut c = Scripted::new().line(name(1), "bad\u{7}name");
+        assert_eq!(c.unanswered(), 0);
+    }
+
+    #[test]
+    fn an_unusable_name_is_asked_again() {
+        let mut c = Scripted::new()
+            .line(name(1), "bad\u{7}name")
+            .line(name(1), "  ")
+            .line(name(1), "Ann")
+            .line(code(1), CODE)
+            .line(name(2), "Bob")
+            .line(code(2), CODE);
+        assert_eq!(confirm(&mut c, "S\n", &TBS).unwrap().len(), 2);
+        let shown = c.text(Channel::Terminal);
+        assert!(
+            shown.contains("confirmer name \"bad?name\" must be 1 to 200 characters without control characters\n  try 1 of 3: confirmer 1, type your name again\n"),
+            "{shown}"
+        );
+        assert!(shown.contains("  try 2 of 3: "), "{shown}");
+        let mut c = Scripted::new()
+            .line(name(1), "")
+            .line(name(1), "")
+            .line(name(1), "");
         let e = confirm(&mut c, "S\n", &TBS).unwrap_err();
         assert_eq!(e.kind, Kind::ConfirmationRefused);
         assert!(
-            e.message.starts_with("confirmer name \"bad?name\""),
+            e.message.ends_with("(try 3 of 3; nothing was signed)"),
             "{}",
             e.message
+        );
+    }
+
+    #[test]
+    fn no_answer_says_where_and_that_nothing_was_signed() {
+        let mut c = Scripted::new().line(name(1), "Ann");
+        let e = confirm(&mut c, "S\n", &TBS).unwrap_err();
+        assert_eq!(e.kind, Kind::Cancelled);
+        assert_eq!(
+            e.message,
+            "scripted console: no answer left for confirmer-1-code at the confirmation prompt (confirmer 1 of 2): nothing was signed"
         );
     }
 

@@ -27,7 +27,7 @@ use crate::share::text::{self, COMPACT_PREFIX, Correction};
 mod keyboard;
 mod token;
 pub use keyboard::read_keyboard;
-pub use token::{TokenShare, pin_login, read_token};
+pub use token::{TokenShare, check_payload_early, pin_login, read_token};
 
 /// Largest share file accepted.
 pub const MAX_SHARE_FILE: usize = 16 * 1024;

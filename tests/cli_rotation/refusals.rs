@@ -110,26 +110,29 @@ fn bad_csrs_and_wrong_hashes_are_refused_before_any_share() {
 }
 
 #[test]
-fn too_few_or_foreign_shares_abort_and_sign_nothing() {
+fn too_few_or_foreign_shares_are_refused_before_anyone_confirms() {
     let f = fixture();
     let work = f.dir.join("shares");
     fs::create_dir_all(&work).unwrap();
     let csr = common::openssl_csr(&work, "k", "ed25519", SUBJECT);
-    // Two shares for a threshold of 3.
+    // Two share files for a threshold of 3, and no --type: refused before anything starts.
     let out = work.join("few");
     let r = sign(
         &csr,
         &out,
         &["--share", &s(f.c.share(1)), "--share", &s(f.c.share(2))],
     );
-    r.code(common::INPUT)
-        .stderr_has(&["threshold is 3", "1 more needed"]);
-    assert!(!out.join("intermediate.pem").exists());
-    let es = transcript_actions(&out);
-    assert_eq!(es.last().unwrap()["action"], "aborted");
-    // Two confirmations were recorded before any share: the order is the two-person rule's.
-    assert!(es.iter().filter(|e| e["action"] == "confirmed").count() == 2);
-    // A share from another ceremony.
+    refused_before_start(
+        &r,
+        &out,
+        common::INPUT,
+        &[
+            "2 share(s) given and no --type: the threshold is 3, 1 more needed",
+            "— the ceremony did not start; nothing was signed",
+            "or add --type",
+        ],
+    );
+    // A share from another ceremony: found before anyone confirms.
     let other = Ceremony::rehearse(&work.join("other"));
     let out = work.join("foreign");
     let r = sign(
@@ -144,12 +147,11 @@ fn too_few_or_foreign_shares_abort_and_sign_nothing() {
             &s(other.share(3)),
         ],
     );
-    r.code(common::VERIFICATION);
-    assert!(!out.join("intermediate.pem").exists());
-    assert!(
-        r.stderr.contains("share 3") && r.stderr.contains("another ceremony"),
-        "{}",
-        r.stderr
+    refused_before_start(
+        &r,
+        &out,
+        common::VERIFICATION,
+        &["share 3", "another ceremony", "the ceremony did not start"],
     );
 }
 

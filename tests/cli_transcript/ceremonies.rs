@@ -111,7 +111,7 @@ fn a_combine_that_fails_after_starting_leaves_an_aborted_transcript() {
     let (r, tr) = aborted_combine(&t);
     r.code(INPUT)
         .single_error()
-        .stderr_has(&["the threshold is 3"]);
+        .stderr_has(&["keyboard entry 3", "cannot open the terminal /dev/tty"]);
     assert_eq!(
         actions(&tr),
         [
@@ -132,7 +132,7 @@ fn a_combine_that_fails_after_starting_leaves_an_aborted_transcript() {
         .as_str()
         .unwrap()
         .to_string();
-    assert!(reason.contains("the threshold is 3"), "{reason}");
+    assert!(reason.contains("cannot open the terminal"), "{reason}");
     // No seal.
     assert!(!actions(&tr).contains(&"seal".to_string()));
 }
@@ -148,7 +148,7 @@ fn an_aborted_transcript_is_valid_but_unsealed_and_says_why() {
         "{why}"
     );
     assert!(
-        why.contains("the threshold is 3"),
+        why.contains("cannot open the terminal"),
         "the reason is given: {why}"
     );
     // And it cannot be attested, because it is not sealed.
@@ -168,7 +168,9 @@ fn a_combine_refused_before_it_starts_writes_no_transcript() {
         &out,
         &missing,
         &c.root,
-        &[c.share(1), c.share(2), c.share(3)],
+        // Two share files and the keyboard for the third: the shares are checked first, then
+        // the directory is refused before anything is asked at the keyboard.
+        &[c.share(1), c.share(2), Path::new("--type")],
     );
     r.code(INPUT)
         .single_error()
@@ -194,7 +196,9 @@ fn a_second_ceremony_in_the_same_directory_is_refused_and_changes_nothing() {
         &dir,
         &c.manifest,
         &c.root,
-        &[c.share(1), c.share(2), c.share(1)],
+        // Two share files and the keyboard for the third: the shares are checked first, then
+        // the directory is refused before anything is asked at the keyboard.
+        &[c.share(1), c.share(2), Path::new("--type")],
     );
     r.code(INPUT)
         .single_error()

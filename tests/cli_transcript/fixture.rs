@@ -481,12 +481,35 @@ pub fn combine(out: &Path, manifest: &Path, root: &Path, shares: &[&Path]) -> Ru
     combine_into(out, manifest, root, shares, &fixture().secrets)
 }
 
-/// A combine with 2 shares of a 3-of-5 rehearsal: it starts, then fails.
+/// A combine of a 3-of-5 rehearsal with 2 share files and `--type`, run without a controlling
+/// terminal (`setsid`): it starts, records both shares, then fails at the keyboard. (Fewer
+/// share files than the threshold without `--type` are refused before it starts.)
 pub fn aborted_combine(t: &TempDir) -> (Run, PathBuf) {
     let f = fixture();
     let c = Ceremony::open(&f.dir);
     let out = t.path().join("aborted");
-    let r = combine(&out, &c.manifest, &c.root, &[c.share(1), c.share(2)]);
+    let o = StdCommand::new("setsid")
+        .arg(env!("CARGO_BIN_EXE_rootkey"))
+        .arg("combine")
+        .arg("--out")
+        .arg(&out)
+        .arg("--manifest")
+        .arg(&c.manifest)
+        .arg("--root")
+        .arg(&c.root)
+        .arg(c.share(1))
+        .arg(c.share(2))
+        .arg("--type")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let r = Run {
+        what: "setsid rootkey combine … --type".into(),
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    };
+    r.no_secrets(&f.secrets);
     (r, out.join("transcript.jsonl"))
 }
 

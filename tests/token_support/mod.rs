@@ -85,8 +85,8 @@ fn wait_for(ctx: &pcsc::Context, present: bool, what: &str) {
     let start = Instant::now();
     while card_present(ctx) != present {
         assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the emulated card did not {what} within 20 s (is pcscd running with vpcd?)"
+            start.elapsed() < Duration::from_secs(60),
+            "the emulated card did not {what} within 60 s (is pcscd running with vpcd?)"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -197,8 +197,8 @@ impl PivCard {
                 panic!("piv_card.py exited ({st}) before the card appeared");
             }
             assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "the emulated card did not appear in {READER} within 20 s"
+                start.elapsed() < Duration::from_secs(60),
+                "the emulated card did not appear in {READER} within 60 s"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -215,7 +215,7 @@ impl PivCard {
             .is_none()
         {
             assert!(
-                start.elapsed() < Duration::from_secs(20),
+                start.elapsed() < Duration::from_secs(60),
                 "piv_card.py did not drop the connection"
             );
             std::thread::sleep(Duration::from_millis(20));

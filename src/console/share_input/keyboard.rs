@@ -56,6 +56,12 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
                 progress(console, &format!("  type row {row} again"))?;
                 continue;
             }
+            Err(secret::SecretError::Terminal("cancelled", _)) => {
+                return Err(Error::new(
+                    Kind::Cancelled,
+                    format!("{origin}: cancelled (Ctrl-C) at the prompt for row {row}"),
+                ));
+            }
             Err(e) => return Err(Error::input(format!("{origin}: {e}"))),
         };
         let typed = trim(line.as_slice());

@@ -169,6 +169,20 @@ pub fn read_token(console: &mut dyn Console, t: &TokenShare) -> Result<Presented
     })
 }
 
+/// The checks of [`read_token`] that need neither the token nor its PIN: the payload file
+/// beside the manifest, when there (required when the token holds no copy), is the one the
+/// manifest lists. A signing ceremony runs them before anyone confirms.
+pub fn check_payload_early(t: &TokenShare) -> Result<()> {
+    if let Some(bytes) = read_payload_file(t)? {
+        check_payload(
+            &bytes,
+            t,
+            &format!("payload file {}", t.payload_path.display()),
+        )?;
+    }
+    Ok(())
+}
+
 /// The payload file beside the manifest, if there. A missing file is `None` when the token
 /// holds a copy, and an error when the file is the only copy (location `file`).
 fn read_payload_file(t: &TokenShare) -> Result<Option<Vec<u8>>> {
