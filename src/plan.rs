@@ -1,7 +1,9 @@
 //! Ceremony plans (`ceremony-scripts/*.toml`; `docs/formats.md`, "Ceremony plan").
 
 mod token;
+mod v2;
 pub use token::{TokenSpec, TokenTable};
+pub use v2::{ActorRole, Checklist, Params, Place, PlanKind, Roles, V2};
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -84,6 +86,9 @@ pub struct CeremonySection {
     /// Throwaway rehearsal?
     #[serde(default)]
     pub rehearsal: bool,
+    /// v2: the ceremony kind (`docs/plans.md`); checked into [`V2::kind`].
+    #[serde(default)]
+    pub kind: Option<toml::Spanned<PlanKind>>,
 }
 
 /// `[quorum]` table; the whole table and each key default to the policy's 3-of-5.
@@ -122,10 +127,15 @@ impl Default for QuorumSection {
     }
 }
 
-/// A generation ceremony plan.
+/// A ceremony plan: v1 (a generation: ceremony, quorum, people; `docs/formats.md`,
+/// "Ceremony plan") or v2 (`version = 2`: also the kind and its inputs, the roles and the
+/// checklist; `docs/plans.md`).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
+    /// `version` as written (absent: 1).
+    #[serde(default)]
+    version: Option<toml::Spanned<i64>>,
     /// Ceremony facts.
     pub ceremony: CeremonySection,
     /// k and n (default 3-of-5).
@@ -136,21 +146,35 @@ pub struct Plan {
     pub participants: Vec<PlanParticipant>,
     /// Exactly n holders, share i goes to holder i.
     pub holders: Vec<Holder>,
+    #[serde(default)]
+    roles: Option<toml::Spanned<v2::RolesTable>>,
+    #[serde(default)]
+    checklist: Option<toml::Spanned<Vec<v2::ChecklistTable>>>,
+    #[serde(default)]
+    generation: Option<toml::Spanned<v2::GenerationTable>>,
+    #[serde(default)]
+    rotation: Option<toml::Spanned<v2::RotationTable>>,
+    #[serde(default)]
+    crl: Option<toml::Spanned<v2::CrlTable>>,
+    #[serde(default, rename = "share-audit")]
+    share_audit: Option<toml::Spanned<v2::AuditTable>>,
     /// SHA-256 of the plan file's bytes (not part of the TOML).
     #[serde(skip)]
     pub sha256: [u8; 32],
+    /// The file name the plan was parsed as (`origin` of [`Plan::parse`]), for errors.
+    #[serde(skip)]
+    pub origin: String,
+    /// What a v2 plan adds, checked (`None` for a v1 plan).
+    #[serde(skip)]
+    pub v2: Option<V2>,
 }
 
 impl Plan {
     /// Parses and validates a plan; `origin` names the file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Plan> {
-        let mut plan: Plan = toml::from_str(text).map_err(|e| {
-            Error::new(
-                Kind::Plan,
-                format!("plan {}", crate::tomlpos::describe(origin, text, &e)),
-            )
-        })?;
+        let mut plan: Plan = toml::from_str(text).map_err(|e| syntax_error(origin, text, &e))?;
         plan.sha256 = Sha256::digest(text.as_bytes()).into();
+        plan.origin = origin.to_string();
         let q = &plan.quorum;
         check_k_n(q.threshold, q.shares).map_err(|e| e.context(format!("plan {origin}")))?;
         if plan.holders.len() != q.shares as usize {
@@ -280,7 +304,34 @@ impl Plan {
                 (None, false) => None,
             };
         }
+        let tables = v2::Tables {
+            roles: plan.roles.take(),
+            checklist: plan.checklist.take(),
+            generation: plan.generation.take(),
+            rotation: plan.rotation.take(),
+            crl: plan.crl.take(),
+            share_audit: plan.share_audit.take(),
+        };
+        let kind = plan.ceremony.kind.clone();
+        plan.v2 = v2::resolve(
+            &plan,
+            plan.version.as_ref(),
+            kind.as_ref(),
+            &tables,
+            origin,
+            text,
+        )?;
         Ok(plan)
+    }
+
+    /// 1 or 2.
+    pub fn version(&self) -> u8 {
+        if self.v2.is_some() { 2 } else { 1 }
+    }
+
+    /// The ceremony kind: a v1 plan is a generation's.
+    pub fn kind(&self) -> PlanKind {
+        self.v2.as_ref().map_or(PlanKind::Generation, |v| v.kind)
     }
 
     /// Loads a plan file.
@@ -298,6 +349,25 @@ impl Plan {
         })?;
         Plan::parse(&text, &path.display().to_string())
     }
+}
+
+/// A TOML syntax, type or key error: `plan ORIGIN, line L, column C, key K: message` (the key
+/// when it can be told).
+fn syntax_error(origin: &str, text: &str, e: &toml::de::Error) -> Error {
+    let described = crate::tomlpos::describe(origin, text, e);
+    let message = match e.span() {
+        Some(span) => {
+            let (line, column) = crate::tomlpos::position(text, span.start);
+            let prefix = format!("{origin}, line {line}");
+            match described.strip_prefix(&prefix) {
+                Some(rest) => format!("{prefix}, column {column}{rest}"),
+                None => described,
+            }
+        }
+        None => described,
+    };
+    Error::new(Kind::Plan, format!("plan {message}"))
+        .hint("correct the plan (its keys: docs/plans.md), then run `rootkey plan check` again")
 }
 
 fn token_hint(m: Medium) -> &'static str {

@@ -31,6 +31,7 @@ pub mod outputs;
 pub mod paper_wipe;
 pub mod quorum;
 pub mod rehearse;
+pub mod script;
 pub mod session;
 pub mod stages;
 pub mod steps;
