@@ -5,6 +5,7 @@
 //! `rootkey plan render` prints them ([`render`]); neither writes a step of its own.
 //! Spec: `docs/plans.md`, "The merged step list".
 
+pub mod command;
 pub mod render;
 
 use super::steps::{self, Quorum, Role, RotationShape, Step};
