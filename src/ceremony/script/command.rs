@@ -16,7 +16,10 @@ const WIDTH: usize = 80;
 
 /// The plan at `path`, checked, with its kind and merged step list.
 fn load(path: &Path) -> Result<(Plan, ScriptKind, Vec<ScriptStep>)> {
-    let plan = Plan::load(path)?;
+    let plan = Plan::load(path).map_err(|e| match e.hint {
+        Some(_) => e,
+        None => e.hint("check the plan's path (the shipped plans are in ceremony-scripts/)"),
+    })?;
     let kind = ScriptKind::of(&plan);
     let steps = script(&plan, kind)?;
     Ok((plan, kind, steps))
