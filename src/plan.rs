@@ -1,4 +1,5 @@
-//! Ceremony plans (`ceremony-scripts/*.toml`; `docs/formats.md`, "Ceremony plan").
+//! Ceremony plans (`ceremony-scripts/*.toml`): version 1 (`docs/formats.md`, "Ceremony plan")
+//! and version 2 (`docs/plans.md`; the added tables are read and checked in `src/plan/v2.rs`).
 
 mod token;
 mod v2;
