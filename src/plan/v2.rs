@@ -12,6 +12,11 @@ use super::Plan;
 use crate::encoding::value_list::value_list;
 use crate::error::{Error, Kind, Result};
 
+mod kinds;
+pub use kinds::Params;
+use kinds::params;
+pub(super) use kinds::{AuditTable, CrlTable, GenerationTable, RotationTable};
+
 value_list! {
     /// `ceremony.kind`: what the ceremony does (docs/plans.md, "Kinds and their tables").
     pub enum PlanKind {
@@ -72,60 +77,6 @@ pub(super) struct ChecklistTable {
     before: Option<Spanned<String>>,
     #[serde(default)]
     after: Option<Spanned<String>>,
-}
-
-/// `[generation]` as written.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(super) struct GenerationTable {
-    #[serde(default)]
-    profile: Option<Spanned<String>>,
-    #[serde(default)]
-    dice: bool,
-    #[serde(default)]
-    print_to: Option<Spanned<String>>,
-}
-
-/// `[rotation]` as written.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(super) struct RotationTable {
-    root: Spanned<String>,
-    manifest: Spanned<String>,
-    csr: Spanned<String>,
-    #[serde(default)]
-    csr_sha256: Option<Spanned<String>>,
-    profile: Spanned<String>,
-    #[serde(default)]
-    previous: Option<Spanned<String>>,
-    #[serde(default)]
-    presenting: Option<Spanned<Vec<Spanned<i64>>>>,
-}
-
-/// `[crl]` as written.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(super) struct CrlTable {
-    root: Spanned<String>,
-    manifest: Spanned<String>,
-    #[serde(default)]
-    previous_crl: Option<Spanned<String>>,
-    #[serde(default)]
-    first_crl: Option<Spanned<bool>>,
-    #[serde(default)]
-    revoke: Vec<Spanned<String>>,
-    #[serde(default)]
-    next_update_days: Option<Spanned<i64>>,
-    #[serde(default)]
-    presenting: Option<Spanned<Vec<Spanned<i64>>>>,
-}
-
-/// `[share-audit]` as written.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct AuditTable {
-    root: Spanned<String>,
-    manifest: Spanned<String>,
 }
 
 /// The v2 tables of a plan as written (all absent in a v1 plan).
@@ -191,60 +142,6 @@ pub struct Checklist {
     pub at: (usize, usize),
 }
 
-/// The inputs of a signing or audit ceremony that the plan names (paths as written, relative
-/// to the plan's directory).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Params {
-    /// `[generation]`.
-    Generation {
-        /// Root certificate profile (`--profile`), default the built-in one.
-        profile: Option<String>,
-        /// Dice are rolled and typed (`--dice`).
-        dice: bool,
-        /// Paper shards go straight to this printer (`--print-to`).
-        print_to: Option<String>,
-    },
-    /// `[rotation]`.
-    Rotation {
-        /// root.pem.
-        root: String,
-        /// manifest.json.
-        manifest: String,
-        /// The CSR.
-        csr: String,
-        /// The CSR hash delivered out of band; `None`: typed at the ceremony.
-        csr_sha256: Option<String>,
-        /// Intermediate profile.
-        profile: String,
-        /// The previous intermediate.
-        previous: Option<String>,
-        /// Share indices of the holders expected to present (empty: any k).
-        presenting: Vec<u8>,
-    },
-    /// `[crl]`.
-    Crl {
-        /// root.pem.
-        root: String,
-        /// manifest.json.
-        manifest: String,
-        /// The previous CRL; `None`: `first-crl = true`.
-        previous_crl: Option<String>,
-        /// `SERIAL[:REASON]` as `--revoke` takes them.
-        revoke: Vec<String>,
-        /// Days to nextUpdate (default 180).
-        next_update_days: u32,
-        /// Share indices of the holders expected to present (empty: any k).
-        presenting: Vec<u8>,
-    },
-    /// `[share-audit]`.
-    ShareAudit {
-        /// root.pem.
-        root: String,
-        /// manifest.json.
-        manifest: String,
-    },
-}
-
 /// What a v2 plan adds, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct V2 {
@@ -259,7 +156,7 @@ pub struct V2 {
 }
 
 /// Errors of one plan text.
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     origin: &'a str,
     text: &'a str,
 }
@@ -602,168 +499,6 @@ pub(super) fn resolve(
     }))
 }
 
-/// The kind's table: required for rotation, CRL and share audit, optional for generation; a
-/// table of another kind is refused.
-fn params(
-    cx: &Ctx,
-    plan: &Plan,
-    kind: PlanKind,
-    t: &Tables,
-    anchor: Range<usize>,
-) -> Result<Params> {
-    let others = [
-        (
-            PlanKind::Generation,
-            t.generation.as_ref().map(|x| x.span()),
-            "generation",
-        ),
-        (
-            PlanKind::Rotation,
-            t.rotation.as_ref().map(|x| x.span()),
-            "rotation",
-        ),
-        (PlanKind::Crl, t.crl.as_ref().map(|x| x.span()), "crl"),
-        (
-            PlanKind::ShareAudit,
-            t.share_audit.as_ref().map(|x| x.span()),
-            "share-audit",
-        ),
-    ];
-    for (k, span, key) in others {
-        if let Some(span) = span
-            && k != kind
-        {
-            return Err(cx.err(
-                span,
-                key,
-                format!(
-                    "a [{key}] table in a plan of kind {kind:?}",
-                    kind = kind.as_str()
-                ),
-            ));
-        }
-    }
-    let missing = |key: &str| {
-        cx.err(
-            anchor.clone(),
-            key,
-            format!("a plan of kind \"{kind}\" needs a [{key}] table"),
-        )
-    };
-    Ok(match kind {
-        PlanKind::Generation => {
-            let g = t
-                .generation
-                .as_ref()
-                .map(|g| g.get_ref().clone())
-                .unwrap_or_default();
-            Params::Generation {
-                profile: g
-                    .profile
-                    .as_ref()
-                    .map(|p| cx.path(p, "generation.profile"))
-                    .transpose()?,
-                dice: g.dice,
-                print_to: g
-                    .print_to
-                    .as_ref()
-                    .map(|p| cx.line(p, "generation.print-to", 200))
-                    .transpose()?,
-            }
-        }
-        PlanKind::Rotation => {
-            let r = t
-                .rotation
-                .as_ref()
-                .ok_or_else(|| missing("rotation"))?
-                .get_ref();
-            let csr_sha256 = match &r.csr_sha256 {
-                Some(h) => {
-                    let v = h.get_ref();
-                    if v.len() != 64 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
-                        return Err(cx.err(
-                            h.span(),
-                            "rotation.csr-sha256",
-                            "must be 64 hex digits (the CSR's SHA-256 as delivered out of band)",
-                        ));
-                    }
-                    Some(v.to_ascii_lowercase())
-                }
-                None => None,
-            };
-            Params::Rotation {
-                root: cx.path(&r.root, "rotation.root")?,
-                manifest: cx.path(&r.manifest, "rotation.manifest")?,
-                csr: cx.path(&r.csr, "rotation.csr")?,
-                csr_sha256,
-                profile: cx.path(&r.profile, "rotation.profile")?,
-                previous: r
-                    .previous
-                    .as_ref()
-                    .map(|p| cx.path(p, "rotation.previous"))
-                    .transpose()?,
-                presenting: cx.presenting(plan, &r.presenting, "rotation.presenting")?,
-            }
-        }
-        PlanKind::Crl => {
-            let c = t.crl.as_ref().ok_or_else(|| missing("crl"))?;
-            let span = c.span();
-            let c = c.get_ref();
-            let first = c.first_crl.as_ref().is_some_and(|f| *f.get_ref());
-            let previous_crl = match (&c.previous_crl, first) {
-                (Some(p), false) => Some(cx.path(p, "crl.previous-crl")?),
-                (None, true) => None,
-                (Some(p), true) => {
-                    return Err(cx.err(
-                        p.span(),
-                        "crl.previous-crl",
-                        "give `previous-crl` or `first-crl = true`, not both",
-                    ));
-                }
-                (None, false) => {
-                    return Err(cx.err(span, "crl", "name the previous CRL (`previous-crl = \"PATH\"`) or say `first-crl = true`"));
-                }
-            };
-            let mut revoke = Vec::new();
-            for r in &c.revoke {
-                revoke.push(cx.line(r, "crl.revoke", 200)?);
-            }
-            let next_update_days = match &c.next_update_days {
-                None => 180,
-                Some(d) => u32::try_from(*d.get_ref())
-                    .ok()
-                    .filter(|d| (1..=365).contains(d))
-                    .ok_or_else(|| {
-                        cx.err(
-                            d.span(),
-                            "crl.next-update-days",
-                            format!("{} is not 1 to 365", d.get_ref()),
-                        )
-                    })?,
-            };
-            Params::Crl {
-                root: cx.path(&c.root, "crl.root")?,
-                manifest: cx.path(&c.manifest, "crl.manifest")?,
-                previous_crl,
-                revoke,
-                next_update_days,
-                presenting: cx.presenting(plan, &c.presenting, "crl.presenting")?,
-            }
-        }
-        PlanKind::ShareAudit => {
-            let a = t
-                .share_audit
-                .as_ref()
-                .ok_or_else(|| missing("share-audit"))?
-                .get_ref();
-            Params::ShareAudit {
-                root: cx.path(&a.root, "share-audit.root")?,
-                manifest: cx.path(&a.manifest, "share-audit.manifest")?,
-            }
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -787,5 +522,68 @@ mod tests {
         for bad in ["", "Generate", "a--b", "-a", "a-", "a b", "a_b"] {
             assert!(!is_step_id(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_shipped_plans_are_v2_of_each_kind() {
+        let plans = [
+            (
+                include_str!("../../ceremony-scripts/root-generation.toml"),
+                PlanKind::Generation,
+            ),
+            (
+                include_str!("../../ceremony-scripts/rehearsal.toml"),
+                PlanKind::Generation,
+            ),
+            (
+                include_str!("../../ceremony-scripts/intermediate-rotation.toml"),
+                PlanKind::Rotation,
+            ),
+            (
+                include_str!("../../ceremony-scripts/crl.toml"),
+                PlanKind::Crl,
+            ),
+            (
+                include_str!("../../ceremony-scripts/share-audit.toml"),
+                PlanKind::ShareAudit,
+            ),
+        ];
+        for (text, kind) in plans {
+            let p = Plan::parse(text, "p.toml").unwrap();
+            assert_eq!((p.version(), p.kind()), (2, kind));
+            let v = p.v2.as_ref().unwrap();
+            assert!(!v.checklist.is_empty());
+            assert_ne!(v.roles.witness, v.roles.administrator);
+        }
+        let p = Plan::parse(plans[2].0, "p.toml").unwrap();
+        let Some(V2 {
+            params:
+                Params::Rotation {
+                    presenting,
+                    csr_sha256,
+                    ..
+                },
+            roles,
+            ..
+        }) = p.v2
+        else {
+            panic!("not a rotation");
+        };
+        assert_eq!((presenting, csr_sha256), (vec![1, 3, 4], None));
+        assert_eq!(roles.confirmers, ["Ceremony officer", "Second officer"]);
+        assert_eq!(
+            roles.person(ActorRole::CryptoOfficer),
+            Some("Ceremony officer")
+        );
+        assert_eq!(roles.person(ActorRole::Auditor), None);
+        // A v1 plan: no v2 part, a generation.
+        let v1 = include_str!("../../tests/fixtures/real-text-paper-plan.toml");
+        let p = Plan::parse(v1, "p.toml").unwrap();
+        assert_eq!(
+            (p.version(), p.kind(), p.v2.is_none()),
+            (1, PlanKind::Generation, true)
+        );
+        let explicit = format!("version = 1\n{v1}");
+        assert_eq!(Plan::parse(&explicit, "p.toml").unwrap().version(), 1);
     }
 }
