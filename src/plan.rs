@@ -1,8 +1,11 @@
 //! Ceremony plans (`ceremony-scripts/*.toml`): version 1 (`docs/formats.md`, "Ceremony plan")
 //! and version 2 (`docs/plans.md`; the added tables are read and checked in `src/plan/v2.rs`).
 
+mod locate;
 mod token;
 mod v2;
+
+use locate::Seg::{Index, Key};
 pub use token::{TokenSpec, TokenTable};
 pub use v2::{ActorRole, Checklist, Params, Place, PlanKind, Roles, V2};
 
@@ -173,16 +176,32 @@ pub struct Plan {
 impl Plan {
     /// Parses and validates a plan; `origin` names the file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Plan> {
+        Plan::parse_checked(text, origin).map_err(|e| match e.hint {
+            Some(_) => e,
+            None => e.hint(PLAN_HINT),
+        })
+    }
+
+    fn parse_checked(text: &str, origin: &str) -> Result<Plan> {
         let mut plan: Plan = toml::from_str(text).map_err(|e| syntax_error(origin, text, &e))?;
         plan.sha256 = Sha256::digest(text.as_bytes()).into();
         plan.origin = origin.to_string();
         let q = &plan.quorum;
-        check_k_n(q.threshold, q.shares).map_err(|e| e.context(format!("plan {origin}")))?;
+        let at = |path: &[locate::Seg]| locate::at(origin, text, path);
+        check_k_n(q.threshold, q.shares).map_err(|e| {
+            let key = if q.shares > 16 || !e.message.contains("threshold") {
+                "shares"
+            } else {
+                "threshold"
+            };
+            e.context(at(&[Key("quorum"), Key(key)]))
+        })?;
         if plan.holders.len() != q.shares as usize {
             return Err(Error::new(
                 Kind::Plan,
                 format!(
-                    "plan {origin}: [quorum] shares = {} but {} holders are listed",
+                    "{}: [quorum] shares = {} but {} holders are listed",
+                    at(&[Key("quorum"), Key("shares")]),
                     q.shares,
                     plan.holders.len()
                 ),
@@ -192,14 +211,18 @@ impl Plan {
             return Err(Error::new(
                 Kind::Plan,
                 format!(
-                    "plan {origin}: ceremony.name must be a single line without control characters"
+                    "{}: ceremony.name must be a single line without control characters",
+                    at(&[Key("ceremony"), Key("name")])
                 ),
             ));
         }
         if plan.ceremony.name.trim().is_empty() {
             return Err(Error::new(
                 Kind::Plan,
-                format!("plan {origin}: ceremony.name is empty"),
+                format!(
+                    "{}: ceremony.name is empty",
+                    at(&[Key("ceremony"), Key("name")])
+                ),
             ));
         }
         // Names are recorded in transcripts, whose readers accept at most 200 characters.
@@ -227,7 +250,8 @@ impl Plan {
                 return Err(Error::new(
                     Kind::Plan,
                     format!(
-                        "plan {origin}: participant {}: name must not be empty, and name and role must be single lines without control characters",
+                        "{}: participant {}: name must not be empty, and name and role must be single lines without control characters",
+                        at(&[Key("participants"), Index(i), Key("name")]),
                         i + 1
                     ),
                 ));
@@ -236,7 +260,8 @@ impl Plan {
                 return Err(Error::new(
                     Kind::Plan,
                     format!(
-                        "plan {origin}: participants {} and {} are both named \"{}\"",
+                        "{}: participants {} and {} are both named \"{}\"",
+                        at(&[Key("participants"), Index(i), Key("name")]),
                         j + 1,
                         i + 1,
                         p.name
@@ -248,7 +273,11 @@ impl Plan {
             if h.name.trim().is_empty() {
                 return Err(Error::new(
                     Kind::Plan,
-                    format!("plan {origin}: holder {} has an empty name", i + 1),
+                    format!(
+                        "{}: holder {} has an empty name",
+                        at(&[Key("holders"), Index(i), Key("name")]),
+                        i + 1
+                    ),
                 ));
             }
             if h.name
@@ -259,7 +288,8 @@ impl Plan {
                 return Err(Error::new(
                     Kind::Plan,
                     format!(
-                        "plan {origin}: holder {} ({:?}): name and role must be single lines without control characters",
+                        "{}: holder {} ({:?}): name and role must be single lines without control characters",
+                        at(&[Key("holders"), Index(i), Key("name")]),
                         i + 1,
                         h.name
                     ),
@@ -269,7 +299,8 @@ impl Plan {
                 return Err(Error::new(
                     Kind::Plan,
                     format!(
-                        "plan {origin}: holders {} and {} are both named \"{}\"; each share needs its own holder",
+                        "{}: holders {} and {} are both named \"{}\"; each share needs its own holder",
+                        at(&[Key("holders"), Index(i), Key("name")]),
                         j + 1,
                         i + 1,
                         h.name
@@ -285,7 +316,8 @@ impl Plan {
                     return Err(Error::new(
                         Kind::Plan,
                         format!(
-                            "plan {origin}: {who} has medium = \"{}\" but no [holders.token] table naming the token",
+                            "{}: {who} has medium = \"{}\" but no [holders.token] table naming the token",
+                            locate::at(origin, text, &[Key("holders"), Index(i), Key("medium")]),
                             h.medium
                         ),
                     )
@@ -352,6 +384,10 @@ impl Plan {
     }
 }
 
+/// The next step of a plan error that has no more specific one.
+const PLAN_HINT: &str =
+    "correct the plan (its keys: docs/plans.md), then run `rootkey plan check` again";
+
 /// A TOML syntax, type or key error: `plan ORIGIN, line L, column C, key K: message` (the key
 /// when it can be told).
 fn syntax_error(origin: &str, text: &str, e: &toml::de::Error) -> Error {
@@ -367,8 +403,7 @@ fn syntax_error(origin: &str, text: &str, e: &toml::de::Error) -> Error {
         }
         None => described,
     };
-    Error::new(Kind::Plan, format!("plan {message}"))
-        .hint("correct the plan (its keys: docs/plans.md), then run `rootkey plan check` again")
+    Error::new(Kind::Plan, format!("plan {message}")).hint(PLAN_HINT)
 }
 
 fn token_hint(m: Medium) -> &'static str {

@@ -366,3 +366,70 @@ fn a_missing_plan_and_a_missing_argument() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("<PLAN>"), "{err}");
 }
+
+#[test]
+fn a_broken_v1_plan_names_line_and_column_too() {
+    let base = fs::read_to_string(repo().join("tests/fixtures/real-text-paper-plan.toml")).unwrap();
+    // (from, to, the text on the line named, column, message)
+    let cases = [
+        (
+            "threshold = 3",
+            "threshold = 6",
+            "threshold = 6",
+            13,
+            "threshold k = 6 is greater than the number of shares n = 5: no quorum could ever form",
+        ),
+        (
+            "shares = 5",
+            "shares = 17",
+            "shares = 17",
+            10,
+            "17 shares requested, but at most 16 are supported",
+        ),
+        (
+            "shares = 5",
+            "shares = 4",
+            "shares = 4",
+            10,
+            "[quorum] shares = 4 but 5 holders are listed",
+        ),
+        (
+            "name = \"Example Corp root key generation\"",
+            "name = \" \"",
+            "name = \" \"",
+            8,
+            "ceremony.name is empty",
+        ),
+        (
+            "name = \"Legal counsel\"",
+            "name = \"Security officer, jurisdiction A\"",
+            "name = \"Security officer, jurisdiction A\"\nrole = \"paper",
+            8,
+            "holders 1 and 3 are both named \"Security officer, jurisdiction A\"; each share needs its own holder",
+        ),
+        (
+            "name = \"Witness\"",
+            "name = \"Ceremony officer\"",
+            "name = \"Ceremony officer\"\nrole = \"independent",
+            8,
+            "participants 1 and 2 are both named \"Ceremony officer\"",
+        ),
+    ];
+    let t = tempfile::tempdir().unwrap();
+    for (from, to, at, column, message) in cases {
+        assert!(base.contains(from), "{from}");
+        let text = base.replacen(from, to, 1);
+        let line = text[..text.find(at).unwrap()].matches('\n').count() + 1;
+        fs::write(t.path().join("p.toml"), &text).unwrap();
+        let (code, out, err) = run_in(t.path(), &["plan", "check", "p.toml"]);
+        assert_eq!(
+            (code, out.as_str(), err),
+            (
+                1,
+                "",
+                format!("error: plan p.toml, line {line}, column {column}: {message}\n{NEXT}")
+            ),
+            "{from} → {to}"
+        );
+    }
+}
