@@ -362,6 +362,31 @@ impl Plan {
         if self.v2.is_some() { 2 } else { 1 }
     }
 
+    /// Refuses a plan of another kind than `kind`, which `command` runs (a v1 plan is a
+    /// generation's): e.g. `rootkey generate` given `intermediate-rotation.toml`.
+    pub fn require_kind(&self, kind: PlanKind, command: &str) -> Result<()> {
+        if self.kind() == kind {
+            return Ok(());
+        }
+        let at = match &self.v2 {
+            Some(v) => format!(
+                "plan {}, line {}, column {}",
+                self.origin, v.kind_at.0, v.kind_at.1
+            ),
+            None => format!("plan {}", self.origin),
+        };
+        Err(Error::new(
+            Kind::Plan,
+            format!(
+                "{at}: a plan of kind \"{}\"; `{command}` runs a plan of kind \"{kind}\"",
+                self.kind()
+            ),
+        )
+        .hint(format!(
+            "give a {kind} plan (ceremony-scripts/ has one per kind)"
+        )))
+    }
+
     /// The ceremony kind: a v1 plan is a generation's.
     pub fn kind(&self) -> PlanKind {
         self.v2.as_ref().map_or(PlanKind::Generation, |v| v.kind)
@@ -467,6 +492,62 @@ mod tests {
         assert!(e.message.starts_with("plan p.toml, line "), "{}", e.message);
         assert!(
             e.message.contains("carrier-pigeon") || e.message.contains("variant"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn a_command_refuses_a_plan_of_another_kind() {
+        let rotation = include_str!("../ceremony-scripts/intermediate-rotation.toml");
+        let p = Plan::parse(rotation, "r.toml").unwrap();
+        assert!(
+            p.require_kind(PlanKind::Rotation, "rootkey intermediate sign")
+                .is_ok()
+        );
+        let e = p
+            .require_kind(PlanKind::Generation, "rootkey generate")
+            .unwrap_err();
+        assert_eq!(e.kind, Kind::Plan);
+        let line = rotation
+            .lines()
+            .position(|l| l.starts_with("kind = "))
+            .unwrap()
+            + 1;
+        assert_eq!(
+            e.message,
+            format!(
+                "plan r.toml, line {line}, column 8: a plan of kind \"rotation\"; `rootkey generate` runs a plan of kind \"generation\""
+            )
+        );
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("give a generation plan (ceremony-scripts/ has one per kind)")
+        );
+        // A v1 plan is a generation's.
+        let v1 = Plan::parse(
+            REHEARSAL_PLAN
+                .split("version = 2\n")
+                .nth(1)
+                .unwrap()
+                .replace("kind = \"generation\"\n", "")
+                .split("\n[roles]")
+                .next()
+                .unwrap(),
+            "v1.toml",
+        )
+        .unwrap();
+        assert_eq!(v1.version(), 1);
+        assert!(
+            v1.require_kind(PlanKind::Generation, "rootkey generate")
+                .is_ok()
+        );
+        let e = v1
+            .require_kind(PlanKind::Crl, "rootkey crl sign")
+            .unwrap_err();
+        assert!(
+            e.message
+                .starts_with("plan v1.toml: a plan of kind \"generation\""),
             "{}",
             e.message
         );

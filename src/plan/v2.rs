@@ -147,6 +147,8 @@ pub struct Checklist {
 pub struct V2 {
     /// `ceremony.kind`.
     pub kind: PlanKind,
+    /// Line and column of the `kind` value.
+    pub kind_at: (usize, usize),
     /// `[roles]`.
     pub roles: Roles,
     /// `[[checklist]]`, in file order.
@@ -337,8 +339,8 @@ pub(super) fn resolve(
     }
     // Anchor for what is missing: the `version` value.
     let anchor = version.map(|v| v.span()).unwrap_or(0..0);
-    let kind = match kind {
-        Some(k) => *k.get_ref(),
+    let (kind, kind_at) = match kind {
+        Some(k) => (*k.get_ref(), crate::tomlpos::position(text, k.span().start)),
         None => {
             let line = text
                 .lines()
@@ -493,6 +495,7 @@ pub(super) fn resolve(
     }
     Ok(Some(V2 {
         kind,
+        kind_at,
         roles,
         checklist,
         params,
