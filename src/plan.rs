@@ -1,7 +1,13 @@
-//! Ceremony plans (`ceremony-scripts/*.toml`; `docs/formats.md`, "Ceremony plan").
+//! Ceremony plans (`ceremony-scripts/*.toml`): version 1 (`docs/formats.md`, "Ceremony plan")
+//! and version 2 (`docs/plans.md`; the added tables are read and checked in `src/plan/v2.rs`).
 
+mod locate;
 mod token;
+mod v2;
+
+use locate::Seg::{Index, Key};
 pub use token::{TokenSpec, TokenTable};
+pub use v2::{ActorRole, Checklist, Params, Place, PlanKind, Roles, V2};
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -84,6 +90,9 @@ pub struct CeremonySection {
     /// Throwaway rehearsal?
     #[serde(default)]
     pub rehearsal: bool,
+    /// v2: the ceremony kind (`docs/plans.md`); checked into [`V2::kind`].
+    #[serde(default)]
+    pub kind: Option<toml::Spanned<PlanKind>>,
 }
 
 /// `[quorum]` table; the whole table and each key default to the policy's 3-of-5.
@@ -122,10 +131,15 @@ impl Default for QuorumSection {
     }
 }
 
-/// A generation ceremony plan.
+/// A ceremony plan: v1 (a generation: ceremony, quorum, people; `docs/formats.md`,
+/// "Ceremony plan") or v2 (`version = 2`: also the kind and its inputs, the roles and the
+/// checklist; `docs/plans.md`).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
+    /// `version` as written (absent: 1).
+    #[serde(default)]
+    version: Option<toml::Spanned<i64>>,
     /// Ceremony facts.
     pub ceremony: CeremonySection,
     /// k and n (default 3-of-5).
@@ -136,28 +150,58 @@ pub struct Plan {
     pub participants: Vec<PlanParticipant>,
     /// Exactly n holders, share i goes to holder i.
     pub holders: Vec<Holder>,
+    #[serde(default)]
+    roles: Option<toml::Spanned<v2::RolesTable>>,
+    #[serde(default)]
+    checklist: Option<toml::Spanned<Vec<v2::ChecklistTable>>>,
+    #[serde(default)]
+    generation: Option<toml::Spanned<v2::GenerationTable>>,
+    #[serde(default)]
+    rotation: Option<toml::Spanned<v2::RotationTable>>,
+    #[serde(default)]
+    crl: Option<toml::Spanned<v2::CrlTable>>,
+    #[serde(default, rename = "share-audit")]
+    share_audit: Option<toml::Spanned<v2::AuditTable>>,
     /// SHA-256 of the plan file's bytes (not part of the TOML).
     #[serde(skip)]
     pub sha256: [u8; 32],
+    /// The file name the plan was parsed as (`origin` of [`Plan::parse`]), for errors.
+    #[serde(skip)]
+    pub origin: String,
+    /// What a v2 plan adds, checked (`None` for a v1 plan).
+    #[serde(skip)]
+    pub v2: Option<V2>,
 }
 
 impl Plan {
     /// Parses and validates a plan; `origin` names the file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Plan> {
-        let mut plan: Plan = toml::from_str(text).map_err(|e| {
-            Error::new(
-                Kind::Plan,
-                format!("plan {}", crate::tomlpos::describe(origin, text, &e)),
-            )
-        })?;
+        Plan::parse_checked(text, origin).map_err(|e| match e.hint {
+            Some(_) => e,
+            None => e.hint(PLAN_HINT),
+        })
+    }
+
+    fn parse_checked(text: &str, origin: &str) -> Result<Plan> {
+        let mut plan: Plan = toml::from_str(text).map_err(|e| syntax_error(origin, text, &e))?;
         plan.sha256 = Sha256::digest(text.as_bytes()).into();
+        plan.origin = origin.to_string();
         let q = &plan.quorum;
-        check_k_n(q.threshold, q.shares).map_err(|e| e.context(format!("plan {origin}")))?;
+        let at = |path: &[locate::Seg]| locate::at(origin, text, path);
+        check_k_n(q.threshold, q.shares).map_err(|e| {
+            let key = if q.shares > 16 || !e.message.contains("threshold") {
+                "shares"
+            } else {
+                "threshold"
+            };
+            e.context(at(&[Key("quorum"), Key(key)]))
+        })?;
         if plan.holders.len() != q.shares as usize {
             return Err(Error::new(
                 Kind::Plan,
                 format!(
-                    "plan {origin}: [quorum] shares = {} but {} holders are listed",
+                    "{}: [quorum] shares = {} but {} holders are listed",
+                    at(&[Key("quorum"), Key("shares")]),
                     q.shares,
                     plan.holders.len()
                 ),
@@ -167,14 +211,18 @@ impl Plan {
             return Err(Error::new(
                 Kind::Plan,
                 format!(
-                    "plan {origin}: ceremony.name must be a single line without control characters"
+                    "{}: ceremony.name must be a single line without control characters",
+                    at(&[Key("ceremony"), Key("name")])
                 ),
             ));
         }
         if plan.ceremony.name.trim().is_empty() {
             return Err(Error::new(
                 Kind::Plan,
-                format!("plan {origin}: ceremony.name is empty"),
+                format!(
+                    "{}: ceremony.name is empty",
+                    at(&[Key("ceremony"), Key("name")])
+                ),
             ));
         }
         // Names are recorded in transcripts, whose readers accept at most 200 characters.
@@ -202,7 +250,8 @@ impl Plan {
                 return Err(Error::new(
                     Kind::Plan,
                     format!(
-                        "plan {origin}: participant {}: name must not be empty, and name and role must be single lines without control characters",
+                        "{}: participant {}: name must not be empty, and name and role must be single lines without control characters",
+                        at(&[Key("participants"), Index(i), Key("name")]),
                         i + 1
                     ),
                 ));
@@ -211,7 +260,8 @@ impl Plan {
                 return Err(Error::new(
                     Kind::Plan,
                     format!(
-                        "plan {origin}: participants {} and {} are both named \"{}\"",
+                        "{}: participants {} and {} are both named \"{}\"",
+                        at(&[Key("participants"), Index(i), Key("name")]),
                         j + 1,
                         i + 1,
                         p.name
@@ -223,7 +273,11 @@ impl Plan {
             if h.name.trim().is_empty() {
                 return Err(Error::new(
                     Kind::Plan,
-                    format!("plan {origin}: holder {} has an empty name", i + 1),
+                    format!(
+                        "{}: holder {} has an empty name",
+                        at(&[Key("holders"), Index(i), Key("name")]),
+                        i + 1
+                    ),
                 ));
             }
             if h.name
@@ -234,7 +288,8 @@ impl Plan {
                 return Err(Error::new(
                     Kind::Plan,
                     format!(
-                        "plan {origin}: holder {} ({:?}): name and role must be single lines without control characters",
+                        "{}: holder {} ({:?}): name and role must be single lines without control characters",
+                        at(&[Key("holders"), Index(i), Key("name")]),
                         i + 1,
                         h.name
                     ),
@@ -244,7 +299,8 @@ impl Plan {
                 return Err(Error::new(
                     Kind::Plan,
                     format!(
-                        "plan {origin}: holders {} and {} are both named \"{}\"; each share needs its own holder",
+                        "{}: holders {} and {} are both named \"{}\"; each share needs its own holder",
+                        at(&[Key("holders"), Index(i), Key("name")]),
                         j + 1,
                         i + 1,
                         h.name
@@ -260,7 +316,8 @@ impl Plan {
                     return Err(Error::new(
                         Kind::Plan,
                         format!(
-                            "plan {origin}: {who} has medium = \"{}\" but no [holders.token] table naming the token",
+                            "{}: {who} has medium = \"{}\" but no [holders.token] table naming the token",
+                            locate::at(origin, text, &[Key("holders"), Index(i), Key("medium")]),
                             h.medium
                         ),
                     )
@@ -280,7 +337,59 @@ impl Plan {
                 (None, false) => None,
             };
         }
+        let tables = v2::Tables {
+            roles: plan.roles.take(),
+            checklist: plan.checklist.take(),
+            generation: plan.generation.take(),
+            rotation: plan.rotation.take(),
+            crl: plan.crl.take(),
+            share_audit: plan.share_audit.take(),
+        };
+        let kind = plan.ceremony.kind.clone();
+        plan.v2 = v2::resolve(
+            &plan,
+            plan.version.as_ref(),
+            kind.as_ref(),
+            &tables,
+            origin,
+            text,
+        )?;
         Ok(plan)
+    }
+
+    /// 1 or 2.
+    pub fn version(&self) -> u8 {
+        if self.v2.is_some() { 2 } else { 1 }
+    }
+
+    /// Refuses a plan of another kind than `kind`, which `command` runs (a v1 plan is a
+    /// generation's): e.g. `rootkey generate` given `intermediate-rotation.toml`.
+    pub fn require_kind(&self, kind: PlanKind, command: &str) -> Result<()> {
+        if self.kind() == kind {
+            return Ok(());
+        }
+        let at = match &self.v2 {
+            Some(v) => format!(
+                "plan {}, line {}, column {}",
+                self.origin, v.kind_at.0, v.kind_at.1
+            ),
+            None => format!("plan {}", self.origin),
+        };
+        Err(Error::new(
+            Kind::Plan,
+            format!(
+                "{at}: a plan of kind \"{}\"; `{command}` runs a plan of kind \"{kind}\"",
+                self.kind()
+            ),
+        )
+        .hint(format!(
+            "give a {kind} plan (ceremony-scripts/ has one per kind)"
+        )))
+    }
+
+    /// The ceremony kind: a v1 plan is a generation's.
+    pub fn kind(&self) -> PlanKind {
+        self.v2.as_ref().map_or(PlanKind::Generation, |v| v.kind)
     }
 
     /// Loads a plan file.
@@ -298,6 +407,28 @@ impl Plan {
         })?;
         Plan::parse(&text, &path.display().to_string())
     }
+}
+
+/// The next step of a plan error that has no more specific one.
+const PLAN_HINT: &str =
+    "correct the plan (its keys: docs/plans.md), then run `rootkey plan check` again";
+
+/// A TOML syntax, type or key error: `plan ORIGIN, line L, column C, key K: message` (the key
+/// when it can be told).
+fn syntax_error(origin: &str, text: &str, e: &toml::de::Error) -> Error {
+    let described = crate::tomlpos::describe(origin, text, e);
+    let message = match e.span() {
+        Some(span) => {
+            let (line, column) = crate::tomlpos::position(text, span.start);
+            let prefix = format!("{origin}, line {line}");
+            match described.strip_prefix(&prefix) {
+                Some(rest) => format!("{prefix}, column {column}{rest}"),
+                None => described,
+            }
+        }
+        None => described,
+    };
+    Error::new(Kind::Plan, format!("plan {message}")).hint(PLAN_HINT)
 }
 
 fn token_hint(m: Medium) -> &'static str {
@@ -361,6 +492,62 @@ mod tests {
         assert!(e.message.starts_with("plan p.toml, line "), "{}", e.message);
         assert!(
             e.message.contains("carrier-pigeon") || e.message.contains("variant"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn a_command_refuses_a_plan_of_another_kind() {
+        let rotation = include_str!("../ceremony-scripts/intermediate-rotation.toml");
+        let p = Plan::parse(rotation, "r.toml").unwrap();
+        assert!(
+            p.require_kind(PlanKind::Rotation, "rootkey intermediate sign")
+                .is_ok()
+        );
+        let e = p
+            .require_kind(PlanKind::Generation, "rootkey generate")
+            .unwrap_err();
+        assert_eq!(e.kind, Kind::Plan);
+        let line = rotation
+            .lines()
+            .position(|l| l.starts_with("kind = "))
+            .unwrap()
+            + 1;
+        assert_eq!(
+            e.message,
+            format!(
+                "plan r.toml, line {line}, column 8: a plan of kind \"rotation\"; `rootkey generate` runs a plan of kind \"generation\""
+            )
+        );
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("give a generation plan (ceremony-scripts/ has one per kind)")
+        );
+        // A v1 plan is a generation's.
+        let v1 = Plan::parse(
+            REHEARSAL_PLAN
+                .split("version = 2\n")
+                .nth(1)
+                .unwrap()
+                .replace("kind = \"generation\"\n", "")
+                .split("\n[roles]")
+                .next()
+                .unwrap(),
+            "v1.toml",
+        )
+        .unwrap();
+        assert_eq!(v1.version(), 1);
+        assert!(
+            v1.require_kind(PlanKind::Generation, "rootkey generate")
+                .is_ok()
+        );
+        let e = v1
+            .require_kind(PlanKind::Crl, "rootkey crl sign")
+            .unwrap_err();
+        assert!(
+            e.message
+                .starts_with("plan v1.toml: a plan of kind \"generation\""),
             "{}",
             e.message
         );

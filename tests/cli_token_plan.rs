@@ -56,7 +56,7 @@ fn token_table_mistakes_name_line_column_and_key() {
 fn token_table_missing_or_misplaced_is_refused() {
     assert_eq!(
         refused("plan_token-missing.toml"),
-        "error: plan DIR/plan_token-missing.toml: holder 1 (\"Alice Example\") has medium = \"yubikey\" but no [holders.token] table naming the token\n  next step: add `[holders.token]` after the holder, e.g. `serial = \"12345678\"` and `slot = \"82\"`\n"
+        "error: plan DIR/plan_token-missing.toml, line 15, column 10: holder 1 (\"Alice Example\") has medium = \"yubikey\" but no [holders.token] table naming the token\n  next step: add `[holders.token]` after the holder, e.g. `serial = \"12345678\"` and `slot = \"82\"`\n"
     );
     assert_eq!(
         refused("plan_token-for-text.toml"),

@@ -126,8 +126,9 @@ fn exact_messages_for_common_mistakes() {
         d,
         &["generate", "--plan", "p.toml", "--out", "g"],
         1,
-        "error: plan p.toml: threshold k = 4 is greater than the number of shares n = 3: no \
-         quorum could ever form\n",
+        "error: plan p.toml, line 5, column 13: threshold k = 4 is greater than the number of \
+         shares n = 3: no quorum could ever form\n  next step: correct the plan (its keys: \
+         docs/plans.md), then run `rootkey plan check` again\n",
     );
     assert!(!d.join("g").exists());
 }

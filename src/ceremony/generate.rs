@@ -83,6 +83,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     }
     transcript::check_recordable_name(&plan_path, "plan")?;
     let plan = Plan::load(&plan_path)?;
+    plan.require_kind(crate::plan::PlanKind::Generation, "rootkey generate")?;
     let profile = match &profile {
         Some(p) => {
             let bytes = crate::fsio::read_public(p, 1 << 20, "root profile")?;

@@ -5,7 +5,9 @@
 //! [`outdir`] (the output directory, refused before anything is written), [`outputs`] (the
 //! generation's files), [`quorum`] (confirm → rebuild → sign → seal), [`session`] (hardening,
 //! pre-flight, the outcome after the seal) and [`summary`] (what the operator reads); [`steps`]
-//! lists each kind's steps in order (id, role, title, the entry each writes). A ceremony asks
+//! lists each kind's steps in order (id, role, title, the entry each writes), and [`script`]
+//! merges them with a plan's checklist into the numbered list screens and printed scripts
+//! share (`rootkey plan check`, `plan render`). A ceremony asks
 //! and tells only through a [`crate::console::Console`]; the two-person rule is the console's
 //! [`crate::console::confirm`] dialogue. The commands that are not ceremonies live here too, as
 //! flows over the same layers: [`chain`] (customer check), [`audit`] (transcript verify,
@@ -31,6 +33,7 @@ pub mod outputs;
 pub mod paper_wipe;
 pub mod quorum;
 pub mod rehearse;
+pub mod script;
 pub mod session;
 pub mod stages;
 pub mod steps;

@@ -17,6 +17,7 @@ mod crl;
 mod generate;
 mod intermediate;
 mod paper;
+mod plan;
 mod share;
 mod token;
 mod transcript;
@@ -88,6 +89,9 @@ pub(crate) enum Command {
     /// tokens present, describe one)
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Ceremony plans: check one, or render its printable script
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
 }
 
 /// Where the shares of a signing ceremony come from, and who confirms.
@@ -191,6 +195,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Chain(c) => chain::run(c),
         Command::Combine(a) => combine::run(a),
         Command::Token(c) => token::run(c),
+        Command::Plan(c) => plan::run(c),
     }
 }
 
