@@ -45,6 +45,35 @@ pub struct Report {
     pub rehearsal: bool,
 }
 
+/// The kind of a ceremony as people say it (the report's "Ceremony" line, `transcript
+/// verify`'s header line).
+pub fn kind_name(k: super::Kind) -> &'static str {
+    use super::Kind;
+    match k {
+        Kind::Generation => "root key generation",
+        Kind::Rehearsal => "rehearsal (generation and quorum check)",
+        Kind::QuorumCheck => "quorum check",
+        Kind::Rotation => "rotation (intermediate signing)",
+        Kind::Crl => "CRL signing",
+    }
+}
+
+/// What ceremony a header records: its kind and name. The name of a quorum check, rotation
+/// or CRL is the root's generation ceremony (the manifest's), said so.
+pub fn ceremony_line(h: &super::verify::Header) -> String {
+    if h.plan.is_some() || matches!(h.kind, super::Kind::Generation | super::Kind::Rehearsal) {
+        format!("{} \"{}\"", kind_name(h.kind), h.name)
+    } else {
+        format!("{} with the root of \"{}\"", kind_name(h.kind), h.name)
+    }
+}
+
+/// A `file` member as people read it: `-` is no file (a share typed at the keyboard, or a
+/// paper shard sent to the printer: `none`).
+fn file_or(f: String, none: &str) -> String {
+    if f == "-" { none.to_string() } else { f }
+}
+
 /// The verdict line for people.
 pub fn verdict_line(r: &Replay) -> String {
     match &r.verdict {
@@ -129,11 +158,14 @@ pub fn describe(e: &Entry) -> String {
             short(&g("certificate_sha256"))
         ),
         Action::ShareWritten => format!(
-            "share {} for {} ({}) written to {} ({}), envelope SHA-256 {}",
+            "share {} for {} ({}) {} ({}), envelope SHA-256 {}",
             g("index"),
             g("holder"),
             g("role"),
-            g("file"),
+            match g("file").as_str() {
+                "-" => "sent to the printer".to_string(),
+                f => format!("written to {f}"),
+            },
             g("medium"),
             short(&g("envelope_sha256"))
         ),
@@ -163,7 +195,7 @@ pub fn describe(e: &Entry) -> String {
             "{} presented share {} ({}), envelope SHA-256 {}{}",
             g("holder"),
             g("index"),
-            g("file"),
+            file_or(g("file"), "typed at the keyboard"),
             short(&g("envelope_sha256")),
             match member("corrections").and_then(Value::as_u64) {
                 Some(0) | None => String::new(),
@@ -291,10 +323,7 @@ pub fn build(r: &Replay) -> Report {
     ];
     if let Some(h) = h {
         facts.extend([
-            (
-                "Ceremony".to_string(),
-                format!("{} ({})", h.name, h.kind.as_str()),
-            ),
+            ("Ceremony".to_string(), ceremony_line(h)),
             ("Ceremony id".to_string(), h.id.clone()),
             (
                 "Rehearsal".to_string(),
@@ -314,7 +343,7 @@ pub fn build(r: &Replay) -> Report {
                 h.plan
                     .as_ref()
                     .map(|(f, s)| format!("{f}, SHA-256 {s}"))
-                    .unwrap_or_else(|| "none (quorum check)".into()),
+                    .unwrap_or_else(|| format!("none (a {} runs no plan)", h.kind.as_str())),
             ),
             (
                 "Tool".to_string(),
@@ -412,6 +441,14 @@ pub fn build(r: &Replay) -> Report {
                 s(d.get("sha256")),
                 format!("{} (written)", e.seq),
             ]),
+            // The inputs a signing ceremony read and recorded (copied into its directory).
+            Some(Action::CsrChecked | Action::PreviousChecked | Action::PreviousCrlChecked) => {
+                artifacts.push(vec![
+                    s(d.get("file")),
+                    s(d.get("sha256")),
+                    format!("{} (read)", e.seq),
+                ])
+            }
             Some(Action::ContextLoaded) => {
                 for k in ["root", "manifest"] {
                     artifacts.push(vec![
@@ -580,4 +617,58 @@ pub fn markdown(rep: &Report) -> String {
     }
     o.push_str(&format!("---\n\n{}\n", md(&rep.footer)));
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, Value, json};
+
+    use super::describe;
+    use crate::transcript::verify::Entry;
+
+    fn entry(action: &str, details: Value) -> Entry {
+        let Value::Object(details) = details else {
+            panic!("details must be an object")
+        };
+        Entry {
+            seq: 5,
+            line: 6,
+            time: "2026-01-01T00:00:00Z".into(),
+            actors: vec!["Carol".into()],
+            action: action.into(),
+            details: details.into_iter().collect::<Map<String, Value>>(),
+            prev: [0; 32],
+            hash: [0; 32],
+        }
+    }
+
+    /// A share typed at the keyboard is recorded with `file` `-`: the report says so in
+    /// words; a file, photo or token payload name is shown as it is.
+    #[test]
+    fn a_typed_share_reads_typed_at_the_keyboard_and_a_payload_file_as_is() {
+        let presented = |file: &str| {
+            describe(&entry(
+                "share-presented",
+                json!({"corrections": 0, "envelope_sha256": "ab".repeat(32), "file": file,
+                       "holder": "Carol", "index": 3}),
+            ))
+        };
+        let typed = presented("-");
+        assert!(
+            typed.starts_with("Carol presented share 3 (typed at the keyboard), envelope SHA-256 "),
+            "{typed}"
+        );
+        assert!(!typed.contains("(-)"), "{typed}");
+        let token = presented("share-03-carol.token");
+        assert!(token.contains("(share-03-carol.token)"), "{token}");
+        let printed = describe(&entry(
+            "share-written",
+            json!({"envelope_sha256": "ab".repeat(32), "file": "-", "holder": "Carol",
+                   "index": 3, "medium": "paper", "role": "counsel"}),
+        ));
+        assert!(
+            printed.starts_with("share 3 for Carol (counsel) sent to the printer (paper)"),
+            "{printed}"
+        );
+    }
 }
