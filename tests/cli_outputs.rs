@@ -444,3 +444,131 @@ fn the_paper_shard_names_whom_to_tell_and_writes_the_serial_before_sealing() {
         "{text}"
     );
 }
+
+/// The text of each page of a PDF (pdftotext, one page at a time).
+fn pdf_pages(pdf: &[u8]) -> Vec<String> {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("doc.pdf");
+    fs::write(&p, pdf).unwrap();
+    let mut pages = Vec::new();
+    for n in 1.. {
+        let o = Command::new("pdftotext")
+            .args(["-layout", "-f", &n.to_string(), "-l", &n.to_string()])
+            .arg(&p)
+            .arg("-")
+            .output()
+            .unwrap();
+        if !o.status.success() || n > 50 {
+            break;
+        }
+        pages.push(String::from_utf8_lossy(&o.stdout).into_owned());
+    }
+    pages
+}
+
+/// The report's signature block never stands alone at the top of a page: whatever fills the
+/// page before it, the auditors' heading and their statement are on the page of the
+/// signature lines.
+#[test]
+fn report_signature_lines_stay_with_their_heading_and_statement() {
+    use rootkey::pdfdoc::{Block, Document, PaperSize, render};
+    let mut moved = 0;
+    for filler in 30..70 {
+        let mut blocks: Vec<Block> = (0..filler)
+            .map(|i| Block::Paragraph(format!("Filler line {i}.")))
+            .collect();
+        blocks.extend([
+            Block::Heading("Auditors".into()),
+            Block::Paragraph(
+                "We replayed this transcript with rootkey and checked the result above.".into(),
+            ),
+            Block::SignatureLines(vec![
+                "Auditor 1 — name and signature".into(),
+                "Auditor 2 — name and signature".into(),
+            ]),
+        ]);
+        let doc = Document {
+            title: "Report".into(),
+            subtitle: None,
+            blocks,
+            footer: "footer".into(),
+            watermark: None,
+        };
+        let pages = pdf_pages(&render(&doc, PaperSize::A4).unwrap());
+        let last = pages.last().unwrap();
+        assert!(last.contains("Auditor 2"), "filler {filler}: {last}");
+        assert!(
+            last.contains("Auditors") && last.contains("We replayed this transcript"),
+            "filler {filler}: the signature lines are alone on page {}:\n{last}",
+            pages.len()
+        );
+        moved += usize::from(pages.len() > 1 && !last.contains("Filler line"));
+    }
+    // The loop did reach the page break (else it proved nothing).
+    assert!(moved > 0, "no filler count pushed the block to a new page");
+}
+
+/// In the report PDF a SHA-256 is broken only between groups of eight digits and a path only
+/// after a `/` (they used to break anywhere).
+#[test]
+fn report_pdf_breaks_hashes_between_groups_and_paths_at_separators() {
+    let t = tempfile::tempdir().unwrap();
+    let deep = t
+        .path()
+        .join("an-archive-of-ceremonies/2026/root-key-generation-example-corp/rehearsal-run");
+    fs::create_dir_all(deep.parent().unwrap()).unwrap();
+    generate_run(&text_rehearsal_plan(), &deep, &[]).ok();
+    let md = t.path().join("r.md");
+    let pdf = t.path().join("r.pdf");
+    rootkey([
+        "transcript",
+        "report",
+        &s(&deep.join("transcript.jsonl")),
+        "--artifacts",
+        &s(&deep),
+        "--out",
+        &s(&md),
+        "--pdf",
+        &s(&pdf),
+    ])
+    .ok();
+    let markdown = fs::read_to_string(&md).unwrap();
+    let pages = pdf_pages(&fs::read(&pdf).unwrap());
+    let text = pages.join("\n");
+    // Every 64-digit hash of the Markdown appears in the PDF cut into pieces of 8 digits.
+    let mut hashes = 0;
+    for word in markdown.split(|c: char| !c.is_ascii_hexdigit()) {
+        if word.len() != 64 {
+            continue;
+        }
+        hashes += 1;
+        let mut at = 0;
+        while at < 64 {
+            // The longest run of the hash found at `at` in the PDF text.
+            let run = (at + 1..=64)
+                .rev()
+                .find(|&end| text.contains(&word[at..end]))
+                .unwrap_or_else(|| panic!("{} not in the PDF", &word[at..]));
+            assert!(
+                run == 64 || (run - at) % 8 == 0,
+                "hash {word} broken after digit {run}, inside a group of 8:\n{text}"
+            );
+            at = run;
+        }
+    }
+    assert!(hashes > 5, "the report holds hashes: {markdown}");
+    // The transcript's path is broken only after a '/'.
+    for line in text.lines() {
+        let l = line.trim();
+        if let Some(i) = l.find("an-archive") {
+            let rest = &l[i..];
+            let piece = rest.split_whitespace().next().unwrap();
+            assert!(
+                piece.ends_with('/')
+                    || piece.ends_with("transcript.jsonl")
+                    || piece.ends_with("rehearsal-run"),
+                "path broken inside a name: {piece:?}\n{text}"
+            );
+        }
+    }
+}
