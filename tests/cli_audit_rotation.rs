@@ -187,3 +187,74 @@ fn the_report_of_a_rotation_names_its_kind_and_lists_the_csr() {
         );
     }
 }
+
+/// `rehearse --kind crl`: a rehearsal root, a rotation over a CSR rootkey makes itself (run
+/// with no PATH: no openssl), and a first CRL revoking that intermediate — three transcripts,
+/// each valid and sealed, and a chain that `chain verify` then calls revoked.
+#[test]
+fn rehearsals_of_a_rotation_and_a_crl_need_no_openssl_and_audit_clean() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("crl-rehearsal");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_rootkey"))
+        .args(["rehearse", "--kind", "crl", "--out"])
+        .arg(&out)
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for want in [
+        "INTERMEDIATE SIGNED: CN=Example Corp Intermediate CA prod/REHEARSAL\n",
+        "confirmed by \"Oscar Officer\" and \"Wendy Witness\"\n",
+        "CRL SIGNED: number 01, 1 revoked certificate(s)\n",
+        "REHEARSAL of a CRL complete: one directory and transcript per part\n",
+    ] {
+        assert!(stdout.contains(want), "{want:?} not in:\n{stdout}");
+    }
+    let root = out.join("root");
+    for (part, kind) in [
+        ("root", "generation"),
+        ("rotation", "rotation"),
+        ("crl", "crl"),
+    ] {
+        verify(&out.join(part), &root, &[])
+            .ok()
+            .stdout_has(&[&format!("— {kind} ceremony"), "Result: VALID and SEALED"]);
+    }
+    // The CSR rootkey made is a valid PKCS#10 request (openssl agrees) and is the one signed.
+    let o = std::process::Command::new("openssl")
+        .args(["req", "-verify", "-noout", "-in"])
+        .arg(out.join("rehearsal.csr"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "openssl req -verify: {o:?}");
+    assert_eq!(
+        fs::read(out.join("rehearsal.csr")).unwrap(),
+        fs::read(out.join("rotation/rehearsal.csr")).unwrap()
+    );
+    // The rehearsal intermediate verifies, and the rehearsal CRL revokes it.
+    let cert = s(&out.join("rotation/intermediate.pem"));
+    let root_pem = s(&root.join("root.pem"));
+    rootkey(["chain", "verify", "--root", &root_pem, &cert]).ok();
+    rootkey([
+        "chain",
+        "verify",
+        "--root",
+        &root_pem,
+        "--crl",
+        &s(&out.join("crl/root.crl")),
+        &cert,
+    ])
+    .code(3)
+    .stdout_has(&["revoked"]);
+    // A second run into the same directory is refused before anything is written.
+    let again = rootkey(["rehearse", "--kind", "rotation", "--out", &s(&out)]);
+    again
+        .code(1)
+        .stderr_has(&["not empty; a signing rehearsal needs a new directory"]);
+}

@@ -1,9 +1,11 @@
 //! The rehearsal (`rootkey rehearse`, transcript kind `rehearsal`): a whole generation with the
 //! bundled rehearsal plan and a throwaway key, then a rebuild from three of its shares — text
 //! shares from their files, paper shares from their QR codes — in one transcript sealed by the
-//! rebuilt key.
+//! rebuilt key. [`signing`] rehearses the rotation and the CRL (`--kind rotation|crl`).
 
 use std::path::{Path, PathBuf};
+
+pub mod signing;
 
 use super::combine::CombineReport;
 use super::flow::{Flow, Run};

@@ -61,8 +61,11 @@ rootkey generate --plan ceremony-scripts/rehearsal.toml --out /tmp/rehearsal-gen
     )]
     Generate(generate::GenerateArgs),
     /// Full rehearsal with a throwaway key: generate with the bundled rehearsal plan, then
-    /// rebuild from 3 of the 5 shares
-    #[command(after_help = "Example:\n  rootkey rehearse --out /tmp/rootkey-rehearsal")]
+    /// rebuild from 3 of the 5 shares; or rehearse a rotation or a CRL
+    #[command(after_help = "Examples:\n  \
+rootkey rehearse --out /tmp/rootkey-rehearsal\n  \
+rootkey rehearse --kind rotation --out /tmp/rootkey-rotation\n  \
+rootkey rehearse --kind crl --out /tmp/rootkey-crl")]
     Rehearse(generate::RehearseArgs),
     /// Shares: check one alone; wipe the text share files once handed over
     #[command(
