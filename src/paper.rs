@@ -252,6 +252,39 @@ impl Default for PaperLayout {
     }
 }
 
+/// Who a holder tells when a plan names nobody to tell (`{owner}` in the layout's texts).
+pub const DEFAULT_OWNER: &str = "the ceremony owner";
+
+impl PaperLayout {
+    /// This layout for a ceremony of `plan`: `{owner}` in its texts becomes the person the
+    /// holder tells if the envelope is lost, damaged or opened — the first participant of the
+    /// plan whose name or role says "administrator" or "ceremony officer", as `NAME (ROLE)`;
+    /// left for [`DEFAULT_OWNER`] when the plan names none.
+    pub fn for_plan(&self, plan: &crate::plan::Plan) -> PaperLayout {
+        let owner = plan.participants.iter().find(|p| {
+            let text = format!("{} {}", p.name, p.role).to_lowercase();
+            text.contains("administrator") || text.contains("ceremony officer")
+        });
+        let Some(owner) = owner else {
+            return self.clone();
+        };
+        let who = if owner.name.eq_ignore_ascii_case(&owner.role) {
+            owner.name.clone()
+        } else {
+            format!("{} ({})", owner.name, owner.role)
+        };
+        let put = |v: &[String]| -> Vec<String> {
+            v.iter().map(|t| t.replace("{owner}", &who)).collect()
+        };
+        PaperLayout {
+            instructions: put(&self.instructions),
+            envelope_fields: put(&self.envelope_fields),
+            signatures: put(&self.signatures),
+            ..self.clone()
+        }
+    }
+}
+
 /// The shipped template, read without falling back on itself.
 fn default_raw() -> Result<PaperLayout> {
     let raw: RawLayout = toml::from_str(DEFAULT_PAPER_LAYOUT)
@@ -331,7 +364,8 @@ impl ShardInfo {
 
     /// Replaces the placeholders of a layout text.
     fn fill(&self, s: &str) -> String {
-        s.replace("{index}", &self.index.to_string())
+        s.replace("{owner}", DEFAULT_OWNER)
+            .replace("{index}", &self.index.to_string())
             .replace("{n}", &self.n.to_string())
             .replace("{k}", &self.threshold.to_string())
             .replace("{holder}", &self.holder)
@@ -450,7 +484,6 @@ fn page(
         "ROOT KEY SHARE {} OF {} \u{2014} threshold {}",
         info.index, info.n, info.threshold
     );
-    let version = (width.saturating_sub(17)) / 4;
     let beside = std::str::from_utf8(file_form.as_slice())
         .map_err(|_| Error::environment("share file form is not text"))?
         .lines()
@@ -479,10 +512,8 @@ fn page(
             width,
             modules: modules.to_vec(),
             size_mm: layout.qr_size_mm,
-            caption: vec![format!(
-                "QR code {version}-{}: the one-line form ({COMPACT_PREFIX}...)",
-                layout.qr_ec.letter()
-            )],
+            // No version or error-correction jargon: the holder needs neither.
+            caption: vec![format!("QR code: the one-line form ({COMPACT_PREFIX}...)")],
             under,
             beside,
         }),

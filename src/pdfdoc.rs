@@ -162,7 +162,7 @@ fn lay_out(doc: &Document, size: PaperSize) -> Result<Vec<Vec<Op>>> {
     layout.title(doc);
     for (i, block) in doc.blocks.iter().enumerate() {
         layout
-            .block(block, doc.blocks.get(i + 1))
+            .block(block, doc.blocks.get(i + 1..).unwrap_or_default())
             .map_err(|e| e.context(format_args!("PDF block {}", i + 1)))?;
     }
     Ok(layout.finish(&doc.footer, doc.watermark.as_deref()))

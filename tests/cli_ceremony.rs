@@ -39,7 +39,7 @@ fn rehearse_writes_a_complete_marked_ceremony() {
         "REHEARSAL",
         "Split 3-of-5",
         "all 10 subsets",
-        "Quorum: shares 1 (Alice Rehearsal), 3 (Carol Rehearsal), 5 (Erin Rehearsal) rebuilt the root key",
+        "Quorum: shares 1, 3 and 5 rebuilt the root key\n  share  1  Alice Rehearsal\n  share  3  Carol Rehearsal\n  share  5  Erin Rehearsal\n",
         "REHEARSAL complete",
     ]);
 
@@ -199,10 +199,15 @@ fn custom_ceremony(k: u8, n: u8) {
         .collect();
     let r = c.combine(&last_k);
     r.ok().stdout_lacks(&["also agrees"]);
-    let quorum: Vec<String> = ((n - k + 1)..=n)
-        .map(|i| format!("{i} (Holder {i:02})"))
+    let quorum: Vec<String> = ((n - k + 1)..=n).map(|i| i.to_string()).collect();
+    let (last, rest) = quorum.split_last().unwrap();
+    let holders: String = ((n - k + 1)..=n)
+        .map(|i| format!("  share {i:>2}  Holder {i:02}\n"))
         .collect();
-    r.stdout_has(&[&format!("Quorum: shares {} rebuilt", quorum.join(", "))]);
+    r.stdout_has(&[&format!(
+        "Quorum: shares {} and {last} rebuilt the root key\n{holders}",
+        rest.join(", ")
+    )]);
 
     let all: Vec<&Path> = c.shares.iter().map(PathBuf::as_path).collect();
     let r = c.combine(&all);

@@ -143,7 +143,7 @@ fn paper_shards_decode_with_zbarimg_and_a_quorum_presents_them_as_photos() {
         photos[2].as_os_str(),
     ]);
     r.ok().stdout_has(&[
-        "Quorum: shares 1 (Security officer, jurisdiction A), 4 (Chief technology officer), 5 (Chief information security officer) rebuilt the root key",
+        "Quorum: shares 1, 4 and 5 rebuilt the root key\n  share  1  Security officer, jurisdiction A\n  share  4  Chief technology officer\n  share  5  Chief information security officer\n",
     ]);
     // The generation transcript names the PDFs as paper shares.
     let written: Vec<Value> = transcript(&out)

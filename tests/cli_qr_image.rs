@@ -133,7 +133,7 @@ fn a_share_read_from_png_and_jpeg_pictures_is_the_share_in_its_file() {
         .unwrap();
     let (r, t1) = combine(&[&share(&f.a, 1)], &[&png, &jpg]);
     r.ok().stdout_has(&[
-        "Quorum: shares 1 (Alice Rehearsal), 3 (Carol Rehearsal), 5 (Erin Rehearsal) rebuilt the root key",
+        "Quorum: shares 1, 3 and 5 rebuilt the root key\n  share  1  Alice Rehearsal\n  share  3  Carol Rehearsal\n  share  5  Erin Rehearsal\n",
     ]);
     let (r, t2) = combine(&[&share(&f.a, 1), &share(&f.a, 3), &share(&f.a, 5)], &[]);
     r.ok();
@@ -168,7 +168,7 @@ fn a_picture_with_a_few_percent_of_damaged_modules_still_reads() {
     img.save(&blot).unwrap();
     for damaged in [&scattered, &blot] {
         let (r, _) = combine(&[&share(&f.a, 1), &share(&f.a, 3)], &[damaged]);
-        r.ok().stdout_has(&["2 (Bob Rehearsal)"]);
+        r.ok().stdout_has(&["  share  2  Bob Rehearsal\n"]);
     }
 }
 

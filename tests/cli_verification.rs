@@ -258,7 +258,7 @@ fn shares_that_rebuild_another_key_are_refused() {
     c.combine(&all)
         .code(VERIFICATION)
         .stdout_has(&[
-            "Quorum: shares 1 (Alice Rehearsal), 3 (Carol Rehearsal), 4 (Dave Rehearsal) rebuilt the root key",
+            "Quorum: shares 1, 3 and 4 rebuilt the root key\n  share  1  Alice Rehearsal\n  share  3  Carol Rehearsal\n  share  4  Dave Rehearsal\n",
             "share 5 (Erin Rehearsal) also agrees",
             &format!(
                 "PROBLEM: share 2 (Bob Rehearsal, file {}) does NOT agree with the quorum",

@@ -31,9 +31,32 @@ pub struct Against {
 /// verdict's exit code.
 pub fn verify(transcript: PathBuf, against: Against) -> Result<i32> {
     match replay(&transcript, &against) {
-        Ok(r) => print_replay(&r),
+        Ok(r) => match plan_refused(&r, &against) {
+            Some(code) => code,
+            None => print_replay(&r),
+        },
         Err(e) => unreadable(&e),
     }
+}
+
+/// `--plan` given for a ceremony that runs no plan (a quorum check, rotation or CRL): a usage
+/// error (exit 2) named as such, never a verdict on the transcript; nothing else is shown.
+fn plan_refused(r: &verify::Replay, a: &Against) -> Option<Result<i32>> {
+    let plan = a.plan.as_ref()?;
+    let h = r.header.as_ref().filter(|h| h.plan.is_none())?;
+    let e = Error::new(
+        Kind::Argument,
+        format!(
+            "--plan {}: transcript {} records a {} ceremony, which runs no plan (a plan applies \
+             to a generation or a rehearsal only); nothing was checked",
+            plan.display(),
+            r.path,
+            h.kind.as_str()
+        ),
+    )
+    .hint("run the command again without --plan");
+    let _ = console::report_error(&e);
+    Some(Ok(exit::USAGE))
 }
 
 /// `rootkey transcript attest`: the witness `name` signs the sealed head of `transcript` with
@@ -74,6 +97,9 @@ pub fn report(
         Ok(r) => r,
         Err(e) => return unreadable(&e),
     };
+    if let Some(code) = plan_refused(&r, &against) {
+        return code;
+    }
     let rep = transcript::report::build(&r);
     let md = transcript::report::markdown(&rep);
     // Render the PDF first: nothing is written if it cannot be made.

@@ -161,11 +161,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     after_seal(&out, || {
         console.out(
             "the summary",
-            &format!(
-                "{}Transcript: {} (sealed by the rebuilt key)\n",
-                summary::combined(&r),
-                out.join(transcript::FILE_NAME).display()
-            ),
+            &summary::quorum_checked(&r, &out.join(transcript::FILE_NAME)),
         )?;
         disagreement_exit(&r)
     })

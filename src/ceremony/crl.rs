@@ -336,29 +336,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     after_seal(&out, || {
         console.out(
             "the summary",
-            &format!(
-                "{}\nCRL SIGNED: number {}, {} revoked certificate(s), next update {}\n  CRL SHA-256 {}\n  confirmed by {}\n\
-Written:\n  {}\n  {}\n  {}  (sealed by the root key)\n\
-Check it:\n  openssl crl -in {} -noout -verify -CAfile {}\n  rootkey transcript verify {} --root {} --artifacts {}\n",
-                summary::combined(&r.quorum),
-                hex::encode(&r.draft.number),
-                r.draft.revoked.len(),
-                r.draft.next_update,
-                hex::encode(r.crl_sha256),
-                r.confirmations
-                    .iter()
-                    .map(|c| format!("\"{}\"", c.name))
-                    .collect::<Vec<_>>()
-                    .join(" and "),
-                out.join(CRL_FILE).display(),
-                out.join(CRL_PEM_FILE).display(),
-                out.join(transcript::FILE_NAME).display(),
-                out.join(CRL_PEM_FILE).display(),
-                out.join(&root_file.name).display(),
-                out.join(transcript::FILE_NAME).display(),
-                out.join(&root_file.name).display(),
-                out.display(),
-            ),
+            &summary::crl_signed(&r, &out, &root_file.name),
         )?;
         disagreement_exit(&r.quorum)
     })

@@ -492,36 +492,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
                 console.warn(w)?;
             }
         }
-        console.out(
-            "the summary",
-            &format!(
-                "{}\nINTERMEDIATE SIGNED: {}\n  serial {}\n  valid {} to {}\n  certificate SHA-256 {}\n  confirmed by {}\n\
-Written:\n  {}\n  {}  (for Vault: pki/intermediate/set-signed certificate=@{})\n  {}  (sealed by the root key)\n\
-Check it:\n  openssl verify -CAfile {} {}\n  rootkey chain verify --root {} {}\n  rootkey transcript verify {} --root {} --artifacts {}\n",
-                summary::combined(&r.quorum),
-                r.draft.subject,
-                hex::encode(&r.draft.serial),
-                r.draft.not_before,
-                r.draft.not_after,
-                hex::encode(r.certificate_sha256),
-                r.confirmations
-                    .iter()
-                    .map(|c| format!("\"{}\"", c.name))
-                    .collect::<Vec<_>>()
-                    .join(" and "),
-                out.join(INTERMEDIATE_FILE).display(),
-                out.join(CHAIN_FILE).display(),
-                CHAIN_FILE,
-                out.join(transcript::FILE_NAME).display(),
-                out.join(&root_file.name).display(),
-                out.join(INTERMEDIATE_FILE).display(),
-                out.join(&root_file.name).display(),
-                out.join(INTERMEDIATE_FILE).display(),
-                out.join(transcript::FILE_NAME).display(),
-                out.join(&root_file.name).display(),
-                out.display(),
-            ),
-        )?;
+        console.out("the summary", &summary::rotated(&r, &out, &root_file.name))?;
         disagreement_exit(&r.quorum)
     })
 }

@@ -135,7 +135,8 @@ pub fn build_outputs(key: &RootKey, points: &[SharePoint], p: &BuildParams<'_>) 
                     root_fingerprint: root.fingerprint,
                     rehearsal,
                 };
-                let pdf = crate::paper::shard_pdf(&info, &env, p.paper, p.paper_size)?;
+                let layout = p.paper.for_plan(plan);
+                let pdf = crate::paper::shard_pdf(&info, &env, &layout, p.paper_size)?;
                 paper_qr.push((pt.x, text::encode_compact(&env)?));
                 (name, pdf)
             }

@@ -1,14 +1,46 @@
-//! `rootkey paper wipe DIR`: overwrites and removes the paper shard PDFs of a ceremony
-//! directory once they are printed; every file is tried and each outcome reported.
+//! `rootkey paper wipe DIR` and `rootkey share wipe DIR`: overwrite and remove the paper shard
+//! PDFs (once printed) or the text share files (once each holder has their share and has
+//! checked it) of a ceremony directory; every file is tried and each outcome reported.
 
 use std::path::{Path, PathBuf};
 
 use crate::console;
 use crate::error::{Error, Kind, Result, exit};
 
+/// Which share files a wipe removes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShareFiles {
+    /// Paper shard PDFs, `share-NN-SLUG.pdf` (`rootkey paper wipe`).
+    Paper,
+    /// Text shares, `share-NN-SLUG.txt` (`rootkey share wipe`).
+    Text,
+}
+
+impl ShareFiles {
+    fn ext(self) -> &'static str {
+        match self {
+            ShareFiles::Paper => ".pdf",
+            ShareFiles::Text => ".txt",
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            ShareFiles::Paper => "paper shard",
+            ShareFiles::Text => "text share",
+        }
+    }
+}
+
 /// `rootkey paper wipe DIR`. Returns the exit code.
 pub fn run(dir: PathBuf) -> Result<i32> {
-    let shards = paper_shards(&dir)?;
+    wipe(dir, ShareFiles::Paper)
+}
+
+/// `rootkey paper wipe DIR` (`ShareFiles::Paper`) or `rootkey share wipe DIR`
+/// (`ShareFiles::Text`). Returns the exit code.
+pub fn wipe(dir: PathBuf, kind: ShareFiles) -> Result<i32> {
+    let shards = share_files(&dir, kind)?;
     // Every file is tried, even when its outcome cannot be shown; each outcome is
     // reported.
     let mut failed = Vec::new();
@@ -33,8 +65,9 @@ pub fn run(dir: PathBuf) -> Result<i32> {
     let summary = console::out(
         "the list of wiped files",
         &format!(
-            "{} paper shard file(s) overwritten and removed from {}\n",
+            "{} {} file(s) overwritten and removed from {}\n",
             shards.len() - failed.len(),
+            kind.what(),
             dir.display()
         ),
     );
@@ -59,9 +92,10 @@ pub fn run(dir: PathBuf) -> Result<i32> {
         Err(Error::new(
             Kind::Io,
             format!(
-                "{} — every one of the {} paper shard file(s) in {} was overwritten and removed",
+                "{} — every one of the {} {} file(s) in {} was overwritten and removed",
                 e.message,
                 shards.len(),
+                kind.what(),
                 dir.display()
             ),
         ))
@@ -70,9 +104,10 @@ pub fn run(dir: PathBuf) -> Result<i32> {
     }
 }
 
-/// True for a paper shard's name (`share-NN-SLUG.pdf`) or a temporary copy of one left by an
-/// interrupted run (`.share-NN-SLUG.pdf.tmp-XXXX`).
-fn is_shard_name(n: &str) -> bool {
+/// True for a share file's name (`share-NN-SLUG.pdf` or `.txt`, by `kind`) or a temporary copy
+/// of one left by an interrupted run (`.share-NN-SLUG.pdf.tmp-XXXX`).
+fn is_shard_name(n: &str, kind: ShareFiles) -> bool {
+    let ext = kind.ext();
     let shard = |s: &str| {
         s.strip_prefix("share-").is_some_and(|r| {
             r.len() > 3
@@ -80,9 +115,9 @@ fn is_shard_name(n: &str) -> bool {
                 && r.as_bytes()[2] == b'-'
         })
     };
-    (shard(n) && n.ends_with(".pdf"))
+    (shard(n) && n.ends_with(ext))
         || n.strip_prefix('.')
-            .and_then(|r| r.split_once(".pdf.tmp-"))
+            .and_then(|r| r.split_once(&format!("{ext}.tmp-")))
             .is_some_and(|(base, _)| shard(base))
 }
 
@@ -90,6 +125,11 @@ fn is_shard_name(n: &str) -> bool {
 /// by an interrupted run), sorted. The directory must hold a ceremony (`manifest.json` or
 /// `transcript.jsonl`), so that no other PDF is ever wiped; an error if there are none.
 pub fn paper_shards(dir: &Path) -> Result<Vec<PathBuf>> {
+    share_files(dir, ShareFiles::Paper)
+}
+
+/// The share files of `kind` in a ceremony directory, as [`paper_shards`] for paper.
+pub fn share_files(dir: &Path, kind: ShareFiles) -> Result<Vec<PathBuf>> {
     if !dir.join("manifest.json").exists() && !dir.join(crate::transcript::FILE_NAME).exists() {
         return Err(Error::new(
             Kind::Argument,
@@ -107,7 +147,7 @@ pub fn paper_shards(dir: &Path) -> Result<Vec<PathBuf>> {
     })?;
     let mut shards: Vec<PathBuf> = entries
         .flatten()
-        .filter(|e| is_shard_name(&e.file_name().to_string_lossy()))
+        .filter(|e| is_shard_name(&e.file_name().to_string_lossy(), kind))
         .map(|e| e.path())
         .collect();
     shards.sort();
@@ -115,8 +155,10 @@ pub fn paper_shards(dir: &Path) -> Result<Vec<PathBuf>> {
         return Err(Error::new(
             Kind::Argument,
             format!(
-                "{}: no paper shard files (share-NN-*.pdf) to wipe",
-                dir.display()
+                "{}: no {} files (share-NN-*{}) to wipe",
+                dir.display(),
+                kind.what(),
+                kind.ext()
             ),
         ));
     }

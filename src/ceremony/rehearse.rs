@@ -1,9 +1,11 @@
 //! The rehearsal (`rootkey rehearse`, transcript kind `rehearsal`): a whole generation with the
 //! bundled rehearsal plan and a throwaway key, then a rebuild from three of its shares — text
 //! shares from their files, paper shares from their QR codes — in one transcript sealed by the
-//! rebuilt key.
+//! rebuilt key. [`signing`] rehearses the rotation and the CRL (`--kind rotation|crl`).
 
 use std::path::{Path, PathBuf};
+
+pub mod signing;
 
 use super::combine::CombineReport;
 use super::flow::{Flow, Run};
@@ -50,12 +52,22 @@ pub fn run(out: PathBuf, allow_unlocked_memory: bool, console: &mut dyn Console)
         console.out(
             "the summary",
             &format!(
-                "{3}\n{4}\nREHEARSAL complete. Transcript: {1}\nCheck it and the certificate yourself:\n  rootkey transcript verify {1} --root {0} --artifacts {2}\n  openssl verify -CAfile {0} {0}\n  openssl x509 -in {0} -noout -text\n",
-                r.generated.root_path.display(),
-                out.join(transcript::FILE_NAME).display(),
-                out.display(),
-                summary::generated(&r.generated),
-                summary::combined(&r.combined),
+                "{generated}\n{combined}\nREHEARSAL complete. Check the transcript and the certificate yourself:\n  \
+cd {dir}\n  \
+rootkey transcript verify {transcript} --root {root} --artifacts .\n  \
+openssl verify -CAfile {root} {root}\n  \
+openssl x509 -in {root} -noout -text\n",
+                generated = summary::generated(&r.generated),
+                combined = summary::combined(&r.combined),
+                dir = summary::shell_word(&out.display().to_string()),
+                transcript = transcript::FILE_NAME,
+                root = summary::shell_word(
+                    &r.generated
+                        .root_path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                ),
             ),
         )?;
         disagreement_exit(&r.combined)

@@ -7,7 +7,100 @@ use crate::encoding::hexfmt::fingerprint_display;
 
 const BANNER: &str = "*** REHEARSAL — throwaway key, NOT A REAL ROOT ***";
 
-/// Summary of a generation ceremony.
+/// The widest line a summary prints (an 80-column terminal). Only a path or a name longer
+/// than the terminal itself can make a line wider.
+pub const WIDTH: usize = 80;
+
+/// `name` quoted for a POSIX shell when it needs it (spaces, quotes, `$`, …), as is otherwise.
+pub fn shell_word(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        name.to_string()
+    } else {
+        format!("'{}'", name.replace('\'', r"'\''"))
+    }
+}
+
+/// `label` then `value` on one line when it fits in [`WIDTH`], else `value` alone on the next
+/// line indented by `indent` (a path is never broken).
+fn label_value(s: &mut String, label: &str, value: &str, indent: usize) {
+    if label.chars().count() + 1 + value.chars().count() <= WIDTH {
+        let _ = writeln!(s, "{label} {value}");
+    } else {
+        let _ = writeln!(s, "{label}\n{}{value}", " ".repeat(indent));
+    }
+}
+
+/// A fingerprint as two lines of eight groups, `SHA256:` on the first, the second aligned
+/// under it after `indent` columns.
+fn fingerprint_lines(fp: &[u8; 32], indent: usize) -> String {
+    crate::encoding::hexfmt::hex_lines(fp, indent + "SHA256:".len())
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("SHA256:{l}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The PGP words of `h` for reading aloud: four rows of eight words (eight bytes, four hex
+/// groups each), each row at `indent` columns. A row that would pass [`WIDTH`] continues on
+/// a further line indented two more columns, never between the two words of one hex group.
+pub fn pgp_word_lines(h: &[u8; 32], indent: usize) -> Vec<String> {
+    let words = crate::pgpwords::encode(h);
+    let mut lines = Vec::new();
+    for row in words.chunks(8) {
+        let mut line = " ".repeat(indent);
+        let mut empty = true;
+        for pair in row.chunks(2) {
+            let pair = pair.join(" ");
+            if !empty && line.chars().count() + 1 + pair.chars().count() > WIDTH {
+                lines.push(std::mem::replace(&mut line, " ".repeat(indent + 2)));
+                empty = true;
+            }
+            if !empty {
+                line.push(' ');
+            }
+            line.push_str(&pair);
+            empty = false;
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// How a generated share is held, from its file (or its absence when printed).
+enum Held<'a> {
+    Text(&'a str),
+    Paper(&'a str),
+    Printed,
+    Token(&'a str),
+}
+
+fn held<'a>(r: &'a GenerateReport, index: u8, path: &'a std::path::Path) -> Held<'a> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+    if r.printed.iter().any(|(p, _)| *p == index) {
+        Held::Printed
+    } else if path.extension().is_some_and(|e| e == "token") {
+        Held::Token(name)
+    } else if path.extension().is_some_and(|e| e == "pdf") {
+        Held::Paper(name)
+    } else {
+        Held::Text(name)
+    }
+}
+
+/// Summary of a generation ceremony: what was made (the fingerprint in hex and PGP words for
+/// the read-aloud), the output directory once and its files by bare name, and the steps that
+/// remain, in order.
 pub fn generated(r: &GenerateReport) -> String {
     let mut s = String::new();
     if r.rehearsal {
@@ -15,13 +108,29 @@ pub fn generated(r: &GenerateReport) -> String {
     }
     let _ = writeln!(s, "Generated root key and certificate");
     let _ = writeln!(s, "  ceremony id   {}", r.ceremony_id);
-    let _ = writeln!(s, "  subject       {}", r.subject);
-    let _ = writeln!(s, "  fingerprint   {}", fingerprint_display(&r.fingerprint));
-    let _ = writeln!(s, "  certificate   {}", r.root_path.display());
-    let _ = writeln!(s, "  manifest      {}", r.manifest_path.display());
-    if let Some(t) = &r.transcript_path {
-        let _ = writeln!(s, "  transcript    {}", t.display());
+    label_value(&mut s, "  subject      ", &r.subject, 16);
+    let _ = writeln!(
+        s,
+        "  fingerprint   {}",
+        fingerprint_lines(&r.fingerprint, 16)
+    );
+    let _ = writeln!(s, "  read aloud (PGP words, one per byte):");
+    for l in pgp_word_lines(&r.fingerprint, 4) {
+        let _ = writeln!(s, "{l}");
     }
+    let dir = r.root_path.parent().unwrap_or(std::path::Path::new("."));
+    let dir_shown = dir.display().to_string();
+    label_value(&mut s, "Output directory:", &dir_shown, 2);
+    let base = |p: &std::path::Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let mut files = vec![base(&r.root_path), base(&r.manifest_path)];
+    if let Some(t) = &r.transcript_path {
+        files.push(base(t));
+    }
+    let _ = writeln!(s, "  {}", files.join(", "));
     let _ = writeln!(
         s,
         "Split {}-of-{}: all {} subsets of {} shares were recombined and rebuild the key",
@@ -30,42 +139,32 @@ pub fn generated(r: &GenerateReport) -> String {
         r.subsets_checked,
         r.threshold
     );
-    for (i, holder, path) in &r.shares {
-        if r.printed.iter().any(|(p, _)| p == i) {
-            let _ = writeln!(
-                s,
-                "  share {i:>2}  {holder:<28} paper shard sent to the printer (no file)"
-            );
-        } else if path.extension().is_some_and(|e| e == "token") {
-            // A token payload is public (0644): useless without the holder's token.
-            let _ = writeln!(
-                s,
-                "  share {i:>2}  {holder:<28} on the token; payload {} (0644)",
-                path.display()
-            );
-        } else {
-            let _ = writeln!(s, "  share {i:>2}  {holder:<28} {} (0600)", path.display());
-        }
-    }
-    if r.shares
+    let holder_w = r
+        .shares
         .iter()
-        .any(|(_, _, p)| p.extension().is_some_and(|e| e == "pdf"))
-        && r.printed.is_empty()
-    {
-        let dir = r
-            .root_path
-            .parent()
-            .map(|d| d.display().to_string())
-            .unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "Print the paper shards (share-NN-*.pdf) at 100 %, then run: rootkey paper wipe {dir}"
-        );
+        .map(|(_, h, _)| h.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    for (i, holder, path) in &r.shares {
+        let what = match held(r, *i, path) {
+            Held::Printed => "paper shard sent to the printer (no file)".to_string(),
+            // A token payload is public (0644): useless without the holder's token.
+            Held::Token(n) => format!("on the token; payload {n} (0644)"),
+            Held::Paper(n) => format!("{n} (paper, 0600)"),
+            Held::Text(n) => format!("{n} (text, 0600)"),
+        };
+        let left = format!("  share {i:>2}  {holder:<holder_w$}  ");
+        if left.chars().count() + what.chars().count() <= WIDTH {
+            let _ = writeln!(s, "{left}{what}");
+        } else {
+            let _ = writeln!(s, "{}\n             {what}", left.trim_end());
+        }
     }
     if !r.memory_locked {
         let _ = writeln!(
             s,
-            "WARNING: secret memory was NOT locked (--allow-unlocked-memory); recorded in the manifest"
+            "WARNING: secret memory was NOT locked (--allow-unlocked-memory);\n  recorded in the manifest"
         );
     }
     if r.sealed {
@@ -76,40 +175,138 @@ pub fn generated(r: &GenerateReport) -> String {
     } else {
         let _ = writeln!(s, "The root key has been wiped from memory.");
     }
+    next_steps(&mut s, r, dir);
     s
+}
+
+/// The steps that remain after a generation, in order, with the commands to type in the
+/// output directory.
+fn next_steps(s: &mut String, r: &GenerateReport, dir: &std::path::Path) {
+    let dir_word = shell_word(&dir.display().to_string());
+    let _ = writeln!(
+        s,
+        "\nNext steps, in order, with commands typed in the output directory:"
+    );
+    let _ = writeln!(s, "  cd {dir_word}");
+    let mut n = 0;
+    let mut step = |s: &mut String, text: &str| {
+        n += 1;
+        let _ = writeln!(s, "  {n}. {text}");
+    };
+    let (mut text, mut pdf, mut printed, mut token) = (false, false, false, false);
+    for (i, _, p) in &r.shares {
+        match held(r, *i, p) {
+            Held::Text(_) => text = true,
+            Held::Paper(_) => pdf = true,
+            Held::Printed => printed = true,
+            Held::Token(_) => token = true,
+        }
+    }
+    if pdf {
+        step(
+            s,
+            "Print each paper shard (share-NN-*.pdf) at 100 % and hand it to its holder.",
+        );
+    } else if printed {
+        step(s, "Hand each printed paper shard to its holder.");
+    }
+    step(
+        s,
+        "Each holder checks their share alone (no other share is needed):",
+    );
+    let _ = writeln!(
+        s,
+        "       rootkey share verify --manifest manifest.json --root root.pem SHARE"
+    );
+    let _ = writeln!(s, "     where SHARE is, for");
+    let who_w = r
+        .shares
+        .iter()
+        .map(|(i, h, _)| format!("share {i} ({h})").chars().count())
+        .max()
+        .unwrap_or(0);
+    for (i, holder, p) in &r.shares {
+        let arg = match held(r, *i, p) {
+            Held::Text(n) => shell_word(n),
+            Held::Paper(_) | Held::Printed => "--qr-image PHOTO (of the printout)".to_string(),
+            Held::Token(_) => format!("--token-share {i} (then the PIN)"),
+        };
+        let who = format!("share {i} ({holder})");
+        let who = format!("       {who:<who_w$}");
+        if who.chars().count() + 2 + arg.chars().count() <= WIDTH {
+            let _ = writeln!(s, "{who}  {arg}");
+        } else {
+            let _ = writeln!(s, "{who}\n         {arg}");
+        }
+    }
+    if token {
+        let _ = writeln!(
+            s,
+            "     (a PKCS#11 token also needs --pkcs11-module PATH, as at generation)"
+        );
+    }
+    if text {
+        step(
+            s,
+            "Once each text-share holder has their copy, wipe the text share files:",
+        );
+        let _ = writeln!(s, "       rootkey share wipe .");
+    }
+    if pdf {
+        step(
+            s,
+            "Once every paper shard is printed and checked, wipe the shard PDFs:",
+        );
+        let _ = writeln!(s, "       rootkey paper wipe .");
+    }
+    step(
+        s,
+        "Each witness attests the sealed transcript with their key:",
+    );
+    let _ = writeln!(
+        s,
+        "       rootkey transcript attest transcript.jsonl --root root.pem \\\n           --key WITNESS-KEY.pem --name \"WITNESS NAME\""
+    );
 }
 
 fn corrections(s: &mut String, list: &[(u8, crate::share::text::Correction)]) {
     for (i, c) in list {
         let _ = writeln!(
             s,
-            "  note: share {i}, row {} — character {} was wrong and has been corrected; check the paper",
+            "  note: share {i}, row {} — character {} was wrong and has been corrected;\n        check the paper",
             c.row, c.column
         );
     }
 }
 
-/// Summary of a combine.
+/// Summary of a combine: the quorum (one holder per line), the root it matches, the shares
+/// beyond the quorum.
 pub fn combined(r: &CombineReport) -> String {
     let mut s = String::new();
     if r.rehearsal {
         let _ = writeln!(s, "{BANNER}");
     }
-    let q: Vec<String> = r.quorum.iter().map(|(i, h)| format!("{i} ({h})")).collect();
-    let _ = writeln!(s, "Quorum: shares {} rebuilt the root key", q.join(", "));
+    // In increasing share number, whatever order they were presented in.
+    let mut quorum: Vec<&(u8, String)> = r.quorum.iter().collect();
+    quorum.sort_by_key(|(i, _)| *i);
     let _ = writeln!(
         s,
-        "  it matches the root certificate {} ({})",
-        r.subject,
-        fingerprint_display(&r.fingerprint)
+        "Quorum: shares {} rebuilt the root key",
+        and_list(quorum.iter().map(|(i, _)| i.to_string()).collect())
     );
+    for (i, h) in quorum {
+        let _ = writeln!(s, "  share {i:>2}  {h}");
+    }
+    let _ = writeln!(s, "It matches the root certificate");
+    let _ = writeln!(s, "  {}", r.subject);
+    let _ = writeln!(s, "  {}", fingerprint_lines(&r.fingerprint, 2));
     for (i, h) in &r.agreeing {
         let _ = writeln!(s, "  share {i} ({h}) also agrees");
     }
     for (i, h, origin) in &r.disagreeing {
         let _ = writeln!(
             s,
-            "  PROBLEM: share {i} ({h}, {origin}) does NOT agree with the quorum — it would rebuild another key"
+            "  PROBLEM: share {i} ({h}, {origin}) does NOT agree with the quorum\n    — it would rebuild another key"
         );
     }
     corrections(&mut s, &r.corrections);
@@ -123,6 +320,115 @@ pub fn combined(r: &CombineReport) -> String {
     s
 }
 
+/// "1", "1 and 3", "1, 3 and 5".
+fn and_list(mut items: Vec<String>) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items.remove(0),
+        _ => {
+            let last = items.pop().unwrap_or_default();
+            format!("{} and {last}", items.join(", "))
+        }
+    }
+}
+
+/// The written files of a signing ceremony and the commands that check them, typed in the
+/// output directory (`cd DIR` first): every line short, whatever the directory's length.
+fn written_and_checks(
+    s: &mut String,
+    out: &std::path::Path,
+    files: &[(&str, &str)],
+    checks: &[String],
+) {
+    label_value(s, "Written to", &out.display().to_string(), 2);
+    for (name, note) in files {
+        if note.is_empty() {
+            let _ = writeln!(s, "  {name}");
+        } else {
+            let _ = writeln!(s, "  {name}  ({note})");
+        }
+    }
+    let _ = writeln!(s, "Check it:");
+    let _ = writeln!(s, "  cd {}", shell_word(&out.display().to_string()));
+    for c in checks {
+        let _ = writeln!(s, "  {c}");
+    }
+}
+
+fn confirmers(c: &[crate::console::Confirmation]) -> String {
+    and_list(c.iter().map(|c| format!("\"{}\"", c.name)).collect())
+}
+
+/// Summary of `intermediate sign`: the quorum, the certificate, the files written in `out`
+/// and the commands that check them (`root` is the root certificate's copy in `out`).
+pub fn rotated(r: &super::IntermediateReport, out: &std::path::Path, root: &str) -> String {
+    use super::{CHAIN_FILE, INTERMEDIATE_FILE};
+    let mut s = combined(&r.quorum);
+    let _ = writeln!(s, "\nINTERMEDIATE SIGNED: {}", r.draft.subject);
+    let _ = writeln!(s, "  serial {}", hex::encode(&r.draft.serial));
+    let _ = writeln!(s, "  valid {} to {}", r.draft.not_before, r.draft.not_after);
+    let _ = writeln!(
+        s,
+        "  certificate SHA-256 {}",
+        crate::encoding::hexfmt::hex_lines(&r.certificate_sha256, 22)
+    );
+    let _ = writeln!(s, "  confirmed by {}", confirmers(&r.confirmations));
+    let root = shell_word(root);
+    let t = crate::transcript::FILE_NAME;
+    let vault = format!("for Vault: pki/intermediate/set-signed certificate=@{CHAIN_FILE}");
+    written_and_checks(
+        &mut s,
+        out,
+        &[
+            (INTERMEDIATE_FILE, ""),
+            (CHAIN_FILE, "intermediate then root"),
+            (t, "sealed by the root key"),
+        ],
+        &[
+            format!("openssl verify -CAfile {root} {INTERMEDIATE_FILE}"),
+            format!("rootkey chain verify --root {root} {INTERMEDIATE_FILE}"),
+            format!("rootkey transcript verify {t} --root {root} --artifacts ."),
+        ],
+    );
+    let _ = writeln!(s, "Then, {vault}");
+    s
+}
+
+/// Summary of `crl sign`, as [`rotated`] for a CRL.
+pub fn crl_signed(r: &super::CrlReport, out: &std::path::Path, root: &str) -> String {
+    use super::{CRL_FILE, CRL_PEM_FILE};
+    let mut s = combined(&r.quorum);
+    let _ = writeln!(
+        s,
+        "\nCRL SIGNED: number {}, {} revoked certificate(s)",
+        hex::encode(&r.draft.number),
+        r.draft.revoked.len()
+    );
+    let _ = writeln!(s, "  next update {}", r.draft.next_update);
+    let _ = writeln!(
+        s,
+        "  CRL SHA-256 {}",
+        crate::encoding::hexfmt::hex_lines(&r.crl_sha256, 14)
+    );
+    let _ = writeln!(s, "  confirmed by {}", confirmers(&r.confirmations));
+    let root = shell_word(root);
+    let t = crate::transcript::FILE_NAME;
+    written_and_checks(
+        &mut s,
+        out,
+        &[
+            (CRL_FILE, "DER"),
+            (CRL_PEM_FILE, "PEM"),
+            (t, "sealed by the root key"),
+        ],
+        &[
+            format!("openssl crl -in {CRL_PEM_FILE} -noout -verify -CAfile {root}"),
+            format!("rootkey transcript verify {t} --root {root} --artifacts ."),
+        ],
+    );
+    s
+}
+
 /// Summary of a single-share verification.
 pub fn verified(v: &VerifiedShare, rehearsal: bool, fp: &[u8; 32]) -> String {
     let mut s = String::new();
@@ -132,29 +438,60 @@ pub fn verified(v: &VerifiedShare, rehearsal: bool, fp: &[u8; 32]) -> String {
     let h = v.envelope.header();
     let _ = writeln!(
         s,
-        "OK: share {} of {} (threshold {}) of holder \"{}\" ({}) is authentic",
-        h.index, h.n, h.k, v.entry.holder, v.entry.role
+        "OK: share {} of {} (threshold {}) of holder \"{}\" is authentic",
+        h.index, h.n, h.k, v.entry.holder
     );
+    let _ = writeln!(s, "  holder's role: {}", v.entry.role);
     let _ = writeln!(
         s,
-        "  its digest is listed in the manifest signed by the root key {}",
-        fingerprint_display(fp)
+        "  its digest is listed in the manifest signed by the root key\n  {}",
+        fingerprint_lines(fp, 2)
     );
     let list: Vec<_> = v.corrections.iter().map(|c| (h.index, c.clone())).collect();
     corrections(&mut s, &list);
     s
 }
 
-/// Summary of a transcript replay (`transcript verify`).
+/// `text` after `first` (the first line's start), wrapped at spaces to [`WIDTH`]; further
+/// lines start with `indent` spaces. A word longer than a line stays whole.
+pub fn wrapped(first: &str, text: &str, indent: usize) -> String {
+    let mut out = String::new();
+    let mut line = first.to_string();
+    let mut fresh = true;
+    for w in text.split(' ').filter(|w| !w.is_empty()) {
+        if !fresh && line.chars().count() + 1 + w.chars().count() > WIDTH {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = " ".repeat(indent);
+            fresh = true;
+        }
+        if !fresh {
+            line.push(' ');
+        }
+        line.push_str(w);
+        fresh = false;
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+    out
+}
+
+/// Summary of a transcript replay (`transcript verify`). One line per check, as the tests
+/// and the auditor guide quote them (an outcome may pass 80 columns).
 pub fn replayed(r: &crate::transcript::verify::Replay) -> String {
     let mut s = String::new();
     if let Some(h) = &r.header {
         if h.rehearsal {
             let _ = writeln!(s, "{BANNER}");
         }
+        let of = if h.plan.is_some() {
+            ""
+        } else {
+            " for the root of"
+        };
         let _ = writeln!(
             s,
-            "Transcript {} — {} ceremony \"{}\", id {}",
+            "Transcript {} — {} ceremony{of} \"{}\", id {}",
             r.path,
             h.kind.as_str(),
             h.name,
@@ -183,18 +520,35 @@ pub fn replayed(r: &crate::transcript::verify::Replay) -> String {
 
 /// Summary of `transcript attest`.
 pub fn attested(a: &crate::transcript::AttestReport, name: &str) -> String {
-    format!(
-        "Attested by \"{name}\" (key {})\n  {} ceremony \"{}\", id {}\n  sealed by root key {} (the given root.pem)\n  sealed head {} ({} entries)\n  attestation seq {} appended to {}\n",
-        fingerprint_display(&crate::cert::fingerprint(&a.public_key)),
+    let mut s = format!(
+        "Attested by \"{name}\", key\n  {}\n  {} ceremony \"{}\"\n  ceremony id {}\n  sealed by the root key of the given root.pem\n  {}\n  sealed head {}\n  ({} entries)\n",
+        fingerprint_lines(&crate::cert::fingerprint(&a.public_key), 2),
         a.ceremony.0,
         a.ceremony.1,
         a.ceremony.2,
-        fingerprint_display(&crate::cert::fingerprint(&a.seal_key)),
+        fingerprint_lines(&crate::cert::fingerprint(&a.seal_key), 2),
         hex::encode(a.head),
         a.entries,
-        a.seq,
-        a.path.display()
-    )
+    );
+    label_value(
+        &mut s,
+        &format!("  attestation seq {} appended to", a.seq),
+        &a.path.display().to_string(),
+        4,
+    );
+    s
+}
+
+/// Summary of a quorum check (`combine`): the quorum, then where its sealed transcript is.
+pub fn quorum_checked(r: &CombineReport, transcript: &std::path::Path) -> String {
+    let mut s = combined(r);
+    label_value(
+        &mut s,
+        "Transcript (sealed by the rebuilt key):",
+        &transcript.display().to_string(),
+        2,
+    );
+    s
 }
 
 /// What `chain verify` prints.

@@ -15,7 +15,8 @@ pub(crate) enum ChainCommand {
         after_help = "Exit codes: 0 every certificate verifies; 1 bad input; 2 usage error; 3 a certificate does not verify; 4 the answer could not be written.\n\n\
 Examples:\n  \
 rootkey chain verify --root root.pem intermediate.pem\n  \
-rootkey chain verify --root root.pem --crl root.crl --at 2027-01-01 intermediate.pem leaf.pem"
+rootkey chain verify --root root.pem --crl root.crl --at 2027-01-01 \\\n      \
+intermediate.pem leaf.pem"
     )]
     Verify {
         /// The trusted root certificate

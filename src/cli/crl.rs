@@ -13,9 +13,12 @@ pub(crate) enum CrlCommand {
     /// Build the next CRL (previous entries carried forward, CRL number + 1), show it for
     /// two-person confirmation, rebuild the root key from k shares, sign, and write DIR/root.crl
     #[command(
+        override_usage = "rootkey crl sign [OPTIONS] --root <root.pem> --manifest <manifest.json>\n         \
+--out <DIR>",
         after_help = "Output: DIR/root.crl (DER), DIR/root.crl.pem, DIR/transcript.jsonl, and copies of the inputs.\n\n\
 Examples:\n  \
-rootkey crl sign --root root.pem --manifest manifest.json --previous-crl crl-2026/root.crl \\\n      \
+rootkey crl sign --root root.pem --manifest manifest.json \\\n      \
+--previous-crl crl-2026/root.crl \\\n      \
 --revoke 5f:3a:…:91:keyCompromise --out crl-2027\n  \
 rootkey crl sign --root root.pem --manifest manifest.json --first-crl --out crl-first"
     )]

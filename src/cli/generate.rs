@@ -49,9 +49,15 @@ pub(crate) struct GenerateArgs {
 /// `rootkey rehearse`.
 #[derive(clap::Args)]
 pub(crate) struct RehearseArgs {
-    /// Output directory; created if missing, refused if it already holds a ceremony
+    /// Output directory; created if missing, refused if it already holds a ceremony (for
+    /// --kind rotation or crl: refused unless empty; each part gets its own directory in it)
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// What to rehearse: the generation and a rebuild; a rotation (a rehearsal root, then an
+    /// intermediate signed from a throwaway CSR made by rootkey); or a CRL (the same, then a
+    /// first CRL revoking that intermediate)
+    #[arg(long, value_enum, default_value_t = RehearsalKind::Generation)]
+    kind: RehearsalKind,
     /// Continue if secret memory cannot be locked (recorded in the manifest)
     #[arg(long)]
     allow_unlocked_memory: bool,
@@ -75,6 +81,34 @@ pub(super) fn run(a: GenerateArgs) -> Result<i32> {
     )
 }
 
+/// `rootkey rehearse --kind`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum RehearsalKind {
+    /// Generation, then a rebuild from 3 of the 5 shares
+    Generation,
+    /// A rehearsal root, then `intermediate sign` of a throwaway CSR
+    Rotation,
+    /// As rotation, then `crl sign` of a first CRL revoking the rehearsal intermediate
+    Crl,
+}
+
 pub(super) fn rehearse(a: RehearseArgs) -> Result<i32> {
-    ceremony::rehearse::run(a.out, a.allow_unlocked_memory, &mut Terminal)
+    use ceremony::rehearse::signing::{self, SigningKind};
+    match a.kind {
+        RehearsalKind::Generation => {
+            ceremony::rehearse::run(a.out, a.allow_unlocked_memory, &mut Terminal)
+        }
+        RehearsalKind::Rotation => signing::run(
+            SigningKind::Rotation,
+            &a.out,
+            a.allow_unlocked_memory,
+            &mut Terminal,
+        ),
+        RehearsalKind::Crl => signing::run(
+            SigningKind::Crl,
+            &a.out,
+            a.allow_unlocked_memory,
+            &mut Terminal,
+        ),
+    }
 }

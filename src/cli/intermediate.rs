@@ -13,13 +13,19 @@ pub(crate) enum IntermediateCommand {
     /// Check a CSR, show the certificate for two-person confirmation, rebuild the root key from
     /// k shares, sign, and write DIR/intermediate.pem and DIR/intermediate-chain.pem
     #[command(
+        override_usage = "rootkey intermediate sign [OPTIONS] --csr <REQ.pem>\n         \
+--profile <PROFILE.toml> --root <root.pem> --manifest <manifest.json>\n         \
+--out <DIR>",
         after_help = "Output: DIR/intermediate.pem, DIR/intermediate-chain.pem (intermediate then root, for \
 Vault's pki/intermediate/set-signed), DIR/transcript.jsonl, and copies of the inputs.\n\n\
 Examples:\n  \
-rootkey intermediate sign --csr prod-2026.csr --profile templates/intermediate.toml --root root.pem \\\n      \
+rootkey intermediate sign --csr prod-2026.csr \\\n      \
+--profile templates/intermediate.toml --root root.pem \\\n      \
 --manifest manifest.json --previous prod-2025.pem --out rotation-2026\n  \
-rootkey intermediate sign --csr prod-2026.csr --csr-sha256 3f9a… --profile templates/intermediate.toml \\\n      \
---root root.pem --manifest manifest.json --out rotation-2026 --confirm \"Ann Officer\" --confirm \"Bob Officer\" \\\n      \
+rootkey intermediate sign --csr prod-2026.csr --csr-sha256 3f9a… \\\n      \
+--profile templates/intermediate.toml --root root.pem \\\n      \
+--manifest manifest.json --out rotation-2026 \\\n      \
+--confirm \"Ann Officer\" --confirm \"Bob Officer\" \\\n      \
 --share alice.txt --share bob.txt --qr-image carol.jpg"
     )]
     Sign {

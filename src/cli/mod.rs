@@ -26,6 +26,8 @@ mod transcript;
 #[command(
     name = "rootkey",
     version,
+    // Help is wrapped to the terminal (COLUMNS when it is not one), at most 100 columns.
+    max_term_width = 100,
     about = "Air-gapped Shamir ceremonies for an offline Ed25519 root CA key",
     long_about = "rootkey generates an offline Ed25519 root key in locked memory, self-signs the root \
 certificate, splits the key k-of-n with Shamir's scheme into checksummed, self-verifying shares, and \
@@ -47,18 +49,32 @@ pub(crate) struct Cli {
 #[derive(Subcommand)]
 pub(crate) enum Command {
     /// Run a generation ceremony from a plan: new root key, root.pem, shares, manifest.json
-    #[command(after_help = "Examples:\n  \
-        rootkey generate --plan ceremony-scripts/root-generation.toml --piv-attestation-root piv-attestation-ca.pem --out /dev/shm/ceremony-2026\n  \
-        rootkey generate --plan ceremony-scripts/root-generation.toml --piv-attestation-root piv-attestation-ca.pem --profile templates/root.toml --dice --out /dev/shm/root-2026")]
+    #[command(
+        after_help = "Paper shards are written only to a RAM-backed directory (/dev/shm), or \
+piped to a printer with --print-to; text shares and token payloads may go anywhere.\n\n\
+Examples:\n  \
+rootkey generate --plan ceremony-scripts/root-generation.toml \\\n      \
+--piv-attestation-root piv-attestation-ca.pem --out /dev/shm/ceremony-2026\n  \
+rootkey generate --plan ceremony-scripts/root-generation.toml \\\n      \
+--piv-attestation-root piv-attestation-ca.pem --profile templates/root.toml \\\n      \
+--dice --out /dev/shm/root-2026\n  \
+rootkey generate --plan ceremony-scripts/rehearsal.toml --out /tmp/rehearsal-gen"
+    )]
     Generate(generate::GenerateArgs),
     /// Full rehearsal with a throwaway key: generate with the bundled rehearsal plan, then
-    /// rebuild from 3 of the 5 shares
-    #[command(after_help = "Example:\n  rootkey rehearse --out /tmp/rootkey-rehearsal")]
+    /// rebuild from 3 of the 5 shares; or rehearse a rotation or a CRL
+    #[command(after_help = "Examples:\n  \
+rootkey rehearse --out /tmp/rootkey-rehearsal\n  \
+rootkey rehearse --kind rotation --out /tmp/rootkey-rotation\n  \
+rootkey rehearse --kind crl --out /tmp/rootkey-crl")]
     Rehearse(generate::RehearseArgs),
-    /// Operations on a single share
+    /// Shares: check one alone; wipe the text share files once handed over
     #[command(
         subcommand,
-        after_help = "Example:\n  rootkey share verify out/share-02-bob.txt --manifest out/manifest.json --root out/root.pem"
+        after_help = "Examples:\n  \
+rootkey share verify out/share-02-bob.txt \\\n      \
+--manifest out/manifest.json --root out/root.pem\n  \
+rootkey share wipe out    (after every holder checked a text share)"
     )]
     Share(share::ShareCommand),
     /// Ceremony transcripts: verify (replay), attest (witness signature), report
@@ -79,11 +95,19 @@ pub(crate) enum Command {
     Chain(chain::ChainCommand),
     /// Rebuild the root key from k or more shares and check it against root.pem (a quorum
     /// check, recorded and sealed in DIR/transcript.jsonl)
-    #[command(after_help = "Examples:\n  \
-        rootkey combine --manifest out/manifest.json --root out/root.pem --out check-2026 out/share-01-*.txt out/share-03-*.txt out/share-05-*.txt\n  \
-        rootkey combine --manifest M --root R --out check share-01.txt --qr-image carol.jpg --type    (the third typed or scanned)\n  \
-        rootkey combine --manifest M --root R --out check --token-share 1 --token-share 2 --pkcs11-module /usr/lib/softhsm/libsofthsm2.so share-03.txt\n  \
-        rootkey combine --manifest M --root R --out check    (all shares typed or scanned)")]
+    #[command(
+        override_usage = "rootkey combine [OPTIONS] --out <DIR> --manifest <manifest.json>\n         \
+--root <root.pem> [SHARE]...",
+        after_help = "Examples:\n  \
+rootkey combine --manifest out/manifest.json --root out/root.pem \\\n      \
+--out check-2026 out/share-01-*.txt out/share-03-*.txt out/share-05-*.txt\n  \
+rootkey combine --manifest M --root R --out check share-01.txt \\\n      \
+--qr-image carol.jpg --type    (the third typed or scanned)\n  \
+rootkey combine --manifest M --root R --out check \\\n      \
+--token-share 1 --token-share 2 \\\n      \
+--pkcs11-module /usr/lib/softhsm/libsofthsm2.so share-03.txt\n  \
+rootkey combine --manifest M --root R --out check    (all typed or scanned)"
+    )]
     Combine(combine::CombineArgs),
     /// Hardware tokens: the pre-flight before a ceremony (list the YubiKeys and PKCS#11
     /// tokens present, describe one)

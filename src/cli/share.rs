@@ -1,4 +1,4 @@
-//! `rootkey share verify`.
+//! `rootkey share verify` and `rootkey share wipe`.
 
 use std::path::PathBuf;
 
@@ -10,11 +10,15 @@ use crate::error::Result;
 #[derive(Subcommand)]
 pub(crate) enum ShareCommand {
     /// Check one share alone against the root-signed manifest, without any other share
-    #[command(after_help = "Examples:\n  \
-        rootkey share verify out/share-02-bob.txt --manifest out/manifest.json --root out/root.pem\n  \
-        rootkey share verify --qr-image carol.jpg --manifest out/manifest.json --root out/root.pem\n  \
-        rootkey share verify --type --manifest out/manifest.json --root out/root.pem\n  \
-        rootkey share verify --token-share 1 --manifest out/manifest.json --root out/root.pem")]
+    #[command(
+        override_usage = "rootkey share verify [OPTIONS] --manifest <manifest.json>\n         \
+--root <root.pem> [SHARE]",
+        after_help = "Examples (in the ceremony's output directory):\n  \
+rootkey share verify share-02-bob.txt --manifest manifest.json --root root.pem\n  \
+rootkey share verify --qr-image carol.jpg --manifest manifest.json --root root.pem\n  \
+rootkey share verify --type --manifest manifest.json --root root.pem\n  \
+rootkey share verify --token-share 1 --manifest manifest.json --root root.pem"
+    )]
     Verify {
         /// The share file (text form)
         #[arg(value_name = "SHARE", required_unless_present_any = ["qr_image", "keyboard", "token_share"], conflicts_with_all = ["qr_image", "keyboard", "token_share"])]
@@ -39,10 +43,20 @@ pub(crate) enum ShareCommand {
         #[arg(long, value_name = "root.pem")]
         root: PathBuf,
     },
+    /// Overwrite and remove the text share files (share-*.txt) in DIR, once every holder has
+    /// their share and has checked it (the same refusals as `paper wipe`)
+    #[command(after_help = "Example:\n  rootkey share wipe /dev/shm/root-2026")]
+    Wipe {
+        /// The ceremony output directory holding share-NN-*.txt
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 pub(super) fn run(c: ShareCommand) -> Result<i32> {
+    use ceremony::paper_wipe::{ShareFiles, wipe};
     match c {
+        ShareCommand::Wipe { dir } => wipe(dir, ShareFiles::Text),
         ShareCommand::Verify {
             share,
             qr_image,

@@ -27,9 +27,15 @@ Example:\n  rootkey transcript verify out/transcript.jsonl --root out/root.pem -
     },
     /// Sign the sealed head of a transcript as a witness (appends to TRANSCRIPT's
     /// .attestations file)
-    #[command(after_help = "Example:\n  \
-        openssl genpkey -algorithm ed25519 -out carol.pem && openssl pkey -in carol.pem -pubout -out carol.pub.pem\n  \
-        rootkey transcript attest out/transcript.jsonl --root out/root.pem --key carol.pem --name \"Carol Witness\"")]
+    #[command(
+        override_usage = "rootkey transcript attest --root <root.pem> --key <KEY.pem>\n         \
+--name <NAME> <TRANSCRIPT>",
+        after_help = "Example:\n  \
+openssl genpkey -algorithm ed25519 -out carol.pem\n  \
+openssl pkey -in carol.pem -pubout -out carol.pub.pem\n  \
+rootkey transcript attest out/transcript.jsonl --root out/root.pem \\\n      \
+--key carol.pem --name \"Carol Witness\""
+    )]
     Attest {
         /// The sealed transcript
         #[arg(value_name = "TRANSCRIPT")]
@@ -49,7 +55,8 @@ Example:\n  rootkey transcript verify out/transcript.jsonl --root out/root.pem -
     #[command(
         after_help = "Exit codes as for `transcript verify` (4 also when the report file cannot be \
 written); the report is written in every case.\n\n\
-Example:\n  rootkey transcript report out/transcript.jsonl --root out/root.pem --artifacts out --out report.md --pdf report.pdf"
+Example:\n  rootkey transcript report out/transcript.jsonl --root out/root.pem \\\n      \
+--artifacts out --out report.md --pdf report.pdf"
     )]
     Report {
         /// The transcript

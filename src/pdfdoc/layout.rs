@@ -250,20 +250,27 @@ impl Layout {
         }
     }
 
-    /// Draws `block`; `next` is the block after it.
-    pub(super) fn block(&mut self, block: &Block, next: Option<&Block>) -> Result<()> {
+    /// Draws `block`; `rest` are the blocks after it.
+    pub(super) fn block(&mut self, block: &Block, rest: &[Block]) -> Result<()> {
         let tw = self.text_width();
+        let next = rest.first();
         match block {
             Block::Heading(h) => {
                 self.gap(BLOCK_GAP);
                 let lines = wrap(h, HEADING.font, HEADING.size, tw);
                 // Keep the heading with the start of the next block.
-                self.need(lines.len() as f32 * HEADING.leading + 4.0 + self.lead(next));
+                self.need(lines.len() as f32 * HEADING.leading + 4.0 + self.lead(rest));
                 self.flow(&lines, self.left, HEADING);
                 self.gap(4.0);
             }
             Block::Paragraph(p) => {
-                self.flow(&wrap(p, BODY.font, BODY.size, tw), self.left, BODY);
+                let lines = wrap(p, BODY.font, BODY.size, tw);
+                // A paragraph that introduces signature lines stays with them (a signature
+                // block never stands alone at the top of a page).
+                if let Some(Block::SignatureLines(_)) = next {
+                    self.need(lines.len() as f32 * BODY.leading + BLOCK_GAP + self.lead(rest));
+                }
+                self.flow(&lines, self.left, BODY);
                 self.gap(BLOCK_GAP);
             }
             Block::Mono(lines) => self.mono(lines),
@@ -282,12 +289,23 @@ impl Layout {
         Ok(())
     }
 
-    /// Height of the start of `next` that a heading before it is kept with: a few lines of
-    /// text, two table rows, or a whole group of signature lines.
-    fn lead(&self, next: Option<&Block>) -> f32 {
+    /// Height of the start of `rest` that a heading before it is kept with: a few lines of
+    /// text, two table rows, or a whole group of signature lines — with a paragraph that
+    /// introduces signature lines, that paragraph and the whole group (when they fit on a page).
+    fn lead(&self, rest: &[Block]) -> f32 {
         let tw = self.text_width();
         let row = CELL.leading + 2.0 * CELL_PAD_Y;
-        match next {
+        match rest.first() {
+            Some(Block::Paragraph(p)) if matches!(rest.get(1), Some(Block::SignatureLines(_))) => {
+                let whole = wrap(p, BODY.font, BODY.size, tw).len() as f32 * BODY.leading
+                    + BLOCK_GAP
+                    + self.lead(&rest[1..]);
+                if whole <= self.body_height() {
+                    whole
+                } else {
+                    3.0 * BODY.leading
+                }
+            }
             Some(Block::Paragraph(p)) => {
                 let lines = wrap(p, BODY.font, BODY.size, tw).len().min(3);
                 lines as f32 * BODY.leading

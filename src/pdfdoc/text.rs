@@ -206,19 +206,69 @@ pub(crate) fn wrap(s: &str, font: Font, size: f32, max_width: f32) -> Vec<String
                 cur_w = w;
                 continue;
             }
-            for c in word.chars() {
-                let cw = font.char_width(c, size);
-                if !cur.is_empty() && cur_w + cw > max_width {
+            for piece in pieces(word, font, size, max_width) {
+                let pw = font.width(&piece, size);
+                if !cur.is_empty() && cur_w + pw > max_width {
                     out.push(std::mem::take(&mut cur));
                     cur_w = 0.0;
                 }
-                cur.push(c);
-                cur_w += cw;
+                if pw <= max_width {
+                    cur.push_str(&piece);
+                    cur_w += pw;
+                    continue;
+                }
+                for c in piece.chars() {
+                    let cw = font.char_width(c, size);
+                    if !cur.is_empty() && cur_w + cw > max_width {
+                        out.push(std::mem::take(&mut cur));
+                        cur_w = 0.0;
+                    }
+                    cur.push(c);
+                    cur_w += cw;
+                }
             }
         }
         out.push(cur);
     }
     out
+}
+
+/// A word too long for a line, cut where a reader expects a break: a hex string (a hash) into
+/// groups of eight digits; anything else after each `/` (a path), and a part that still does
+/// not fit after each `-`, `_` or `.`. A piece that still does not fit is broken by the caller
+/// between characters.
+fn pieces(word: &str, font: Font, size: f32, max_width: f32) -> Vec<String> {
+    fn split_after(s: &str, seps: &[char]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur = String::new();
+        for c in s.chars() {
+            cur.push(c);
+            if seps.contains(&c) {
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+        out
+    }
+    if word.len() >= 16 && word.chars().all(|c| c.is_ascii_hexdigit()) {
+        return word
+            .as_bytes()
+            .chunks(8)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+    }
+    split_after(word, &['/'])
+        .into_iter()
+        .flat_map(|p| {
+            if font.width(&p, size) <= max_width {
+                vec![p]
+            } else {
+                split_after(&p, &['-', '_', '.'])
+            }
+        })
+        .collect()
 }
 
 /// `s` cut to at most `max_width` points, ending in `...` when something was cut.

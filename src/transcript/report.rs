@@ -5,10 +5,14 @@
 
 use serde_json::Value;
 
-use super::event::{Action, ConfirmMethod, EntropySource, HashSource};
-use super::verify::{Entry, Replay, Verdict};
+use super::event::Action;
+use super::verify::{Replay, Verdict};
 use crate::cert;
 use crate::encoding::hexfmt::fingerprint_display;
+
+mod describe;
+pub use describe::describe;
+use describe::s;
 
 /// One section of the report.
 #[derive(Debug)]
@@ -45,227 +49,35 @@ pub struct Report {
     pub rehearsal: bool,
 }
 
+/// The kind of a ceremony as people say it (the report's "Ceremony" line, `transcript
+/// verify`'s header line).
+pub fn kind_name(k: super::Kind) -> &'static str {
+    use super::Kind;
+    match k {
+        Kind::Generation => "root key generation",
+        Kind::Rehearsal => "rehearsal (generation and quorum check)",
+        Kind::QuorumCheck => "quorum check",
+        Kind::Rotation => "rotation (intermediate signing)",
+        Kind::Crl => "CRL signing",
+    }
+}
+
+/// What ceremony a header records: its kind and name. The name of a quorum check, rotation
+/// or CRL is the root's generation ceremony (the manifest's), said so.
+pub fn ceremony_line(h: &super::verify::Header) -> String {
+    if h.plan.is_some() || matches!(h.kind, super::Kind::Generation | super::Kind::Rehearsal) {
+        format!("{} \"{}\"", kind_name(h.kind), h.name)
+    } else {
+        format!("{} with the root of \"{}\"", kind_name(h.kind), h.name)
+    }
+}
+
 /// The verdict line for people.
 pub fn verdict_line(r: &Replay) -> String {
     match &r.verdict {
         Verdict::Sealed => "VALID and SEALED".into(),
         Verdict::Unsealed(w) => format!("VALID but UNSEALED — {w}"),
         Verdict::Invalid(e) => format!("INVALID — {}", e.message),
-    }
-}
-
-fn s(v: Option<&Value>) -> String {
-    match v {
-        Some(Value::String(x)) => x.clone(),
-        Some(Value::Array(a)) => a.iter().map(|x| s(Some(x))).collect::<Vec<_>>().join(", "),
-        Some(Value::Null) | None => "—".into(),
-        Some(other) => other.to_string(),
-    }
-}
-
-fn short(h: &str) -> String {
-    if h.chars().count() > 16 {
-        format!("{}…", h.chars().take(16).collect::<String>())
-    } else {
-        h.to_string()
-    }
-}
-
-fn fp_of_hex(h: &str) -> String {
-    let mut k = [0u8; 32];
-    if hex::decode_to_slice(h, &mut k).is_ok() {
-        fingerprint_display(&cert::fingerprint(&k))
-    } else {
-        h.to_string()
-    }
-}
-
-/// A one-line description of an entry's public facts.
-pub fn describe(e: &Entry) -> String {
-    let Some(action) = e.kind() else {
-        return format!("(unknown action `{}`)", e.action);
-    };
-    let d = &e.details;
-    // Members are named by the action's details struct (`event.rs`); debug builds check that.
-    let member = |k: &str| {
-        debug_assert!(
-            action.members().contains(&k),
-            "{k} is no member of {action:?}"
-        );
-        d.get(k)
-    };
-    let g = |k: &str| s(member(k));
-    let sub = |o: &str, k: &str| s(member(o).and_then(|v| v.get(k)));
-    match action {
-        Action::Header => format!(
-            "{} ceremony \"{}\" started (rootkey {})",
-            sub("ceremony", "kind"),
-            sub("ceremony", "name"),
-            sub("tool", "version")
-        ),
-        Action::Entropy => {
-            if g("source") == EntropySource::OsDice.as_str() {
-                format!(
-                    "seed from the OS generator mixed with {} dice rolls",
-                    g("dice_rolls")
-                )
-            } else {
-                "seed from the OS random generator".into()
-            }
-        }
-        Action::KeyGenerated => format!("root key generated: {}", fp_of_hex(&g("public_key"))),
-        Action::SharesSplit => format!(
-            "seed split {}-of-{}; all {} subsets recombined",
-            g("threshold"),
-            g("shares"),
-            g("subsets_checked")
-        ),
-        Action::CertificateSigned => format!(
-            "root certificate \"{}\", serial {}, valid {} to {}, DER SHA-256 {}",
-            g("subject"),
-            g("serial"),
-            g("not_before"),
-            g("not_after"),
-            short(&g("certificate_sha256"))
-        ),
-        Action::ShareWritten => format!(
-            "share {} for {} ({}) written to {} ({}), envelope SHA-256 {}",
-            g("index"),
-            g("holder"),
-            g("role"),
-            g("file"),
-            g("medium"),
-            short(&g("envelope_sha256"))
-        ),
-        Action::TokenWritten => format!(
-            "share {} for {} sealed to {} token \"{}\" (serial {}, key {}), payload {} ({}), SHA-256 {}",
-            g("index"),
-            g("holder"),
-            g("medium"),
-            g("label"),
-            g("serial"),
-            g("key_ref"),
-            g("payload_file"),
-            g("location"),
-            short(&g("payload_sha256"))
-        ),
-        Action::ArtifactWritten => {
-            format!("{} written, SHA-256 {}", g("file"), short(&g("sha256")))
-        }
-        Action::KeyWiped => "generated key wiped before the rebuild".into(),
-        Action::ContextLoaded => format!(
-            "{} and {} loaded and verified; root key {}",
-            sub("root", "file"),
-            sub("manifest", "file"),
-            fp_of_hex(&sub("root", "public_key"))
-        ),
-        Action::SharePresented => format!(
-            "{} presented share {} ({}), envelope SHA-256 {}{}",
-            g("holder"),
-            g("index"),
-            g("file"),
-            short(&g("envelope_sha256")),
-            match member("corrections").and_then(Value::as_u64) {
-                Some(0) | None => String::new(),
-                Some(c) => format!(", {c} character(s) corrected"),
-            }
-        ),
-        Action::KeyRebuilt => format!(
-            "root key rebuilt from shares {} and matches the root certificate",
-            g("quorum")
-        ),
-        Action::ShareChecked => format!(
-            "share {} {}",
-            g("index"),
-            if member("agrees") == Some(&Value::Bool(true)) {
-                "agrees with the quorum"
-            } else {
-                "DOES NOT agree with the quorum"
-            }
-        ),
-        Action::Seal => format!(
-            "transcript sealed by root key {}",
-            fp_of_hex(&g("public_key"))
-        ),
-        Action::Aborted => format!("ABORTED: {}", g("reason")),
-        Action::CsrChecked => format!(
-            "CSR {} checked: {}, {} key; SHA-256 {} matches the out-of-band hash ({}); profile \"{}\"",
-            g("file"),
-            g("subject"),
-            g("key_type"),
-            short(&g("csr_sha256")),
-            if g("hash_source") == HashSource::Typed.as_str() {
-                "typed"
-            } else {
-                "given on the command line"
-            },
-            sub("profile", "name")
-        ),
-        Action::PreviousChecked => {
-            let warnings = member("warnings")
-                .and_then(Value::as_array)
-                .map(|w| w.iter().map(|x| s(Some(x))).collect::<Vec<_>>().join("; "))
-                .unwrap_or_default();
-            format!(
-                "previous intermediate {} (serial {}, until {}): overlap {} day(s){}",
-                g("file"),
-                g("serial"),
-                g("not_after"),
-                g("overlap_days"),
-                if warnings.is_empty() {
-                    String::new()
-                } else {
-                    format!(" — WARNING: {warnings}")
-                }
-            )
-        }
-        Action::CertificatePrepared => format!(
-            "certificate prepared: {}, serial {}, valid {} to {}, TBS SHA-256 {}",
-            g("subject"),
-            g("serial"),
-            g("not_before"),
-            g("not_after"),
-            short(&g("tbs_sha256"))
-        ),
-        Action::PreviousCrlChecked => format!(
-            "previous CRL {} (number {}, thisUpdate {})",
-            g("file"),
-            g("crl_number"),
-            g("this_update")
-        ),
-        Action::CrlPrepared => format!(
-            "CRL prepared: number {}, {} revoked ({} carried forward), {} to {}, TBS SHA-256 {}",
-            g("crl_number"),
-            member("revoked_count")
-                .and_then(Value::as_u64)
-                .unwrap_or_else(|| member("revoked")
-                    .and_then(Value::as_array)
-                    .map_or(0, |a| a.len() as u64)),
-            g("carried_forward"),
-            g("this_update"),
-            g("next_update"),
-            short(&g("tbs_sha256"))
-        ),
-        Action::Confirmed => format!(
-            "{} confirmed TBS SHA-256 {} ({})",
-            g("name"),
-            short(&g("tbs_sha256")),
-            if g("method") == ConfirmMethod::TypedCode.as_str() {
-                "typed the code"
-            } else {
-                "named on the command line"
-            }
-        ),
-        Action::CertificateIssued => format!(
-            "intermediate signed: serial {}, certificate SHA-256 {}",
-            g("serial"),
-            short(&g("certificate_sha256"))
-        ),
-        Action::CrlIssued => format!(
-            "CRL signed: number {}, SHA-256 {}",
-            g("crl_number"),
-            short(&g("crl_sha256"))
-        ),
     }
 }
 
@@ -291,10 +103,7 @@ pub fn build(r: &Replay) -> Report {
     ];
     if let Some(h) = h {
         facts.extend([
-            (
-                "Ceremony".to_string(),
-                format!("{} ({})", h.name, h.kind.as_str()),
-            ),
+            ("Ceremony".to_string(), ceremony_line(h)),
             ("Ceremony id".to_string(), h.id.clone()),
             (
                 "Rehearsal".to_string(),
@@ -314,7 +123,7 @@ pub fn build(r: &Replay) -> Report {
                 h.plan
                     .as_ref()
                     .map(|(f, s)| format!("{f}, SHA-256 {s}"))
-                    .unwrap_or_else(|| "none (quorum check)".into()),
+                    .unwrap_or_else(|| format!("none (a {} runs no plan)", h.kind.as_str())),
             ),
             (
                 "Tool".to_string(),
@@ -412,6 +221,14 @@ pub fn build(r: &Replay) -> Report {
                 s(d.get("sha256")),
                 format!("{} (written)", e.seq),
             ]),
+            // The inputs a signing ceremony read and recorded (copied into its directory).
+            Some(Action::CsrChecked | Action::PreviousChecked | Action::PreviousCrlChecked) => {
+                artifacts.push(vec![
+                    s(d.get("file")),
+                    s(d.get("sha256")),
+                    format!("{} (read)", e.seq),
+                ])
+            }
             Some(Action::ContextLoaded) => {
                 for k in ["root", "manifest"] {
                     artifacts.push(vec![
@@ -581,3 +398,6 @@ pub fn markdown(rep: &Report) -> String {
     o.push_str(&format!("---\n\n{}\n", md(&rep.footer)));
     o
 }
+
+#[cfg(test)]
+mod tests;

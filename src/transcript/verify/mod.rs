@@ -474,8 +474,14 @@ fn run(
             "not checked (pass --artifacts DIR)".into(),
         ));
     }
-    // 7. Plan.
-    if let Some(plan_path) = opts.plan {
+    // 7. Plan. Only a generation or rehearsal runs one; for the other kinds `--plan` is
+    // refused as a usage error by the command before this answer is shown.
+    if header.plan.is_none() {
+        r.checks.push((
+            "plan".into(),
+            format!("none: a {} runs no plan", header.kind.as_str()),
+        ));
+    } else if let Some(plan_path) = opts.plan {
         check_plan(plan_path, &r.entries[0], &header)?;
         r.checks.push((
             "plan".into(),
