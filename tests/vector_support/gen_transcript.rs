@@ -506,6 +506,7 @@ pub fn transcript(o: &mut Out) {
         &["share_valid-2.txt", "share_valid-4.txt"],
     );
     o.put("transcript_aborted.jsonl", ab.clone());
+    crate::gen_transcript_tampered::after_aborted(o, &ab);
     o.json(
         "transcript_aborted.expect.json",
         &json!({
@@ -530,6 +531,7 @@ pub fn transcript(o: &mut Out) {
     );
 
     crate::gen_transcript_tampered::tampered(o, &inp, &gen_bytes);
+    crate::gen_transcript_tampered::interrupted_vectors(o, &gen_bytes);
 
     // Witness attestations.
     let att = attestations(&gen_bytes);
