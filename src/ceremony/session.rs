@@ -49,6 +49,9 @@ pub fn harden(allow_unlocked: bool) -> Result<HardeningReport> {
         MemoryPolicy::RequireLocked
     });
     let report = secret::harden_process()?;
+    // From here Ctrl-C, SIGTERM and SIGHUP stop the ceremony at its step, with `aborted`
+    // recorded and every secret wiped as it unwinds (secret::install_interrupt_handlers).
+    secret::install_interrupt_handlers()?;
     if report.swap_active {
         console::warn(
             "swap is active on this machine. Secrets stay in locked memory, but a ceremony \

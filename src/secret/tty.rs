@@ -22,14 +22,17 @@ impl Drop for EchoGuard {
         unsafe {
             libc::tcsetattr(self.fd, libc::TCSAFLUSH, &self.saved);
         }
+        super::harden::terminal_restored();
     }
 }
 
 /// Reads one line typed at the controlling terminal with echo off, straight into locked memory
 /// (no intermediate heap buffers), at most `max` bytes (keep `max` well below the kernel's
 /// 4095-byte canonical line limit, so that over-long input is refused rather than cut off by
-/// the kernel). The prompt is written to the terminal. Enter ends the line; Ctrl-C (which does
-/// not raise SIGINT while echo is off, so the settings are always restored) cancels.
+/// the kernel). The prompt is written to the terminal. Enter ends the line. Ctrl-C (which does
+/// not raise SIGINT while echo is off, so the settings are always restored) interrupts the
+/// ceremony as SIGINT does ([`SecretError::Interrupted`], and the interruption is noted for
+/// the rest of the process); so does an interrupting signal that arrives during the read.
 pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretError> {
     // The buffer exists before the prompt, so nobody types into a failure.
     let mut buf = SecretBytes::zeroed(max + 1)?;
@@ -57,6 +60,7 @@ pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretE
         .and_then(|_| tty.flush())
         .map_err(|e| tty_err("cannot write the prompt", e))?;
     let guard = EchoGuard { fd, saved };
+    super::harden::terminal_saved(fd, &saved);
     // SAFETY: as above; `quiet` is a valid termios derived from the current settings.
     if unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &quiet) } != 0 {
         return Err(tty_err(
@@ -69,14 +73,17 @@ pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretE
     let mut too_long = false;
     let mut byte = [0u8; 1];
     loop {
+        // A signal that came before this read would not interrupt it.
+        if let Some(sig) = super::harden::interrupted() {
+            result = Err(SecretError::Interrupted(sig));
+            break;
+        }
         match tty.read(&mut byte) {
             Ok(0) => break,
             Ok(_) if byte[0] == b'\n' || byte[0] == b'\r' => break,
             Ok(_) if byte[0] == 0x03 => {
-                result = Err(tty_err(
-                    "cancelled",
-                    std::io::Error::other("Ctrl-C was pressed"),
-                ));
+                super::harden::note_interrupt(libc::SIGINT);
+                result = Err(SecretError::Interrupted(libc::SIGINT));
                 break;
             }
             Ok(_) if n < max => {
@@ -85,7 +92,12 @@ pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretE
             }
             // Keep reading to the end of the line, but refuse the input afterwards.
             Ok(_) => too_long = true,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                if let Some(sig) = super::harden::interrupted() {
+                    result = Err(SecretError::Interrupted(sig));
+                    break;
+                }
+            }
             Err(e) => {
                 result = Err(tty_err("cannot read from the terminal", e));
                 break;
