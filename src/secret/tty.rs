@@ -29,10 +29,10 @@ impl Drop for EchoGuard {
 /// Reads one line typed at the controlling terminal with echo off, straight into locked memory
 /// (no intermediate heap buffers), at most `max` bytes (keep `max` well below the kernel's
 /// 4095-byte canonical line limit, so that over-long input is refused rather than cut off by
-/// the kernel). The prompt is written to the terminal. Enter ends the line. Ctrl-C (which does
-/// not raise SIGINT while echo is off, so the settings are always restored) interrupts the
-/// ceremony as SIGINT does ([`SecretError::Interrupted`], and the interruption is noted for
-/// the rest of the process); so does an interrupting signal that arrives during the read.
+/// the kernel). The prompt is written to the terminal. Enter ends the line. Ctrl-C (SIGINT),
+/// or SIGTERM or SIGHUP, ends the read with [`SecretError::Interrupted`] after the terminal's
+/// settings are restored (see `harden::install_interrupt_handlers`); the interruption stays
+/// noted for the rest of the process, so a ceremony stops at its step.
 pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretError> {
     // The buffer exists before the prompt, so nobody types into a failure.
     let mut buf = SecretBytes::zeroed(max + 1)?;
@@ -52,8 +52,12 @@ pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretE
     }
     let mut quiet = saved;
     // No echo; line editing (backspace) by the kernel; Enter as newline even if the terminal
-    // sends CR; Ctrl-C arrives as a byte instead of a signal.
-    quiet.c_lflag &= !(libc::ECHO | libc::ECHONL | libc::ISIG);
+    // sends CR. Ctrl-C stays a signal (ISIG as the terminal has it): in canonical mode a byte
+    // would only arrive with Enter. The interrupt handler is installed first (every ceremony
+    // has it already), so SIGINT ends this read with EINTR and the guard restores the echo,
+    // never killing the process with echo off; the kernel drops what was typed on the line.
+    super::harden::install_interrupt_handlers()?;
+    quiet.c_lflag &= !(libc::ECHO | libc::ECHONL);
     quiet.c_lflag |= libc::ICANON;
     quiet.c_iflag |= libc::ICRNL;
     tty.write_all(prompt.as_bytes())

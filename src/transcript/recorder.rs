@@ -326,10 +326,22 @@ pub fn recorded<T>(rec: &mut Recorder, f: impl FnOnce(&mut Recorder) -> Result<T
         }
         Err(e) => {
             let recorded = rec.abort(&e.message);
-            // An interruption says where the ceremony stopped, as its `aborted` entry does.
-            let e = match rec.step() {
-                Some(step) if e.kind == ErrorKind::Interrupted => e.context(step),
-                _ => e,
+            // An interruption (whatever error the step made of it) says where the ceremony
+            // stopped, as its `aborted` entry does, and what to do next.
+            let e = match interruption() {
+                Some(i) => {
+                    let hint = e.hint.clone().or(i.hint);
+                    let e = Error {
+                        kind: ErrorKind::Interrupted,
+                        hint,
+                        ..e
+                    };
+                    match rec.step() {
+                        Some(step) => e.context(step),
+                        None => e,
+                    }
+                }
+                None => e,
             };
             match recorded {
                 Ok(()) => Err(e),
