@@ -300,3 +300,63 @@ pub fn interrupted_vectors(o: &mut Out, gen_bytes: &[u8]) {
         ),
     );
 }
+
+/// The pre-flight's `network_exception` (docs/formats.md, "header"): a copy of `gen_bytes`
+/// whose header says eth0 was up and the administrator recorded why (cut after 8 entries:
+/// valid, unsealed), and re-sealed copies with a blank reason or other interfaces (malformed).
+pub fn network_exception_vectors(o: &mut Out, gen_bytes: &[u8]) {
+    use crate::gen_transcript_gaps::reforge;
+    let gen_lines = lines(gen_bytes);
+    let from = "transcript_valid-generation.jsonl";
+    let with = |interfaces: Value, reason: &str| {
+        let reason = reason.to_string();
+        reforge(&gen_lines, move |i, v| {
+            if i == 0 {
+                let p = &mut v["details"]["preflight"];
+                p["network_interfaces_up"] = json!(["eth0"]);
+                p["network_exception"] = json!({"interfaces": interfaces, "reason": reason});
+            }
+        })
+    };
+    let good = with(json!(["eth0"]), "wired link to the ceremony printer only");
+    let cut = join(&lines(&good)[..8]);
+    o.put("transcript_network-exception.jsonl", cut);
+    o.json(
+        "transcript_network-exception.expect.json",
+        &interrupted(
+            &format!("The first 8 entries of {from} re-forged with eth0 up and the administrator's exception in `preflight.network_exception`: valid, unsealed (exit 3)."),
+            Some("generation"),
+            8,
+            "ends at entry seq 7 (line 8) (`share-written`) without a seal",
+        ),
+    );
+    for (cond, interfaces, reason, what) in [
+        (
+            "network-exception-blank",
+            json!(["eth0"]),
+            "  ",
+            "`details.preflight.network_exception.reason` is blank",
+        ),
+        (
+            "network-exception-other-interface",
+            json!(["wlan0"]),
+            "wired link to the ceremony printer only",
+            "`details.preflight.network_exception.interfaces` is not the (non-empty) list `network_interfaces_up`",
+        ),
+    ] {
+        o.put(
+            &format!("transcript_{cond}.jsonl"),
+            with(interfaces, reason),
+        );
+        o.json(
+            &format!("transcript_{cond}.expect.json"),
+            &invalid(
+                &format!("{from} re-forged with eth0 up and a `preflight.network_exception` whose {} is wrong, re-sealed.", if cond.ends_with("blank") { "reason is blank" } else { "interfaces are not those up" }),
+                &format!("entry seq 0 (line 1): malformed: {what}"),
+                "malformed",
+                0,
+                1,
+            ),
+        );
+    }
+}

@@ -348,6 +348,17 @@ class Stop(Exception):
 
 
 ROOTKEY = ["rootkey"]
+PREFLIGHT_MEMBERS = {"clock": TIME, "core_dumps_disabled": BOOL, "host": STR, "kernel": STR,
+                     "memory_locked": BOOL, "network_interfaces_up": LIST(STR),
+                     "output_filesystem": STR, "persistent_output_allowed": BOOL,
+                     "printer": lambda x: x is None or STR(x),
+                     "process_dumpable": BOOL, "swap_active": BOOL}
+PREFLIGHT = obj(PREFLIGHT_MEMBERS)
+# The optional network_exception: exactly the interfaces up (never none), a non-blank reason.
+PREFLIGHT_EXCEPTION = lambda v: obj(dict(PREFLIGHT_MEMBERS, network_exception=obj(
+    {"interfaces": LIST(STR), "reason": STR})))(v) and bool(v["network_interfaces_up"]) and \
+    v["network_exception"]["interfaces"] == v["network_interfaces_up"] and \
+    v["network_exception"]["reason"].strip() != ""
 HEADER = {
     "ceremony": obj({"id": HEX32, "kind": IS("generation", "rehearsal", "quorum-check",
                                              "rotation", "crl"),
@@ -356,11 +367,7 @@ HEADER = {
     "participants": LIST(obj({"name": STR, "role": STR, "share": lambda x: x is None or NAT(x)})),
     "plan": lambda v: v is None or obj({"file": FILE, "sha256": HEX64})(v),
     # GAP: preflight.clock is "TIME", taken to be the 24-character form of `time`.
-    "preflight": obj({"clock": TIME, "core_dumps_disabled": BOOL, "host": STR, "kernel": STR,
-                      "memory_locked": BOOL, "network_interfaces_up": LIST(STR),
-                      "output_filesystem": STR, "persistent_output_allowed": BOOL,
-                      "printer": lambda x: x is None or STR(x),
-                      "process_dumpable": BOOL, "swap_active": BOOL}),
+    "preflight": lambda v: PREFLIGHT(v) or PREFLIGHT_EXCEPTION(v),
     "quorum": obj({"shares": NAT, "threshold": NAT}),
     "tool": obj({"binary_sha256": HEX64, "name": IS("rootkey"), "version": STR})}
 

@@ -546,7 +546,15 @@ fn findings(es: &[Entry], h: &Header) -> String {
         })
         .unwrap_or_default();
     if !up.is_empty() {
-        f.push(format!("network interface(s) up: {up}"));
+        let reason = h
+            .preflight
+            .get("network_exception")
+            .and_then(|x| x.get("reason"))
+            .and_then(Value::as_str);
+        f.push(match reason {
+            Some(r) => format!("network interface(s) up: {up} (exception recorded: {r})"),
+            None => format!("network interface(s) up: {up}"),
+        });
     }
     if f.is_empty() {
         "none: pre-flight clean, every share agreed".into()
