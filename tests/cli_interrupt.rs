@@ -331,3 +331,44 @@ fn an_empty_transcript_reads_as_interrupted() {
         "Result: VALID but UNSEALED — the transcript is empty: the ceremony was interrupted before its header was written; it records nothing, not even the ceremony's kind"
     );
 }
+
+#[test]
+fn ctrl_c_at_a_visible_prompt_stops_a_crl_ceremony_at_its_step() {
+    let t = TempDir::new().unwrap();
+    let c = common::Ceremony::rehearse(&t.path().join("root"));
+    let out = t.path().join("crl");
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("stty echo && exec \"$0\" \"$@\"")
+        .arg(BIN)
+        .args(["crl", "sign", "--first-crl", "--root"])
+        .arg(&c.root)
+        .arg("--manifest")
+        .arg(&c.manifest)
+        .arg("--out")
+        .arg(&out);
+    for sh in &c.shares[..3] {
+        cmd.arg("--share").arg(sh);
+    }
+    let mut session = Session::spawn(cmd).unwrap();
+    session.set_expect_timeout(Some(Duration::from_secs(30)));
+    session.expect("confirmer 1 of 2, your name: ").unwrap();
+    // Half a name, then Ctrl-C: the terminal raises SIGINT (echo is on at a visible prompt).
+    session.send("Ann Off\x03").unwrap();
+    let (code, screen, session) = finish(session);
+    assert_eq!(code, 1, "{screen}");
+    let last = last_entry(&out);
+    assert_eq!(last["action"], "aborted");
+    let reason = last["details"]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("step ") && reason.ends_with("): interrupted by SIGINT (Ctrl-C)"),
+        "{reason}"
+    );
+    assert!(
+        screen.replace("\r\n", "\n").contains(&format!("error: {reason}\n  next step: nothing more was done and the secrets in memory were wiped")),
+        "{screen:?}"
+    );
+    assert!(session.get_process().get_echo().unwrap());
+    assert!(!out.join("root.crl").exists() && !out.join("root.crl.pem").exists());
+    assert_eq!(verify(&out).0, 3);
+}

@@ -166,9 +166,9 @@ pub fn preflight_screen(
     const OK: &str = "OK";
     const BAD: &str = "PROBLEM";
     let mut l = vec![format!(
-        "Pre-flight ({}) — each line OK, or a PROBLEM and what to do",
+        "Pre-flight ({}): each line OK, or a PROBLEM and what to do",
         if rehearsal {
-            "rehearsal: problems are shown, none refuses"
+            "rehearsal"
         } else {
             "real ceremony"
         }
