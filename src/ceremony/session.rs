@@ -301,6 +301,48 @@ pub fn after_seal(out: &Path, show: impl FnOnce() -> Result<i32>) -> Result<i32>
 mod tests {
     use super::*;
 
+    /// The pre-flight screen fits 80 columns and a 24-line terminal, whatever it shows.
+    #[test]
+    fn the_preflight_screen_fits_80_columns() {
+        let bad = HardeningReport {
+            core_dumps_disabled: false,
+            not_dumpable: false,
+            swap_active: true,
+            memory_locked: false,
+        };
+        let out = transcript::OutputFacts {
+            filesystem: "fuse.a-very-long-file-system-type-name".into(),
+            persistent_allowed: false,
+            printer: Some("a-printer-with-a-long-name-in-the-vault".into()),
+        };
+        let up: Vec<String> = ["eth0", "wlan0", "enp0s31f6", "wwan0"]
+            .map(String::from)
+            .to_vec();
+        let now = crate::encoding::time::UtcTime::now().unwrap();
+        for (rehearsal, exception) in [(false, None), (true, None), (false, Some("x".repeat(300)))]
+        {
+            let s = preflight_screen(&bad, rehearsal, &out, &up, exception.as_deref(), now);
+            let lines: Vec<&str> = s.lines().collect();
+            assert_eq!(lines.len(), 8, "{s}");
+            for l in &lines {
+                assert!(
+                    l.chars().count() <= 80,
+                    "{} columns: {l}",
+                    l.chars().count()
+                );
+            }
+            assert!(
+                lines[2].starts_with("  network      PROBLEM eth0, wlan0"),
+                "{s}"
+            );
+            assert!(lines[3].starts_with("  swap         PROBLEM active"), "{s}");
+            assert!(
+                lines[5].starts_with("  memory lock  PROBLEM NOT locked"),
+                "{s}"
+            );
+        }
+    }
+
     #[test]
     fn unlocked_memory_rule() {
         for from in [RehearsalFrom::Plan, RehearsalFrom::Manifest] {
