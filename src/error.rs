@@ -180,9 +180,17 @@ impl From<crate::secret::SecretError> for Error {
             S::LockFailed { .. } => Kind::UnlockedMemory,
             S::Harden(..) => Kind::Hardening,
             S::Terminal(..) => Kind::Terminal,
+            S::Interrupted(_) => Kind::Interrupted,
             S::MapFailed(_) => Kind::General(Fault::Environment),
         };
-        Error::new(kind, e.to_string())
+        let hint = matches!(e, S::Interrupted(_)).then(|| {
+            "nothing more was done and the secrets in memory were wiped; a ceremony's transcript ends with `aborted` naming the step it stopped at — keep its directory as evidence and run the ceremony again in a new, empty output directory"
+        });
+        let err = Error::new(kind, e.to_string());
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
     }
 }
 

@@ -262,6 +262,7 @@ fn print_to_sends_the_pdfs_to_lp_and_writes_none() {
         .arg("--out")
         .arg(&out)
         .args(["--print-to", "vault-printer"])
+        .args(["--allow-network", common::TEST_NETWORK_EXCEPTION])
         .output()
         .unwrap();
     assert!(o.status.success(), "{o:?}");

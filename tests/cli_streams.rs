@@ -191,6 +191,12 @@ fn assert_aborted_before_signing(out: &Path, issued: &[&str], sink: Sink) {
     let last = es.last().unwrap();
     assert_eq!(last["action"], "aborted", "{sink:?}: {last}");
     let reason = last["details"]["reason"].as_str().unwrap();
+    // rootkey's reason starts with the step (docs/formats.md, "Abort").
+    let (step, reason) = reason.split_once("): ").unwrap();
+    assert!(
+        step.starts_with("step ") && step.contains(" confirm-1 ("),
+        "{step}"
+    );
     assert_eq!(reason, lost("the confirmation summary", sink));
     for e in &es {
         let a = e["action"].as_str().unwrap();
@@ -492,7 +498,7 @@ fn print_to_an_lp_that_refuses_the_job() {
     assert_eq!(o.status.code(), Some(ENVIRONMENT), "{stderr}");
     assert!(
         stderr.contains(
-            "error: printing paper shard 3 with `lp -d no-such-printer`: lp failed (exit status: 1): lp: The printer or class does not exist.\n  next step: the ceremony is incomplete"
+            "error: printing paper shard 3 with `lp -d no-such-printer`: lp failed (exit status: 1): lp: The printer or class does not exist.\n  next step: the ceremony stopped and its transcript ends with `aborted`, naming the step; the partial outputs share-01-alice-rehearsal.txt, share-02-bob-rehearsal.txt (shares of a key that no longer exists) were overwritten and removed"
         ),
         "{stderr}"
     );

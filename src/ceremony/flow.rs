@@ -164,9 +164,17 @@ impl<'r> Run<'r> {
         Run { flow, console, rec }
     }
 
-    /// Enters step `id` ([`Flow::enter`]).
+    /// Enters step `id` ([`Flow::enter`]), unless the ceremony was interrupted; the
+    /// transcript notes the step, which an `aborted` entry names.
     pub fn enter(&mut self, id: &str) -> Result<Step> {
-        self.flow.enter(self.console, id)
+        if let Some(e) = crate::transcript::interruption() {
+            return Err(e);
+        }
+        let step = self.flow.enter(self.console, id)?;
+        let v = self.flow.view(self.flow.next - 1);
+        self.rec
+            .at_step(format!("step {}/{} {} ({})", v.n, v.total, v.key, v.title));
+        Ok(step)
     }
 
     /// The entry the current step writes.

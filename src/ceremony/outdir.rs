@@ -12,7 +12,11 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Kind, Result};
 use crate::fsio::{SECRET_MODE, no_links, no_modes, unsupported};
-use crate::transcript::event::Action;
+
+mod leftovers;
+
+pub use leftovers::name_secret_leftovers;
+use leftovers::unsealed_generation;
 
 /// File names that mark a directory as holding a ceremony.
 pub const CEREMONY_MARKERS: &[&str] = &[
@@ -86,66 +90,6 @@ fn listed(names: &[String]) -> String {
         s.push_str(&format!(" and {} more", names.len() - 6));
     }
     s
-}
-
-/// Whether `dir` holds the transcript of a generation (or rehearsal) that was never sealed:
-/// share files beside it belong to a key whose ceremony did not complete, and nobody holds them.
-/// Only the header (first line) and the last line are parsed; a sealed generation's last entry is
-/// its `seal` (`docs/formats.md`, "Seal"). Anything unreadable counts as "not such a
-/// transcript" (the share files are then never called leftovers).
-fn unsealed_generation(dir: &Path) -> bool {
-    use std::io::Read;
-    let Ok(f) = fs::File::open(dir.join("transcript.jsonl")) else {
-        return false;
-    };
-    // A generation's transcript is a few dozen short lines; 16 MiB is far beyond any of them.
-    let mut text = String::new();
-    if f.take(16 << 20).read_to_string(&mut text).is_err() {
-        return false;
-    }
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let Some(first) = lines.next() else {
-        return false;
-    };
-    let generation = serde_json::from_str::<serde_json::Value>(first).is_ok_and(|v| {
-        v["action"] == Action::Header.as_str()
-            && matches!(
-                v["details"]["ceremony"]["kind"]
-                    .as_str()
-                    .and_then(crate::transcript::Kind::parse),
-                Some(crate::transcript::Kind::Generation | crate::transcript::Kind::Rehearsal)
-            )
-    });
-    let sealed = lines
-        .next_back()
-        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .is_some_and(|v| v["action"] == Action::Seal.as_str());
-    generation && !sealed
-}
-
-/// Adds to the error of a failed generation (or rehearsal) in `dir` what every such failure
-/// must say when share files are left on disk and the transcript was not sealed: that they are
-/// SECRET and how to wipe them. Any hint the error already had (e.g. that the transcript could
-/// not record the abort) is kept after it; an error whose hint already names the secret files
-/// is returned unchanged.
-pub fn name_secret_leftovers(dir: &Path, e: Error) -> Error {
-    let secrets = secret_leftovers(dir);
-    let named = e.hint.as_deref().is_some_and(|h| h.contains("SECRET"));
-    if secrets.is_empty() || named || !unsealed_generation(dir) {
-        return e;
-    }
-    let mut hint = format!(
-        "the ceremony is incomplete; {} in {} {} SECRET (shares of a key whose ceremony never completed): wipe them with {}, then run again in a new, empty directory",
-        listed(&secrets),
-        dir.display(),
-        if secrets.len() == 1 { "is" } else { "are" },
-        wipe_command(dir, &secrets)
-    );
-    if let Some(h) = &e.hint {
-        hint.push_str("; ");
-        hint.push_str(h);
-    }
-    e.hint(hint)
 }
 
 /// Why `--out` could not be created. A path the operator mistyped (a part of it is a file, or

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::console;
+use crate::console::{self, Console};
 use crate::error::{Error, Kind, Result, exit};
 use crate::secret::{self, HardeningReport, MemoryPolicy};
 use crate::transcript;
@@ -49,6 +49,9 @@ pub fn harden(allow_unlocked: bool) -> Result<HardeningReport> {
         MemoryPolicy::RequireLocked
     });
     let report = secret::harden_process()?;
+    // From here Ctrl-C, SIGTERM and SIGHUP stop the ceremony at its step, with `aborted`
+    // recorded and every secret wiped as it unwinds (secret::install_interrupt_handlers).
+    secret::install_interrupt_handlers()?;
     if report.swap_active {
         console::warn(
             "swap is active on this machine. Secrets stay in locked memory, but a ceremony \
@@ -63,22 +66,198 @@ pub fn harden(allow_unlocked: bool) -> Result<HardeningReport> {
     Ok(report)
 }
 
-/// Pre-flight facts for the transcript header; warns about network interfaces that are up
-/// (real ceremonies only: a rehearsal may run anywhere).
+/// The administrator's exception for a network interface that is up (`--allow-network
+/// REASON`), set once by the command line before the ceremony starts.
+static NETWORK_EXCEPTION: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Records the administrator's exception (`--allow-network REASON`): a real ceremony then
+/// starts although a network interface is up, and the reason goes into the transcript's
+/// pre-flight facts (`preflight.network_exception`).
+pub fn allow_network(reason: Option<String>) {
+    if let Ok(mut g) = NETWORK_EXCEPTION.lock() {
+        *g = reason;
+    }
+}
+
+fn network_exception() -> Option<String> {
+    NETWORK_EXCEPTION.lock().ok().and_then(|g| g.clone())
+}
+
+/// The longest reason `--allow-network` takes (the transcript's limit for a string).
+const MAX_REASON: usize = 2000;
+
+/// The pre-flight of every ceremony, before its transcript exists: the facts for the
+/// transcript header, shown as a screen on the terminal (each line OK or a problem and what to
+/// do; 80 columns, at most 10 lines), and the refusal of a real (non-rehearsal) ceremony while
+/// a network interface is up, unless the administrator recorded an exception
+/// (`--allow-network REASON`, in `preflight.network_exception`). An interruption that came
+/// before stops the ceremony here.
 pub fn preflight(
     h: &HardeningReport,
     rehearsal: bool,
     out: &transcript::OutputFacts,
 ) -> Result<serde_json::Value> {
-    let p = transcript::preflight(h, out, crate::encoding::time::UtcTime::now()?)?;
+    if let Some(e) = transcript::interruption() {
+        return Err(e);
+    }
+    let exception = network_exception();
+    if let Some(r) = &exception
+        && (r.trim().is_empty()
+            || r.chars().count() > MAX_REASON
+            || r.chars().any(crate::error::is_unsafe_char))
+    {
+        return Err(Error::new(
+            Kind::Argument,
+            format!("--allow-network: the reason must be 1 to {MAX_REASON} characters of text, not blank, without control or invisible characters"),
+        )
+        .hint("say why the ceremony may run with a network interface up, e.g. --allow-network \"internal wired link to the printer only\""));
+    }
+    let now = crate::encoding::time::UtcTime::now()?;
+    let mut p = transcript::preflight(h, out, now)?;
     let up = transcript::network_interfaces_up();
-    if !up.is_empty() && !rehearsal {
-        console::warn(&format!(
-            "network interface(s) up: {} — a ceremony machine should be air-gapped (recorded in the transcript)",
-            up.join(", ")
-        ))?;
+    let excepted = exception.filter(|_| !up.is_empty());
+    if let (Some(reason), Some(m)) = (&excepted, p.as_object_mut()) {
+        m.insert(
+            "network_exception".into(),
+            serde_json::json!({"interfaces": up, "reason": reason}),
+        );
+    }
+    let screen = preflight_screen(h, rehearsal, out, &up, excepted.as_deref(), now);
+    // The screen is for the people in the room: on the terminal, when there is one.
+    // Without one (a script, CI), the facts are in the transcript all the same.
+    let _ = console::Terminal.tell(console::Channel::Terminal, "the pre-flight", &screen);
+    if !up.is_empty() && !rehearsal && excepted.is_none() {
+        return Err(Error::new(
+            Kind::NetworkUp,
+            format!(
+                "network interface(s) up: {} — a real ceremony starts only on an air-gapped machine; nothing was written",
+                up.join(", ")
+            ),
+        )
+        .hint(format!(
+            "unplug the network cable and turn Wi-Fi off (`ip link` lists the interfaces; `ip link set {} down`), then run again in a new, empty directory; or, if the administrator accepts it, run again with --allow-network \"REASON\" (recorded in the transcript)",
+            up[0]
+        )));
     }
     Ok(p)
+}
+
+/// One line of the pre-flight screen: `  LABEL        STATUS  TEXT`, cut to 80 columns.
+fn screen_line(label: &str, status: &str, text: &str) -> String {
+    let line = format!("  {label:<13}{status:<8}{text}");
+    let mut cut: String = line.chars().take(80).collect();
+    if line.chars().count() > 80 {
+        cut.pop();
+        cut.push('…');
+    }
+    cut
+}
+
+/// The pre-flight screen (see [`preflight`]): a title and one line per fact, at most 80
+/// columns each.
+pub fn preflight_screen(
+    h: &HardeningReport,
+    rehearsal: bool,
+    out: &transcript::OutputFacts,
+    up: &[String],
+    exception: Option<&str>,
+    now: crate::encoding::time::UtcTime,
+) -> String {
+    const OK: &str = "OK";
+    const BAD: &str = "PROBLEM";
+    let mut l = vec![format!(
+        "Pre-flight ({}): each line OK, or a PROBLEM and what to do",
+        if rehearsal {
+            "rehearsal"
+        } else {
+            "real ceremony"
+        }
+    )];
+    let clock = now.transcript_string();
+    l.push(screen_line(
+        "clock",
+        "",
+        &format!(
+            "{} {} UTC — compare with a watch (recorded)",
+            &clock[..10],
+            &clock[11..19]
+        ),
+    ));
+    l.push(match (up.is_empty(), exception) {
+        (true, _) => screen_line("network", OK, "no interface up (loopback aside)"),
+        (false, Some(r)) => screen_line(
+            "network",
+            BAD,
+            &format!("{} up; exception recorded: {r}", up.join(", ")),
+        ),
+        (false, None) if rehearsal => screen_line(
+            "network",
+            BAD,
+            &format!(
+                "{} up — unplug, Wi-Fi off (a real ceremony refuses)",
+                up.join(", ")
+            ),
+        ),
+        (false, None) => screen_line(
+            "network",
+            BAD,
+            &format!("{} up — unplug the cable, turn Wi-Fi off", up.join(", ")),
+        ),
+    });
+    l.push(if h.swap_active {
+        screen_line(
+            "swap",
+            BAD,
+            "active — run `swapoff -a` before a real ceremony",
+        )
+    } else {
+        screen_line("swap", OK, "off")
+    });
+    l.push(if h.core_dumps_disabled && h.not_dumpable {
+        screen_line("core dumps", OK, "disabled for this process")
+    } else {
+        screen_line("core dumps", BAD, "possible — check `ulimit -c` and prctl")
+    });
+    l.push(if h.memory_locked {
+        screen_line("memory lock", OK, "secrets stay in locked RAM")
+    } else {
+        screen_line(
+            "memory lock",
+            BAD,
+            "NOT locked (rehearsal only) — raise `ulimit -l`",
+        )
+    });
+    let fs = &out.filesystem;
+    l.push(if crate::fsio::is_ram_backed(fs) {
+        screen_line(
+            "output",
+            OK,
+            &format!("{fs}: RAM-backed, gone at power-off"),
+        )
+    } else if out.persistent_allowed {
+        screen_line(
+            "output",
+            OK,
+            &format!("{fs}: persistent disk, allowed (recorded)"),
+        )
+    } else {
+        screen_line(
+            "output",
+            BAD,
+            &format!("{fs}: persistent disk — prefer a RAM disk (/dev/shm)"),
+        )
+    });
+    l.push(match &out.printer {
+        Some(p) => screen_line(
+            "printer",
+            OK,
+            &format!("paper shards go to lp destination {p}"),
+        ),
+        None => screen_line("printer", "", "none: no shard is printed by rootkey"),
+    });
+    let mut s = l.join("\n");
+    s.push('\n');
+    s
 }
 
 /// Where the outputs go: the output directory's file system, whether secret outputs may sit
@@ -121,6 +300,48 @@ pub fn after_seal(out: &Path, show: impl FnOnce() -> Result<i32>) -> Result<i32>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pre-flight screen fits 80 columns and a 24-line terminal, whatever it shows.
+    #[test]
+    fn the_preflight_screen_fits_80_columns() {
+        let bad = HardeningReport {
+            core_dumps_disabled: false,
+            not_dumpable: false,
+            swap_active: true,
+            memory_locked: false,
+        };
+        let out = transcript::OutputFacts {
+            filesystem: "fuse.a-very-long-file-system-type-name".into(),
+            persistent_allowed: false,
+            printer: Some("a-printer-with-a-long-name-in-the-vault".into()),
+        };
+        let up: Vec<String> = ["eth0", "wlan0", "enp0s31f6", "wwan0"]
+            .map(String::from)
+            .to_vec();
+        let now = crate::encoding::time::UtcTime::now().unwrap();
+        for (rehearsal, exception) in [(false, None), (true, None), (false, Some("x".repeat(300)))]
+        {
+            let s = preflight_screen(&bad, rehearsal, &out, &up, exception.as_deref(), now);
+            let lines: Vec<&str> = s.lines().collect();
+            assert_eq!(lines.len(), 8, "{s}");
+            for l in &lines {
+                assert!(
+                    l.chars().count() <= 80,
+                    "{} columns: {l}",
+                    l.chars().count()
+                );
+            }
+            assert!(
+                lines[2].starts_with("  network      PROBLEM eth0, wlan0"),
+                "{s}"
+            );
+            assert!(lines[3].starts_with("  swap         PROBLEM active"), "{s}");
+            assert!(
+                lines[5].starts_with("  memory lock  PROBLEM NOT locked"),
+                "{s}"
+            );
+        }
+    }
 
     #[test]
     fn unlocked_memory_rule() {

@@ -44,6 +44,10 @@ answer could not be written."
 pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Let a real ceremony start although a network interface is up; REASON is recorded in
+    /// the transcript's pre-flight facts
+    #[arg(long = "allow-network", value_name = "REASON", global = true)]
+    allow_network: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -208,6 +212,7 @@ impl Paper {
 }
 
 fn run(cli: Cli) -> Result<i32> {
+    ceremony::session::allow_network(cli.allow_network);
     match cli.command {
         Command::Generate(a) => generate::run(a),
         Command::Rehearse(a) => generate::rehearse(a),

@@ -4,7 +4,7 @@
 //! [`crate::secret::read_hidden_line`] (the only `unsafe` part, kept in `secret`); nothing
 //! secret passes through a heap buffer here.
 
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 
 use super::{Channel, Console, Question};
 use crate::error::{Error, Kind, Result, clean_lines};
@@ -31,24 +31,46 @@ fn tty() -> Result<(std::io::BufReader<std::fs::File>, std::fs::File)> {
     Ok((std::io::BufReader::new(f), w))
 }
 
-/// Reads one visible line from the terminal (not for secrets).
+/// The error of a question cut short by an interrupting signal ([`secret::interrupted`]).
+fn interrupted(sig: i32) -> Error {
+    Error::from(SecretError::Interrupted(sig))
+}
+
+/// Reads one visible line from the terminal (not for secrets). The terminal is in canonical
+/// mode, so each read returns at most one line; a read cut short by an interrupting signal
+/// (Ctrl-C raises SIGINT here) ends the question ([`Kind::Interrupted`]) instead of being
+/// retried.
 fn read_visible_line(prompt: &str) -> Result<String> {
-    let (mut r, mut w) = tty()?;
+    let (r, mut w) = tty()?;
+    let mut f = r.into_inner();
     w.write_all(prompt.as_bytes())
         .and_then(|_| w.flush())
         .map_err(|e| Error::new(Kind::Terminal, format!("terminal: {e}")))?;
-    let mut line = String::new();
-    let n = r
-        .by_ref()
-        .take(4096)
-        .read_line(&mut line)
-        .map_err(|e| Error::input(format!("terminal: {e}")))?;
-    if n == 0 {
+    let mut line = Vec::new();
+    let mut buf = [0u8; 512];
+    loop {
+        if let Some(sig) = secret::interrupted() {
+            return Err(interrupted(sig));
+        }
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                line.extend_from_slice(&buf[..n]);
+                if line.ends_with(b"\n") || line.len() >= 4096 {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::input(format!("terminal: {e}"))),
+        }
+    }
+    if line.is_empty() {
         return Err(Error::new(
             Kind::Cancelled,
             "input ended (Ctrl-D): cancelled",
         ));
     }
+    let line = String::from_utf8_lossy(&line).into_owned();
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 

@@ -39,6 +39,12 @@ pub enum Kind {
     TypedValue,
     /// The operator ended the input (Ctrl-D) or gave no answer: cancelled.
     Cancelled,
+    /// The ceremony was interrupted (Ctrl-C, SIGINT, SIGTERM, SIGHUP): it stopped at a step,
+    /// recorded `aborted` and wiped its secrets.
+    Interrupted,
+    /// A network interface is up at the start of a real ceremony and no exception was
+    /// recorded (`--allow-network REASON`).
+    NetworkUp,
     /// An entry was refused too many times (a share row typed wrongly three times); the tool
     /// gave up on it.
     TooManyTries,
@@ -390,6 +396,7 @@ impl Kind {
             | Threshold
             | TypedValue
             | Cancelled
+            | Interrupted
             | TooManyTries
             | Attestation
             | UnsafeOutput
@@ -440,9 +447,9 @@ impl Kind {
             SignatureInvalid | WrongIssuer | WrongKey | NotInManifest | OtherRoot
             | HashMismatch | SignedDiffers | AttestationRefused | TokenMisbehaves
             | Transcript(_) => Fault::Verification,
-            UnlockedMemory | Hardening | Terminal | SelfCheck | Random | Pdf | Printer
-            | FileSystem | Io | Internal | PcscUnavailable | NoReader | NoCard | TokenRemoved
-            | TokenBusy | TokenFull | TokenFailed => Fault::Environment,
+            UnlockedMemory | NetworkUp | Hardening | Terminal | SelfCheck | Random | Pdf
+            | Printer | FileSystem | Io | Internal | PcscUnavailable | NoReader | NoCard
+            | TokenRemoved | TokenBusy | TokenFull | TokenFailed => Fault::Environment,
         }
     }
 }

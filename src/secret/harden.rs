@@ -52,3 +52,119 @@ pub fn swap_active() -> bool {
         Err(_) => false,
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Interruption: SIGINT, SIGTERM, SIGHUP
+// ---------------------------------------------------------------------------------------------
+//
+// A ceremony must never die with secrets live and the terminal's echo off. The handler only
+// notes the signal (an atomic store, async-signal-safe); the blocking reads of the terminal
+// return EINTR (the handler is installed without SA_RESTART) and fail with
+// [`SecretError::Interrupted`], and the transcript refuses any further entry but `aborted`
+// (`transcript::Recorder`), so the ceremony unwinds: every `SecretBytes` and `LockedBox` is
+// zeroized by its `Drop`, the echo is restored by the hidden read's guard, `aborted` is
+// recorded with the step, and the command exits. A second signal while the first is being
+// handled (the operator insists) restores the terminal settings saved by a hidden read, if
+// one is active, and ends the process with the signal's default action: the kernel then
+// frees the locked pages (they were never swapped and no core is dumped, RLIMIT_CORE is 0).
+
+use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
+
+/// The first interrupting signal received (0: none).
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// The terminal a hidden read has put into no-echo mode, and the settings to restore (null:
+/// none). The settings are leaked on purpose (a few dozen bytes per hidden prompt, nothing
+/// secret): a handler running on another thread can never read freed memory.
+static TTY_FD: AtomicI32 = AtomicI32::new(-1);
+static TTY_SAVED: AtomicPtr<libc::termios> = AtomicPtr::new(std::ptr::null_mut());
+
+/// The signals that interrupt a ceremony.
+pub const INTERRUPTING: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    if SIGNAL.swap(sig, Ordering::SeqCst) == 0 {
+        return;
+    }
+    restore_terminal_now();
+    // SAFETY: signal() and raise() are async-signal-safe (POSIX.1-2008, 2.4.3); resetting the
+    // disposition to SIG_DFL and raising the signal ends the process with its default action.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
+    }
+}
+
+/// Restores the terminal settings a hidden read saved, if one is active (async-signal-safe).
+fn restore_terminal_now() {
+    let p = TTY_SAVED.load(Ordering::SeqCst);
+    let fd = TTY_FD.load(Ordering::SeqCst);
+    if !p.is_null() && fd >= 0 {
+        // SAFETY: `p` points to a termios leaked by `terminal_saved` and never freed; tcsetattr
+        // is async-signal-safe and only reads it.
+        unsafe {
+            libc::tcsetattr(fd, libc::TCSANOW, p);
+        }
+    }
+}
+
+/// Notes that `fd` is in no-echo mode and `saved` restores it (for a second signal).
+pub(super) fn terminal_saved(fd: libc::c_int, saved: &libc::termios) {
+    let p = Box::into_raw(Box::new(*saved));
+    TTY_FD.store(fd, Ordering::SeqCst);
+    TTY_SAVED.store(p, Ordering::SeqCst);
+}
+
+/// Notes that the terminal's settings are restored (the leaked copy stays allocated).
+pub(super) fn terminal_restored() {
+    TTY_SAVED.store(std::ptr::null_mut(), Ordering::SeqCst);
+    TTY_FD.store(-1, Ordering::SeqCst);
+}
+
+/// Installs the handler for SIGINT, SIGTERM and SIGHUP (see above). Called by every ceremony
+/// before any secret exists; other commands keep the default actions.
+pub fn install_interrupt_handlers() -> Result<(), SecretError> {
+    for sig in INTERRUPTING {
+        // SAFETY: all-zero is a valid sigaction (empty mask, no flags), filled in below.
+        let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+        sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        // No SA_RESTART: a blocking read of the terminal returns EINTR, so it can stop.
+        sa.sa_flags = 0;
+        // SAFETY: `sa.sa_mask` is a valid sigset_t owned by `sa`.
+        unsafe {
+            libc::sigemptyset(&mut sa.sa_mask);
+        }
+        // SAFETY: `sa` is a fully initialised sigaction whose handler only touches atomics
+        // (and, on a second signal, async-signal-safe calls); the old action is not needed.
+        if unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) } != 0 {
+            return Err(SecretError::Harden(
+                "sigaction (SIGINT, SIGTERM, SIGHUP)",
+                std::io::Error::last_os_error(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The interrupting signal received, if any.
+pub fn interrupted() -> Option<libc::c_int> {
+    match SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
+/// Notes an interruption that arrived as a keystroke (Ctrl-C at a hidden prompt, where the
+/// terminal does not turn it into SIGINT): from here on the ceremony stops as for SIGINT.
+pub fn note_interrupt(sig: libc::c_int) {
+    let _ = SIGNAL.compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst);
+}
+
+/// How a person names `sig`: `SIGINT (Ctrl-C)`, `SIGTERM`, `SIGHUP (the terminal hung up)`.
+pub fn signal_name(sig: libc::c_int) -> String {
+    match sig {
+        libc::SIGINT => "SIGINT (Ctrl-C)".into(),
+        libc::SIGTERM => "SIGTERM".into(),
+        libc::SIGHUP => "SIGHUP (the terminal hung up)".into(),
+        n => format!("signal {n}"),
+    }
+}

@@ -78,6 +78,8 @@ pub enum SecretError {
     Harden(&'static str, std::io::Error),
     /// Hidden terminal input failed.
     Terminal(&'static str, std::io::Error),
+    /// An interrupting signal (its number) arrived, or Ctrl-C was typed at a hidden prompt.
+    Interrupted(i32),
 }
 
 impl fmt::Display for SecretError {
@@ -103,6 +105,9 @@ impl fmt::Display for SecretError {
             }
             SecretError::Harden(what, e) => write!(f, "could not harden the process ({what}): {e}"),
             SecretError::Terminal(what, e) => write!(f, "hidden input: {what}: {e}"),
+            SecretError::Interrupted(sig) => {
+                write!(f, "interrupted by {}", harden::signal_name(*sig))
+            }
         }
     }
 }
@@ -452,7 +457,10 @@ pub fn probe_lock(pages: usize) -> Result<(), SecretError> {
 mod harden;
 mod tty;
 
-pub use harden::{HardeningReport, harden_process, swap_active};
+pub use harden::{
+    HardeningReport, INTERRUPTING, harden_process, install_interrupt_handlers, interrupted,
+    note_interrupt, signal_name, swap_active,
+};
 pub use tty::read_hidden_line;
 
 #[cfg(test)]

@@ -22,14 +22,17 @@ impl Drop for EchoGuard {
         unsafe {
             libc::tcsetattr(self.fd, libc::TCSAFLUSH, &self.saved);
         }
+        super::harden::terminal_restored();
     }
 }
 
 /// Reads one line typed at the controlling terminal with echo off, straight into locked memory
 /// (no intermediate heap buffers), at most `max` bytes (keep `max` well below the kernel's
 /// 4095-byte canonical line limit, so that over-long input is refused rather than cut off by
-/// the kernel). The prompt is written to the terminal. Enter ends the line; Ctrl-C (which does
-/// not raise SIGINT while echo is off, so the settings are always restored) cancels.
+/// the kernel). The prompt is written to the terminal. Enter ends the line. Ctrl-C (SIGINT),
+/// or SIGTERM or SIGHUP, ends the read with [`SecretError::Interrupted`] after the terminal's
+/// settings are restored (see `harden::install_interrupt_handlers`); the interruption stays
+/// noted for the rest of the process, so a ceremony stops at its step.
 pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretError> {
     // The buffer exists before the prompt, so nobody types into a failure.
     let mut buf = SecretBytes::zeroed(max + 1)?;
@@ -49,14 +52,19 @@ pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretE
     }
     let mut quiet = saved;
     // No echo; line editing (backspace) by the kernel; Enter as newline even if the terminal
-    // sends CR; Ctrl-C arrives as a byte instead of a signal.
-    quiet.c_lflag &= !(libc::ECHO | libc::ECHONL | libc::ISIG);
+    // sends CR. Ctrl-C stays a signal (ISIG as the terminal has it): in canonical mode a byte
+    // would only arrive with Enter. The interrupt handler is installed first (every ceremony
+    // has it already), so SIGINT ends this read with EINTR and the guard restores the echo,
+    // never killing the process with echo off; the kernel drops what was typed on the line.
+    super::harden::install_interrupt_handlers()?;
+    quiet.c_lflag &= !(libc::ECHO | libc::ECHONL);
     quiet.c_lflag |= libc::ICANON;
     quiet.c_iflag |= libc::ICRNL;
     tty.write_all(prompt.as_bytes())
         .and_then(|_| tty.flush())
         .map_err(|e| tty_err("cannot write the prompt", e))?;
     let guard = EchoGuard { fd, saved };
+    super::harden::terminal_saved(fd, &saved);
     // SAFETY: as above; `quiet` is a valid termios derived from the current settings.
     if unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &quiet) } != 0 {
         return Err(tty_err(
@@ -69,14 +77,17 @@ pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretE
     let mut too_long = false;
     let mut byte = [0u8; 1];
     loop {
+        // A signal that came before this read would not interrupt it.
+        if let Some(sig) = super::harden::interrupted() {
+            result = Err(SecretError::Interrupted(sig));
+            break;
+        }
         match tty.read(&mut byte) {
             Ok(0) => break,
             Ok(_) if byte[0] == b'\n' || byte[0] == b'\r' => break,
             Ok(_) if byte[0] == 0x03 => {
-                result = Err(tty_err(
-                    "cancelled",
-                    std::io::Error::other("Ctrl-C was pressed"),
-                ));
+                super::harden::note_interrupt(libc::SIGINT);
+                result = Err(SecretError::Interrupted(libc::SIGINT));
                 break;
             }
             Ok(_) if n < max => {
@@ -85,12 +96,24 @@ pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretE
             }
             // Keep reading to the end of the line, but refuse the input afterwards.
             Ok(_) => too_long = true,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                if let Some(sig) = super::harden::interrupted() {
+                    result = Err(SecretError::Interrupted(sig));
+                    break;
+                }
+            }
             Err(e) => {
                 result = Err(tty_err("cannot read from the terminal", e));
                 break;
             }
         }
+    }
+    // A signal delivered while the read was returning the line (Ctrl-C then Enter typed
+    // together) is noticed here rather than at the next prompt.
+    if result.is_ok()
+        && let Some(sig) = super::harden::interrupted()
+    {
+        result = Err(SecretError::Interrupted(sig));
     }
     byte.zeroize();
     drop(guard);

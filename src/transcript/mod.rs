@@ -27,7 +27,7 @@ use crate::jcs;
 
 pub use attestation::{AttestReport, attest};
 pub use facts::{OutputFacts, binary_sha256, network_interfaces_up, preflight};
-pub use recorder::{Clock, Recorder, recorded};
+pub use recorder::{Clock, Recorder, interruption, recorded};
 
 /// `header.details.format`.
 pub const FORMAT: &str = "rootkey-transcript-v1";

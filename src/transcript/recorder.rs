@@ -45,6 +45,9 @@ pub struct Recorder {
     /// A write failed: the file may end in a partial line, so nothing more is written.
     broken: bool,
     clock: Clock,
+    /// The step the ceremony is at (`step 7/23 write-share-3 (Write share 3)`), named by an
+    /// `aborted` entry.
+    step: Option<String>,
 }
 
 impl Recorder {
@@ -130,6 +133,7 @@ impl Recorder {
             closed: false,
             broken: false,
             clock: Box::new(SystemTime::now),
+            step: None,
         }
     }
 
@@ -248,9 +252,25 @@ impl Recorder {
         Ok(())
     }
 
-    /// Appends one entry: `event`'s action and details, done by `actors`.
+    /// Notes the step the ceremony has entered: an `aborted` entry names it.
+    pub fn at_step(&mut self, step: String) {
+        self.step = Some(step);
+    }
+
+    /// The step the ceremony is at, if one was noted.
+    pub fn step(&self) -> Option<&str> {
+        self.step.as_deref()
+    }
+
+    /// Appends one entry: `event`'s action and details, done by `actors`. After an
+    /// interrupting signal ([`interruption`]) only `aborted` is written: the ceremony stops.
     pub fn record(&mut self, actors: &[&str], event: impl Into<Event>) -> Result<()> {
         let event = event.into();
+        if event.action() != Action::Aborted
+            && let Some(e) = interruption()
+        {
+            return Err(e);
+        }
         let e = self.entry(actors, event.action(), event.details()?)?;
         self.append(e)
     }
@@ -276,13 +296,18 @@ impl Recorder {
         Ok(self.prev)
     }
 
-    /// Ends an unfinished ceremony with an `aborted` entry (no seal). Does nothing if the
-    /// transcript is already closed.
+    /// Ends an unfinished ceremony with an `aborted` entry (no seal), whose reason starts with
+    /// the step the ceremony was at (`step 7/23 write-share-3 (Write share 3): …`). Does
+    /// nothing if the transcript is already closed.
     pub fn abort(&mut self, reason: &str) -> Result<()> {
         if self.closed {
             return Ok(());
         }
-        let reason: String = clean(reason).chars().take(2000).collect();
+        let reason = match &self.step {
+            Some(step) => format!("{step}: {reason}"),
+            None => reason.to_string(),
+        };
+        let reason: String = clean(&reason).chars().take(2000).collect();
         self.record(&[TOOL_ACTOR], Aborted { reason })?;
         self.closed = true;
         Ok(())
@@ -299,9 +324,37 @@ pub fn recorded<T>(rec: &mut Recorder, f: impl FnOnce(&mut Recorder) -> Result<T
             }
             Ok(v)
         }
-        Err(e) => match rec.abort(&e.message) {
-            Ok(()) => Err(e),
-            Err(w) => Err(e.hint(format!("the transcript could not record the abort: {w}"))),
-        },
+        Err(e) => {
+            let recorded = rec.abort(&e.message);
+            // An interruption (whatever error the step made of it) says where the ceremony
+            // stopped, as its `aborted` entry does, and what to do next.
+            let e = match interruption() {
+                Some(i) => {
+                    let hint = e.hint.clone().or(i.hint);
+                    let e = Error {
+                        kind: ErrorKind::Interrupted,
+                        hint,
+                        ..e
+                    };
+                    match rec.step() {
+                        Some(step) => e.context(step),
+                        None => e,
+                    }
+                }
+                None => e,
+            };
+            match recorded {
+                Ok(()) => Err(e),
+                Err(w) => Err(e.hint(format!("the transcript could not record the abort: {w}"))),
+            }
+        }
     }
+}
+
+/// The error of a ceremony stopped by an interrupting signal (SIGINT/Ctrl-C, SIGTERM, SIGHUP;
+/// [`crate::secret::interrupted`]), if one arrived: the ceremony unwinds from where it is, its
+/// secrets are wiped on the way, and `aborted` is the only entry still written.
+pub fn interruption() -> Option<Error> {
+    crate::secret::interrupted()
+        .map(|sig| Error::from(crate::secret::SecretError::Interrupted(sig)))
 }

@@ -197,14 +197,28 @@ fn a_temporary_share_that_cannot_be_removed_is_named_with_the_current_share() {
         &generate(&out),
     );
     assert_eq!(o.status.code(), Some(4), "{o:?}");
-    let tmp = temp_share(&out);
     let d = s(&out);
+    // The ceremony recorded `aborted`, so its partial outputs — the shares written and the
+    // temporary copy (a second name of share 3) — are wiped (issue 13, item 6); the error
+    // names them as it did, and says so.
+    let err = String::from_utf8_lossy(&o.stderr);
+    let tmp = err
+        .split(&format!("its temporary copy {d}/"))
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .expect("the temporary copy is named")
+        .to_string();
+    assert!(
+        tmp.starts_with(".share-03-carol-rehearsal.txt.tmp-"),
+        "{tmp}"
+    );
     assert_eq!(
-        String::from_utf8_lossy(&o.stderr),
+        err,
         format!(
-            "error: {d}/share-03-carol-rehearsal.txt was written, but its temporary copy {d}/{tmp} could not be removed: Permission denied (os error 13)\n  next step: the ceremony is incomplete; {tmp}, share-01-alice-rehearsal.txt, share-02-bob-rehearsal.txt, share-03-carol-rehearsal.txt in {d} are SECRET (shares of a key whose ceremony never completed): wipe them with `shred -u {d}/share-* {d}/.share-*.tmp-*`, then run again in a new, empty directory\n"
+            "error: {d}/share-03-carol-rehearsal.txt was written, but its temporary copy {d}/{tmp} could not be removed: Permission denied (os error 13)\n  next step: the ceremony stopped and its transcript ends with `aborted`, naming the step; the partial outputs {tmp}, share-01-alice-rehearsal.txt, share-02-bob-rehearsal.txt, share-03-carol-rehearsal.txt (shares of a key that no longer exists) were overwritten and removed — keep {d}/transcript.jsonl as evidence and run the ceremony again in a new, empty directory\n"
         )
     );
+    assert_eq!(listing(&out), ["transcript.jsonl"]);
     // The run ended with an `aborted` entry: valid but unsealed.
     let t = fs::read_to_string(out.join("transcript.jsonl")).unwrap();
     assert!(t.lines().last().unwrap().contains("\"action\":\"aborted\""));

@@ -246,25 +246,39 @@ fn an_entry_chained_after_the_seal_is_refused() {
 // 5. Truncation
 // ---------------------------------------------------------------------------------------------
 
+/// A cut inside a line is what `kill -9` or a power cut leaves: interrupted, unsealed (exit 3),
+/// never tampered (docs/formats.md, "Interrupted").
 #[test]
-fn a_transcript_cut_inside_its_last_entry_is_truncated_at_that_line() {
+fn a_transcript_cut_inside_its_last_entry_is_interrupted_not_tampered() {
     let f = fixture();
     let whole = joined(&f.lines);
     let last_len = f.seal().len();
     // Cut just before the line end, in the middle of the seal, and after its first byte.
     for cut in [1, last_len / 2 + 1, last_len] {
-        let c = tampered_bytes(&whole[..whole.len() - cut]);
-        c.invalid()
-            .culprit_is(&format!("entry seq 18 (line {REHEARSAL_ENTRIES})"))
-            .kind_in(&["truncated"]);
+        let why = tampered_bytes(&whole[..whole.len() - cut]).unsealed();
+        let kept = match last_len + 1 - cut {
+            1 => "1 byte".to_string(),
+            n => format!("{n} bytes"),
+        };
+        assert!(
+            why.starts_with(&format!(
+                "line 19 is incomplete ({kept} without a line end): the ceremony was interrupted while entry seq 18 was written, after entry seq 17 (line 18)"
+            )),
+            "{why}"
+        );
     }
-    // Cut inside an earlier entry: that line is the truncated one.
+    // Cut inside an earlier entry: that line is the incomplete one.
     let mut bytes = joined(&f.lines[..10]);
     bytes.extend_from_slice(&f.lines[10][..50]);
+    let why = tampered_bytes(&bytes).unsealed();
+    assert!(why.starts_with("line 11 is incomplete (50 bytes"), "{why}");
+    // After the seal nothing is ever written: an incomplete line there was added.
+    let mut bytes = whole.clone();
+    bytes.extend_from_slice(b"{\"action\"");
     tampered_bytes(&bytes)
         .invalid()
-        .culprit_is("entry seq 10 (line 11)")
-        .kind_in(&["truncated"]);
+        .culprit_is(&format!("entry seq 19 (line {})", REHEARSAL_ENTRIES + 1))
+        .kind_in(&["inserted"]);
 }
 
 #[test]

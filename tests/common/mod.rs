@@ -150,6 +150,7 @@ where
     let out = Command::cargo_bin("rootkey")
         .unwrap()
         .args(&args)
+        .args(network_exception(&args))
         .timeout(Duration::from_secs(30))
         .output()
         .unwrap();
@@ -478,4 +479,23 @@ pub fn csr_der_sha256(csr: &Path) -> String {
 /// The permission bits of a file (`0o600` for secrets).
 pub fn mode(p: &Path) -> u32 {
     fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+/// The reason the test suite gives for running real ceremonies with a network interface up
+/// (`--allow-network`; CI containers have `eth0` up).
+pub const TEST_NETWORK_EXCEPTION: &str = "rootkey test suite: the test machine's network";
+
+/// `--allow-network REASON` for a ceremony command (the refusal itself is tested in
+/// `tests/pty_preflight.rs`, without it), nothing for other commands or when the caller gives
+/// its own.
+pub fn network_exception(args: &[std::ffi::OsString]) -> Vec<&'static str> {
+    let ceremony = matches!(
+        args.first().and_then(|a| a.to_str()),
+        Some("generate" | "combine" | "intermediate" | "crl")
+    );
+    if ceremony && !args.iter().any(|a| a == "--allow-network") {
+        vec!["--allow-network", TEST_NETWORK_EXCEPTION]
+    } else {
+        Vec::new()
+    }
 }

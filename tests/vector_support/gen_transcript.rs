@@ -499,13 +499,18 @@ pub fn transcript(o: &mut Out) {
     );
 
     // Valid, unsealed.
-    let ab = quorum_check(
-        &dir(),
-        "manifest_valid.json",
-        "cert_valid.pem",
-        &["share_valid-2.txt", "share_valid-4.txt"],
-    );
+    // The committed file was recorded before rootkey's `aborted` reasons named the step
+    // (`step 5/8 rebuild-key (…): …`); its bytes are kept while it is there.
+    let ab = std::fs::read(dir().join("transcript_aborted.jsonl")).unwrap_or_else(|_| {
+        quorum_check(
+            &dir(),
+            "manifest_valid.json",
+            "cert_valid.pem",
+            &["share_valid-2.txt", "share_valid-4.txt"],
+        )
+    });
     o.put("transcript_aborted.jsonl", ab.clone());
+    crate::gen_transcript_tampered::after_aborted(o, &ab);
     o.json(
         "transcript_aborted.expect.json",
         &json!({
@@ -530,6 +535,8 @@ pub fn transcript(o: &mut Out) {
     );
 
     crate::gen_transcript_tampered::tampered(o, &inp, &gen_bytes);
+    crate::gen_transcript_tampered::interrupted_vectors(o, &gen_bytes);
+    crate::gen_transcript_tampered::network_exception_vectors(o, &gen_bytes);
 
     // Witness attestations.
     let att = attestations(&gen_bytes);

@@ -348,6 +348,17 @@ class Stop(Exception):
 
 
 ROOTKEY = ["rootkey"]
+PREFLIGHT_MEMBERS = {"clock": TIME, "core_dumps_disabled": BOOL, "host": STR, "kernel": STR,
+                     "memory_locked": BOOL, "network_interfaces_up": LIST(STR),
+                     "output_filesystem": STR, "persistent_output_allowed": BOOL,
+                     "printer": lambda x: x is None or STR(x),
+                     "process_dumpable": BOOL, "swap_active": BOOL}
+PREFLIGHT = obj(PREFLIGHT_MEMBERS)
+# The optional network_exception: exactly the interfaces up (never none), a non-blank reason.
+PREFLIGHT_EXCEPTION = lambda v: obj(dict(PREFLIGHT_MEMBERS, network_exception=obj(
+    {"interfaces": LIST(STR), "reason": STR})))(v) and bool(v["network_interfaces_up"]) and \
+    v["network_exception"]["interfaces"] == v["network_interfaces_up"] and \
+    v["network_exception"]["reason"].strip() != ""
 HEADER = {
     "ceremony": obj({"id": HEX32, "kind": IS("generation", "rehearsal", "quorum-check",
                                              "rotation", "crl"),
@@ -356,11 +367,7 @@ HEADER = {
     "participants": LIST(obj({"name": STR, "role": STR, "share": lambda x: x is None or NAT(x)})),
     "plan": lambda v: v is None or obj({"file": FILE, "sha256": HEX64})(v),
     # GAP: preflight.clock is "TIME", taken to be the 24-character form of `time`.
-    "preflight": obj({"clock": TIME, "core_dumps_disabled": BOOL, "host": STR, "kernel": STR,
-                      "memory_locked": BOOL, "network_interfaces_up": LIST(STR),
-                      "output_filesystem": STR, "persistent_output_allowed": BOOL,
-                      "printer": lambda x: x is None or STR(x),
-                      "process_dumpable": BOOL, "swap_active": BOOL}),
+    "preflight": lambda v: PREFLIGHT(v) or PREFLIGHT_EXCEPTION(v),
     "quorum": obj({"shares": NAT, "threshold": NAT}),
     "tool": obj({"binary_sha256": HEX64, "name": IS("rootkey"), "version": STR})}
 
@@ -750,13 +757,23 @@ def verify(data, attestations=None, cert=None, artifacts=None, plan=None, witnes
     """data: transcript bytes; attestations: bytes of the .attestations file or None; cert:
     ic.load_cert() result; artifacts: a directory; plan: bytes; witnesses: set of 64-hex keys.
     Returns the verdict line or raises Invalid."""
-    parsed = parse_lines(data, "transcript", shape_of(ENTRY, True))                  # 1.
-    if not parsed:     # GAP: no kind is named for an empty transcript: truncated
-        raise Invalid(0, 1, "truncated", "transcript is empty (no header)")
+    # "Interrupted": a last line without 0A is an incomplete line, never parsed.
+    cut = data.rfind(b"\n") + 1
+    tail = data[cut:]
+    parsed = parse_lines(data[:cut], "transcript", shape_of(ENTRY, True))            # 1.
+    if not parsed:      # no complete line: interrupted before the header was complete
+        return ("VALID UNSEALED interrupted: " + (f"line 1 is incomplete ({len(tail)} bytes)"
+                                                  if tail else "the file is empty") +
+                ", no header")
     entries, hashes = [p[0] for p in parsed], [p[1] for p in parsed]
 
     check_transcript_chain(entries, hashes)                                           # 2.
+    if tail and entries[-1]["action"] in ("seal", "aborted"):
+        fail_at(len(entries), "inserted",
+                f"an incomplete line follows `{entries[-1]['action']}`")
     s = Script(entries)                                                               # 3.
+    if tail:
+        s.reason += f" (line {len(entries) + 1} incomplete: {len(tail)} bytes, ignored)"
     if s.status == "sealed":                                                          # 4.
         e = entries[s.seal]
         d = e["details"]
@@ -1463,13 +1480,17 @@ def self_test(quick=False):
         run(f"{kind}: valid", good, "SEALED", **qc)
         run(f"{kind}: valid, no options", good, "SEALED", cert=None, artifacts=None, plan=None)
         for j, line in enumerate(lines):         # flip (XOR 01) every byte of every entry
-            kinds = {"modified"} | ({"bad-seal", "malformed", "script", "truncated"}
+            kinds = {"modified"} | ({"bad-seal", "malformed", "script"}
                                     if j == n - 1 else set())
             off = sum(len(x) + 1 for x in lines[:j])
-            for b in range(0, len(line) + 1, 7 if quick else 1):
+            for b in list(range(0, len(line) + 1, 7 if quick else 1)) + [len(line)]:
                 t = bytearray(good)
                 t[off + b] ^= 1
-                run(f"{kind}: flip line {j + 1} byte {b}", bytes(t), (kinds, j), **qc)
+                # The seal's own line end flipped: an incomplete line, after which the
+                # transcript reads as interrupted ("Interrupted").
+                last_end = j == n - 1 and b == len(line)
+                run(f"{kind}: flip line {j + 1} byte {b}", bytes(t),
+                    "UNSEALED" if last_end else (kinds, j), **qc)
         for j in range(n):                      # delete each entry
             run(f"{kind}: delete seq {j}", join(lines[:j] + lines[j + 1:]),
                 "UNSEALED" if j == n - 1 else ({"deleted"}, j), **qc)
@@ -1483,8 +1504,15 @@ def self_test(quick=False):
                 run(f"{kind}: insert at {j}", join(lines[:j] + [canon(dict(f, seq=j, prev=prev))]
                                                    + lines[j:]),
                     ({"script" if j == n and prev != "ab" * 32 else "inserted"}, j), **qc)
-        for cut in (1, 2, len(lines[-1]) // 2):  # truncate the last entry
-            run(f"{kind}: truncate {cut}", good[:-cut], ({"truncated"}, n - 1), **qc)
+        for cut in (1, 2, len(lines[-1]) // 2):  # cut inside the last entry: interrupted
+            run(f"{kind}: truncate {cut}", good[:-cut], "UNSEALED", **qc)
+        off = 0
+        for line in lines:      # prefixes cut at, just after, inside and just before a line end
+            for cut in sorted({off, off + 1, off + len(line) // 2, off + len(line)}):
+                run(f"{kind}: prefix {cut}", good[:cut], "UNSEALED", **qc)
+            off += len(line) + 1
+        run(f"{kind}: incomplete line after the seal", good + b'{"action"', ({"inserted"}, n),
+            **qc)
         # a seal by another key (naming that key), and one naming the root key
         other = bytes([7]) * 32
         run(f"{kind}: seal by another key", write(scenario(kind), seed=other),
@@ -1541,6 +1569,8 @@ def self_test(quick=False):
     abort = (ROOTKEY, "aborted", {"reason": "disk full"})
     run("aborted", write(s[:5] + [abort]), "UNSEALED")
     run("entry after aborted", write(s[:5] + [abort] + s[5:6]), ({"script"}, 6))
+    run("incomplete line after aborted", write(s[:5] + [abort]) + b"{", ({"inserted"}, 6))
+    run("empty", b"", "UNSEALED")
     run("interrupted", write(s[:5]), "UNSEALED")
     run("quorum not presented", write(scenario("rehearsal", (1, 2, 3), (1, 2, 4))),
         ({"script"}, 17))

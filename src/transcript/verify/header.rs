@@ -65,7 +65,13 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
     let tool_version = t.name("version")?.to_string();
     let binary_sha256 = t.hex_str("binary_sha256")?;
     let p = d.obj("preflight")?;
-    p.keys(event::Preflight::MEMBERS)?;
+    // `network_exception` is the one optional member (docs/formats.md, "header").
+    let exception = p.m.contains_key(NETWORK_EXCEPTION);
+    p.keys(if exception {
+        PREFLIGHT_WITH_EXCEPTION
+    } else {
+        event::Preflight::MEMBERS
+    })?;
     if !UtcTime::is_transcript_form(p.str("clock")?) {
         return Err(p.err("clock", "is not a real UTC time YYYY-MM-DDTHH:MM:SS.sssZ"));
     }
@@ -84,9 +90,23 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
     if !p.get("printer")?.is_null() {
         p.name("printer")?;
     }
-    for v in p.arr("network_interfaces_up")? {
+    let up = p.arr("network_interfaces_up")?;
+    for v in up {
         if !v.as_str().is_some_and(|s| safe_text(s, 200)) {
             return Err(p.err("network_interfaces_up", "holds something other than names"));
+        }
+    }
+    if exception {
+        let x = p.obj(NETWORK_EXCEPTION)?;
+        x.keys(&["interfaces", "reason"])?;
+        if x.str("reason")?.trim().is_empty() {
+            return Err(x.err("reason", "is blank"));
+        }
+        if up.is_empty() || x.arr("interfaces")? != up {
+            return Err(x.err(
+                "interfaces",
+                "is not the (non-empty) list `network_interfaces_up`",
+            ));
         }
     }
     let mut participants = Vec::new();
@@ -150,3 +170,22 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
         preflight: p.m.clone(),
     })
 }
+
+/// The optional pre-flight member: the administrator's exception for a network interface up.
+const NETWORK_EXCEPTION: &str = "network_exception";
+
+/// `preflight`'s members when it holds `network_exception` (sorted, as canonical JSON has them).
+const PREFLIGHT_WITH_EXCEPTION: &[&str] = &[
+    "clock",
+    "core_dumps_disabled",
+    "host",
+    "kernel",
+    "memory_locked",
+    "network_exception",
+    "network_interfaces_up",
+    "output_filesystem",
+    "persistent_output_allowed",
+    "printer",
+    "process_dumpable",
+    "swap_active",
+];

@@ -254,23 +254,31 @@ fn run(
     opts: &ReplayOptions<'_>,
 ) -> Result<()> {
     // 1. Lines.
-    let truncated = parse_lines(bytes, &mut r.entries)?;
+    let incomplete = parse_lines(bytes, &mut r.entries)?;
+    if r.entries.is_empty() {
+        // Interrupted before the header was complete (docs/formats.md, "Interrupted").
+        let why = match &incomplete {
+            None => "the transcript is empty".to_string(),
+            Some(p) => p.describe(),
+        };
+        let why = format!(
+            "{why}: the ceremony was interrupted before its header was written; it records nothing, not even the ceremony's kind"
+        );
+        r.checks.push(("chain".into(), format!("NONE: {why}")));
+        r.verdict = Verdict::Unsealed(why);
+        return Ok(());
+    }
     // 2. Chain.
     check_chain(&r.entries)?;
-    if let Some(line) = truncated {
-        let seq = line - 1;
-        return Err(bad(
-            F::Truncated,
-            format!(
-                "entry seq {seq} (line {line}): truncated: the last line has no line end — the file was cut off in the middle of an entry"
-            ),
-        ));
-    }
+    chain::check_incomplete(&r.entries, incomplete.as_ref())?;
     r.checks.push((
         "chain".into(),
         format!(
-            "ok: {} entries, each linked to the one before by SHA-256",
-            r.entries.len()
+            "ok: {} entries, each linked to the one before by SHA-256{}",
+            r.entries.len(),
+            incomplete
+                .map(|p| format!("; {} (ignored: an interrupted write)", p.describe()))
+                .unwrap_or_default()
         ),
     ));
     // 3. Header and script.
@@ -312,11 +320,20 @@ fn run(
             ));
         }
         _ => {
-            unsealed = Some(format!(
-                "the transcript ends at {} (`{}`) without a seal or an `aborted` entry: the ceremony was interrupted, or its last entries were cut off",
-                last.at(),
-                last.action
-            ));
+            unsealed = Some(match incomplete {
+                Some(p) => format!(
+                    "{}: the ceremony was interrupted while entry seq {} was written, after {} (`{}`), without a seal or an `aborted` entry",
+                    p.describe(),
+                    p.line - 1,
+                    last.at(),
+                    last.action
+                ),
+                None => format!(
+                    "the transcript ends at {} (`{}`) without a seal or an `aborted` entry: the ceremony was interrupted, or its last entries were cut off",
+                    last.at(),
+                    last.action
+                ),
+            });
         }
     }
     if let Some(u) = &unsealed {
@@ -535,7 +552,15 @@ fn findings(es: &[Entry], h: &Header) -> String {
         })
         .unwrap_or_default();
     if !up.is_empty() {
-        f.push(format!("network interface(s) up: {up}"));
+        let reason = h
+            .preflight
+            .get("network_exception")
+            .and_then(|x| x.get("reason"))
+            .and_then(Value::as_str);
+        f.push(match reason {
+            Some(r) => format!("network interface(s) up: {up} (exception recorded: {r})"),
+            None => format!("network interface(s) up: {up}"),
+        });
     }
     if f.is_empty() {
         "none: pre-flight clean, every share agreed".into()

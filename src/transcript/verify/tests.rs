@@ -261,3 +261,48 @@ fn reading_an_undeclared_member_is_caught() {
     d.keys(event::Entropy::MEMBERS).unwrap();
     let _ = d.str("sauce");
 }
+
+/// docs/formats.md, "Interrupted": what a killed ceremony can leave reads as unsealed (exit 3),
+/// never as tampered; an incomplete line after the seal or `aborted` was added.
+#[test]
+fn an_interrupted_transcript_is_unsealed_never_invalid() {
+    let t = quorum_check(&key(9));
+    let unsealed = |b: &[u8]| match verdict(b) {
+        Verdict::Unsealed(w) => w,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        unsealed(b""),
+        "the transcript is empty: the ceremony was interrupted before its header was written; it records nothing, not even the ceremony's kind"
+    );
+    assert!(unsealed(&t[..40]).starts_with(
+        "line 1 is incomplete (40 bytes without a line end): the ceremony was interrupted before its header"
+    ));
+    // Cut at every byte of every line: a prefix is never invalid.
+    let seal_start = t[..t.len() - 1].iter().rposition(|&b| b == b'\n').unwrap() + 1;
+    for cut in 0..t.len() {
+        let w = unsealed(&t[..cut]);
+        if cut > 0 && t[cut - 1] != b'\n' && cut > t.iter().position(|&b| b == b'\n').unwrap() {
+            assert!(w.contains(" is incomplete ("), "cut {cut}: {w}");
+        }
+    }
+    let w = unsealed(&t[..seal_start + 10]);
+    assert_eq!(
+        w,
+        "line 8 is incomplete (10 bytes without a line end): the ceremony was interrupted while entry seq 7 was written, after entry seq 6 (line 7) (`share-checked`), without a seal or an `aborted` entry"
+    );
+    // After the seal: inserted, at the incomplete line.
+    let mut after = t.clone();
+    after.extend_from_slice(b"{\"action\":\"x");
+    match verdict(&after) {
+        Verdict::Invalid(e) => {
+            assert_eq!(e.kind, crate::error::Kind::Transcript(F::Inserted));
+            assert!(
+                e.message.ends_with("entry seq 8 (line 9): inserted: line 9 is incomplete (12 bytes without a line end) after the `seal` entry on line 8, after which nothing is ever written"),
+                "{}",
+                e.message
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
