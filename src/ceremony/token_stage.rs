@@ -22,8 +22,8 @@ use crate::secret::sha256_parts;
 use crate::share::Envelope;
 use crate::token::payload::{self, Header, Location};
 use crate::token::piv::{AttestationRoot, ManagementKey, PivOptions, PivToken};
-use crate::token::pkcs11::{Module, Pkcs11Token, Selector};
-use crate::token::{Backend, ExistingKey, KeyRef, Token, TokenInfo};
+use crate::token::pkcs11::{Module, Selector};
+use crate::token::{Backend, ExistingKey, KeyRef, Opened, Token, TokenInfo};
 use crate::transcript::{TOOL_ACTOR, event};
 
 /// The PKCS#11 key reference (`CKA_ID`) of share `index`: ASCII `rootkey-share-NN`.
@@ -75,21 +75,6 @@ pub fn attestation_root(
                 &bytes,
                 &format!("--piv-attestation-root {}", p.display()),
             )?))
-        }
-    }
-}
-
-/// A token opened for one holder.
-enum Opened {
-    Pkcs11(Pkcs11Token),
-    Piv(PivToken),
-}
-
-impl Opened {
-    fn token(&mut self) -> &mut dyn Token {
-        match self {
-            Opened::Pkcs11(t) => t,
-            Opened::Piv(t) => t,
         }
     }
 }

@@ -222,6 +222,25 @@ pub trait Token {
     fn delete_object(&mut self, id: &[u8]) -> Result<()>;
 }
 
+/// A token opened through either backend, for code that handles both (generation's
+/// `write-token`, the reading of a token share).
+pub enum Opened {
+    /// Through a PKCS#11 module.
+    Pkcs11(pkcs11::Pkcs11Token),
+    /// A YubiKey's PIV application.
+    Piv(piv::PivToken),
+}
+
+impl Opened {
+    /// The token, as the trait sees it.
+    pub fn token(&mut self) -> &mut dyn Token {
+        match self {
+            Opened::Pkcs11(t) => t,
+            Opened::Piv(t) => t,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,8 +28,8 @@ use crate::plan::Medium;
 use crate::secret::sha256_parts;
 use crate::token::payload::{self, Location};
 use crate::token::piv::{ManagementKey, PivOptions, PivToken};
-use crate::token::pkcs11::{Module, Pkcs11Token, Selector};
-use crate::token::{Backend, Token, TokenInfo};
+use crate::token::pkcs11::{Module, Selector};
+use crate::token::{Backend, Opened, Token, TokenInfo};
 
 /// Longest PIN accepted at the prompt (the limit only bounds input).
 pub const MAX_PIN: usize = 64;
@@ -73,21 +73,6 @@ impl TokenShare {
         match self.medium {
             Medium::Yubikey => format!("YubiKey serial {}", t.serial),
             _ => format!("PKCS#11 token \"{}\" (serial {})", t.label, t.serial),
-        }
-    }
-}
-
-/// A token opened for reading.
-enum Opened {
-    Pkcs11(Pkcs11Token),
-    Piv(PivToken),
-}
-
-impl Opened {
-    fn token(&mut self) -> &mut dyn Token {
-        match self {
-            Opened::Pkcs11(t) => t,
-            Opened::Piv(t) => t,
         }
     }
 }
