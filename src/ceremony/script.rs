@@ -203,37 +203,6 @@ pub fn is_critical(id: &str) -> bool {
     )
 }
 
-/// The share audit's steps (provisional until the runner's entries land in
-/// [`super::steps`]): each holder in turn proves their share against the manifest.
-pub fn share_audit_steps(shares: u8) -> Vec<Step> {
-    let mut v = vec![
-        steps::START,
-        Step {
-            id: "load-context",
-            nth: None,
-            role: Role::Tool,
-            title: "Load root.pem and manifest.json",
-            records: Some(Action::ContextLoaded),
-        },
-    ];
-    v.extend((1..=shares).map(|i| Step {
-        id: "prove-share",
-        nth: Some(i),
-        role: Role::Holder,
-        title: "Prove your share against the manifest",
-        records: None,
-    }));
-    v.push(steps::SEAL);
-    v.push(Step {
-        id: "attest-transcript",
-        nth: None,
-        role: Role::Witness,
-        title: "Attest the sealed transcript",
-        records: None,
-    });
-    v
-}
-
 /// The built-in steps of `kind` for `plan` (its quorum, holders' media and inputs).
 pub fn builtin_steps(plan: &Plan, kind: ScriptKind) -> Vec<Step> {
     let (k, n) = (plan.quorum.threshold, plan.quorum.shares);
@@ -272,7 +241,7 @@ pub fn builtin_steps(plan: &Plan, kind: ScriptKind) -> Vec<Step> {
             }) => steps::crl(presented(presenting), previous_crl.is_some()),
             _ => steps::crl(Quorum::exact(k), false),
         },
-        ScriptKind::ShareAudit => share_audit_steps(n),
+        ScriptKind::ShareAudit => steps::share_audit(n),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Each ceremony kind as an ordered list of named steps: a stable id, the role that acts, a
 //! short title, and the transcript entry the step writes (`docs/formats.md`, "Ceremony
 //! transcript v1"). One function per kind — [`generation`], [`rehearsal`], [`quorum_check`],
-//! [`intermediate`], [`crl`] — returns its steps in order, with the steps that repeat per share
+//! [`intermediate`], [`crl`], [`share_audit`] — returns its steps in order, with the steps that repeat per share
 //! or per confirmer expanded, so that a printed script and a "Step 7/23" counter can be built
 //! from it.
 //!
@@ -415,159 +415,45 @@ pub fn crl(q: Quorum, previous: bool) -> Vec<Step> {
     steps
 }
 
+/// `rootkey share audit` (`share-audit.toml`): each holder in turn proves their share alone
+/// against the root-signed manifest; no key is rebuilt, so the transcript is not sealed: it
+/// ends with `complete-audit`, which lists the holders proven, failed and absent, and the
+/// witnesses attest it (`docs/formats.md`, "Share audit"). One `prove-share-i` per holder of
+/// the manifest, in index order.
+///
+/// The `share-proven` / `share-not-proven` and `audit-completed` entries are specified but not
+/// yet written by any command (`rootkey share audit` is still to come), so these steps record
+/// nothing yet; the printed script and the runner already use this list.
+pub fn share_audit(shares: u8) -> Vec<Step> {
+    let mut steps = vec![START, LOAD_CONTEXT];
+    steps.extend((1..=shares).map(|i| PROVE_SHARE.nth(i)));
+    steps.push(Step::new(
+        "complete-audit",
+        Tool,
+        "List who proved and who was absent",
+        None,
+    ));
+    steps.push(Step::new(
+        "attest-transcript",
+        Witness,
+        "Attest the completed audit",
+        None,
+    ));
+    steps
+}
+
+/// A holder of a share audit proves their share (file, QR photo, typed rows or token).
+const PROVE_SHARE: Step = Step::new(
+    "prove-share",
+    Holder,
+    "Prove your share against the manifest",
+    None,
+);
+
 /// The actions `steps` record, in order (what the transcript holds after a successful run).
 pub fn records(steps: &[Step]) -> Vec<Action> {
     steps.iter().filter_map(|s| s.records).collect()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::transcript::event::Category;
-    use std::collections::HashSet;
-
-    /// Every kind with every option on, and off.
-    fn all_lists() -> Vec<(&'static str, Vec<Step>)> {
-        let q = Quorum {
-            threshold: 3,
-            presented: 5,
-        };
-        let both = RotationShape {
-            previous: true,
-            typed_hash: true,
-        };
-        vec![
-            ("generation", generation(5, false)),
-            ("generation --dice", generation(16, true)),
-            (
-                "generation, holders 1 and 3 on tokens",
-                generation_for(&[true, false, true, false, false], false),
-            ),
-            ("rehearsal", rehearsal(5, 3)),
-            ("quorum check", quorum_check(Quorum::exact(2))),
-            ("quorum check, 5 of 3", quorum_check(q)),
-            (
-                "rotation",
-                intermediate(Quorum::exact(3), Default::default()),
-            ),
-            ("rotation, all options", intermediate(q, both)),
-            ("crl, first", crl(Quorum::exact(3), false)),
-            ("crl, previous", crl(q, true)),
-        ]
-    }
-
-    #[test]
-    fn keys_are_unique_and_kebab_case_and_titles_fit() {
-        for (kind, steps) in all_lists() {
-            let mut seen = HashSet::new();
-            for s in &steps {
-                assert!(seen.insert(s.key()), "{kind}: step {} twice", s.key());
-                assert!(
-                    !s.id.is_empty()
-                        && s.id
-                            .bytes()
-                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                        && !s.id.starts_with('-')
-                        && !s.id.ends_with('-')
-                        && !s.id.contains("--"),
-                    "{kind}: id {:?} is not kebab-case",
-                    s.id
-                );
-                assert!(
-                    s.title.chars().count() <= MAX_TITLE,
-                    "{kind}: title {:?} is longer than {MAX_TITLE}",
-                    s.title
-                );
-                assert!(
-                    s.title.starts_with(|c: char| c.is_ascii_uppercase())
-                        && !s.title.ends_with('.'),
-                    "{kind}: title {:?}",
-                    s.title
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn one_id_means_one_step() {
-        // A step id names one role, title and entry wherever it appears.
-        let mut by_id: std::collections::HashMap<&str, (Role, Option<Action>)> = Default::default();
-        for (kind, steps) in all_lists() {
-            for s in steps {
-                let seen = by_id.entry(s.id).or_insert((s.role, s.records));
-                assert_eq!(*seen, (s.role, s.records), "{kind}: step {}", s.id);
-            }
-        }
-    }
-
-    #[test]
-    fn every_list_starts_with_the_header_and_ends_with_the_seal() {
-        for (kind, steps) in all_lists() {
-            let r = records(&steps);
-            assert_eq!(r.first(), Some(&Action::Header), "{kind}");
-            assert_eq!(r.last(), Some(&Action::Seal), "{kind}");
-            assert_eq!(
-                r.iter()
-                    .filter(|a| a.category() == Category::Header)
-                    .count(),
-                1,
-                "{kind}"
-            );
-            assert!(!r.contains(&Action::Aborted), "{kind}");
-        }
-    }
-
-    #[test]
-    fn every_action_but_aborted_is_some_step() {
-        let listed: HashSet<Action> = all_lists().iter().flat_map(|(_, s)| records(s)).collect();
-        for a in Action::ALL {
-            assert_eq!(listed.contains(a), *a != Action::Aborted, "{}", a.as_str());
-        }
-    }
-
-    #[test]
-    fn counts_follow_the_arguments() {
-        let count = |steps: &[Step], a: Action| records(steps).iter().filter(|x| **x == a).count();
-        assert_eq!(count(&generation(7, false), A::ShareWritten), 7);
-        assert_eq!(count(&rehearsal(5, 3), A::SharePresented), 3);
-        let q = Quorum {
-            threshold: 2,
-            presented: 4,
-        };
-        for steps in [
-            quorum_check(q),
-            intermediate(q, RotationShape::default()),
-            crl(q, false),
-        ] {
-            assert_eq!(count(&steps, A::SharePresented), 4);
-            assert_eq!(count(&steps, A::ShareChecked), 2);
-        }
-        assert_eq!(count(&crl(q, false), A::Confirmed), 2);
-        let nth: Vec<Option<u8>> = generation(3, false)
-            .iter()
-            .filter(|s| s.id == "receive-share")
-            .map(|s| s.nth)
-            .collect();
-        assert_eq!(nth, [Some(1), Some(2), Some(3)]);
-    }
-
-    #[test]
-    fn a_token_holder_writes_the_token_just_before_receiving() {
-        let keys: Vec<String> = generation_for(&[false, true, true], false)
-            .iter()
-            .filter(|s| s.role == Holder)
-            .map(Step::key)
-            .collect();
-        assert_eq!(
-            keys,
-            [
-                "receive-share-1",
-                "write-token-2",
-                "receive-share-2",
-                "write-token-3",
-                "receive-share-3"
-            ]
-        );
-        assert_eq!(generation_for(&[false; 4], true), generation(4, true));
-    }
-}
+mod tests;
