@@ -25,6 +25,9 @@ pub struct Flow {
     next: usize,
     /// The entry the current step has still to write.
     owed: Option<Action>,
+    /// The `seq` of the next transcript entry, told to the console with each step
+    /// ([`StepView::entry`]); kept by [`Run::enter`].
+    next_entry: u64,
 }
 
 /// An internal error: the code of a ceremony and its step list disagree.
@@ -40,6 +43,7 @@ impl Flow {
             steps,
             next: 0,
             owed: None,
+            next_entry: 0,
         }
     }
 
@@ -54,6 +58,7 @@ impl Flow {
             steps,
             next,
             owed: None,
+            next_entry: 0,
         })
     }
 
@@ -72,6 +77,12 @@ impl Flow {
             key: s.key(),
             role: s.role.as_str(),
             title: s.title,
+            // `start-ceremony`'s entry is the header, written with the transcript (seq 0).
+            entry: if s.records == Some(Action::Header) {
+                0
+            } else {
+                self.next_entry
+            },
         }
     }
 
@@ -170,6 +181,7 @@ impl<'r> Run<'r> {
         if let Some(e) = crate::transcript::interruption() {
             return Err(e);
         }
+        self.flow.next_entry = self.rec.len();
         let step = self.flow.enter(self.console, id)?;
         let v = self.flow.view(self.flow.next - 1);
         self.rec

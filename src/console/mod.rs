@@ -19,6 +19,7 @@
 //! rather than lost at exit.
 
 pub mod confirm;
+pub mod guided;
 pub mod scripted;
 pub mod share_input;
 pub mod terminal;
@@ -84,11 +85,18 @@ pub enum Question {
         /// The holder's share index.
         holder: u8,
     },
+    /// The named person's acknowledgement that checklist step `step` (its number in the
+    /// merged step list of `rootkey run`) is done: an empty line (Enter). Not secret.
+    ChecklistDone {
+        /// The step's number in the script.
+        step: usize,
+    },
 }
 
 impl Question {
     /// The stable id: `dice`, `share-N-row-R`, `csr-sha256`, `confirmer-N-name`,
-    /// `confirmer-N-code`, `token-N-pin`, `token-N-final-try`, `token-N-replace-key`.
+    /// `confirmer-N-code`, `token-N-pin`, `token-N-final-try`, `token-N-replace-key`,
+    /// `token-N-management-key`, `checklist-N-done`.
     pub fn id(&self) -> String {
         match self {
             Question::Dice => "dice".into(),
@@ -100,6 +108,7 @@ impl Question {
             Question::TokenFinalTry { holder } => format!("token-{holder}-final-try"),
             Question::TokenReplaceKey { holder } => format!("token-{holder}-replace-key"),
             Question::TokenManagementKey { holder } => format!("token-{holder}-management-key"),
+            Question::ChecklistDone { step } => format!("checklist-{step}-done"),
         }
     }
 
@@ -172,6 +181,9 @@ pub struct StepView {
     pub role: &'static str,
     /// The step's short title.
     pub title: &'static str,
+    /// The `seq` of the next transcript entry (the header is 0): what a guided runner shows
+    /// as "transcript entry #k" so that the paper log and the transcript can be matched.
+    pub entry: u64,
 }
 
 /// The operator's side of a ceremony: everything a ceremony asks and tells goes through one.

@@ -1,0 +1,204 @@
+//! `rootkey run PLAN` through a pseudo-terminal of 80×24 (issue 13, item 2, first slice): the
+//! shipped rehearsal plan runs its whole merged step list — each step's screen is cleared and
+//! starts with the script's header line and the transcript entry number, the checklist steps
+//! wait for the named person's acknowledgement — and completes with a transcript that both
+//! verifiers accept. Plans of the kinds the runner does not run yet are refused with the
+//! expert command to use.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::session::OsSession;
+use expectrl::{Eof, Expect, Session};
+use tempfile::TempDir;
+
+const CLEAR: &str = "\x1b[H\x1b[2J";
+
+fn spawn(args: &[&str]) -> OsSession {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("stty echo && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_rootkey"))
+        .args(args);
+    let mut s = Session::spawn(cmd).unwrap();
+    s.get_process_mut().set_window_size(80, 24).unwrap();
+    s.set_expect_timeout(Some(Duration::from_secs(60)));
+    s
+}
+
+/// The header lines of the plan's script, from `rootkey plan render` (the same step list).
+fn script_headers(plan: &Path, dir: &Path) -> Vec<String> {
+    let md = dir.join("script.md");
+    common::rootkey([
+        "plan".as_ref(),
+        "render".as_ref(),
+        plan.as_os_str(),
+        "--out".as_ref(),
+        md.as_os_str(),
+    ])
+    .ok();
+    let text = fs::read_to_string(&md).unwrap();
+    let headers: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("### Step ").map(|h| format!("Step {h}")))
+        .collect();
+    assert!(!headers.is_empty(), "{text}");
+    headers
+}
+
+#[test]
+fn the_rehearsal_plan_runs_step_by_step_with_headers_and_checklists() {
+    let t = TempDir::new().unwrap();
+    let out = t.path().join("run");
+    let plan = common::repo_path("ceremony-scripts/rehearsal.toml");
+    let mut s = spawn(&[
+        "run",
+        plan.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let mut screen = String::new();
+    let total = 22;
+    let checklists = [
+        (1, "Witness (Wendy Witness) · No network cable, Wi-Fi off"),
+        (
+            7,
+            "Witness (Wendy Witness) · Read the root fingerprint aloud",
+        ),
+        (
+            16,
+            "Witness (Wendy Witness) · Holders bring back their shares",
+        ),
+    ];
+    let mut entry_seen = Vec::new();
+    for n in 1..=total {
+        let head = format!("{CLEAR}Step {n}/{total} · ");
+        let c = s
+            .expect(head.as_str())
+            .unwrap_or_else(|e| panic!("step {n}: {e}\n{screen}"));
+        screen.push_str(&String::from_utf8_lossy(c.as_bytes()));
+        if let Some((_, title)) = checklists.iter().find(|(at, _)| *at == n) {
+            let prompt =
+                "Wendy Witness: press Enter once this is done (Ctrl-C stops the ceremony): ";
+            let c = s
+                .expect(prompt)
+                .unwrap_or_else(|e| panic!("step {n}: {e}\n{screen}"));
+            let shown = String::from_utf8_lossy(c.as_bytes()).into_owned();
+            assert!(shown.starts_with(title), "step {n}: {shown:?}");
+            assert!(!shown.contains("transcript entry"), "{shown:?}");
+            screen.push_str(&shown);
+            s.send_line("").unwrap();
+        } else {
+            let c = s
+                .expect("\r\n\r\n")
+                .unwrap_or_else(|e| panic!("step {n}: {e}\n{screen}"));
+            let shown = String::from_utf8_lossy(c.as_bytes()).into_owned();
+            let k = shown
+                .split("transcript entry #")
+                .nth(1)
+                .unwrap_or_else(|| panic!("step {n}: no entry number in {shown:?}"));
+            entry_seen.push(k.trim().parse::<u64>().unwrap());
+            screen.push_str(&shown);
+        }
+    }
+    let c = s.expect(Eof).unwrap();
+    screen.push_str(&String::from_utf8_lossy(c.as_bytes()));
+    let code = match s.get_process().wait().unwrap() {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("rootkey did not exit normally: {other:?}"),
+    };
+    assert_eq!(code, 0, "{screen}");
+    // The headers are the printed script's, in order.
+    let headers: Vec<String> = screen
+        .split(CLEAR)
+        .skip(1)
+        .map(|p| p.lines().next().unwrap().trim_end_matches('\r').to_string())
+        .collect();
+    let script = script_headers(&plan, t.path());
+    assert_eq!(headers.len(), script.len(), "{headers:#?}");
+    for (shown, full) in headers.iter().zip(&script) {
+        if full.chars().count() <= 80 {
+            assert_eq!(shown, full);
+        } else {
+            // Cut to the screen: the person's name is shortened, the title kept.
+            let title = full.rsplit(" · ").next().unwrap();
+            let number = full.split(" · ").next().unwrap();
+            assert!(shown.chars().count() <= 80, "{shown:?}");
+            assert!(
+                shown.starts_with(number) && shown.ends_with(title),
+                "{shown:?} for {full:?}"
+            );
+            assert!(shown.contains('…'), "{shown:?}");
+        }
+    }
+    assert!(
+        headers.iter().any(|h| h.contains('…')),
+        "a long header is cut"
+    );
+    // Each built-in step shows the seq of its transcript entry: the header (0) for
+    // start-ceremony, then one entry per step (rehearsal steps each write one).
+    assert_eq!(entry_seen, (0..19).collect::<Vec<u64>>());
+    // Every line before the summary fits the screen.
+    let before_summary = screen.split("*** REHEARSAL").next().unwrap();
+    for line in before_summary.lines() {
+        let line = line.trim_end_matches('\r').replace(CLEAR, "");
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line:?}",
+            line.chars().count()
+        );
+    }
+    common::transcript_verifies_with_both(&out);
+    let es: Vec<serde_json::Value> = fs::read_to_string(out.join("transcript.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(es.len(), 19, "{:?}", common::actions(&es));
+    assert_eq!(common::actions(&es).last(), Some(&"seal"));
+}
+
+#[test]
+fn plans_of_other_kinds_are_refused_with_the_expert_command() {
+    let t = TempDir::new().unwrap();
+    for (plan, kind, expert) in [
+        (
+            "intermediate-rotation.toml",
+            "rotation",
+            "rootkey intermediate sign (or rootkey rehearse --kind rotation)",
+        ),
+        (
+            "crl.toml",
+            "crl",
+            "rootkey crl sign (or rootkey rehearse --kind crl)",
+        ),
+        (
+            "share-audit.toml",
+            "share-audit",
+            "rootkey share verify, one holder at a time",
+        ),
+    ] {
+        let path = common::repo_path(&format!("ceremony-scripts/{plan}"));
+        let out = t.path().join(kind);
+        let r = common::rootkey([
+            "run".as_ref(),
+            path.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        r.code(1);
+        assert_eq!(
+            r.stderr,
+            format!(
+                "error: plan {}: rootkey run does not run a {kind} plan yet (generation plans only)\n  next step: run this ceremony with the expert command: {expert}\n",
+                path.display()
+            )
+        );
+        assert!(!out.exists(), "nothing created for {plan}");
+    }
+}
