@@ -83,8 +83,7 @@ fn the_rehearsal_plan_runs_step_by_step_with_headers_and_checklists() {
             .unwrap_or_else(|e| panic!("step {n}: {e}\n{screen}"));
         screen.push_str(&String::from_utf8_lossy(c.as_bytes()));
         if let Some((_, title)) = checklists.iter().find(|(at, _)| *at == n) {
-            let prompt =
-                "Wendy Witness: press Enter once this is done (Ctrl-C stops the ceremony): ";
+            let prompt = "Wendy Witness: once this is done, type your initials: ";
             let c = s
                 .expect(prompt)
                 .unwrap_or_else(|e| panic!("step {n}: {e}\n{screen}"));
@@ -92,7 +91,18 @@ fn the_rehearsal_plan_runs_step_by_step_with_headers_and_checklists() {
             assert!(shown.starts_with(title), "step {n}: {shown:?}");
             assert!(!shown.contains("transcript entry"), "{shown:?}");
             screen.push_str(&shown);
-            s.send_line("").unwrap();
+            if n == 1 {
+                // Someone else's initials are refused and asked for again.
+                s.send_line("OO").unwrap();
+                let again = "those are not the initials of Wendy Witness\r\n  try 2 of 3: Wendy Witness types their own initials\r\n";
+                let c = s
+                    .expect(again)
+                    .unwrap_or_else(|e| panic!("step {n}: {e}\n{screen}"));
+                screen.push_str(&String::from_utf8_lossy(c.as_bytes()));
+                let c = s.expect(prompt).unwrap();
+                screen.push_str(&String::from_utf8_lossy(c.as_bytes()));
+            }
+            s.send_line(if n == 7 { "Ww" } else { "WW" }).unwrap();
         } else {
             let c = s
                 .expect("\r\n\r\n")
@@ -141,8 +151,12 @@ fn the_rehearsal_plan_runs_step_by_step_with_headers_and_checklists() {
         "a long header is cut"
     );
     // Each built-in step shows the seq of its transcript entry: the header (0) for
-    // start-ceremony, then one entry per step (rehearsal steps each write one).
-    assert_eq!(entry_seen, (0..19).collect::<Vec<u64>>());
+    // start-ceremony, then one entry per step, the acknowledgements (1, 6, 15) between them.
+    let acks: [usize; 3] = [1, 6, 15];
+    let want: Vec<u64> = (0..22u64)
+        .filter(|k| !acks.contains(&(*k as usize)))
+        .collect();
+    assert_eq!(entry_seen, want);
     // Every line before the summary fits the screen.
     let before_summary = screen.split("*** REHEARSAL").next().unwrap();
     for line in before_summary.lines() {
@@ -159,8 +173,37 @@ fn the_rehearsal_plan_runs_step_by_step_with_headers_and_checklists() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(es.len(), 19, "{:?}", common::actions(&es));
+    assert_eq!(es.len(), 22, "{:?}", common::actions(&es));
     assert_eq!(common::actions(&es).last(), Some(&"seal"));
+    let texts = [
+        "Witness confirms that no network cable is plugged in and Wi-Fi is off",
+        "Witness reads the root key fingerprint aloud; every holder writes it down",
+        "Witness confirms the key is wiped and three holders come forward with their shares",
+    ];
+    for (j, &k) in acks.iter().enumerate() {
+        let e = &es[k];
+        assert_eq!(e["action"], "checklist-acknowledged", "{e}");
+        assert_eq!(e["actors"], serde_json::json!(["Wendy Witness"]));
+        let (step, title) = checklists[j];
+        let title = title.rsplit(" · ").next().unwrap();
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(texts[j].as_bytes()));
+        assert_eq!(
+            e["details"],
+            serde_json::json!({
+                "initials": if step == 7 { "Ww" } else { "WW" },
+                "step": step,
+                "title": title,
+                "text_sha256": sha,
+            })
+        );
+    }
+    for (k, e) in es.iter().enumerate() {
+        assert_eq!(
+            e["action"] == "checklist-acknowledged",
+            acks.contains(&k),
+            "entry {k}: {e}"
+        );
+    }
 }
 
 #[test]

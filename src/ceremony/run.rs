@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use super::script::{ScriptKind, StepKind, script};
-use crate::console::guided::{Guided, GuidedStep};
+use crate::console::guided::{Checklist, Guided, GuidedStep};
 use crate::console::{Console, SCREEN_COLUMNS};
 use crate::error::{Error, Kind, Result};
 use crate::plan::{Params, Plan};
@@ -36,12 +36,12 @@ pub fn guided_steps(plan: &Plan, kind: ScriptKind) -> Result<Vec<GuidedStep>> {
             number: s.number,
             header: s.header_within(SCREEN_COLUMNS),
             checklist: match s.kind {
-                StepKind::Checklist => Some((
-                    s.person
-                        .clone()
-                        .unwrap_or_else(|| s.actor.as_str().to_string()),
-                    s.text.clone().unwrap_or_default(),
-                )),
+                StepKind::Checklist => Some(Checklist {
+                    person: s.person.clone(),
+                    role: s.actor.as_str().to_string(),
+                    title: s.title.clone(),
+                    text: s.text.clone().unwrap_or_default(),
+                }),
                 StepKind::Builtin { .. } => None,
             },
             key: s.key,
