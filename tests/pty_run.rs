@@ -245,3 +245,56 @@ fn plans_of_other_kinds_are_refused_with_the_expert_command() {
         assert!(!out.exists(), "nothing created for {plan}");
     }
 }
+
+#[test]
+fn three_wrong_initials_stop_the_ceremony_with_an_aborted_entry() {
+    let t = TempDir::new().unwrap();
+    let out = t.path().join("run");
+    let plan = common::repo_path("ceremony-scripts/rehearsal.toml");
+    let mut s = spawn(&[
+        "run",
+        plan.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let prompt = "Wendy Witness: once this is done, type your initials: ";
+    for k in 1..=3 {
+        s.expect(prompt).unwrap();
+        s.send_line("OO").unwrap();
+        if k < 3 {
+            let again = format!(
+                "  try {} of 3: Wendy Witness types their own initials",
+                k + 1
+            );
+            s.expect(again.as_str()).unwrap();
+        }
+    }
+    let c = s.expect(Eof).unwrap();
+    let screen = String::from_utf8_lossy(c.as_bytes()).replace('\r', "");
+    let code = match s.get_process().wait().unwrap() {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("rootkey did not exit normally: {other:?}"),
+    };
+    assert_eq!(code, 1, "{screen}");
+    assert!(
+        screen.ends_with(
+            "error: step 1 (No network cable, Wi-Fi off): 3 tries, and the initials typed were not those of Wendy Witness\n  next step: Wendy Witness must acknowledge this step themselves; keep the output directory as evidence and run the ceremony again in a new, empty output directory\n"
+        ),
+        "{screen}"
+    );
+    let names: Vec<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["transcript.jsonl"]);
+    let es: Vec<serde_json::Value> = fs::read_to_string(out.join("transcript.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(common::actions(&es), ["header", "aborted"]);
+    assert_eq!(
+        es[1]["details"]["reason"],
+        "step 1 (No network cable, Wi-Fi off): 3 tries, and the initials typed were not those of Wendy Witness"
+    );
+}
