@@ -144,6 +144,16 @@ fn every_action_writes_the_specified_details() {
         ),
         (event::KeyWiped {}.into(), "{}".into()),
         (
+            event::ChecklistAcknowledged {
+                initials: "WW".into(),
+                step: 1,
+                title: "Cables".into(),
+                text_sha256: a.clone(),
+            }
+            .into(),
+            format!(r#"{{"initials":"WW","step":1,"text_sha256":"{a}","title":"Cables"}}"#),
+        ),
+        (
             event::ContextLoaded {
                 manifest: event::LoadedManifest {
                     ceremony_id: "c0".repeat(16),

@@ -15,7 +15,7 @@ use crate::console::{Console, StepView};
 use crate::error::{Error, Kind, Result};
 use crate::key::RootKey;
 use crate::transcript::Recorder;
-use crate::transcript::event::{Action, Event};
+use crate::transcript::event::{self, Action, Event};
 
 /// A ceremony kind's step list with a cursor (see the module documentation).
 #[derive(Clone, Debug)]
@@ -25,6 +25,9 @@ pub struct Flow {
     next: usize,
     /// The entry the current step has still to write.
     owed: Option<Action>,
+    /// The `seq` of the next transcript entry, told to the console with each step
+    /// ([`StepView::entry`]); kept by [`Run::enter`].
+    next_entry: u64,
 }
 
 /// An internal error: the code of a ceremony and its step list disagree.
@@ -40,6 +43,7 @@ impl Flow {
             steps,
             next: 0,
             owed: None,
+            next_entry: 0,
         }
     }
 
@@ -54,6 +58,7 @@ impl Flow {
             steps,
             next,
             owed: None,
+            next_entry: 0,
         })
     }
 
@@ -72,6 +77,12 @@ impl Flow {
             key: s.key(),
             role: s.role.as_str(),
             title: s.title,
+            // `start-ceremony`'s entry is the header, written with the transcript (seq 0).
+            entry: if s.records == Some(Action::Header) {
+                0
+            } else {
+                self.next_entry
+            },
         }
     }
 
@@ -170,7 +181,21 @@ impl<'r> Run<'r> {
         if let Some(e) = crate::transcript::interruption() {
             return Err(e);
         }
+        self.flow.next_entry = self.rec.len();
         let step = self.flow.enter(self.console, id)?;
+        // The checklist steps the console ran before this one, recorded before its entry
+        // (`start-ceremony`'s is the header, written already).
+        for a in self.console.take_acknowledgements() {
+            self.rec.record(
+                &[a.person.as_str()],
+                event::ChecklistAcknowledged {
+                    initials: a.initials,
+                    step: a.step as u64,
+                    title: a.title,
+                    text_sha256: a.text_sha256,
+                },
+            )?;
+        }
         let v = self.flow.view(self.flow.next - 1);
         self.rec
             .at_step(format!("step {}/{} {} ({})", v.n, v.total, v.key, v.title));
@@ -203,12 +228,12 @@ impl<'r> Run<'r> {
     /// Step `start-ceremony`, whose entry is the header the recorder wrote when it was
     /// created: it must be the transcript's only entry.
     pub fn start(&mut self) -> Result<()> {
+        let len = self.rec.len();
         self.enter(super::steps::START.id)?;
         self.flow.pay(Action::Header)?;
-        if self.rec.len() != 1 {
+        if len != 1 {
             return Err(internal(format!(
-                "the ceremony starts on a transcript of {} entries, not on its header alone",
-                self.rec.len()
+                "the ceremony starts on a transcript of {len} entries, not on its header alone"
             )));
         }
         Ok(())
@@ -251,7 +276,6 @@ mod tests {
     use super::super::steps::{self, Quorum};
     use super::*;
     use crate::console::Scripted;
-    use crate::transcript::event;
 
     fn flow() -> Flow {
         Flow::new(steps::quorum_check(Quorum::exact(2)))

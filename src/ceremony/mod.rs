@@ -33,6 +33,7 @@ pub mod outputs;
 pub mod paper_wipe;
 pub mod quorum;
 pub mod rehearse;
+pub mod run;
 pub mod script;
 pub mod session;
 pub mod stages;

@@ -28,14 +28,31 @@ use crate::transcript::{self, Kind, Recorder};
 /// `rootkey rehearse --out OUT`: hardens the process, prepares `out` and its transcript, runs
 /// [`rehearse`] at `console` and shows its summary. Returns the exit code.
 pub fn run(out: PathBuf, allow_unlocked_memory: bool, console: &mut dyn Console) -> Result<i32> {
+    run_plan(
+        &rehearsal_plan()?,
+        "rehearsal.toml",
+        out,
+        allow_unlocked_memory,
+        console,
+    )
+}
+
+/// [`run`] with `plan` (a rehearsal generation plan, recorded as `plan_name`) instead of the
+/// bundled one: what `rootkey run` calls for such a plan.
+pub fn run_plan(
+    plan: &Plan,
+    plan_name: &str,
+    out: PathBuf,
+    allow_unlocked_memory: bool,
+    console: &mut dyn Console,
+) -> Result<i32> {
     let hardening = harden(allow_unlocked_memory)?;
-    let plan = rehearsal_plan()?;
     secret::probe_lock(locked_pages_needed(plan.quorum.shares))?;
-    let writes = generation_writes(&plan);
+    let writes = generation_writes(plan);
     super::outdir::prepare_out_dir(&out, &writes.iter().map(String::as_str).collect::<Vec<_>>())?;
     let header = plan_header(
-        &plan,
-        "rehearsal.toml",
+        plan,
+        plan_name,
         Kind::Rehearsal,
         new_ceremony_id()?,
         preflight(&hardening, true, &output_facts(&out, true, None)?)?,
@@ -45,7 +62,7 @@ pub fn run(out: PathBuf, allow_unlocked_memory: bool, console: &mut dyn Console)
     let flow = Flow::new(steps::rehearsal(plan.quorum.shares, plan.quorum.threshold));
     let r = transcript::recorded(&mut rec, |rec| {
         let started = Started::new(Run::new(flow, &mut *console, rec))?;
-        rehearse_in(started, &out, &plan, &layout)
+        rehearse_in(started, &out, plan, &layout)
     })
     .map_err(|e| super::outdir::name_secret_leftovers(&out, e))?;
     after_seal(&out, || {

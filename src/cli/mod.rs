@@ -18,6 +18,7 @@ mod generate;
 mod intermediate;
 mod paper;
 mod plan;
+mod run;
 mod share;
 mod token;
 mod transcript;
@@ -72,6 +73,13 @@ rootkey rehearse --out /tmp/rootkey-rehearsal\n  \
 rootkey rehearse --kind rotation --out /tmp/rootkey-rotation\n  \
 rootkey rehearse --kind crl --out /tmp/rootkey-crl")]
     Rehearse(generate::RehearseArgs),
+    /// Run a ceremony plan step by step: each screen starts with the script's step header
+    /// and the plan's checklist steps are acknowledged in turn (generation plans for now)
+    #[command(after_help = "Examples:\n  \
+rootkey run ceremony-scripts/rehearsal.toml --out /tmp/rootkey-run\n  \
+rootkey run ceremony-scripts/root-generation.toml \\\n      \
+--piv-attestation-root piv-attestation-ca.pem --out /dev/shm/ceremony-2026")]
+    Run(run::RunArgs),
     /// Shares: check one alone; wipe the text share files once handed over
     #[command(
         subcommand,
@@ -216,6 +224,7 @@ fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Generate(a) => generate::run(a),
         Command::Rehearse(a) => generate::rehearse(a),
+        Command::Run(a) => run::run(a),
         Command::Share(c) => share::run(c),
         Command::Transcript(c) => transcript::run(c),
         Command::Paper(c) => paper::run(c),

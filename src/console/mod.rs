@@ -19,6 +19,7 @@
 //! rather than lost at exit.
 
 pub mod confirm;
+pub mod guided;
 pub mod scripted;
 pub mod share_input;
 pub mod terminal;
@@ -84,11 +85,24 @@ pub enum Question {
         /// The holder's share index.
         holder: u8,
     },
+    /// The named person's acknowledgement that checklist step `step` (its number in the
+    /// merged step list of `rootkey run`) is done: their initials. Not secret.
+    ChecklistInitials {
+        /// The step's number in the script.
+        step: usize,
+    },
+    /// The same for a checklist step after the transcript is sealed (not recorded): an empty
+    /// line (Enter).
+    ChecklistDone {
+        /// The step's number in the script.
+        step: usize,
+    },
 }
 
 impl Question {
     /// The stable id: `dice`, `share-N-row-R`, `csr-sha256`, `confirmer-N-name`,
-    /// `confirmer-N-code`, `token-N-pin`, `token-N-final-try`, `token-N-replace-key`.
+    /// `confirmer-N-code`, `token-N-pin`, `token-N-final-try`, `token-N-replace-key`,
+    /// `token-N-management-key`, `checklist-N-initials`, `checklist-N-done`.
     pub fn id(&self) -> String {
         match self {
             Question::Dice => "dice".into(),
@@ -100,6 +114,8 @@ impl Question {
             Question::TokenFinalTry { holder } => format!("token-{holder}-final-try"),
             Question::TokenReplaceKey { holder } => format!("token-{holder}-replace-key"),
             Question::TokenManagementKey { holder } => format!("token-{holder}-management-key"),
+            Question::ChecklistInitials { step } => format!("checklist-{step}-initials"),
+            Question::ChecklistDone { step } => format!("checklist-{step}-done"),
         }
     }
 
@@ -172,6 +188,25 @@ pub struct StepView {
     pub role: &'static str,
     /// The step's short title.
     pub title: &'static str,
+    /// The `seq` of the next transcript entry (the header is 0): what a guided runner shows
+    /// as "transcript entry #k" so that the paper log and the transcript can be matched.
+    pub entry: u64,
+}
+
+/// A checklist step acknowledged by the person the plan names (see
+/// [`Console::take_acknowledgements`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Acknowledgement {
+    /// Who acknowledged it.
+    pub person: String,
+    /// The initials they typed.
+    pub initials: String,
+    /// The step's number in the merged step list.
+    pub step: usize,
+    /// The step's title.
+    pub title: String,
+    /// SHA-256 (hex) of the step's text.
+    pub text_sha256: String,
 }
 
 /// The operator's side of a ceremony: everything a ceremony asks and tells goes through one.
@@ -205,6 +240,12 @@ pub trait Console {
     fn step(&mut self, step: &StepView) -> Result<()> {
         let _ = step;
         Ok(())
+    }
+
+    /// The checklist steps acknowledged since the last call, for the ceremony to record
+    /// (`checklist-acknowledged`) before the step it enters; none but for a guided runner.
+    fn take_acknowledgements(&mut self) -> Vec<Acknowledgement> {
+        Vec::new()
     }
 
     /// Shows `text` on standard output.

@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::plan::Medium;
 
 mod values;
-pub use values::{ConfirmMethod, EntropySource, HashSource};
+pub use values::{ConfirmMethod, EntropySource, HashSource, initials_of};
 
 /// Where in the format an action belongs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,6 +180,9 @@ actions! {
     CertificateIssued = "certificate-issued", Signing, CertificateIssued;
     /// The rebuilt key signed the CRL.
     CrlIssued = "crl-issued", Signing, CrlIssued;
+    /// The named person acknowledged a checklist step of the plan (`rootkey run`): between
+    /// the entries of a generation or rehearsal.
+    ChecklistAcknowledged = "checklist-acknowledged", Generation, ChecklistAcknowledged;
     /// The root key sealed the transcript.
     Seal = "seal", End, Seal;
     /// The ceremony failed.
@@ -359,6 +362,17 @@ details! {
     }
     /// `key-wiped` details (none).
     KeyWiped {}
+    /// `checklist-acknowledged` details; the actor is the person who acknowledged.
+    ChecklistAcknowledged {
+        /// The initials they typed, as typed (1 to 8 characters).
+        initials: String,
+        /// The step's number in the plan's merged step list.
+        step: u64,
+        /// The step's title.
+        title: String,
+        /// SHA-256 (hex) of the step's text, UTF-8.
+        text_sha256: String,
+    }
     /// `context-loaded` details.
     ContextLoaded {
         /// The manifest.

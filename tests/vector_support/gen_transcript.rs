@@ -537,6 +537,7 @@ pub fn transcript(o: &mut Out) {
     crate::gen_transcript_tampered::tampered(o, &inp, &gen_bytes);
     crate::gen_transcript_tampered::interrupted_vectors(o, &gen_bytes);
     crate::gen_transcript_tampered::network_exception_vectors(o, &gen_bytes);
+    crate::gen_transcript_checklist::checklist_vectors(o, &gen_bytes, &qc);
 
     // Witness attestations.
     let att = attestations(&gen_bytes);

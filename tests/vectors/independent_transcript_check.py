@@ -382,7 +382,7 @@ class Script:
         self.e, self.pos = entries, 0
         self.keys, self.artifacts, self.cert_sha, self.written = [], [], [], {}
         self.files_written, self.envelopes, self.signed_cert = {}, [], None
-        self.kind = None
+        self.kind, self.checklist_step = None, 0
         try:
             self.run()
             self.status, self.seal = "sealed", self.pos - 1
@@ -399,6 +399,13 @@ class Script:
         if i == n:
             raise Stop(f"interrupted: after seq {n - 1} ({self.e[-1]['action']})")
         e = self.e[i]
+        # A generation's checklist acknowledgements (rootkey run) may stand between its steps.
+        while e["action"] == "checklist-acknowledged" and self.kind in ("generation", "rehearsal"):
+            self.checklist_acknowledged(i, e)
+            i = self.pos = i + 1
+            if i == n:
+                raise Stop(f"interrupted: after seq {n - 1} ({self.e[-1]['action']})")
+            e = self.e[i]
         if e["action"] == "aborted" and i > 0:
             d = self.details(i, e, {"reason": STR}, ROOTKEY)
             if i != n - 1:
@@ -409,6 +416,22 @@ class Script:
                   "bad-seal" if action == "seal" else "script")
         self.pos += 1
         return i, self.details(i, e, spec, actors)
+
+    def checklist_acknowledged(self, i, e):
+        """`checklist-acknowledged`: one actor, a participant of the header, who typed their
+        initials (case-insensitive: the first character of each word of the name); the
+        checklist steps' numbers increase."""
+        people = [p["name"] for p in self.header["participants"]]
+        d = self.details(i, e, {"initials": TEXT, "step": NAT, "title": NAME,
+                                "text_sha256": HEX64}, None)
+        self.need(i, len(e["actors"]) == 1 and e["actors"][0] in people,
+                  "checklist-acknowledged: the actor must be one participant of the header")
+        want = "".join(w[0] for w in e["actors"][0].split()).upper()
+        self.need(i, len(d["initials"]) <= 8 and d["initials"].upper() == want,
+                  "checklist-acknowledged: initials are not the actor's", "malformed")
+        self.need(i, d["step"] > self.checklist_step,
+                  "checklist-acknowledged: the steps must increase", "malformed")
+        self.checklist_step = d["step"]
 
     @staticmethod
     def details(i, e, spec, actors):

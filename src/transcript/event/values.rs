@@ -34,6 +34,16 @@ value_list! {
     }
 }
 
+/// The initials of `name` that a `checklist-acknowledged` entry's `initials` must be
+/// (compared upper-cased): the first character of each word, upper-cased ("Wendy Witness" →
+/// "WW").
+pub fn initials_of(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -117,6 +117,12 @@ pub fn describe(e: &Entry) -> String {
             format!("{} written, SHA-256 {}", g("file"), short(&g("sha256")))
         }
         Action::KeyWiped => "generated key wiped before the rebuild".into(),
+        Action::ChecklistAcknowledged => format!(
+            "checklist step {} acknowledged ({}): {}",
+            g("step"),
+            g("initials"),
+            g("title")
+        ),
         Action::ContextLoaded => format!(
             "{} and {} loaded and verified; root key {}",
             sub("root", "file"),

@@ -39,12 +39,78 @@ pub(super) enum Artifact {
 pub(super) struct Cursor<'a> {
     es: &'a [Entry],
     pos: usize,
+    /// The header's participants' names when `checklist-acknowledged` entries may stand
+    /// between the steps (generation and rehearsal), else None.
+    checklist_people: Option<Vec<String>>,
+    /// The `step` of the last `checklist-acknowledged` (they increase).
+    checklist_step: u64,
+}
+
+use event::initials_of;
+
+impl Cursor<'_> {
+    /// Checks a `checklist-acknowledged` entry `e` (docs/formats.md, "Actions").
+    fn checklist(&mut self, e: &Entry, people: &[String]) -> Result<()> {
+        let d = D::of(e);
+        d.keys(event::ChecklistAcknowledged::MEMBERS)?;
+        let initials = d.str("initials")?;
+        let step = d.u64("step")?;
+        if d.str("title")?.trim().is_empty() {
+            return Err(d.err("title", "must not be blank"));
+        }
+        d.hex32("text_sha256")?;
+        let [who] = e.actors.as_slice() else {
+            return Err(at(
+                e,
+                F::Script,
+                "actors must be the one person who acknowledged",
+            ));
+        };
+        if !people.contains(who) {
+            return Err(at(
+                e,
+                F::Script,
+                format!("actor {who:?} is not a participant of the header"),
+            ));
+        }
+        let typed: String = initials.chars().flat_map(char::to_uppercase).collect();
+        if initials.chars().count() > 8 || typed != initials_of(who) {
+            return Err(d.err(
+                "initials",
+                &format!("are not the initials of {who:?} ({})", initials_of(who)),
+            ));
+        }
+        if step <= self.checklist_step {
+            return Err(d.err(
+                "step",
+                &format!(
+                    "must follow step {} (the checklist steps come in order)",
+                    self.checklist_step
+                ),
+            ));
+        }
+        self.checklist_step = step;
+        Ok(())
+    }
 }
 
 impl<'a> Cursor<'a> {
     /// The next entry if it is `action`; None when the transcript has ended (or ends with
     /// `aborted` here); an error for any other action.
     pub(super) fn next(&mut self, action: Action, why: &str) -> Result<Option<&'a Entry>> {
+        // Checklist acknowledgements may stand between the steps of a generation.
+        while let (Some(e), Some(people)) = (self.es.get(self.pos), self.checklist_people.take()) {
+            let ack = e.is(Action::ChecklistAcknowledged);
+            if ack {
+                let r = self.checklist(e, &people);
+                self.checklist_people = Some(people);
+                r?;
+                self.pos += 1;
+            } else {
+                self.checklist_people = Some(people);
+                break;
+            }
+        }
         let Some(e) = self.es.get(self.pos) else {
             return Ok(None);
         };
@@ -161,7 +227,13 @@ macro_rules! step {
 
 pub(super) fn check_script<'a>(es: &'a [Entry], h: &Header) -> Result<Facts<'a>> {
     let mut facts = Facts::default();
-    let mut cur = Cursor { es, pos: 1 };
+    let mut cur = Cursor {
+        es,
+        pos: 1,
+        checklist_people: matches!(h.kind, Kind::Generation | Kind::Rehearsal)
+            .then(|| h.participants.iter().map(|p| p.name.clone()).collect()),
+        checklist_step: 0,
+    };
     let res = script_steps(&mut cur, h, &mut facts);
     res?;
     let sealed = es[..cur.pos].last().is_some_and(|p| p.is(Action::Seal));
