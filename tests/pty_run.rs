@@ -77,7 +77,9 @@ fn the_rehearsal_plan_runs_step_by_step_with_headers_and_checklists() {
     ];
     let mut entry_seen = Vec::new();
     for n in 1..=total {
-        let head = format!("{CLEAR}Step {n}/{total} · ");
+        // A fresh screen only for the first step and each holder's turn; elsewhere the steps
+        // follow each other, so the fingerprint stays in view for the read-aloud (step 7).
+        let head = format!("Step {n}/{total} · ");
         let c = s
             .expect(head.as_str())
             .unwrap_or_else(|e| panic!("step {n}: {e}\n{screen}"));
@@ -125,10 +127,15 @@ fn the_rehearsal_plan_runs_step_by_step_with_headers_and_checklists() {
     assert_eq!(code, 0, "{screen}");
     // The headers are the printed script's, in order.
     let headers: Vec<String> = screen
-        .split(CLEAR)
-        .skip(1)
-        .map(|p| p.lines().next().unwrap().trim_end_matches('\r').to_string())
+        .lines()
+        .map(|l| l.trim_end_matches('\r').replace(CLEAR, ""))
+        .filter(|l| l.starts_with("Step ") && l.contains(&format!("/{total} · ")))
         .collect();
+    // The fingerprint is on screen, in words, when the witness is asked to read it aloud.
+    let words = screen
+        .find("Root certificate signed. Its fingerprint, to read aloud:")
+        .expect("the fingerprint is shown when the root is signed");
+    assert!(words < screen.find("Step 7/22 · ").unwrap(), "{screen}");
     let script = script_headers(&plan, t.path());
     assert_eq!(headers.len(), script.len(), "{headers:#?}");
     for (shown, full) in headers.iter().zip(&script) {

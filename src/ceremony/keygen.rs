@@ -170,6 +170,10 @@ impl<'r> Split<'r> {
                 subject: root.subject.clone(),
             },
         )?;
+        self.run.console().milestone(
+            "the root fingerprint",
+            &super::summary::root_signed(&root.fingerprint),
+        )?;
         Ok(RootSigned {
             run: self.run,
             key: self.key,

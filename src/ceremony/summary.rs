@@ -51,6 +51,18 @@ fn fingerprint_lines(fp: &[u8; 32], indent: usize) -> String {
         .join("\n")
 }
 
+/// Shown as soon as the root certificate is signed (step `sign-root-certificate`): its
+/// fingerprint in hex and PGP words, for the witness to read aloud while the holders write it
+/// down (the generation's result repeats it).
+pub fn root_signed(fp: &[u8; 32]) -> String {
+    let mut s = String::from("Root certificate signed. Its fingerprint, to read aloud:\n");
+    let _ = writeln!(s, "  {}", fingerprint_lines(fp, 2));
+    for l in pgp_word_lines(fp, 2) {
+        let _ = writeln!(s, "{l}");
+    }
+    s
+}
+
 /// The PGP words of `h` for reading aloud: four rows of eight words (eight bytes, four hex
 /// groups each), each row at `indent` columns. A row that would pass [`WIDTH`] continues on
 /// a further line indented two more columns, never between the two words of one hex group.

@@ -4,8 +4,10 @@
 //! each on its own screen, with its header and text, acknowledged by the named person typing
 //! their initials ([`Question::ChecklistInitials`]; checked case-insensitively against the
 //! initials of their name, asked again on a mismatch, [`INITIAL_TRIES`] times in all) and
-//! handed to the ceremony to record ([`Console::take_acknowledgements`]) — then clears the
-//! screen (when standard error is a terminal) and shows the step's header line (`Step 7/23 ·
+//! handed to the ceremony to record ([`Console::take_acknowledgements`]) — then shows the
+//! step's header line (on a cleared screen, when standard error is a terminal, for the first
+//! step and each holder's turn — elsewhere after a blank line, so that what a step showed,
+//! such as the fingerprint to read aloud, stays in view) (`Step 7/23 ·
 //! Crypto officer (Alice Martin) · Generate the root key`) with the number of its transcript
 //! entry, so that the paper log and the transcript can be matched. [`Guided::finish`] runs
 //! the checklist steps placed after the last built-in step: the transcript is sealed by then,
@@ -77,9 +79,12 @@ impl<'c> Guided<'c> {
         }
     }
 
-    /// Clears the screen (on a terminal) and shows `header` and `below` under it.
-    fn screen(&mut self, header: &str, below: &str) -> Result<()> {
-        if self.clear {
+    /// Shows `header` and `below` under it: on a fresh screen when `fresh` (and standard
+    /// error is a terminal), else after a blank line, so that what the last steps showed (the
+    /// fingerprint a witness reads aloud) stays in view.
+    fn screen(&mut self, header: &str, below: &str, fresh: bool) -> Result<()> {
+        let fresh = self.clear && fresh;
+        if fresh {
             let mut e = std::io::stderr().lock();
             e.write_all(b"\x1b[H\x1b[2J")
                 .and_then(|()| e.flush())
@@ -95,10 +100,11 @@ impl<'c> Guided<'c> {
                 })?;
         }
         let rule = "─".repeat(header.chars().count().min(SCREEN_COLUMNS));
+        let gap = if fresh { "" } else { "\n" };
         self.inner.tell(
             Channel::Err,
             "the step's header",
-            &format!("{header}\n{rule}\n{below}"),
+            &format!("{gap}{header}\n{rule}\n{below}"),
         )
     }
 
@@ -106,7 +112,7 @@ impl<'c> Guided<'c> {
     /// initials (recorded) or, when `sealed` or nobody is named, Enter (not recorded).
     fn checklist(&mut self, s: &GuidedStep, c: &Checklist, sealed: bool) -> Result<()> {
         let body = wrap(&c.text, SCREEN_COLUMNS);
-        self.screen(&s.header, &format!("{body}\n\n"))?;
+        self.screen(&s.header, &format!("{body}\n\n"), false)?;
         let who = c.person.clone().unwrap_or_else(|| c.role.clone());
         let Some(person) = c.person.as_ref().filter(|_| !sealed) else {
             let prompt = wrap(
@@ -243,12 +249,23 @@ impl Console for Guided<'_> {
             0 => 0,
             k => k + self.pending.len() as u64,
         };
-        self.screen(&header, &format!("transcript entry #{entry}\n\n"))?;
+        // A fresh screen for the first step and for each holder's turn (a holder never sees
+        // the previous holder's share or instructions); elsewhere the steps follow each other.
+        let fresh = i == 0
+            || matches!(
+                step.id,
+                "receive-share" | "write-token" | "present-share" | "type-dice"
+            );
+        self.screen(&header, &format!("transcript entry #{entry}\n\n"), fresh)?;
         self.inner.step(step)
     }
 
     fn take_acknowledgements(&mut self) -> Vec<Acknowledgement> {
         std::mem::take(&mut self.pending)
+    }
+
+    fn milestone(&mut self, what: &str, text: &str) -> Result<()> {
+        self.inner.tell(Channel::Err, what, &format!("\n{text}"))
     }
 }
 
@@ -328,12 +345,12 @@ mod tests {
         assert_eq!(
             shown,
             [
-                "Step 1/3 · Witness (Wendy Witness) · Cables\n\
+                "\nStep 1/3 · Witness (Wendy Witness) · Cables\n\
                  ───────────────────────────────────────────\nNo cable\n\n",
                 "checklist-1-initials: Wendy Witness: once this is done, type your initials: ",
                 "those are not the initials of Wendy Witness\n  try 2 of 3: Wendy Witness types their own initials\n",
                 "checklist-1-initials: Wendy Witness: once this is done, type your initials: ",
-                "Step 2/3 · rootkey · a\n──────────────────────\ntranscript entry #2\n\n",
+                "\nStep 2/3 · rootkey · a\n──────────────────────\ntranscript entry #2\n\n",
             ]
         );
     }

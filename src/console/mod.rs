@@ -248,6 +248,14 @@ pub trait Console {
         Vec::new()
     }
 
+    /// A fact the room needs at the step that follows, shown by a guided runner only (the
+    /// expert commands show it in their result): e.g. the root fingerprint, read aloud at the
+    /// checklist step after the root is signed.
+    fn milestone(&mut self, what: &str, text: &str) -> Result<()> {
+        let _ = (what, text);
+        Ok(())
+    }
+
     /// Shows `text` on standard output.
     fn out(&mut self, what: &str, text: &str) -> Result<()> {
         self.tell(Channel::Out, what, text)
