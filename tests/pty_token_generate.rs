@@ -14,11 +14,13 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use expectrl::process::unix::WaitStatus;
 use expectrl::{Eof, Expect, Session};
 use tempfile::TempDir;
+
+use common::pty::{Screen, run_in_pty};
 
 use rootkey::cert::RootCert;
 use rootkey::manifest::Manifest;
@@ -55,11 +57,6 @@ fn plan(dir: &Path) -> PathBuf {
     p
 }
 
-struct Screen {
-    code: i32,
-    text: String,
-}
-
 /// `rootkey generate --plan PLAN --out OUT` in a pseudo-terminal (echo on, as a terminal
 /// starts), waiting up to a minute for each expected text.
 fn spawn_generate(plan: &Path, out: &Path) -> expectrl::session::OsSession {
@@ -79,33 +76,15 @@ fn spawn_generate(plan: &Path, out: &Path) -> expectrl::session::OsSession {
 /// Runs `rootkey generate` in a pty; at each token holder's hidden PIN prompt types the next
 /// of `pins` (once the terminal stopped echoing), and answers `lines` at visible prompts.
 fn generate(plan: &Path, out: &Path, pins: &[&str], lines: &[(&str, &str)]) -> Screen {
-    let mut session = spawn_generate(plan, out);
-    let mut text = Vec::new();
-    for (prompt, answer) in lines {
-        let got = session.expect(*prompt).unwrap();
-        text.extend_from_slice(got.as_bytes());
-        session.send_line(answer).unwrap();
-    }
-    for pin in pins {
-        let got = session.expect("(hidden): ").unwrap();
-        text.extend_from_slice(got.as_bytes());
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while session.get_process().get_echo().unwrap() {
-            assert!(Instant::now() < deadline, "the PIN prompt echoes");
-            sleep(Duration::from_millis(5));
-        }
-        session.send_line(pin).unwrap();
-    }
-    let rest = session.expect(Eof).unwrap();
-    text.extend_from_slice(rest.as_bytes());
-    let code = match session.get_process().wait().unwrap() {
-        WaitStatus::Exited(_, code) => code,
-        other => panic!("rootkey did not exit normally: {other:?}"),
-    };
-    Screen {
-        code,
-        text: String::from_utf8_lossy(&text).into_owned(),
-    }
+    let args = [
+        "generate",
+        "--plan",
+        &plan.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+    ]
+    .map(String::from);
+    run_in_pty(&args, lines, pins)
 }
 
 fn python(code: &str) -> std::process::Output {

@@ -16,11 +16,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use expectrl::process::unix::WaitStatus;
 use expectrl::{Eof, Expect, Session};
 use tempfile::TempDir;
+
+use common::pty::{Screen, assert_fits_80_columns, flat, run_in_pty};
 
 mod softhsm_support;
 
@@ -48,45 +49,9 @@ fn plan(dir: &Path) -> PathBuf {
     p
 }
 
-struct Screen {
-    code: i32,
-    text: String,
-}
-
-/// Runs `rootkey ARGS` in a pty (echo on, as a terminal starts); at each hidden prompt types
-/// the next of `pins` once the terminal stopped echoing.
+/// `rootkey ARGS` in a pty, typing `pins` at the hidden prompts.
 fn in_pty(args: &[String], pins: &[&str]) -> Screen {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty echo && exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_rootkey"))
-        .args(args);
-    let mut session = Session::spawn(cmd).unwrap();
-    session.set_expect_timeout(Some(Duration::from_secs(60)));
-    let mut text = Vec::new();
-    for pin in pins {
-        // A run that ends before its prompt is reported with what it showed.
-        let Ok(got) = session.expect("(hidden): ") else {
-            break;
-        };
-        text.extend_from_slice(got.as_bytes());
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while session.get_process().get_echo().unwrap() {
-            assert!(Instant::now() < deadline, "the PIN prompt echoes");
-            sleep(Duration::from_millis(5));
-        }
-        session.send_line(pin).unwrap();
-    }
-    let rest = session.expect(Eof).unwrap();
-    text.extend_from_slice(rest.as_bytes());
-    let code = match session.get_process().wait().unwrap() {
-        WaitStatus::Exited(_, code) => code,
-        other => panic!("rootkey did not exit normally: {other:?}"),
-    };
-    Screen {
-        code,
-        text: String::from_utf8_lossy(&text).into_owned(),
-    }
+    run_in_pty(args, &[], pins)
 }
 
 fn s(p: &Path) -> String {
@@ -157,25 +122,6 @@ fn combine(out: &Path, check: &Path, extra: &[String], pins: &[&str]) -> Screen 
     a.extend(context(out));
     a.extend(extra.iter().cloned());
     in_pty(&a, pins)
-}
-
-/// The screen's lines joined by spaces (instructions are wrapped at 80 columns).
-fn flat(text: &str) -> String {
-    text.lines()
-        .map(|l| l.trim_end_matches('\r'))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn assert_fits_80_columns(text: &str) {
-    for line in text.lines() {
-        let line = line.trim_end_matches('\r');
-        assert!(
-            line.chars().count() <= 80,
-            "{} columns: {line:?}",
-            line.chars().count()
-        );
-    }
 }
 
 #[test]

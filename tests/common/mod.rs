@@ -14,6 +14,7 @@ use assert_cmd::Command;
 use rootkey::secret::{self, MemoryPolicy};
 
 mod library;
+pub mod pty;
 mod runs;
 // Each test binary uses only some of the helpers (as with `dead_code` above).
 #[allow(unused_imports)]
