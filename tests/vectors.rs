@@ -42,6 +42,8 @@ mod check_csr;
 mod check_documents;
 #[path = "vector_support/check_pem.rs"]
 mod check_pem;
+#[path = "vector_support/check_plan2.rs"]
+mod check_plan2;
 #[path = "vector_support/check_share.rs"]
 mod check_share;
 #[path = "vector_support/check_transcript.rs"]

@@ -26,6 +26,7 @@ pub const ARTIFACT_AREAS: &[&str] = &[
     "crl",
     "profile",
     "plan",
+    "planv2",
     "transcript",
     "csr",
     "pem",
@@ -34,6 +35,7 @@ pub const ARTIFACT_AREAS: &[&str] = &[
 pub const NOT_VECTORS: &[&str] = &[
     "README.md",
     "independent_check.py",
+    "independent_plan_check.py",
     "independent_transcript_check.py",
     "independent_token_check.py",
     "make_csr_vectors.sh",
