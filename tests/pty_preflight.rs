@@ -181,8 +181,12 @@ fn a_real_ceremony_refuses_a_network_interface_up_unless_an_exception_is_recorde
         )
     );
     r.code(4);
-    assert!(!out.join("transcript.jsonl").exists());
-    assert!(common::share_files(&out).is_empty());
+    // Refused before --out is created: nothing is left behind, not even an empty directory.
+    assert!(
+        !out.exists(),
+        "the refused ceremony left {} behind",
+        out.display()
+    );
 
     // The exception: the ceremony goes on and the transcript records it.
     let out = t.path().join("excepted");
@@ -197,6 +201,39 @@ fn a_real_ceremony_refuses_a_network_interface_up_unless_an_exception_is_recorde
         "network interface(s) up: {} (exception recorded: {REASON})",
         up.join(", ")
     )]);
+    // The quorum ceremonies of this real root are refused the same way, before their --out
+    // exists: a quorum check, and a CRL (the path of both signing ceremonies).
+    let shares: Vec<String> = common::share_files(&out).iter().map(|p| s(p)).collect();
+    let inputs = |verb: &[&str], dest: &Path| {
+        let mut c = Command::new(BIN);
+        c.args(verb)
+            .arg("--manifest")
+            .arg(out.join("manifest.json"))
+            .arg("--root")
+            .arg(out.join("root.pem"))
+            .arg("--out")
+            .arg(dest)
+            .stdin(std::process::Stdio::null());
+        for f in &shares {
+            // combine takes share files as arguments, the signing ceremonies with --share.
+            if verb[0] != "combine" {
+                c.arg("--share");
+            }
+            c.arg(f);
+        }
+        c.output().unwrap()
+    };
+    for verb in [&["combine"][..], &["crl", "sign", "--first-crl"][..]] {
+        let dest = t.path().join(format!("refused-{}", verb[0]));
+        let o = inputs(verb, &dest);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(4), "{verb:?}: {err}");
+        assert!(
+            err.starts_with("error: network interface(s) up: "),
+            "{verb:?}: {err}"
+        );
+        assert!(!dest.exists(), "{verb:?} left {} behind", dest.display());
+    }
     // The independent verifier accepts it too.
     let py = Command::new("python3")
         .arg(common::repo_path(

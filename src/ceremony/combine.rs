@@ -138,6 +138,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         ),
     )
     .map_err(quorum_not_started)?;
+    super::session::refuse_network(ctx.manifest.ceremony.rehearsal)?;
     super::outdir::prepare_out_dir(&out, &[transcript::FILE_NAME])?;
     let header = quorum_header(
         &ctx,

@@ -130,6 +130,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
             refuse_persistent(&out, &fs)?;
         }
     }
+    super::session::refuse_network(plan.ceremony.rehearsal)?;
     let writes = generation_writes(&plan);
     super::outdir::prepare_out_dir(&out, &writes.iter().map(String::as_str).collect::<Vec<_>>())?;
     let facts = output_facts(&out, persistent_allowed, print_to.as_deref())?;

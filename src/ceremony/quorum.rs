@@ -328,6 +328,7 @@ pub fn start_signing(
     secret::probe_lock(locked_pages_needed(ctx.manifest.shares_total))?;
     let sources = check_sources_early(ctx, sources).map_err(nothing_started)?;
     let writes: Vec<&str> = writes.iter().map(String::as_str).collect();
+    super::session::refuse_network(ctx.manifest.ceremony.rehearsal)?;
     super::outdir::prepare_out_dir(out, &writes)?;
     let header = quorum_header(
         ctx,

@@ -100,18 +100,7 @@ pub fn preflight(
     if let Some(e) = transcript::interruption() {
         return Err(e);
     }
-    let exception = network_exception();
-    if let Some(r) = &exception
-        && (r.trim().is_empty()
-            || r.chars().count() > MAX_REASON
-            || r.chars().any(crate::error::is_unsafe_char))
-    {
-        return Err(Error::new(
-            Kind::Argument,
-            format!("--allow-network: the reason must be 1 to {MAX_REASON} characters of text, not blank, without control or invisible characters"),
-        )
-        .hint("say why the ceremony may run with a network interface up, e.g. --allow-network \"internal wired link to the printer only\""));
-    }
+    let exception = checked_exception()?;
     let now = crate::encoding::time::UtcTime::now()?;
     let mut p = transcript::preflight(h, out, now)?;
     let up = transcript::network_interfaces_up();
@@ -127,19 +116,55 @@ pub fn preflight(
     // Without one (a script, CI), the facts are in the transcript all the same.
     let _ = console::Terminal.tell(console::Channel::Terminal, "the pre-flight", &screen);
     if !up.is_empty() && !rehearsal && excepted.is_none() {
-        return Err(Error::new(
-            Kind::NetworkUp,
-            format!(
-                "network interface(s) up: {} — a real ceremony starts only on an air-gapped machine; nothing was written",
-                up.join(", ")
-            ),
-        )
-        .hint(format!(
-            "unplug the network cable and turn Wi-Fi off (`ip link` lists the interfaces; `ip link set {} down`), then run again in a new, empty directory; or, if the administrator accepts it, run again with --allow-network \"REASON\" (recorded in the transcript)",
-            up[0]
-        )));
+        return Err(network_refused(&up));
     }
     Ok(p)
+}
+
+/// The administrator's exception (`--allow-network REASON`), checked: 1 to [`MAX_REASON`]
+/// characters of text.
+fn checked_exception() -> Result<Option<String>> {
+    let exception = network_exception();
+    if let Some(r) = &exception
+        && (r.trim().is_empty()
+            || r.chars().count() > MAX_REASON
+            || r.chars().any(crate::error::is_unsafe_char))
+    {
+        return Err(Error::new(
+            Kind::Argument,
+            format!("--allow-network: the reason must be 1 to {MAX_REASON} characters of text, not blank, without control or invisible characters"),
+        )
+        .hint("say why the ceremony may run with a network interface up, e.g. --allow-network \"internal wired link to the printer only\""));
+    }
+    Ok(exception)
+}
+
+/// The network rule of [`preflight`], checked before the output directory is created, so that
+/// a refused ceremony leaves nothing behind (not even an empty `--out`): a real ceremony does
+/// not start while a network interface is up, unless the administrator recorded an
+/// exception. [`preflight`] applies the same rule again (and shows the screen) once the
+/// directory exists.
+pub fn refuse_network(rehearsal: bool) -> Result<()> {
+    let exception = checked_exception()?;
+    let up = transcript::network_interfaces_up();
+    if up.is_empty() || rehearsal || exception.is_some() {
+        return Ok(());
+    }
+    Err(network_refused(&up))
+}
+
+fn network_refused(up: &[String]) -> Error {
+    Error::new(
+        Kind::NetworkUp,
+        format!(
+            "network interface(s) up: {} — a real ceremony starts only on an air-gapped machine; nothing was written",
+            up.join(", ")
+        ),
+    )
+    .hint(format!(
+        "unplug the network cable and turn Wi-Fi off (`ip link` lists the interfaces; `ip link set {} down`), then run again in a new, empty directory; or, if the administrator accepts it, run again with --allow-network \"REASON\" (recorded in the transcript)",
+        up[0]
+    ))
 }
 
 /// One line of the pre-flight screen: `  LABEL        STATUS  TEXT`, cut to 80 columns.
