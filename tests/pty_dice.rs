@@ -176,18 +176,21 @@ fn too_few_rolls_three_times_stop_the_ceremony() {
             r.screen
         );
     }
+    // The error is wrapped to 80 columns on the terminal.
+    let screen = common::pty::squashed(&r.screen);
     assert!(
-        r.screen.contains(
+        screen.contains(
             "error: dice rolls: got 50 rolls, at least 99 are needed (49 more) (try 3 of 3; no key was made)"
         ),
         "{}",
         r.screen
     );
     assert!(
-        r.screen.contains("holds the aborted transcript of this run: keep it, and run again with a new --out directory"),
+        screen.contains("holds the aborted transcript of this run: keep it, and run again with a new --out directory"),
         "{}",
         r.screen
     );
+    common::pty::assert_fits_80_columns(&r.screen);
     assert_not_echoed(&r.screen, &typed);
     assert_nothing_written(&out);
 }
@@ -201,7 +204,7 @@ fn a_seven_is_refused_by_position() {
     let r = generate_with_tries(&out, &[&typed, &typed, &typed]);
     assert_eq!(r.code, 1, "{}", r.screen);
     assert!(
-        r.screen.contains(
+        common::pty::squashed(&r.screen).contains(
             "error: dice rolls, character 31: not a d6 roll (only digits 1 to 6 and spaces are allowed); 30 valid roll(s) were read before it (try 3 of 3; no key was made)"
         ),
         "{}",

@@ -278,6 +278,8 @@ fn a_wrong_typed_hash_stops_before_the_ceremony() {
     p.expect("the typed hash differs from the CSR's in group 1 of 16");
     p.answer(HASH_PROMPT, &wrong);
     let (exit, screen) = p.finish();
+    // Errors are wrapped to 80 columns on a terminal.
+    let screen = common::pty::squashed(&screen);
     assert_eq!(exit, common::VERIFICATION, "{screen}");
     assert!(
         screen.contains("does not match the hash delivered out of band"),
@@ -311,6 +313,8 @@ fn the_same_person_cannot_confirm_twice() {
     }
     p.answer("confirmer 2 of 2, your name: ", "Ann");
     let (exit, screen) = p.finish();
+    // Errors are wrapped to 80 columns on a terminal.
+    let screen = common::pty::squashed(&screen);
     assert_eq!(exit, common::INPUT, "{screen}");
     assert!(
         screen.contains("two distinct people (try 3 of 3; nothing was signed)"),

@@ -192,11 +192,17 @@ fn ctrl_c_at_the_dice_prompt_says_what_happened_and_what_to_do() {
     let (code, screen) = p.finish();
     assert_eq!(code, common::INPUT, "{screen}");
     assert!(
-        screen.contains("error: step 2/15 type-dice (Roll the dice and type the rolls): cannot read dice rolls: interrupted by SIGINT (Ctrl-C)"),
+        common::pty::shows(
+            &screen,
+            "error: step 2/15 type-dice (Roll the dice and type the rolls): cannot read dice rolls: interrupted by SIGINT (Ctrl-C)"
+        ),
         "{screen}"
     );
     assert!(
-        screen.contains("keep its directory as evidence and run the ceremony again in a new, empty output directory"),
+        common::pty::shows(
+            &screen,
+            "keep its directory as evidence and run the ceremony again in a new, empty output directory"
+        ),
         "{screen}"
     );
     let a = entries(&out);
@@ -255,7 +261,7 @@ fn the_first_confirmers_name_again_asks_for_another_person() {
     let (exit, screen) = p.finish();
     assert_eq!(exit, 0, "{screen}");
     assert!(
-        screen.contains("confirmed by \"Ann Officer\" and \"Bob Witness\""),
+        common::pty::shows(&screen, "confirmed by \"Ann Officer\" and \"Bob Witness\""),
         "{screen}"
     );
     // Exactly the two confirmations: the slip is on the screen only.
@@ -280,12 +286,16 @@ fn ctrl_d_at_the_confirmation_prompt_says_nothing_was_signed_and_what_to_do() {
     let (exit, screen) = p.finish();
     assert_eq!(exit, common::INPUT, "{screen}");
     assert!(
-        screen.contains(
+        common::pty::shows(
+            &screen,
             "error: input ended (Ctrl-D): cancelled at the confirmation prompt (confirmer 1 of 2): nothing was signed"
         ),
         "{screen}"
     );
-    assert!(screen.contains(&keep_and_rerun(&out)), "{screen}");
+    assert!(
+        common::pty::shows(&screen, &keep_and_rerun(&out)),
+        "{screen}"
+    );
     let es = entries(&out);
     let a = actions(&es);
     assert_eq!(a.last(), Some(&"aborted"), "{a:?}");
@@ -314,11 +324,17 @@ fn ctrl_c_at_a_share_row_says_where_and_what_to_do() {
     let (exit, screen) = p.finish();
     assert_eq!(exit, common::INPUT, "{screen}");
     assert!(
-        screen.contains("error: step 3/7 present-share-1 (Present your share): keyboard entry 1: interrupted by SIGINT (Ctrl-C)"),
+        common::pty::shows(
+            &screen,
+            "error: step 3/7 present-share-1 (Present your share): keyboard entry 1: interrupted by SIGINT (Ctrl-C)"
+        ),
         "{screen}"
     );
     assert!(
-        screen.contains("keep its directory as evidence and run the ceremony again in a new, empty output directory"),
+        common::pty::shows(
+            &screen,
+            "keep its directory as evidence and run the ceremony again in a new, empty output directory"
+        ),
         "{screen}"
     );
 }
@@ -388,7 +404,10 @@ fn the_delivered_hash_is_asked_first_retyped_after_a_slip_and_compared_by_group(
     p.expect("The CSR's SHA-256 matches the hash delivered out of band:");
     let (exit, screen) = p.finish();
     assert_eq!(exit, 0, "{screen}");
-    assert!(screen.contains("INTERMEDIATE SIGNED"), "{screen}");
+    assert!(
+        common::pty::shows(&screen, "INTERMEDIATE SIGNED"),
+        "{screen}"
+    );
     let es = entries(&out);
     let checked = es.iter().find(|e| e["action"] == "csr-checked").unwrap();
     assert_eq!(checked["details"]["hash_source"], "typed");
@@ -406,8 +425,11 @@ fn a_hash_that_differs_twice_stops_before_anything_starts() {
     let (exit, screen) = p.finish();
     assert_eq!(exit, common::VERIFICATION, "{screen}");
     assert!(
-        screen.contains("does not match the hash delivered out of band")
-            && screen.contains("(group 3 of 16 differs): this is not the CSR that was sent"),
+        common::pty::shows(&screen, "does not match the hash delivered out of band")
+            && common::pty::shows(
+                &screen,
+                "(group 3 of 16 differs): this is not the CSR that was sent"
+            ),
         "{screen}"
     );
     assert!(!out.exists(), "{} was created", out.display());
@@ -428,7 +450,8 @@ fn a_hash_mistyped_three_times_stops_before_anything_starts() {
     let (exit, screen) = p.finish();
     assert_eq!(exit, common::INPUT, "{screen}");
     assert!(
-        screen.contains(
+        common::pty::shows(
+            &screen,
             "error: the typed CSR hash: not a SHA-256 (64 hex digits; spaces and colons are ignored): 4 hex digit(s) typed, a SHA-256 has 64 (try 3 of 3)"
         ),
         "{screen}"
@@ -502,18 +525,24 @@ fn the_same_paper_three_times_stops_with_the_next_step() {
     let (exit, screen) = p.finish();
     assert_eq!(exit, common::INPUT, "{screen}");
     assert!(
-        screen.contains(&format!(
-            "error: share 2 (holder \"{}\") is given twice: keyboard entry 1 (scanned) and keyboard entry 2 (scanned) hold the same share",
-            common::REHEARSAL_HOLDERS[1]
-        )),
+        common::pty::shows(
+            &screen,
+            &format!(
+                "error: share 2 (holder \"{}\") is given twice: keyboard entry 1 (scanned) and keyboard entry 2 (scanned) hold the same share",
+                common::REHEARSAL_HOLDERS[1]
+            )
+        ),
         "{screen}"
     );
-    assert!(screen.contains("try 2 of 3"), "{screen}");
+    assert!(common::pty::shows(&screen, "try 2 of 3"), "{screen}");
     assert!(
-        screen.contains(&format!(
-            "next step: each holder presents their share once; ask another holder for theirs; {} holds the aborted transcript",
-            out.display()
-        )),
+        common::pty::shows(
+            &screen,
+            &format!(
+                "next step: each holder presents their share once; ask another holder for theirs; {} holds the aborted transcript",
+                out.display()
+            )
+        ),
         "{screen}"
     );
     let es = entries(&out);
@@ -536,7 +565,8 @@ fn ctrl_d_at_the_csr_hash_prompt_starts_nothing() {
     let (exit, screen) = p.finish();
     assert_eq!(exit, common::INPUT, "{screen}");
     assert!(
-        screen.contains(
+        common::pty::shows(
+            &screen,
             "error: input ended (Ctrl-D): cancelled at the CSR hash prompt — the ceremony did not start; nothing was signed"
         ),
         "{screen}"

@@ -210,7 +210,10 @@ fn a_wrong_pin_names_the_token_and_aborts_with_nothing_written_for_that_holder()
                 s.text
             );
             assert!(
-                s.text.contains("): wrong PIN; a wrong PIN was entered since the last successful login (CKF_USER_PIN_COUNT_LOW); the token does not say how many tries are left\r\n  next step: check which token this is and type its user PIN again; rootkey never retries a PIN by itself"),
+                common::pty::shows(
+                    &s.text,
+                    "): wrong PIN; a wrong PIN was entered since the last successful login (CKF_USER_PIN_COUNT_LOW); the token does not say how many tries are left\r\n  next step: check which token this is and type its user PIN again; rootkey never retries a PIN by itself"
+                ),
                 "the error says what the token says about its tries, and the next step:\n{}",
                 s.text
             );
@@ -238,8 +241,10 @@ fn an_existing_key_is_not_replaced_without_consent() {
         let s = generate_after_pin(&plan, &out);
         assert_eq!(s.code, 1, "{}", s.text);
         assert!(
-            s.text
-                .contains("already holds a key with CKA_ID \"rootkey-share-01\""),
+            common::pty::shows(
+                &s.text,
+                "already holds a key with CKA_ID \"rootkey-share-01\""
+            ),
             "{}",
             s.text
         );

@@ -55,10 +55,10 @@ impl Screen {
     }
 
     fn has(&self, needles: &[&str]) {
-        let flat = self.flat();
+        let flat = common::pty::squashed(&self.flat());
         for n in needles {
             assert!(
-                flat.contains(n),
+                flat.contains(&common::pty::squashed(n)),
                 "{n:?} is not on the screen:\n{}",
                 self.text
             );

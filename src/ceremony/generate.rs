@@ -224,7 +224,7 @@ pub fn read_dice(console: &mut dyn Console) -> Result<SecretBytes> {
     console.err(
         "the dice instructions",
         &format!(
-            "Roll a six-sided die at least {} times and type the results (digits 1-6, spaces allowed).\n",
+            "Roll a six-sided die at least {} times and type the results\n(digits 1-6, spaces allowed).\n",
             key::MIN_DICE_ROLLS
         ),
     )?;

@@ -360,8 +360,46 @@ pub fn clap_message(e: &clap::Error) -> std::io::Result<()> {
 /// Writes a failed command's error (`error: …` and its next step) to standard error. Nothing
 /// more can be done if standard error itself fails, so that failure is only returned for the
 /// caller to note; the exit code stays the error's.
+///
+/// On a terminal the lines are wrapped to [`SCREEN_COLUMNS`] ([`wrap_error`]), so that a
+/// person reads the whole message and its next step on an 80-column screen; into a file or a
+/// pipe each stays one line, for scripts and logs.
 pub fn report_error(e: &Error) -> Result<()> {
-    err("the error message", &format!("error: {e}\n"))
+    use std::io::IsTerminal;
+    let text = format!("error: {e}\n");
+    if std::io::stderr().is_terminal() {
+        err("the error message", &wrap_error(&text, SCREEN_COLUMNS))
+    } else {
+        err("the error message", &text)
+    }
+}
+
+/// An error message (`error: …` and its `  next step: …` line) wrapped to `width` columns at
+/// spaces, each continuation aligned under the text after its label (`error: `,
+/// `  next step: `); a word longer than the line stays whole.
+pub fn wrap_error(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let label = ["error: ", "  next step: "]
+            .into_iter()
+            .find(|l| line.starts_with(l))
+            .map_or(0, str::len);
+        let indent = " ".repeat(label);
+        let body = wrap(&line[label..], width.saturating_sub(label).max(20));
+        for (j, part) in body.split('\n').enumerate() {
+            if j == 0 {
+                out.push_str(&line[..label]);
+            } else {
+                out.push('\n');
+                out.push_str(&indent);
+            }
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// Restates a failure to show the outcome of a ceremony whose transcript is already sealed:
@@ -421,6 +459,20 @@ mod tests {
 
 #[cfg(test)]
 mod wrap_tests {
+    #[test]
+    fn errors_wrap_under_their_labels() {
+        let text = "error: network interface(s) up: eth0 — a real ceremony starts only on an air-gapped machine; nothing was written\n  next step: unplug the network cable and turn Wi-Fi off (`ip link` lists the interfaces; `ip link set eth0 down`), then run again\n";
+        let w = super::wrap_error(text, 80);
+        assert_eq!(
+            w,
+            "error: network interface(s) up: eth0 — a real ceremony starts only on an\n       air-gapped machine; nothing was written\n  next step: unplug the network cable and turn Wi-Fi off (`ip link` lists the\n             interfaces; `ip link set eth0 down`), then run again\n"
+        );
+        assert!(w.lines().all(|l| l.chars().count() <= 80));
+        // Short messages are unchanged.
+        let short = "error: no such file\n  next step: check the path\n";
+        assert_eq!(super::wrap_error(short, 80), short);
+    }
+
     #[test]
     fn wrap_breaks_at_spaces_keeps_breaks_and_long_words() {
         assert_eq!(super::wrap("aa bb cc\ndd", 5), "aa bb\ncc\ndd");

@@ -77,3 +77,16 @@ pub fn assert_fits_80_columns(text: &str) {
         );
     }
 }
+
+/// `text` with every run of white space (line breaks and the indents of wrapped lines
+/// included) made one space: error messages are wrapped to 80 columns on a terminal, so a test
+/// looks for a message in the squashed screen.
+pub fn squashed(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether the screen `text` shows `expected`, white space squashed in both ([`squashed`]):
+/// for error messages, which a terminal shows wrapped to 80 columns.
+pub fn shows(text: &str, expected: &str) -> bool {
+    squashed(text).contains(&squashed(expected))
+}
