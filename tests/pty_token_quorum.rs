@@ -264,7 +264,8 @@ fn reading_faults_name_the_share_and_the_token_and_the_next_step() {
             );
             assert_eq!(c.code, 1, "{}", c.text);
             assert!(
-                c.text.contains("token \"alice-token\" (serial ") && c.text.contains("wrong PIN"),
+                common::pty::shows(&c.text, "token \"alice-token\" (serial ")
+                    && common::pty::shows(&c.text, "wrong PIN"),
                 "{}",
                 c.text
             );
@@ -273,10 +274,12 @@ fn reading_faults_name_the_share_and_the_token_and_the_next_step() {
             let c = combine(&out, &t.path().join("c2"), &token_args(&[3]), &[]);
             assert_eq!(c.code, 1, "{}", c.text);
             assert!(
-                c.text.contains("--token-share 3: share 3 (holder \"")
-                    && c.text.contains("is on paper, not on a token")
-                    && c.text
-                        .contains("present it with --share FILE, --qr-image PHOTO or --type"),
+                common::pty::shows(&c.text, "--token-share 3: share 3 (holder \"")
+                    && common::pty::shows(&c.text, "is on paper, not on a token")
+                    && common::pty::shows(
+                        &c.text,
+                        "present it with --share FILE, --qr-image PHOTO or --type"
+                    ),
                 "{}",
                 c.text
             );
@@ -290,7 +293,11 @@ fn reading_faults_name_the_share_and_the_token_and_the_next_step() {
                 &[],
             );
             assert_eq!(c.code, 1, "{}", c.text);
-            assert!(c.text.contains("no --pkcs11-module is given"), "{}", c.text);
+            assert!(
+                common::pty::shows(&c.text, "no --pkcs11-module is given"),
+                "{}",
+                c.text
+            );
 
             // A changed payload file is refused before the PIN is asked for (exit 3).
             let good = fs::read(&payload1).unwrap();
@@ -301,9 +308,9 @@ fn reading_faults_name_the_share_and_the_token_and_the_next_step() {
             let c = combine(&out, &t.path().join("c4"), &one_token_and_type(1), &[]);
             assert_eq!(c.code, 3, "{}", c.text);
             assert!(
-                c.text.contains("share 1 (holder \"")
-                    && c.text.contains("is not the payload the manifest lists")
-                    && c.text.contains("to read the copy on the token"),
+                common::pty::shows(&c.text, "share 1 (holder \"")
+                    && common::pty::shows(&c.text, "is not the payload the manifest lists")
+                    && common::pty::shows(&c.text, "to read the copy on the token"),
                 "{}",
                 c.text
             );
@@ -327,10 +334,10 @@ fn reading_faults_name_the_share_and_the_token_and_the_next_step() {
             let c = combine(&out, &t.path().join("c6"), &one_token_and_type(2), &[]);
             assert_eq!(c.code, 1, "{}", c.text);
             assert!(
-                c.text.contains("share 2 (holder \"")
-                    && c.text.contains("no token with serial ")
-                    && c.text.contains("(label \"bob-token\")")
-                    && c.text.contains("insert the holder's token"),
+                common::pty::shows(&c.text, "share 2 (holder \"")
+                    && common::pty::shows(&c.text, "no token with serial ")
+                    && common::pty::shows(&c.text, "(label \"bob-token\")")
+                    && common::pty::shows(&c.text, "insert the holder's token"),
                 "{}",
                 c.text
             );
@@ -373,7 +380,7 @@ fn reading_faults_name_the_share_and_the_token_and_the_next_step() {
             let c = combine(&out, &t.path().join("c8"), &one_token_and_type(1), &[]);
             assert_eq!(c.code, 3, "{}", c.text);
             assert!(
-                flat(&c.text).contains("holds share 1 of another ceremony (")
+                common::pty::shows(&c.text, "holds share 1 of another ceremony (")
                     && !c.text.contains("(hidden)"),
                 "{}",
                 c.text
@@ -382,9 +389,11 @@ fn reading_faults_name_the_share_and_the_token_and_the_next_step() {
             let c = combine(&out, &t.path().join("c7"), &one_token_and_type(1), &[PIN]);
             assert_eq!(c.code, 3, "{}", c.text);
             assert!(
-                c.text.contains("share 1 (holder \"")
-                    && c.text
-                        .contains("is not the key this payload (share 1) was sealed to"),
+                common::pty::shows(&c.text, "share 1 (holder \"")
+                    && common::pty::shows(
+                        &c.text,
+                        "is not the key this payload (share 1) was sealed to"
+                    ),
                 "{}",
                 c.text
             );

@@ -108,12 +108,13 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
     }
     s.push_str(&format!("  Revoked certificates ({}):\n", d.revoked.len()));
     for (i, r) in d.revoked.iter().enumerate() {
+        // Two lines per entry: a 20-byte serial alone takes 40 columns.
         s.push_str(&format!(
-            "    serial {}  revoked {}  reason {}{}\n",
+            "    serial {}{}\n      revoked {}, reason {}\n",
             hex::encode(&r.serial),
+            if i < d.carried_forward { "" } else { "  NEW" },
             r.revoked_at,
             r.reason.map(|x| x.as_str()).unwrap_or("(none)"),
-            if i < d.carried_forward { "" } else { "  NEW" }
         ));
     }
     s.push_str(&format!(
@@ -121,7 +122,7 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
         crate::encoding::hexfmt::hex_lines(&d.tbs_sha256, 16),
         intermediate::short_code(&d.tbs_sha256)
     ));
-    s
+    crate::encoding::hexfmt::wrap_indented(&s, crate::console::SCREEN_COLUMNS)
 }
 
 /// The CRL ceremony's stage after `check-previous-crl` (or without a previous CRL).

@@ -186,7 +186,7 @@ pub fn intermediate_summary(
         crate::encoding::hexfmt::hex_lines(&draft.tbs_sha256, 18),
         intermediate::short_code(&draft.tbs_sha256)
     ));
-    s
+    crate::encoding::hexfmt::wrap_indented(&s, crate::console::SCREEN_COLUMNS)
 }
 
 /// The rotation's stage after `check-csr`: the CSR and how its hash was given are recorded.

@@ -66,30 +66,10 @@ pub fn root_signed(fp: &[u8; 32]) -> String {
     s
 }
 
-/// The PGP words of `h` for reading aloud: four rows of eight words (eight bytes, four hex
-/// groups each), each row at `indent` columns. A row that would pass [`WIDTH`] continues on
-/// a further line indented two more columns, never between the two words of one hex group.
+/// The fingerprint as PGP words in rows at `indent` columns, within [`WIDTH`]
+/// ([`crate::encoding::hexfmt::pgp_word_lines`]).
 pub fn pgp_word_lines(h: &[u8; 32], indent: usize) -> Vec<String> {
-    let words = crate::pgpwords::encode(h);
-    let mut lines = Vec::new();
-    for row in words.chunks(8) {
-        let mut line = " ".repeat(indent);
-        let mut empty = true;
-        for pair in row.chunks(2) {
-            let pair = pair.join(" ");
-            if !empty && line.chars().count() + 1 + pair.chars().count() > WIDTH {
-                lines.push(std::mem::replace(&mut line, " ".repeat(indent + 2)));
-                empty = true;
-            }
-            if !empty {
-                line.push(' ');
-            }
-            line.push_str(&pair);
-            empty = false;
-        }
-        lines.push(line);
-    }
-    lines
+    crate::encoding::hexfmt::pgp_word_lines(h, indent, WIDTH)
 }
 
 fn corrections(s: &mut String, list: &[(u8, crate::share::text::Correction)]) {

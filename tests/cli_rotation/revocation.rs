@@ -44,7 +44,7 @@ fn crl_revokes_and_openssl_and_chain_verify_agree() {
     tick();
     // The second CRL revokes the intermediate.
     let c2 = work.join("crl2");
-    crl_sign(
+    let r = crl_sign(
         &c2,
         &[
             "--previous-crl",
@@ -52,9 +52,33 @@ fn crl_revokes_and_openssl_and_chain_verify_agree() {
             "--revoke",
             &format!("{serial}:superseded"),
         ],
-    )
-    .ok()
-    .stdout_has(&["CRL SIGNED: number 02", "1 revoked"]);
+    );
+    r.ok().stdout_has(&["CRL SIGNED: number 02", "1 revoked"]);
+    // The confirmation summary (on standard output with named confirmers) fits 80 columns,
+    // the intermediate's 20-byte serial included.
+    // (The DER serial may carry a leading 00 that openssl does not print.)
+    let new_entry = format!("{}  NEW", serial.to_lowercase());
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("    serial ") && l.ends_with(&new_entry)),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("      revoked ") && l.ends_with(", reason superseded")),
+        "{}",
+        r.stdout
+    );
+    for l in r.stdout.lines() {
+        assert!(
+            l.chars().count() <= 80,
+            "{} columns: {l}",
+            l.chars().count()
+        );
+    }
     let crl2 = s(&c2.join("root.crl.pem"));
     let v = sh_ok(
         &format!("openssl crl -in {crl2} -noout -verify -CAfile {root}"),
