@@ -9,16 +9,12 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
-use std::time::Duration;
 
-use expectrl::process::unix::WaitStatus;
-use expectrl::session::OsSession;
-use expectrl::{Eof, Expect, Session};
 use serde_json::Value;
 use tempfile::TempDir;
 
+use common::pty::Pty;
 use common::{Ceremony, actions, rootkey, s};
 
 const SUBJECT: &str = common::CSR_SUBJECT;
@@ -52,91 +48,21 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-/// A `rootkey` run in a pty that echoes, with everything it has shown so far.
-struct Pty {
-    s: OsSession,
-    screen: Vec<u8>,
-}
-
-impl Pty {
-    /// Starts `rootkey ARGS… --share 1 --share 2 --share 3` against the fixture.
-    fn spawn(args: &[String]) -> Pty {
-        let f = fixture();
-        let mut cmd = Command::new("sh");
-        cmd.arg("-c")
-            .arg("stty echo && exec \"$0\" \"$@\"")
-            .arg(env!("CARGO_BIN_EXE_rootkey"))
-            .args(args)
-            .arg("--root")
-            .arg(&f.c.root)
-            .arg("--manifest")
-            .arg(&f.c.manifest);
-        for i in 1..=3 {
-            cmd.arg("--share").arg(f.c.share(i));
-        }
-        let mut s = Session::spawn(cmd).unwrap();
-        // A hang fails the test instead of blocking it.
-        s.set_expect_timeout(Some(Duration::from_secs(30)));
-        Pty {
-            s,
-            screen: Vec::new(),
-        }
+/// `rootkey ARGS… --root R --manifest M --share 1 --share 2 --share 3` against the fixture, in
+/// a pty.
+fn spawn(args: &[String]) -> Pty {
+    let f = fixture();
+    let mut all = args.to_vec();
+    all.extend([
+        "--root".into(),
+        s(&f.c.root),
+        "--manifest".into(),
+        s(&f.c.manifest),
+    ]);
+    for i in 1..=3 {
+        all.extend(["--share".into(), s(&f.c.share(i))]);
     }
-
-    /// Waits for `text` on the screen.
-    fn expect(&mut self, text: &str) {
-        match self.s.expect(text) {
-            Ok(c) => self.screen.extend_from_slice(c.as_bytes()),
-            Err(e) => panic!(
-                "waiting for {text:?}: {e}\n--- screen so far ---\n{}",
-                self.screen()
-            ),
-        }
-    }
-
-    /// Waits for `prompt`, then types `line` and Enter.
-    fn answer(&mut self, prompt: &str, line: &str) {
-        self.expect(prompt);
-        self.s.send_line(line).unwrap();
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.screen).into_owned()
-    }
-
-    /// The confirmation code shown at the end of the summary.
-    fn code(&self) -> String {
-        let screen = self.screen();
-        let at = screen
-            .rfind("Confirmation code: ")
-            .unwrap_or_else(|| panic!("no confirmation code on screen:\n{screen}"));
-        let code = screen[at + "Confirmation code: ".len()..][..9].to_string();
-        let b = code.as_bytes();
-        assert!(
-            b[4] == b'-'
-                && b.iter()
-                    .enumerate()
-                    .all(|(i, c)| i == 4 || matches!(c, b'0'..=b'9' | b'A'..=b'F')),
-            "{code:?} is not a code XXXX-XXXX"
-        );
-        code
-    }
-
-    /// Reads the rest of the output; returns the exit code and the whole screen.
-    fn finish(mut self) -> (i32, String) {
-        match self.s.expect(Eof) {
-            Ok(c) => self.screen.extend_from_slice(c.as_bytes()),
-            Err(e) => panic!(
-                "waiting for the end: {e}\n--- screen so far ---\n{}",
-                self.screen()
-            ),
-        }
-        let code = match self.s.get_process().wait().unwrap() {
-            WaitStatus::Exited(_, code) => code,
-            other => panic!("rootkey did not exit normally: {other:?}"),
-        };
-        (code, self.screen())
-    }
+    Pty::spawn(&all)
 }
 
 /// The arguments of `intermediate sign` for the fixture's CSR, without `--csr-sha256` and
@@ -200,13 +126,13 @@ fn typed_hash_and_two_typed_confirmations_sign_the_intermediate() {
     let t = TempDir::new().unwrap();
     let out = t.path().join("rotation");
     let root = s(&fixture().c.root);
-    let mut p = Pty::spawn(&sign_args(&out));
+    let mut p = spawn(&sign_args(&out));
     // The hash with spaces between the groups, as it is read out.
     p.answer(HASH_PROMPT, &hash_in_groups());
     p.expect("The CSR's SHA-256 matches the hash delivered out of band:");
     p.expect("confirmer 1 of 2, your name: ");
     let code = p.code();
-    p.s.send_line("Ann Officer").unwrap();
+    p.send_line("Ann Officer");
     let prompt = format!("Ann Officer, type the code {code}: ");
     p.answer(&prompt, &wrong_code(&code));
     p.expect("that is not the code shown (try 1 of 3)");
@@ -272,7 +198,7 @@ fn a_wrong_typed_hash_stops_before_the_ceremony() {
     let out = t.path().join("rotation");
     let h = fixture().csr_sha256.clone();
     let wrong = format!("{}{}", if h.starts_with('0') { '1' } else { '0' }, &h[1..]);
-    let mut p = Pty::spawn(&sign_args(&out));
+    let mut p = spawn(&sign_args(&out));
     // One retype is allowed; a second difference stops.
     p.answer(HASH_PROMPT, &wrong);
     p.expect("the typed hash differs from the CSR's in group 1 of 16");
@@ -298,11 +224,11 @@ fn a_wrong_typed_hash_stops_before_the_ceremony() {
 fn the_same_person_cannot_confirm_twice() {
     let t = TempDir::new().unwrap();
     let out = t.path().join("rotation");
-    let mut p = Pty::spawn(&sign_args(&out));
+    let mut p = spawn(&sign_args(&out));
     p.answer(HASH_PROMPT, &fixture().csr_sha256);
     p.expect("confirmer 1 of 2, your name: ");
     let code = p.code();
-    p.s.send_line("Ann").unwrap();
+    p.send_line("Ann");
     p.answer(&format!("Ann, type the code {code}: "), &code);
     // Asked again twice, then refused.
     for (n, again) in [(1, " ann "), (2, "ANN")] {
@@ -328,12 +254,12 @@ fn the_same_person_cannot_confirm_twice() {
 fn three_wrong_codes_sign_nothing() {
     let t = TempDir::new().unwrap();
     let out = t.path().join("rotation");
-    let mut p = Pty::spawn(&sign_args(&out));
+    let mut p = spawn(&sign_args(&out));
     p.answer(HASH_PROMPT, &fixture().csr_sha256);
     p.expect("confirmer 1 of 2, your name: ");
     let code = p.code();
     let wrong = wrong_code(&code);
-    p.s.send_line("Ann Officer").unwrap();
+    p.send_line("Ann Officer");
     let prompt = format!("Ann Officer, type the code {code}: ");
     for n in 1..=3 {
         p.answer(&prompt, &wrong);
@@ -355,7 +281,7 @@ fn a_first_crl_is_confirmed_at_the_keyboard() {
     let t = TempDir::new().unwrap();
     let out = t.path().join("crl");
     let root = s(&fixture().c.root);
-    let mut p = Pty::spawn(&[
+    let mut p = spawn(&[
         "crl".into(),
         "sign".into(),
         "--first-crl".into(),
@@ -365,7 +291,7 @@ fn a_first_crl_is_confirmed_at_the_keyboard() {
     p.expect("CERTIFICATE REVOCATION LIST TO BE SIGNED");
     p.expect("confirmer 1 of 2, your name: ");
     let code = p.code();
-    p.s.send_line("Ann Officer").unwrap();
+    p.send_line("Ann Officer");
     p.answer(&format!("Ann Officer, type the code {code}: "), &code);
     p.answer("confirmer 2 of 2, your name: ", "Bob Witness");
     p.answer(&format!("Bob Witness, type the code {code}: "), &code);

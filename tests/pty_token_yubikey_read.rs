@@ -15,12 +15,7 @@ mod token_support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::thread::sleep;
-use std::time::{Duration, Instant};
 
-use expectrl::process::unix::WaitStatus;
-use expectrl::{Eof, Expect, Session};
 use tempfile::TempDir;
 
 use token_support::{CardOptions, PIN, PivCard, SERIAL};
@@ -88,41 +83,13 @@ impl Screen {
     }
 }
 
-/// Runs `rootkey ARGS` in a pty (echo on, as a terminal starts); waits for each prompt of
-/// `answers` in turn and types its answer — at a hidden PIN prompt once the terminal stopped
-/// echoing. A run that ends before a prompt is reported with what it showed.
+/// Runs `rootkey ARGS` in a pty, answering each prompt of `answers` in turn (PINs once the
+/// echo is off): [`common::pty::run_answering`].
 fn in_pty(args: &[String], answers: &[(&str, &str)]) -> Screen {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty echo && exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_rootkey"))
-        .args(args);
-    let mut session = Session::spawn(cmd).unwrap();
-    session.set_expect_timeout(Some(Duration::from_secs(60)));
-    let mut text = Vec::new();
-    for (prompt, answer) in answers {
-        let Ok(got) = session.expect(*prompt) else {
-            break;
-        };
-        text.extend_from_slice(got.as_bytes());
-        if prompt.ends_with(PIN_PROMPT) {
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while session.get_process().get_echo().unwrap() {
-                assert!(Instant::now() < deadline, "the PIN prompt echoes");
-                sleep(Duration::from_millis(5));
-            }
-        }
-        session.send_line(answer).unwrap();
-    }
-    let rest = session.expect(Eof).unwrap();
-    text.extend_from_slice(rest.as_bytes());
-    let code = match session.get_process().wait().unwrap() {
-        WaitStatus::Exited(_, code) => code,
-        other => panic!("rootkey did not exit normally: {other:?}"),
-    };
+    let r = common::pty::run_answering(args, answers);
     Screen {
-        code,
-        text: String::from_utf8_lossy(&text).into_owned(),
+        code: r.code,
+        text: r.text,
     }
 }
 

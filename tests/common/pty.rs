@@ -90,3 +90,126 @@ pub fn squashed(text: &str) -> String {
 pub fn shows(text: &str, expected: &str) -> bool {
     squashed(text).contains(&squashed(expected))
 }
+
+/// An interactive `rootkey` run in a pty that echoes (as a terminal starts), with everything
+/// it has shown so far: for tests that react to what the screen shows (a confirmation code)
+/// or type at a hidden prompt themselves.
+pub struct Pty {
+    pub s: expectrl::session::OsSession,
+    screen: Vec<u8>,
+}
+
+impl Pty {
+    /// Starts `rootkey ARGS`; a wait of over 30 s fails the test instead of blocking it.
+    pub fn spawn(args: &[String]) -> Pty {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg("stty echo && exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_rootkey"))
+            .args(args);
+        let mut s = Session::spawn(cmd).unwrap();
+        s.set_expect_timeout(Some(Duration::from_secs(30)));
+        Pty {
+            s,
+            screen: Vec::new(),
+        }
+    }
+
+    /// Waits for `text` on the screen.
+    pub fn expect(&mut self, text: &str) {
+        match self.s.expect(text) {
+            Ok(c) => self.screen.extend_from_slice(c.as_bytes()),
+            Err(e) => panic!(
+                "waiting for {text:?}: {e}\n--- screen so far ---\n{}",
+                self.screen()
+            ),
+        }
+    }
+
+    /// Types `line` and Enter now.
+    pub fn send_line(&mut self, line: &str) {
+        self.s.send_line(line).unwrap();
+    }
+
+    /// Waits for the visible `prompt`, then types `line` and Enter.
+    pub fn answer(&mut self, prompt: &str, line: &str) {
+        self.expect(prompt);
+        self.s.send_line(line).unwrap();
+    }
+
+    /// Waits for the hidden `prompt` and for the echo to be off, then sends `bytes` (with
+    /// their own line end, if any).
+    pub fn hidden(&mut self, prompt: &str, bytes: &[u8]) {
+        self.expect(prompt);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.s.get_process().get_echo().unwrap() {
+            assert!(Instant::now() < deadline, "echo still on at {prompt:?}");
+            sleep(Duration::from_millis(5));
+        }
+        self.s.send(bytes).unwrap();
+    }
+
+    /// What was shown so far.
+    pub fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.screen).into_owned()
+    }
+
+    /// The confirmation code `XXXX-XXXX` shown last on the screen.
+    pub fn code(&self) -> String {
+        let screen = self.screen();
+        let at = screen
+            .rfind("Confirmation code: ")
+            .unwrap_or_else(|| panic!("no confirmation code on screen:\n{screen}"));
+        let code = screen[at + "Confirmation code: ".len()..][..9].to_string();
+        let b = code.as_bytes();
+        assert!(
+            b[4] == b'-'
+                && b.iter()
+                    .enumerate()
+                    .all(|(i, c)| i == 4 || matches!(c, b'0'..=b'9' | b'A'..=b'F')),
+            "{code:?} is not a code XXXX-XXXX"
+        );
+        code
+    }
+
+    /// Reads the rest of the output; the exit code and the whole screen.
+    pub fn finish(mut self) -> (i32, String) {
+        match self.s.expect(Eof) {
+            Ok(c) => self.screen.extend_from_slice(c.as_bytes()),
+            Err(e) => panic!(
+                "waiting for the end: {e}\n--- screen so far ---\n{}",
+                self.screen()
+            ),
+        }
+        let code = match self.s.get_process().wait().unwrap() {
+            WaitStatus::Exited(_, code) => code,
+            other => panic!("rootkey did not exit normally: {other:?}"),
+        };
+        (code, self.screen())
+    }
+}
+
+/// Runs `rootkey ARGS` in a pty (echo on, as a terminal starts); waits for each prompt of
+/// `answers` in turn and types its answer — at a hidden prompt (one ending in `(hidden): `)
+/// once the terminal stopped echoing. A run that ends before a prompt is returned with what
+/// it showed.
+pub fn run_answering(args: &[String], answers: &[(&str, &str)]) -> Screen {
+    let mut p = Pty::spawn(args);
+    p.s.set_expect_timeout(Some(Duration::from_secs(60)));
+    for (prompt, answer) in answers {
+        let Ok(got) = p.s.expect(*prompt) else {
+            break;
+        };
+        p.screen.extend_from_slice(got.as_bytes());
+        if prompt.ends_with("(hidden): ") {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while p.s.get_process().get_echo().unwrap() {
+                assert!(Instant::now() < deadline, "the hidden prompt echoes");
+                sleep(Duration::from_millis(5));
+            }
+        }
+        p.send_line(answer);
+    }
+    let (code, text) = p.finish();
+    Screen { code, text }
+}
