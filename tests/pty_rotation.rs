@@ -60,7 +60,7 @@ fn spawn(args: &[String]) -> Pty {
         s(&f.c.manifest),
     ]);
     for i in 1..=3 {
-        all.extend(["--share".into(), s(&f.c.share(i))]);
+        all.extend(["--share".into(), s(f.c.share(i))]);
     }
     Pty::spawn(&all)
 }
