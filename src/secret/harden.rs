@@ -81,8 +81,27 @@ static TTY_SAVED: AtomicPtr<libc::termios> = AtomicPtr::new(std::ptr::null_mut()
 /// The signals that interrupt a ceremony.
 pub const INTERRUPTING: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
+/// The two ends of the wake-up pipe (-1: not made yet): the handler writes a byte to it, so
+/// that a wait for terminal input that began just after the last check of [`interrupted`],
+/// but before the signal, still ends at once ([`wait_for_input`]); EINTR alone would miss
+/// a signal that came between that check and the system call.
+static WAKE_READ: AtomicI32 = AtomicI32::new(-1);
+static WAKE_WRITE: AtomicI32 = AtomicI32::new(-1);
+
 extern "C" fn on_signal(sig: libc::c_int) {
     if SIGNAL.swap(sig, Ordering::SeqCst) == 0 {
+        let fd = WAKE_WRITE.load(Ordering::SeqCst);
+        if fd >= 0 {
+            // SAFETY: errno is thread-local and saved and restored around write(), which is
+            // async-signal-safe; the pipe is non-blocking, so a full pipe (it is never read,
+            // and one byte is enough) cannot block the handler; `one` lives across the call.
+            unsafe {
+                let errno = *libc::__errno_location();
+                let one = 1u8;
+                libc::write(fd, (&one as *const u8).cast(), 1);
+                *libc::__errno_location() = errno;
+            }
+        }
         return;
     }
     restore_terminal_now();
@@ -123,6 +142,18 @@ pub(super) fn terminal_restored() {
 /// Installs the handler for SIGINT, SIGTERM and SIGHUP (see above). Called by every ceremony
 /// before any secret exists; other commands keep the default actions.
 pub fn install_interrupt_handlers() -> Result<(), SecretError> {
+    if WAKE_WRITE.load(Ordering::SeqCst) < 0 {
+        let mut fds = [-1 as libc::c_int; 2];
+        // SAFETY: `fds` is a writable array of two descriptors, as pipe2 requires.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } != 0 {
+            return Err(SecretError::Harden(
+                "pipe2 (the wake-up pipe of the interrupt handler)",
+                std::io::Error::last_os_error(),
+            ));
+        }
+        WAKE_READ.store(fds[0], Ordering::SeqCst);
+        WAKE_WRITE.store(fds[1], Ordering::SeqCst);
+    }
     for sig in INTERRUPTING {
         // SAFETY: all-zero is a valid sigaction (empty mask, no flags), filled in below.
         let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
@@ -143,6 +174,45 @@ pub fn install_interrupt_handlers() -> Result<(), SecretError> {
         }
     }
     Ok(())
+}
+
+/// Waits until the terminal `fd` has input (or has hung up), or an interrupting signal has
+/// come — also one that came just before the wait began (the handler's wake-up pipe). Returns
+/// the signal in that case. Without the handlers installed it only waits for `fd`.
+pub fn wait_for_input(fd: libc::c_int) -> Result<Option<libc::c_int>, std::io::Error> {
+    loop {
+        if let Some(sig) = interrupted() {
+            return Ok(Some(sig));
+        }
+        let mut fds = [
+            libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: WAKE_READ.load(Ordering::SeqCst),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        // SAFETY: `fds` is a writable array of two pollfd; a negative descriptor (no pipe
+        // yet) is ignored by poll.
+        let r = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+        if r < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if fds[1].revents != 0 {
+            continue;
+        }
+        if fds[0].revents != 0 {
+            return Ok(interrupted());
+        }
+    }
 }
 
 /// The interrupting signal received, if any.

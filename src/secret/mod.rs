@@ -459,7 +459,7 @@ mod tty;
 
 pub use harden::{
     HardeningReport, INTERRUPTING, harden_process, install_interrupt_handlers, interrupted,
-    note_interrupt, signal_name, swap_active,
+    note_interrupt, signal_name, swap_active, wait_for_input,
 };
 pub use tty::read_hidden_line;
 

@@ -77,10 +77,18 @@ pub fn read_hidden_line(prompt: &str, max: usize) -> Result<SecretBytes, SecretE
     let mut too_long = false;
     let mut byte = [0u8; 1];
     loop {
-        // A signal that came before this read would not interrupt it.
-        if let Some(sig) = super::harden::interrupted() {
-            result = Err(SecretError::Interrupted(sig));
-            break;
+        // A signal that came before this read would not interrupt it: wait for input or a
+        // signal first (the handler's wake-up pipe closes the gap between check and read).
+        match super::harden::wait_for_input(fd) {
+            Ok(Some(sig)) => {
+                result = Err(SecretError::Interrupted(sig));
+                break;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                result = Err(tty_err("cannot read from the terminal", e));
+                break;
+            }
         }
         match tty.read(&mut byte) {
             Ok(0) => break,
