@@ -80,12 +80,14 @@ rootkey run ceremony-scripts/rehearsal.toml --out /tmp/rootkey-run\n  \
 rootkey run ceremony-scripts/root-generation.toml \\\n      \
 --piv-attestation-root piv-attestation-ca.pem --out /dev/shm/ceremony-2026")]
     Run(run::RunArgs),
-    /// Shares: check one alone; wipe the text share files once handed over
+    /// Shares: check one alone; audit them all (no key rebuilt); wipe the text share files
     #[command(
         subcommand,
         after_help = "Examples:\n  \
 rootkey share verify out/share-02-bob.txt \\\n      \
 --manifest out/manifest.json --root out/root.pem\n  \
+rootkey share audit --manifest out/manifest.json --root out/root.pem \\\n      \
+--out audit-2027 out/share-01-*.txt out/share-03-*.txt\n  \
 rootkey share wipe out    (after every holder checked a text share)"
     )]
     Share(share::ShareCommand),

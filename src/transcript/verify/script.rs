@@ -236,15 +236,23 @@ pub(super) fn check_script<'a>(es: &'a [Entry], h: &Header) -> Result<Facts<'a>>
     };
     let res = script_steps(&mut cur, h, &mut facts);
     res?;
-    let sealed = es[..cur.pos].last().is_some_and(|p| p.is(Action::Seal));
+    let ended = es[..cur.pos]
+        .last()
+        .filter(|p| p.is(Action::Seal) || p.is(Action::AuditCompleted));
+    let sealed = ended.is_some();
     // The script may stop at a final `aborted` entry (not after a seal).
     if !sealed && cur.pos + 1 == es.len() && es[cur.pos].is(Action::Aborted) {
         cur.pos += 1;
     }
     if cur.pos < es.len() {
         let e = &es[cur.pos];
-        if sealed {
-            return Err(after_end(e, "the seal", es[cur.pos - 1].line));
+        if let Some(end) = ended {
+            let what = if end.is(Action::Seal) {
+                "the seal"
+            } else {
+                "`audit-completed`"
+            };
+            return Err(after_end(e, what, end.line));
         }
         if e.is(Action::Aborted) {
             return Err(after_end(&es[cur.pos + 1], "`aborted`", e.line));
@@ -418,6 +426,10 @@ pub(super) fn script_steps<'a>(
     let Some(pk) = super::quorum::context_step(cur, h, facts)? else {
         return Ok(());
     };
+    if h.kind == Kind::ShareAudit {
+        super::audit::audit_steps(cur, h, facts)?;
+        return Ok(());
+    }
     let confirmed = match h.kind {
         Kind::Rotation => match super::signing::rotation_prelude(cur, facts)? {
             Some(t) => Some(t),
