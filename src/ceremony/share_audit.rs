@@ -112,7 +112,12 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     }
     transcript::check_recordable_name(&args.manifest, "manifest")?;
     transcript::check_recordable_name(&args.root, "root certificate")?;
-    let ctx = Context::load(&args.manifest, &args.root)?;
+    let ctx = Context::load(&args.manifest, &args.root).map_err(|e| match e.hint {
+        Some(_) => e,
+        None => e.hint(
+            "give the manifest.json and root.pem the generation wrote; the audit did not start",
+        ),
+    })?;
     let tokens = super::quorum::token_shares(&ctx, &args.manifest, &args.tokens)?;
     let mut sources: Vec<Source> = args.shares.iter().cloned().map(Source::File).collect();
     sources.extend(args.qr_images.iter().cloned().map(Source::QrImage));

@@ -344,7 +344,10 @@ pub fn replayed(r: &crate::transcript::verify::Replay) -> String {
 /// Summary of `transcript attest`.
 pub fn attested(a: &crate::transcript::AttestReport, name: &str) -> String {
     let (by, head) = if a.completed_audit {
-        ("complete (not sealed), checked against", "completed head")
+        (
+            "complete (not sealed), checked against",
+            "completed head\n   ",
+        )
     } else {
         ("sealed by", "sealed head")
     };
