@@ -46,16 +46,14 @@ rootkey share verify --token-share 1 --manifest manifest.json --root root.pem"
     /// Share audit: check each share presented alone against the manifest, one holder at a
     /// time, and record who proved which share and who did not appear (no key is rebuilt)
     #[command(
-        override_usage = "rootkey share audit [OPTIONS] --manifest <manifest.json> --root <root.pem>\n         \
---out <DIR> [SHARE]...",
+        override_usage = "rootkey share audit [OPTIONS] --manifest <manifest.json>\n         \
+--root <root.pem> --out <DIR> [SHARE]...",
         after_help = "Examples:\n  \
-rootkey share audit --manifest root-2026/manifest.json --root root-2026/root.pem \\\n      \
+rootkey share audit --manifest 2026/manifest.json --root 2026/root.pem \\\n      \
 --out audit-2027 share-03-carol.txt --qr-image dave.jpg --type\n  \
-rootkey share audit --manifest M --root R --out audit-2027 --token-share 1 \\\n      \
---token-share 2 --pkcs11-module /usr/lib/softhsm/libsofthsm2.so\n\n\
-Exit codes: 0 every holder proved their share; 1 some holders did not appear (or bad\n\
-input); 3 a share given failed its check. The transcript is written in every case;\n\
-the witnesses attest it with rootkey transcript attest."
+rootkey share audit --manifest M --root R --out audit-2027 \\\n      \
+--token-share 1 --token-share 2 --pkcs11-module /usr/lib/p11.so\n\n\
+Exit codes: 0 every holder proved their share; 1 some holders did not appear (or bad input); 3 a share given failed its check. The transcript is written in every case; the witnesses attest it with rootkey transcript attest."
     )]
     Audit(AuditArgs),
     /// Overwrite and remove the text share files (share-*.txt) in DIR, once every holder has
