@@ -204,7 +204,7 @@ Next: each witness attests it: rootkey transcript attest
     assert_eq!(
         r.stderr,
         "error: the audit is incomplete: no share was presented for 4 (Dave Rehearsal)\n  \
-next step: audit the missing holders' shares in another run of rootkey share audit\n"
+next step: audit the missing holders in another run of rootkey share audit\n"
     );
     let s = steps(&out);
     let actions: Vec<&str> = s.iter().map(|(a, _)| a.as_str()).collect();
@@ -428,7 +428,7 @@ Next: each witness attests it: rootkey transcript attest
     assert_eq!(
         r.stderr,
         format!(
-            "error: 1 share(s) failed the audit: file {foreign} (foreign)\n  next step: do not use these shares; find out with each holder what happened to their share, and plan a new split if a share is lost or altered\n"
+            "error: 1 share(s) failed the audit: file {foreign} (foreign)\n  next step: treat each failed share as lost: investigate, plan a new split\n"
         )
     );
     let s = steps(&out);

@@ -127,41 +127,80 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         return Err(Error::new(ErrorKind::TooFewShares, "no share given to audit")
             .hint("give the shares presented: share files, --qr-image PHOTO, --token-share INDEX, or --type once per share typed at the keyboard"));
     }
-    check_unlocked_memory(
-        args.allow_unlocked_memory,
-        ctx.manifest.ceremony.rehearsal,
-        RehearsalFrom::Manifest,
-    )?;
-    let hardening = harden(args.allow_unlocked_memory)?;
-    super::outdir::prepare_out_dir(&args.out, &[transcript::FILE_NAME])?;
-    let header = quorum_header(
-        &ctx,
-        Kind::ShareAudit,
-        new_ceremony_id()?,
-        preflight(
-            &hardening,
+    let n = u8::try_from(sources.len()).unwrap_or(u8::MAX);
+    let mut sources = sources.into_iter();
+    let start = Start {
+        out: args.out,
+        root: args.root,
+        allow_unlocked_memory: args.allow_unlocked_memory,
+        people: Vec::new(),
+    };
+    start.run(&ctx, n, console, &mut |_, _| Ok(sources.next()))
+}
+
+/// Where the share of the n-th `prove-share` step comes from, asked once that step is
+/// entered; None: the holder did not appear (the step records nothing).
+pub type Pick<'a> = dyn FnMut(&mut dyn Console, usize) -> Result<Option<Source>> + 'a;
+
+/// What a share audit needs besides its context and its shares.
+pub struct Start {
+    /// Output directory for the transcript.
+    pub out: PathBuf,
+    /// The root certificate's path, as the next step shows it.
+    pub root: PathBuf,
+    /// Continue without locked memory (rehearsal ceremonies only).
+    pub allow_unlocked_memory: bool,
+    /// People without a share recorded in the header before the holders (`rootkey run`: the
+    /// plan's participants, who may acknowledge checklist steps).
+    pub people: Vec<transcript::Participant>,
+}
+
+impl Start {
+    /// Hardens the process, prepares the output directory and the transcript, runs the
+    /// audit's steps ([`steps::share_audit`] with `steps` shares, each read from what `pick`
+    /// gives) at `console` and shows the summary. Returns the exit code.
+    pub fn run(
+        self,
+        ctx: &Context,
+        steps: u8,
+        console: &mut dyn Console,
+        pick: &mut Pick<'_>,
+    ) -> Result<i32> {
+        check_unlocked_memory(
+            self.allow_unlocked_memory,
             ctx.manifest.ceremony.rehearsal,
-            &output_facts(&args.out, false, None)?,
-        )?,
-    );
-    let mut rec = Recorder::create(&args.out, &header)?;
-    let flow = Flow::new(steps::share_audit(
-        u8::try_from(sources.len()).unwrap_or(u8::MAX),
-    ));
-    let report = transcript::recorded(&mut rec, |rec| {
-        audit(Run::new(flow, &mut *console, rec), &ctx, sources)
-    })
-    .map_err(|e| super::quorum::at_prompt_next_step(&args.out, e))?;
-    let path = args.out.join(transcript::FILE_NAME);
-    let shown = console.out(
-        "the summary",
-        &summary::audited(&report, &ctx, &path, &args.root),
-    );
-    shown.map_err(|e| summary::not_shown(e, &path))?;
-    if let Some(e) = summary::outcome_error(&report) {
-        let _ = crate::console::report_error(&e);
+            RehearsalFrom::Manifest,
+        )?;
+        let hardening = harden(self.allow_unlocked_memory)?;
+        super::outdir::prepare_out_dir(&self.out, &[transcript::FILE_NAME])?;
+        let mut header = quorum_header(
+            ctx,
+            Kind::ShareAudit,
+            new_ceremony_id()?,
+            preflight(
+                &hardening,
+                ctx.manifest.ceremony.rehearsal,
+                &output_facts(&self.out, false, None)?,
+            )?,
+        );
+        header.participants.splice(0..0, self.people);
+        let mut rec = Recorder::create(&self.out, &header)?;
+        let flow = Flow::new(steps::share_audit(steps));
+        let report = transcript::recorded(&mut rec, |rec| {
+            audit(Run::new(flow, &mut *console, rec), ctx, steps, pick)
+        })
+        .map_err(|e| super::quorum::at_prompt_next_step(&self.out, e))?;
+        let path = self.out.join(transcript::FILE_NAME);
+        let shown = console.out(
+            "the summary",
+            &summary::audited(&report, ctx, &path, &self.root),
+        );
+        shown.map_err(|e| summary::not_shown(e, &path))?;
+        if let Some(e) = summary::outcome_error(&report) {
+            let _ = crate::console::report_error(&e);
+        }
+        Ok(report.exit_code())
     }
-    Ok(report.exit_code())
 }
 
 /// A share file or photo that is not there at all is the operator's mistake (a wrong path),
@@ -188,13 +227,16 @@ fn check_present(p: &std::path::Path, what: &str) -> Result<()> {
 
 /// The steps after the header: `load-context`, one `prove-share` per source, then
 /// `complete-audit` and `attest-transcript` (done by the witnesses afterwards).
-fn audit(run: Run<'_>, ctx: &Context, sources: Vec<Source>) -> Result<AuditReport> {
+fn audit(run: Run<'_>, ctx: &Context, steps: u8, pick: &mut Pick<'_>) -> Result<AuditReport> {
     let _scrub = secret::ScrubOnDrop;
     let mut run = Started::new(run)?.load_context(ctx)?.run;
     let mut proved: Vec<Proved> = Vec::new();
     let mut refused: Vec<Refused> = Vec::new();
-    for (i, source) in sources.into_iter().enumerate() {
+    for i in 0..steps as usize {
         run.enter("prove-share")?;
+        let Some(source) = pick(run.console(), i + 1)? else {
+            continue;
+        };
         let file = recorded_file(&source);
         match prove(run.console(), source, i + 1, ctx, &proved)? {
             Ok(p) => {

@@ -74,7 +74,7 @@ rootkey rehearse --kind rotation --out /tmp/rootkey-rotation\n  \
 rootkey rehearse --kind crl --out /tmp/rootkey-crl")]
     Rehearse(generate::RehearseArgs),
     /// Run a ceremony plan step by step: each screen starts with the script's step header
-    /// and the plan's checklist steps are acknowledged in turn (generation plans for now)
+    /// and the plan's checklist steps are acknowledged in turn (generation and share-audit plans for now)
     #[command(after_help = "Examples:\n  \
 rootkey run ceremony-scripts/rehearsal.toml --out /tmp/rootkey-run\n  \
 rootkey run ceremony-scripts/root-generation.toml \\\n      \

@@ -51,6 +51,8 @@ GENERATION = ("entropy", "key-generated", "shares-split", "certificate-signed", 
 # ("Rotation and CRL ceremonies").
 NO_PLAN = ("quorum-check", "rotation", "crl", "share-audit")
 # share-refused.reason ("Share audit"); the last two name a holder (claimed_index).
+# Kinds whose steps checklist acknowledgements (rootkey run) may stand between.
+CHECKLIST_KINDS = ("generation", "rehearsal", "share-audit")
 REFUSALS = ("unreadable", "damaged", "foreign", "not-listed", "duplicate")
 ISSUED_FILES = {"rotation": ("intermediate.pem", "intermediate-chain.pem"),
                 "crl": ("root.crl", "root.crl.pem")}
@@ -406,7 +408,7 @@ class Script:
             raise Stop(f"interrupted: after seq {n - 1} ({self.e[-1]['action']})")
         e = self.e[i]
         # A generation's checklist acknowledgements (rootkey run) may stand between its steps.
-        while e["action"] == "checklist-acknowledged" and self.kind in ("generation", "rehearsal"):
+        while e["action"] == "checklist-acknowledged" and self.kind in CHECKLIST_KINDS:
             self.checklist_acknowledged(i, e)
             i = self.pos = i + 1
             if i == n:
@@ -506,7 +508,13 @@ class Script:
         self.take("seal", {"head": HEX64, "public_key": HEX64, "signature": HEX128})
 
     def peek(self, action):
-        return self.pos < len(self.e) and self.e[self.pos]["action"] == action
+        """The next step's action is `action` (past checklist acknowledgements where they may
+        stand; `take` checks them)."""
+        i = self.pos
+        while self.kind in CHECKLIST_KINDS and i < len(self.e) and \
+                self.e[i]["action"] == "checklist-acknowledged":
+            i += 1
+        return i < len(self.e) and self.e[i]["action"] == action
 
     # -- generation ---------------------------------------------------------------------------
     def step_entropy(self):

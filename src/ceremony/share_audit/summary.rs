@@ -137,7 +137,7 @@ pub(super) fn outcome_error(r: &AuditReport) -> Option<Error> {
                     failed.join(", ")
                 ),
             )
-            .hint("do not use these shares; find out with each holder what happened to their share, and plan a new split if a share is lost or altered"),
+            .hint("treat each failed share as lost: investigate, plan a new split"),
         );
     }
     if !r.absent.is_empty() {
@@ -147,7 +147,7 @@ pub(super) fn outcome_error(r: &AuditReport) -> Option<Error> {
                 "the audit is incomplete: no share was presented for {}",
                 who.join(", ")
             ))
-            .hint("audit the missing holders' shares in another run of rootkey share audit"),
+            .hint("audit the missing holders in another run of rootkey share audit"),
         );
     }
     None

@@ -158,8 +158,16 @@ impl<'a> Cursor<'a> {
         Ok(Some(e))
     }
 
+    /// Whether the next step is `action` (looking past checklist acknowledgements where they
+    /// may stand, which [`Cursor::next`] checks).
     pub(super) fn peek_is(&self, action: Action) -> bool {
-        self.es.get(self.pos).is_some_and(|e| e.is(action))
+        let mut rest = self.es[self.pos.min(self.es.len())..].iter();
+        if self.checklist_people.is_some() {
+            rest.find(|e| !e.is(Action::ChecklistAcknowledged))
+        } else {
+            rest.next()
+        }
+        .is_some_and(|e| e.is(action))
     }
 }
 
@@ -230,8 +238,11 @@ pub(super) fn check_script<'a>(es: &'a [Entry], h: &Header) -> Result<Facts<'a>>
     let mut cur = Cursor {
         es,
         pos: 1,
-        checklist_people: matches!(h.kind, Kind::Generation | Kind::Rehearsal)
-            .then(|| h.participants.iter().map(|p| p.name.clone()).collect()),
+        checklist_people: matches!(
+            h.kind,
+            Kind::Generation | Kind::Rehearsal | Kind::ShareAudit
+        )
+        .then(|| h.participants.iter().map(|p| p.name.clone()).collect()),
         checklist_step: 0,
     };
     let res = script_steps(&mut cur, h, &mut facts);
