@@ -227,11 +227,6 @@ fn plans_of_other_kinds_are_refused_with_the_expert_command() {
             "crl",
             "rootkey crl sign (or rootkey rehearse --kind crl)",
         ),
-        (
-            "share-audit.toml",
-            "share-audit",
-            "rootkey share verify, one holder at a time",
-        ),
     ] {
         let path = common::repo_path(&format!("ceremony-scripts/{plan}"));
         let out = t.path().join(kind);
@@ -245,7 +240,7 @@ fn plans_of_other_kinds_are_refused_with_the_expert_command() {
         assert_eq!(
             r.stderr,
             format!(
-                "error: plan {}: rootkey run does not run a {kind} plan yet (generation plans only)\n  next step: run this ceremony with the expert command: {expert}\n",
+                "error: plan {}: rootkey run does not run a {kind} plan yet (generation and share-audit plans only)\n  next step: run this ceremony with the expert command: {expert}\n",
                 path.display()
             )
         );

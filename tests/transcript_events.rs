@@ -352,6 +352,25 @@ fn every_action_writes_the_specified_details() {
             .into(),
             r#"{"reason":"too few shares"}"#.into(),
         ),
+        (
+            event::ShareRefused {
+                claimed_index: Some(3),
+                file: "share-03.txt".into(),
+                reason: event::RefusalReason::NotListed,
+            }
+            .into(),
+            r#"{"claimed_index":3,"file":"share-03.txt","reason":"not-listed"}"#.into(),
+        ),
+        (
+            event::AuditCompleted {
+                absent: vec![4, 5],
+                failed: vec![3],
+                proven: vec![1, 2],
+                refused: 1,
+            }
+            .into(),
+            r#"{"absent":[4,5],"failed":[3],"proven":[1,2],"refused":1}"#.into(),
+        ),
     ];
     let mut seen = Vec::new();
     for (e, want) in cases {

@@ -68,6 +68,8 @@ mod gen_share;
 mod gen_transcript;
 #[path = "vector_support/gen_transcript_agree.rs"]
 mod gen_transcript_agree;
+#[path = "vector_support/gen_transcript_audit.rs"]
+mod gen_transcript_audit;
 #[path = "vector_support/gen_transcript_checklist.rs"]
 mod gen_transcript_checklist;
 #[path = "vector_support/gen_transcript_gaps.rs"]

@@ -36,6 +36,7 @@ pub mod rehearse;
 pub mod run;
 pub mod script;
 pub mod session;
+pub mod share_audit;
 pub mod stages;
 pub mod steps;
 pub mod summary;

@@ -2,11 +2,14 @@
 //! ([`super::script::script`]). This first slice runs generation plans — the real generation
 //! (as `rootkey generate --plan PLAN`, with the plan's `[generation]` parameters) and the
 //! rehearsal generation (as `rootkey rehearse`, with this plan) — at a [`Guided`] console
-//! that shows each step's header and runs the checklist steps between them. Rotation, CRL and
-//! share-audit plans are refused with the expert command to use for now.
+//! that shows each step's header and runs the checklist steps between them — and share-audit
+//! plans, one holder at a time ([`share_audit`]). Rotation and CRL plans are refused with the
+//! expert command to use for now.
 //! Spec: `docs/plans.md`, "Running a plan".
 
 use std::path::PathBuf;
+
+mod share_audit;
 
 use super::script::{ScriptKind, StepKind, script};
 use crate::console::guided::{Checklist, Guided, GuidedStep};
@@ -61,13 +64,13 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
             Some("rootkey intermediate sign (or rootkey rehearse --kind rotation)")
         }
         ScriptKind::Crl => Some("rootkey crl sign (or rootkey rehearse --kind crl)"),
-        ScriptKind::ShareAudit => Some("rootkey share verify, one holder at a time"),
+        ScriptKind::ShareAudit => None,
     };
     if let Some(expert) = expert {
         return Err(Error::new(
             Kind::Argument,
             format!(
-                "plan {}: rootkey run does not run a {} plan yet (generation plans only)",
+                "plan {}: rootkey run does not run a {} plan yet (generation and share-audit plans only)",
                 args.plan.display(),
                 plan.kind().as_str()
             ),
@@ -78,7 +81,15 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     }
     let steps = guided_steps(&plan, kind)?;
     let mut guided = Guided::new(console, steps);
-    let code = if kind == ScriptKind::RehearsalGeneration {
+    let code = if kind == ScriptKind::ShareAudit {
+        share_audit::run_plan(
+            &plan,
+            &args.plan,
+            args.out,
+            args.allow_unlocked_memory,
+            &mut guided,
+        )?
+    } else if kind == ScriptKind::RehearsalGeneration {
         if let Some(Params::Generation {
             profile,
             dice,

@@ -418,12 +418,11 @@ pub fn crl(q: Quorum, previous: bool) -> Vec<Step> {
 /// `rootkey share audit` (`share-audit.toml`): each holder in turn proves their share alone
 /// against the root-signed manifest; no key is rebuilt, so the transcript is not sealed: it
 /// ends with `complete-audit`, which lists the holders proven, failed and absent, and the
-/// witnesses attest it (`docs/formats.md`, "Share audit"). One `prove-share-i` per holder of
-/// the manifest, in index order.
-///
-/// The `share-proven` / `share-not-proven` and `audit-completed` entries are specified but not
-/// yet written by any command (`rootkey share audit` is still to come), so these steps record
-/// nothing yet; the printed script and the runner already use this list.
+/// witnesses attest it (`docs/formats.md`, "Share audit"). One `prove-share-i` per share
+/// presented: a plan's script has one per holder of the manifest, in index order; `rootkey
+/// share audit` one per share given, in the order given. Each writes `share-presented` or
+/// `share-refused` (see [`PROVE_SHARE`]); `complete-audit` writes `audit-completed`, the last
+/// entry.
 pub fn share_audit(shares: u8) -> Vec<Step> {
     let mut steps = vec![START, LOAD_CONTEXT];
     steps.extend((1..=shares).map(|i| PROVE_SHARE.nth(i)));
@@ -431,7 +430,7 @@ pub fn share_audit(shares: u8) -> Vec<Step> {
         "complete-audit",
         Tool,
         "List who proved and who was absent",
-        None,
+        Some(A::AuditCompleted),
     ));
     steps.push(Step::new(
         "attest-transcript",
@@ -442,7 +441,9 @@ pub fn share_audit(shares: u8) -> Vec<Step> {
     steps
 }
 
-/// A holder of a share audit proves their share (file, QR photo, typed rows or token).
+/// A holder of a share audit proves their share (file, QR photo, typed rows or token). It
+/// writes `share-presented` when the share passes its check alone and `share-refused` when it
+/// does not, so its `records` is None and `ceremony::share_audit` writes the entry itself.
 const PROVE_SHARE: Step = Step::new(
     "prove-share",
     Holder,

@@ -323,8 +323,16 @@ pub fn replayed(r: &crate::transcript::verify::Replay) -> String {
 
 /// Summary of `transcript attest`.
 pub fn attested(a: &crate::transcript::AttestReport, name: &str) -> String {
+    let (by, head) = if a.completed_audit {
+        (
+            "complete (not sealed), checked against",
+            "completed head\n   ",
+        )
+    } else {
+        ("sealed by", "sealed head")
+    };
     let mut s = format!(
-        "Attested by \"{name}\", key\n  {}\n  {} ceremony \"{}\"\n  ceremony id {}\n  sealed by the root key of the given root.pem\n  {}\n  sealed head {}\n  ({} entries)\n",
+        "Attested by \"{name}\", key\n  {}\n  {} ceremony \"{}\"\n  ceremony id {}\n  {by} the root key of the given root.pem\n  {}\n  {head} {}\n  ({} entries)\n",
         fingerprint_lines(&crate::cert::fingerprint(&a.public_key), 2),
         a.ceremony.0,
         a.ceremony.1,

@@ -74,18 +74,20 @@ rootkey rehearse --kind rotation --out /tmp/rootkey-rotation\n  \
 rootkey rehearse --kind crl --out /tmp/rootkey-crl")]
     Rehearse(generate::RehearseArgs),
     /// Run a ceremony plan step by step: each screen starts with the script's step header
-    /// and the plan's checklist steps are acknowledged in turn (generation plans for now)
+    /// and the plan's checklist steps are acknowledged in turn (generation and share-audit plans for now)
     #[command(after_help = "Examples:\n  \
 rootkey run ceremony-scripts/rehearsal.toml --out /tmp/rootkey-run\n  \
 rootkey run ceremony-scripts/root-generation.toml \\\n      \
 --piv-attestation-root piv-attestation-ca.pem --out /dev/shm/ceremony-2026")]
     Run(run::RunArgs),
-    /// Shares: check one alone; wipe the text share files once handed over
+    /// Shares: check one alone; audit them all (no key rebuilt); wipe the text share files
     #[command(
         subcommand,
         after_help = "Examples:\n  \
 rootkey share verify out/share-02-bob.txt \\\n      \
 --manifest out/manifest.json --root out/root.pem\n  \
+rootkey share audit --manifest out/manifest.json --root out/root.pem \\\n      \
+--out audit-2027 out/share-01-*.txt out/share-03-*.txt\n  \
 rootkey share wipe out    (after every holder checked a text share)"
     )]
     Share(share::ShareCommand),

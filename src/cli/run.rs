@@ -9,7 +9,7 @@ use crate::error::Result;
 /// `rootkey run`.
 #[derive(clap::Args)]
 pub(crate) struct RunArgs {
-    /// Ceremony plan (TOML, version 1 or 2); generation plans only for now
+    /// Ceremony plan (TOML, version 1 or 2); generation and share-audit plans for now
     #[arg(value_name = "PLAN.toml")]
     plan: PathBuf,
     /// Output directory; created if missing, refused if it already holds a ceremony

@@ -43,6 +43,19 @@ rootkey share verify --token-share 1 --manifest manifest.json --root root.pem"
         #[arg(long, value_name = "root.pem")]
         root: PathBuf,
     },
+    /// Share audit: check each share presented alone against the manifest, one holder at a
+    /// time, and record who proved which share and who did not appear (no key is rebuilt)
+    #[command(
+        override_usage = "rootkey share audit [OPTIONS] --manifest <manifest.json>\n         \
+--root <root.pem> --out <DIR> [SHARE]...",
+        after_help = "Examples:\n  \
+rootkey share audit --manifest 2026/manifest.json --root 2026/root.pem \\\n      \
+--out audit-2027 share-03-carol.txt --qr-image dave.jpg --type\n  \
+rootkey share audit --manifest M --root R --out audit-2027 \\\n      \
+--token-share 1 --token-share 2 --pkcs11-module /usr/lib/p11.so\n\n\
+Exit codes: 0 every holder proved their share; 1 some holders did not appear (or bad input); 3 a share given failed its check. The transcript is written in every case; the witnesses attest it with rootkey transcript attest."
+    )]
+    Audit(AuditArgs),
     /// Overwrite and remove the text share files (share-*.txt) in DIR, once every holder has
     /// their share and has checked it (the same refusals as `paper wipe`)
     #[command(after_help = "Example:\n  rootkey share wipe /dev/shm/root-2026")]
@@ -53,9 +66,52 @@ rootkey share verify --token-share 1 --manifest manifest.json --root root.pem"
     },
 }
 
+/// `rootkey share audit`.
+#[derive(clap::Args)]
+pub(crate) struct AuditArgs {
+    /// Output directory for the transcript; created if missing, refused if it already
+    /// holds a ceremony
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The ceremony's manifest.json
+    #[arg(long, value_name = "manifest.json")]
+    manifest: PathBuf,
+    /// The ceremony's root certificate
+    #[arg(long, value_name = "root.pem")]
+    root: PathBuf,
+    /// Share files (text form), checked in the order given
+    #[arg(value_name = "SHARE")]
+    shares: Vec<PathBuf>,
+    /// A photo or scan (PNG or JPEG) of a paper shard's QR code; repeat for each
+    #[arg(long = "qr-image", value_name = "PHOTO")]
+    qr_images: Vec<PathBuf>,
+    /// Then read one share at the keyboard (typed rows, or a USB QR scanner); repeat for
+    /// each share typed
+    #[arg(long = "type", action = clap::ArgAction::Count)]
+    keyboard: u8,
+    #[command(flatten)]
+    tokens: super::TokenShares,
+    /// Continue if secret memory cannot be locked (rehearsal ceremonies only)
+    #[arg(long)]
+    allow_unlocked_memory: bool,
+}
+
 pub(super) fn run(c: ShareCommand) -> Result<i32> {
     use ceremony::paper_wipe::{ShareFiles, wipe};
     match c {
+        ShareCommand::Audit(a) => ceremony::share_audit::run(
+            ceremony::share_audit::Args {
+                out: a.out,
+                manifest: a.manifest,
+                root: a.root,
+                shares: a.shares,
+                qr_images: a.qr_images,
+                keyboard: a.keyboard as usize,
+                tokens: a.tokens.args(),
+                allow_unlocked_memory: a.allow_unlocked_memory,
+            },
+            &mut crate::console::Terminal,
+        ),
         ShareCommand::Wipe { dir } => wipe(dir, ShareFiles::Text),
         ShareCommand::Verify {
             share,

@@ -1,6 +1,6 @@
 //! Witness attestations (`docs/formats.md`, "Witness attestations"): a witness signs the
 //! sealed head of a transcript that verifies and was sealed by the root certificate they were
-//! shown; the attestations file is locked while it is checked and appended to.
+//! shown (of a complete share audit, which nothing seals: its completed head); the attestations file is locked while it is checked and appended to.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -28,8 +28,11 @@ pub struct AttestReport {
     pub head: [u8; 32],
     /// Number of entries in the transcript.
     pub entries: usize,
-    /// The root key that sealed the transcript.
+    /// The root key that sealed the transcript (of a share audit: the root key it checked the
+    /// shares against, which is the key of the given root.pem).
     pub seal_key: [u8; 32],
+    /// The transcript is a complete share audit (its completed head was attested).
+    pub completed_audit: bool,
     /// Ceremony kind, name and id (from the header).
     pub ceremony: (String, String, String),
 }
@@ -155,6 +158,8 @@ fn append_attestation(
     )?;
     let head = match (&r.verdict, r.sealed_head) {
         (verify::Verdict::Sealed, Some(h)) => h,
+        // A complete share audit: its completed head stands in for the sealed head.
+        (verify::Verdict::Unsealed(_), Some(h)) if r.completed_audit => h,
         (verify::Verdict::Invalid(e), _) => {
             // The finding's kind when it is one (the exit code stays that of a verification
             // failure either way).
@@ -222,7 +227,8 @@ fn append_attestation(
         public_key,
         head,
         entries: r.entries.len(),
-        seal_key: r.seal_key.unwrap_or_default(),
+        seal_key: r.seal_key.unwrap_or_else(|| root.public_key_bytes()),
+        completed_audit: r.completed_audit,
         ceremony: (kind, cname, id),
     })
 }

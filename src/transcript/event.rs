@@ -43,6 +43,8 @@ pub enum Category {
     Output,
     /// The last entry: the seal or `aborted`.
     End,
+    /// The share audit's own steps (a refused share, the audit's end).
+    Audit,
 }
 
 macro_rules! actions {
@@ -187,6 +189,10 @@ actions! {
     Seal = "seal", End, Seal;
     /// The ceremony failed.
     Aborted = "aborted", End, Aborted;
+    /// A share audit refused a share that did not pass its check alone.
+    ShareRefused = "share-refused", Audit, ShareRefused;
+    /// A share audit's last entry: who proved, whose share failed, who was absent.
+    AuditCompleted = "audit-completed", Audit, AuditCompleted;
 }
 
 /// Defines a `details` struct (or an object nested in one) whose field names are its member
@@ -210,7 +216,9 @@ macro_rules! details {
     )*};
 }
 
+mod audit;
 mod token;
+pub use audit::{AuditCompleted, RefusalReason, ShareRefused};
 pub use token::{TokenAttestation, TokenWritten};
 
 details! {

@@ -59,6 +59,8 @@ value_list! {
         Rotation = "rotation",
         /// `rootkey crl sign`: a quorum signs a certificate revocation list.
         Crl = "crl",
+        /// `rootkey share audit`: each holder proves their share alone; no key is rebuilt.
+        ShareAudit = "share-audit",
     }
 }
 

@@ -271,8 +271,12 @@ impl Recorder {
         {
             return Err(e);
         }
-        let e = self.entry(actors, event.action(), event.details()?)?;
-        self.append(e)
+        let action = event.action();
+        let e = self.entry(actors, action, event.details()?)?;
+        self.append(e)?;
+        // A share audit's `audit-completed` is its last entry (nothing seals it).
+        self.closed = action == Action::AuditCompleted;
+        Ok(())
     }
 
     /// Seals the transcript with the root key (before it is wiped): the last entry.

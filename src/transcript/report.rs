@@ -10,6 +10,7 @@ use super::verify::{Replay, Verdict};
 use crate::cert;
 use crate::encoding::hexfmt::fingerprint_display;
 
+mod audit;
 mod describe;
 pub use describe::describe;
 use describe::s;
@@ -59,6 +60,7 @@ pub fn kind_name(k: super::Kind) -> &'static str {
         Kind::QuorumCheck => "quorum check",
         Kind::Rotation => "rotation (intermediate signing)",
         Kind::Crl => "CRL signing",
+        Kind::ShareAudit => "share audit (no key rebuilt)",
     }
 }
 
@@ -75,6 +77,10 @@ pub fn ceremony_line(h: &super::verify::Header) -> String {
 /// The verdict line for people.
 pub fn verdict_line(r: &Replay) -> String {
     match &r.verdict {
+        Verdict::Sealed if r.completed_audit => format!(
+            "VALID and COMPLETE — a share audit rebuilds no key; attested by {} listed witness(es)",
+            r.attestations.len()
+        ),
         Verdict::Sealed => "VALID and SEALED".into(),
         Verdict::Unsealed(w) => format!("VALID but UNSEALED — {w}"),
         Verdict::Invalid(e) => format!("INVALID — {}", e.message),
@@ -287,7 +293,10 @@ pub fn build(r: &Replay) -> Report {
             s(e.details.get("quorum"))
         )));
     }
-    parts.push(("Shares and quorum".to_string(), quorum));
+    match h.filter(|h| h.kind == super::Kind::ShareAudit) {
+        Some(h) => parts.push(("Share audit".to_string(), audit::sections(r, h))),
+        None => parts.push(("Shares and quorum".to_string(), quorum)),
+    }
     parts.push((
         "Witness attestations".to_string(),
         if r.attestations.is_empty() {

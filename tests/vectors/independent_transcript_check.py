@@ -8,7 +8,8 @@
     python3 independent_transcript_check.py --vectors [DIR]     (transcript_* vectors)
 
 Kinds generation, rehearsal, quorum-check, rotation and crl (the last two as in "Rotation
-and CRL ceremonies"). Performs the checks of the spec's "Replay" section in order and prints
+and CRL ceremonies"), and share-audit ("Share audit": complete, not sealed; VALID SEALED only
+when --witnesses is given and at least one listed witness attested its completed head). Performs the checks of the spec's "Replay" section in order and prints
 one line:
     VALID SEALED                                   exit 0
     VALID UNSEALED <reason>                        exit 3
@@ -48,7 +49,11 @@ GENERATION = ("entropy", "key-generated", "shares-split", "certificate-signed", 
               "artifact-written")
 # Kinds that run no plan (header `plan` null), and the signing kinds' issued files, in order
 # ("Rotation and CRL ceremonies").
-NO_PLAN = ("quorum-check", "rotation", "crl")
+NO_PLAN = ("quorum-check", "rotation", "crl", "share-audit")
+# share-refused.reason ("Share audit"); the last two name a holder (claimed_index).
+# Kinds whose steps checklist acknowledgements (rootkey run) may stand between.
+CHECKLIST_KINDS = ("generation", "rehearsal", "share-audit")
+REFUSALS = ("unreadable", "damaged", "foreign", "not-listed", "duplicate")
 ISSUED_FILES = {"rotation": ("intermediate.pem", "intermediate-chain.pem"),
                 "crl": ("root.crl", "root.crl.pem")}
 MAX_INTERMEDIATE_DAYS, MAX_CRL_DAYS = 8 * 365 + 2, 366
@@ -361,7 +366,7 @@ PREFLIGHT_EXCEPTION = lambda v: obj(dict(PREFLIGHT_MEMBERS, network_exception=ob
     v["network_exception"]["reason"].strip() != ""
 HEADER = {
     "ceremony": obj({"id": HEX32, "kind": IS("generation", "rehearsal", "quorum-check",
-                                             "rotation", "crl"),
+                                             "rotation", "crl", "share-audit"),
                      "name": STR, "rehearsal": BOOL}),
     "format": IS("rootkey-transcript-v1"),
     "participants": LIST(obj({"name": STR, "role": STR, "share": lambda x: x is None or NAT(x)})),
@@ -383,12 +388,15 @@ class Script:
         self.keys, self.artifacts, self.cert_sha, self.written = [], [], [], {}
         self.files_written, self.envelopes, self.signed_cert = {}, [], None
         self.kind, self.checklist_step = None, 0
+        self.completed = False
         try:
             self.run()
-            self.status, self.seal = "sealed", self.pos - 1
+            self.status, self.seal = ("completed" if self.completed else "sealed"), self.pos - 1
+            self.reason = "complete, not sealed: a share audit rebuilds no key"
             if self.pos < len(entries):
-                # The entry after the seal is named, as script (docs/formats.md, "Abort").
-                fail_at(self.pos, "script", "an entry follows the seal")
+                # The entry after the seal (or audit-completed) is named, as script
+                # (docs/formats.md, "Abort", "Share audit").
+                fail_at(self.pos, "script", f"an entry follows `{entries[self.pos - 1]['action']}`")
         except Stop as stop:
             self.status, self.reason = str(stop).split(":")[0], str(stop)
 
@@ -400,7 +408,7 @@ class Script:
             raise Stop(f"interrupted: after seq {n - 1} ({self.e[-1]['action']})")
         e = self.e[i]
         # A generation's checklist acknowledgements (rootkey run) may stand between its steps.
-        while e["action"] == "checklist-acknowledged" and self.kind in ("generation", "rehearsal"):
+        while e["action"] == "checklist-acknowledged" and self.kind in CHECKLIST_KINDS:
             self.checklist_acknowledged(i, e)
             i = self.pos = i + 1
             if i == n:
@@ -470,7 +478,7 @@ class Script:
         self.need(0, 2 <= self.k <= self.n <= 16, "header: not 2 <= threshold <= shares <= 16",
                   "malformed")
         self.need(0, (h["plan"] is None) == (self.kind in NO_PLAN),
-                  "header: `plan` must be null exactly for a quorum-check, rotation or crl",
+                  "header: `plan` must be null exactly for a quorum-check, rotation, crl or share-audit",
                   "malformed")
         people = h["participants"]
         holders = [p for p in people if p["share"] is not None]
@@ -488,6 +496,10 @@ class Script:
             self.take("key-wiped", {})
         if self.kind != "generation":
             self.context_step()
+            if self.kind == "share-audit":
+                self.audit_steps()
+                self.completed = True
+                return
             prepared = (self.rotation_prelude() if self.kind == "rotation" else
                         self.crl_prelude() if self.kind == "crl" else None)
             self.quorum_steps()
@@ -496,7 +508,13 @@ class Script:
         self.take("seal", {"head": HEX64, "public_key": HEX64, "signature": HEX128})
 
     def peek(self, action):
-        return self.pos < len(self.e) and self.e[self.pos]["action"] == action
+        """The next step's action is `action` (past checklist acknowledgements where they may
+        stand; `take` checks them)."""
+        i = self.pos
+        while self.kind in CHECKLIST_KINDS and i < len(self.e) and \
+                self.e[i]["action"] == "checklist-acknowledged":
+            i += 1
+        return i < len(self.e) and self.e[i]["action"] == action
 
     # -- generation ---------------------------------------------------------------------------
     def step_entropy(self):
@@ -642,6 +660,52 @@ class Script:
             i, d = self.take("share-checked", {"agrees": BOOL, "index": NAT})
             self.need(i, d["index"] == x, f"share-checked: index {d['index']}, expected {x} "
                                           "(further shares in the order presented)")
+
+    # -- share audit ("Share audit") -----------------------------------------------------------
+    def presented_step(self, presented):
+        i, d = self.take("share-presented", {"corrections": NAT, "envelope_sha256": HEX64,
+                                             "file": FILE, "holder": NAME, "index": NAT},
+                         lambda d: [d["holder"]])
+        x = d["index"]
+        self.need(i, 1 <= x <= self.n and x not in presented,
+                  f"share-presented: index {x} is out of range or presented twice")
+        self.need(i, d["holder"] == self.holders[x]["name"],
+                  "share-presented: holder is not the participant holding that share")
+        presented.append(x)
+        self.envelopes.append((i, x, d["envelope_sha256"]))
+
+    def audit_steps(self):
+        """share-presented / share-refused ..., then audit-completed, whose lists are exactly
+        what the entries before it say."""
+        proven, claimed, refused = [], [], 0
+        while self.peek("share-presented") or self.peek("share-refused"):
+            if self.peek("share-presented"):
+                self.presented_step(proven)
+                continue
+            i, d = self.take("share-refused", {
+                "claimed_index": lambda v: v is None or (NAT(v) and 1 <= v <= self.n),
+                "file": FILE, "reason": IS(*REFUSALS)})
+            c, r = d["claimed_index"], d["reason"]
+            self.need(i, c is None or r in ("not-listed", "duplicate"),
+                      f"share-refused: a {r} share names no holder (claimed_index)", "malformed")
+            self.need(i, r != "duplicate" or c in proven,
+                      "share-refused: a duplicate must claim an index proved earlier")
+            refused += 1
+            if c is not None:
+                claimed.append(c)
+        inc = lambda v: LIST(lambda x: NAT(x) and 1 <= x <= self.n)(v) and \
+            all(a < b for a, b in zip(v, v[1:]))  # noqa: E731
+        i, d = self.take("audit-completed", {"absent": inc, "failed": inc, "proven": inc,
+                                             "refused": NAT})
+        failed = sorted({c for c in claimed if c not in proven})
+        absent = [x for x in range(1, self.n + 1) if x not in proven and x not in failed]
+        self.need(i, d["proven"] == sorted(proven), "audit-completed: proven is not the "
+                  "indices of the share-presented entries")
+        self.need(i, d["failed"] == failed, "audit-completed: failed is not the claimed "
+                  "indices of the refused shares that were not proved")
+        self.need(i, d["absent"] == absent, "audit-completed: absent is not the other indices")
+        self.need(i, d["refused"] == refused, "audit-completed: refused is not the number of "
+                  "share-refused entries")
 
     # -- rotation and crl ("Rotation and CRL ceremonies") -------------------------------------
     def rotation_prelude(self):
@@ -791,7 +855,7 @@ def verify(data, attestations=None, cert=None, artifacts=None, plan=None, witnes
     entries, hashes = [p[0] for p in parsed], [p[1] for p in parsed]
 
     check_transcript_chain(entries, hashes)                                           # 2.
-    if tail and entries[-1]["action"] in ("seal", "aborted"):
+    if tail and entries[-1]["action"] in ("seal", "aborted", "audit-completed"):
         fail_at(len(entries), "inserted",
                 f"an incomplete line follows `{entries[-1]['action']}`")
     s = Script(entries)                                                               # 3.
@@ -845,6 +909,9 @@ def verify(data, attestations=None, cert=None, artifacts=None, plan=None, witnes
                     check_crl_list(name, issued_der(data), s)
     if plan is not None:                                                              # 7.
         check_plan(plan, s.header)
+    if s.status == "completed":     # "Share audit", Verdict: the witnesses stand in for a seal
+        return "VALID SEALED" if witnesses is not None and attested else \
+            "VALID UNSEALED " + s.reason
     return "VALID SEALED" if s.status == "sealed" else "VALID UNSEALED " + s.reason
 
 
@@ -952,7 +1019,7 @@ def check_attestations(data, head, s, witnesses):
     if parts[-1]:
         fail_at(len(parts) - 1, "truncated", f"{label}: the last attestation has no line feed")
     parts.pop()
-    if s.status != "sealed":
+    if s.status not in ("sealed", "completed"):
         fail_at(0, "deleted", f"{label}: attestations exist but the transcript is not sealed")
 
     def seq_of(line):       # the seq a line holds, read leniently (a swap or a deletion?)

@@ -31,6 +31,7 @@ fn all_lists() -> Vec<(&'static str, Vec<Step>)> {
         ("rotation, all options", intermediate(q, both)),
         ("crl, first", crl(Quorum::exact(3), false)),
         ("crl, previous", crl(q, true)),
+        ("share audit", share_audit(5)),
     ]
 }
 
@@ -82,7 +83,13 @@ fn every_list_starts_with_the_header_and_ends_with_the_seal() {
     for (kind, steps) in all_lists() {
         let r = records(&steps);
         assert_eq!(r.first(), Some(&Action::Header), "{kind}");
-        assert_eq!(r.last(), Some(&Action::Seal), "{kind}");
+        // A share audit rebuilds no key: it ends with `audit-completed`, never sealed.
+        let last = if kind == "share audit" {
+            Action::AuditCompleted
+        } else {
+            Action::Seal
+        };
+        assert_eq!(r.last(), Some(&last), "{kind}");
         assert_eq!(
             r.iter()
                 .filter(|a| a.category() == Category::Header)
@@ -98,8 +105,12 @@ fn every_list_starts_with_the_header_and_ends_with_the_seal() {
 fn every_action_but_aborted_is_some_step() {
     let listed: HashSet<Action> = all_lists().iter().flat_map(|(_, s)| records(s)).collect();
     for a in Action::ALL {
-        // `aborted` ends any step; a checklist acknowledgement stands between steps.
-        let between = matches!(a, Action::Aborted | Action::ChecklistAcknowledged);
+        // `aborted` ends any step; a checklist acknowledgement stands between steps; a share
+        // audit's `prove-share` writes `share-refused` or `share-presented`, as its share is.
+        let between = matches!(
+            a,
+            Action::Aborted | Action::ChecklistAcknowledged | Action::ShareRefused
+        );
         assert_eq!(listed.contains(a), !between, "{}", a.as_str());
     }
 }
@@ -150,7 +161,11 @@ fn a_share_audit_calls_each_holder_and_is_never_sealed() {
     );
     assert_eq!(
         records(&steps),
-        [Action::Header, Action::ContextLoaded],
+        [
+            Action::Header,
+            Action::ContextLoaded,
+            Action::AuditCompleted
+        ],
         "no seal: no key is rebuilt"
     );
     assert!(steps[2..7].iter().all(|s| s.role == Holder));

@@ -53,7 +53,7 @@ mod tests {
         assert_eq!(EntropySource::listed(), r#""os" or "os+dice""#);
         assert_eq!(
             crate::transcript::Kind::listed_bare(),
-            "generation, rehearsal, quorum-check, rotation or crl"
+            "generation, rehearsal, quorum-check, rotation, crl or share-audit"
         );
         assert_eq!(HashSource::listed(), r#""command-line" or "typed""#);
         assert_eq!(ConfirmMethod::listed(), r#""typed-code" or "command-line""#);

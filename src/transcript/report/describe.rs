@@ -236,5 +236,27 @@ pub fn describe(e: &Entry) -> String {
             g("crl_number"),
             short(&g("crl_sha256"))
         ),
+        Action::ShareRefused => format!(
+            "share {} REFUSED ({}): {}",
+            match member("claimed_index") {
+                Some(Value::Number(n)) => n.to_string(),
+                _ => "of no holder here".into(),
+            },
+            file_or(g("file"), "typed at the keyboard"),
+            g("reason")
+        ),
+        Action::AuditCompleted => {
+            let list = |k: &str| match member(k).and_then(Value::as_array) {
+                Some(a) if !a.is_empty() => g(k),
+                _ => "none".into(),
+            };
+            format!(
+                "audit completed: proved {}; failed {}; absent {}; {} refused",
+                list("proven"),
+                list("failed"),
+                list("absent"),
+                g("refused")
+            )
+        }
     }
 }

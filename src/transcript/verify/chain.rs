@@ -44,7 +44,7 @@ pub(super) fn check_incomplete(entries: &[Entry], incomplete: Option<&Incomplete
     let (Some(p), Some(last)) = (incomplete, entries.last()) else {
         return Ok(());
     };
-    if !(last.is(Action::Seal) || last.is(Action::Aborted)) {
+    if !(last.is(Action::Seal) || last.is(Action::Aborted) || last.is(Action::AuditCompleted)) {
         return Ok(());
     }
     Err(bad(

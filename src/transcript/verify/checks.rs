@@ -436,3 +436,24 @@ pub(super) fn check_plan(path: &Path, e: &Entry, h: &Header) -> Result<()> {
     }
     Ok(())
 }
+
+/// Parses an Ed25519 public key from SubjectPublicKeyInfo PEM (`openssl pkey -pubout`):
+/// exactly one `PUBLIC KEY` block, read by the strict PEM reader (docs/formats.md, "PEM").
+pub fn witness_key_from_pem(pem: &[u8], origin: &str) -> Result<[u8; 32]> {
+    use ed25519_dalek::pkcs8::DecodePublicKey;
+    let origin = format!("witness key {origin}");
+    let expect = crate::pem::Expect {
+        labels: &["PUBLIC KEY"],
+        what: "public key",
+        one: true,
+        der: false,
+    };
+    let der = crate::pem::read(pem, &origin, &expect)?.remove(0).der;
+    let vk = VerifyingKey::from_public_key_der(&der).map_err(|e| {
+        Error::input(format!(
+            "{origin}: not an Ed25519 public key (SubjectPublicKeyInfo): {e}"
+        ))
+        .hint("export it with: openssl pkey -in witness.pem -pubout -out witness.pub.pem")
+    })?;
+    Ok(vk.to_bytes())
+}

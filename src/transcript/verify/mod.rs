@@ -6,6 +6,7 @@
 //! and [`script`] the order of actions ([`details`] reads their members); [`checks`] holds the
 //! seal, attestation, artifact and plan checks.
 
+mod audit;
 mod chain;
 #[cfg(test)]
 mod chain_tests;
@@ -22,6 +23,7 @@ mod token;
 
 pub use chain::verify_chain;
 use chain::{check_chain, parse_lines};
+pub use checks::witness_key_from_pem;
 use checks::{check_artifact_content, check_attestations, check_plan, check_seal};
 use header::parse_header;
 use script::check_script;
@@ -153,10 +155,13 @@ pub struct Replay {
     pub header: Option<Header>,
     /// The verdict.
     pub verdict: Verdict,
-    /// Hash of the seal entry, when sealed.
+    /// Hash of the seal entry, when sealed; of `audit-completed` (the completed head, which
+    /// witnesses attest) for a complete share audit.
     pub sealed_head: Option<[u8; 32]>,
     /// The key that sealed, when sealed.
     pub seal_key: Option<[u8; 32]>,
+    /// A share audit that reached `audit-completed` (complete, not sealed).
+    pub completed_audit: bool,
     /// Valid attestations.
     pub attestations: Vec<Attestation>,
     /// What was checked, in order: (check, outcome).
@@ -237,6 +242,7 @@ pub fn replay_bytes(
         verdict: Verdict::Sealed,
         sealed_head: None,
         seal_key: None,
+        completed_audit: false,
         attestations: Vec::new(),
         checks: Vec::new(),
         root_checked: opts.root.is_some(),
@@ -307,6 +313,13 @@ fn run(
                     crate::encoding::hexfmt::fingerprint_display(&cert::fingerprint(&key))
                 ),
             ));
+        }
+        Some(Action::AuditCompleted) => {
+            r.sealed_head = Some(last.hash);
+            r.completed_audit = true;
+            r.checks
+                .push(("share audit".into(), audit::outcome(last, &header)));
+            unsealed = Some(audit::COMPLETE.to_string());
         }
         Some(Action::Aborted) => {
             let reason = last
@@ -511,8 +524,10 @@ fn run(
         r.checks
             .push(("plan".into(), "not checked (pass --plan PLAN.toml)".into()));
     }
-    if let Some(u) = unsealed {
-        r.verdict = Verdict::Unsealed(u);
+    match unsealed {
+        _ if r.completed_audit => r.verdict = audit::verdict(r, opts.witnesses.is_some()),
+        Some(u) => r.verdict = Verdict::Unsealed(u),
+        None => {}
     }
     Ok(())
 }
@@ -567,25 +582,4 @@ fn findings(es: &[Entry], h: &Header) -> String {
     } else {
         f.join("; ")
     }
-}
-
-/// Parses an Ed25519 public key from SubjectPublicKeyInfo PEM (`openssl pkey -pubout`):
-/// exactly one `PUBLIC KEY` block, read by the strict PEM reader (docs/formats.md, "PEM").
-pub fn witness_key_from_pem(pem: &[u8], origin: &str) -> Result<[u8; 32]> {
-    use ed25519_dalek::pkcs8::DecodePublicKey;
-    let origin = format!("witness key {origin}");
-    let expect = crate::pem::Expect {
-        labels: &["PUBLIC KEY"],
-        what: "public key",
-        one: true,
-        der: false,
-    };
-    let der = crate::pem::read(pem, &origin, &expect)?.remove(0).der;
-    let vk = VerifyingKey::from_public_key_der(&der).map_err(|e| {
-        Error::input(format!(
-            "{origin}: not an Ed25519 public key (SubjectPublicKeyInfo): {e}"
-        ))
-        .hint("export it with: openssl pkey -in witness.pem -pubout -out witness.pub.pem")
-    })?;
-    Ok(vk.to_bytes())
 }

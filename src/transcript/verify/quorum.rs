@@ -128,10 +128,25 @@ pub(super) fn quorum_steps<'a>(
     facts: &mut Facts<'a>,
     pk: [u8; 32],
 ) -> Result<Option<()>> {
-    let (k, n) = h.quorum;
+    let (k, _) = h.quorum;
     let mut presented: Vec<u8> = Vec::new();
     while cur.peek_is(Action::SharePresented) {
         let e = step_o!(cur, Action::SharePresented, "holders present their shares");
+        presented_step(e, h, facts, &mut presented)?;
+    }
+    rebuilt_steps(cur, k, facts, pk, &presented)
+}
+
+/// One `share-presented` entry `e` (quorum check, share audit): its index is held by the
+/// header's holder named, and was not presented before (`presented`, which gets it).
+pub(super) fn presented_step<'a>(
+    e: &'a Entry,
+    h: &Header,
+    facts: &mut Facts<'a>,
+    presented: &mut Vec<u8>,
+) -> Result<()> {
+    let (_, n) = h.quorum;
+    {
         let d = D::of(e);
         d.keys(event::SharePresented::MEMBERS)?;
         let idx = d.u8("index")?;
@@ -178,6 +193,17 @@ pub(super) fn quorum_steps<'a>(
         facts.envelopes.push((e, idx, envelope));
         d.file("file")?;
     }
+    Ok(())
+}
+
+/// `key-rebuilt`, then `share-checked` for each presented share outside the quorum.
+fn rebuilt_steps<'a>(
+    cur: &mut Cursor<'a>,
+    k: u8,
+    facts: &mut Facts<'a>,
+    pk: [u8; 32],
+    presented: &[u8],
+) -> Result<Option<()>> {
     let e = step_o!(
         cur,
         Action::KeyRebuilt,

@@ -158,8 +158,16 @@ impl<'a> Cursor<'a> {
         Ok(Some(e))
     }
 
+    /// Whether the next step is `action` (looking past checklist acknowledgements where they
+    /// may stand, which [`Cursor::next`] checks).
     pub(super) fn peek_is(&self, action: Action) -> bool {
-        self.es.get(self.pos).is_some_and(|e| e.is(action))
+        let mut rest = self.es[self.pos.min(self.es.len())..].iter();
+        if self.checklist_people.is_some() {
+            rest.find(|e| !e.is(Action::ChecklistAcknowledged))
+        } else {
+            rest.next()
+        }
+        .is_some_and(|e| e.is(action))
     }
 }
 
@@ -230,21 +238,32 @@ pub(super) fn check_script<'a>(es: &'a [Entry], h: &Header) -> Result<Facts<'a>>
     let mut cur = Cursor {
         es,
         pos: 1,
-        checklist_people: matches!(h.kind, Kind::Generation | Kind::Rehearsal)
-            .then(|| h.participants.iter().map(|p| p.name.clone()).collect()),
+        checklist_people: matches!(
+            h.kind,
+            Kind::Generation | Kind::Rehearsal | Kind::ShareAudit
+        )
+        .then(|| h.participants.iter().map(|p| p.name.clone()).collect()),
         checklist_step: 0,
     };
     let res = script_steps(&mut cur, h, &mut facts);
     res?;
-    let sealed = es[..cur.pos].last().is_some_and(|p| p.is(Action::Seal));
+    let ended = es[..cur.pos]
+        .last()
+        .filter(|p| p.is(Action::Seal) || p.is(Action::AuditCompleted));
+    let sealed = ended.is_some();
     // The script may stop at a final `aborted` entry (not after a seal).
     if !sealed && cur.pos + 1 == es.len() && es[cur.pos].is(Action::Aborted) {
         cur.pos += 1;
     }
     if cur.pos < es.len() {
         let e = &es[cur.pos];
-        if sealed {
-            return Err(after_end(e, "the seal", es[cur.pos - 1].line));
+        if let Some(end) = ended {
+            let what = if end.is(Action::Seal) {
+                "the seal"
+            } else {
+                "`audit-completed`"
+            };
+            return Err(after_end(e, what, end.line));
         }
         if e.is(Action::Aborted) {
             return Err(after_end(&es[cur.pos + 1], "`aborted`", e.line));
@@ -418,6 +437,10 @@ pub(super) fn script_steps<'a>(
     let Some(pk) = super::quorum::context_step(cur, h, facts)? else {
         return Ok(());
     };
+    if h.kind == Kind::ShareAudit {
+        super::audit::audit_steps(cur, h, facts)?;
+        return Ok(());
+    }
     let confirmed = match h.kind {
         Kind::Rotation => match super::signing::rotation_prelude(cur, facts)? {
             Some(t) => Some(t),
