@@ -2,9 +2,12 @@
 //! ([`super::script::script`]). This first slice runs generation plans — the real generation
 //! (as `rootkey generate --plan PLAN`, with the plan's `[generation]` parameters) and the
 //! rehearsal generation (as `rootkey rehearse`, with this plan) — at a [`Guided`] console
-//! that shows each step's header and runs the checklist steps between them. Rotation, CRL and
-//! share-audit plans are refused with the expert command to use for now.
+//! that shows each step's header and runs the checklist steps between them. Rotation and CRL
+//! plans run in [`signing`]; share-audit plans are refused with the expert command to use for
+//! now.
 //! Spec: `docs/plans.md`, "Running a plan".
+
+mod signing;
 
 use std::path::PathBuf;
 
@@ -55,19 +58,26 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     crate::transcript::check_recordable_name(&args.plan, "plan")?;
     let plan = Plan::load(&args.plan)?;
     let kind = ScriptKind::of(&plan);
+    if matches!(kind, ScriptKind::Rotation | ScriptKind::Crl) {
+        return signing::run(
+            &args.plan,
+            &plan,
+            kind,
+            args.out,
+            args.allow_unlocked_memory,
+            console,
+        );
+    }
     let expert = match kind {
         ScriptKind::Generation | ScriptKind::RehearsalGeneration => None,
-        ScriptKind::Rotation => {
-            Some("rootkey intermediate sign (or rootkey rehearse --kind rotation)")
-        }
-        ScriptKind::Crl => Some("rootkey crl sign (or rootkey rehearse --kind crl)"),
+        ScriptKind::Rotation | ScriptKind::Crl => None,
         ScriptKind::ShareAudit => Some("rootkey share verify, one holder at a time"),
     };
     if let Some(expert) = expert {
         return Err(Error::new(
             Kind::Argument,
             format!(
-                "plan {}: rootkey run does not run a {} plan yet (generation plans only)",
+                "plan {}: rootkey run does not run a {} plan yet (generation, rotation and CRL plans only)",
                 args.plan.display(),
                 plan.kind().as_str()
             ),

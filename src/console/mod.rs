@@ -97,12 +97,19 @@ pub enum Question {
         /// The step's number in the script.
         step: usize,
     },
+    /// How the holder of share `share` presents it at their step of `rootkey run` (a signing
+    /// plan): the path of a photo or share file, or an empty line to type the rows. Not secret.
+    ShareSource {
+        /// The share index the plan expects from this holder.
+        share: u8,
+    },
 }
 
 impl Question {
     /// The stable id: `dice`, `share-N-row-R`, `csr-sha256`, `confirmer-N-name`,
     /// `confirmer-N-code`, `token-N-pin`, `token-N-final-try`, `token-N-replace-key`,
-    /// `token-N-management-key`, `checklist-N-initials`, `checklist-N-done`.
+    /// `token-N-management-key`, `checklist-N-initials`, `checklist-N-done`,
+    /// `share-N-source`.
     pub fn id(&self) -> String {
         match self {
             Question::Dice => "dice".into(),
@@ -116,6 +123,7 @@ impl Question {
             Question::TokenManagementKey { holder } => format!("token-{holder}-management-key"),
             Question::ChecklistInitials { step } => format!("checklist-{step}-initials"),
             Question::ChecklistDone { step } => format!("checklist-{step}-done"),
+            Question::ShareSource { share } => format!("share-{share}-source"),
         }
     }
 
