@@ -77,3 +77,123 @@ pub fn assert_fits_80_columns(text: &str) {
         );
     }
 }
+
+/// What `rootkey run` writes to clear the screen for a new step.
+pub const CLEAR: &str = "\x1b[H\x1b[2J";
+
+/// An interactive `rootkey` run in an 80×24 pty (echo on), step by step: what it showed so
+/// far is kept in `screen`.
+pub struct Pty {
+    pub s: expectrl::session::OsSession,
+    pub screen: String,
+}
+
+impl Pty {
+    /// Starts `rootkey ARGS` in an 80×24 pty, in directory `cwd`.
+    pub fn spawn(args: &[&str], cwd: &std::path::Path) -> Pty {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg("stty echo && exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_rootkey"))
+            .args(args)
+            .current_dir(cwd);
+        let mut s = Session::spawn(cmd).unwrap();
+        s.get_process_mut().set_window_size(80, 24).unwrap();
+        s.set_expect_timeout(Some(Duration::from_secs(60)));
+        Pty {
+            s,
+            screen: String::new(),
+        }
+    }
+
+    /// Waits for `text`; returns what was shown up to and including it.
+    pub fn expect(&mut self, text: &str) -> String {
+        match self.s.expect(text) {
+            Ok(c) => {
+                let shown = String::from_utf8_lossy(c.as_bytes()).into_owned();
+                self.screen.push_str(&shown);
+                shown
+            }
+            Err(e) => panic!(
+                "waiting for {text:?}: {e}\n--- screen so far ---\n{}",
+                self.screen
+            ),
+        }
+    }
+
+    /// Waits for `prompt`, types `line` and Enter; returns what was shown.
+    pub fn answer(&mut self, prompt: &str, line: &str) -> String {
+        let shown = self.expect(prompt);
+        self.s.send_line(line).unwrap();
+        shown
+    }
+
+    /// Waits for `prompt`, then for the terminal to stop echoing, then types `secret`.
+    pub fn hidden(&mut self, prompt: &str, secret: &str) -> String {
+        let shown = self.expect(prompt);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.s.get_process().get_echo().unwrap() {
+            assert!(Instant::now() < deadline, "the hidden prompt echoes");
+            sleep(Duration::from_millis(5));
+        }
+        self.s.send_line(secret).unwrap();
+        shown
+    }
+
+    /// Reads the rest; returns the exit code and the whole screen.
+    pub fn finish(mut self) -> Screen {
+        let rest = self.s.expect(Eof).unwrap();
+        self.screen
+            .push_str(&String::from_utf8_lossy(rest.as_bytes()));
+        let code = match self.s.get_process().wait().unwrap() {
+            WaitStatus::Exited(_, code) => code,
+            other => panic!("rootkey did not exit normally: {other:?}"),
+        };
+        Screen {
+            code,
+            text: self.screen,
+        }
+    }
+}
+
+/// The step headers (`Step n/N · …`) shown on `screen`, in order.
+pub fn headers(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .map(|l| l.trim_end_matches('\r').replace(CLEAR, ""))
+        .filter(|l| {
+            l.strip_prefix("Step ")
+                .and_then(|r| r.split_once(" · "))
+                .is_some_and(|(n, _)| n.contains('/'))
+        })
+        .collect()
+}
+
+/// The step headers of `plan`'s printed script (`rootkey plan render PLAN --out script.md`
+/// in `dir`), cut to 80 columns as the runner cuts them: the person's name first, then the
+/// title (docs/plans.md, "The merged step list").
+pub fn script_headers(plan: &std::path::Path, dir: &std::path::Path) -> Vec<String> {
+    let md = dir.join("script.md");
+    let r = super::rootkey([
+        "plan".as_ref(),
+        "render".as_ref(),
+        plan.as_os_str(),
+        "--out".as_ref(),
+        md.as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let text = std::fs::read_to_string(&md).unwrap();
+    text.lines()
+        .filter_map(|l| l.strip_prefix("### Step ").map(|h| format!("Step {h}")))
+        .collect()
+}
+
+/// `shown` is the 80-column form of `full`: equal when it fits, else cut (`…`) keeping its
+/// number and, when there is room, its title.
+pub fn same_header(shown: &str, full: &str) -> bool {
+    if full.chars().count() <= 80 {
+        return shown == full;
+    }
+    let number = full.split(" · ").next().unwrap();
+    shown.chars().count() <= 80 && shown.starts_with(number) && shown.contains('…')
+}

@@ -54,17 +54,25 @@ pub enum Choice {
     Path(PathBuf),
 }
 
-/// The prompt for a holder presenting on paper or in a file (none for a token).
+/// The prompt for a holder presenting on paper or in a file (none for a token): what to do,
+/// wrapped to the screen, then a short prompt on its own line, so that a long path typed
+/// after it still fits.
 pub fn prompt(turn: &HolderTurn) -> Option<String> {
     let who = format!("Holder {} ({})", turn.index, turn.holder);
-    let text = match turn.way {
+    let (text, ask) = match turn.way {
         Way::Token(_) => return None,
-        Way::Paper => format!(
-            "{who}: type the path of a photo of your paper shard's QR code, or press Enter to type its rows (or scan it): "
+        Way::Paper => (
+            format!(
+                "{who}: type the path of a photo of your paper shard's QR code, or press Enter to type its rows or scan it."
+            ),
+            "  photo (or Enter): ",
         ),
-        Way::File => format!("{who}: type the path of your share file: "),
+        Way::File => (
+            format!("{who}: type the path of your share file."),
+            "  share file: ",
+        ),
     };
-    Some(wrap(&text, SCREEN_COLUMNS))
+    Some(format!("{}\n{ask}", wrap(&text, SCREEN_COLUMNS)))
 }
 
 /// The holder's answer at [`prompt`]: Enter (paper only) types the rows, anything else is a
@@ -166,12 +174,12 @@ mod tests {
         assert_eq!(
             p,
             "Holder 3 (Carol Rehearsal): type the path of a photo of your paper shard's QR\n\
-             code, or press Enter to type its rows (or scan it): "
+             code, or press Enter to type its rows or scan it.\n  photo (or Enter): "
         );
         assert!(p.lines().all(|l| l.chars().count() <= SCREEN_COLUMNS));
         assert_eq!(
             prompt(&turn(Way::File)).unwrap(),
-            "Holder 3 (Carol Rehearsal): type the path of your share file: "
+            "Holder 3 (Carol Rehearsal): type the path of your share file.\n  share file: "
         );
     }
 
