@@ -4,8 +4,8 @@
 //! medium for them says (a share file; paper shards by photos, a path that is not there asked
 //! again). The screens carry the script's headers in order and fit 80 columns; the CRL
 //! verifies with openssl; the transcript passes both verifiers. And the signing plans
-//! `rootkey run` refuses before anything is created: `rehearsal = true`, no `presenting`, a
-//! plan whose holders are not the manifest's.
+//! `rootkey run` refuses before anything is created: `rehearsal = true`, no `presenting`, inputs
+//! that are not where the plan says, a plan whose holders are not the manifest's.
 
 mod common;
 mod signing_run_support;
@@ -165,6 +165,33 @@ fn signing_plans_the_runner_cannot_follow_are_refused_before_anything_starts() {
              numbers of the holders who will present, in order (at least 3)\n"
         ),
     );
+    // The shipped plan, away from the generation's files: their paths are the plan's.
+    let shipped = common::repo_path("ceremony-scripts/crl.toml");
+    let out = d.join("out");
+    let r = common::rootkey([
+        "run".as_ref(),
+        shipped.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    let root = shipped.parent().unwrap().join("root-2026/root.pem");
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            1,
+            format!(
+                "error: plan {}, [crl]: cannot read root certificate {}: No such file or \
+                 directory (os error 2)\n  next step: the plan's [crl] root and manifest are \
+                 relative to the plan file's directory: bring the generation's root.pem and \
+                 manifest.json there, or correct the paths\n",
+                shipped.display(),
+                root.display()
+            )
+            .as_str()
+        ),
+        "{r:?}"
+    );
+    assert!(!out.exists());
     // A plan whose holders are not the generation's.
     let other = signing_plan("crl", CRL_TABLE).replace("Erin Rehearsal", "Erin Other");
     let path = write("other.toml", other);

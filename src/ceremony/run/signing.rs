@@ -83,7 +83,15 @@ pub fn run(
             ),
         );
     }
-    let ctx = Context::load(&manifest, &root)?;
+    let ctx = Context::load(&manifest, &root).map_err(|e| {
+        let hint = e.hint.clone().unwrap_or_else(|| {
+            format!(
+                "the plan's [{table}] root and manifest are relative to the plan file's directory: bring the generation's root.pem and manifest.json there, or correct the paths"
+            )
+        });
+        e.context(format!("plan {}, [{table}]", path.display()))
+            .hint(hint)
+    })?;
     let presenters = presenters(path, plan, &ctx, &manifest, presenting)?;
     let quorum = QuorumArgs {
         shares: Vec::new(),
