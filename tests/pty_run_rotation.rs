@@ -6,9 +6,12 @@
 //! refused and asked again), a paper shard by a photo of its QR code, a paper shard by its
 //! rows typed at hidden prompts. The screens carry the script's headers in order and fit 80
 //! columns; the intermediate verifies with openssl; the transcript passes both verifiers.
+//! Token holders (SoftHSM2, `tests/softhsm_support`) are told which token to insert and type
+//! its PIN at a hidden prompt at their own step.
 
 mod common;
 mod signing_run_support;
+mod softhsm_support;
 
 use std::fs;
 use std::process::Command;
@@ -17,6 +20,7 @@ use common::pty::{CLEAR, Pty, assert_fits_80_columns, headers, same_header, scri
 use signing_run_support::{
     confirm, entries, holder_screens, photo, printed_rows, rehearsal_root, signing_plan, verifies,
 };
+use softhsm_support::PIN;
 use tempfile::TempDir;
 
 #[test]
@@ -167,4 +171,130 @@ fn a_rotation_plan_runs_with_each_holder_at_their_own_step() {
     // acknowledged on screen but not recorded (docs/plans.md, "Running a plan").
     assert!(es.iter().all(|e| e["action"] != "checklist-acknowledged"));
     assert_eq!(es.last().unwrap()["action"], "seal");
+}
+
+const LABELS: [&str; 2] = ["alice-token", "bob-token"];
+
+/// `text` (a plan) with holders 1 and 2 on the SoftHSM2 tokens of [`LABELS`].
+fn on_tokens(mut text: String, medium_line: &str) -> String {
+    let module = softhsm_support::softhsm_module();
+    for label in LABELS {
+        let at = text.find(medium_line).unwrap();
+        text.replace_range(
+            at..at + medium_line.len(),
+            &format!(
+                "medium = \"pkcs11\"\n\n[holders.token]\nmodule = \"{}\"\nlabel = \"{label}\"",
+                module.display()
+            ),
+        );
+    }
+    text
+}
+
+#[test]
+fn token_holders_type_their_pin_at_their_own_step() {
+    softhsm_support::in_softhsm(
+        "token_holders_type_their_pin_at_their_own_step",
+        &LABELS,
+        || {
+            let t = TempDir::new().unwrap();
+            let d = t.path();
+            // The generation: holders 1 and 2 on tokens (each types the PIN), 3–5 on paper.
+            let gen_plan = d.join("tokens.toml");
+            let text = on_tokens(
+                rootkey::plan::REHEARSAL_PLAN.to_string(),
+                "medium = \"text\"",
+            );
+            fs::write(&gen_plan, text).unwrap();
+            let args = [
+                "generate".to_string(),
+                "--plan".into(),
+                gen_plan.display().to_string(),
+                "--out".into(),
+                d.join("root").display().to_string(),
+            ];
+            let g = common::pty::run_in_pty(&args, &[], &[PIN, PIN]);
+            assert_eq!(g.code, 0, "{}", g.text);
+            fs::create_dir_all(d.join("photos")).unwrap();
+            photo(
+                &d.join("root/share-03-carol-rehearsal.pdf"),
+                &d.join("photos"),
+                "carol",
+            );
+            fs::create_dir_all(d.join("csr")).unwrap();
+            let csr = common::openssl_csr(&d.join("csr"), "vault", "p256", common::CSR_SUBJECT);
+            let hash = common::csr_der_sha256(&csr);
+            fs::copy(
+                common::repo_path("templates/intermediate.toml"),
+                d.join("intermediate.toml"),
+            )
+            .unwrap();
+            // The hash is in the plan: no type-csr-hash step.
+            let table = format!(
+                "[rotation]\nroot = \"root/root.pem\"\nmanifest = \"root/manifest.json\"\n\
+                 csr = \"csr/vault.csr\"\ncsr-sha256 = \"{hash}\"\n\
+                 profile = \"intermediate.toml\"\npresenting = [1, 2, 3]\n"
+            );
+            let plan = d.join("rotation.toml");
+            let text = on_tokens(signing_plan("rotation", &table), "medium = \"text\"");
+            fs::write(&plan, text).unwrap();
+            let script = script_headers(&plan, d);
+            assert_eq!(script.len(), 16, "{script:#?}");
+
+            let mut p = Pty::spawn(&["run", "rotation.toml", "--out", "out"], d);
+            p.answer(
+                "Wendy Witness: once this is done, type your initials: ",
+                "WW",
+            );
+            confirm(&mut p);
+            let first = p.hidden("(hidden): ", PIN);
+            assert!(
+                first.contains("Step 8/16 · Holder (Alice Rehearsal)"),
+                "{first}"
+            );
+            p.hidden("(hidden): ", PIN);
+            p.answer("  photo (or Enter): ", "photos/carol-1.png");
+            p.answer(
+                "Wendy Witness: press Enter once this is done (Ctrl-C stops the ceremony): ",
+                "",
+            );
+            let run = p.finish();
+            let screen = run.text.replace("\r\n", "\n");
+            assert_eq!(run.code, 0, "{screen}");
+            assert!(!screen.contains(PIN), "the PIN was echoed:\n{screen}");
+            let shown = headers(&screen);
+            assert_eq!(shown.len(), script.len(), "{shown:#?}");
+            for (s, full) in shown.iter().zip(&script) {
+                assert!(same_header(s, full), "{s:?} for {full:?}");
+            }
+            // Each token holder is told, on their own screen, which token to insert.
+            let turns = holder_screens(&screen);
+            assert_eq!(turns.len(), 3, "{turns:#?}");
+            for (turn, (i, label)) in turns.iter().zip([(1, "alice-token"), (2, "bob-token")]) {
+                let flat = common::pty::flat(turn);
+                assert!(flat.contains(&format!("Holder {i} (")), "{turn}");
+                assert!(
+                    flat.contains(&format!("insert your PKCS#11 token \"{label}\"")),
+                    "{turn}"
+                );
+            }
+            assert!(!turns[0].contains("bob-token") && !turns[1].contains("alice-token"));
+            assert_fits_80_columns(&screen.replace(CLEAR, ""));
+            let out = d.join("out");
+            let o = Command::new("openssl")
+                .args(["verify", "-CAfile"])
+                .arg(out.join("root.pem"))
+                .arg(out.join("intermediate.pem"))
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{o:?}");
+            verifies(&out);
+            let presented: Vec<u64> = entries(&out)
+                .iter()
+                .filter(|e| e["action"] == "share-presented")
+                .map(|e| e["details"]["index"].as_u64().unwrap())
+                .collect();
+            assert_eq!(presented, [1, 2, 3]);
+        },
+    );
 }
