@@ -167,6 +167,18 @@ fn a_rotation_plan_runs_with_each_holder_at_their_own_step() {
             ("Dave Rehearsal".into(), 4, "-".into()),
         ]
     );
+    // Each holder's screen names the transcript entry their share is recorded in.
+    for (turn, (name, _, _)) in turns.iter().zip(&presented) {
+        let k: usize = turn
+            .split("transcript entry #")
+            .nth(1)
+            .and_then(|r| r.split('\n').next())
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(es[k]["action"], "share-presented", "{turn}");
+        assert_eq!(es[k]["actors"][0], name.as_str(), "{turn}");
+    }
     // The rotation's header names only the share holders: the checklist steps are
     // acknowledged on screen but not recorded (docs/plans.md, "Running a plan").
     assert!(es.iter().all(|e| e["action"] != "checklist-acknowledged"));
