@@ -3,7 +3,8 @@
 //! `presenting` presents their share at their own step, on a cleared screen, as the plan's
 //! medium for them says (a share file; paper shards by photos, a path that is not there asked
 //! again). The screens carry the script's headers in order and fit 80 columns; the CRL
-//! verifies with openssl; the transcript passes both verifiers. And the signing plans
+//! verifies with openssl; the transcript passes both verifiers. Three wrong shares stop the
+//! ceremony at the holder's step, with an `aborted` entry and nothing signed. And the signing plans
 //! `rootkey run` refuses before anything is created: `rehearsal = true`, no `presenting`, inputs
 //! that are not where the plan says, a plan whose holders are not the manifest's.
 
@@ -207,4 +208,72 @@ fn signing_plans_the_runner_cannot_follow_are_refused_before_anything_starts() {
             manifest.display()
         ),
     );
+}
+
+#[test]
+fn three_wrong_shares_stop_the_ceremony_at_the_holders_step() {
+    let t = TempDir::new().unwrap();
+    let d = t.path();
+    rehearsal_root(d);
+    fs::create_dir_all(d.join("plans")).unwrap();
+    fs::write(d.join("plans/crl.toml"), signing_plan("crl", CRL_TABLE)).unwrap();
+    let mut p = Pty::spawn(&["run", "plans/crl.toml", "--out", "out"], d);
+    p.answer(
+        "Wendy Witness: once this is done, type your initials: ",
+        "WW",
+    );
+    confirm(&mut p);
+    // Holder 2 brings holder 1's file, then a path that is not there, then holder 1's again.
+    for (k, path) in [
+        "root/share-01-alice-rehearsal.txt",
+        "root/nothing.txt",
+        "root/share-01-alice-rehearsal.txt",
+    ]
+    .iter()
+    .enumerate()
+    {
+        p.answer("  share file: ", path);
+        if k < 2 {
+            p.expect(&format!(
+                "  try {} of 3: Bob Rehearsal presents share 2 again",
+                k + 2
+            ));
+        }
+    }
+    let run = p.finish();
+    let screen = run.text.replace("\r\n", "\n");
+    assert_eq!(run.code, 1, "{screen}");
+    let out = d.join("out");
+    let message = "holder 2 (Bob Rehearsal): 3 tries, and share 2 was not presented (the last: \
+                   file root/share-01-alice-rehearsal.txt is share 1 (holder \"Alice Rehearsal\"), \
+                   not share 2 (holder \"Bob Rehearsal\"))";
+    assert!(
+        screen.ends_with(&format!(
+            "error: {message}\n  next step: Bob Rehearsal brings share 2 itself (its file, paper \
+             or token); out holds the aborted transcript of this run: keep it, and run again \
+             with a new --out directory\n"
+        )),
+        "{screen}"
+    );
+    let es = entries(&out);
+    let actions: Vec<&str> = es.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "header",
+            "context-loaded",
+            "crl-prepared",
+            "confirmed",
+            "confirmed",
+            "aborted"
+        ]
+    );
+    // The entry numbers the built-in steps (6 of 13; on the screen and the script it is step
+    // 7/15, with the checklist steps).
+    assert_eq!(
+        es[5]["details"]["reason"],
+        format!("step 6/13 present-share-1 (Present your share): {message}")
+    );
+    // No key was rebuilt, nothing was signed.
+    assert!(!out.join("root.crl").exists());
 }

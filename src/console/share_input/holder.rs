@@ -10,7 +10,8 @@
 //! What is read is checked alone at once (`check`: the ceremony's checks against the signed
 //! manifest, and that it is this holder's share) before the next holder comes. A path that
 //! cannot be read, a photo without a share, a share of another ceremony or of another holder
-//! is shown and asked for again, [`PRESENT_TRIES`] times in all; a token is read once (its
+//! is shown and asked for again, [`PRESENT_TRIES`] times in all (then the ceremony stops:
+//! [`Kind::TooManyTries`]); a token is read once (its
 //! PIN tries are the token's), and Ctrl-C, Ctrl-D and errors of the machine stop the ceremony.
 
 use std::path::PathBuf;
@@ -134,6 +135,19 @@ pub fn read_holder(console: &mut dyn Console, turn: HolderTurn) -> Result<Presen
                         turn.index
                     ),
                 )?;
+            }
+            Err(e) if may_retry(&e) => {
+                return Err(Error::new(
+                    Kind::TooManyTries,
+                    format!(
+                        "holder {} ({}): {PRESENT_TRIES} tries, and share {} was not presented (the last: {})",
+                        turn.index, turn.holder, turn.index, e.message
+                    ),
+                )
+                .hint(format!(
+                    "{} brings share {} itself (its file, paper or token)",
+                    turn.holder, turn.index
+                )));
             }
             Err(e) => return Err(e),
         }
