@@ -4,9 +4,10 @@
 //! medium for them says (a share file; paper shards by photos, a path that is not there asked
 //! again). The screens carry the script's headers in order and fit 80 columns; the CRL
 //! verifies with openssl; the transcript passes both verifiers. Three wrong shares stop the
-//! ceremony at the holder's step, with an `aborted` entry and nothing signed. And the signing plans
-//! `rootkey run` refuses before anything is created: `rehearsal = true`, no `presenting`, inputs
-//! that are not where the plan says, a plan whose holders are not the manifest's.
+//! ceremony at the holder's step, with an `aborted` entry and nothing signed. And the signing
+//! plans `rootkey run` refuses before anything is created: `rehearsal = true`, no
+//! `presenting`, inputs that are not where the plan says, a plan whose holders are not the
+//! manifest's.
 
 mod common;
 mod signing_run_support;
