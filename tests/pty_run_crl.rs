@@ -155,6 +155,29 @@ fn signing_plans_the_runner_cannot_follow_are_refused_before_anything_starts() {
              manifest at a rehearsal root (`rootkey rehearse --out DIR`)\n"
         ),
     );
+    // The flags of a generation.
+    let path = write("crl.toml", signing_plan("crl", CRL_TABLE));
+    let out = d.join("out");
+    let r = common::rootkey([
+        "run".as_ref(),
+        path.as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--allow-persistent-output".as_ref(),
+    ]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            1,
+            format!(
+                "error: plan {path}: --allow-persistent-output and --piv-attestation-root are \
+                 for generation plans, and this is a crl plan\n  next step: run it without \
+                 them: a signing ceremony writes no share\n"
+            )
+            .as_str()
+        )
+    );
+    assert!(!out.exists());
     // Without `presenting`, nobody's turn is known.
     let table = CRL_TABLE.replace("presenting = [2, 5, 3]\n", "");
     let path = write("anyone.toml", signing_plan("crl", &table));

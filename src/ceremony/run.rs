@@ -59,6 +59,17 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     let plan = Plan::load(&args.plan)?;
     let kind = ScriptKind::of(&plan);
     if matches!(kind, ScriptKind::Rotation | ScriptKind::Crl) {
+        if args.allow_persistent_output || args.piv_attestation_root.is_some() {
+            return Err(Error::new(
+                Kind::Argument,
+                format!(
+                    "plan {}: --allow-persistent-output and --piv-attestation-root are for generation plans, and this is a {} plan",
+                    args.plan.display(),
+                    plan.kind().as_str()
+                ),
+            )
+            .hint("run it without them: a signing ceremony writes no share"));
+        }
         return signing::run(
             &args.plan,
             &plan,
