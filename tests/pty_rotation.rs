@@ -62,7 +62,7 @@ fn spawn(args: &[String]) -> Pty {
     for i in 1..=3 {
         all.extend(["--share".into(), s(f.c.share(i))]);
     }
-    Pty::spawn(&all)
+    Pty::spawn_here(&all)
 }
 
 /// The arguments of `intermediate sign` for the fixture's CSR, without `--csr-sha256` and
@@ -139,7 +139,10 @@ fn typed_hash_and_two_typed_confirmations_sign_the_intermediate() {
     p.answer(&prompt, &code.to_lowercase());
     p.answer("confirmer 2 of 2, your name: ", "Bob Witness");
     p.answer(&format!("Bob Witness, type the code {code}: "), &code);
-    let (exit, screen) = p.finish();
+    let common::pty::Screen {
+        code: exit,
+        text: screen,
+    } = p.finish();
     assert_eq!(exit, 0, "{screen}");
     for want in [
         "Two people must confirm.",
@@ -203,7 +206,10 @@ fn a_wrong_typed_hash_stops_before_the_ceremony() {
     p.answer(HASH_PROMPT, &wrong);
     p.expect("the typed hash differs from the CSR's in group 1 of 16");
     p.answer(HASH_PROMPT, &wrong);
-    let (exit, screen) = p.finish();
+    let common::pty::Screen {
+        code: exit,
+        text: screen,
+    } = p.finish();
     // Errors are wrapped to 80 columns on a terminal.
     let screen = common::pty::squashed(&screen);
     assert_eq!(exit, common::VERIFICATION, "{screen}");
@@ -238,7 +244,10 @@ fn the_same_person_cannot_confirm_twice() {
         ));
     }
     p.answer("confirmer 2 of 2, your name: ", "Ann");
-    let (exit, screen) = p.finish();
+    let common::pty::Screen {
+        code: exit,
+        text: screen,
+    } = p.finish();
     // Errors are wrapped to 80 columns on a terminal.
     let screen = common::pty::squashed(&screen);
     assert_eq!(exit, common::INPUT, "{screen}");
@@ -265,7 +274,10 @@ fn three_wrong_codes_sign_nothing() {
         p.answer(&prompt, &wrong);
         p.expect(&format!("that is not the code shown (try {n} of 3)"));
     }
-    let (exit, screen) = p.finish();
+    let common::pty::Screen {
+        code: exit,
+        text: screen,
+    } = p.finish();
     assert_eq!(exit, common::INPUT, "{screen}");
     assert!(
         screen.contains("Ann Officer did not type the confirmation code"),
@@ -295,7 +307,10 @@ fn a_first_crl_is_confirmed_at_the_keyboard() {
     p.answer(&format!("Ann Officer, type the code {code}: "), &code);
     p.answer("confirmer 2 of 2, your name: ", "Bob Witness");
     p.answer(&format!("Bob Witness, type the code {code}: "), &code);
-    let (exit, screen) = p.finish();
+    let common::pty::Screen {
+        code: exit,
+        text: screen,
+    } = p.finish();
     assert_eq!(exit, 0, "{screen}");
     assert!(
         screen.contains("confirmed by \"Ann Officer\" and \"Bob Witness\""),

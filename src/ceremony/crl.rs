@@ -10,8 +10,8 @@ use super::combine::CombineReport;
 use super::combine::quorum_of;
 use super::flow::{Flow, Run};
 use super::quorum::{
-    InputFile, QuorumArgs, at_prompt_next_step, check_confirmers, copy_inputs, load_context,
-    quorum_sources, start_signing, writes,
+    InputFile, Presenter, QuorumArgs, at_prompt_next_step, check_confirmers, copy_inputs,
+    holder_sources, load_context, quorum_sources, start_signing, writes,
 };
 use super::session::{after_seal, disagreement_exit};
 use super::stages::{ContextLoaded, Prepared, Started};
@@ -272,6 +272,17 @@ pub struct Args {
 /// any share is asked for, then runs the CRL ceremony's steps ([`steps::crl`]) at `console`
 /// and shows its summary. Returns the exit code.
 pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
+    run_presented(args, console, None)
+}
+
+/// As [`run`]; with `presenters` (`rootkey run` of a plan), the shares come from the plan's
+/// holders, each asked at their own step ([`holder_sources`]) instead of from `args.quorum`'s
+/// files, photos, tokens and keyboard.
+pub fn run_presented(
+    args: Args,
+    console: &mut dyn Console,
+    presenters: Option<&[Presenter]>,
+) -> Result<i32> {
     let Args {
         root,
         manifest,
@@ -314,7 +325,10 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     // Checked before the ceremony starts; this draft is the one shown, confirmed and signed.
     let draft = prepare_crl(&job)?;
     let writes = crl_writes(&job)?;
-    let sources = quorum_sources(&quorum, &ctx, &manifest)?;
+    let sources = match presenters {
+        Some(p) => holder_sources(p, &ctx, &manifest)?,
+        None => quorum_sources(&quorum, &ctx, &manifest)?,
+    };
     let (mut rec, sources) = start_signing(
         &ctx,
         Kind::Crl,

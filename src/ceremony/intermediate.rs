@@ -10,8 +10,8 @@ use super::combine::CombineReport;
 use super::combine::quorum_of;
 use super::flow::{Flow, Run};
 use super::quorum::{
-    InputFile, QuorumArgs, at_prompt_next_step, check_confirmers, copy_inputs, load_context,
-    quorum_sources, start_signing, writes,
+    InputFile, Presenter, QuorumArgs, at_prompt_next_step, check_confirmers, copy_inputs,
+    holder_sources, load_context, quorum_sources, start_signing, writes,
 };
 use super::session::{after_seal, disagreement_exit};
 use super::stages::{ContextLoaded, Prepared, Started};
@@ -389,6 +389,17 @@ pub struct Args {
 /// terminal, with the confirmers of `--confirm`, or a guided runner's) and shows its summary.
 /// Returns the exit code.
 pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
+    run_presented(args, console, None)
+}
+
+/// As [`run`]; with `presenters` (`rootkey run` of a plan), the shares come from the plan's
+/// holders, each asked at their own step ([`holder_sources`]) instead of from `args.quorum`'s
+/// files, photos, tokens and keyboard.
+pub fn run_presented(
+    args: Args,
+    console: &mut dyn Console,
+    presenters: Option<&[Presenter]>,
+) -> Result<i32> {
     let Args {
         csr,
         csr_sha256,
@@ -437,7 +448,10 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     };
     // The step list is known once the context is: the shares that will be presented, the
     // previous intermediate, whether the CSR hash is typed.
-    let sources = quorum_sources(&quorum, &ctx, &manifest)?;
+    let sources = match presenters {
+        Some(p) => holder_sources(p, &ctx, &manifest)?,
+        None => quorum_sources(&quorum, &ctx, &manifest)?,
+    };
     let presented = sources.len();
     let mut flow = Flow::new(steps::intermediate(
         Quorum {

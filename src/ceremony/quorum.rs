@@ -126,6 +126,93 @@ pub fn token_shares(ctx: &Context, manifest: &Path, a: &TokenArgs) -> Result<Vec
     Ok(out)
 }
 
+/// A holder the plan expects to present at their own step (`rootkey run` of a signing plan):
+/// their share index, the medium the plan gives them, and the PKCS#11 module of a PKCS#11
+/// token (from the plan's token table).
+#[derive(Clone, Debug)]
+pub struct Presenter {
+    /// The share index.
+    pub index: u8,
+    /// The holder's medium in the plan.
+    pub medium: crate::plan::Medium,
+    /// A PKCS#11 token's module.
+    pub pkcs11_module: Option<PathBuf>,
+}
+
+/// The sources of a signing ceremony run from a plan: one [`Source::Holder`] per presenter,
+/// in order, each asked at its own `present-share` step as its medium says and checked alone
+/// as it is presented ([`verify_share`], and that it is the expected holder's share). A
+/// token share is checked as `--token-share` is ([`token_shares`], and its payload file
+/// before anyone confirms, by [`check_sources_early`]).
+pub fn holder_sources(
+    presenters: &[Presenter],
+    ctx: &Context,
+    manifest: &Path,
+) -> Result<Vec<Source>> {
+    use share_input::holder::{HolderTurn, Way};
+    let mut out = Vec::with_capacity(presenters.len());
+    for p in presenters {
+        let way = if p.medium.is_token() {
+            let tokens = TokenArgs {
+                indices: vec![p.index],
+                pkcs11_modules: p.pkcs11_module.iter().cloned().collect(),
+            };
+            let mut t = token_shares(ctx, manifest, &tokens)?;
+            Way::Token(Box::new(t.remove(0)))
+        } else if p.medium == crate::plan::Medium::Paper {
+            Way::Paper
+        } else {
+            Way::File
+        };
+        let Some(entry) = ctx.manifest.shares.iter().find(|s| s.index == p.index) else {
+            return Err(Error::new(
+                ErrorKind::Argument,
+                format!(
+                    "share {} is expected to be presented, but the manifest lists shares 1 to {}",
+                    p.index,
+                    ctx.manifest.shares.len()
+                ),
+            ));
+        };
+        let (index, holder) = (p.index, entry.holder.clone());
+        // What the check needs of the context, owned (the source outlives this call).
+        let check_ctx = Context {
+            root: ctx.root.clone(),
+            manifest: ctx.manifest.clone(),
+            root_file: ctx.root_file.clone(),
+            manifest_file: ctx.manifest_file.clone(),
+        };
+        let expected = holder.clone();
+        let check =
+            move |s: share_input::Presented| -> Result<share_input::Presented> {
+                let v = verify_share(s, &check_ctx)?;
+                if v.entry.index != index {
+                    return Err(Error::new(
+                    ErrorKind::DuplicateShare,
+                    format!(
+                        "{} is share {} (holder \"{}\"), not share {index} (holder \"{expected}\")",
+                        v.origin, v.entry.index, v.entry.holder
+                    ),
+                )
+                .hint(format!("{expected} presents their own share, number {index}")));
+                }
+                Ok(share_input::Presented {
+                    envelope: v.envelope,
+                    origin: v.origin,
+                    file: v.file,
+                    corrections: v.corrections,
+                })
+            };
+        out.push(Source::Holder(Box::new(HolderTurn {
+            index,
+            holder,
+            way,
+            check: Box::new(check),
+        })));
+    }
+    Ok(out)
+}
+
 /// A file the ceremony read: its base name and the SHA-256 of its bytes.
 #[derive(Clone, Debug)]
 pub struct InputFile {
@@ -240,6 +327,13 @@ pub fn check_sources_early(ctx: &Context, sources: Vec<Source>) -> Result<Vec<So
                 share_input::check_payload_early(&t)?;
                 let origin = format!("--token-share {}", t.index);
                 (t.index, t.holder.clone(), origin, Source::Token(t))
+            }
+            Source::Holder(h) => {
+                if let share_input::holder::Way::Token(t) = &h.way {
+                    share_input::check_payload_early(t)?;
+                }
+                out.push(Source::Holder(h));
+                continue;
             }
             other => {
                 out.push(other);

@@ -2,10 +2,11 @@
 //! ([`super::script::script`]). This first slice runs generation plans — the real generation
 //! (as `rootkey generate --plan PLAN`, with the plan's `[generation]` parameters) and the
 //! rehearsal generation (as `rootkey rehearse`, with this plan) — at a [`Guided`] console
-//! that shows each step's header and runs the checklist steps between them — and share-audit
-//! plans, one holder at a time ([`share_audit`]). Rotation and CRL plans are refused with the
-//! expert command to use for now.
+//! that shows each step's header and runs the checklist steps between them; rotation and CRL
+//! plans run in [`signing`], share-audit plans one holder at a time in [`share_audit`].
 //! Spec: `docs/plans.md`, "Running a plan".
+
+mod signing;
 
 use std::path::PathBuf;
 
@@ -58,26 +59,26 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     crate::transcript::check_recordable_name(&args.plan, "plan")?;
     let plan = Plan::load(&args.plan)?;
     let kind = ScriptKind::of(&plan);
-    let expert = match kind {
-        ScriptKind::Generation | ScriptKind::RehearsalGeneration => None,
-        ScriptKind::Rotation => {
-            Some("rootkey intermediate sign (or rootkey rehearse --kind rotation)")
+    if matches!(kind, ScriptKind::Rotation | ScriptKind::Crl) {
+        if args.allow_persistent_output || args.piv_attestation_root.is_some() {
+            return Err(Error::new(
+                Kind::Argument,
+                format!(
+                    "plan {}: --allow-persistent-output and --piv-attestation-root are for generation plans, and this is a {} plan",
+                    args.plan.display(),
+                    plan.kind().as_str()
+                ),
+            )
+            .hint("run it without them: a signing ceremony writes no share"));
         }
-        ScriptKind::Crl => Some("rootkey crl sign (or rootkey rehearse --kind crl)"),
-        ScriptKind::ShareAudit => None,
-    };
-    if let Some(expert) = expert {
-        return Err(Error::new(
-            Kind::Argument,
-            format!(
-                "plan {}: rootkey run does not run a {} plan yet (generation and share-audit plans only)",
-                args.plan.display(),
-                plan.kind().as_str()
-            ),
-        )
-        .hint(format!(
-            "run this ceremony with the expert command: {expert}"
-        )));
+        return signing::run(
+            &args.plan,
+            &plan,
+            kind,
+            args.out,
+            args.allow_unlocked_memory,
+            console,
+        );
     }
     let steps = guided_steps(&plan, kind)?;
     let mut guided = Guided::new(console, steps);

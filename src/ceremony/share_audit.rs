@@ -321,7 +321,8 @@ fn recorded_file(source: &Source) -> String {
     match source {
         Source::File(p) | Source::QrImage(p) => base_name(p),
         Source::Token(t) => t.token.payload_file.clone(),
-        Source::Keyboard | Source::Read(_) => "-".into(),
+        // (The audit asks its holders itself; a plan's holder turn is read like the keyboard.)
+        Source::Keyboard | Source::Read(_) | Source::Holder(_) => "-".into(),
     }
 }
 
@@ -331,6 +332,7 @@ fn origin_of(source: &Source, ordinal: usize) -> String {
         Source::File(p) => format!("file {}", p.display()),
         Source::QrImage(p) => format!("QR image {}", p.display()),
         Source::Token(t) => format!("--token-share {}", t.index),
+        Source::Holder(h) => format!("holder {} ({})", h.index, h.holder),
         Source::Keyboard | Source::Read(_) => format!("keyboard entry {ordinal}"),
     }
 }

@@ -63,6 +63,9 @@ pub struct Guided<'c> {
     clear: bool,
     /// Acknowledged, not yet taken by the ceremony.
     pending: Vec<Acknowledgement>,
+    /// Whether acknowledgements are handed to the ceremony to record (see
+    /// [`Guided::unrecorded`]).
+    record: bool,
 }
 
 impl<'c> Guided<'c> {
@@ -76,7 +79,16 @@ impl<'c> Guided<'c> {
             next: 0,
             clear,
             pending: Vec::new(),
+            record: true,
         }
+    }
+
+    /// The same console for a ceremony whose transcript cannot record acknowledgements (a
+    /// rotation's or a CRL's: its header names only the share holders, not the plan's
+    /// people): the initials are still asked for and checked, but not handed on.
+    pub fn unrecorded(mut self) -> Guided<'c> {
+        self.record = false;
+        self
     }
 
     /// Shows `header` and `below` under it: on a fresh screen when `fresh` (and standard
@@ -134,6 +146,9 @@ impl<'c> Guided<'c> {
                 .ask_line(&Question::ChecklistInitials { step: s.number }, &prompt)?;
             let typed = typed.trim().to_string();
             let upper: String = typed.chars().flat_map(char::to_uppercase).collect();
+            if upper == want && typed.chars().count() <= 8 && !self.record {
+                return Ok(());
+            }
             if upper == want && typed.chars().count() <= 8 {
                 self.pending.push(Acknowledgement {
                     person: person.clone(),

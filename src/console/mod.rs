@@ -97,19 +97,21 @@ pub enum Question {
         /// The step's number in the script.
         step: usize,
     },
-    /// Where the holder of share `holder` presents it in a share audit (`rootkey run`): a
-    /// file or photo path, `type`, `token`, or an empty line when the holder did not appear.
-    /// Not secret.
+    /// How the holder of share `share` presents it at their step of `rootkey run`: in a
+    /// signing plan the path of a photo or share file, or an empty line to type the rows; in
+    /// a share audit a file or photo path, `type`, `token`, or an empty line when the holder
+    /// did not appear. Not secret.
     ShareSource {
-        /// The holder's share index.
-        holder: u8,
+        /// The share index the plan expects from this holder.
+        share: u8,
     },
 }
 
 impl Question {
     /// The stable id: `dice`, `share-N-row-R`, `csr-sha256`, `confirmer-N-name`,
     /// `confirmer-N-code`, `token-N-pin`, `token-N-final-try`, `token-N-replace-key`,
-    /// `token-N-management-key`, `checklist-N-initials`, `checklist-N-done`, `share-N-source`.
+    /// `token-N-management-key`, `checklist-N-initials`, `checklist-N-done`,
+    /// `share-N-source`.
     pub fn id(&self) -> String {
         match self {
             Question::Dice => "dice".into(),
@@ -123,7 +125,7 @@ impl Question {
             Question::TokenManagementKey { holder } => format!("token-{holder}-management-key"),
             Question::ChecklistInitials { step } => format!("checklist-{step}-initials"),
             Question::ChecklistDone { step } => format!("checklist-{step}-done"),
-            Question::ShareSource { holder } => format!("share-{holder}-source"),
+            Question::ShareSource { share } => format!("share-{share}-source"),
         }
     }
 

@@ -24,8 +24,10 @@ use crate::secret::{self, SecretBytes};
 use crate::share::Envelope;
 use crate::share::text::{self, COMPACT_PREFIX, Correction};
 
+pub mod holder;
 mod keyboard;
 mod token;
+pub use holder::{HolderTurn, read_holder};
 pub use keyboard::read_keyboard;
 pub use token::{TokenShare, check_payload_early, pin_login, read_token};
 
@@ -52,6 +54,8 @@ pub enum Source {
     Read(ShareText),
     /// A hardware token, read through its PIN (`--token-share INDEX`).
     Token(Box<TokenShare>),
+    /// A holder named by the plan, asked at their own step how they present (`rootkey run`).
+    Holder(Box<HolderTurn>),
 }
 
 /// A share's text as read, before decoding.
@@ -106,6 +110,7 @@ pub fn read(console: &mut dyn Console, source: Source, ordinal: usize) -> Result
         Source::Keyboard => read_keyboard(console, ordinal),
         Source::Read(t) => decode(t),
         Source::Token(t) => read_token(console, &t),
+        Source::Holder(h) => read_holder(console, *h),
     }
 }
 
@@ -316,6 +321,7 @@ mod tests {
                     Source::Keyboard => 'k',
                     Source::Read(_) => 'r',
                     Source::Token(_) => 't',
+                    Source::Holder(_) => 'h',
                 })
                 .collect()
         };

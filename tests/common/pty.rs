@@ -78,52 +78,72 @@ pub fn assert_fits_80_columns(text: &str) {
     }
 }
 
-/// `text` with every run of white space (line breaks and the indents of wrapped lines
-/// included) made one space: error messages are wrapped to 80 columns on a terminal, so a test
-/// looks for a message in the squashed screen.
-pub fn squashed(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+/// What `rootkey run` writes to clear the screen for a new step.
+pub const CLEAR: &str = "\x1b[H\x1b[2J";
 
-/// Whether the screen `text` shows `expected`, white space squashed in both ([`squashed`]):
-/// for error messages, which a terminal shows wrapped to 80 columns.
-pub fn shows(text: &str, expected: &str) -> bool {
-    squashed(text).contains(&squashed(expected))
-}
-
-/// An interactive `rootkey` run in a pty that echoes (as a terminal starts), with everything
-/// it has shown so far: for tests that react to what the screen shows (a confirmation code)
-/// or type at a hidden prompt themselves.
+/// An interactive `rootkey` run in an 80×24 pty (echo on), step by step: what it showed so
+/// far is kept in `screen`.
 pub struct Pty {
     pub s: expectrl::session::OsSession,
-    screen: Vec<u8>,
+    pub screen: String,
 }
 
 impl Pty {
-    /// Starts `rootkey ARGS`; a wait of over 30 s fails the test instead of blocking it.
-    pub fn spawn(args: &[String]) -> Pty {
+    /// Starts `rootkey ARGS` in an 80×24 pty, in directory `cwd`.
+    pub fn spawn(args: &[&str], cwd: &std::path::Path) -> Pty {
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
             .arg("stty echo && exec \"$0\" \"$@\"")
             .arg(env!("CARGO_BIN_EXE_rootkey"))
-            .args(args);
+            .args(args)
+            .current_dir(cwd);
         let mut s = Session::spawn(cmd).unwrap();
-        s.set_expect_timeout(Some(Duration::from_secs(30)));
+        s.get_process_mut().set_window_size(80, 24).unwrap();
+        s.set_expect_timeout(Some(Duration::from_secs(60)));
         Pty {
             s,
-            screen: Vec::new(),
+            screen: String::new(),
         }
     }
 
-    /// Waits for `text` on the screen.
-    pub fn expect(&mut self, text: &str) {
+    /// Waits for `text`; returns what was shown up to and including it.
+    pub fn expect(&mut self, text: &str) -> String {
         match self.s.expect(text) {
-            Ok(c) => self.screen.extend_from_slice(c.as_bytes()),
+            Ok(c) => {
+                let shown = String::from_utf8_lossy(c.as_bytes()).into_owned();
+                self.screen.push_str(&shown);
+                shown
+            }
             Err(e) => panic!(
                 "waiting for {text:?}: {e}\n--- screen so far ---\n{}",
-                self.screen()
+                self.screen
             ),
         }
+    }
+
+    /// Waits for `prompt`, types `line` and Enter; returns what was shown.
+    pub fn answer(&mut self, prompt: &str, line: &str) -> String {
+        let shown = self.expect(prompt);
+        self.s.send_line(line).unwrap();
+        shown
+    }
+
+    /// Waits for `prompt`, then for the terminal to stop echoing, then types `secret`.
+    pub fn hidden(&mut self, prompt: &str, secret: &str) -> String {
+        let shown = self.expect(prompt);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.s.get_process().get_echo().unwrap() {
+            assert!(Instant::now() < deadline, "the hidden prompt echoes");
+            sleep(Duration::from_millis(5));
+        }
+        self.s.send_line(secret).unwrap();
+        shown
+    }
+
+    /// Starts `rootkey ARGS` in an 80×24 pty, in the test's working directory.
+    pub fn spawn_here(args: &[String]) -> Pty {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Pty::spawn(&args, &std::env::current_dir().unwrap())
     }
 
     /// Types `line` and Enter now.
@@ -131,32 +151,9 @@ impl Pty {
         self.s.send_line(line).unwrap();
     }
 
-    /// Waits for the visible `prompt`, then types `line` and Enter.
-    pub fn answer(&mut self, prompt: &str, line: &str) {
-        self.expect(prompt);
-        self.s.send_line(line).unwrap();
-    }
-
-    /// Waits for the hidden `prompt` and for the echo to be off, then sends `bytes` (with
-    /// their own line end, if any).
-    pub fn hidden(&mut self, prompt: &str, bytes: &[u8]) {
-        self.expect(prompt);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while self.s.get_process().get_echo().unwrap() {
-            assert!(Instant::now() < deadline, "echo still on at {prompt:?}");
-            sleep(Duration::from_millis(5));
-        }
-        self.s.send(bytes).unwrap();
-    }
-
-    /// What was shown so far.
-    pub fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.screen).into_owned()
-    }
-
     /// The confirmation code `XXXX-XXXX` shown last on the screen.
     pub fn code(&self) -> String {
-        let screen = self.screen();
+        let screen = &self.screen;
         let at = screen
             .rfind("Confirmation code: ")
             .unwrap_or_else(|| panic!("no confirmation code on screen:\n{screen}"));
@@ -172,21 +169,75 @@ impl Pty {
         code
     }
 
-    /// Reads the rest of the output; the exit code and the whole screen.
-    pub fn finish(mut self) -> (i32, String) {
-        match self.s.expect(Eof) {
-            Ok(c) => self.screen.extend_from_slice(c.as_bytes()),
-            Err(e) => panic!(
-                "waiting for the end: {e}\n--- screen so far ---\n{}",
-                self.screen()
-            ),
-        }
+    /// Reads the rest; returns the exit code and the whole screen.
+    pub fn finish(mut self) -> Screen {
+        let rest = self.s.expect(Eof).unwrap();
+        self.screen
+            .push_str(&String::from_utf8_lossy(rest.as_bytes()));
         let code = match self.s.get_process().wait().unwrap() {
             WaitStatus::Exited(_, code) => code,
             other => panic!("rootkey did not exit normally: {other:?}"),
         };
-        (code, self.screen())
+        Screen {
+            code,
+            text: self.screen,
+        }
     }
+}
+
+/// The step headers (`Step n/N · …`) shown on `screen`, in order.
+pub fn headers(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .map(|l| l.trim_end_matches('\r').replace(CLEAR, ""))
+        .filter(|l| {
+            l.strip_prefix("Step ")
+                .and_then(|r| r.split_once(" · "))
+                .is_some_and(|(n, _)| n.contains('/'))
+        })
+        .collect()
+}
+
+/// The step headers of `plan`'s printed script (`rootkey plan render PLAN --out script.md`
+/// in `dir`), cut to 80 columns as the runner cuts them: the person's name first, then the
+/// title (docs/plans.md, "The merged step list").
+pub fn script_headers(plan: &std::path::Path, dir: &std::path::Path) -> Vec<String> {
+    let md = dir.join("script.md");
+    let r = super::rootkey([
+        "plan".as_ref(),
+        "render".as_ref(),
+        plan.as_os_str(),
+        "--out".as_ref(),
+        md.as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let text = std::fs::read_to_string(&md).unwrap();
+    text.lines()
+        .filter_map(|l| l.strip_prefix("### Step ").map(|h| format!("Step {h}")))
+        .collect()
+}
+
+/// `shown` is the 80-column form of `full`: equal when it fits, else cut (`…`) keeping its
+/// number and, when there is room, its title.
+pub fn same_header(shown: &str, full: &str) -> bool {
+    if full.chars().count() <= 80 {
+        return shown == full;
+    }
+    let number = full.split(" · ").next().unwrap();
+    shown.chars().count() <= 80 && shown.starts_with(number) && shown.contains('…')
+}
+
+/// `text` with every run of white space (line breaks and the indents of wrapped lines
+/// included) made one space: error messages are wrapped to 80 columns on a terminal, so a test
+/// looks for a message in the squashed screen.
+pub fn squashed(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether the screen `text` shows `expected`, white space squashed in both ([`squashed`]):
+/// for error messages, which a terminal shows wrapped to 80 columns.
+pub fn shows(text: &str, expected: &str) -> bool {
+    squashed(text).contains(&squashed(expected))
 }
 
 /// Runs `rootkey ARGS` in a pty (echo on, as a terminal starts); waits for each prompt of
@@ -194,13 +245,12 @@ impl Pty {
 /// once the terminal stopped echoing. A run that ends before a prompt is returned with what
 /// it showed.
 pub fn run_answering(args: &[String], answers: &[(&str, &str)]) -> Screen {
-    let mut p = Pty::spawn(args);
-    p.s.set_expect_timeout(Some(Duration::from_secs(60)));
+    let mut p = Pty::spawn_here(args);
     for (prompt, answer) in answers {
         let Ok(got) = p.s.expect(*prompt) else {
             break;
         };
-        p.screen.extend_from_slice(got.as_bytes());
+        p.screen.push_str(&String::from_utf8_lossy(got.as_bytes()));
         if prompt.ends_with("(hidden): ") {
             let deadline = Instant::now() + Duration::from_secs(20);
             while p.s.get_process().get_echo().unwrap() {
@@ -210,6 +260,5 @@ pub fn run_answering(args: &[String], answers: &[(&str, &str)]) -> Screen {
         }
         p.send_line(answer);
     }
-    let (code, text) = p.finish();
-    Screen { code, text }
+    p.finish()
 }

@@ -127,7 +127,7 @@ fn ask_source(
     )?;
     for attempt in 1..=TRIES {
         let answer = console.ask_line(
-            &Question::ShareSource { holder: index },
+            &Question::ShareSource { share: index },
             &format!("  share {i}: "),
         )?;
         let answer = answer.trim();

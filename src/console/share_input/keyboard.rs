@@ -19,9 +19,12 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
     let origin = format!("keyboard entry {ordinal}");
     progress(
         console,
-        &format!(
-            "Share {ordinal}: scan its QR code with the scanner, or type its {ROWS} rows from the paper \
-         (input is hidden; spaces do not matter)."
+        &crate::console::wrap(
+            &format!(
+                "Share {ordinal}: scan its QR code with the scanner, or type its {ROWS} rows from the paper \
+             (input is hidden; spaces do not matter)."
+            ),
+            crate::console::SCREEN_COLUMNS,
         ),
     )?;
     let mut syms = SecretBytes::zeroed(ROWS * ROW_LEN)?;
@@ -229,10 +232,11 @@ mod tests {
             ("keyboard entry 2", "-")
         );
         assert!(p.corrections.is_empty());
+        // The instruction is wrapped to the 80-column screen.
         let mut expected = vec![
-            "Share 2: scan its QR code with the scanner, or type its 13 rows from the paper \
-             (input is hidden; spaces do not matter)."
+            "Share 2: scan its QR code with the scanner, or type its 13 rows from the paper"
                 .to_string(),
+            "(input is hidden; spaces do not matter).".to_string(),
         ];
         expected.extend((1..=13).map(|r| format!("  row {r:>2}/13 ok")));
         assert_eq!(progress_lines(&c), expected);
@@ -253,7 +257,7 @@ mod tests {
         assert!(p.envelope.ct_eq(&env));
         assert_eq!(p.corrections, [Correction { row: 3, column: 5 }]);
         assert_eq!(
-            progress_lines(&c)[3],
+            progress_lines(&c)[4],
             "  row  3/13 ok — character 5 was wrong and has been corrected; check the paper"
         );
     }
@@ -274,16 +278,16 @@ mod tests {
         let p = read(&mut c, Source::Keyboard, 1).unwrap();
         assert!(p.envelope.ct_eq(&env));
         let lines = progress_lines(&c);
-        assert!(lines[1].starts_with("  row 1"), "{lines:?}");
-        assert_eq!(lines[2], "  type row 1 again");
+        assert!(lines[2].starts_with("  row 1"), "{lines:?}");
+        assert_eq!(lines[3], "  type row 1 again");
         assert_eq!(
-            lines[3..5],
+            lines[4..6],
             [
                 "  row 1: far too long (more than 512 characters)".to_string(),
                 "  type row 1 again".to_string()
             ]
         );
-        assert_eq!(lines[5], "  row  1/13 ok");
+        assert_eq!(lines[6], "  row  1/13 ok");
     }
 
     #[test]
@@ -313,7 +317,7 @@ mod tests {
         assert!(p.envelope.ct_eq(&env));
         assert_eq!(p.origin, "keyboard entry 1 (scanned)");
         assert_eq!(
-            progress_lines(&c)[1],
+            progress_lines(&c)[2],
             format!("  scanned: {} characters read", compact.len())
         );
         // A scanned line that is not a share names its origin, as a file would.
