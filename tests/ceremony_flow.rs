@@ -102,6 +102,7 @@ fn quorum() -> QuorumArgs {
         tokens: Default::default(),
         confirm: vec![],
         allow_unlocked_memory: true,
+        people: vec![],
     }
 }
 

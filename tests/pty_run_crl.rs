@@ -289,6 +289,9 @@ fn three_wrong_shares_stop_the_ceremony_at_the_holders_step() {
         actions,
         [
             "header",
+            // The witness's checklist step before start-ceremony, recorded (the plan's
+            // participants head the header).
+            "checklist-acknowledged",
             "context-loaded",
             "crl-prepared",
             "confirmed",
@@ -299,7 +302,7 @@ fn three_wrong_shares_stop_the_ceremony_at_the_holders_step() {
     // The entry numbers the built-in steps (6 of 13; on the screen and the script it is step
     // 7/15, with the checklist steps).
     assert_eq!(
-        es[5]["details"]["reason"],
+        es[6]["details"]["reason"],
         format!("step 6/13 present-share-1 (Present your share): {message}")
     );
     // No key was rebuilt, nothing was signed.

@@ -179,9 +179,36 @@ fn a_rotation_plan_runs_with_each_holder_at_their_own_step() {
         assert_eq!(es[k]["action"], "share-presented", "{turn}");
         assert_eq!(es[k]["actors"][0], name.as_str(), "{turn}");
     }
-    // The rotation's header names only the share holders: the checklist steps are
-    // acknowledged on screen but not recorded (docs/plans.md, "Running a plan").
-    assert!(es.iter().all(|e| e["action"] != "checklist-acknowledged"));
+    // The plan's participants head the header, and the checklist steps acknowledged before the
+    // transcript existed (type-csr-hash comes first) are recorded right after it.
+    let acks: Vec<&serde_json::Value> = es
+        .iter()
+        .filter(|e| e["action"] == "checklist-acknowledged")
+        .collect();
+    let who: Vec<(&str, &str, u64)> = acks
+        .iter()
+        .map(|e| {
+            (
+                e["actors"][0].as_str().unwrap(),
+                e["details"]["initials"].as_str().unwrap(),
+                e["details"]["step"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // The administrator's call (step 1) and the witness's check (step 3, before
+    // start-ceremony) both stand just after the header.
+    assert_eq!(
+        who,
+        [("Oscar Officer", "OO", 1), ("Wendy Witness", "WW", 3)]
+    );
+    assert_eq!(es[1]["action"], "checklist-acknowledged");
+    assert_eq!(es[2]["action"], "checklist-acknowledged");
+    assert_eq!(
+        es[0]["details"]["participants"][0]["name"], "Oscar Officer",
+        "{}",
+        es[0]
+    );
+    assert!(es[0]["details"]["participants"][0]["share"].is_null());
     assert_eq!(es.last().unwrap()["action"], "seal");
 }
 

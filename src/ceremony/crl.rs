@@ -329,14 +329,7 @@ pub fn run_presented(
         Some(p) => holder_sources(p, &ctx, &manifest)?,
         None => quorum_sources(&quorum, &ctx, &manifest)?,
     };
-    let (mut rec, sources) = start_signing(
-        &ctx,
-        Kind::Crl,
-        &out,
-        &writes,
-        quorum.allow_unlocked_memory,
-        sources,
-    )?;
+    let (mut rec, sources) = start_signing(&ctx, Kind::Crl, &out, &writes, &quorum, sources)?;
     let flow = Flow::new(crl_steps(&job, &sources));
     let r = transcript::recorded(&mut rec, |rec| {
         crl_ceremony(

@@ -482,14 +482,7 @@ pub fn run_presented(
     // ceremony starts; this draft is the one shown, confirmed and signed.
     let prepared = prepare_intermediate(&job)?;
     let writes = intermediate_writes(&job)?;
-    let (mut rec, sources) = start_signing(
-        &ctx,
-        Kind::Rotation,
-        &out,
-        &writes,
-        quorum.allow_unlocked_memory,
-        sources,
-    )?;
+    let (mut rec, sources) = start_signing(&ctx, Kind::Rotation, &out, &writes, &quorum, sources)?;
     let r = transcript::recorded(&mut rec, |rec| {
         rotate(
             Started::new(Run::new(flow, &mut *console, rec))?,

@@ -49,6 +49,10 @@ pub struct QuorumArgs {
     pub confirm: Vec<String>,
     /// Continue without locked memory (rehearsal roots only).
     pub allow_unlocked_memory: bool,
+    /// People without a share recorded in the transcript header before the holders: the
+    /// plan's participants when `rootkey run` runs the ceremony (they acknowledge its
+    /// checklist steps); none for the expert commands.
+    pub people: Vec<transcript::Participant>,
 }
 
 /// The token shares of a ceremony (`--token-share INDEX`, `--pkcs11-module PATH`).
@@ -410,9 +414,10 @@ pub fn start_signing(
     kind: Kind,
     out: &Path,
     writes: &[String],
-    allow_unlocked: bool,
+    quorum: &QuorumArgs,
     sources: Vec<Source>,
 ) -> Result<(Recorder, Vec<Source>)> {
+    let allow_unlocked = quorum.allow_unlocked_memory;
     check_unlocked_memory(
         allow_unlocked,
         ctx.manifest.ceremony.rehearsal,
@@ -424,7 +429,7 @@ pub fn start_signing(
     let writes: Vec<&str> = writes.iter().map(String::as_str).collect();
     super::session::refuse_network(ctx.manifest.ceremony.rehearsal)?;
     super::outdir::prepare_out_dir(out, &writes)?;
-    let header = quorum_header(
+    let mut header = quorum_header(
         ctx,
         kind,
         new_ceremony_id()?,
@@ -434,6 +439,9 @@ pub fn start_signing(
             &output_facts(out, false, None)?,
         )?,
     );
+    header
+        .participants
+        .splice(0..0, quorum.people.iter().cloned());
     Ok((Recorder::create(out, &header)?, sources))
 }
 

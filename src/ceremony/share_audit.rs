@@ -172,6 +172,7 @@ impl Start {
             RehearsalFrom::Manifest,
         )?;
         let hardening = harden(self.allow_unlocked_memory)?;
+        super::session::refuse_network(ctx.manifest.ceremony.rehearsal)?;
         super::outdir::prepare_out_dir(&self.out, &[transcript::FILE_NAME])?;
         let mut header = quorum_header(
             ctx,

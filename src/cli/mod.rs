@@ -176,6 +176,7 @@ impl Quorum {
             tokens: self.tokens.args(),
             confirm: self.confirm,
             allow_unlocked_memory: self.allow_unlocked_memory,
+            people: Vec::new(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Transcript vectors for `checklist-acknowledged` (`rootkey run`, docs/formats.md, "Checklist
 //! acknowledgements"): the valid generation transcript with acknowledgements inserted between
-//! its entries, re-chained and re-sealed with the vector key; and copies whose
+//! its entries (and the valid rotation transcript with one), re-chained and re-sealed with the
+//! vector key; and copies whose
 //! acknowledgement carries someone else's initials, or stands in a quorum check.
 
 use serde_json::{Value, json};
@@ -69,6 +70,22 @@ pub fn checklist_vectors(o: &mut Out, gen_bytes: &[u8], quorum_bytes: &[u8]) {
             "malformed",
             3,
             4,
+        ),
+    );
+    // A rotation run from a plan records its checklist steps too.
+    let rot_from = "transcript_valid-rotation.jsonl";
+    let rot = with_acks(
+        &lines(&crate::harness::read(rot_from)),
+        &[(1, "Carol Example", "CE", 1)],
+    );
+    o.put("transcript_checklist-rotation.jsonl", rot.clone());
+    o.json(
+        "transcript_checklist-rotation.expect.json",
+        &sealed(
+            &rot,
+            &format!("{rot_from} with a `checklist-acknowledged` after the header (by Carol Example, a holder of the header, initials CE, step 1), re-chained and re-sealed by the vector key: valid, sealed (rootkey run records a rotation's checklist steps). Verify with root = cert_valid.pem."),
+            Kind::Rotation,
+            json!({"root": "cert_valid.pem", "manifest": "manifest_valid.json"}),
         ),
     );
     let q_lines = lines(quorum_bytes);

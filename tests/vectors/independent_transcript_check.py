@@ -52,7 +52,7 @@ GENERATION = ("entropy", "key-generated", "shares-split", "certificate-signed", 
 NO_PLAN = ("quorum-check", "rotation", "crl", "share-audit")
 # share-refused.reason ("Share audit"); the last two name a holder (claimed_index).
 # Kinds whose steps checklist acknowledgements (rootkey run) may stand between.
-CHECKLIST_KINDS = ("generation", "rehearsal", "share-audit")
+CHECKLIST_KINDS = ("generation", "rehearsal", "share-audit", "rotation", "crl")
 REFUSALS = ("unreadable", "damaged", "foreign", "not-listed", "duplicate")
 ISSUED_FILES = {"rotation": ("intermediate.pem", "intermediate-chain.pem"),
                 "crl": ("root.crl", "root.crl.pem")}

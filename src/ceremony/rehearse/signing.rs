@@ -82,6 +82,7 @@ pub fn run(
         tokens: Default::default(),
         confirm: names.clone(),
         allow_unlocked_memory,
+        people: Vec::new(),
     };
     let mut confirmers = NamedConfirmers {
         names: names.clone(),

@@ -17,6 +17,7 @@ use crate::console::Console;
 use crate::console::guided::Guided;
 use crate::error::{Error, Kind, Result};
 use crate::plan::{Medium, Params, Plan, TokenSpec};
+use crate::transcript::Participant;
 
 /// Runs the rotation or CRL plan `plan` (read from `path`) into `out` at `console`. Returns
 /// the exit code.
@@ -100,8 +101,19 @@ pub fn run(
         tokens: TokenArgs::default(),
         confirm: Vec::new(),
         allow_unlocked_memory,
+        // The plan's participants head the header: they acknowledge the checklist steps,
+        // recorded as `checklist-acknowledged` between the steps.
+        people: plan
+            .participants
+            .iter()
+            .map(|p| Participant {
+                name: p.name.clone(),
+                role: p.role.clone(),
+                share: None,
+            })
+            .collect(),
     };
-    let mut guided = Guided::new(console, guided_steps(plan, kind)?).unrecorded();
+    let mut guided = Guided::new(console, guided_steps(plan, kind)?);
     let code = match plan.v2.as_ref().map(|v| &v.params) {
         Some(Params::Rotation {
             csr,

@@ -40,7 +40,7 @@ pub(super) struct Cursor<'a> {
     es: &'a [Entry],
     pos: usize,
     /// The header's participants' names when `checklist-acknowledged` entries may stand
-    /// between the steps (generation and rehearsal), else None.
+    /// between the steps (every kind `rootkey run` runs: not a quorum check), else None.
     checklist_people: Option<Vec<String>>,
     /// The `step` of the last `checklist-acknowledged` (they increase).
     checklist_step: u64,
@@ -240,7 +240,7 @@ pub(super) fn check_script<'a>(es: &'a [Entry], h: &Header) -> Result<Facts<'a>>
         pos: 1,
         checklist_people: matches!(
             h.kind,
-            Kind::Generation | Kind::Rehearsal | Kind::ShareAudit
+            Kind::Generation | Kind::Rehearsal | Kind::ShareAudit | Kind::Rotation | Kind::Crl
         )
         .then(|| h.participants.iter().map(|p| p.name.clone()).collect()),
         checklist_step: 0,
