@@ -11,7 +11,7 @@
 //! compile time, and this cursor checks at run time that the stages follow the list.
 
 use super::steps::Step;
-use crate::console::{Console, StepView};
+use crate::console::{Console, Record, StepView};
 use crate::error::{Error, Kind, Result};
 use crate::key::RootKey;
 use crate::transcript::Recorder;
@@ -158,6 +158,9 @@ pub struct Run<'r> {
 pub struct Entry<'a> {
     flow: &'a mut Flow,
     rec: &'a mut Recorder,
+    /// What the console handed over during the step (an exception typed at one of its
+    /// prompts), written just before the step's entry.
+    pending: Vec<Record>,
 }
 
 impl Entry<'_> {
@@ -165,8 +168,44 @@ impl Entry<'_> {
     pub fn record(self, actors: &[&str], event: impl Into<Event>) -> Result<()> {
         let event = event.into();
         self.flow.pay(event.action())?;
+        write_records(self.rec, self.pending)?;
         self.rec.record(actors, event)
     }
+}
+
+/// Writes what a console handed over ([`Console::take_records`]), in order.
+fn write_records(rec: &mut Recorder, records: Vec<Record>) -> Result<()> {
+    for r in records {
+        match r {
+            Record::Acknowledged(a) => rec.record(
+                &[a.person.as_str()],
+                event::ChecklistAcknowledged {
+                    initials: a.initials,
+                    step: a.step as u64,
+                    title: a.title,
+                    text_sha256: a.text_sha256,
+                },
+            )?,
+            Record::Exception(x) => rec.record(
+                &[x.witness.as_str()],
+                event::Exception {
+                    key: x.key,
+                    step: x.step as u64,
+                    text: x.text,
+                },
+            )?,
+            Record::StepConfirmed(c) => rec.record(
+                &[c.names[0].as_str(), c.names[1].as_str()],
+                event::StepConfirmed {
+                    code: c.code,
+                    key: c.key,
+                    method: c.method,
+                    step: c.step as u64,
+                },
+            )?,
+        }
+    }
+    Ok(())
 }
 
 impl<'r> Run<'r> {
@@ -183,19 +222,10 @@ impl<'r> Run<'r> {
         }
         self.flow.next_entry = self.rec.len();
         let step = self.flow.enter(self.console, id)?;
-        // The checklist steps the console ran before this one, recorded before its entry
-        // (`start-ceremony`'s is the header, written already).
-        for a in self.console.take_acknowledgements() {
-            self.rec.record(
-                &[a.person.as_str()],
-                event::ChecklistAcknowledged {
-                    initials: a.initials,
-                    step: a.step as u64,
-                    title: a.title,
-                    text_sha256: a.text_sha256,
-                },
-            )?;
-        }
+        // The checklist steps the console ran before this one (and the witness's exceptions,
+        // the step confirmations), recorded before its entry (`start-ceremony`'s is the
+        // header, written already).
+        write_records(self.rec, self.console.take_records())?;
         let v = self.flow.view(self.flow.next - 1);
         self.rec
             .at_step(format!("step {}/{} {} ({})", v.n, v.total, v.key, v.title));
@@ -204,9 +234,11 @@ impl<'r> Run<'r> {
 
     /// The entry the current step writes.
     pub fn entry(&mut self) -> Entry<'_> {
+        let pending = self.console.take_records();
         Entry {
             flow: &mut self.flow,
             rec: self.rec,
+            pending,
         }
     }
 

@@ -102,4 +102,7 @@ impl Console for Terminal {
             Channel::Terminal => write_terminal(text),
         }
     }
+    fn is_interactive(&self) -> bool {
+        true
+    }
 }

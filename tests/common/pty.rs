@@ -77,3 +77,62 @@ pub fn assert_fits_80_columns(text: &str) {
         );
     }
 }
+
+/// The code of a critical step of `rootkey run` as its screen shows it (`    7F3A-09C2` on
+/// its own line after "this code:"), from the text `shown` up to the first name prompt.
+pub fn critical_code(shown: &str) -> String {
+    let after = shown
+        .split("this code:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no code on the screen: {shown:?}"));
+    let code = after.trim_start().split_whitespace().next().unwrap_or("");
+    assert!(
+        code.len() == 9 && code.as_bytes()[4] == b'-',
+        "not a code: {code:?} in {shown:?}"
+    );
+    code.to_string()
+}
+
+/// Confirms a critical step of `rootkey run` in `session` as `names` (two people): waits for
+/// the first name prompt, reads the code on the screen, types each name and the code. Returns
+/// what the screen showed.
+pub fn confirm_critical<S: Expect>(session: &mut S, names: [&str; 2]) -> String {
+    let got = session.expect("confirmer 1 of 2, your name: ").unwrap();
+    let mut text = String::from_utf8_lossy(got.as_bytes()).into_owned();
+    let code = critical_code(&text);
+    for (i, name) in names.iter().enumerate() {
+        if i == 1 {
+            let got = session.expect("confirmer 2 of 2, your name: ").unwrap();
+            text.push_str(&String::from_utf8_lossy(got.as_bytes()));
+        }
+        session.send_line(name).unwrap();
+        let prompt = format!("{name}, type the code {code}: ");
+        let got = session.expect(prompt.as_str()).unwrap();
+        text.push_str(&String::from_utf8_lossy(got.as_bytes()));
+        session.send_line(&code).unwrap();
+    }
+    text
+}
+
+/// The line `rootkey run` stops a long text at.
+pub const MORE: &str = "-- more: press Enter --";
+
+/// Reads `session` to its end, pressing Enter at each `-- more: press Enter --` line; returns
+/// what the screen showed and how many times it stopped.
+pub fn page_to_end<S: Expect>(session: &mut S) -> (String, usize) {
+    let mut text = String::new();
+    let mut stops = 0;
+    loop {
+        let needles: Vec<Box<dyn expectrl::Needle>> = vec![Box::new(MORE), Box::new(Eof)];
+        let got = session.expect(expectrl::Any::boxed(needles)).unwrap();
+        text.push_str(&String::from_utf8_lossy(got.before()));
+        let matched = got.get(0).unwrap_or_default();
+        text.push_str(&String::from_utf8_lossy(matched));
+        if matched == MORE.as_bytes() {
+            stops += 1;
+            session.send_line("").unwrap();
+        } else {
+            return (text, stops);
+        }
+    }
+}
