@@ -46,6 +46,26 @@ fn same_code(typed: &str, code: &str) -> bool {
     norm(typed) == norm(code)
 }
 
+/// `text` with each line longer than the screen broken at spaces, the continuation lines
+/// indented as the line was.
+fn fit(text: &str) -> String {
+    text.split('\n')
+        .map(|line| {
+            if line.chars().count() <= SCREEN_COLUMNS {
+                return line.to_string();
+            }
+            let body = line.trim_start_matches(' ');
+            let indent = " ".repeat(line.len() - body.len());
+            wrap(body, SCREEN_COLUMNS.saturating_sub(indent.len()).max(20))
+                .split('\n')
+                .map(|l| format!("{indent}{l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn same_name(a: &str, b: &str) -> bool {
     a.trim().to_lowercase() == b.trim().to_lowercase()
 }
@@ -332,6 +352,15 @@ impl Guided<'_> {
         let tty = match to {
             Channel::Out => self.out_is_terminal(),
             Channel::Err | Channel::Terminal => true,
+        };
+        // Instructions and messages on the terminal fit its width (standard output, where a
+        // summary may be kept in a file, is left as written).
+        let wrapped;
+        let text = if to == Channel::Out {
+            text
+        } else {
+            wrapped = fit(text);
+            wrapped.as_str()
         };
         if !self.page || !tty {
             return self.inner.tell(to, what, text);

@@ -373,3 +373,22 @@ fn long_text_stops_at_a_more_line_when_paging() {
     g.tell(Channel::Out, "the summary", &text).unwrap();
     assert_eq!(texts(&inner), [text]);
 }
+
+#[test]
+fn lines_wider_than_the_screen_are_broken_keeping_their_indent() {
+    let mut inner = Scripted::new();
+    let mut g = Guided::new(&mut inner, vec![]);
+    let long = format!("  {}\nshort\n", "word ".repeat(20).trim_end());
+    g.tell(Channel::Err, "x", &long).unwrap();
+    g.tell(Channel::Out, "x", &long).unwrap();
+    let shown = texts(&inner);
+    assert_eq!(
+        shown[0],
+        format!(
+            "  {}\n  {}\nshort\n",
+            "word ".repeat(15).trim_end(),
+            "word ".repeat(5).trim_end()
+        )
+    );
+    assert_eq!(shown[1], long, "standard output is left as written");
+}
