@@ -284,3 +284,107 @@ fn exceptions_codes_and_paging_at_80x24() {
         "{md}"
     );
 }
+
+/// The lines a terminal shows for `raw` (pty output), applying the status escape
+/// (`ESC [1A CR ESC [2K`: the line above is replaced) and dropping carriage returns.
+fn rendered(raw: &str) -> Vec<String> {
+    const UP: &str = "\x1b[1A\r\x1b[2K";
+    let mut lines: Vec<String> = Vec::new();
+    for line in raw.replace('\r', "").split('\n') {
+        match line.strip_prefix(&UP.replace('\r', "")) {
+            Some(status) => {
+                lines.pop();
+                lines.push(status.to_string());
+            }
+            None => lines.push(line.to_string()),
+        }
+    }
+    lines
+}
+
+#[test]
+fn each_typed_row_s_status_replaces_its_prompt_line() {
+    let t = TempDir::new().unwrap();
+    let shares = t.path().join("shares");
+    common::rootkey([
+        "generate".as_ref(),
+        "--plan".as_ref(),
+        common::text_rehearsal_plan().as_os_str(),
+        "--out".as_ref(),
+        shares.as_os_str(),
+    ])
+    .ok();
+    let share = |i: usize, name: &str| shares.join(format!("share-0{i}-{name}-rehearsal.txt"));
+    let rows: Vec<String> = fs::read_to_string(share(3, "carol"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.len() == 17 && l.as_bytes()[2] == b' ' && l[..2].parse::<u8>().is_ok())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(rows.len(), 13);
+    let out = t.path().join("combine");
+    let (manifest, root) = (shares.join("manifest.json"), shares.join("root.pem"));
+    let (s1, s2) = (share(1, "alice"), share(2, "bob"));
+    let mut s = spawn(&[
+        "combine",
+        "--out",
+        out.to_str().unwrap(),
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+        s1.to_str().unwrap(),
+        s2.to_str().unwrap(),
+        "--type",
+    ]);
+    let mut screen = String::new();
+    let mut typed: Vec<&str> = rows.iter().map(String::as_str).collect();
+    typed.insert(1, "ZZZZ ZZZZ ZZZZ");
+    for line in &typed {
+        upto(&mut s, "/13: ", &mut screen);
+        type_hidden(&mut s, line);
+    }
+    let c = s.expect(Eof).unwrap();
+    screen.push_str(&String::from_utf8_lossy(c.as_bytes()));
+    match s.get_process().wait().unwrap() {
+        WaitStatus::Exited(_, 0) => {}
+        other => panic!("combine failed: {other:?}\n{screen}"),
+    }
+    // Each status is written over its prompt line.
+    for r in 1..=13 {
+        let status = format!("\x1b[1A\r\x1b[2K  row {r:>2}/13 ok\r\n");
+        assert!(screen.contains(&status), "row {r}: {screen:?}");
+    }
+    let lines = rendered(&screen);
+    let from = lines
+        .iter()
+        .position(|l| l.starts_with("Share 3: "))
+        .unwrap();
+    let to = lines.iter().position(|l| l == "  row 13/13 ok").unwrap();
+    assert_eq!(
+        lines[from..=to],
+        [
+            "Share 3: scan its QR code with the scanner, or type its 13 rows from the paper",
+            "(input is hidden; spaces do not matter).",
+            "  row  1/13 ok",
+            "  row 2: more than one character is wrong; the row cannot be corrected",
+            "  type row 2 again",
+            "  row  2/13 ok",
+            "  row  3/13 ok",
+            "  row  4/13 ok",
+            "  row  5/13 ok",
+            "  row  6/13 ok",
+            "  row  7/13 ok",
+            "  row  8/13 ok",
+            "  row  9/13 ok",
+            "  row 10/13 ok",
+            "  row 11/13 ok",
+            "  row 12/13 ok",
+            "  row 13/13 ok",
+        ],
+        "the share's screen fits 24 lines with no prompt left over"
+    );
+    for r in &rows {
+        assert!(!screen.contains(&r[3..]), "a typed row is never shown");
+    }
+}

@@ -377,4 +377,7 @@ impl Console for Guided<'_> {
     fn is_interactive(&self) -> bool {
         self.inner.is_interactive()
     }
+    fn status_line(&mut self, what: &str, line: &str) -> Result<()> {
+        self.inner.status_line(what, line)
+    }
 }

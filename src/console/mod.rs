@@ -359,6 +359,12 @@ pub trait Console {
     fn is_interactive(&self) -> bool {
         false
     }
+    /// Shows `line` on standard error as the status of the hidden answer just given: at a
+    /// terminal it replaces the prompt line (`ESC [1A`, `CR`, `ESC [2K`), so that a share
+    /// typed row by row does not scroll; elsewhere it is a line of its own.
+    fn status_line(&mut self, what: &str, line: &str) -> Result<()> {
+        self.tell(Channel::Err, what, &format!("{line}\n"))
+    }
 }
 
 /// Which standard stream.

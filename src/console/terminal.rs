@@ -105,4 +105,25 @@ impl Console for Terminal {
     fn is_interactive(&self) -> bool {
         true
     }
+    fn status_line(&mut self, what: &str, line: &str) -> Result<()> {
+        use std::io::IsTerminal;
+        if !std::io::stderr().is_terminal() {
+            return super::err(what, &format!("{line}\n"));
+        }
+        // Up to the prompt line the hidden reader left (it wrote the line end), cleared.
+        let text = format!("\x1b[1A\r\x1b[2K{}\n", clean_lines(line));
+        let mut e = std::io::stderr().lock();
+        e.write_all(text.as_bytes())
+            .and_then(|()| e.flush())
+            .map_err(|e| {
+                Error::new(
+                    Kind::Io,
+                    format!(
+                        "could not write {what} to standard error: {}",
+                        super::io_reason(&e)
+                    ),
+                )
+                .hint("keep standard error writable until rootkey exits")
+            })
+    }
 }

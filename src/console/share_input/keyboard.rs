@@ -19,9 +19,12 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
     let origin = format!("keyboard entry {ordinal}");
     progress(
         console,
-        &format!(
-            "Share {ordinal}: scan its QR code with the scanner, or type its {ROWS} rows from the paper \
-         (input is hidden; spaces do not matter)."
+        &crate::console::wrap(
+            &format!(
+                "Share {ordinal}: scan its QR code with the scanner, or type its {ROWS} rows from the paper \
+             (input is hidden; spaces do not matter)."
+            ),
+            crate::console::SCREEN_COLUMNS,
         ),
     )?;
     let mut syms = SecretBytes::zeroed(ROWS * ROW_LEN)?;
@@ -41,7 +44,7 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
             // An over-long line is a typing mistake: ask for the row again.
             Err(secret::SecretError::Terminal("input too long", _)) => {
                 tries += 1;
-                progress(
+                status(
                     console,
                     &format!("  row {row}: far too long (more than 512 characters)"),
                 )?;
@@ -68,7 +71,7 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
         if row == 1 && is_compact(typed) {
             let mut text = SecretBytes::zeroed(typed.len())?;
             text.as_mut_slice().copy_from_slice(typed);
-            progress(
+            status(
                 console,
                 &format!("  scanned: {} characters read", typed.len()),
             )?;
@@ -86,12 +89,12 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
         out.zeroize();
         match result {
             Ok(None) => {
-                progress(console, &format!("  row {row:>2}/{ROWS} ok"))?;
+                status(console, &format!("  row {row:>2}/{ROWS} ok"))?;
                 row += 1;
                 tries = 0;
             }
             Ok(Some(c)) => {
-                progress(
+                status(
                     console,
                     &format!(
                         "  row {row:>2}/{ROWS} ok — character {} was wrong and has been corrected; check the paper",
@@ -104,7 +107,7 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
             }
             Err(e) => {
                 tries += 1;
-                progress(console, &format!("  {}", e.message))?;
+                status(console, &format!("  {}", e.message))?;
                 if tries >= ROW_TRIES {
                     return Err(Error::new(Kind::TooManyTries, format!(
                         "{origin}: row {row} was refused {ROW_TRIES} times; giving up on this share"
@@ -130,6 +133,12 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
 /// One line of keyboard-entry progress on standard error (never what was typed).
 fn progress(console: &mut dyn Console, line: &str) -> Result<()> {
     console.err("the share entry progress", &format!("{line}\n"))
+}
+
+/// The status of the row just typed, in place of its prompt line at a terminal
+/// ([`Console::status_line`]; never what was typed).
+fn status(console: &mut dyn Console, line: &str) -> Result<()> {
+    console.status_line("the share entry progress", line)
 }
 
 fn trim(b: &[u8]) -> &[u8] {
@@ -230,9 +239,9 @@ mod tests {
         );
         assert!(p.corrections.is_empty());
         let mut expected = vec![
-            "Share 2: scan its QR code with the scanner, or type its 13 rows from the paper \
-             (input is hidden; spaces do not matter)."
+            "Share 2: scan its QR code with the scanner, or type its 13 rows from the paper"
                 .to_string(),
+            "(input is hidden; spaces do not matter).".to_string(),
         ];
         expected.extend((1..=13).map(|r| format!("  row {r:>2}/13 ok")));
         assert_eq!(progress_lines(&c), expected);
@@ -253,7 +262,7 @@ mod tests {
         assert!(p.envelope.ct_eq(&env));
         assert_eq!(p.corrections, [Correction { row: 3, column: 5 }]);
         assert_eq!(
-            progress_lines(&c)[3],
+            progress_lines(&c)[4],
             "  row  3/13 ok — character 5 was wrong and has been corrected; check the paper"
         );
     }
@@ -274,16 +283,16 @@ mod tests {
         let p = read(&mut c, Source::Keyboard, 1).unwrap();
         assert!(p.envelope.ct_eq(&env));
         let lines = progress_lines(&c);
-        assert!(lines[1].starts_with("  row 1"), "{lines:?}");
-        assert_eq!(lines[2], "  type row 1 again");
+        assert!(lines[2].starts_with("  row 1"), "{lines:?}");
+        assert_eq!(lines[3], "  type row 1 again");
         assert_eq!(
-            lines[3..5],
+            lines[4..6],
             [
                 "  row 1: far too long (more than 512 characters)".to_string(),
                 "  type row 1 again".to_string()
             ]
         );
-        assert_eq!(lines[5], "  row  1/13 ok");
+        assert_eq!(lines[6], "  row  1/13 ok");
     }
 
     #[test]
@@ -313,7 +322,7 @@ mod tests {
         assert!(p.envelope.ct_eq(&env));
         assert_eq!(p.origin, "keyboard entry 1 (scanned)");
         assert_eq!(
-            progress_lines(&c)[1],
+            progress_lines(&c)[2],
             format!("  scanned: {} characters read", compact.len())
         );
         // A scanned line that is not a share names its origin, as a file would.
