@@ -388,3 +388,95 @@ fn each_typed_row_s_status_replaces_its_prompt_line() {
         assert!(!screen.contains(&r[3..]), "a typed row is never shown");
     }
 }
+
+/// The shipped rehearsal plan with 16 text holders and a threshold of 8 (no checklist steps):
+/// splitting checks C(16, 8) = 12870 subsets, seconds of work in a test build.
+fn large_quorum_plan(dir: &Path) -> PathBuf {
+    let text = fs::read_to_string(common::repo_path("ceremony-scripts/rehearsal.toml")).unwrap();
+    let holders: String = (1..=16)
+        .map(|n| {
+            format!("[[holders]]\nname = \"Holder {n}\"\nrole = \"holder\"\nmedium = \"text\"\n\n")
+        })
+        .collect();
+    let (i, j) = (
+        text.find("[[holders]]").unwrap(),
+        text.find("[roles]").unwrap(),
+    );
+    let roles = &text[j..text.find("[[checklist]]").unwrap()];
+    let text = format!("{}{holders}{roles}", &text[..i])
+        .replace("threshold = 3\nshares = 5", "threshold = 8\nshares = 16");
+    let p = dir.join("large.toml");
+    fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn work_over_a_second_shows_a_working_line_cleared_before_the_next_screen() {
+    let t = TempDir::new().unwrap();
+    let plan = large_quorum_plan(t.path());
+    let out = t.path().join("run");
+    let mut s = spawn(&[
+        "run",
+        plan.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let mut screen = String::new();
+    loop {
+        let needles: Vec<Box<dyn expectrl::Needle>> = vec![
+            Box::new("confirmer 1 of 2, your name: "),
+            Box::new(MORE),
+            Box::new(Eof),
+        ];
+        let c = s.expect(expectrl::Any::boxed(needles)).unwrap();
+        let shown = String::from_utf8_lossy(c.before()).into_owned();
+        let matched = String::from_utf8_lossy(c.get(0).unwrap_or_default()).into_owned();
+        screen.push_str(&shown);
+        screen.push_str(&matched);
+        match matched.as_str() {
+            "confirmer 1 of 2, your name: " => {
+                let code = critical_code(&shown);
+                for name in ["Oscar Officer", "Wendy Witness"] {
+                    if name == "Wendy Witness" {
+                        upto(&mut s, "confirmer 2 of 2, your name: ", &mut screen);
+                    }
+                    s.send_line(name).unwrap();
+                    upto(
+                        &mut s,
+                        &format!("{name}, type the code {code}: "),
+                        &mut screen,
+                    );
+                    s.send_line(&code).unwrap();
+                }
+            }
+            MORE => s.send_line("").unwrap(),
+            _ => break,
+        }
+    }
+    match s.get_process().wait().unwrap() {
+        WaitStatus::Exited(_, 0) => {}
+        other => panic!("run failed: {other:?}\n{screen}"),
+    }
+    // The split step shows the line after a second, updates it in place, and clears it
+    // before the next step's header.
+    let split = screen
+        .find("Split the seed, check every k-subset\r\n")
+        .expect("the split step");
+    let next = split
+        + screen[split..]
+            .find("Self-sign the root certificate\r\n")
+            .unwrap();
+    let between = &screen[split..next];
+    assert!(
+        between.contains("\r\x1b[2Kworking: Split the seed, check every k-subset… 1 s"),
+        "{:?}",
+        &screen[split.saturating_sub(300)..(next + 600).min(screen.len())]
+    );
+    let last = between.rfind("working: ").unwrap();
+    assert!(
+        between[last..].contains("\r\x1b[2K\r\n"),
+        "cleared before what follows: {between:?}"
+    );
+    assert_fits_80_columns(&between.replace("\r\x1b[2K", "\n"));
+    common::transcript_verifies_with_both(&out);
+}

@@ -98,6 +98,8 @@ pub struct Guided<'c> {
     fixed_code: Option<String>,
     /// Whether standard output is a terminal, fixed (tests), else asked.
     out_tty: Option<bool>,
+    /// The title of the built-in step rootkey works at (for the `working:` line), if any.
+    working: Option<String>,
 }
 
 impl<'c> Guided<'c> {
@@ -121,6 +123,7 @@ impl<'c> Guided<'c> {
             lines: 0,
             fixed_code: None,
             out_tty: None,
+            working: None,
         }
     }
 
@@ -144,6 +147,7 @@ impl<'c> Guided<'c> {
     fn screen(&mut self, header: &str, below: &str, fresh: bool) -> Result<()> {
         let fresh = self.clear && fresh;
         if fresh {
+            super::working::stop();
             let mut e = std::io::stderr().lock();
             e.write_all(b"\x1b[H\x1b[2J")
                 .and_then(|()| e.flush())
@@ -240,6 +244,7 @@ impl<'c> Guided<'c> {
         while let Some(s) = self.steps.get(self.next).cloned() {
             match &s.checklist {
                 Some(c) => {
+                    self.working = None;
                     self.current = Some((s.number, s.key.clone()));
                     self.checklist(&s, c, sealed)?;
                     self.next += 1;
@@ -253,12 +258,23 @@ impl<'c> Guided<'c> {
     /// After the ceremony: the checklist steps placed after its last built-in step.
     pub fn finish(&mut self) -> Result<()> {
         self.sealed = true;
+        self.working = None;
         match self.run_checklists(true)? {
             None => Ok(()),
             Some(i) => Err(internal(format!(
                 "the ceremony ended before step {} of the script",
                 self.steps[i].key
             ))),
+        }
+    }
+}
+
+impl Guided<'_> {
+    /// rootkey goes on computing at the current built-in step: the terminal shows a
+    /// `working:` line if that takes over a second ([`Console::working`]).
+    fn resume_working(&mut self) {
+        if let Some(title) = self.working.clone() {
+            self.inner.working(&title);
         }
     }
 }
@@ -300,16 +316,21 @@ impl Console for Guided<'_> {
                     std::io::Error::other(format!("more than {max} characters were typed")),
                 ));
             }
+            self.resume_working();
             return Ok(answer);
         }
     }
 
     fn ask_line(&mut self, question: &Question, prompt: &str) -> Result<String> {
-        self.ask_visible(question, prompt)
+        let answer = self.ask_visible(question, prompt)?;
+        self.resume_working();
+        Ok(answer)
     }
 
     fn tell(&mut self, to: Channel, what: &str, text: &str) -> Result<()> {
-        self.show(to, what, text)
+        self.show(to, what, text)?;
+        self.resume_working();
+        Ok(())
     }
 
     fn named_confirmers(&self) -> Option<&[String]> {
@@ -351,7 +372,10 @@ impl Console for Guided<'_> {
         if critical {
             self.confirm_step(number, &step.key, step.title)?;
         }
-        self.inner.step(step)
+        self.inner.step(step)?;
+        self.working = Some(step.title.to_string());
+        self.resume_working();
+        Ok(())
     }
 
     fn take_acknowledgements(&mut self) -> Vec<Acknowledgement> {
@@ -371,13 +395,21 @@ impl Console for Guided<'_> {
     }
 
     fn milestone(&mut self, what: &str, text: &str) -> Result<()> {
-        self.show(Channel::Err, what, &format!("\n{text}"))
+        self.show(Channel::Err, what, &format!("\n{text}"))?;
+        self.resume_working();
+        Ok(())
     }
 
     fn is_interactive(&self) -> bool {
         self.inner.is_interactive()
     }
     fn status_line(&mut self, what: &str, line: &str) -> Result<()> {
-        self.inner.status_line(what, line)
+        self.inner.status_line(what, line)?;
+        self.resume_working();
+        Ok(())
+    }
+
+    fn working(&mut self, what: &str) {
+        self.inner.working(what);
     }
 }

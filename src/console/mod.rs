@@ -23,6 +23,7 @@ pub mod guided;
 pub mod scripted;
 pub mod share_input;
 pub mod terminal;
+pub mod working;
 
 use std::io::Write;
 use std::path::Path;
@@ -365,6 +366,11 @@ pub trait Console {
     fn status_line(&mut self, what: &str, line: &str) -> Result<()> {
         self.tell(Channel::Err, what, &format!("{line}\n"))
     }
+    /// rootkey computes for step `what` until the next output or question: a terminal shows
+    /// `working: WHAT… N s` if that takes over a second ([`working`]); others show nothing.
+    fn working(&mut self, what: &str) {
+        let _ = what;
+    }
 }
 
 /// Which standard stream.
@@ -410,6 +416,7 @@ fn write_failed(stream: Stream, what: &str, e: &std::io::Error) -> Error {
 }
 
 fn write(stream: Stream, what: &str, text: &str) -> Result<()> {
+    working::stop();
     let text = clean_lines(text);
     let r = match stream {
         Stream::Out => {
