@@ -143,7 +143,7 @@ fn exceptions_codes_and_paging_at_80x24() {
             "0000-0000\nthat is not the code on the screen\n  try 2 of 3: Oscar Officer types the code {code}\n"
         )
     );
-    s.send_line(&code.to_lowercase()).unwrap();
+    s.send_line(code.to_lowercase()).unwrap();
     upto(&mut s, "confirmer 2 of 2, your name: ", &mut screen);
     s.send_line("oscar officer").unwrap();
     let shown = upto(&mut s, "confirmer 2 of 2, your name: ", &mut screen);

@@ -85,7 +85,7 @@ pub fn critical_code(shown: &str) -> String {
         .split("this code:")
         .nth(1)
         .unwrap_or_else(|| panic!("no code on the screen: {shown:?}"));
-    let code = after.trim_start().split_whitespace().next().unwrap_or("");
+    let code = after.split_whitespace().next().unwrap_or("");
     assert!(
         code.len() == 9 && code.as_bytes()[4] == b'-',
         "not a code: {code:?} in {shown:?}"
