@@ -154,6 +154,18 @@ pub struct Run<'r> {
     pub(super) rec: &'r mut Recorder,
 }
 
+impl Drop for Run<'_> {
+    /// What the console handed over that no entry has taken yet — an exception typed just
+    /// before a failure — is written before the `aborted` entry the caller then writes (not
+    /// after an interruption, when only `aborted` is accepted, nor after the seal).
+    fn drop(&mut self) {
+        if !self.rec.is_closed() && crate::transcript::interruption().is_none() {
+            // A failure here leaves the `aborted` entry to say why the ceremony stopped.
+            let _ = write_records(self.rec, self.console.take_records());
+        }
+    }
+}
+
 /// The transcript entry the current step writes (one, of the step's action).
 pub struct Entry<'a> {
     flow: &'a mut Flow,
@@ -414,6 +426,83 @@ mod tests {
             "{}",
             e.message
         );
+        drop(run);
         assert_eq!(rec.len(), 1, "nothing written");
+    }
+
+    /// A console that hands over one exception per step it enters.
+    struct Excepting(Scripted, u64);
+
+    impl Console for Excepting {
+        fn ask_secret(
+            &mut self,
+            q: &crate::console::Question,
+            p: &str,
+            max: usize,
+        ) -> std::result::Result<crate::secret::SecretBytes, crate::secret::SecretError> {
+            self.0.ask_secret(q, p, max)
+        }
+        fn ask_line(&mut self, q: &crate::console::Question, p: &str) -> Result<String> {
+            self.0.ask_line(q, p)
+        }
+        fn tell(&mut self, to: crate::console::Channel, what: &str, text: &str) -> Result<()> {
+            self.0.tell(to, what, text)
+        }
+        fn step(&mut self, _: &StepView) -> Result<()> {
+            self.1 += 1;
+            Ok(())
+        }
+        fn take_records(&mut self) -> Vec<Record> {
+            (0..std::mem::take(&mut self.1))
+                .map(|_| {
+                    Record::Exception(crate::console::ExceptionNote {
+                        witness: "Wendy".into(),
+                        step: 2,
+                        key: "load-context".into(),
+                        text: "late".into(),
+                    })
+                })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn records_are_written_before_the_next_entry_and_before_an_abort() {
+        let mut rec = Recorder::in_memory(&header()).unwrap();
+        let mut c = Excepting(Scripted::new(), 0);
+        let mut run = Run::new(flow(), &mut c, &mut rec);
+        run.start().unwrap();
+        // Entered: the console's record is written before the step's own entry.
+        run.enter("load-context").unwrap();
+        c_len(&run, 3);
+        drop(run);
+        assert_eq!(rec.len(), 3, "nothing pending at the drop");
+        let mut c = Excepting(Scripted::new(), 1);
+        let run = Run::new(flow(), &mut c, &mut rec);
+        // A record still pending when the run fails is written before `aborted`.
+        drop(run);
+        assert_eq!(rec.len(), 4);
+        rec.abort("failed").unwrap();
+        let text = String::from_utf8(rec.bytes().unwrap().to_vec()).unwrap();
+        let actions: Vec<&str> = text
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                match v["action"].as_str().unwrap() {
+                    "exception" => "exception",
+                    "header" => "header",
+                    "aborted" => "aborted",
+                    _ => "other",
+                }
+            })
+            .collect();
+        assert_eq!(
+            actions,
+            ["header", "exception", "exception", "exception", "aborted"]
+        );
+    }
+
+    fn c_len(run: &Run<'_>, n: u64) {
+        assert_eq!(run.recorder().len(), n);
     }
 }
