@@ -76,6 +76,8 @@ fn the_rehearsal_plan_runs_step_by_step_with_headers_and_checklists() {
         ),
     ];
     let mut entry_seen = Vec::new();
+    // The critical steps, each confirmed by the plan's two confirmers before it runs.
+    let critical = [4, 6, 8, 9, 10, 11, 12, 14];
     for n in 1..=total {
         // A fresh screen only for the first step and each holder's turn; elsewhere the steps
         // follow each other, so the fingerprint stays in view for the read-aloud (step 7).
@@ -116,10 +118,17 @@ fn the_rehearsal_plan_runs_step_by_step_with_headers_and_checklists() {
                 .unwrap_or_else(|| panic!("step {n}: no entry number in {shown:?}"));
             entry_seen.push(k.trim().parse::<u64>().unwrap());
             screen.push_str(&shown);
+            if critical.contains(&n) {
+                // Two people type back the code shown (tests/pty_run_screens.rs has the slips).
+                let c = common::pty::confirm_critical(&mut s, ["Oscar Officer", "Wendy Witness"]);
+                screen.push_str(&c);
+            }
         }
     }
-    let c = s.expect(Eof).unwrap();
-    screen.push_str(&String::from_utf8_lossy(c.as_bytes()));
+    // The result is longer than the screen: it stops at `-- more: press Enter --`.
+    let (rest, stops) = common::pty::page_to_end(&mut s);
+    screen.push_str(&rest);
+    assert!(stops >= 1, "{rest}");
     let code = match s.get_process().wait().unwrap() {
         WaitStatus::Exited(_, code) => code,
         other => panic!("rootkey did not exit normally: {other:?}"),
@@ -158,10 +167,12 @@ fn the_rehearsal_plan_runs_step_by_step_with_headers_and_checklists() {
         "a long header is cut"
     );
     // Each built-in step shows the seq of its transcript entry: the header (0) for
-    // start-ceremony, then one entry per step, the acknowledgements (1, 6, 15) between them.
-    let acks: [usize; 3] = [1, 6, 15];
-    let want: Vec<u64> = (0..22u64)
-        .filter(|k| !acks.contains(&(*k as usize)))
+    // start-ceremony, then one entry per step, the acknowledgements (1, 8, 23) and the
+    // critical steps' confirmations between them.
+    let acks: [usize; 3] = [1, 8, 23];
+    let confirmations: [usize; 8] = [3, 6, 9, 11, 13, 15, 17, 20];
+    let want: Vec<u64> = (0..30u64)
+        .filter(|k| !acks.contains(&(*k as usize)) && !confirmations.contains(&(*k as usize)))
         .collect();
     assert_eq!(entry_seen, want);
     // Every line before the summary fits the screen.
@@ -180,7 +191,7 @@ fn the_rehearsal_plan_runs_step_by_step_with_headers_and_checklists() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(es.len(), 22, "{:?}", common::actions(&es));
+    assert_eq!(es.len(), 30, "{:?}", common::actions(&es));
     assert_eq!(common::actions(&es).last(), Some(&"seal"));
     let texts = [
         "Witness confirms that no network cable is plugged in and Wi-Fi is off",
@@ -210,6 +221,18 @@ fn the_rehearsal_plan_runs_step_by_step_with_headers_and_checklists() {
             acks.contains(&k),
             "entry {k}: {e}"
         );
+        assert_eq!(
+            e["action"] == "step-confirmed",
+            confirmations.contains(&k),
+            "entry {k}: {e}"
+        );
+        if confirmations.contains(&k) {
+            assert_eq!(
+                e["actors"],
+                serde_json::json!(["Oscar Officer", "Wendy Witness"])
+            );
+            assert_eq!(e["details"]["method"], "typed-code");
+        }
     }
 }
 

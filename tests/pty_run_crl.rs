@@ -61,7 +61,8 @@ fn a_crl_plan_runs_with_each_holder_at_their_own_step() {
     p.answer(photo_prompt, "photos/erin-1.png");
     let shown = p.answer(photo_prompt, "photos/carol-1.png");
     assert!(shown.contains("Holder 3 (Carol Rehearsal): type the path of a photo"));
-    p.answer(
+    // The result is paged.
+    p.answer_paging(
         "Wendy Witness: press Enter once this is done (Ctrl-C stops the ceremony): ",
         "",
     );

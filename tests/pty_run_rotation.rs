@@ -89,7 +89,8 @@ fn a_rotation_plan_runs_with_each_holder_at_their_own_step() {
     for (i, row) in rows.iter().enumerate() {
         p.hidden(&format!("row {:>2}/13: ", i + 1), row);
     }
-    p.answer(
+    // The result is paged.
+    p.answer_paging(
         "Wendy Witness: press Enter once this is done (Ctrl-C stops the ceremony): ",
         "",
     );
@@ -293,7 +294,7 @@ fn token_holders_type_their_pin_at_their_own_step() {
             );
             p.hidden("(hidden): ", PIN);
             p.answer("  photo (or Enter): ", "photos/carol-1.png");
-            p.answer(
+            p.answer_paging(
                 "Wendy Witness: press Enter once this is done (Ctrl-C stops the ceremony): ",
                 "",
             );

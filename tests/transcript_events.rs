@@ -154,6 +154,26 @@ fn every_action_writes_the_specified_details() {
             format!(r#"{{"initials":"WW","step":1,"text_sha256":"{a}","title":"Cables"}}"#),
         ),
         (
+            event::Exception {
+                key: "type-dice".into(),
+                step: 3,
+                text: "Dice cup dropped".into(),
+            }
+            .into(),
+            r#"{"key":"type-dice","step":3,"text":"Dice cup dropped"}"#.into(),
+        ),
+        (
+            event::StepConfirmed {
+                code: "7F3A-09C2".into(),
+                key: "generate-root-key".into(),
+                method: event::ConfirmMethod::TypedCode,
+                step: 5,
+            }
+            .into(),
+            r#"{"code":"7F3A-09C2","key":"generate-root-key","method":"typed-code","step":5}"#
+                .into(),
+        ),
+        (
             event::ContextLoaded {
                 manifest: event::LoadedManifest {
                     ceremony_id: "c0".repeat(16),

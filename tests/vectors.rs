@@ -74,6 +74,8 @@ mod gen_transcript_audit;
 mod gen_transcript_checklist;
 #[path = "vector_support/gen_transcript_gaps.rs"]
 mod gen_transcript_gaps;
+#[path = "vector_support/gen_transcript_screens.rs"]
+mod gen_transcript_screens;
 #[path = "vector_support/gen_transcript_signing.rs"]
 mod gen_transcript_signing;
 #[path = "vector_support/gen_transcript_tampered.rs"]

@@ -11,7 +11,7 @@
 //! compile time, and this cursor checks at run time that the stages follow the list.
 
 use super::steps::Step;
-use crate::console::{Console, StepView};
+use crate::console::{Console, Record, StepView};
 use crate::error::{Error, Kind, Result};
 use crate::key::RootKey;
 use crate::transcript::Recorder;
@@ -154,10 +154,25 @@ pub struct Run<'r> {
     pub(super) rec: &'r mut Recorder,
 }
 
+impl Drop for Run<'_> {
+    /// What the console handed over that no entry has taken yet — an exception typed just
+    /// before a failure — is written before the `aborted` entry the caller then writes (not
+    /// after an interruption, when only `aborted` is accepted, nor after the seal).
+    fn drop(&mut self) {
+        if !self.rec.is_closed() && crate::transcript::interruption().is_none() {
+            // A failure here leaves the `aborted` entry to say why the ceremony stopped.
+            let _ = write_records(self.rec, self.console.take_records());
+        }
+    }
+}
+
 /// The transcript entry the current step writes (one, of the step's action).
 pub struct Entry<'a> {
     flow: &'a mut Flow,
     rec: &'a mut Recorder,
+    /// What the console handed over during the step (an exception typed at one of its
+    /// prompts), written just before the step's entry.
+    pending: Vec<Record>,
 }
 
 impl Entry<'_> {
@@ -165,8 +180,44 @@ impl Entry<'_> {
     pub fn record(self, actors: &[&str], event: impl Into<Event>) -> Result<()> {
         let event = event.into();
         self.flow.pay(event.action())?;
+        write_records(self.rec, self.pending)?;
         self.rec.record(actors, event)
     }
+}
+
+/// Writes what a console handed over ([`Console::take_records`]), in order.
+fn write_records(rec: &mut Recorder, records: Vec<Record>) -> Result<()> {
+    for r in records {
+        match r {
+            Record::Acknowledged(a) => rec.record(
+                &[a.person.as_str()],
+                event::ChecklistAcknowledged {
+                    initials: a.initials,
+                    step: a.step as u64,
+                    title: a.title,
+                    text_sha256: a.text_sha256,
+                },
+            )?,
+            Record::Exception(x) => rec.record(
+                &[x.witness.as_str()],
+                event::Exception {
+                    key: x.key,
+                    step: x.step as u64,
+                    text: x.text,
+                },
+            )?,
+            Record::StepConfirmed(c) => rec.record(
+                &[c.names[0].as_str(), c.names[1].as_str()],
+                event::StepConfirmed {
+                    code: c.code,
+                    key: c.key,
+                    method: c.method,
+                    step: c.step as u64,
+                },
+            )?,
+        }
+    }
+    Ok(())
 }
 
 impl<'r> Run<'r> {
@@ -183,19 +234,10 @@ impl<'r> Run<'r> {
         }
         self.flow.next_entry = self.rec.len();
         let step = self.flow.enter(self.console, id)?;
-        // The checklist steps the console ran before this one, recorded before its entry
-        // (`start-ceremony`'s is the header, written already).
-        for a in self.console.take_acknowledgements() {
-            self.rec.record(
-                &[a.person.as_str()],
-                event::ChecklistAcknowledged {
-                    initials: a.initials,
-                    step: a.step as u64,
-                    title: a.title,
-                    text_sha256: a.text_sha256,
-                },
-            )?;
-        }
+        // The checklist steps the console ran before this one (and the witness's exceptions,
+        // the step confirmations), recorded before its entry (`start-ceremony`'s is the
+        // header, written already).
+        write_records(self.rec, self.console.take_records())?;
         let v = self.flow.view(self.flow.next - 1);
         self.rec
             .at_step(format!("step {}/{} {} ({})", v.n, v.total, v.key, v.title));
@@ -204,9 +246,11 @@ impl<'r> Run<'r> {
 
     /// The entry the current step writes.
     pub fn entry(&mut self) -> Entry<'_> {
+        let pending = self.console.take_records();
         Entry {
             flow: &mut self.flow,
             rec: self.rec,
+            pending,
         }
     }
 
@@ -382,6 +426,83 @@ mod tests {
             "{}",
             e.message
         );
+        drop(run);
         assert_eq!(rec.len(), 1, "nothing written");
+    }
+
+    /// A console that hands over one exception per step it enters.
+    struct Excepting(Scripted, u64);
+
+    impl Console for Excepting {
+        fn ask_secret(
+            &mut self,
+            q: &crate::console::Question,
+            p: &str,
+            max: usize,
+        ) -> std::result::Result<crate::secret::SecretBytes, crate::secret::SecretError> {
+            self.0.ask_secret(q, p, max)
+        }
+        fn ask_line(&mut self, q: &crate::console::Question, p: &str) -> Result<String> {
+            self.0.ask_line(q, p)
+        }
+        fn tell(&mut self, to: crate::console::Channel, what: &str, text: &str) -> Result<()> {
+            self.0.tell(to, what, text)
+        }
+        fn step(&mut self, _: &StepView) -> Result<()> {
+            self.1 += 1;
+            Ok(())
+        }
+        fn take_records(&mut self) -> Vec<Record> {
+            (0..std::mem::take(&mut self.1))
+                .map(|_| {
+                    Record::Exception(crate::console::ExceptionNote {
+                        witness: "Wendy".into(),
+                        step: 2,
+                        key: "load-context".into(),
+                        text: "late".into(),
+                    })
+                })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn records_are_written_before_the_next_entry_and_before_an_abort() {
+        let mut rec = Recorder::in_memory(&header()).unwrap();
+        let mut c = Excepting(Scripted::new(), 0);
+        let mut run = Run::new(flow(), &mut c, &mut rec);
+        run.start().unwrap();
+        // Entered: the console's record is written before the step's own entry.
+        run.enter("load-context").unwrap();
+        c_len(&run, 3);
+        drop(run);
+        assert_eq!(rec.len(), 3, "nothing pending at the drop");
+        let mut c = Excepting(Scripted::new(), 1);
+        let run = Run::new(flow(), &mut c, &mut rec);
+        // A record still pending when the run fails is written before `aborted`.
+        drop(run);
+        assert_eq!(rec.len(), 4);
+        rec.abort("failed").unwrap();
+        let text = String::from_utf8(rec.bytes().unwrap().to_vec()).unwrap();
+        let actions: Vec<&str> = text
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                match v["action"].as_str().unwrap() {
+                    "exception" => "exception",
+                    "header" => "header",
+                    "aborted" => "aborted",
+                    _ => "other",
+                }
+            })
+            .collect();
+        assert_eq!(
+            actions,
+            ["header", "exception", "exception", "exception", "aborted"]
+        );
+    }
+
+    fn c_len(run: &Run<'_>, n: u64) {
+        assert_eq!(run.recorder().len(), n);
     }
 }

@@ -53,6 +53,33 @@ pub fn guided_steps(plan: &Plan, kind: ScriptKind) -> Result<Vec<GuidedStep>> {
         .collect())
 }
 
+/// The plan's people for the runner's screens ([`Guided::with_people`]): the witness (who
+/// may record exceptions), the confirmers of the critical steps — the plan's `[roles]
+/// confirmers`, or, in a plan v1 (no roles), any of its participants and holders — and the
+/// keys of the critical steps of the merged list.
+pub fn guided_people(
+    plan: &Plan,
+    kind: ScriptKind,
+) -> Result<(Option<String>, Vec<String>, Vec<String>)> {
+    let roles = plan.v2.as_ref().map(|v| &v.roles);
+    let witness = roles.map(|r| r.witness.clone());
+    let confirmers = match roles.map(|r| r.confirmers.clone()) {
+        Some(c) if !c.is_empty() => c,
+        _ => plan
+            .participants
+            .iter()
+            .map(|p| p.name.clone())
+            .chain(plan.holders.iter().map(|h| h.name.clone()))
+            .collect(),
+    };
+    let critical = script(plan, kind)?
+        .into_iter()
+        .filter(|s| s.is_critical())
+        .map(|s| s.key)
+        .collect();
+    Ok((witness, confirmers, critical))
+}
+
 /// `rootkey run`: loads the plan, refuses the kinds this runner does not run yet, and runs
 /// the generation or the rehearsal at a guided `console`. Returns the exit code.
 pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
@@ -81,7 +108,8 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         );
     }
     let steps = guided_steps(&plan, kind)?;
-    let mut guided = Guided::new(console, steps);
+    let (witness, confirmers, critical) = guided_people(&plan, kind)?;
+    let mut guided = Guided::new(console, steps).with_people(witness, confirmers, critical);
     let code = if kind == ScriptKind::ShareAudit {
         share_audit::run_plan(
             &plan,

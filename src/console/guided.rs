@@ -11,12 +11,29 @@
 //! Crypto officer (Alice Martin) · Generate the root key`) with the number of its transcript
 //! entry, so that the paper log and the transcript can be matched. [`Guided::finish`] runs
 //! the checklist steps placed after the last built-in step: the transcript is sealed by then,
-//! so they are acknowledged with Enter and not recorded. Everything else is the inner
-//! console's.
+//! so they are acknowledged with Enter and not recorded.
+//!
+//! The screens of item 2 (`guided/screens.rs`): the plan's witness may type
+//! [`EXCEPTION_KEYWORD`] at any prompt, visible or hidden, to record an exception (asked as one
+//! visible line, handed to the ceremony as [`Record::Exception`], then the interrupted
+//! question is asked again); each critical step (`ceremony::script::is_critical`) is confirmed
+//! before it runs by two different people of the plan's confirmers typing their names and a
+//! code shown on the screen ([`Record::StepConfirmed`]; with confirmers named in advance, by
+//! name); text longer than the screen stops every [`PAGE_LINES`] lines at a `-- more: press
+//! Enter --` line when a person answers at a terminal. Everything else is the inner console's.
 
 use std::io::{IsTerminal, Write};
 
-use super::{Acknowledgement, Channel, Console, Question, SCREEN_COLUMNS, StepView, wrap};
+mod screens;
+#[cfg(test)]
+mod tests;
+
+pub use screens::PAGE_LINES;
+
+use super::{
+    Acknowledgement, Channel, Console, EXCEPTION_KEYWORD, Question, Record, SCREEN_COLUMNS,
+    StepView, wrap,
+};
 use crate::error::{Error, Kind, Result};
 use crate::secret::{SecretBytes, SecretError};
 use crate::transcript::event::initials_of;
@@ -61,11 +78,28 @@ pub struct Guided<'c> {
     next: usize,
     /// Whether to clear the screen before each step.
     clear: bool,
-    /// Acknowledged, not yet taken by the ceremony.
-    pending: Vec<Acknowledgement>,
-    /// Whether acknowledgements are handed to the ceremony to record (see
-    /// [`Guided::unrecorded`]).
-    record: bool,
+    /// Acknowledged, excepted or confirmed, not yet taken by the ceremony, in order.
+    pending: Vec<Record>,
+    /// The plan's witness, who may record exceptions.
+    witness: Option<String>,
+    /// The people who may confirm a critical step (the plan's confirmers).
+    confirmers: Vec<String>,
+    /// The keys of the critical steps.
+    critical: Vec<String>,
+    /// The step on screen: its number and key.
+    current: Option<(usize, String)>,
+    /// Whether the transcript is sealed (the checklist steps after the last step).
+    sealed: bool,
+    /// Whether long text is paged (a person answers at a terminal).
+    page: bool,
+    /// Lines shown since the last prompt or cleared screen (for paging).
+    lines: usize,
+    /// The code of the next critical step, fixed (tests), else random.
+    fixed_code: Option<String>,
+    /// Whether standard output is a terminal, fixed (tests), else asked.
+    out_tty: Option<bool>,
+    /// The title of the built-in step rootkey works at (for the `working:` line), if any.
+    working: Option<String>,
 }
 
 impl<'c> Guided<'c> {
@@ -73,21 +107,37 @@ impl<'c> Guided<'c> {
     /// before each step when standard error is a terminal.
     pub fn new(inner: &'c mut dyn Console, steps: Vec<GuidedStep>) -> Guided<'c> {
         let clear = std::io::stderr().is_terminal();
+        let page = clear && inner.is_interactive();
         Guided {
             inner,
             steps,
             next: 0,
             clear,
             pending: Vec::new(),
-            record: true,
+            witness: None,
+            confirmers: Vec::new(),
+            critical: Vec::new(),
+            current: None,
+            sealed: false,
+            page,
+            lines: 0,
+            fixed_code: None,
+            out_tty: None,
+            working: None,
         }
     }
 
-    /// The same console for a ceremony whose transcript cannot record acknowledgements (a
-    /// rotation's or a CRL's: its header names only the share holders, not the plan's
-    /// people): the initials are still asked for and checked, but not handed on.
-    pub fn unrecorded(mut self) -> Guided<'c> {
-        self.record = false;
+    /// The plan's people for the screens: the `witness` who may record exceptions (None: the
+    /// keyword is refused on screen), the `confirmers` of the `critical` steps (their keys).
+    pub fn with_people(
+        mut self,
+        witness: Option<String>,
+        confirmers: Vec<String>,
+        critical: Vec<String>,
+    ) -> Guided<'c> {
+        self.witness = witness;
+        self.confirmers = confirmers;
+        self.critical = critical;
         self
     }
 
@@ -97,6 +147,7 @@ impl<'c> Guided<'c> {
     fn screen(&mut self, header: &str, below: &str, fresh: bool) -> Result<()> {
         let fresh = self.clear && fresh;
         if fresh {
+            super::working::stop();
             let mut e = std::io::stderr().lock();
             e.write_all(b"\x1b[H\x1b[2J")
                 .and_then(|()| e.flush())
@@ -111,9 +162,12 @@ impl<'c> Guided<'c> {
                     .hint("run rootkey run at a terminal, or keep standard error writable")
                 })?;
         }
+        if fresh {
+            self.lines = 0;
+        }
         let rule = "─".repeat(header.chars().count().min(SCREEN_COLUMNS));
         let gap = if fresh { "" } else { "\n" };
-        self.inner.tell(
+        self.show(
             Channel::Err,
             "the step's header",
             &format!("{gap}{header}\n{rule}\n{below}"),
@@ -131,8 +185,7 @@ impl<'c> Guided<'c> {
                 &format!("{who}: press Enter once this is done (Ctrl-C stops the ceremony): "),
                 SCREEN_COLUMNS,
             );
-            self.inner
-                .ask_line(&Question::ChecklistDone { step: s.number }, &prompt)?;
+            self.ask_visible(&Question::ChecklistDone { step: s.number }, &prompt)?;
             return Ok(());
         };
         let want = initials_of(person);
@@ -141,22 +194,18 @@ impl<'c> Guided<'c> {
             SCREEN_COLUMNS,
         );
         for attempt in 1..=INITIAL_TRIES {
-            let typed = self
-                .inner
-                .ask_line(&Question::ChecklistInitials { step: s.number }, &prompt)?;
+            let typed =
+                self.ask_visible(&Question::ChecklistInitials { step: s.number }, &prompt)?;
             let typed = typed.trim().to_string();
             let upper: String = typed.chars().flat_map(char::to_uppercase).collect();
-            if upper == want && typed.chars().count() <= 8 && !self.record {
-                return Ok(());
-            }
             if upper == want && typed.chars().count() <= 8 {
-                self.pending.push(Acknowledgement {
+                self.pending.push(Record::Acknowledged(Acknowledgement {
                     person: person.clone(),
                     initials: typed,
                     step: s.number,
                     title: c.title.clone(),
                     text_sha256: hex::encode(Sha256::digest(c.text.as_bytes())),
-                });
+                }));
                 return Ok(());
             }
             if attempt < INITIAL_TRIES {
@@ -170,7 +219,7 @@ impl<'c> Guided<'c> {
                     SCREEN_COLUMNS - again.len(),
                 )
                 .replace('\n', &format!("\n{}", " ".repeat(again.len())));
-                self.inner.tell(
+                self.show(
                     Channel::Err,
                     "the initials' check",
                     &format!("{first}\n{again}{rest}\n"),
@@ -195,6 +244,8 @@ impl<'c> Guided<'c> {
         while let Some(s) = self.steps.get(self.next).cloned() {
             match &s.checklist {
                 Some(c) => {
+                    self.working = None;
+                    self.current = Some((s.number, s.key.clone()));
                     self.checklist(&s, c, sealed)?;
                     self.next += 1;
                 }
@@ -206,12 +257,24 @@ impl<'c> Guided<'c> {
 
     /// After the ceremony: the checklist steps placed after its last built-in step.
     pub fn finish(&mut self) -> Result<()> {
+        self.sealed = true;
+        self.working = None;
         match self.run_checklists(true)? {
             None => Ok(()),
             Some(i) => Err(internal(format!(
                 "the ceremony ended before step {} of the script",
                 self.steps[i].key
             ))),
+        }
+    }
+}
+
+impl Guided<'_> {
+    /// rootkey goes on computing at the current built-in step: the terminal shows a
+    /// `working:` line if that takes over a second ([`Console::working`]).
+    fn resume_working(&mut self) {
+        if let Some(title) = self.working.clone() {
+            self.inner.working(&title);
         }
     }
 }
@@ -228,15 +291,46 @@ impl Console for Guided<'_> {
         prompt: &str,
         max: usize,
     ) -> std::result::Result<SecretBytes, SecretError> {
-        self.inner.ask_secret(question, prompt, max)
+        let keyword = EXCEPTION_KEYWORD.as_bytes();
+        loop {
+            self.lines = 0;
+            let answer = self
+                .inner
+                .ask_secret(question, prompt, max.max(keyword.len()))?;
+            // Compared where it lies, in locked memory.
+            if answer.as_slice() == keyword {
+                drop(answer);
+                self.exception()
+                    .map_err(|e| match crate::secret::interrupted() {
+                        Some(sig) => SecretError::Interrupted(sig),
+                        None => SecretError::Terminal(
+                            "the exception was not recorded",
+                            std::io::Error::other(e.message),
+                        ),
+                    })?;
+                continue;
+            }
+            if answer.len() > max {
+                return Err(SecretError::Terminal(
+                    "input too long",
+                    std::io::Error::other(format!("more than {max} characters were typed")),
+                ));
+            }
+            self.resume_working();
+            return Ok(answer);
+        }
     }
 
     fn ask_line(&mut self, question: &Question, prompt: &str) -> Result<String> {
-        self.inner.ask_line(question, prompt)
+        let answer = self.ask_visible(question, prompt)?;
+        self.resume_working();
+        Ok(answer)
     }
 
     fn tell(&mut self, to: Channel, what: &str, text: &str) -> Result<()> {
-        self.inner.tell(to, what, text)
+        self.show(to, what, text)?;
+        self.resume_working();
+        Ok(())
     }
 
     fn named_confirmers(&self) -> Option<&[String]> {
@@ -257,12 +351,15 @@ impl Console for Guided<'_> {
             )));
         }
         self.next += 1;
+        let number = self.steps[i].number;
+        self.current = Some((number, step.key.clone()));
         let header = self.steps[i].header.clone();
-        // The acknowledgements just made are recorded before the step's own entry (the
-        // header, seq 0, is written before any of them).
+        // What was handed over just now is recorded before the step's own entry (the
+        // header, seq 0, is written before any of it).
+        let critical = self.critical.contains(&step.key);
         let entry = match step.entry {
             0 => 0,
-            k => k + self.pending.len() as u64,
+            k => k + self.pending.len() as u64 + u64::from(critical),
         };
         // A fresh screen for the first step and for each holder's turn (a holder never sees
         // the previous holder's share or instructions); elsewhere the steps follow each other.
@@ -272,134 +369,47 @@ impl Console for Guided<'_> {
                 "receive-share" | "write-token" | "present-share" | "type-dice"
             );
         self.screen(&header, &format!("transcript entry #{entry}\n\n"), fresh)?;
-        self.inner.step(step)
+        if critical {
+            self.confirm_step(number, &step.key, step.title)?;
+        }
+        self.inner.step(step)?;
+        self.working = Some(step.title.to_string());
+        self.resume_working();
+        Ok(())
     }
 
     fn take_acknowledgements(&mut self) -> Vec<Acknowledgement> {
+        let mut acks = Vec::new();
+        self.pending.retain(|r| match r {
+            Record::Acknowledged(a) => {
+                acks.push(a.clone());
+                false
+            }
+            _ => true,
+        });
+        acks
+    }
+
+    fn take_records(&mut self) -> Vec<Record> {
         std::mem::take(&mut self.pending)
     }
 
     fn milestone(&mut self, what: &str, text: &str) -> Result<()> {
-        self.inner.tell(Channel::Err, what, &format!("\n{text}"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::console::{Scripted, Shown};
-
-    fn builtin(number: usize, key: &str) -> GuidedStep {
-        GuidedStep {
-            number,
-            key: key.into(),
-            header: format!("Step {number}/3 · rootkey · {key}"),
-            checklist: None,
-        }
+        self.show(Channel::Err, what, &format!("\n{text}"))?;
+        self.resume_working();
+        Ok(())
     }
 
-    fn view(key: &str, entry: u64) -> StepView {
-        StepView {
-            n: 1,
-            total: 2,
-            id: "x",
-            key: key.into(),
-            role: "rootkey",
-            title: "t",
-            entry,
-        }
+    fn is_interactive(&self) -> bool {
+        self.inner.is_interactive()
+    }
+    fn status_line(&mut self, what: &str, line: &str) -> Result<()> {
+        self.inner.status_line(what, line)?;
+        self.resume_working();
+        Ok(())
     }
 
-    #[test]
-    fn checklists_run_before_their_step_and_headers_name_the_entry() {
-        let steps = vec![
-            GuidedStep {
-                number: 1,
-                key: "checklist-1".into(),
-                header: "Step 1/3 · Witness (Wendy Witness) · Cables".into(),
-                checklist: Some(Checklist {
-                    person: Some("Wendy Witness".into()),
-                    role: "Witness".into(),
-                    title: "Cables".into(),
-                    text: "No cable".into(),
-                }),
-            },
-            builtin(2, "a"),
-            builtin(3, "b"),
-        ];
-        let q = Question::ChecklistInitials { step: 1 };
-        let mut inner = Scripted::new().line(q.clone(), "OO").line(q, "ww");
-        let mut g = Guided::new(&mut inner, steps);
-        g.clear = false;
-        g.step(&view("a", 1)).unwrap();
-        let acks = g.take_acknowledgements();
-        assert_eq!(
-            acks,
-            [Acknowledgement {
-                person: "Wendy Witness".into(),
-                initials: "ww".into(),
-                step: 1,
-                title: "Cables".into(),
-                text_sha256: hex::encode(Sha256::digest(b"No cable")),
-            }]
-        );
-        assert!(g.take_acknowledgements().is_empty());
-        let e = g.step(&view("c", 2)).unwrap_err();
-        assert_eq!(
-            e.message,
-            "internal error: step c entered where the script has step b"
-        );
-        let shown: Vec<String> = inner
-            .shown()
-            .iter()
-            .map(|s| match s {
-                Shown::Text(_, t) => t.clone(),
-                Shown::Asked(q, p) => format!("{}: {p}", q.id()),
-            })
-            .collect();
-        assert_eq!(
-            shown,
-            [
-                "\nStep 1/3 · Witness (Wendy Witness) · Cables\n\
-                 ───────────────────────────────────────────\nNo cable\n\n",
-                "checklist-1-initials: Wendy Witness: once this is done, type your initials: ",
-                "those are not the initials of Wendy Witness\n  try 2 of 3: Wendy Witness types their own initials\n",
-                "checklist-1-initials: Wendy Witness: once this is done, type your initials: ",
-                "\nStep 2/3 · rootkey · a\n──────────────────────\ntranscript entry #2\n\n",
-            ]
-        );
-    }
-
-    #[test]
-    fn three_wrong_initials_end_with_the_next_step() {
-        let c = Checklist {
-            person: Some("Wendy Witness".into()),
-            role: "Witness".into(),
-            title: "Cables".into(),
-            text: "No cable".into(),
-        };
-        let steps = vec![
-            GuidedStep {
-                number: 1,
-                key: "checklist-1".into(),
-                header: "Step 1/2 · Witness (Wendy Witness) · Cables".into(),
-                checklist: Some(c),
-            },
-            builtin(2, "a"),
-        ];
-        let q = Question::ChecklistInitials { step: 1 };
-        let mut inner = Scripted::new()
-            .line(q.clone(), "OO")
-            .line(q.clone(), "W")
-            .line(q, "WWW");
-        let mut g = Guided::new(&mut inner, steps);
-        g.clear = false;
-        let e = g.step(&view("a", 1)).unwrap_err();
-        assert_eq!(
-            e.message,
-            "step 1 (Cables): 3 tries, and the initials typed were not those of Wendy Witness"
-        );
-        assert_eq!(e.exit_code(), crate::error::exit::INPUT);
-        assert!(g.take_acknowledgements().is_empty());
+    fn working(&mut self, what: &str) {
+        self.inner.working(what);
     }
 }

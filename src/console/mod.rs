@@ -23,6 +23,7 @@ pub mod guided;
 pub mod scripted;
 pub mod share_input;
 pub mod terminal;
+pub mod working;
 
 use std::io::Write;
 use std::path::Path;
@@ -105,13 +106,36 @@ pub enum Question {
         /// The share index the plan expects from this holder.
         share: u8,
     },
+    /// The witness's exception, one visible line, asked after the exception keyword
+    /// ([`EXCEPTION_KEYWORD`]) was typed at a prompt of step `step` (`rootkey run`).
+    ExceptionText {
+        /// The number of the step on screen.
+        step: usize,
+    },
+    /// The name of confirmer 1 or 2 of critical step `step` (`rootkey run`).
+    StepConfirmerName {
+        /// The step's number in the script.
+        step: usize,
+        /// 1 or 2.
+        confirmer: u8,
+    },
+    /// The code of critical step `step` typed back by confirmer 1 or 2 (`rootkey run`).
+    StepCode {
+        /// The step's number in the script.
+        step: usize,
+        /// 1 or 2.
+        confirmer: u8,
+    },
+    /// Enter at a `-- more --` line of a long text shown by the guided runner.
+    More,
 }
 
 impl Question {
     /// The stable id: `dice`, `share-N-row-R`, `csr-sha256`, `confirmer-N-name`,
     /// `confirmer-N-code`, `token-N-pin`, `token-N-final-try`, `token-N-replace-key`,
     /// `token-N-management-key`, `checklist-N-initials`, `checklist-N-done`,
-    /// `share-N-source`.
+    /// `share-N-source`, `exception-N-text`, `step-N-confirmer-C-name`,
+    /// `step-N-confirmer-C-code`, `more`.
     pub fn id(&self) -> String {
         match self {
             Question::Dice => "dice".into(),
@@ -126,6 +150,14 @@ impl Question {
             Question::ChecklistInitials { step } => format!("checklist-{step}-initials"),
             Question::ChecklistDone { step } => format!("checklist-{step}-done"),
             Question::ShareSource { share } => format!("share-{share}-source"),
+            Question::ExceptionText { step } => format!("exception-{step}-text"),
+            Question::StepConfirmerName { step, confirmer } => {
+                format!("step-{step}-confirmer-{confirmer}-name")
+            }
+            Question::StepCode { step, confirmer } => {
+                format!("step-{step}-confirmer-{confirmer}-code")
+            }
+            Question::More => "more".into(),
         }
     }
 
@@ -219,6 +251,50 @@ pub struct Acknowledgement {
     pub text_sha256: String,
 }
 
+/// What the plan's witness types at any prompt of `rootkey run` to record an exception
+/// (compared exactly, after trimming a visible answer; a hidden answer is compared in locked
+/// memory). Upper case and a word nobody types as an answer by accident.
+pub const EXCEPTION_KEYWORD: &str = "EXCEPTION";
+
+/// An exception the plan's witness recorded at a prompt (the transcript's `exception`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExceptionNote {
+    /// The witness.
+    pub witness: String,
+    /// The number of the step on screen.
+    pub step: usize,
+    /// Its key.
+    pub key: String,
+    /// The exception, one line.
+    pub text: String,
+}
+
+/// A critical step confirmed by two people before it ran (the transcript's `step-confirmed`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepConfirmation {
+    /// The two people, in the order they confirmed.
+    pub names: [String; 2],
+    /// The step's number.
+    pub step: usize,
+    /// Its key.
+    pub key: String,
+    /// The code shown.
+    pub code: String,
+    /// Typed, or named in advance.
+    pub method: Method,
+}
+
+/// What a guided console hands to the ceremony to record, in the order it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// A checklist step's acknowledgement.
+    Acknowledged(Acknowledgement),
+    /// The witness's exception.
+    Exception(ExceptionNote),
+    /// A critical step's confirmation.
+    StepConfirmed(StepConfirmation),
+}
+
 /// The operator's side of a ceremony: everything a ceremony asks and tells goes through one.
 pub trait Console {
     /// Asks `question` (shown as `prompt`) and reads the answer hidden, straight into locked
@@ -280,6 +356,31 @@ pub trait Console {
     fn warn(&mut self, text: &str) -> Result<()> {
         self.tell(Channel::Err, "a warning", &format!("warning: {text}\n"))
     }
+    /// Everything to record since the last call, in order (checklist acknowledgements, the
+    /// witness's exceptions, step confirmations): the ceremony writes them before its next
+    /// entry. By default the acknowledgements of [`Console::take_acknowledgements`].
+    fn take_records(&mut self) -> Vec<Record> {
+        self.take_acknowledgements()
+            .into_iter()
+            .map(Record::Acknowledged)
+            .collect()
+    }
+
+    /// Whether a person answers at a terminal (the guided runner pages long text only then).
+    fn is_interactive(&self) -> bool {
+        false
+    }
+    /// Shows `line` on standard error as the status of the hidden answer just given: at a
+    /// terminal it replaces the prompt line (`ESC [1A`, `CR`, `ESC [2K`), so that a share
+    /// typed row by row does not scroll; elsewhere it is a line of its own.
+    fn status_line(&mut self, what: &str, line: &str) -> Result<()> {
+        self.tell(Channel::Err, what, &format!("{line}\n"))
+    }
+    /// rootkey computes for step `what` until the next output or question: a terminal shows
+    /// `working: WHAT… N s` if that takes over a second ([`working`]); others show nothing.
+    fn working(&mut self, what: &str) {
+        let _ = what;
+    }
 }
 
 /// Which standard stream.
@@ -325,6 +426,7 @@ fn write_failed(stream: Stream, what: &str, e: &std::io::Error) -> Error {
 }
 
 fn write(stream: Stream, what: &str, text: &str) -> Result<()> {
+    working::stop();
     let text = clean_lines(text);
     let r = match stream {
         Stream::Out => {

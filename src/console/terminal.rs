@@ -41,6 +41,7 @@ fn interrupted(sig: i32) -> Error {
 /// (Ctrl-C raises SIGINT here) ends the question ([`Kind::Interrupted`]) instead of being
 /// retried.
 fn read_visible_line(prompt: &str) -> Result<String> {
+    super::working::stop();
     let (r, mut w) = tty()?;
     let mut f = r.into_inner();
     w.write_all(prompt.as_bytes())
@@ -76,6 +77,7 @@ fn read_visible_line(prompt: &str) -> Result<String> {
 
 /// Writes `text` (escaped) to the terminal.
 fn write_terminal(text: &str) -> Result<()> {
+    super::working::stop();
     let (_, mut w) = tty()?;
     w.write_all(clean_lines(text).as_bytes())
         .map_err(|e| Error::new(Kind::Terminal, format!("terminal: {e}")))
@@ -88,6 +90,7 @@ impl Console for Terminal {
         prompt: &str,
         max: usize,
     ) -> std::result::Result<SecretBytes, SecretError> {
+        super::working::stop();
         secret::read_hidden_line(prompt, max)
     }
 
@@ -101,5 +104,34 @@ impl Console for Terminal {
             Channel::Err => super::err(what, text),
             Channel::Terminal => write_terminal(text),
         }
+    }
+    fn is_interactive(&self) -> bool {
+        true
+    }
+    fn working(&mut self, what: &str) {
+        super::working::start(what);
+    }
+
+    fn status_line(&mut self, what: &str, line: &str) -> Result<()> {
+        super::working::stop();
+        use std::io::IsTerminal;
+        if !std::io::stderr().is_terminal() {
+            return super::err(what, &format!("{line}\n"));
+        }
+        // Up to the prompt line the hidden reader left (it wrote the line end), cleared.
+        let text = format!("\x1b[1A\r\x1b[2K{}\n", clean_lines(line));
+        let mut e = std::io::stderr().lock();
+        e.write_all(text.as_bytes())
+            .and_then(|()| e.flush())
+            .map_err(|e| {
+                Error::new(
+                    Kind::Io,
+                    format!(
+                        "could not write {what} to standard error: {}",
+                        super::io_reason(&e)
+                    ),
+                )
+                .hint("keep standard error writable until rootkey exits")
+            })
     }
 }

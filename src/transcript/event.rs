@@ -185,6 +185,12 @@ actions! {
     /// The named person acknowledged a checklist step of the plan (`rootkey run`): between
     /// the entries of a generation or rehearsal.
     ChecklistAcknowledged = "checklist-acknowledged", Generation, ChecklistAcknowledged;
+    /// The plan's witness recorded an exception at a prompt (`rootkey run`): between the
+    /// entries of any kind.
+    Exception = "exception", Generation, Exception;
+    /// Two people confirmed a critical step before it ran (`rootkey run`): between the
+    /// entries of any kind.
+    StepConfirmed = "step-confirmed", Generation, StepConfirmed;
     /// The root key sealed the transcript.
     Seal = "seal", End, Seal;
     /// The ceremony failed.
@@ -380,6 +386,26 @@ details! {
         title: String,
         /// SHA-256 (hex) of the step's text, UTF-8.
         text_sha256: String,
+    }
+    /// `exception` details; the actor is the plan's witness.
+    Exception {
+        /// The key of the step on screen (`generate-root-key`, `checklist-4`).
+        key: String,
+        /// Its number in the plan's merged step list.
+        step: u64,
+        /// The exception, one line as typed.
+        text: String,
+    }
+    /// `step-confirmed` details; the actors are the two people who confirmed.
+    StepConfirmed {
+        /// The code shown on the screen (`7F3A-09C2`).
+        code: String,
+        /// The critical step's key.
+        key: String,
+        /// How they confirmed.
+        method: ConfirmMethod,
+        /// The step's number in the plan's merged step list.
+        step: u64,
     }
     /// `context-loaded` details.
     ContextLoaded {

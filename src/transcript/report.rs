@@ -297,6 +297,36 @@ pub fn build(r: &Replay) -> Report {
         Some(h) => parts.push(("Share audit".to_string(), audit::sections(r, h))),
         None => parts.push(("Shares and quorum".to_string(), quorum)),
     }
+    let exceptions: Vec<Vec<String>> = r
+        .entries
+        .iter()
+        .filter(|e| e.is(Action::Exception))
+        .map(|e| {
+            vec![
+                e.seq.to_string(),
+                format!("{} ({})", s(e.details.get("step")), s(e.details.get("key"))),
+                e.actors.join(", "),
+                s(e.details.get("text")),
+            ]
+        })
+        .collect();
+    parts.push((
+        "Exceptions recorded by the witness".to_string(),
+        if exceptions.is_empty() {
+            vec![Section::Text("None.".into())]
+        } else {
+            vec![Section::Table {
+                headers: vec![
+                    "Entry".into(),
+                    "Step".into(),
+                    "Witness".into(),
+                    "Exception".into(),
+                ],
+                widths: vec![0.5, 1.8, 1.5, 5.0],
+                rows: exceptions,
+            }]
+        },
+    ));
     parts.push((
         "Witness attestations".to_string(),
         if r.attestations.is_empty() {

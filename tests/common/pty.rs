@@ -46,7 +46,8 @@ pub fn run_in_pty(args: &[String], lines: &[(&str, &str)], hidden: &[&str]) -> S
         }
         session.send_line(pin).unwrap();
     }
-    let rest = session.expect(Eof).unwrap();
+    // The rest, paged at 22 lines when long (docs/plans.md, "Paging"): Enter at each stop.
+    let (rest, _) = page_to_end(&mut session);
     text.extend_from_slice(rest.as_bytes());
     let code = match session.get_process().wait().unwrap() {
         WaitStatus::Exited(_, code) => code,
@@ -66,10 +67,18 @@ pub fn flat(text: &str) -> String {
         .join(" ")
 }
 
-/// Every line of `text` fits an 80-column terminal.
+/// What a line of the screen shows last: the text after a clear (`ESC [H ESC [2J`) or after
+/// a line erased in place (`ESC [2K`, the `working:` line of a step that takes over a second).
+pub fn shown_line(line: &str) -> &str {
+    let l = line.trim_end_matches('\r');
+    let l = l.rsplit(CLEAR).next().unwrap_or(l);
+    l.rsplit("\x1b[2K").next().unwrap_or(l)
+}
+
+/// Every line of `text` fits an 80-column terminal (as it shows last, [`shown_line`]).
 pub fn assert_fits_80_columns(text: &str) {
     for line in text.lines() {
-        let line = line.trim_end_matches('\r');
+        let line = shown_line(line);
         assert!(
             line.chars().count() <= 80,
             "{} columns: {line:?}",
@@ -140,6 +149,39 @@ impl Pty {
         shown
     }
 
+    /// Waits for `text`, pressing Enter at each `-- more: press Enter --` stop of a long text
+    /// on the way ([`MORE`]); returns what was shown.
+    pub fn expect_paging(&mut self, text: &str) -> String {
+        let mut shown = String::new();
+        loop {
+            let needles: Vec<Box<dyn expectrl::Needle>> =
+                vec![Box::new(MORE), Box::new(text.to_string())];
+            let got = match self.s.expect(expectrl::Any::boxed(needles)) {
+                Ok(c) => c,
+                Err(e) => panic!(
+                    "waiting for {text:?}: {e}\n--- screen so far ---\n{}{shown}",
+                    self.screen
+                ),
+            };
+            let matched = got.get(0).unwrap_or_default().to_vec();
+            shown.push_str(&String::from_utf8_lossy(got.before()));
+            shown.push_str(&String::from_utf8_lossy(&matched));
+            if matched == MORE.as_bytes() {
+                self.s.send_line("").unwrap();
+            } else {
+                self.screen.push_str(&shown);
+                return shown;
+            }
+        }
+    }
+
+    /// [`Pty::expect_paging`] for `prompt`, then types `line` and Enter.
+    pub fn answer_paging(&mut self, prompt: &str, line: &str) -> String {
+        let shown = self.expect_paging(prompt);
+        self.s.send_line(line).unwrap();
+        shown
+    }
+
     /// Starts `rootkey ARGS` in an 80×24 pty, in the test's working directory.
     pub fn spawn_here(args: &[String]) -> Pty {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -171,9 +213,9 @@ impl Pty {
 
     /// Reads the rest; returns the exit code and the whole screen.
     pub fn finish(mut self) -> Screen {
-        let rest = self.s.expect(Eof).unwrap();
-        self.screen
-            .push_str(&String::from_utf8_lossy(rest.as_bytes()));
+        // Paged at 22 lines when long: Enter at each stop.
+        let (rest, _) = page_to_end(&mut self.s);
+        self.screen.push_str(&rest);
         let code = match self.s.get_process().wait().unwrap() {
             WaitStatus::Exited(_, code) => code,
             other => panic!("rootkey did not exit normally: {other:?}"),
@@ -189,7 +231,7 @@ impl Pty {
 pub fn headers(screen: &str) -> Vec<String> {
     screen
         .lines()
-        .map(|l| l.trim_end_matches('\r').replace(CLEAR, ""))
+        .map(|l| shown_line(l).to_string())
         .filter(|l| {
             l.strip_prefix("Step ")
                 .and_then(|r| r.split_once(" · "))
@@ -261,4 +303,63 @@ pub fn run_answering(args: &[String], answers: &[(&str, &str)]) -> Screen {
         p.send_line(answer);
     }
     p.finish()
+}
+
+/// The code of a critical step of `rootkey run` as its screen shows it (`    7F3A-09C2` on
+/// its own line after "this code:"), from the text `shown` up to the first name prompt.
+pub fn critical_code(shown: &str) -> String {
+    let after = shown
+        .split("this code:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no code on the screen: {shown:?}"));
+    let code = after.split_whitespace().next().unwrap_or("");
+    assert!(
+        code.len() == 9 && code.as_bytes()[4] == b'-',
+        "not a code: {code:?} in {shown:?}"
+    );
+    code.to_string()
+}
+
+/// Confirms a critical step of `rootkey run` in `session` as `names` (two people): waits for
+/// the first name prompt, reads the code on the screen, types each name and the code. Returns
+/// what the screen showed.
+pub fn confirm_critical<S: Expect>(session: &mut S, names: [&str; 2]) -> String {
+    let got = session.expect("confirmer 1 of 2, your name: ").unwrap();
+    let mut text = String::from_utf8_lossy(got.as_bytes()).into_owned();
+    let code = critical_code(&text);
+    for (i, name) in names.iter().enumerate() {
+        if i == 1 {
+            let got = session.expect("confirmer 2 of 2, your name: ").unwrap();
+            text.push_str(&String::from_utf8_lossy(got.as_bytes()));
+        }
+        session.send_line(name).unwrap();
+        let prompt = format!("{name}, type the code {code}: ");
+        let got = session.expect(prompt.as_str()).unwrap();
+        text.push_str(&String::from_utf8_lossy(got.as_bytes()));
+        session.send_line(&code).unwrap();
+    }
+    text
+}
+
+/// The line `rootkey run` stops a long text at.
+pub const MORE: &str = "-- more: press Enter --";
+
+/// Reads `session` to its end, pressing Enter at each `-- more: press Enter --` line; returns
+/// what the screen showed and how many times it stopped.
+pub fn page_to_end<S: Expect>(session: &mut S) -> (String, usize) {
+    let mut text = String::new();
+    let mut stops = 0;
+    loop {
+        let needles: Vec<Box<dyn expectrl::Needle>> = vec![Box::new(MORE), Box::new(Eof)];
+        let got = session.expect(expectrl::Any::boxed(needles)).unwrap();
+        text.push_str(&String::from_utf8_lossy(got.before()));
+        let matched = got.get(0).unwrap_or_default();
+        text.push_str(&String::from_utf8_lossy(matched));
+        if matched == MORE.as_bytes() {
+            stops += 1;
+            session.send_line("").unwrap();
+        } else {
+            return (text, stops);
+        }
+    }
 }

@@ -145,7 +145,8 @@ pub fn holder_screens(screen: &str) -> Vec<String> {
 
 /// Types the two confirmations of the summary on screen.
 pub fn confirm(p: &mut Pty) {
-    p.expect("confirmer 1 of 2, your name: ");
+    // The summary may be paged (docs/plans.md, "Paging").
+    p.expect_paging("confirmer 1 of 2, your name: ");
     let at = p.screen.rfind("Confirmation code: ").unwrap();
     let code = p.screen[at + "Confirmation code: ".len()..][..9].to_string();
     p.s.send_line("Oscar Officer").unwrap();

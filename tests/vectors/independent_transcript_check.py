@@ -407,9 +407,16 @@ class Script:
         if i == n:
             raise Stop(f"interrupted: after seq {n - 1} ({self.e[-1]['action']})")
         e = self.e[i]
-        # A generation's checklist acknowledgements (rootkey run) may stand between its steps.
-        while e["action"] == "checklist-acknowledged" and self.kind in CHECKLIST_KINDS:
-            self.checklist_acknowledged(i, e)
+        # Checklist acknowledgements (rootkey run) may stand between the steps of the kinds a
+        # plan runs; the witness's exceptions and the step confirmations between those of any kind.
+        while (e["action"] == "checklist-acknowledged" and self.kind in CHECKLIST_KINDS
+               or e["action"] in ("exception", "step-confirmed")):
+            if e["action"] == "exception":
+                self.exception(i, e)
+            elif e["action"] == "step-confirmed":
+                self.step_confirmed(i, e)
+            else:
+                self.checklist_acknowledged(i, e)
             i = self.pos = i + 1
             if i == n:
                 raise Stop(f"interrupted: after seq {n - 1} ({self.e[-1]['action']})")
@@ -440,6 +447,42 @@ class Script:
         self.need(i, d["step"] > self.checklist_step,
                   "checklist-acknowledged: the steps must increase", "malformed")
         self.checklist_step = d["step"]
+
+    def people(self):
+        return [p["name"] for p in self.header["participants"]]
+
+    def exception(self, i, e):
+        """`exception`: the one actor, a participant of the header (the plan's witness), typed
+        one line of 1 to 200 characters at step `step` (key `key`)."""
+        d = self.details(i, e, {"key": NAME, "step": NAT, "text": NAME}, None)
+        self.need(i, d["step"] >= 1, "exception: step must be at least 1", "malformed")
+        self.need(i, len(d["text"]) <= 200 and not unsafe(d["text"]),
+                  "exception: text must be one line of at most 200 characters", "malformed")
+        self.need(i, len(e["actors"]) == 1 and e["actors"][0] in self.people(),
+                  "exception: the actor must be one participant of the header")
+
+    def step_confirmed(self, i, e):
+        """`step-confirmed`: two different participants confirmed critical step `key` with
+        the code `code` (XXXX-XXXX, upper-case hex) shown on the screen."""
+        d = self.details(i, e, {"code": STR, "key": STR, "method": IS("typed-code", "command-line"),
+                                "step": NAT}, None)
+        key, code = d["key"], d["code"]
+        fixed = ("generate-root-key", "sign-root-certificate", "write-manifest",
+                 "issue-certificate", "issue-crl")
+        index = next((key[len(p):] for p in ("receive-share-", "write-token-")
+                      if key.startswith(p)), None)
+        critical = key in fixed or (index is not None and index.isdigit() and index.isascii()
+                                    and not index.startswith("0") and len(index) <= 3)
+        self.need(i, critical, "step-confirmed: not the key of a critical step", "malformed")
+        self.need(i, len(code) == 9 and code[4] == "-"
+                  and all(c in "0123456789ABCDEF" for c in code[:4] + code[5:]),
+                  "step-confirmed: the code is not XXXX-XXXX", "malformed")
+        self.need(i, d["step"] >= 1, "step-confirmed: step must be at least 1", "malformed")
+        a = e["actors"]
+        self.need(i, len(a) == 2 and all(x in self.people() for x in a),
+                  "step-confirmed: the actors must be two participants of the header")
+        self.need(i, a[0].strip().lower() != a[1].strip().lower(),
+                  "step-confirmed: the same person cannot confirm twice")
 
     @staticmethod
     def details(i, e, spec, actors):
@@ -508,13 +551,14 @@ class Script:
         self.take("seal", {"head": HEX64, "public_key": HEX64, "signature": HEX128})
 
     def peek(self, action):
-        """The next step's action is `action` (past checklist acknowledgements where they may
-        stand; `take` checks them)."""
-        i = self.pos
-        while self.kind in CHECKLIST_KINDS and i < len(self.e) and \
-                self.e[i]["action"] == "checklist-acknowledged":
-            i += 1
-        return i < len(self.e) and self.e[i]["action"] == action
+        """Whether the next entry of the script (past the entries that may stand between
+        steps) is `action`."""
+        between = ("exception", "step-confirmed") + (
+            ("checklist-acknowledged",) if self.kind in CHECKLIST_KINDS else ())
+        j = self.pos
+        while j < len(self.e) and self.e[j]["action"] in between:
+            j += 1
+        return j < len(self.e) and self.e[j]["action"] == action
 
     # -- generation ---------------------------------------------------------------------------
     def step_entropy(self):
@@ -635,7 +679,7 @@ class Script:
 
     def quorum_steps(self):
         presented = []
-        while self.pos < len(self.e) and self.e[self.pos]["action"] == "share-presented":
+        while self.peek("share-presented"):
             i, d = self.take("share-presented", {"corrections": NAT, "envelope_sha256": HEX64,
                                                  "file": FILE, "holder": NAME, "index": NAT},
                              lambda d: [d["holder"]])

@@ -113,7 +113,16 @@ pub fn run(
             })
             .collect(),
     };
-    let mut guided = Guided::new(console, guided_steps(plan, kind)?);
+    // The witness's exception keyword. The signature's two-person code is the one the two
+    // confirmers type at confirm-1 and confirm-2 (the code of the very bytes signed, recorded
+    // as `confirmed`): issue-certificate / issue-crl ask no second code.
+    let (witness, confirmers, critical) = super::guided_people(plan, kind)?;
+    let critical = critical
+        .into_iter()
+        .filter(|k| k != "issue-certificate" && k != "issue-crl")
+        .collect();
+    let mut guided =
+        Guided::new(console, guided_steps(plan, kind)?).with_people(witness, confirmers, critical);
     let code = match plan.v2.as_ref().map(|v| &v.params) {
         Some(Params::Rotation {
             csr,

@@ -105,11 +105,16 @@ fn every_list_starts_with_the_header_and_ends_with_the_seal() {
 fn every_action_but_aborted_is_some_step() {
     let listed: HashSet<Action> = all_lists().iter().flat_map(|(_, s)| records(s)).collect();
     for a in Action::ALL {
-        // `aborted` ends any step; a checklist acknowledgement stands between steps; a share
-        // audit's `prove-share` writes `share-refused` or `share-presented`, as its share is.
+        // `aborted` ends any step; a checklist acknowledgement, an exception or a step's
+        // confirmation stands between steps; a share audit's `prove-share` writes
+        // `share-refused` or `share-presented`, as its share is.
         let between = matches!(
             a,
-            Action::Aborted | Action::ChecklistAcknowledged | Action::ShareRefused
+            Action::Aborted
+                | Action::ChecklistAcknowledged
+                | Action::ShareRefused
+                | Action::Exception
+                | Action::StepConfirmed
         );
         assert_eq!(listed.contains(a), !between, "{}", a.as_str());
     }

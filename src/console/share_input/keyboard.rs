@@ -44,7 +44,7 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
             // An over-long line is a typing mistake: ask for the row again.
             Err(secret::SecretError::Terminal("input too long", _)) => {
                 tries += 1;
-                progress(
+                status(
                     console,
                     &format!("  row {row}: far too long (more than 512 characters)"),
                 )?;
@@ -71,7 +71,7 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
         if row == 1 && is_compact(typed) {
             let mut text = SecretBytes::zeroed(typed.len())?;
             text.as_mut_slice().copy_from_slice(typed);
-            progress(
+            status(
                 console,
                 &format!("  scanned: {} characters read", typed.len()),
             )?;
@@ -89,12 +89,12 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
         out.zeroize();
         match result {
             Ok(None) => {
-                progress(console, &format!("  row {row:>2}/{ROWS} ok"))?;
+                status(console, &format!("  row {row:>2}/{ROWS} ok"))?;
                 row += 1;
                 tries = 0;
             }
             Ok(Some(c)) => {
-                progress(
+                status(
                     console,
                     &format!(
                         "  row {row:>2}/{ROWS} ok — character {} was wrong and has been corrected; check the paper",
@@ -107,7 +107,7 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
             }
             Err(e) => {
                 tries += 1;
-                progress(console, &format!("  {}", e.message))?;
+                status(console, &format!("  {}", e.message))?;
                 if tries >= ROW_TRIES {
                     return Err(Error::new(Kind::TooManyTries, format!(
                         "{origin}: row {row} was refused {ROW_TRIES} times; giving up on this share"
@@ -133,6 +133,12 @@ pub fn read_keyboard(console: &mut dyn Console, ordinal: usize) -> Result<Presen
 /// One line of keyboard-entry progress on standard error (never what was typed).
 fn progress(console: &mut dyn Console, line: &str) -> Result<()> {
     console.err("the share entry progress", &format!("{line}\n"))
+}
+
+/// The status of the row just typed, in place of its prompt line at a terminal
+/// ([`Console::status_line`]; never what was typed).
+fn status(console: &mut dyn Console, line: &str) -> Result<()> {
+    console.status_line("the share entry progress", line)
 }
 
 fn trim(b: &[u8]) -> &[u8] {

@@ -123,6 +123,19 @@ pub fn describe(e: &Entry) -> String {
             g("initials"),
             g("title")
         ),
+        Action::Exception => format!(
+            "exception recorded by the witness at step {} ({}): {}",
+            g("step"),
+            g("key"),
+            g("text")
+        ),
+        Action::StepConfirmed => format!(
+            "critical step {} ({}) confirmed by two people ({}, code {})",
+            g("step"),
+            g("key"),
+            g("method"),
+            g("code")
+        ),
         Action::ContextLoaded => format!(
             "{} and {} loaded and verified; root key {}",
             sub("root", "file"),

@@ -15,6 +15,7 @@ mod crl_artifact;
 mod details;
 mod header;
 mod quorum;
+mod screens;
 mod script;
 mod signing;
 #[cfg(test)]

@@ -44,6 +44,9 @@ pub(super) struct Cursor<'a> {
     checklist_people: Option<Vec<String>>,
     /// The `step` of the last `checklist-acknowledged` (they increase).
     checklist_step: u64,
+    /// The header's participants' names: `exception` and `step-confirmed` entries may stand
+    /// between the steps of any kind.
+    people: Vec<String>,
 }
 
 use event::initials_of;
@@ -98,18 +101,23 @@ impl<'a> Cursor<'a> {
     /// The next entry if it is `action`; None when the transcript has ended (or ends with
     /// `aborted` here); an error for any other action.
     pub(super) fn next(&mut self, action: Action, why: &str) -> Result<Option<&'a Entry>> {
-        // Checklist acknowledgements may stand between the steps of a generation.
-        while let (Some(e), Some(people)) = (self.es.get(self.pos), self.checklist_people.take()) {
-            let ack = e.is(Action::ChecklistAcknowledged);
-            if ack {
+        // Checklist acknowledgements may stand between the steps of a generation; exceptions
+        // and step confirmations between those of any kind.
+        while let Some(e) = self.es.get(self.pos) {
+            if e.is(Action::ChecklistAcknowledged)
+                && let Some(people) = self.checklist_people.take()
+            {
                 let r = self.checklist(e, &people);
                 self.checklist_people = Some(people);
                 r?;
-                self.pos += 1;
+            } else if e.is(Action::Exception) {
+                super::screens::exception(e, &self.people)?;
+            } else if e.is(Action::StepConfirmed) {
+                super::screens::step_confirmed(e, &self.people)?;
             } else {
-                self.checklist_people = Some(people);
                 break;
             }
+            self.pos += 1;
         }
         let Some(e) = self.es.get(self.pos) else {
             return Ok(None);
@@ -158,16 +166,17 @@ impl<'a> Cursor<'a> {
         Ok(Some(e))
     }
 
-    /// Whether the next step is `action` (looking past checklist acknowledgements where they
-    /// may stand, which [`Cursor::next`] checks).
+    /// Whether the next entry of the script (past the entries that may stand between steps)
+    /// is `action`.
     pub(super) fn peek_is(&self, action: Action) -> bool {
-        let mut rest = self.es[self.pos.min(self.es.len())..].iter();
-        if self.checklist_people.is_some() {
-            rest.find(|e| !e.is(Action::ChecklistAcknowledged))
-        } else {
-            rest.next()
-        }
-        .is_some_and(|e| e.is(action))
+        self.es[self.pos.min(self.es.len())..]
+            .iter()
+            .find(|e| {
+                !(e.is(Action::Exception)
+                    || e.is(Action::StepConfirmed)
+                    || (e.is(Action::ChecklistAcknowledged) && self.checklist_people.is_some()))
+            })
+            .is_some_and(|e| e.is(action))
     }
 }
 
@@ -244,6 +253,7 @@ pub(super) fn check_script<'a>(es: &'a [Entry], h: &Header) -> Result<Facts<'a>>
         )
         .then(|| h.participants.iter().map(|p| p.name.clone()).collect()),
         checklist_step: 0,
+        people: h.participants.iter().map(|p| p.name.clone()).collect(),
     };
     let res = script_steps(&mut cur, h, &mut facts);
     res?;
