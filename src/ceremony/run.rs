@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 
 use super::script::{ScriptKind, StepKind, script};
+use crate::console::answers::{Answers, MAX_FILE, known_id};
 use crate::console::guided::{Checklist, Guided, GuidedStep};
 use crate::console::{Console, SCREEN_COLUMNS};
 use crate::error::{Error, Kind, Result};
@@ -26,6 +27,10 @@ pub struct Args {
     pub allow_persistent_output: bool,
     /// The PIV attestation root for YubiKey holders (real generation).
     pub piv_attestation_root: Option<PathBuf>,
+    /// An answers file that answers every question (docs/formats.md, "Answers file").
+    pub answers: Option<PathBuf>,
+    /// `--i-understand-this-is-unattended`: an answers file may run a real generation.
+    pub unattended: bool,
 }
 
 /// The screens of `plan`'s merged step list run as `kind`.
@@ -77,6 +82,91 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         )));
     }
     let steps = guided_steps(&plan, kind)?;
+    let mut answers = match &args.answers {
+        Some(path) => Some(load_answers(
+            path,
+            &args.plan,
+            &plan,
+            &steps,
+            args.unattended,
+        )?),
+        None => None,
+    };
+    let console: &mut dyn Console = match answers.as_mut() {
+        Some(a) => a,
+        None => console,
+    };
+    let code = run_kind(args, &plan, kind, steps, console)?;
+    if let Some(a) = &answers {
+        warn_unused(a)?;
+    }
+    Ok(code)
+}
+
+/// Reads, parses and checks the answers file `path` for `plan` (its ids against the plan's
+/// questions), refuses it for a real generation without `unattended`, and notes its use for
+/// the transcript's pre-flight facts. Nothing is created before this.
+fn load_answers(
+    path: &std::path::Path,
+    plan_path: &std::path::Path,
+    plan: &Plan,
+    steps: &[GuidedStep],
+    unattended: bool,
+) -> Result<Answers> {
+    crate::transcript::check_recordable_name(path, "answers file")?;
+    let origin = path.display().to_string();
+    if !plan.ceremony.rehearsal && !unattended {
+        return Err(Error::new(
+            Kind::Argument,
+            format!(
+                "plan {}: a real generation (rehearsal = false) would run unattended from the answers file {origin}; nothing was done",
+                plan_path.display()
+            ),
+        )
+        .hint("run it at the terminal without --answers, or, if nobody needs to type (automation), add --i-understand-this-is-unattended (recorded in the transcript)"));
+    }
+    let bytes = crate::fsio::read_secret(path, MAX_FILE)
+        .map_err(|e| e.context(format!("answers file {origin}")))?;
+    let sha256 = hex::encode(crate::secret::sha256_parts(&[bytes.as_slice()]));
+    let answers = Answers::parse(bytes.as_slice(), &origin)?;
+    drop(bytes);
+    let checklist: Vec<usize> = steps
+        .iter()
+        .filter(|s| s.checklist.is_some())
+        .map(|s| s.number)
+        .collect();
+    answers.check_ids(
+        |id| known_id(id, plan.quorum.shares, &checklist),
+        &format!("plan {}", plan_path.display()),
+    )?;
+    super::session::use_answers(Some(super::session::AnswersUse {
+        file: crate::encoding::names::base_name(path),
+        sha256,
+        unattended,
+    }));
+    Ok(answers)
+}
+
+/// After the ceremony: a warning naming each answer that was never asked for (the ceremony
+/// is done; the file only has answers to spare).
+fn warn_unused(a: &Answers) -> Result<()> {
+    for (id, given, asked) in a.unused() {
+        crate::console::warn(&format!(
+            "answers file: `{id}` gives {given} string(s) but was asked {asked} time(s); the rest were not used"
+        ))?;
+    }
+    Ok(())
+}
+
+/// Runs the generation or rehearsal of `plan` at a guided console over `console`.
+fn run_kind(
+    args: Args,
+    plan: &Plan,
+    kind: ScriptKind,
+    steps: Vec<GuidedStep>,
+    console: &mut dyn Console,
+) -> Result<i32> {
+    let plan = plan;
     let mut guided = Guided::new(console, steps);
     let code = if kind == ScriptKind::RehearsalGeneration {
         if let Some(Params::Generation {
@@ -97,7 +187,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         }
         let name = crate::encoding::names::base_name(&args.plan);
         super::rehearse::run_plan(
-            &plan,
+            plan,
             &name,
             args.out,
             args.allow_unlocked_memory,

@@ -359,6 +359,23 @@ PREFLIGHT_EXCEPTION = lambda v: obj(dict(PREFLIGHT_MEMBERS, network_exception=ob
     {"interfaces": LIST(STR), "reason": STR})))(v) and bool(v["network_interfaces_up"]) and \
     v["network_exception"]["interfaces"] == v["network_interfaces_up"] and \
     v["network_exception"]["reason"].strip() != ""
+# The optional answers_file (rootkey run --answers): the file's base name, its SHA-256 and
+# whether --i-understand-this-is-unattended was given (checked against ceremony.rehearsal in
+# run(): a real ceremony's answers file must be acknowledged as unattended).
+ANSWERS_FILE = obj({"file": FILE, "sha256": HEX64, "unattended": BOOL})
+
+
+def preflight_ok(v):
+    """`preflight`: the fixed members, plus the optional network_exception and answers_file."""
+    if not isinstance(v, dict):
+        return False
+    if "answers_file" in v:
+        if not ANSWERS_FILE(v["answers_file"]):
+            return False
+        v = {k: x for k, x in v.items() if k != "answers_file"}
+    return PREFLIGHT(v) or PREFLIGHT_EXCEPTION(v)
+
+
 HEADER = {
     "ceremony": obj({"id": HEX32, "kind": IS("generation", "rehearsal", "quorum-check",
                                              "rotation", "crl"),
@@ -367,7 +384,7 @@ HEADER = {
     "participants": LIST(obj({"name": STR, "role": STR, "share": lambda x: x is None or NAT(x)})),
     "plan": lambda v: v is None or obj({"file": FILE, "sha256": HEX64})(v),
     # GAP: preflight.clock is "TIME", taken to be the 24-character form of `time`.
-    "preflight": lambda v: PREFLIGHT(v) or PREFLIGHT_EXCEPTION(v),
+    "preflight": lambda v: preflight_ok(v),
     "quorum": obj({"shares": NAT, "threshold": NAT}),
     "tool": obj({"binary_sha256": HEX64, "name": IS("rootkey"), "version": STR})}
 
@@ -465,6 +482,9 @@ class Script:
         _, h = self.take("header", HEADER)
         self.header, self.kind = h, h["ceremony"]["kind"]
         self.k, self.n = h["quorum"]["threshold"], h["quorum"]["shares"]
+        answers = h["preflight"].get("answers_file")
+        self.need(0, answers is None or answers["unattended"] or h["ceremony"]["rehearsal"],
+                  "header: an answers file ran a real ceremony without unattended", "malformed")
         self.need(0, self.kind != "rehearsal" or h["ceremony"]["rehearsal"],
                   "header: a rehearsal's `ceremony.rehearsal` must be true", "malformed")
         self.need(0, 2 <= self.k <= self.n <= 16, "header: not 2 <= threshold <= shares <= 16",
