@@ -33,8 +33,11 @@ pub struct Args {
     pub unattended: bool,
 }
 
-/// The screens of `plan`'s merged step list run as `kind`.
+/// The screens of `plan`'s merged step list run as `kind`. A checklist step after
+/// `seal-transcript` comes after the seal, when nothing more can be recorded: it is
+/// acknowledged with Enter (no person named), as docs/plans.md says.
 pub fn guided_steps(plan: &Plan, kind: ScriptKind) -> Result<Vec<GuidedStep>> {
+    let mut sealed = false;
     Ok(script(plan, kind)?
         .into_iter()
         .map(|s| GuidedStep {
@@ -42,12 +45,15 @@ pub fn guided_steps(plan: &Plan, kind: ScriptKind) -> Result<Vec<GuidedStep>> {
             header: s.header_within(SCREEN_COLUMNS),
             checklist: match s.kind {
                 StepKind::Checklist => Some(Checklist {
-                    person: s.person.clone(),
+                    person: s.person.clone().filter(|_| !sealed),
                     role: s.actor.as_str().to_string(),
                     title: s.title.clone(),
                     text: s.text.clone().unwrap_or_default(),
                 }),
-                StepKind::Builtin { .. } => None,
+                StepKind::Builtin { .. } => {
+                    sealed |= s.key == "seal-transcript";
+                    None
+                }
             },
             key: s.key,
         })
