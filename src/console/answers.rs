@@ -52,22 +52,25 @@ fn at(origin: &str, line: usize, column: usize, message: impl std::fmt::Display)
 
 /// A string value's bytes: `"…"` without `\`, `"` or control characters inside. Returns the
 /// content's byte range in `line` and the index after the closing quote.
-fn string_at(line: &[u8], start: usize) -> std::result::Result<(usize, usize, usize), String> {
+fn string_at(
+    line: &[u8],
+    start: usize,
+) -> std::result::Result<(usize, usize, usize), (usize, String)> {
     if line.get(start) != Some(&b'"') {
-        return Err("expected a string in double quotes".into());
+        return Err((start, "expected a string in double quotes".into()));
     }
     let mut i = start + 1;
     while let Some(&b) = line.get(i) {
         match b {
             b'"' => return Ok((start + 1, i, i + 1)),
-            b'\\' => return Err("a backslash (escape) is not allowed in an answer".into()),
+            b'\\' => return Err((i, "a backslash (escape) is not allowed in an answer".into())),
             0..=0x1f | 0x7f if b != b'\t' => {
-                return Err("a control character is not allowed in an answer".into());
+                return Err((i, "a control character is not allowed in an answer".into()));
             }
             _ => i += 1,
         }
     }
-    Err("the string is not closed on its line".into())
+    Err((start, "the string is not closed on its line".into()))
 }
 
 fn skip_ws(line: &[u8], mut i: usize) -> usize {
@@ -101,7 +104,7 @@ fn value_at(
     start: usize,
 ) -> std::result::Result<Vec<(usize, usize)>, (usize, String)> {
     if line.get(start) != Some(&b'[') {
-        let (a, b, after) = string_at(line, start).map_err(|m| (start, m))?;
+        let (a, b, after) = string_at(line, start)?;
         end_of_value(line, after).map_err(|j| (j, "unexpected text after the value".into()))?;
         return Ok(vec![(a, b)]);
     }
@@ -115,7 +118,7 @@ fn value_at(
             end_of_value(line, i + 1).map_err(|j| (j, "unexpected text after the value".into()))?;
             return Ok(out);
         }
-        let (a, b, after) = string_at(line, i).map_err(|m| (i, m))?;
+        let (a, b, after) = string_at(line, i)?;
         out.push((a, b));
         if out.len() > MAX_TRIES {
             return Err((i, format!("more than {MAX_TRIES} strings in one answer")));
@@ -473,7 +476,7 @@ mod tests {
             ),
             (
                 "version = 1\n[answers]\ndice = \"12\\n\"\n",
-                "line 3, column 8: a backslash",
+                "line 3, column 11: a backslash",
             ),
             (
                 "version = 1\n[answers]\ndice = \"secret\" x\n",
