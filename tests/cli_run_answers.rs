@@ -418,3 +418,88 @@ fn a_missing_answer_stops_the_ceremony_and_unused_answers_are_warned_about() {
         r.stderr
     );
 }
+
+#[test]
+fn slips_in_an_answers_run_are_asked_again_and_recorded() {
+    let t = TempDir::new().unwrap();
+    let plan = write(t.path(), "real.toml", REAL_PLAN);
+    // Wrong initials once; too few dice, then a 7 (never shown, never recorded).
+    let answers = write(
+        t.path(),
+        "slips.toml",
+        &real_answers()
+            .replace(
+                "checklist-1-initials = \"WW\"",
+                "checklist-1-initials = [\"OO\", \"WW\"]",
+            )
+            .replace(
+                &format!("dice = \"{}\"", dice()),
+                &format!("dice = [\"1234\", \"12 7 {}\", \"{}\"]", dice(), dice()),
+            ),
+    );
+    let out = t.path().join("slips");
+    let r = run(
+        &plan,
+        &answers,
+        &out,
+        &[
+            "--allow-persistent-output",
+            "--i-understand-this-is-unattended",
+        ],
+    );
+    r.ok();
+    assert!(
+        r.stderr
+            .contains("those are not the initials of Wendy Witness\n  try 2 of 3: "),
+        "{}",
+        r.stderr
+    );
+    let text = fs::read_to_string(out.join("transcript.jsonl")).unwrap();
+    let es: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let actions: Vec<&str> = es.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions[..6],
+        [
+            "header",
+            "slip",
+            "checklist-acknowledged",
+            "slip",
+            "slip",
+            "entropy"
+        ],
+        "{actions:?}"
+    );
+    let details: Vec<&Value> = [1, 3, 4].iter().map(|&i| &es[i]["details"]).collect();
+    assert_eq!(
+        details,
+        [
+            &serde_json::json!({"attempt": 1, "kind": "initials", "step": "checklist step 1 (No network cable, Wi-Fi off)"}),
+            &serde_json::json!({"attempt": 1, "kind": "dice-too-few", "step": "step 2/13 type-dice (Roll the dice and type the rolls)"}),
+            &serde_json::json!({"attempt": 2, "kind": "dice-not-a-roll", "step": "step 2/13 type-dice (Roll the dice and type the rolls)"}),
+        ]
+    );
+    assert!(!text.contains(&dice()), "the rolls are never recorded");
+    let (code, out_text, py) = verify_both(&out);
+    assert_eq!(code, 0, "{out_text}");
+    assert_eq!(py, "VALID SEALED");
+    // The report's timeline names each slip.
+    let report = t.path().join("report.md");
+    rootkey([
+        "transcript",
+        "report",
+        &s(&out.join("transcript.jsonl")),
+        "--out",
+        &s(&report),
+    ])
+    .ok();
+    let md = fs::read_to_string(&report).unwrap();
+    assert!(
+        md.contains(
+            "slip at checklist step 1 (No network cable, Wi-Fi off): initials (try 1), asked again"
+        ),
+        "{md}"
+    );
+}

@@ -145,6 +145,8 @@ impl<'c> Guided<'c> {
                 return Ok(());
             }
             if attempt < INITIAL_TRIES {
+                let at = format!("checklist step {} ({})", s.number, c.title);
+                crate::transcript::slip::note("initials", attempt, Some(at));
                 let first = wrap(
                     &format!("those are not the initials of {person}"),
                     SCREEN_COLUMNS,

@@ -183,6 +183,9 @@ actions! {
     /// The named person acknowledged a checklist step of the plan (`rootkey run`): between
     /// the entries of a generation or rehearsal.
     ChecklistAcknowledged = "checklist-acknowledged", Generation, ChecklistAcknowledged;
+    /// A slip at a prompt, shown and asked again (docs/formats.md, "Slips"): between any
+    /// two entries of any kind.
+    Slip = "slip", Quorum, Slip;
     /// The root key sealed the transcript.
     Seal = "seal", End, Seal;
     /// The ceremony failed.
@@ -372,6 +375,15 @@ details! {
         title: String,
         /// SHA-256 (hex) of the step's text, UTF-8.
         text_sha256: String,
+    }
+    /// `slip` details: never the value typed.
+    Slip {
+        /// The try that was refused (1, 2, …).
+        attempt: u64,
+        /// What kind of slip ([`super::slip::KINDS`]).
+        kind: String,
+        /// Where: the step the ceremony was at, or the checklist step.
+        step: String,
     }
     /// `context-loaded` details.
     ContextLoaded {

@@ -416,9 +416,14 @@ class Script:
         if i == n:
             raise Stop(f"interrupted: after seq {n - 1} ({self.e[-1]['action']})")
         e = self.e[i]
-        # A generation's checklist acknowledgements (rootkey run) may stand between its steps.
-        while e["action"] == "checklist-acknowledged" and self.kind in ("generation", "rehearsal"):
-            self.checklist_acknowledged(i, e)
+        # A generation's checklist acknowledgements (rootkey run) may stand between its steps;
+        # slips between any two entries of any kind.
+        while e["action"] == "slip" or (e["action"] == "checklist-acknowledged"
+                                        and self.kind in ("generation", "rehearsal")):
+            if e["action"] == "slip":
+                self.slip(i, e)
+            else:
+                self.checklist_acknowledged(i, e)
             i = self.pos = i + 1
             if i == n:
                 raise Stop(f"interrupted: after seq {n - 1} ({self.e[-1]['action']})")
@@ -433,6 +438,14 @@ class Script:
                   "bad-seal" if action == "seal" else "script")
         self.pos += 1
         return i, self.details(i, e, spec, actors)
+
+    def slip(self, i, e):
+        """`slip`: a mistake at a prompt shown and asked again; its kind from a closed list,
+        the try (1 or more), where (not blank); done by rootkey. Never a value typed."""
+        self.details(i, e, {"attempt": lambda v: NAT(v) and v >= 1,
+                            "kind": IS("dice-too-few", "dice-not-a-roll", "dice-too-long",
+                                       "same-confirmer", "same-share", "initials"),
+                            "step": lambda v: STR(v) and v.strip() != ""}, ROOTKEY)
 
     def checklist_acknowledged(self, i, e):
         """`checklist-acknowledged`: one actor, a participant of the header, who typed their
@@ -515,8 +528,16 @@ class Script:
                 self.issued_steps(prepared)
         self.take("seal", {"head": HEX64, "public_key": HEX64, "signature": HEX128})
 
+    def ahead(self):
+        """The position of the next entry that is not a slip (slips stand anywhere)."""
+        i = self.pos
+        while i < len(self.e) and self.e[i]["action"] == "slip":
+            i += 1
+        return i
+
     def peek(self, action):
-        return self.pos < len(self.e) and self.e[self.pos]["action"] == action
+        i = self.ahead()
+        return i < len(self.e) and self.e[i]["action"] == action
 
     # -- generation ---------------------------------------------------------------------------
     def step_entropy(self):
@@ -637,7 +658,7 @@ class Script:
 
     def quorum_steps(self):
         presented = []
-        while self.pos < len(self.e) and self.e[self.pos]["action"] == "share-presented":
+        while self.peek("share-presented"):
             i, d = self.take("share-presented", {"corrections": NAT, "envelope_sha256": HEX64,
                                                  "file": FILE, "holder": NAME, "index": NAT},
                              lambda d: [d["holder"]])
@@ -700,7 +721,7 @@ class Script:
         entry = lambda x: obj({"reason": lambda r: r is None or NAME(r), "serial": NUMBER})(x)  # noqa
         spec = {"carried_forward": NAT, "crl_number": NUMBER, "next_update": INSTANT,
                 "revoked": LIST(entry), "tbs_sha256": HEX64, "this_update": INSTANT}
-        if self.pos < len(self.e) and "revoked_sha256" in self.e[self.pos]["details"]:
+        if self.ahead() < len(self.e) and "revoked_sha256" in self.e[self.ahead()]["details"]:
             spec.update(revoked=lambda v: v is None or LIST(entry)(v), revoked_count=NAT,
                         revoked_sha256=HEX64)
         i, d = self.take("crl-prepared", spec)
@@ -738,7 +759,7 @@ class Script:
         """Two `confirmed` by distinct people (names trimmed, lower-cased) for the TBS hash."""
         names = []
         for n in (1, 2):
-            actors = self.e[self.pos]["actors"] if self.pos < len(self.e) else None
+            actors = self.e[self.ahead()]["actors"] if self.ahead() < len(self.e) else None
             i, d = self.take("confirmed", {"method": IS("typed-code", "command-line"),
                                            "name": NAME, "tbs_sha256": HEX64}, None)
             self.need(i, actors == [d["name"]], "confirmed: actors must be [name]")

@@ -98,8 +98,19 @@ impl<'a> Cursor<'a> {
     /// The next entry if it is `action`; None when the transcript has ended (or ends with
     /// `aborted` here); an error for any other action.
     pub(super) fn next(&mut self, action: Action, why: &str) -> Result<Option<&'a Entry>> {
+        // Slips may stand between any two entries (docs/formats.md, "Slips").
+        while let Some(e) = self.es.get(self.pos).filter(|e| e.is(Action::Slip)) {
+            check_slip(e)?;
+            self.pos += 1;
+        }
         // Checklist acknowledgements may stand between the steps of a generation.
         while let (Some(e), Some(people)) = (self.es.get(self.pos), self.checklist_people.take()) {
+            if e.is(Action::Slip) {
+                self.checklist_people = Some(people);
+                check_slip(e)?;
+                self.pos += 1;
+                continue;
+            }
             let ack = e.is(Action::ChecklistAcknowledged);
             if ack {
                 let r = self.checklist(e, &people);
@@ -158,9 +169,35 @@ impl<'a> Cursor<'a> {
         Ok(Some(e))
     }
 
+    /// Whether the next entry (past any slips, which stand anywhere) is `action`.
     pub(super) fn peek_is(&self, action: Action) -> bool {
-        self.es.get(self.pos).is_some_and(|e| e.is(action))
+        self.es[self.pos.min(self.es.len())..]
+            .iter()
+            .find(|e| !e.is(Action::Slip))
+            .is_some_and(|e| e.is(action))
     }
+}
+
+/// Checks a `slip` entry `e` (docs/formats.md, "Slips").
+fn check_slip(e: &Entry) -> Result<()> {
+    let d = D::of(e);
+    d.keys(event::Slip::MEMBERS)?;
+    if !crate::transcript::slip::KINDS.contains(&d.str("kind")?) {
+        return Err(d.err(
+            "kind",
+            &format!(
+                "is not a kind of slip ({})",
+                crate::transcript::slip::KINDS.join(", ")
+            ),
+        ));
+    }
+    if d.u64("attempt")? == 0 {
+        return Err(d.err("attempt", "must be 1 or more"));
+    }
+    if d.str("step")?.trim().is_empty() {
+        return Err(d.err("step", "must not be blank"));
+    }
+    actors_are(e, &[TOOL_ACTOR])
 }
 
 /// The finding for entry `e`, which follows the end of the ceremony (`aborted` or the seal)
