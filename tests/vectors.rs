@@ -66,6 +66,8 @@ mod gen_share;
 mod gen_transcript;
 #[path = "vector_support/gen_transcript_agree.rs"]
 mod gen_transcript_agree;
+#[path = "vector_support/gen_transcript_answers.rs"]
+mod gen_transcript_answers;
 #[path = "vector_support/gen_transcript_checklist.rs"]
 mod gen_transcript_checklist;
 #[path = "vector_support/gen_transcript_gaps.rs"]

@@ -538,6 +538,7 @@ pub fn transcript(o: &mut Out) {
     crate::gen_transcript_tampered::interrupted_vectors(o, &gen_bytes);
     crate::gen_transcript_tampered::network_exception_vectors(o, &gen_bytes);
     crate::gen_transcript_checklist::checklist_vectors(o, &gen_bytes, &qc);
+    crate::gen_transcript_answers::answers_and_slip_vectors(o, &gen_bytes, &qc);
 
     // Witness attestations.
     let att = attestations(&gen_bytes);
