@@ -32,6 +32,8 @@
 
 mod common;
 
+#[path = "vector_support/check_answers.rs"]
+mod check_answers;
 #[path = "vector_support/check_ceremony.rs"]
 mod check_ceremony;
 #[path = "vector_support/check_crl.rs"]
