@@ -172,7 +172,6 @@ fn run_kind(
     steps: Vec<GuidedStep>,
     console: &mut dyn Console,
 ) -> Result<i32> {
-    let plan = plan;
     let mut guided = Guided::new(console, steps);
     let code = if kind == ScriptKind::RehearsalGeneration {
         if let Some(Params::Generation {
