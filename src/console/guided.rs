@@ -246,10 +246,11 @@ impl Console for Guided<'_> {
         self.next += 1;
         let header = self.steps[i].header.clone();
         // The acknowledgements just made are recorded before the step's own entry (the
-        // header, seq 0, is written before any of them).
+        // header, seq 0, is written before any of them), and so are the slips noted since
+        // the last entry (transcript::slip).
         let entry = match step.entry {
             0 => 0,
-            k => k + self.pending.len() as u64,
+            k => k + self.pending.len() as u64 + crate::transcript::slip::pending() as u64,
         };
         // A fresh screen for the first step and for each holder's turn (a holder never sees
         // the previous holder's share or instructions); elsewhere the steps follow each other.
@@ -352,7 +353,8 @@ mod tests {
                 "checklist-1-initials: Wendy Witness: once this is done, type your initials: ",
                 "those are not the initials of Wendy Witness\n  try 2 of 3: Wendy Witness types their own initials\n",
                 "checklist-1-initials: Wendy Witness: once this is done, type your initials: ",
-                "\nStep 2/3 · rootkey · a\n──────────────────────\ntranscript entry #2\n\n",
+                // Entry 1 + the acknowledgement + the slip of the wrong initials.
+                "\nStep 2/3 · rootkey · a\n──────────────────────\ntranscript entry #3\n\n",
             ]
         );
     }

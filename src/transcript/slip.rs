@@ -7,7 +7,7 @@
 //! put it before, and a later ceremony must not carry it. Never a secret: only what kind of
 //! slip, where, and which try.
 
-use std::sync::Mutex;
+use std::cell::RefCell;
 
 use super::event;
 
@@ -21,34 +21,40 @@ pub const KINDS: &[&str] = &[
     "initials",
 ];
 
-static PENDING: Mutex<Vec<event::Slip>> = Mutex::new(Vec::new());
+thread_local! {
+    /// The slips noted and not yet written. Per thread: a ceremony asks and records on one
+    /// thread, and tests running side by side do not see each other's slips.
+    static PENDING: RefCell<Vec<event::Slip>> = const { RefCell::new(Vec::new()) };
+}
 
 /// Notes a slip of `kind` (one of [`KINDS`]) at try `attempt` (1, 2, …); `step` says where
 /// (`checklist step 1 (TITLE)`), or None for the step the ceremony is at.
 pub fn note(kind: &'static str, attempt: usize, step: Option<String>) {
     debug_assert!(KINDS.contains(&kind), "{kind}");
-    if let Ok(mut g) = PENDING.lock() {
+    PENDING.with_borrow_mut(|g| {
         g.push(event::Slip {
             attempt: attempt as u64,
             kind: kind.to_string(),
             step: step.unwrap_or_default(),
-        });
-    }
+        })
+    });
 }
 
 /// Names `step` as where every slip noted without a step happened (the ceremony leaves it).
 pub(super) fn name_unnamed(step: &str) {
-    if let Ok(mut g) = PENDING.lock() {
+    PENDING.with_borrow_mut(|g| {
         for s in g.iter_mut().filter(|s| s.step.is_empty()) {
             s.step = step.to_string();
         }
-    }
+    });
+}
+
+/// How many slips are noted and not yet written: they come before the next entry.
+pub fn pending() -> usize {
+    PENDING.with_borrow(Vec::len)
 }
 
 /// The slips noted since the last call.
 pub(super) fn take() -> Vec<event::Slip> {
-    PENDING
-        .lock()
-        .map(|mut g| std::mem::take(&mut *g))
-        .unwrap_or_default()
+    PENDING.with_borrow_mut(std::mem::take)
 }
