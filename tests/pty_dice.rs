@@ -233,8 +233,9 @@ fn over_long_input_is_refused_not_cut_off() {
     assert_nothing_written(&out);
 }
 
-/// A refused run leaves no manifest and no share behind; its transcript ends with an
-/// `aborted` entry that gives the reason and holds no roll.
+/// A refused run leaves no manifest and no share behind; its transcript records each slip
+/// before the last try and ends with an `aborted` entry that gives the reason and holds no
+/// roll.
 fn assert_nothing_written(out: &Path) {
     assert!(
         !out.join("manifest.json").exists() && share_files(out).is_empty(),
@@ -246,5 +247,19 @@ fn assert_nothing_written(out: &Path) {
         last.contains(r#""action":"aborted""#) && last.contains("dice rolls"),
         "{last}"
     );
-    assert_eq!(transcript.lines().count(), 2, "header and aborted only");
+    // The header, a `slip` entry for each refused try before the last (never a roll), and
+    // `aborted`.
+    let actions: Vec<&str> = transcript
+        .lines()
+        .map(|l| {
+            let a = l.split("\"action\":\"").nth(1).unwrap_or_default();
+            &a[..a.find('"').unwrap_or(0)]
+        })
+        .collect();
+    assert_eq!(actions.first(), Some(&"header"), "{actions:?}");
+    assert_eq!(actions.last(), Some(&"aborted"), "{actions:?}");
+    assert!(
+        actions[1..actions.len() - 1].iter().all(|a| *a == "slip"),
+        "header, slips and aborted only: {actions:?}"
+    );
 }

@@ -167,12 +167,14 @@ fn the_rehearsal_plan_runs_step_by_step_with_headers_and_checklists() {
         "a long header is cut"
     );
     // Each built-in step shows the seq of its transcript entry: the header (0) for
-    // start-ceremony, then one entry per step, the acknowledgements (1, 8, 23) and the
-    // critical steps' confirmations between them.
-    let acks: [usize; 3] = [1, 8, 23];
-    let confirmations: [usize; 8] = [3, 6, 9, 11, 13, 15, 17, 20];
-    let want: Vec<u64> = (0..30u64)
-        .filter(|k| !acks.contains(&(*k as usize)) && !confirmations.contains(&(*k as usize)))
+    // start-ceremony, then one entry per step, the slip of the wrong initials (1), the
+    // acknowledgements (2, 9, 24) and the critical steps' confirmations between them.
+    let acks: [usize; 3] = [2, 9, 24];
+    let confirmations: [usize; 8] = [4, 7, 10, 12, 14, 16, 18, 21];
+    let want: Vec<u64> = (0..31u64)
+        .filter(|k| {
+            *k != 1 && !acks.contains(&(*k as usize)) && !confirmations.contains(&(*k as usize))
+        })
         .collect();
     assert_eq!(entry_seen, want);
     // Every line before the summary fits the screen.
@@ -191,7 +193,15 @@ fn the_rehearsal_plan_runs_step_by_step_with_headers_and_checklists() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(es.len(), 30, "{:?}", common::actions(&es));
+    assert_eq!(es.len(), 31, "{:?}", common::actions(&es));
+    assert_eq!(
+        es[1]["details"],
+        serde_json::json!({
+            "attempt": 1,
+            "kind": "initials",
+            "step": "checklist step 1 (No network cable, Wi-Fi off)",
+        })
+    );
     assert_eq!(common::actions(&es).last(), Some(&"seal"));
     let texts = [
         "Witness confirms that no network cable is plugged in and Wi-Fi is off",
@@ -283,9 +293,11 @@ fn three_wrong_initials_stop_the_ceremony_with_an_aborted_entry() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(common::actions(&es), ["header", "aborted"]);
+    // The two refused tries before the last are recorded as slips.
+    assert_eq!(common::actions(&es), ["header", "slip", "slip", "aborted"]);
+    assert_eq!(es[2]["details"]["attempt"], 2);
     assert_eq!(
-        es[1]["details"]["reason"],
+        es[3]["details"]["reason"],
         "step 1 (No network cable, Wi-Fi off): 3 tries, and the initials typed were not those of Wendy Witness"
     );
 }

@@ -2,7 +2,8 @@
 //! item 9): a slip is shown with what was wrong and asked for again instead of ending the
 //! ceremony — too few dice rolls or a `7`, the first confirmer's name typed again, a CSR hash
 //! that is not 64 hex digits or that differs once — and the transcript records exactly what
-//! it records for a run without the slip (the re-prompt is on the screen only). Ctrl-C at a
+//! it records for a run without the slip, plus a `slip` entry for each (its kind, step and
+//! try; never the value typed). Ctrl-C at a
 //! hidden prompt and Ctrl-D at a visible one end the run with a message that says where, and
 //! a next step that names the output directory holding the aborted transcript.
 
@@ -172,11 +173,23 @@ fn dice_slips_are_asked_again_and_the_transcript_records_the_rolls_used() {
     let (code, screen) = p.finish();
     assert_eq!(code, 0, "{screen}");
     assert!(!screen.contains("error:"), "{screen}");
-    // The transcript holds no trace of the slips: the rolls used, and nothing else.
+    // The transcript records each slip (its kind, step and try; never the rolls), then the
+    // rolls used.
     let es = entries(&out);
     let a = actions(&es);
-    assert_eq!(a[..2], ["header", "entropy"], "{a:?}");
-    assert_eq!(es[1]["details"]["dice_rolls"], 120);
+    assert_eq!(a[..4], ["header", "slip", "slip", "entropy"], "{a:?}");
+    for (e, kind, attempt) in [(&es[1], "dice-too-few", 1), (&es[2], "dice-not-a-roll", 2)] {
+        assert_eq!(
+            e["details"],
+            serde_json::json!({
+                "attempt": attempt,
+                "kind": kind,
+                "step": "step 2/15 type-dice (Roll the dice and type the rolls)",
+            })
+        );
+        assert_eq!(e["actors"], serde_json::json!(["rootkey"]));
+    }
+    assert_eq!(es[3]["details"]["dice_rolls"], 120);
     assert!(!a.contains(&"aborted"), "{a:?}");
     common::transcript_verifies_with_both(&out);
 }
@@ -264,8 +277,17 @@ fn the_first_confirmers_name_again_asks_for_another_person() {
         common::pty::shows(&screen, "confirmed by \"Ann Officer\" and \"Bob Witness\""),
         "{screen}"
     );
-    // Exactly the two confirmations: the slip is on the screen only.
+    // Exactly the two confirmations, recorded once both confirmed: the slip before them.
     let es = entries(&out);
+    let a = actions(&es);
+    let slip = a.iter().position(|x| *x == "slip").expect("a slip entry");
+    assert_eq!(
+        a[slip..slip + 3],
+        ["slip", "confirmed", "confirmed"],
+        "{a:?}"
+    );
+    assert_eq!(es[slip]["details"]["kind"], "same-confirmer");
+    assert_eq!(es[slip]["details"]["attempt"], 1);
     let names: Vec<&str> = es
         .iter()
         .filter(|e| e["action"] == "confirmed")
@@ -493,8 +515,19 @@ fn the_same_paper_scanned_twice_asks_for_the_next_holder() {
         "share 1 (holder \"{holder}\") was already presented (keyboard entry 1 (scanned))   try 1 of 3: the holder of another share presents theirs"
     );
     assert_eq!(flat(&screen).matches(&slip).count(), 2, "{screen}");
-    // The transcript records the three shares used, once each.
+    // The transcript records the three shares used, once each, and the two slips.
     let es = entries(&out);
+    let slips: Vec<(&str, u64)> = es
+        .iter()
+        .filter(|e| e["action"] == "slip")
+        .map(|e| {
+            (
+                e["details"]["kind"].as_str().unwrap(),
+                e["details"]["attempt"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(slips, [("same-share", 1), ("same-share", 1)]);
     let presented: Vec<u64> = es
         .iter()
         .filter(|e| e["action"] == "share-presented")

@@ -174,6 +174,15 @@ fn every_action_writes_the_specified_details() {
                 .into(),
         ),
         (
+            event::Slip {
+                attempt: 1,
+                kind: "initials".into(),
+                step: "checklist step 1 (Cables)".into(),
+            }
+            .into(),
+            r#"{"attempt":1,"kind":"initials","step":"checklist step 1 (Cables)"}"#.into(),
+        ),
+        (
             event::ContextLoaded {
                 manifest: event::LoadedManifest {
                     ceremony_id: "c0".repeat(16),

@@ -32,6 +32,8 @@
 
 mod common;
 
+#[path = "vector_support/check_answers.rs"]
+mod check_answers;
 #[path = "vector_support/check_ceremony.rs"]
 mod check_ceremony;
 #[path = "vector_support/check_crl.rs"]
@@ -68,6 +70,8 @@ mod gen_share;
 mod gen_transcript;
 #[path = "vector_support/gen_transcript_agree.rs"]
 mod gen_transcript_agree;
+#[path = "vector_support/gen_transcript_answers.rs"]
+mod gen_transcript_answers;
 #[path = "vector_support/gen_transcript_audit.rs"]
 mod gen_transcript_audit;
 #[path = "vector_support/gen_transcript_checklist.rs"]

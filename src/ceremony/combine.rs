@@ -354,6 +354,7 @@ pub fn rebuild_quorum(
             };
             // The same paper typed or scanned again is a slip: the next holder is asked for.
             if keyboard && attempt < DUPLICATE_TRIES {
+                crate::transcript::slip::note("same-share", attempt, None);
                 run.console().err(
                     "the share prompt",
                     &format!(

@@ -263,6 +263,15 @@ pub fn read_dice(console: &mut dyn Console) -> Result<SecretBytes> {
                 ..slip
             });
         }
+        // Recorded as a `slip` entry (the kind only, never the rolls).
+        let kind = if slip.kind == ErrorKind::BadCharacter {
+            "dice-not-a-roll"
+        } else if slip.message.contains("input too long") {
+            "dice-too-long"
+        } else {
+            "dice-too-few"
+        };
+        crate::transcript::slip::note(kind, attempt, None);
         console.err(
             "the dice prompt",
             &format!(

@@ -83,6 +83,32 @@ fn network_exception() -> Option<String> {
     NETWORK_EXCEPTION.lock().ok().and_then(|g| g.clone())
 }
 
+/// An answers file that answers this ceremony's questions (`rootkey run --answers FILE`):
+/// recorded in the transcript's pre-flight facts (`preflight.answers_file`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnswersUse {
+    /// The file's base name.
+    pub file: String,
+    /// SHA-256 (hex) of its bytes.
+    pub sha256: String,
+    /// Whether `--i-understand-this-is-unattended` was given.
+    pub unattended: bool,
+}
+
+/// The answers file in use, set once by `rootkey run` before the ceremony starts.
+static ANSWERS_FILE: std::sync::Mutex<Option<AnswersUse>> = std::sync::Mutex::new(None);
+
+/// Records that an answers file answers this ceremony (see [`AnswersUse`]).
+pub fn use_answers(answers: Option<AnswersUse>) {
+    if let Ok(mut g) = ANSWERS_FILE.lock() {
+        *g = answers;
+    }
+}
+
+fn answers_use() -> Option<AnswersUse> {
+    ANSWERS_FILE.lock().ok().and_then(|g| g.clone())
+}
+
 /// The longest reason `--allow-network` takes (the transcript's limit for a string).
 const MAX_REASON: usize = 2000;
 
@@ -109,6 +135,12 @@ pub fn preflight(
         m.insert(
             "network_exception".into(),
             serde_json::json!({"interfaces": up, "reason": reason}),
+        );
+    }
+    if let (Some(a), Some(m)) = (answers_use(), p.as_object_mut()) {
+        m.insert(
+            "answers_file".into(),
+            serde_json::json!({"file": a.file, "sha256": a.sha256, "unattended": a.unattended}),
         );
     }
     let screen = preflight_screen(h, rehearsal, out, &up, excepted.as_deref(), now);

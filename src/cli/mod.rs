@@ -77,6 +77,8 @@ rootkey rehearse --kind crl --out /tmp/rootkey-crl")]
     /// and the plan's checklist steps are acknowledged in turn (generation and share-audit plans for now)
     #[command(after_help = "Examples:\n  \
 rootkey run ceremony-scripts/rehearsal.toml --out /tmp/rootkey-run\n  \
+rootkey run ceremony-scripts/rehearsal.toml \\\n      \
+--answers ceremony-scripts/rehearsal-answers.toml --out /tmp/rootkey-run\n  \
 rootkey run ceremony-scripts/root-generation.toml \\\n      \
 --piv-attestation-root piv-attestation-ca.pem --out /dev/shm/ceremony-2026")]
     Run(run::RunArgs),

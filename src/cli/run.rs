@@ -9,7 +9,7 @@ use crate::error::Result;
 /// `rootkey run`.
 #[derive(clap::Args)]
 pub(crate) struct RunArgs {
-    /// Ceremony plan (TOML, version 1 or 2); generation and share-audit plans for now
+    /// Ceremony plan (TOML, version 1 or 2): a generation, rotation, CRL or share-audit plan
     #[arg(value_name = "PLAN.toml")]
     plan: PathBuf,
     /// Output directory; created if missing, refused if it already holds a ceremony
@@ -26,6 +26,14 @@ pub(crate) struct RunArgs {
     /// with a yubikey holder; see docs/yubikey.md)
     #[arg(long, value_name = "PEM")]
     piv_attestation_root: Option<PathBuf>,
+    /// Answer every question from this file instead of the terminal (rehearsals, CI,
+    /// automation; format: docs/formats.md, "Answers file"); recorded in the transcript
+    #[arg(long, value_name = "FILE.toml")]
+    answers: Option<PathBuf>,
+    /// Let an answers file run a real (non-rehearsal) generation, with nobody typing;
+    /// recorded in the transcript
+    #[arg(long, requires = "answers")]
+    i_understand_this_is_unattended: bool,
 }
 
 pub(super) fn run(a: RunArgs) -> Result<i32> {
@@ -36,6 +44,8 @@ pub(super) fn run(a: RunArgs) -> Result<i32> {
             allow_unlocked_memory: a.allow_unlocked_memory,
             allow_persistent_output: a.allow_persistent_output,
             piv_attestation_root: a.piv_attestation_root,
+            answers: a.answers,
+            unattended: a.i_understand_this_is_unattended,
         },
         &mut Terminal,
     )

@@ -163,6 +163,7 @@ fn ask_name(console: &mut dyn Console, n: u8, list: &[Confirmation]) -> Result<S
         }
         let again = match slip.kind {
             Kind::SamePersonTwice => {
+                crate::transcript::slip::note("same-confirmer", attempt, None);
                 format!("another person types their own name as confirmer {n}")
             }
             _ => format!("confirmer {n}, type your name again"),

@@ -59,7 +59,8 @@ pub struct Checklist {
     /// The person the plan names; None: nobody is named, the role acknowledges with Enter
     /// (not recorded).
     pub person: Option<String>,
-    /// The role, as the header names it.
+    /// The role, as the header names it (after the seal: who presses Enter, the person the
+    /// plan names if any).
     pub role: String,
     /// The step's title.
     pub title: String,
@@ -209,6 +210,8 @@ impl<'c> Guided<'c> {
                 return Ok(());
             }
             if attempt < INITIAL_TRIES {
+                let at = format!("checklist step {} ({})", s.number, c.title);
+                crate::transcript::slip::note("initials", attempt, Some(at));
                 let first = wrap(
                     &format!("those are not the initials of {person}"),
                     SCREEN_COLUMNS,
@@ -355,11 +358,16 @@ impl Console for Guided<'_> {
         self.current = Some((number, step.key.clone()));
         let header = self.steps[i].header.clone();
         // What was handed over just now is recorded before the step's own entry (the
-        // header, seq 0, is written before any of it).
+        // header, seq 0, is written before any of it), and so are the slips noted since the
+        // last entry (transcript::slip).
         let critical = self.critical.contains(&step.key);
         let entry = match step.entry {
             0 => 0,
-            k => k + self.pending.len() as u64 + u64::from(critical),
+            k => {
+                k + self.pending.len() as u64
+                    + u64::from(critical)
+                    + crate::transcript::slip::pending() as u64
+            }
         };
         // A fresh screen for the first step and for each holder's turn (a holder never sees
         // the previous holder's share or instructions); elsewhere the steps follow each other.

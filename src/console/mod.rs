@@ -18,6 +18,7 @@
 //! ([`crate::error::clean_lines`]) and flushed at once, so a failure is seen where it happens
 //! rather than lost at exit.
 
+pub mod answers;
 pub mod confirm;
 pub mod guided;
 pub mod scripted;

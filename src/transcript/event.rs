@@ -191,6 +191,9 @@ actions! {
     /// Two people confirmed a critical step before it ran (`rootkey run`): between the
     /// entries of any kind.
     StepConfirmed = "step-confirmed", Generation, StepConfirmed;
+    /// A slip at a prompt, shown and asked again (docs/formats.md, "Slips"): between any
+    /// two entries of any kind.
+    Slip = "slip", Quorum, Slip;
     /// The root key sealed the transcript.
     Seal = "seal", End, Seal;
     /// The ceremony failed.
@@ -406,6 +409,15 @@ details! {
         method: ConfirmMethod,
         /// The step's number in the plan's merged step list.
         step: u64,
+    }
+    /// `slip` details: never the value typed.
+    Slip {
+        /// The try that was refused (1, 2, …).
+        attempt: u64,
+        /// What kind of slip ([`super::slip::KINDS`]).
+        kind: String,
+        /// Where: the step the ceremony was at, or the checklist step.
+        step: String,
     }
     /// `context-loaded` details.
     ContextLoaded {

@@ -14,6 +14,7 @@ pub mod event;
 mod facts;
 mod recorder;
 pub mod report;
+pub mod slip;
 pub mod verify;
 
 use std::path::{Path, PathBuf};

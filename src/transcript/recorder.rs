@@ -138,6 +138,8 @@ impl Recorder {
     }
 
     fn write_header(&mut self, info: &HeaderInfo) -> Result<()> {
+        // Slips noted while no transcript was open belong to no entry of this one.
+        drop(super::slip::take());
         self.record(&[TOOL_ACTOR], header_details(info, &binary_sha256()?))
     }
 
@@ -254,6 +256,10 @@ impl Recorder {
 
     /// Notes the step the ceremony has entered: an `aborted` entry names it.
     pub fn at_step(&mut self, step: String) {
+        // Slips noted at the step being left are named by it.
+        if let Some(left) = &self.step {
+            super::slip::name_unnamed(left);
+        }
         self.step = Some(step);
     }
 
@@ -271,6 +277,7 @@ impl Recorder {
         {
             return Err(e);
         }
+        self.write_slips()?;
         let action = event.action();
         let e = self.entry(actors, action, event.details()?)?;
         self.append(e)?;
@@ -279,9 +286,30 @@ impl Recorder {
         Ok(())
     }
 
+    /// Writes the slips noted since the last entry ([`super::slip`]), each naming the step the
+    /// ceremony is at unless it names its own. None before the header.
+    fn write_slips(&mut self) -> Result<()> {
+        if self.seq == 0 {
+            return Ok(());
+        }
+        for mut s in super::slip::take() {
+            if s.step.is_empty() {
+                s.step = self
+                    .step
+                    .clone()
+                    .unwrap_or_else(|| "before the first step".into());
+            }
+            let s = Event::from(s);
+            let e = self.entry(&[TOOL_ACTOR], s.action(), s.details()?)?;
+            self.append(e)?;
+        }
+        Ok(())
+    }
+
     /// Seals the transcript with the root key (before it is wiped): the last entry.
     /// Returns the sealed head (the seal entry's hash).
     pub fn seal(&mut self, key: &RootKey) -> Result<[u8; 32]> {
+        self.write_slips()?;
         let mut seal = Seal {
             head: hex::encode(self.prev),
             public_key: hex::encode(key.public_key_bytes()),

@@ -540,6 +540,7 @@ pub fn transcript(o: &mut Out) {
     crate::gen_transcript_checklist::checklist_vectors(o, &gen_bytes, &qc);
     crate::gen_transcript_audit::audit_vectors(o, &qc);
     crate::gen_transcript_screens::screens_vectors(o, &gen_bytes, &qc);
+    crate::gen_transcript_answers::answers_and_slip_vectors(o, &gen_bytes, &qc);
 
     // Witness attestations.
     let att = attestations(&gen_bytes);

@@ -31,11 +31,13 @@ pub const ARTIFACT_AREAS: &[&str] = &[
     "csr",
     "pem",
     "token",
+    "answers",
 ];
 pub const NOT_VECTORS: &[&str] = &[
     "README.md",
     "independent_check.py",
     "independent_plan_check.py",
+    "independent_answers_check.py",
     "independent_transcript_check.py",
     "independent_token_check.py",
     "make_csr_vectors.sh",

@@ -364,6 +364,23 @@ PREFLIGHT_EXCEPTION = lambda v: obj(dict(PREFLIGHT_MEMBERS, network_exception=ob
     {"interfaces": LIST(STR), "reason": STR})))(v) and bool(v["network_interfaces_up"]) and \
     v["network_exception"]["interfaces"] == v["network_interfaces_up"] and \
     v["network_exception"]["reason"].strip() != ""
+# The optional answers_file (rootkey run --answers): the file's base name, its SHA-256 and
+# whether --i-understand-this-is-unattended was given (checked against ceremony.rehearsal in
+# run(): a real ceremony's answers file must be acknowledged as unattended).
+ANSWERS_FILE = obj({"file": FILE, "sha256": HEX64, "unattended": BOOL})
+
+
+def preflight_ok(v):
+    """`preflight`: the fixed members, plus the optional network_exception and answers_file."""
+    if not isinstance(v, dict):
+        return False
+    if "answers_file" in v:
+        if not ANSWERS_FILE(v["answers_file"]):
+            return False
+        v = {k: x for k, x in v.items() if k != "answers_file"}
+    return PREFLIGHT(v) or PREFLIGHT_EXCEPTION(v)
+
+
 HEADER = {
     "ceremony": obj({"id": HEX32, "kind": IS("generation", "rehearsal", "quorum-check",
                                              "rotation", "crl", "share-audit"),
@@ -372,7 +389,7 @@ HEADER = {
     "participants": LIST(obj({"name": STR, "role": STR, "share": lambda x: x is None or NAT(x)})),
     "plan": lambda v: v is None or obj({"file": FILE, "sha256": HEX64})(v),
     # GAP: preflight.clock is "TIME", taken to be the 24-character form of `time`.
-    "preflight": lambda v: PREFLIGHT(v) or PREFLIGHT_EXCEPTION(v),
+    "preflight": lambda v: preflight_ok(v),
     "quorum": obj({"shares": NAT, "threshold": NAT}),
     "tool": obj({"binary_sha256": HEX64, "name": IS("rootkey"), "version": STR})}
 
@@ -408,13 +425,16 @@ class Script:
             raise Stop(f"interrupted: after seq {n - 1} ({self.e[-1]['action']})")
         e = self.e[i]
         # Checklist acknowledgements (rootkey run) may stand between the steps of the kinds a
-        # plan runs; the witness's exceptions and the step confirmations between those of any kind.
+        # plan runs; the witness's exceptions, the step confirmations and slips between those
+        # of any kind.
         while (e["action"] == "checklist-acknowledged" and self.kind in CHECKLIST_KINDS
-               or e["action"] in ("exception", "step-confirmed")):
+               or e["action"] in ("exception", "step-confirmed", "slip")):
             if e["action"] == "exception":
                 self.exception(i, e)
             elif e["action"] == "step-confirmed":
                 self.step_confirmed(i, e)
+            elif e["action"] == "slip":
+                self.slip(i, e)
             else:
                 self.checklist_acknowledged(i, e)
             i = self.pos = i + 1
@@ -431,6 +451,14 @@ class Script:
                   "bad-seal" if action == "seal" else "script")
         self.pos += 1
         return i, self.details(i, e, spec, actors)
+
+    def slip(self, i, e):
+        """`slip`: a mistake at a prompt shown and asked again; its kind from a closed list,
+        the try (1 or more), where (not blank); done by rootkey. Never a value typed."""
+        self.details(i, e, {"attempt": lambda v: NAT(v) and v >= 1,
+                            "kind": IS("dice-too-few", "dice-not-a-roll", "dice-too-long",
+                                       "same-confirmer", "same-share", "initials"),
+                            "step": lambda v: STR(v) and v.strip() != ""}, ROOTKEY)
 
     def checklist_acknowledged(self, i, e):
         """`checklist-acknowledged`: one actor, a participant of the header, who typed their
@@ -516,6 +544,9 @@ class Script:
         _, h = self.take("header", HEADER)
         self.header, self.kind = h, h["ceremony"]["kind"]
         self.k, self.n = h["quorum"]["threshold"], h["quorum"]["shares"]
+        answers = h["preflight"].get("answers_file")
+        self.need(0, answers is None or answers["unattended"] or h["ceremony"]["rehearsal"],
+                  "header: an answers file ran a real ceremony without unattended", "malformed")
         self.need(0, self.kind != "rehearsal" or h["ceremony"]["rehearsal"],
                   "header: a rehearsal's `ceremony.rehearsal` must be true", "malformed")
         self.need(0, 2 <= self.k <= self.n <= 16, "header: not 2 <= threshold <= shares <= 16",
@@ -550,15 +581,22 @@ class Script:
                 self.issued_steps(prepared)
         self.take("seal", {"head": HEX64, "public_key": HEX64, "signature": HEX128})
 
+    def ahead(self):
+        """The position of the next entry that is not one of those that may stand between
+        steps (slips, exceptions, step confirmations anywhere; checklist acknowledgements in
+        the kinds a plan runs)."""
+        between = ("exception", "step-confirmed", "slip") + (
+            ("checklist-acknowledged",) if self.kind in CHECKLIST_KINDS else ())
+        i = self.pos
+        while i < len(self.e) and self.e[i]["action"] in between:
+            i += 1
+        return i
+
     def peek(self, action):
         """Whether the next entry of the script (past the entries that may stand between
         steps) is `action`."""
-        between = ("exception", "step-confirmed") + (
-            ("checklist-acknowledged",) if self.kind in CHECKLIST_KINDS else ())
-        j = self.pos
-        while j < len(self.e) and self.e[j]["action"] in between:
-            j += 1
-        return j < len(self.e) and self.e[j]["action"] == action
+        i = self.ahead()
+        return i < len(self.e) and self.e[i]["action"] == action
 
     # -- generation ---------------------------------------------------------------------------
     def step_entropy(self):
@@ -788,7 +826,7 @@ class Script:
         entry = lambda x: obj({"reason": lambda r: r is None or NAME(r), "serial": NUMBER})(x)  # noqa
         spec = {"carried_forward": NAT, "crl_number": NUMBER, "next_update": INSTANT,
                 "revoked": LIST(entry), "tbs_sha256": HEX64, "this_update": INSTANT}
-        if self.pos < len(self.e) and "revoked_sha256" in self.e[self.pos]["details"]:
+        if self.ahead() < len(self.e) and "revoked_sha256" in self.e[self.ahead()]["details"]:
             spec.update(revoked=lambda v: v is None or LIST(entry)(v), revoked_count=NAT,
                         revoked_sha256=HEX64)
         i, d = self.take("crl-prepared", spec)
@@ -826,7 +864,7 @@ class Script:
         """Two `confirmed` by distinct people (names trimmed, lower-cased) for the TBS hash."""
         names = []
         for n in (1, 2):
-            actors = self.e[self.pos]["actors"] if self.pos < len(self.e) else None
+            actors = self.e[self.ahead()]["actors"] if self.ahead() < len(self.e) else None
             i, d = self.take("confirmed", {"method": IS("typed-code", "command-line"),
                                            "name": NAME, "tbs_sha256": HEX64}, None)
             self.need(i, actors == [d["name"]], "confirmed: actors must be [name]")

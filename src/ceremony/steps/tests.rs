@@ -115,6 +115,7 @@ fn every_action_but_aborted_is_some_step() {
                 | Action::ShareRefused
                 | Action::Exception
                 | Action::StepConfirmed
+                | Action::Slip
         );
         assert_eq!(listed.contains(a), !between, "{}", a.as_str());
     }

@@ -79,7 +79,8 @@ fn checklists_run_before_their_step_and_headers_name_the_entry() {
             "checklist-1-initials: Wendy Witness: once this is done, type your initials: ",
             "those are not the initials of Wendy Witness\n  try 2 of 3: Wendy Witness types their own initials\n",
             "checklist-1-initials: Wendy Witness: once this is done, type your initials: ",
-            "\nStep 2/3 · rootkey · a\n──────────────────────\ntranscript entry #2\n\n",
+            // Entry 1 + the acknowledgement + the slip of the wrong initials.
+            "\nStep 2/3 · rootkey · a\n──────────────────────\ntranscript entry #3\n\n",
         ]
     );
 }

@@ -5,7 +5,7 @@ fn every_action_parses_back_and_has_its_members() {
     for a in Action::ALL {
         assert_eq!(Action::parse(a.as_str()), Some(*a));
     }
-    assert_eq!(Action::ALL.len(), 28);
+    assert_eq!(Action::ALL.len(), 29);
     assert_eq!(Action::parse("csr_checked"), None);
     assert_eq!(Action::Seal.members(), ["head", "public_key", "signature"]);
     assert!(Action::KeyWiped.members().is_empty());

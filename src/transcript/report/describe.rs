@@ -136,6 +136,12 @@ pub fn describe(e: &Entry) -> String {
             g("method"),
             g("code")
         ),
+        Action::Slip => format!(
+            "slip at {}: {} (try {}), asked again",
+            g("step"),
+            g("kind"),
+            g("attempt")
+        ),
         Action::ContextLoaded => format!(
             "{} and {} loaded and verified; root key {}",
             sub("root", "file"),

@@ -65,12 +65,15 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
     let tool_version = t.name("version")?.to_string();
     let binary_sha256 = t.hex_str("binary_sha256")?;
     let p = d.obj("preflight")?;
-    // `network_exception` is the one optional member (docs/formats.md, "header").
+    // `network_exception` and `answers_file` are the optional members (docs/formats.md,
+    // "header").
     let exception = p.m.contains_key(NETWORK_EXCEPTION);
-    p.keys(if exception {
-        PREFLIGHT_WITH_EXCEPTION
-    } else {
-        event::Preflight::MEMBERS
+    let answers = p.m.contains_key(ANSWERS_FILE);
+    p.keys(match (exception, answers) {
+        (false, false) => event::Preflight::MEMBERS,
+        (true, false) => PREFLIGHT_WITH_EXCEPTION,
+        (false, true) => PREFLIGHT_WITH_ANSWERS,
+        (true, true) => PREFLIGHT_WITH_BOTH,
     })?;
     if !UtcTime::is_transcript_form(p.str("clock")?) {
         return Err(p.err("clock", "is not a real UTC time YYYY-MM-DDTHH:MM:SS.sssZ"));
@@ -106,6 +109,18 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
             return Err(x.err(
                 "interfaces",
                 "is not the (non-empty) list `network_interfaces_up`",
+            ));
+        }
+    }
+    if answers {
+        let x = p.obj(ANSWERS_FILE)?;
+        x.keys(&["file", "sha256", "unattended"])?;
+        x.file("file")?;
+        x.hex32("sha256")?;
+        if !x.bool("unattended")? && !rehearsal {
+            return Err(x.err(
+                "unattended",
+                "is false in a real (non-rehearsal) ceremony: an answers file runs one only with --i-understand-this-is-unattended",
             ));
         }
     }
@@ -173,6 +188,42 @@ pub(super) fn parse_header(e: &Entry) -> Result<Header> {
 
 /// The optional pre-flight member: the administrator's exception for a network interface up.
 const NETWORK_EXCEPTION: &str = "network_exception";
+
+/// The optional pre-flight member: the answers file that answered the ceremony's questions.
+const ANSWERS_FILE: &str = "answers_file";
+
+/// `preflight`'s members when it holds `answers_file`.
+const PREFLIGHT_WITH_ANSWERS: &[&str] = &[
+    "answers_file",
+    "clock",
+    "core_dumps_disabled",
+    "host",
+    "kernel",
+    "memory_locked",
+    "network_interfaces_up",
+    "output_filesystem",
+    "persistent_output_allowed",
+    "printer",
+    "process_dumpable",
+    "swap_active",
+];
+
+/// `preflight`'s members when it holds both optional members.
+const PREFLIGHT_WITH_BOTH: &[&str] = &[
+    "answers_file",
+    "clock",
+    "core_dumps_disabled",
+    "host",
+    "kernel",
+    "memory_locked",
+    "network_exception",
+    "network_interfaces_up",
+    "output_filesystem",
+    "persistent_output_allowed",
+    "printer",
+    "process_dumpable",
+    "swap_active",
+];
 
 /// `preflight`'s members when it holds `network_exception` (sorted, as canonical JSON has them).
 const PREFLIGHT_WITH_EXCEPTION: &[&str] = &[

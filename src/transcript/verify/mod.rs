@@ -578,6 +578,19 @@ fn findings(es: &[Entry], h: &Header) -> String {
             None => format!("network interface(s) up: {up}"),
         });
     }
+    if let Some(a) = h.preflight.get("answers_file") {
+        let s = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("?");
+        f.push(format!(
+            "questions answered from the answers file {} (SHA-256 {}){}",
+            s("file"),
+            s("sha256"),
+            if a.get("unattended").and_then(Value::as_bool) == Some(true) {
+                ", unattended acknowledged"
+            } else {
+                ""
+            }
+        ));
+    }
     if f.is_empty() {
         "none: pre-flight clean, every share agreed".into()
     } else {

@@ -101,10 +101,12 @@ impl<'a> Cursor<'a> {
     /// The next entry if it is `action`; None when the transcript has ended (or ends with
     /// `aborted` here); an error for any other action.
     pub(super) fn next(&mut self, action: Action, why: &str) -> Result<Option<&'a Entry>> {
-        // Checklist acknowledgements may stand between the steps of a generation; exceptions
-        // and step confirmations between those of any kind.
+        // Checklist acknowledgements may stand between the steps of the kinds a plan runs;
+        // exceptions, step confirmations and slips between those of any kind.
         while let Some(e) = self.es.get(self.pos) {
-            if e.is(Action::ChecklistAcknowledged)
+            if e.is(Action::Slip) {
+                check_slip(e)?;
+            } else if e.is(Action::ChecklistAcknowledged)
                 && let Some(people) = self.checklist_people.take()
             {
                 let r = self.checklist(e, &people);
@@ -174,10 +176,33 @@ impl<'a> Cursor<'a> {
             .find(|e| {
                 !(e.is(Action::Exception)
                     || e.is(Action::StepConfirmed)
+                    || e.is(Action::Slip)
                     || (e.is(Action::ChecklistAcknowledged) && self.checklist_people.is_some()))
             })
             .is_some_and(|e| e.is(action))
     }
+}
+
+/// Checks a `slip` entry `e` (docs/formats.md, "Slips").
+fn check_slip(e: &Entry) -> Result<()> {
+    let d = D::of(e);
+    d.keys(event::Slip::MEMBERS)?;
+    if !crate::transcript::slip::KINDS.contains(&d.str("kind")?) {
+        return Err(d.err(
+            "kind",
+            &format!(
+                "is not a kind of slip ({})",
+                crate::transcript::slip::KINDS.join(", ")
+            ),
+        ));
+    }
+    if d.u64("attempt")? == 0 {
+        return Err(d.err("attempt", "must be 1 or more"));
+    }
+    if d.str("step")?.trim().is_empty() {
+        return Err(d.err("step", "must not be blank"));
+    }
+    actors_are(e, &[TOOL_ACTOR])
 }
 
 /// The finding for entry `e`, which follows the end of the ceremony (`aborted` or the seal)
