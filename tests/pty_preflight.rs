@@ -91,6 +91,7 @@ fn a_rehearsal_shows_the_preflight_screen_within_80_columns() {
         "core dumps",
         "memory lock",
         "output",
+        "tokens",
         "printer",
     ]) {
         assert!(
@@ -121,6 +122,10 @@ fn a_rehearsal_shows_the_preflight_screen_within_80_columns() {
     );
     assert_eq!(
         lines[7],
+        "  tokens               none used by this ceremony"
+    );
+    assert_eq!(
+        lines[8],
         "  printer              none: no shard is printed by rootkey"
     );
     // A rehearsal is never refused: it ran to its seal.

@@ -106,6 +106,14 @@ fn two_holders_on_softhsm_tokens_type_their_pins_and_get_proven_payloads() {
             let out = t.path().join("out");
             let s = generate(&plan, &out, &[PIN, PIN], &[]);
             assert_eq!(s.code, 0, "{}", s.text);
+            // The pre-flight screen checks what it can before any holder comes.
+            assert!(
+                s.text.contains(
+                    "  tokens       OK      2 PKCS#11 share(s): module(s) there; each checked at its holder's step"
+                ),
+                "{}",
+                s.text
+            );
             assert!(!s.text.contains(PIN), "the PIN was echoed:\n{}", s.text);
             for (i, label) in [(1, "alice-token"), (2, "bob-token")] {
                 assert!(

@@ -68,6 +68,11 @@ fn a_holder_on_the_emulated_yubikey_gets_an_attested_proven_payload() {
         other => panic!("rootkey did not exit normally: {other:?}"),
     };
     assert_eq!(code, 0, "{screen}");
+    // The pre-flight asks pcscd for its readers (no card is touched).
+    assert!(
+        screen.contains("  tokens       OK      1 YubiKey share(s): pcscd up, "),
+        "{screen}"
+    );
     assert!(
         screen.contains(&format!(
             "Holder 1 (Alice Rehearsal): insert your YubiKey serial {SERIAL}."

@@ -113,6 +113,26 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     let piv_root = super::token_stage::attestation_root(&plan, piv_attestation_root.as_deref())
         .map_err(|e| e.context(format!("plan {}", plan_path.display())))?;
     let persistent_allowed = allow_persistent_output || plan.ceremony.rehearsal;
+    super::session::note_tokens(super::session::TokenNeeds {
+        yubikeys: plan
+            .holders
+            .iter()
+            .filter(|h| h.medium == Medium::Yubikey)
+            .count(),
+        pkcs11: plan
+            .holders
+            .iter()
+            .filter(|h| h.medium == Medium::Pkcs11)
+            .count(),
+        modules: plan
+            .holders
+            .iter()
+            .filter_map(|h| match &h.token {
+                Some(crate::plan::TokenSpec::Pkcs11 { module, .. }) => Some(module.into()),
+                _ => None,
+            })
+            .collect(),
+    });
     let hardening = harden(allow_unlocked_memory)?;
     // Every secret takes at least a page; check the whole need before anyone types.
     secret::probe_lock(locked_pages_needed(plan.quorum.shares))?;

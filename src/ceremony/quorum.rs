@@ -127,6 +127,14 @@ pub fn token_shares(ctx: &Context, manifest: &Path, a: &TokenArgs) -> Result<Vec
             rehearsal: m.ceremony.rehearsal,
         });
     }
+    if !out.is_empty() {
+        let on = |medium| out.iter().filter(|t| t.medium == medium).count();
+        super::session::note_tokens(super::session::TokenNeeds {
+            yubikeys: on(crate::plan::Medium::Yubikey),
+            pkcs11: on(crate::plan::Medium::Pkcs11),
+            modules: a.pkcs11_modules.clone(),
+        });
+    }
     Ok(out)
 }
 

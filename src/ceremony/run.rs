@@ -38,7 +38,7 @@ pub struct Args {
 }
 
 /// The screens of `plan`'s merged step list run as `kind`. A checklist step after
-/// `seal-transcript` comes after the seal, when nothing more can be recorded: it is
+/// `seal-transcript` (a share audit: `complete-audit`) comes after the seal, when nothing more can be recorded: it is
 /// acknowledged with Enter by the person the plan names (not recorded), as docs/plans.md says.
 pub fn guided_steps(plan: &Plan, kind: ScriptKind) -> Result<Vec<GuidedStep>> {
     let mut sealed = false;
@@ -60,7 +60,8 @@ pub fn guided_steps(plan: &Plan, kind: ScriptKind) -> Result<Vec<GuidedStep>> {
                     text: s.text.clone().unwrap_or_default(),
                 }),
                 StepKind::Builtin { .. } => {
-                    sealed |= s.key == "seal-transcript";
+                    // A share audit's transcript ends at audit-completed (never sealed).
+                    sealed |= s.key == "seal-transcript" || s.key == "complete-audit";
                     None
                 }
             },

@@ -109,6 +109,77 @@ fn answers_use() -> Option<AnswersUse> {
     ANSWERS_FILE.lock().ok().and_then(|g| g.clone())
 }
 
+/// The hardware tokens a ceremony will use, noted before its pre-flight for the screen's
+/// tokens line ([`note_tokens`]): how many shares are on YubiKeys and on PKCS#11 tokens, and
+/// the PKCS#11 modules that reach them.
+#[derive(Clone, Debug, Default)]
+pub struct TokenNeeds {
+    /// Shares on YubiKeys.
+    pub yubikeys: usize,
+    /// Shares on PKCS#11 tokens.
+    pub pkcs11: usize,
+    /// The PKCS#11 modules (plan or `--pkcs11-module`).
+    pub modules: Vec<std::path::PathBuf>,
+}
+
+static TOKEN_NEEDS: std::sync::Mutex<Option<TokenNeeds>> = std::sync::Mutex::new(None);
+
+/// Notes the tokens the ceremony will use (generation: the plan's token holders; signing: the
+/// token shares given), for the pre-flight screen.
+pub fn note_tokens(needs: TokenNeeds) {
+    if let Ok(mut g) = TOKEN_NEEDS.lock() {
+        *g = Some(needs);
+    }
+}
+
+/// The pre-flight screen's tokens line: what can be checked before any holder comes — pcscd
+/// and its readers for YubiKeys (no card is touched: each token is checked at its holder's
+/// step), each PKCS#11 module readable.
+fn token_line() -> String {
+    let needs = TOKEN_NEEDS
+        .lock()
+        .ok()
+        .and_then(|g| g.clone())
+        .unwrap_or_default();
+    if needs.yubikeys == 0 && needs.pkcs11 == 0 {
+        return screen_line("tokens", "", "none used by this ceremony");
+    }
+    let mut ok = Vec::new();
+    if needs.yubikeys > 0 {
+        match crate::token::piv::readers() {
+            Ok(n) => ok.push(format!(
+                "{} YubiKey share(s): pcscd up, {n} reader(s)",
+                needs.yubikeys
+            )),
+            Err(e) => {
+                return screen_line(
+                    "tokens",
+                    "PROBLEM",
+                    &format!("YubiKeys: {} — start pcscd, plug a reader", e.message),
+                );
+            }
+        }
+    }
+    if needs.pkcs11 > 0 {
+        if let Some(m) = needs.modules.iter().find(|m| !m.is_file()) {
+            return screen_line(
+                "tokens",
+                "PROBLEM",
+                &format!("PKCS#11 module {} is not there", m.display()),
+            );
+        }
+        ok.push(format!(
+            "{} PKCS#11 share(s): module(s) there",
+            needs.pkcs11
+        ));
+    }
+    screen_line(
+        "tokens",
+        "OK",
+        &format!("{}; each checked at its holder's step", ok.join("; ")),
+    )
+}
+
 /// The longest reason `--allow-network` takes (the transcript's limit for a string).
 const MAX_REASON: usize = 2000;
 
@@ -304,6 +375,7 @@ pub fn preflight_screen(
             &format!("{fs}: persistent disk — prefer a RAM disk (/dev/shm)"),
         )
     });
+    l.push(token_line());
     l.push(match &out.printer {
         Some(p) => screen_line(
             "printer",
@@ -380,7 +452,7 @@ mod tests {
         {
             let s = preflight_screen(&bad, rehearsal, &out, &up, exception.as_deref(), now);
             let lines: Vec<&str> = s.lines().collect();
-            assert_eq!(lines.len(), 8, "{s}");
+            assert_eq!(lines.len(), 9, "{s}");
             for l in &lines {
                 assert!(
                     l.chars().count() <= 80,

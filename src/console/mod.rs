@@ -25,6 +25,7 @@ pub mod scripted;
 pub mod share_input;
 pub mod terminal;
 pub mod working;
+mod wrap;
 
 use std::io::Write;
 use std::path::Path;
@@ -35,6 +36,7 @@ use crate::secret::{SecretBytes, SecretError};
 pub use confirm::{Confirmation, Method, NamedConfirmers, confirmer};
 pub use scripted::{Answer, Scripted, Shown};
 pub use terminal::Terminal;
+pub use wrap::{wrap, wrap_error};
 
 /// What a question asks. Its [`Question::id`] is stable: an answers file names its answers by
 /// it, and a retry asks the same question again.
@@ -188,32 +190,6 @@ pub enum Channel {
 
 /// Width of the operator's screen that every line rootkey writes to the terminal must fit.
 pub const SCREEN_COLUMNS: usize = 80;
-
-/// `text` broken at spaces so that no line is longer than `width` characters (a word longer
-/// than `width` stays whole on its own line); existing line breaks are kept. For instructions
-/// and questions shown at the terminal (`SCREEN_COLUMNS`).
-pub fn wrap(text: &str, width: usize) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let mut col = 0;
-        for word in line.split(' ') {
-            let w = word.chars().count();
-            if col > 0 && col + 1 + w > width {
-                out.push('\n');
-                col = 0;
-            } else if col > 0 {
-                out.push(' ');
-                col += 1;
-            }
-            out.push_str(word);
-            col += w;
-        }
-    }
-    out
-}
 
 /// The step a ceremony enters, as its step list numbers it: what a guided runner shows as
 /// "Step 7/23 · Holder · Present your share" before the step's questions.
@@ -487,34 +463,6 @@ pub fn report_error(e: &Error) -> Result<()> {
     }
 }
 
-/// An error message (`error: …` and its `  next step: …` line) wrapped to `width` columns at
-/// spaces, each continuation aligned under the text after its label (`error: `,
-/// `  next step: `); a word longer than the line stays whole.
-pub fn wrap_error(text: &str, width: usize) -> String {
-    let mut out = String::with_capacity(text.len() + 32);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let label = ["error: ", "  next step: "]
-            .into_iter()
-            .find(|l| line.starts_with(l))
-            .map_or(0, str::len);
-        let indent = " ".repeat(label);
-        let body = wrap(&line[label..], width.saturating_sub(label).max(20));
-        for (j, part) in body.split('\n').enumerate() {
-            if j == 0 {
-                out.push_str(&line[..label]);
-            } else {
-                out.push('\n');
-                out.push_str(&indent);
-            }
-            out.push_str(part);
-        }
-    }
-    out
-}
-
 /// Restates a failure to show the outcome of a ceremony whose transcript is already sealed:
 /// the ceremony is complete and nothing must be done again; only its summary on screen was
 /// lost.
@@ -566,36 +514,6 @@ mod tests {
             s.hint
                 .unwrap_or_default()
                 .contains("do not run the ceremony again")
-        );
-    }
-}
-
-#[cfg(test)]
-mod wrap_tests {
-    #[test]
-    fn errors_wrap_under_their_labels() {
-        let text = "error: network interface(s) up: eth0 — a real ceremony starts only on an air-gapped machine; nothing was written\n  next step: unplug the network cable and turn Wi-Fi off (`ip link` lists the interfaces; `ip link set eth0 down`), then run again\n";
-        let w = super::wrap_error(text, 80);
-        assert_eq!(
-            w,
-            "error: network interface(s) up: eth0 — a real ceremony starts only on an\n       air-gapped machine; nothing was written\n  next step: unplug the network cable and turn Wi-Fi off (`ip link` lists the\n             interfaces; `ip link set eth0 down`), then run again\n"
-        );
-        assert!(w.lines().all(|l| l.chars().count() <= 80));
-        // Short messages are unchanged.
-        let short = "error: no such file\n  next step: check the path\n";
-        assert_eq!(super::wrap_error(short, 80), short);
-    }
-
-    #[test]
-    fn wrap_breaks_at_spaces_keeps_breaks_and_long_words() {
-        assert_eq!(super::wrap("aa bb cc\ndd", 5), "aa bb\ncc\ndd");
-        assert_eq!(super::wrap("a verylongword b", 4), "a\nverylongword\nb");
-        assert_eq!(super::wrap("fits\n", 80), "fits\n");
-        let long = "word ".repeat(40);
-        assert!(
-            super::wrap(&long, 80)
-                .lines()
-                .all(|l| l.chars().count() <= 80)
         );
     }
 }

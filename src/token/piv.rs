@@ -106,6 +106,12 @@ pub fn list() -> Result<Vec<Found>> {
         .collect())
 }
 
+/// How many PC/SC readers pcscd lists, without touching any card (the pre-flight screen's
+/// tokens line); an error names what is missing (pcscd, a reader).
+pub fn readers() -> Result<usize> {
+    card::readers()
+}
+
 fn model_of(v: yubikey::Version) -> String {
     format!("YubiKey {}", v.major)
 }

@@ -94,6 +94,15 @@ pub fn run(
             .hint(hint)
     })?;
     let presenters = presenters(path, plan, &ctx, &manifest, presenting)?;
+    let on = |m| presenters.iter().filter(|p| p.medium == m).count();
+    crate::ceremony::session::note_tokens(crate::ceremony::session::TokenNeeds {
+        yubikeys: on(Medium::Yubikey),
+        pkcs11: on(Medium::Pkcs11),
+        modules: presenters
+            .iter()
+            .filter_map(|p| p.pkcs11_module.clone())
+            .collect(),
+    });
     let quorum = QuorumArgs {
         shares: Vec::new(),
         qr_images: Vec::new(),

@@ -78,6 +78,12 @@ fn search_error(e: yubikey::Error) -> Error {
     Error::new(Kind::PcscUnavailable, format!("looking for YubiKeys: {e}")).hint(START_PCSCD)
 }
 
+/// How many PC/SC readers the daemon lists (no card is touched): for the pre-flight screen.
+pub(super) fn readers() -> Result<usize> {
+    let mut ctx = Context::open().map_err(search_error)?;
+    Ok(ctx.iter().map_err(search_error)?.count())
+}
+
 /// Every YubiKey found on the readers: (serial, firmware). Readers without a card, or with a
 /// card that is not a YubiKey PIV application, are skipped; no reader at all is an error.
 pub(super) fn list() -> Result<Vec<(u32, Version)>> {
