@@ -1,11 +1,12 @@
-//! `rootkey run --answers` for the shipped plans of every kind the runner runs: the shipped
-//! `intermediate-rotation.toml`, `crl.toml` and `share-audit.toml` — their roles, participants,
-//! checklist steps and presenting holders as shipped — pointed at a rehearsal root (its inputs
-//! and its holders, which the runner checks against the manifest), answered entirely from an
-//! answers file (the holders' share paths, the CSR hash, the checklist initials, the two
-//! confirmers). The generation plans' answers runs are in `tests/cli_run_answers.rs`. Each run
-//! must end sealed (or, for the audit, completed), with the answers file recorded in the
-//! header, the checklist steps recorded, and both verifiers agreeing.
+//! `rootkey run --answers` for the shipped plans of every kind: `intermediate-rotation.toml`,
+//! `crl.toml` and `share-audit.toml` — their roles, participants, checklist steps and
+//! presenting holders as shipped — pointed at a rehearsal root (its inputs and its holders,
+//! which the runner checks against the manifest), and `root-generation.toml` as shipped but for
+//! its two YubiKey holders, who get text shares (no YubiKey here; the token path is tested in
+//! `tests/pty_token_*`). Each is answered entirely from an answers file (share paths, the CSR
+//! hash, checklist initials, the two confirmers) and must end sealed (the audit: completed),
+//! with the answers file recorded in the header, the checklist steps recorded, and both
+//! verifiers agreeing. The shipped rehearsal plan's run is in `tests/cli_run_answers.rs`.
 
 mod common;
 
@@ -303,4 +304,70 @@ fn the_shipped_share_audit_plan_runs_from_an_answers_file() {
     let (code, py) = verdicts(&out);
     assert_eq!(code, 3);
     assert!(py.starts_with("VALID"), "{py}");
+}
+
+#[test]
+fn the_shipped_root_generation_plan_runs_from_an_answers_file() {
+    let t = TempDir::new().unwrap();
+    let d = t.path();
+    // The shipped plan as it is — people, roles, checklist, profile (made absolute) — but for
+    // the holders' media: its two YubiKey holders get text shares (no YubiKey on this machine).
+    let text =
+        fs::read_to_string(common::repo_path("ceremony-scripts/root-generation.toml")).unwrap();
+    let mut doc: toml::Table = text.parse().unwrap();
+    for h in doc["holders"].as_array_mut().unwrap() {
+        let h = h.as_table_mut().unwrap();
+        if h["medium"].as_str() == Some("yubikey") {
+            h.insert("medium".into(), "text".into());
+            h.remove("token");
+        }
+    }
+    let g = doc.get_mut("generation").unwrap().as_table_mut().unwrap();
+    g.insert(
+        "profile".into(),
+        s(&common::repo_path("templates/root.toml")).into(),
+    );
+    doc.remove("version");
+    let plan = d.join("root-generation.toml");
+    fs::write(
+        &plan,
+        format!("version = 2\n{}", toml::to_string(&doc).unwrap()),
+    )
+    .unwrap();
+    let a = answers(d, &plan, &[]);
+    let r = rootkey([
+        "--allow-network".as_ref(),
+        common::TEST_NETWORK_EXCEPTION.as_ref(),
+        "run".as_ref(),
+        plan.as_os_str(),
+        "--answers".as_ref(),
+        a.as_os_str(),
+        "--i-understand-this-is-unattended".as_ref(),
+        "--allow-persistent-output".as_ref(),
+        "--out".as_ref(),
+        d.join("out").as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let out = d.join("out");
+    recorded(&out, &plan, &a);
+    assert_eq!(verdicts(&out), (0, "VALID SEALED".to_string()));
+    // A real root: the header says so, and the answers file's use was acknowledged.
+    let es = entries(&out);
+    assert_eq!(
+        es[0]["details"]["ceremony"]["rehearsal"], false,
+        "{}",
+        es[0]
+    );
+    // Holders 1–2 get text shares, 3–5 paper shard PDFs.
+    let mut shares: Vec<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("share-0"))
+        .collect();
+    shares.sort();
+    let kinds: Vec<&str> = shares
+        .iter()
+        .map(|n| n.rsplit('.').next().unwrap())
+        .collect();
+    assert_eq!(kinds, ["txt", "txt", "pdf", "pdf", "pdf"], "{shares:?}");
 }
