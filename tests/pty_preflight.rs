@@ -67,7 +67,7 @@ fn preflight_lines(screen: &str) -> Vec<String> {
         .iter()
         .position(|l| l.starts_with("Pre-flight ("))
         .unwrap_or_else(|| panic!("no pre-flight screen in {screen:?}"));
-    lines[start..start + 8]
+    lines[start..start + 9]
         .iter()
         .map(|l| l.to_string())
         .collect()

@@ -70,7 +70,7 @@ fn a_holder_on_the_emulated_yubikey_gets_an_attested_proven_payload() {
     assert_eq!(code, 0, "{screen}");
     // The pre-flight asks pcscd for its readers (no card is touched).
     assert!(
-        screen.contains("  tokens       OK      1 YubiKey share(s): pcscd up, "),
+        screen.contains("  tokens       OK      1 share(s) on YubiKeys: pcscd up, "),
         "{screen}"
     );
     assert!(

@@ -148,7 +148,7 @@ fn token_line() -> String {
     if needs.yubikeys > 0 {
         match crate::token::piv::readers() {
             Ok(n) => ok.push(format!(
-                "{} YubiKey share(s): pcscd up, {n} reader(s)",
+                "{} share(s) on YubiKeys: pcscd up, {n} reader(s)",
                 needs.yubikeys
             )),
             Err(e) => {
@@ -169,15 +169,12 @@ fn token_line() -> String {
             );
         }
         ok.push(format!(
-            "{} PKCS#11 share(s): module(s) there",
+            "{} share(s) on PKCS#11: module(s) there",
             needs.pkcs11
         ));
     }
-    screen_line(
-        "tokens",
-        "OK",
-        &format!("{}; each checked at its holder's step", ok.join("; ")),
-    )
+    // Each token itself is checked at its holder's step (docs/ceremony-guide.md).
+    screen_line("tokens", "OK", &ok.join("; "))
 }
 
 /// The longest reason `--allow-network` takes (the transcript's limit for a string).
