@@ -10,7 +10,7 @@
 //!
 //! A member has its value's type, written as the format specifies: certificate and CRL times
 //! are [`UtcTime`] (`TIME20`; the header's `preflight.clock` a `TIME`), the medium is
-//! [`Medium`], a revocation reason [`Reason`], and each closed list of names one enum
+//! [`Medium`], a revocation reason [`Reason`](crate::cert::crl::Reason), and each closed list of names one enum
 //! (`values.rs`: [`EntropySource`], [`HashSource`], [`ConfirmMethod`]; the ceremony
 //! [`Kind`]) that the verifier and the report check and show by. [`Event::from_details`] reads
 //! an entry back into its typed event.
@@ -19,7 +19,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Kind;
-use crate::cert::crl::Reason;
 use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 use crate::plan::Medium;
@@ -226,8 +225,12 @@ macro_rules! details {
 }
 
 mod audit;
+mod crl;
+mod runner;
 mod token;
 pub use audit::{AuditCompleted, RefusalReason, ShareRefused};
+pub use crl::{CrlPrepared, CrlPreparedFirstForm, Revoked};
+pub use runner::{ChecklistAcknowledged, Exception, Slip, StepConfirmed};
 pub use token::{TokenAttestation, TokenWritten};
 
 details! {
@@ -379,46 +382,6 @@ details! {
     }
     /// `key-wiped` details (none).
     KeyWiped {}
-    /// `checklist-acknowledged` details; the actor is the person who acknowledged.
-    ChecklistAcknowledged {
-        /// The initials they typed, as typed (1 to 8 characters).
-        initials: String,
-        /// The step's number in the plan's merged step list.
-        step: u64,
-        /// The step's title.
-        title: String,
-        /// SHA-256 (hex) of the step's text, UTF-8.
-        text_sha256: String,
-    }
-    /// `exception` details; the actor is the plan's witness.
-    Exception {
-        /// The key of the step on screen (`generate-root-key`, `checklist-4`).
-        key: String,
-        /// Its number in the plan's merged step list.
-        step: u64,
-        /// The exception, one line as typed.
-        text: String,
-    }
-    /// `step-confirmed` details; the actors are the two people who confirmed.
-    StepConfirmed {
-        /// The code shown on the screen (`7F3A-09C2`).
-        code: String,
-        /// The critical step's key.
-        key: String,
-        /// How they confirmed.
-        method: ConfirmMethod,
-        /// The step's number in the plan's merged step list.
-        step: u64,
-    }
-    /// `slip` details: never the value typed.
-    Slip {
-        /// The try that was refused (1, 2, …).
-        attempt: u64,
-        /// What kind of slip ([`super::slip::KINDS`]).
-        kind: String,
-        /// Where: the step the ceremony was at, or the checklist step.
-        step: String,
-    }
     /// `context-loaded` details.
     ContextLoaded {
         /// The manifest.
@@ -548,48 +511,6 @@ details! {
         /// Its thisUpdate (`TIME20`).
         this_update: UtcTime,
     }
-    /// `crl-prepared` details, as written today (the list by count and digest, and in full
-    /// while short: [`super::crl_list`]).
-    CrlPrepared {
-        /// Revocations carried forward from the previous CRL.
-        carried_forward: u64,
-        /// CRL number (hex).
-        crl_number: String,
-        /// nextUpdate (`TIME20`).
-        next_update: UtcTime,
-        /// The list, or null above [`super::crl_list::MAX_LISTED`] elements.
-        revoked: Option<Vec<Revoked>>,
-        /// Number of revoked certificates.
-        revoked_count: u64,
-        /// SHA-256 of the list's canonical JSON (hex).
-        revoked_sha256: String,
-        /// SHA-256 of the TBSCertList DER (hex).
-        tbs_sha256: String,
-        /// thisUpdate (`TIME20`).
-        this_update: UtcTime,
-    }
-    /// `crl-prepared` details in the first form of version 1 (still read, never written).
-    CrlPreparedFirstForm {
-        /// Revocations carried forward from the previous CRL.
-        carried_forward: u64,
-        /// CRL number (hex).
-        crl_number: String,
-        /// nextUpdate (`TIME20`).
-        next_update: UtcTime,
-        /// The whole list.
-        revoked: Vec<Revoked>,
-        /// SHA-256 of the TBSCertList DER (hex).
-        tbs_sha256: String,
-        /// thisUpdate (`TIME20`).
-        this_update: UtcTime,
-    }
-    /// One element of `crl-prepared.revoked`.
-    Revoked {
-        /// Reason code name (RFC 5280, as `openssl crl -text` prints it), or null.
-        reason: Option<Reason>,
-        /// Serial (hex).
-        serial: String,
-    }
     /// `confirmed` details.
     Confirmed {
         /// How the confirmation was given.
@@ -632,11 +553,6 @@ details! {
         /// The error message.
         reason: String,
     }
-}
-
-impl CrlPrepared {
-    /// The member whose presence tells this form from [`CrlPreparedFirstForm`].
-    pub const FORM_MARKER: &'static str = "revoked_sha256";
 }
 
 #[cfg(test)]
