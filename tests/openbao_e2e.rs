@@ -18,16 +18,16 @@ mod common;
 mod openbao_support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use serde_json::Value;
 
 use common::{Ceremony, s, sh, sh_stdout};
-use openbao_support::guide::{BlockRun, Guide};
+use openbao_support::guide::Guide;
+use openbao_support::rotation::{issue, rotate};
+use openbao_support::site::{DAY, ceremony_and_site, cert_time, iso, no_secrets, quorum_flags};
 use openbao_support::{BaoServer, pem, require_tool, strings, warnings};
-
-const DAY: i64 = 86_400;
 
 /// What OpenBao 2.7.2 says at `intermediate/set-signed` on a mount without `config/urls`.
 const AIA_WARNING: &str = "This mount hasn't configured any authority information access \
@@ -38,202 +38,6 @@ generated issuer with this information.";
 /// What it adds at `intermediate/generate/internal`.
 const AIA_WARNING_GENERATE_TAIL: &str = " Since this certificate is an intermediate, it might \
 be useful to regenerate this certificate after fixing this problem for the root mount.";
-
-/// The flags standing for what people do at a ceremony's prompts: shares 1, 2 and 3, the two
-/// confirmers, and the test machine's network exception.
-fn quorum_flags(c: &Ceremony) -> Vec<String> {
-    let mut a = common::share_args(c, &[1, 2, 3]);
-    a.extend(common::CONFIRMERS.map(String::from));
-    a.extend([
-        "--allow-network".to_string(),
-        common::TEST_NETWORK_EXCEPTION.to_string(),
-    ]);
-    a
-}
-
-/// A rehearsal root (five text shares) in `tmp/ceremony`, and the site directory the guide's
-/// commands run in: root.pem, manifest.json and the shipped `templates/intermediate.toml`.
-fn ceremony_and_site(tmp: &Path) -> (Ceremony, PathBuf) {
-    let c = Ceremony::rehearse(&tmp.join("ceremony"));
-    let site = tmp.join("site");
-    fs::create_dir_all(site.join("templates")).unwrap();
-    fs::copy(&c.root, site.join("root.pem")).unwrap();
-    fs::copy(&c.manifest, site.join("manifest.json")).unwrap();
-    fs::copy(
-        common::repo_path("templates/intermediate.toml"),
-        site.join("templates/intermediate.toml"),
-    )
-    .unwrap();
-    (c, site)
-}
-
-/// notBefore (`startdate`) or notAfter (`enddate`) of a certificate, in seconds since 1970.
-fn cert_time(cert: &Path, which: &str) -> i64 {
-    let script = format!(
-        "date -u -d \"$(openssl x509 -in '{}' -noout -{which} | cut -d= -f2)\" +%s",
-        s(cert)
-    );
-    sh_stdout(&script, Path::new("/")).trim().parse().unwrap()
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` of a time in seconds since 1970.
-fn iso(t: i64) -> String {
-    sh_stdout(
-        &format!("date -u -d @{t} +%Y-%m-%dT%H:%M:%SZ"),
-        Path::new("/"),
-    )
-    .trim()
-    .to_string()
-}
-
-/// Asserts that no share row of `c` appears in what a guide block printed.
-fn no_secrets(r: &BlockRun, c: &Ceremony) {
-    let all = format!("{}{}", r.stdout, r.stderr);
-    for p in &c.secrets.0 {
-        assert!(
-            !all.contains(p.as_str()),
-            "openbao/{} printed a share row",
-            r.name
-        );
-    }
-}
-
-/// One rotation in OpenBao: the issuer and key it made, the signed certificate, and what
-/// set-signed answered.
-struct Year {
-    issuer: String,
-    key: String,
-    cert: PathBuf,
-    set_signed: Value,
-}
-
-/// The guide's steps 1, 2 and 5 for `year`: the CSR made in OpenBao and its hash, the
-/// ceremony, set-signed, the issuer named and checked against the key made for it.
-fn rotate(g: &mut Guide, c: &Ceremony, year: &str, last: &str, not_before: Option<&str>) -> Year {
-    let mut vars = vec![("YEAR", year), ("LAST", last)];
-    let r = g.run("generate-csr", &vars, &[], true);
-    r.ok().no_warning();
-    let csr = g.dir.join(format!("prod-{year}.csr"));
-    let hash = common::csr_der_sha256(&csr);
-    assert_eq!(r.stdout, format!("{hash}  -\n"), "the guide's hash line");
-    let subject = sh_stdout(
-        &format!(
-            "openssl req -in {} -noout -subject -nameopt RFC2253 -text",
-            s(&csr)
-        ),
-        &g.dir,
-    );
-    let want = format!("subject=CN=Example Corp Intermediate CA prod/{year},O=Example Corp,C=US");
-    assert!(subject.contains(&format!("\n{want}\n")), "{subject}");
-    assert!(subject.contains("NIST CURVE: P-256"), "{subject}");
-
-    let mut flags = vec!["--csr-sha256".to_string(), hash];
-    flags.extend(quorum_flags(c));
-    if let Some(t) = not_before {
-        flags.extend(["--not-before".to_string(), t.to_string()]);
-    } else {
-        vars.push(("ROOTKEY_TEST_FIRST", "1"));
-    }
-    let r = g.run("sign", &vars, &flags, true);
-    r.ok().no_warning().stdout_has(&[&format!(
-        "INTERMEDIATE SIGNED: CN=Example Corp Intermediate CA prod/{year},O=Example Corp,C=US"
-    )]);
-    no_secrets(&r, c);
-    let cert = g.dir.join(format!("rotation-{year}/intermediate.pem"));
-
-    let r = g.run("set-signed", &vars, &[], true);
-    r.ok().no_warning();
-    r.stdout_has(&["Result: VALID and SEALED"]);
-    // The two echo lines: the issuer's key, and the key made with the CSR.
-    let key_ids: Vec<&str> = r
-        .stdout
-        .lines()
-        .take(2)
-        .map(|l| l.rsplit(' ').next().unwrap())
-        .collect();
-    assert!(
-        r.stdout
-            .starts_with(&format!("issuer prod-{year} signs with key ")),
-        "{r:#?}"
-    );
-    assert_eq!(
-        key_ids[0], key_ids[1],
-        "the issuer's key is the key made for it: {r:#?}"
-    );
-    let json = fs::read_to_string(g.dir.join(format!("set-signed-{year}.json"))).unwrap();
-    let set_signed: Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(warnings(&set_signed), Vec::<String>::new(), "{set_signed}");
-    assert_eq!(
-        strings(&set_signed["data"]["imported_keys"]),
-        Vec::<String>::new()
-    );
-    let with_key: Vec<(&String, &Value)> = set_signed["data"]["mapping"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(_, k)| k.as_str() != Some(""))
-        .collect();
-    assert_eq!(with_key.len(), 1, "{set_signed}");
-    let (issuer, key) = (with_key[0].0.clone(), with_key[0].1.as_str().unwrap());
-    assert_eq!(key, key_ids[0]);
-    assert!(strings(&set_signed["data"]["imported_issuers"]).contains(&issuer));
-
-    let (v, _) = g
-        .server
-        .json(&["read", &format!("pki_int/issuer/prod-{year}")], &g.dir);
-    let d = &v["data"];
-    assert_eq!(d["issuer_id"], issuer.as_str());
-    assert_eq!(d["key_id"], key);
-    let inter = pem(&fs::read_to_string(&cert).unwrap());
-    let root = pem(&fs::read_to_string(&c.root).unwrap());
-    assert_eq!(pem(d["certificate"].as_str().unwrap()), inter);
-    let chain: Vec<String> = strings(&d["ca_chain"]).iter().map(|p| pem(p)).collect();
-    assert_eq!(chain, [inter, root.clone()]);
-    let (v, _) = g
-        .server
-        .json(&["read", &format!("pki_int/key/prod-{year}")], &g.dir);
-    assert_eq!(v["data"]["key_id"], key);
-    assert_eq!(v["data"]["key_type"], "ec");
-    Year {
-        issuer,
-        key: key.to_string(),
-        cert,
-        set_signed,
-    }
-}
-
-/// The guide's step 6: a leaf from `year`'s issuer, lasting `ttl`; its `ca_chain` is that
-/// year's intermediate and the root.
-fn issue(g: &mut Guide, c: &Ceremony, y: &Year, year: &str, ttl: &str) {
-    let r = g.run("issue", &[("YEAR", year), ("LEAF_TTL", ttl)], &[], true);
-    r.ok().no_warning();
-    let json = fs::read_to_string(g.dir.join(format!("leaf-{year}.json"))).unwrap();
-    let v: Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(warnings(&v), Vec::<String>::new(), "{v}");
-    let inter = pem(&fs::read_to_string(&y.cert).unwrap());
-    let root = pem(&fs::read_to_string(&c.root).unwrap());
-    let chain: Vec<String> = strings(&v["data"]["ca_chain"])
-        .iter()
-        .map(|p| pem(p))
-        .collect();
-    assert_eq!(chain, [inter.clone(), root]);
-    assert_eq!(pem(v["data"]["issuing_ca"].as_str().unwrap()), inter);
-    // The mount's config/urls (step 0) name this issuer's certificate and CRL in the leaf.
-    let leaf = g.dir.join(format!("leaf-{year}.pem"));
-    let ext = sh_stdout(
-        &format!(
-            "openssl x509 -in {} -noout -ext authorityInfoAccess,crlDistributionPoints",
-            s(&leaf)
-        ),
-        &g.dir,
-    );
-    let base = format!("{}/v1/pki_int/issuer/{}", g.server.addr, y.issuer);
-    assert!(
-        ext.contains(&format!("CA Issuers - URI:{base}/der")),
-        "{ext}"
-    );
-    assert!(ext.contains(&format!("URI:{base}/crl/der")), "{ext}");
-}
 
 #[test]
 fn two_yearly_rotations_in_openbao_as_the_ceremony_guide_says() {
@@ -277,11 +81,11 @@ fn two_yearly_rotations_in_openbao_as_the_ceremony_guide_says() {
     assert_ne!(y2.key, y1.key);
     assert_eq!(
         strings(&y2.set_signed["data"]["imported_issuers"]),
-        [y2.issuer.clone()]
+        vec![y2.issuer.clone()]
     );
     assert_eq!(
         strings(&y2.set_signed["data"]["existing_issuers"]),
-        [root_issuer.clone()]
+        vec![root_issuer.clone()]
     );
     assert_eq!(cert_time(&y2.cert, "startdate"), t + 300 * DAY);
     assert_eq!(cert_time(&y1.cert, "enddate"), t + 455 * DAY);

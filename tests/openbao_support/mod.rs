@@ -5,6 +5,8 @@
 //! user's `~/.vault-token` or reaches another server.
 
 pub mod guide;
+pub mod rotation;
+pub mod site;
 
 use std::fs;
 use std::net::TcpListener;
