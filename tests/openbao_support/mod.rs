@@ -1,5 +1,5 @@
 //! A real OpenBao for the end-to-end tests: `bao server -dev` on a free loopback port (another
-//! port when the one picked is taken meanwhile), waited for with `bao status`, always stopped
+//! port when the one picked is taken meanwhile), waited for with `bao token lookup`, always stopped
 //! (the guard kills it on drop, also when a test panics). Every `bao` runs with a temporary
 //! HOME and the server's address and token in its environment, so nothing reads or writes the
 //! user's `~/.vault-token` or reaches another server.
@@ -12,9 +12,13 @@ use std::fs;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+/// Servers started by this test binary (for unique root tokens).
+static STARTS: AtomicUsize = AtomicUsize::new(0);
 
 /// Environment variables of the bao and vault CLIs that could point a command elsewhere.
 const FOREIGN_ENV: [&str; 12] = [
@@ -99,9 +103,15 @@ impl BaoServer {
             .unwrap();
         let home = dir.path().join("home");
         fs::create_dir(&home).unwrap();
-        let token = format!("rootkey-test-{}", std::process::id());
         let mut last = String::new();
         for attempt in 1..=5 {
+            // A token of this start alone: a server that another test started on the same port
+            // does not know it, so its answers are never taken for this one's.
+            let token = format!(
+                "rootkey-test-{}-{}",
+                std::process::id(),
+                STARTS.fetch_add(1, Ordering::Relaxed)
+            );
             let port = free_port();
             let log = dir.path().join(format!("server-{attempt}.log"));
             let out = fs::File::create(&log).unwrap();
@@ -154,7 +164,11 @@ impl BaoServer {
                 }
                 return Err(NotReady::Failed(format!("exited with {status}:\n{log}")));
             }
-            let o = self.command(&["status", "-format=json"]).output().unwrap();
+            // Answers only once this server is up, unsealed and knows this start's token.
+            let o = self
+                .command(&["token", "lookup", "-format=json"])
+                .output()
+                .unwrap();
             if o.status.success() {
                 return Ok(());
             }
