@@ -444,3 +444,91 @@ fn python_cryptography_web_pki_verifier_forbids_the_ed25519_root() {
     check(f, "customer/python-webpki");
     eprintln!("checked with cryptography {}", out.trim());
 }
+
+#[test]
+fn openbao_serves_no_root_crl_and_no_ocsp_for_an_ed25519_issuer() {
+    let f = fixture();
+    let work = f.work.join("openbao");
+    fs::create_dir_all(&work).unwrap();
+    let bao = customer_support::openbao::Bao::start(&work);
+    // The bundle set-signed receives (year 1's intermediate, then the root), imported: both
+    // become issuers without a key, and no CRL is served for the root.
+    bao.ok(&["secrets", "enable", "-path=pki_int", "pki"]);
+    let chain = std::path::Path::new(f.var("INTER1")).with_file_name("intermediate-chain.pem");
+    let out = bao.ok(&[
+        "write",
+        "-format=json",
+        "pki_int/issuers/import/bundle",
+        &format!("pem_bundle=@{}", common::s(&chain)),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mapping = v["data"]["mapping"].as_object().unwrap();
+    assert_eq!(mapping.len(), 2, "{out}");
+    assert!(
+        mapping.values().all(|k| k == ""),
+        "an issuer got a key: {out}"
+    );
+    let root_pem = fs::read_to_string(f.var("ROOT")).unwrap();
+    let root_id = mapping
+        .keys()
+        .find(|id| {
+            let path = format!("pki_int/issuer/{id}");
+            bao.ok(&["read", "-field=certificate", &path]).trim() == root_pem.trim()
+        })
+        .expect("the root is not among the imported issuers");
+    let crl = format!("pki_int/issuer/{root_id}/crl");
+    let (ok, out, err) = bao.run(&["read", "-field=crl", &crl]);
+    assert!(
+        !ok && err.contains("unable to find CRL for issuer"),
+        "bao read {crl}: {out}{err}"
+    );
+    // The OCSP responder of a mount whose issuer key is Ed25519 fails; with an EC key it
+    // answers.
+    for (kind, status, says) in [
+        ("ed25519", 500, "Responder Error: internalerror"),
+        ("ec", 200, "Cert Status: good"),
+    ] {
+        let mount = format!("pki_{kind}");
+        bao.ok(&["secrets", "enable", &format!("-path={mount}"), "pki"]);
+        let ca = bao.ok(&[
+            "write",
+            "-field=certificate",
+            &format!("{mount}/root/generate/internal"),
+            &format!("common_name=OCSP test {kind}"),
+            &format!("key_type={kind}"),
+        ]);
+        fs::write(work.join(format!("{kind}-ca.pem")), ca).unwrap();
+        bao.ok(&[
+            "write",
+            &format!("{mount}/roles/r"),
+            "allow_any_name=true",
+            "key_type=ec",
+        ]);
+        let leaf = bao.ok(&[
+            "write",
+            "-field=certificate",
+            &format!("{mount}/issue/r"),
+            "common_name=a.example.com",
+            "ttl=1h",
+        ]);
+        fs::write(work.join(format!("{kind}-leaf.pem")), leaf).unwrap();
+        common::sh_ok(
+            &format!(
+                "openssl ocsp -issuer {kind}-ca.pem -cert {kind}-leaf.pem -no_nonce -reqout {kind}.req"
+            ),
+            &work,
+        );
+        let got = bao.ocsp(
+            &mount,
+            &work.join(format!("{kind}.req")),
+            &work.join(format!("{kind}.resp")),
+        );
+        assert_eq!(got, status, "OCSP of the {kind} issuer");
+        let (_, text) = common::sh(
+            &format!("openssl ocsp -respin {kind}.resp -resp_text -noverify"),
+            &work,
+        );
+        assert!(text.contains(says), "{kind}: {text}");
+    }
+    eprintln!("checked with {}", bao.ok(&["version"]).trim());
+}

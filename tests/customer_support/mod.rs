@@ -14,6 +14,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::common::{self, Ceremony, s, sh_ok};
 
+pub mod openbao;
+
 /// The document under test.
 pub const DOC: &str = "docs/customer-verification.md";
 /// The Go program it lists.
