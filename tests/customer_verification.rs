@@ -518,6 +518,16 @@ fn openbao_serves_no_root_crl_and_no_ocsp_for_an_ed25519_issuer() {
             ),
             &work,
         );
+        if kind == "ec" {
+            // The document's two ways to fetch an intermediate's own CRL.
+            let crl = bao.ok(&["read", "-field=crl", &format!("{mount}/issuer/default/crl")]);
+            assert!(crl.starts_with("-----BEGIN X509 CRL-----"), "{crl}");
+            let (status, body) = bao.get(&format!("{mount}/issuer/default/crl/pem"), &work);
+            assert!(
+                status == 200 && body.starts_with("-----BEGIN X509 CRL-----"),
+                "{status} {body}"
+            );
+        }
         let got = bao.ocsp(
             &mount,
             &work.join(format!("{kind}.req")),

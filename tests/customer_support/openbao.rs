@@ -98,22 +98,37 @@ impl Bao {
         out
     }
 
-    /// POSTs `request` (a DER OCSP request file) to `PATH/ocsp` of this server, writes the
-    /// body to `response`, returns the HTTP status (python3's urllib: no curl needed).
+    /// POSTs `request` (a DER OCSP request file) to `MOUNT/ocsp` of this server, writes the
+    /// body to `response`, returns the HTTP status.
     pub fn ocsp(&self, mount: &str, request: &Path, response: &Path) -> u16 {
+        self.http(&format!("{mount}/ocsp"), Some(request), response)
+    }
+
+    /// GETs `/v1/PATH` without a token; (HTTP status, body as text).
+    pub fn get(&self, path: &str, work: &Path) -> (u16, String) {
+        let body = work.join("get.body");
+        let status = self.http(path, None, &body);
+        (status, fs::read_to_string(&body).unwrap())
+    }
+
+    /// One HTTP request to `/v1/PATH` with python3's urllib (no curl needed): a POST of
+    /// `request` as an OCSP request, or a GET; the body goes to `response`.
+    fn http(&self, path: &str, request: Option<&Path>, response: &Path) -> u16 {
         let script = "import sys, urllib.request, urllib.error\n\
-req = urllib.request.Request(sys.argv[1], data=open(sys.argv[2], 'rb').read(),\n\
-    headers={'Content-Type': 'application/ocsp-request'})\n\
+data = open(sys.argv[2], 'rb').read() if sys.argv[2] else None\n\
+req = urllib.request.Request(sys.argv[1], data=data,\n\
+    headers={'Content-Type': 'application/ocsp-request'} if data else {})\n\
 try:\n    r = urllib.request.urlopen(req); code, body = r.status, r.read()\n\
 except urllib.error.HTTPError as e:\n    code, body = e.code, e.read()\n\
 open(sys.argv[3], 'wb').write(body)\nprint(code)\n";
         let o = Command::new("python3")
             .args(["-c", script])
-            .arg(format!("{}/v1/{mount}/ocsp", self.addr))
-            .args([s(request), s(response)])
+            .arg(format!("{}/v1/{path}", self.addr))
+            .arg(request.map(s).unwrap_or_default())
+            .arg(response)
             .output()
             .unwrap();
-        assert!(o.status.success(), "OCSP request: {o:?}");
+        assert!(o.status.success(), "HTTP request to /v1/{path}: {o:?}");
         String::from_utf8_lossy(&o.stdout).trim().parse().unwrap()
     }
 }
