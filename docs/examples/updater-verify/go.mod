@@ -1,0 +1,3 @@
+module example.com/updater-verify
+
+go 1.19
