@@ -20,6 +20,7 @@ use super::{Context, summary};
 use crate::cert::crl::{self, CrlDraft, CrlParams, ParsedCrl, Revocation};
 use crate::cert::intermediate;
 use crate::console::{Confirmation, Console, share_input::Source};
+use crate::encoding::hexfmt::serial_display;
 use crate::encoding::time::UtcTime;
 use crate::error::Result;
 use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
@@ -91,7 +92,7 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
         s.push_str("  (REHEARSAL root: not a real CRL)\n");
     }
     s.push_str(&format!("  Issuer:       {}\n", job.ctx.root.subject));
-    s.push_str(&format!("  CRL number:   {}\n", hex::encode(&d.number)));
+    s.push_str(&format!("  CRL number:   {}\n", serial_display(&d.number)));
     s.push_str(&format!(
         "  thisUpdate:   {}\n  nextUpdate:   {}\n",
         d.this_update, d.next_update
@@ -100,7 +101,7 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
         Some((f, p)) => s.push_str(&format!(
             "  Previous CRL: {} (number {}), {} entr{} carried forward\n",
             f.name,
-            hex::encode(&p.number),
+            serial_display(&p.number),
             d.carried_forward,
             if d.carried_forward == 1 { "y" } else { "ies" }
         )),
@@ -111,7 +112,7 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
         // Two lines per entry: a 20-byte serial alone takes 40 columns.
         s.push_str(&format!(
             "    serial {}{}\n      revoked {}, reason {}\n",
-            hex::encode(&r.serial),
+            serial_display(&r.serial),
             if i < d.carried_forward { "" } else { "  NEW" },
             r.revoked_at,
             r.reason.map(|x| x.as_str()).unwrap_or("(none)"),

@@ -457,7 +457,8 @@ class Script:
         the try (1 or more), where (not blank); done by rootkey. Never a value typed."""
         self.details(i, e, {"attempt": lambda v: NAT(v) and v >= 1,
                             "kind": IS("dice-too-few", "dice-not-a-roll", "dice-too-long",
-                                       "same-confirmer", "same-share", "initials"),
+                                       "same-confirmer", "confirmer-name", "same-share",
+                                       "initials"),
                             "step": lambda v: STR(v) and v.strip() != ""}, ROOTKEY)
 
     def checklist_acknowledged(self, i, e):
