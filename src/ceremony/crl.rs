@@ -126,6 +126,14 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
     crate::encoding::hexfmt::wrap_indented(&s, crate::console::SCREEN_COLUMNS)
 }
 
+/// A CRL's revocations as a transcript records them (docs/formats.md, "The revocation list").
+fn revocation_list(revoked: &[Revocation]) -> Result<crate::transcript::crl_list::List> {
+    crate::transcript::crl_list::List::new(revoked.iter().map(|r| event::Revoked {
+        reason: r.reason,
+        serial: hex::encode(&r.serial),
+    }))
+}
+
 /// The CRL ceremony's stage after `check-previous-crl` (or without a previous CRL).
 pub struct PreviousCrlDone<'r> {
     run: Run<'r>,
@@ -135,12 +143,16 @@ impl<'r> ContextLoaded<'r> {
     /// Step `check-previous-crl` when `job` has a previous CRL; nothing otherwise.
     pub fn check_previous_crl(mut self, job: &CrlJob<'_>) -> Result<PreviousCrlDone<'r>> {
         if let Some((f, p)) = job.previous {
+            // Its list by count and digest: what `crl-prepared` must carry forward first.
+            let list = revocation_list(&p.revoked)?;
             let rec = self.run.at("check-previous-crl")?;
             rec.record(
                 &[TOOL_ACTOR],
                 event::PreviousCrlChecked {
                     crl_number: hex::encode(&p.number),
                     file: f.name.clone(),
+                    revoked_count: list.count,
+                    revoked_sha256: list.sha256,
                     sha256: f.sha256(),
                     this_update: p.this_update,
                 },
@@ -154,11 +166,7 @@ impl<'r> PreviousCrlDone<'r> {
     /// Step `prepare-crl`: records the draft the confirmers will see.
     pub fn prepare(self, draft: &CrlDraft) -> Result<Prepared<'r>> {
         // The list by count and digest (and in full while short): any CRL fits one entry.
-        let list =
-            crate::transcript::crl_list::List::new(draft.revoked.iter().map(|r| event::Revoked {
-                reason: r.reason,
-                serial: hex::encode(&r.serial),
-            }))?;
+        let list = revocation_list(&draft.revoked)?;
         Prepared::record(self.run, "prepare-crl", |rec| {
             rec.record(
                 &[TOOL_ACTOR],

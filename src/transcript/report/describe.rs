@@ -219,10 +219,14 @@ pub fn describe(e: &Entry) -> String {
             short(&g("tbs_sha256"))
         ),
         Action::PreviousCrlChecked => format!(
-            "previous CRL {} (number {}, thisUpdate {})",
+            "previous CRL {} (number {}, thisUpdate {}, {})",
             g("file"),
             n("crl_number"),
-            g("this_update")
+            g("this_update"),
+            match member("revoked_count").and_then(Value::as_u64) {
+                Some(c) => format!("{c} revoked, all to be carried forward"),
+                None => "its revocations not recorded (first form)".into(),
+            }
         ),
         Action::CrlPrepared => format!(
             "CRL prepared: number {}, {} revoked ({} carried forward), {} to {}, TBS SHA-256 {}",
