@@ -1,5 +1,6 @@
 //! Rotation follow-ups of issue 14, item 4, through the real binary: serials shown as openssl
-//! prints them (no DER sign byte) wherever a person compares them.
+//! prints them (no DER sign byte) wherever a person compares them; input copies written before
+//! the entries that name them, so that an interrupted ceremony passes `--artifacts`.
 
 mod common;
 
@@ -123,4 +124,119 @@ fn a_serial_with_the_top_bit_set_is_shown_without_its_sign_byte() {
     let es = common::transcript_entries(&out.join("transcript.jsonl"));
     let prepared = es.iter().find(|e| e["action"] == "crl-prepared").unwrap();
     assert_eq!(prepared["details"]["revoked"][0]["serial"], "009f0102");
+}
+
+/// `kill -9 PID` through kill(1).
+fn kill_9(pid: i32) {
+    let st = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+/// `transcript verify --root --artifacts` with rootkey and the independent verifier: both
+/// exit codes.
+fn verify_artifacts(out: &std::path::Path, root: &std::path::Path) -> (i32, i32, String) {
+    let t = s(&out.join("transcript.jsonl"));
+    let r = rootkey([
+        "transcript",
+        "verify",
+        &t,
+        "--root",
+        &s(root),
+        "--artifacts",
+        &s(out),
+    ]);
+    let py = std::process::Command::new("python3")
+        .arg(common::repo_path(
+            "tests/vectors/independent_transcript_check.py",
+        ))
+        .args([&t, "--root", &s(root), "--artifacts", &s(out)])
+        .output()
+        .unwrap();
+    (
+        r.code,
+        py.status.code().unwrap_or(-1),
+        format!(
+            "{}{}{}",
+            r.stdout,
+            r.stderr,
+            String::from_utf8_lossy(&py.stdout)
+        ),
+    )
+}
+
+/// Starts `args` in a pty, waits at the first confirmer's prompt — every entry naming an input
+/// copy is written by then — and kills it (SIGKILL: nothing is cleaned up). Returns the
+/// transcript's actions.
+fn killed_at_the_confirmation(args: &[String], out: &std::path::Path) -> Vec<String> {
+    let mut p = common::pty::Pty::spawn_here(args);
+    p.expect("confirmer 1 of 2, your name: ");
+    kill_9(p.s.get_process().pid().as_raw());
+    let _ = p.s.get_process().wait();
+    common::transcript_entries(&out.join("transcript.jsonl"))
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// An interrupted rotation or CRL ceremony leaves every input copy its transcript names:
+/// `--artifacts` finds them (valid, unsealed: exit 3 in both verifiers).
+#[test]
+fn an_interrupted_rotation_or_crl_ceremony_keeps_its_input_copies_for_artifacts() {
+    let f = fixture();
+    let work = f.dir.join("interrupted");
+    fs::create_dir_all(&work).unwrap();
+    let csr = common::openssl_csr(&work, "k1", "p256", common::CSR_SUBJECT);
+    let year1 = work.join("year1");
+    common::intermediate_sign(&f.c, &csr, &year1, &[1, 2, 3], &[]).ok();
+    let csr2 = common::openssl_csr(&work, "k2", "p256", common::CSR_SUBJECT);
+    let out = work.join("year2");
+    let mut args =
+        common::intermediate_sign_args(&f.c, &csr2, &common::csr_der_sha256(&csr2), &out);
+    args.extend(common::share_args(&f.c, &[1, 2, 3]));
+    args.extend(["--previous".into(), s(&year1.join("intermediate.pem"))]);
+    let actions = killed_at_the_confirmation(&args, &out);
+    assert_eq!(
+        actions[actions.len() - 3..],
+        ["csr-checked", "previous-checked", "certificate-prepared"],
+        "{actions:?}"
+    );
+    for name in [
+        "root.pem",
+        "manifest.json",
+        "k2.csr",
+        "previous-intermediate.pem",
+    ] {
+        assert!(out.join(name).is_file(), "{name} missing");
+    }
+    let (r, p, text) = verify_artifacts(&out, &f.c.root);
+    assert_eq!((r, p), (3, 3), "{text}");
+
+    // A CRL ceremony with a previous CRL, killed the same way.
+    let crl1 = work.join("crl1");
+    common::crl_sign(
+        &f.c,
+        &crl1,
+        &[1, 2, 3],
+        &["--first-crl", "--revoke", "0a0b"],
+    )
+    .ok();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let out = work.join("crl2");
+    let mut args: Vec<String> = ["crl", "sign", "--root"].map(String::from).to_vec();
+    args.extend([s(&f.c.root), "--manifest".into(), s(&f.c.manifest)]);
+    args.extend(["--out".into(), s(&out), "--previous-crl".into()]);
+    args.push(s(&crl1.join("root.crl")));
+    args.extend(common::share_args(&f.c, &[1, 2, 3]));
+    let actions = killed_at_the_confirmation(&args, &out);
+    assert_eq!(
+        actions[actions.len() - 2..],
+        ["previous-crl-checked", "crl-prepared"],
+        "{actions:?}"
+    );
+    assert!(out.join("previous-root.crl").is_file());
+    let (r, p, text) = verify_artifacts(&out, &f.c.root);
+    assert_eq!((r, p), (3, 3), "{text}");
 }
