@@ -625,7 +625,7 @@ class Script:
     def step_certificate_signed(self):
         i, d = self.take("certificate-signed", {
             "certificate_sha256": HEX64, "fingerprint": HEX64, "not_after": INSTANT,
-            "not_before": INSTANT, "serial": SERIAL, "subject": STR})
+            "not_before": INSTANT, "serial": NUMBER, "subject": STR})
         self.need(i, instant(d["not_after"]) > instant(d["not_before"]),
                   "certificate-signed: not_after must be later than not_before", "malformed")
         self.need(i, d["fingerprint"] == fp(self.keys[0][1]),

@@ -36,7 +36,7 @@ pub(super) fn seconds(d: &D<'_>, key: &str) -> Result<u64> {
 
 /// A serial or CRL number: 2 to 42 lower-case hex digits, the content bytes of a minimal,
 /// non-negative DER INTEGER (no superfluous leading `00`, a first byte below `80`).
-fn number(d: &D<'_>, key: &str) -> Result<String> {
+pub(super) fn number(d: &D<'_>, key: &str) -> Result<String> {
     let s = d.str(key)?;
     let bytes = match hex::decode(s) {
         Ok(b) if (2..=42).contains(&s.len()) && !s.bytes().any(|b| b.is_ascii_uppercase()) => b,
