@@ -286,12 +286,14 @@ fn every_action_writes_the_specified_details() {
             event::PreviousCrlChecked {
                 crl_number: "01".into(),
                 file: "old.crl".into(),
+                revoked_count: 3,
+                revoked_sha256: b.clone(),
                 sha256: a.clone(),
                 this_update: t("2029-01-01T00:00:00Z"),
             }
             .into(),
             format!(
-                r#"{{"crl_number":"01","file":"old.crl","sha256":"{a}","this_update":"2029-01-01T00:00:00Z"}}"#
+                r#"{{"crl_number":"01","file":"old.crl","revoked_count":3,"revoked_sha256":"{b}","sha256":"{a}","this_update":"2029-01-01T00:00:00Z"}}"#
             ),
         ),
         (

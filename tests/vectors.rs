@@ -74,6 +74,8 @@ mod gen_transcript_agree;
 mod gen_transcript_answers;
 #[path = "vector_support/gen_transcript_audit.rs"]
 mod gen_transcript_audit;
+#[path = "vector_support/gen_transcript_carry.rs"]
+mod gen_transcript_carry;
 #[path = "vector_support/gen_transcript_checklist.rs"]
 mod gen_transcript_checklist;
 #[path = "vector_support/gen_transcript_gaps.rs"]

@@ -20,6 +20,7 @@ use super::{Context, summary};
 use crate::cert::crl::{self, CrlDraft, CrlParams, ParsedCrl, Revocation};
 use crate::cert::intermediate;
 use crate::console::{Confirmation, Console, share_input::Source};
+use crate::encoding::hexfmt::serial_display;
 use crate::encoding::time::UtcTime;
 use crate::error::Result;
 use crate::transcript::{self, Kind, Recorder, TOOL_ACTOR, event};
@@ -91,7 +92,7 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
         s.push_str("  (REHEARSAL root: not a real CRL)\n");
     }
     s.push_str(&format!("  Issuer:       {}\n", job.ctx.root.subject));
-    s.push_str(&format!("  CRL number:   {}\n", hex::encode(&d.number)));
+    s.push_str(&format!("  CRL number:   {}\n", serial_display(&d.number)));
     s.push_str(&format!(
         "  thisUpdate:   {}\n  nextUpdate:   {}\n",
         d.this_update, d.next_update
@@ -100,7 +101,7 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
         Some((f, p)) => s.push_str(&format!(
             "  Previous CRL: {} (number {}), {} entr{} carried forward\n",
             f.name,
-            hex::encode(&p.number),
+            serial_display(&p.number),
             d.carried_forward,
             if d.carried_forward == 1 { "y" } else { "ies" }
         )),
@@ -111,7 +112,7 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
         // Two lines per entry: a 20-byte serial alone takes 40 columns.
         s.push_str(&format!(
             "    serial {}{}\n      revoked {}, reason {}\n",
-            hex::encode(&r.serial),
+            serial_display(&r.serial),
             if i < d.carried_forward { "" } else { "  NEW" },
             r.revoked_at,
             r.reason.map(|x| x.as_str()).unwrap_or("(none)"),
@@ -125,6 +126,14 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
     crate::encoding::hexfmt::wrap_indented(&s, crate::console::SCREEN_COLUMNS)
 }
 
+/// A CRL's revocations as a transcript records them (docs/formats.md, "The revocation list").
+fn revocation_list(revoked: &[Revocation]) -> Result<crate::transcript::crl_list::List> {
+    crate::transcript::crl_list::List::new(revoked.iter().map(|r| event::Revoked {
+        reason: r.reason,
+        serial: hex::encode(&r.serial),
+    }))
+}
+
 /// The CRL ceremony's stage after `check-previous-crl` (or without a previous CRL).
 pub struct PreviousCrlDone<'r> {
     run: Run<'r>,
@@ -134,12 +143,16 @@ impl<'r> ContextLoaded<'r> {
     /// Step `check-previous-crl` when `job` has a previous CRL; nothing otherwise.
     pub fn check_previous_crl(mut self, job: &CrlJob<'_>) -> Result<PreviousCrlDone<'r>> {
         if let Some((f, p)) = job.previous {
+            // Its list by count and digest: what `crl-prepared` must carry forward first.
+            let list = revocation_list(&p.revoked)?;
             let rec = self.run.at("check-previous-crl")?;
             rec.record(
                 &[TOOL_ACTOR],
                 event::PreviousCrlChecked {
                     crl_number: hex::encode(&p.number),
                     file: f.name.clone(),
+                    revoked_count: list.count,
+                    revoked_sha256: list.sha256,
                     sha256: f.sha256(),
                     this_update: p.this_update,
                 },
@@ -153,11 +166,7 @@ impl<'r> PreviousCrlDone<'r> {
     /// Step `prepare-crl`: records the draft the confirmers will see.
     pub fn prepare(self, draft: &CrlDraft) -> Result<Prepared<'r>> {
         // The list by count and digest (and in full while short): any CRL fits one entry.
-        let list =
-            crate::transcript::crl_list::List::new(draft.revoked.iter().map(|r| event::Revoked {
-                reason: r.reason,
-                serial: hex::encode(&r.serial),
-            }))?;
+        let list = revocation_list(&draft.revoked)?;
         Prepared::record(self.run, "prepare-crl", |rec| {
             rec.record(
                 &[TOOL_ACTOR],

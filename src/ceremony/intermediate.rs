@@ -137,7 +137,7 @@ pub fn intermediate_summary(
     ));
     s.push_str(&format!(
         "  Serial:         {}\n",
-        hex::encode(&draft.serial)
+        crate::encoding::hexfmt::serial_display(&draft.serial)
     ));
     s.push_str(&format!(
         "  Valid:          {} to {}\n                  ({} days + {} days of overlap)\n",
@@ -175,7 +175,9 @@ pub fn intermediate_summary(
     if let Some(p) = previous {
         s.push_str(&format!(
             "  Previous intermediate: serial {}, valid until {}, overlap {} day(s)\n",
-            p.serial, p.not_after, p.overlap_days
+            crate::encoding::hexfmt::serial_hex_display(&p.serial),
+            p.not_after,
+            p.overlap_days
         ));
         for w in &p.warnings {
             s.push_str(&format!("  WARNING: {w}\n"));

@@ -168,7 +168,11 @@ pub fn rotated(r: &super::IntermediateReport, out: &std::path::Path, root: &str)
     use super::{CHAIN_FILE, INTERMEDIATE_FILE};
     let mut s = combined(&r.quorum);
     let _ = writeln!(s, "\nINTERMEDIATE SIGNED: {}", r.draft.subject);
-    let _ = writeln!(s, "  serial {}", hex::encode(&r.draft.serial));
+    let _ = writeln!(
+        s,
+        "  serial {}",
+        crate::encoding::hexfmt::serial_display(&r.draft.serial)
+    );
     let _ = writeln!(s, "  valid {} to {}", r.draft.not_before, r.draft.not_after);
     let _ = writeln!(
         s,
@@ -204,7 +208,7 @@ pub fn crl_signed(r: &super::CrlReport, out: &std::path::Path, root: &str) -> St
     let _ = writeln!(
         s,
         "\nCRL SIGNED: number {}, {} revoked certificate(s)",
-        hex::encode(&r.draft.number),
+        crate::encoding::hexfmt::serial_display(&r.draft.number),
         r.draft.revoked.len()
     );
     let _ = writeln!(s, "  next update {}", r.draft.next_update);

@@ -143,8 +143,9 @@ fn subject(c: &Certificate) -> String {
     c.tbs_certificate().subject().to_string()
 }
 
+/// As openssl prints it (no DER sign byte), for people to compare.
 fn serial(c: &Certificate) -> String {
-    hex::encode(c.tbs_certificate().serial_number().as_bytes())
+    crate::encoding::hexfmt::serial_display(c.tbs_certificate().serial_number().as_bytes())
 }
 
 /// Checks what can be checked on a certificate alone: algorithm fields agree, validity at

@@ -20,21 +20,28 @@ pub struct Confirmation {
     pub method: Method,
 }
 
-/// Checks a name given for a confirmation.
+/// Checks a name given for a confirmation: 1 to 200 characters, not blank, no control (or
+/// other unsafe) character. The message says which of these the name breaks.
 pub fn check_confirmer_name(name: &str) -> Result<()> {
-    if name.trim().is_empty()
-        || name.chars().count() > 200
-        || name.chars().any(crate::error::is_unsafe_char)
-    {
-        return Err(Error::new(
-            Kind::ConfirmationRefused,
-            format!(
-                "confirmer name {:?} must be 1 to 200 characters without control characters",
-                crate::error::replace_unsafe(name, '?')
-            ),
-        ));
-    }
-    Ok(())
+    let shown = crate::error::replace_unsafe(name, '?');
+    let count = name.chars().count();
+    let what = if name.trim().is_empty() {
+        if name.is_empty() {
+            "no name was typed".to_string()
+        } else {
+            format!("confirmer name {shown:?} is blank")
+        }
+    } else if count > 200 {
+        format!("confirmer name of {count} characters is too long (at most 200)")
+    } else if let Some(i) = name.chars().position(crate::error::is_unsafe_char) {
+        format!(
+            "confirmer name {shown:?} holds a control character (character {})",
+            i + 1
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::new(Kind::ConfirmationRefused, what))
 }
 
 /// Two confirmations by distinct people (names compared trimmed, case-insensitively).
@@ -166,7 +173,10 @@ fn ask_name(console: &mut dyn Console, n: u8, list: &[Confirmation]) -> Result<S
                 crate::transcript::slip::note("same-confirmer", attempt, None);
                 format!("another person types their own name as confirmer {n}")
             }
-            _ => format!("confirmer {n}, type your name again"),
+            _ => {
+                crate::transcript::slip::note("confirmer-name", attempt, None);
+                format!("confirmer {n}, type your name again")
+            }
         };
         console.tell(
             Channel::Terminal,
@@ -459,7 +469,7 @@ mod dialogue_tests {
         assert_eq!(confirm(&mut c, "S\n", &TBS).unwrap().len(), 2);
         let shown = c.text(Channel::Terminal);
         assert!(
-            shown.contains("confirmer name \"bad?name\" must be 1 to 200 characters without control characters\n  try 1 of 3: confirmer 1, type your name again\n"),
+            shown.contains("confirmer name \"bad?name\" holds a control character (character 4)\n  try 1 of 3: confirmer 1, type your name again\n"),
             "{shown}"
         );
         assert!(shown.contains("  try 2 of 3: "), "{shown}");

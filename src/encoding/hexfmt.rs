@@ -99,6 +99,27 @@ pub fn hex_lines(h: &[u8; 32], indent: usize) -> String {
     )
 }
 
+/// A certificate serial or CRL number as people compare it, the way `openssl x509 -noout
+/// -serial` and `openssl crl -text` print it: the integer's value in upper-case hex, without
+/// the DER sign byte (`00` before a first byte of `80` or above) or any other leading zero
+/// byte (`0` is `00`). `der` is the DER INTEGER's content bytes (the form transcripts record).
+pub fn serial_display(der: &[u8]) -> String {
+    let start = der.iter().position(|b| *b != 0).unwrap_or(der.len());
+    if start == der.len() {
+        return "00".into();
+    }
+    hex::encode_upper(&der[start..])
+}
+
+/// [`serial_display`] of a serial recorded as lower-case hex (a transcript's `NUMBER`); text
+/// that is not hex is shown as it is.
+pub fn serial_hex_display(recorded: &str) -> String {
+    match hex::decode(recorded) {
+        Ok(b) if !b.is_empty() => serial_display(&b),
+        _ => recorded.to_string(),
+    }
+}
+
 /// Parses a SHA-256 given as hex (spaces, colons and dashes ignored, any case).
 pub fn parse_sha256(s: &str, what: &str) -> Result<[u8; 32]> {
     let h: String = s
@@ -117,6 +138,15 @@ pub fn parse_sha256(s: &str, what: &str) -> Result<[u8; 32]> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn serials_as_openssl_prints_them() {
+        assert_eq!(super::serial_display(&[0x00, 0x9f, 0x01]), "9F01");
+        assert_eq!(super::serial_display(&[0x7f, 0x00]), "7F00");
+        assert_eq!(super::serial_display(&[0x00]), "00");
+        assert_eq!(super::serial_hex_display("00c0ffee"), "C0FFEE");
+        assert_eq!(super::serial_hex_display("not hex"), "not hex");
+    }
+
     #[test]
     fn hashes_and_long_lines_fit_80_columns() {
         let h = [0xffu8; 32];

@@ -229,7 +229,9 @@ mod crl;
 mod runner;
 mod token;
 pub use audit::{AuditCompleted, RefusalReason, ShareRefused};
-pub use crl::{CrlPrepared, CrlPreparedFirstForm, Revoked};
+pub use crl::{
+    CrlPrepared, CrlPreparedFirstForm, PreviousCrlChecked, PreviousCrlCheckedFirstForm, Revoked,
+};
 pub use runner::{ChecklistAcknowledged, Exception, Slip, StepConfirmed};
 pub use token::{TokenAttestation, TokenWritten};
 
@@ -499,17 +501,6 @@ details! {
         subject: String,
         /// SHA-256 of the TBSCertificate DER (hex).
         tbs_sha256: String,
-    }
-    /// `previous-crl-checked` details.
-    PreviousCrlChecked {
-        /// Its CRL number (hex).
-        crl_number: String,
-        /// File name.
-        file: String,
-        /// SHA-256 of the file (hex).
-        sha256: String,
-        /// Its thisUpdate (`TIME20`).
-        this_update: UtcTime,
     }
     /// `confirmed` details.
     Confirmed {

@@ -1,7 +1,7 @@
 //! Slips (docs/formats.md, "Slips"): a mistake at a prompt that rootkey shows and asks again
-//! instead of ending the ceremony — dice rolls refused, the same confirmer twice, the same
-//! share presented twice, initials that are not the named person's. Whoever re-prompts notes
-//! the slip here ([`note`]); the recorder writes every slip noted as a `slip` entry just
+//! instead of ending the ceremony — dice rolls refused, the same confirmer twice, an unusable
+//! confirmer name, the same share presented twice, initials that are not the named person's.
+//! Whoever re-prompts notes the slip here ([`note`]); the recorder writes every slip noted as a `slip` entry just
 //! before the next entry it writes (or its `aborted` entry, or the seal). A slip noted while no
 //! transcript is open is dropped when the next transcript is created: there is no entry to
 //! put it before, and a later ceremony must not carry it. Never a secret: only what kind of
@@ -17,6 +17,7 @@ pub const KINDS: &[&str] = &[
     "dice-not-a-roll",
     "dice-too-long",
     "same-confirmer",
+    "confirmer-name",
     "same-share",
     "initials",
 ];

@@ -331,6 +331,22 @@ pub fn gaps(o: &mut Out, inp: &Inputs, gen_bytes: &[u8], reh: &[u8], ab: &[u8]) 
             5,
         ),
     );
+    put(
+        o,
+        "root-serial-not-minimal",
+        with_details(&gen_lines, 4, |d| {
+            d["serial"] = json!(format!("00{}", d["serial"].as_str().expect("serial")));
+        }),
+        invalid(
+            &format!(
+                "{from} with certificate-signed's serial written with a superfluous leading 00 byte (issue 14), re-sealed: a NUMBER is a minimal DER INTEGER."
+            ),
+            "entry seq 4 (line 5): malformed: `details.serial` is not a minimal DER INTEGER",
+            "malformed",
+            4,
+            5,
+        ),
+    );
 
     // e. A bad attestation member is malformed.
     let att = crate::gen_transcript::attestations(gen_bytes);

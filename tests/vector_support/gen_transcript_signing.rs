@@ -75,7 +75,7 @@ fn sources() -> Vec<rootkey::console::share_input::Source> {
 }
 
 /// `rootkey crl sign` of the vector root: the transcript.
-fn crl_transcript(previous: Option<&str>, revoke: &[Revocation], this_update: &str) -> Vec<u8> {
+pub fn crl_transcript(previous: Option<&str>, revoke: &[Revocation], this_update: &str) -> Vec<u8> {
     let f = files();
     let prev_file = previous.map(|n| InputFile {
         name: format!("previous-{n}"),
@@ -341,4 +341,5 @@ pub fn signing(o: &mut Out) {
             "reason_contains": format!("aborted at entry seq {cut} (line {}): interrupted by the operator", cut + 1),
         }),
     );
+    crate::gen_transcript_carry::carry(o);
 }

@@ -129,7 +129,18 @@ STR = lambda v: isinstance(v, str)  # noqa: E731
 # Unicode White_Space (what "blank" and the confirmers' trimming remove).
 WHITE_SPACE = "".join(map(chr, [*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680,
                                 *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000]))
-NUMBER = lambda v: hexn(None)(v) and 2 <= len(v) <= 42  # noqa: E731
+
+
+def NUMBER(v):
+    """A serial or CRL number: 2 to 42 lower-case hex digits, the content bytes of a minimal,
+    non-negative DER INTEGER (first byte below 80; a first byte 00 only before one of 80 or
+    above)."""
+    if not (hexn(None)(v) and 2 <= len(v) <= 42):
+        return False
+    return v[0] in "01234567" and not (v[:2] == "00" and len(v) > 2 and v[2] in "01234567")
+
+
+
 TEXT = lambda v: STR(v) and len(v) <= 2000  # noqa: E731
 NAME = lambda v: TEXT(v) and len(v) <= 200 and v.strip(WHITE_SPACE) != ""  # noqa: E731
 
@@ -457,7 +468,8 @@ class Script:
         the try (1 or more), where (not blank); done by rootkey. Never a value typed."""
         self.details(i, e, {"attempt": lambda v: NAT(v) and v >= 1,
                             "kind": IS("dice-too-few", "dice-not-a-roll", "dice-too-long",
-                                       "same-confirmer", "same-share", "initials"),
+                                       "same-confirmer", "confirmer-name", "same-share",
+                                       "initials"),
                             "step": lambda v: STR(v) and v.strip() != ""}, ROOTKEY)
 
     def checklist_acknowledged(self, i, e):
@@ -613,7 +625,7 @@ class Script:
     def step_certificate_signed(self):
         i, d = self.take("certificate-signed", {
             "certificate_sha256": HEX64, "fingerprint": HEX64, "not_after": INSTANT,
-            "not_before": INSTANT, "serial": SERIAL, "subject": STR})
+            "not_before": INSTANT, "serial": NUMBER, "subject": STR})
         self.need(i, instant(d["not_after"]) > instant(d["not_before"]),
                   "certificate-signed: not_after must be later than not_before", "malformed")
         self.need(i, d["fingerprint"] == fp(self.keys[0][1]),
@@ -818,9 +830,14 @@ class Script:
         """[previous-crl-checked], crl-prepared, confirmed x 2 -> (tbs, crl number)"""
         prev = None
         if self.peek("previous-crl-checked"):
-            i, prev = self.take("previous-crl-checked", {
-                "crl_number": NUMBER, "file": FILE, "sha256": HEX64, "this_update": INSTANT})
-            self.artifacts.append((i, prev["file"], prev["sha256"], None))
+            # Two forms: with the previous CRL's list by count and digest, and the first form
+            # of version 1 without it (still read; the carrying forward is then not proven).
+            spec = {"crl_number": NUMBER, "file": FILE, "sha256": HEX64, "this_update": INSTANT}
+            if "revoked_sha256" in self.e[self.ahead()]["details"]:
+                spec.update(revoked_count=NAT, revoked_sha256=HEX64)
+            i, prev = self.take("previous-crl-checked", spec)
+            self.artifacts.append((i, prev["file"], prev["sha256"],
+                                   ("previous-crl",) if "revoked_sha256" in prev else None))
         # Two forms: the list by count and digest (and in full up to MAX_LISTED), and the first
         # form of version 1, the list alone.
         entry = lambda x: obj({"reason": lambda r: r is None or NAME(r), "serial": NUMBER})(x)  # noqa
@@ -849,15 +866,22 @@ class Script:
                   "crl-prepared: carried_forward is larger than the revoked list", "malformed")
         self.need(i, len(set(serials)) == len(serials),
                   "crl-prepared: a revoked serial is listed twice", "malformed")
+        # relations to the previous CRL's entry, or to its absence: script
         if prev is None:
             self.need(i, d["carried_forward"] == 0,
-                      "crl-prepared: carried_forward must be 0 without a previous CRL",
-                      "malformed")
+                      "crl-prepared: carried_forward must be 0 without a previous CRL")
         else:   # NUMBERs compare as unsigned big-endian integers
             self.need(i, int(d["crl_number"], 16) > int(prev["crl_number"], 16) and
                       instant(d["this_update"]) > instant(prev["this_update"]),
                       "crl-prepared: the CRL number and this_update must both be greater "
                       "than the previous CRL's")
+            if "revoked_sha256" in prev:    # every earlier revocation carried forward, first
+                n = d["carried_forward"]
+                self.need(i, n == prev["revoked_count"], f"crl-prepared: carried_forward is {n}"
+                          f", the previous CRL revokes {prev['revoked_count']}")
+                self.need(i, listed is None or sha(canon(listed[:n])) == prev["revoked_sha256"],
+                          "crl-prepared: the first carried_forward revocations are not the "
+                          "previous CRL's list")
         return self.confirmations(d["tbs_sha256"], d["crl_number"])
 
     def confirmations(self, tbs, number):
@@ -980,6 +1004,8 @@ def verify(data, attestations=None, cert=None, artifacts=None, plan=None, witnes
                 check_root_file(i, name, data, s)
             elif role == "manifest":
                 check_manifest_file(i, name, data, s)
+            elif role is not None and role[0] != "issued":
+                check_previous_crl(i, name, data, s)
             elif role is not None:      # a rotation's or CRL's issued file: its DER
                 try:
                     ok = sha(issued_der(data)) == role[1]
@@ -1048,6 +1074,36 @@ def check_crl_list(name, der, s):
     if (count, digest) != (len(listed), sha(canon(listed))):
         fail_at(i, "artifact", f"{name} revokes {len(listed)} certificate(s), crl-prepared "
                                f"records {count} (or another list SHA-256)")
+    prev = [e["details"] for e in s.e if e["action"] == "previous-crl-checked"]
+    if prev and "revoked_sha256" in prev[0]:      # its first entries are the previous list
+        n = prev[0]["revoked_count"]
+        if len(listed) < n or sha(canon(listed[:n])) != prev[0]["revoked_sha256"]:
+            fail_at(i, "artifact", f"the first {n} revocations of {name} are not the "
+                                   "previous CRL's list")
+
+
+def read_crl(data):
+    """A CRL file's DER: DER, or the first X509 CRL block of a PEM file. Raises ValueError."""
+    if data[:1] == b"\x30":
+        return data
+    try:
+        return ic.pem_read(data, ["X509 CRL"], False, True)[0][1]
+    except ic.Reject as e:
+        raise ValueError(str(e))
+
+
+def check_previous_crl(i, name, data, s):
+    """The copy of the previous CRL holds the list previous-crl-checked records by count and
+    digest (artifact, there)."""
+    d = s.e[i]["details"]
+    try:
+        listed = crl_revocations(read_crl(data))
+    except ValueError as e:
+        fail_at(i, "artifact", f"{name}: {e}")
+    if (len(listed), sha(canon(listed))) != (d["revoked_count"], d["revoked_sha256"]):
+        fail_at(i, "artifact", f"{name} revokes {len(listed)} certificate(s), "
+                               f"previous-crl-checked records {d['revoked_count']} (or another "
+                               "list SHA-256)")
 
 
 def check_root_file(i, name, data, s):
@@ -1223,6 +1279,8 @@ def stand_in_crl(revoked):
 INTERMEDIATE_DER = bytes.fromhex("3012") + b"intermediate cert"
 STAND_IN_REVOKED = [{"reason": "keyCompromise", "serial": "0a0b"}, {"reason": None, "serial": "0c0d"}]
 CRL_DER = stand_in_crl(STAND_IN_REVOKED)
+PREVIOUS_REVOKED = STAND_IN_REVOKED[:1]     # the previous CRL's list, carried forward first
+PREVIOUS_CRL_DER = stand_in_crl(PREVIOUS_REVOKED)
 
 
 def signing_files():
@@ -1230,7 +1288,7 @@ def signing_files():
     manifest.json: input copies and issued files."""
     return {"request.csr": pem("CERTIFICATE REQUEST", b"0\x0bcsr request"),
             "previous.pem": pem("CERTIFICATE", b"0\x0cprevious one"),
-            "previous.crl": b"0\x0aprev crl..",
+            "previous.crl": PREVIOUS_CRL_DER,
             "intermediate.pem": pem("CERTIFICATE", INTERMEDIATE_DER),
             "intermediate-chain.pem": pem("CERTIFICATE", INTERMEDIATE_DER) +
             vector("cert_valid.pem"),
@@ -1267,7 +1325,8 @@ def signing_steps(kind, previous=True):
                                                    "serial": serial, "tbs_sha256": tbs})]
     else:
         pre = [(ROOTKEY, "previous-crl-checked", {
-            "crl_number": "ff", "file": "previous.crl", "sha256": f["previous.crl"],
+            "crl_number": "00ff", "file": "previous.crl", "revoked_count": 1,
+            "revoked_sha256": sha(canon(PREVIOUS_REVOKED)), "sha256": f["previous.crl"],
             "this_update": "2027-03-01T00:00:00Z"})] if previous else []
         pre.append((ROOTKEY, "crl-prepared", {
             "carried_forward": 1 if previous else 0, "crl_number": "0100" if previous else "01",
@@ -1403,6 +1462,27 @@ def signing_self_test(run, tmp):
                              revoked_sha256=sha(canon(STAND_IN_REVOKED)))
             go("crl: recorded count is not root.crl's", counted,
                ({"artifact", "malformed"}, where(good, "crl-prepared")), artifacts=tmp)
+            # the copy of the previous CRL holds the list previous-crl-checked records
+            other = stand_in_crl(STAND_IN_REVOKED)
+            go("crl: previous copy holds another list", change(
+                good, "previous-crl-checked", sha256=sha(other)),
+               ({"artifact"}, where(good, "previous-crl-checked")),
+               artifacts=other_dir({"previous.crl": other}))
+            # a list too long to record: root.crl's first entries must be the previous list
+            for label, first, expect in (
+                    ("previous entry first", PREVIOUS_REVOKED, "SEALED"),
+                    ("previous entry dropped", [{"reason": None, "serial": "7e"}],
+                     ({"artifact"}, where(good, "crl-prepared")))):
+                big = first + [{"reason": None, "serial": f"{0x1000 + j:04x}"}
+                               for j in range(MAX_LISTED)]
+                der = stand_in_crl(big)
+                long = change(change(good, "crl-prepared", revoked=None, revoked_count=len(big),
+                                     revoked_sha256=sha(canon(big))), "crl-issued",
+                              crl_sha256=sha(der))
+                long = change(change(long, "artifact-written", 0, sha256=sha(der)),
+                              "artifact-written", 1, sha256=sha(pem("X509 CRL", der)))
+                go(f"crl: a long list, {label}", long, expect, artifacts=other_dir(
+                    {"root.crl": der, "root.crl.pem": pem("X509 CRL", der)}))
         go(f"{kind}: plan not null", [(ROOTKEY, "header", dict(good[0][2], plan={
             "file": "p.toml", "sha256": sha(b"plan")}))] + good[1:], (M, 0))
         run(f"{kind}: --plan given", write(good), ({"plan"}, 0))
@@ -1439,8 +1519,8 @@ def signing_self_test(run, tmp):
         iss, names = where(good, act), ISSUED_FILES[kind]
         go(f"{kind}: issued another TBS", change(good, act, tbs_sha256="cd" * 32), (S, iss))
         go(f"{kind}: issued another number", change(good, act, **{num: "7f" * 16}), (S, iss))
-        go(f"{kind}: issued the number with a leading 00", change(
-            good, act, **{num: "00" + good[iss][2][num]}), (S, iss))
+        go(f"{kind}: issued the number with a superfluous leading 00", change(
+            good, act, **{num: "00" + good[iss][2][num]}), (M, iss))
         go(f"{kind}: issued number in upper case", change(good, act, **{num: "5A" * 16}),
            (M, iss))
         go(f"{kind}: issued before the quorum", good[:c1 + 1] + [good[iss]] + [
@@ -1561,10 +1641,15 @@ def signing_self_test(run, tmp):
     def number(n, steps=C):
         return change(change(steps, "crl-prepared", crl_number=n), "crl-issued", crl_number=n)
     for label, steps, expect in (
-            ("number equal to the previous", number("ff"), (S, cr)),
-            ("number smaller than the previous", number("fe"), (S, cr)),
-            ("number equal with a leading 00", number("00ff"), (S, cr)),
-            ("number 0101 after ff", number("0101"), "SEALED"),
+            ("number equal to the previous", number("00ff"), (S, cr)),
+            ("number smaller than the previous", number("00fe"), (S, cr)),
+            ("number negative (ff)", number("ff"), (M, cr)),
+            ("number not minimal (000101)", number("000101"), (M, cr)),
+            ("previous number negative", change(C, "previous-crl-checked", crl_number="80"),
+             (M, pc)),
+            ("previous number not minimal", change(C, "previous-crl-checked",
+                                                   crl_number="0001"), (M, pc)),
+            ("number 0101 after 00ff", number("0101"), "SEALED"),
             ("number of 42 digits", number("7f" * 21), "SEALED"),
             ("number of 44 digits", number("7f" * 22), (M, cr)),
             ("previous number of 42 digits", change(number("7f" * 21), "previous-crl-checked",
@@ -1584,20 +1669,43 @@ def signing_self_test(run, tmp):
             ("next_update 366 days and a second later", change(
                 C, "crl-prepared", next_update=later(tu, 366 * 86400 + 1)), (M, cr)),
             ("next_update = this_update", change(C, "crl-prepared", next_update=tu), (M, cr)),
-            ("carried_forward = all revoked", change(C, "crl-prepared", carried_forward=2),
-             "SEALED"),
+            ("carried_forward more than the previous revokes", change(
+                C, "crl-prepared", carried_forward=2), (S, cr)),
+            ("carried_forward less than the previous revokes", change(
+                C, "crl-prepared", carried_forward=0), (S, cr)),
+            ("previous count not what was carried", change(C, "previous-crl-checked",
+                                                           revoked_count=2), (S, cr)),
+            ("carried entry with another reason", change(C, "crl-prepared", revoked=[
+                dict(STAND_IN_REVOKED[0], reason="superseded"), STAND_IN_REVOKED[1]]), (S, cr)),
+            ("carried entry dropped, a new one first", change(C, "crl-prepared", revoked=[
+                STAND_IN_REVOKED[1], {"reason": None, "serial": "0e0f"}]), (S, cr)),
+            ("previous list digest not hex", change(C, "previous-crl-checked",
+                                                    revoked_sha256="x" * 64), (M, pc)),
+            ("previous of the first form (no list)", drop(drop(
+                C, "previous-crl-checked", "revoked_count"), "previous-crl-checked",
+                "revoked_sha256"), "SEALED"),
+            ("previous of the first form, nothing carried", change(drop(drop(
+                C, "previous-crl-checked", "revoked_count"), "previous-crl-checked",
+                "revoked_sha256"), "crl-prepared", carried_forward=0), "SEALED"),
+            ("previous with a count but no digest", drop(
+                C, "previous-crl-checked", "revoked_sha256"), (M, pc)),
             ("carried_forward > revoked", change(C, "crl-prepared", carried_forward=3), (M, cr)),
             ("carried_forward without a previous CRL", change(
-                scenario("crl", previous=False), "crl-prepared", carried_forward=1), (M, cr - 1)),
+                scenario("crl", previous=False), "crl-prepared", carried_forward=1), (S, cr - 1)),
             ("carried_forward negative", change(C, "crl-prepared", carried_forward=-1), (M, cr)),
             ("revoked serial twice", change(C, "crl-prepared", revoked=[
                 {"reason": None, "serial": "0a0b"}, {"reason": "superseded", "serial": "0a0b"}]),
              (M, cr)),
-            ("revoked serials equal as numbers only", change(C, "crl-prepared", revoked=[
+            ("revoked serial not minimal", change(C, "crl-prepared", revoked=[
                 {"reason": None, "serial": "0a0b"}, {"reason": None, "serial": "000a0b"}]),
-             "SEALED"),
+             (M, cr)),
+            ("revoked serial negative", change(C, "crl-prepared", revoked=[
+                {"reason": None, "serial": "0a0b"}, {"reason": None, "serial": "8a0b"}]),
+             (M, cr)),
+            ("revoked serial with its sign byte", change(C, "crl-prepared", revoked=[
+                STAND_IN_REVOKED[0], {"reason": None, "serial": "008a0b"}]), "SEALED"),
             ("revoked list empty", change(C, "crl-prepared", carried_forward=0, revoked=[]),
-             "SEALED"),
+             (S, cr)),
             ("revoked reason empty", change(C, "crl-prepared", revoked=[
                 {"reason": "", "serial": "0a0b"}]), (M, cr)),
             ("revoked entry with a date", change(C, "crl-prepared", revoked=[
@@ -1605,7 +1713,7 @@ def signing_self_test(run, tmp):
             ("revoked not a list", change(C, "crl-prepared", revoked={"serial": "0a0b"}),
              (M, cr)),
             ("prepared before the previous (it carries an entry forward)",
-             C[:pc] + [C[cr], C[pc]] + C[cr + 1:], (M, pc)),
+             C[:pc] + [C[cr], C[pc]] + C[cr + 1:], (S, pc)),
             ("prepared before the previous", C[:pc] + [change(C, "crl-prepared",
                                                                carried_forward=0)[cr], C[pc]]
              + C[cr + 1:], (S, pc + 1)),

@@ -1,6 +1,6 @@
-//! The CRL ceremony's `details` of `crl-prepared` (`docs/formats.md`, "Rotation and CRL
-//! ceremonies"): the form written today and the first form of version 1, still read, and one
-//! revocation of their lists.
+//! The CRL ceremony's `details` of `previous-crl-checked` and `crl-prepared` (`docs/formats.md`,
+//! "Rotation and CRL ceremonies"): the forms written today and the first forms of version 1,
+//! still read, and one revocation of their lists.
 
 use serde::{Deserialize, Serialize};
 
@@ -8,6 +8,35 @@ use crate::cert::crl::Reason;
 use crate::encoding::time::UtcTime;
 
 details! {
+    /// `previous-crl-checked` details, as written today: the previous CRL's revocation list by
+    /// count and digest, so that a verifier proves it was carried forward whole.
+    PreviousCrlChecked {
+        /// Its CRL number (hex).
+        crl_number: String,
+        /// File name.
+        file: String,
+        /// How many certificates it revokes.
+        revoked_count: u64,
+        /// SHA-256 of the canonical JSON of its revocation list
+        /// ([`crate::transcript::crl_list`]), hex.
+        revoked_sha256: String,
+        /// SHA-256 of the file (hex).
+        sha256: String,
+        /// Its thisUpdate (`TIME20`).
+        this_update: UtcTime,
+    }
+    /// `previous-crl-checked` details in the first form of version 1 (no list: still read,
+    /// never written).
+    PreviousCrlCheckedFirstForm {
+        /// Its CRL number (hex).
+        crl_number: String,
+        /// File name.
+        file: String,
+        /// SHA-256 of the file (hex).
+        sha256: String,
+        /// Its thisUpdate (`TIME20`).
+        this_update: UtcTime,
+    }
     /// `crl-prepared` details, as written today (the list by count and digest, and in full
     /// while short: [`crate::transcript::crl_list`]).
     CrlPrepared {
@@ -50,6 +79,11 @@ details! {
         /// Serial (hex).
         serial: String,
     }
+}
+
+impl PreviousCrlChecked {
+    /// The member whose presence tells this form from [`PreviousCrlCheckedFirstForm`].
+    pub const FORM_MARKER: &'static str = "revoked_sha256";
 }
 
 impl CrlPrepared {

@@ -11,6 +11,9 @@ fn every_action_parses_back_and_has_its_members() {
     assert!(Action::KeyWiped.members().is_empty());
     assert!(CrlPrepared::MEMBERS.contains(&CrlPrepared::FORM_MARKER));
     assert!(!CrlPreparedFirstForm::MEMBERS.contains(&CrlPrepared::FORM_MARKER));
+    assert!(PreviousCrlChecked::MEMBERS.contains(&PreviousCrlChecked::FORM_MARKER));
+    let first = PreviousCrlCheckedFirstForm::MEMBERS;
+    assert!(!first.contains(&PreviousCrlChecked::FORM_MARKER));
 }
 
 fn time(s: &str) -> UtcTime {

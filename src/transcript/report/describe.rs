@@ -56,6 +56,8 @@ pub fn describe(e: &Entry) -> String {
         d.get(k)
     };
     let g = |k: &str| s(member(k));
+    // Serials and CRL numbers as openssl prints them (no DER sign byte, upper case).
+    let n = |k: &str| crate::encoding::hexfmt::serial_hex_display(&g(k));
     let sub = |o: &str, k: &str| s(member(o).and_then(|v| v.get(k)));
     match action {
         Action::Header => format!(
@@ -84,7 +86,7 @@ pub fn describe(e: &Entry) -> String {
         Action::CertificateSigned => format!(
             "root certificate \"{}\", serial {}, valid {} to {}, DER SHA-256 {}",
             g("subject"),
-            g("serial"),
+            n("serial"),
             g("not_before"),
             g("not_after"),
             short(&g("certificate_sha256"))
@@ -198,7 +200,7 @@ pub fn describe(e: &Entry) -> String {
             format!(
                 "previous intermediate {} (serial {}, until {}): overlap {} day(s){}",
                 g("file"),
-                g("serial"),
+                n("serial"),
                 g("not_after"),
                 g("overlap_days"),
                 if warnings.is_empty() {
@@ -211,20 +213,24 @@ pub fn describe(e: &Entry) -> String {
         Action::CertificatePrepared => format!(
             "certificate prepared: {}, serial {}, valid {} to {}, TBS SHA-256 {}",
             g("subject"),
-            g("serial"),
+            n("serial"),
             g("not_before"),
             g("not_after"),
             short(&g("tbs_sha256"))
         ),
         Action::PreviousCrlChecked => format!(
-            "previous CRL {} (number {}, thisUpdate {})",
+            "previous CRL {} (number {}, thisUpdate {}, {})",
             g("file"),
-            g("crl_number"),
-            g("this_update")
+            n("crl_number"),
+            g("this_update"),
+            match member("revoked_count").and_then(Value::as_u64) {
+                Some(c) => format!("{c} revoked, all to be carried forward"),
+                None => "its revocations not recorded (first form)".into(),
+            }
         ),
         Action::CrlPrepared => format!(
             "CRL prepared: number {}, {} revoked ({} carried forward), {} to {}, TBS SHA-256 {}",
-            g("crl_number"),
+            n("crl_number"),
             member("revoked_count")
                 .and_then(Value::as_u64)
                 .unwrap_or_else(|| member("revoked")
@@ -247,12 +253,12 @@ pub fn describe(e: &Entry) -> String {
         ),
         Action::CertificateIssued => format!(
             "intermediate signed: serial {}, certificate SHA-256 {}",
-            g("serial"),
+            n("serial"),
             short(&g("certificate_sha256"))
         ),
         Action::CrlIssued => format!(
             "CRL signed: number {}, SHA-256 {}",
-            g("crl_number"),
+            n("crl_number"),
             short(&g("crl_sha256"))
         ),
         Action::ShareRefused => format!(

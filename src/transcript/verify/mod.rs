@@ -487,7 +487,7 @@ fn run(
                 ));
             }
             check_artifact_content(e, &p, &b, role, &facts, &header)?;
-            crl_artifact::check_crl_list(&r.entries, header.kind, role, &p, &b)?;
+            crl_artifact::check_crl_list(&r.entries, header.kind, e, role, &p, &b)?;
         }
         let mut names: Vec<&str> = Vec::new();
         for (_, f, _, _) in &facts.artifacts {
@@ -578,6 +578,7 @@ fn findings(es: &[Entry], h: &Header) -> String {
             None => format!("network interface(s) up: {up}"),
         });
     }
+    f.extend(signing::unproven_carrying(es));
     if let Some(a) = h.preflight.get("answers_file") {
         let s = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("?");
         f.push(format!(

@@ -396,17 +396,8 @@ pub(super) fn script_steps<'a>(
             return Err(d.err("not_after", "must be later than not_before"));
         }
         facts.root_certificate = Some((e, d.hex_str("certificate_sha256")?));
-        let serial = d.str("serial")?;
-        if serial.is_empty()
-            || serial.len() > 42
-            || hex::decode(serial).is_err()
-            || serial.bytes().any(|b| b.is_ascii_uppercase())
-        {
-            return Err(d.err(
-                "serial",
-                "is not 2 to 42 lower-case hex digits (the serial's DER content bytes)",
-            ));
-        }
+        // A NUMBER: a minimal non-negative DER INTEGER's content bytes.
+        super::signing::number(&d, "serial")?;
         d.str("subject")?;
         for idx in 1..=n {
             let token = super::token::token_written(cur, h, idx)?;

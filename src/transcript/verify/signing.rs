@@ -34,20 +34,36 @@ pub(super) fn seconds(d: &D<'_>, key: &str) -> Result<u64> {
         })
 }
 
-/// A serial or CRL number: 2 to 42 lower-case hex digits (DER INTEGER content bytes).
-fn number(d: &D<'_>, key: &str) -> Result<String> {
+/// A serial or CRL number: 2 to 42 lower-case hex digits, the content bytes of a minimal,
+/// non-negative DER INTEGER (no superfluous leading `00`, a first byte below `80`).
+pub(super) fn number(d: &D<'_>, key: &str) -> Result<String> {
     let s = d.str(key)?;
-    if s.len() < 2
-        || s.len() > 42
-        || hex::decode(s).is_err()
-        || s.bytes().any(|b| b.is_ascii_uppercase())
-    {
-        return Err(d.err(
-            key,
-            "is not 2 to 42 lower-case hex digits (the DER INTEGER's content bytes)",
-        ));
+    let bytes = match hex::decode(s) {
+        Ok(b) if (2..=42).contains(&s.len()) && !s.bytes().any(|b| b.is_ascii_uppercase()) => b,
+        _ => {
+            return Err(d.err(
+                key,
+                "is not 2 to 42 lower-case hex digits (the DER INTEGER's content bytes)",
+            ));
+        }
+    };
+    if let Some(problem) = integer_problem(&bytes) {
+        return Err(d.err(key, problem));
     }
     Ok(s.to_string())
+}
+
+/// What makes DER INTEGER content bytes (at least one) not a minimal non-negative integer.
+fn integer_problem(b: &[u8]) -> Option<&'static str> {
+    match b {
+        [first, ..] if *first >= 0x80 => Some(
+            "is negative (first byte 80 or above): a serial or CRL number is a non-negative DER INTEGER",
+        ),
+        [0, next, ..] if *next < 0x80 => Some(
+            "is not a minimal DER INTEGER: a leading 00 byte stands only before a byte of 80 or above",
+        ),
+        _ => None,
+    }
 }
 
 /// Compares two numbers given as DER INTEGER content bytes in hex (both positive).
@@ -142,22 +158,42 @@ pub(super) fn rotation_prelude<'a>(
     confirmations(cur, &prepared)
 }
 
+/// What `previous-crl-checked` records: the previous CRL's number, thisUpdate, and (since
+/// its list is recorded) its revocation list's count and digest.
+struct PreviousCrl {
+    number: String,
+    this_update: u64,
+    list: Option<(u64, [u8; 32])>,
+}
+
 /// Optional `previous-crl-checked`, `crl-prepared`, two `confirmed`.
 pub(super) fn crl_prelude<'a>(
     cur: &mut Cursor<'a>,
     facts: &mut Facts<'a>,
 ) -> Result<Option<Prepared>> {
-    let mut previous: Option<(String, u64)> = None;
+    let mut previous: Option<PreviousCrl> = None;
     if cur.peek_is(Action::PreviousCrlChecked) {
         let e = step_o!(cur, Action::PreviousCrlChecked, "the previous CRL");
         actors_are(e, &[TOOL_ACTOR])?;
         let d = D::of(e);
-        d.keys(event::PreviousCrlChecked::MEMBERS)?;
+        // Two forms: with the previous list by count and digest (written today), and the first
+        // form of version 1 without it (still read: the carrying forward is then not proven).
+        let list = if d.m.contains_key(event::PreviousCrlChecked::FORM_MARKER) {
+            d.keys(event::PreviousCrlChecked::MEMBERS)?;
+            Some((d.u64("revoked_count")?, d.hex32("revoked_sha256")?))
+        } else {
+            d.keys(event::PreviousCrlCheckedFirstForm::MEMBERS)?;
+            None
+        };
         let file = d.file("file")?.to_string();
         facts
             .artifacts
             .push((e, file, d.hex_str("sha256")?, Artifact::Input));
-        previous = Some((number(&d, "crl_number")?, seconds(&d, "this_update")?));
+        previous = Some(PreviousCrl {
+            number: number(&d, "crl_number")?,
+            this_update: seconds(&d, "this_update")?,
+            list,
+        });
     }
     let e = step_o!(
         cur,
@@ -206,24 +242,86 @@ pub(super) fn crl_prelude<'a>(
             return Err(r.err("serial", "is listed twice"));
         }
     }
-    match previous {
-        Some((pn, ptu)) if !greater(&num, &pn) || tu <= ptu => {
+    // Relations to the previous CRL's entry (or to its absence): **script**.
+    match &previous {
+        Some(p) if !greater(&num, &p.number) || tu <= p.this_update => {
             return Err(at(
                 e,
                 F::Script,
                 "the CRL number and thisUpdate must both be greater than the previous CRL's",
             ));
         }
+        Some(p) => carried_forward_whole(e, p, carried, listed)?,
         None if carried != 0 => {
-            return Err(d.err("carried_forward", "must be 0 without a previous CRL"));
+            return Err(at(
+                e,
+                F::Script,
+                format!(
+                    "`details.carried_forward` is {carried}, but no previous CRL was checked: it must be 0"
+                ),
+            ));
         }
-        _ => {}
+        None => {}
     }
     let prepared = Prepared {
         tbs_sha256: d.hex32("tbs_sha256")?,
         number: num,
     };
     confirmations(cur, &prepared)
+}
+
+/// Every revocation of the previous CRL is carried forward, first and in its order: as many as
+/// it revokes, and (when `crl-prepared` lists them) the first `carried` of the list have the
+/// previous list's digest. Without a recorded list the digest is checked against `root.crl`
+/// under `--artifacts` ([`super::crl_artifact`]). A previous CRL of the first form records no
+/// list: nothing to prove here (a finding says so).
+fn carried_forward_whole(
+    e: &Entry,
+    p: &PreviousCrl,
+    carried: u64,
+    listed: Option<&Vec<Value>>,
+) -> Result<()> {
+    let Some((count, digest)) = p.list else {
+        return Ok(());
+    };
+    if carried != count {
+        return Err(at(
+            e,
+            F::Script,
+            format!(
+                "`details.carried_forward` is {carried}, but the previous CRL revokes {count}: every earlier revocation must be carried forward"
+            ),
+        ));
+    }
+    if let Some(list) = listed {
+        let first = Value::Array(list[..carried as usize].to_vec());
+        if crate::transcript::crl_list::digest(&first).ok() != Some(digest) {
+            return Err(at(
+                e,
+                F::Script,
+                format!(
+                    "the first {carried} revocation(s) of `details.revoked` are not the previous CRL's list (its `revoked_sha256` differs): every earlier revocation must be carried forward unchanged"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A finding for a `previous-crl-checked` of the first form (no list recorded): the
+/// transcript cannot prove that its revocations were carried forward.
+pub(super) fn unproven_carrying(es: &[Entry]) -> Option<String> {
+    let e = es.iter().find(|e| e.is(Action::PreviousCrlChecked))?;
+    if e.details
+        .get(event::PreviousCrlChecked::FORM_MARKER)
+        .is_some()
+    {
+        return None;
+    }
+    Some(format!(
+        "previous-crl-checked ({}) is of the first form and records no revocation list: that every earlier revocation was carried forward is not proven (compare its file with root.crl)",
+        e.at()
+    ))
 }
 
 /// `revoked_count`, `revoked_sha256` and `revoked` (the list while it has at most
@@ -360,6 +458,18 @@ pub(super) fn issued_steps<'a>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_are_minimal_non_negative_integers() {
+        for ok in ["00", "01", "7f", "0080", "00ff", "0100", "7fff"] {
+            let b = hex::decode(ok).unwrap();
+            assert_eq!(super::integer_problem(&b), None, "{ok}");
+        }
+        for bad in ["80", "ff", "0001", "007f", "0000", "ff80"] {
+            let b = hex::decode(bad).unwrap();
+            assert!(super::integer_problem(&b).is_some(), "{bad}");
+        }
+    }
+
     #[test]
     fn number_order() {
         assert!(super::greater("02", "01"));
