@@ -139,8 +139,11 @@ fn the_root_crl_is_ca_only_and_openssl_and_chain_verify_honour_it() {
     );
     assert!(!ok && v.contains("certificate revoked"), "{v}");
     let r = chain_verify(&["--root", &root, "--crl", &crl, &inter]);
-    r.code(common::VERIFICATION)
-        .stdout_has(&["revoked by the root's CRL (number 01)", "reason superseded"]);
+    r.code(common::VERIFICATION).stdout_has(&[
+        ", 1 revoked, CA certificates only\n",
+        "revoked by the root's CRL (number 01)",
+        "reason superseded",
+    ]);
     // Both verifiers read the CRL the transcript names.
     common::transcript_verifies_with_both(&out);
 }
@@ -164,7 +167,10 @@ fn an_older_rootkey_crl_without_idp_is_still_read() {
         &work,
     );
     assert!(v.contains("verify OK"), "{v}");
-    chain_verify(&["--root", &root, "--crl", &old, &inter]).ok();
+    chain_verify(&["--root", &root, "--crl", &old, &inter])
+        .ok()
+        .stdout_has(&[", 0 revoked\n"])
+        .stdout_lacks(&["CA certificates only"]);
     // The next CRL, from the older one: carried forward, and now CA-only.
     tick();
     let next = work.join("next");

@@ -269,13 +269,18 @@ pub fn verify(
             Ok(())
         });
         format!(
-            "number {}, thisUpdate {}, nextUpdate {}, {} revoked",
+            "number {}, thisUpdate {}, nextUpdate {}, {} revoked{}",
             hex::encode(&c.number),
             c.this_update,
             c.next_update
                 .map(|n| n.to_string())
                 .unwrap_or_else(|| "none".into()),
-            c.revoked.len()
+            c.revoked.len(),
+            if c.ca_only {
+                ", CA certificates only"
+            } else {
+                ""
+            }
         )
     });
     let mut verdicts = Vec::new();
