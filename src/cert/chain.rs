@@ -14,7 +14,9 @@
 //!   (§6.1.4 (o));
 //! * with a CRL: the CRL is signed by the root and current at the time (thisUpdate ≤ time ≤
 //!   nextUpdate), and no certificate the root issued is on it (§6.3). Certificates issued by an
-//!   intermediate are outside the root's CRL; the report says so.
+//!   intermediate are outside the root's CRL; the report says so. A CRL whose
+//!   issuingDistributionPoint limits it to CA certificates (as rootkey's are) cannot vouch
+//!   for a non-CA certificate the root signed: that is a failure, not a pass.
 
 use der::{Decode, Encode};
 use sha2::{Digest, Sha256};
@@ -268,13 +270,18 @@ pub fn verify(
             Ok(())
         });
         format!(
-            "number {}, thisUpdate {}, nextUpdate {}, {} revoked",
+            "number {}, thisUpdate {}, nextUpdate {}, {} revoked{}",
             hex::encode(&c.number),
             c.this_update,
             c.next_update
                 .map(|n| n.to_string())
                 .unwrap_or_else(|| "none".into()),
-            c.revoked.len()
+            c.revoked.len(),
+            if c.ca_only {
+                ", CA certificates only"
+            } else {
+                ""
+            }
         )
     });
     let mut verdicts = Vec::new();
@@ -347,6 +354,14 @@ fn walk(
             if let Some(c) = crl {
                 match crl_state {
                     Some(Err(w)) => return Err(w.clone()),
+                    // §6.3.3 (b)(2)(iii): a CA-only CRL says nothing about a certificate
+                    // that is not a CA (the root's own certificates are all CAs).
+                    _ if c.ca_only && !is_ca(current) => {
+                        return Err(format!(
+                            "its revocation cannot be checked: the root's CRL (number {}) covers CA certificates only (issuingDistributionPoint onlyContainsCACerts), and this certificate the root signed is not a CA",
+                            hex::encode(&c.number)
+                        ));
+                    }
                     _ => {
                         let s = current.tbs_certificate().serial_number().as_bytes();
                         if let Some(r) = c.revoked.iter().find(|r| r.serial == s) {

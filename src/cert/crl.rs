@@ -17,7 +17,13 @@
 //!   ones in the order given; absent when empty (§5.1.2.6); reasonCode (non-critical) only for
 //!   a reason other than unspecified (§5.3.1);
 //! * crlExtensions: authorityKeyIdentifier (keyIdentifier = the root's subjectKeyIdentifier)
-//!   and cRLNumber (previous + 1, or 1), both non-critical, in that order (§5.2.1, §5.2.3).
+//!   and cRLNumber (previous + 1, or 1), both non-critical, then issuingDistributionPoint,
+//!   critical (§5.2.5: "this extension MUST be critical"), holding only onlyContainsCACerts
+//!   TRUE: the root issues CA certificates only, and this says so to relying parties and
+//!   linters (which otherwise hold it to the 10-day limit of end-entity CRLs). It names no
+//!   distribution point: the CRL is complete for its scope, so a relying party needs no name
+//!   to match (§6.3.3 (b)(2)(i) compares names only when the IDP has one), and an IDP name
+//!   would have to equal every URL any intermediate's cRLDistributionPoints ever carried.
 
 use der::{
     Decode, Encode,
@@ -58,6 +64,11 @@ pub const PEM_LABEL: &str = "X509 CRL";
 pub const MAX_NEXT_UPDATE_DAYS: u32 = 365;
 /// RFC 5280 §4.1.2.2 and §5.2.3: serial numbers and CRL numbers are at most 20 octets.
 pub const MAX_INTEGER_OCTETS: usize = 20;
+/// id-ce-issuingDistributionPoint (RFC 5280 §5.2.5).
+pub const IDP_OID: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("2.5.29.28");
+/// The issuingDistributionPoint value rootkey writes, and the only one it reads:
+/// `SEQUENCE { onlyContainsCACerts [2] IMPLICIT BOOLEAN TRUE }`.
+pub const IDP_CA_ONLY: [u8; 5] = [0x30, 0x03, 0x82, 0x01, 0xff];
 
 fn ed25519_algorithm() -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned {
@@ -236,9 +247,17 @@ pub fn prepare(p: &CrlParams<'_>) -> Result<CrlDraft> {
 }
 
 fn extension(oid: der::oid::ObjectIdentifier, value_der: Vec<u8>) -> Result<Extension> {
+    extension_with(oid, false, value_der)
+}
+
+fn extension_with(
+    oid: der::oid::ObjectIdentifier,
+    critical: bool,
+    value_der: Vec<u8>,
+) -> Result<Extension> {
     Ok(Extension {
         extn_id: oid,
-        critical: false,
+        critical,
         extn_value: OctetString::new(value_der)
             .map_err(|e| Error::new(Kind::Der, format!("CRL: {e}")))?,
     })
@@ -283,6 +302,7 @@ fn build_tbs(
         crl_extensions: Some(vec![
             extension(AuthorityKeyIdentifier::OID, aki.to_der().map_err(der_err)?)?,
             extension(CrlNumber::OID, tlv(0x02, number))?,
+            extension_with(IDP_OID, true, IDP_CA_ONLY.to_vec())?,
         ]),
     })
 }

@@ -31,6 +31,27 @@ pub const EXTENSION_NAMES: [(&str, &str); 12] = [
     ("authorityInfoAccess", "1.3.6.1.5.5.7.1.1"),
 ];
 
+/// Key purpose names a profile's `extensions.extended_key_usage` may use, with their OIDs
+/// (RFC 5280 §4.2.1.12, id-kp-*).
+pub const KEY_PURPOSE_NAMES: [(&str, &str); 6] = [
+    ("serverAuth", "1.3.6.1.5.5.7.3.1"),
+    ("clientAuth", "1.3.6.1.5.5.7.3.2"),
+    ("codeSigning", "1.3.6.1.5.5.7.3.3"),
+    ("emailProtection", "1.3.6.1.5.5.7.3.4"),
+    ("timeStamping", "1.3.6.1.5.5.7.3.8"),
+    ("OCSPSigning", "1.3.6.1.5.5.7.3.9"),
+];
+
+/// The name of a key purpose OID, or its dotted form.
+pub fn key_purpose_name(oid: &ObjectIdentifier) -> String {
+    let dotted = oid.to_string();
+    KEY_PURPOSE_NAMES
+        .iter()
+        .find(|(_, o)| *o == dotted)
+        .map(|(n, _)| n.to_string())
+        .unwrap_or(dotted)
+}
+
 /// The name of an extension OID, or its dotted form.
 pub fn extension_name(oid: &ObjectIdentifier) -> String {
     let dotted = oid.to_string();
@@ -76,6 +97,8 @@ struct RawExtensions {
     ca_issuers: Vec<String>,
     #[serde(default)]
     policies: Vec<String>,
+    #[serde(default)]
+    extended_key_usage: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -103,6 +126,8 @@ pub struct IntermediateProfile {
     pub ca_issuers: Vec<String>,
     /// certificatePolicies OIDs.
     pub policies: Vec<ObjectIdentifier>,
+    /// extendedKeyUsage key purposes, in the profile's order (empty: no extension).
+    pub extended_key_usage: Vec<ObjectIdentifier>,
     /// Extensions a CSR may request.
     pub allowed_request_extensions: Vec<ObjectIdentifier>,
     /// SHA-256 of the profile file's bytes.
@@ -150,6 +175,51 @@ fn parse_oid(origin: &str, field: &str, s: &str) -> Result<ObjectIdentifier> {
             format!("{field}: {s:?} is neither a known extension name nor a dotted OID"),
         )
     })
+}
+
+/// `extensions.extended_key_usage`: each entry a name of [`KEY_PURPOSE_NAMES`] (exactly as
+/// RFC 5280 spells it) or a dotted OID, none twice, anyExtendedKeyUsage refused (it would
+/// restrict nothing: leave the list empty instead).
+fn parse_key_purposes(origin: &str, names: &[String]) -> Result<Vec<ObjectIdentifier>> {
+    let field = "extensions.extended_key_usage";
+    let known = || {
+        KEY_PURPOSE_NAMES
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out: Vec<ObjectIdentifier> = Vec::new();
+    for s in names {
+        let named = KEY_PURPOSE_NAMES.iter().find(|(n, _)| n == s);
+        let dotted = named.map(|(_, o)| *o).unwrap_or(s);
+        let starts_with_digit = s.starts_with(|c: char| c.is_ascii_digit());
+        let oid = match ObjectIdentifier::new(dotted) {
+            Ok(oid) if named.is_some() || starts_with_digit => oid,
+            _ => {
+                return Err(bad(
+                    origin,
+                    format!(
+                        "{field}: {s:?} is neither a known key purpose ({}) nor a dotted OID",
+                        known()
+                    ),
+                ));
+            }
+        };
+        if oid.to_string() == "2.5.29.37.0" {
+            return Err(bad(
+                origin,
+                format!(
+                    "{field}: anyExtendedKeyUsage ({s}) restricts nothing; leave the list empty for an intermediate without extendedKeyUsage"
+                ),
+            ));
+        }
+        if out.contains(&oid) {
+            return Err(bad(origin, format!("{field}: {s:?} is given twice")));
+        }
+        out.push(oid);
+    }
+    Ok(out)
 }
 
 impl IntermediateProfile {
@@ -230,6 +300,8 @@ impl IntermediateProfile {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        let extended_key_usage =
+            parse_key_purposes(&at("extensions.extended_key_usage"), &x.extended_key_usage)?;
         let allowed = raw
             .request
             .allowed_extensions
@@ -251,6 +323,7 @@ impl IntermediateProfile {
             crl_distribution_points: x.crl_distribution_points.clone(),
             ca_issuers: x.ca_issuers.clone(),
             policies,
+            extended_key_usage,
             allowed_request_extensions: allowed,
             sha256: Sha256::digest(text.as_bytes()).into(),
         })
@@ -353,6 +426,26 @@ mod tests {
         assert!(!p.subject_allowed("CN=Example Corp Intermediate CA prod/2026,O=Evil"));
         assert!(!p.subject_allowed("CN=Evil Intermediate CA prod/2026"));
         assert_eq!(p.allowed_request_extensions.len(), 4);
+        assert!(p.extended_key_usage.is_empty());
+        let all = DEFAULT_INTERMEDIATE_PROFILE.replace(
+            "extended_key_usage = []",
+            "extended_key_usage = [\"serverAuth\", \"clientAuth\", \"codeSigning\", \"emailProtection\", \"timeStamping\", \"OCSPSigning\", \"1.3.6.1.4.1.311.10.3.13\"]",
+        );
+        let p = IntermediateProfile::from_toml(&all, "x").unwrap();
+        let names: Vec<String> = p.extended_key_usage.iter().map(key_purpose_name).collect();
+        assert_eq!(
+            names,
+            [
+                "serverAuth",
+                "clientAuth",
+                "codeSigning",
+                "emailProtection",
+                "timeStamping",
+                "OCSPSigning",
+                "1.3.6.1.4.1.311.10.3.13"
+            ]
+        );
+        assert_eq!(p.extended_key_usage[5].to_string(), "1.3.6.1.5.5.7.3.9");
     }
 
     #[test]
@@ -395,6 +488,38 @@ mod tests {
                 "subject.allowed is empty",
             ),
             (format!("{base}\nsurprise = 1\n"), "surprise"),
+            (
+                base.replace(
+                    "extended_key_usage = []",
+                    "extended_key_usage = [\"codesigning\"]",
+                ),
+                "extensions.extended_key_usage: \"codesigning\" is neither a known key purpose (serverAuth, clientAuth, codeSigning, emailProtection, timeStamping, OCSPSigning) nor a dotted OID",
+            ),
+            (
+                base.replace("extended_key_usage = []", "extended_key_usage = [\"1\"]"),
+                "\"1\" is neither",
+            ),
+            (
+                base.replace(
+                    "extended_key_usage = []",
+                    "extended_key_usage = [\"codeSigning\", \"1.3.6.1.5.5.7.3.3\"]",
+                ),
+                "\"1.3.6.1.5.5.7.3.3\" is given twice",
+            ),
+            (
+                base.replace(
+                    "extended_key_usage = []",
+                    "extended_key_usage = [\"2.5.29.37.0\"]",
+                ),
+                "anyExtendedKeyUsage (2.5.29.37.0) restricts nothing",
+            ),
+            (
+                base.replace(
+                    "extended_key_usage = []",
+                    "extended_key_usage = \"serverAuth\"",
+                ),
+                "extended_key_usage",
+            ),
         ];
         for (text, want) in cases {
             let e = IntermediateProfile::from_toml(&text, "p.toml").unwrap_err();

@@ -4,6 +4,7 @@
 use std::process::Command;
 
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use rootkey::cert::RootCert;
 use rootkey::cert::crl::{self, CrlParams};
@@ -49,6 +50,16 @@ fn crl_vectors() {
                 hex::encode(&c.signature),
                 s(exp, "signature_hex").into(),
             )?;
+            eq("CA-only", Some(c.ca_only), exp["ca_only"].as_bool())?;
+            eq(
+                "TBS sha256 (read)",
+                hex::encode(Sha256::digest(&c.tbs_der)),
+                s(exp, "tbs_sha256").into(),
+            )?;
+            if exp["form"] == "older" {
+                // Written by rootkey before issue 14: read, never written again.
+                return Ok(());
+            }
             // Encode direction: the same request, prepared and signed again with the vector key
             // (Ed25519 is deterministic), gives exactly the file.
             let revoke = exp["revoke_args"]
@@ -87,7 +98,7 @@ fn crl_vectors() {
     });
 }
 
-/// `openssl crl -verify` agrees on every CRL vector (skipped with a note without openssl).
+/// `openssl crl -verify` agrees on every CRL vector's signature (skipped with a note without openssl).
 #[test]
 fn crl_vectors_openssl() {
     for name in vectors("crl") {
@@ -107,9 +118,10 @@ fn crl_vectors_openssl() {
             String::from_utf8_lossy(&out.stderr)
         );
         let ok = out.status.success() && text.contains("verify OK");
+        // A correctly signed CRL that rootkey refuses for what it says is verified by openssl.
         assert_eq!(
             ok,
-            s(&exp, "outcome") == "ok",
+            s(&exp, "outcome") == "ok" || exp["signature_valid"] == true,
             "{name}: openssl says {text}"
         );
     }

@@ -1,9 +1,13 @@
-//! Vectors of the certificate revocation list: the first CRL of the vector ceremony's root, and
-//! a copy with a broken signature.
+//! Vectors of the certificate revocation list: the first CRL of the vector ceremony's root, a
+//! copy with a broken signature, the same CRL in the form rootkey wrote before issue 14 (no
+//! issuingDistributionPoint: still read), and one whose issuingDistributionPoint has another
+//! scope (refused).
 
+use der::{Decode, Encode, asn1::BitString};
 use rootkey::encoding::time::UtcTime;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use x509_cert::crl::{CertificateList, TbsCertList};
 
 use rootkey::cert::crl::{self, CrlParams, Revocation};
 
@@ -69,6 +73,7 @@ pub fn crl(o: &mut Out, cx: &VectorCeremony) {
             "next_update": parsed.next_update.map(|t| t.to_string()),
             "revoked": parsed.revoked.iter().map(revocation_json).collect::<Vec<_>>(),
             "aki_hex": parsed.aki.as_deref().map(hex::encode),
+            "ca_only": parsed.ca_only,
             "tbs_sha256": hex::encode(draft.tbs_sha256),
             "crl_sha256": hex::encode(Sha256::digest(&der)),
             "signature_hex": hex::encode(&parsed.signature),
@@ -87,5 +92,69 @@ pub fn crl(o: &mut Out, cx: &VectorCeremony) {
         "crl_bad-signature",
         "crl_valid.pem with one bit of the first revoked serial flipped: still a well-formed CRL, but the root's signature no longer verifies.",
         "signature does not verify with the root key",
+    );
+    older_and_other_scope(o, cx, &der);
+}
+
+/// `der` with its tbsCertList edited and signed again with the vector key.
+fn resigned(der: &[u8], edit: impl Fn(&mut TbsCertList)) -> Vec<u8> {
+    let mut c: CertificateList = CertificateList::from_der(der).expect("crl");
+    edit(&mut c.tbs_cert_list);
+    let tbs = c.tbs_cert_list.to_der().expect("tbs");
+    c.signature = BitString::from_bytes(&root_key().sign(&tbs).to_bytes()).expect("sig");
+    c.to_der().expect("der")
+}
+
+/// `crl_older-form`: crl_valid.pem as rootkey wrote it before issue 14 (no
+/// issuingDistributionPoint); `crl_idp-user-certs`: with onlyContainsUserCerts instead.
+fn older_and_other_scope(o: &mut Out, cx: &VectorCeremony, der: &[u8]) {
+    let root = &cx.root;
+    let old = resigned(der, |t| {
+        t.crl_extensions
+            .as_mut()
+            .expect("extensions")
+            .retain(|e| e.extn_id != crl::IDP_OID)
+    });
+    let parsed = crl::load_previous(&old, "crl_older-form.pem", root).expect("load");
+    assert!(!parsed.ca_only);
+    o.put("crl_older-form.pem", crl::to_pem(&old).expect("pem"));
+    o.json(
+        "crl_older-form.expect.json",
+        &json!({
+            "description": "crl_valid.pem as rootkey wrote CRLs before issue 14: the same tbsCertList without the issuingDistributionPoint extension, signed again with the vector key. Still read (as --previous-crl and by chain verify --crl), as a complete CRL (not CA-only); rootkey no longer writes this form, so it is checked in the decode direction only.",
+            "outcome": "ok",
+            "form": "older",
+            "root": "cert_valid.pem",
+            "revoke_args": REVOKE.iter().map(|(a, _)| *a).collect::<Vec<_>>(),
+            "number_hex": parsed.number_hex(),
+            "issuer": parsed.issuer.to_string(),
+            "this_update": THIS_UPDATE,
+            "next_update_days": NEXT_UPDATE_DAYS,
+            "next_update": parsed.next_update.map(|t| t.to_string()),
+            "revoked": parsed.revoked.iter().map(revocation_json).collect::<Vec<_>>(),
+            "aki_hex": parsed.aki.as_deref().map(hex::encode),
+            "ca_only": parsed.ca_only,
+            "tbs_sha256": hex::encode(Sha256::digest(&parsed.tbs_der)),
+            "crl_sha256": hex::encode(Sha256::digest(&old)),
+            "signature_hex": hex::encode(&parsed.signature),
+        }),
+    );
+    let users = resigned(der, |t| {
+        for e in t.crl_extensions.as_mut().expect("extensions") {
+            if e.extn_id == crl::IDP_OID {
+                e.extn_value =
+                    der::asn1::OctetString::new(vec![0x30, 0x03, 0x81, 0x01, 0xff]).expect("idp");
+            }
+        }
+    });
+    o.put("crl_idp-user-certs.pem", crl::to_pem(&users).expect("pem"));
+    o.json(
+        "crl_idp-user-certs.expect.json",
+        &json!({
+            "description": "crl_valid.pem with its issuingDistributionPoint saying onlyContainsUserCerts (30038101ff) instead of onlyContainsCACerts, signed again with the vector key: a correctly signed CRL of another scope, which rootkey refuses.",
+            "outcome": "error",
+            "message_contains": "its issuingDistributionPoint is critical, with another scope (DER 30038101ff)",
+            "signature_valid": true,
+        }),
     );
 }

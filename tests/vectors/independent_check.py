@@ -671,6 +671,77 @@ def load_cert(pem):
     }
 
 
+# --------------------------------------------------------------------------------------------
+# Certificate revocation list (formats.md, "Certificate revocation list")
+# --------------------------------------------------------------------------------------------
+
+CRL_REASONS = {1: "keyCompromise", 2: "cACompromise", 3: "affiliationChanged", 4: "superseded",
+               5: "cessationOfOperation", 9: "privilegeWithdrawn"}
+IDP_CA_ONLY = bytes.fromhex("30038201ff")
+
+
+def load_crl(data, root):
+    """Reads a CRL by "Reading a CRL" (the structure rules rootkey's vectors exercise) and checks
+    it was issued by `root` (load_cert's result). Returns its facts."""
+    _, der = pem_read(data, ["X509 CRL"], True, True)[0]
+    _, full, body, end = der_read(der)
+    check(full == der and end == len(der), "one CertificateList")
+    tbs, alg, sig = der_children(body)
+    f = der_children(tbs[2])
+    check(f[0][1] == bytes.fromhex("020101"), "not a version 2 CRL")
+    check(f[1][1] == bytes.fromhex("300506032b6570") and alg[1] == f[1][1], "not Ed25519")
+    issuer, this_update = f[2], f[3]
+    rest = f[4:]
+    next_update = None
+    if rest and rest[0][0] in (0x17, 0x18):
+        next_update, rest = rest[0], rest[1:]
+    revoked = []
+    if rest and rest[0][0] == 0x30:
+        entries, rest = der_children(rest[0][2]), rest[1:]
+        check(entries, "revokedCertificates present but empty")
+        for _, _, e in entries:
+            kids = der_children(e)
+            reason = None
+            for _, _, x in (der_children(kids[2][2]) if len(kids) > 2 else []):
+                parts = der_children(x)
+                check(oid_str(parts[0][2]) == "2.5.29.21" and reason is None, "entry extension")
+                code = der_children(parts[-1][2])[0][2][0]
+                check(code in CRL_REASONS, f"reason {code}")
+                reason = CRL_REASONS[code]
+            revoked.append({"serial_hex": kids[0][2].hex(), "reason": reason,
+                            "revoked_at": der_time(kids[1][0], kids[1][2])})
+    exts = {}
+    for tag, _, inner in rest:
+        check(tag == 0xA0, "unexpected field after revokedCertificates")
+        for _, _, e in der_children(der_children(inner)[0][2]):
+            parts = der_children(e)
+            oid = oid_str(parts[0][2])
+            crit = len(parts) == 3 and parts[1][2] == b"\xff"
+            check(oid not in exts, f"extension {oid} appears twice")
+            exts[oid] = (crit, parts[-1][2])
+    idp = exts.get("2.5.29.28")
+    if idp is not None and idp != (True, IDP_CA_ONLY):
+        what = "critical" if idp[0] else "not critical"
+        scope = ", onlyContainsCACerts TRUE" if idp[1] == IDP_CA_ONLY else ", with another scope"
+        raise Reject(f"its issuingDistributionPoint is {what}{scope} (DER {idp[1].hex()})")
+    for oid, (crit, _) in exts.items():
+        check(not crit or oid == "2.5.29.28", f"critical extension {oid}")
+    check("2.5.29.20" in exts, "no cRLNumber")
+    number = der_children(exts["2.5.29.20"][1])[0][2]
+    aki = exts.get("2.5.29.35")
+    aki_hex = der_children(der_children(aki[1])[0][2])[0][2].hex() if aki else None
+    check(issuer[1] == root["subject_der"], "issuer is not the root's subject")
+    check(aki_hex is None or aki_hex == root["ski_hex"], "AKI is not the root's SKI")
+    check(sig[2][0] == 0 and len(sig[2]) == 65, "signature BIT STRING")
+    if not ed25519_verify(root["pub"], tbs[1], sig[2][1:]):
+        raise Mismatch("signature does not verify with the root key")
+    return {"number_hex": number.hex(), "revoked": revoked, "aki_hex": aki_hex,
+            "this_update": der_time(this_update[0], this_update[2]),
+            "next_update": der_time(next_update[0], next_update[2]) if next_update else None,
+            "ca_only": idp is not None, "tbs_sha256": sha256(tbs[1]).hex(),
+            "crl_sha256": sha256(der).hex(), "signature_hex": sig[2][1:].hex()}
+
+
 def name_der(subject, rehearsal):
     def tlv(tag, body):
         n = len(body)
@@ -1153,6 +1224,21 @@ def run():
             check(1 <= len(c["serial"]) <= 17 and c["serial"][0] < 0x80, "serial")
             years, _, subj = parse_profile(read("profile_default.toml"))
             check(c["subject_der"] == name_der(subj, True), "subject is the profile's")
+        agree(n, f)
+
+    # crl: structure, scope (issuingDistributionPoint) and the root's signature
+    for n in names("crl"):
+        data = read(n)
+
+        def f(exp, data=data):
+            root = load_cert(read(exp.get("root", "cert_valid.pem")))
+            root["ski_hex"] = sha256(root["pub"])[:20].hex()
+            c = load_crl(data, root)
+            for k in ("number_hex", "this_update", "next_update", "aki_hex", "ca_only",
+                      "tbs_sha256", "crl_sha256", "signature_hex"):
+                check(c[k] == exp[k], f"{k} {c[k]}")
+            check(c["revoked"] == exp["revoked"], f"revoked {c['revoked']}")
+            check(exp.get("form") == "older" or c["ca_only"], "a CRL rootkey writes is CA-only")
         agree(n, f)
 
     # pem: the strict PEM reader at each place (formats.md, "PEM (all PEM inputs)")

@@ -14,7 +14,9 @@ use x509_cert::{
 };
 
 use super::revocation::integer_problem;
-use super::{MAX_INTEGER_OCTETS, PEM_LABEL, Reason, Revocation, ed25519_algorithm};
+use super::{
+    IDP_CA_ONLY, IDP_OID, MAX_INTEGER_OCTETS, PEM_LABEL, Reason, Revocation, ed25519_algorithm,
+};
 use crate::cert::RootCert;
 use crate::encoding::time::UtcTime;
 use crate::error::{Error, Kind, Result};
@@ -38,6 +40,10 @@ pub struct ParsedCrl {
     pub revoked: Vec<Revocation>,
     /// authorityKeyIdentifier keyIdentifier, if present.
     pub aki: Option<Vec<u8>>,
+    /// Whether the CRL carries rootkey's issuingDistributionPoint (onlyContainsCACerts TRUE,
+    /// critical): its scope is CA certificates. CRLs of rootkey before issue 14 have none
+    /// (a complete CRL of everything the root issued).
+    pub ca_only: bool,
     /// The DER of tbsCertList (what the signature covers).
     pub tbs_der: Vec<u8>,
     /// signatureAlgorithm (id-Ed25519 without parameters).
@@ -132,7 +138,8 @@ fn revocation_of(rc: &RevokedCert, origin: &str) -> Result<Revocation> {
 /// re-encode to the same bytes), v2, signature algorithm id-Ed25519 without parameters in both
 /// places (§5.1.1.2), a 64-byte signature, the time encoding rule, a cRLNumber of at most 20
 /// octets, positive serials of at most 20 octets, no serial twice, no critical CRL extension
-/// other than the two rootkey writes (§5.2), and no entry extension but reasonCode. The
+/// other than issuingDistributionPoint exactly as rootkey writes it (§5.2; absent in older
+/// rootkey CRLs, which are read as before), and no entry extension but reasonCode. The
 /// signature is NOT checked (see [`load_previous`]).
 pub fn parse(bytes: &[u8], origin: &str) -> Result<ParsedCrl> {
     let der = crate::pem::read(bytes, origin, &CRL_PEM)?.remove(0).der;
@@ -208,7 +215,7 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<ParsedCrl> {
             ));
         }
     }
-    let (mut number, mut aki) = (None, None);
+    let (mut number, mut aki, mut ca_only) = (None, None, false);
     let mut seen = Vec::new();
     for e in tbs.crl_extensions.iter().flatten() {
         if seen.contains(&e.extn_id) {
@@ -242,6 +249,30 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<ParsedCrl> {
                 )
             })?;
             aki = a.key_identifier.map(|k| k.as_bytes().to_vec());
+        } else if e.extn_id == IDP_OID {
+            // §5.2.5: critical. Only the form rootkey writes is read: any other scope (a
+            // distribution point name, user certificates only, some reasons, an indirect CRL)
+            // would make this a partial CRL that a reader of a complete one must not trust.
+            if !e.critical || e.extn_value.as_bytes() != IDP_CA_ONLY {
+                return Err(Error::new(
+                    Kind::CrlRefused,
+                    format!(
+                        "{origin}: its issuingDistributionPoint is {}{} (DER {}); rootkey reads only the critical onlyContainsCACerts TRUE it writes (RFC 5280 §5.2.5), so this is not a CRL of this PKI",
+                        if e.critical {
+                            "critical"
+                        } else {
+                            "not critical"
+                        },
+                        if e.extn_value.as_bytes() == IDP_CA_ONLY {
+                            ", onlyContainsCACerts TRUE"
+                        } else {
+                            ", with another scope"
+                        },
+                        hex::encode(e.extn_value.as_bytes())
+                    ),
+                ));
+            }
+            ca_only = true;
         } else if e.critical {
             // §5.2: "If a CRL contains a critical extension that the application cannot
             // process, then the application MUST NOT use that CRL".
@@ -270,6 +301,7 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<ParsedCrl> {
         next_update,
         revoked,
         aki,
+        ca_only,
         tbs_der,
         signature_algorithm: crl.signature_algorithm.clone(),
         signature,

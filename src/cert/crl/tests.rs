@@ -233,7 +233,7 @@ fn empty_crl_has_no_revoked_list_and_unspecified_no_reason_code() {
     let crl: CertificateList = CertificateList::from_der(&der).unwrap();
     let entries = crl.tbs_cert_list.revoked_certificates.unwrap();
     assert!(entries[0].crl_entry_extensions.is_none());
-    // Extensions: AKI then cRLNumber, both non-critical.
+    // Extensions: AKI then cRLNumber, both non-critical, then the critical IDP.
     let exts = crl.tbs_cert_list.crl_extensions.unwrap();
     let ids: Vec<_> = exts
         .iter()
@@ -243,8 +243,13 @@ fn empty_crl_has_no_revoked_list_and_unspecified_no_reason_code() {
         ids,
         [
             ("2.5.29.35".to_string(), false),
-            ("2.5.29.20".to_string(), false)
+            ("2.5.29.20".to_string(), false),
+            ("2.5.29.28".to_string(), true)
         ]
+    );
+    assert_eq!(
+        exts[2].extn_value.as_bytes(),
+        [0x30, 0x03, 0x82, 0x01, 0xff]
     );
 }
 
@@ -293,4 +298,5 @@ fn crl_numbers_count_up() {
     assert_eq!(increment(&[0x7f, 0xff, 0xff]), [0x00, 0x80, 0x00, 0x00]);
 }
 
+mod idp;
 mod refusals;

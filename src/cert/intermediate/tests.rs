@@ -167,3 +167,47 @@ fn previous_checks() {
         e.message
     );
 }
+
+#[test]
+fn extended_key_usage_from_the_profile() {
+    let (key, root) = make_root(1);
+    let text = DEFAULT_INTERMEDIATE_PROFILE.replace(
+        "extended_key_usage = []",
+        "extended_key_usage = [\"codeSigning\", \"1.2.3.4\"]",
+    );
+    let profile = IntermediateProfile::from_toml(&text, "p").unwrap();
+    let (subject, spki) = ed25519_request(2);
+    let req = Request {
+        subject: &subject,
+        spki: &spki,
+    };
+    let d = prepare(&root, &profile, &req, UtcTime::now().unwrap()).unwrap();
+    assert_eq!(d.extensions.len(), 8);
+    assert_eq!(
+        d.extensions[2],
+        ShownExtension {
+            name: "extendedKeyUsage".into(),
+            critical: false,
+            value: "codeSigning, 1.2.3.4".into(),
+        }
+    );
+    let der = assemble(&d, &key.sign(&d.tbs_der), &root).unwrap();
+    let cert = Certificate::from_der(&der).unwrap();
+    let (critical, eku) = cert
+        .tbs_certificate()
+        .get_extension::<ExtendedKeyUsage>()
+        .unwrap()
+        .unwrap();
+    assert!(!critical);
+    assert_eq!(
+        eku.0,
+        vec![
+            ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3"),
+            ObjectIdentifier::new_unwrap("1.2.3.4")
+        ]
+    );
+    // The shipped profile names no purpose: no extendedKeyUsage at all.
+    let shipped = IntermediateProfile::from_toml(DEFAULT_INTERMEDIATE_PROFILE, "p").unwrap();
+    let d = prepare(&root, &shipped, &req, UtcTime::now().unwrap()).unwrap();
+    assert!(d.extensions.iter().all(|e| e.name != "extendedKeyUsage"));
+}
