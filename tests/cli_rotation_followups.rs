@@ -124,6 +124,23 @@ fn a_serial_with_the_top_bit_set_is_shown_without_its_sign_byte() {
     let es = common::transcript_entries(&out.join("transcript.jsonl"));
     let prepared = es.iter().find(|e| e["action"] == "crl-prepared").unwrap();
     assert_eq!(prepared["details"]["revoked"][0]["serial"], "009f0102");
+    // The refusal of a serial revoked again names it as openssl prints it too (a second later:
+    // thisUpdate must grow).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let again = common::crl_sign(
+        &f.c,
+        &work.join("crl-again"),
+        &[1, 2, 3],
+        &[
+            "--previous-crl",
+            &s(&out.join("root.crl")),
+            "--revoke",
+            "9f:01:02:superseded",
+        ],
+    );
+    again
+        .code(1)
+        .stderr_has(&["serial 9F0102 is already revoked in the previous CRL (since "]);
 }
 
 /// `kill -9 PID` through kill(1).

@@ -202,13 +202,13 @@ pub fn prepare(p: &CrlParams<'_>) -> Result<CrlDraft> {
     let mut revoked = carried;
     let carried_forward = revoked.len();
     for r in p.revoke {
-        let serial = r.serial_hex();
         if let Some(problem) = integer_problem(&r.serial) {
             return Err(Error::new(
                 Kind::RevokedSerial,
-                format!("serial {serial}: the serial number {problem}"),
+                format!("serial {}: the serial number {problem}", r.serial_hex()),
             ));
         }
+        let serial = r.serial_shown();
         if r.revoked_at > this_update {
             return Err(Error::new(
                 Kind::RevokedSerial,

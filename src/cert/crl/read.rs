@@ -211,7 +211,7 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<ParsedCrl> {
         if revoked[..i].iter().any(|o| o.serial == r.serial) {
             return Err(Error::new(
                 Kind::CrlRefused,
-                format!("{origin}: serial {} is listed twice", r.serial_hex()),
+                format!("{origin}: serial {} is listed twice", r.serial_shown()),
             ));
         }
     }

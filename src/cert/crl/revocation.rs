@@ -134,6 +134,12 @@ impl Revocation {
     pub fn serial_hex(&self) -> String {
         hex::encode(&self.serial)
     }
+
+    /// The serial as a person compares it: as `openssl x509 -noout -serial` prints it (upper
+    /// case, no DER sign byte).
+    pub fn serial_shown(&self) -> String {
+        crate::encoding::hexfmt::serial_display(&self.serial)
+    }
 }
 
 /// The problem with serial/CRL number content bytes, if any: they must be a positive, minimal

@@ -137,7 +137,7 @@ fn refusals_of_serials() {
     let e = refusal(&params(&root, None, &twice, at(2026, 2, 1)));
     assert_eq!(e.kind, Kind::RevokedSerial);
     assert!(
-        e.message.contains("serial 0a is given twice"),
+        e.message.contains("serial 0A is given twice"),
         "{}",
         e.message
     );
@@ -147,7 +147,7 @@ fn refusals_of_serials() {
     assert_eq!(e.kind, Kind::RevokedSerial);
     assert!(
         e.message.contains(
-            "serial 0123abcd is already revoked in the previous CRL (since 2026-01-01T00:00:00Z)"
+            "serial 0123ABCD is already revoked in the previous CRL (since 2026-01-01T00:00:00Z)"
         ),
         "{}",
         e.message
