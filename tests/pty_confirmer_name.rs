@@ -51,17 +51,17 @@ fn an_unusable_confirmer_name_is_asked_again_and_recorded_as_a_slip() {
     // Enter alone, then spaces (trimmed: nothing), then a real name.
     p.answer("confirmer 1 of 2, your name: ", "");
     p.expect("no name was typed\r\n");
-    p.expect("  try 1 of 3: confirmer 1, type your name again");
+    p.expect("  try 2 of 3: confirmer 1, type your name again");
     p.answer("confirmer 1 of 2, your name: ", "   ");
     p.expect("no name was typed\r\n");
-    p.expect("  try 2 of 3: confirmer 1, type your name again");
+    p.expect("  try 3 of 3: confirmer 1, type your name again");
     p.answer("confirmer 1 of 2, your name: ", "Ann Officer");
     let code = p.code();
     p.answer(&format!("Ann Officer, type the code {code}: "), &code);
     let long = "x".repeat(201);
     p.answer("confirmer 2 of 2, your name: ", &long);
     p.expect("confirmer name of 201 characters is too long (at most 200)\r\n");
-    p.expect("  try 1 of 3: confirmer 2, type your name again");
+    p.expect("  try 2 of 3: confirmer 2, type your name again");
     p.answer("confirmer 2 of 2, your name: ", "Bob Witness");
     p.answer(&format!("Bob Witness, type the code {code}: "), &code);
     let screen = p.finish();

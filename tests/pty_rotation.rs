@@ -237,7 +237,7 @@ fn the_same_person_cannot_confirm_twice() {
     p.send_line("Ann");
     p.answer(&format!("Ann, type the code {code}: "), &code);
     // Asked again twice, then refused.
-    for (n, again) in [(1, " ann "), (2, "ANN")] {
+    for (n, again) in [(2, " ann "), (3, "ANN")] {
         p.answer("confirmer 2 of 2, your name: ", again);
         p.expect(&format!(
             "  try {n} of 3: another person types their own name as confirmer 2"

@@ -268,7 +268,7 @@ fn the_first_confirmers_name_again_asks_for_another_person() {
     p.answer(&format!("Ann Officer, type the code {code}: "), &code);
     p.answer("confirmer 2 of 2, your name: ", "ann officer");
     p.expect("\"ann officer\" already confirmed: the two-person rule needs two distinct people");
-    p.expect("  try 1 of 3: another person types their own name as confirmer 2");
+    p.expect("  try 2 of 3: another person types their own name as confirmer 2");
     p.answer("confirmer 2 of 2, your name: ", "Bob Witness");
     p.answer(&format!("Bob Witness, type the code {code}: "), &code);
     let (exit, screen) = p.finish();

@@ -182,8 +182,9 @@ fn ask_name(console: &mut dyn Console, n: u8, list: &[Confirmation]) -> Result<S
             Channel::Terminal,
             "the confirmation prompt",
             &format!(
-                "{}\n  try {attempt} of {NAME_TRIES}: {again}\n",
-                super::wrap(&slip.message, super::SCREEN_COLUMNS)
+                "{}\n  try {} of {NAME_TRIES}: {again}\n",
+                super::wrap(&slip.message, super::SCREEN_COLUMNS),
+                attempt + 1
             ),
         )?;
         attempt += 1;
@@ -431,7 +432,7 @@ mod dialogue_tests {
         assert_eq!(names, ["Ann", "Bob"]);
         assert!(
             c.text(Channel::Terminal).ends_with(
-                "\"ANN\" already confirmed: the two-person rule needs two distinct people\n  try 1 of 3: another person types their own name as confirmer 2\n"
+                "\"ANN\" already confirmed: the two-person rule needs two distinct people\n  try 2 of 3: another person types their own name as confirmer 2\n"
             ),
             "{}",
             c.text(Channel::Terminal)
@@ -469,7 +470,7 @@ mod dialogue_tests {
         assert_eq!(confirm(&mut c, "S\n", &TBS).unwrap().len(), 2);
         let shown = c.text(Channel::Terminal);
         assert!(
-            shown.contains("confirmer name \"bad?name\" holds a control character (character 4)\n  try 1 of 3: confirmer 1, type your name again\n"),
+            shown.contains("confirmer name \"bad?name\" holds a control character (character 4)\n  try 2 of 3: confirmer 1, type your name again\n"),
             "{shown}"
         );
         assert!(shown.contains("  try 2 of 3: "), "{shown}");
