@@ -112,7 +112,11 @@ fn the_root_crl_is_ca_only_and_openssl_and_chain_verify_honour_it() {
         &["--first-crl", "--revoke", &format!("{serial}:superseded")],
     )
     .ok()
-    .stdout_has(&["CRL SIGNED: number 01"]);
+    .stdout_has(&[
+        "CRL SIGNED: number 01",
+        // The confirmers see the scope they sign.
+        "\n  Scope:        CA certificates only (issuingDistributionPoint, critical)\n",
+    ]);
     let crl = s(&out.join("root.crl.pem"));
     let ext = crl_extensions_text(&crl, &work);
     assert_eq!(ext[0], "CRL extensions:");

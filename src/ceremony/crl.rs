@@ -92,6 +92,7 @@ pub fn crl_summary(job: &CrlJob<'_>, d: &CrlDraft) -> String {
         s.push_str("  (REHEARSAL root: not a real CRL)\n");
     }
     s.push_str(&format!("  Issuer:       {}\n", job.ctx.root.subject));
+    s.push_str("  Scope:        CA certificates only (issuingDistributionPoint, critical)\n");
     s.push_str(&format!("  CRL number:   {}\n", serial_display(&d.number)));
     s.push_str(&format!(
         "  thisUpdate:   {}\n  nextUpdate:   {}\n",
