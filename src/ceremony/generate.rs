@@ -185,7 +185,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         written.seal()?;
         Ok(report)
     })
-    .map_err(|e| super::outdir::name_secret_leftovers(&out, e))
+    .map_err(|e| super::outdir::wipe_failed_generation(&out, e))
     .map_err(|e| super::quorum::at_prompt_next_step(&out, e))?;
     after_seal(&out, || {
         console.out("the summary", &summary::generated(&report))?;

@@ -15,8 +15,8 @@ use crate::fsio::{SECRET_MODE, no_links, no_modes, unsupported};
 
 mod leftovers;
 
-pub use leftovers::name_secret_leftovers;
 use leftovers::unsealed_generation;
+pub use leftovers::{name_secret_leftovers, wipe_failed_generation};
 
 /// File names that mark a directory as holding a ceremony.
 pub const CEREMONY_MARKERS: &[&str] = &[
@@ -107,8 +107,25 @@ fn create_failed(shown: &str, e: &std::io::Error) -> Error {
             format!("--out {shown}: cannot create: the path goes round a loop of symbolic links"),
         )
         .hint("remove the symbolic link loop or choose another path"),
-        _ => Error::new(Kind::Io, format!("--out {shown}: cannot create: {e}")),
+        _ => unwritable(shown, "cannot create", e),
     }
+}
+
+/// `--out` could not be created or written: the error, with the next step its cause calls for.
+fn unwritable(shown: impl std::fmt::Display, what: &str, e: &std::io::Error) -> Error {
+    let hint = match e.raw_os_error() {
+        Some(libc::EROFS) => {
+            "the file system is mounted read-only: choose an --out on a writable one (a RAM disk such as /dev/shm), or remount it read-write"
+        }
+        Some(libc::ENOSPC | libc::EDQUOT) => {
+            "the file system is full: free space on it or choose another --out (a RAM disk such as /dev/shm)"
+        }
+        Some(libc::EACCES | libc::EPERM) => {
+            "you may not write there: choose a directory you own (a RAM disk such as /dev/shm)"
+        }
+        _ => "check the file system (dmesg names device errors) or choose another --out",
+    };
+    Error::new(Kind::Io, format!("--out {shown}: {what}: {e}")).hint(hint)
 }
 
 /// Refuses a directory that holds a ceremony's outputs (regular files and directories only:
@@ -281,7 +298,7 @@ fn probe(dir: &Path) -> Result<()> {
         .create_new(true)
         .mode(SECRET_MODE)
         .open(&probe)
-        .map_err(|e| Error::new(Kind::Io, format!("--out {shown}: cannot write: {e}")))?;
+        .map_err(|e| unwritable(&shown, "cannot write", &e))?;
     let checked = (|| {
         // Explicit chmod: the umask must not decide a share's mode.
         match f.set_permissions(fs::Permissions::from_mode(SECRET_MODE)) {
@@ -301,7 +318,7 @@ fn probe(dir: &Path) -> Result<()> {
         }
         let pm = f
             .metadata()
-            .map_err(|e| Error::new(Kind::Io, format!("--out {shown}: cannot write: {e}")))?;
+            .map_err(|e| unwritable(&shown, "cannot write", &e))?;
         if pm.mode() & 0o777 != SECRET_MODE {
             return Err(no_modes(
                 &format!("--out {shown}"),

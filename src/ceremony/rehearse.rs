@@ -64,7 +64,7 @@ pub fn run_plan(
         let started = Started::new(Run::new(flow, &mut *console, rec))?;
         rehearse_in(started, &out, plan, &layout)
     })
-    .map_err(|e| super::outdir::name_secret_leftovers(&out, e))?;
+    .map_err(|e| super::outdir::wipe_failed_generation(&out, e))?;
     after_seal(&out, || {
         console.out(
             "the summary",

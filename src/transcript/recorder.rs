@@ -42,8 +42,11 @@ pub struct Recorder {
     prev: [u8; 32],
     last_time: Option<UtcTime>,
     closed: bool,
-    /// A write failed: the file may end in a partial line, so nothing more is written.
+    /// A write failed and could not be cut back: the file may end in a partial line, so
+    /// nothing more is written.
     broken: bool,
+    /// Bytes of whole entries in the file: where a failed write is cut back to.
+    written: u64,
     clock: Clock,
     /// The step the ceremony is at (`step 7/23 write-share-3 (Write share 3)`), named by an
     /// `aborted` entry.
@@ -132,6 +135,7 @@ impl Recorder {
             last_time: None,
             closed: false,
             broken: false,
+            written: 0,
             clock: Box::new(SystemTime::now),
             step: None,
         }
@@ -236,16 +240,31 @@ impl Recorder {
             Sink::Memory(b) => b.extend_from_slice(&line),
             Sink::File(f, path) => {
                 if let Err(e) = f.write_all(&line).and_then(|()| f.sync_data()) {
-                    // After a failed write or fsync the file's end is unknown: never append
-                    // after it (an entry after a partial line would look like tampering).
-                    self.broken = true;
-                    return Err(Error::new(ErrorKind::Io, format!(
-                        "transcript {}: cannot append entry {}: {e}",
-                        path.display(),
-                        self.seq
-                    ))
-                    .hint("the transcript is incomplete: keep it as evidence and run the ceremony again"));
+                    // Cut the file back to its last whole entry (a full file system may have
+                    // taken part of this one), so that it never ends in a partial line. Only
+                    // if that fails too is the file's end unknown: then nothing more is
+                    // appended (an entry after a partial line would look like tampering).
+                    let cut = f.set_len(self.written).and_then(|()| f.sync_data());
+                    self.broken = cut.is_err();
+                    let hint = if cut.is_ok() {
+                        format!(
+                            "the transcript ends on its last whole entry ({}): keep it as evidence and run the ceremony again",
+                            self.seq.saturating_sub(1)
+                        )
+                    } else {
+                        "the transcript is incomplete (its last line may be cut): keep it as evidence and run the ceremony again".to_string()
+                    };
+                    return Err(Error::new(
+                        ErrorKind::Io,
+                        format!(
+                            "transcript {}: cannot append entry {}: {e}",
+                            path.display(),
+                            self.seq
+                        ),
+                    )
+                    .hint(hint));
                 }
+                self.written += line.len() as u64;
             }
         }
         self.prev = Sha256::digest(&c).into();
@@ -377,7 +396,14 @@ pub fn recorded<T>(rec: &mut Recorder, f: impl FnOnce(&mut Recorder) -> Result<T
             };
             match recorded {
                 Ok(()) => Err(e),
-                Err(w) => Err(e.hint(format!("the transcript could not record the abort: {w}"))),
+                Err(w) if !rec.broken => Err(e.hint(format!(
+                    "the transcript could not record `aborted` ({}) and ends on its last whole entry",
+                    w.message
+                ))),
+                Err(w) => Err(e.hint(format!(
+                    "the transcript could not record the abort ({}) and its last line may be cut",
+                    w.message
+                ))),
             }
         }
     }

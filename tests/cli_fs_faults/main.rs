@@ -12,7 +12,8 @@
 //! needed; skipped otherwise).
 //!
 //! Files: `kills.rs` (a), `leftovers.rs` (b), `links.rs` (c, d), `out_dir.rs` (e), `review.rs` (what the
-//! attacker review found); `fixture.rs`
+//! attacker review found), `small_fs.rs` (a full, an inode-starved and a read-only tmpfs, issue 15
+//! item 6); `fixture.rs`
 //! holds what they share. One test binary, so that the fixture ceremony is made once.
 
 #[path = "../common/mod.rs"]
@@ -24,3 +25,4 @@ mod leftovers;
 mod links;
 mod out_dir;
 mod review;
+mod small_fs;

@@ -107,6 +107,37 @@ pub fn name_secret_leftovers(dir: &Path, e: Error) -> Error {
     name_unwiped(dir, e, named)
 }
 
+/// [`name_secret_leftovers`] for the generation (or rehearsal) that failed in this process,
+/// once its transcript is closed: when the transcript could not record `aborted` (a full file
+/// system; it then ends on its last whole entry), the share files are partial outputs of a key
+/// that no longer exists all the same, and are overwritten and removed; the hint says so,
+/// after why the abort is not recorded.
+pub fn wipe_failed_generation(dir: &Path, e: Error) -> Error {
+    let secrets = secret_leftovers(dir);
+    if secrets.is_empty() || generation_end(dir) != GenerationEnd::Unfinished {
+        return name_secret_leftovers(dir, e);
+    }
+    let failed = wipe_leftovers(dir, &secrets);
+    let why = e
+        .hint
+        .clone()
+        .unwrap_or_else(|| "the transcript does not end with `aborted`".into());
+    match failed.first() {
+        None => e.hint(format!(
+            "{why}; the partial outputs {} (shares of a key that no longer exists) were overwritten and removed — keep {} as evidence and run the ceremony again in a new, empty directory",
+            listed(&secrets),
+            dir.join(crate::transcript::FILE_NAME).display()
+        )),
+        Some((_, w)) => {
+            let e = e.hint(format!(
+                "{why}; the partial outputs could not all be wiped ({})",
+                w.message
+            ));
+            name_unwiped(dir, e, false)
+        }
+    }
+}
+
 /// Overwrites and removes the secret leftovers `names` of `dir`, each on its own; returns
 /// those that could not be wiped, with why. A temporary copy that is a second name (hard link)
 /// of a share file also listed is only unlinked: its data is wiped under the share's name.
