@@ -49,6 +49,8 @@ rm -rf "$db/.git"
   git add -A
   git -c user.name=rootkey-ci -c user.email=ci@rootkey.invalid -c commit.gpgsign=false \
     -c core.hooksPath=/dev/null commit -q -m "offline copy of $db_src"
+  # cargo-deny dates a database without FETCH_HEAD by max(HEAD commit, mtime of .git/HEAD).
+  touch -d "${snap_date}T00:00:00Z" .git/HEAD
 )
 
 tools="${ROOTKEY_CI_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/rootkey-ci/cargo-tools}"
@@ -62,7 +64,11 @@ if [ "$("$deny" --version 2>/dev/null || true)" != "cargo-deny $CARGO_DENY_VERSI
 fi
 
 echo "+ cargo deny --offline --locked check (deny.toml)"
-ROOTKEY_DENY_DB_ROOT="$work/advisory-dbs" "$deny" --offline --locked --color never check --show-stats
+if ! ROOTKEY_DENY_DB_ROOT="$work/advisory-dbs" "$deny" --offline --locked --color never check --show-stats; then
+  echo "supply-chain: cargo deny refused the dependency tree (its findings above; deny.toml is the policy)" >&2
+  echo "  next step: fix what it names, or add a justified exception to deny.toml; \"repository is stale\": the advisory database is older than deny.toml's maximum-db-staleness, refresh it (README, \"Supply chain\")" >&2
+  exit 1
+fi
 
 sbom="${ROOTKEY_SBOM_OUT:-$repo/target/sbom/rootkey.cdx.json}"
 python3 scripts/sbom.py --out "$sbom"
