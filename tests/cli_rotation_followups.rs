@@ -257,3 +257,83 @@ fn an_interrupted_rotation_or_crl_ceremony_keeps_its_input_copies_for_artifacts(
     let (r, p, text) = verify_artifacts(&out, &f.c.root);
     assert_eq!((r, p), (3, 3), "{text}");
 }
+
+/// `chain verify --crl` with a root CRL that is out of date, or not yet valid, at the time
+/// checked: the intermediate it speaks about is not called good, and the line says why and what
+/// to get; the CRL number is shown as openssl prints it.
+#[test]
+fn chain_verify_refuses_a_crl_out_of_date_or_not_yet_valid_at_the_time_checked() {
+    let f = fixture();
+    let work = f.dir.join("stale-crl");
+    fs::create_dir_all(&work).unwrap();
+    let csr = common::openssl_csr(&work, "k", "p256", common::CSR_SUBJECT);
+    let inter = work.join("inter");
+    common::intermediate_sign(&f.c, &csr, &inter, &[1, 2, 3], &[]).ok();
+    // The CRL a second later than the intermediate's notBefore, valid for one day.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let crl = work.join("crl");
+    common::crl_sign(
+        &f.c,
+        &crl,
+        &[1, 2, 3],
+        &["--first-crl", "--next-update-days", "1"],
+    )
+    .ok();
+    let es = common::transcript_entries(&crl.join("transcript.jsonl"));
+    let prepared = es.iter().find(|e| e["action"] == "crl-prepared").unwrap();
+    let this_update = prepared["details"]["this_update"].as_str().unwrap();
+    let next_update = prepared["details"]["next_update"].as_str().unwrap();
+    // The intermediate's notBefore, and a day after the CRL's nextUpdate, as --at takes them.
+    let iso = |date_arg: &str| {
+        sh_ok(
+            &format!("date -u -d \"{date_arg}\" +%Y-%m-%dT%H:%M:%SZ"),
+            &work,
+        )
+        .trim()
+        .to_string()
+    };
+    let start = sh_ok(
+        &format!(
+            "openssl x509 -in {} -noout -startdate",
+            s(&inter.join("intermediate.pem"))
+        ),
+        &work,
+    );
+    let not_before = iso(start.trim().strip_prefix("notBefore=").unwrap());
+    let later = iso(&format!("{next_update} + 1 day"));
+    let verify = |at: &str| {
+        rootkey([
+            "chain",
+            "verify",
+            "--root",
+            &s(&f.c.root),
+            "--crl",
+            &s(&crl.join("root.crl")),
+            "--at",
+            at,
+            &s(&inter.join("intermediate.pem")),
+        ])
+    };
+    // Inside its window it vouches for the intermediate.
+    verify(this_update)
+        .ok()
+        .stdout_has(&["CRL: number 01, thisUpdate ", "\nOK       "]);
+    // Two days on: out of date.
+    let r = verify(&later);
+    r.code(3).stdout_has(&[
+        "\nINVALID  ",
+        &format!(
+            "the CRL is out of date at the time checked (nextUpdate {next_update}): get the current CRL"
+        ),
+    ]);
+    // At the intermediate's notBefore, a second before the CRL was made: not yet valid.
+    assert!(
+        not_before.as_str() < this_update,
+        "{not_before} {this_update}"
+    );
+    let r = verify(&not_before);
+    r.code(3).stdout_has(&[
+        "\nINVALID  ",
+        &format!("the CRL is not yet valid at the time checked (thisUpdate {this_update})"),
+    ]);
+}

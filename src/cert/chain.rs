@@ -271,7 +271,7 @@ pub fn verify(
         });
         format!(
             "number {}, thisUpdate {}, nextUpdate {}, {} revoked{}",
-            hex::encode(&c.number),
+            crate::encoding::hexfmt::serial_display(&c.number),
             c.this_update,
             c.next_update
                 .map(|n| n.to_string())
