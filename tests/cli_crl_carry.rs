@@ -42,22 +42,6 @@ fn python_verify(args: &[String]) -> (i32, String) {
     (out.status.code().unwrap_or(-1), text)
 }
 
-/// Re-chains entries (no seal: a forger cannot re-seal) as canonical lines.
-fn rechain(entries: &[Value]) -> Vec<u8> {
-    let mut prev = "0".repeat(64);
-    let mut out = Vec::new();
-    for (i, e) in entries.iter().enumerate() {
-        let mut e = e.clone();
-        e["seq"] = json!(i);
-        e["prev"] = json!(prev);
-        let c = rootkey::jcs::canonicalize(&e).unwrap();
-        prev = hex::encode(Sha256::digest(&c));
-        out.extend_from_slice(&c);
-        out.push(b'\n');
-    }
-    out
-}
-
 fn entries(t: &Path) -> Vec<Value> {
     fs::read_to_string(t)
         .unwrap()
@@ -171,7 +155,7 @@ fn every_earlier_revocation_is_proven_carried_forward() {
         d["revoked"] = l;
     }
     let t2 = forged_dir.path().join("dropped.jsonl");
-    fs::write(&t2, rechain(&dropped)).unwrap();
+    fs::write(&t2, common::rechain(&dropped)).unwrap();
     let said = both(&[s(&t2)], 1, Some((cp + 1, "script")));
     assert!(
         said.ends_with("`details.carried_forward` is 1, but the previous CRL revokes 2: every earlier revocation must be carried forward"),
@@ -179,7 +163,7 @@ fn every_earlier_revocation_is_proven_carried_forward() {
     );
     // The same with carried_forward left at 2: the first two are not the previous list.
     dropped[cp]["details"]["carried_forward"] = json!(2);
-    fs::write(&t2, rechain(&dropped)).unwrap();
+    fs::write(&t2, common::rechain(&dropped)).unwrap();
     let said = both(&[s(&t2)], 1, Some((cp + 1, "script")));
     assert!(
         said.contains(
@@ -203,7 +187,7 @@ fn every_earlier_revocation_is_proven_carried_forward() {
     let mut swapped = unsealed.to_vec();
     swapped[pc]["details"]["sha256"] = json!(hex::encode(Sha256::digest(&other_crl)));
     let t3 = swapped_dir.join("transcript.jsonl");
-    fs::write(&t3, rechain(&swapped)).unwrap();
+    fs::write(&t3, common::rechain(&swapped)).unwrap();
     let mut a = args(&t3);
     a[4] = s(&swapped_dir);
     let said = both(&a, 1, Some((pc + 1, "artifact")));

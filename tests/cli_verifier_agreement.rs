@@ -297,22 +297,6 @@ fn a_missing_witness_and_a_usage_error_are_the_same_in_both() {
     assert_eq!(both(&usage).code, 2);
 }
 
-/// Re-chains entries (no seal) as canonical lines.
-fn rechain(entries: &[Value]) -> Vec<u8> {
-    let mut prev = "0".repeat(64);
-    let mut out = Vec::new();
-    for (i, e) in entries.iter().enumerate() {
-        let mut e = e.clone();
-        e["seq"] = json!(i);
-        e["prev"] = json!(prev);
-        let c = rootkey::jcs::canonicalize(&e).unwrap();
-        prev = hex::encode(Sha256::digest(&c));
-        out.extend_from_slice(&c);
-        out.push(b'\n');
-    }
-    out
-}
-
 #[test]
 fn a_crl_count_that_is_not_the_issued_crls_is_an_artifact_mismatch_in_both() {
     let tmp = TempDir::new().unwrap();
@@ -360,7 +344,7 @@ fn a_crl_count_that_is_not_the_issued_crls_is_an_artifact_mismatch_in_both() {
         .unwrap();
     let forged_dir = TempDir::new().unwrap();
     let honest = forged_dir.path().join("honest.jsonl");
-    fs::write(&honest, rechain(unsealed)).unwrap();
+    fs::write(&honest, common::rechain(unsealed)).unwrap();
     assert_eq!(
         both(&args(&honest)).code,
         3,
@@ -375,7 +359,7 @@ fn a_crl_count_that_is_not_the_issued_crls_is_an_artifact_mismatch_in_both() {
     )));
     d["revoked"] = list;
     let t2 = forged_dir.path().join("forged.jsonl");
-    fs::write(&t2, rechain(&forged)).unwrap();
+    fs::write(&t2, common::rechain(&forged)).unwrap();
     let said = both(&args(&t2));
     assert_eq!(
         said.finding,

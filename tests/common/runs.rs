@@ -114,6 +114,24 @@ pub fn transcript_entries(path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Re-chains transcript entries (`seq` and `prev` recomputed, no seal: a forger cannot
+/// re-seal) as canonical lines.
+pub fn rechain(entries: &[serde_json::Value]) -> Vec<u8> {
+    use sha2::Digest;
+    let mut prev = "0".repeat(64);
+    let mut out = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let mut e = e.clone();
+        e["seq"] = serde_json::json!(i);
+        e["prev"] = serde_json::json!(prev);
+        let c = rootkey::jcs::canonicalize(&e).unwrap();
+        prev = hex::encode(sha2::Sha256::digest(&c));
+        out.extend_from_slice(&c);
+        out.push(b'\n');
+    }
+    out
+}
+
 /// The `action` of each transcript entry, in order.
 pub fn actions(entries: &[serde_json::Value]) -> Vec<&str> {
     entries

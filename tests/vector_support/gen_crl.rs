@@ -59,25 +59,14 @@ pub fn crl(o: &mut Out, cx: &VectorCeremony) {
     let der = crl::assemble(&draft, &root_key().sign(&draft.tbs_der), root).expect("assemble");
     let parsed = crl::load_previous(&der, "crl_valid.pem", root).expect("load");
     o.put("crl_valid.pem", crl::to_pem(&der).expect("pem"));
+    assert_eq!(draft.tbs_sha256[..], Sha256::digest(&parsed.tbs_der)[..]);
     o.json(
         "crl_valid.expect.json",
-        &json!({
-            "description": "First CRL of the vector ceremony's root (cert_valid.pem), signed with the vector key: thisUpdate 2029-02-01T00:00:00Z, nextUpdate 365 days later, three revocations given as --revoke arguments (colon form with a reason, a serial with its top bit set, a 0x form without a reason).",
-            "outcome": "ok",
-            "root": "cert_valid.pem",
-            "revoke_args": REVOKE.iter().map(|(a, _)| *a).collect::<Vec<_>>(),
-            "number_hex": parsed.number_hex(),
-            "issuer": parsed.issuer.to_string(),
-            "this_update": THIS_UPDATE,
-            "next_update_days": NEXT_UPDATE_DAYS,
-            "next_update": parsed.next_update.map(|t| t.to_string()),
-            "revoked": parsed.revoked.iter().map(revocation_json).collect::<Vec<_>>(),
-            "aki_hex": parsed.aki.as_deref().map(hex::encode),
-            "ca_only": parsed.ca_only,
-            "tbs_sha256": hex::encode(draft.tbs_sha256),
-            "crl_sha256": hex::encode(Sha256::digest(&der)),
-            "signature_hex": hex::encode(&parsed.signature),
-        }),
+        &crl_expect(
+            "First CRL of the vector ceremony's root (cert_valid.pem), signed with the vector key: thisUpdate 2029-02-01T00:00:00Z, nextUpdate 365 days later, three revocations given as --revoke arguments (colon form with a reason, a serial with its top bit set, a 0x form without a reason).",
+            &parsed,
+            &der,
+        ),
     );
     // Flip the last bit of the first revoked serial (inside the signed part).
     let mut bad = der.clone();
@@ -94,6 +83,28 @@ pub fn crl(o: &mut Out, cx: &VectorCeremony) {
         "signature does not verify with the root key",
     );
     older_and_other_scope(o, cx, &der);
+}
+
+/// The expected values of a CRL vector whose bytes `der` read back as `parsed`, made from the
+/// vector ceremony's `--revoke` arguments.
+fn crl_expect(description: &str, parsed: &crl::ParsedCrl, der: &[u8]) -> Value {
+    json!({
+        "description": description,
+        "outcome": "ok",
+        "root": "cert_valid.pem",
+        "revoke_args": REVOKE.iter().map(|(a, _)| *a).collect::<Vec<_>>(),
+        "number_hex": parsed.number_hex(),
+        "issuer": parsed.issuer.to_string(),
+        "this_update": THIS_UPDATE,
+        "next_update_days": NEXT_UPDATE_DAYS,
+        "next_update": parsed.next_update.map(|t| t.to_string()),
+        "revoked": parsed.revoked.iter().map(revocation_json).collect::<Vec<_>>(),
+        "aki_hex": parsed.aki.as_deref().map(hex::encode),
+        "ca_only": parsed.ca_only,
+        "tbs_sha256": hex::encode(Sha256::digest(&parsed.tbs_der)),
+        "crl_sha256": hex::encode(Sha256::digest(der)),
+        "signature_hex": hex::encode(&parsed.signature),
+    })
 }
 
 /// `der` with its tbsCertList edited and signed again with the vector key.
@@ -118,27 +129,13 @@ fn older_and_other_scope(o: &mut Out, cx: &VectorCeremony, der: &[u8]) {
     let parsed = crl::load_previous(&old, "crl_older-form.pem", root).expect("load");
     assert!(!parsed.ca_only);
     o.put("crl_older-form.pem", crl::to_pem(&old).expect("pem"));
-    o.json(
-        "crl_older-form.expect.json",
-        &json!({
-            "description": "crl_valid.pem as rootkey wrote CRLs before issue 14: the same tbsCertList without the issuingDistributionPoint extension, signed again with the vector key. Still read (as --previous-crl and by chain verify --crl), as a complete CRL (not CA-only); rootkey no longer writes this form, so it is checked in the decode direction only.",
-            "outcome": "ok",
-            "form": "older",
-            "root": "cert_valid.pem",
-            "revoke_args": REVOKE.iter().map(|(a, _)| *a).collect::<Vec<_>>(),
-            "number_hex": parsed.number_hex(),
-            "issuer": parsed.issuer.to_string(),
-            "this_update": THIS_UPDATE,
-            "next_update_days": NEXT_UPDATE_DAYS,
-            "next_update": parsed.next_update.map(|t| t.to_string()),
-            "revoked": parsed.revoked.iter().map(revocation_json).collect::<Vec<_>>(),
-            "aki_hex": parsed.aki.as_deref().map(hex::encode),
-            "ca_only": parsed.ca_only,
-            "tbs_sha256": hex::encode(Sha256::digest(&parsed.tbs_der)),
-            "crl_sha256": hex::encode(Sha256::digest(&old)),
-            "signature_hex": hex::encode(&parsed.signature),
-        }),
+    let mut expect = crl_expect(
+        "crl_valid.pem as rootkey wrote CRLs before issue 14: the same tbsCertList without the issuingDistributionPoint extension, signed again with the vector key. Still read (as --previous-crl and by chain verify --crl), as a complete CRL (not CA-only); rootkey no longer writes this form, so it is checked in the decode direction only.",
+        &parsed,
+        &old,
     );
+    expect["form"] = json!("older");
+    o.json("crl_older-form.expect.json", &expect);
     let users = resigned(der, |t| {
         for e in t.crl_extensions.as_mut().expect("extensions") {
             if e.extn_id == crl::IDP_OID {
