@@ -12,6 +12,7 @@
 
 mod common;
 mod memory_support;
+mod softhsm_support;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -314,4 +315,132 @@ fn mid_ceremony_secrets_are_only_in_locked_dontdump_memory() {
              locked memory"
         );
     }
+}
+
+/// A token read: holders 1 and 2 on SoftHSM2 tokens (tests/softhsm_support), holder 3 on a
+/// text file; `rootkey combine --token-share 1 --token-share 2 SHARE-3` runs under gdb in a
+/// pseudo-terminal, the PINs typed at its hidden prompts, and at exit_group neither the
+/// token shares' values and rows (derived from shares 3–5 over GF(2^8), checked against the
+/// manifest's envelope hashes) nor any other secret of the ceremony is in its memory.
+#[test]
+fn token_read_leaves_no_secret_in_memory_at_exit() {
+    softhsm_support::in_softhsm(
+        "token_read_leaves_no_secret_in_memory_at_exit",
+        &TOKENS,
+        token_read,
+    );
+}
+
+const TOKENS: [&str; 2] = ["alice-token", "bob-token"];
+
+fn token_read() {
+    use expectrl::{Eof, Expect, Session};
+    use std::time::{Duration, Instant};
+
+    let t = TempDir::new().unwrap();
+    let mut plan = rootkey::plan::REHEARSAL_PLAN.to_string();
+    let module = softhsm_support::softhsm_module();
+    for label in TOKENS {
+        let at = plan.find("medium = \"text\"").unwrap();
+        plan.replace_range(
+            at..at + "medium = \"text\"".len(),
+            &format!(
+                "medium = \"pkcs11\"\n\n[holders.token]\nmodule = \"{}\"\nlabel = \"{label}\"",
+                module.display()
+            ),
+        );
+    }
+    let plan = plan.replacen("medium = \"paper\"", "medium = \"text\"", 1);
+    let plan_file = t.path().join("tokens.toml");
+    std::fs::write(&plan_file, plan).unwrap();
+    let out = t.path().join("gen");
+    let g = common::pty::run_in_pty(
+        &[
+            "generate",
+            "--plan",
+            &common::s(&plan_file),
+            "--out",
+            &common::s(&out),
+        ]
+        .map(String::from),
+        &[],
+        &[softhsm_support::PIN, softhsm_support::PIN],
+    );
+    assert_eq!(g.code, 0, "{}", g.text);
+
+    let mut args = os(&["combine", "--out"]);
+    args.push(t.path().join("check").into());
+    args.extend(
+        os(&["--manifest"])
+            .into_iter()
+            .chain([out.join("manifest.json").into()]),
+    );
+    args.extend(
+        os(&["--root"])
+            .into_iter()
+            .chain([out.join("root.pem").into()]),
+    );
+    args.extend(os(&[
+        "--token-share",
+        "1",
+        "--token-share",
+        "2",
+        "--pkcs11-module",
+    ]));
+    args.push(module.into());
+    args.push(out.join("share-03-carol-rehearsal.txt").into());
+    args.extend(os(&["--allow-network", common::TEST_NETWORK_EXCEPTION]));
+    let at = memory_support::AtExit::new();
+    let mut s = Session::spawn(at.command(&rootkey_bin(), &args)).unwrap();
+    s.set_expect_timeout(Some(Duration::from_secs(60)));
+    for _ in TOKENS {
+        s.expect("(hidden): ").unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while s.get_process().get_echo().unwrap() {
+            assert!(Instant::now() < deadline, "the PIN prompt echoes");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        s.send_line(softhsm_support::PIN).unwrap();
+    }
+    let mut screen = Vec::new();
+    let image = at.image(|| {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = s.try_read(&mut buf) {
+            if n == 0 {
+                return Some(String::from_utf8_lossy(&screen).into_owned());
+            }
+            screen.extend_from_slice(&buf[..n]);
+        }
+        None
+    });
+    s.expect(Eof).unwrap();
+    assert_eq!(
+        at.exit_code(),
+        Some(0),
+        "combine with token shares failed:\n{}",
+        String::from_utf8_lossy(&screen)
+    );
+
+    let envs = needles::envelopes(&out);
+    assert_eq!(envs.len(), 3, "share 3 (text) and shards 4 and 5 (paper)");
+    let mut n = needles::ceremony(&envs, &out.join("root.pem"));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    for x in [1u8, 2] {
+        let value = needles::value_of_share(&envs, x);
+        let env = needles::envelope_of(&envs, x, value.as_slice());
+        assert_eq!(
+            manifest["shares"][usize::from(x) - 1]["envelope_sha256"],
+            hex::encode(env.digest()),
+            "token share {x} derived from shares 3–5 is the one in the manifest"
+        );
+        n.extend(needles::share(&env));
+    }
+    let hits = image.search(&n);
+    assert!(
+        hits.is_empty(),
+        "combine with token shares: {} secret(s) left in memory at exit:\n{}",
+        hits.len(),
+        list(&hits)
+    );
 }

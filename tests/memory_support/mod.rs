@@ -266,19 +266,67 @@ with open(os.environ["ROOTKEY_MEMTEST_DIR"] + "/exit", "w") as f:
 end
 "#;
 
+/// A program run under gdb that stops at `exit_group` and waits there until the test has read
+/// its memory ([`GDB_SCRIPT`]).
+pub struct AtExit {
+    dir: tempfile::TempDir,
+}
+
+impl AtExit {
+    pub fn new() -> AtExit {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("stop-at-exit.gdb"), GDB_SCRIPT).unwrap();
+        AtExit { dir }
+    }
+
+    /// `gdb … --args [unshare -Ur] PROGRAM ARGS`, to be spawned by the caller.
+    pub fn command(&self, program: &Path, args: &[OsString]) -> Command {
+        let mut cmd = Command::new("gdb");
+        cmd.args(["-nx", "-batch", "--readnever", "-x"])
+            .arg(self.dir.path().join("stop-at-exit.gdb"))
+            .arg("--args")
+            .args(readable_command(program, args))
+            .env("ROOTKEY_MEMTEST_DIR", self.dir.path());
+        cmd
+    }
+
+    /// Waits until the process stops at `exit_group` (calling `poll` meanwhile; it returns
+    /// the reason if gdb has ended), reads its memory and lets it exit.
+    pub fn image(&self, mut poll: impl FnMut() -> Option<String>) -> Image {
+        let pid_file = self.dir.path().join("pid");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !pid_file.exists() {
+            if let Some(why) = poll() {
+                panic!("gdb ended before the process reached exit_group: {why}");
+            }
+            assert!(Instant::now() < deadline, "no exit_group within 60 s");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let pid: u32 = fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(pid > 0, "the process ended without exit_group");
+        let image = Image::read(pid);
+        fs::write(self.dir.path().join("go"), "").unwrap();
+        image
+    }
+
+    /// The exit code gdb recorded once the process exited.
+    pub fn exit_code(&self) -> Option<i32> {
+        let code = fs::read_to_string(self.dir.path().join("exit")).ok()?;
+        code.trim().parse().ok()
+    }
+}
+
 /// Runs `program ARGS` under gdb (`catch syscall exit_group`) and returns how it ended and
 /// its memory image at its last system call.
 pub fn image_at_exit(program: &Path, args: &[OsString], envs: &[(&str, &Path)]) -> (Ended, Image) {
+    let at = AtExit::new();
     let d = tempfile::tempdir().unwrap();
-    let script = d.path().join("stop-at-exit.gdb");
-    fs::write(&script, GDB_SCRIPT).unwrap();
-    let mut cmd = Command::new("gdb");
-    cmd.args(["-nx", "-batch", "--readnever", "-x"])
-        .arg(&script)
-        .arg("--args")
-        .args(readable_command(program, args))
-        .env("ROOTKEY_MEMTEST_DIR", d.path())
-        .stdin(Stdio::null())
+    let mut cmd = at.command(program, args);
+    cmd.stdin(Stdio::null())
         .stdout(fs::File::create(d.path().join("stdout")).unwrap())
         .stderr(fs::File::create(d.path().join("stderr")).unwrap());
     for (k, v) in envs {
@@ -291,35 +339,17 @@ pub fn image_at_exit(program: &Path, args: &[OsString], envs: &[(&str, &Path)]) 
         let r = |n: &str| fs::read_to_string(d.join(n)).unwrap_or_default();
         (r("stdout"), r("stderr"))
     };
-    let pid_file = d.path().join("pid");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !pid_file.exists() {
-        if let Some(st) = gdb.try_wait().unwrap() {
+    let image = at.image(|| {
+        gdb.try_wait().unwrap().map(|st| {
             let (o, e) = output(d.path());
-            panic!("gdb ended ({st}) before the process reached exit_group:\n{o}\n{e}");
-        }
-        assert!(Instant::now() < deadline, "no exit_group within 60 s");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let pid: u32 = fs::read_to_string(&pid_file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    assert!(
-        pid > 0,
-        "the process ended without exit_group: {:?}",
-        output(d.path())
-    );
-    let image = Image::read(pid);
-    fs::write(d.path().join("go"), "").unwrap();
+            format!("{st}\n{o}\n{e}")
+        })
+    });
     let st = gdb.wait().unwrap();
     let (stdout, stderr) = output(d.path());
-    let code = fs::read_to_string(d.path().join("exit")).unwrap_or_default();
-    let code: i32 = code
-        .trim()
-        .parse()
-        .unwrap_or_else(|_| panic!("gdb ({st}) did not record the exit code:\n{stdout}\n{stderr}"));
+    let code = at
+        .exit_code()
+        .unwrap_or_else(|| panic!("gdb ({st}) did not record the exit code:\n{stdout}\n{stderr}"));
     (
         Ended {
             code,

@@ -172,3 +172,32 @@ fn root_public_key(root_pem: &Path) -> Vec<u8> {
     assert!(o.status.success(), "openssl: {o:?}");
     o.stdout[o.stdout.len() - 32..].to_vec()
 }
+
+/// The value of share `x` of the ceremony whose shares include `envs` (at least k of them):
+/// over GF(2^8), g(z) = f(z + x) is a polynomial of the same degree with g(0) = f(x) and
+/// g(x_i + x) = f(x_i), so Lagrange at 0 over the shifted points gives f(x). Used for token
+/// shares, whose values are in no file.
+pub fn value_of_share(envs: &[Envelope], x: u8) -> SecretBytes {
+    let k = envs[0].header().k;
+    let points: Vec<SharePoint> = envs
+        .iter()
+        .take(usize::from(k))
+        .map(|e| SharePoint {
+            x: e.header().index ^ x,
+            y: SecretBytes::copy_from(e.value()).unwrap(),
+        })
+        .collect();
+    assert!(
+        points.iter().all(|p| p.x != 0),
+        "share {x} is one of those given"
+    );
+    let refs: Vec<&SharePoint> = points.iter().collect();
+    combine(&refs, k).unwrap()
+}
+
+/// The envelope share `index` of this ceremony would have with `value`.
+pub fn envelope_of(envs: &[Envelope], index: u8, value: &[u8]) -> Envelope {
+    let mut h = envs[0].header();
+    h.index = index;
+    Envelope::new(&h, value).unwrap()
+}
