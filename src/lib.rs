@@ -49,3 +49,8 @@ pub mod tomlpos;
 pub mod transcript;
 
 pub use error::{Error, Result};
+
+/// Every heap block is wiped before it is freed ([`secret::WipingAllocator`]): third-party
+/// crates (printpdf, lopdf, qrcode, …) free buffers that held share text without wiping them.
+#[global_allocator]
+static ALLOCATOR: secret::WipingAllocator = secret::WipingAllocator;

@@ -454,8 +454,11 @@ pub fn probe_lock(pages: usize) -> Result<(), SecretError> {
     }
 }
 
+mod alloc;
 mod harden;
 mod tty;
+
+pub use alloc::WipingAllocator;
 
 pub use harden::{
     HardeningReport, INTERRUPTING, harden_process, install_interrupt_handlers, interrupted,
