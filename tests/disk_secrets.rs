@@ -361,7 +361,7 @@ fn the_guided_runner_with_typed_dice_writes_no_secret_outside_the_shares() {
     });
     secrets.push(Secret {
         name: "the typed dice (first 40)".into(),
-        bytes: dice[..40].as_bytes().to_vec(),
+        bytes: dice.as_bytes()[..40].to_vec(),
         owner: None,
     });
     assert_clean(&r, &secrets, Some(&out), &[], &[&out]);

@@ -254,7 +254,7 @@ pub fn strings(s: &str) -> (Vec<u8>, bool) {
     while let Some(start) = rest.find('"') {
         let body = &rest[start + 1..];
         let end = body.find('"').unwrap_or(body.len());
-        let b = body[..end].as_bytes();
+        let b = &body.as_bytes()[..end];
         let mut i = 0;
         while i < b.len() {
             let hex = (b[i] == b'\\' && i + 4 <= b.len() && b[i + 1] == b'x')
@@ -372,12 +372,11 @@ impl Parser {
         if p.is_absolute() {
             return p;
         }
-        if dirfd != "AT_FDCWD" {
-            if let Some(Fd::Dir(d)) =
+        if dirfd != "AT_FDCWD"
+            && let Some(Fd::Dir(d)) =
                 num(dirfd).and_then(|fd| self.proc(pid).table.borrow().get(&(fd as i32)).cloned())
-            {
-                return d.join(p);
-            }
+        {
+            return d.join(p);
         }
         self.cwd.join(p)
     }
@@ -559,10 +558,8 @@ impl Parser {
                     self.procs.insert(child, Proc { table: t, external });
                 }
             }
-            "execve" => {
-                if Some(pid) != self.root {
-                    self.proc(pid).external = true;
-                }
+            "execve" if Some(pid) != self.root => {
+                self.proc(pid).external = true;
             }
             _ => {}
         }
