@@ -26,6 +26,148 @@ pub fn canonicalize(v: &Value) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// True if `bytes` is exactly [`canonicalize`]`(v)`, found without building it: one pass over
+/// `v` against `bytes`, no allocation. A `false` is not a verdict — the caller canonicalises
+/// to find out (and to say where the two differ): this answers `false` for whatever it does
+/// not handle quickly (object member names with characters from U+E000 up, whose UTF-16 order
+/// may differ from their UTF-8 order, and numbers `canonicalize` refuses).
+///
+/// ```
+/// let v = serde_json::json!({"b": 1, "a": "é\n"});
+/// assert!(rootkey::jcs::is_canonical_encoding(&v, "{\"a\":\"é\\n\",\"b\":1}".as_bytes()));
+/// assert!(!rootkey::jcs::is_canonical_encoding(&v, b"{\"b\":1,\"a\":\"\\u00e9\\n\"}"));
+/// ```
+pub fn is_canonical_encoding(v: &Value, bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    matches(v, &mut rest) && rest.is_empty()
+}
+
+/// Consumes `want` from the front of `rest`, if it is there. With [`matches_str`],
+/// [`matches_u64`] and [`matches_map`], a caller that knows the shape of a document checks
+/// its canonical form member by member.
+pub fn eat(rest: &mut &[u8], want: &[u8]) -> bool {
+    match rest.strip_prefix(want) {
+        Some(r) => {
+            *rest = r;
+            true
+        }
+        None => false,
+    }
+}
+
+fn matches(v: &Value, rest: &mut &[u8]) -> bool {
+    match v {
+        Value::Null => eat(rest, b"null"),
+        Value::Bool(b) => eat(rest, if *b { b"true" } else { b"false" }),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => matches_u64(u, rest),
+            (None, Some(i)) => i < 0 && eat(rest, b"-") && matches_u64(i.unsigned_abs(), rest),
+            _ => false,
+        },
+        Value::String(s) => matches_str(s, rest),
+        Value::Array(a) => {
+            if !eat(rest, b"[") {
+                return false;
+            }
+            for (i, item) in a.iter().enumerate() {
+                if (i > 0 && !eat(rest, b",")) || !matches(item, rest) {
+                    return false;
+                }
+            }
+            eat(rest, b"]")
+        }
+        Value::Object(m) => matches_map(m, rest),
+    }
+}
+
+/// An integer as [`canonicalize`] writes it (at most 2^53 − 1), consumed from `rest`.
+pub fn matches_u64(n: u64, rest: &mut &[u8]) -> bool {
+    if n > MAX_SAFE_INTEGER {
+        return false;
+    }
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut x = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (x % 10) as u8;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    eat(rest, &digits[at..])
+}
+
+/// An object as [`canonicalize`] writes it, consumed from `rest` (`false` for member names
+/// with characters from U+E000 up, as [`is_canonical_encoding`]).
+pub fn matches_map(m: &serde_json::Map<String, Value>, rest: &mut &[u8]) -> bool {
+    if !eat(rest, b"{") {
+        return false;
+    }
+    // Without `preserve_order`, serde_json's map iterates in UTF-8 byte order, which is
+    // UTF-16 code-unit order while no name holds a character from U+E000 up (its UTF-8 lead
+    // byte is 0xEE or more).
+    for (i, (k, item)) in m.iter().enumerate() {
+        if k.bytes().any(|b| b >= 0xee)
+            || (i > 0 && !eat(rest, b","))
+            || !matches_str(k, rest)
+            || !eat(rest, b":")
+            || !matches(item, rest)
+        {
+            return false;
+        }
+    }
+    eat(rest, b"}")
+}
+
+/// A string as [`canonicalize`] writes it, consumed from `rest`.
+pub fn matches_str(s: &str, rest: &mut &[u8]) -> bool {
+    if !eat(rest, b"\"") {
+        return false;
+    }
+    let plain = !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+    if plain {
+        if !eat(rest, s.as_bytes()) {
+            return false;
+        }
+    } else {
+        let mut buf = [0u8; 6];
+        for c in s.chars() {
+            if !eat(rest, escaped(c, &mut buf)) {
+                return false;
+            }
+        }
+    }
+    eat(rest, b"\"")
+}
+
+/// One character as [`write_string`] writes it.
+fn escaped(c: char, buf: &mut [u8; 6]) -> &[u8] {
+    match c {
+        '"' => b"\\\"",
+        '\\' => b"\\\\",
+        '\u{8}' => b"\\b",
+        '\t' => b"\\t",
+        '\n' => b"\\n",
+        '\u{c}' => b"\\f",
+        '\r' => b"\\r",
+        c if (c as u32) < 0x20 => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            *buf = [
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(c as usize) >> 4],
+                HEX[(c as usize) & 15],
+            ];
+            &buf[..]
+        }
+        c => c.encode_utf8(buf).as_bytes(),
+    }
+}
+
 fn write(v: &Value, out: &mut Vec<u8>) -> Result<()> {
     match v {
         Value::Null => out.extend_from_slice(b"null"),
@@ -83,23 +225,9 @@ fn write(v: &Value, out: &mut Vec<u8>) -> Result<()> {
 
 fn write_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
+    let mut buf = [0u8; 6];
     for c in s.chars() {
-        match c {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\u{8}' => out.extend_from_slice(b"\\b"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\u{c}' => out.extend_from_slice(b"\\f"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            c if (c as u32) < 0x20 => {
-                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes());
-            }
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
-        }
+        out.extend_from_slice(escaped(c, &mut buf));
     }
     out.push(b'"');
 }
@@ -126,6 +254,48 @@ mod tests {
         let v = json!({"\u{fb01}": 1, "\u{1f600}": 2});
         let c = String::from_utf8(canonicalize(&v).unwrap()).unwrap();
         assert_eq!(c, "{\"\u{1f600}\":2,\"\u{fb01}\":1}");
+    }
+
+    #[test]
+    fn the_quick_check_agrees_with_canonicalize() {
+        let values = [
+            json!({"b": [1, -2, true, null], "a": "x\"\\\n\u{1}\u{1f}é/€", "\u{20ac}": 0, "\r": 1}),
+            json!({"seq": 9007199254740991u64, "n": -9007199254740991i64, "e": {}, "l": []}),
+            json!({"\u{fb01}": 1, "\u{1f600}": 2}),
+            json!([1.5]),
+            json!(9007199254740992u64),
+            json!("\u{7f}\u{80}\u{2028}"),
+        ];
+        for v in &values {
+            match canonicalize(v) {
+                Ok(c) => {
+                    // Names from U+E000 up take the slow path; everything else is recognised.
+                    let exotic = c.windows(1).any(|b| b[0] >= 0xee);
+                    assert_eq!(is_canonical_encoding(v, &c), !exotic, "{v}");
+                    for cut in 0..c.len() {
+                        assert!(!is_canonical_encoding(v, &c[..cut]), "{v} cut at {cut}");
+                    }
+                    for i in 0..c.len() {
+                        let mut m = c.clone();
+                        m[i] ^= 0x01;
+                        assert!(!is_canonical_encoding(v, &m), "{v} changed at {i}");
+                    }
+                    let mut longer = c.clone();
+                    longer.push(b' ');
+                    assert!(!is_canonical_encoding(v, &longer));
+                }
+                Err(_) => assert!(!is_canonical_encoding(v, v.to_string().as_bytes()), "{v}"),
+            }
+        }
+        // Whitespace, a different escape, unsorted members: never canonical.
+        let v = json!({"a": "é", "b": 1});
+        for l in [
+            &b"{\"a\": \"\xc3\xa9\",\"b\":1}"[..],
+            b"{\"a\":\"\\u00e9\",\"b\":1}",
+            b"{\"b\":1,\"a\":\"\xc3\xa9\"}",
+        ] {
+            assert!(!is_canonical_encoding(&v, l));
+        }
     }
 
     #[test]

@@ -28,6 +28,9 @@ use crate::secret::SecretBytes;
 use crate::share::Envelope;
 use crate::share::text::{self, COMPACT_PREFIX};
 
+mod qr;
+pub use qr::qr_modules;
+
 /// The default layout shipped in `templates/paper.toml`.
 pub const DEFAULT_PAPER_LAYOUT: &str = include_str!("../templates/paper.toml");
 
@@ -373,51 +376,6 @@ impl ShardInfo {
     }
 }
 
-/// The QR module matrix of `compact` (the one-line share form) at error-correction level
-/// `ec`: `(width, modules)`, row by row from the top left, `true` = dark, without quiet zone.
-///
-/// The text is always encoded as a single alphanumeric-mode segment in the smallest version
-/// that holds it at `ec` (for the 161-character share: version 7 at M, 9 at Q, 10 at H; the
-/// version is `(width - 17) / 4`).
-///
-/// # Errors
-/// [`Kind::BadCharacter`] for characters outside the QR alphanumeric set (upper-case letters,
-/// digits, space and `$%*+-./:`) or text too long for any version.
-pub fn qr_modules(compact: &[u8], ec: QrEc) -> Result<(usize, Vec<bool>)> {
-    const ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
-    if let Some(pos) = compact.iter().position(|c| !ALNUM.contains(c)) {
-        return Err(Error::new(
-            Kind::BadCharacter,
-            format!(
-                "QR code: character {} is not in the QR alphanumeric set",
-                pos + 1
-            ),
-        ));
-    }
-    for version in 1..=40 {
-        let mut bits = qrcode::bits::Bits::new(qrcode::Version::Normal(version));
-        if bits.push_alphanumeric_data(compact).is_err()
-            || bits.push_terminator(ec.level()).is_err()
-        {
-            continue;
-        }
-        let code = qrcode::QrCode::with_bits(bits, ec.level())
-            .map_err(|e| Error::environment(format!("QR encoding failed: {e}")))?;
-        let width = code.width();
-        let modules = code
-            .into_colors()
-            .into_iter()
-            .map(|c| c == qrcode::Color::Dark)
-            .collect();
-        return Ok((width, modules));
-    }
-    Err(Error::input(format!(
-        "QR code: {} characters do not fit any QR version at level {}",
-        compact.len(),
-        ec.letter()
-    )))
-}
-
 /// Limits for the free-text fields, tried in turn until the page fits.
 const FIELD_LIMITS: [usize; 4] = [usize::MAX, 120, 60, 30];
 
@@ -444,6 +402,35 @@ pub fn shard_pdf(
     layout: &PaperLayout,
     paper: PaperSize,
 ) -> Result<SecretBytes> {
+    shard(info, envelope, layout, paper, true)?
+        .ok_or_else(|| Error::environment("paper shard: the PDF was not rendered"))
+}
+
+/// Checks that the shard of `envelope` fits on one page, with the same checks and refusals as
+/// [`shard_pdf`], without rendering the PDF: the page is laid out, never serialised. A
+/// generation runs this for every paper holder before the key exists (with a dummy share of
+/// the same shape), so a layout that cannot fit is refused before anything is written.
+///
+/// # Errors
+/// As [`shard_pdf`].
+pub fn shard_fits(
+    info: &ShardInfo,
+    envelope: &Envelope,
+    layout: &PaperLayout,
+    paper: PaperSize,
+) -> Result<()> {
+    shard(info, envelope, layout, paper, false).map(|_| ())
+}
+
+/// [`shard_pdf`] (`render`) or [`shard_fits`]: the first field limit at which the page fits,
+/// rendered or not.
+fn shard(
+    info: &ShardInfo,
+    envelope: &Envelope,
+    layout: &PaperLayout,
+    paper: PaperSize,
+    render: bool,
+) -> Result<Option<SecretBytes>> {
     info.check(envelope)?;
     let file_form = text::encode_file_form(envelope)?;
     let compact = text::encode_compact(envelope)?;
@@ -454,8 +441,11 @@ pub fn shard_pdf(
             wipe(&mut doc);
             doc = page(info, layout, &file_form, &compact, width, &modules, limit)?;
             if pdfdoc::page_count(&doc, paper)? == 1 {
+                if !render {
+                    return Ok(None);
+                }
                 let mut pdf = pdfdoc::render(&doc, paper)?;
-                return Ok(SecretBytes::take_from(&mut pdf)?);
+                return Ok(Some(SecretBytes::take_from(&mut pdf)?));
             }
         }
         Err(Error::new(Kind::PaperLayout,

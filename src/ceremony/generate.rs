@@ -426,7 +426,7 @@ pub fn check_paper_layout(
             root_fingerprint: [0; 32],
             rehearsal: plan.ceremony.rehearsal,
         };
-        crate::paper::shard_pdf(&info, &env, layout, size)
+        crate::paper::shard_fits(&info, &env, layout, size)
             .map_err(|e| e.context(format!("paper layout, holder {index} (\"{}\")", h.name)))?;
     }
     Ok(())

@@ -63,14 +63,19 @@ pub(super) fn check_incomplete(entries: &[Entry], incomplete: Option<&Incomplete
 /// Parses every complete line into `out` (none for an empty file); returns the incomplete last
 /// line, if any, which is never parsed.
 pub(super) fn parse_lines(bytes: &[u8], out: &mut Vec<Entry>) -> Result<Option<Incomplete>> {
-    let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
-    // The piece after the last line end: empty when the file ends with one (or is empty).
-    let tail = lines.pop().unwrap_or_default();
+    // The complete lines, and the piece after the last line end (empty when the file ends
+    // with one, or is empty).
+    let (body, tail) = match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(end) => bytes.split_at(end + 1),
+        None => (&[][..], bytes),
+    };
+    let complete = body.iter().filter(|&&b| b == b'\n').count();
     let incomplete = (!tail.is_empty()).then(|| Incomplete {
-        line: lines.len() + 1,
+        line: complete + 1,
         len: tail.len(),
     });
-    for (i, l) in lines.iter().enumerate() {
+    out.reserve(complete);
+    for (i, l) in body.split(|&b| b == b'\n').take(complete).enumerate() {
         let line = i + 1;
         match parse_entry(l, line) {
             Ok(e) => out.push(e),
@@ -94,6 +99,14 @@ pub(crate) fn parse_canonical(l: &[u8]) -> std::result::Result<Map<String, Value
         return Err(format!("not UTF-8 (byte {})", e.valid_up_to() + 1));
     }
     let v: Value = serde_json::from_slice(l).map_err(|e| format!("not valid JSON ({e})"))?;
+    // The quick check recognises a canonical line without building its canonical form; a
+    // line it does not recognise is canonicalised to find out, and to say where it differs.
+    if jcs::is_canonical_encoding(&v, l) {
+        return match v {
+            Value::Object(m) => Ok(m),
+            _ => Err("not a JSON object".into()),
+        };
+    }
     let c = jcs::canonicalize(&v).map_err(|e| format!("not canonical JSON ({})", e.message))?;
     if c != l {
         let pos = c
@@ -143,7 +156,74 @@ pub(super) fn safe_text(s: &str, max: usize) -> bool {
     !s.chars().any(is_unsafe_char) && s.chars().count() <= max
 }
 
+/// The six members of an entry, parsed straight into their types (no map of the line, `prev`
+/// borrowed from it): the quick path of [`parse_entry`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Members<'a> {
+    action: String,
+    actors: Vec<String>,
+    details: Map<String, Value>,
+    prev: &'a str,
+    seq: u64,
+    time: String,
+}
+
+/// An entry that passes every check of [`parse_entry`], found without building a map of the
+/// whole line or its canonical form; `None` for anything else (duplicate or missing members,
+/// an escape in `prev`, a line not in canonical form, a failed check), which [`parse_entry`]
+/// then takes the long way, to give the same verdict and message as always.
+fn quick_entry(l: &[u8], line: usize) -> Option<Entry> {
+    if l.len() > MAX_LINE {
+        return None;
+    }
+    // serde_json checks that every string is UTF-8; outside strings only ASCII can parse.
+    let m: Members = serde_json::from_slice(l).ok()?;
+    // The canonical form of the six members, in their RFC 8785 order.
+    let mut r = l;
+    let canonical = jcs::eat(&mut r, b"{\"action\":")
+        && jcs::matches_str(&m.action, &mut r)
+        && jcs::eat(&mut r, b",\"actors\":[")
+        && m.actors
+            .iter()
+            .enumerate()
+            .all(|(i, a)| (i == 0 || jcs::eat(&mut r, b",")) && jcs::matches_str(a, &mut r))
+        && jcs::eat(&mut r, b"],\"details\":")
+        && jcs::matches_map(&m.details, &mut r)
+        && jcs::eat(&mut r, b",\"prev\":")
+        && jcs::matches_str(m.prev, &mut r)
+        && jcs::eat(&mut r, b",\"seq\":")
+        && jcs::matches_u64(m.seq, &mut r)
+        && jcs::eat(&mut r, b",\"time\":")
+        && jcs::matches_str(&m.time, &mut r)
+        && jcs::eat(&mut r, b"}")
+        && r.is_empty();
+    let ok = canonical
+        && UtcTime::is_transcript_form(&m.time)
+        && (1..=32).contains(&m.actors.len())
+        && m.actors.iter().all(|a| !a.is_empty() && safe_text(a, 200));
+    let prev = hex32(m.prev).filter(|_| ok)?;
+    Some(Entry {
+        seq: m.seq,
+        line,
+        time: m.time,
+        actors: m.actors,
+        action: m.action,
+        details: m.details,
+        prev,
+        hash: Sha256::digest(l).into(),
+    })
+}
+
 pub(super) fn parse_entry(l: &[u8], line: usize) -> std::result::Result<Entry, String> {
+    match quick_entry(l, line) {
+        Some(e) => Ok(e),
+        None => parse_entry_checked(l, line),
+    }
+}
+
+/// [`parse_entry`] the long way: each check in turn, the first that fails named.
+fn parse_entry_checked(l: &[u8], line: usize) -> std::result::Result<Entry, String> {
     let mut m = parse_canonical(l)?;
     exact_keys(
         &m,
@@ -153,30 +233,35 @@ pub(super) fn parse_entry(l: &[u8], line: usize) -> std::result::Result<Entry, S
     let seq = m["seq"]
         .as_u64()
         .ok_or("`seq` is not a non-negative integer")?;
-    let time = m["time"].as_str().ok_or("`time` is not a string")?;
-    if !UtcTime::is_transcript_form(time) {
+    // Each member is moved out of the map (no copy), in the order the checks name them.
+    let Some(Value::String(time)) = m.remove("time") else {
+        return Err("`time` is not a string".into());
+    };
+    if !UtcTime::is_transcript_form(&time) {
         return Err(format!(
             "`time` \"{time}\" is not a real UTC time YYYY-MM-DDTHH:MM:SS.sssZ (year 1970–9999, day within its month, second 00–59)"
         ));
     }
-    let actors = m["actors"].as_array().ok_or("`actors` is not an array")?;
+    let Some(Value::Array(actors)) = m.remove("actors") else {
+        return Err("`actors` is not an array".into());
+    };
     if actors.is_empty() || actors.len() > 32 {
         return Err("`actors` must hold 1 to 32 names".into());
     }
     let actors: Vec<String> = actors
-        .iter()
-        .map(|a| match a.as_str() {
-            Some(s) if !s.is_empty() && safe_text(s, 200) => Ok(s.to_string()),
+        .into_iter()
+        .map(|a| match a {
+            Value::String(s) if !s.is_empty() && safe_text(&s, 200) => Ok(s),
             _ => Err("`actors` holds something other than a name of 1 to 200 safe characters"),
         })
         .collect::<std::result::Result<_, _>>()?;
-    let action = m["action"].as_str().ok_or("`action` is not a string")?;
+    let Some(Value::String(action)) = m.remove("action") else {
+        return Err("`action` is not a string".into());
+    };
     let prev = m["prev"]
         .as_str()
         .and_then(hex32)
         .ok_or("`prev` is not 64 lower-case hex digits")?;
-    let time = time.to_string();
-    let action = action.to_string();
     let Some(Value::Object(details)) = m.remove("details") else {
         return Err("`details` is not an object".into());
     };
@@ -363,4 +448,60 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever the quick path accepts, the long way accepts as the same entry: every byte of
+    /// real entries changed, dropped or doubled, and entries with escapes, odd numbers,
+    /// duplicate and missing members.
+    #[test]
+    fn the_quick_path_accepts_only_what_the_checks_accept() {
+        let p = "0".repeat(64);
+        let mut lines: Vec<Vec<u8>> = vec![
+            format!("{{\"action\":\"share-presented\",\"actors\":[\"Holder 1\",\"Ann \\\"A\\\"\"],\"details\":{{\"file\":\"s\\u0001.txt\",\"index\":1,\"n\":-3,\"x\":[true,null,{{}}]}},\"prev\":\"{p}\",\"seq\":0,\"time\":\"2026-01-01T00:00:00.000Z\"}}").into_bytes(),
+            format!("{{\"action\":\"a\",\"actors\":[\"b\"],\"details\":{{}},\"prev\":\"{p}\",\"seq\":9007199254740991,\"time\":\"2026-01-01T00:00:00.000Z\"}}").into_bytes(),
+            format!("{{\"action\":\"a\",\"actors\":[\"b\"],\"details\":{{}},\"prev\":\"{p}\",\"seq\":9007199254740992,\"time\":\"2026-01-01T00:00:00.000Z\"}}").into_bytes(),
+            format!("{{\"action\":\"a\",\"actors\":[\"b\"],\"details\":{{}},\"prev\":\"{p}\",\"seq\":1,\"seq\":1,\"time\":\"2026-01-01T00:00:00.000Z\"}}").into_bytes(),
+            format!("{{\"action\":\"a\",\"actors\":[\"b\"],\"details\":{{}},\"prev\":\"\\u0030{}\",\"seq\":1,\"time\":\"2026-01-01T00:00:00.000Z\"}}", &p[1..]).into_bytes(),
+            format!("{{\"action\":\"a\",\"actors\":[\"b\"],\"details\":{{\"\u{fb01}\":1,\"\u{1f600}\":2}},\"prev\":\"{p}\",\"seq\":1,\"time\":\"2026-01-01T00:00:00.000Z\"}}").into_bytes(),
+            format!("{{\"action\":\"a\",\"details\":{{}},\"prev\":\"{p}\",\"seq\":1,\"time\":\"2026-01-01T00:00:00.000Z\"}}").into_bytes(),
+        ];
+        let base = lines[0].clone();
+        for i in 0..base.len() {
+            for f in [|b: u8| b ^ 0x01, |b: u8| b ^ 0x20, |_| b' ', |_| b'\\'] {
+                let mut m = base.clone();
+                m[i] = f(m[i]);
+                lines.push(m);
+            }
+            let mut m = base.clone();
+            m.remove(i);
+            lines.push(m);
+            let mut m = base.clone();
+            m.insert(i, base[i]);
+            lines.push(m);
+        }
+        let mut quick = 0;
+        for l in &lines {
+            let slow = parse_entry_checked(l, 1);
+            if let Some(e) = quick_entry(l, 1) {
+                quick += 1;
+                let s = slow
+                    .unwrap_or_else(|e| panic!("{}: quick but {e}", String::from_utf8_lossy(l)));
+                assert_eq!(
+                    (
+                        e.seq, &e.time, &e.actors, &e.action, &e.details, e.prev, e.hash
+                    ),
+                    (
+                        s.seq, &s.time, &s.actors, &s.action, &s.details, s.prev, s.hash
+                    )
+                );
+            }
+        }
+        // The real entries (and harmless changes inside strings) take the quick path.
+        assert!(quick > 2, "{quick}");
+        assert!(quick_entry(&lines[0], 1).is_some() && quick_entry(&lines[1], 1).is_some());
+    }
 }
