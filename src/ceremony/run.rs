@@ -247,6 +247,7 @@ fn run_kind(
             &name,
             args.out,
             args.allow_unlocked_memory,
+            args.piv_attestation_root.as_deref(),
             &mut guided,
         )?
     } else {
