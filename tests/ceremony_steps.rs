@@ -235,18 +235,16 @@ fn committed_valid_vectors_follow_their_steps() {
             threshold: k,
             presented: count("share-presented") as u8,
         };
+        // Token holders' `write-token` steps, where the transcript has their entries.
+        let tokens: Vec<bool> = (1..=u64::from(n))
+            .map(|i| {
+                es.iter()
+                    .any(|e| e["action"] == "token-written" && e["details"]["index"] == i)
+            })
+            .collect();
         let list = match kind.as_str() {
-            "generation" => {
-                // Token holders' `write-token` steps, where the transcript has their entries.
-                let tokens: Vec<bool> = (1..=u64::from(n))
-                    .map(|i| {
-                        es.iter()
-                            .any(|e| e["action"] == "token-written" && e["details"]["index"] == i)
-                    })
-                    .collect();
-                steps::generation_for(&tokens, false)
-            }
-            "rehearsal" => steps::rehearsal(n, k),
+            "generation" => steps::generation_for(&tokens, false),
+            "rehearsal" => steps::rehearsal_for(&tokens, k),
             "quorum-check" => steps::quorum_check(q),
             "rotation" => steps::intermediate(
                 q,

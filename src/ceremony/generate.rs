@@ -113,26 +113,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
     let piv_root = super::token_stage::attestation_root(&plan, piv_attestation_root.as_deref())
         .map_err(|e| e.context(format!("plan {}", plan_path.display())))?;
     let persistent_allowed = allow_persistent_output || plan.ceremony.rehearsal;
-    super::session::note_tokens(super::session::TokenNeeds {
-        yubikeys: plan
-            .holders
-            .iter()
-            .filter(|h| h.medium == Medium::Yubikey)
-            .count(),
-        pkcs11: plan
-            .holders
-            .iter()
-            .filter(|h| h.medium == Medium::Pkcs11)
-            .count(),
-        modules: plan
-            .holders
-            .iter()
-            .filter_map(|h| match &h.token {
-                Some(crate::plan::TokenSpec::Pkcs11 { module, .. }) => Some(module.into()),
-                _ => None,
-            })
-            .collect(),
-    });
+    super::session::note_tokens(token_needs(&plan));
     let hardening = harden(allow_unlocked_memory)?;
     // Every secret takes at least a page; check the whole need before anyone types.
     secret::probe_lock(locked_pages_needed(plan.quorum.shares))?;
@@ -191,6 +172,24 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
         console.out("the summary", &summary::generated(&report))?;
         Ok(exit::OK)
     })
+}
+
+/// What the pre-flight screen's tokens line checks for `plan`'s token holders (a generation's
+/// and a rehearsal's).
+pub(super) fn token_needs(plan: &Plan) -> super::session::TokenNeeds {
+    let on = |m: Medium| plan.holders.iter().filter(|h| h.medium == m).count();
+    super::session::TokenNeeds {
+        yubikeys: on(Medium::Yubikey),
+        pkcs11: on(Medium::Pkcs11),
+        modules: plan
+            .holders
+            .iter()
+            .filter_map(|h| match &h.token {
+                Some(crate::plan::TokenSpec::Pkcs11 { module, .. }) => Some(module.into()),
+                _ => None,
+            })
+            .collect(),
+    }
 }
 
 /// Paper shards (not allowed on persistent storage) must not go to `out` on file system `fs`

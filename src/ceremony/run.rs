@@ -29,7 +29,7 @@ pub struct Args {
     pub allow_unlocked_memory: bool,
     /// Allow paper shards on persistent storage (real generation; recorded).
     pub allow_persistent_output: bool,
-    /// The PIV attestation root for YubiKey holders (real generation).
+    /// The PIV attestation root for YubiKey holders (generation plans, real or rehearsal).
     pub piv_attestation_root: Option<PathBuf>,
     /// An answers file that answers every question (docs/formats.md, "Answers file").
     pub answers: Option<PathBuf>,
@@ -247,6 +247,7 @@ fn run_kind(
             &name,
             args.out,
             args.allow_unlocked_memory,
+            args.piv_attestation_root.as_deref(),
             &mut guided,
         )?
     } else {

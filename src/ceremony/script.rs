@@ -211,13 +211,14 @@ pub fn builtin_steps(plan: &Plan, kind: ScriptKind) -> Vec<Step> {
         presented: if p.is_empty() { k } else { p.len() as u8 },
     };
     let params = plan.v2.as_ref().map(|v| &v.params);
+    // Token holders' `write-token` steps: in a generation and in a rehearsal generation alike.
+    let tokens: Vec<bool> = plan.holders.iter().map(|h| h.medium.is_token()).collect();
     match kind {
         ScriptKind::Generation => {
-            let tokens: Vec<bool> = plan.holders.iter().map(|h| h.medium.is_token()).collect();
             let dice = matches!(params, Some(Params::Generation { dice: true, .. }));
             steps::generation_for(&tokens, dice)
         }
-        ScriptKind::RehearsalGeneration => steps::rehearsal(n, k),
+        ScriptKind::RehearsalGeneration => steps::rehearsal_for(&tokens, k),
         ScriptKind::Rotation => match params {
             Some(Params::Rotation {
                 csr_sha256,

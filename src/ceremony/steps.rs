@@ -290,8 +290,15 @@ pub fn generation_for(tokens: &[bool], dice: bool) -> Vec<Step> {
 /// `rootkey rehearse`: a generation of `shares` shares, the key wiped, then a rebuild from
 /// `threshold` of them, sealed by the rebuilt key.
 pub fn rehearsal(shares: u8, threshold: u8) -> Vec<Step> {
+    rehearsal_for(&vec![false; shares as usize], threshold)
+}
+
+/// [`rehearsal`] of a plan whose holders may be on hardware tokens (`tokens[i]` for the holder
+/// of share i + 1, as [`generation_for`]): each token holder's `write-token` step comes just
+/// before their `receive-share`, as in a generation (`rootkey run` of a rehearsal plan).
+pub fn rehearsal_for(tokens: &[bool], threshold: u8) -> Vec<Step> {
     let mut steps = Vec::new();
-    generation_core(&vec![false; shares as usize], false, &mut steps);
+    generation_core(tokens, false, &mut steps);
     steps.push(Step::new(
         "wipe-generated-key",
         Tool,

@@ -270,7 +270,7 @@ def builtin(doc, kind):
         s += [one("draw-seed", "tool"), one("generate-root-key", "tool"), one("split-seed", "tool"),
               one("sign-root-certificate", "tool")]
         for i, h in enumerate(doc["holders"], 1):
-            if h["medium"] in TOKEN_MEDIA and not rehearsal:
+            if h["medium"] in TOKEN_MEDIA:
                 s.append(("write-token", i, "holder"))
             s.append(("receive-share", i, "holder"))
         s += [one("write-root-pem", "tool"), one("write-manifest", "tool")]

@@ -205,3 +205,32 @@ fn a_token_holder_writes_the_token_just_before_receiving() {
     );
     assert_eq!(generation_for(&[false; 4], true), generation(4, true));
 }
+
+#[test]
+fn a_rehearsal_with_token_holders_writes_their_tokens_as_a_generation_does() {
+    // `rootkey run` of a rehearsal plan with token holders: the same write-token steps as a
+    // generation's, then the rehearsal's own rebuild (this list and the flow must agree).
+    let with_tokens = rehearsal_for(&[true, true, false, false, false], 3);
+    let keys: Vec<String> = with_tokens
+        .iter()
+        .filter(|s| s.role == Holder)
+        .map(Step::key)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "write-token-1",
+            "receive-share-1",
+            "write-token-2",
+            "receive-share-2",
+            "receive-share-3",
+            "receive-share-4",
+            "receive-share-5",
+            "present-share-1",
+            "present-share-2",
+            "present-share-3"
+        ]
+    );
+    assert_eq!(with_tokens.len(), rehearsal(5, 3).len() + 2);
+    assert_eq!(rehearsal_for(&[false; 5], 3), rehearsal(5, 3));
+}
