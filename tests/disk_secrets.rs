@@ -13,8 +13,8 @@
 //! product never prints them. The search is shown to work on each real log (every text share's
 //! rows are found in its own file's writes) and to fail on a planted write (unit tests below).
 //!
-//! Not covered: a hardware token (SoftHSM2 generation needs the PIN dialogue on a terminal;
-//! `tests/pty_token_generate.rs`), and bytes reaching a file through a writable memory mapping,
+//! Tokens: `tests/disk_secrets_tokens.rs` (SoftHSM2 holders, from an answers file). Not
+//! covered: bytes reaching a file through a writable memory mapping,
 //! which rootkey does not use.
 
 mod common;
