@@ -444,3 +444,64 @@ fn token_read() {
         list(&hits)
     );
 }
+
+/// The guided runner with token holders: `rootkey run --answers` of the rehearsal plan with
+/// holders 1 and 2 on SoftHSM2 tokens (their PINs from the answers file) and 3–5 on text. At
+/// exit_group neither the token shares (sealed to the tokens during the run) nor any other
+/// secret of the ceremony is in its memory.
+#[test]
+fn guided_run_with_token_holders_leaves_no_secret_in_memory_at_exit() {
+    softhsm_support::in_softhsm(
+        "guided_run_with_token_holders_leaves_no_secret_in_memory_at_exit",
+        &TOKENS,
+        guided_run_with_tokens,
+    );
+}
+
+fn guided_run_with_tokens() {
+    let t = TempDir::new().unwrap();
+    let mut plan = rootkey::plan::REHEARSAL_PLAN.replace("medium = \"paper\"", "medium = \"text\"");
+    for label in TOKENS {
+        let at = plan.find("medium = \"text\"").unwrap();
+        plan.replace_range(
+            at..at + "medium = \"text\"".len(),
+            &format!(
+                "medium = \"pkcs11\"\n\n[holders.token]\nmodule = \"{}\"\nlabel = \"{label}\"",
+                softhsm_support::softhsm_module().display()
+            ),
+        );
+    }
+    let plan_file = t.path().join("tokens.toml");
+    std::fs::write(&plan_file, plan).unwrap();
+    // The shipped answers; two write-token steps come before the last checklist step.
+    let answers =
+        std::fs::read_to_string(common::repo_path("ceremony-scripts/rehearsal-answers.toml"))
+            .unwrap()
+            .replace("checklist-16-initials", "checklist-18-initials");
+    let pin = softhsm_support::PIN;
+    let answers_file = t.path().join("answers.toml");
+    std::fs::write(
+        &answers_file,
+        format!("{answers}token-1-pin = \"{pin}\"\ntoken-2-pin = \"{pin}\"\n"),
+    )
+    .unwrap();
+    let out = t.path().join("r");
+    let mut args = os(&["run"]);
+    args.extend([plan_file.into(), "--answers".into(), answers_file.into()]);
+    args.extend(["--out".into(), out.clone().into()]);
+    args.extend(os(&["--allow-network", common::TEST_NETWORK_EXCEPTION]));
+    no_secret_at_exit("rootkey run --answers (token holders)", &args, || {
+        let envs = needles::envelopes(&out);
+        assert_eq!(envs.len(), 3, "shares 3–5 are text files");
+        let mut n = needles::ceremony(&envs, &out.join("root.pem"));
+        for x in [1u8, 2] {
+            let value = needles::value_of_share(&envs, x);
+            n.extend(needles::share(&needles::envelope_of(
+                &envs,
+                x,
+                value.as_slice(),
+            )));
+        }
+        n
+    });
+}
