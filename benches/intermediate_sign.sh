@@ -8,12 +8,13 @@
 #
 # WORKDIR defaults to a fresh directory under $TMPDIR (a disk); pass /dev/shm/… for tmpfs.
 # Every transcript entry is fdatasync'ed, so the disk's sync latency shows in the numbers.
+# benches/side_by_side.sh runs the same comparison on tmpfs, next to combine vs ssss.
 set -euo pipefail
 runs=${1:-20}
 work=${2:-$(mktemp -d)}
 mkdir -p "$work"
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
+(cd "$repo" && . scripts/release-env.sh && cargo build --release --locked --quiet)
 bin="$repo/target/release/rootkey"
 
 cd "$work"

@@ -63,12 +63,13 @@ pub fn split<R: rand_core::CryptoRng>(
 pub fn verify_all_subsets(secret: &SecretBytes, points: &[SharePoint], k: u8) -> Result<usize> {
     let mut count = 0usize;
     let mut failed = None;
+    let mut combiner = Combiner::new()?;
     for_each_subset(points.len(), k as usize, |idx| {
         if failed.is_some() {
             return;
         }
         let subset: Vec<&SharePoint> = idx.iter().map(|&i| &points[i]).collect();
-        match combine(&subset, k) {
+        match combiner.combine(&subset, k) {
             Ok(s) if s.ct_eq(secret.as_slice()) => count += 1,
             _ => failed = Some(idx.iter().map(|&i| points[i].x).collect::<Vec<_>>()),
         }
@@ -107,6 +108,53 @@ pub fn for_each_subset(n: usize, k: usize, mut f: impl FnMut(&[usize])) {
 
 /// Rebuilds the secret from at least `k` points with distinct x (uses all points given).
 pub fn combine(points: &[&SharePoint], k: u8) -> Result<SecretBytes> {
+    let mut share = SecretBytes::zeroed(1 + SECRET_LEN)?;
+    let mut secret = SecretBytes::zeroed(SECRET_LEN)?;
+    recover_into(points, k, &mut share, &mut secret)?;
+    Ok(secret)
+}
+
+/// Locked working memory for rebuilding the secret from many subsets in turn (the quorum
+/// search of a combine, the self-check of a split): allocated and locked once, overwritten by
+/// each [`Combiner::combine`], wiped when dropped. One `mlock` per search instead of two per
+/// subset.
+pub struct Combiner {
+    share: SecretBytes,
+    secret: SecretBytes,
+}
+
+impl std::fmt::Debug for Combiner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Combiner([REDACTED])")
+    }
+}
+
+impl Combiner {
+    /// Allocates (and locks) the working memory.
+    pub fn new() -> Result<Combiner> {
+        Ok(Combiner {
+            share: SecretBytes::zeroed(1 + SECRET_LEN)?,
+            secret: SecretBytes::zeroed(SECRET_LEN)?,
+        })
+    }
+
+    /// [`combine`] into this combiner's memory: the secret rebuilt from `points`, valid until
+    /// the next call. On an error the previous secret is already wiped.
+    pub fn combine(&mut self, points: &[&SharePoint], k: u8) -> Result<&SecretBytes> {
+        self.secret.as_mut_slice().zeroize();
+        recover_into(points, k, &mut self.share, &mut self.secret)?;
+        Ok(&self.secret)
+    }
+}
+
+/// Checks `points` and rebuilds their secret into `out` (32 bytes), using `buf` (33 bytes) for
+/// each share's bytes on their way into blahaj.
+fn recover_into(
+    points: &[&SharePoint],
+    k: u8,
+    buf: &mut SecretBytes,
+    out: &mut SecretBytes,
+) -> Result<()> {
     if points.len() < k as usize {
         return Err(Error::new(
             Kind::TooFewShares,
@@ -134,7 +182,6 @@ pub fn combine(points: &[&SharePoint], k: u8) -> Result<SecretBytes> {
         }
     }
     let mut shares = Vec::with_capacity(points.len());
-    let mut buf = SecretBytes::zeroed(1 + SECRET_LEN)?;
     for p in points {
         buf.as_mut_slice()[0] = p.x;
         buf.as_mut_slice()[1..].copy_from_slice(p.y.as_slice());
@@ -142,11 +189,21 @@ pub fn combine(points: &[&SharePoint], k: u8) -> Result<SecretBytes> {
             .map_err(|e| Error::new(Kind::ShareFormat, format!("share {}: {e}", p.x)))?;
         shares.push(s);
     }
+    buf.as_mut_slice().zeroize();
     let mut raw = Sharks(k)
         .recover(shares.iter())
         .map_err(|e| Error::operator(e.to_string()))?;
     drop(shares);
-    Ok(SecretBytes::take_from(&mut raw)?)
+    if raw.len() != out.len() {
+        raw.zeroize();
+        return Err(Error::new(
+            Kind::Internal,
+            "internal error: the rebuilt secret has a wrong length",
+        ));
+    }
+    out.as_mut_slice().copy_from_slice(&raw);
+    raw.zeroize();
+    Ok(())
 }
 
 #[cfg(test)]
@@ -213,6 +270,28 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn combiner_reused_across_subsets_agrees_with_combine() {
+        let secret = SecretBytes::copy_from(&[0x42; 32]).unwrap();
+        let (mut pts, _) = split(&secret, 3, 5, &mut rng(4)).unwrap();
+        pts[4].y.as_mut_slice()[7] ^= 0x80;
+        let mut c = Combiner::new().unwrap();
+        let mut right = 0;
+        for_each_subset(5, 3, |idx| {
+            let sub: Vec<&SharePoint> = idx.iter().map(|&i| &pts[i]).collect();
+            let once = combine(&sub, 3).unwrap();
+            let reused = c.combine(&sub, 3).unwrap();
+            assert!(reused.ct_eq(once.as_slice()), "subset {idx:?}");
+            right += usize::from(reused.ct_eq(secret.as_slice()));
+        });
+        // Every subset without the corrupted share 5: C(4, 3).
+        assert_eq!(right, 4);
+        // A refused subset leaves no earlier secret behind.
+        let err = c.combine(&[&pts[0], &pts[0], &pts[1]], 3).unwrap_err();
+        assert_eq!(err.kind, Kind::DuplicateShare);
+        assert!(c.secret.ct_eq(&[0; 32]));
     }
 
     #[test]

@@ -265,8 +265,67 @@ fn rebuild(points: &[&SharePoint], k: u8) -> Result<RootKey> {
     RootKey::from_seed(&seed)
 }
 
-fn rebuild_matches(points: &[&SharePoint], k: u8, root: &RootCert) -> Result<bool> {
-    Ok(rebuild(points, k)?.public_key_bytes() == root.public_key_bytes())
+/// The first k-subset of `points` (in the order of [`shamir::for_each_subset`]) whose secret
+/// is the seed of the key in `root`, if any. Each subset is rebuilt into one locked
+/// [`shamir::Combiner`] and its public key derived on the stack, which is wiped once, when the
+/// search ends (not per subset: a search may try thousands).
+fn find_quorum(points: &[SharePoint], k: u8, root: &RootCert) -> Result<Option<Vec<usize>>> {
+    let _scrub = secret::ScrubOnDrop;
+    let mut combiner = shamir::Combiner::new()?;
+    let want = root.public_key_bytes();
+    let mut quorum = None;
+    let mut err = None;
+    shamir::for_each_subset(points.len(), k as usize, |idx| {
+        if quorum.is_some() || err.is_some() {
+            return;
+        }
+        let subset: Vec<&SharePoint> = idx.iter().map(|&i| &points[i]).collect();
+        match combiner.combine(&subset, k).and_then(public_key_of) {
+            Ok(pk) if pk == want => quorum = Some(idx.to_vec()),
+            Ok(_) => {}
+            Err(e) => err = Some(e),
+        }
+    });
+    match err {
+        Some(e) => Err(e),
+        None => Ok(quorum),
+    }
+}
+
+/// For each share of `further`: whether it agrees with the quorum `q`, that is whether the
+/// first k - 1 shares of `q` with it rebuild the key in `root` (one locked combiner, one stack
+/// wipe for all).
+fn check_further(
+    points: &[SharePoint],
+    q: &[usize],
+    further: &[usize],
+    k: u8,
+    root: &RootCert,
+) -> Result<Vec<bool>> {
+    let _scrub = secret::ScrubOnDrop;
+    let mut combiner = shamir::Combiner::new()?;
+    let want = root.public_key_bytes();
+    further
+        .iter()
+        .map(|&i| {
+            let mut subset: Vec<&SharePoint> =
+                q[..k as usize - 1].iter().map(|&j| &points[j]).collect();
+            subset.push(&points[i]);
+            Ok(public_key_of(combiner.combine(&subset, k)?)? == want)
+        })
+        .collect()
+}
+
+/// The Ed25519 public key of `seed`. The signing key is built on the stack and zeroized on
+/// drop; its expanded form's stack copies are left for the caller's stack scrub.
+fn public_key_of(seed: &SecretBytes) -> Result<[u8; 32]> {
+    let bytes: &[u8; 32] = seed
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::input("an Ed25519 seed must be 32 bytes"))?;
+    Ok(ed25519_dalek::SigningKey::from_bytes(bytes)
+        .verifying_key()
+        .to_bytes())
 }
 
 /// Rebuilds the root key from share files: each share is verified alone, then a k-subset that
@@ -427,22 +486,7 @@ pub fn rebuild_quorum(
             })
         })
         .collect::<Result<_>>()?;
-    let mut quorum: Option<Vec<usize>> = None;
-    let mut err = None;
-    shamir::for_each_subset(points.len(), k as usize, |idx| {
-        if quorum.is_some() || err.is_some() {
-            return;
-        }
-        let subset: Vec<&SharePoint> = idx.iter().map(|&i| &points[i]).collect();
-        match rebuild_matches(&subset, k, &ctx.root) {
-            Ok(true) => quorum = Some(idx.to_vec()),
-            Ok(false) => {}
-            Err(e) => err = Some(e),
-        }
-    });
-    if let Some(e) = err {
-        return Err(e);
-    }
+    let quorum = find_quorum(&points, k, &ctx.root)?;
     let name = |i: usize| (shares[i].entry.index, shares[i].entry.holder.clone());
     let Some(q) = quorum else {
         let all: Vec<String> = shares
@@ -475,11 +519,9 @@ pub fn rebuild_quorum(
     )?;
     let mut agreeing = Vec::new();
     let mut disagreeing = Vec::new();
-    for i in (0..points.len()).filter(|i| !q.contains(i)) {
-        let mut subset: Vec<&SharePoint> =
-            q[..k as usize - 1].iter().map(|&j| &points[j]).collect();
-        subset.push(&points[i]);
-        let agrees = rebuild_matches(&subset, k, &ctx.root)?;
+    let further: Vec<usize> = (0..points.len()).filter(|i| !q.contains(i)).collect();
+    let agreement = check_further(&points, &q, &further, k, &ctx.root)?;
+    for (&i, agrees) in further.iter().zip(agreement) {
         let rec = run.at("check-further-share")?;
         rec.record(
             &[TOOL_ACTOR],

@@ -242,6 +242,22 @@ fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+impl Command {
+    /// Whether the command may write a transcript, whose header records the binary's hash.
+    fn writes_transcript(&self) -> bool {
+        matches!(
+            self,
+            Command::Generate(_)
+                | Command::Rehearse(_)
+                | Command::Run(_)
+                | Command::Share(_)
+                | Command::Intermediate(_)
+                | Command::Crl(_)
+                | Command::Combine(_)
+        )
+    }
+}
+
 /// The whole command line: parses the arguments, runs the command, reports an error and
 /// returns the exit code. `src/main.rs` only calls this.
 pub fn main() -> ExitCode {
@@ -249,6 +265,10 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e),
     };
+    if cli.command.writes_transcript() {
+        // The transcript header's binary_sha256, hashed while the inputs are read.
+        crate::transcript::start_binary_sha256();
+    }
     match run(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {

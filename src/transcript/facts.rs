@@ -3,6 +3,9 @@
 //! the hash of the running binary.
 
 use std::fs::File;
+use std::io::Read;
+use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -11,21 +14,63 @@ use crate::encoding::time::UtcTime;
 use crate::error::{Error, Result};
 use crate::secret::HardeningReport;
 
-/// SHA-256 of the running executable (`/proc/self/exe`).
+/// The hash of the running executable, once computed (a process runs one binary).
+static BINARY_HASH: OnceLock<[u8; 32]> = OnceLock::new();
+/// The thread started by [`start_binary_sha256`], until [`binary_sha256`] joins it.
+static HASHING: Mutex<Option<JoinHandle<std::io::Result<[u8; 32]>>>> = Mutex::new(None);
+
+/// Starts hashing the running executable on a thread of its own, so that the transcript
+/// header's `binary_sha256` is ready by the time the ceremony's inputs are read (the command
+/// line calls this first thing for the commands that write a transcript). Without it,
+/// [`binary_sha256`] hashes when asked. A thread that cannot be started is no error: the hash
+/// is then computed when asked.
+pub fn start_binary_sha256() {
+    let Ok(mut slot) = HASHING.lock() else {
+        return;
+    };
+    if slot.is_none() && BINARY_HASH.get().is_none() {
+        *slot = std::thread::Builder::new()
+            .name("binary-sha256".into())
+            .spawn(hash_executable)
+            .ok();
+    }
+}
+
+/// SHA-256 of the running executable (`/proc/self/exe`): the result of the thread of
+/// [`start_binary_sha256`] if one was started (waiting for it), else hashed now.
 pub fn binary_sha256() -> Result<[u8; 32]> {
-    let mut f = File::open("/proc/self/exe").map_err(|e| {
+    if let Some(h) = BINARY_HASH.get() {
+        return Ok(*h);
+    }
+    let started = HASHING.lock().ok().and_then(|mut slot| slot.take());
+    let hashed = match started {
+        Some(thread) => thread.join().unwrap_or_else(|_| {
+            Err(std::io::Error::other(
+                "internal error: the hashing thread stopped",
+            ))
+        }),
+        None => hash_executable(),
+    };
+    let h = hashed.map_err(|e| {
         Error::environment(format!(
-            "cannot read the running executable to hash it: {e}"
+            "cannot hash the running executable (/proc/self/exe) for the transcript header: {e}"
         ))
+        .hint("run rootkey with /proc mounted, from a binary it may read")
     })?;
+    Ok(*BINARY_HASH.get_or_init(|| h))
+}
+
+fn hash_executable() -> std::io::Result<[u8; 32]> {
+    let mut f = File::open("/proc/self/exe")?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = std::io::Read::read(&mut f, &mut buf)
-            .map_err(|e| Error::environment(format!("cannot hash the running executable: {e}")))?;
-        if n == 0 {
-            break;
-        }
+        let n = match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
         h.update(&buf[..n]);
     }
     Ok(h.finalize().into())

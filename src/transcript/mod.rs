@@ -27,7 +27,9 @@ use crate::error::{Error, Result};
 use crate::jcs;
 
 pub use attestation::{AttestReport, attest};
-pub use facts::{OutputFacts, binary_sha256, network_interfaces_up, preflight};
+pub use facts::{
+    OutputFacts, binary_sha256, network_interfaces_up, preflight, start_binary_sha256,
+};
 pub use recorder::{Clock, Recorder, interruption, recorded};
 
 /// `header.details.format`.
