@@ -27,8 +27,9 @@ static AT: LazyLock<UtcTime> =
     LazyLock::new(|| UtcTime::from_unix_secs(1_861_920_000).expect("time"));
 /// The draft of a rotation for the vector Ed25519 CSR.
 static DRAFT: LazyLock<Draft> = LazyLock::new(|| {
-    let csr = rootkey::cert::csr::parse(include_bytes!("../../tests/vectors/csr_ed25519.pem"), "csr")
-        .expect("vector CSR");
+    let csr =
+        rootkey::cert::csr::parse(include_bytes!("../../tests/vectors/csr_ed25519.pem"), "csr")
+            .expect("vector CSR");
     let req = Request {
         subject: &csr.subject,
         spki: &csr.spki,

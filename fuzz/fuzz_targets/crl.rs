@@ -15,8 +15,11 @@ static ROOT: LazyLock<RootCert> = LazyLock::new(|| {
         .expect("vector root")
 });
 static CHAIN: LazyLock<Vec<Given>> = LazyLock::new(|| {
-    load_certificates(include_bytes!("../../tests/vectors/pem_valid-chain.pem"), "chain")
-        .expect("vector chain")
+    load_certificates(
+        include_bytes!("../../tests/vectors/pem_valid-chain.pem"),
+        "chain",
+    )
+    .expect("vector chain")
 });
 
 fuzz_target!(|data: &[u8]| {

@@ -27,7 +27,8 @@ fuzz_target!(|data: &[u8]| {
         1 => {
             if let Ok(p) = IntermediateProfile::from_toml(text, "intermediate.toml") {
                 let _ = p.total_days();
-                let _ = p.subject_allowed("CN=Example Corp Intermediate CA 2029,O=Example Corp,C=US");
+                let _ =
+                    p.subject_allowed("CN=Example Corp Intermediate CA 2029,O=Example Corp,C=US");
                 let _ = p.check_request("CN=x", &[], "CSR req.pem");
             }
         }

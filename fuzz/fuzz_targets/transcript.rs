@@ -21,16 +21,19 @@ static ROOT: LazyLock<RootCert> = LazyLock::new(|| {
 });
 
 fuzz_target!(|data: &[u8]| {
-    let (transcript, attestations) = match data
-        .windows(SEPARATOR.len())
-        .position(|w| w == SEPARATOR)
-    {
-        Some(i) => (&data[..=i], Some(&data[i + SEPARATOR.len()..])),
-        None => (data, None),
-    };
+    let (transcript, attestations) =
+        match data.windows(SEPARATOR.len()).position(|w| w == SEPARATOR) {
+            Some(i) => (&data[..=i], Some(&data[i + SEPARATOR.len()..])),
+            None => (data, None),
+        };
     let _ = verify_chain(transcript);
     let att = attestations.map(|a| (PathBuf::from("t.jsonl.attestations"), a));
-    let bare = replay_bytes("t.jsonl", transcript, att.clone(), &ReplayOptions::default());
+    let bare = replay_bytes(
+        "t.jsonl",
+        transcript,
+        att.clone(),
+        &ReplayOptions::default(),
+    );
     let _ = bare.exit_code();
     let opts = ReplayOptions {
         root: Some(&ROOT),
