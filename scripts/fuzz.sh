@@ -6,9 +6,12 @@
 # 1. installs cargo-fuzz $CARGO_FUZZ_VERSION once (`cargo install --locked --debug`) into
 #    $ROOTKEY_CI_TOOLS (default ~/.cache/rootkey-ci/cargo-tools) and reuses it afterwards;
 # 2. checks that fuzz/Cargo.lock is up to date (`--locked`) and builds the targets with the
-#    nightly toolchain (cargo-fuzz's default: libFuzzer + AddressSanitizer, optimised, with
-#    debug assertions and so overflow checks on — `-O` would turn them off) into
-#    $ROOTKEY_FUZZ_TARGET_DIR (default fuzz/target);
+#    nightly toolchain (libFuzzer + AddressSanitizer, debug assertions and so overflow checks
+#    on) into $ROOTKEY_FUZZ_TARGET_DIR (default fuzz/target): $ROOTKEY_FUZZ_BUILD=dev (the
+#    default, `--dev`: unoptimised, several times less CPU to build than cargo-fuzz's release
+#    mode with one codegen unit, which took 18 min of CPU here; 20 s runs need no speed) or
+#    release (cargo-fuzz's default mode, for long runs; never `-O`, which drops the debug
+#    assertions);
 # 3. runs each target for $ROOTKEY_FUZZ_SECONDS (default 20) seconds, $ROOTKEY_FUZZ_JOBS
 #    (default 2) at a time, from a COPY of its committed seed corpus fuzz/corpus/<target>/ (the
 #    committed corpus never grows here), one input taking more than 10 s counting as a hang.
@@ -22,6 +25,11 @@ CARGO_FUZZ_VERSION=0.13.2
 seconds="${ROOTKEY_FUZZ_SECONDS:-20}"
 jobs="${ROOTKEY_FUZZ_JOBS:-2}"
 fuzz_target_dir="${ROOTKEY_FUZZ_TARGET_DIR:-$repo/fuzz/target}"
+case "${ROOTKEY_FUZZ_BUILD:-dev}" in
+  dev) build_flags=(--dev) profile=debug ;;
+  release) build_flags=() profile=release ;;
+  *) echo "fuzz: ROOTKEY_FUZZ_BUILD is \"$ROOTKEY_FUZZ_BUILD\"; it takes dev or release" >&2; exit 2 ;;
+esac
 artifacts="$repo/target/fuzz-artifacts"
 
 tools="${ROOTKEY_CI_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/rootkey-ci/cargo-tools}"
@@ -51,14 +59,14 @@ else
   mapfile -t targets < <(cargo fuzz list)
 fi
 start=$SECONDS
-echo "+ cargo +nightly fuzz build (${#targets[@]} targets: ${targets[*]})"
+echo "+ cargo +nightly fuzz build ${build_flags[*]} (${#targets[@]} targets: ${targets[*]})"
 if [ "$#" -gt 0 ]; then
-  for t in "${targets[@]}"; do cargo +nightly fuzz build --target-dir "$fuzz_target_dir" "$t"; done
+  for t in "${targets[@]}"; do cargo +nightly fuzz build "${build_flags[@]}" --target-dir "$fuzz_target_dir" "$t"; done
 else
-  cargo +nightly fuzz build --target-dir "$fuzz_target_dir"
+  cargo +nightly fuzz build "${build_flags[@]}" --target-dir "$fuzz_target_dir"
 fi
 for t in "${targets[@]}"; do
-  if [ ! -x "$fuzz_target_dir/x86_64-unknown-linux-gnu/release/$t" ]; then
+  if [ ! -x "$fuzz_target_dir/x86_64-unknown-linux-gnu/$profile/$t" ]; then
     echo "fuzz: the target $t was not built (the build's errors above)" >&2
     echo "  next step: cargo +nightly fuzz build $t" >&2
     exit 1
@@ -70,7 +78,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # One target: its corpus copied, its log and its artifacts (crash-*, timeout-*, oom-*) in $work.
 run_one() {
-  local t="$1" bin="$fuzz_target_dir/x86_64-unknown-linux-gnu/release/$1"
+  local t="$1" bin="$fuzz_target_dir/x86_64-unknown-linux-gnu/$profile/$1"
   mkdir -p "$work/corpus/$t" "$work/artifacts/$t"
   [ -d "fuzz/corpus/$t" ] && cp -R "fuzz/corpus/$t/." "$work/corpus/$t/"
   local dict=()
