@@ -132,6 +132,11 @@ pub enum RowCheck {
 
 /// Checks (and if possible corrects in place) a printed row of 12 symbols for row number `row`.
 pub fn check_and_correct(row: u8, printed: &mut [u8; DATA_LEN + PARITY_LEN]) -> RowCheck {
+    // Every value must be a symbol of GF(32) (found by fuzzing: a larger one indexed the
+    // tables out of range).
+    if row >= 32 || printed.iter().any(|&s| s >= 32) {
+        return RowCheck::Uncorrectable;
+    }
     let mut code = Wiped([0u8; CODE_LEN]);
     let code = &mut code.0;
     code[0] = row;
@@ -167,6 +172,15 @@ pub fn check_and_correct(row: u8, printed: &mut [u8; DATA_LEN + PARITY_LEN]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing (fuzz/fuzz_targets/share_text.rs): values of 32 or more panicked.
+    #[test]
+    fn values_outside_gf32_are_uncorrectable_without_a_panic() {
+        let mut row = [0u8; DATA_LEN + PARITY_LEN];
+        assert_eq!(check_and_correct(36, &mut row), RowCheck::Uncorrectable);
+        row[5] = 32;
+        assert_eq!(check_and_correct(4, &mut row), RowCheck::Uncorrectable);
+    }
 
     fn row_for(row: u8, data: [u8; DATA_LEN]) -> [u8; 12] {
         let p = parity(row, &data);

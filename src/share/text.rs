@@ -195,6 +195,13 @@ pub fn decode_row(row: u8, typed: &[u8], out: &mut [u8; ROW_LEN]) -> Result<Opti
 }
 
 fn decode_row_inner(row: u8, typed: &[u8], syms: &mut [u8; ROW_LEN]) -> Result<Option<Correction>> {
+    // The row number is part of the row code's word: only rows 1 to 13 exist (a number of 32
+    // or more is not even a symbol of the code).
+    if !(1..=ROWS as u8).contains(&row) {
+        return Err(Error::input(format!(
+            "internal error: there is no share row {row} (rows are 1 to {ROWS})"
+        )));
+    }
     let mut count = 0usize;
     for &c in typed {
         if is_separator(c) {
@@ -412,6 +419,21 @@ pub fn parse(input: &[u8]) -> Result<Decoded> {
 mod tests {
     use super::super::ShareHeader;
     use super::*;
+
+    /// Found by the fuzz target `share_text` (fuzz/fuzz_targets/share_text.rs): row 36 indexed
+    /// the row code's GF(32) tables out of range and panicked.
+    #[test]
+    fn decode_row_refuses_a_row_number_outside_1_to_13_without_a_panic() {
+        let mut out = [0u8; ROW_LEN];
+        for row in [0u8, 14, 31, 32, 36, 255] {
+            let e = decode_row(row, b"DZ82GGDYR03M", &mut out).unwrap_err();
+            assert!(
+                e.to_string().contains(&format!("no share row {row}")),
+                "{e}"
+            );
+        }
+        assert_eq!(out, [0; ROW_LEN]);
+    }
 
     fn env(seed: u8) -> Envelope {
         let h = ShareHeader {
