@@ -33,40 +33,21 @@ use softhsm_support::{PIN, softhsm_module};
 
 const LABELS: [&str; 2] = ["alice-token", "bob-token"];
 
-/// The shipped rehearsal plan (3 of 5) with holders 1 and 2 on the two SoftHSM2 tokens and
-/// holders 3–5 on text, with `threshold`.
+/// The rehearsal plan with holders 1 and 2 on the two SoftHSM2 tokens, with `threshold`.
 fn plan(dir: &Path, threshold: u8) -> PathBuf {
-    let module = softhsm_module();
-    let mut text = rootkey::plan::REHEARSAL_PLAN
-        .replace("medium = \"paper\"", "medium = \"text\"")
-        .replace("threshold = 3\n", &format!("threshold = {threshold}\n"));
-    for label in LABELS {
-        let nth = text.find("medium = \"text\"").unwrap();
-        text.replace_range(
-            nth..nth + "medium = \"text\"".len(),
-            &format!(
-                "medium = \"pkcs11\"\n\n[holders.token]\nmodule = \"{}\"\nlabel = \"{label}\"",
-                module.display()
-            ),
-        );
-    }
     let p = dir.join("tokens.toml");
-    fs::write(&p, text).unwrap();
+    fs::write(
+        &p,
+        softhsm_support::rehearsal_plan_on_tokens(&LABELS, threshold),
+    )
+    .unwrap();
     p
 }
 
-/// The shipped answers, the last checklist step renumbered (two `write-token` steps come
-/// before it: step 18, not 16), and the token PINs: `pin1` is `token-1-pin`'s value.
+/// The rehearsal answers for it: `pin1` is `token-1-pin`'s value.
 fn answers(dir: &Path, pin1: &str) -> PathBuf {
-    let text = fs::read_to_string(common::repo_path("ceremony-scripts/rehearsal-answers.toml"))
-        .unwrap()
-        .replace("checklist-16-initials", "checklist-18-initials");
     let p = dir.join("answers.toml");
-    fs::write(
-        &p,
-        format!("{text}token-1-pin = {pin1}\ntoken-2-pin = \"{PIN}\"\n"),
-    )
-    .unwrap();
+    fs::write(&p, softhsm_support::rehearsal_answers_on_two_tokens(pin1)).unwrap();
     p
 }
 

@@ -28,42 +28,6 @@ use rootkey::share::text;
 const LABELS: [&str; 2] = ["alice-token", "bob-token"];
 const TEST: &str = "a_rehearsal_with_token_holders_writes_no_token_share_anywhere";
 
-/// The shipped rehearsal plan (3 of 5) with holders 1 and 2 on the two SoftHSM2 tokens and
-/// holders 3–5 on text.
-fn plan(dir: &Path) -> std::path::PathBuf {
-    let module = softhsm_support::softhsm_module();
-    let mut text = rootkey::plan::REHEARSAL_PLAN.replace("medium = \"paper\"", "medium = \"text\"");
-    for label in LABELS {
-        let nth = text.find("medium = \"text\"").unwrap();
-        text.replace_range(
-            nth..nth + "medium = \"text\"".len(),
-            &format!(
-                "medium = \"pkcs11\"\n\n[holders.token]\nmodule = \"{}\"\nlabel = \"{label}\"",
-                module.display()
-            ),
-        );
-    }
-    let p = dir.join("tokens.toml");
-    fs::write(&p, text).unwrap();
-    p
-}
-
-/// The shipped answers with the last checklist step renumbered (two `write-token` steps come
-/// before it) and both token PINs.
-fn answers(dir: &Path) -> std::path::PathBuf {
-    let text = fs::read_to_string(common::repo_path("ceremony-scripts/rehearsal-answers.toml"))
-        .unwrap()
-        .replace("checklist-16-initials", "checklist-18-initials");
-    let pin = softhsm_support::PIN;
-    let p = dir.join("answers.toml");
-    fs::write(
-        &p,
-        format!("{text}token-1-pin = \"{pin}\"\ntoken-2-pin = \"{pin}\"\n"),
-    )
-    .unwrap();
-    p
-}
-
 #[test]
 fn a_rehearsal_with_token_holders_writes_no_token_share_anywhere() {
     softhsm_support::in_softhsm(TEST, &LABELS, || {
@@ -71,11 +35,19 @@ fn a_rehearsal_with_token_holders_writes_no_token_share_anywhere() {
         let logs = tempfile::tempdir().unwrap();
         let d = t.path();
         let out = d.join("out");
+        let (plan, answers) = (d.join("tokens.toml"), d.join("answers.toml"));
+        fs::write(&plan, softhsm_support::rehearsal_plan_on_tokens(&LABELS, 3)).unwrap();
+        let pin = format!("\"{}\"", softhsm_support::PIN);
+        fs::write(
+            &answers,
+            softhsm_support::rehearsal_answers_on_two_tokens(&pin),
+        )
+        .unwrap();
         let mut c = Command::new(env!("CARGO_BIN_EXE_rootkey"));
         c.args(["--allow-network", common::TEST_NETWORK_EXCEPTION, "run"])
-            .arg(plan(d))
+            .arg(&plan)
             .arg("--answers")
-            .arg(answers(d))
+            .arg(&answers)
             .arg("--out")
             .arg(&out)
             .current_dir(d);

@@ -460,29 +460,17 @@ fn guided_run_with_token_holders_leaves_no_secret_in_memory_at_exit() {
 
 fn guided_run_with_tokens() {
     let t = TempDir::new().unwrap();
-    let mut plan = rootkey::plan::REHEARSAL_PLAN.replace("medium = \"paper\"", "medium = \"text\"");
-    for label in TOKENS {
-        let at = plan.find("medium = \"text\"").unwrap();
-        plan.replace_range(
-            at..at + "medium = \"text\"".len(),
-            &format!(
-                "medium = \"pkcs11\"\n\n[holders.token]\nmodule = \"{}\"\nlabel = \"{label}\"",
-                softhsm_support::softhsm_module().display()
-            ),
-        );
-    }
     let plan_file = t.path().join("tokens.toml");
-    std::fs::write(&plan_file, plan).unwrap();
-    // The shipped answers; two write-token steps come before the last checklist step.
-    let answers =
-        std::fs::read_to_string(common::repo_path("ceremony-scripts/rehearsal-answers.toml"))
-            .unwrap()
-            .replace("checklist-16-initials", "checklist-18-initials");
-    let pin = softhsm_support::PIN;
+    std::fs::write(
+        &plan_file,
+        softhsm_support::rehearsal_plan_on_tokens(&TOKENS, 3),
+    )
+    .unwrap();
     let answers_file = t.path().join("answers.toml");
+    let pin = format!("\"{}\"", softhsm_support::PIN);
     std::fs::write(
         &answers_file,
-        format!("{answers}token-1-pin = \"{pin}\"\ntoken-2-pin = \"{pin}\"\n"),
+        softhsm_support::rehearsal_answers_on_two_tokens(&pin),
     )
     .unwrap();
     let out = t.path().join("r");

@@ -74,3 +74,36 @@ pub fn in_softhsm(test: &str, labels: &[&str], body: impl FnOnce()) {
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// The shipped rehearsal plan (3 of 5) with every holder on text, the first `labels.len()`
+/// holders on the SoftHSM2 tokens `labels` instead, and `threshold`.
+pub fn rehearsal_plan_on_tokens(labels: &[&str], threshold: u8) -> String {
+    let module = softhsm_module();
+    let mut text = rootkey::plan::REHEARSAL_PLAN
+        .replace("medium = \"paper\"", "medium = \"text\"")
+        .replace("threshold = 3\n", &format!("threshold = {threshold}\n"));
+    for label in labels {
+        let nth = text.find("medium = \"text\"").unwrap();
+        text.replace_range(
+            nth..nth + "medium = \"text\"".len(),
+            &format!(
+                "medium = \"pkcs11\"\n\n[holders.token]\nmodule = \"{}\"\nlabel = \"{label}\"",
+                module.display()
+            ),
+        );
+    }
+    text
+}
+
+/// The shipped rehearsal answers for [`rehearsal_plan_on_tokens`] with two token holders: the
+/// last checklist step renumbered (the two `write-token` steps come before it: step 18, not
+/// 16), and `token-1-pin = PIN1` (a TOML value: a string, or an array for a second ask),
+/// `token-2-pin = "PIN"`.
+pub fn rehearsal_answers_on_two_tokens(pin1: &str) -> String {
+    let text = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("ceremony-scripts/rehearsal-answers.toml"),
+    )
+    .unwrap()
+    .replace("checklist-16-initials", "checklist-18-initials");
+    format!("{text}token-1-pin = {pin1}\ntoken-2-pin = \"{PIN}\"\n")
+}
