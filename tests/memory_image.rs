@@ -394,12 +394,22 @@ fn token_read() {
     let mut s = Session::spawn(at.command(&rootkey_bin(), &args)).unwrap();
     s.set_expect_timeout(Some(Duration::from_secs(60)));
     for _ in TOKENS {
-        s.expect("(hidden): ").unwrap();
+        if let Err(e) = s.expect("(hidden): ") {
+            let mut buf = vec![0u8; 65536];
+            let n = s.try_read(&mut buf).unwrap_or(0);
+            panic!(
+                "no PIN prompt ({e:?}); the screen: {}",
+                String::from_utf8_lossy(&buf[..n])
+            );
+        }
         let deadline = Instant::now() + Duration::from_secs(20);
         while s.get_process().get_echo().unwrap() {
             assert!(Instant::now() < deadline, "the PIN prompt echoes");
             std::thread::sleep(Duration::from_millis(5));
         }
+        // Under gdb the reader may still be between turning echo off (which flushes typed-ahead
+        // input) and reading: give it time, as a person would, so the PIN is not flushed.
+        std::thread::sleep(Duration::from_millis(500));
         s.send_line(softhsm_support::PIN).unwrap();
     }
     let mut screen = Vec::new();

@@ -282,7 +282,8 @@ impl AtExit {
     /// `gdb … --args [unshare -Ur] PROGRAM ARGS`, to be spawned by the caller.
     pub fn command(&self, program: &Path, args: &[OsString]) -> Command {
         let mut cmd = Command::new("gdb");
-        cmd.args(["-nx", "-batch", "--readnever", "-x"])
+        cmd.args(["-nx", "-batch", "--readnever"])
+            .args(["-iex", "set debuginfod enabled off", "-x"])
             .arg(self.dir.path().join("stop-at-exit.gdb"))
             .arg("--args")
             .args(readable_command(program, args))
