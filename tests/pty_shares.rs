@@ -80,9 +80,17 @@ fn combine_typing(out: &Path, lines: &[String]) -> Run {
     let mut s = Session::spawn(cmd).unwrap();
     s.set_expect_timeout(Some(Duration::from_secs(30)));
     let mut screen = Vec::new();
-    for l in lines {
+    for (i, l) in lines.iter().enumerate() {
         let before = s.expect("/13: ").unwrap();
         screen.extend_from_slice(before.as_bytes());
+        if i == 0 {
+            // No one is asked before the transcript is on disk up to date: the header and
+            // the two share files presented (rootkey may hold entries while it only computes).
+            let t = out.join("transcript.jsonl");
+            assert!(t.exists(), "no transcript at the first prompt");
+            assert_eq!(entries(&t, "header").len(), 1);
+            assert_eq!(entries(&t, "share-presented").len(), 2);
+        }
         // Type only once rootkey has turned echo off (it is reading a hidden line).
         let deadline = Instant::now() + Duration::from_secs(20);
         while s.get_process().get_echo().unwrap() {

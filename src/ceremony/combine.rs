@@ -150,7 +150,7 @@ pub fn run(args: Args, console: &mut dyn Console) -> Result<i32> {
             &output_facts(&out, false, None)?,
         )?,
     );
-    let mut rec = Recorder::create(&out, &header)?;
+    let mut rec = Recorder::create_deferred(&out, &header)?;
     let flow = Flow::new(steps::quorum_check(quorum_of(&ctx, &sources)));
     let r = transcript::recorded(&mut rec, |rec| {
         Started::new(Run::new(flow, &mut *console, rec))?
@@ -407,14 +407,19 @@ pub fn rebuild_quorum(
         let mut attempt = 1;
         let s = loop {
             let from = source.take().unwrap_or(Source::Keyboard);
-            let s = verify_share(input::read(run.console(), from, i + 1)?, ctx)?;
+            // A share read before the ceremony started asks and shows nothing.
+            let console = match from {
+                Source::Read(_) | Source::File(_) | Source::QrImage(_) => run.quiet_console(),
+                _ => run.console()?,
+            };
+            let s = verify_share(input::read(console, from, i + 1)?, ctx)?;
             let Some(prev) = shares.iter().find(|p| p.entry.index == s.entry.index) else {
                 break s;
             };
             // The same paper typed or scanned again is a slip: the next holder is asked for.
             if keyboard && attempt < DUPLICATE_TRIES {
                 crate::transcript::slip::note("same-share", attempt, None);
-                run.console().err(
+                run.console()?.err(
                     "the share prompt",
                     &format!(
                         "{}\n  try {attempt} of {DUPLICATE_TRIES}: the holder of another share presents theirs\n",

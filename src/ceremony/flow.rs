@@ -233,6 +233,9 @@ impl<'r> Run<'r> {
             return Err(e);
         }
         self.flow.next_entry = self.rec.len();
+        if self.console.shows_steps() {
+            self.rec.durable()?;
+        }
         let step = self.flow.enter(self.console, id)?;
         // The checklist steps the console ran before this one (and the witness's exceptions,
         // the step confirmations), recorded before its entry (`start-ceremony`'s is the
@@ -304,9 +307,23 @@ impl<'r> Run<'r> {
         self.rec
     }
 
-    /// The ceremony's console.
-    pub fn console(&mut self) -> &mut dyn Console {
+    /// The ceremony's console, to ask or show a person something: the transcript is written
+    /// up to date first ([`Recorder::durable`]), so that no one acts on a ceremony whose
+    /// transcript is not on disk.
+    pub fn console(&mut self) -> Result<&mut dyn Console> {
+        self.rec.durable()?;
+        Ok(self.console)
+    }
+
+    /// The ceremony's console for a read that asks and shows nothing (a share already read
+    /// from its file or photo before the ceremony started): the transcript may stay held.
+    pub fn quiet_console(&mut self) -> &mut dyn Console {
         self.console
+    }
+
+    /// Writes the transcript up to date ([`Recorder::durable`]): before an output is written.
+    pub fn durable(&mut self) -> Result<()> {
+        self.rec.durable()
     }
 
     /// The flow.

@@ -33,7 +33,7 @@ impl<'r> Started<'r> {
     pub fn type_dice(mut self, dice: bool) -> Result<(Seeding<'r>, Option<SecretBytes>)> {
         let dice = if dice {
             self.run.enter("type-dice")?;
-            Some(read_dice(self.run.console())?)
+            Some(read_dice(self.run.console()?)?)
         } else {
             None
         };
@@ -170,7 +170,7 @@ impl<'r> Split<'r> {
                 subject: root.subject.clone(),
             },
         )?;
-        self.run.console().milestone(
+        self.run.console()?.milestone(
             "the root fingerprint",
             &super::summary::root_signed(&root.fingerprint),
         )?;

@@ -450,7 +450,7 @@ pub fn start_signing(
     header
         .participants
         .splice(0..0, quorum.people.iter().cloned());
-    Ok((Recorder::create(out, &header)?, sources))
+    Ok((Recorder::create_deferred(out, &header)?, sources))
 }
 
 /// A failure before the ceremony started (no transcript, no output directory yet).

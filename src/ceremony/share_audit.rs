@@ -235,11 +235,11 @@ fn audit(run: Run<'_>, ctx: &Context, steps: u8, pick: &mut Pick<'_>) -> Result<
     let mut refused: Vec<Refused> = Vec::new();
     for i in 0..steps as usize {
         run.enter("prove-share")?;
-        let Some(source) = pick(run.console(), i + 1)? else {
+        let Some(source) = pick(run.console()?, i + 1)? else {
             continue;
         };
         let file = recorded_file(&source);
-        match prove(run.console(), source, i + 1, ctx, &proved)? {
+        match prove(run.console()?, source, i + 1, ctx, &proved)? {
             Ok(p) => {
                 run.rec.record(
                     &[&p.holder],
@@ -251,7 +251,7 @@ fn audit(run: Run<'_>, ctx: &Context, steps: u8, pick: &mut Pick<'_>) -> Result<
                         index: p.index,
                     },
                 )?;
-                run.console().out(
+                run.console()?.out(
                     "the share's result",
                     &summary::proved_line(p.index, &p.holder, &p.origin),
                 )?;
@@ -270,7 +270,7 @@ fn audit(run: Run<'_>, ctx: &Context, steps: u8, pick: &mut Pick<'_>) -> Result<
                         reason: r.reason,
                     },
                 )?;
-                run.console()
+                run.console()?
                     .out("the share's result", &summary::refused_line(&r, ctx))?;
                 refused.push(r);
             }

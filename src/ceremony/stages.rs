@@ -106,7 +106,7 @@ impl<'r> Prepared<'r> {
         sources: Vec<Source>,
     ) -> Result<Confirmed<'r>> {
         self.run.enter("confirm")?;
-        let confirmations = confirm(self.run.console(), summary, tbs_sha256)?;
+        let confirmations = confirm(self.run.console()?, summary, tbs_sha256)?;
         check_two(&confirmations)?;
         for (i, c) in confirmations.iter().enumerate() {
             if i > 0 {
@@ -184,6 +184,7 @@ impl Signed<'_> {
     ) -> Result<(Vec<Confirmation>, CombineReport)> {
         for (id, file, bytes) in files {
             self.run.enter(id)?;
+            self.run.durable()?;
             fsio::write_new(&out.join(file), bytes, fsio::PUBLIC_MODE)?;
             let rec = self.run.entry();
             rec.record(

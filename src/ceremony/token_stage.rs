@@ -125,13 +125,13 @@ fn open(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<Found> {
             let management_key = if job.rehearsal {
                 ManagementKey::FactoryDefault
             } else {
-                run.console().tell(
+                run.console()?.tell(
                     Channel::Err,
                     "the holder's instructions",
                     "Type the YubiKey's management key (48 hex digits), or press Enter alone to\nuse the PIN-protected management key stored on the card.\n",
                 )?;
                 let typed = run
-                    .console()
+                    .console()?
                     .ask_secret(
                         &Question::TokenManagementKey { holder: index },
                         "YubiKey management key (hidden): ",
@@ -223,7 +223,7 @@ pub fn write_token(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<TokenEntry> 
         .as_ref()
         .map(TokenSpec::describe)
         .unwrap_or_default();
-    run.console().tell(
+    run.console()?.tell(
         Channel::Err,
         "the holder's instructions",
         &wrap(
@@ -237,10 +237,10 @@ pub fn write_token(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<TokenEntry> 
     let (mut opened, backend, key, object, info) = open(run, job)?;
     let name = opened.token().name().clone();
     let token = opened.token();
-    pin_login(run.console(), token, &info, index)?;
+    pin_login(run.console()?, token, &info, index)?;
     let mut existing = ExistingKey::Refuse;
     if token.public_key(&key).is_ok() {
-        run.console().tell(
+        run.console()?.tell(
             Channel::Err,
             "the holder's instructions",
             &wrap(
@@ -251,7 +251,7 @@ pub fn write_token(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<TokenEntry> 
                 SCREEN_COLUMNS,
             ),
         )?;
-        let answer = run.console().ask_line(
+        let answer = run.console()?.ask_line(
             &Question::TokenReplaceKey { holder: index },
             "Type REPLACE to replace the key, anything else to stop: ",
         )?;
@@ -338,7 +338,7 @@ pub fn write_token(run: &mut Run<'_>, job: &TokenJob<'_>) -> Result<TokenEntry> 
             serial: entry.serial.clone(),
         },
     )?;
-    run.console().tell(
+    run.console()?.tell(
         Channel::Err,
         "the holder's instructions",
         &wrap(&format!(

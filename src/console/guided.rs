@@ -340,6 +340,10 @@ impl Console for Guided<'_> {
         self.inner.named_confirmers()
     }
 
+    fn shows_steps(&self) -> bool {
+        true
+    }
+
     fn step(&mut self, step: &StepView) -> Result<()> {
         let Some(i) = self.run_checklists(false)? else {
             return Err(internal(format!(

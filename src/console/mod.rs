@@ -305,6 +305,12 @@ pub trait Console {
         Ok(())
     }
 
+    /// Whether [`Console::step`] shows the step to a person (a guided runner): the ceremony
+    /// then writes its transcript up to date before each step ([`crate::transcript::Recorder::durable`]).
+    fn shows_steps(&self) -> bool {
+        false
+    }
+
     /// The checklist steps acknowledged since the last call, for the ceremony to record
     /// (`checklist-acknowledged`) before the step it enters; none but for a guided runner.
     fn take_acknowledgements(&mut self) -> Vec<Acknowledgement> {

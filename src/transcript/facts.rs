@@ -60,6 +60,20 @@ pub fn binary_sha256() -> Result<[u8; 32]> {
     Ok(*BINARY_HASH.get_or_init(|| h))
 }
 
+/// The executable's hash if it can be had without waiting: computed already, its thread
+/// finished, or no thread started (then it is hashed now). None while the thread of
+/// [`start_binary_sha256`] is still hashing.
+pub fn binary_sha256_ready() -> Option<Result<[u8; 32]>> {
+    if let Some(h) = BINARY_HASH.get() {
+        return Some(Ok(*h));
+    }
+    let running = HASHING
+        .lock()
+        .ok()
+        .is_some_and(|slot| slot.as_ref().is_some_and(|t| !t.is_finished()));
+    (!running).then(binary_sha256)
+}
+
 fn hash_executable() -> std::io::Result<[u8; 32]> {
     let mut f = File::open("/proc/self/exe")?;
     let mut h = Sha256::new();

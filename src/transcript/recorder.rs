@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use super::event::{Aborted, Action, Event, Seal};
 use sha2::{Digest, Sha256};
 
-use super::facts::{binary_sha256, clean};
+use super::facts::{binary_sha256, binary_sha256_ready, clean};
 use super::{
     FILE_NAME, HeaderInfo, Kind, MAX_LINE, SEAL_DOMAIN, TOOL_ACTOR, ZERO_HASH, header_details,
     signed_message,
@@ -51,6 +51,32 @@ pub struct Recorder {
     /// The step the ceremony is at (`step 7/23 write-share-3 (Write share 3)`), named by an
     /// `aborted` entry.
     step: Option<String>,
+    /// A deferred recorder's header and first entries, until the binary's hash is ready.
+    held: Option<Held>,
+}
+
+/// What a recorder made by [`Recorder::create_deferred`] holds back until the running
+/// binary's hash (the header's `binary_sha256`) is ready: the header's information and clock
+/// reading, the entries recorded since (each with its clock reading), and where the file goes.
+struct Held {
+    /// Where the hash comes from: waiting for it (`true`) or only if ready (`false`).
+    hash: fn(bool) -> Option<Result<[u8; 32]>>,
+    info: HeaderInfo,
+    time: SystemTime,
+    entries: Vec<(Vec<String>, Action, Value, SystemTime)>,
+    path: PathBuf,
+}
+
+impl Drop for Recorder {
+    /// A deferred recorder dropped before its header was written (a panic, or a caller that
+    /// never recorded) leaves no temporary file behind.
+    fn drop(&mut self) {
+        if self.held.is_some()
+            && let Sink::File(_, tmp) = &self.sink
+        {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
 }
 
 impl Recorder {
@@ -59,13 +85,103 @@ impl Recorder {
     /// killed at any point never leaves an empty or headless transcript behind.
     pub fn create(dir: &Path, info: &HeaderInfo) -> Result<Recorder> {
         let path = dir.join(FILE_NAME);
+        let mut r = Recorder::create_file(&path, info)?;
+        if let Err(e) = r.write_header(info) {
+            if let Sink::File(_, tmp) = &r.sink {
+                let _ = std::fs::remove_file(tmp);
+            }
+            return Err(e);
+        }
+        r.place(&path)?;
+        Ok(r)
+    }
+
+    /// Like [`Recorder::create`], but if the running binary's hash
+    /// ([`super::start_binary_sha256`]) is not ready yet, the header and the entries recorded
+    /// after it are held in memory, with their times, and written — in order, each synced, as
+    /// `create` and [`Recorder::record`] would have — as soon as the hash is ready when an entry
+    /// is recorded, and at the latest by [`Recorder::durable`], [`Recorder::seal`] or an
+    /// `aborted` entry. The ceremony calls `durable` before it asks or shows anything to a
+    /// person and before it writes an output, so that entries are held only while it computes
+    /// (a few milliseconds: the quorum check and the signing ceremonies). The temporary file is
+    /// created now, so that a directory that cannot hold the transcript is refused at once.
+    pub fn create_deferred(dir: &Path, info: &HeaderInfo) -> Result<Recorder> {
+        Recorder::create_held(dir, info, |wait| {
+            if wait {
+                Some(binary_sha256())
+            } else {
+                binary_sha256_ready()
+            }
+        })
+    }
+
+    fn create_held(
+        dir: &Path,
+        info: &HeaderInfo,
+        hash: fn(bool) -> Option<Result<[u8; 32]>>,
+    ) -> Result<Recorder> {
+        let path = dir.join(FILE_NAME);
+        let mut r = Recorder::create_file(&path, info)?;
+        drop(super::slip::take());
+        r.held = Some(Held {
+            hash,
+            info: info.clone(),
+            time: (r.clock)(),
+            entries: Vec::new(),
+            path,
+        });
+        r.release(false)?;
+        Ok(r)
+    }
+
+    /// Writes what a deferred recorder holds (the header and the entries after it), waiting
+    /// for the binary's hash if `wait`, else only if the hash is ready. Nothing if none is held.
+    fn release(&mut self, wait: bool) -> Result<()> {
+        let Some(hash) = self.held.as_ref().and_then(|h| (h.hash)(wait)) else {
+            return Ok(());
+        };
+        let Some(held) = self.held.take() else {
+            return Ok(());
+        };
+        let header = hash.and_then(|h| {
+            let details = Event::from(header_details(&held.info, &h)).details()?;
+            self.entry(&[TOOL_ACTOR], Action::Header, details, held.time)
+        });
+        let placed = header
+            .and_then(|e| self.append(e))
+            .and_then(|()| self.place(&held.path));
+        if let Err(e) = placed {
+            // Nothing more can be written: the transcript was not placed.
+            self.broken = true;
+            if let Sink::File(_, tmp) = &self.sink {
+                let _ = std::fs::remove_file(tmp);
+            }
+            return Err(e);
+        }
+        for (actors, action, details, time) in held.entries {
+            let actors: Vec<&str> = actors.iter().map(String::as_str).collect();
+            let e = self.entry(&actors, action, details, time)?;
+            self.append(e)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the header and entries a deferred recorder holds ([`Recorder::create_deferred`]),
+    /// waiting for the binary's hash: after this the transcript is on disk up to its last
+    /// entry. Called before a person is asked or shown anything and before an output is written.
+    pub fn durable(&mut self) -> Result<()> {
+        self.release(true)
+    }
+
+    /// Creates the temporary file a transcript at `path` is written to before it is placed.
+    fn create_file(path: &Path, info: &HeaderInfo) -> Result<Recorder> {
         let io = |what: &str, e: std::io::Error| {
             Error::new(
                 ErrorKind::Io,
                 format!("transcript {}: {what}: {e}", path.display()),
             )
         };
-        let tmp = fsio::temp_path(&path)?;
+        let tmp = fsio::temp_path(path)?;
         let f = OpenOptions::new()
             .append(true)
             .create_new(true)
@@ -76,33 +192,52 @@ impl Recorder {
         let placed = f
             .set_permissions(std::fs::Permissions::from_mode(fsio::PUBLIC_MODE))
             .map_err(|e| io("cannot set the file mode", e));
-        let mut r = Recorder::new(Sink::File(f, tmp.clone()), info);
-        let placed = placed.and_then(|()| r.write_header(info)).and_then(|()| {
-            std::fs::hard_link(&tmp, &path).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    Error::new(
-                        ErrorKind::WouldOverwrite,
-                        format!(
-                            "{} already exists; a directory holds one ceremony",
-                            path.display()
-                        ),
-                    )
-                    .hint("use a new, empty output directory")
-                } else {
-                    io("cannot move into place (hard link)", e)
-                }
-            })
+        let r = Recorder::new(Sink::File(f, tmp.clone()), info);
+        if let Err(e) = placed {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Ok(r)
+    }
+
+    /// Links the temporary file holding the header into place at `path`, removes the
+    /// temporary name and syncs the directory.
+    fn place(&mut self, path: &Path) -> Result<()> {
+        let io = |what: &str, e: std::io::Error| {
+            Error::new(
+                ErrorKind::Io,
+                format!("transcript {}: {what}: {e}", path.display()),
+            )
+        };
+        let Sink::File(_, tmp) = &self.sink else {
+            return Ok(());
+        };
+        let tmp = tmp.clone();
+        let placed = std::fs::hard_link(&tmp, path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::new(
+                    ErrorKind::WouldOverwrite,
+                    format!(
+                        "{} already exists; a directory holds one ceremony",
+                        path.display()
+                    ),
+                )
+                .hint("use a new, empty output directory")
+            } else {
+                io("cannot move into place (hard link)", e)
+            }
         });
         let removed = std::fs::remove_file(&tmp);
         placed?;
         removed.map_err(|e| io(&format!("cannot remove {}", tmp.display()), e))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
         File::open(dir)
             .and_then(|d| d.sync_all())
             .map_err(|e| io("fsync of directory failed", e))?;
-        if let Sink::File(_, p) = &mut r.sink {
-            *p = path;
+        if let Sink::File(_, p) = &mut self.sink {
+            *p = path.to_path_buf();
         }
-        Ok(r)
+        Ok(())
     }
 
     /// A recorder that keeps the transcript in memory (tests, benchmarks, vectors).
@@ -138,6 +273,7 @@ impl Recorder {
             written: 0,
             clock: Box::new(SystemTime::now),
             step: None,
+            held: None,
         }
     }
 
@@ -159,25 +295,23 @@ impl Recorder {
 
     /// The transcript's path (None in memory).
     pub fn path(&self) -> Option<&Path> {
+        if let Some(held) = &self.held {
+            return Some(&held.path);
+        }
         match &self.sink {
             Sink::File(_, p) => Some(p),
             Sink::Memory(_) => None,
         }
     }
 
-    /// Hash of the last entry written.
-    pub fn head(&self) -> [u8; 32] {
-        self.prev
-    }
-
-    /// Number of entries written.
+    /// Number of entries recorded (those a deferred recorder holds included).
     pub fn len(&self) -> u64 {
-        self.seq
+        self.seq + self.held.as_ref().map_or(0, |h| 1 + h.entries.len() as u64)
     }
 
-    /// True before the header is written (never, for a constructed recorder).
+    /// True before the header is recorded (never, for a constructed recorder).
     pub fn is_empty(&self) -> bool {
-        self.seq == 0
+        self.len() == 0
     }
 
     /// True once sealed or aborted.
@@ -193,12 +327,8 @@ impl Recorder {
         }
     }
 
-    fn entry(
-        &mut self,
-        actors: &[&str],
-        action: Action,
-        details: Value,
-    ) -> Result<(Map<String, Value>, UtcTime)> {
+    /// Refuses an entry after a failed write or after the transcript was closed.
+    fn check_open(&self, action: Action) -> Result<()> {
         let action = action.as_str();
         if self.broken {
             return Err(Error::new(
@@ -213,8 +343,20 @@ impl Recorder {
                 "internal error: transcript entry `{action}` after the transcript was closed"
             )));
         }
+        Ok(())
+    }
+
+    fn entry(
+        &mut self,
+        actors: &[&str],
+        action: Action,
+        details: Value,
+        now: SystemTime,
+    ) -> Result<(Map<String, Value>, UtcTime)> {
+        self.check_open(action)?;
         // Never go backwards (the verifier refuses that); a clock step shows as equal times.
-        let time = UtcTime::clock((self.clock)())?;
+        let time = UtcTime::clock(now)?;
+        let action = action.as_str();
         let time = self.last_time.map_or(time, |last| time.max(last));
         let mut m = Map::new();
         m.insert("action".into(), json!(action));
@@ -296,19 +438,34 @@ impl Recorder {
         {
             return Err(e);
         }
+        // An `aborted` entry is the last: what is held is written with it.
+        self.release(event.action() == Action::Aborted)?;
         self.write_slips()?;
         let action = event.action();
-        let e = self.entry(actors, action, event.details()?)?;
-        self.append(e)?;
+        self.put(actors, action, event.details()?)?;
         // A share audit's `audit-completed` is its last entry (nothing seals it).
         self.closed = action == Action::AuditCompleted;
         Ok(())
     }
 
+    /// Appends one entry now, or holds it (with the time now) while a deferred recorder waits
+    /// for the binary's hash.
+    fn put(&mut self, actors: &[&str], action: Action, details: Value) -> Result<()> {
+        self.check_open(action)?;
+        let now = (self.clock)();
+        if let Some(held) = &mut self.held {
+            let actors = actors.iter().map(|a| a.to_string()).collect();
+            held.entries.push((actors, action, details, now));
+            return Ok(());
+        }
+        let e = self.entry(actors, action, details, now)?;
+        self.append(e)
+    }
+
     /// Writes the slips noted since the last entry ([`super::slip`]), each naming the step the
     /// ceremony is at unless it names its own. None before the header.
     fn write_slips(&mut self) -> Result<()> {
-        if self.seq == 0 {
+        if self.is_empty() {
             return Ok(());
         }
         for mut s in super::slip::take() {
@@ -319,8 +476,7 @@ impl Recorder {
                     .unwrap_or_else(|| "before the first step".into());
             }
             let s = Event::from(s);
-            let e = self.entry(&[TOOL_ACTOR], s.action(), s.details()?)?;
-            self.append(e)?;
+            self.put(&[TOOL_ACTOR], s.action(), s.details()?)?;
         }
         Ok(())
     }
@@ -328,16 +484,19 @@ impl Recorder {
     /// Seals the transcript with the root key (before it is wiped): the last entry.
     /// Returns the sealed head (the seal entry's hash).
     pub fn seal(&mut self, key: &RootKey) -> Result<[u8; 32]> {
+        self.release(true)?;
         self.write_slips()?;
         let mut seal = Seal {
             head: hex::encode(self.prev),
             public_key: hex::encode(key.public_key_bytes()),
             signature: None,
         };
+        let now = (self.clock)();
         let (mut e, time) = self.entry(
             &[TOOL_ACTOR],
             Action::Seal,
             Event::from(seal.clone()).details()?,
+            now,
         )?;
         let msg = signed_message(SEAL_DOMAIN, &Value::Object(e.clone()))?;
         seal.signature = Some(hex::encode(key.sign(&msg).to_bytes()));
@@ -416,3 +575,7 @@ pub fn interruption() -> Option<Error> {
     crate::secret::interrupted()
         .map(|sig| Error::from(crate::secret::SecretError::Interrupted(sig)))
 }
+
+#[cfg(test)]
+#[path = "recorder_tests.rs"]
+mod tests;
