@@ -224,7 +224,7 @@ fn crl_ceremony(
 ) -> Result<CrlReport> {
     let inputs = crl_inputs(job);
     writes(&inputs, &[CRL_FILE, CRL_PEM_FILE])?;
-    copy_inputs(out, &inputs)?;
+    copy_inputs(started.run.rec, out, &inputs)?;
     let summary = crl_summary(job, &draft);
     let confirmed = started
         .load_context(job.ctx)?

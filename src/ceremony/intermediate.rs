@@ -324,7 +324,7 @@ fn rotate(
 ) -> Result<IntermediateReport> {
     let inputs = intermediate_inputs(job);
     writes(&inputs, &[INTERMEDIATE_FILE, CHAIN_FILE])?;
-    copy_inputs(out, &inputs)?;
+    copy_inputs(started.run.rec, out, &inputs)?;
     let (draft, previous) = prepared;
     let summary = intermediate_summary(job, &draft, previous.as_ref());
     let confirmed = started

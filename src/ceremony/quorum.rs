@@ -251,15 +251,22 @@ impl InputFile {
 }
 
 /// Writes the copies of the ceremony's inputs (one per name; [`writes`] has checked that equal
-/// names mean equal bytes). Called before the first transcript entry that names any of them,
-/// so that an interrupted ceremony never records a file its directory does not hold.
-pub(super) fn copy_inputs(out: &Path, files: &[&InputFile]) -> Result<()> {
+/// names mean equal bytes) once the transcript's header is on disk and before the entries after
+/// it ([`Recorder::before_entries`]; called before the first entry that names any of them), so
+/// that an interrupted ceremony never records a file its directory does not hold, and never
+/// leaves copies without a transcript.
+pub(super) fn copy_inputs(rec: &mut Recorder, out: &Path, files: &[&InputFile]) -> Result<()> {
+    let mut copies: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     for (i, f) in files.iter().enumerate() {
         if !files[..i].iter().any(|g| g.name == f.name) {
-            fsio::write_new(&out.join(&f.name), &f.bytes, fsio::PUBLIC_MODE)?;
+            copies.push((out.join(&f.name), f.bytes.clone()));
         }
     }
-    Ok(())
+    rec.before_entries(Box::new(move || {
+        copies
+            .iter()
+            .try_for_each(|(path, bytes)| fsio::write_new(path, bytes, fsio::PUBLIC_MODE))
+    }))
 }
 
 /// Every name a ceremony writes into its output directory: the copies of `inputs`, `outputs`

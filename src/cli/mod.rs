@@ -261,6 +261,24 @@ impl Command {
 /// The whole command line: parses the arguments, runs the command, reports an error and
 /// returns the exit code. `src/main.rs` only calls this.
 pub fn main() -> ExitCode {
+    // Building the command tree and parsing takes a while: when the first argument names a
+    // command that may write a transcript, hashing starts before that (again after parsing,
+    // for `--allow-network R` written first; starting twice does nothing).
+    const TRANSCRIPT_COMMANDS: [&str; 7] = [
+        "generate",
+        "rehearse",
+        "run",
+        "share",
+        "intermediate",
+        "crl",
+        "combine",
+    ];
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| TRANSCRIPT_COMMANDS.iter().any(|c| a == *c))
+    {
+        crate::transcript::start_binary_sha256();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e),

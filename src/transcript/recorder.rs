@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use super::event::{Aborted, Action, Event, Seal};
 use sha2::{Digest, Sha256};
 
-use super::facts::{binary_sha256, binary_sha256_ready, clean};
+use super::facts::{binary_sha256, clean};
 use super::{
     FILE_NAME, HeaderInfo, Kind, MAX_LINE, SEAL_DOMAIN, TOOL_ACTOR, ZERO_HASH, header_details,
     signed_message,
@@ -53,30 +53,13 @@ pub struct Recorder {
     step: Option<String>,
     /// A deferred recorder's header and first entries, until the binary's hash is ready.
     held: Option<Held>,
+    /// While the held entries are appended: their lines, written at once.
+    batch: Option<Batch>,
 }
 
-/// What a recorder made by [`Recorder::create_deferred`] holds back until the running
-/// binary's hash (the header's `binary_sha256`) is ready: the header's information and clock
-/// reading, the entries recorded since (each with its clock reading), and where the file goes.
-struct Held {
-    /// Where the hash comes from: waiting for it (`true`) or only if ready (`false`).
-    hash: fn(bool) -> Option<Result<[u8; 32]>>,
-    info: HeaderInfo,
-    time: SystemTime,
-    entries: Vec<(Vec<String>, Action, Value, SystemTime)>,
-    path: PathBuf,
-}
-
-impl Drop for Recorder {
-    /// A deferred recorder dropped before its header was written (a panic, or a caller that
-    /// never recorded) leaves no temporary file behind.
-    fn drop(&mut self) {
-        if self.held.is_some()
-            && let Sink::File(_, tmp) = &self.sink
-        {
-            let _ = std::fs::remove_file(tmp);
-        }
-    }
+/// The lines of entries appended together ([`Recorder::append_held`]).
+struct Batch {
+    lines: Vec<u8>,
 }
 
 impl Recorder {
@@ -94,83 +77,6 @@ impl Recorder {
         }
         r.place(&path)?;
         Ok(r)
-    }
-
-    /// Like [`Recorder::create`], but if the running binary's hash
-    /// ([`super::start_binary_sha256`]) is not ready yet, the header and the entries recorded
-    /// after it are held in memory, with their times, and written — in order, each synced, as
-    /// `create` and [`Recorder::record`] would have — as soon as the hash is ready when an entry
-    /// is recorded, and at the latest by [`Recorder::durable`], [`Recorder::seal`] or an
-    /// `aborted` entry. The ceremony calls `durable` before it asks or shows anything to a
-    /// person and before it writes an output, so that entries are held only while it computes
-    /// (a few milliseconds: the quorum check and the signing ceremonies). The temporary file is
-    /// created now, so that a directory that cannot hold the transcript is refused at once.
-    pub fn create_deferred(dir: &Path, info: &HeaderInfo) -> Result<Recorder> {
-        Recorder::create_held(dir, info, |wait| {
-            if wait {
-                Some(binary_sha256())
-            } else {
-                binary_sha256_ready()
-            }
-        })
-    }
-
-    fn create_held(
-        dir: &Path,
-        info: &HeaderInfo,
-        hash: fn(bool) -> Option<Result<[u8; 32]>>,
-    ) -> Result<Recorder> {
-        let path = dir.join(FILE_NAME);
-        let mut r = Recorder::create_file(&path, info)?;
-        drop(super::slip::take());
-        r.held = Some(Held {
-            hash,
-            info: info.clone(),
-            time: (r.clock)(),
-            entries: Vec::new(),
-            path,
-        });
-        r.release(false)?;
-        Ok(r)
-    }
-
-    /// Writes what a deferred recorder holds (the header and the entries after it), waiting
-    /// for the binary's hash if `wait`, else only if the hash is ready. Nothing if none is held.
-    fn release(&mut self, wait: bool) -> Result<()> {
-        let Some(hash) = self.held.as_ref().and_then(|h| (h.hash)(wait)) else {
-            return Ok(());
-        };
-        let Some(held) = self.held.take() else {
-            return Ok(());
-        };
-        let header = hash.and_then(|h| {
-            let details = Event::from(header_details(&held.info, &h)).details()?;
-            self.entry(&[TOOL_ACTOR], Action::Header, details, held.time)
-        });
-        let placed = header
-            .and_then(|e| self.append(e))
-            .and_then(|()| self.place(&held.path));
-        if let Err(e) = placed {
-            // Nothing more can be written: the transcript was not placed.
-            self.broken = true;
-            if let Sink::File(_, tmp) = &self.sink {
-                let _ = std::fs::remove_file(tmp);
-            }
-            return Err(e);
-        }
-        for (actors, action, details, time) in held.entries {
-            let actors: Vec<&str> = actors.iter().map(String::as_str).collect();
-            let e = self.entry(&actors, action, details, time)?;
-            self.append(e)?;
-        }
-        Ok(())
-    }
-
-    /// Writes the header and entries a deferred recorder holds ([`Recorder::create_deferred`]),
-    /// waiting for the binary's hash: after this the transcript is on disk up to its last
-    /// entry. Called before a person is asked or shown anything and before an output is written.
-    pub fn durable(&mut self) -> Result<()> {
-        self.release(true)
     }
 
     /// Creates the temporary file a transcript at `path` is written to before it is placed.
@@ -274,6 +180,7 @@ impl Recorder {
             clock: Box::new(SystemTime::now),
             step: None,
             held: None,
+            batch: None,
         }
     }
 
@@ -378,40 +285,55 @@ impl Recorder {
         }
         let mut line = c.clone();
         line.push(b'\n');
-        match &mut self.sink {
-            Sink::Memory(b) => b.extend_from_slice(&line),
-            Sink::File(f, path) => {
-                if let Err(e) = f.write_all(&line).and_then(|()| f.sync_data()) {
-                    // Cut the file back to its last whole entry (a full file system may have
-                    // taken part of this one), so that it never ends in a partial line. Only
-                    // if that fails too is the file's end unknown: then nothing more is
-                    // appended (an entry after a partial line would look like tampering).
-                    let cut = f.set_len(self.written).and_then(|()| f.sync_data());
-                    self.broken = cut.is_err();
-                    let hint = if cut.is_ok() {
-                        format!(
-                            "the transcript ends on its last whole entry ({}): keep it as evidence and run the ceremony again",
-                            self.seq.saturating_sub(1)
-                        )
-                    } else {
-                        "the transcript is incomplete (its last line may be cut): keep it as evidence and run the ceremony again".to_string()
-                    };
-                    return Err(Error::new(
-                        ErrorKind::Io,
-                        format!(
-                            "transcript {}: cannot append entry {}: {e}",
-                            path.display(),
-                            self.seq
-                        ),
-                    )
-                    .hint(hint));
-                }
-                self.written += line.len() as u64;
-            }
+        match &mut self.batch {
+            Some(b) => b.lines.extend_from_slice(&line),
+            None => self.write_lines(&line, self.seq, self.seq)?,
         }
         self.prev = Sha256::digest(&c).into();
         self.seq += 1;
         self.last_time = Some(time);
+        Ok(())
+    }
+
+    /// Writes `lines` (entries `first` to `last`) with one `write` and syncs them; on failure
+    /// cuts the file back to its last whole entry.
+    fn write_lines(&mut self, lines: &[u8], first: u64, last: u64) -> Result<()> {
+        let Sink::File(f, path) = &mut self.sink else {
+            if let Sink::Memory(b) = &mut self.sink {
+                b.extend_from_slice(lines);
+            }
+            return Ok(());
+        };
+        if let Err(e) = f.write_all(lines).and_then(|()| f.sync_data()) {
+            // Cut the file back to its last whole entry (a full file system may have taken
+            // part of this one), so that it never ends in a partial line. Only if that fails
+            // too is the file's end unknown: then nothing more is appended (an entry after a
+            // partial line would look like tampering).
+            let cut = f.set_len(self.written).and_then(|()| f.sync_data());
+            self.broken = cut.is_err();
+            let hint = if cut.is_ok() {
+                format!(
+                    "the transcript ends on its last whole entry ({}): keep it as evidence and run the ceremony again",
+                    first.saturating_sub(1)
+                )
+            } else {
+                "the transcript is incomplete (its last line may be cut): keep it as evidence and run the ceremony again".to_string()
+            };
+            let entries = if first == last {
+                format!("entry {first}")
+            } else {
+                format!("entries {first} to {last}")
+            };
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!(
+                    "transcript {}: cannot append {entries}: {e}",
+                    path.display()
+                ),
+            )
+            .hint(hint));
+        }
+        self.written += lines.len() as u64;
         Ok(())
     }
 
@@ -576,6 +498,8 @@ pub fn interruption() -> Option<Error> {
         .map(|sig| Error::from(crate::secret::SecretError::Interrupted(sig)))
 }
 
+mod held;
+use held::Held;
+
 #[cfg(test)]
-#[path = "recorder_tests.rs"]
 mod tests;
