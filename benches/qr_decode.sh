@@ -30,7 +30,7 @@ if [ -z "${ROOTKEY_BIN:-}" ]; then
   ROOTKEY_BIN="$repo/target/release/rootkey"
 fi
 bin=$(realpath "$ROOTKEY_BIN")
-shards="$repo/tests/vectors/qr-photos/shards"
+shards="$repo/tests/fixtures/qr-photos/shards"
 work=$(mktemp -d /dev/shm/rootkey-qr-decode.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cd "$work"

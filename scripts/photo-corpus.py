@@ -6,7 +6,7 @@ and the table of how many of each row every decoder reads. Standard library only
     python3 scripts/photo-corpus.py --table --rootkey PATH [--write FILE] [--jobs N]
     python3 scripts/photo-corpus.py --make-shards PATH              # new fixed shard set
 
-Shards: the 12 paper shards committed under tests/vectors/qr-photos/shards/ (four runs of
+Shards: the 12 paper shards committed under tests/fixtures/qr-photos/shards/ (four runs of
 `rootkey rehearse`, holders 3-5 each: throwaway REHEARSAL keys), with each run's manifest.json
 and root.pem, and expected.tsv (the QR payload of each shard, read from its clean render).
 `--make-shards ROOTKEY` replaces them with four new rehearsals (then regenerate the table).
@@ -28,7 +28,7 @@ interpreter can import it; else "-") and by `ROOTKEY share verify --qr-image IMA
 exactly the expected payload; rootkey must exit 0 and say "OK: share N of" (its share, checked
 against the root-signed manifest). The table (successes out of 12 per row) goes to stdout and,
 with --write, to FILE. tests/qr_photos.rs asserts rootkey's and zbarimg's columns against the
-committed tests/vectors/qr-photos/table.tsv.
+committed tests/fixtures/qr-photos/table.tsv.
 """
 
 import argparse
@@ -44,7 +44,7 @@ import tempfile
 import zlib
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
-SHARDS = REPO / "tests/vectors/qr-photos/shards"
+SHARDS = REPO / "tests/fixtures/qr-photos/shards"
 CONVERT = "/usr/bin/convert"  # ImageMagick 6 (Debian's imagemagick package)
 PER_ROW = 12
 
@@ -312,7 +312,7 @@ def table(index, rootkey, jobs):
     out = ["# Photo corpus (issue 16): successes out of 12 images per row; README, "
            "\"Photo corpus\".",
            "# Regenerate: python3 scripts/photo-corpus.py --table --rootkey target/debug/rootkey "
-           "--write tests/vectors/qr-photos/table.tsv",
+           "--write tests/fixtures/qr-photos/table.tsv",
            "# (with a python that imports zxingcpp, `pip install zxing-cpp`, for that column).",
            "# tests/qr_photos.rs asserts the zbarimg and rootkey columns.",
            "variant\tzbarimg\tzxing-cpp\trootkey\twhat"]

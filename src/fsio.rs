@@ -19,7 +19,10 @@ pub fn read_public(path: &Path, max: u64, what: &str) -> Result<Vec<u8>> {
     use std::io::Read;
     let shown = path.display();
     let f = open_regular(path, &format!("{what} {shown}"))?;
-    let mut out = Vec::new();
+    // Room for the whole file at once (`take` hides its size from `read_to_end`): no copies
+    // of a growing buffer, each wiped when freed.
+    let size = f.metadata().map_or(0, |m| m.len()).min(max + 1);
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     f.take(max + 1)
         .read_to_end(&mut out)
         .map_err(|e| Error::new(Kind::Unreadable, format!("cannot read {what} {shown}: {e}")))?;

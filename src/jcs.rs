@@ -142,6 +142,146 @@ pub fn matches_str(s: &str, rest: &mut &[u8]) -> bool {
     eat(rest, b"\"")
 }
 
+/// Consumes a JSON value from the front of `rest` if it is in canonical form (as
+/// [`canonicalize`] writes it), without parsing it into a [`Value`]: one pass over the bytes,
+/// no allocation. `rest` must be UTF-8. As with [`is_canonical_encoding`], a `false` is not a
+/// verdict: it is also the answer for whatever this does not handle quickly (object member
+/// names with an escape or a character from U+E000 up, nesting deeper than 64).
+///
+/// ```
+/// let mut r = &b"{\"a\":[1,-2,null],\"b\":\"\\n\"},"[..];
+/// assert!(rootkey::jcs::skip_canonical(&mut r) && r == b",");
+/// assert!(!rootkey::jcs::skip_canonical(&mut &b"{\"b\":1,\"a\":2}"[..]));
+/// ```
+pub fn skip_canonical(rest: &mut &[u8]) -> bool {
+    skip_value(rest, 0)
+}
+
+fn skip_value(rest: &mut &[u8], depth: usize) -> bool {
+    if depth > 64 {
+        return false;
+    }
+    match rest.first() {
+        Some(b'{') => skip_object(rest, depth),
+        Some(b'[') => {
+            *rest = &rest[1..];
+            if eat(rest, b"]") {
+                return true;
+            }
+            loop {
+                if !skip_value(rest, depth + 1) {
+                    return false;
+                }
+                if eat(rest, b"]") {
+                    return true;
+                }
+                if !eat(rest, b",") {
+                    return false;
+                }
+            }
+        }
+        Some(b'"') => skip_str(rest).is_some(),
+        Some(b't') => eat(rest, b"true"),
+        Some(b'f') => eat(rest, b"false"),
+        Some(b'n') => eat(rest, b"null"),
+        Some(b'-') => {
+            *rest = &rest[1..];
+            // `-0` is not canonical.
+            !rest.starts_with(b"0") && skip_u64(rest).is_some()
+        }
+        _ => skip_u64(rest).is_some(),
+    }
+}
+
+fn skip_object(rest: &mut &[u8], depth: usize) -> bool {
+    *rest = &rest[1..];
+    if eat(rest, b"}") {
+        return true;
+    }
+    let mut last: Option<&[u8]> = None;
+    loop {
+        // Names in UTF-8 byte order, which is their UTF-16 order below U+E000 (lead byte
+        // 0xEE); strictly increasing, so no name twice.
+        let Some((k, true)) = skip_str(rest) else {
+            return false;
+        };
+        if k.iter().any(|&b| b >= 0xee) || last.is_some_and(|l| l >= k) {
+            return false;
+        }
+        last = Some(k);
+        if !eat(rest, b":") || !skip_value(rest, depth + 1) {
+            return false;
+        }
+        if eat(rest, b"}") {
+            return true;
+        }
+        if !eat(rest, b",") {
+            return false;
+        }
+    }
+}
+
+/// A string in canonical form consumed from the front of `rest` (which must be UTF-8): the
+/// bytes between its quotes, and whether they hold no escape (then they are its value).
+pub fn skip_str<'a>(rest: &mut &'a [u8]) -> Option<(&'a [u8], bool)> {
+    let r = rest.strip_prefix(b"\"")?;
+    let mut i = 0;
+    let mut plain = true;
+    loop {
+        match *r.get(i)? {
+            b'"' => break,
+            b'\\' => {
+                plain = false;
+                match *r.get(i + 1)? {
+                    b'"' | b'\\' | b'b' | b't' | b'n' | b'f' | b'r' => i += 2,
+                    b'u' => {
+                        // Only the controls without a short escape, in lower-case hex.
+                        let c = match r.get(i + 2..i + 6)? {
+                            [b'0', b'0', h @ (b'0' | b'1'), l] => {
+                                let l = match l {
+                                    b'0'..=b'9' => l - b'0',
+                                    b'a'..=b'f' => l - b'a' + 10,
+                                    _ => return None,
+                                };
+                                (h - b'0') * 16 + l
+                            }
+                            _ => return None,
+                        };
+                        if matches!(c, 8 | 9 | 10 | 12 | 13) {
+                            return None;
+                        }
+                        i += 6;
+                    }
+                    _ => return None,
+                }
+            }
+            b if b < 0x20 => return None,
+            _ => i += 1,
+        }
+    }
+    *rest = &r[i + 1..];
+    Some((&r[..i], plain))
+}
+
+/// A non-negative integer as [`canonicalize`] writes it (at most 2^53 − 1), consumed from the
+/// front of `rest`; `None` for anything else (also a fraction or exponent after the digits).
+pub fn skip_u64(rest: &mut &[u8]) -> Option<u64> {
+    let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if n == 0 || n > 16 || (n > 1 && rest[0] == b'0') {
+        return None;
+    }
+    let (d, r) = rest.split_at(n);
+    if matches!(r.first(), Some(b'.' | b'e' | b'E')) {
+        return None;
+    }
+    let v = d.iter().fold(0u64, |v, b| v * 10 + u64::from(b - b'0'));
+    if v > MAX_SAFE_INTEGER {
+        return None;
+    }
+    *rest = r;
+    Some(v)
+}
+
 /// One character as [`write_string`] writes it.
 fn escaped(c: char, buf: &mut [u8; 6]) -> &[u8] {
     match c {
@@ -296,6 +436,77 @@ mod tests {
         ] {
             assert!(!is_canonical_encoding(&v, l));
         }
+    }
+
+    /// `skip_canonical` accepts a value only where `canonicalize` of its parse gives the same
+    /// bytes: canonical documents, each byte of them changed, dropped or doubled, and the
+    /// forms a parser reads alike (escapes, `-0`, `1.0`, a name twice, deep nesting).
+    #[test]
+    fn skip_canonical_accepts_only_canonical_encodings() {
+        let values = [
+            json!({"b": [1, -2, true, null, false], "a": "x\"\\\n\u{1}\u{1f}\u{8}é/€", "\u{20ac}": 0, "\u{7f}": 1}),
+            json!({"seq": 9007199254740991u64, "n": -9007199254740991i64, "e": {}, "l": [[], {}]}),
+            json!({"\u{fb01}": 1, "\u{1f600}": 2}),
+            json!(["\u{7f}\u{80}\u{2028}", 0, 10, "", {"a": {"b": "c"}}]),
+        ];
+        let skips = |b: &[u8]| {
+            let mut r = b;
+            skip_canonical(&mut r) && r.is_empty()
+        };
+        // A member name with an escape is left to the slow path.
+        assert!(!skips(b"{\"\\r\":1}"));
+        let mut cases: Vec<Vec<u8>> = [
+            &b"{\"a\":1,\"a\":1}"[..],
+            b"-0",
+            b"1.0",
+            b"1e2",
+            b"01",
+            b"\"\\u00e9\"",
+            b"\"\\/\"",
+            b"\"\\u0008\"",
+            b"\"\\u001F\"",
+            b"\"\\u001f\"",
+            b"9007199254740992",
+            b"-9007199254740991",
+        ]
+        .iter()
+        .map(|b| b.to_vec())
+        .collect();
+        cases.push([&[b'['; 70][..], &[b']'; 70][..]].concat());
+        for v in &values {
+            let c = canonicalize(v).unwrap();
+            let exotic = c.iter().any(|&b| b >= 0xee);
+            assert_eq!(skips(&c), !exotic, "{v}");
+            for i in 0..c.len() {
+                for f in [
+                    |b: u8| b ^ 0x01,
+                    |b: u8| b ^ 0x20,
+                    |_| b' ',
+                    |_| b'"',
+                    |_| b'\\',
+                ] {
+                    let mut m = c.clone();
+                    m[i] = f(m[i]);
+                    cases.push(m);
+                }
+                let mut m = c.clone();
+                m.remove(i);
+                cases.push(m);
+                let mut m = c.clone();
+                m.insert(i, c[i]);
+                cases.push(m);
+            }
+        }
+        let mut accepted = 0;
+        for m in cases.iter().filter(|m| std::str::from_utf8(m).is_ok()) {
+            if skips(m) {
+                accepted += 1;
+                let v: Value = serde_json::from_slice(m)
+                    .unwrap_or_else(|e| panic!("{}: {e}", String::from_utf8_lossy(m)));
+                assert_eq!(canonicalize(&v).ok().as_deref(), Some(&m[..]), "{v}");
+            }
+        }
+        assert!(accepted > 3, "{accepted}");
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The photo corpus of issue 16 (README, "Photo corpus"): twelve rehearsal paper shards
-//! (`tests/vectors/qr-photos/shards/`) rendered at 300 dpi and distorted like phone photos over
+//! (`tests/fixtures/qr-photos/shards/`) rendered at 300 dpi and distorted like phone photos over
 //! a fixed grid (`scripts/photo-corpus.py`: pdftoppm + ImageMagick, fixed seeds, cached under
 //! `target/photo-corpus/`); the real binary reads each photo with `share verify --qr-image`, and
 //! zbarimg reads it too. How many of each row's 12 photos each one reads must be exactly the
-//! committed table `tests/vectors/qr-photos/table.tsv` (regenerate it with the script's
+//! committed table `tests/fixtures/qr-photos/table.tsv` (regenerate it with the script's
 //! `--table`, its header says how). What the table must show — rootkey at least as good as
 //! zbarimg on every row and 11 of 12 on the issue's four rows — is a test of its own, ignored
 //! until the issue-16 decoder lands.
@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-const TABLE: &str = "tests/vectors/qr-photos/table.tsv";
+const TABLE: &str = "tests/fixtures/qr-photos/table.tsv";
 const PER_ROW: u32 = 12;
 /// Photos decoded at once (CI has 2 cores).
 const WORKERS: usize = 2;

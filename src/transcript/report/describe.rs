@@ -46,7 +46,8 @@ pub fn describe(e: &Entry) -> String {
     let Some(action) = e.kind() else {
         return format!("(unknown action `{}`)", e.action);
     };
-    let d = &e.details;
+    // Read once: the report keeps only the text.
+    let d = e.details.read_once();
     // Members are named by the action's details struct (`event.rs`); debug builds check that.
     let member = |k: &str| {
         debug_assert!(

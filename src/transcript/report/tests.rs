@@ -15,7 +15,7 @@ fn entry(action: &str, details: Value) -> Entry {
         time: "2026-01-01T00:00:00Z".into(),
         actors: vec!["Carol".into()],
         action: action.into(),
-        details: details.into_iter().collect::<Map<String, Value>>(),
+        details: details.into_iter().collect::<Map<String, Value>>().into(),
         prev: [0; 32],
         hash: [0; 32],
     }

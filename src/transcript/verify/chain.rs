@@ -5,15 +5,23 @@ use super::*;
 use crate::error::TranscriptFailure as F;
 
 /// Checks lines and chain only (steps 1 and 2 of the replay: canonical form, `seq`, `prev`,
-/// times) and returns the parsed entries; the first defect is the error. An incomplete last
-/// line is ignored, as the replay does (`docs/formats.md`, "Interrupted"), unless it follows a
-/// seal or `aborted`. Used by the benchmark, which measures the per-entry cost of a replay.
+/// times) and returns the parsed entries, their `details` not yet parsed ([`super::Details`]);
+/// the first defect is the error. An incomplete last line is ignored, as the replay does
+/// (`docs/formats.md`, "Interrupted"), unless it follows a seal or `aborted`. The replay's
+/// first two steps are this function's ([`chain_steps`]); `benches/transcript.rs` measures it.
 pub fn verify_chain(bytes: &[u8]) -> Result<Vec<Entry>> {
     let mut entries = Vec::new();
-    let incomplete = parse_lines(bytes, &mut entries)?;
-    check_chain(&entries)?;
-    check_incomplete(&entries, incomplete.as_ref())?;
+    chain_steps(bytes, &mut entries)?;
     Ok(entries)
+}
+
+/// Steps 1 and 2 of the replay: parses every complete line into `out` and checks the chain;
+/// returns the incomplete last line, if any (ignored unless it follows the end).
+pub(super) fn chain_steps(bytes: &[u8], out: &mut Vec<Entry>) -> Result<Option<Incomplete>> {
+    let incomplete = parse_lines(bytes, out)?;
+    check_chain(out)?;
+    check_incomplete(out, incomplete.as_ref())?;
+    Ok(incomplete)
 }
 
 /// A last line without its line end: the write of an entry cut off (`docs/formats.md`,
@@ -143,12 +151,21 @@ pub(super) fn exact_keys(
     Ok(())
 }
 
+/// 32 bytes written as 64 lower-case hex digits (every `prev` of a replay goes through here).
 pub(super) fn hex32(s: &str) -> Option<[u8; 32]> {
-    if s.len() != 64 || s.bytes().any(|b| b.is_ascii_uppercase()) {
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let s = s.as_bytes();
+    if s.len() != 64 {
         return None;
     }
     let mut out = [0u8; 32];
-    hex::decode_to_slice(s, &mut out).ok()?;
+    for (o, pair) in out.iter_mut().zip(s.chunks_exact(2)) {
+        *o = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
     Some(out)
 }
 
@@ -156,74 +173,15 @@ pub(super) fn safe_text(s: &str, max: usize) -> bool {
     !s.chars().any(is_unsafe_char) && s.chars().count() <= max
 }
 
-/// The six members of an entry, parsed straight into their types (no map of the line, `prev`
-/// borrowed from it): the quick path of [`parse_entry`].
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Members<'a> {
-    action: String,
-    actors: Vec<String>,
-    details: Map<String, Value>,
-    prev: &'a str,
-    seq: u64,
-    time: String,
-}
-
-/// An entry that passes every check of [`parse_entry`], found without building a map of the
-/// whole line or its canonical form; `None` for anything else (duplicate or missing members,
-/// an escape in `prev`, a line not in canonical form, a failed check), which [`parse_entry`]
-/// then takes the long way, to give the same verdict and message as always.
-fn quick_entry(l: &[u8], line: usize) -> Option<Entry> {
-    if l.len() > MAX_LINE {
-        return None;
-    }
-    // serde_json checks that every string is UTF-8; outside strings only ASCII can parse.
-    let m: Members = serde_json::from_slice(l).ok()?;
-    // The canonical form of the six members, in their RFC 8785 order.
-    let mut r = l;
-    let canonical = jcs::eat(&mut r, b"{\"action\":")
-        && jcs::matches_str(&m.action, &mut r)
-        && jcs::eat(&mut r, b",\"actors\":[")
-        && m.actors
-            .iter()
-            .enumerate()
-            .all(|(i, a)| (i == 0 || jcs::eat(&mut r, b",")) && jcs::matches_str(a, &mut r))
-        && jcs::eat(&mut r, b"],\"details\":")
-        && jcs::matches_map(&m.details, &mut r)
-        && jcs::eat(&mut r, b",\"prev\":")
-        && jcs::matches_str(m.prev, &mut r)
-        && jcs::eat(&mut r, b",\"seq\":")
-        && jcs::matches_u64(m.seq, &mut r)
-        && jcs::eat(&mut r, b",\"time\":")
-        && jcs::matches_str(&m.time, &mut r)
-        && jcs::eat(&mut r, b"}")
-        && r.is_empty();
-    let ok = canonical
-        && UtcTime::is_transcript_form(&m.time)
-        && (1..=32).contains(&m.actors.len())
-        && m.actors.iter().all(|a| !a.is_empty() && safe_text(a, 200));
-    let prev = hex32(m.prev).filter(|_| ok)?;
-    Some(Entry {
-        seq: m.seq,
-        line,
-        time: m.time,
-        actors: m.actors,
-        action: m.action,
-        details: m.details,
-        prev,
-        hash: Sha256::digest(l).into(),
-    })
-}
-
 pub(super) fn parse_entry(l: &[u8], line: usize) -> std::result::Result<Entry, String> {
-    match quick_entry(l, line) {
+    match super::entry::quick_entry(l, line) {
         Some(e) => Ok(e),
         None => parse_entry_checked(l, line),
     }
 }
 
 /// [`parse_entry`] the long way: each check in turn, the first that fails named.
-fn parse_entry_checked(l: &[u8], line: usize) -> std::result::Result<Entry, String> {
+pub(super) fn parse_entry_checked(l: &[u8], line: usize) -> std::result::Result<Entry, String> {
     let mut m = parse_canonical(l)?;
     exact_keys(
         &m,
@@ -271,7 +229,7 @@ fn parse_entry_checked(l: &[u8], line: usize) -> std::result::Result<Entry, Stri
         time,
         actors,
         action,
-        details,
+        details: details.into(),
         prev,
         hash: Sha256::digest(l).into(),
     })
@@ -448,60 +406,4 @@ pub(super) fn check_chain(es: &[Entry]) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Whatever the quick path accepts, the long way accepts as the same entry: every byte of
-    /// real entries changed, dropped or doubled, and entries with escapes, odd numbers,
-    /// duplicate and missing members.
-    #[test]
-    fn the_quick_path_accepts_only_what_the_checks_accept() {
-        let p = "0".repeat(64);
-        let mut lines: Vec<Vec<u8>> = vec![
-            format!("{{\"action\":\"share-presented\",\"actors\":[\"Holder 1\",\"Ann \\\"A\\\"\"],\"details\":{{\"file\":\"s\\u0001.txt\",\"index\":1,\"n\":-3,\"x\":[true,null,{{}}]}},\"prev\":\"{p}\",\"seq\":0,\"time\":\"2026-01-01T00:00:00.000Z\"}}").into_bytes(),
-            format!("{{\"action\":\"a\",\"actors\":[\"b\"],\"details\":{{}},\"prev\":\"{p}\",\"seq\":9007199254740991,\"time\":\"2026-01-01T00:00:00.000Z\"}}").into_bytes(),
-            format!("{{\"action\":\"a\",\"actors\":[\"b\"],\"details\":{{}},\"prev\":\"{p}\",\"seq\":9007199254740992,\"time\":\"2026-01-01T00:00:00.000Z\"}}").into_bytes(),
-            format!("{{\"action\":\"a\",\"actors\":[\"b\"],\"details\":{{}},\"prev\":\"{p}\",\"seq\":1,\"seq\":1,\"time\":\"2026-01-01T00:00:00.000Z\"}}").into_bytes(),
-            format!("{{\"action\":\"a\",\"actors\":[\"b\"],\"details\":{{}},\"prev\":\"\\u0030{}\",\"seq\":1,\"time\":\"2026-01-01T00:00:00.000Z\"}}", &p[1..]).into_bytes(),
-            format!("{{\"action\":\"a\",\"actors\":[\"b\"],\"details\":{{\"\u{fb01}\":1,\"\u{1f600}\":2}},\"prev\":\"{p}\",\"seq\":1,\"time\":\"2026-01-01T00:00:00.000Z\"}}").into_bytes(),
-            format!("{{\"action\":\"a\",\"details\":{{}},\"prev\":\"{p}\",\"seq\":1,\"time\":\"2026-01-01T00:00:00.000Z\"}}").into_bytes(),
-        ];
-        let base = lines[0].clone();
-        for i in 0..base.len() {
-            for f in [|b: u8| b ^ 0x01, |b: u8| b ^ 0x20, |_| b' ', |_| b'\\'] {
-                let mut m = base.clone();
-                m[i] = f(m[i]);
-                lines.push(m);
-            }
-            let mut m = base.clone();
-            m.remove(i);
-            lines.push(m);
-            let mut m = base.clone();
-            m.insert(i, base[i]);
-            lines.push(m);
-        }
-        let mut quick = 0;
-        for l in &lines {
-            let slow = parse_entry_checked(l, 1);
-            if let Some(e) = quick_entry(l, 1) {
-                quick += 1;
-                let s = slow
-                    .unwrap_or_else(|e| panic!("{}: quick but {e}", String::from_utf8_lossy(l)));
-                assert_eq!(
-                    (
-                        e.seq, &e.time, &e.actors, &e.action, &e.details, e.prev, e.hash
-                    ),
-                    (
-                        s.seq, &s.time, &s.actors, &s.action, &s.details, s.prev, s.hash
-                    )
-                );
-            }
-        }
-        // The real entries (and harmless changes inside strings) take the quick path.
-        assert!(quick > 2, "{quick}");
-        assert!(quick_entry(&lines[0], 1).is_some() && quick_entry(&lines[1], 1).is_some());
-    }
 }

@@ -15,7 +15,7 @@ pub(super) fn seal_parts(e: &Entry) -> Option<(Value, [u8; 32], [u8; 64])> {
     let mut sig = [0u8; 64];
     hex::decode_to_slice(sig_hex, &mut sig).ok()?;
     let pk = hex32(e.details.get("public_key")?.as_str()?)?;
-    let mut details = e.details.clone();
+    let mut details = Map::clone(&e.details);
     details.remove("signature");
     let mut m = Map::new();
     m.insert("action".into(), Value::from(e.action.clone()));

@@ -67,7 +67,8 @@ fn participant(e: &Entry, who: &str, people: &[String], what: &str) -> Result<()
 
 /// Checks an `exception` entry.
 pub(super) fn exception(e: &Entry, people: &[String]) -> Result<()> {
-    let d = D::of(e);
+    let m = e.details.read_once();
+    let d = D::nested(e, &m, "details".into());
     d.keys(event::Exception::MEMBERS)?;
     step_and_key(&d)?;
     let text = d.str("text")?;
@@ -89,7 +90,8 @@ pub(super) fn exception(e: &Entry, people: &[String]) -> Result<()> {
 
 /// Checks a `step-confirmed` entry.
 pub(super) fn step_confirmed(e: &Entry, people: &[String]) -> Result<()> {
-    let d = D::of(e);
+    let m = e.details.read_once();
+    let d = D::nested(e, &m, "details".into());
     d.keys(event::StepConfirmed::MEMBERS)?;
     let (_, key) = step_and_key(&d)?;
     if !is_critical_key(key) {

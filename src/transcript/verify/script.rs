@@ -54,7 +54,8 @@ use event::initials_of;
 impl Cursor<'_> {
     /// Checks a `checklist-acknowledged` entry `e` (docs/formats.md, "Actions").
     fn checklist(&mut self, e: &Entry, people: &[String]) -> Result<()> {
-        let d = D::of(e);
+        let m = e.details.read_once();
+        let d = D::nested(e, &m, "details".into());
         d.keys(event::ChecklistAcknowledged::MEMBERS)?;
         let initials = d.str("initials")?;
         let step = d.u64("step")?;
@@ -185,7 +186,8 @@ impl<'a> Cursor<'a> {
 
 /// Checks a `slip` entry `e` (docs/formats.md, "Slips").
 fn check_slip(e: &Entry) -> Result<()> {
-    let d = D::of(e);
+    let m = e.details.read_once();
+    let d = D::nested(e, &m, "details".into());
     d.keys(event::Slip::MEMBERS)?;
     if !crate::transcript::slip::KINDS.contains(&d.str("kind")?) {
         return Err(d.err(

@@ -223,7 +223,7 @@ fn entry_with(details: Value) -> Entry {
         time: "2028-02-29T12:34:56.000Z".into(),
         actors: vec!["rootkey".into()],
         action: event::Action::Entropy.as_str().into(),
-        details: details.as_object().cloned().unwrap(),
+        details: details.as_object().cloned().unwrap().into(),
         prev: [0; 32],
         hash: [0; 32],
     }
