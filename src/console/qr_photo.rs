@@ -93,13 +93,11 @@ struct Found {
 fn decode_gray(img: GrayImage, origin: &str, started: Instant) -> Result<SecretBytes> {
     let mut found = Found::default();
     let work = prepare::working_copy(img, WORK_PIXELS);
-    let mut timed_out = false;
     for attempt in prepare::ATTEMPTS {
         if !found.shares.is_empty() {
             break;
         }
         if started.elapsed() >= WORK_LIMIT {
-            timed_out = true;
             break;
         }
         let Some(copy) = (attempt.make)(&work) else {
@@ -107,11 +105,11 @@ fn decode_gray(img: GrayImage, origin: &str, started: Instant) -> Result<SecretB
         };
         decode_once(copy, attempt.global, &mut found)?;
     }
-    outcome(found, origin, timed_out)
+    outcome(found, origin)
 }
 
 /// The result, or the refusal, of a photo's attempts.
-fn outcome(mut found: Found, origin: &str, timed_out: bool) -> Result<SecretBytes> {
+fn outcome(mut found: Found, origin: &str) -> Result<SecretBytes> {
     match found.shares.len() {
         1 => Ok(found.shares.remove(0)),
         0 if found.other > 0 => Err(Error::new(Kind::QrImage, format!(
@@ -122,15 +120,9 @@ fn outcome(mut found: Found, origin: &str, timed_out: bool) -> Result<SecretByte
             let seen = match found.finders {
                 0 => "no QR code found (finder patterns seen: 0 of 3)".to_string(),
                 n @ 1..=2 => format!("no QR code read (finder patterns seen: {n} of 3)"),
-                _ => "a QR code was seen but could not be read (finder patterns seen: 3 or more)"
-                    .to_string(),
+                _ => "no QR code read (finder patterns seen: 3 or more)".to_string(),
             };
-            let stopped = if timed_out {
-                format!(", stopped after {} s", WORK_LIMIT.as_secs())
-            } else {
-                String::new()
-            };
-            Err(Error::new(Kind::QrImage, format!("{origin}: {seen}{stopped}")).hint(
+            Err(Error::new(Kind::QrImage, format!("{origin}: {seen}")).hint(
                 "photograph again: closer, so that the QR code fills most of the picture; the \
                  paper flat; more light, without shadow or glare across the code; or type the \
                  rows instead (--type, or Enter at the photo prompt)",
@@ -215,14 +207,14 @@ fn codes<B: Binarizer>(bitmap: &BinaryBitmap<B>) -> (usize, Vec<String>) {
 mod tests {
     use super::*;
 
-    fn refusal(found: Found, timed_out: bool) -> String {
-        match outcome(found, "QR image p.jpg", timed_out) {
+    fn refusal(found: Found) -> String {
+        match outcome(found, "QR image p.jpg") {
             Ok(_) => panic!("accepted"),
             Err(e) => e.message,
         }
     }
 
-    /// The refusal says how many finder patterns were seen, and when the time ran out.
+    /// The refusal says how many finder patterns were seen (the most one attempt saw).
     #[test]
     fn a_refusal_counts_the_finder_patterns_seen() {
         let with = |finders| Found {
@@ -230,16 +222,16 @@ mod tests {
             ..Found::default()
         };
         assert_eq!(
-            refusal(with(0), false),
+            refusal(with(0)),
             "QR image p.jpg: no QR code found (finder patterns seen: 0 of 3)"
         );
         assert_eq!(
-            refusal(with(2), false),
+            refusal(with(2)),
             "QR image p.jpg: no QR code read (finder patterns seen: 2 of 3)"
         );
         assert_eq!(
-            refusal(with(7), true),
-            "QR image p.jpg: a QR code was seen but could not be read (finder patterns seen: 3 or more), stopped after 4 s"
+            refusal(with(7)),
+            "QR image p.jpg: no QR code read (finder patterns seen: 3 or more)"
         );
     }
 }
