@@ -5,8 +5,7 @@
 //! zbarimg reads it too. How many of each row's 12 photos each one reads must be exactly the
 //! committed table `tests/fixtures/qr-photos/table.tsv` (regenerate it with the script's
 //! `--table`, its header says how). What the table must show — rootkey at least as good as
-//! zbarimg on every row and 11 of 12 on the issue's four rows — is a test of its own, ignored
-//! until the issue-16 decoder lands.
+//! zbarimg on every row and 11 of 12 on the issue's four rows — is a test of its own.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -228,7 +227,6 @@ fn the_table_has_the_four_rows_of_the_issue_as_described_there() {
 }
 
 #[test]
-#[ignore = "until the issue-16 decoder lands"]
 fn the_table_shows_rootkey_at_least_as_good_as_zbarimg_and_11_of_12_on_the_issue_rows() {
     let table = committed_table();
     let mut short = Vec::new();

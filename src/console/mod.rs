@@ -21,6 +21,7 @@
 pub mod answers;
 pub mod confirm;
 pub mod guided;
+pub mod qr_photo;
 pub mod scripted;
 pub mod share_input;
 pub mod terminal;

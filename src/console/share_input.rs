@@ -7,22 +7,17 @@
 //! [`crate::share::text::parse`], rows typed at a [`Console`] are decoded as they are entered
 //! and assembled with [`crate::share::text::decode_symbols`]; nothing read is ever echoed.
 //!
-//! Limits: a photo is decoded on the ordinary heap (the `image` and `rqrr` crates): the file's
-//! bytes are zeroized after decoding and the decoded text is moved into locked memory, but the
-//! decoded pixels and the crates' internal copies are freed without being wiped. Photos are
-//! limited to 8000 × 8000 pixels and 256 MiB of decoder memory.
+//! Photos are decoded by [`super::qr_photo`] (its bounds and limits are documented there).
 
 use std::path::{Path, PathBuf};
 
-use zeroize::Zeroize;
-
 use super::Console;
 use crate::encoding::names::base_name;
-use crate::error::{Error, Kind, Result};
+use crate::error::Result;
 use crate::fsio;
 use crate::secret::{self, SecretBytes};
 use crate::share::Envelope;
-use crate::share::text::{self, COMPACT_PREFIX, Correction};
+use crate::share::text::{self, Correction};
 
 pub mod holder;
 mod keyboard;
@@ -33,12 +28,7 @@ pub use token::{TokenShare, check_payload_early, pin_login, read_token};
 
 /// Largest share file accepted.
 pub const MAX_SHARE_FILE: usize = 16 * 1024;
-/// Largest photo accepted.
-pub const MAX_IMAGE_FILE: u64 = 32 * 1024 * 1024;
-/// Largest photo side accepted, in pixels.
-pub const MAX_IMAGE_SIDE: u32 = 8000;
-/// Photos larger than this many pixels are scaled down before the retries.
-const RETRY_PIXELS: u64 = 4_000_000;
+pub use super::qr_photo::{MAX_IMAGE_FILE, MAX_IMAGE_SIDE};
 /// Tries per row before typing a share is given up.
 pub const ROW_TRIES: usize = 5;
 
@@ -140,33 +130,12 @@ pub fn read_file(path: &Path) -> Result<ShareText> {
     })
 }
 
-/// Decodes the QR code in a photo or scan of a paper shard. Refuses an image without a QR
-/// code, with a QR code that is not a rootkey share, and with several shares. rqrr sometimes
-/// misses a code in a whole page at some scales, so halves and rescaled copies are tried too.
+/// Decodes the QR code in a photo or scan of a paper shard ([`super::qr_photo`]). Refuses an
+/// image without a readable QR code, with a QR code that is not a rootkey share, and with
+/// several shares.
 pub fn read_qr_image(path: &Path) -> Result<ShareText> {
     let origin = format!("QR image {}", path.display());
-    let mut bytes = fsio::read_public(path, MAX_IMAGE_FILE, "QR image")?;
-    let decoded = (|| {
-        let mut reader = image::ImageReader::new(std::io::Cursor::new(&bytes[..]))
-            .with_guessed_format()
-            .map_err(image::ImageError::IoError)?;
-        let mut limits = image::Limits::default();
-        limits.max_image_width = Some(MAX_IMAGE_SIDE);
-        limits.max_image_height = Some(MAX_IMAGE_SIDE);
-        limits.max_alloc = Some(256 * 1024 * 1024);
-        reader.limits(limits);
-        reader.decode()
-    })();
-    bytes.zeroize();
-    let img = decoded
-        .map_err(|e| {
-            Error::new(
-                Kind::QrImage,
-                format!("{origin}: not a PNG or JPEG image rootkey can read ({e})"),
-            )
-        })?
-        .to_luma8();
-    let text = decode_gray(img, &origin)?;
+    let text = super::qr_photo::decode_file(path, &origin)?;
     Ok(ShareText {
         text,
         origin,
@@ -196,113 +165,12 @@ pub fn read_rendered_qr(
             }
         }
     }
-    let text = decode_gray(img, origin)?;
+    let text = super::qr_photo::decode_rendered(img, origin)?;
     Ok(ShareText {
         text,
         origin: origin.to_string(),
         file: "-".into(),
     })
-}
-
-/// What one decoding attempt found.
-#[derive(Default)]
-struct Found {
-    shares: Vec<SecretBytes>,
-    other: usize,
-    unreadable: usize,
-}
-
-fn decode_once(img: image::GrayImage, found: &mut Found) -> Result<()> {
-    // rqrr has a reachable assertion (upstream issue 54): a panic in it is an unreadable image,
-    // not a crash, and its message is not printed.
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut prepared = rqrr::PreparedImage::prepare(img);
-        prepared
-            .detect_grids()
-            .iter()
-            .map(|g| g.decode().map(|(_, content)| content))
-            .collect::<Vec<_>>()
-    }));
-    std::panic::set_hook(hook);
-    let Ok(results) = results else {
-        found.unreadable += 1;
-        return Ok(());
-    };
-    for r in results {
-        match r {
-            Ok(mut content) => {
-                let is_share = content
-                    .get(..COMPACT_PREFIX.len())
-                    .is_some_and(|p| p.eq_ignore_ascii_case(COMPACT_PREFIX));
-                if is_share {
-                    let new = SecretBytes::copy_from(content.as_bytes())?;
-                    if !found.shares.iter().any(|s| s.ct_eq(new.as_slice())) {
-                        found.shares.push(new);
-                    }
-                } else {
-                    found.other += 1;
-                }
-                content.zeroize();
-            }
-            Err(_) => found.unreadable += 1,
-        }
-    }
-    Ok(())
-}
-
-/// Decodes the share QR code in a grey image: the whole image first, then its halves and
-/// rescaled copies until a share is found.
-fn decode_gray(img: image::GrayImage, origin: &str) -> Result<SecretBytes> {
-    use image::imageops;
-    let mut found = Found::default();
-    decode_once(img.clone(), &mut found)?;
-    // Retries work on a copy of at most RETRY_PIXELS (box-filtered, 8-bit), so that a large
-    // photo cannot make them allocate gigabytes.
-    let (w0, h0) = img.dimensions();
-    let pixels = u64::from(w0) * u64::from(h0);
-    let img = if pixels > RETRY_PIXELS {
-        let f = (RETRY_PIXELS as f64 / pixels as f64).sqrt();
-        let (w, h) = (
-            ((f64::from(w0) * f).floor() as u32).max(1),
-            ((f64::from(h0) * f).floor() as u32).max(1),
-        );
-        imageops::thumbnail(&img, w, h)
-    } else {
-        img
-    };
-    let (w, h) = img.dimensions();
-    let attempts: [&dyn Fn(&image::GrayImage) -> image::GrayImage; 6] = [
-        &|i| imageops::crop_imm(i, 0, 0, w, h.div_ceil(2)).to_image(),
-        &|i| imageops::crop_imm(i, 0, h / 2, w, h - h / 2).to_image(),
-        &|i| imageops::crop_imm(i, 0, 0, w.div_ceil(2), h).to_image(),
-        &|i| imageops::crop_imm(i, w / 2, 0, w - w / 2, h).to_image(),
-        &|i| imageops::thumbnail(i, (w * 3 / 4).max(1), (h * 3 / 4).max(1)),
-        &|i| imageops::thumbnail(i, (w / 2).max(1), (h / 2).max(1)),
-    ];
-    for attempt in attempts {
-        if !found.shares.is_empty() {
-            break;
-        }
-        decode_once(attempt(&img), &mut found)?;
-    }
-    match found.shares.len() {
-        1 => Ok(found.shares.remove(0)),
-        0 if found.other > 0 => Err(Error::new(Kind::QrImage, format!(
-            "{origin}: the QR code is not a rootkey share (it does not start with {COMPACT_PREFIX})"
-        ))
-        .hint("photograph the QR code on the paper shard itself")),
-        0 if found.unreadable > 0 => Err(Error::new(Kind::QrImage, format!(
-            "{origin}: found a QR code but could not read it"
-        ))
-        .hint("take a sharper, flatter photo of the QR code, or type the rows")),
-        0 => Err(Error::new(Kind::QrImage, format!("{origin}: no QR code found"))
-            .hint("photograph the whole QR code, flat, sharp and well lit; or type the rows")),
-        n => Err(Error::new(Kind::QrImage, format!(
-            "{origin}: holds {n} different share QR codes; photograph one share at a time"
-        ))),
-    }
 }
 
 #[cfg(test)]
