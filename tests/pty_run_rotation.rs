@@ -81,8 +81,24 @@ fn a_rotation_plan_runs_with_each_holder_at_their_own_step() {
     p.expect("  try 2 of 3: Alice Rehearsal presents share 1 again");
     p.answer(file_prompt, "root/share-01-alice-rehearsal.txt");
     let paper = "  photo (or Enter): ";
-    let shown = p.answer(paper, "photos/carol-1.png");
+    // A photo without a QR code: refused with what was seen and what to try, asked again.
+    image::GrayImage::from_pixel(300, 300, image::Luma([255]))
+        .save(d.join("photos/blank.png"))
+        .unwrap();
+    let shown = p.answer(paper, "photos/blank.png");
     assert!(shown.contains("Holder 3 (Carol Rehearsal): type the path of a photo"));
+    let refused = p.expect("  try 2 of 3: Carol Rehearsal presents share 3 again");
+    let flat = common::pty::flat(&refused);
+    assert!(
+        flat.contains("no QR code found (finder patterns seen: 0 of 3)"),
+        "{refused}"
+    );
+    assert!(
+        flat.contains("what to try: photograph again: closer"),
+        "{refused}"
+    );
+    assert!(flat.contains("or type the rows instead"), "{refused}");
+    p.answer(paper, "photos/carol-1.png");
     let shown = p.answer(paper, "");
     assert!(shown.contains("Holder 4 (Dave Rehearsal): type the path of a photo"));
     p.expect("Share 4: scan its QR code");

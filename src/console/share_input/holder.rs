@@ -125,11 +125,19 @@ pub fn read_holder(console: &mut dyn Console, turn: HolderTurn) -> Result<Presen
             Ok(p) => return Ok(p),
             Err(e) if may_retry(&e) && attempt < PRESENT_TRIES => {
                 attempt += 1;
+                // A photo that could not be read says what to try (closer, flatter, more light,
+                // or the rows typed).
+                let what_to_try = match (&e.kind, &e.hint) {
+                    (Kind::QrImage, Some(h)) => {
+                        format!("\n{}", wrap(&format!("what to try: {h}"), SCREEN_COLUMNS))
+                    }
+                    _ => String::new(),
+                };
                 console.tell(
                     Channel::Err,
                     "the share check",
                     &format!(
-                        "{}\n  try {attempt} of {PRESENT_TRIES}: {} presents share {} again\n",
+                        "{}{what_to_try}\n  try {attempt} of {PRESENT_TRIES}: {} presents share {} again\n",
                         wrap(&e.message, SCREEN_COLUMNS),
                         turn.holder,
                         turn.index
