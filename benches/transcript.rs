@@ -27,11 +27,13 @@ use serde_json::json;
 
 const ENTRIES: usize = 100_000;
 
-fn synthetic(n: usize, key: &RootKey) -> Vec<u8> {
+/// An in-memory quorum-check recorder (3 of 5, five holders) with a clock that advances 1 ms
+/// per entry from a fixed time.
+fn recorder(id: u8, name: &str, preflight: serde_json::Value, binary: u8) -> Recorder {
     let info = HeaderInfo {
-        ceremony_id: [0x42; 16],
+        ceremony_id: [id; 16],
         kind: Kind::QuorumCheck,
-        name: "synthetic benchmark transcript".into(),
+        name: name.into(),
         rehearsal: true,
         plan: None,
         quorum: (3, 5),
@@ -42,14 +44,18 @@ fn synthetic(n: usize, key: &RootKey) -> Vec<u8> {
                 share: Some(i),
             })
             .collect(),
-        preflight: json!({}),
+        preflight,
     };
     let mut t = 1_830_000_000_000u64;
     let clock = Box::new(move || {
         t += 1;
         UNIX_EPOCH + Duration::from_millis(t)
     });
-    let mut rec = Recorder::in_memory_with(&info, [0xb1; 32], clock).expect("recorder");
+    Recorder::in_memory_with(&info, [binary; 32], clock).expect("recorder")
+}
+
+fn synthetic(n: usize, key: &RootKey) -> Vec<u8> {
+    let mut rec = recorder(0x42, "synthetic benchmark transcript", json!({}), 0xb1);
     for i in 1..n - 1 {
         let idx = (i % 5) as u8 + 1;
         rec.record(
@@ -82,28 +88,7 @@ fn preflight() -> serde_json::Value {
 /// `share-presented` and `key-rebuilt` by the key, with `slip` entries (a share presented twice,
 /// asked again) between them, then the seal — what `rootkey transcript verify` accepts (exit 0).
 fn valid_quorum_check(n: usize, key: &RootKey) -> Vec<u8> {
-    let info = HeaderInfo {
-        ceremony_id: [0x43; 16],
-        kind: Kind::QuorumCheck,
-        name: "synthetic benchmark quorum check".into(),
-        rehearsal: true,
-        plan: None,
-        quorum: (3, 5),
-        participants: (1..=5)
-            .map(|i| Participant {
-                name: format!("Holder {i}"),
-                role: "share holder".into(),
-                share: Some(i),
-            })
-            .collect(),
-        preflight: preflight(),
-    };
-    let mut t = 1_830_000_000_000u64;
-    let clock = Box::new(move || {
-        t += 1;
-        UNIX_EPOCH + Duration::from_millis(t)
-    });
-    let mut rec = Recorder::in_memory_with(&info, [0xb2; 32], clock).expect("recorder");
+    let mut rec = recorder(0x43, "synthetic benchmark quorum check", preflight(), 0xb2);
     let pk = key.public_key_bytes();
     let fp = hex::encode(rootkey::cert::fingerprint(&pk));
     rec.record(
