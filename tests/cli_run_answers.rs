@@ -23,51 +23,14 @@ fn dice() -> String {
 }
 
 /// A real (non-rehearsal) v2 generation plan whose holders are on text and paper, with dice
-/// and checklist steps 1 and 8 (initials) and 15 (after the seal: Enter).
-const REAL_PLAN: &str = r#"version = 2
+/// (`tests/fixtures/real-dice-plan.toml`) and checklist steps 1 and 8 (initials) and 15 (after
+/// the seal: Enter).
+fn real_plan() -> String {
+    let plan = fs::read_to_string(common::repo_path("tests/fixtures/real-dice-plan.toml")).unwrap();
+    format!("{plan}\n{CHECKLISTS}")
+}
 
-[ceremony]
-name = "Answers test root generation"
-kind = "generation"
-rehearsal = false
-
-[quorum]
-threshold = 2
-shares = 3
-
-[[participants]]
-name = "Oscar Officer"
-role = "ceremony officer"
-
-[[participants]]
-name = "Wendy Witness"
-role = "witness"
-
-[[holders]]
-name = "Alice Holder"
-role = "officer A"
-medium = "text"
-
-[[holders]]
-name = "Bob Holder"
-role = "officer B"
-medium = "text"
-
-[[holders]]
-name = "Carol Holder"
-role = "counsel"
-medium = "paper"
-
-[roles]
-administrator = "Oscar Officer"
-crypto-officers = ["Oscar Officer"]
-witness = "Wendy Witness"
-confirmers = ["Oscar Officer", "Wendy Witness"]
-
-[generation]
-dice = true
-
-[[checklist]]
+const CHECKLISTS: &str = r#"[[checklist]]
 by = "witness"
 before = "start-ceremony"
 title = "No network cable, Wi-Fi off"
@@ -223,7 +186,7 @@ fn the_shipped_answers_file_runs_the_shipped_rehearsal_plan() {
 #[test]
 fn a_real_generation_is_refused_without_the_unattended_flag_and_runs_with_it() {
     let t = TempDir::new().unwrap();
-    let plan = write(t.path(), "real.toml", REAL_PLAN);
+    let plan = write(t.path(), "real.toml", &real_plan());
     let answers = write(t.path(), "real-answers.toml", &real_answers());
     let out = t.path().join("refused");
     let r = run(&plan, &answers, &out, &["--allow-persistent-output"]);
@@ -422,7 +385,7 @@ fn a_missing_answer_stops_the_ceremony_and_unused_answers_are_warned_about() {
 #[test]
 fn slips_in_an_answers_run_are_asked_again_and_recorded() {
     let t = TempDir::new().unwrap();
-    let plan = write(t.path(), "real.toml", REAL_PLAN);
+    let plan = write(t.path(), "real.toml", &real_plan());
     // Wrong initials once; too few dice, then a 7 (never shown, never recorded).
     let answers = write(
         t.path(),

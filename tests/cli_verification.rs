@@ -12,10 +12,8 @@ use std::path::{Path, PathBuf};
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rootkey::ceremony::{self, BuildParams};
-use rootkey::cert::{DEFAULT_ROOT_PROFILE, RootProfile};
 use rootkey::key::RootKey;
-use rootkey::plan::{Plan, REHEARSAL_PLAN};
+use rootkey::plan::REHEARSAL_PLAN;
 use rootkey::secret::SecretBytes;
 use rootkey::shamir;
 use rootkey::share::{Envelope, text};
@@ -204,32 +202,14 @@ fn ceremony_with_a_bad_share(dir: &Path, bad: usize) {
     }
     points[bad - 1].y = SecretBytes::copy_from(&wrong).unwrap();
     let text_plan = REHEARSAL_PLAN.replace("medium = \"paper\"", "medium = \"text\"");
-    let plan = Plan::parse(&text_plan, "ceremony-scripts/rehearsal.toml").unwrap();
-    let profile = RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "templates/root.toml").unwrap();
-    let outputs = ceremony::build_outputs(
+    common::write_ceremony(
+        dir,
         &key,
         &points,
-        &BuildParams {
-            plan: &plan,
-            profile: &profile,
-            ceremony_id: [0x5e; 16],
-            now: rootkey::encoding::time::UtcTime::now().unwrap(),
-            memory_locked: true,
-            paper: &rootkey::paper::PaperLayout::default(),
-            paper_size: rootkey::pdfdoc::PaperSize::A4,
-        },
-    )
-    .unwrap();
-    fs::create_dir_all(dir).unwrap();
-    let header = ceremony::plan_header(
-        &plan,
-        "rehearsal.toml",
-        rootkey::transcript::Kind::Generation,
-        [0x5e; 16],
-        serde_json::json!({}),
+        &text_plan,
+        "ceremony-scripts/rehearsal.toml",
+        0x5e,
     );
-    let mut rec = rootkey::transcript::Recorder::in_memory(&header).unwrap();
-    ceremony::write_outputs(dir, &outputs, &mut rec, None).unwrap();
 }
 
 #[test]

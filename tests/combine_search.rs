@@ -9,15 +9,11 @@
 
 mod common;
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rootkey::ceremony::{self, BuildParams};
-use rootkey::cert::{DEFAULT_ROOT_PROFILE, RootProfile};
 use rootkey::key::RootKey;
-use rootkey::plan::Plan;
 use rootkey::secret::SecretBytes;
 use rootkey::shamir;
 use tempfile::TempDir;
@@ -37,32 +33,14 @@ fn eight_of_sixteen_with_bad_share_1(dir: &Path) {
         *w ^= *y;
     }
     points[0].y = SecretBytes::copy_from(&wrong).unwrap();
-    let plan = Plan::parse(&plan_toml("Search bench", true, 8, 16, 16), "search.toml").unwrap();
-    let profile = RootProfile::from_toml(DEFAULT_ROOT_PROFILE, "templates/root.toml").unwrap();
-    let outputs = ceremony::build_outputs(
+    common::write_ceremony(
+        dir,
         &key,
         &points,
-        &BuildParams {
-            plan: &plan,
-            profile: &profile,
-            ceremony_id: [0x15; 16],
-            now: rootkey::encoding::time::UtcTime::now().unwrap(),
-            memory_locked: true,
-            paper: &rootkey::paper::PaperLayout::default(),
-            paper_size: rootkey::pdfdoc::PaperSize::A4,
-        },
-    )
-    .unwrap();
-    fs::create_dir_all(dir).unwrap();
-    let header = ceremony::plan_header(
-        &plan,
+        &plan_toml("Search bench", true, 8, 16, 16),
         "search.toml",
-        rootkey::transcript::Kind::Generation,
-        [0x15; 16],
-        serde_json::json!({}),
+        0x15,
     );
-    let mut rec = rootkey::transcript::Recorder::in_memory(&header).unwrap();
-    ceremony::write_outputs(dir, &outputs, &mut rec, None).unwrap();
 }
 
 #[test]

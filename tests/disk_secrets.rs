@@ -332,7 +332,12 @@ fn the_guided_runner_with_typed_dice_writes_no_secret_outside_the_shares() {
         })
         .collect();
     let plan = d.join("plan.toml");
-    fs::write(&plan, RUN_PLAN).unwrap();
+    // A real (non-rehearsal) generation plan with dice, holders on text and paper.
+    fs::copy(
+        common::repo_path("tests/fixtures/real-dice-plan.toml"),
+        &plan,
+    )
+    .unwrap();
     let answers = d.join("answers.toml");
     fs::write(
         &answers,
@@ -367,48 +372,3 @@ fn the_guided_runner_with_typed_dice_writes_no_secret_outside_the_shares() {
     assert_clean(&r, &secrets, Some(&out), &[], &[&out]);
     assert_rows_found(&r, &secrets, &out);
 }
-
-/// A real (non-rehearsal) generation plan with dice, holders on text and paper.
-const RUN_PLAN: &str = r#"version = 2
-
-[ceremony]
-name = "Disk hygiene test root generation"
-kind = "generation"
-rehearsal = false
-
-[quorum]
-threshold = 2
-shares = 3
-
-[[participants]]
-name = "Oscar Officer"
-role = "ceremony officer"
-
-[[participants]]
-name = "Wendy Witness"
-role = "witness"
-
-[[holders]]
-name = "Alice Holder"
-role = "officer A"
-medium = "text"
-
-[[holders]]
-name = "Bob Holder"
-role = "officer B"
-medium = "text"
-
-[[holders]]
-name = "Carol Holder"
-role = "counsel"
-medium = "paper"
-
-[roles]
-administrator = "Oscar Officer"
-crypto-officers = ["Oscar Officer"]
-witness = "Wendy Witness"
-confirmers = ["Oscar Officer", "Wendy Witness"]
-
-[generation]
-dice = true
-"#;

@@ -73,3 +73,48 @@ impl VectorRotation {
         }
     }
 }
+
+/// Writes into `dir` what a generation ceremony of `plan` (its text, parsed under `plan_name`)
+/// writes — root.pem, manifest.json and the share files — for `key` split into `points` (which
+/// a test may have altered: a share that disagrees). No transcript is written.
+pub fn write_ceremony(
+    dir: &Path,
+    key: &rootkey::key::RootKey,
+    points: &[rootkey::shamir::SharePoint],
+    plan: &str,
+    plan_name: &str,
+    ceremony_id: u8,
+) {
+    use rootkey::ceremony::{self, BuildParams};
+    let plan = rootkey::plan::Plan::parse(plan, plan_name).unwrap();
+    let profile = rootkey::cert::RootProfile::from_toml(
+        rootkey::cert::DEFAULT_ROOT_PROFILE,
+        "templates/root.toml",
+    )
+    .unwrap();
+    let outputs = ceremony::build_outputs(
+        key,
+        points,
+        &BuildParams {
+            plan: &plan,
+            profile: &profile,
+            ceremony_id: [ceremony_id; 16],
+            now: rootkey::encoding::time::UtcTime::now().unwrap(),
+            memory_locked: true,
+            paper: &rootkey::paper::PaperLayout::default(),
+            paper_size: rootkey::pdfdoc::PaperSize::A4,
+        },
+    )
+    .unwrap();
+    fs::create_dir_all(dir).unwrap();
+    let file = Path::new(plan_name).file_name().unwrap().to_string_lossy();
+    let header = ceremony::plan_header(
+        &plan,
+        &file,
+        rootkey::transcript::Kind::Generation,
+        [ceremony_id; 16],
+        serde_json::json!({}),
+    );
+    let mut rec = rootkey::transcript::Recorder::in_memory(&header).unwrap();
+    ceremony::write_outputs(dir, &outputs, &mut rec, None).unwrap();
+}
